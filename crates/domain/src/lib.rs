@@ -1,0 +1,15 @@
+//! The rules of the four-step method (党建四步骤), as pure functions of plain
+//! values: no database, no HTTP, no clock. Every decision the system makes —
+//! may this be recorded, what is it worth, who is five-star — is made here.
+
+pub mod duty;
+pub mod integrity;
+pub mod ledger;
+pub mod linking;
+pub mod org;
+pub mod points;
+pub mod rating;
+pub mod rulebook;
+pub mod volunteering;
+
+pub use points::Points;

@@ -1,0 +1,306 @@
+//! The organization the method runs in: a community committee (社区党委) with
+//! branches (党支部) and party groups (党小组), its members (党员), the
+//! households (农户/住户) they serve, and the accounts that act in the system.
+
+use jiff::civil::Date;
+use std::fmt;
+use std::str::FromStr;
+
+pub type CommunityId = i64;
+pub type BranchId = i64;
+pub type PartyGroupId = i64;
+pub type MemberId = i64;
+pub type HouseholdId = i64;
+pub type AccountId = i64;
+
+/// A person's name as written on the roll: non-empty, printable, short.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PersonName(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("a name cannot be empty")]
+    Empty,
+    #[error("a name has at most {max} characters; \"{name}\" has {count}", max = PersonName::MAX_CHARS)]
+    TooLong { name: String, count: usize },
+    #[error("a name cannot contain control characters")]
+    Control,
+}
+
+impl PersonName {
+    pub const MAX_CHARS: usize = 40;
+
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(NameError::Empty);
+        }
+        let count = name.chars().count();
+        if count > Self::MAX_CHARS {
+            return Err(NameError::TooLong { name: name.to_string(), count });
+        }
+        if name.chars().any(char::is_control) {
+            return Err(NameError::Control);
+        }
+        Ok(PersonName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A mainland mobile number. Kept whole in the store, shown masked
+/// (`138****5678`) wherever the full number is not needed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phone(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{0}\" is not a mobile number: expected 11 digits starting with 1")]
+pub struct PhoneError(pub String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, PhoneError> {
+        let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let valid = digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
+        if valid { Ok(Phone(digits)) } else { Err(PhoneError(raw.to_string())) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn masked(&self) -> String {
+        format!("{}****{}", &self.0[..3], &self.0[7..])
+    }
+}
+
+/// A rating year. Periods run from 1 January to 31 December.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Year(i16);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is not a year starledger can rate (2000 to 2100)")]
+pub struct YearError(pub i64);
+
+impl Year {
+    pub fn new(year: i64) -> Result<Self, YearError> {
+        if (2000..=2100).contains(&year) { Ok(Year(year as i16)) } else { Err(YearError(year)) }
+    }
+
+    pub fn get(self) -> i16 {
+        self.0
+    }
+
+    pub fn first_day(self) -> Date {
+        Date::new(self.0, 1, 1).expect("1 January exists in every supported year")
+    }
+
+    pub fn last_day(self) -> Date {
+        Date::new(self.0, 12, 31).expect("31 December exists in every supported year")
+    }
+
+    pub fn contains(self, date: Date) -> bool {
+        date.year() == self.0
+    }
+
+    pub fn days(self) -> i64 {
+        i64::from(self.first_day().days_in_year())
+    }
+
+    pub fn of(date: Date) -> Year {
+        Year(date.year())
+    }
+}
+
+impl FromStr for Year {
+    type Err = YearError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let value: i64 = text.trim().parse().map_err(|_| YearError(-1))?;
+        Year::new(value)
+    }
+}
+
+impl fmt::Display for Year {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What an account may do. Households have no account at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// 党委书记、委员: runs the community's rating.
+    Committee,
+    /// 支部书记: their own branch's members, meetings and attendance.
+    BranchSecretary,
+    /// 党员: their own record.
+    Member,
+    /// 纪检/审计: reads everything, writes nothing.
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Committee, Role::BranchSecretary, Role::Member, Role::Auditor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Committee => "committee",
+            Role::BranchSecretary => "branch_secretary",
+            Role::Member => "member",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Committee => "党委",
+            Role::BranchSecretary => "支部书记",
+            Role::Member => "党员",
+            Role::Auditor => "纪检/审计",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role \"{0}\": use committee, branch_secretary, member or auditor")]
+pub struct RoleError(pub String);
+
+impl FromStr for Role {
+    type Err = RoleError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text).ok_or_else(|| RoleError(text.to_string()))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Someone who acts in the system. Every write names one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub community_id: CommunityId,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    /// The member this account belongs to, if the person is a member.
+    pub member_id: Option<MemberId>,
+    /// For a branch secretary: the branch they answer for.
+    pub branch_id: Option<BranchId>,
+}
+
+/// Whether a member owes the household-linking duty (联户定岗) this year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkingDuty {
+    /// A member without a post: serves 5-10 households.
+    Linked,
+    /// Holds a post (支部书记, 委员 ...): the post is their duty.
+    HoldsPost(String),
+    /// Excused, e.g. old or in poor health (年老体弱), with the reason.
+    Exempt(String),
+}
+
+impl LinkingDuty {
+    pub fn from_parts(post: Option<&str>, exempt_reason: Option<&str>) -> Self {
+        match (exempt_reason, post) {
+            (Some(reason), _) => LinkingDuty::Exempt(reason.to_string()),
+            (None, Some(post)) => LinkingDuty::HoldsPost(post.to_string()),
+            (None, None) => LinkingDuty::Linked,
+        }
+    }
+
+    pub fn is_linked(&self) -> bool {
+        matches!(self, LinkingDuty::Linked)
+    }
+
+    /// Why the member does not link households, for reports.
+    pub fn excuse(&self) -> Option<String> {
+        match self {
+            LinkingDuty::Linked => None,
+            LinkingDuty::HoldsPost(post) => Some(format!("有职务：{post}")),
+            LinkingDuty::Exempt(reason) => Some(format!("免于联户：{reason}")),
+        }
+    }
+}
+
+/// A party member on the community's roll.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: MemberId,
+    pub community_id: CommunityId,
+    pub branch_id: BranchId,
+    pub branch: String,
+    pub party_group_id: Option<PartyGroupId>,
+    pub name: PersonName,
+    pub phone: Option<Phone>,
+    /// 预备党员: takes part in everything, is not graded.
+    pub probationary: bool,
+    pub linking: LinkingDuty,
+    pub joined_on: Option<Date>,
+    pub left_on: Option<Date>,
+}
+
+impl Member {
+    /// Days of `year` during which the person was on the roll.
+    pub fn days_on_roll(&self, year: Year) -> i64 {
+        let start = match self.joined_on {
+            Some(joined) if joined > year.first_day() => joined,
+            _ => year.first_day(),
+        };
+        let end = match self.left_on {
+            Some(left) if left < year.last_day() => left,
+            _ => year.last_day(),
+        };
+        if end < start { 0 } else { i64::from((end - start).get_days()) + 1 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_masked() {
+        let phone = Phone::parse("138 1234 5678").unwrap();
+        assert_eq!(phone.masked(), "138****5678");
+        assert!(Phone::parse("12345").is_err());
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert_eq!(PersonName::parse(" 梁小改 ").unwrap().as_str(), "梁小改");
+        assert_eq!(PersonName::parse("  "), Err(NameError::Empty));
+    }
+
+    #[test]
+    fn days_on_roll_counts_partial_years() {
+        let member = |joined: Option<Date>, left: Option<Date>| Member {
+            id: 1,
+            community_id: 1,
+            branch_id: 1,
+            branch: "第一党支部".into(),
+            party_group_id: None,
+            name: PersonName::parse("张三").unwrap(),
+            phone: None,
+            probationary: false,
+            linking: LinkingDuty::Linked,
+            joined_on: joined,
+            left_on: left,
+        };
+        let year = Year::new(2025).unwrap();
+        assert_eq!(member(None, None).days_on_roll(year), 365);
+        assert_eq!(member(Some(jiff::civil::date(2025, 7, 1)), None).days_on_roll(year), 184);
+        assert_eq!(member(None, Some(jiff::civil::date(2024, 12, 31))).days_on_roll(year), 0);
+        assert_eq!(member(Some(jiff::civil::date(2010, 7, 1)), None).days_on_roll(year), 365);
+    }
+}

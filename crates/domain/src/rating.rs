@@ -1,0 +1,508 @@
+//! Step 4, the star rating (星级评定): a pure function from the year's ledger
+//! entries, the roll and the frozen rulebook to ranks and stars. Stars are
+//! never edited; anyone with the data and the rulebook recomputes the same.
+//!
+//! The order of work, as the rulebook describes it:
+//! 1. sum each member's entries per category;
+//! 2. decide eligibility (probationary members, too few days on the roll,
+//!    vetoes), each refusal with a reason the member can read;
+//! 3. credit members who do not link households with the median household
+//!    points of linked members, so an exemption never costs them;
+//! 4. scale a partial year up to a full one when the rulebook says so;
+//! 5. rank eligible members by total, breaking ties by the rulebook's
+//!    criteria and finally by member number;
+//! 6. the top places (N, or fewer where the share cap binds) are five-star;
+//!    the rest get one to four stars by threshold.
+
+use crate::org::{Member, MemberId, Year};
+use crate::points::Points;
+use crate::rulebook::{ExemptCredit, Rulebook, TieBreak};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+/// What the rating needs from one ledger entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scored {
+    pub member_id: MemberId,
+    pub category: String,
+    pub rule_key: String,
+    pub points: Points,
+}
+
+/// Points the rulebook adds on top of the ledger, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credit {
+    pub kind: CreditKind,
+    pub points: Points,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CreditKind {
+    /// An exempt member's household category, raised to the linked median.
+    ExemptLinking,
+    /// A partial year scaled to a full one.
+    PartialYear,
+}
+
+impl CreditKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CreditKind::ExemptLinking => "exempt_linking",
+            CreditKind::PartialYear => "partial_year",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRating {
+    pub member_id: MemberId,
+    pub name: String,
+    pub branch: String,
+    /// Ledger points per category (every category of the rulebook present).
+    pub categories: BTreeMap<String, Points>,
+    pub credits: Vec<Credit>,
+    /// Categories plus credits: the figure that is ranked.
+    pub total: Points,
+    /// Place among eligible members, 1 first; none for the ineligible.
+    pub rank: Option<u32>,
+    pub stars: u8,
+    pub eligible: bool,
+    /// Why the member is not eligible, in words they can read.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rating {
+    pub year: Year,
+    pub rulebook_version: String,
+    pub rulebook_sha256: String,
+    pub eligible_count: usize,
+    pub five_star_places: usize,
+    /// Eligible members by rank, then the others by total.
+    pub members: Vec<MemberRating>,
+}
+
+impl Rating {
+    pub fn five_star(&self) -> impl Iterator<Item = &MemberRating> {
+        self.members.iter().filter(|m| m.stars == 5)
+    }
+
+    pub fn member(&self, id: MemberId) -> Option<&MemberRating> {
+        self.members.iter().find(|m| m.member_id == id)
+    }
+}
+
+struct Working<'a> {
+    member: &'a Member,
+    rating: MemberRating,
+    veto_cap: Option<u8>,
+}
+
+/// Rates one year. Members with no day on the roll that year are left out.
+pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scored]) -> Rating {
+    let stars = &rulebook.stars;
+    let mut by_member: HashMap<MemberId, Working> = HashMap::new();
+    for member in members.iter().filter(|m| m.days_on_roll(year) > 0) {
+        let categories = rulebook.categories.iter().map(|c| (c.key.clone(), Points::ZERO)).collect();
+        let rating = MemberRating {
+            member_id: member.id,
+            name: member.name.to_string(),
+            branch: member.branch.clone(),
+            categories,
+            credits: Vec::new(),
+            total: Points::ZERO,
+            rank: None,
+            stars: 0,
+            eligible: true,
+            reasons: Vec::new(),
+        };
+        by_member.insert(member.id, Working { member, rating, veto_cap: None });
+    }
+
+    // 1. Sum the ledger; net points per veto rule tell whether a veto stands.
+    let mut veto_points: HashMap<(MemberId, &str), Points> = HashMap::new();
+    for entry in entries {
+        let Some(working) = by_member.get_mut(&entry.member_id) else { continue };
+        *working.rating.categories.entry(entry.category.clone()).or_default() += entry.points;
+        if stars.vetoes.iter().any(|v| v.rule == entry.rule_key) {
+            *veto_points.entry((entry.member_id, entry.rule_key.as_str())).or_default() += entry.points;
+        }
+    }
+
+    // 2. Eligibility.
+    for working in by_member.values_mut() {
+        let member = working.member;
+        let days = member.days_on_roll(year);
+        if member.probationary && !stars.probationary_eligible {
+            working.rating.reasons.push("预备党员：参加各项活动，不参评星级 (probationary member)".into());
+        }
+        if days < i64::from(stars.min_days_on_roll) {
+            working.rating.reasons.push(format!(
+                "当年在册{days}天，不足{}天 (on the roll {days} days, fewer than {})",
+                stars.min_days_on_roll, stars.min_days_on_roll
+            ));
+        }
+        for veto in &stars.vetoes {
+            if veto_points.get(&(member.id, veto.rule.as_str())).is_some_and(|p| *p != Points::ZERO) {
+                let name = rulebook.rule(&veto.rule).map_or(veto.rule.as_str(), |r| r.name.as_str());
+                working.rating.reasons.push(format!("一票否决：{name} (veto: {})", veto.rule));
+                working.veto_cap = Some(working.veto_cap.map_or(veto.max_stars, |cap| cap.min(veto.max_stars)));
+            }
+        }
+        working.rating.eligible = working.rating.reasons.is_empty();
+    }
+
+    // 3. Members who do not link households are credited the linked median.
+    if rulebook.linking.exempt_credit == ExemptCredit::Median {
+        let median = median(
+            by_member
+                .values()
+                .filter(|w| w.rating.eligible && w.member.linking.is_linked())
+                .map(|w| household_points(&w.rating))
+                .collect(),
+        );
+        for working in by_member.values_mut().filter(|w| !w.member.linking.is_linked()) {
+            let own = household_points(&working.rating);
+            if let Some(median) = median
+                && median > own
+            {
+                let excuse = working.member.linking.excuse().unwrap_or_default();
+                working.rating.credits.push(Credit {
+                    kind: CreditKind::ExemptLinking,
+                    points: median - own,
+                    reason: format!("{excuse}；联户服务按联户党员中位数 {median} 分计"),
+                });
+            }
+        }
+    }
+
+    // 4. A partial year, scaled to a full one.
+    let year_days = year.days();
+    for working in by_member.values_mut() {
+        let days = working.member.days_on_roll(year);
+        let so_far = subtotal(&working.rating);
+        if stars.prorate_partial_year && working.rating.eligible && days < year_days {
+            let scaled = so_far.scale(year_days, days);
+            working.rating.credits.push(Credit {
+                kind: CreditKind::PartialYear,
+                points: scaled - so_far,
+                reason: format!("当年在册{days}天，积分按全年{year_days}天折算"),
+            });
+        }
+        working.rating.total = subtotal(&working.rating);
+    }
+
+    // 5. Rank the eligible; 6. stars.
+    let mut eligible: Vec<Working> = Vec::new();
+    let mut others: Vec<Working> = Vec::new();
+    for working in by_member.into_values() {
+        if working.rating.eligible { eligible.push(working) } else { others.push(working) }
+    }
+    eligible.sort_by(|a, b| compare_for_rank(&rulebook.stars.tie_break, a, b));
+    let places = stars.five_star_places(eligible.len());
+    for (index, working) in eligible.iter_mut().enumerate() {
+        working.rating.rank = Some(index as u32 + 1);
+        working.rating.stars = if index < places { 5 } else { stars.stars_for(working.rating.total) };
+    }
+    for working in &mut others {
+        working.rating.stars = working.veto_cap.map_or(0, |cap| stars.stars_for(working.rating.total).min(cap));
+    }
+    others.sort_by(|a, b| b.rating.total.cmp(&a.rating.total).then(a.member.id.cmp(&b.member.id)));
+
+    Rating {
+        year,
+        rulebook_version: rulebook.version.clone(),
+        rulebook_sha256: rulebook.sha256.clone(),
+        eligible_count: eligible.len(),
+        five_star_places: places,
+        members: eligible.into_iter().chain(others).map(|w| w.rating).collect(),
+    }
+}
+
+fn household_points(rating: &MemberRating) -> Points {
+    rating.categories.get("household").copied().unwrap_or_default()
+}
+
+fn subtotal(rating: &MemberRating) -> Points {
+    rating.categories.values().copied().sum::<Points>() + rating.credits.iter().map(|c| c.points).sum()
+}
+
+/// The median, the mean of the middle two for an even count.
+fn median(mut values: Vec<Points>) -> Option<Points> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort();
+    let middle = values.len() / 2;
+    Some(if values.len() % 2 == 1 { values[middle] } else { (values[middle - 1] + values[middle]).scale(1, 2) })
+}
+
+/// Higher total first; then the rulebook's tie-break; then member number.
+fn compare_for_rank(tie_break: &[TieBreak], a: &Working, b: &Working) -> Ordering {
+    let mut order = b.rating.total.cmp(&a.rating.total);
+    for criterion in tie_break {
+        if order != Ordering::Equal {
+            return order;
+        }
+        order = match criterion {
+            TieBreak::Category(key) => {
+                let points = |w: &Working| w.rating.categories.get(key).copied().unwrap_or_default();
+                points(b).cmp(&points(a))
+            }
+            // Earlier joining first; an unknown date sorts last.
+            TieBreak::JoinedOn => match (a.member.joined_on, b.member.joined_on) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            },
+        };
+    }
+    order.then(a.member.id.cmp(&b.member.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::{LinkingDuty, PersonName};
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    const CATEGORIES: [&str; 5] = ["study", "household", "volunteer", "ethics", "review"];
+
+    fn year() -> Year {
+        Year::new(2025).unwrap()
+    }
+
+    fn member(id: MemberId) -> Member {
+        Member {
+            id,
+            community_id: 1,
+            branch_id: 1 + id % 3,
+            branch: format!("第{}党支部", 1 + id % 3),
+            party_group_id: None,
+            name: PersonName::parse(&format!("党员{id}")).unwrap(),
+            phone: None,
+            probationary: false,
+            linking: LinkingDuty::Linked,
+            joined_on: Some(date(2000, 1, 1)),
+            left_on: None,
+        }
+    }
+
+    fn scored(member_id: MemberId, category: &str, tenths: i64) -> Scored {
+        Scored {
+            member_id,
+            category: category.into(),
+            rule_key: format!("{category}.any"),
+            points: Points::from_tenths(tenths),
+        }
+    }
+
+    #[test]
+    fn top_places_are_five_star_and_thresholds_give_the_rest() {
+        let rulebook = Rulebook::default_rulebook();
+        let members: Vec<Member> = (1..=200).map(member).collect();
+        let entries: Vec<Scored> = (1..=200).map(|id| scored(id, "study", id * 5)).collect();
+        let rating = rate(year(), &rulebook, &members, &entries);
+        assert_eq!(rating.five_star_places, 25);
+        let five: Vec<MemberId> = rating.five_star().map(|m| m.member_id).collect();
+        assert_eq!(five, (176..=200).rev().collect::<Vec<_>>());
+        // Member 170 has 85 points: four stars (threshold 80).
+        assert_eq!(rating.member(170).unwrap().stars, 4);
+        assert_eq!(rating.member(20).unwrap().stars, 0);
+        assert_eq!(rating.member(200).unwrap().rank, Some(1));
+    }
+
+    #[test]
+    fn a_small_community_does_not_star_most_members() {
+        let rulebook = Rulebook::default_rulebook();
+        let members: Vec<Member> = (1..=30).map(member).collect();
+        let entries: Vec<Scored> = (1..=30).map(|id| scored(id, "study", 900 + id)).collect();
+        let rating = rate(year(), &rulebook, &members, &entries);
+        assert_eq!(rating.five_star().count(), 6, "20% of 30");
+    }
+
+    #[test]
+    fn ties_at_the_boundary_are_broken_by_ethics_then_member_number() {
+        let rulebook = Rulebook::default_rulebook();
+        let members: Vec<Member> = (1..=200).map(member).collect();
+        // 30 members share the top total; ethics points split some of them.
+        let mut entries: Vec<Scored> =
+            (1..=200).map(|id| scored(id, "study", if id <= 30 { 1000 } else { 100 })).collect();
+        entries.push(scored(30, "ethics", 10));
+        entries.push(scored(30, "study", -10));
+        let rating = rate(year(), &rulebook, &members, &entries);
+        let five: Vec<MemberId> = rating.five_star().map(|m| m.member_id).collect();
+        assert_eq!(five[0], 30, "more ethics points wins the tie");
+        assert_eq!(&five[1..], &(1..=24).collect::<Vec<_>>()[..], "then the lower member number");
+    }
+
+    #[test]
+    fn reasons_explain_ineligibility() {
+        let rulebook = Rulebook::default_rulebook();
+        let mut probationary = member(1);
+        probationary.probationary = true;
+        let mut newcomer = member(2);
+        newcomer.joined_on = Some(date(2025, 10, 1));
+        let vetoed = member(3);
+        let entries = vec![
+            scored(1, "study", 999),
+            scored(2, "study", 999),
+            Scored {
+                member_id: 3,
+                category: "review".into(),
+                rule_key: "review.unqualified".into(),
+                points: Points::whole(-10),
+            },
+            scored(3, "study", 2000),
+        ];
+        let rating = rate(year(), &rulebook, &[probationary, newcomer, vetoed], &entries);
+        for id in 1..=3 {
+            let m = rating.member(id).unwrap();
+            assert!(!m.eligible && m.rank.is_none() && m.stars == 0, "{m:?}");
+            assert_eq!(m.reasons.len(), 1, "{m:?}");
+        }
+        assert!(rating.member(3).unwrap().reasons[0].contains("否决"));
+    }
+
+    #[test]
+    fn a_reversed_veto_no_longer_applies() {
+        let rulebook = Rulebook::default_rulebook();
+        let entries = vec![
+            Scored {
+                member_id: 3,
+                category: "review".into(),
+                rule_key: "review.unqualified".into(),
+                points: Points::whole(-10),
+            },
+            Scored {
+                member_id: 3,
+                category: "review".into(),
+                rule_key: "review.unqualified".into(),
+                points: Points::whole(10),
+            },
+        ];
+        let rating = rate(year(), &rulebook, &[member(3)], &entries);
+        assert!(rating.member(3).unwrap().eligible);
+    }
+
+    #[test]
+    fn exempt_members_are_credited_the_linked_median() {
+        let rulebook = Rulebook::default_rulebook();
+        let mut members: Vec<Member> = (1..=3).map(member).collect();
+        let mut old = member(4);
+        old.linking = LinkingDuty::Exempt("年老体弱".into());
+        members.push(old);
+        let entries = vec![
+            scored(1, "household", 100),
+            scored(2, "household", 200),
+            scored(3, "household", 300),
+            scored(4, "household", 50),
+            scored(4, "study", 400),
+        ];
+        let rating = rate(year(), &rulebook, &members, &entries);
+        let old = rating.member(4).unwrap();
+        assert_eq!(old.credits.len(), 1);
+        assert_eq!(old.credits[0].points, Points::from_tenths(150));
+        assert_eq!(old.total, Points::from_tenths(600));
+    }
+
+    #[test]
+    fn a_partial_year_is_scaled_to_a_full_one() {
+        let rulebook = Rulebook::default_rulebook();
+        let mut joiner = member(1);
+        joiner.joined_on = Some(date(2025, 7, 1)); // 184 days
+        let rating = rate(year(), &rulebook, &[joiner], &[scored(1, "study", 184)]);
+        assert_eq!(rating.member(1).unwrap().total, Points::from_tenths(365));
+    }
+
+    fn arbitrary_members() -> impl Strategy<Value = Vec<Member>> {
+        proptest::collection::vec((any::<bool>(), 0u8..10, 0u8..12), 1..120).prop_map(|flags| {
+            flags
+                .into_iter()
+                .enumerate()
+                .map(|(i, (probationary, duty, joined_month))| {
+                    let mut m = member(i as i64 + 1);
+                    m.probationary = probationary && duty == 0;
+                    m.linking = match duty {
+                        1 => LinkingDuty::Exempt("年老体弱".into()),
+                        2 => LinkingDuty::HoldsPost("支部委员".into()),
+                        _ => LinkingDuty::Linked,
+                    };
+                    if joined_month > 8 {
+                        m.joined_on = Some(date(2025, joined_month as i8, 1));
+                    }
+                    m
+                })
+                .collect()
+        })
+    }
+
+    fn arbitrary_entries(members: usize) -> impl Strategy<Value = Vec<Scored>> {
+        proptest::collection::vec((1..=members as i64, 0usize..5, -20i64..120), 0..600)
+            .prop_map(|raw| raw.into_iter().map(|(m, c, p)| scored(m, CATEGORIES[c], p)).collect())
+    }
+
+    fn members_and_entries() -> impl Strategy<Value = (Vec<Member>, Vec<Scored>)> {
+        arbitrary_members().prop_flat_map(|members| {
+            let count = members.len();
+            (Just(members), arbitrary_entries(count))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_rating_does_not_depend_on_insertion_order(
+            (members, entries) in members_and_entries(),
+            seed in any::<u64>(),
+        ) {
+            let rulebook = Rulebook::default_rulebook();
+            let rating = rate(year(), &rulebook, &members, &entries);
+            let mut shuffled = entries.clone();
+            let mut reversed_members = members.clone();
+            reversed_members.reverse();
+            // A cheap deterministic shuffle driven by the seed.
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(rate(year(), &rulebook, &reversed_members, &shuffled), rating);
+        }
+
+        #[test]
+        fn the_five_star_set_has_exactly_the_configured_size((members, entries) in members_and_entries()) {
+            let rulebook = Rulebook::default_rulebook();
+            let rating = rate(year(), &rulebook, &members, &entries);
+            let expected = (rulebook.stars.five_star_count as usize).min(rating.eligible_count * 20 / 100);
+            prop_assert_eq!(rating.five_star().count(), expected);
+            prop_assert!(rating.five_star().all(|m| m.eligible));
+        }
+
+        #[test]
+        fn totals_are_the_sum_of_entries_plus_visible_credits((members, entries) in members_and_entries()) {
+            let rulebook = Rulebook::default_rulebook();
+            let rating = rate(year(), &rulebook, &members, &entries);
+            for rated in &rating.members {
+                let ledger: Points = entries.iter().filter(|e| e.member_id == rated.member_id).map(|e| e.points).sum();
+                let credits: Points = rated.credits.iter().map(|c| c.points).sum();
+                prop_assert_eq!(rated.categories.values().copied().sum::<Points>(), ledger);
+                prop_assert_eq!(rated.total, ledger + credits);
+            }
+        }
+
+        #[test]
+        fn ranks_follow_totals(( members, entries) in members_and_entries()) {
+            let rulebook = Rulebook::default_rulebook();
+            let rating = rate(year(), &rulebook, &members, &entries);
+            let ranked: Vec<&MemberRating> = rating.members.iter().filter(|m| m.rank.is_some()).collect();
+            for (i, pair) in ranked.windows(2).enumerate() {
+                prop_assert_eq!(pair[0].rank, Some(i as u32 + 1));
+                prop_assert!(pair[0].total >= pair[1].total);
+                prop_assert!(pair[0].stars >= pair[1].stars);
+            }
+        }
+    }
+}
