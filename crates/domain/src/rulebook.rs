@@ -640,7 +640,7 @@ impl Checker<'_> {
                 min_points: self.points(&threshold.min_points, "stars.threshold.min_points")?,
             });
         }
-        thresholds.sort_by(|a, b| b.stars.cmp(&a.stars));
+        thresholds.sort_by_key(|t| std::cmp::Reverse(t.stars));
         // More stars must never need fewer points.
         for pair in thresholds.windows(2) {
             if pair[0].min_points < pair[1].min_points {
