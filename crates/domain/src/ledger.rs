@@ -301,7 +301,7 @@ mod tests {
     fn tamper(draft: &mut EntryDraft, field: usize) {
         match field {
             0 => draft.member_id += 1,
-            1 => draft.points = draft.points + Points::from_tenths(1),
+            1 => draft.points += Points::from_tenths(1),
             2 => draft.reason.push('!'),
             3 => draft.rule_key.push('x'),
             4 => draft.category.push('x'),
