@@ -1,0 +1,300 @@
+//! The command line: one clap struct per command, `--db` everywhere.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "starledger",
+    version,
+    about = "Points and star rating for community party organizations: the four-step method (党建四步骤)",
+    long_about = "starledger keeps every member's study, household service, volunteer service and ethics as \
+                  points in an append-only, tamper-evident ledger, priced by a readable rulebook, and computes \
+                  the annual star rating (五星级党员) from it. Neither the member nor the secretary alone decides \
+                  a score."
+)]
+pub struct Cli {
+    /// The database file (SQLite). Default: starledger.db, or starledger-demo.db for `demo`.
+    #[arg(long, global = true, env = "STARLEDGER_DB")]
+    pub db: Option<PathBuf>,
+
+    /// How long a write waits for another program's lock before giving up.
+    #[arg(long, global = true, env = "STARLEDGER_BUSY_TIMEOUT_MS", default_value_t = 5000)]
+    pub busy_timeout_ms: u64,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build a fresh demo community modelled on 十里社区 and print its latest honour roll.
+    Demo(DemoArgs),
+    /// Create a new database with its community and first committee account.
+    Init(InitArgs),
+    /// Branches (党支部) and their party groups (党小组).
+    #[command(subcommand)]
+    Branch(BranchCommand),
+    /// Members on the roll (党员).
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Accounts that act in the system, with their roles.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Households (农户) and their links to members (联户定岗).
+    #[command(subcommand)]
+    Household(HouseholdCommand),
+    /// Rating years and their frozen rulebooks.
+    #[command(subcommand)]
+    Period(PeriodCommand),
+    /// Print or check a rulebook.
+    #[command(subcommand)]
+    Rulebook(RulebookCommand),
+    /// Record one ledger entry, priced by the year's rulebook.
+    Record(RecordArgs),
+    /// Reverse a ledger entry: a new entry with the opposite points.
+    Reverse(ReverseArgs),
+    /// The star rating of a year, computed from the ledger.
+    Rating(RatingArgs),
+    /// Every entry behind one member's total.
+    Explain(ExplainArgs),
+    /// Check the ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Only build and print; do not serve (the web application comes in a later release).
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Seed of the generator; the same seed builds the same community.
+    #[arg(long, default_value_t = 2015)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The community committee's name, e.g. 十里社区.
+    #[arg(long)]
+    pub community: String,
+    /// Login of the first committee account (the secretary).
+    #[arg(long)]
+    pub login: String,
+    /// The secretary's name.
+    #[arg(long)]
+    pub name: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BranchCommand {
+    /// Add a branch.
+    Add {
+        name: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Add a party group to a branch.
+    AddGroup {
+        #[arg(long)]
+        branch: i64,
+        name: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// List branches.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MemberCommand {
+    /// Add a member to the roll.
+    Add(MemberAddArgs),
+    /// List members with their household links.
+    List {
+        #[arg(long)]
+        branch: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct MemberAddArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub branch: i64,
+    #[arg(long)]
+    pub group: Option<i64>,
+    /// Mobile number; shown masked in lists.
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// 预备党员: takes part, is not graded.
+    #[arg(long)]
+    pub probationary: bool,
+    /// The post the member holds (支部书记, 委员 ...); members with a post do not link households.
+    #[arg(long)]
+    pub post: Option<String>,
+    /// Excuse from household linking, with the reason (e.g. 年老体弱).
+    #[arg(long)]
+    pub exempt: Option<String>,
+    /// Date the member joined the community's roll (YYYY-MM-DD).
+    #[arg(long)]
+    pub joined: Option<jiff::civil::Date>,
+    /// Date the member left the roll.
+    #[arg(long)]
+    pub left: Option<jiff::civil::Date>,
+    #[arg(long)]
+    pub by: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountCommand {
+    /// Add an account.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// committee, branch_secretary, member or auditor
+        #[arg(long)]
+        role: String,
+        /// The member this account belongs to.
+        #[arg(long)]
+        member: Option<i64>,
+        /// For a branch secretary: their branch.
+        #[arg(long)]
+        branch: Option<i64>,
+        #[arg(long)]
+        by: String,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HouseholdCommand {
+    /// Add a household.
+    Add {
+        #[arg(long)]
+        address: String,
+        /// Head of the household.
+        #[arg(long)]
+        head: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        by: String,
+    },
+    /// Link a household to a member (联户).
+    Link {
+        #[arg(long)]
+        household: i64,
+        #[arg(long)]
+        member: i64,
+        #[arg(long)]
+        by: String,
+    },
+    /// Remove a household's link.
+    Unlink {
+        #[arg(long)]
+        household: i64,
+        #[arg(long)]
+        by: String,
+    },
+    /// List households (phones masked).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Coverage: unlinked households, members outside the rulebook's range, excused members.
+    Report {
+        /// The year whose rulebook sets the range; default: the latest open year.
+        #[arg(long)]
+        year: Option<i64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PeriodCommand {
+    /// Open a rating year with a rulebook file; the rulebook is frozen into it.
+    Open {
+        year: i64,
+        #[arg(long)]
+        rulebook: PathBuf,
+        #[arg(long)]
+        by: String,
+    },
+    /// List years and their rulebook versions.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulebookCommand {
+    /// Print the default rulebook, to copy and edit.
+    Default,
+    /// Check a rulebook file and summarize it.
+    Check { file: PathBuf },
+    /// Print the rulebook frozen into a year.
+    Show { year: i64 },
+}
+
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    #[arg(long)]
+    pub member: i64,
+    /// The rule's key, e.g. meeting.group (see `starledger rulebook show YEAR`).
+    #[arg(long)]
+    pub rule: String,
+    /// The day it happened (YYYY-MM-DD).
+    #[arg(long)]
+    pub on: jiff::civil::Date,
+    /// Login of the account recording it.
+    #[arg(long)]
+    pub by: String,
+    /// Which meeting, activity or decision it comes from.
+    #[arg(long = "ref", default_value = "")]
+    pub reference: String,
+    /// A reason the member reads; default: the rule's name.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Idempotency key; default: derived from member, rule, date and ref, so
+    /// repeating the same command records once.
+    #[arg(long)]
+    pub key: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReverseArgs {
+    /// The entry to reverse.
+    pub entry: i64,
+    #[arg(long)]
+    pub by: String,
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Args, Debug)]
+pub struct RatingArgs {
+    #[arg(long)]
+    pub year: i64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[arg(long)]
+    pub member: i64,
+    #[arg(long)]
+    pub year: i64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Recompute the hash chain and the totals; exit 1 at the first mismatch.
+    Verify,
+}

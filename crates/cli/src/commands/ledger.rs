@@ -1,0 +1,33 @@
+//! `starledger ledger verify`: recompute the hash chain and the projection;
+//! anyone with the database can check that nothing was changed.
+
+use super::Context;
+use crate::args::LedgerCommand;
+use crate::failure::{Failure, Outcome};
+use starledger_store::{LedgerQueries, OrgQueries};
+
+pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
+    let LedgerCommand::Verify = command;
+    let store = context.open().await?;
+    let mut reader = store.read().await?;
+    let community = reader.sole_community().await?;
+    let report = reader.verify(community.id).await?;
+    if let Some(broken) = &report.chain_break {
+        return Err(Failure::failed(format!(
+            "ledger verify FAILED at entry {}: {broken} ({} entries before it are intact)",
+            broken.entry_id(),
+            report.entries_checked
+        )));
+    }
+    if let Some((member, year, category, stored, recomputed)) = report.projection_mismatches.first() {
+        return Err(Failure::failed(format!(
+            "ledger verify FAILED: stored total for member {member}, {year}, {category} is {} but the ledger gives {} \
+             ({} mismatching totals)",
+            stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
+            recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
+            report.projection_mismatches.len()
+        )));
+    }
+    println!("ledger intact: {} entries, hash chain and totals verified", report.entries_checked);
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! One module per command. Each handler is short and linear: load who is
+//! asking, parse the input, ask the domain, write in one transaction, report.
+
+mod explain;
+mod ledger;
+mod org;
+mod period;
+mod rating;
+mod record;
+
+use crate::args::{Cli, Command};
+use crate::failure::{Failure, Outcome};
+use starledger_domain::org::{Account, Year};
+use starledger_store::{Community, OpenMode, OrgQueries, Store};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What every command gets: where the database is and how to open it.
+pub struct Context {
+    pub db: PathBuf,
+    pub busy_timeout: Duration,
+}
+
+impl Context {
+    pub async fn open(&self) -> Result<Store, Failure> {
+        Ok(Store::open(&self.db, OpenMode::Existing, self.busy_timeout).await?)
+    }
+
+    pub async fn create(&self) -> Result<Store, Failure> {
+        Ok(Store::open(&self.db, OpenMode::CreateNew, self.busy_timeout).await?)
+    }
+}
+
+/// The community and the acting account, checked to belong together.
+pub async fn community_and_actor(store: &Store, login: &str) -> Result<(Community, Account), Failure> {
+    let mut reader = store.read().await?;
+    let community = reader.sole_community().await?;
+    let actor = reader.account_by_login(login).await?;
+    if actor.community_id != community.id {
+        return Err(Failure::refused(format!("account {login} belongs to another community")));
+    }
+    Ok((community, actor))
+}
+
+/// How an account is named in the audit log and `linked_by` columns.
+pub fn actor_label(account: &Account) -> String {
+    format!("account:{} ({})", account.id, account.login)
+}
+
+pub fn year(value: i64) -> Result<Year, Failure> {
+    Year::new(value).map_err(Failure::bad_input)
+}
+
+pub async fn run(cli: Cli) -> Outcome {
+    let default_db = if matches!(cli.command, Command::Demo(_)) { "starledger-demo.db" } else { "starledger.db" };
+    let context = Context {
+        db: cli.db.unwrap_or_else(|| PathBuf::from(default_db)),
+        busy_timeout: Duration::from_millis(cli.busy_timeout_ms),
+    };
+    match cli.command {
+        Command::Demo(args) => crate::demo::run(&context, args).await,
+        Command::Init(args) => org::init(&context, args).await,
+        Command::Branch(command) => org::branch(&context, command).await,
+        Command::Member(command) => org::member(&context, command).await,
+        Command::Account(command) => org::account(&context, command).await,
+        Command::Household(command) => org::household(&context, command).await,
+        Command::Period(command) => period::period(&context, command).await,
+        Command::Rulebook(command) => period::rulebook(&context, command).await,
+        Command::Record(args) => record::record(&context, args).await,
+        Command::Reverse(args) => record::reverse(&context, args).await,
+        Command::Rating(args) => rating::rating(&context, args).await,
+        Command::Explain(args) => explain::explain(&context, args).await,
+        Command::Ledger(command) => ledger::ledger(&context, command).await,
+    }
+}

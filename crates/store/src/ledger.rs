@@ -1,0 +1,313 @@
+//! The points ledger in the database: appending in chain order inside a
+//! write transaction, the projection kept beside it, and verification that
+//! recomputes both from the entries.
+
+use crate::error::Classify;
+use crate::rows::{ENTRY_COLUMNS, EntryRow};
+use crate::{Queries, Result, StoreError, WriteTx};
+use jiff::civil::Date;
+use starledger_domain::ledger::{ChainBreak, ChainVerifier, Entry, EntryDraft, EntryHash, Tally, TotalsKey, seal};
+use starledger_domain::org::{CommunityId, MemberId, Year};
+use starledger_domain::points::Points;
+use starledger_domain::rating::Scored;
+use starledger_domain::rulebook::GainedSoFar;
+use std::collections::BTreeMap;
+
+/// The outcome of an append: a new entry, or the one a retry already wrote.
+#[derive(Debug, Clone)]
+pub enum Appended {
+    New(Entry),
+    Duplicate(i64),
+}
+
+/// What `ledger verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub entries_checked: usize,
+    /// The first break in the hash chain.
+    pub chain_break: Option<ChainBreak>,
+    /// Projection rows that differ from the ledger: (member, year, category,
+    /// stored points, recomputed points).
+    pub projection_mismatches: Vec<(MemberId, i16, String, Option<Points>, Option<Points>)>,
+}
+
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        self.chain_break.is_none() && self.projection_mismatches.is_empty()
+    }
+}
+
+#[allow(async_fn_in_trait)]
+pub trait LedgerQueries: Queries {
+    async fn entry(&mut self, community: CommunityId, id: i64) -> Result<Entry> {
+        let (conn, location) = self.parts();
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND id = $2");
+        let row: Option<EntryRow> =
+            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+        row.ok_or_else(|| StoreError::not_found("ledger entry", id))?.into_entry()
+    }
+
+    /// The entry written under an idempotency key, if any.
+    async fn entry_id_by_key(&mut self, community: CommunityId, key: &str) -> Result<Option<i64>> {
+        let (conn, location) = self.parts();
+        sqlx::query_scalar("SELECT id FROM ledger_entries WHERE community_id = $1 AND idempotency_key = $2")
+            .bind(community)
+            .bind(key)
+            .fetch_optional(conn)
+            .await
+            .at(location)
+    }
+
+    /// The entry that reverses `id`, if any.
+    async fn reversal_of(&mut self, community: CommunityId, id: i64) -> Result<Option<i64>> {
+        let (conn, location) = self.parts();
+        sqlx::query_scalar("SELECT id FROM ledger_entries WHERE community_id = $1 AND reverses_entry_id = $2")
+            .bind(community)
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+            .at(location)
+    }
+
+    async fn member_entries(&mut self, community: CommunityId, member: MemberId, year: Year) -> Result<Vec<Entry>> {
+        let (conn, location) = self.parts();
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND member_id = $2 AND year = $3 ORDER BY id"
+        );
+        let rows: Vec<EntryRow> = sqlx::query_as(&sql)
+            .bind(community)
+            .bind(member)
+            .bind(i64::from(year.get()))
+            .fetch_all(conn)
+            .await
+            .at(location)?;
+        rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+
+    /// The year's entries in the light form the rating needs.
+    async fn year_scored(&mut self, community: CommunityId, year: Year) -> Result<Vec<Scored>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT member_id, category, rule_key, points_tenths FROM ledger_entries \
+             WHERE community_id = $1 AND year = $2 ORDER BY id",
+        )
+        .bind(community)
+        .bind(i64::from(year.get()))
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        Ok(rows
+            .into_iter()
+            .map(|(member_id, category, rule_key, tenths)| Scored {
+                member_id,
+                category,
+                rule_key,
+                points: Points::from_tenths(tenths),
+            })
+            .collect())
+    }
+
+    /// What a member has gained so far, for the caps of one rule.
+    async fn gained_so_far(
+        &mut self,
+        community: CommunityId,
+        member: MemberId,
+        rule_key: &str,
+        category: &str,
+        on: Date,
+    ) -> Result<GainedSoFar> {
+        let (conn, location) = self.parts();
+        let month_prefix = format!("{:04}-{:02}-%", on.year(), on.month());
+        let row: (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT \
+               SUM(CASE WHEN rule_key = $3 AND occurred_on LIKE $5 THEN points_tenths ELSE 0 END), \
+               SUM(CASE WHEN rule_key = $3 THEN points_tenths ELSE 0 END), \
+               SUM(CASE WHEN category = $4 THEN points_tenths ELSE 0 END) \
+             FROM ledger_entries WHERE community_id = $1 AND member_id = $2 AND year = $6",
+        )
+        .bind(community)
+        .bind(member)
+        .bind(rule_key)
+        .bind(category)
+        .bind(month_prefix)
+        .bind(i64::from(on.year()))
+        .fetch_one(conn)
+        .await
+        .at(location)?;
+        let points = |v: Option<i64>| Points::from_tenths(v.unwrap_or(0));
+        Ok(GainedSoFar { rule_in_month: points(row.0), rule_in_year: points(row.1), category_in_year: points(row.2) })
+    }
+
+    /// Recomputes the hash chain and the projection from the entries.
+    async fn verify(&mut self, community: CommunityId) -> Result<VerifyReport> {
+        let (conn, location) = self.parts();
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 ORDER BY id");
+        let rows: Vec<EntryRow> = sqlx::query_as(&sql).bind(community).fetch_all(&mut *conn).await.at(location)?;
+        let mut verifier = ChainVerifier::default();
+        let mut recomputed: BTreeMap<TotalsKey, Tally> = BTreeMap::new();
+        let mut chain_break = None;
+        for row in rows {
+            let id = row.id;
+            // A field altered into something unreadable is a changed entry too.
+            let entry = match row.into_entry() {
+                Ok(entry) => entry,
+                Err(_) => {
+                    chain_break = Some(ChainBreak::Content { id });
+                    break;
+                }
+            };
+            if let Err(broken) = verifier.push(&entry) {
+                chain_break = Some(broken);
+                break;
+            }
+            let draft = &entry.draft;
+            let tally = recomputed.entry((draft.member_id, draft.year, draft.category.clone())).or_default();
+            tally.points += draft.points;
+            tally.entries += 1;
+        }
+        let projection_mismatches = if chain_break.is_some() {
+            Vec::new()
+        } else {
+            compare_projection(conn, location, community, &recomputed).await?
+        };
+        Ok(VerifyReport { entries_checked: verifier.checked, chain_break, projection_mismatches })
+    }
+}
+
+impl<T: Queries> LedgerQueries for T {}
+
+type Mismatch = (MemberId, i16, String, Option<Points>, Option<Points>);
+
+async fn compare_projection(
+    conn: &mut sqlx::SqliteConnection,
+    location: &crate::Location,
+    community: CommunityId,
+    recomputed: &BTreeMap<TotalsKey, Tally>,
+) -> Result<Vec<Mismatch>> {
+    let stored: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT member_id, year, category, points_tenths, entries FROM member_category_totals WHERE community_id = $1",
+    )
+    .bind(community)
+    .fetch_all(conn)
+    .await
+    .at(location)?;
+    let stored: BTreeMap<TotalsKey, Tally> = stored
+        .into_iter()
+        .map(|(member, year, category, tenths, entries)| {
+            ((member, year as i16, category), Tally { points: Points::from_tenths(tenths), entries })
+        })
+        .collect();
+    let mut mismatches = Vec::new();
+    for key in stored.keys().chain(recomputed.keys().filter(|k| !stored.contains_key(*k))) {
+        let (a, b) = (stored.get(key), recomputed.get(key));
+        if a != b {
+            mismatches.push((key.0, key.1, key.2.clone(), a.map(|t| t.points), b.map(|t| t.points)));
+        }
+    }
+    Ok(mismatches)
+}
+
+impl WriteTx {
+    /// Appends one entry at the end of its community's chain, and updates the
+    /// projection in the same transaction. A draft whose idempotency key is
+    /// already in the ledger is not written again.
+    pub async fn append_entry(&mut self, draft: EntryDraft) -> Result<Appended> {
+        if let Some(id) = self.entry_id_by_key(draft.community_id, &draft.idempotency_key).await? {
+            return Ok(Appended::Duplicate(id));
+        }
+        let prev = self.chain_tail(draft.community_id).await?;
+        let id = self.next_entry_id().await?;
+        let entry = seal(id, draft, prev);
+        self.insert_entry(&entry).await?;
+        self.chain_tails.insert(entry.draft.community_id, entry.hash);
+        self.next_entry_id = Some(id + 1);
+        Ok(Appended::New(entry))
+    }
+
+    async fn chain_tail(&mut self, community: CommunityId) -> Result<EntryHash> {
+        if let Some(hash) = self.chain_tails.get(&community) {
+            return Ok(*hash);
+        }
+        let last: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM ledger_entries WHERE community_id = $1 ORDER BY id DESC LIMIT 1")
+                .bind(community)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .at(&self.location)?;
+        let hash = match last {
+            None => EntryHash::GENESIS,
+            Some(text) => EntryHash::from_hex(&text)
+                .ok_or_else(|| StoreError::Corrupt("the last ledger entry's hash is not a hash".into()))?,
+        };
+        self.chain_tails.insert(community, hash);
+        Ok(hash)
+    }
+
+    /// Ids are assigned here, not by the database, because the hash covers
+    /// the id; the write lock held by this transaction makes it safe.
+    async fn next_entry_id(&mut self) -> Result<i64> {
+        if let Some(id) = self.next_entry_id {
+            return Ok(id);
+        }
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM ledger_entries")
+            .fetch_one(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(max.unwrap_or(0) + 1)
+    }
+
+    async fn insert_entry(&mut self, entry: &Entry) -> Result<()> {
+        let draft = &entry.draft;
+        sqlx::query(
+            "INSERT INTO ledger_entries (id, community_id, year, member_id, category, rule_key, rulebook_version, \
+             points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, occurred_on, idempotency_key, \
+             reverses_entry_id, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        )
+        .bind(entry.id)
+        .bind(draft.community_id)
+        .bind(i64::from(draft.year))
+        .bind(draft.member_id)
+        .bind(&draft.category)
+        .bind(&draft.rule_key)
+        .bind(&draft.rulebook_version)
+        .bind(draft.points.tenths())
+        .bind(&draft.reason)
+        .bind(&draft.source_kind)
+        .bind(&draft.source_ref)
+        .bind(draft.recorded_by.to_string())
+        .bind(draft.recorded_at)
+        .bind(draft.occurred_on.to_string())
+        .bind(&draft.idempotency_key)
+        .bind(draft.reverses)
+        .bind(entry.prev_hash.to_hex())
+        .bind(entry.hash.to_hex())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| {
+            crate::org::unique_to_conflict(
+                e,
+                &self.location,
+                match draft.reverses {
+                    Some(original) => format!("entry {original} has already been reversed"),
+                    None => format!("an entry with key {} already exists", draft.idempotency_key),
+                },
+            )
+        })?;
+        sqlx::query(
+            "INSERT INTO member_category_totals (community_id, member_id, year, category, points_tenths, entries) \
+             VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (member_id, year, category) DO UPDATE SET \
+             points_tenths = member_category_totals.points_tenths + excluded.points_tenths, \
+             entries = member_category_totals.entries + 1",
+        )
+        .bind(draft.community_id)
+        .bind(draft.member_id)
+        .bind(i64::from(draft.year))
+        .bind(&draft.category)
+        .bind(draft.points.tenths())
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,467 @@
+//! The roll: communities, branches, party groups, members, accounts,
+//! households and their links, and the rating periods with their rulebooks.
+
+use crate::error::Classify;
+use crate::rows::{AccountRow, MEMBER_COLUMNS, MemberRow};
+use crate::{Queries, Result, StoreError, WriteTx, now_text};
+use jiff::civil::Date;
+use starledger_domain::org::{
+    Account, AccountId, BranchId, CommunityId, HouseholdId, Member, MemberId, PartyGroupId, PersonName, Phone, Role,
+    Year,
+};
+use starledger_domain::rulebook::Rulebook;
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Community {
+    pub id: CommunityId,
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMember {
+    pub community_id: CommunityId,
+    pub branch_id: BranchId,
+    pub party_group_id: Option<PartyGroupId>,
+    pub name: PersonName,
+    pub phone: Option<Phone>,
+    pub probationary: bool,
+    pub post: Option<String>,
+    pub linking_exempt_reason: Option<String>,
+    pub joined_on: Option<Date>,
+    pub left_on: Option<Date>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub community_id: CommunityId,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub member_id: Option<MemberId>,
+    pub branch_id: Option<BranchId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewHousehold {
+    pub community_id: CommunityId,
+    pub address: String,
+    pub head_name: Option<String>,
+    pub phone: Option<Phone>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct HouseholdRow {
+    pub id: HouseholdId,
+    pub address: String,
+    pub head_name: Option<String>,
+    pub phone: Option<String>,
+    pub member_id: Option<MemberId>,
+    pub member_name: Option<String>,
+}
+
+impl HouseholdRow {
+    /// The phone as shown in lists: masked.
+    pub fn phone_masked(&self) -> Option<String> {
+        self.phone.as_deref().and_then(|p| Phone::parse(p).ok()).map(|p| p.masked())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodStatus {
+    Open,
+    Closed,
+}
+
+/// A rating year and the rulebook frozen into it.
+#[derive(Clone, Debug)]
+pub struct Period {
+    pub community_id: CommunityId,
+    pub year: Year,
+    pub status: PeriodStatus,
+    pub rulebook: Rulebook,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait OrgQueries: Queries {
+    /// The community a single-community database holds.
+    async fn sole_community(&mut self) -> Result<Community> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities ORDER BY id LIMIT 2")
+            .fetch_all(conn)
+            .await
+            .at(location)?;
+        match rows.as_slice() {
+            [(id, name)] => Ok(Community { id: *id, name: name.clone() }),
+            [] => Err(StoreError::Conflict("the database has no community yet; run `starledger init`".into())),
+            _ => Err(StoreError::Conflict("the database holds several communities; name one".into())),
+        }
+    }
+
+    async fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        let (conn, location) = self.parts();
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(conn).await.at(location)
+    }
+
+    async fn branches(&mut self, community: CommunityId) -> Result<Vec<(BranchId, String)>> {
+        let (conn, location) = self.parts();
+        sqlx::query_as("SELECT id, name FROM branches WHERE community_id = $1 ORDER BY id")
+            .bind(community)
+            .fetch_all(conn)
+            .await
+            .at(location)
+    }
+
+    async fn member(&mut self, community: CommunityId, id: MemberId) -> Result<Member> {
+        let (conn, location) = self.parts();
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM members m JOIN branches b ON b.id = m.branch_id \
+             WHERE m.community_id = $1 AND m.id = $2"
+        );
+        let row: Option<MemberRow> =
+            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+        row.ok_or_else(|| StoreError::not_found("member", id))?.into_member()
+    }
+
+    async fn members(&mut self, community: CommunityId) -> Result<Vec<Member>> {
+        let (conn, location) = self.parts();
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM members m JOIN branches b ON b.id = m.branch_id \
+             WHERE m.community_id = $1 ORDER BY m.id"
+        );
+        let rows: Vec<MemberRow> = sqlx::query_as(&sql).bind(community).fetch_all(conn).await.at(location)?;
+        rows.into_iter().map(MemberRow::into_member).collect()
+    }
+
+    async fn account_by_login(&mut self, login: &str) -> Result<Account> {
+        let (conn, location) = self.parts();
+        let row: Option<AccountRow> = sqlx::query_as(
+            "SELECT id, community_id, login, name, role, member_id, branch_id FROM accounts WHERE login = $1",
+        )
+        .bind(login)
+        .fetch_optional(conn)
+        .await
+        .at(location)?;
+        row.ok_or_else(|| StoreError::not_found("account", login))?.into_account()
+    }
+
+    async fn accounts(&mut self, community: CommunityId) -> Result<Vec<Account>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<AccountRow> = sqlx::query_as(
+            "SELECT id, community_id, login, name, role, member_id, branch_id FROM accounts \
+             WHERE community_id = $1 ORDER BY id",
+        )
+        .bind(community)
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        rows.into_iter().map(AccountRow::into_account).collect()
+    }
+
+    async fn households(&mut self, community: CommunityId) -> Result<Vec<HouseholdRow>> {
+        let (conn, location) = self.parts();
+        sqlx::query_as(
+            "SELECT h.id, h.address, h.head_name, h.phone, l.member_id, m.name AS member_name \
+             FROM households h LEFT JOIN household_links l ON l.household_id = h.id \
+             LEFT JOIN members m ON m.id = l.member_id WHERE h.community_id = $1 ORDER BY h.id",
+        )
+        .bind(community)
+        .fetch_all(conn)
+        .await
+        .at(location)
+    }
+
+    async fn household(&mut self, community: CommunityId, id: HouseholdId) -> Result<HouseholdRow> {
+        let (conn, location) = self.parts();
+        let row: Option<HouseholdRow> = sqlx::query_as(
+            "SELECT h.id, h.address, h.head_name, h.phone, l.member_id, m.name AS member_name \
+             FROM households h LEFT JOIN household_links l ON l.household_id = h.id \
+             LEFT JOIN members m ON m.id = l.member_id WHERE h.community_id = $1 AND h.id = $2",
+        )
+        .bind(community)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .at(location)?;
+        row.ok_or_else(|| StoreError::not_found("household", id))
+    }
+
+    /// Linked households per member, for every member with at least one.
+    async fn link_counts(&mut self, community: CommunityId) -> Result<HashMap<MemberId, u32>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT member_id, COUNT(*) FROM household_links WHERE community_id = $1 GROUP BY member_id",
+        )
+        .bind(community)
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        Ok(rows.into_iter().map(|(member, count)| (member, count as u32)).collect())
+    }
+
+    async fn period(&mut self, community: CommunityId, year: Year) -> Result<Option<Period>> {
+        let (conn, location) = self.parts();
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT status, rulebook_toml FROM periods WHERE community_id = $1 AND year = $2")
+                .bind(community)
+                .bind(i64::from(year.get()))
+                .fetch_optional(conn)
+                .await
+                .at(location)?;
+        let Some((status, text)) = row else { return Ok(None) };
+        let rulebook = Rulebook::parse(&text)
+            .map_err(|e| StoreError::Corrupt(format!("the rulebook frozen into {year} no longer parses: {e}")))?;
+        let status = if status == "open" { PeriodStatus::Open } else { PeriodStatus::Closed };
+        Ok(Some(Period { community_id: community, year, status, rulebook }))
+    }
+
+    async fn period_years(&mut self, community: CommunityId) -> Result<Vec<Year>> {
+        let (conn, location) = self.parts();
+        let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM periods WHERE community_id = $1 ORDER BY year")
+            .bind(community)
+            .fetch_all(conn)
+            .await
+            .at(location)?;
+        years.into_iter().map(|y| Year::new(y).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
+    }
+
+    /// Stars by year for one member, oldest first: (year, stars, source, note).
+    async fn honours(&mut self, member: MemberId) -> Result<Vec<(i64, i64, String, String)>> {
+        let (conn, location) = self.parts();
+        sqlx::query_as("SELECT year, stars, source, note FROM honours WHERE member_id = $1 ORDER BY year")
+            .bind(member)
+            .fetch_all(conn)
+            .await
+            .at(location)
+    }
+}
+
+impl<T: Queries> OrgQueries for T {}
+
+impl WriteTx {
+    fn insert_id(result: sqlx::sqlite::SqliteQueryResult) -> i64 {
+        result.last_insert_rowid()
+    }
+
+    pub async fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(())
+    }
+
+    pub async fn create_community(&mut self, name: &str) -> Result<CommunityId> {
+        let result = sqlx::query("INSERT INTO communities (name, created_at) VALUES ($1, $2)")
+            .bind(name)
+            .bind(now_text())
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(Self::insert_id(result))
+    }
+
+    pub async fn add_branch(&mut self, community: CommunityId, name: &str) -> Result<BranchId> {
+        let result = sqlx::query("INSERT INTO branches (community_id, name) VALUES ($1, $2)")
+            .bind(community)
+            .bind(name)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| unique_to_conflict(e, &self.location, format!("branch \"{name}\" already exists")))?;
+        Ok(Self::insert_id(result))
+    }
+
+    pub async fn add_party_group(
+        &mut self,
+        community: CommunityId,
+        branch: BranchId,
+        name: &str,
+    ) -> Result<PartyGroupId> {
+        let result = sqlx::query("INSERT INTO party_groups (community_id, branch_id, name) VALUES ($1, $2, $3)")
+            .bind(community)
+            .bind(branch)
+            .bind(name)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| unique_to_conflict(e, &self.location, format!("party group \"{name}\" already exists")))?;
+        Ok(Self::insert_id(result))
+    }
+
+    pub async fn add_member(&mut self, member: &NewMember) -> Result<MemberId> {
+        let result = sqlx::query(
+            "INSERT INTO members (community_id, branch_id, party_group_id, name, phone, probationary, post, \
+             linking_exempt_reason, joined_on, left_on, note, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(member.community_id)
+        .bind(member.branch_id)
+        .bind(member.party_group_id)
+        .bind(member.name.as_str())
+        .bind(member.phone.as_ref().map(|p| p.as_str()))
+        .bind(member.probationary)
+        .bind(member.post.as_deref())
+        .bind(member.linking_exempt_reason.as_deref())
+        .bind(member.joined_on.map(|d| d.to_string()))
+        .bind(member.left_on.map(|d| d.to_string()))
+        .bind(member.note.as_deref())
+        .bind(now_text())
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(Self::insert_id(result))
+    }
+
+    pub async fn add_account(&mut self, account: &NewAccount) -> Result<AccountId> {
+        let result = sqlx::query(
+            "INSERT INTO accounts (community_id, login, name, role, member_id, branch_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(account.community_id)
+        .bind(&account.login)
+        .bind(&account.name)
+        .bind(account.role.as_str())
+        .bind(account.member_id)
+        .bind(account.branch_id)
+        .bind(now_text())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| unique_to_conflict(e, &self.location, format!("login \"{}\" is taken", account.login)))?;
+        Ok(Self::insert_id(result))
+    }
+
+    pub async fn add_household(&mut self, household: &NewHousehold) -> Result<HouseholdId> {
+        let result = sqlx::query(
+            "INSERT INTO households (community_id, address, head_name, phone, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(household.community_id)
+        .bind(&household.address)
+        .bind(household.head_name.as_deref())
+        .bind(household.phone.as_ref().map(|p| p.as_str()))
+        .bind(now_text())
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(Self::insert_id(result))
+    }
+
+    /// Links a household to a member, replacing any earlier link.
+    pub async fn link_household(
+        &mut self,
+        community: CommunityId,
+        household: HouseholdId,
+        member: MemberId,
+        on: Date,
+        by: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO household_links (household_id, community_id, member_id, linked_on, linked_by) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id) DO UPDATE SET \
+             member_id = excluded.member_id, linked_on = excluded.linked_on, linked_by = excluded.linked_by",
+        )
+        .bind(household)
+        .bind(community)
+        .bind(member)
+        .bind(on.to_string())
+        .bind(by)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(())
+    }
+
+    pub async fn unlink_household(&mut self, community: CommunityId, household: HouseholdId) -> Result<bool> {
+        let result = sqlx::query("DELETE FROM household_links WHERE community_id = $1 AND household_id = $2")
+            .bind(community)
+            .bind(household)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// Opens a year with a rulebook; the text is frozen into the period.
+    pub async fn open_period(
+        &mut self,
+        community: CommunityId,
+        year: Year,
+        rulebook_text: &str,
+        rulebook: &Rulebook,
+        by: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO periods (community_id, year, status, rulebook_version, rulebook_sha256, rulebook_toml, \
+             opened_at, opened_by) VALUES ($1, $2, 'open', $3, $4, $5, $6, $7)",
+        )
+        .bind(community)
+        .bind(i64::from(year.get()))
+        .bind(&rulebook.version)
+        .bind(&rulebook.sha256)
+        .bind(rulebook_text)
+        .bind(now_text())
+        .bind(by)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| {
+            unique_to_conflict(e, &self.location, format!("{year} is already open; a year keeps its rulebook"))
+        })?;
+        Ok(())
+    }
+
+    /// Stars from before starledger, kept so a member's streak shows whole.
+    pub async fn import_honour(
+        &mut self,
+        community: CommunityId,
+        member: MemberId,
+        year: Year,
+        stars: u8,
+        note: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO honours (community_id, member_id, year, stars, source, note) VALUES ($1, $2, $3, $4, 'imported', $5)",
+        )
+        .bind(community)
+        .bind(member)
+        .bind(i64::from(year.get()))
+        .bind(i64::from(stars))
+        .bind(note)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(())
+    }
+
+    /// Every write lands here too: who, what, when.
+    pub async fn audit(
+        &mut self,
+        community: Option<CommunityId>,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO audit_log (community_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)")
+            .bind(community)
+            .bind(now_text())
+            .bind(actor)
+            .bind(action)
+            .bind(detail)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(())
+    }
+}
+
+/// A unique-constraint failure becomes a message naming what was duplicated.
+pub(crate) fn unique_to_conflict(error: sqlx::Error, location: &crate::Location, message: String) -> StoreError {
+    if let sqlx::Error::Database(db) = &error
+        && db.is_unique_violation()
+    {
+        return StoreError::Conflict(message);
+    }
+    StoreError::classify(error, location)
+}
