@@ -5,7 +5,8 @@ mod explain;
 mod ledger;
 mod org;
 mod period;
-mod rating;
+pub mod rating;
+
 mod record;
 
 use crate::args::{Cli, Command};

@@ -1,7 +1,141 @@
-//! The demo community (placeholder while being written).
+//! `starledger demo`: builds a fresh, deterministic demo community modelled
+//! on the article's 十里社区 — six branches, about 216 members, some 1,300
+//! households, two full years of events — and prints the latest honour roll.
+//! The same seed always builds the same ledger, down to its last hash.
+
+mod names;
+mod recorder;
+mod roll;
+mod year;
+
 use crate::args::DemoArgs;
-use crate::commands::Context;
-use crate::failure::Outcome;
-pub async fn run(_context: &Context, _args: DemoArgs) -> Outcome {
+use crate::commands::{Context, rating};
+use crate::failure::{Failure, Outcome};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use roll::Story;
+use starledger_domain::org::Year;
+use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
+use starledger_store::{OpenMode, OrgQueries, Store};
+use std::path::Path;
+
+/// The demo's years; the last is "this year" of the story.
+pub const YEARS: [i64; 2] = [2024, 2025];
+
+/// 2024 ran on an earlier revision of the rulebook, with a lower volunteer
+/// cap; the committee raised it for 2025 to reward steady service.
+fn rulebook_text(year: i64) -> String {
+    if year == YEARS[1] {
+        return DEFAULT_RULEBOOK.to_string();
+    }
+    let revised = DEFAULT_RULEBOOK.replacen("version = \"2025.1\"", "version = \"2024.1\"", 1).replacen(
+        "name = \"志愿服务\"          # 秸秆禁烧、环境整治、文明创建、爱心捐资、看望慰问\ncap_per_year = 40",
+        "name = \"志愿服务\"          # 秸秆禁烧、环境整治、文明创建、爱心捐资、看望慰问\ncap_per_year = 30",
+        1,
+    );
+    assert_ne!(revised, DEFAULT_RULEBOOK, "the 2024 revision applies to the default rulebook");
+    revised
+}
+
+/// A demo database may be rebuilt; any other file at the path is left alone.
+async fn clear_previous(context: &Context) -> Result<(), Failure> {
+    let path = &context.db;
+    if !path.exists() {
+        return Ok(());
+    }
+    let store = Store::open(path, OpenMode::Existing, context.busy_timeout).await?;
+    let kind = store.read().await?.meta("kind").await?;
+    store.close().await;
+    if kind.as_deref() != Some("demo") {
+        return Err(Failure::refused(format!(
+            "{} exists and is not a starledger demo database; choose another path with --db",
+            path.display()
+        )));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{}{suffix}", path.display());
+        if Path::new(&file).exists() {
+            std::fs::remove_file(&file).map_err(|e| Failure::failed(format!("cannot remove {file}: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
+    clear_previous(context).await?;
+    let store = context.create().await?;
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let mut tx = store.write().await?;
+    tx.set_meta("kind", "demo").await?;
+    tx.set_meta("demo_seed", &args.seed.to_string()).await?;
+    let roll = roll::build(&mut tx, &mut rng).await?;
+    let (mut written, mut capped) = (0, 0);
+    for (index, raw_year) in YEARS.into_iter().enumerate() {
+        let year = Year::new(raw_year).map_err(Failure::failed)?;
+        let text = rulebook_text(raw_year);
+        let rulebook = Rulebook::parse(&text).map_err(Failure::failed)?;
+        tx.open_period(roll.community, year, &text, &rulebook, "demo").await?;
+        let summary = year::simulate(&mut tx, &roll, &rulebook, year, index, &mut rng).await?;
+        written += summary.written;
+        capped += summary.capped;
+    }
+    let detail = format!(
+        "seed {}: {} members, {} households, {written} ledger entries; {capped} events past a cap not recorded",
+        args.seed,
+        roll.members.len(),
+        roll.households.len()
+    );
+    tx.audit(Some(roll.community), "demo", "demo.build", &detail).await?;
+    tx.commit().await?;
+
+    println!("built {} — 十里社区 demo ({detail})\n", context.db.display());
+    let mut ratings = Vec::new();
+    for raw_year in YEARS {
+        let year = Year::new(raw_year).map_err(Failure::failed)?;
+        ratings.push(rating::compute(&store, roll.community, year).await?);
+    }
+    let latest = ratings.last().expect("two demo years");
+    rating::print_honour_roll("十里社区", latest);
+    println!("\nthe article's people in the demo:");
+    for demo in roll.members.iter().filter(|m| m.story != Story::Ordinary) {
+        let id = demo.member.id;
+        let stars: Vec<String> = ratings
+            .iter()
+            .map(|r| {
+                let rated = r.member(id);
+                format!(
+                    "{} {}★ (rank {})",
+                    r.year,
+                    rated.map_or(0, |m| m.stars),
+                    rated.and_then(|m| m.rank).map_or("-".into(), |r| r.to_string())
+                )
+            })
+            .collect();
+        let imported = store.read().await?.honours(id).await?;
+        let history = if imported.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; earlier records: {}",
+                imported.iter().map(|(y, s, ..)| format!("{y} {s}★")).collect::<Vec<_>>().join(", ")
+            )
+        };
+        println!("  {} (member {id}): {}{history}", demo.member.name, stars.join(", "));
+    }
+    println!("\naccounts (the web application arrives in a later release; the CLI takes them as --by):");
+    for account in &roll.accounts {
+        println!("  {:<14} {} {}", account.login, account.role.label_zh(), account.name);
+    }
+    println!("\ntry: starledger --db {} rating --year {}", context.db.display(), YEARS[1]);
+    println!(
+        "     starledger --db {} explain --member {} --year {}",
+        context.db.display(),
+        roll.named("梁小改").member.id,
+        YEARS[1]
+    );
+    println!("     starledger --db {} ledger verify", context.db.display());
+    if !args.no_serve {
+        println!("\n(--no-serve is implied until the web application lands)");
+    }
     Ok(())
 }
