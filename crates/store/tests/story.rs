@@ -1,0 +1,203 @@
+//! One journey through the whole store: the roll, a period with its frozen
+//! rulebook, entries appended in chain order, a retried write, a reversal,
+//! the caps' view of what was gained, and verification that catches a
+//! change made behind the store's back.
+
+use jiff::civil::date;
+use sqlx::Connection;
+use starledger_domain::ledger::{Actor, EntryDraft};
+use starledger_domain::org::{PersonName, Role, Year};
+use starledger_domain::points::Points;
+use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
+use starledger_store::{
+    Appended, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, OrgQueries, Store, StoreError,
+};
+use std::time::Duration;
+
+fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: jiff::civil::Date) -> EntryDraft {
+    EntryDraft {
+        community_id: community,
+        year: 2025,
+        member_id: member,
+        category: "study".into(),
+        rule_key: rule.into(),
+        rulebook_version: "2025.1".into(),
+        points: Points::from_tenths(tenths),
+        reason: "参加党小组会".into(),
+        source_kind: "attendance".into(),
+        source_ref: "meeting:1".into(),
+        recorded_by: Actor::Account(1),
+        recorded_at: 1_740_000_000,
+        occurred_on: on,
+        idempotency_key: key.into(),
+        reverses: None,
+    }
+}
+
+#[tokio::test]
+async fn a_year_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("story.db");
+    let timeout = Duration::from_millis(500);
+
+    assert!(matches!(Store::open(&path, OpenMode::Existing, timeout).await, Err(StoreError::Missing(_))));
+    let store = Store::open(&path, OpenMode::CreateNew, timeout).await.unwrap();
+
+    // The roll.
+    let mut tx = store.write().await.unwrap();
+    let community = tx.create_community("十里社区").await.unwrap();
+    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
+    assert!(matches!(tx.add_branch(community, "第一党支部").await, Err(StoreError::Conflict(_))));
+    let member = tx
+        .add_member(&NewMember {
+            community_id: community,
+            branch_id: branch,
+            party_group_id: None,
+            name: PersonName::parse("梁小改").unwrap(),
+            phone: None,
+            probationary: false,
+            post: None,
+            linking_exempt_reason: None,
+            joined_on: Some(date(2010, 7, 1)),
+            left_on: None,
+            note: None,
+        })
+        .await
+        .unwrap();
+    tx.add_account(&NewAccount {
+        community_id: community,
+        login: "secretary".into(),
+        name: "梁雍宏".into(),
+        role: Role::Committee,
+        member_id: None,
+        branch_id: None,
+    })
+    .await
+    .unwrap();
+    let household = tx
+        .add_household(&NewHousehold {
+            community_id: community,
+            address: "东街1号".into(),
+            head_name: None,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    tx.link_household(community, household, member, date(2025, 1, 2), "account:1").await.unwrap();
+    let rulebook = Rulebook::default_rulebook();
+    let year = Year::new(2025).unwrap();
+    tx.open_period(community, year, DEFAULT_RULEBOOK, &rulebook, "account:1").await.unwrap();
+    tx.commit().await.unwrap();
+
+    // A transaction dropped without commit writes nothing.
+    {
+        let mut tx = store.write().await.unwrap();
+        tx.add_branch(community, "第二党支部").await.unwrap();
+    }
+    let mut reader = store.read().await.unwrap();
+    assert_eq!(reader.branches(community).await.unwrap().len(), 1);
+    assert_eq!(reader.link_counts(community).await.unwrap().get(&member), Some(&1));
+    assert_eq!(reader.period(community, year).await.unwrap().unwrap().rulebook, rulebook);
+    drop(reader);
+
+    // Entries, a retry, a reversal.
+    let mut tx = store.write().await.unwrap();
+    let first =
+        match tx.append_entry(draft(community, member, "meeting.group", 10, "k1", date(2025, 3, 15))).await.unwrap() {
+            Appended::New(entry) => entry,
+            Appended::Duplicate(_) => panic!("first write is new"),
+        };
+    assert!(matches!(
+        tx.append_entry(draft(community, member, "meeting.group", 10, "k1", date(2025, 3, 15))).await.unwrap(),
+        Appended::Duplicate(id) if id == first.id
+    ));
+    tx.append_entry(draft(community, member, "meeting.group", 10, "k2", date(2025, 4, 15))).await.unwrap();
+    let reversal =
+        EntryDraft::reversal_of(&first, "录入错误".into(), Actor::Account(1), 1_740_000_100, first.draft.occurred_on);
+    tx.append_entry(reversal.clone()).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut reader = store.read().await.unwrap();
+    let gained = reader.gained_so_far(community, member, "meeting.group", "study", date(2025, 3, 1)).await.unwrap();
+    assert_eq!(gained.rule_in_month, Points::ZERO, "the reversal nets March to zero");
+    assert_eq!(gained.rule_in_year, Points::whole(1));
+    assert_eq!(reader.reversal_of(community, first.id).await.unwrap(), Some(3));
+    let scored = reader.year_scored(community, year).await.unwrap();
+    assert_eq!(scored.iter().map(|s| s.points).sum::<Points>(), Points::whole(1));
+    let report = reader.verify(community).await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.entries_checked, 3);
+    drop(reader);
+
+    // A second reversal of the same entry is refused by the database itself.
+    let mut tx = store.write().await.unwrap();
+    let mut again = reversal;
+    again.idempotency_key = "another-key".into();
+    assert!(matches!(tx.append_entry(again).await, Err(StoreError::Conflict(_))));
+    drop(tx);
+    store.close().await;
+
+    // Behind the store's back: the ledger refuses edits while its triggers
+    // stand, and verification catches an edit made after dropping them.
+    let url = format!("sqlite://{}", path.display());
+    let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let refused = sqlx::query("UPDATE ledger_entries SET points_tenths = 50 WHERE id = 2").execute(&mut raw).await;
+    assert!(refused.unwrap_err().to_string().contains("append-only"));
+    let refused = sqlx::query("DELETE FROM ledger_entries WHERE id = 2").execute(&mut raw).await;
+    assert!(refused.unwrap_err().to_string().contains("append-only"));
+    let frozen = sqlx::query("UPDATE periods SET rulebook_toml = 'x'").execute(&mut raw).await;
+    assert!(frozen.unwrap_err().to_string().contains("opened with"));
+    sqlx::query("DROP TRIGGER ledger_entries_no_update").execute(&mut raw).await.unwrap();
+    sqlx::query("UPDATE ledger_entries SET points_tenths = 50 WHERE id = 2").execute(&mut raw).await.unwrap();
+    raw.close().await.unwrap();
+
+    // Reopening runs migrations again, harmlessly, and finds the change.
+    let store = Store::open(&path, OpenMode::Existing, timeout).await.unwrap();
+    let report = store.read().await.unwrap().verify(community).await.unwrap();
+    assert_eq!(report.chain_break.map(|b| b.entry_id()), Some(2));
+    assert!(matches!(Store::open(&path, OpenMode::CreateNew, timeout).await, Err(StoreError::AlreadyExists(_))));
+}
+
+#[tokio::test]
+async fn a_projection_edited_alone_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("projection.db");
+    let store = Store::open(&path, OpenMode::CreateNew, Duration::from_millis(500)).await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let community = tx.create_community("十里社区").await.unwrap();
+    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
+    let member = tx
+        .add_member(&NewMember {
+            community_id: community,
+            branch_id: branch,
+            party_group_id: None,
+            name: PersonName::parse("胡国强").unwrap(),
+            phone: None,
+            probationary: false,
+            post: None,
+            linking_exempt_reason: None,
+            joined_on: None,
+            left_on: None,
+            note: None,
+        })
+        .await
+        .unwrap();
+    tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
+        .await
+        .unwrap();
+    tx.append_entry(draft(community, member, "meeting.group", 10, "k1", date(2025, 3, 15))).await.unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+
+    let url = format!("sqlite://{}", path.display());
+    let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("UPDATE member_category_totals SET points_tenths = 990").execute(&mut raw).await.unwrap();
+    raw.close().await.unwrap();
+
+    let store = Store::open(&path, OpenMode::Existing, Duration::from_millis(500)).await.unwrap();
+    let report = store.read().await.unwrap().verify(community).await.unwrap();
+    assert!(report.chain_break.is_none());
+    assert_eq!(report.projection_mismatches.len(), 1);
+    assert_eq!(report.projection_mismatches[0].3, Some(Points::from_tenths(990)));
+    assert_eq!(report.projection_mismatches[0].4, Some(Points::whole(1)));
+}
