@@ -136,6 +136,20 @@ impl EntryDraft {
     }
 }
 
+impl EntryDraft {
+    /// Whether a retried write describes the same event as the entry already
+    /// stored under its idempotency key. Times of recording may differ.
+    pub fn same_event(&self, other: &EntryDraft) -> bool {
+        self.community_id == other.community_id
+            && self.member_id == other.member_id
+            && self.rule_key == other.rule_key
+            && self.points == other.points
+            && self.occurred_on == other.occurred_on
+            && self.source_ref == other.source_ref
+            && self.reverses == other.reverses
+    }
+}
+
 /// The hash of an entry: SHA-256 over the previous hash and every field, each
 /// length-prefixed so that no two different entries encode alike.
 pub fn entry_hash(id: i64, draft: &EntryDraft, prev: EntryHash) -> EntryHash {

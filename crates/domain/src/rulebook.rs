@@ -96,7 +96,7 @@ pub struct GainedSoFar {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what} allows at most {cap} points; {gained} already counted, so {adding} more would exceed it")]
+#[error("{what} is capped at {cap} points; {gained} already counted, so {adding} more would pass the cap")]
 pub struct CapExceeded {
     pub what: String,
     pub cap: Points,
@@ -259,9 +259,27 @@ fn line_of(text: &str, offset: usize) -> usize {
 fn syntax_error(text: &str, error: &toml::de::Error) -> RulebookError {
     let line = error.span().map_or(0, |span| line_of(text, span.start));
     let message = error.message().trim().to_string();
-    // toml names the offending key in its message; lift it out for `field`.
-    let field = message.split('`').nth(1).filter(|_| message.contains('`')).unwrap_or("(syntax)").to_string();
+    // serde names an unknown or missing field in backticks; for anything else
+    // the key written on the offending line is the field.
+    let named = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("missing field `"))
+        .and_then(|rest| rest.split('`').next());
+    let field = match named {
+        Some(field) => field.to_string(),
+        None => key_on_line(text, line).unwrap_or_else(|| "(syntax)".to_string()),
+    };
     RulebookError { line, field, message }
+}
+
+/// The key of a `key = value` line, or the name of a `[table]` line.
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let content = text.lines().nth(line.checked_sub(1)?)?.trim();
+    if let Some((key, _)) = content.split_once('=') {
+        let key = key.trim();
+        return (!key.is_empty()).then(|| key.to_string());
+    }
+    content.starts_with('[').then(|| content.trim_matches(|c| c == '[' || c == ']').trim().to_string())
 }
 
 // ---- the file's shape, before checks ----------------------------------------
@@ -754,6 +772,7 @@ mod tests {
         let text = with_replaced("households_min = 5", "households_min = = 5");
         let error = Rulebook::parse(&text).unwrap_err();
         assert_eq!(error.line, line_containing(&text, "= = 5"));
+        assert_eq!(error.field, "households_min");
     }
 
     #[test]

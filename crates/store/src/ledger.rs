@@ -16,8 +16,19 @@ use std::collections::BTreeMap;
 /// The outcome of an append: a new entry, or the one a retry already wrote.
 #[derive(Debug, Clone)]
 pub enum Appended {
-    New(Entry),
+    New(Box<Entry>),
+    /// The same event was already written under this key: a retry.
     Duplicate(i64),
+}
+
+/// A stored total that differs from what the ledger gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionMismatch {
+    pub member_id: MemberId,
+    pub year: i16,
+    pub category: String,
+    pub stored: Option<Points>,
+    pub recomputed: Option<Points>,
 }
 
 /// What `ledger verify` found.
@@ -26,9 +37,8 @@ pub struct VerifyReport {
     pub entries_checked: usize,
     /// The first break in the hash chain.
     pub chain_break: Option<ChainBreak>,
-    /// Projection rows that differ from the ledger: (member, year, category,
-    /// stored points, recomputed points).
-    pub projection_mismatches: Vec<(MemberId, i16, String, Option<Points>, Option<Points>)>,
+    /// Projection rows that differ from the ledger.
+    pub projection_mismatches: Vec<ProjectionMismatch>,
 }
 
 impl VerifyReport {
@@ -176,14 +186,12 @@ pub trait LedgerQueries: Queries {
 
 impl<T: Queries> LedgerQueries for T {}
 
-type Mismatch = (MemberId, i16, String, Option<Points>, Option<Points>);
-
 async fn compare_projection(
     conn: &mut sqlx::SqliteConnection,
     location: &crate::Location,
     community: CommunityId,
     recomputed: &BTreeMap<TotalsKey, Tally>,
-) -> Result<Vec<Mismatch>> {
+) -> Result<Vec<ProjectionMismatch>> {
     let stored: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
         "SELECT member_id, year, category, points_tenths, entries FROM member_category_totals WHERE community_id = $1",
     )
@@ -201,7 +209,13 @@ async fn compare_projection(
     for key in stored.keys().chain(recomputed.keys().filter(|k| !stored.contains_key(*k))) {
         let (a, b) = (stored.get(key), recomputed.get(key));
         if a != b {
-            mismatches.push((key.0, key.1, key.2.clone(), a.map(|t| t.points), b.map(|t| t.points)));
+            mismatches.push(ProjectionMismatch {
+                member_id: key.0,
+                year: key.1,
+                category: key.2.clone(),
+                stored: a.map(|t| t.points),
+                recomputed: b.map(|t| t.points),
+            });
         }
     }
     Ok(mismatches)
@@ -209,10 +223,18 @@ async fn compare_projection(
 
 impl WriteTx {
     /// Appends one entry at the end of its community's chain, and updates the
-    /// projection in the same transaction. A draft whose idempotency key is
-    /// already in the ledger is not written again.
+    /// projection in the same transaction. A retry of the same event under the
+    /// same idempotency key is not written again; a different event under a
+    /// key already used is refused.
     pub async fn append_entry(&mut self, draft: EntryDraft) -> Result<Appended> {
         if let Some(id) = self.entry_id_by_key(draft.community_id, &draft.idempotency_key).await? {
+            let existing = self.entry(draft.community_id, id).await?;
+            if !existing.draft.same_event(&draft) {
+                return Err(StoreError::Conflict(format!(
+                    "key \"{}\" was already used by entry {id} for a different event",
+                    draft.idempotency_key
+                )));
+            }
             return Ok(Appended::Duplicate(id));
         }
         let prev = self.chain_tail(draft.community_id).await?;
@@ -221,7 +243,7 @@ impl WriteTx {
         self.insert_entry(&entry).await?;
         self.chain_tails.insert(entry.draft.community_id, entry.hash);
         self.next_entry_id = Some(id + 1);
-        Ok(Appended::New(entry))
+        Ok(Appended::New(Box::new(entry)))
     }
 
     async fn chain_tail(&mut self, community: CommunityId) -> Result<EntryHash> {

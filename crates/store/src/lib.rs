@@ -10,7 +10,7 @@ mod rows;
 
 pub use error::StoreError;
 pub use ledger::LedgerQueries;
-pub use ledger::{Appended, VerifyReport};
+pub use ledger::{Appended, ProjectionMismatch, VerifyReport};
 pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
 

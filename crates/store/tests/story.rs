@@ -134,6 +134,9 @@ async fn a_year_in_the_store() {
     let mut again = reversal;
     again.idempotency_key = "another-key".into();
     assert!(matches!(tx.append_entry(again).await, Err(StoreError::Conflict(_))));
+    // A key reused for a different event is refused, not taken as a retry.
+    let reused = draft(community, member, "meeting.lecture", 20, "k2", date(2025, 4, 20));
+    assert!(matches!(tx.append_entry(reused).await, Err(StoreError::Conflict(m)) if m.contains("different event")));
     drop(tx);
     store.close().await;
 
@@ -198,6 +201,6 @@ async fn a_projection_edited_alone_is_caught() {
     let report = store.read().await.unwrap().verify(community).await.unwrap();
     assert!(report.chain_break.is_none());
     assert_eq!(report.projection_mismatches.len(), 1);
-    assert_eq!(report.projection_mismatches[0].3, Some(Points::from_tenths(990)));
-    assert_eq!(report.projection_mismatches[0].4, Some(Points::whole(1)));
+    assert_eq!(report.projection_mismatches[0].stored, Some(Points::from_tenths(990)));
+    assert_eq!(report.projection_mismatches[0].recomputed, Some(Points::whole(1)));
 }

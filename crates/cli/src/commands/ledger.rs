@@ -19,12 +19,15 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
             report.entries_checked
         )));
     }
-    if let Some((member, year, category, stored, recomputed)) = report.projection_mismatches.first() {
+    if let Some(first) = report.projection_mismatches.first() {
         return Err(Failure::failed(format!(
-            "ledger verify FAILED: stored total for member {member}, {year}, {category} is {} but the ledger gives {} \
+            "ledger verify FAILED: stored total for member {}, {}, {} is {} but the ledger gives {} \
              ({} mismatching totals)",
-            stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
-            recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
+            first.member_id,
+            first.year,
+            first.category,
+            first.stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
+            first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
             report.projection_mismatches.len()
         )));
     }

@@ -14,21 +14,38 @@ use crate::failure::{Failure, Outcome};
 use starledger_domain::org::{Account, Year};
 use starledger_store::{Community, OpenMode, OrgQueries, Store};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// What every command gets: where the database is and how to open it.
 pub struct Context {
     pub db: PathBuf,
     pub busy_timeout: Duration,
+    /// Stores opened by the command, closed when it ends: closing the last
+    /// connection checkpoints SQLite's WAL into the database file, so the
+    /// file alone holds everything (a copy of it is a whole backup).
+    opened: Mutex<Vec<Store>>,
 }
 
 impl Context {
     pub async fn open(&self) -> Result<Store, Failure> {
-        Ok(Store::open(&self.db, OpenMode::Existing, self.busy_timeout).await?)
+        self.keep(Store::open(&self.db, OpenMode::Existing, self.busy_timeout).await?)
     }
 
     pub async fn create(&self) -> Result<Store, Failure> {
-        Ok(Store::open(&self.db, OpenMode::CreateNew, self.busy_timeout).await?)
+        self.keep(Store::open(&self.db, OpenMode::CreateNew, self.busy_timeout).await?)
+    }
+
+    fn keep(&self, store: Store) -> Result<Store, Failure> {
+        self.opened.lock().map_err(|_| Failure::failed("internal error: store list poisoned"))?.push(store.clone());
+        Ok(store)
+    }
+
+    async fn close(&self) {
+        let stores = self.opened.lock().map(|mut opened| std::mem::take(&mut *opened)).unwrap_or_default();
+        for store in stores {
+            store.close().await;
+        }
     }
 }
 
@@ -57,20 +74,27 @@ pub async fn run(cli: Cli) -> Outcome {
     let context = Context {
         db: cli.db.unwrap_or_else(|| PathBuf::from(default_db)),
         busy_timeout: Duration::from_millis(cli.busy_timeout_ms),
+        opened: Mutex::new(Vec::new()),
     };
-    match cli.command {
-        Command::Demo(args) => crate::demo::run(&context, args).await,
-        Command::Init(args) => org::init(&context, args).await,
-        Command::Branch(command) => org::branch(&context, command).await,
-        Command::Member(command) => org::member(&context, command).await,
-        Command::Account(command) => org::account(&context, command).await,
-        Command::Household(command) => org::household(&context, command).await,
-        Command::Period(command) => period::period(&context, command).await,
-        Command::Rulebook(command) => period::rulebook(&context, command).await,
-        Command::Record(args) => record::record(&context, args).await,
-        Command::Reverse(args) => record::reverse(&context, args).await,
-        Command::Rating(args) => rating::rating(&context, args).await,
-        Command::Explain(args) => explain::explain(&context, args).await,
-        Command::Ledger(command) => ledger::ledger(&context, command).await,
+    let outcome = dispatch(&context, cli.command).await;
+    context.close().await;
+    outcome
+}
+
+async fn dispatch(context: &Context, command: Command) -> Outcome {
+    match command {
+        Command::Demo(args) => crate::demo::run(context, args).await,
+        Command::Init(args) => org::init(context, args).await,
+        Command::Branch(command) => org::branch(context, command).await,
+        Command::Member(command) => org::member(context, command).await,
+        Command::Account(command) => org::account(context, command).await,
+        Command::Household(command) => org::household(context, command).await,
+        Command::Period(command) => period::period(context, command).await,
+        Command::Rulebook(command) => period::rulebook(context, command).await,
+        Command::Record(args) => record::record(context, args).await,
+        Command::Reverse(args) => record::reverse(context, args).await,
+        Command::Rating(args) => rating::rating(context, args).await,
+        Command::Explain(args) => explain::explain(context, args).await,
+        Command::Ledger(command) => ledger::ledger(context, command).await,
     }
 }

@@ -66,8 +66,22 @@ pub async fn record(context: &Context, args: RecordArgs) -> Outcome {
         reverses: None,
     };
     let mut tx = store.write().await?;
-    // A retry of a command that already landed is a success, not a cap breach.
+    // A retry of a command that already landed is a success, not a cap breach;
+    // but a key names one event, and a reversed event is not silently revived.
     if let Some(id) = tx.entry_id_by_key(community.id, &draft.idempotency_key).await? {
+        let existing = tx.entry(community.id, id).await?;
+        if !existing.draft.same_event(&draft) {
+            return Err(Failure::refused(format!(
+                "key \"{}\" was already used by entry {id} for a different event; choose another --key",
+                draft.idempotency_key
+            )));
+        }
+        if let Some(reversal) = tx.reversal_of(community.id, id).await? {
+            return Err(Failure::refused(format!(
+                "the same event was recorded as entry {id} and reversed by entry {reversal}; to record it again, \
+                 give it a new --ref (or --key)"
+            )));
+        }
         println!("already recorded as entry {id} (same member, rule, date and ref); nothing written");
         return Ok(());
     }

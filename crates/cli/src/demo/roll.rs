@@ -68,16 +68,36 @@ const BRANCHES: [(&str, usize, &str); 6] = [
     ("老干部党支部", 26, "十里铺"),
 ];
 
-/// People placed by name: (name, branch index, post, story, diligence, affinity).
-const PLACED: [(&str, usize, Option<&str>, Story, f64, [f64; 2]); 8] = [
-    ("梁雍宏", 0, Some("党委书记"), Story::Ordinary, 0.9, [0.5, 0.5]),
-    ("胡卫东", 1, Some("党委副书记"), Story::Ordinary, 0.85, [0.4, 0.4]),
-    ("李秀兰", 2, Some("党委委员"), Story::Ordinary, 0.85, [0.4, 0.4]),
-    ("梁小改", 0, None, Story::LiangXiaogai, 1.0, [0.95, 0.95]),
-    ("胡国杰", 1, None, Story::NamedWinner, 0.97, [0.7, 0.75]),
-    ("胡国强", 0, None, Story::SteadyVolunteer, 0.72, [0.08, 1.0]),
-    ("彭雅丽", 3, None, Story::SteadyVolunteer, 0.72, [0.08, 1.0]),
-    ("李长松", 2, None, Story::MoralSetback, 0.86, [0.35, 0.35]),
+/// A person of the article (or of the committee) placed on the roll by name.
+struct Placed {
+    name: &'static str,
+    branch: usize,
+    post: Option<&'static str>,
+    story: Story,
+    diligence: f64,
+    affinity: [f64; 2],
+}
+
+const fn placed(
+    name: &'static str,
+    branch: usize,
+    post: Option<&'static str>,
+    story: Story,
+    diligence: f64,
+    affinity: [f64; 2],
+) -> Placed {
+    Placed { name, branch, post, story, diligence, affinity }
+}
+
+const PLACED: [Placed; 8] = [
+    placed("梁雍宏", 0, Some("党委书记"), Story::Ordinary, 0.9, [0.5, 0.5]),
+    placed("胡卫东", 1, Some("党委副书记"), Story::Ordinary, 0.85, [0.4, 0.4]),
+    placed("李秀兰", 2, Some("党委委员"), Story::Ordinary, 0.85, [0.4, 0.4]),
+    placed("梁小改", 0, None, Story::LiangXiaogai, 1.0, [0.95, 0.95]),
+    placed("胡国杰", 1, None, Story::NamedWinner, 0.97, [0.7, 0.75]),
+    placed("胡国强", 0, None, Story::SteadyVolunteer, 0.72, [0.08, 1.0]),
+    placed("彭雅丽", 3, None, Story::SteadyVolunteer, 0.72, [0.08, 1.0]),
+    placed("李长松", 2, None, Story::MoralSetback, 0.86, [0.35, 0.35]),
 ];
 
 struct Builder<'a> {
@@ -90,8 +110,8 @@ struct Builder<'a> {
 pub async fn build(tx: &mut WriteTx, rng: &mut ChaCha8Rng) -> Result<Roll, Failure> {
     let community = tx.create_community("十里社区").await?;
     let mut names = NameBook::default();
-    for (name, ..) in PLACED {
-        names.reserve(name);
+    for person in &PLACED {
+        names.reserve(person.name);
     }
     let mut builder = Builder { tx, rng, names, community };
     let mut roll = Roll {
@@ -112,7 +132,7 @@ pub async fn build(tx: &mut WriteTx, rng: &mut ChaCha8Rng) -> Result<Roll, Failu
                 builder.tx.add_party_group(community, branch_id, &format!("第{}党小组", ["一", "二", "三"][g])).await?,
             );
         }
-        let placed: Vec<_> = PLACED.iter().filter(|p| p.1 == index).collect();
+        let placed: Vec<&Placed> = PLACED.iter().filter(|p| p.branch == index).collect();
         for slot in 0..*size {
             let spec = builder.member_spec(index, slot, placed.get(slot.wrapping_sub(3)).copied());
             let member = builder.add_member(branch_id, branch_name, &groups, &spec).await?;
@@ -143,12 +163,7 @@ struct Spec {
 impl Builder<'_> {
     /// Slots 0-2 of each branch are its secretary and two committee members;
     /// slots 3.. take the placed people of the branch, then ordinary members.
-    fn member_spec(
-        &mut self,
-        branch: usize,
-        slot: usize,
-        placed: Option<&(&'static str, usize, Option<&'static str>, Story, f64, [f64; 2])>,
-    ) -> Spec {
+    fn member_spec(&mut self, branch: usize, slot: usize, placed: Option<&Placed>) -> Spec {
         let rng = &mut *self.rng;
         let diligence = 0.25 + 0.7 * (rng.random::<f64>() + rng.random::<f64>() + rng.random::<f64>()) / 3.0;
         let affinity = 0.08 + 0.45 * diligence * rng.random::<f64>();
@@ -178,12 +193,12 @@ impl Builder<'_> {
             }
             _ => {}
         }
-        if let Some((name, _, post, story, diligence, affinity)) = placed {
-            spec.name = Some(name);
-            spec.post = post.map(str::to_string);
-            spec.story = *story;
-            spec.diligence = *diligence;
-            spec.affinity = *affinity;
+        if let Some(person) = placed {
+            spec.name = Some(person.name);
+            spec.post = person.post.map(str::to_string);
+            spec.story = person.story;
+            spec.diligence = person.diligence;
+            spec.affinity = person.affinity;
             spec.joined_on = date(1995 + (slot as i16 % 7), 7, 1);
             return spec;
         }
