@@ -1,0 +1,11 @@
+//! Integration tests of the `starledger` binary, one module per concern.
+
+mod database_errors;
+mod demo;
+mod helpers;
+mod ledger_verify;
+mod rating_json;
+mod record_refusals;
+mod reverse;
+mod rulebook_errors;
+mod unknown_ids;
