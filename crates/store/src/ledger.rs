@@ -222,20 +222,29 @@ async fn compare_projection(
 }
 
 impl WriteTx {
+    /// The entry already written for this draft's idempotency key, if it
+    /// records the same event (a retry); a different event under a key that
+    /// is already used is refused.
+    pub async fn earlier_write_of(&mut self, draft: &EntryDraft) -> Result<Option<Entry>> {
+        let Some(id) = self.entry_id_by_key(draft.community_id, &draft.idempotency_key).await? else {
+            return Ok(None);
+        };
+        let existing = self.entry(draft.community_id, id).await?;
+        if !existing.draft.same_event(draft) {
+            return Err(StoreError::Conflict(format!(
+                "key \"{}\" was already used by entry {id} for a different event; choose another key",
+                draft.idempotency_key
+            )));
+        }
+        Ok(Some(existing))
+    }
+
     /// Appends one entry at the end of its community's chain, and updates the
-    /// projection in the same transaction. A retry of the same event under the
-    /// same idempotency key is not written again; a different event under a
-    /// key already used is refused.
+    /// projection in the same transaction. A retry of the same event is not
+    /// written again (see `earlier_write_of`).
     pub async fn append_entry(&mut self, draft: EntryDraft) -> Result<Appended> {
-        if let Some(id) = self.entry_id_by_key(draft.community_id, &draft.idempotency_key).await? {
-            let existing = self.entry(draft.community_id, id).await?;
-            if !existing.draft.same_event(&draft) {
-                return Err(StoreError::Conflict(format!(
-                    "key \"{}\" was already used by entry {id} for a different event",
-                    draft.idempotency_key
-                )));
-            }
-            return Ok(Appended::Duplicate(id));
+        if let Some(existing) = self.earlier_write_of(&draft).await? {
+            return Ok(Appended::Duplicate(existing.id));
         }
         let prev = self.chain_tail(draft.community_id).await?;
         let id = self.next_entry_id().await?;

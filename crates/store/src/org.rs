@@ -51,6 +51,10 @@ pub struct NewHousehold {
     pub phone: Option<Phone>,
 }
 
+/// A household with the member it is linked to, if any.
+const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.address, h.head_name, h.phone, l.member_id, m.name AS member_name \
+     FROM households h LEFT JOIN household_links l ON l.household_id = h.id LEFT JOIN members m ON m.id = l.member_id";
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct HouseholdRow {
     pub id: HouseholdId,
@@ -161,29 +165,22 @@ pub trait OrgQueries: Queries {
 
     async fn households(&mut self, community: CommunityId) -> Result<Vec<HouseholdRow>> {
         let (conn, location) = self.parts();
-        sqlx::query_as(
-            "SELECT h.id, h.address, h.head_name, h.phone, l.member_id, m.name AS member_name \
-             FROM households h LEFT JOIN household_links l ON l.household_id = h.id \
-             LEFT JOIN members m ON m.id = l.member_id WHERE h.community_id = $1 ORDER BY h.id",
-        )
-        .bind(community)
-        .fetch_all(conn)
-        .await
-        .at(location)
+        sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE h.community_id = $1 ORDER BY h.id"))
+            .bind(community)
+            .fetch_all(conn)
+            .await
+            .at(location)
     }
 
     async fn household(&mut self, community: CommunityId, id: HouseholdId) -> Result<HouseholdRow> {
         let (conn, location) = self.parts();
-        let row: Option<HouseholdRow> = sqlx::query_as(
-            "SELECT h.id, h.address, h.head_name, h.phone, l.member_id, m.name AS member_name \
-             FROM households h LEFT JOIN household_links l ON l.household_id = h.id \
-             LEFT JOIN members m ON m.id = l.member_id WHERE h.community_id = $1 AND h.id = $2",
-        )
-        .bind(community)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-        .at(location)?;
+        let row: Option<HouseholdRow> =
+            sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE h.community_id = $1 AND h.id = $2"))
+                .bind(community)
+                .bind(id)
+                .fetch_optional(conn)
+                .await
+                .at(location)?;
         row.ok_or_else(|| StoreError::not_found("household", id))
     }
 

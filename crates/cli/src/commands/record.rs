@@ -67,22 +67,16 @@ pub async fn record(context: &Context, args: RecordArgs) -> Outcome {
     };
     let mut tx = store.write().await?;
     // A retry of a command that already landed is a success, not a cap breach;
-    // but a key names one event, and a reversed event is not silently revived.
-    if let Some(id) = tx.entry_id_by_key(community.id, &draft.idempotency_key).await? {
-        let existing = tx.entry(community.id, id).await?;
-        if !existing.draft.same_event(&draft) {
+    // but a reversed event is not silently revived by repeating it.
+    if let Some(earlier) = tx.earlier_write_of(&draft).await? {
+        if let Some(reversal) = tx.reversal_of(community.id, earlier.id).await? {
             return Err(Failure::refused(format!(
-                "key \"{}\" was already used by entry {id} for a different event; choose another --key",
-                draft.idempotency_key
+                "the same event was recorded as entry {} and reversed by entry {reversal}; to record it again, \
+                 give it a new --ref (or --key)",
+                earlier.id
             )));
         }
-        if let Some(reversal) = tx.reversal_of(community.id, id).await? {
-            return Err(Failure::refused(format!(
-                "the same event was recorded as entry {id} and reversed by entry {reversal}; to record it again, \
-                 give it a new --ref (or --key)"
-            )));
-        }
-        println!("already recorded as entry {id} (same member, rule, date and ref); nothing written");
+        println!("already recorded as entry {} (same member, rule, date and ref); nothing written", earlier.id);
         return Ok(());
     }
     // Caps are checked inside the write transaction, against what is there now.
