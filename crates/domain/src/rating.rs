@@ -124,7 +124,13 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
     let mut veto_points: HashMap<(MemberId, &str), Points> = HashMap::new();
     for entry in entries {
         let Some(working) = by_member.get_mut(&entry.member_id) else { continue };
-        *working.rating.categories.entry(entry.category.clone()).or_default() += entry.points;
+        // Look up before inserting: a category string is cloned only once.
+        match working.rating.categories.get_mut(&entry.category) {
+            Some(points) => *points += entry.points,
+            None => {
+                working.rating.categories.insert(entry.category.clone(), entry.points);
+            }
+        }
         if stars.vetoes.iter().any(|v| v.rule == entry.rule_key) {
             *veto_points.entry((entry.member_id, entry.rule_key.as_str())).or_default() += entry.points;
         }

@@ -243,13 +243,20 @@ impl WriteTx {
     /// projection in the same transaction. A retry of the same event is not
     /// written again (see `earlier_write_of`).
     pub async fn append_entry(&mut self, draft: EntryDraft) -> Result<Appended> {
-        if let Some(existing) = self.earlier_write_of(&draft).await? {
-            return Ok(Appended::Duplicate(existing.id));
-        }
         let prev = self.chain_tail(draft.community_id).await?;
         let id = self.next_entry_id().await?;
         let entry = seal(id, draft, prev);
-        self.insert_entry(&entry).await?;
+        // The insert itself detects a used key, saving a lookup per entry;
+        // only then is the earlier write read to tell a retry from a clash.
+        if !self.insert_entry(&entry).await? {
+            return match self.earlier_write_of(&entry.draft).await? {
+                Some(existing) => Ok(Appended::Duplicate(existing.id)),
+                None => Err(StoreError::Conflict(format!(
+                    "key {} clashed but no entry holds it",
+                    entry.draft.idempotency_key
+                ))),
+            };
+        }
         self.chain_tails.insert(entry.draft.community_id, entry.hash);
         self.next_entry_id = Some(id + 1);
         Ok(Appended::New(Box::new(entry)))
@@ -287,13 +294,16 @@ impl WriteTx {
         Ok(max.unwrap_or(0) + 1)
     }
 
-    async fn insert_entry(&mut self, entry: &Entry) -> Result<()> {
+    /// Inserts the entry and adds it to the projection; false, writing
+    /// nothing, when its idempotency key is already in the ledger.
+    async fn insert_entry(&mut self, entry: &Entry) -> Result<bool> {
         let draft = &entry.draft;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO ledger_entries (id, community_id, year, member_id, category, rule_key, rulebook_version, \
              points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, occurred_on, idempotency_key, \
              reverses_entry_id, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             ON CONFLICT (community_id, idempotency_key) DO NOTHING",
         )
         .bind(entry.id)
         .bind(draft.community_id)
@@ -316,15 +326,15 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await
         .map_err(|e| {
-            crate::org::unique_to_conflict(
-                e,
-                &self.location,
-                match draft.reverses {
-                    Some(original) => format!("entry {original} has already been reversed"),
-                    None => format!("an entry with key {} already exists", draft.idempotency_key),
-                },
-            )
+            let message = match draft.reverses {
+                Some(original) => format!("entry {original} has already been reversed"),
+                None => format!("entry {} clashes with an existing entry", entry.id),
+            };
+            crate::org::unique_to_conflict(e, &self.location, message)
         })?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO member_category_totals (community_id, member_id, year, category, points_tenths, entries) \
              VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (member_id, year, category) DO UPDATE SET \
@@ -339,6 +349,6 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;
-        Ok(())
+        Ok(true)
     }
 }
