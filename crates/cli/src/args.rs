@@ -28,8 +28,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Build a fresh demo community modelled on 十里社区 and print its latest honour roll.
+    /// Build a fresh demo community modelled on 十里社区, print its latest honour roll, and serve it.
     Demo(DemoArgs),
+    /// Run the web application.
+    Serve(ServeArgs),
     /// Create a new database with its community and first committee account.
     Init(InitArgs),
     /// Branches (党支部) and their party groups (党小组).
@@ -63,11 +65,32 @@ pub enum Command {
     Ledger(LedgerCommand),
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct WebArgs {
+    /// Address to listen on.
+    #[arg(long, env = "STARLEDGER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// The address households reach, printed in their QR codes (default: http://LISTEN).
+    #[arg(long, env = "STARLEDGER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Mark cookies Secure: set when served behind HTTPS.
+    #[arg(long, env = "STARLEDGER_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub web: WebArgs,
+}
+
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Only build and print; do not serve (the web application comes in a later release).
+    /// Only build and print; do not serve.
     #[arg(long)]
     pub no_serve: bool,
+    #[command(flatten)]
+    pub web: WebArgs,
     /// Seed of the generator; the same seed builds the same community.
     #[arg(long, default_value_t = 2015)]
     pub seed: u64,
@@ -166,6 +189,12 @@ pub enum AccountCommand {
         /// For a branch secretary: their branch.
         #[arg(long)]
         branch: Option<i64>,
+        #[arg(long)]
+        by: String,
+    },
+    /// Give an account a new one-time password (it must be changed at sign-in).
+    ResetPassword {
+        login: String,
         #[arg(long)]
         by: String,
     },

@@ -3,16 +3,20 @@
 //! transaction. Queries use `$1` placeholders and portable SQL so that a
 //! PostgreSQL backend can sit behind the same API.
 
+mod access;
 mod error;
 mod ledger;
 mod org;
+mod ratings;
 mod rows;
 
+pub use access::{AccessQueries, Credentials, Session};
 pub use error::StoreError;
 pub use ledger::LedgerQueries;
 pub use ledger::{Appended, ProjectionMismatch, VerifyReport};
 pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
+pub use ratings::{NewRating, RatingQueries, TokenHolder, WindowTally};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool, Transaction};

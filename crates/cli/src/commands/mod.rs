@@ -8,6 +8,7 @@ mod period;
 pub mod rating;
 
 mod record;
+pub mod serve;
 
 use crate::args::{Cli, Command};
 use crate::failure::{Failure, Outcome};
@@ -84,6 +85,7 @@ pub async fn run(cli: Cli) -> Outcome {
 async fn dispatch(context: &Context, command: Command) -> Outcome {
     match command {
         Command::Demo(args) => crate::demo::run(context, args).await,
+        Command::Serve(args) => serve::serve(context, args).await,
         Command::Init(args) => org::init(context, args).await,
         Command::Branch(command) => org::branch(context, command).await,
         Command::Member(command) => org::member(context, command).await,

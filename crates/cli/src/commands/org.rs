@@ -209,17 +209,34 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
                 member_id: member,
                 branch_id: branch,
             };
+            let (password, hash) = one_time_password().await?;
             let mut tx = store.write().await?;
             let id = tx.add_account(&account).await?;
-            tx.audit(
-                Some(community.id),
-                &actor_label(&actor),
-                "account.add",
-                &format!("account {id} {login} as {role}"),
-            )
-            .await?;
+            tx.set_password(id, &hash, true).await?;
+            let detail = format!("account {id} {login} as {role}");
+            tx.audit(Some(community.id), &actor_label(&actor), "account.add", &detail).await?;
             tx.commit().await?;
-            println!("added account {login} ({role})");
+            println!("added account {login} ({role}); one-time password: {password} (to be changed at first sign-in)");
+        }
+        AccountCommand::ResetPassword { login, by } => {
+            let (community, actor) = community_and_actor(&store, &by).await?;
+            duty::may_administer(&actor, "reset passwords")?;
+            if login == actor.login {
+                return Err(Failure::refused("change your own password on the web page (/password)"));
+            }
+            let target = store.read().await?.account_by_login(&login).await?;
+            if target.community_id != community.id {
+                return Err(Failure::refused(format!("account {login} belongs to another community")));
+            }
+            let (password, hash) = one_time_password().await?;
+            let mut tx = store.write().await?;
+            tx.set_password(target.id, &hash, true).await?;
+            // The old password's sessions end with it.
+            tx.delete_sessions_of(target.id).await?;
+            let detail = format!("account {}", target.id);
+            tx.audit(Some(community.id), &actor_label(&actor), "account.reset_password", &detail).await?;
+            tx.commit().await?;
+            println!("new one-time password for {login}: {password} (to be changed at first sign-in)");
         }
         AccountCommand::List => {
             let mut reader = store.read().await?;
@@ -231,6 +248,13 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// A readable one-time password and its argon2id hash.
+async fn one_time_password() -> Result<(String, String), Failure> {
+    let password = starledger_web::security::readable_password();
+    let hash = starledger_web::security::hash_password_blocking(password.clone()).await.map_err(Failure::failed)?;
+    Ok((password, hash))
 }
 
 pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome {

@@ -19,6 +19,9 @@ use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{OpenMode, OrgQueries, Store};
 use std::path::Path;
 
+/// Every demo account's password; printed with the logins.
+pub const DEMO_PASSWORD: &str = "starledger-demo";
+
 /// The demo's years; the last is "this year" of the story.
 pub const YEARS: [i64; 2] = [2024, 2025];
 
@@ -79,6 +82,26 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
         written += summary.written;
         capped += summary.capped;
     }
+    // The demo is for looking around: every account shares one password and
+    // need not change it, every linked household has its rating link, and
+    // this year is open so households can rate today.
+    let hash =
+        starledger_web::security::hash_password_blocking(DEMO_PASSWORD.to_string()).await.map_err(Failure::failed)?;
+    for account in &roll.accounts {
+        tx.set_password(account.id, &hash, false).await?;
+    }
+    let now = jiff::Timestamp::now().as_second();
+    for (household, member) in &roll.households {
+        if member.is_some() {
+            tx.issue_household_token(roll.community, *household, &starledger_web::security::random_token(), now)
+                .await?;
+        }
+    }
+    let this_year = Year::of(crate::output::today());
+    if !YEARS.contains(&i64::from(this_year.get())) {
+        let rulebook = Rulebook::default_rulebook();
+        tx.open_period(roll.community, this_year, DEFAULT_RULEBOOK, &rulebook, "demo").await?;
+    }
     let detail = format!(
         "seed {}: {} members, {} households, {written} ledger entries; {capped} events past a cap not recorded",
         args.seed,
@@ -122,7 +145,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
         };
         println!("  {} (member {id}): {}{history}", demo.member.name, stars.join(", "));
     }
-    println!("\naccounts (the web application arrives in a later release; the CLI takes them as --by):");
+    println!("\ndemo accounts (password for each: {DEMO_PASSWORD}; the CLI takes them as --by):");
     for account in &roll.accounts {
         println!("  {:<14} {} {}", account.login, account.role.label_zh(), account.name);
     }
@@ -134,8 +157,10 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
         YEARS[1]
     );
     println!("     starledger --db {} ledger verify", context.db.display());
-    if !args.no_serve {
-        println!("\n(--no-serve is implied until the web application lands)");
+    if args.no_serve {
+        return Ok(());
     }
-    Ok(())
+    let listener = crate::commands::serve::bind(&args.web).await?;
+    println!();
+    crate::commands::serve::run(store, listener, &args.web).await
 }

@@ -1,0 +1,32 @@
+//! `starledger serve`: the web application over a database.
+
+use super::Context;
+use crate::args::{ServeArgs, WebArgs};
+use crate::failure::{Failure, Outcome};
+use starledger_store::Store;
+use tokio::net::TcpListener;
+
+pub async fn serve(context: &Context, args: ServeArgs) -> Outcome {
+    let store = context.open().await?;
+    let listener = bind(&args.web).await?;
+    run(store, listener, &args.web).await
+}
+
+pub async fn bind(web: &WebArgs) -> Result<TcpListener, Failure> {
+    TcpListener::bind(web.listen).await.map_err(|e| Failure::failed(format!("cannot listen on {}: {e}", web.listen)))
+}
+
+/// Serves until Ctrl-C.
+pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome {
+    let address =
+        listener.local_addr().map_err(|e| Failure::failed(format!("cannot read the listening address: {e}")))?;
+    let public_url = web.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let config = starledger_web::Config {
+        public_url: public_url.trim_end_matches('/').to_string(),
+        secure_cookies: web.secure_cookies,
+    };
+    println!("serving http://{address} (household links use {}); stop with Ctrl-C", config.public_url);
+    starledger_web::serve(store, listener, config)
+        .await
+        .map_err(|e| Failure::failed(format!("the server stopped: {e}")))
+}

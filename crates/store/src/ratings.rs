@@ -1,0 +1,186 @@
+//! Households' private links (the QR on their card) and their satisfaction
+//! ratings. Raters stay private: only aggregates leave this module for the
+//! member and the branch.
+
+use crate::error::Classify;
+use crate::{Queries, Result, WriteTx};
+use starledger_domain::org::{CommunityId, HouseholdId, MemberId};
+use std::collections::HashMap;
+
+/// The household a token opens, and whether the link was revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHolder {
+    pub community_id: CommunityId,
+    pub household_id: HouseholdId,
+    pub revoked: bool,
+}
+
+/// How many ratings of each level a member received in one window.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WindowTally {
+    pub window_key: String,
+    pub satisfied: i64,
+    pub basically_satisfied: i64,
+    pub not_satisfied: i64,
+}
+
+impl WindowTally {
+    pub fn total(&self) -> i64 {
+        self.satisfied + self.basically_satisfied + self.not_satisfied
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRating {
+    pub community_id: CommunityId,
+    pub household_id: HouseholdId,
+    pub member_id: MemberId,
+    pub window_key: String,
+    pub level: &'static str,
+    pub comment: String,
+    pub rated_at: i64,
+    pub entry_id: i64,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait RatingQueries: Queries {
+    async fn token_holder(&mut self, token: &str) -> Result<Option<TokenHolder>> {
+        let (conn, location) = self.parts();
+        let row: Option<(i64, i64, Option<i64>)> =
+            sqlx::query_as("SELECT community_id, household_id, revoked_at FROM household_tokens WHERE token = $1")
+                .bind(token)
+                .fetch_optional(conn)
+                .await
+                .at(location)?;
+        Ok(row.map(|(community_id, household_id, revoked_at)| TokenHolder {
+            community_id,
+            household_id,
+            revoked: revoked_at.is_some(),
+        }))
+    }
+
+    /// Each household's live token, for printing cards.
+    async fn live_tokens(&mut self, community: CommunityId) -> Result<HashMap<HouseholdId, String>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT household_id, token FROM household_tokens WHERE community_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(community)
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn has_rated(&mut self, household: HouseholdId, window_key: &str) -> Result<bool> {
+        let (conn, location) = self.parts();
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM household_ratings WHERE household_id = $1 AND window_key = $2")
+                .bind(household)
+                .bind(window_key)
+                .fetch_optional(conn)
+                .await
+                .at(location)?;
+        Ok(found.is_some())
+    }
+
+    /// A member's ratings per window of `year`, counted by level.
+    async fn rating_tallies(
+        &mut self,
+        community: CommunityId,
+        member: MemberId,
+        year: i16,
+    ) -> Result<Vec<WindowTally>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT window_key, level, COUNT(*) FROM household_ratings \
+             WHERE community_id = $1 AND member_id = $2 AND window_key LIKE $3 \
+             GROUP BY window_key, level ORDER BY window_key",
+        )
+        .bind(community)
+        .bind(member)
+        .bind(format!("{year}w%"))
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        let mut tallies: Vec<WindowTally> = Vec::new();
+        for (window_key, level, count) in rows {
+            if tallies.last().is_none_or(|t| t.window_key != window_key) {
+                tallies.push(WindowTally { window_key: window_key.clone(), ..Default::default() });
+            }
+            let tally = tallies.last_mut().expect("just pushed");
+            match level.as_str() {
+                "satisfied" => tally.satisfied = count,
+                "basically_satisfied" => tally.basically_satisfied = count,
+                _ => tally.not_satisfied = count,
+            }
+        }
+        Ok(tallies)
+    }
+}
+
+impl<T: Queries> RatingQueries for T {}
+
+impl WriteTx {
+    /// Gives a household a new private link, revoking any earlier one.
+    pub async fn issue_household_token(
+        &mut self,
+        community: CommunityId,
+        household: HouseholdId,
+        token: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.revoke_household_token(community, household, now).await?;
+        sqlx::query(
+            "INSERT INTO household_tokens (token, community_id, household_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token)
+        .bind(community)
+        .bind(household)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(())
+    }
+
+    pub async fn revoke_household_token(
+        &mut self,
+        community: CommunityId,
+        household: HouseholdId,
+        now: i64,
+    ) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE household_tokens SET revoked_at = $1 \
+             WHERE community_id = $2 AND household_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(community)
+        .bind(household)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    pub async fn insert_household_rating(&mut self, rating: &NewRating) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO household_ratings (community_id, household_id, member_id, window_key, level, comment, \
+             rated_at, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(rating.community_id)
+        .bind(rating.household_id)
+        .bind(rating.member_id)
+        .bind(&rating.window_key)
+        .bind(rating.level)
+        .bind(&rating.comment)
+        .bind(rating.rated_at)
+        .bind(rating.entry_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| {
+            crate::org::unique_to_conflict(e, &self.location, "this household has already rated in this window".into())
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! The household rating page (农户满意度评议), opened from the QR code on a
+//! household's card, without an account. One rating per household per
+//! window; the rating lands in the ledger as the household's own input, and
+//! the member never learns which household said what.
+
+use crate::calendar::today;
+use crate::error::{WebError, WebResult, render};
+use crate::page::Page;
+use crate::session::{FORM_COOKIE, Visitor, check_form_token, form_token, now, set_cookie};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use starledger_domain::duty::{self, Subject};
+use starledger_domain::ledger::{Actor, EntryDraft};
+use starledger_domain::linking::{RatingWindow, Satisfaction};
+use starledger_domain::org::{Member, Year};
+use starledger_store::{Appended, NewRating, OrgQueries, Period, PeriodStatus, RatingQueries};
+
+struct RateForm {
+    form_token: String,
+    member_name: String,
+    member_phone: Option<String>,
+    address: String,
+    window_starts: String,
+    window_ends: String,
+}
+
+#[derive(Template)]
+#[template(path = "household_rate.html")]
+struct RatePage {
+    page: Page,
+    message: Option<&'static str>,
+    form: Option<RateForm>,
+}
+
+/// Everything a valid link leads to.
+struct Rating {
+    household_id: i64,
+    address: String,
+    member: Member,
+    period: Period,
+    window: RatingWindow,
+}
+
+fn message_page(visitor: &Visitor, status: StatusCode, key: &'static str) -> WebResult<Response> {
+    let page = RatePage { page: Page::public(visitor.t, "rate_title"), message: Some(visitor.t.get(key)), form: None };
+    Ok((status, render(page)?).into_response())
+}
+
+/// Follows a token to its household, member, open year and window; or says,
+/// as a page, why it cannot be rated now.
+async fn resolve(state: &AppState, visitor: &Visitor, token: &str) -> WebResult<Result<Rating, Response>> {
+    let limits = state.limits();
+    if !limits.rating_by_token.allow(token) || !limits.rating_by_ip.allow(&visitor.ip) {
+        return Ok(Err(message_page(visitor, StatusCode::TOO_MANY_REQUESTS, "too_many")?));
+    }
+    let mut reader = state.store().read().await?;
+    let holder = match reader.token_holder(token).await? {
+        None => return Ok(Err(message_page(visitor, StatusCode::NOT_FOUND, "link_unknown")?)),
+        Some(holder) if holder.revoked => return Ok(Err(message_page(visitor, StatusCode::GONE, "link_revoked")?)),
+        Some(holder) => holder,
+    };
+    let household = reader.household(holder.community_id, holder.household_id).await?;
+    let Some(member_id) = household.member_id else {
+        return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_no_member")?));
+    };
+    let member = reader.member(holder.community_id, member_id).await?;
+    let today = today();
+    let period = match reader.period(holder.community_id, Year::of(today)).await? {
+        Some(period) if period.status == PeriodStatus::Open => period,
+        _ => return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_not_open")?)),
+    };
+    let window = RatingWindow::containing(today, &period.rulebook.linking);
+    if reader.has_rated(household.id, &window.key()).await? {
+        return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_done_already")?));
+    }
+    Ok(Ok(Rating { household_id: household.id, address: household.address, member, period, window }))
+}
+
+pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(token): Path<String>) -> WebResult<Response> {
+    let rating = match resolve(&state, &visitor, &token).await? {
+        Ok(rating) => rating,
+        Err(response) => return Ok(response),
+    };
+    let (form_token, new_cookie) = form_token(&visitor);
+    let form = RateForm {
+        form_token,
+        member_name: rating.member.name.to_string(),
+        member_phone: rating.member.phone.as_ref().map(|p| p.masked()),
+        address: rating.address,
+        window_starts: rating.window.starts_on.to_string(),
+        window_ends: rating.window.ends_on.to_string(),
+    };
+    let page = RatePage { page: Page::public(visitor.t, "rate_title"), message: None, form: Some(form) };
+    let mut response = render(page)?.into_response();
+    if let Some(value) = new_cookie
+        && let Ok(cookie) = set_cookie(FORM_COOKIE, &value, 3600, state.config().secure_cookies).parse()
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct RatingForm {
+    csrf: String,
+    level: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    Form(form): Form<RatingForm>,
+) -> WebResult<Response> {
+    check_form_token(&visitor, &form.csrf)?;
+    let level = match form.level.as_str() {
+        "satisfied" => Satisfaction::Satisfied,
+        "basically_satisfied" => Satisfaction::BasicallySatisfied,
+        "not_satisfied" => Satisfaction::NotSatisfied,
+        other => return Err(WebError::BadRequest(format!("unknown level \"{other}\""))),
+    };
+    let comment: String = form.comment.trim().chars().take(500).collect();
+    let rating = match resolve(&state, &visitor, &token).await? {
+        Ok(rating) => rating,
+        Err(response) => return Ok(response),
+    };
+    let rulebook = &rating.period.rulebook;
+    let rule = rulebook
+        .rule(level.rule_key(&rulebook.linking))
+        .ok_or_else(|| WebError::Internal("the rulebook lacks a satisfaction rule".into()))?;
+    let actor = Actor::Household(rating.household_id);
+    let member = &rating.member;
+    let subject = Subject { member_id: member.id, branch_id: member.branch_id };
+    if !duty::may_input_directly(actor, rule, subject, Some(member.id)) {
+        return Err(WebError::Forbidden("only the linked household rates its member".into()));
+    }
+    let now = now();
+    let window_key = rating.window.key();
+    let draft = EntryDraft {
+        community_id: member.community_id,
+        year: rating.period.year.get(),
+        member_id: member.id,
+        category: rule.category.clone(),
+        rule_key: rule.key.clone(),
+        rulebook_version: rulebook.version.clone(),
+        points: rule.points,
+        reason: format!("联系户评议：{}", level.label_zh()),
+        source_kind: rule.source.as_str().to_string(),
+        source_ref: format!("rating:{window_key}"),
+        recorded_by: actor,
+        recorded_at: now,
+        occurred_on: today(),
+        idempotency_key: format!("rating:{}:{window_key}", rating.household_id),
+        reverses: None,
+    };
+    let mut tx = state.store().write().await?;
+    let Appended::New(entry) = tx.append_entry(draft).await? else {
+        return message_page(&visitor, StatusCode::CONFLICT, "rate_done_already");
+    };
+    let level_key = match level {
+        Satisfaction::Satisfied => "satisfied",
+        Satisfaction::BasicallySatisfied => "basically_satisfied",
+        Satisfaction::NotSatisfied => "not_satisfied",
+    };
+    tx.insert_household_rating(&NewRating {
+        community_id: member.community_id,
+        household_id: rating.household_id,
+        member_id: member.id,
+        window_key,
+        level: level_key,
+        comment,
+        rated_at: now,
+        entry_id: entry.id,
+    })
+    .await?;
+    let detail = format!("entry {} from {}", entry.id, visitor.ip);
+    tx.audit(Some(member.community_id), &actor.to_string(), "household.rate", &detail).await?;
+    tx.commit().await?;
+    message_page(&visitor, StatusCode::OK, "rate_thanks")
+}

@@ -1,0 +1,91 @@
+//! Changing one's password: required at first sign-in. The current password
+//! is checked again; every other session of the account ends.
+
+use crate::error::{WebError, WebResult, render};
+use crate::page::Page;
+use crate::security::{hash_password_blocking, verify_password_blocking};
+use crate::session::SignedIn;
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use starledger_store::AccessQueries;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    page: Page,
+    must_change: bool,
+    message: Option<String>,
+}
+
+pub async fn show(viewer: SignedIn) -> WebResult<Response> {
+    let page = PasswordPage {
+        page: Page::signed_in(&viewer, "change_password"),
+        must_change: viewer.must_change_password,
+        message: None,
+    };
+    Ok(render(page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+    repeat: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Form(form): Form<PasswordForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let refuse = |message: String| -> WebResult<Response> {
+        let page = PasswordPage {
+            page: Page::signed_in(&viewer, "change_password"),
+            must_change: viewer.must_change_password,
+            message: Some(message),
+        };
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+    };
+    if form.new != form.repeat {
+        return refuse("两次输入的新密码不一致 / the new passwords differ".into());
+    }
+    if form.new.chars().count() < MIN_PASSWORD_CHARS {
+        return refuse(format!("新密码至少{MIN_PASSWORD_CHARS}位 / at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if form.new == form.current {
+        return refuse("新密码不能与原密码相同 / choose a different password".into());
+    }
+    let credentials = state.store().read().await?.credentials(&viewer.account.login).await?;
+    let stored = credentials.and_then(|c| c.password_hash).unwrap_or_default();
+    if !verify_password_blocking(form.current, stored).await {
+        return refuse(viewer.t.get("bad_login").to_string());
+    }
+    let hash = hash_password_blocking(form.new).await.map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut tx = state.store().write().await?;
+    tx.set_password(viewer.account.id, &hash, false).await?;
+    // Other devices must sign in again with the new password.
+    tx.delete_sessions_of(viewer.account.id).await?;
+    let now = crate::session::now();
+    tx.create_session(
+        &viewer.session_hash,
+        viewer.account.id,
+        &viewer.csrf_token,
+        now,
+        now + crate::session::SESSION_SECONDS,
+        "password-change",
+    )
+    .await?;
+    tx.audit(Some(viewer.account.community_id), &format!("account:{}", viewer.account.id), "password.change", "")
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/").into_response())
+}

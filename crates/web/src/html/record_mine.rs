@@ -1,0 +1,202 @@
+//! "My record" (我的积分): every point of the member's own total with its
+//! reason, source, recorder, rule and time, by category, with the running
+//! total and rank. Household ratings are shown as counts per window, and a
+//! window with fewer than three ratings shows only its points, so that no
+//! member can tell which household said what.
+
+use crate::calendar::chosen_period;
+use crate::error::{WebError, WebResult, render};
+use crate::page::{Page, star_text};
+use crate::session::SignedIn;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use starledger_domain::ledger::Actor;
+use starledger_domain::linking::RatingWindow;
+use starledger_domain::points::Points;
+use starledger_domain::rating::rate;
+use starledger_domain::rulebook::RuleSource;
+use starledger_store::{LedgerQueries, OrgQueries};
+use std::collections::{BTreeMap, HashMap};
+
+/// Below this many ratings in a window, the counts are withheld.
+pub const MIN_RATINGS_SHOWN: i64 = 3;
+
+struct EntryRow {
+    id: i64,
+    date: String,
+    rule: String,
+    reason: String,
+    points: String,
+    source: String,
+    recorder: String,
+    recorded_at: String,
+    marks: String,
+}
+
+#[derive(Default)]
+struct WindowRow {
+    label: String,
+    shown: bool,
+    satisfied: i64,
+    basically: i64,
+    not: i64,
+    points: Points,
+}
+
+struct CategoryRow {
+    name: String,
+    points: Points,
+    entries: Vec<EntryRow>,
+    windows: Vec<WindowRow>,
+}
+
+struct Summary {
+    year: i16,
+    total: Points,
+    stars: String,
+    rank: Option<u32>,
+    eligible: usize,
+    reasons: Vec<String>,
+    credits: Vec<String>,
+    rulebook_version: String,
+}
+
+#[derive(Template)]
+#[template(path = "record_mine.html")]
+struct RecordPage {
+    page: Page,
+    name: String,
+    branch: String,
+    summary: Option<Summary>,
+    categories: Vec<CategoryRow>,
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i64>,
+}
+
+fn local_time(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8))).strftime("%Y-%m-%d %H:%M").to_string()
+        })
+        .unwrap_or_default()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<YearQuery>,
+) -> WebResult<Response> {
+    let member_id =
+        viewer.account.member_id.ok_or_else(|| WebError::Forbidden("this account is not a member's".into()))?;
+    let community = viewer.account.community_id;
+    let store = state.store();
+    let mut reader = store.read().await?;
+    let member = reader.member(community, member_id).await?;
+    let Some(period) = chosen_period(store, community, query.year).await? else {
+        let page = RecordPage {
+            page: Page::signed_in(&viewer, "my_record"),
+            name: member.name.to_string(),
+            branch: member.branch,
+            summary: None,
+            categories: Vec::new(),
+        };
+        return Ok(render(page)?.into_response());
+    };
+    let year = period.year;
+    let rulebook = &period.rulebook;
+    let entries = reader.member_entries(community, member_id, year).await?;
+    let rating = rate(year, rulebook, &reader.members(community).await?, &reader.year_scored(community, year).await?);
+    let accounts: HashMap<i64, String> = reader
+        .accounts(community)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, format!("{}（{}）", a.name, a.role.label_zh())))
+        .collect();
+    let branches: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
+    let reversed_by: HashMap<i64, i64> =
+        entries.iter().filter_map(|e| e.draft.reverses.map(|original| (original, e.id))).collect();
+
+    let mut categories: Vec<CategoryRow> = rulebook
+        .categories
+        .iter()
+        .map(|c| CategoryRow { name: c.name.clone(), points: Points::ZERO, entries: Vec::new(), windows: Vec::new() })
+        .collect();
+    let mut windows: BTreeMap<(usize, String), WindowRow> = BTreeMap::new();
+    for entry in &entries {
+        let draft = &entry.draft;
+        let Some(index) = rulebook.categories.iter().position(|c| c.key == draft.category) else { continue };
+        categories[index].points += draft.points;
+        let rule = rulebook.rule(&draft.rule_key);
+        if rule.is_some_and(|r| r.source == RuleSource::Household) {
+            let window = RatingWindow::containing(draft.occurred_on, &rulebook.linking);
+            let row = windows.entry((index, window.key())).or_insert_with(|| WindowRow {
+                label: format!("{} — {}", window.starts_on, window.ends_on),
+                ..Default::default()
+            });
+            row.points += draft.points;
+            // A reversal cancels one rating of its level.
+            let one = if draft.reverses.is_some() { -1 } else { 1 };
+            match draft.rule_key.as_str() {
+                key if key == rulebook.linking.satisfied_rule => row.satisfied += one,
+                key if key == rulebook.linking.basically_satisfied_rule => row.basically += one,
+                _ => row.not += one,
+            }
+            continue;
+        }
+        let recorder = match draft.recorded_by {
+            Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("account {id}")),
+            Actor::BranchBallot(id) => format!("{} 民主评议票决", branches.get(&id).cloned().unwrap_or_default()),
+            Actor::Household(_) => "联系户".to_string(),
+        };
+        let marks = match (draft.reverses, reversed_by.get(&entry.id)) {
+            (Some(original), _) => format!("冲销 #{original}"),
+            (None, Some(reversal)) => format!("已被 #{reversal} 冲销"),
+            _ => String::new(),
+        };
+        categories[index].entries.push(EntryRow {
+            id: entry.id,
+            date: draft.occurred_on.to_string(),
+            rule: rule.map_or(draft.rule_key.clone(), |r| r.name.clone()),
+            reason: draft.reason.clone(),
+            points: if draft.points.is_positive() { format!("+{}", draft.points) } else { draft.points.to_string() },
+            source: draft.source_kind.clone(),
+            recorder,
+            recorded_at: local_time(draft.recorded_at),
+            marks,
+        });
+    }
+    for ((index, _), mut row) in windows {
+        row.shown = row.satisfied + row.basically + row.not >= MIN_RATINGS_SHOWN;
+        if !row.shown {
+            (row.satisfied, row.basically, row.not) = (0, 0, 0);
+        }
+        categories[index].windows.push(row);
+    }
+    let rated = rating.member(member_id);
+    let summary = Summary {
+        year: year.get(),
+        total: rated.map_or(Points::ZERO, |m| m.total),
+        stars: star_text(rated.map_or(0, |m| m.stars)),
+        rank: rated.and_then(|m| m.rank),
+        eligible: rating.eligible_count,
+        reasons: rated.map(|m| m.reasons.clone()).unwrap_or_default(),
+        credits: rated
+            .map(|m| m.credits.iter().map(|c| format!("{}（{}）", c.points, c.reason)).collect())
+            .unwrap_or_default(),
+        rulebook_version: rating.rulebook_version.clone(),
+    };
+    let page = RecordPage {
+        page: Page::signed_in(&viewer, "my_record"),
+        name: member.name.to_string(),
+        branch: member.branch,
+        summary: Some(summary),
+        categories,
+    };
+    Ok(render(page)?.into_response())
+}

@@ -1,0 +1,97 @@
+//! Standings (积分排行): the year's rating so far, for the community or one
+//! branch, sorted by rank or by name in pinyin order, searchable by name or
+//! by pinyin initials.
+
+use crate::calendar::chosen_period;
+use crate::error::{WebError, WebResult, render};
+use crate::names;
+use crate::page::{Page, star_text};
+use crate::session::SignedIn;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use starledger_domain::points::Points;
+use starledger_domain::rating::rate;
+use starledger_store::{LedgerQueries, OrgQueries};
+
+struct Row {
+    member_id: i64,
+    rank: Option<u32>,
+    name: String,
+    branch: String,
+    total: Points,
+    stars: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "standings.html")]
+struct StandingsPage {
+    page: Page,
+    year: i16,
+    q: String,
+    sort: String,
+    /// (id, name, selected)
+    branches: Vec<(i64, String, bool)>,
+    rows: Vec<Row>,
+}
+
+#[derive(Deserialize)]
+pub struct StandingsQuery {
+    year: Option<i64>,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: String,
+    branch: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<StandingsQuery>,
+) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let store = state.store();
+    let period = chosen_period(store, community, query.year).await?.ok_or(WebError::NotFound)?;
+    let mut reader = store.read().await?;
+    let members = reader.members(community).await?;
+    let rating = rate(period.year, &period.rulebook, &members, &reader.year_scored(community, period.year).await?);
+    let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
+    let branch_ids: std::collections::HashMap<i64, i64> = members.iter().map(|m| (m.id, m.branch_id)).collect();
+    let mut rows: Vec<Row> = rating
+        .members
+        .iter()
+        .filter(|m| branch.is_none_or(|b| branch_ids.get(&m.member_id) == Some(&b)))
+        .filter(|m| names::matches(&m.name, &query.q))
+        .map(|m| Row {
+            member_id: m.member_id,
+            rank: m.rank,
+            name: m.name.clone(),
+            branch: m.branch.clone(),
+            total: m.total,
+            stars: star_text(m.stars),
+            note: m.reasons.join("；"),
+        })
+        .collect();
+    let sort = if query.sort == "name" { "name" } else { "rank" };
+    if sort == "name" {
+        rows.sort_by_cached_key(|row| names::sort_key(&row.name));
+    }
+    let page = StandingsPage {
+        page: Page::signed_in(&viewer, "standings"),
+        year: period.year.get(),
+        q: query.q.clone(),
+        sort: sort.to_string(),
+        branches: reader
+            .branches(community)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id, name, Some(id) == branch))
+            .collect(),
+        rows,
+    };
+    Ok(render(page)?.into_response())
+}

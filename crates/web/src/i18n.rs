@@ -1,0 +1,156 @@
+//! Chinese by default, English on request: every string a page shows is
+//! looked up here by key, so the two languages cannot drift apart unseen
+//! (a test checks that every key has both).
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_cookie(value: Option<&str>) -> Lang {
+        if value == Some("en") { Lang::En } else { Lang::Zh }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// (key, Chinese, English)
+const STRINGS: &[(&str, &str, &str)] = &[
+    ("app", "党员积分管理", "Member points"),
+    ("login", "登录", "Sign in"),
+    ("logout", "退出", "Sign out"),
+    ("logout_everywhere", "退出所有设备", "Sign out everywhere"),
+    ("login_name", "账号", "Login"),
+    ("password", "密码", "Password"),
+    ("new_password", "新密码（至少10位）", "New password (10 characters or more)"),
+    ("repeat_password", "再次输入新密码", "Repeat the new password"),
+    ("change_password", "修改密码", "Change password"),
+    ("must_change_password", "首次登录，请先修改密码。", "First sign-in: please change your password."),
+    ("bad_login", "账号或密码不正确。", "Wrong login or password."),
+    (
+        "locked",
+        "尝试次数过多，账号已暂时锁定，请15分钟后再试。",
+        "Too many attempts: the account is locked for 15 minutes.",
+    ),
+    ("too_many", "请求过于频繁，请稍后再试。", "Too many requests; please try again later."),
+    ("dashboard", "工作台", "Dashboard"),
+    ("my_record", "我的积分", "My record"),
+    ("standings", "积分排行", "Standings"),
+    ("cards", "联系卡", "Household cards"),
+    ("households", "联系户", "Households"),
+    ("members", "党员", "Members"),
+    ("branch", "支部", "Branch"),
+    ("all_branches", "全部支部", "All branches"),
+    ("name", "姓名", "Name"),
+    ("rank", "名次", "Rank"),
+    ("stars", "星级", "Stars"),
+    ("total", "总分", "Total"),
+    ("points", "积分", "Points"),
+    ("year", "年度", "Year"),
+    ("date", "日期", "Date"),
+    ("reason", "事由", "Reason"),
+    ("source", "来源", "Source"),
+    ("recorder", "记录人", "Recorded by"),
+    ("recorded_at", "记录时间", "Recorded at"),
+    ("rule", "规则", "Rule"),
+    ("search", "搜索（姓名或拼音首字母）", "Search (name or pinyin initials)"),
+    ("sort_rank", "按名次", "By rank"),
+    ("sort_name", "按姓名拼音", "By name (pinyin)"),
+    ("not_eligible", "不参评", "Not rated"),
+    ("credits", "折算与补计", "Credits"),
+    ("ratings_withheld", "本期评议不足3条，不公开明细", "Fewer than 3 ratings this window: details withheld"),
+    ("ratings_of_window", "联系户评议", "Household ratings"),
+    ("satisfied", "满意", "Satisfied"),
+    ("basically_satisfied", "基本满意", "Basically satisfied"),
+    ("not_satisfied", "不满意", "Not satisfied"),
+    ("comment", "意见建议（选填）", "Comment (optional)"),
+    ("submit", "提交", "Submit"),
+    ("rate_title", "联系党员服务满意度评议", "How satisfied are you with your party member's service?"),
+    ("rate_window", "本期评议时间", "This rating window"),
+    (
+        "rate_once",
+        "每户每期评议一次，评议内容对党员保密。",
+        "One rating per household per window; the member never sees who rated.",
+    ),
+    ("rate_thanks", "感谢您的评议！", "Thank you for your rating!"),
+    ("rate_done_already", "本户本期已经评议过了，下期再来。", "This household has already rated in this window."),
+    ("rate_not_open", "本年度评议尚未开始。", "Rating is not open this year."),
+    ("rate_no_member", "本户暂未联系党员。", "No member serves this household yet."),
+    ("link_unknown", "链接无效。", "This link is not valid."),
+    (
+        "link_revoked",
+        "此链接已停用，请向社区索取新的联系卡。",
+        "This link was revoked; ask the community for a new card.",
+    ),
+    ("your_member", "您的联系党员", "Your member"),
+    ("coverage", "联户覆盖", "Household coverage"),
+    ("unlinked_households", "未联系党员的农户", "Households with no member"),
+    ("outside_range", "联系户数不在5-10户的党员", "Members outside the 5-10 range"),
+    ("excused", "免于联户的党员", "Members excused from linking"),
+    ("awaiting", "待办事项", "Awaiting action"),
+    ("standings_so_far", "本年度积分（截至目前）", "This year so far"),
+    ("issue_links", "生成缺少的评议链接", "Create the missing rating links"),
+    ("revoke_link", "停用并更换链接", "Revoke and replace the link"),
+    ("print", "打印", "Print"),
+    ("phone", "电话", "Phone"),
+    ("address", "住址", "Address"),
+    ("scan_to_rate", "扫码评议联系党员", "Scan to rate your member"),
+    ("forbidden", "您没有权限进行此操作。", "You may not do this."),
+    ("not_found", "没有找到该页面。", "Page not found."),
+    ("bad_request", "请求有误。", "Bad request."),
+    ("csrf_failed", "表单已过期，请返回刷新后重试。", "The form expired; go back, reload and try again."),
+    ("server_error", "服务器出错，请稍后再试。", "Something went wrong; please try again later."),
+    ("back", "返回", "Back"),
+    ("language", "English", "中文"),
+    ("members_by_branch", "各支部党员", "Members by branch"),
+    ("no_period", "本年度尚未开始积分。", "No rating year is open."),
+    ("entries", "积分明细", "Entries"),
+    ("withheld", "未公开", "withheld"),
+];
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn get(&self, key: &str) -> &'static str {
+        match STRINGS.iter().find(|(k, ..)| *k == key) {
+            Some((_, zh, en)) => match self.0 {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => {
+                debug_assert!(false, "missing translation key {key}");
+                "?"
+            }
+        }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.0.code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_in_both_languages() {
+        let mut keys: Vec<&str> = STRINGS.iter().map(|(k, ..)| *k).collect();
+        keys.sort();
+        let count = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "duplicate keys");
+        assert!(STRINGS.iter().all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
+        assert_eq!(Tr(Lang::En).get("login"), "Sign in");
+        assert_eq!(Tr(Lang::Zh).get("login"), "登录");
+    }
+}

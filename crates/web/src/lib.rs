@@ -1,0 +1,53 @@
+//! The web application of starledger: server-rendered pages in Chinese (with
+//! English), readable on a phone and in WeChat's browser, over the same
+//! domain rules and store as the command line. Every page and every write
+//! checks the account's role on the server.
+
+mod calendar;
+mod error;
+mod html;
+mod i18n;
+mod limits;
+mod names;
+mod page;
+pub mod security;
+mod session;
+mod state;
+
+pub use state::{AppState, Config, Limits};
+
+use axum::Router;
+use axum::routing::{get, post};
+use starledger_store::Store;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(html::dashboard::show))
+        .route("/login", get(html::login::show).post(html::login::submit))
+        .route("/logout", post(html::logout::here))
+        .route("/logout/everywhere", post(html::logout::everywhere))
+        .route("/password", get(html::password_change::show).post(html::password_change::submit))
+        .route("/me", get(html::record_mine::show))
+        .route("/standings", get(html::standings::show))
+        .route("/households/cards", get(html::household_cards::show))
+        .route("/households/links", post(html::household_cards::issue_missing))
+        .route("/households/{id}/revoke", post(html::household_cards::revoke))
+        .route("/r/{token}", get(html::household_rate::show).post(html::household_rate::submit))
+        .route("/lang/{code}", get(html::lang::switch))
+        .route("/static/app.css", get(html::lang::stylesheet))
+        .layer(axum::middleware::from_fn(session::same_origin_only))
+        .with_state(state)
+}
+
+/// Serves until the process is interrupted (Ctrl-C).
+pub async fn serve(store: Store, listener: TcpListener, config: Config) -> std::io::Result<()> {
+    let app = router(AppState::new(store, config, Limits::default()));
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

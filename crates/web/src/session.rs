@@ -1,0 +1,175 @@
+//! Who is asking. A session cookie (HttpOnly, SameSite=Lax, Secure behind
+//! HTTPS) names a session row by its hash; every form carries the session's
+//! CSRF token, and requests that change things must come from our origin.
+
+use crate::error::WebError;
+use crate::i18n::{Lang, Tr};
+use crate::security::{random_token, same_secret, sha256_hex};
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use starledger_domain::org::{Account, Role};
+use starledger_store::AccessQueries;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "sl_session";
+pub const FORM_COOKIE: &str = "sl_form";
+pub const LANG_COOKIE: &str = "sl_lang";
+pub const SESSION_SECONDS: i64 = 12 * 3600;
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Anyone: their language, address and, if signed in, their session.
+pub struct Visitor {
+    pub t: Tr,
+    pub ip: String,
+    pub headers: HeaderMap,
+    pub signed_in: Option<SignedIn>,
+}
+
+/// A signed-in account, with what its forms need.
+#[derive(Clone)]
+pub struct SignedIn {
+    pub account: Account,
+    pub csrf_token: String,
+    pub must_change_password: bool,
+    pub session_hash: String,
+    pub t: Tr,
+}
+
+impl SignedIn {
+    /// Every form that changes something posts the session's token back.
+    pub fn check_csrf(&self, posted: &str) -> Result<(), WebError> {
+        if same_secret(&self.csrf_token, posted) { Ok(()) } else { Err(WebError::Csrf) }
+    }
+
+    pub fn is(&self, role: Role) -> bool {
+        self.account.role == role
+    }
+
+    pub fn require(&self, roles: &[Role]) -> Result<(), WebError> {
+        if roles.contains(&self.account.role) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(format!("{} may not open this page", self.account.role.label_zh())))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let t = Tr(Lang::from_cookie(cookie(&parts.headers, LANG_COOKIE).as_deref()));
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let signed_in = match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(value) => {
+                let hash = sha256_hex(&value);
+                let session = state.store().read().await?.session(&hash, now()).await?;
+                session.map(|s| SignedIn {
+                    account: s.account,
+                    csrf_token: s.csrf_token,
+                    must_change_password: s.must_change_password,
+                    session_hash: hash,
+                    t,
+                })
+            }
+            None => None,
+        };
+        Ok(Visitor { t, ip, headers: parts.headers.clone(), signed_in })
+    }
+}
+
+/// Pages behind sign-in: a visitor without a session is sent to the sign-in
+/// page, and one who must change their password to that page first.
+pub enum SignInRequired {
+    Login,
+    ChangePassword,
+    Failed(WebError),
+}
+
+impl IntoResponse for SignInRequired {
+    fn into_response(self) -> Response {
+        match self {
+            SignInRequired::Login => Redirect::to("/login").into_response(),
+            SignInRequired::ChangePassword => Redirect::to("/password").into_response(),
+            SignInRequired::Failed(error) => error.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = SignInRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let visitor = Visitor::from_request_parts(parts, state).await.map_err(SignInRequired::Failed)?;
+        let signed_in = visitor.signed_in.ok_or(SignInRequired::Login)?;
+        let path = parts.uri.path();
+        if signed_in.must_change_password && path != "/password" && path != "/logout" {
+            return Err(SignInRequired::ChangePassword);
+        }
+        Ok(signed_in)
+    }
+}
+
+/// Requests that change state must not come from another site: when the
+/// browser says where the request came from, it must be this host.
+pub async fn same_origin_only(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if let (Some(origin), Some(host)) = (origin, host) {
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        if origin_host != host {
+            return WebError::Forbidden(format!("cross-site request from {origin}")).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// A token for forms of visitors without a session (households): kept in a
+/// cookie and echoed in the form (double submit).
+pub fn form_token(visitor: &Visitor) -> (String, Option<String>) {
+    match cookie(&visitor.headers, FORM_COOKIE) {
+        Some(token) if token.len() == 64 => (token, None),
+        _ => {
+            let token = random_token();
+            (token.clone(), Some(token))
+        }
+    }
+}
+
+pub fn check_form_token(visitor: &Visitor, posted: &str) -> Result<(), WebError> {
+    match cookie(&visitor.headers, FORM_COOKIE) {
+        Some(token) if same_secret(&token, posted) => Ok(()),
+        _ => Err(WebError::Csrf),
+    }
+}

@@ -1,0 +1,61 @@
+//! What every handler shares: the store, the settings, and the rate limits.
+
+use crate::limits::RateLimiter;
+use starledger_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The address households reach, printed in their QR codes,
+    /// e.g. `https://dj.example.org`; no trailing slash.
+    pub public_url: String,
+    /// Mark cookies `Secure`: set when served behind HTTPS.
+    pub secure_cookies: bool,
+}
+
+pub struct Limits {
+    /// Sign-in attempts per client address.
+    pub login_by_ip: RateLimiter,
+    /// Requests to one household link.
+    pub rating_by_token: RateLimiter,
+    /// Requests to household links from one client address.
+    pub rating_by_ip: RateLimiter,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            login_by_ip: RateLimiter::new(20, Duration::from_secs(60)),
+            rating_by_token: RateLimiter::new(20, Duration::from_secs(600)),
+            rating_by_ip: RateLimiter::new(120, Duration::from_secs(600)),
+        }
+    }
+}
+
+pub struct Inner {
+    pub store: Store,
+    pub config: Config,
+    pub limits: Limits,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl AppState {
+    pub fn new(store: Store, config: Config, limits: Limits) -> Self {
+        AppState(Arc::new(Inner { store, config, limits }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.0.limits
+    }
+}
