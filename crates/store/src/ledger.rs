@@ -10,7 +10,7 @@ use starledger_domain::ledger::{ChainBreak, ChainVerifier, Entry, EntryDraft, En
 use starledger_domain::org::{CommunityId, MemberId, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::Scored;
-use starledger_domain::rulebook::GainedSoFar;
+use starledger_domain::rulebook::{CapExceeded, GainedSoFar, Rule, Rulebook};
 use std::collections::BTreeMap;
 
 /// The outcome of an append: a new entry, or the one a retry already wrote.
@@ -260,6 +260,27 @@ impl WriteTx {
         self.chain_tails.insert(entry.draft.community_id, entry.hash);
         self.next_entry_id = Some(id + 1);
         Ok(Appended::New(Box::new(entry)))
+    }
+
+    /// Appends an entry priced by `rule` unless it would lift the member past
+    /// one of the rulebook's caps, counted inside this transaction. A retry
+    /// of an entry already written is not a cap breach.
+    pub async fn append_within_caps(
+        &mut self,
+        draft: EntryDraft,
+        rulebook: &Rulebook,
+        rule: &Rule,
+    ) -> Result<std::result::Result<Appended, CapExceeded>> {
+        if let Some(earlier) = self.earlier_write_of(&draft).await? {
+            return Ok(Ok(Appended::Duplicate(earlier.id)));
+        }
+        let gained = self
+            .gained_so_far(draft.community_id, draft.member_id, &rule.key, &rule.category, draft.occurred_on)
+            .await?;
+        if let Err(exceeded) = rulebook.check_caps(rule, gained, draft.points) {
+            return Ok(Err(exceeded));
+        }
+        Ok(Ok(self.append_entry(draft).await?))
     }
 
     async fn chain_tail(&mut self, community: CommunityId) -> Result<EntryHash> {

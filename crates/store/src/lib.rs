@@ -4,19 +4,23 @@
 //! PostgreSQL backend can sit behind the same API.
 
 mod access;
+mod claims;
 mod error;
 mod ledger;
+mod meetings;
 mod org;
 mod ratings;
 mod rows;
 
 pub use access::{AccessQueries, Credentials, Session};
+pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
 pub use error::StoreError;
 pub use ledger::LedgerQueries;
 pub use ledger::{Appended, ProjectionMismatch, VerifyReport};
+pub use meetings::{AttendanceRow, LeaveRequest, Meeting, MeetingQueries, NewMeeting};
 pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
-pub use ratings::{NewRating, RatingQueries, TokenHolder, WindowTally};
+pub use ratings::{NewRating, RatingQueries, TokenHolder};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool, Transaction};

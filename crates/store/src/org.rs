@@ -117,6 +117,16 @@ pub trait OrgQueries: Queries {
             .at(location)
     }
 
+    /// Party groups of a community: (id, branch id, name).
+    async fn party_groups(&mut self, community: CommunityId) -> Result<Vec<(PartyGroupId, BranchId, String)>> {
+        let (conn, location) = self.parts();
+        sqlx::query_as("SELECT id, branch_id, name FROM party_groups WHERE community_id = $1 ORDER BY branch_id, id")
+            .bind(community)
+            .fetch_all(conn)
+            .await
+            .at(location)
+    }
+
     async fn member(&mut self, community: CommunityId, id: MemberId) -> Result<Member> {
         let (conn, location) = self.parts();
         let sql = format!(

@@ -15,21 +15,6 @@ pub struct TokenHolder {
     pub revoked: bool,
 }
 
-/// How many ratings of each level a member received in one window.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct WindowTally {
-    pub window_key: String,
-    pub satisfied: i64,
-    pub basically_satisfied: i64,
-    pub not_satisfied: i64,
-}
-
-impl WindowTally {
-    pub fn total(&self) -> i64 {
-        self.satisfied + self.basically_satisfied + self.not_satisfied
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct NewRating {
     pub community_id: CommunityId,
@@ -82,40 +67,6 @@ pub trait RatingQueries: Queries {
                 .await
                 .at(location)?;
         Ok(found.is_some())
-    }
-
-    /// A member's ratings per window of `year`, counted by level.
-    async fn rating_tallies(
-        &mut self,
-        community: CommunityId,
-        member: MemberId,
-        year: i16,
-    ) -> Result<Vec<WindowTally>> {
-        let (conn, location) = self.parts();
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT window_key, level, COUNT(*) FROM household_ratings \
-             WHERE community_id = $1 AND member_id = $2 AND window_key LIKE $3 \
-             GROUP BY window_key, level ORDER BY window_key",
-        )
-        .bind(community)
-        .bind(member)
-        .bind(format!("{year}w%"))
-        .fetch_all(conn)
-        .await
-        .at(location)?;
-        let mut tallies: Vec<WindowTally> = Vec::new();
-        for (window_key, level, count) in rows {
-            if tallies.last().is_none_or(|t| t.window_key != window_key) {
-                tallies.push(WindowTally { window_key: window_key.clone(), ..Default::default() });
-            }
-            let tally = tallies.last_mut().expect("just pushed");
-            match level.as_str() {
-                "satisfied" => tally.satisfied = count,
-                "basically_satisfied" => tally.basically_satisfied = count,
-                _ => tally.not_satisfied = count,
-            }
-        }
-        Ok(tallies)
     }
 }
 

@@ -16,6 +16,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("the form's CSRF token is missing or wrong")]
     Csrf,
+    /// The method's rules refused it (a cap, a closed year, a decided claim).
+    #[error("{0}")]
+    Refused(String),
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("template: {0}")]
@@ -48,6 +51,7 @@ impl IntoResponse for WebError {
                 "The form expired; go back, reload and try again.",
                 String::new(),
             ),
+            WebError::Refused(why) => (StatusCode::CONFLICT, "无法完成此操作。", "This cannot be done.", why.clone()),
             WebError::Store(StoreError::NotFound { .. }) => {
                 (StatusCode::NOT_FOUND, "没有找到。", "Not found.", self.to_string())
             }

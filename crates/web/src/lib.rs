@@ -10,6 +10,7 @@ mod i18n;
 mod limits;
 mod names;
 mod page;
+mod recording;
 pub mod security;
 mod session;
 mod state;
@@ -35,11 +36,32 @@ pub fn router(state: AppState) -> Router {
         .route("/households/cards", get(html::household_cards::show))
         .route("/households/links", post(html::household_cards::issue_missing))
         .route("/households/{id}/revoke", post(html::household_cards::revoke))
+        .route("/households", get(html::households::show))
+        .route("/households/link", post(html::households::change))
+        .route("/claims", get(html::claims::show))
+        .route("/claims/visit", post(html::claims::submit_visit).layer(upload_limit()))
+        .route("/claims/study", post(html::claims::submit_study).layer(upload_limit()))
+        .route("/claims/{id}/cancel", post(html::claims::cancel))
+        .route("/claims/{id}/decide", post(html::reviews::decide_claim))
+        .route("/reviews", get(html::reviews::show))
+        .route("/leave/{id}/decide", post(html::reviews::decide_leave))
+        .route("/uploads/{id}", get(html::uploads::show))
+        .route("/meetings", get(html::meetings::list).post(html::meetings::create))
+        .route("/meetings/{id}", get(html::meetings::show))
+        .route("/meetings/{id}/attendance", post(html::meetings::save_attendance))
+        .route("/meetings/{id}/close", post(html::meetings::close))
+        .route("/meetings/{id}/leave", post(html::meetings::ask_leave))
+        .route("/checkin/{token}", get(html::meetings::check_in_page).post(html::meetings::check_in))
         .route("/r/{token}", get(html::household_rate::show).post(html::household_rate::submit))
         .route("/lang/{code}", get(html::lang::switch))
         .route("/static/app.css", get(html::lang::stylesheet))
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .with_state(state)
+}
+
+/// Photo and screenshot forms may carry a few megabytes.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(html::claims::MAX_UPLOAD_BYTES + 64 * 1024)
 }
 
 /// Serves until the process is interrupted (Ctrl-C).

@@ -10,6 +10,8 @@ pub struct Nav {
     pub dashboard: bool,
     pub me: bool,
     pub cards: bool,
+    pub reviews: bool,
+    pub linking: bool,
 }
 
 pub struct Page {
@@ -31,6 +33,8 @@ impl Page {
             dashboard: matches!(role, Role::Committee | Role::Auditor | Role::BranchSecretary),
             me: viewer.account.member_id.is_some(),
             cards: matches!(role, Role::Committee | Role::BranchSecretary),
+            reviews: matches!(role, Role::Committee | Role::BranchSecretary),
+            linking: matches!(role, Role::Committee | Role::Auditor),
         });
         Page { t: viewer.t, title: viewer.t.get(title_key).to_string(), nav, csrf: viewer.csrf_token.clone() }
     }

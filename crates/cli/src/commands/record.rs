@@ -80,9 +80,7 @@ pub async fn record(context: &Context, args: RecordArgs) -> Outcome {
         return Ok(());
     }
     // Caps are checked inside the write transaction, against what is there now.
-    let gained = tx.gained_so_far(community.id, member.id, &rule.key, &rule.category, args.on).await?;
-    rulebook.check_caps(rule, gained, rule.points).map_err(Failure::refused)?;
-    match tx.append_entry(draft).await? {
+    match tx.append_within_caps(draft, rulebook, rule).await?.map_err(Failure::refused)? {
         Appended::Duplicate(id) => println!("already recorded as entry {id}; nothing written"),
         Appended::New(entry) => {
             let detail = format!("entry {} member {} rule {} {}", entry.id, member.id, rule.key, rule.points);

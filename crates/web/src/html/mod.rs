@@ -1,11 +1,16 @@
 //! The pages, one file per page or action, named noun first.
 
+pub mod claims;
 pub mod dashboard;
 pub mod household_cards;
 pub mod household_rate;
+pub mod households;
 pub mod lang;
 pub mod login;
 pub mod logout;
+pub mod meetings;
 pub mod password_change;
 pub mod record_mine;
+pub mod reviews;
 pub mod standings;
+pub mod uploads;

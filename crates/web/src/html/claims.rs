@@ -1,0 +1,247 @@
+//! A member's claims (走访与学习申报): log a visit to a linked household
+//! (with an optional photo) or declare a week of 学习强国 study (with a
+//! screenshot). A claim waits for someone else to approve it; the member can
+//! withdraw it while it waits, and sees every claim's status.
+
+use crate::calendar::today;
+use crate::error::{WebError, WebResult, render};
+use crate::page::Page;
+use crate::session::{SignedIn, now};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+use starledger_domain::claims::{self, ClaimKind, ClaimStatus};
+use starledger_domain::org::Year;
+use starledger_store::{ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus};
+
+/// Photos from phones are a few megabytes; more is refused.
+pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+
+struct ClaimRow {
+    id: i64,
+    date: String,
+    what: String,
+    note: String,
+    status: &'static str,
+    status_label: &'static str,
+    decision_note: String,
+    pending: bool,
+}
+
+#[derive(Template)]
+#[template(path = "claims_mine.html")]
+struct ClaimsPage {
+    page: Page,
+    today: String,
+    households: Vec<(i64, String)>,
+    claims: Vec<ClaimRow>,
+}
+
+pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+    let member = claims::may_claim(&viewer.account).map_err(|e| WebError::Forbidden(e.to_string()))?;
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let households = reader
+        .households(community)
+        .await?
+        .into_iter()
+        .filter(|h| h.member_id == Some(member))
+        .map(|h| (h.id, h.address))
+        .collect();
+    let claims = reader
+        .member_claims(community, member)
+        .await?
+        .into_iter()
+        .map(|c| ClaimRow {
+            id: c.id,
+            date: c.occurred_on.to_string(),
+            what: match &c.household_address {
+                Some(address) => format!("{}：{address}", c.kind.label_zh()),
+                None => c.kind.label_zh().to_string(),
+            },
+            note: c.note,
+            status: c.status.as_str(),
+            status_label: c.status.label_zh(),
+            decision_note: c.decision_note,
+            pending: c.status == ClaimStatus::Pending,
+        })
+        .collect();
+    let page = ClaimsPage { page: Page::signed_in(&viewer, "claims"), today: today().to_string(), households, claims };
+    Ok(render(page)?.into_response())
+}
+
+/// The fields of a claim form, with its file.
+#[derive(Default)]
+struct ClaimForm {
+    csrf: String,
+    household: Option<i64>,
+    date: Option<Date>,
+    note: String,
+    photo: Option<(String, Vec<u8>)>,
+}
+
+/// Known image formats by their first bytes; the browser's word is not taken.
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
+        [b'G', b'I', b'F', b'8', ..] => Some("image/gif"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        _ => None,
+    }
+}
+
+async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
+    let bad = |what: &str| WebError::BadRequest(what.to_string());
+    let mut form = ClaimForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(|e| bad(&format!("form: {e}")))? {
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "photo" => {
+                let bytes = field.bytes().await.map_err(|e| bad(&format!("photo: {e}")))?;
+                if bytes.is_empty() {
+                    continue;
+                }
+                if bytes.len() > MAX_UPLOAD_BYTES {
+                    return Err(bad("photo: larger than 8 MB"));
+                }
+                let kind = image_type(&bytes).ok_or_else(|| bad("photo: not a JPEG, PNG, GIF or WebP image"))?;
+                form.photo = Some((kind.to_string(), bytes.to_vec()));
+            }
+            _ => {
+                let text = field.text().await.map_err(|e| bad(&format!("{name}: {e}")))?;
+                match name.as_str() {
+                    "csrf" => form.csrf = text,
+                    "household" => form.household = Some(text.parse().map_err(|_| bad("household: not a number"))?),
+                    "date" => form.date = Some(text.parse().map_err(|_| bad("date: not a date (YYYY-MM-DD)"))?),
+                    "note" => form.note = text.trim().chars().take(300).collect(),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(form)
+}
+
+async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: Multipart) -> WebResult<Response> {
+    let form = read_form(multipart).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let member = claims::may_claim(&viewer.account).map_err(|e| WebError::Forbidden(e.to_string()))?;
+    let community = viewer.account.community_id;
+    let date = form.date.ok_or_else(|| WebError::BadRequest("date: missing".into()))?;
+    if date > today() {
+        return Err(WebError::Refused(format!("{date} is in the future; claim work after it is done")));
+    }
+    let mut tx = state.store().write().await?;
+    match tx.period(community, Year::of(date)).await? {
+        Some(period) if period.status == PeriodStatus::Open => {}
+        _ => return Err(WebError::Refused(format!("{} is not an open year", date.year()))),
+    }
+    let (occurred_on, household, note) = match kind {
+        ClaimKind::Visit => {
+            let household = form.household.ok_or_else(|| WebError::BadRequest("household: missing".into()))?;
+            let linked = tx.household(community, household).await?;
+            if linked.member_id != Some(member) {
+                return Err(WebError::Forbidden("one claims visits to one's own linked households".into()));
+            }
+            if form.note.is_empty() {
+                return Err(WebError::BadRequest("note: say what was done".into()));
+            }
+            (date, Some(household), form.note.clone())
+        }
+        ClaimKind::StudyWeek => {
+            if form.photo.is_none() {
+                return Err(WebError::BadRequest("photo: a study week needs its screenshot".into()));
+            }
+            // A week is named by its Monday.
+            let monday = date - jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset()));
+            (monday, None, form.note.clone())
+        }
+    };
+    let now = now();
+    let upload_id = match &form.photo {
+        Some((content_type, bytes)) => {
+            Some(tx.add_upload(community, content_type, bytes, &sha256_hex_bytes(bytes), viewer.account.id, now).await?)
+        }
+        None => None,
+    };
+    let id = tx
+        .add_claim(&NewClaim {
+            community_id: community,
+            member_id: member,
+            kind,
+            occurred_on,
+            household_id: household,
+            note,
+            upload_id,
+            claimed_at: now,
+        })
+        .await?;
+    tx.audit(
+        Some(community),
+        &format!("account:{}", viewer.account.id),
+        "claim.add",
+        &format!("claim {id} {}", kind.as_str()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/claims").into_response())
+}
+
+fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub async fn submit_visit(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    multipart: Multipart,
+) -> WebResult<Response> {
+    submit(state, viewer, ClaimKind::Visit, multipart).await
+}
+
+pub async fn submit_study(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    multipart: Multipart,
+) -> WebResult<Response> {
+    submit(state, viewer, ClaimKind::StudyWeek, multipart).await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let community = viewer.account.community_id;
+    let mut tx = state.store().write().await?;
+    let claim = tx.claim(community, id).await?;
+    claims::may_cancel(&viewer.account, claim.member_id, claim.status)
+        .map_err(|e| WebError::Forbidden(e.to_string()))?;
+    let decision = ClaimDecision {
+        status: ClaimStatus::Cancelled,
+        by: Some(viewer.account.id),
+        at: now(),
+        note: String::new(),
+        entry_id: None,
+    };
+    if !tx.decide_claim(community, id, &decision).await? {
+        return Err(WebError::Refused("the claim was decided meanwhile".into()));
+    }
+    tx.audit(Some(community), &format!("account:{}", viewer.account.id), "claim.cancel", &format!("claim {id}"))
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/claims").into_response())
+}

@@ -1,0 +1,511 @@
+//! 三会一课 and 主题党日: a branch secretary (or the committee) schedules a
+//! meeting, shows its QR for members to check in within 20 minutes of the
+//! start, keeps the attendance sheet, and closes the meeting, which records
+//! attendance and absences in the ledger through the rulebook. Nobody
+//! records their own attendance; what the closer cannot record waits for
+//! someone else. Members ask for leave before a meeting.
+
+use crate::calendar::today;
+use crate::error::{WebError, WebResult, render};
+use crate::html::household_cards::qr_svg;
+use crate::page::Page;
+use crate::recording::{self, Event};
+use crate::security::random_token;
+use crate::session::{SignedIn, now};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::tz::{Offset, TimeZone};
+use serde::Deserialize;
+use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
+use starledger_domain::org::{Member, Role, Year};
+use starledger_store::{Meeting, MeetingQueries, NewMeeting, OrgQueries, PeriodStatus, WriteTx};
+use std::collections::HashMap;
+
+fn china() -> TimeZone {
+    TimeZone::fixed(Offset::constant(8))
+}
+
+fn local(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.to_zoned(china()).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn may_manage(viewer: &SignedIn, branch_id: i64) -> bool {
+    viewer.is(Role::Committee) || (viewer.is(Role::BranchSecretary) && viewer.account.branch_id == Some(branch_id))
+}
+
+/// Who a meeting invites: its party group, the branch committee for a branch
+/// committee meeting, or the whole branch; members on the roll that day.
+fn invited(meeting: &Meeting, members: &[Member]) -> Vec<Member> {
+    let day =
+        jiff::Timestamp::from_second(meeting.starts_at).map(|t| t.to_zoned(china()).date()).unwrap_or_else(|_| today());
+    members
+        .iter()
+        .filter(|m| m.branch_id == meeting.branch_id)
+        .filter(|m| m.joined_on.is_none_or(|j| j <= day) && m.left_on.is_none_or(|l| l >= day))
+        .filter(|m| match meeting.party_group_id {
+            Some(group) => m.party_group_id == Some(group),
+            None if meeting.rule_key == "meeting.branch_committee" => {
+                matches!(m.linking, starledger_domain::org::LinkingDuty::HoldsPost(_))
+            }
+            None => true,
+        })
+        .cloned()
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "meetings.html")]
+struct MeetingsPage {
+    page: Page,
+    can_schedule: bool,
+    kinds: Vec<(&'static str, String)>,
+    branches: Vec<(i64, String)>,
+    groups: Vec<(i64, String)>,
+    meetings: Vec<(i64, String, String, String, &'static str)>,
+}
+
+pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let own_branch = match viewer.account.role {
+        Role::Committee | Role::Auditor => None,
+        Role::BranchSecretary => viewer.account.branch_id,
+        Role::Member => match viewer.account.member_id {
+            Some(member) => Some(reader.member(community, member).await?.branch_id),
+            None => return Err(WebError::Forbidden("this account belongs to no branch".into())),
+        },
+    };
+    let rulebook = crate::calendar::current_period(state.store(), community).await?.map(|p| p.rulebook);
+    let kinds = MEETING_RULES
+        .iter()
+        .map(|key| (*key, rulebook.as_ref().and_then(|r| r.rule(key)).map_or(key.to_string(), |r| r.name.clone())))
+        .collect();
+    let mut branches = reader.branches(community).await?;
+    branches.retain(|(id, _)| own_branch.is_none_or(|b| b == *id));
+    let names: HashMap<i64, String> = branches.iter().cloned().collect();
+    let groups = reader
+        .party_groups(community)
+        .await?
+        .into_iter()
+        .filter(|(_, branch, _)| names.contains_key(branch))
+        .map(|(id, branch, name)| (id, format!("{} {name}", names[&branch])))
+        .collect();
+    let meetings = reader
+        .meetings(community, own_branch)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, local(m.starts_at), m.title, m.branch, if m.closed_at.is_some() { "已结束" } else { "进行中" }))
+        .collect();
+    let page = MeetingsPage {
+        page: Page::signed_in(&viewer, "meetings"),
+        can_schedule: matches!(viewer.account.role, Role::Committee | Role::BranchSecretary),
+        kinds,
+        branches,
+        groups,
+        meetings,
+    };
+    Ok(render(page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewMeetingForm {
+    csrf: String,
+    rule: String,
+    branch: i64,
+    #[serde(default)]
+    group: String,
+    title: String,
+    place: String,
+    starts_at: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Form(form): Form<NewMeetingForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    if !may_manage(&viewer, form.branch) {
+        return Err(WebError::Forbidden("only the branch's secretary or the committee schedules its meetings".into()));
+    }
+    if !MEETING_RULES.contains(&form.rule.as_str()) {
+        return Err(WebError::BadRequest(format!("unknown meeting kind \"{}\"", form.rule)));
+    }
+    let (title, place) = (form.title.trim(), form.place.trim());
+    if title.is_empty() || place.is_empty() {
+        return Err(WebError::BadRequest("title and place are required".into()));
+    }
+    let starts: jiff::civil::DateTime =
+        form.starts_at.parse().map_err(|_| WebError::BadRequest("starts_at: not a date and time".into()))?;
+    let starts_at = starts.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string()))?.timestamp().as_second();
+    let community = viewer.account.community_id;
+    let mut tx = state.store().write().await?;
+    let group = match form.group.parse::<i64>() {
+        Ok(group) => {
+            let groups = tx.party_groups(community).await?;
+            if !groups.iter().any(|(id, branch, _)| *id == group && *branch == form.branch) {
+                return Err(WebError::BadRequest("the party group is not in that branch".into()));
+            }
+            Some(group)
+        }
+        Err(_) => None,
+    };
+    let id = tx
+        .add_meeting(&NewMeeting {
+            community_id: community,
+            branch_id: form.branch,
+            party_group_id: group,
+            rule_key: form.rule.clone(),
+            title: title.to_string(),
+            place: place.to_string(),
+            starts_at,
+            checkin_token: random_token(),
+            created_by: viewer.account.id,
+            created_at: now(),
+        })
+        .await?;
+    tx.audit(
+        Some(community),
+        &format!("account:{}", viewer.account.id),
+        "meeting.add",
+        &format!("meeting {id} {}", form.rule),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
+}
+
+struct SheetRow {
+    member_id: i64,
+    name: String,
+    status: &'static str,
+    status_label: &'static str,
+    via: String,
+    /// In the ledger already, or the viewer's own row.
+    locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    page: Page,
+    id: i64,
+    title: String,
+    kind: String,
+    branch: String,
+    starts: String,
+    place: String,
+    closed: bool,
+    can_manage: bool,
+    qr_svg: String,
+    rows: Vec<SheetRow>,
+    statuses: Vec<(&'static str, &'static str)>,
+    unrecorded: usize,
+    can_ask_leave: bool,
+    my_status: Option<&'static str>,
+}
+
+pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let meeting = reader.meeting(community, id).await?;
+    let members = reader.members(community).await?;
+    let invited = invited(&meeting, &members);
+    let me = viewer.account.member_id;
+    let is_invited = me.is_some_and(|m| invited.iter().any(|i| i.id == m));
+    let can_manage = may_manage(&viewer, meeting.branch_id);
+    if !can_manage && !is_invited && !viewer.is(Role::Auditor) {
+        return Err(WebError::Forbidden("this meeting is another branch's".into()));
+    }
+    let attendance: HashMap<i64, _> = reader.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();
+    let rows = invited
+        .iter()
+        .map(|m| {
+            let row = attendance.get(&m.id);
+            SheetRow {
+                member_id: m.id,
+                name: m.name.to_string(),
+                status: row.map_or("", |a| a.status.as_str()),
+                status_label: row.map_or("—", |a| a.status.label_zh()),
+                via: row
+                    .map(|a| if a.via == "qr" { "扫码签到".to_string() } else { String::new() })
+                    .unwrap_or_default(),
+                locked: row.is_some_and(|a| a.ledgered) || Some(m.id) == me,
+            }
+        })
+        .collect();
+    let unrecorded = invited.iter().filter(|m| !attendance.get(&m.id).is_some_and(|a| a.ledgered)).count();
+    let rule_name = crate::calendar::current_period(state.store(), community)
+        .await?
+        .and_then(|p| p.rulebook.rule(&meeting.rule_key).map(|r| r.name.clone()))
+        .unwrap_or_else(|| meeting.rule_key.clone());
+    let page = MeetingPage {
+        page: Page::signed_in(&viewer, "meetings"),
+        id,
+        title: meeting.title.clone(),
+        kind: rule_name,
+        branch: meeting.branch.clone(),
+        starts: local(meeting.starts_at),
+        place: meeting.place.clone(),
+        closed: meeting.closed_at.is_some(),
+        can_manage,
+        qr_svg: if can_manage {
+            qr_svg(&format!("{}/checkin/{}", state.config().public_url, meeting.checkin_token))?
+        } else {
+            String::new()
+        },
+        rows,
+        statuses: Attendance::ALL.iter().map(|a| (a.as_str(), a.label_zh())).collect(),
+        unrecorded,
+        can_ask_leave: is_invited && meeting.closed_at.is_none() && now() < meeting.starts_at,
+        my_status: me.and_then(|m| attendance.get(&m)).map(|a| a.status.label_zh()),
+    };
+    Ok(render(page)?.into_response())
+}
+
+/// Saves the sheet: `m{member}` = present | late | absent | excused.
+pub async fn save_attendance(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> WebResult<Response> {
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let community = viewer.account.community_id;
+    let mut tx = state.store().write().await?;
+    let meeting = tx.meeting(community, id).await?;
+    if !may_manage(&viewer, meeting.branch_id) {
+        return Err(WebError::Forbidden("only the branch's secretary or the committee keeps attendance".into()));
+    }
+    // After closing, rows already in the ledger stay as they are (the store
+    // refuses to change them); the rest, such as the closer's own, can still
+    // be marked by someone else and then recorded.
+    let members = tx.members(community).await?;
+    let invited = invited(&meeting, &members);
+    let now = now();
+    let mut saved = 0;
+    for member in &invited {
+        let Some(value) = form.get(&format!("m{}", member.id)) else { continue };
+        if Some(member.id) == viewer.account.member_id {
+            return Err(WebError::Forbidden("nobody records their own attendance".into()));
+        }
+        let status: Attendance = value.parse().map_err(WebError::BadRequest)?;
+        if tx.set_attendance(id, member.id, status, "secretary", viewer.account.id, now).await? {
+            saved += 1;
+        }
+    }
+    tx.audit(
+        Some(community),
+        &format!("account:{}", viewer.account.id),
+        "meeting.attendance",
+        &format!("meeting {id}: {saved} rows"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
+}
+
+/// Closes the meeting and records every attendance the viewer may record;
+/// invited members with no attendance are absent. Run again by someone else,
+/// it records what remains (the closer's own attendance).
+pub async fn close(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> WebResult<Response> {
+    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let community = viewer.account.community_id;
+    let mut tx = state.store().write().await?;
+    let meeting = tx.meeting(community, id).await?;
+    if !may_manage(&viewer, meeting.branch_id) {
+        return Err(WebError::Forbidden("only the branch's secretary or the committee closes its meetings".into()));
+    }
+    let now = now();
+    if now < meeting.starts_at {
+        return Err(WebError::Refused("a meeting is closed after it has started".into()));
+    }
+    let day = jiff::Timestamp::from_second(meeting.starts_at)
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .to_zoned(china())
+        .date();
+    let period = match tx.period(community, Year::of(day)).await? {
+        Some(period) if period.status == PeriodStatus::Open => period,
+        _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),
+    };
+    let members = tx.members(community).await?;
+    let invited = invited(&meeting, &members);
+    let mut attendance: HashMap<i64, _> =
+        tx.attendance(id).await?.into_iter().map(|a| (a.member_id, a.status)).collect();
+    if meeting.closed_at.is_none() {
+        let unmarked: Vec<i64> = invited
+            .iter()
+            .map(|m| m.id)
+            .filter(|member| !attendance.contains_key(member) && Some(*member) != viewer.account.member_id)
+            .collect();
+        for member in unmarked {
+            tx.set_attendance(id, member, Attendance::Absent, "secretary", viewer.account.id, now).await?;
+            attendance.insert(member, Attendance::Absent);
+        }
+        tx.close_meeting(id, now).await?;
+    }
+    let ledgered: std::collections::HashSet<i64> =
+        tx.attendance(id).await?.into_iter().filter(|a| a.ledgered).map(|a| a.member_id).collect();
+    let mut recorded = 0;
+    for member in invited.iter().filter(|m| !ledgered.contains(&m.id) && Some(m.id) != viewer.account.member_id) {
+        let Some(status) = attendance.get(&member.id) else { continue };
+        recorded += ledger_attendance(&mut tx, &viewer, member, &meeting, &period, *status, day, now).await?;
+        tx.mark_attendance_ledgered(id, member.id).await?;
+    }
+    tx.audit(
+        Some(community),
+        &format!("account:{}", viewer.account.id),
+        "meeting.close",
+        &format!("meeting {id}: {recorded} entries"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
+}
+
+/// The entries one member's attendance is worth; an entry past a cap is not
+/// recorded (a secretary would not record it either).
+#[allow(clippy::too_many_arguments)]
+async fn ledger_attendance(
+    tx: &mut WriteTx,
+    viewer: &SignedIn,
+    member: &Member,
+    meeting: &Meeting,
+    period: &starledger_store::Period,
+    status: Attendance,
+    day: jiff::civil::Date,
+    now: i64,
+) -> WebResult<usize> {
+    let mut recorded = 0;
+    for rule_key in status.rule_keys(&meeting.rule_key) {
+        let event = Event {
+            rule_key: &rule_key,
+            on: day,
+            source_ref: format!("meeting:{}", meeting.id),
+            reason: Some(format!("{}（{}）", meeting.title, status.label_zh())),
+            idempotency_key: format!("meeting:{}:{}:{rule_key}", meeting.id, member.id),
+        };
+        match recording::record(tx, &viewer.account, member, period, event, now).await {
+            Ok(_) => recorded += 1,
+            Err(WebError::Refused(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(recorded)
+}
+
+#[derive(Template)]
+#[template(path = "checkin.html")]
+struct CheckInPage {
+    page: Page,
+    title: String,
+    message: Option<&'static str>,
+}
+
+pub async fn check_in_page(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let meeting = state.store().read().await?.meeting_by_token(&token).await?.ok_or(WebError::NotFound)?;
+    if meeting.community_id != viewer.account.community_id {
+        return Err(WebError::NotFound);
+    }
+    let message = (!check_in_open(meeting.starts_at, now())).then(|| viewer.t.get("checkin_closed"));
+    Ok(render(CheckInPage { page: Page::signed_in(&viewer, "meetings"), title: meeting.title, message })?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn check_in(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(token): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let community = viewer.account.community_id;
+    let mut tx = state.store().write().await?;
+    let meeting =
+        tx.meeting_by_token(&token).await?.filter(|m| m.community_id == community).ok_or(WebError::NotFound)?;
+    let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members check in".into()))?;
+    let now = now();
+    let page = |message| CheckInPage {
+        page: Page::signed_in(&viewer, "meetings"),
+        title: meeting.title.clone(),
+        message: Some(message),
+    };
+    if !check_in_open(meeting.starts_at, now) || meeting.closed_at.is_some() {
+        return Ok((axum::http::StatusCode::CONFLICT, render(page(viewer.t.get("checkin_closed")))?).into_response());
+    }
+    let members = tx.members(community).await?;
+    if !invited(&meeting, &members).iter().any(|m| m.id == member) {
+        return Ok((axum::http::StatusCode::FORBIDDEN, render(page(viewer.t.get("not_your_branch")))?).into_response());
+    }
+    // A check-in says the member was there; the points still come when the
+    // secretary closes the meeting.
+    tx.set_attendance(meeting.id, member, Attendance::Present, "qr", viewer.account.id, now).await?;
+    tx.audit(
+        Some(community),
+        &format!("account:{}", viewer.account.id),
+        "meeting.checkin",
+        &format!("meeting {}", meeting.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(render(page(viewer.t.get("checked_in")))?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LeaveForm {
+    csrf: String,
+    reason: String,
+}
+
+pub async fn ask_leave(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<LeaveForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let community = viewer.account.community_id;
+    let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members ask for leave".into()))?;
+    let reason = form.reason.trim();
+    if reason.is_empty() {
+        return Err(WebError::BadRequest("reason: say why".into()));
+    }
+    let mut tx = state.store().write().await?;
+    let meeting = tx.meeting(community, id).await?;
+    let members = tx.members(community).await?;
+    if !invited(&meeting, &members).iter().any(|m| m.id == member) {
+        return Err(WebError::Forbidden("this meeting is not yours".into()));
+    }
+    if now() >= meeting.starts_at || meeting.closed_at.is_some() {
+        return Err(WebError::Refused("leave is asked for before the meeting starts".into()));
+    }
+    let request = tx.add_leave_request(community, id, member, reason, now()).await?;
+    tx.audit(
+        Some(community),
+        &format!("account:{}", viewer.account.id),
+        "leave.ask",
+        &format!("leave {request} meeting {id}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
+}
