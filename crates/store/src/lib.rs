@@ -106,7 +106,14 @@ impl Store {
         Ok(WriteTx { tx, location: self.location.clone(), chain_tails: HashMap::new(), next_entry_id: None })
     }
 
+    /// Writes everything in the WAL into the database file, then closes. Not
+    /// left to SQLite's last-connection checkpoint: a process may exit before
+    /// that has run, and the file alone must hold every confirmed write.
     pub async fn close(self) {
+        if let Ok(mut conn) = self.pool.acquire().await {
+            // A read-only database has nothing to checkpoint; that is fine.
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await;
+        }
         self.pool.close().await;
     }
 }
