@@ -113,20 +113,32 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Counts one wrong password, atomically inside this transaction; at
+    /// `max_failures` the account locks until `locked_until` and the count
+    /// starts again. Returns whether the account is now locked.
     pub async fn record_failed_login(
         &mut self,
         account: AccountId,
-        failed: i64,
-        locked_until: Option<i64>,
-    ) -> Result<()> {
-        sqlx::query("UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(failed)
+        max_failures: i64,
+        locked_until: i64,
+    ) -> Result<bool> {
+        let failed: i64 = sqlx::query_scalar(
+            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+        )
+        .bind(account)
+        .fetch_one(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        if failed < max_failures {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = $1 WHERE id = $2")
             .bind(locked_until)
             .bind(account)
             .execute(&mut *self.tx)
             .await
             .at(&self.location)?;
-        Ok(())
+        Ok(true)
     }
 
     pub async fn create_session(

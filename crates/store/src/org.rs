@@ -103,6 +103,16 @@ pub trait OrgQueries: Queries {
         }
     }
 
+    async fn community(&mut self, id: CommunityId) -> Result<Community> {
+        let (conn, location) = self.parts();
+        let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+            .at(location)?;
+        row.map(|(id, name)| Community { id, name }).ok_or_else(|| StoreError::not_found("community", id))
+    }
+
     async fn meta(&mut self, key: &str) -> Result<Option<String>> {
         let (conn, location) = self.parts();
         sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(conn).await.at(location)

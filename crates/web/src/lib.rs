@@ -7,7 +7,7 @@ mod calendar;
 mod error;
 mod html;
 mod i18n;
-mod limits;
+pub mod limits;
 mod names;
 mod page;
 mod recording;

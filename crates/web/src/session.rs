@@ -130,7 +130,8 @@ impl FromRequestParts<AppState> for SignedIn {
         let visitor = Visitor::from_request_parts(parts, state).await.map_err(SignInRequired::Failed)?;
         let signed_in = visitor.signed_in.ok_or(SignInRequired::Login)?;
         let path = parts.uri.path();
-        if signed_in.must_change_password && path != "/password" && path != "/logout" {
+        let allowed_before_change = ["/password", "/logout", "/logout/everywhere"];
+        if signed_in.must_change_password && !allowed_before_change.contains(&path) {
             return Err(SignInRequired::ChangePassword);
         }
         Ok(signed_in)

@@ -13,10 +13,19 @@ pub async fn switch(Path(code): Path<String>, headers: HeaderMap) -> Response {
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+        .filter(|path| is_local_path(path))
         .unwrap_or_else(|| "/".into());
     let cookie = set_cookie(LANG_COOKIE, value, 365 * 24 * 3600, false);
     ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+/// A path on this site: one leading slash, and nothing a browser could read
+/// as the start of another host (`//`, a backslash, control characters).
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 pub async fn stylesheet() -> Response {

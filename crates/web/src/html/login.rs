@@ -4,7 +4,7 @@
 
 use crate::error::{WebResult, render};
 use crate::page::Page;
-use crate::security::{random_token, sha256_hex, verify_password_blocking};
+use crate::security::{dummy_hash, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{
     FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, check_form_token, form_token, now, set_cookie,
 };
@@ -15,10 +15,11 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_domain::org::Account;
 use starledger_store::AccessQueries;
 
-const MAX_FAILURES: i64 = 5;
-const LOCKOUT_SECONDS: i64 = 15 * 60;
+pub const MAX_FAILURES: i64 = 5;
+pub const LOCKOUT_SECONDS: i64 = 15 * 60;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -34,23 +35,24 @@ fn login_page(
     login: String,
     message: Option<&'static str>,
     status: StatusCode,
+    secure: bool,
 ) -> WebResult<Response> {
     let (token, new_cookie) = form_token(visitor);
     let body = render(LoginPage { page: Page::public(visitor.t, "login"), form_token: token, login, message })?;
     let mut response = (status, body).into_response();
     if let Some(value) = new_cookie
-        && let Ok(header) = set_cookie(FORM_COOKIE, &value, 3600, false).parse()
+        && let Ok(header) = set_cookie(FORM_COOKIE, &value, 3600, secure).parse()
     {
         response.headers_mut().append(header::SET_COOKIE, header);
     }
     Ok(response)
 }
 
-pub async fn show(visitor: Visitor) -> WebResult<Response> {
+pub async fn show(State(state): State<AppState>, visitor: Visitor) -> WebResult<Response> {
     if visitor.signed_in.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    login_page(&visitor, String::new(), None, StatusCode::OK)
+    login_page(&visitor, String::new(), None, StatusCode::OK, state.config().secure_cookies)
 }
 
 #[derive(Deserialize)]
@@ -67,40 +69,56 @@ pub async fn submit(
 ) -> WebResult<Response> {
     check_form_token(&visitor, &form.csrf)?;
     let t = visitor.t;
-    if !state.limits().login_by_ip.allow(&visitor.ip) {
-        return login_page(&visitor, form.login, Some(t.get("too_many")), StatusCode::TOO_MANY_REQUESTS);
-    }
+    let secure = state.config().secure_cookies;
     let login = form.login.trim().to_lowercase();
     let now = now();
+    let refuse = |key: &'static str, status| login_page(&visitor, form.login.clone(), Some(t.get(key)), status, secure);
+    if !state.limits().login_by_ip.allow(&visitor.ip) {
+        audit_attempt(&state, None, "login.throttled", &format!("{login} from {}", visitor.ip)).await?;
+        return refuse("too_many", StatusCode::TOO_MANY_REQUESTS);
+    }
     let credentials = state.store().read().await?.credentials(&login).await?;
     let Some(credentials) = credentials else {
         // Spend the same effort as a real check, so timing tells nothing.
-        verify_password_blocking(form.password, crate::security::dummy_hash().to_string()).await;
-        return login_page(&visitor, form.login, Some(t.get("bad_login")), StatusCode::UNAUTHORIZED);
+        verify_password_blocking(form.password, dummy_hash().to_string()).await;
+        audit_attempt(&state, None, "login.unknown", &format!("{login} from {}", visitor.ip)).await?;
+        return refuse("bad_login", StatusCode::UNAUTHORIZED);
     };
     let account = &credentials.account;
     if credentials.locked_until.is_some_and(|until| until > now) {
-        return login_page(&visitor, form.login, Some(t.get("locked")), StatusCode::TOO_MANY_REQUESTS);
+        audit_attempt(&state, Some(account), "login.locked", &format!("from {}", visitor.ip)).await?;
+        return refuse("locked", StatusCode::TOO_MANY_REQUESTS);
     }
+    // The hash is checked before the write lock is taken: argon2 is slow.
     let stored = credentials.password_hash.clone().unwrap_or_default();
-    let mut tx = state.store().write().await?;
     if !verify_password_blocking(form.password, stored).await {
-        let failed = credentials.failed_logins + 1;
-        let locked_until = (failed >= MAX_FAILURES).then_some(now + LOCKOUT_SECONDS);
-        tx.record_failed_login(account.id, if locked_until.is_some() { 0 } else { failed }, locked_until).await?;
-        let detail = format!("failed sign-in {failed} from {}", visitor.ip);
+        let mut tx = state.store().write().await?;
+        let locked = tx.record_failed_login(account.id, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
+        let detail = format!("wrong password from {}{}", visitor.ip, if locked { "; account locked" } else { "" });
         tx.audit(Some(account.community_id), &format!("account:{}", account.id), "login.failed", &detail).await?;
         tx.commit().await?;
-        let message = if locked_until.is_some() { t.get("locked") } else { t.get("bad_login") };
-        return login_page(&visitor, form.login, Some(message), StatusCode::UNAUTHORIZED);
+        return refuse(if locked { "locked" } else { "bad_login" }, StatusCode::UNAUTHORIZED);
     }
     let session = random_token();
+    let mut tx = state.store().write().await?;
     tx.create_session(&sha256_hex(&session), account.id, &random_token(), now, now + SESSION_SECONDS, &visitor.ip)
         .await?;
     tx.audit(Some(account.community_id), &format!("account:{}", account.id), "login", &format!("from {}", visitor.ip))
         .await?;
     tx.commit().await?;
-    let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, state.config().secure_cookies);
+    let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, secure);
     let target = if credentials.must_change_password { "/password" } else { "/" };
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response())
+}
+
+/// Refused attempts are audited too, under the account when there is one.
+async fn audit_attempt(state: &AppState, account: Option<&Account>, action: &str, detail: &str) -> WebResult<()> {
+    let mut tx = state.store().write().await?;
+    let (community, actor) = match account {
+        Some(account) => (Some(account.community_id), format!("account:{}", account.id)),
+        None => (None, "anonymous".to_string()),
+    };
+    tx.audit(community, &actor, action, detail).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -2,14 +2,15 @@
 //! is checked again; every other session of the account ends.
 
 use crate::error::{WebError, WebResult, render};
+use crate::html::login::{LOCKOUT_SECONDS, MAX_FAILURES};
 use crate::page::Page;
-use crate::security::{hash_password_blocking, verify_password_blocking};
-use crate::session::SignedIn;
+use crate::security::{hash_password_blocking, random_token, sha256_hex, verify_password_blocking};
+use crate::session::{SESSION_COOKIE, SESSION_SECONDS, SignedIn, set_cookie};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_store::AccessQueries;
@@ -66,26 +67,43 @@ pub async fn submit(
     }
     let credentials = state.store().read().await?.credentials(&viewer.account.login).await?;
     let stored = credentials.and_then(|c| c.password_hash).unwrap_or_default();
+    let actor = format!("account:{}", viewer.account.id);
+    let community = Some(viewer.account.community_id);
     if !verify_password_blocking(form.current, stored).await {
+        // Guessing here counts like guessing at sign-in: a stolen session
+        // must not become an unlimited password oracle.
+        let now = crate::session::now();
+        let mut tx = state.store().write().await?;
+        let locked = tx.record_failed_login(viewer.account.id, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
+        if locked {
+            tx.delete_sessions_of(viewer.account.id).await?;
+        }
+        tx.audit(community, &actor, "password.change.failed", if locked { "account locked" } else { "" }).await?;
+        tx.commit().await?;
+        if locked {
+            return Ok(Redirect::to("/login").into_response());
+        }
         return refuse(viewer.t.get("bad_login").to_string());
     }
     let hash = hash_password_blocking(form.new).await.map_err(|e| WebError::Internal(e.to_string()))?;
+    let now = crate::session::now();
+    let session = random_token();
     let mut tx = state.store().write().await?;
     tx.set_password(viewer.account.id, &hash, false).await?;
-    // Other devices must sign in again with the new password.
+    // Every session ends, this one too: it continues under a new id and a
+    // new CSRF token, so nothing learnt before the change still works.
     tx.delete_sessions_of(viewer.account.id).await?;
-    let now = crate::session::now();
     tx.create_session(
-        &viewer.session_hash,
+        &sha256_hex(&session),
         viewer.account.id,
-        &viewer.csrf_token,
+        &random_token(),
         now,
-        now + crate::session::SESSION_SECONDS,
+        now + SESSION_SECONDS,
         "password-change",
     )
     .await?;
-    tx.audit(Some(viewer.account.community_id), &format!("account:{}", viewer.account.id), "password.change", "")
-        .await?;
+    tx.audit(community, &actor, "password.change", "").await?;
     tx.commit().await?;
-    Ok(Redirect::to("/").into_response())
+    let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, state.config().secure_cookies);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
 }

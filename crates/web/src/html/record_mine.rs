@@ -173,6 +173,8 @@ pub async fn show(
     }
     for ((index, _), mut row) in windows {
         row.shown = row.satisfied + row.basically + row.not >= MIN_RATINGS_SHOWN;
+        // A withheld window hides its points too: with one or two ratings the
+        // points alone would tell their levels.
         if !row.shown {
             (row.satisfied, row.basically, row.not) = (0, 0, 0);
         }
