@@ -1,0 +1,548 @@
+//! What every test shares: `spawn_app()` builds the real application on port 0
+//! over a fresh SQLite file holding a small fixture community written through
+//! the store, and gives clients that behave like a browser (cookies kept,
+//! redirects not followed, so each test sees every 303).
+
+use jiff::civil::Date;
+use jiff::tz::{Offset, TimeZone};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode, header};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
+use starledger_domain::ledger::{Actor, Entry, EntryDraft};
+use starledger_domain::linking::RatingWindow;
+use starledger_domain::org::{AccountId, BranchId, CommunityId, HouseholdId, MemberId, PersonName, Phone, Role, Year};
+use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
+use starledger_store::{
+    AccessQueries, Appended, Credentials, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, RatingQueries,
+    Store, WriteTx,
+};
+use starledger_web::{AppState, Config, Limits, router};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+
+// ---- who is in the fixture community (十里社区) ---------------------------------
+
+/// Every fixture account's password.
+pub const PASSWORD: &str = "correct horse battery";
+/// A committee account that is also member 彭雅丽 (branch 2).
+pub const COMMITTEE: &str = "peng";
+/// A second committee account, 赵春明, not a member on the roll.
+pub const COMMITTEE_2: &str = "zhao";
+/// The secretary of branch 1, who is also member 胡国强 of branch 1.
+pub const BRANCH_SECRETARY: &str = "hu";
+/// A plain member account: member 梁小改 (branch 1).
+pub const MEMBER: &str = "liang";
+/// An auditor, not a member: reads everything, writes nothing.
+pub const AUDITOR: &str = "shenji";
+/// Member 曾文静 (branch 2), who must change the password at first sign-in.
+pub const MUST_CHANGE: &str = "zeng";
+/// The committee of the neighbouring community (五里社区), when there is one.
+pub const NEIGHBOUR_COMMITTEE: &str = "wuli";
+
+/// The households 梁小改 serves, in order.
+pub const LIANG_ADDRESSES: [&str; 4] = ["东街1号", "东街2号", "东街3号", "东街4号"];
+/// 彭雅丽's phone, whole; pages show it masked.
+pub const PENG_PHONE: &str = "13700002222";
+pub const PENG_PHONE_MASKED: &str = "137****2222";
+
+/// The fixture's ids, as the store gave them.
+pub struct Fixture {
+    pub community: CommunityId,
+    pub year: Year,
+    /// 第一党支部
+    pub branch1: BranchId,
+    /// 第二党支部
+    pub branch2: BranchId,
+    /// 梁小改, branch 1, linked to four households; account [`MEMBER`].
+    pub liang: MemberId,
+    /// 胡国强, branch 1, holds a post; account [`BRANCH_SECRETARY`].
+    pub hu: MemberId,
+    /// 彭雅丽, branch 2, linked to two households; account [`COMMITTEE`].
+    pub peng: MemberId,
+    /// 曾文静, branch 2; account [`MUST_CHANGE`].
+    pub zeng: MemberId,
+    /// 王德福, branch 1, excused from linking (年老体弱).
+    pub wang: MemberId,
+    /// 东街1号..4号, linked to 梁小改, each with a live link.
+    pub liang_households: [HouseholdId; 4],
+    /// 西街5号, linked to 彭雅丽, with a live link.
+    pub peng_household: HouseholdId,
+    /// 西街6号, linked to 彭雅丽, with no link yet.
+    pub peng_household_unissued: HouseholdId,
+    /// 北街7号, linked to no one.
+    pub unlinked_household: HouseholdId,
+    /// Each household's live link.
+    pub tokens: HashMap<HouseholdId, String>,
+    /// 梁小改's ledger entries (all typed by accounts, none by households).
+    pub liang_entries: Vec<i64>,
+    pub accounts: HashMap<&'static str, AccountId>,
+}
+
+/// A second community in the same database (the CLI cannot make one, the
+/// store can): its data must stay out of reach of the first one's accounts.
+pub struct Neighbour {
+    pub community: CommunityId,
+    pub branch: BranchId,
+    pub member: MemberId,
+    pub household: HouseholdId,
+    pub token: String,
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub store: Store,
+    pub db_path: PathBuf,
+    pub fixture: Fixture,
+    pub neighbour: Option<Neighbour>,
+    _dir: TempDir,
+}
+
+/// How to build the app, for the few tests that need something unusual.
+#[derive(Default)]
+pub struct Setup {
+    pub neighbour: bool,
+    pub secure_cookies: bool,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn(Setup::default()).await
+}
+
+/// The app with a second community, 五里社区, in the same database.
+pub async fn spawn_app_with_neighbour() -> TestApp {
+    spawn(Setup { neighbour: true, ..Setup::default() }).await
+}
+
+pub async fn spawn(setup: Setup) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let db_path = dir.path().join("web.db");
+    let store = Store::open(&db_path, OpenMode::CreateNew, Duration::from_millis(2000)).await.expect("a new database");
+
+    let mut tx = store.write().await.expect("a write transaction");
+    let fixture = build_fixture(&mut tx).await;
+    let neighbour = if setup.neighbour { Some(build_neighbour(&mut tx, fixture.year).await) } else { None };
+    tx.commit().await.expect("the fixture is written");
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let address = format!("http://{}", listener.local_addr().expect("the bound address"));
+    let config = Config { public_url: address.clone(), secure_cookies: setup.secure_cookies };
+    let app = router(AppState::new(store.clone(), config, Limits::default()));
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("the server runs");
+    });
+    TestApp { address, store, db_path, fixture, neighbour, _dir: dir }
+}
+
+// ---- the fixture ----------------------------------------------------------------
+
+/// China Standard Time, as the application reckons "today".
+pub fn today() -> Date {
+    jiff::Timestamp::now().to_zoned(TimeZone::fixed(Offset::constant(8))).date()
+}
+
+/// The rating window households rate in today.
+pub fn current_window() -> RatingWindow {
+    RatingWindow::containing(today(), &Rulebook::default_rulebook().linking)
+}
+
+/// Hashing is slow on purpose: every account of every test shares one hash.
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| starledger_web::security::hash_password(PASSWORD).expect("the password hashes"))
+}
+
+fn now_seconds() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+struct Roll<'a> {
+    tx: &'a mut WriteTx,
+    community: CommunityId,
+}
+
+impl Roll<'_> {
+    async fn member(
+        &mut self,
+        branch: BranchId,
+        name: &str,
+        phone: Option<&str>,
+        post: Option<&str>,
+        exempt: Option<&str>,
+        joined: Date,
+    ) -> MemberId {
+        self.tx
+            .add_member(&NewMember {
+                community_id: self.community,
+                branch_id: branch,
+                party_group_id: None,
+                name: PersonName::parse(name).expect("a valid name"),
+                phone: phone.map(|p| Phone::parse(p).expect("a valid phone")),
+                probationary: false,
+                post: post.map(str::to_string),
+                linking_exempt_reason: exempt.map(str::to_string),
+                joined_on: Some(joined),
+                left_on: None,
+                note: None,
+            })
+            .await
+            .expect("the member is added")
+    }
+
+    async fn account(
+        &mut self,
+        login: &str,
+        name: &str,
+        role: Role,
+        member: Option<MemberId>,
+        branch: Option<BranchId>,
+        must_change: bool,
+    ) -> AccountId {
+        let id = self
+            .tx
+            .add_account(&NewAccount {
+                community_id: self.community,
+                login: login.into(),
+                name: name.into(),
+                role,
+                member_id: member,
+                branch_id: branch,
+            })
+            .await
+            .expect("the account is added");
+        self.tx.set_password(id, password_hash(), must_change).await.expect("the password is set");
+        id
+    }
+
+    /// A household, linked to `member` if given, with a live link if `token`.
+    async fn household(
+        &mut self,
+        address: &str,
+        member: Option<MemberId>,
+        token: bool,
+    ) -> (HouseholdId, Option<String>) {
+        let id = self
+            .tx
+            .add_household(&NewHousehold {
+                community_id: self.community,
+                address: address.into(),
+                head_name: None,
+                phone: None,
+            })
+            .await
+            .expect("the household is added");
+        if let Some(member) = member {
+            self.tx.link_household(self.community, id, member, today(), "fixture").await.expect("the link");
+        }
+        if !token {
+            return (id, None);
+        }
+        let token = starledger_web::security::random_token();
+        self.tx.issue_household_token(self.community, id, &token, now_seconds()).await.expect("the household's link");
+        (id, Some(token))
+    }
+
+    /// An entry typed by an account, priced by a rule of the default rulebook.
+    async fn entry(&mut self, year: Year, member: MemberId, rule_key: &str, by: AccountId, key: &str) -> i64 {
+        let rulebook = Rulebook::default_rulebook();
+        let rule = rulebook.rule(rule_key).expect("a rule of the default rulebook");
+        let draft = EntryDraft {
+            community_id: self.community,
+            year: year.get(),
+            member_id: member,
+            category: rule.category.clone(),
+            rule_key: rule.key.clone(),
+            rulebook_version: rulebook.version.clone(),
+            points: rule.points,
+            reason: format!("{}（测试）", rule.name),
+            source_kind: rule.source.as_str().to_string(),
+            source_ref: format!("fixture:{key}"),
+            recorded_by: Actor::Account(by),
+            recorded_at: now_seconds(),
+            occurred_on: Date::new(year.get(), 1, 15).expect("15 January"),
+            idempotency_key: key.into(),
+            reverses: None,
+        };
+        match self.tx.append_entry(draft).await.expect("the entry is appended") {
+            Appended::New(entry) => entry.id,
+            Appended::Duplicate(id) => panic!("fixture key {key} was used twice (entry {id})"),
+        }
+    }
+}
+
+async fn open_this_year(tx: &mut WriteTx, community: CommunityId) -> Year {
+    let year = Year::of(today());
+    let rulebook = Rulebook::parse(DEFAULT_RULEBOOK).expect("the default rulebook parses");
+    tx.open_period(community, year, DEFAULT_RULEBOOK, &rulebook, "fixture").await.expect("the year opens");
+    year
+}
+
+async fn build_fixture(tx: &mut WriteTx) -> Fixture {
+    let community = tx.create_community("十里社区").await.expect("the community");
+    let branch1 = tx.add_branch(community, "第一党支部").await.expect("branch 1");
+    let branch2 = tx.add_branch(community, "第二党支部").await.expect("branch 2");
+    let year = open_this_year(tx, community).await;
+    let mut roll = Roll { tx, community };
+    let joined = |y| Date::new(y, 7, 1).expect("1 July");
+
+    let liang = roll.member(branch1, "梁小改", Some("13812345678"), None, None, joined(2010)).await;
+    let hu = roll.member(branch1, "胡国强", Some("13900001111"), Some("支部书记"), None, joined(2005)).await;
+    let peng = roll.member(branch2, "彭雅丽", Some(PENG_PHONE), None, None, joined(2012)).await;
+    let zeng = roll.member(branch2, "曾文静", None, None, None, joined(2015)).await;
+    let wang = roll.member(branch1, "王德福", None, None, Some("年老体弱"), joined(1980)).await;
+
+    let mut accounts = HashMap::new();
+    accounts.insert(COMMITTEE, roll.account(COMMITTEE, "彭雅丽", Role::Committee, Some(peng), None, false).await);
+    accounts.insert(COMMITTEE_2, roll.account(COMMITTEE_2, "赵春明", Role::Committee, None, None, false).await);
+    accounts.insert(
+        BRANCH_SECRETARY,
+        roll.account(BRANCH_SECRETARY, "胡国强", Role::BranchSecretary, Some(hu), Some(branch1), false).await,
+    );
+    accounts.insert(MEMBER, roll.account(MEMBER, "梁小改", Role::Member, Some(liang), None, false).await);
+    accounts.insert(AUDITOR, roll.account(AUDITOR, "审计员", Role::Auditor, None, None, false).await);
+    accounts.insert(MUST_CHANGE, roll.account(MUST_CHANGE, "曾文静", Role::Member, Some(zeng), None, true).await);
+
+    let mut tokens = HashMap::new();
+    let mut liang_households = [0; 4];
+    for (slot, address) in liang_households.iter_mut().zip(LIANG_ADDRESSES) {
+        let (id, token) = roll.household(address, Some(liang), true).await;
+        *slot = id;
+        tokens.insert(id, token.expect("issued"));
+    }
+    let (peng_household, token) = roll.household("西街5号", Some(peng), true).await;
+    tokens.insert(peng_household, token.expect("issued"));
+    let (peng_household_unissued, _) = roll.household("西街6号", Some(peng), false).await;
+    let (unlinked_household, _) = roll.household("北街7号", None, false).await;
+
+    // Totals: 彭雅丽 3, 梁小改 2.5, 胡国强 2, 曾文静 1, 王德福 0.
+    let (by_committee, by_secretary, by_committee_2) =
+        (accounts[COMMITTEE], accounts[BRANCH_SECRETARY], accounts[COMMITTEE_2]);
+    let liang_entries = vec![
+        roll.entry(year, liang, "meeting.group", by_committee, "liang-group").await,
+        roll.entry(year, liang, "volunteer.cleanup", by_secretary, "liang-cleanup").await,
+        roll.entry(year, liang, "meeting.late", by_secretary, "liang-late").await,
+    ];
+    roll.entry(year, hu, "meeting.lecture", by_committee, "hu-lecture").await;
+    roll.entry(year, peng, "integrity.commendation", by_committee_2, "peng-commendation").await;
+    roll.entry(year, zeng, "meeting.group", by_committee, "zeng-group").await;
+
+    Fixture {
+        community,
+        year,
+        branch1,
+        branch2,
+        liang,
+        hu,
+        peng,
+        zeng,
+        wang,
+        liang_households,
+        peng_household,
+        peng_household_unissued,
+        unlinked_household,
+        tokens,
+        liang_entries,
+        accounts,
+    }
+}
+
+async fn build_neighbour(tx: &mut WriteTx, year: Year) -> Neighbour {
+    let community = tx.create_community("五里社区").await.expect("the second community");
+    let branch = tx.add_branch(community, "五里第一党支部").await.expect("its branch");
+    let opened = open_this_year(tx, community).await;
+    assert_eq!(opened, year);
+    let mut roll = Roll { tx, community };
+    let member = roll.member(branch, "邻居甲", Some("13600003333"), None, None, Date::new(2011, 3, 1).unwrap()).await;
+    let committee = roll.account(NEIGHBOUR_COMMITTEE, "五里书记", Role::Committee, None, None, false).await;
+    let (household, token) = roll.household("五里南街9号", Some(member), true).await;
+    roll.entry(year, member, "meeting.group", committee, "neighbour-group").await;
+    Neighbour { community, branch, member, household, token: token.expect("issued") }
+}
+
+// ---- talking to the app ---------------------------------------------------------
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A browser: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(Policy::none()).no_proxy().build().expect("a client")
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("the request is answered")
+    }
+
+    pub async fn post(&self, client: &Client, path: &str, form: &[(&str, &str)]) -> Response {
+        client.post(self.url(path)).form(form).send().await.expect("the request is answered")
+    }
+
+    /// Opens the sign-in page for its form token, then posts the form.
+    pub async fn sign_in(&self, client: &Client, login: &str, password: &str) -> Response {
+        let page = text(self.get(client, "/login").await, StatusCode::OK).await;
+        let csrf = csrf_of(&page);
+        self.post(client, "/login", &[("csrf", &csrf), ("login", login), ("password", password)]).await
+    }
+
+    /// A client signed in as `login`, and its session cookie's value.
+    pub async fn login_with_cookie(&self, login: &str, password: &str) -> (Client, String) {
+        let client = self.client();
+        let response = self.sign_in(&client, login, password).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{login} signs in");
+        let cookie = set_cookie(&response, "sl_session").expect("a session cookie");
+        (client, cookie.value)
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Client {
+        self.login_with_cookie(login, password).await.0
+    }
+
+    /// The CSRF token of a signed-in client's session, from a page's form
+    /// (the password page works for every account, even one that must change).
+    pub async fn csrf(&self, client: &Client) -> String {
+        csrf_of(&text(self.get(client, "/password").await, StatusCode::OK).await)
+    }
+
+    // ---- looking into the database ----
+
+    /// One number from SQL run on the database file, behind the store's back.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let options = SqliteConnectOptions::new().filename(&self.db_path).read_only(true);
+        let mut conn = SqliteConnection::connect_with(&options).await.expect("open the database to read it");
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The audit log as (actor, action, detail), oldest first.
+    pub async fn audit_log(&self) -> Vec<(String, String, String)> {
+        let options = SqliteConnectOptions::new().filename(&self.db_path).read_only(true);
+        let mut conn = SqliteConnection::connect_with(&options).await.expect("open the database to read it");
+        sqlx::query_as("SELECT actor, action, detail FROM audit_log ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .expect("the audit log reads")
+    }
+
+    /// The actions the audit log holds for one account, oldest first.
+    pub async fn audited_actions(&self, login: &str) -> Vec<String> {
+        let actor = format!("account:{}", self.fixture.accounts[login]);
+        self.audit_log().await.into_iter().filter(|(a, ..)| *a == actor).map(|(_, action, _)| action).collect()
+    }
+
+    pub async fn credentials(&self, login: &str) -> Credentials {
+        let mut reader = self.store.read().await.expect("a reader");
+        reader.credentials(login).await.expect("credentials read").expect("the account exists")
+    }
+
+    /// Whether the session behind this cookie value is live.
+    pub async fn session_is_live(&self, cookie: &str) -> bool {
+        let hash = starledger_web::security::sha256_hex(cookie);
+        let mut reader = self.store.read().await.expect("a reader");
+        reader.session(&hash, now_seconds()).await.expect("the session reads").is_some()
+    }
+
+    pub async fn entries_of(&self, member: MemberId) -> Vec<Entry> {
+        let mut reader = self.store.read().await.expect("a reader");
+        reader.member_entries(self.fixture.community, member, self.fixture.year).await.expect("entries read")
+    }
+
+    /// The household's live link, read from the store.
+    pub async fn live_token(&self, community: CommunityId, household: HouseholdId) -> Option<String> {
+        let mut reader = self.store.read().await.expect("a reader");
+        reader.live_tokens(community).await.expect("tokens read").remove(&household)
+    }
+
+    pub async fn ledger_rows(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM ledger_entries").await
+    }
+
+    pub async fn rating_rows(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM household_ratings").await
+    }
+}
+
+// ---- reading responses ----------------------------------------------------------
+
+/// Asserts the status and returns the body, which the failure message shows.
+pub async fn text(response: Response, status: StatusCode) -> String {
+    let got = response.status();
+    let url = response.url().to_string();
+    let location = location(&response);
+    let body = response.text().await.expect("a body");
+    assert_eq!(got, status, "{url} (location {location:?}) answered:\n{body}");
+    body
+}
+
+/// Where a redirect points, or "" if it does not.
+pub fn location(response: &Response) -> String {
+    // Not `to_str`: a Location may carry a tab, which is what some tests look for.
+    response
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default()
+}
+
+/// Asserts a 303 to `target`.
+#[track_caller]
+pub fn assert_redirect(response: &Response, target: &str) {
+    assert_eq!(
+        (response.status(), location(response).as_str()),
+        (StatusCode::SEE_OTHER, target),
+        "{} should redirect to {target}",
+        response.url()
+    );
+}
+
+/// The value of the first hidden `csrf` input of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).unwrap_or_else(|| panic!("no csrf field in:\n{html}")) + marker.len();
+    let length = html[start..].find('"').expect("the value ends");
+    html[start..start + length].to_string()
+}
+
+/// One Set-Cookie header, split into its value and attributes.
+pub struct SetCookie {
+    pub value: String,
+    /// Everything after the value, e.g. `Path=/; Max-Age=43200; HttpOnly; SameSite=Lax`.
+    pub attributes: Vec<String>,
+}
+
+impl SetCookie {
+    pub fn has(&self, attribute: &str) -> bool {
+        self.attributes.iter().any(|a| a.eq_ignore_ascii_case(attribute))
+    }
+}
+
+pub fn set_cookie(response: &Response, name: &str) -> Option<SetCookie> {
+    response.headers().get_all(header::SET_COOKIE).iter().find_map(|value| {
+        let text = value.to_str().ok()?;
+        let mut parts = text.split(';').map(str::trim);
+        let (key, value) = parts.next()?.split_once('=')?;
+        (key == name).then(|| SetCookie { value: value.to_string(), attributes: parts.map(str::to_string).collect() })
+    })
+}
+
+/// Member ids of the rows of a standings page, in page order.
+pub fn member_rows(html: &str) -> Vec<MemberId> {
+    html.split("<tr data-member=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').expect("the id ends")].parse().expect("a member id"))
+        .collect()
+}
+
+/// The `<tr>` of a table that contains `needle`.
+pub fn row_containing<'a>(html: &'a str, needle: &str) -> Option<&'a str> {
+    let at = html.find(needle)?;
+    let start = html[..at].rfind("<tr")?;
+    let end = at + html[at..].find("</tr>")? + "</tr>".len();
+    Some(&html[start..end])
+}

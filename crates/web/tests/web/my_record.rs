@@ -1,0 +1,97 @@
+//! My record (/me): every point a member's total is made of, traceable, with
+//! the total and rank; household ratings only as counts per window, withheld
+//! below three, so that no member learns which household said what.
+
+use super::helpers::*;
+use reqwest::StatusCode;
+use starledger_domain::ledger::Actor;
+
+const WITHHELD: &str = "本期评议不足3条，不公开明细";
+
+#[tokio::test]
+async fn the_record_shows_every_entry_with_total_and_rank() {
+    let app = spawn_app().await;
+    let member = app.login(MEMBER, PASSWORD).await;
+    let page = text(app.get(&member, "/me").await, StatusCode::OK).await;
+
+    assert!(page.contains("梁小改") && page.contains("第一党支部"));
+    for id in &app.fixture.liang_entries {
+        assert!(page.contains(&format!("data-entry=\"{id}\"")), "entry {id} is shown:\n{page}");
+    }
+    assert_eq!(page.matches("data-entry=").count(), app.fixture.liang_entries.len(), "and no one else's");
+    // 1 (group meeting) + 2 (cleanup) - 0.5 (late); behind 彭雅丽's 3, of five eligible members.
+    assert!(page.contains("<strong data-testid=\"total\">2.5</strong>"), "{page}");
+    assert!(page.contains("<span data-testid=\"rank\">2</span> / 5"), "{page}");
+    // Each entry names its rule, its recorder and its reason.
+    assert!(page.contains("参加党小组会") && page.contains("彭雅丽（党委）") && page.contains("胡国强（支部书记）"));
+    assert!(page.contains("-0.5") && page.contains("+2"));
+}
+
+#[tokio::test]
+async fn household_ratings_show_as_counts_per_window_and_below_three_not_at_all() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let rate = |index: usize, level: &'static str| {
+        let app = &app;
+        async move {
+            let client = app.client();
+            let path = format!("/r/{}", f.tokens[&f.liang_households[index]]);
+            let csrf = csrf_of(&text(app.get(&client, &path).await, StatusCode::OK).await);
+            text(app.post(&client, &path, &[("csrf", &csrf), ("level", level)]).await, StatusCode::OK).await;
+        }
+    };
+    let member = app.login(MEMBER, PASSWORD).await;
+    let window = current_window();
+    let label = format!("{} — {}", window.starts_on, window.ends_on);
+
+    // Two ratings: the window shows neither counts nor its points (with one
+    // or two ratings, the points alone would tell their levels).
+    rate(0, "satisfied").await;
+    rate(1, "not_satisfied").await;
+    let page = text(app.get(&member, "/me").await, StatusCode::OK).await;
+    let row = row_containing(&page, &label).unwrap_or_else(|| panic!("the window's row:\n{page}"));
+    assert!(row.contains(WITHHELD), "{row}");
+    assert_eq!(numbers(row), ["未公开"], "no counts and no points: {row}");
+    assert_no_household_detail(&app, &page).await;
+
+    // The third rating: the counts appear.
+    rate(2, "satisfied").await;
+    let page = text(app.get(&member, "/me").await, StatusCode::OK).await;
+    let row = row_containing(&page, &label).expect("the window's row");
+    assert!(!row.contains(WITHHELD), "{row}");
+    assert_eq!(numbers(row), ["2", "0", "1", "1"], "satisfied 2, basically 0, not 1, points 1: {row}");
+    assert_no_household_detail(&app, &page).await;
+    // The ratings count in the total: 2.5 + 1 = 3.5, now ahead of 彭雅丽's 3.
+    assert!(page.contains("<strong data-testid=\"total\">3.5</strong>"), "{page}");
+    assert!(page.contains("<span data-testid=\"rank\">1</span> / 5"), "{page}");
+    // Entries typed by accounts are all still listed one by one, and only they.
+    assert_eq!(page.matches("data-entry=").count(), f.liang_entries.len());
+}
+
+/// The contents of a table row's number cells, in order.
+fn numbers(row: &str) -> Vec<&str> {
+    row.split("<td class=\"num\">").skip(1).map(|cell| &cell[..cell.find("</td>").expect("the cell ends")]).collect()
+}
+
+/// The member's page names no household: no address, no household id, no
+/// entry that a household wrote.
+async fn assert_no_household_detail(app: &TestApp, page: &str) {
+    for address in LIANG_ADDRESSES {
+        assert!(!page.contains(address), "the page shows {address}");
+    }
+    assert!(!page.contains("household:"), "the page shows a household id");
+    for entry in app.entries_of(app.fixture.liang).await {
+        if let Actor::Household(_) = entry.draft.recorded_by {
+            assert!(!page.contains(&format!("data-entry=\"{}\"", entry.id)), "household entry {} is listed", entry.id);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_account_without_a_member_has_no_record() {
+    let app = spawn_app().await;
+    for login in [AUDITOR, COMMITTEE_2] {
+        let client = app.login(login, PASSWORD).await;
+        text(app.get(&client, "/me").await, StatusCode::FORBIDDEN).await;
+    }
+}

@@ -1,0 +1,79 @@
+//! Standings: the year so far, searchable by pinyin initials, sortable by
+//! name in pinyin order, and filtered by branch.
+
+use super::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn standings_rank_everyone_by_total() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let client = app.login(MEMBER, PASSWORD).await;
+    let page = text(app.get(&client, "/standings").await, StatusCode::OK).await;
+    // 彭雅丽 3, 梁小改 2.5, 胡国强 2, 曾文静 1, 王德福 0.
+    assert_eq!(member_rows(&page), [f.peng, f.liang, f.hu, f.zeng, f.wang]);
+    assert!(page.contains(&format!("· {}", f.year)), "the year is named");
+}
+
+#[tokio::test]
+async fn searching_by_pinyin_initials_finds_the_member() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let client = app.login(AUDITOR, PASSWORD).await;
+    let cases = [
+        ("lxg", vec![f.liang]),
+        ("LXG", vec![f.liang]),
+        ("pyl", vec![f.peng]),
+        // 曾 as a surname reads zeng, not ceng.
+        ("zwj", vec![f.zeng]),
+        ("h", vec![f.hu]),
+        ("liangxiao", vec![f.liang]),
+        ("雅丽", vec![f.peng]),
+        ("xyz", vec![]),
+    ];
+    for (q, expected) in cases {
+        let page = text(app.get(&client, &format!("/standings?q={q}")).await, StatusCode::OK).await;
+        assert_eq!(member_rows(&page), expected, "q={q}");
+        assert!(page.contains(&format!("name=\"q\" value=\"{q}\"")), "the search is kept in the form");
+    }
+}
+
+#[tokio::test]
+async fn sorting_by_name_follows_pinyin() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let client = app.login(COMMITTEE, PASSWORD).await;
+    let page = text(app.get(&client, "/standings?sort=name").await, StatusCode::OK).await;
+    // hu, liang, peng, wang, zeng: 曾 sorts as zeng (after wang), not as ceng (first).
+    assert_eq!(member_rows(&page), [f.hu, f.liang, f.peng, f.wang, f.zeng]);
+    assert!(page.contains("<option value=\"name\" selected>"));
+    // Anything else sorts by rank.
+    let page = text(app.get(&client, "/standings?sort=bogus").await, StatusCode::OK).await;
+    assert_eq!(member_rows(&page), [f.peng, f.liang, f.hu, f.zeng, f.wang]);
+}
+
+#[tokio::test]
+async fn filtering_by_branch_keeps_that_branch_only() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let client = app.login(BRANCH_SECRETARY, PASSWORD).await;
+
+    let page = text(app.get(&client, &format!("/standings?branch={}", f.branch2)).await, StatusCode::OK).await;
+    assert_eq!(member_rows(&page), [f.peng, f.zeng]);
+    assert!(page.contains(&format!("<option value=\"{}\" selected>第二党支部</option>", f.branch2)), "{page}");
+
+    let path = format!("/standings?branch={}&sort=name", f.branch1);
+    let page = text(app.get(&client, &path).await, StatusCode::OK).await;
+    assert_eq!(member_rows(&page), [f.hu, f.liang, f.wang]);
+
+    let path = format!("/standings?branch={}&q=lxg", f.branch1);
+    assert_eq!(member_rows(&text(app.get(&client, &path).await, StatusCode::OK).await), [f.liang]);
+    let path = format!("/standings?branch={}&q=lxg", f.branch2);
+    assert_eq!(member_rows(&text(app.get(&client, &path).await, StatusCode::OK).await), Vec::<i64>::new());
+
+    // An empty or unreadable branch means all branches.
+    for query in ["branch=", "branch=abc"] {
+        let page = text(app.get(&client, &format!("/standings?{query}")).await, StatusCode::OK).await;
+        assert_eq!(member_rows(&page).len(), 5, "{query}");
+    }
+}
