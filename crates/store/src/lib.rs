@@ -103,7 +103,13 @@ impl Store {
     /// so a read-then-write (a cap check, the chain's tail) cannot race.
     pub async fn write(&self) -> Result<WriteTx> {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| StoreError::classify(e, &self.location))?;
-        Ok(WriteTx { tx, location: self.location.clone(), chain_tails: HashMap::new(), next_entry_id: None })
+        Ok(WriteTx {
+            tx,
+            location: self.location.clone(),
+            chain_tails: HashMap::new(),
+            next_entry_id: None,
+            origin: String::from("cli"),
+        })
     }
 
     /// Writes everything in the WAL into the database file, then closes. Not
@@ -130,9 +136,16 @@ pub struct WriteTx {
     /// The last hash per community, once read inside this transaction.
     chain_tails: HashMap<CommunityId, EntryHash>,
     next_entry_id: Option<i64>,
+    /// Where the writes come from, for the audit log.
+    origin: String,
 }
 
 impl WriteTx {
+    /// Names where this transaction's writes come from (a client address).
+    pub fn set_origin(&mut self, origin: &str) {
+        self.origin = origin.to_string();
+    }
+
     pub async fn commit(self) -> Result<()> {
         let location = self.location.clone();
         self.tx.commit().await.map_err(|e| StoreError::classify(e, &location))

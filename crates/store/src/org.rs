@@ -452,7 +452,7 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Every write lands here too: who, what, when.
+    /// Every write lands here too: who, what, when, and from where.
     pub async fn audit(
         &mut self,
         community: Option<CommunityId>,
@@ -460,15 +460,18 @@ impl WriteTx {
         action: &str,
         detail: &str,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO audit_log (community_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(community)
-            .bind(now_text())
-            .bind(actor)
-            .bind(action)
-            .bind(detail)
-            .execute(&mut *self.tx)
-            .await
-            .at(&self.location)?;
+        sqlx::query(
+            "INSERT INTO audit_log (community_id, at, actor, action, detail, origin) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(community)
+        .bind(now_text())
+        .bind(actor)
+        .bind(action)
+        .bind(detail)
+        .bind(&self.origin)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
         Ok(())
     }
 }

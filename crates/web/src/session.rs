@@ -52,6 +52,8 @@ pub struct Visitor {
 #[derive(Clone)]
 pub struct SignedIn {
     pub account: Account,
+    /// The client's address, for the audit log.
+    pub ip: String,
     pub csrf_token: String,
     pub must_change_password: bool,
     pub session_hash: String,
@@ -59,6 +61,13 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// A write transaction whose audit rows name this client's address.
+    pub async fn write(&self, state: &AppState) -> Result<starledger_store::WriteTx, WebError> {
+        let mut tx = state.store().write().await?;
+        tx.set_origin(&self.ip);
+        Ok(tx)
+    }
+
     /// Every form that changes something posts the session's token back.
     pub fn check_csrf(&self, posted: &str) -> Result<(), WebError> {
         if same_secret(&self.csrf_token, posted) { Ok(()) } else { Err(WebError::Csrf) }
@@ -93,6 +102,7 @@ impl FromRequestParts<AppState> for Visitor {
                 let session = state.store().read().await?.session(&hash, now()).await?;
                 session.map(|s| SignedIn {
                     account: s.account,
+                    ip: ip.clone(),
                     csrf_token: s.csrf_token,
                     must_change_password: s.must_change_password,
                     session_hash: hash,
@@ -102,6 +112,15 @@ impl FromRequestParts<AppState> for Visitor {
             None => None,
         };
         Ok(Visitor { t, ip, headers: parts.headers.clone(), signed_in })
+    }
+}
+
+impl Visitor {
+    /// A write transaction whose audit rows name this client's address.
+    pub async fn write(&self, state: &AppState) -> Result<starledger_store::WriteTx, WebError> {
+        let mut tx = state.store().write().await?;
+        tx.set_origin(&self.ip);
+        Ok(tx)
     }
 }
 

@@ -136,7 +136,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     if date > today() {
         return Err(WebError::Refused(format!("{date} is in the future; claim work after it is done")));
     }
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     match tx.period(community, Year::of(date)).await? {
         Some(period) if period.status == PeriodStatus::Open => {}
         _ => return Err(WebError::Refused(format!("{} is not an open year", date.year()))),
@@ -226,7 +226,7 @@ pub async fn cancel(
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let community = viewer.account.community_id;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let claim = tx.claim(community, id).await?;
     claims::may_cancel(&viewer.account, claim.member_id, claim.status)
         .map_err(|e| WebError::Forbidden(e.to_string()))?;

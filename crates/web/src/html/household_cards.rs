@@ -111,7 +111,7 @@ pub async fn issue_missing(
     viewer.check_csrf(&form.csrf)?;
     viewer.require(&[Role::Committee])?;
     let community = viewer.account.community_id;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let tokens = tx.live_tokens(community).await?;
     let households = tx.households(community).await?;
     let now = now();
@@ -141,7 +141,7 @@ pub async fn revoke(
     viewer.check_csrf(&form.csrf)?;
     viewer.require(&[Role::Committee])?;
     let community = viewer.account.community_id;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     // The household must be this community's: the query is scoped by it.
     tx.household(community, household).await?;
     tx.issue_household_token(community, household, &random_token(), now()).await?;

@@ -77,7 +77,7 @@ pub async fn change(
     let rulebook =
         current_period(state.store(), community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
     let actor = format!("account:{}", viewer.account.id);
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let message = match field("action") {
         "link" => {
             let member_id: i64 =

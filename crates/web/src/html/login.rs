@@ -74,25 +74,25 @@ pub async fn submit(
     let now = now();
     let refuse = |key: &'static str, status| login_page(&visitor, form.login.clone(), Some(t.get(key)), status, secure);
     if !state.limits().login_by_ip.allow(&visitor.ip) {
-        audit_attempt(&state, None, "login.throttled", &format!("{login} from {}", visitor.ip)).await?;
+        audit_attempt(&state, &visitor, None, "login.throttled", &format!("{login} from {}", visitor.ip)).await?;
         return refuse("too_many", StatusCode::TOO_MANY_REQUESTS);
     }
     let credentials = state.store().read().await?.credentials(&login).await?;
     let Some(credentials) = credentials else {
         // Spend the same effort as a real check, so timing tells nothing.
         verify_password_blocking(form.password, dummy_hash().to_string()).await;
-        audit_attempt(&state, None, "login.unknown", &format!("{login} from {}", visitor.ip)).await?;
+        audit_attempt(&state, &visitor, None, "login.unknown", &format!("{login} from {}", visitor.ip)).await?;
         return refuse("bad_login", StatusCode::UNAUTHORIZED);
     };
     let account = &credentials.account;
     if credentials.locked_until.is_some_and(|until| until > now) {
-        audit_attempt(&state, Some(account), "login.locked", &format!("from {}", visitor.ip)).await?;
+        audit_attempt(&state, &visitor, Some(account), "login.locked", &format!("from {}", visitor.ip)).await?;
         return refuse("locked", StatusCode::TOO_MANY_REQUESTS);
     }
     // The hash is checked before the write lock is taken: argon2 is slow.
     let stored = credentials.password_hash.clone().unwrap_or_default();
     if !verify_password_blocking(form.password, stored).await {
-        let mut tx = state.store().write().await?;
+        let mut tx = visitor.write(&state).await?;
         let locked = tx.record_failed_login(account.id, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
         let detail = format!("wrong password from {}{}", visitor.ip, if locked { "; account locked" } else { "" });
         tx.audit(Some(account.community_id), &format!("account:{}", account.id), "login.failed", &detail).await?;
@@ -100,7 +100,7 @@ pub async fn submit(
         return refuse(if locked { "locked" } else { "bad_login" }, StatusCode::UNAUTHORIZED);
     }
     let session = random_token();
-    let mut tx = state.store().write().await?;
+    let mut tx = visitor.write(&state).await?;
     tx.create_session(&sha256_hex(&session), account.id, &random_token(), now, now + SESSION_SECONDS, &visitor.ip)
         .await?;
     tx.audit(Some(account.community_id), &format!("account:{}", account.id), "login", &format!("from {}", visitor.ip))
@@ -112,8 +112,14 @@ pub async fn submit(
 }
 
 /// Refused attempts are audited too, under the account when there is one.
-async fn audit_attempt(state: &AppState, account: Option<&Account>, action: &str, detail: &str) -> WebResult<()> {
-    let mut tx = state.store().write().await?;
+async fn audit_attempt(
+    state: &AppState,
+    visitor: &Visitor,
+    account: Option<&Account>,
+    action: &str,
+    detail: &str,
+) -> WebResult<()> {
+    let mut tx = visitor.write(&state).await?;
     let (community, actor) = match account {
         Some(account) => (Some(account.community_id), format!("account:{}", account.id)),
         None => (None, "anonymous".to_string()),

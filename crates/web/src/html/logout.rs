@@ -21,7 +21,7 @@ fn signed_out(state: &AppState) -> Response {
 
 pub async fn here(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<CsrfForm>) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     tx.delete_session(&viewer.session_hash).await?;
     tx.audit(Some(viewer.account.community_id), &format!("account:{}", viewer.account.id), "logout", "").await?;
     tx.commit().await?;
@@ -34,7 +34,7 @@ pub async fn everywhere(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let ended = tx.delete_sessions_of(viewer.account.id).await?;
     let detail = format!("{ended} sessions ended");
     tx.audit(

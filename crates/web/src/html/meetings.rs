@@ -144,7 +144,7 @@ pub async fn create(
         form.starts_at.parse().map_err(|_| WebError::BadRequest("starts_at: not a date and time".into()))?;
     let starts_at = starts.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string()))?.timestamp().as_second();
     let community = viewer.account.community_id;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let group = match form.group.parse::<i64>() {
         Ok(group) => {
             let groups = tx.party_groups(community).await?;
@@ -277,7 +277,7 @@ pub async fn save_attendance(
 ) -> WebResult<Response> {
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     let community = viewer.account.community_id;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let meeting = tx.meeting(community, id).await?;
     if !may_manage(&viewer, meeting.branch_id) {
         return Err(WebError::Forbidden("only the branch's secretary or the committee keeps attendance".into()));
@@ -321,7 +321,7 @@ pub async fn close(
 ) -> WebResult<Response> {
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     let community = viewer.account.community_id;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let meeting = tx.meeting(community, id).await?;
     if !may_manage(&viewer, meeting.branch_id) {
         return Err(WebError::Forbidden("only the branch's secretary or the committee closes its meetings".into()));
@@ -439,7 +439,7 @@ pub async fn check_in(
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let community = viewer.account.community_id;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let meeting =
         tx.meeting_by_token(&token).await?.filter(|m| m.community_id == community).ok_or(WebError::NotFound)?;
     let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members check in".into()))?;
@@ -489,7 +489,7 @@ pub async fn ask_leave(
     if reason.is_empty() {
         return Err(WebError::BadRequest("reason: say why".into()));
     }
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let meeting = tx.meeting(community, id).await?;
     let members = tx.members(community).await?;
     if !invited(&meeting, &members).iter().any(|m| m.id == member) {

@@ -73,7 +73,7 @@ pub async fn submit(
         // Guessing here counts like guessing at sign-in: a stolen session
         // must not become an unlimited password oracle.
         let now = crate::session::now();
-        let mut tx = state.store().write().await?;
+        let mut tx = viewer.write(&state).await?;
         let locked = tx.record_failed_login(viewer.account.id, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
         if locked {
             tx.delete_sessions_of(viewer.account.id).await?;
@@ -88,7 +88,7 @@ pub async fn submit(
     let hash = hash_password_blocking(form.new).await.map_err(|e| WebError::Internal(e.to_string()))?;
     let now = crate::session::now();
     let session = random_token();
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     tx.set_password(viewer.account.id, &hash, false).await?;
     // Every session ends, this one too: it continues under a new id and a
     // new CSRF token, so nothing learnt before the change still works.

@@ -107,7 +107,7 @@ pub async fn decide_claim(
     viewer.check_csrf(&form.csrf)?;
     let community = viewer.account.community_id;
     let note: String = form.note.trim().chars().take(200).collect();
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let claim = tx.claim(community, id).await?;
     must_be_pending(claim.status).map_err(|e| WebError::Refused(e.to_string()))?;
     let member = tx.member(community, claim.member_id).await?;
@@ -164,7 +164,7 @@ pub async fn decide_leave(
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let community = viewer.account.community_id;
-    let mut tx = state.store().write().await?;
+    let mut tx = viewer.write(&state).await?;
     let request = tx.leave_request(community, id).await?;
     let meeting = tx.meeting(community, request.meeting_id).await?;
     may_decide_leave(&viewer.account, request.member_id, meeting.branch_id)
