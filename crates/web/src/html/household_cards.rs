@@ -35,12 +35,19 @@ struct CardsPage {
     cards: Vec<Card>,
     missing: usize,
     can_issue: bool,
+    page_number: usize,
+    pages: usize,
 }
 
 #[derive(Deserialize)]
 pub struct CardsQuery {
     branch: Option<i64>,
+    page: Option<usize>,
 }
+
+/// Cards per page: three A4 sheets of eight. A QR code is ~15 KB of SVG, so
+/// a whole branch on one page would be megabytes on a phone.
+pub const CARDS_PER_PAGE: usize = 24;
 
 /// The QR code of a link, as inline SVG.
 pub fn qr_svg(url: &str) -> WebResult<String> {
@@ -67,17 +74,22 @@ pub async fn show(
     };
     let members = reader.members(community).await?;
     let tokens = reader.live_tokens(community).await?;
-    let mut cards = Vec::new();
+    let mut linked = Vec::new();
     let mut missing = 0;
     for household in reader.households(community).await? {
         let Some(member) = household.member_id.and_then(|id| members.iter().find(|m| m.id == id)) else { continue };
         if member.branch_id != branch_id {
             continue;
         }
-        let Some(token) = tokens.get(&household.id) else {
-            missing += 1;
-            continue;
-        };
+        match tokens.get(&household.id) {
+            Some(token) => linked.push((household, member, token)),
+            None => missing += 1,
+        }
+    }
+    let pages = linked.len().div_ceil(CARDS_PER_PAGE).max(1);
+    let page_number = query.page.unwrap_or(1).clamp(1, pages);
+    let mut cards = Vec::new();
+    for (household, member, token) in linked.into_iter().skip((page_number - 1) * CARDS_PER_PAGE).take(CARDS_PER_PAGE) {
         cards.push(Card {
             household_id: household.id,
             address: household.address,
@@ -93,6 +105,8 @@ pub async fn show(
         cards,
         missing,
         can_issue: viewer.is(Role::Committee),
+        page_number,
+        pages,
     };
     Ok(render(page)?.into_response())
 }
