@@ -119,7 +119,7 @@ async fn audit_attempt(
     action: &str,
     detail: &str,
 ) -> WebResult<()> {
-    let mut tx = visitor.write(&state).await?;
+    let mut tx = visitor.write(state).await?;
     let (community, actor) = match account {
         Some(account) => (Some(account.community_id), format!("account:{}", account.id)),
         None => (None, "anonymous".to_string()),
