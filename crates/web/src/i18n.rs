@@ -155,6 +155,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("unlink_selected", "解除选中农户的联系", "Unlink the selected households"),
     ("linked_member", "联系党员", "Linked member"),
     ("none", "无", "none"),
+    ("meetings_to_close", "已开始未结束的会议", "Meetings started but not closed"),
+    ("my_households", "我的联系户", "My households"),
     ("party_group", "党小组（党小组会时选择）", "Party group (for a group meeting)"),
 ];
 

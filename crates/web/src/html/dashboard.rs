@@ -16,7 +16,7 @@ use starledger_domain::org::Role;
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
 use starledger_domain::rulebook::Rulebook;
-use starledger_store::{LedgerQueries, OrgQueries, RatingQueries};
+use starledger_store::{ClaimQueries, LedgerQueries, MeetingQueries, OrgQueries, RatingQueries};
 
 struct BranchRow {
     name: String,
@@ -33,6 +33,9 @@ struct DashboardPage {
     outside: Vec<String>,
     excused: Vec<String>,
     missing_links: usize,
+    pending_claims: usize,
+    pending_leave: usize,
+    open_meetings: usize,
     year: Option<i16>,
     top: Vec<(u32, String, String, Points, String)>,
 }
@@ -87,6 +90,17 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         .iter()
         .filter(|h| h.member_id.is_some_and(|m| member_ids.contains(&m)) && !tokens.contains_key(&h.id))
         .count();
+    let scope = if viewer.is(Role::BranchSecretary) { viewer.account.branch_id } else { None };
+    let pending_claims = reader.pending_claims(community, scope).await?.len();
+    let meetings = reader.meetings(community, scope).await?;
+    let pending_leave = reader
+        .leave_requests(community, None, true)
+        .await?
+        .iter()
+        .filter(|l| meetings.iter().any(|m| m.id == l.meeting_id))
+        .count();
+    let now = crate::session::now();
+    let open_meetings = meetings.iter().filter(|m| m.closed_at.is_none() && m.starts_at < now).count();
     let (year, top) = match &period {
         Some(period) => {
             let all = reader.members(community).await?;
@@ -110,6 +124,9 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         outside,
         excused,
         missing_links,
+        pending_claims,
+        pending_leave,
+        open_meetings,
         year,
         top,
     };
