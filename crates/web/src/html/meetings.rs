@@ -268,6 +268,16 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     Ok(render(page)?.into_response())
 }
 
+/// A meeting the viewer keeps: their branch's as its secretary, any as the
+/// committee.
+async fn managed_meeting(tx: &mut WriteTx, viewer: &SignedIn, id: i64) -> WebResult<Meeting> {
+    let meeting = tx.meeting(viewer.account.community_id, id).await?;
+    if !may_manage(viewer, meeting.branch_id) {
+        return Err(WebError::Forbidden("only the branch's secretary or the committee keeps its meetings".into()));
+    }
+    Ok(meeting)
+}
+
 /// Saves the sheet: `m{member}` = present | late | absent | excused.
 pub async fn save_attendance(
     State(state): State<AppState>,
@@ -278,10 +288,7 @@ pub async fn save_attendance(
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let meeting = tx.meeting(community, id).await?;
-    if !may_manage(&viewer, meeting.branch_id) {
-        return Err(WebError::Forbidden("only the branch's secretary or the committee keeps attendance".into()));
-    }
+    let meeting = managed_meeting(&mut tx, &viewer, id).await?;
     // After closing, rows already in the ledger stay as they are (the store
     // refuses to change them); the rest, such as the closer's own, can still
     // be marked by someone else and then recorded.
@@ -322,10 +329,7 @@ pub async fn close(
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let meeting = tx.meeting(community, id).await?;
-    if !may_manage(&viewer, meeting.branch_id) {
-        return Err(WebError::Forbidden("only the branch's secretary or the committee closes its meetings".into()));
-    }
+    let meeting = managed_meeting(&mut tx, &viewer, id).await?;
     let now = now();
     if now < meeting.starts_at {
         return Err(WebError::Refused("a meeting is closed after it has started".into()));
