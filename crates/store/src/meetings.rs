@@ -183,6 +183,23 @@ impl WriteTx {
         Ok(result.rows_affected() == 1)
     }
 
+    /// A member's own QR check-in: present, unless the organizer has already
+    /// marked them; returns whether it was recorded.
+    pub async fn check_in(&mut self, meeting: i64, member: MemberId, by: AccountId, at: i64) -> Result<bool> {
+        let result = sqlx::query(
+            "INSERT INTO meeting_attendance (meeting_id, member_id, status, via, recorded_by, recorded_at) \
+             VALUES ($1, $2, 'present', 'qr', $3, $4) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+        )
+        .bind(meeting)
+        .bind(member)
+        .bind(by)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(result.rows_affected() == 1)
+    }
+
     pub async fn mark_attendance_ledgered(&mut self, meeting: i64, member: MemberId) -> Result<()> {
         sqlx::query("UPDATE meeting_attendance SET ledgered = 1 WHERE meeting_id = $1 AND member_id = $2")
             .bind(meeting)

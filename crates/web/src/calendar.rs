@@ -1,9 +1,13 @@
 //! Today's date in China, and the rating year that is current.
+//!
+//! The helpers take the caller's connection rather than the store: a handler
+//! that held one connection while asking the pool for another could starve
+//! the pool under load.
 
 use jiff::civil::Date;
 use jiff::tz::{Offset, TimeZone};
 use starledger_domain::org::{CommunityId, Year};
-use starledger_store::{OrgQueries, Period, Store, StoreError};
+use starledger_store::{OrgQueries, Period, StoreError};
 
 /// China Standard Time has no daylight saving; a fixed +08:00 is exact.
 pub fn today() -> Date {
@@ -11,8 +15,10 @@ pub fn today() -> Date {
 }
 
 /// This year's period if it was opened, otherwise the latest one.
-pub async fn current_period(store: &Store, community: CommunityId) -> Result<Option<Period>, StoreError> {
-    let mut reader = store.read().await?;
+pub async fn current_period(
+    reader: &mut impl OrgQueries,
+    community: CommunityId,
+) -> Result<Option<Period>, StoreError> {
     let this_year = Year::of(today());
     if let Some(period) = reader.period(community, this_year).await? {
         return Ok(Some(period));
@@ -25,12 +31,12 @@ pub async fn current_period(store: &Store, community: CommunityId) -> Result<Opt
 
 /// The year asked for in a query string, or the current one.
 pub async fn chosen_period(
-    store: &Store,
+    reader: &mut impl OrgQueries,
     community: CommunityId,
     year: Option<i64>,
 ) -> Result<Option<Period>, StoreError> {
     match year.and_then(|y| Year::new(y).ok()) {
-        Some(year) => store.read().await?.period(community, year).await,
-        None => current_period(store, community).await,
+        Some(year) => reader.period(community, year).await,
+        None => current_period(reader, community).await,
     }
 }

@@ -289,6 +289,9 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
                 println!("household {household} is already linked to {}", target.name);
                 return Ok(());
             }
+            if target.left_on.is_some_and(|left| left < output::today()) {
+                return Err(Failure::refused(format!("{} has left the roll", target.name)));
+            }
             if let Some(excuse) = target.linking.excuse() {
                 return Err(Failure::refused(format!("{} does not link households ({excuse})", target.name)));
             }

@@ -137,10 +137,6 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
         return Err(WebError::Refused(format!("{date} is in the future; claim work after it is done")));
     }
     let mut tx = viewer.write(&state).await?;
-    match tx.period(community, Year::of(date)).await? {
-        Some(period) if period.status == PeriodStatus::Open => {}
-        _ => return Err(WebError::Refused(format!("{} is not an open year", date.year()))),
-    }
     let (occurred_on, household, note) = match kind {
         ClaimKind::Visit => {
             let household = form.household.ok_or_else(|| WebError::BadRequest("household: missing".into()))?;
@@ -162,6 +158,12 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
             (monday, None, form.note.clone())
         }
     };
+    // A week counts in the year of its Monday; that year must be open, or
+    // the claim could never be approved.
+    match tx.period(community, Year::of(occurred_on)).await? {
+        Some(period) if period.status == PeriodStatus::Open => {}
+        _ => return Err(WebError::Refused(format!("{} is not an open year", occurred_on.year()))),
+    }
     let now = now();
     let upload_id = match &form.photo {
         Some((content_type, bytes)) => {
@@ -228,8 +230,10 @@ pub async fn cancel(
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let claim = tx.claim(community, id).await?;
-    claims::may_cancel(&viewer.account, claim.member_id, claim.status)
-        .map_err(|e| WebError::Forbidden(e.to_string()))?;
+    claims::may_cancel(&viewer.account, claim.member_id, claim.status).map_err(|e| match e {
+        claims::ClaimRefusal::AlreadyDecided(_) => WebError::Refused(e.to_string()),
+        _ => WebError::Forbidden(e.to_string()),
+    })?;
     let decision = ClaimDecision {
         status: ClaimStatus::Cancelled,
         by: Some(viewer.account.id),

@@ -46,9 +46,9 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     }
     let community = viewer.account.community_id;
     let store = state.store();
-    let period = current_period(store, community).await?;
-    let rulebook = period.as_ref().map_or_else(Rulebook::default_rulebook, |p| p.rulebook.clone());
     let mut reader = store.read().await?;
+    let period = current_period(&mut reader, community).await?;
+    let rulebook = period.as_ref().map_or_else(Rulebook::default_rulebook, |p| p.rulebook.clone());
     let name = reader.community(community).await?.name;
     // A branch secretary's view is their branch.
     let in_view = |branch_id: i64| !viewer.is(Role::BranchSecretary) || viewer.account.branch_id == Some(branch_id);

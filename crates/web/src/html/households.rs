@@ -74,15 +74,17 @@ pub async fn change(
         return page(&state, &viewer, Some("请先选择农户 / select households first".into())).await;
     }
     let community = viewer.account.community_id;
-    let rulebook =
-        current_period(state.store(), community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
     let actor = format!("account:{}", viewer.account.id);
     let mut tx = viewer.write(&state).await?;
+    let rulebook = current_period(&mut tx, community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
     let message = match field("action") {
         "link" => {
             let member_id: i64 =
                 field("member").parse().map_err(|_| WebError::BadRequest("member: not a number".into()))?;
             let member = tx.member(community, member_id).await?;
+            if member.left_on.is_some_and(|left| left < today()) {
+                return Err(WebError::Refused(format!("{} has left the roll", member.name)));
+            }
             if let Some(excuse) = member.linking.excuse() {
                 return Err(WebError::Refused(format!("{} does not link households ({excuse})", member.name)));
             }

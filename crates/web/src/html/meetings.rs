@@ -80,7 +80,7 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
             None => return Err(WebError::Forbidden("this account belongs to no branch".into())),
         },
     };
-    let rulebook = crate::calendar::current_period(state.store(), community).await?.map(|p| p.rulebook);
+    let rulebook = crate::calendar::current_period(&mut reader, community).await?.map(|p| p.rulebook);
     let kinds = MEETING_RULES
         .iter()
         .map(|key| (*key, rulebook.as_ref().and_then(|r| r.rule(key)).map_or(key.to_string(), |r| r.name.clone())))
@@ -95,10 +95,14 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         .filter(|(_, branch, _)| names.contains_key(branch))
         .map(|(id, branch, name)| (id, format!("{} {name}", names[&branch])))
         .collect();
+    let roll = reader.members(community).await?;
+    let me = viewer.account.member_id;
     let meetings = reader
         .meetings(community, own_branch)
         .await?
         .into_iter()
+        // A member sees the meetings they are invited to (not other groups').
+        .filter(|m| !viewer.is(Role::Member) || invited(m, &roll).iter().any(|i| Some(i.id) == me))
         .map(|m| (m.id, local(m.starts_at), m.title, m.branch, if m.closed_at.is_some() { "已结束" } else { "进行中" }))
         .collect();
     let page = MeetingsPage {
@@ -240,7 +244,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
         })
         .collect();
     let unrecorded = invited.iter().filter(|m| !attendance.get(&m.id).is_some_and(|a| a.ledgered)).count();
-    let rule_name = crate::calendar::current_period(state.store(), community)
+    let rule_name = crate::calendar::current_period(&mut reader, community)
         .await?
         .and_then(|p| p.rulebook.rule(&meeting.rule_key).map(|r| r.name.clone()))
         .unwrap_or_else(|| meeting.rule_key.clone());
@@ -421,9 +425,14 @@ pub async fn check_in_page(
     viewer: SignedIn,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
-    let meeting = state.store().read().await?.meeting_by_token(&token).await?.ok_or(WebError::NotFound)?;
+    let mut reader = state.store().read().await?;
+    let meeting = reader.meeting_by_token(&token).await?.ok_or(WebError::NotFound)?;
     if meeting.community_id != viewer.account.community_id {
         return Err(WebError::NotFound);
+    }
+    let members = reader.members(meeting.community_id).await?;
+    if !invited(&meeting, &members).iter().any(|m| Some(m.id) == viewer.account.member_id) {
+        return Err(WebError::Forbidden("this meeting is not yours to check in to".into()));
     }
     let message = (!check_in_open(meeting.starts_at, now())).then(|| viewer.t.get("checkin_closed"));
     Ok(render(CheckInPage { page: Page::signed_in(&viewer, "meetings"), title: meeting.title, message })?
@@ -462,7 +471,8 @@ pub async fn check_in(
     }
     // A check-in says the member was there; the points still come when the
     // secretary closes the meeting.
-    tx.set_attendance(meeting.id, member, Attendance::Present, "qr", viewer.account.id, now).await?;
+    // The organizer's mark (late, excused ...) stands: a scan never overrides it.
+    tx.check_in(meeting.id, member, viewer.account.id, now).await?;
     tx.audit(
         Some(community),
         &format!("account:{}", viewer.account.id),

@@ -98,7 +98,7 @@ pub async fn show(
     let store = state.store();
     let mut reader = store.read().await?;
     let member = reader.member(community, member_id).await?;
-    let Some(period) = chosen_period(store, community, query.year).await? else {
+    let Some(period) = chosen_period(&mut reader, community, query.year).await? else {
         let page = RecordPage {
             page: Page::signed_in(&viewer, "my_record"),
             name: member.name.to_string(),

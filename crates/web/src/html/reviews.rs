@@ -175,6 +175,15 @@ pub async fn decide_leave(
         other => return Err(WebError::BadRequest(format!("unknown decision \"{other}\""))),
     };
     let now = now();
+    // Once the attendance is in the ledger an approval would change nothing:
+    // the absence stands until it is corrected by a reversal.
+    if status == ClaimStatus::Approved
+        && tx.attendance(meeting.id).await?.iter().any(|a| a.member_id == request.member_id && a.ledgered)
+    {
+        return Err(WebError::Refused(
+            "this member's attendance is already in the ledger; correct it with a reversal".into(),
+        ));
+    }
     if !tx.decide_leave(community, id, status, viewer.account.id, now).await? {
         return Err(WebError::Refused("the request was decided meanwhile".into()));
     }

@@ -55,8 +55,8 @@ pub async fn show(
 ) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let store = state.store();
-    let period = chosen_period(store, community, query.year).await?.ok_or(WebError::NotFound)?;
     let mut reader = store.read().await?;
+    let period = chosen_period(&mut reader, community, query.year).await?.ok_or(WebError::NotFound)?;
     let members = reader.members(community).await?;
     let rating = rate(period.year, &period.rulebook, &members, &reader.year_scored(community, period.year).await?);
     let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
