@@ -7,11 +7,13 @@ use jiff::civil::Date;
 use jiff::tz::{Offset, TimeZone};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode, header};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
+use sqlx::{Connection, FromRow, SqliteConnection};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft};
 use starledger_domain::linking::RatingWindow;
-use starledger_domain::org::{AccountId, BranchId, CommunityId, HouseholdId, MemberId, PersonName, Phone, Role, Year};
+use starledger_domain::org::{
+    AccountId, BranchId, CommunityId, HouseholdId, MemberId, PartyGroupId, PersonName, Phone, Role, Year,
+};
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
     AccessQueries, Appended, Credentials, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, RatingQueries,
@@ -545,4 +547,435 @@ pub fn row_containing<'a>(html: &'a str, needle: &str) -> Option<&'a str> {
     let start = html[..at].rfind("<tr")?;
     let end = at + html[at..].find("</tr>")? + "</tr>".len();
     Some(&html[start..end])
+}
+
+// ---- more of the roll, added while the app runs ----------------------------------
+
+/// Who a test adds to the roll: a member of `branch`, in `group` if given.
+pub struct NewPerson<'a> {
+    pub branch: BranchId,
+    pub name: &'a str,
+    pub group: Option<PartyGroupId>,
+    pub post: Option<&'a str>,
+    pub exempt: Option<&'a str>,
+    pub left_on: Option<Date>,
+}
+
+impl<'a> NewPerson<'a> {
+    /// A member without a post, on the roll since 2015.
+    pub fn in_branch(branch: BranchId, name: &'a str) -> Self {
+        NewPerson { branch, name, group: None, post: None, exempt: None, left_on: None }
+    }
+}
+
+impl TestApp {
+    pub async fn add_member(&self, person: NewPerson<'_>) -> MemberId {
+        let mut tx = self.store.write().await.expect("a write transaction");
+        let id = tx
+            .add_member(&NewMember {
+                community_id: self.fixture.community,
+                branch_id: person.branch,
+                party_group_id: person.group,
+                name: PersonName::parse(person.name).expect("a valid name"),
+                phone: None,
+                probationary: false,
+                post: person.post.map(str::to_string),
+                linking_exempt_reason: person.exempt.map(str::to_string),
+                joined_on: Some(Date::new(2015, 7, 1).expect("1 July")),
+                left_on: person.left_on,
+                note: None,
+            })
+            .await
+            .expect("the member is added");
+        tx.commit().await.expect("the member is written");
+        id
+    }
+
+    /// An account with the fixture's password, which need not be changed.
+    pub async fn add_account(
+        &self,
+        login: &str,
+        role: Role,
+        member: Option<MemberId>,
+        branch: Option<BranchId>,
+    ) -> AccountId {
+        let mut tx = self.store.write().await.expect("a write transaction");
+        let id = tx
+            .add_account(&NewAccount {
+                community_id: self.fixture.community,
+                login: login.into(),
+                name: login.into(),
+                role,
+                member_id: member,
+                branch_id: branch,
+            })
+            .await
+            .expect("the account is added");
+        tx.set_password(id, password_hash(), false).await.expect("the password is set");
+        tx.commit().await.expect("the account is written");
+        id
+    }
+
+    /// A plain member of `branch` with an account `login`.
+    pub async fn add_member_account(&self, branch: BranchId, name: &str, login: &str) -> (MemberId, AccountId) {
+        let member = self.add_member(NewPerson::in_branch(branch, name)).await;
+        (member, self.add_account(login, Role::Member, Some(member), None).await)
+    }
+
+    /// A secretary of `branch` who is a member of it and holds the post.
+    pub async fn add_branch_secretary(&self, branch: BranchId, name: &str, login: &str) -> (MemberId, AccountId) {
+        let person = NewPerson { post: Some("支部书记"), ..NewPerson::in_branch(branch, name) };
+        let member = self.add_member(person).await;
+        (member, self.add_account(login, Role::BranchSecretary, Some(member), Some(branch)).await)
+    }
+
+    pub async fn add_party_group(&self, branch: BranchId, name: &str) -> PartyGroupId {
+        let mut tx = self.store.write().await.expect("a write transaction");
+        let id = tx.add_party_group(self.fixture.community, branch, name).await.expect("the party group");
+        tx.commit().await.expect("the party group is written");
+        id
+    }
+
+    /// A household, linked to `member` if given.
+    pub async fn add_household(&self, address: &str, member: Option<MemberId>) -> HouseholdId {
+        let mut tx = self.store.write().await.expect("a write transaction");
+        let community = self.fixture.community;
+        let id = tx
+            .add_household(&NewHousehold {
+                community_id: community,
+                address: address.into(),
+                head_name: None,
+                phone: None,
+            })
+            .await
+            .expect("the household is added");
+        if let Some(member) = member {
+            tx.link_household(community, id, member, today(), "fixture").await.expect("the link");
+        }
+        tx.commit().await.expect("the household is written");
+        id
+    }
+
+    // ---- reading and changing rows behind the store's back ----
+
+    async fn connect(&self, read_only: bool) -> SqliteConnection {
+        let options = SqliteConnectOptions::new()
+            .filename(&self.db_path)
+            .read_only(read_only)
+            .busy_timeout(Duration::from_secs(5));
+        SqliteConnection::connect_with(&options).await.expect("open the database")
+    }
+
+    /// Every row SQL returns, as tuples.
+    pub async fn rows<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let mut conn = self.connect(true).await;
+        sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// One text from SQL.
+    pub async fn text_of(&self, sql: &str) -> String {
+        let mut conn = self.connect(true).await;
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Changes the database as time or an administrator would (moving a
+    /// meeting's start into the past, closing a year), without the app.
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = self.connect(false).await;
+        sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The audited work of any account (signing in and out left out), oldest first.
+    pub async fn work_of(&self, account: AccountId) -> Vec<String> {
+        let sql = format!("SELECT action FROM audit_log WHERE actor = 'account:{account}' AND {WORK} ORDER BY id");
+        self.rows::<(String,)>(&sql).await.into_iter().map(|(action,)| action).collect()
+    }
+
+    /// The audited work of a fixture account.
+    pub async fn work(&self, login: &str) -> Vec<String> {
+        self.work_of(self.fixture.accounts[login]).await
+    }
+
+    /// The number of rows of a table, for "nothing was written" checks.
+    pub async fn rows_in(&self, table: &str) -> i64 {
+        self.count(&format!("SELECT COUNT(*) FROM {table}")).await
+    }
+
+    /// Row counts of every table a workflow writes, to compare before and after a refusal.
+    pub async fn written(&self) -> Written {
+        Written {
+            claims: self.rows_in("claims").await,
+            uploads: self.rows_in("uploads").await,
+            ledger_entries: self.rows_in("ledger_entries").await,
+            meetings: self.rows_in("meetings").await,
+            meeting_attendance: self.rows_in("meeting_attendance").await,
+            leave_requests: self.rows_in("leave_requests").await,
+            household_links: self.rows_in("household_links").await,
+            audit_log: self.count(&format!("SELECT COUNT(*) FROM audit_log WHERE {WORK}")).await,
+            fingerprint: self
+                .text_of(
+                    "SELECT (SELECT COALESCE(group_concat(id || status || COALESCE(entry_id, ''), ','), '') FROM claims) \
+                     || '|' || (SELECT COALESCE(group_concat(meeting_id || member_id || status || ledgered, ','), '') \
+                        FROM meeting_attendance) \
+                     || '|' || (SELECT COALESCE(group_concat(id || status, ','), '') FROM leave_requests) \
+                     || '|' || (SELECT COALESCE(group_concat(household_id || ':' || member_id, ','), '') \
+                        FROM household_links) \
+                     || '|' || (SELECT COALESCE(group_concat(id || COALESCE(closed_at, ''), ','), '') FROM meetings)",
+                )
+                .await,
+        }
+    }
+}
+
+/// Audit rows about work, not about sessions (sign-in, sign-out, passwords).
+const WORK: &str = "action NOT LIKE 'login%' AND action NOT LIKE 'logout%' AND action NOT LIKE 'password%'";
+
+/// How many rows each table holds, and a fingerprint of their states.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Written {
+    pub claims: i64,
+    pub uploads: i64,
+    pub ledger_entries: i64,
+    pub meetings: i64,
+    pub meeting_attendance: i64,
+    pub leave_requests: i64,
+    pub household_links: i64,
+    pub audit_log: i64,
+    pub fingerprint: String,
+}
+
+// ---- multipart forms (claims with a photo) --------------------------------------
+
+/// One field of a multipart form.
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    /// name, file name, declared content type, bytes
+    File(&'a str, &'a str, &'a str, &'a [u8]),
+}
+
+const BOUNDARY: &str = "----starledger-test-boundary-5f1c2a";
+
+/// The body a browser sends for a `multipart/form-data` form.
+pub fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match part {
+            Part::Text(name, value) => {
+                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
+                body.extend_from_slice(value.as_bytes());
+            }
+            Part::File(name, file, content_type, bytes) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                         Content-Type: {content_type}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// A 1×1 PNG.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// The start of a JPEG (SOI, a JFIF APP0 segment) and its end (EOI).
+pub const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
+    0x00, 0xFF, 0xD9,
+];
+
+/// Text that calls itself an image.
+pub const NOT_AN_IMAGE: &[u8] = b"%PDF-1.4 this is not a picture";
+
+impl TestApp {
+    pub async fn post_multipart(&self, client: &Client, path: &str, parts: &[Part<'_>]) -> Response {
+        client
+            .post(self.url(path))
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(multipart_body(parts))
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// Posts the visit form: household, date, note and, if given, a photo.
+    pub async fn log_visit(
+        &self,
+        client: &Client,
+        csrf: &str,
+        household: HouseholdId,
+        date: Date,
+        note: &str,
+        photo: Option<&[u8]>,
+    ) -> Response {
+        let (household, date) = (household.to_string(), date.to_string());
+        let mut parts = vec![Part::Text("csrf", csrf), Part::Text("household", &household), Part::Text("date", &date)];
+        parts.push(Part::Text("note", note));
+        // A browser sends an empty file field when no file was chosen.
+        parts.push(Part::File(
+            "photo",
+            if photo.is_some() { "photo.png" } else { "" },
+            "image/png",
+            photo.unwrap_or(b""),
+        ));
+        self.post_multipart(client, "/claims/visit", &parts).await
+    }
+
+    /// Posts the study-week form with the given screenshot, if any.
+    pub async fn declare_study(&self, client: &Client, csrf: &str, date: Date, screenshot: Option<&[u8]>) -> Response {
+        let date = date.to_string();
+        let mut parts = vec![Part::Text("csrf", csrf), Part::Text("date", &date)];
+        if let Some(bytes) = screenshot {
+            parts.push(Part::File("photo", "screenshot.jpg", "image/jpeg", bytes));
+        }
+        self.post_multipart(client, "/claims/study", &parts).await
+    }
+
+    /// The id of the newest claim.
+    pub async fn last_claim(&self) -> i64 {
+        self.count("SELECT MAX(id) FROM claims").await
+    }
+
+    /// Logs a visit that must be accepted; its claim's id.
+    pub async fn visit_claim(&self, client: &Client, household: HouseholdId, photo: Option<&[u8]>) -> i64 {
+        let csrf = self.csrf(client).await;
+        assert_redirect(&self.log_visit(client, &csrf, household, today(), "走访了解情况", photo).await, "/claims");
+        self.last_claim().await
+    }
+
+    /// Declares this week's study, which must be accepted; its claim's id.
+    pub async fn study_claim(&self, client: &Client, screenshot: &[u8]) -> i64 {
+        let csrf = self.csrf(client).await;
+        assert_redirect(&self.declare_study(client, &csrf, today(), Some(screenshot)).await, "/claims");
+        self.last_claim().await
+    }
+
+    /// Approves or rejects a claim (`decision` = approve | reject).
+    pub async fn decide(&self, client: &Client, claim: i64, decision: &str) -> Response {
+        let csrf = self.csrf(client).await;
+        let path = format!("/claims/{claim}/decide");
+        self.post(client, &path, &[("csrf", &csrf), ("decision", decision), ("note", "已核实")]).await
+    }
+
+    /// A claim's (status, decided_by, entry_id).
+    pub async fn claim_state(&self, claim: i64) -> (String, Option<i64>, Option<i64>) {
+        let sql = format!("SELECT status, decided_by, entry_id FROM claims WHERE id = {claim}");
+        self.rows(&sql).await.pop().unwrap_or_else(|| panic!("claim {claim} exists"))
+    }
+}
+
+// ---- meetings -------------------------------------------------------------------
+
+/// China Standard Time.
+pub fn china() -> TimeZone {
+    TimeZone::fixed(Offset::constant(8))
+}
+
+/// A `datetime-local` value `minutes` from now in China, to the minute.
+pub fn starts_in(minutes: i64) -> String {
+    let at = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(minutes);
+    at.to_zoned(china()).strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// What a `datetime-local` value means, in Unix seconds.
+pub fn seconds_of(starts_at: &str) -> i64 {
+    let civil: jiff::civil::DateTime = starts_at.parse().expect("a datetime-local value");
+    civil.to_zoned(china()).expect("a time in China").timestamp().as_second()
+}
+
+/// The meeting form's fields.
+pub struct MeetingForm<'a> {
+    pub rule: &'a str,
+    pub branch: BranchId,
+    pub group: Option<PartyGroupId>,
+    pub starts_at: String,
+}
+
+impl<'a> MeetingForm<'a> {
+    /// A branch general meeting (支部党员大会) `minutes` from now.
+    pub fn general(branch: BranchId, minutes: i64) -> Self {
+        MeetingForm { rule: "meeting.branch_general", branch, group: None, starts_at: starts_in(minutes) }
+    }
+}
+
+impl TestApp {
+    pub async fn schedule(&self, client: &Client, form: &MeetingForm<'_>) -> Response {
+        let csrf = self.csrf(client).await;
+        let (branch, group) = (form.branch.to_string(), form.group.map(|g| g.to_string()).unwrap_or_default());
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("rule", form.rule),
+            ("branch", &branch),
+            ("group", &group),
+            ("title", "支部党员大会"),
+            ("place", "社区党群服务中心"),
+            ("starts_at", &form.starts_at),
+        ];
+        self.post(client, "/meetings", &fields).await
+    }
+
+    /// Schedules a meeting that must be accepted; its id.
+    pub async fn meeting(&self, client: &Client, form: &MeetingForm<'_>) -> i64 {
+        let response = self.schedule(client, form).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "the meeting is scheduled");
+        let to = location(&response);
+        to.strip_prefix("/meetings/").and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("redirected to {to}"))
+    }
+
+    /// Saves the attendance sheet: (member, present | late | absent | excused).
+    pub async fn mark(&self, client: &Client, meeting: i64, marks: &[(MemberId, &str)]) -> Response {
+        let csrf = self.csrf(client).await;
+        let names: Vec<String> = marks.iter().map(|(member, _)| format!("m{member}")).collect();
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend(names.iter().zip(marks).map(|(name, (_, status))| (name.as_str(), *status)));
+        self.post(client, &format!("/meetings/{meeting}/attendance"), &fields).await
+    }
+
+    pub async fn close_meeting(&self, client: &Client, meeting: i64) -> Response {
+        let csrf = self.csrf(client).await;
+        self.post(client, &format!("/meetings/{meeting}/close"), &[("csrf", &csrf)]).await
+    }
+
+    pub async fn checkin_token(&self, meeting: i64) -> String {
+        self.text_of(&format!("SELECT checkin_token FROM meetings WHERE id = {meeting}")).await
+    }
+
+    /// (member, status, via, recorded_by, ledgered) for each attendance row, by member.
+    pub async fn attendance_of(&self, meeting: i64) -> Vec<(MemberId, String, String, AccountId, bool)> {
+        let sql = format!(
+            "SELECT member_id, status, via, recorded_by, ledgered FROM meeting_attendance \
+             WHERE meeting_id = {meeting} ORDER BY member_id"
+        );
+        self.rows(&sql).await
+    }
+
+    /// (member, rule, points in tenths, recorded_by) of a meeting's entries, by id.
+    pub async fn meeting_entries(&self, meeting: i64) -> Vec<(MemberId, String, i64, String)> {
+        let sql = format!(
+            "SELECT member_id, rule_key, points_tenths, recorded_by FROM ledger_entries \
+             WHERE source_ref = 'meeting:{meeting}' ORDER BY id"
+        );
+        self.rows(&sql).await
+    }
+
+    /// Moves a meeting's start, as the passing of time would.
+    pub async fn move_start(&self, meeting: i64, minutes_from_now: i64) {
+        let at = jiff::Timestamp::now().as_second() + minutes_from_now * 60;
+        self.execute(&format!("UPDATE meetings SET starts_at = {at} WHERE id = {meeting}")).await;
+    }
 }

@@ -1,0 +1,148 @@
+//! QR check-in (/checkin/{token}): an invited member scans the meeting's code
+//! within 20 minutes of its start and is present; outside the window, from
+//! another branch, with an unknown code or without the form's token nothing
+//! is written. A check-in is not points: those come when the meeting closes.
+
+use super::helpers::*;
+use reqwest::StatusCode;
+
+const CHECKED_IN: &str = "签到成功";
+const CLOSED: &str = "不在签到时间内";
+
+#[tokio::test]
+async fn an_invited_member_checks_in_within_twenty_minutes_of_the_start() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = app.meeting(&secretary, &MeetingForm::general(f.branch1, 0)).await;
+    let path = format!("/checkin/{}", app.checkin_token(id).await);
+    let member = app.login(MEMBER, PASSWORD).await;
+    let ledger = app.ledger_rows().await;
+
+    let page = text(app.get(&member, &path).await, StatusCode::OK).await;
+    assert!(page.contains("Check in") && !page.contains(CLOSED), "{page}");
+    let csrf = csrf_of(&page);
+    let done = text(app.post(&member, &path, &[("csrf", &csrf)]).await, StatusCode::OK).await;
+    assert!(done.contains(CHECKED_IN), "{done}");
+
+    assert_eq!(app.attendance_of(id).await, [(f.liang, "present".into(), "qr".into(), f.accounts[MEMBER], false)]);
+    assert_eq!(app.ledger_rows().await, ledger, "points come when the meeting closes");
+    assert_eq!(app.work(MEMBER).await, ["meeting.checkin"]);
+    // The sheet shows how the member came to be present.
+    let sheet = text(app.get(&secretary, &format!("/meetings/{id}")).await, StatusCode::OK).await;
+    assert!(row_containing(&sheet, &format!("data-member=\"{}\"", f.liang)).expect("a row").contains("扫码签到"));
+
+    // Ten minutes before or after the start the window is still open.
+    for minutes in [-10, 10] {
+        let other = app.meeting(&secretary, &MeetingForm::general(f.branch1, minutes)).await;
+        let path = format!("/checkin/{}", app.checkin_token(other).await);
+        text(app.post(&member, &path, &[("csrf", &csrf)]).await, StatusCode::OK).await;
+        assert_eq!(app.attendance_of(other).await.len(), 1, "checked in {minutes} minutes from the start");
+    }
+}
+
+#[tokio::test]
+async fn check_in_outside_the_window_is_refused() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let member = app.login(MEMBER, PASSWORD).await;
+    let csrf = app.csrf(&member).await;
+    let early = app.meeting(&secretary, &MeetingForm::general(f.branch1, 60)).await;
+    let late = app.meeting(&secretary, &MeetingForm::general(f.branch1, -60)).await;
+    let before = app.written().await;
+
+    for id in [early, late] {
+        let path = format!("/checkin/{}", app.checkin_token(id).await);
+        let page = text(app.get(&member, &path).await, StatusCode::OK).await;
+        assert!(page.contains(CLOSED) && !page.contains("Check in"), "no button outside the window: {page}");
+        let refused = text(app.post(&member, &path, &[("csrf", &csrf)]).await, StatusCode::CONFLICT).await;
+        assert!(refused.contains(CLOSED), "{refused}");
+    }
+    assert_eq!(app.written().await, before);
+}
+
+#[tokio::test]
+async fn check_in_to_a_closed_meeting_is_refused() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = app.meeting(&secretary, &MeetingForm::general(f.branch1, 0)).await;
+    assert_redirect(&app.close_meeting(&secretary, id).await, &format!("/meetings/{id}"));
+    let before = app.written().await;
+
+    let member = app.login(MEMBER, PASSWORD).await;
+    let csrf = app.csrf(&member).await;
+    let path = format!("/checkin/{}", app.checkin_token(id).await);
+    text(app.post(&member, &path, &[("csrf", &csrf)]).await, StatusCode::CONFLICT).await;
+    assert_eq!(app.written().await, before, "the absence recorded at closing stands");
+}
+
+#[tokio::test]
+async fn a_member_of_another_branch_does_not_check_in() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = app.meeting(&secretary, &MeetingForm::general(f.branch1, 0)).await;
+    app.add_member_account(f.branch2, "孙二", "sun").await;
+    let before = app.written().await;
+
+    let path = format!("/checkin/{}", app.checkin_token(id).await);
+    for login in ["sun", COMMITTEE] {
+        let client = app.login(login, PASSWORD).await;
+        let csrf = app.csrf(&client).await;
+        let refused = text(app.post(&client, &path, &[("csrf", &csrf)]).await, StatusCode::FORBIDDEN).await;
+        assert!(refused.contains("这不是您所在支部的会议"), "{refused}");
+    }
+    // An account that is no member checks in nowhere.
+    let auditor = app.login(AUDITOR, PASSWORD).await;
+    let csrf = app.csrf(&auditor).await;
+    text(app.post(&auditor, &path, &[("csrf", &csrf)]).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(app.written().await, before);
+}
+
+#[tokio::test]
+async fn an_unknown_code_is_not_found() {
+    let app = spawn_app().await;
+    let member = app.login(MEMBER, PASSWORD).await;
+    let csrf = app.csrf(&member).await;
+    let path = format!("/checkin/{}", "ab".repeat(32));
+    let before = app.written().await;
+    text(app.get(&member, &path).await, StatusCode::NOT_FOUND).await;
+    text(app.post(&member, &path, &[("csrf", &csrf)]).await, StatusCode::NOT_FOUND).await;
+    assert_eq!(app.written().await, before);
+}
+
+#[tokio::test]
+async fn check_in_needs_the_session_token() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = app.meeting(&secretary, &MeetingForm::general(f.branch1, 0)).await;
+    let path = format!("/checkin/{}", app.checkin_token(id).await);
+    let member = app.login(MEMBER, PASSWORD).await;
+    let before = app.written().await;
+
+    text(app.post(&member, &path, &[("csrf", &"0".repeat(64))]).await, StatusCode::FORBIDDEN).await;
+    let missing = app.post(&member, &path, &[]).await;
+    assert!(missing.status().is_client_error(), "no token: {}", missing.status());
+    // Signed out, the scan leads to the sign-in page.
+    let anonymous = app.client();
+    assert_redirect(&app.get(&anonymous, &path).await, "/login");
+    assert_eq!(app.written().await, before);
+}
+
+/// The meeting page answers 403 to another branch's member; the check-in
+/// page of the same meeting should too, rather than show its title and a
+/// button whose post is then refused.
+#[tokio::test]
+async fn a_member_of_another_branch_is_not_offered_the_check_in() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = app.meeting(&secretary, &MeetingForm::general(f.branch1, 0)).await;
+    app.add_member_account(f.branch2, "孙二", "sun").await;
+    let client = app.login("sun", PASSWORD).await;
+    let path = format!("/checkin/{}", app.checkin_token(id).await);
+    text(app.get(&client, &path).await, StatusCode::FORBIDDEN).await;
+}
