@@ -59,6 +59,60 @@ impl ActivityKind {
     }
 }
 
+/// Minutes before the start from which a QR check-in counts; it stays open
+/// until the activity ends.
+pub const CHECK_IN_EARLY_MINUTES: i64 = 30;
+
+/// When an activity happens, in Unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActivityRefusal {
+    #[error("an activity ends after it starts")]
+    EndsBeforeStart,
+    #[error("sign-up closes when the activity starts")]
+    SignUpClosed,
+    #[error("all {0} places are taken")]
+    Full(u32),
+    #[error("check-in is open from {CHECK_IN_EARLY_MINUTES} minutes before the start until the end")]
+    CheckInClosed,
+    #[error("the activity is closed; its points are in the ledger")]
+    Closed,
+}
+
+impl Schedule {
+    pub fn new(starts_at: i64, ends_at: i64) -> Result<Schedule, ActivityRefusal> {
+        if ends_at <= starts_at {
+            return Err(ActivityRefusal::EndsBeforeStart);
+        }
+        Ok(Schedule { starts_at, ends_at })
+    }
+
+    /// A member answers the notice before the activity starts, while places remain.
+    pub fn may_sign_up(&self, now: i64, taken: u32, slots: u32) -> Result<(), ActivityRefusal> {
+        if now >= self.starts_at {
+            return Err(ActivityRefusal::SignUpClosed);
+        }
+        if taken >= slots {
+            return Err(ActivityRefusal::Full(slots));
+        }
+        Ok(())
+    }
+
+    /// Cancelling is answering too: possible until the start.
+    pub fn may_cancel(&self, now: i64) -> Result<(), ActivityRefusal> {
+        if now >= self.starts_at { Err(ActivityRefusal::SignUpClosed) } else { Ok(()) }
+    }
+
+    pub fn check_in_open(&self, now: i64) -> bool {
+        now >= self.starts_at - CHECK_IN_EARLY_MINUTES * 60 && now <= self.ends_at
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +125,19 @@ mod tests {
             assert!(rule.name.contains(kind.label_zh()), "{} is priced by {}", kind.label_zh(), rule.name);
         }
         assert!(ActivityKind::Custom("meeting.group".into()).rule(&rulebook).is_none());
+    }
+
+    #[test]
+    fn sign_up_and_check_in_windows() {
+        let start = 1_800_000_000;
+        let schedule = Schedule::new(start, start + 7200).unwrap();
+        assert!(Schedule::new(start, start).is_err());
+        assert!(schedule.may_sign_up(start - 1, 4, 5).is_ok());
+        assert_eq!(schedule.may_sign_up(start - 1, 5, 5), Err(ActivityRefusal::Full(5)));
+        assert_eq!(schedule.may_sign_up(start, 0, 5), Err(ActivityRefusal::SignUpClosed));
+        assert!(schedule.check_in_open(start - 30 * 60));
+        assert!(!schedule.check_in_open(start - 30 * 60 - 1));
+        assert!(schedule.check_in_open(start + 7200));
+        assert!(!schedule.check_in_open(start + 7201));
     }
 }

@@ -4,6 +4,7 @@
 //! PostgreSQL backend can sit behind the same API.
 
 mod access;
+mod activities;
 mod claims;
 mod error;
 mod ledger;
@@ -13,6 +14,7 @@ mod ratings;
 mod rows;
 
 pub use access::{AccessQueries, Credentials, Session};
+pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
 pub use error::StoreError;
 pub use ledger::LedgerQueries;

@@ -1,5 +1,6 @@
 //! The pages, one file per page or action, named noun first.
 
+pub mod activities;
 pub mod claims;
 pub mod dashboard;
 pub mod household_cards;

@@ -1,0 +1,433 @@
+//! Step 2, volunteer service (志愿服务): the committee publishes an activity
+//! notice (with a ready-to-paste text and QR for the party-building work
+//! group); members sign up or cancel before it starts; at the venue they
+//! check in by the activity's QR; the organizer confirms who served, never
+//! themselves, and each confirmation writes the points the rulebook gives.
+
+use crate::calendar::current_period;
+use crate::error::{WebError, WebResult, render};
+use crate::html::household_cards::qr_svg;
+use crate::page::Page;
+use crate::recording::{self, Event};
+use crate::security::random_token;
+use crate::session::{SignedIn, now};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::tz::{Offset, TimeZone};
+use serde::Deserialize;
+use starledger_domain::org::{Role, Year};
+use starledger_domain::rulebook::RuleSource;
+use starledger_domain::volunteering::Schedule;
+use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, PeriodStatus};
+use std::collections::{HashMap, HashSet};
+
+fn china() -> TimeZone {
+    TimeZone::fixed(Offset::constant(8))
+}
+
+fn local(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.to_zoned(china()).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn parse_local(text: &str, field: &str) -> WebResult<i64> {
+    let at: jiff::civil::DateTime =
+        text.parse().map_err(|_| WebError::BadRequest(format!("{field}: not a date and time")))?;
+    Ok(at.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string()))?.timestamp().as_second())
+}
+
+fn schedule(activity: &Activity) -> WebResult<Schedule> {
+    Schedule::new(activity.starts_at, activity.ends_at).map_err(|e| WebError::Internal(e.to_string()))
+}
+
+/// Organizers: the committee, and branch secretaries for their members.
+fn may_organize(viewer: &SignedIn) -> bool {
+    matches!(viewer.account.role, Role::Committee | Role::BranchSecretary)
+}
+
+#[derive(Template)]
+#[template(path = "activities.html")]
+struct ActivitiesPage {
+    page: Page,
+    can_publish: bool,
+    kinds: Vec<(String, String)>,
+    activities: Vec<(i64, String, String, i64)>,
+}
+
+pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let kinds = current_period(&mut reader, community)
+        .await?
+        .map(|p| {
+            p.rulebook
+                .rules
+                .values()
+                .filter(|r| r.source == RuleSource::Activity && r.points.is_positive())
+                .map(|r| (r.key.clone(), format!("{}（{}分）", r.name, r.points)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let activities =
+        reader.activities(community).await?.into_iter().map(|a| (a.id, local(a.starts_at), a.title, a.slots)).collect();
+    let page = ActivitiesPage {
+        page: Page::signed_in(&viewer, "activities"),
+        can_publish: viewer.is(Role::Committee),
+        kinds,
+        activities,
+    };
+    Ok(render(page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewActivityForm {
+    csrf: String,
+    rule: String,
+    title: String,
+    place: String,
+    starts_at: String,
+    ends_at: String,
+    slots: i64,
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Form(form): Form<NewActivityForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    viewer.require(&[Role::Committee])?;
+    let (title, place) = (form.title.trim(), form.place.trim());
+    if title.is_empty() || place.is_empty() {
+        return Err(WebError::BadRequest("title and place are required".into()));
+    }
+    if !(1..=500).contains(&form.slots) {
+        return Err(WebError::BadRequest("slots: 1 to 500".into()));
+    }
+    let starts_at = parse_local(&form.starts_at, "starts_at")?;
+    let ends_at = parse_local(&form.ends_at, "ends_at")?;
+    Schedule::new(starts_at, ends_at).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let day = jiff::Timestamp::from_second(starts_at)
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .to_zoned(china())
+        .date();
+    let period = match tx.period(community, Year::of(day)).await? {
+        Some(period) if period.status == PeriodStatus::Open => period,
+        _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),
+    };
+    match period.rulebook.rule(&form.rule) {
+        Some(rule) if rule.source == RuleSource::Activity => {}
+        _ => return Err(WebError::BadRequest(format!("\"{}\" is not an activity rule of this year", form.rule))),
+    }
+    let id = tx
+        .add_activity(&NewActivity {
+            community_id: community,
+            rule_key: form.rule.clone(),
+            title: title.to_string(),
+            place: place.to_string(),
+            starts_at,
+            ends_at,
+            slots: form.slots,
+            checkin_token: random_token(),
+            created_by: viewer.account.id,
+            created_at: now(),
+        })
+        .await?;
+    tx.audit(
+        Some(community),
+        &format!("account:{}", viewer.account.id),
+        "activity.publish",
+        &format!("activity {id} {}", form.rule),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/activities/{id}")).into_response())
+}
+
+struct SignupRow {
+    member_id: i64,
+    name: String,
+    checked_in: bool,
+    checked_in_at: String,
+    status: &'static str,
+    confirmable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "activity.html")]
+struct ActivityPage {
+    page: Page,
+    id: i64,
+    title: String,
+    kind: String,
+    starts: String,
+    ends: String,
+    place: String,
+    slots: i64,
+    taken: usize,
+    my_answer: Option<&'static str>,
+    can_answer: bool,
+    can_organize: bool,
+    notice: String,
+    signup_qr: String,
+    checkin_qr: String,
+    rows: Vec<SignupRow>,
+    not_answered: Vec<String>,
+}
+
+pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let activity = reader.activity(community, id).await?;
+    let signups = reader.signups(id).await?;
+    let members = reader.members(community).await?;
+    let period = current_period(&mut reader, community).await?;
+    let rule = period.as_ref().and_then(|p| p.rulebook.rule(&activity.rule_key).cloned());
+    let community_name = reader.community(community).await?.name;
+    let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let taken = signups.iter().filter(|s| s.is_signed_up()).count();
+    let me = viewer.account.member_id;
+    let mine = me.and_then(|m| signups.iter().find(|s| s.member_id == m));
+    let now = now();
+    let url = format!("{}/activities/{id}", state.config().public_url);
+    let points = rule.as_ref().map_or(String::new(), |r| format!("，每人{}分（{}）", r.points, r.name));
+    let notice = format!(
+        "【志愿服务通知】{}\n时间：{} — {}\n地点：{}\n名额：{}人{points}\n报名：{url}\n——{community_name}党委",
+        activity.title,
+        local(activity.starts_at),
+        local(activity.ends_at),
+        activity.place,
+        activity.slots
+    );
+    let can_organize = may_organize(&viewer);
+    let answered: HashSet<i64> = signups.iter().map(|s| s.member_id).collect();
+    let rows = if can_organize {
+        signups
+            .iter()
+            .filter(|s| s.is_signed_up())
+            .map(|s| SignupRow {
+                member_id: s.member_id,
+                name: names.get(&s.member_id).cloned().unwrap_or_default(),
+                checked_in: s.checked_in_at.is_some(),
+                checked_in_at: s.checked_in_at.map(local).unwrap_or_default(),
+                status: if s.entry_id.is_some() { "已记入积分" } else { "待确认" },
+                confirmable: s.entry_id.is_none() && Some(s.member_id) != me,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let not_answered = if can_organize {
+        members
+            .iter()
+            .filter(|m| m.left_on.is_none() && !answered.contains(&m.id))
+            .map(|m| m.name.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = ActivityPage {
+        page: Page::signed_in(&viewer, "activities"),
+        id,
+        title: activity.title.clone(),
+        kind: rule.map_or(activity.rule_key.clone(), |r| r.name),
+        starts: local(activity.starts_at),
+        ends: local(activity.ends_at),
+        place: activity.place.clone(),
+        slots: activity.slots,
+        taken,
+        my_answer: me.map(|_| match mine {
+            Some(s) if s.entry_id.is_some() => "已记入积分",
+            Some(s) if s.checked_in_at.is_some() => "已签到",
+            Some(s) if s.is_signed_up() => "已报名",
+            Some(_) => "已取消",
+            None => "未回复",
+        }),
+        can_answer: me.is_some() && now < activity.starts_at,
+        can_organize,
+        notice,
+        signup_qr: if can_organize { qr_svg(&url)? } else { String::new() },
+        checkin_qr: if can_organize {
+            qr_svg(&format!("{}/activities/checkin/{}", state.config().public_url, activity.checkin_token))?
+        } else {
+            String::new()
+        },
+        rows,
+        not_answered,
+    };
+    Ok(render(page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    csrf: String,
+    answer: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<AnswerForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members answer notices".into()))?;
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let activity = tx.activity(community, id).await?;
+    let schedule = schedule(&activity)?;
+    let signups = tx.signups(id).await?;
+    let now = now();
+    let signing_up = match form.answer.as_str() {
+        "sign_up" => true,
+        "cancel" => false,
+        other => return Err(WebError::BadRequest(format!("unknown answer \"{other}\""))),
+    };
+    let already = signups.iter().any(|s| s.member_id == member && s.is_signed_up());
+    if signing_up && !already {
+        let taken = signups.iter().filter(|s| s.is_signed_up()).count() as u32;
+        schedule.may_sign_up(now, taken, activity.slots as u32).map_err(|e| WebError::Refused(e.to_string()))?;
+    }
+    if !signing_up {
+        schedule.may_cancel(now).map_err(|e| WebError::Refused(e.to_string()))?;
+    }
+    tx.answer_activity(id, member, signing_up, now).await?;
+    tx.audit(
+        Some(community),
+        &format!("account:{}", viewer.account.id),
+        "activity.answer",
+        &format!("activity {id} {}", form.answer),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/activities/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// The venue's QR: a signed-up member checks in within the window.
+pub async fn check_in(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(token): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members check in".into()))?;
+    let mut tx = viewer.write(&state).await?;
+    let activity = tx
+        .activity_by_token(&token)
+        .await?
+        .filter(|a| a.community_id == viewer.account.community_id)
+        .ok_or(WebError::NotFound)?;
+    let now = now();
+    if !schedule(&activity)?.check_in_open(now) {
+        return Err(WebError::Refused("check-in is not open now".into()));
+    }
+    if !tx.check_in_activity(activity.id, member, now).await? {
+        return Err(WebError::Refused("only members who signed up check in (once)".into()));
+    }
+    tx.audit(
+        Some(activity.community_id),
+        &format!("account:{}", viewer.account.id),
+        "activity.checkin",
+        &format!("activity {}", activity.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/activities/{}", activity.id)).into_response())
+}
+
+/// The check-in page the venue QR opens: one button, posted with the token.
+pub async fn check_in_page(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let activity = state
+        .store()
+        .read()
+        .await?
+        .activity_by_token(&token)
+        .await?
+        .filter(|a| a.community_id == viewer.account.community_id)
+        .ok_or(WebError::NotFound)?;
+    let body = format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"stylesheet\" href=\"/static/app.css\"><title>签到</title></head><body><main><h1>{}</h1>\
+         <form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" style=\"width:100%;font-size:1.4rem\">签到 · Check in</button></form>\
+         </main></body></html>",
+        askama::filters::escape(&activity.title, askama::filters::Html)
+            .map_err(|e| WebError::Internal(e.to_string()))?,
+        viewer.csrf_token
+    );
+    Ok(axum::response::Html(body).into_response())
+}
+
+/// The organizer confirms who served (`m` once per member); each becomes a
+/// ledger entry priced by the activity's rule, within the caps.
+pub async fn confirm(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    let csrf = pairs.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
+    viewer.check_csrf(csrf)?;
+    if !may_organize(&viewer) {
+        return Err(WebError::Forbidden("only the committee or a branch secretary confirms service".into()));
+    }
+    let chosen: Vec<i64> = pairs.iter().filter(|(k, _)| k == "m").filter_map(|(_, v)| v.parse().ok()).collect();
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let activity = tx.activity(community, id).await?;
+    let now = now();
+    if now < activity.starts_at {
+        return Err(WebError::Refused("service is confirmed once the activity has started".into()));
+    }
+    let day = jiff::Timestamp::from_second(activity.starts_at)
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .to_zoned(china())
+        .date();
+    let period = tx
+        .period(community, Year::of(day))
+        .await?
+        .ok_or_else(|| WebError::Refused(format!("{} has no open year", day.year())))?;
+    let signups = tx.signups(id).await?;
+    for member_id in chosen {
+        let Some(signup) = signups.iter().find(|s| s.member_id == member_id && s.is_signed_up()) else {
+            return Err(WebError::Refused(format!("member {member_id} did not sign up")));
+        };
+        if signup.entry_id.is_some() {
+            continue;
+        }
+        let member = tx.member(community, member_id).await?;
+        let event = Event {
+            rule_key: &activity.rule_key,
+            on: day,
+            source_ref: format!("activity:{id}"),
+            reason: Some(format!("{}（{}）", activity.title, day)),
+            idempotency_key: format!("activity:{id}:{member_id}"),
+        };
+        // Refused here (about themselves, another branch, a cap) means the
+        // whole confirmation is refused and nothing is written.
+        let entry = match recording::record(&mut tx, &viewer.account, &member, &period, event, now).await? {
+            starledger_store::Appended::New(entry) => entry.id,
+            starledger_store::Appended::Duplicate(entry) => entry,
+        };
+        tx.mark_activity_confirmed(id, member_id, entry).await?;
+    }
+    tx.audit(Some(community), &format!("account:{}", viewer.account.id), "activity.confirm", &format!("activity {id}"))
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/activities/{id}")).into_response())
+}
