@@ -122,7 +122,8 @@ pub async fn publish(
         _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),
     };
     match period.rulebook.rule(&form.rule) {
-        Some(rule) if rule.source == RuleSource::Activity => {}
+        // An activity is priced by service, never by a penalty (volunteer.no_show).
+        Some(rule) if rule.source == RuleSource::Activity && rule.points.is_positive() => {}
         _ => return Err(WebError::BadRequest(format!("\"{}\" is not an activity rule of this year", form.rule))),
     }
     let id = tx
@@ -187,7 +188,11 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let activity = reader.activity(community, id).await?;
     let signups = reader.signups(id).await?;
     let members = reader.members(community).await?;
-    let period = current_period(&mut reader, community).await?;
+    // The activity is priced by the rulebook of its own year.
+    let year = jiff::Timestamp::from_second(activity.starts_at)
+        .map(|t| Year::of(t.to_zoned(china()).date()))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let period = reader.period(community, year).await?;
     let rule = period.as_ref().and_then(|p| p.rulebook.rule(&activity.rule_key).cloned());
     let community_name = reader.community(community).await?.name;
     let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
@@ -290,8 +295,9 @@ pub async fn answer(
         other => return Err(WebError::BadRequest(format!("unknown answer \"{other}\""))),
     };
     let already = signups.iter().any(|s| s.member_id == member && s.is_signed_up());
-    if signing_up && !already {
-        let taken = signups.iter().filter(|s| s.is_signed_up()).count() as u32;
+    if signing_up {
+        // Someone already signed up does not take a second place.
+        let taken = signups.iter().filter(|s| s.is_signed_up()).count() as u32 - u32::from(already);
         schedule.may_sign_up(now, taken, activity.slots as u32).map_err(|e| WebError::Refused(e.to_string()))?;
     }
     if !signing_up {
@@ -386,7 +392,11 @@ pub async fn confirm(
     if !may_organize(&viewer) {
         return Err(WebError::Forbidden("only the committee or a branch secretary confirms service".into()));
     }
-    let chosen: Vec<i64> = pairs.iter().filter(|(k, _)| k == "m").filter_map(|(_, v)| v.parse().ok()).collect();
+    let chosen = pairs
+        .iter()
+        .filter(|(k, _)| k == "m")
+        .map(|(_, v)| v.parse::<i64>().map_err(|_| WebError::BadRequest(format!("m: \"{v}\" is not a member id"))))
+        .collect::<WebResult<Vec<i64>>>()?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let activity = tx.activity(community, id).await?;
@@ -403,6 +413,7 @@ pub async fn confirm(
         .await?
         .ok_or_else(|| WebError::Refused(format!("{} has no open year", day.year())))?;
     let signups = tx.signups(id).await?;
+    let mut recorded = 0;
     for member_id in chosen {
         let Some(signup) = signups.iter().find(|s| s.member_id == member_id && s.is_signed_up()) else {
             return Err(WebError::Refused(format!("member {member_id} did not sign up")));
@@ -425,9 +436,12 @@ pub async fn confirm(
             starledger_store::Appended::Duplicate(entry) => entry,
         };
         tx.mark_activity_confirmed(id, member_id, entry).await?;
+        recorded += 1;
     }
-    tx.audit(Some(community), &format!("account:{}", viewer.account.id), "activity.confirm", &format!("activity {id}"))
-        .await?;
-    tx.commit().await?;
+    if recorded > 0 {
+        let detail = format!("activity {id}: {recorded} confirmed");
+        tx.audit(Some(community), &format!("account:{}", viewer.account.id), "activity.confirm", &detail).await?;
+        tx.commit().await?;
+    }
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())
 }
