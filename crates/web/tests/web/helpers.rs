@@ -629,6 +629,17 @@ impl TestApp {
         (member, self.add_account(login, Role::BranchSecretary, Some(member), Some(branch)).await)
     }
 
+    /// An entry of this year typed by `by`, priced by a rule of the default
+    /// rulebook, written straight into the ledger (no caps checked): for
+    /// bringing a member close to a cap.
+    pub async fn add_entry(&self, member: MemberId, rule_key: &str, by: AccountId, key: &str) -> i64 {
+        let mut tx = self.store.write().await.expect("a write transaction");
+        let mut roll = Roll { tx: &mut tx, community: self.fixture.community };
+        let id = roll.entry(self.fixture.year, member, rule_key, by, key).await;
+        tx.commit().await.expect("the entry is written");
+        id
+    }
+
     pub async fn add_party_group(&self, branch: BranchId, name: &str) -> PartyGroupId {
         let mut tx = self.store.write().await.expect("a write transaction");
         let id = tx.add_party_group(self.fixture.community, branch, name).await.expect("the party group");
@@ -714,6 +725,8 @@ impl TestApp {
             meeting_attendance: self.rows_in("meeting_attendance").await,
             leave_requests: self.rows_in("leave_requests").await,
             household_links: self.rows_in("household_links").await,
+            activities: self.rows_in("activities").await,
+            activity_signups: self.rows_in("activity_signups").await,
             audit_log: self.count(&format!("SELECT COUNT(*) FROM audit_log WHERE {WORK}")).await,
             fingerprint: self
                 .text_of(
@@ -723,7 +736,10 @@ impl TestApp {
                      || '|' || (SELECT COALESCE(group_concat(id || status, ','), '') FROM leave_requests) \
                      || '|' || (SELECT COALESCE(group_concat(household_id || ':' || member_id, ','), '') \
                         FROM household_links) \
-                     || '|' || (SELECT COALESCE(group_concat(id || COALESCE(closed_at, ''), ','), '') FROM meetings)",
+                     || '|' || (SELECT COALESCE(group_concat(id || COALESCE(closed_at, ''), ','), '') FROM meetings) \
+                     || '|' || (SELECT COALESCE(group_concat(activity_id || ':' || member_id || ':' || status || ':' \
+                        || answered_at || ':' || COALESCE(checked_in_at, '') || ':' || COALESCE(entry_id, ''), ','), '') \
+                        FROM activity_signups)",
                 )
                 .await,
         }
@@ -743,6 +759,8 @@ pub struct Written {
     pub meeting_attendance: i64,
     pub leave_requests: i64,
     pub household_links: i64,
+    pub activities: i64,
+    pub activity_signups: i64,
     pub audit_log: i64,
     pub fingerprint: String,
 }

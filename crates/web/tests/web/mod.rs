@@ -1,5 +1,6 @@
 //! HTTP tests of the web application, one module per concern.
 
+mod activities;
 mod checkin;
 mod claims;
 mod communities;
