@@ -1,7 +1,9 @@
 //! Integration tests of the `starledger` binary, one module per concern.
 
+mod browser;
 mod database_errors;
 mod demo;
+mod e2e;
 mod helpers;
 mod ledger_verify;
 mod rating_json;
