@@ -226,6 +226,23 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
     }
 }
 
+/// Consecutive five-star years ending with the latest year of `history`
+/// (years with no record break a streak).
+pub fn five_star_streak(history: &[(Year, u8)]) -> u32 {
+    let mut years: Vec<(Year, u8)> = history.to_vec();
+    years.sort_by_key(|(year, _)| std::cmp::Reverse(*year));
+    let mut streak = 0;
+    let mut expected: Option<i16> = None;
+    for (year, stars) in years {
+        if expected.is_some_and(|e| e != year.get()) || stars < 5 {
+            break;
+        }
+        streak += 1;
+        expected = Some(year.get() - 1);
+    }
+    streak
+}
+
 fn household_points(rating: &MemberRating) -> Points {
     rating.categories.get("household").copied().unwrap_or_default()
 }
@@ -422,6 +439,17 @@ mod tests {
         joiner.joined_on = Some(date(2025, 7, 1)); // 184 days
         let rating = rate(year(), &rulebook, &[joiner], &[scored(1, "study", 184)]);
         assert_eq!(rating.member(1).unwrap().total, Points::from_tenths(365));
+    }
+
+    #[test]
+    fn streaks_count_consecutive_five_star_years_up_to_the_latest() {
+        let y = |n: i64| Year::new(n).unwrap();
+        let nine: Vec<(Year, u8)> = (2017..=2025).map(|n| (y(n), 5)).collect();
+        assert_eq!(five_star_streak(&nine), 9);
+        assert_eq!(five_star_streak(&[(y(2024), 3), (y(2025), 5)]), 1);
+        assert_eq!(five_star_streak(&[(y(2023), 5), (y(2025), 5)]), 1, "a missing year breaks it");
+        assert_eq!(five_star_streak(&[(y(2024), 5), (y(2025), 4)]), 0);
+        assert_eq!(five_star_streak(&[]), 0);
     }
 
     fn arbitrary_members() -> impl Strategy<Value = Vec<Member>> {

@@ -57,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .route("/activities/{id}/answer", post(html::activities::answer))
         .route("/activities/{id}/confirm", post(html::activities::confirm))
         .route("/activities/checkin/{token}", get(html::activities::check_in_page).post(html::activities::check_in))
+        .route("/honours", get(html::honours::roll))
+        .route("/members/{id}/stars", get(html::honours::member))
         .route("/r/{token}", get(html::household_rate::show).post(html::household_rate::submit))
         .route("/lang/{code}", get(html::lang::switch))
         .route("/static/app.css", get(html::lang::stylesheet))

@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod claims;
 pub mod dashboard;
+pub mod honours;
 pub mod household_cards;
 pub mod household_rate;
 pub mod households;

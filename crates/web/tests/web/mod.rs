@@ -6,6 +6,7 @@ mod claims;
 mod communities;
 mod csrf;
 mod helpers;
+mod honours;
 mod household_rating;
 mod language;
 mod leave;

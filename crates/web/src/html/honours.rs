@@ -1,0 +1,171 @@
+//! The honour roll (光荣榜) of a year, the five-star members counted per
+//! branch (the input to the 五星支部 campaign), and each member's stars by
+//! year with their streak. Years before starledger come from imported
+//! records; later years are computed from the ledger by their rulebooks.
+//! Until a year is finalized after its public notice, its stars are marked
+//! provisional.
+
+use crate::calendar::today;
+use crate::error::{WebError, WebResult, render};
+use crate::page::{Page, star_text};
+use crate::session::SignedIn;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use starledger_domain::org::{CommunityId, MemberId, Year};
+use starledger_domain::points::Points;
+use starledger_domain::rating::{Rating, five_star_streak, rate};
+use starledger_store::{LedgerQueries, OrgQueries, Reader};
+use std::collections::BTreeMap;
+
+/// Every rated year of the community, computed from the ledger.
+async fn ratings(reader: &mut Reader, community: CommunityId) -> WebResult<BTreeMap<Year, Rating>> {
+    let members = reader.members(community).await?;
+    let mut ratings = BTreeMap::new();
+    for year in reader.period_years(community).await? {
+        let Some(period) = reader.period(community, year).await? else { continue };
+        let scored = reader.year_scored(community, year).await?;
+        ratings.insert(year, rate(year, &period.rulebook, &members, &scored));
+    }
+    Ok(ratings)
+}
+
+/// A member's stars by year: imported records first, computed years over them.
+async fn history(
+    reader: &mut Reader,
+    member: MemberId,
+    ratings: &BTreeMap<Year, Rating>,
+) -> WebResult<BTreeMap<Year, (u8, &'static str)>> {
+    let mut years = BTreeMap::new();
+    for (year, stars, _, _) in reader.honours(member).await? {
+        if let Ok(year) = Year::new(year) {
+            years.insert(year, (stars.clamp(0, 5) as u8, "纸质档案录入"));
+        }
+    }
+    let this_year = Year::of(today());
+    for (year, rating) in ratings {
+        if let Some(rated) = rating.member(member) {
+            let source = if *year >= this_year { "本年度进行中（暂定）" } else { "按积分计算" };
+            years.insert(*year, (rated.stars, source));
+        }
+    }
+    Ok(years)
+}
+
+/// Streaks count years that are over: the running year's stars are not yet
+/// stars at all.
+fn streak_of(history: &BTreeMap<Year, (u8, &'static str)>) -> u32 {
+    let this_year = Year::of(today());
+    let over: Vec<(Year, u8)> =
+        history.iter().filter(|(year, _)| **year < this_year).map(|(year, (stars, _))| (*year, *stars)).collect();
+    five_star_streak(&over)
+}
+
+struct RollRow {
+    member_id: i64,
+    rank: u32,
+    name: String,
+    branch: String,
+    total: Points,
+    streak: u32,
+}
+
+#[derive(Template)]
+#[template(path = "honours.html")]
+struct HonoursPage {
+    page: Page,
+    community: String,
+    year: i16,
+    years: Vec<i16>,
+    rulebook_version: String,
+    roll: Vec<RollRow>,
+    branches: Vec<(String, usize, usize)>,
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i64>,
+}
+
+pub async fn roll(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<YearQuery>,
+) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let ratings = ratings(&mut reader, community).await?;
+    // By default the latest year that is over; the current one is still running.
+    let this_year = Year::of(today());
+    let year = match query.year {
+        Some(asked) => Year::new(asked).map_err(|_| WebError::NotFound)?,
+        None => ratings
+            .keys()
+            .rev()
+            .find(|y| **y < this_year)
+            .or_else(|| ratings.keys().next_back())
+            .copied()
+            .ok_or(WebError::NotFound)?,
+    };
+    let rating = ratings.get(&year).ok_or(WebError::NotFound)?;
+    let mut roll = Vec::new();
+    // Streaks count only up to the year shown.
+    let upto: BTreeMap<Year, Rating> =
+        ratings.iter().filter(|(y, _)| **y <= year).map(|(y, r)| (*y, r.clone())).collect();
+    for rated in rating.five_star() {
+        let mut years = history(&mut reader, rated.member_id, &upto).await?;
+        years.retain(|y, _| *y <= year);
+        roll.push(RollRow {
+            member_id: rated.member_id,
+            rank: rated.rank.unwrap_or(0),
+            name: rated.name.clone(),
+            branch: rated.branch.clone(),
+            total: rated.total,
+            streak: streak_of(&years),
+        });
+    }
+    let mut branches: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for rated in rating.members.iter().filter(|m| m.eligible) {
+        let counts = branches.entry(rated.branch.clone()).or_default();
+        counts.0 += 1;
+        counts.1 += usize::from(rated.stars == 5);
+    }
+    let page = HonoursPage {
+        page: Page::signed_in(&viewer, "honours"),
+        community: reader.community(community).await?.name,
+        year: year.get(),
+        years: ratings.keys().map(|y| y.get()).collect(),
+        rulebook_version: rating.rulebook_version.clone(),
+        roll,
+        branches: branches.into_iter().map(|(name, (rated, five))| (name, rated, five)).collect(),
+    };
+    Ok(render(page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "member_stars.html")]
+struct StarsPage {
+    page: Page,
+    name: String,
+    branch: String,
+    streak: u32,
+    history: Vec<(i16, String, &'static str)>,
+}
+
+pub async fn member(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let member = reader.member(community, id).await?;
+    let ratings = ratings(&mut reader, community).await?;
+    let years = history(&mut reader, id, &ratings).await?;
+    let page = StarsPage {
+        page: Page::signed_in(&viewer, "star_history"),
+        name: member.name.to_string(),
+        branch: member.branch,
+        streak: streak_of(&years),
+        history: years.iter().rev().map(|(year, (stars, source))| (year.get(), star_text(*stars), *source)).collect(),
+    };
+    Ok(render(page)?.into_response())
+}

@@ -1,0 +1,67 @@
+//! The honour roll and each member's stars by year: imported records and
+//! years computed from the ledger join into one history; a streak counts
+//! consecutive five-star years that are over, never the running year.
+
+use super::helpers::*;
+use reqwest::StatusCode;
+use starledger_domain::org::Year;
+
+#[tokio::test]
+async fn a_streak_joins_imported_years_and_stops_before_the_running_year() {
+    let app = spawn_app().await;
+    let fixture = &app.fixture;
+    let this_year = fixture.year.get();
+    // 梁小改 was five-star for the three years before this one, on paper.
+    let mut tx = app.store.write().await.unwrap();
+    for back in 1..=3 {
+        let year = Year::new(i64::from(this_year - back)).unwrap();
+        tx.import_honour(fixture.community, fixture.liang, year, 5, "纸质档案录入").await.unwrap();
+    }
+    // 彭雅丽's record breaks: five stars three years ago, three stars last year.
+    tx.import_honour(fixture.community, fixture.peng, Year::new(i64::from(this_year - 3)).unwrap(), 5, "")
+        .await
+        .unwrap();
+    tx.import_honour(fixture.community, fixture.peng, Year::new(i64::from(this_year - 1)).unwrap(), 3, "")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let client = app.login(MEMBER, PASSWORD).await;
+    let page = text(app.get(&client, &format!("/members/{}/stars", fixture.liang)).await, StatusCode::OK).await;
+    assert!(page.contains("连续 3 年五星"), "three past years, the running one not counted:\n{page}");
+    for back in 0..=3 {
+        assert!(page.contains(&format!("data-year=\"{}\"", this_year - back)), "year {} listed", this_year - back);
+    }
+    assert!(page.contains("本年度进行中"), "the running year is marked provisional");
+
+    let page = text(app.get(&client, &format!("/members/{}/stars", fixture.peng)).await, StatusCode::OK).await;
+    assert!(!page.contains("年五星</strong>"), "a broken record has no streak:\n{page}");
+}
+
+#[tokio::test]
+async fn the_honour_roll_lists_five_star_members_and_counts_them_per_branch() {
+    let app = spawn_app().await;
+    let client = app.login(AUDITOR, PASSWORD).await;
+    let page = text(app.get(&client, "/honours").await, StatusCode::OK).await;
+    assert!(page.contains("年度五星级党员光荣榜"), "{page}");
+    assert!(page.contains("公示确认前为暂定结果"), "provisional until finalized");
+    // Every five-star member on the roll is counted in their branch's row.
+    let on_roll = page.matches("data-member=").count();
+    let per_branch: usize = page
+        .split("data-testid=\"branch-five\">")
+        .skip(1)
+        .map(|cell| cell[..cell.find('<').unwrap()].parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(on_roll, per_branch);
+    // An unknown year and another community's member are not found.
+    app.get(&client, "/honours?year=1999").await.error_for_status_ref().unwrap_err();
+    let response = app.get(&client, "/members/999999/stars").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn signed_out_visitors_see_no_honours() {
+    let app = spawn_app().await;
+    let response = app.get(&app.client(), "/honours").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
