@@ -9,9 +9,28 @@ use jiff::tz::{Offset, TimeZone};
 use starledger_domain::org::{CommunityId, Year};
 use starledger_store::{OrgQueries, Period, StoreError};
 
-/// China Standard Time has no daylight saving; a fixed +08:00 is exact.
+/// China Standard Time has no daylight saving; a fixed +08:00 is exact and
+/// needs no time-zone database on the machine.
+pub fn china() -> TimeZone {
+    TimeZone::fixed(Offset::constant(8))
+}
+
 pub fn today() -> Date {
-    jiff::Timestamp::now().to_zoned(TimeZone::fixed(Offset::constant(8))).date()
+    jiff::Timestamp::now().to_zoned(china()).date()
+}
+
+/// Unix seconds as people read them here: `2026-03-08 09:30`.
+pub fn local(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.to_zoned(china()).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// The day a moment (Unix seconds) falls on, in China.
+pub fn day_of(seconds: i64) -> Result<Date, crate::error::WebError> {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.to_zoned(china()).date())
+        .map_err(|e| crate::error::WebError::Internal(format!("time {seconds}: {e}")))
 }
 
 /// This year's period if it was opened, otherwise the latest one.

@@ -4,7 +4,7 @@
 //! check in by the activity's QR; the organizer confirms who served, never
 //! themselves, and each confirmation writes the points the rulebook gives.
 
-use crate::calendar::current_period;
+use crate::calendar::{china, current_period, day_of, local};
 use crate::error::{WebError, WebResult, render};
 use crate::html::household_cards::qr_svg;
 use crate::page::Page;
@@ -16,23 +16,12 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::tz::{Offset, TimeZone};
 use serde::Deserialize;
 use starledger_domain::org::{Role, Year};
 use starledger_domain::rulebook::RuleSource;
 use starledger_domain::volunteering::Schedule;
 use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, PeriodStatus};
 use std::collections::{HashMap, HashSet};
-
-fn china() -> TimeZone {
-    TimeZone::fixed(Offset::constant(8))
-}
-
-fn local(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds)
-        .map(|t| t.to_zoned(china()).strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
 
 fn parse_local(text: &str, field: &str) -> WebResult<i64> {
     let at: jiff::civil::DateTime =
@@ -113,10 +102,7 @@ pub async fn publish(
     Schedule::new(starts_at, ends_at).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let day = jiff::Timestamp::from_second(starts_at)
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .to_zoned(china())
-        .date();
+    let day = day_of(starts_at)?;
     let period = match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
         _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),
@@ -189,9 +175,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let signups = reader.signups(id).await?;
     let members = reader.members(community).await?;
     // The activity is priced by the rulebook of its own year.
-    let year = jiff::Timestamp::from_second(activity.starts_at)
-        .map(|t| Year::of(t.to_zoned(china()).date()))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let year = Year::of(day_of(activity.starts_at)?);
     let period = reader.period(community, year).await?;
     let rule = period.as_ref().and_then(|p| p.rulebook.rule(&activity.rule_key).cloned());
     let community_name = reader.community(community).await?.name;
@@ -404,10 +388,7 @@ pub async fn confirm(
     if now < activity.starts_at {
         return Err(WebError::Refused("service is confirmed once the activity has started".into()));
     }
-    let day = jiff::Timestamp::from_second(activity.starts_at)
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .to_zoned(china())
-        .date();
+    let day = day_of(activity.starts_at)?;
     let period = tx
         .period(community, Year::of(day))
         .await?

@@ -5,7 +5,7 @@
 //! records their own attendance; what the closer cannot record waits for
 //! someone else. Members ask for leave before a meeting.
 
-use crate::calendar::today;
+use crate::calendar::{china, day_of, local, today};
 use crate::error::{WebError, WebResult, render};
 use crate::html::household_cards::qr_svg;
 use crate::page::Page;
@@ -17,22 +17,11 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::tz::{Offset, TimeZone};
 use serde::Deserialize;
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
 use starledger_domain::org::{Member, Role, Year};
 use starledger_store::{Meeting, MeetingQueries, NewMeeting, OrgQueries, PeriodStatus, WriteTx};
 use std::collections::HashMap;
-
-fn china() -> TimeZone {
-    TimeZone::fixed(Offset::constant(8))
-}
-
-fn local(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds)
-        .map(|t| t.to_zoned(china()).strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
 
 fn may_manage(viewer: &SignedIn, branch_id: i64) -> bool {
     viewer.is(Role::Committee) || (viewer.is(Role::BranchSecretary) && viewer.account.branch_id == Some(branch_id))
@@ -41,8 +30,7 @@ fn may_manage(viewer: &SignedIn, branch_id: i64) -> bool {
 /// Who a meeting invites: its party group, the branch committee for a branch
 /// committee meeting, or the whole branch; members on the roll that day.
 fn invited(meeting: &Meeting, members: &[Member]) -> Vec<Member> {
-    let day =
-        jiff::Timestamp::from_second(meeting.starts_at).map(|t| t.to_zoned(china()).date()).unwrap_or_else(|_| today());
+    let day = day_of(meeting.starts_at).unwrap_or_else(|_| today());
     members
         .iter()
         .filter(|m| m.branch_id == meeting.branch_id)
@@ -338,10 +326,7 @@ pub async fn close(
     if now < meeting.starts_at {
         return Err(WebError::Refused("a meeting is closed after it has started".into()));
     }
-    let day = jiff::Timestamp::from_second(meeting.starts_at)
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .to_zoned(china())
-        .date();
+    let day = day_of(meeting.starts_at)?;
     let period = match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
         _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),

@@ -79,14 +79,6 @@ pub struct YearQuery {
     year: Option<i64>,
 }
 
-fn local_time(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds)
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8))).strftime("%Y-%m-%d %H:%M").to_string()
-        })
-        .unwrap_or_default()
-}
-
 pub async fn show(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -167,7 +159,7 @@ pub async fn show(
             points: if draft.points.is_positive() { format!("+{}", draft.points) } else { draft.points.to_string() },
             source: draft.source_kind.clone(),
             recorder,
-            recorded_at: local_time(draft.recorded_at),
+            recorded_at: crate::calendar::local(draft.recorded_at),
             marks,
         });
     }
