@@ -10,7 +10,30 @@ mod output;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Exit status of a program stopped because its reader went away, as a
+/// shell reports a SIGPIPE death (128 + 13).
+const CLOSED_PIPE: i32 = 141;
+
+/// `starledger rating | head` closes the pipe early; printing then fails.
+/// That is not a crash: stop quietly, as other command-line tools do.
+fn stop_quietly_on_a_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(CLOSED_PIPE);
+        }
+        default_hook(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    stop_quietly_on_a_closed_pipe();
     let cli = args::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,

@@ -1,6 +1,7 @@
 //! Integration tests of the `starledger` binary, one module per concern.
 
 mod browser;
+mod closed_pipe;
 mod database_errors;
 mod demo;
 mod e2e;
