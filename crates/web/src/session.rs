@@ -60,7 +60,17 @@ pub struct SignedIn {
     pub t: Tr,
 }
 
+/// The form of an action whose only field is the CSRF token.
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 impl SignedIn {
+    /// How this account is named in the audit log.
+    pub fn actor(&self) -> String {
+        starledger_domain::ledger::Actor::Account(self.account.id).to_string()
+    }
     /// A write transaction whose audit rows name this client's address.
     pub async fn write(&self, state: &AppState) -> Result<starledger_store::WriteTx, WebError> {
         let mut tx = state.store().write().await?;

@@ -10,7 +10,7 @@ use crate::html::household_cards::qr_svg;
 use crate::page::Page;
 use crate::recording::{self, Event};
 use crate::security::random_token;
-use crate::session::{SignedIn, now};
+use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -126,13 +126,7 @@ pub async fn publish(
             created_at: now(),
         })
         .await?;
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "activity.publish",
-        &format!("activity {id} {}", form.rule),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "activity.publish", &format!("activity {id} {}", form.rule)).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())
 }
@@ -288,20 +282,9 @@ pub async fn answer(
         schedule.may_cancel(now).map_err(|e| WebError::Refused(e.to_string()))?;
     }
     tx.answer_activity(id, member, signing_up, now).await?;
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "activity.answer",
-        &format!("activity {id} {}", form.answer),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "activity.answer", &format!("activity {id} {}", form.answer)).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 /// The venue's QR: a signed-up member checks in within the window.
@@ -326,13 +309,8 @@ pub async fn check_in(
     if !tx.check_in_activity(activity.id, member, now).await? {
         return Err(WebError::Refused("only members who signed up check in (once)".into()));
     }
-    tx.audit(
-        Some(activity.community_id),
-        &format!("account:{}", viewer.account.id),
-        "activity.checkin",
-        &format!("activity {}", activity.id),
-    )
-    .await?;
+    tx.audit(Some(activity.community_id), &viewer.actor(), "activity.checkin", &format!("activity {}", activity.id))
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/activities/{}", activity.id)).into_response())
 }
@@ -421,7 +399,7 @@ pub async fn confirm(
     }
     if recorded > 0 {
         let detail = format!("activity {id}: {recorded} confirmed");
-        tx.audit(Some(community), &format!("account:{}", viewer.account.id), "activity.confirm", &detail).await?;
+        tx.audit(Some(community), &viewer.actor(), "activity.confirm", &detail).await?;
         tx.commit().await?;
     }
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())

@@ -6,14 +6,13 @@
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
-use crate::session::{SignedIn, now};
+use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
-use serde::Deserialize;
 use starledger_domain::claims::{self, ClaimKind, ClaimStatus};
 use starledger_domain::org::Year;
 use starledger_store::{ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus};
@@ -183,13 +182,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
             claimed_at: now,
         })
         .await?;
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "claim.add",
-        &format!("claim {id} {}", kind.as_str()),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "claim.add", &format!("claim {id} {}", kind.as_str())).await?;
     tx.commit().await?;
     Ok(Redirect::to("/claims").into_response())
 }
@@ -213,11 +206,6 @@ pub async fn submit_study(
     multipart: Multipart,
 ) -> WebResult<Response> {
     submit(state, viewer, ClaimKind::StudyWeek, multipart).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn cancel(
@@ -244,8 +232,7 @@ pub async fn cancel(
     if !tx.decide_claim(community, id, &decision).await? {
         return Err(WebError::Refused("the claim was decided meanwhile".into()));
     }
-    tx.audit(Some(community), &format!("account:{}", viewer.account.id), "claim.cancel", &format!("claim {id}"))
-        .await?;
+    tx.audit(Some(community), &viewer.actor(), "claim.cancel", &format!("claim {id}")).await?;
     tx.commit().await?;
     Ok(Redirect::to("/claims").into_response())
 }

@@ -6,7 +6,7 @@
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::security::random_token;
-use crate::session::{SignedIn, now};
+use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -111,11 +111,6 @@ pub async fn show(
     Ok(render(page)?.into_response())
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// Gives every linked household without a live link a new one.
 pub async fn issue_missing(
     State(state): State<AppState>,
@@ -134,13 +129,7 @@ pub async fn issue_missing(
         tx.issue_household_token(community, household.id, &random_token(), now).await?;
         issued += 1;
     }
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "household.links.issue",
-        &format!("{issued} links"),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "household.links.issue", &format!("{issued} links")).await?;
     tx.commit().await?;
     Ok(Redirect::to("/households/cards").into_response())
 }
@@ -159,13 +148,7 @@ pub async fn revoke(
     // The household must be this community's: the query is scoped by it.
     tx.household(community, household).await?;
     tx.issue_household_token(community, household, &random_token(), now()).await?;
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "household.link.revoke",
-        &format!("household {household}"),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "household.link.revoke", &format!("household {household}")).await?;
     tx.commit().await?;
     Ok(Redirect::to("/households/cards").into_response())
 }

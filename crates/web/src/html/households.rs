@@ -74,7 +74,7 @@ pub async fn change(
         return page(&state, &viewer, Some("请先选择农户 / select households first".into())).await;
     }
     let community = viewer.account.community_id;
-    let actor = format!("account:{}", viewer.account.id);
+    let actor = viewer.actor();
     let mut tx = viewer.write(&state).await?;
     let rulebook = current_period(&mut tx, community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
     let message = match field("action") {

@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_domain::ledger::Actor;
 use starledger_domain::org::Account;
 use starledger_store::AccessQueries;
 
@@ -95,7 +96,7 @@ pub async fn submit(
         let mut tx = visitor.write(&state).await?;
         let locked = tx.record_failed_login(account.id, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
         let detail = format!("wrong password from {}{}", visitor.ip, if locked { "; account locked" } else { "" });
-        tx.audit(Some(account.community_id), &format!("account:{}", account.id), "login.failed", &detail).await?;
+        tx.audit(Some(account.community_id), &Actor::Account(account.id).to_string(), "login.failed", &detail).await?;
         tx.commit().await?;
         return refuse(if locked { "locked" } else { "bad_login" }, StatusCode::UNAUTHORIZED);
     }
@@ -103,8 +104,13 @@ pub async fn submit(
     let mut tx = visitor.write(&state).await?;
     tx.create_session(&sha256_hex(&session), account.id, &random_token(), now, now + SESSION_SECONDS, &visitor.ip)
         .await?;
-    tx.audit(Some(account.community_id), &format!("account:{}", account.id), "login", &format!("from {}", visitor.ip))
-        .await?;
+    tx.audit(
+        Some(account.community_id),
+        &Actor::Account(account.id).to_string(),
+        "login",
+        &format!("from {}", visitor.ip),
+    )
+    .await?;
     tx.commit().await?;
     let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, secure);
     let target = if credentials.must_change_password { "/password" } else { "/" };
@@ -121,7 +127,7 @@ async fn audit_attempt(
 ) -> WebResult<()> {
     let mut tx = visitor.write(state).await?;
     let (community, actor) = match account {
-        Some(account) => (Some(account.community_id), format!("account:{}", account.id)),
+        Some(account) => (Some(account.community_id), Actor::Account(account.id).to_string()),
         None => (None, "anonymous".to_string()),
     };
     tx.audit(community, &actor, action, detail).await?;

@@ -1,18 +1,12 @@
 //! Signing out of this device, or of every device at once.
 
 use crate::error::WebResult;
-use crate::session::{SESSION_COOKIE, SignedIn, set_cookie};
+use crate::session::{CsrfForm, SESSION_COOKIE, SignedIn, set_cookie};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
 
 fn signed_out(state: &AppState) -> Response {
     let cookie = set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies);
@@ -23,7 +17,7 @@ pub async fn here(State(state): State<AppState>, viewer: SignedIn, Form(form): F
     viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     tx.delete_session(&viewer.session_hash).await?;
-    tx.audit(Some(viewer.account.community_id), &format!("account:{}", viewer.account.id), "logout", "").await?;
+    tx.audit(Some(viewer.account.community_id), &viewer.actor(), "logout", "").await?;
     tx.commit().await?;
     Ok(signed_out(&state))
 }
@@ -37,13 +31,7 @@ pub async fn everywhere(
     let mut tx = viewer.write(&state).await?;
     let ended = tx.delete_sessions_of(viewer.account.id).await?;
     let detail = format!("{ended} sessions ended");
-    tx.audit(
-        Some(viewer.account.community_id),
-        &format!("account:{}", viewer.account.id),
-        "logout.everywhere",
-        &detail,
-    )
-    .await?;
+    tx.audit(Some(viewer.account.community_id), &viewer.actor(), "logout.everywhere", &detail).await?;
     tx.commit().await?;
     Ok(signed_out(&state))
 }

@@ -11,7 +11,7 @@ use crate::html::household_cards::qr_svg;
 use crate::page::Page;
 use crate::recording::{self, Event};
 use crate::security::random_token;
-use crate::session::{SignedIn, now};
+use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -161,13 +161,7 @@ pub async fn create(
             created_at: now(),
         })
         .await?;
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "meeting.add",
-        &format!("meeting {id} {}", form.rule),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "meeting.add", &format!("meeting {id} {}", form.rule)).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }
@@ -298,13 +292,7 @@ pub async fn save_attendance(
             saved += 1;
         }
     }
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "meeting.attendance",
-        &format!("meeting {id}: {saved} rows"),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "meeting.attendance", &format!("meeting {id}: {saved} rows")).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }
@@ -355,13 +343,7 @@ pub async fn close(
         recorded += ledger_attendance(&mut tx, &viewer, member, &meeting, &period, *status, day, now).await?;
         tx.mark_attendance_ledgered(id, member.id).await?;
     }
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "meeting.close",
-        &format!("meeting {id}: {recorded} entries"),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "meeting.close", &format!("meeting {id}: {recorded} entries")).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }
@@ -424,11 +406,6 @@ pub async fn check_in_page(
         .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 pub async fn check_in(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -458,13 +435,7 @@ pub async fn check_in(
     // secretary closes the meeting.
     // The organizer's mark (late, excused ...) stands: a scan never overrides it.
     tx.check_in(meeting.id, member, viewer.account.id, now).await?;
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "meeting.checkin",
-        &format!("meeting {}", meeting.id),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "meeting.checkin", &format!("meeting {}", meeting.id)).await?;
     tx.commit().await?;
     Ok(render(page(viewer.t.get("checked_in")))?.into_response())
 }
@@ -498,13 +469,7 @@ pub async fn ask_leave(
         return Err(WebError::Refused("leave is asked for before the meeting starts".into()));
     }
     let request = tx.add_leave_request(community, id, member, reason, now()).await?;
-    tx.audit(
-        Some(community),
-        &format!("account:{}", viewer.account.id),
-        "leave.ask",
-        &format!("leave {request} meeting {id}"),
-    )
-    .await?;
+    tx.audit(Some(community), &viewer.actor(), "leave.ask", &format!("leave {request} meeting {id}")).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }

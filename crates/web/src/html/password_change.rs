@@ -67,7 +67,7 @@ pub async fn submit(
     }
     let credentials = state.store().read().await?.credentials(&viewer.account.login).await?;
     let stored = credentials.and_then(|c| c.password_hash).unwrap_or_default();
-    let actor = format!("account:{}", viewer.account.id);
+    let actor = viewer.actor();
     let community = Some(viewer.account.community_id);
     if !verify_password_blocking(form.current, stored).await {
         // Guessing here counts like guessing at sign-in: a stolen session

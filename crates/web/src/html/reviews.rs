@@ -151,7 +151,7 @@ pub async fn decide_claim(
         return Err(WebError::Refused("the claim was decided meanwhile".into()));
     }
     let detail = format!("claim {id} {} entry {entry:?}", status.as_str());
-    tx.audit(Some(community), &format!("account:{}", viewer.account.id), "claim.decide", &detail).await?;
+    tx.audit(Some(community), &viewer.actor(), "claim.decide", &detail).await?;
     tx.commit().await?;
     Ok(Redirect::to("/reviews").into_response())
 }
@@ -191,7 +191,7 @@ pub async fn decide_leave(
         tx.set_attendance(meeting.id, request.member_id, Attendance::Excused, "leave", viewer.account.id, now).await?;
     }
     let detail = format!("leave {id} {}", status.as_str());
-    tx.audit(Some(community), &format!("account:{}", viewer.account.id), "leave.decide", &detail).await?;
+    tx.audit(Some(community), &viewer.actor(), "leave.decide", &detail).await?;
     tx.commit().await?;
     Ok(Redirect::to("/reviews").into_response())
 }
