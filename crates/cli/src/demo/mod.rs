@@ -97,10 +97,13 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
                 .await?;
         }
     }
-    let this_year = Year::of(crate::output::today());
-    if !YEARS.contains(&i64::from(this_year.get())) {
-        let rulebook = Rulebook::default_rulebook();
-        tx.open_period(roll.community, this_year, DEFAULT_RULEBOOK, &rulebook, "demo").await?;
+    // Every year after the history up to this one is open: in early January
+    // this week's Monday, or a meeting an hour ago, still falls in last year.
+    let this_year = i64::from(Year::of(crate::output::today()).get());
+    let rulebook = Rulebook::default_rulebook();
+    for year in (YEARS[1] + 1)..=this_year {
+        let year = Year::new(year).map_err(Failure::failed)?;
+        tx.open_period(roll.community, year, DEFAULT_RULEBOOK, &rulebook, "demo").await?;
     }
     let detail = format!(
         "seed {}: {} members, {} households, {written} ledger entries; {capped} events past a cap not recorded",

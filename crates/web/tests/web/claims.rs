@@ -191,7 +191,8 @@ async fn nothing_is_claimed_in_a_year_that_is_not_open() {
     let before = app.written().await;
 
     // Last year was never opened.
-    let last_year = Date::new(today().year() - 1, 6, 10).expect("a date");
+    // Two years back: last year is open (see the fixture), the one before is not.
+    let last_year = Date::new(today().year() - 2, 6, 10).expect("a date");
     let visit = app.log_visit(&member, &csrf, f.liang_households[0], last_year, "走访", None).await;
     text(visit, StatusCode::CONFLICT).await;
     let study = app.declare_study(&member, &csrf, last_year, Some(PNG)).await;

@@ -278,9 +278,13 @@ impl Roll<'_> {
     }
 }
 
+/// Opens this year, and last year too: in the first days of January this
+/// week's Monday, or a meeting an hour ago, still falls in last year.
 async fn open_this_year(tx: &mut WriteTx, community: CommunityId) -> Year {
     let year = Year::of(today());
     let rulebook = Rulebook::parse(DEFAULT_RULEBOOK).expect("the default rulebook parses");
+    let last = Year::new(i64::from(year.get()) - 1).expect("last year");
+    tx.open_period(community, last, DEFAULT_RULEBOOK, &rulebook, "fixture").await.expect("last year opens");
     tx.open_period(community, year, DEFAULT_RULEBOOK, &rulebook, "fixture").await.expect("the year opens");
     year
 }

@@ -4,19 +4,43 @@
 
 use super::helpers::*;
 use reqwest::StatusCode;
+use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::org::Year;
+use starledger_domain::points::Points;
 
 #[tokio::test]
 async fn a_streak_joins_imported_years_and_stops_before_the_running_year() {
     let app = spawn_app().await;
     let fixture = &app.fixture;
     let this_year = fixture.year.get();
-    // 梁小改 was five-star for the three years before this one, on paper.
+    // 梁小改 was five-star on paper two and three years ago; last year is
+    // rated from the ledger (the fixture opens it), where a commendation
+    // makes her the first of its few five-star places.
     let mut tx = app.store.write().await.unwrap();
-    for back in 1..=3 {
+    for back in 2..=3 {
         let year = Year::new(i64::from(this_year - back)).unwrap();
         tx.import_honour(fixture.community, fixture.liang, year, 5, "纸质档案录入").await.unwrap();
     }
+    let last_year = this_year - 1;
+    tx.append_entry(EntryDraft {
+        community_id: fixture.community,
+        year: last_year,
+        member_id: fixture.liang,
+        category: "ethics".into(),
+        rule_key: "integrity.commendation".into(),
+        rulebook_version: "2025.1".into(),
+        points: Points::whole(3),
+        reason: "带动联系户整治庭院".into(),
+        source_kind: "decision".into(),
+        source_ref: "record:integrity".into(),
+        recorded_by: Actor::Account(fixture.accounts[COMMITTEE_2]),
+        recorded_at: 1_700_000_000,
+        occurred_on: jiff::civil::date(last_year, 6, 1),
+        idempotency_key: "honours-test".into(),
+        reverses: None,
+    })
+    .await
+    .unwrap();
     // 彭雅丽's record breaks: five stars three years ago, three stars last year.
     tx.import_honour(fixture.community, fixture.peng, Year::new(i64::from(this_year - 3)).unwrap(), 5, "")
         .await
