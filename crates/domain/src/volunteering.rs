@@ -63,6 +63,9 @@ impl ActivityKind {
 /// until the activity ends.
 pub const CHECK_IN_EARLY_MINUTES: i64 = 30;
 
+/// The rule of the default rulebook for signing up and not coming.
+pub const NO_SHOW_RULE: &str = "volunteer.no_show";
+
 /// When an activity happens, in Unix seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Schedule {
@@ -106,6 +109,10 @@ impl Schedule {
     /// Cancelling is answering too: possible until the start.
     pub fn may_cancel(&self, now: i64) -> Result<(), ActivityRefusal> {
         if now >= self.starts_at { Err(ActivityRefusal::SignUpClosed) } else { Ok(()) }
+    }
+
+    pub fn is_over(&self, now: i64) -> bool {
+        now > self.ends_at
     }
 
     pub fn check_in_open(&self, now: i64) -> bool {

@@ -28,11 +28,20 @@ pub struct Signup {
     pub answered_at: i64,
     pub checked_in_at: Option<i64>,
     pub entry_id: Option<i64>,
+    pub no_show_entry_id: Option<i64>,
 }
 
 impl Signup {
     pub fn is_signed_up(&self) -> bool {
         self.status == "signed_up"
+    }
+
+    /// Signed up, never checked in, not confirmed, and not yet recorded absent.
+    pub fn is_unrecorded_no_show(&self) -> bool {
+        self.is_signed_up()
+            && self.checked_in_at.is_none()
+            && self.entry_id.is_none()
+            && self.no_show_entry_id.is_none()
     }
 }
 
@@ -76,7 +85,7 @@ pub trait ActivityQueries: Queries {
     async fn signups(&mut self, activity: i64) -> Result<Vec<Signup>> {
         let (conn, location) = self.parts();
         sqlx::query_as(
-            "SELECT member_id, status, answered_at, checked_in_at, entry_id FROM activity_signups \
+            "SELECT member_id, status, answered_at, checked_in_at, entry_id, no_show_entry_id FROM activity_signups \
              WHERE activity_id = $1 ORDER BY answered_at",
         )
         .bind(activity)
@@ -141,6 +150,17 @@ impl WriteTx {
         .await
         .at(&self.location)?;
         Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn mark_activity_no_show(&mut self, activity: i64, member: MemberId, entry: i64) -> Result<()> {
+        sqlx::query("UPDATE activity_signups SET no_show_entry_id = $1 WHERE activity_id = $2 AND member_id = $3")
+            .bind(entry)
+            .bind(activity)
+            .bind(member)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(())
     }
 
     pub async fn mark_activity_confirmed(&mut self, activity: i64, member: MemberId, entry: i64) -> Result<()> {

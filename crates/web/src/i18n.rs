@@ -155,6 +155,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("unlink_selected", "解除选中农户的联系", "Unlink the selected households"),
     ("linked_member", "联系党员", "Linked member"),
     ("none", "无", "none"),
+    ("no_shows", "报名后未到", "Signed up, did not come"),
+    ("record_no_shows", "记入未到扣分", "Record the no-shows"),
     ("honours", "光荣榜", "Honour roll"),
     (
         "provisional",

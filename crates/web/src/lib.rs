@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/activities/{id}", get(html::activities::show))
         .route("/activities/{id}/answer", post(html::activities::answer))
         .route("/activities/{id}/confirm", post(html::activities::confirm))
+        .route("/activities/{id}/no_shows", post(html::activities::record_no_shows))
         .route("/activities/checkin/{token}", get(html::activities::check_in_page).post(html::activities::check_in))
         .route("/honours", get(html::honours::roll))
         .route("/members/{id}/stars", get(html::honours::member))

@@ -215,16 +215,23 @@ where
     Fut: Future<Output = Result<bool, CmdError>>,
 {
     let start = Instant::now();
+    let mut last_error = None;
     loop {
         match check().await {
             Ok(true) => return,
             Ok(false) => {}
-            // The page was replaced while being looked at: look again.
-            Err(e) if e.is_stale_element_reference() || e.is_no_such_element() => {}
-            Err(e) => panic!("while waiting for {what}: {e}"),
+            // While a page is being replaced the driver can answer with any of
+            // several errors (a stale element, a script run as the document
+            // unloads ...): look again until the deadline, and report the
+            // last one if it comes.
+            Err(e) => last_error = Some(e.to_string()),
         }
         if start.elapsed() > WAIT {
-            panic!("{what} did not happen within {WAIT:?}; the page is {}", page_text(client).await);
+            panic!(
+                "{what} did not happen within {WAIT:?} (last driver error: {}); the page is {}",
+                last_error.as_deref().unwrap_or("none"),
+                page_text(client).await
+            );
         }
         tokio::time::sleep(POLL).await;
     }

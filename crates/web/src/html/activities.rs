@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_domain::org::{Role, Year};
 use starledger_domain::rulebook::RuleSource;
-use starledger_domain::volunteering::Schedule;
+use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule};
 use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, PeriodStatus};
 use std::collections::{HashMap, HashSet};
 
@@ -160,6 +160,8 @@ struct ActivityPage {
     checkin_qr: String,
     rows: Vec<SignupRow>,
     not_answered: Vec<String>,
+    /// Signed up, never came, not yet recorded; shown once the activity is over.
+    no_shows: usize,
 }
 
 pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
@@ -199,7 +201,11 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
                 name: names.get(&s.member_id).cloned().unwrap_or_default(),
                 checked_in: s.checked_in_at.is_some(),
                 checked_in_at: s.checked_in_at.map(local).unwrap_or_default(),
-                status: if s.entry_id.is_some() { "已记入积分" } else { "待确认" },
+                status: match (s.entry_id, s.no_show_entry_id) {
+                    (Some(_), _) => "已记入积分",
+                    (None, Some(_)) => "报名未到（已扣分）",
+                    (None, None) => "待确认",
+                },
                 confirmable: s.entry_id.is_none() && Some(s.member_id) != me,
             })
             .collect()
@@ -243,6 +249,11 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
         },
         rows,
         not_answered,
+        no_shows: if schedule(&activity)?.is_over(now) {
+            signups.iter().filter(|s| s.is_unrecorded_no_show()).count()
+        } else {
+            0
+        },
     };
     Ok(render(page)?.into_response())
 }
@@ -400,6 +411,60 @@ pub async fn confirm(
     if recorded > 0 {
         let detail = format!("activity {id}: {recorded} confirmed");
         tx.audit(Some(community), &viewer.actor(), "activity.confirm", &detail).await?;
+        tx.commit().await?;
+    }
+    Ok(Redirect::to(&format!("/activities/{id}")).into_response())
+}
+
+/// After the activity, the organizer records who signed up and never came
+/// (never checked in, never confirmed), priced by the rulebook's no-show
+/// rule. Members the organizer may not record about (themselves, another
+/// branch's) are left for another organizer.
+pub async fn record_no_shows(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    if !may_organize(&viewer) {
+        return Err(WebError::Forbidden("only the committee or a branch secretary records no-shows".into()));
+    }
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let activity = tx.activity(community, id).await?;
+    let now = now();
+    if !schedule(&activity)?.is_over(now) {
+        return Err(WebError::Refused("no-shows are recorded after the activity is over".into()));
+    }
+    let day = day_of(activity.starts_at)?;
+    let period = tx
+        .period(community, Year::of(day))
+        .await?
+        .ok_or_else(|| WebError::Refused(format!("{} has no open year", day.year())))?;
+    let mut recorded = 0;
+    for signup in tx.signups(id).await?.into_iter().filter(|s| s.is_unrecorded_no_show()) {
+        let member = tx.member(community, signup.member_id).await?;
+        let event = Event {
+            rule_key: NO_SHOW_RULE,
+            on: day,
+            source_ref: format!("activity:{id}"),
+            reason: Some(format!("报名{}后未到（{}）", activity.title, day)),
+            idempotency_key: format!("activity:{id}:{}:no_show", member.id),
+        };
+        let entry = match recording::record(&mut tx, &viewer.account, &member, &period, event, now).await {
+            Ok(starledger_store::Appended::New(entry)) => entry.id,
+            Ok(starledger_store::Appended::Duplicate(entry)) => entry,
+            // Not this organizer's to record: someone else will.
+            Err(WebError::Forbidden(_)) => continue,
+            Err(other) => return Err(other),
+        };
+        tx.mark_activity_no_show(id, member.id, entry).await?;
+        recorded += 1;
+    }
+    if recorded > 0 {
+        tx.audit(Some(community), &viewer.actor(), "activity.no_shows", &format!("activity {id}: {recorded} recorded"))
+            .await?;
         tx.commit().await?;
     }
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())

@@ -810,3 +810,54 @@ async fn the_volunteer_cap_refuses_a_confirmation_past_forty_points() {
     assert_eq!(app.count(&volunteer).await, 400);
     assert_eq!(app.activity_entries(donation).await.len(), 1);
 }
+
+// ---- no-shows ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn no_shows_are_recorded_once_after_the_end_by_an_organizer() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let (member, secretary) = (app.login(MEMBER, PASSWORD).await, app.login(BRANCH_SECRETARY, PASSWORD).await);
+    // Both sign up; only 梁小改 comes.
+    let id = app.started_activity(CLEANUP, &[&member, &secretary], &[&member]).await;
+    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    let csrf = csrf_of(&text(app.get(&committee, &format!("/activities/{id}")).await, StatusCode::OK).await);
+    let path = format!("/activities/{id}/no_shows");
+
+    // Not before the end.
+    let before = app.written().await;
+    let response = app.post(&committee, &path, &[("csrf", &csrf)]).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(app.written().await, before);
+
+    app.move_activity(id, -180, -60).await;
+    let page = text(app.get(&committee, &format!("/activities/{id}")).await, StatusCode::OK).await;
+    assert!(page.contains("data-testid=\"no-shows\">1<"), "one no-show awaits: {page}");
+
+    // A member, and a wrong token, record nothing.
+    let member_csrf = csrf_of(&text(app.get(&member, &format!("/activities/{id}")).await, StatusCode::OK).await);
+    assert_eq!(app.post(&member, &path, &[("csrf", &member_csrf)]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&committee, &path, &[("csrf", "wrong")]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.written().await, before);
+
+    // The committee records 胡国强's no-show: -1 by volunteer.no_show.
+    assert_redirect(&app.post(&committee, &path, &[("csrf", &csrf)]).await, &format!("/activities/{id}"));
+    let rows: Vec<(String, i64, String)> = app
+        .rows(&format!(
+            "SELECT rule_key, points_tenths, idempotency_key FROM ledger_entries WHERE member_id = {} AND source_ref = 'activity:{id}'",
+            f.hu
+        ))
+        .await;
+    assert_eq!(rows, [("volunteer.no_show".to_string(), -10, format!("activity:{id}:{}:no_show", f.hu))]);
+    // Again: nothing new; 梁小改, who came, is untouched.
+    let after = app.written().await;
+    assert_redirect(&app.post(&committee, &path, &[("csrf", &csrf)]).await, &format!("/activities/{id}"));
+    assert_eq!(app.written().await, after);
+    let liang: Vec<(String,)> = app
+        .rows(&format!(
+            "SELECT rule_key FROM ledger_entries WHERE member_id = {} AND source_ref = 'activity:{id}'",
+            f.liang
+        ))
+        .await;
+    assert!(liang.is_empty(), "{liang:?}");
+}
