@@ -66,22 +66,20 @@ pub async fn record(context: &Context, args: RecordArgs) -> Outcome {
         reverses: None,
     };
     let mut tx = store.write().await?;
-    // A retry of a command that already landed is a success, not a cap breach;
-    // but a reversed event is not silently revived by repeating it.
-    if let Some(earlier) = tx.earlier_write_of(&draft).await? {
-        if let Some(reversal) = tx.reversal_of(community.id, earlier.id).await? {
-            return Err(Failure::refused(format!(
-                "the same event was recorded as entry {} and reversed by entry {reversal}; to record it again, \
-                 give it a new --ref (or --key)",
-                earlier.id
-            )));
-        }
-        println!("already recorded as entry {} (same member, rule, date and ref); nothing written", earlier.id);
-        return Ok(());
-    }
-    // Caps are checked inside the write transaction, against what is there now.
+    // Caps are checked inside the write transaction, against what is there
+    // now; the store answers a retry (the same event under the same key) as a
+    // duplicate before any cap, so a retry is a success, not a cap breach.
     match tx.append_within_caps(draft, rulebook, rule).await?.map_err(Failure::refused)? {
-        Appended::Duplicate(id) => println!("already recorded as entry {id}; nothing written"),
+        Appended::Duplicate(id) => {
+            // A reversed event is not silently revived by repeating it.
+            if let Some(reversal) = tx.reversal_of(community.id, id).await? {
+                return Err(Failure::refused(format!(
+                    "the same event was recorded as entry {id} and reversed by entry {reversal}; to record it \
+                     again, give it a new --ref (or --key)"
+                )));
+            }
+            println!("already recorded as entry {id} (same member, rule, date and ref); nothing written");
+        }
         Appended::New(entry) => {
             let detail = format!("entry {} member {} rule {} {}", entry.id, member.id, rule.key, rule.points);
             tx.audit(Some(community.id), &actor_label(&actor), "ledger.record", &detail).await?;
