@@ -4,7 +4,7 @@
 
 use crate::ledger::{Actor, Entry};
 use crate::org::{Account, BranchId, MemberId, Role};
-use crate::rulebook::Rule;
+use crate::rulebook::{Rule, RuleSource};
 
 /// The person an action is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,12 @@ pub enum Refusal {
     ReversalOfReversal { id: i64 },
     #[error("entry {id} has already been reversed")]
     AlreadyReversed { id: i64 },
+    #[error("rule {rule} comes from {origin}: {how}")]
+    NeedsSeveral { rule: String, origin: String, how: &'static str },
+    #[error("{login} is recused (回避): they are the member concerned or marked as a relative")]
+    Recused { login: String },
+    #[error("the adjustment was made by {login}; a different committee member must check it")]
+    SameMakerAndChecker { login: String },
 }
 
 fn not_themselves(actor: &Account, subject: Subject) -> Result<(), Refusal> {
@@ -55,6 +61,14 @@ pub fn may_record(actor: &Account, rule: &Rule, subject: Subject) -> Result<(), 
     not_themselves(actor, subject)?;
     if rule.source.is_typed_by_no_one() {
         return Err(Refusal::NotTypedByAnyone { rule: rule.key.clone(), origin: rule.source.to_string() });
+    }
+    if rule.source.needs_several() {
+        let how = if rule.source == RuleSource::Decision {
+            "file an integrity record for the committee to decide, with the member and relatives recused"
+        } else {
+            "make an adjustment, which a different committee member checks"
+        };
+        return Err(Refusal::NeedsSeveral { rule: rule.key.clone(), origin: rule.source.to_string(), how });
     }
     if !rule.recorded_by.contains(&actor.role) {
         let allowed: Vec<&str> = rule.recorded_by.iter().map(|r| r.as_str()).collect();
@@ -91,24 +105,64 @@ pub fn may_reverse(actor: &Account, original: &Entry, subject: Subject, already_
     Ok(())
 }
 
+fn committee_only(actor: &Account, action: &str) -> Result<(), Refusal> {
+    match actor.role {
+        Role::Committee => Ok(()),
+        Role::Auditor => Err(Refusal::ReadOnly { login: actor.login.clone() }),
+        role => Err(Refusal::CommitteeOnly { login: actor.login.clone(), role, action: action.into() }),
+    }
+}
+
+/// May `actor` vote on a committee decision about `subject`? Only the
+/// committee votes, and never about themselves or a relative (回避).
+pub fn may_vote_on_decision(actor: &Account, subject: Subject, relatives: &[MemberId]) -> Result<(), Refusal> {
+    committee_only(actor, "vote on integrity decisions")?;
+    match actor.member_id {
+        Some(me) if me == subject.member_id || relatives.contains(&me) => {
+            Err(Refusal::Recused { login: actor.login.clone() })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// May `maker` propose an adjustment priced by `rule` about `subject`?
+pub fn may_make_adjustment(maker: &Account, rule: &Rule, subject: Subject) -> Result<(), Refusal> {
+    committee_only(maker, "make adjustments")?;
+    not_themselves(maker, subject)?;
+    if rule.source != RuleSource::Adjustment {
+        return Err(Refusal::NeedsSeveral {
+            rule: rule.key.clone(),
+            origin: rule.source.to_string(),
+            how: "only rules with source adjustment are adjusted by hand",
+        });
+    }
+    Ok(())
+}
+
+/// May `checker` approve (or reject) an adjustment `maker` made? A
+/// different committee member, who is not the member concerned.
+pub fn may_check_adjustment(checker: &Account, maker: &Account, subject: Subject) -> Result<(), Refusal> {
+    committee_only(checker, "check adjustments")?;
+    not_themselves(checker, subject)?;
+    if checker.id == maker.id {
+        return Err(Refusal::SameMakerAndChecker { login: maker.login.clone() });
+    }
+    Ok(())
+}
+
 /// Roll, households, links and periods are kept by the committee.
 pub fn may_administer(actor: &Account, action: &str) -> Result<(), Refusal> {
-    if actor.role == Role::Committee {
-        return Ok(());
-    }
-    if actor.role == Role::Auditor {
-        return Err(Refusal::ReadOnly { login: actor.login.clone() });
-    }
-    Err(Refusal::CommitteeOnly { login: actor.login.clone(), role: actor.role, action: action.into() })
+    committee_only(actor, action)
 }
 
 /// The inputs no account types: a household's rating must come from a
 /// household linked to the member, a review grade from the member's branch.
 pub fn may_input_directly(actor: Actor, rule: &Rule, subject: Subject, linked_member: Option<MemberId>) -> bool {
-    use crate::rulebook::RuleSource;
     match (actor, rule.source) {
         (Actor::Household(_), RuleSource::Household) => linked_member == Some(subject.member_id),
         (Actor::BranchBallot(branch), RuleSource::Ballot) => branch == subject.branch_id,
+        // The decision's votes were checked for recusal and quorum.
+        (Actor::Decision(_), RuleSource::Decision) => true,
         _ => false,
     }
 }
@@ -146,6 +200,7 @@ mod tests {
                 false,
             ),
             ("committee member about themselves refused", account(Role::Committee, Some(10), None), decision, false),
+            ("no one alone decides an integrity record", account(Role::Committee, Some(1), None), decision, false),
             (
                 "branch secretary may not decide moral review",
                 account(Role::BranchSecretary, Some(3), Some(2)),
@@ -159,6 +214,30 @@ mod tests {
         for (name, actor, rule, allowed) in cases {
             assert_eq!(may_record(&actor, rule, SUBJECT).is_ok(), allowed, "{name}");
         }
+    }
+
+    #[test]
+    fn recusal_and_maker_checker() {
+        let rulebook = Rulebook::default_rulebook();
+        let committee = account(Role::Committee, Some(1), None);
+        assert!(may_vote_on_decision(&committee, SUBJECT, &[]).is_ok());
+        assert!(matches!(may_vote_on_decision(&committee, SUBJECT, &[1]), Err(Refusal::Recused { .. })));
+        let subject_itself = account(Role::Committee, Some(10), None);
+        assert!(matches!(may_vote_on_decision(&subject_itself, SUBJECT, &[]), Err(Refusal::Recused { .. })));
+        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        assert!(matches!(may_vote_on_decision(&secretary, SUBJECT, &[]), Err(Refusal::CommitteeOnly { .. })));
+
+        let adjustment = rulebook.rule("adjustment.ethics").unwrap();
+        assert!(may_make_adjustment(&committee, adjustment, SUBJECT).is_ok());
+        assert!(may_make_adjustment(&subject_itself, adjustment, SUBJECT).is_err());
+        let checker = Account { id: 2, ..account(Role::Committee, Some(5), None) };
+        assert!(may_check_adjustment(&checker, &committee, SUBJECT).is_ok());
+        assert!(matches!(
+            may_check_adjustment(&committee, &committee, SUBJECT),
+            Err(Refusal::SameMakerAndChecker { .. })
+        ));
+        assert!(may_check_adjustment(&Account { id: 3, ..subject_itself }, &committee, SUBJECT).is_err());
+        assert!(may_record(&committee, adjustment, SUBJECT).is_err(), "adjustments only through maker-checker");
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub enum Actor {
     Household(HouseholdId),
     /// The tally of a branch's secret ballot (支部评议).
     BranchBallot(BranchId),
+    /// A committee decision on an integrity record, taken by the votes of
+    /// committee members who were not recused (the record's id).
+    Decision(i64),
 }
 
 impl fmt::Display for Actor {
@@ -27,6 +30,7 @@ impl fmt::Display for Actor {
             Actor::Account(id) => write!(f, "account:{id}"),
             Actor::Household(id) => write!(f, "household:{id}"),
             Actor::BranchBallot(id) => write!(f, "ballot:{id}"),
+            Actor::Decision(id) => write!(f, "decision:{id}"),
         }
     }
 }
@@ -45,6 +49,7 @@ impl FromStr for Actor {
             "account" => Ok(Actor::Account(id)),
             "household" => Ok(Actor::Household(id)),
             "ballot" => Ok(Actor::BranchBallot(id)),
+            "decision" => Ok(Actor::Decision(id)),
             _ => Err(bad()),
         }
     }
@@ -305,7 +310,7 @@ mod tests {
 
     #[test]
     fn actors_round_trip() {
-        for actor in [Actor::Account(3), Actor::Household(44), Actor::BranchBallot(2)] {
+        for actor in [Actor::Account(3), Actor::Household(44), Actor::BranchBallot(2), Actor::Decision(9)] {
             assert_eq!(actor.to_string().parse::<Actor>(), Ok(actor));
         }
         assert!("root".parse::<Actor>().is_err());

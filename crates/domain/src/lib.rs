@@ -2,12 +2,14 @@
 //! values: no database, no HTTP, no clock. Every decision the system makes —
 //! may this be recorded, what is it worth, who is five-star — is made here.
 
+pub mod ballot;
 pub mod claims;
 pub mod duty;
 pub mod integrity;
 pub mod ledger;
 pub mod linking;
 pub mod meetings;
+pub mod notice;
 pub mod org;
 pub mod points;
 pub mod rating;

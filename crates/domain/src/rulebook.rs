@@ -30,10 +30,13 @@ pub enum RuleSource {
     Decision,
     /// 支部评议: only the branch's secret ballot.
     Ballot,
+    /// 人工调整: a correction made by one committee member and checked by
+    /// another; `points` is the most one adjustment may add or take.
+    Adjustment,
 }
 
 impl RuleSource {
-    const ALL: [RuleSource; 7] = [
+    const ALL: [RuleSource; 8] = [
         RuleSource::Attendance,
         RuleSource::Study,
         RuleSource::Visit,
@@ -41,6 +44,7 @@ impl RuleSource {
         RuleSource::Activity,
         RuleSource::Decision,
         RuleSource::Ballot,
+        RuleSource::Adjustment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,12 +56,20 @@ impl RuleSource {
             RuleSource::Activity => "activity",
             RuleSource::Decision => "decision",
             RuleSource::Ballot => "ballot",
+            RuleSource::Adjustment => "adjustment",
         }
     }
 
     /// Inputs no account may type: a satisfaction score or a vote.
     pub fn is_typed_by_no_one(self) -> bool {
         matches!(self, RuleSource::Household | RuleSource::Ballot)
+    }
+
+    /// Inputs no single account may enter: a committee decision (with the
+    /// subject and relatives recused, at quorum) or a maker-checker
+    /// adjustment. The roles in `recorded_by` take part; none decides alone.
+    pub fn needs_several(self) -> bool {
+        matches!(self, RuleSource::Decision | RuleSource::Adjustment)
     }
 }
 
@@ -84,6 +96,9 @@ pub struct Rule {
     pub recorded_by: BTreeSet<Role>,
     pub cap_per_month: Option<Points>,
     pub cap_per_year: Option<Points>,
+    /// Points are per hour served, from check-in to check-out (volunteer
+    /// service that is counted by time).
+    pub per_hour: bool,
 }
 
 /// What a member has already gained from a rule and its category, net of
@@ -132,6 +147,20 @@ pub struct ReviewRules {
     pub qualified_rule: String,
     pub basically_qualified_rule: String,
     pub unqualified_rule: String,
+}
+
+/// Integrity records (诚信档案) and moral review become points only by a
+/// committee decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegrityRules {
+    /// Votes needed, from committee members who are neither the subject nor
+    /// their relative, before a decision counts.
+    pub decision_quorum: u32,
+}
+
+impl IntegrityRules {
+    /// Rulebooks written before the `[integrity]` section decide with three.
+    pub const DEFAULT_QUORUM: u32 = 3;
 }
 
 /// One criterion that separates equal totals.
@@ -192,6 +221,7 @@ pub struct Rulebook {
     pub rules: BTreeMap<String, Rule>,
     pub linking: LinkingRules,
     pub review: ReviewRules,
+    pub integrity: IntegrityRules,
     pub stars: StarRules,
     /// SHA-256 of the exact text, so anyone can tell which file priced a year.
     pub sha256: String,
@@ -293,7 +323,15 @@ struct RawRulebook {
     rule: Vec<Spanned<RawRule>>,
     linking: RawLinking,
     review: RawReview,
+    /// Optional so that rulebooks frozen into earlier years still parse.
+    integrity: Option<RawIntegrity>,
     stars: RawStars,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIntegrity {
+    decision_quorum: Spanned<i64>,
 }
 
 #[derive(Deserialize)]
@@ -315,6 +353,8 @@ struct RawRule {
     recorded_by: Spanned<Vec<String>>,
     cap_per_month: Option<Spanned<f64>>,
     cap_per_year: Option<Spanned<f64>>,
+    #[serde(default)]
+    per_hour: bool,
 }
 
 #[derive(Deserialize)]
@@ -426,6 +466,12 @@ impl Checker<'_> {
         let rules = self.rules(&raw.rule, &categories)?;
         let linking = self.linking(&raw.linking, &rules)?;
         let review = self.review(&raw.review, &rules)?;
+        let integrity = match &raw.integrity {
+            Some(raw) => IntegrityRules {
+                decision_quorum: self.count(&raw.decision_quorum, "integrity.decision_quorum", 1..=50)?,
+            },
+            None => IntegrityRules { decision_quorum: IntegrityRules::DEFAULT_QUORUM },
+        };
         let stars = self.stars(&raw.stars, &categories, &rules)?;
         Ok(Rulebook {
             version: raw.version.into_inner().trim().to_string(),
@@ -434,6 +480,7 @@ impl Checker<'_> {
             rules,
             linking,
             review,
+            integrity,
             stars,
             sha256,
         })
@@ -536,6 +583,25 @@ impl Checker<'_> {
                 format!("rule \"{key}\" needs at least one role that may record it"),
             );
         }
+        if source == RuleSource::Adjustment
+            && (!points.is_positive() || recorded_by.iter().any(|r| *r != Role::Committee))
+        {
+            return self.error(
+                raw.points.span(),
+                "rule.points",
+                format!(
+                    "adjustment rule \"{key}\": points is the most one adjustment may move (above zero), \
+                     and only the committee makes and checks adjustments"
+                ),
+            );
+        }
+        if raw.per_hour && source != RuleSource::Activity {
+            return self.error(
+                raw.source.span(),
+                "rule.per_hour",
+                format!("rule \"{key}\": only volunteer service (source activity) is counted by the hour"),
+            );
+        }
         Ok(Rule {
             key: key.clone(),
             name: raw.name.clone(),
@@ -545,6 +611,7 @@ impl Checker<'_> {
             recorded_by,
             cap_per_month: self.cap(&raw.cap_per_month, "rule.cap_per_month")?,
             cap_per_year: self.cap(&raw.cap_per_year, "rule.cap_per_year")?,
+            per_hour: raw.per_hour,
         })
     }
 
@@ -716,7 +783,7 @@ mod tests {
     #[test]
     fn the_default_rulebook_parses() {
         let rulebook = Rulebook::default_rulebook();
-        assert_eq!(rulebook.version, "2025.1");
+        assert_eq!(rulebook.version, "2026.1");
         assert_eq!(rulebook.stars.five_star_count, 25);
         assert_eq!(rulebook.rule("study.app_week").unwrap().points, Points::from_tenths(2));
         assert!(rulebook.rule("household.satisfied").unwrap().recorded_by.is_empty());

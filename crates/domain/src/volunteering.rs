@@ -2,6 +2,7 @@
 //! posts a notice in the party-building work group and members answer it.
 //! Each kind of activity is priced by its own rule in the rulebook.
 
+use crate::points::Points;
 use crate::rulebook::{Rule, RuleSource, Rulebook};
 
 /// The kinds of service the article names, and custom ones.
@@ -118,11 +119,39 @@ impl Schedule {
     pub fn check_in_open(&self, now: i64) -> bool {
         now >= self.starts_at - CHECK_IN_EARLY_MINUTES * 60 && now <= self.ends_at
     }
+
+    /// Check-out is the second scan of the venue QR, until an hour after the end.
+    pub fn check_out_open(&self, now: i64) -> bool {
+        now >= self.starts_at && now <= self.ends_at + 3600
+    }
+
+    /// Time served between check-in and check-out, counted only within the
+    /// activity's hours and in whole half hours, so that arriving early or
+    /// leaving the QR scan for later adds nothing.
+    pub fn half_hours_served(&self, checked_in_at: i64, checked_out_at: i64) -> i64 {
+        let from = checked_in_at.max(self.starts_at);
+        let to = checked_out_at.min(self.ends_at);
+        ((to - from).max(0)) / 1800
+    }
+}
+
+/// Points for service counted by the hour: `per_hour` for each hour served.
+pub fn hourly_points(per_hour: Points, half_hours: i64) -> Points {
+    per_hour.scale(half_hours, 2)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_count_within_the_activity_in_half_hours() {
+        let schedule = Schedule::new(10_000, 10_000 + 3 * 3600).unwrap();
+        assert_eq!(schedule.half_hours_served(10_000 - 900, 10_000 + 3600 + 1799), 2);
+        assert_eq!(schedule.half_hours_served(10_000 + 3600, 10_000 + 9 * 3600), 4);
+        assert_eq!(schedule.half_hours_served(10_000 + 3600, 10_000), 0);
+        assert_eq!(hourly_points(Points::from_tenths(5), 5), Points::from_tenths(13));
+    }
 
     #[test]
     fn every_named_kind_is_priced_by_the_default_rulebook() {

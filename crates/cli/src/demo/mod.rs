@@ -31,7 +31,7 @@ fn rulebook_text(year: i64) -> String {
     if year == YEARS[1] {
         return DEFAULT_RULEBOOK.to_string();
     }
-    let revised = DEFAULT_RULEBOOK.replacen("version = \"2025.1\"", "version = \"2024.1\"", 1).replacen(
+    let revised = DEFAULT_RULEBOOK.replacen("version = \"2026.1\"", "version = \"2024.1\"", 1).replacen(
         "name = \"志愿服务\"          # 秸秆禁烧、环境整治、文明创建、爱心捐资、看望慰问\ncap_per_year = 40",
         "name = \"志愿服务\"          # 秸秆禁烧、环境整治、文明创建、爱心捐资、看望慰问\ncap_per_year = 30",
         1,

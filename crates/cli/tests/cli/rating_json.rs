@@ -25,7 +25,7 @@ fn the_rating_as_json() {
     let run = community.ok(&["rating", "--year", "2025", "--json"]);
     let json: Value = serde_json::from_str(&run.stdout).expect("rating --json prints JSON");
     assert_eq!(json["year"], 2025);
-    assert_eq!(json["rulebook_version"], "2025.1");
+    assert_eq!(json["rulebook_version"], "2026.1");
     let members = json["members"].as_array().expect("members is an array");
     assert_eq!(members.len(), 4, "every member on the roll is rated");
 

@@ -72,7 +72,7 @@ fn an_unknown_rule_is_bad_input() {
         &community,
         (LIANG_XIAOGAI, "meeting.nonexistent", "2025-03-05", SECRETARY),
         2,
-        &["rule \"meeting.nonexistent\"", "not in rulebook 2025.1", "rulebook show 2025"],
+        &["rule \"meeting.nonexistent\"", "not in rulebook 2026.1", "rulebook show 2025"],
     );
 }
 

@@ -115,5 +115,5 @@ fn a_missing_rulebook_file_is_named() {
 fn the_default_rulebook_checks_clean() {
     let community = Community::new();
     let run = community.ok(&["rulebook", "check", community.rulebook.to_str().expect("a UTF-8 path")]);
-    assert!(run.stdout.contains("version 2025.1"), "{run:#?}");
+    assert!(run.stdout.contains("version 2026.1"), "{run:#?}");
 }
