@@ -62,14 +62,6 @@ pub fn may_record(actor: &Account, rule: &Rule, subject: Subject) -> Result<(), 
     if rule.source.is_typed_by_no_one() {
         return Err(Refusal::NotTypedByAnyone { rule: rule.key.clone(), origin: rule.source.to_string() });
     }
-    if rule.source.needs_several() {
-        let how = if rule.source == RuleSource::Decision {
-            "file an integrity record for the committee to decide, with the member and relatives recused"
-        } else {
-            "make an adjustment, which a different committee member checks"
-        };
-        return Err(Refusal::NeedsSeveral { rule: rule.key.clone(), origin: rule.source.to_string(), how });
-    }
     if !rule.recorded_by.contains(&actor.role) {
         let allowed: Vec<&str> = rule.recorded_by.iter().map(|r| r.as_str()).collect();
         return Err(Refusal::RoleMayNotRecord {
@@ -77,6 +69,14 @@ pub fn may_record(actor: &Account, rule: &Rule, subject: Subject) -> Result<(), 
             rule: rule.key.clone(),
             allowed: allowed.join(", "),
         });
+    }
+    if rule.source.needs_several() {
+        let how = if rule.source == RuleSource::Decision {
+            "file an integrity record for the committee to decide, with the member and relatives recused"
+        } else {
+            "make an adjustment, which a different committee member checks"
+        };
+        return Err(Refusal::NeedsSeveral { rule: rule.key.clone(), origin: rule.source.to_string(), how });
     }
     within_branch(actor, subject)
 }

@@ -27,6 +27,7 @@ pub struct Signup {
     pub status: String,
     pub answered_at: i64,
     pub checked_in_at: Option<i64>,
+    pub checked_out_at: Option<i64>,
     pub entry_id: Option<i64>,
     pub no_show_entry_id: Option<i64>,
 }
@@ -85,7 +86,8 @@ pub trait ActivityQueries: Queries {
     async fn signups(&mut self, activity: i64) -> Result<Vec<Signup>> {
         let (conn, location) = self.parts();
         sqlx::query_as(
-            "SELECT member_id, status, answered_at, checked_in_at, entry_id, no_show_entry_id FROM activity_signups \
+            "SELECT member_id, status, answered_at, checked_in_at, checked_out_at, entry_id, no_show_entry_id \
+             FROM activity_signups \
              WHERE activity_id = $1 ORDER BY answered_at",
         )
         .bind(activity)
@@ -142,6 +144,21 @@ impl WriteTx {
         let result = sqlx::query(
             "UPDATE activity_signups SET checked_in_at = $1 WHERE activity_id = $2 AND member_id = $3 \
              AND status = 'signed_up' AND checked_in_at IS NULL",
+        )
+        .bind(at)
+        .bind(activity)
+        .bind(member)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// The second scan of the venue QR: false unless checked in and not yet out.
+    pub async fn check_out_activity(&mut self, activity: i64, member: MemberId, at: i64) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE activity_signups SET checked_out_at = $1 WHERE activity_id = $2 AND member_id = $3 \
+             AND checked_in_at IS NOT NULL AND checked_out_at IS NULL AND entry_id IS NULL",
         )
         .bind(at)
         .bind(activity)

@@ -49,7 +49,7 @@ impl StoreError {
             if message.contains("readonly") {
                 return StoreError::ReadOnly(path);
             }
-            if message.contains("append-only") || message.contains("opened with") {
+            if message.contains("append-only") || message.contains("opened with") || message.contains("is finalized") {
                 return StoreError::Conflict(message);
             }
         }

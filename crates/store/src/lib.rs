@@ -5,21 +5,27 @@
 
 mod access;
 mod activities;
+mod ballots;
 mod claims;
 mod error;
+mod integrity;
 mod ledger;
 mod meetings;
+mod notices;
 mod org;
 mod ratings;
 mod rows;
 
 pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
+pub use ballots::{BallotQueries, BallotRow, BallotStatus, GradeRow, grade_key, parse_grade};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
 pub use error::StoreError;
+pub use integrity::{Adjustment, IntegrityQueries, IntegrityRecord, IntegrityVote, NewAdjustment, NewIntegrityRecord};
 pub use ledger::LedgerQueries;
 pub use ledger::{Appended, ProjectionMismatch, VerifyReport};
 pub use meetings::{AttendanceRow, LeaveRequest, Meeting, MeetingQueries, NewMeeting};
+pub use notices::{FinalStars, Finalization, NewObjection, NewRound, NoticeQueries, Objection, RatingRound};
 pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};

@@ -12,6 +12,8 @@ pub struct Nav {
     pub cards: bool,
     pub reviews: bool,
     pub linking: bool,
+    pub integrity: bool,
+    pub adjustments: bool,
 }
 
 pub struct Page {
@@ -35,6 +37,8 @@ impl Page {
             cards: matches!(role, Role::Committee | Role::BranchSecretary),
             reviews: matches!(role, Role::Committee | Role::BranchSecretary),
             linking: matches!(role, Role::Committee | Role::Auditor),
+            integrity: matches!(role, Role::Committee | Role::BranchSecretary | Role::Auditor),
+            adjustments: matches!(role, Role::Committee | Role::Auditor),
         });
         Page { t: viewer.t, title: viewer.t.get(title_key).to_string(), nav, csrf: viewer.csrf_token.clone() }
     }

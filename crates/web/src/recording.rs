@@ -1,13 +1,15 @@
 //! Writing a priced entry from the web: the year must be open and contain
 //! the date, the actor must be allowed to record the rule about the member,
 //! and the rulebook's caps must hold — all checked inside the transaction
-//! that writes the entry.
+//! that writes the entry. A finalized year is refused by the database itself.
 
 use crate::error::{WebError, WebResult};
 use jiff::civil::Date;
+use starledger_domain::Points;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::org::{Account, Member, Year};
+use starledger_domain::rulebook::Rule;
 use starledger_store::{Appended, Period, PeriodStatus, WriteTx};
 
 /// What is being recorded, apart from who and about whom.
@@ -19,6 +21,7 @@ pub struct Event<'a> {
     pub idempotency_key: String,
 }
 
+/// Records an entry an account enters itself, after `duty::may_record`.
 pub async fn record(
     tx: &mut WriteTx,
     actor: &Account,
@@ -27,6 +30,27 @@ pub async fn record(
     event: Event<'_>,
     now: i64,
 ) -> WebResult<Appended> {
+    let points = priced_rule(period, &event)?.points;
+    record_priced(tx, actor, member, period, event, points, now).await
+}
+
+/// As `record`, for a rule whose points depend on the event (by the hour).
+pub async fn record_priced(
+    tx: &mut WriteTx,
+    actor: &Account,
+    member: &Member,
+    period: &Period,
+    event: Event<'_>,
+    points: Points,
+    now: i64,
+) -> WebResult<Appended> {
+    let rule = priced_rule(period, &event)?;
+    duty::may_record(actor, rule, Subject { member_id: member.id, branch_id: member.branch_id })?;
+    append(tx, Actor::Account(actor.id), member, period, event, points, now).await
+}
+
+/// The rule that prices `event` in an open year that contains its date.
+pub fn priced_rule<'p>(period: &'p Period, event: &Event<'_>) -> WebResult<&'p Rule> {
     if period.status != PeriodStatus::Open {
         return Err(WebError::Refused(format!("{} is closed; its points can no longer change", period.year)));
     }
@@ -34,26 +58,48 @@ pub async fn record(
         return Err(WebError::Refused(format!("{} is not in {}", event.on, period.year)));
     }
     let rulebook = &period.rulebook;
-    let rule = rulebook
+    rulebook
         .rule(event.rule_key)
-        .ok_or_else(|| WebError::Refused(format!("rule {} is not in rulebook {}", event.rule_key, rulebook.version)))?;
-    duty::may_record(actor, rule, Subject { member_id: member.id, branch_id: member.branch_id })?;
+        .ok_or_else(|| WebError::Refused(format!("rule {} is not in rulebook {}", event.rule_key, rulebook.version)))
+}
+
+/// Appends an entry whose right to be written the caller has established
+/// (a decision's votes, a ballot's tally, a maker and a checker, an hourly
+/// confirmation), within the rulebook's caps.
+pub async fn append(
+    tx: &mut WriteTx,
+    by: Actor,
+    member: &Member,
+    period: &Period,
+    event: Event<'_>,
+    points: Points,
+    now: i64,
+) -> WebResult<Appended> {
+    let rule = priced_rule(period, &event)?;
     let draft = EntryDraft {
         community_id: member.community_id,
         year: period.year.get(),
         member_id: member.id,
         category: rule.category.clone(),
         rule_key: rule.key.clone(),
-        rulebook_version: rulebook.version.clone(),
-        points: rule.points,
+        rulebook_version: period.rulebook.version.clone(),
+        points,
         reason: event.reason.unwrap_or_else(|| rule.name.clone()),
         source_kind: rule.source.as_str().to_string(),
         source_ref: event.source_ref,
-        recorded_by: Actor::Account(actor.id),
+        recorded_by: by,
         recorded_at: now,
         occurred_on: event.on,
         idempotency_key: event.idempotency_key,
         reverses: None,
     };
-    tx.append_within_caps(draft, rulebook, rule).await?.map_err(|cap| WebError::Refused(cap.to_string()))
+    tx.append_within_caps(draft, &period.rulebook, rule).await?.map_err(|cap| WebError::Refused(cap.to_string()))
+}
+
+/// The id of an entry written now or by an earlier identical request.
+pub fn entry_id(appended: &Appended) -> i64 {
+    match appended {
+        Appended::New(entry) => entry.id,
+        Appended::Duplicate(id) => *id,
+    }
 }

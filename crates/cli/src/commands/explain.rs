@@ -53,6 +53,7 @@ pub async fn explain(context: &Context, args: ExplainArgs) -> Outcome {
         Actor::BranchBallot(id) => {
             format!("{} 民主评议票决", branches.get(&id).cloned().unwrap_or_else(|| id.to_string()))
         }
+        Actor::Decision(id) => format!("党委会决定（诚信档案 #{id}）"),
     };
     let reversed_by: HashMap<i64, i64> =
         entries.iter().filter_map(|e| e.draft.reverses.map(|original| (original, e.id))).collect();

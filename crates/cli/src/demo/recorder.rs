@@ -12,7 +12,7 @@ use starledger_domain::linking::{RatingWindow, Satisfaction};
 use starledger_domain::org::{Account, Member, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{GainedSoFar, Rule, Rulebook};
-use starledger_store::WriteTx;
+use starledger_store::{Appended, NewIntegrityRecord, WriteTx};
 use std::collections::HashMap;
 
 pub struct Recorder<'a> {
@@ -26,6 +26,8 @@ pub struct Recorder<'a> {
     sequence: i64,
     pub written: usize,
     pub capped: usize,
+    /// Decisions the committee could not take: too few members not recused.
+    pub undecided: usize,
 }
 
 fn subject(member: &Member) -> Subject {
@@ -45,6 +47,7 @@ impl<'a> Recorder<'a> {
             sequence: 0,
             written: 0,
             capped: 0,
+            undecided: 0,
         }
     }
 
@@ -70,7 +73,53 @@ impl<'a> Recorder<'a> {
         let rule = self.rule(rule_key);
         duty::may_record(by, rule, subject(member))
             .map_err(|e| Failure::failed(format!("demo generator broke a rule: {e}")))?;
-        self.append(Actor::Account(by.id), member, rule, on, source_ref, reason, None).await
+        self.append(Actor::Account(by.id), member, rule, on, source_ref, reason, None).await.map(drop)
+    }
+
+    /// A committee decision (integrity record, moral review): the record is
+    /// filed, the committee members who are not recused vote for it, and at
+    /// the rulebook's quorum the entry names the decision. Below the quorum
+    /// (the subject sits on a small committee) nothing is written.
+    pub async fn decision(
+        &mut self,
+        committee: &[&Account],
+        member: &Member,
+        rule_key: &str,
+        on: Date,
+        reason: Option<String>,
+    ) -> Result<(), Failure> {
+        let rule = self.rule(rule_key);
+        let voters: Vec<&Account> =
+            committee.iter().copied().filter(|a| duty::may_vote_on_decision(a, subject(member), &[]).is_ok()).collect();
+        if (voters.len() as u32) < self.rulebook.integrity.decision_quorum {
+            self.undecided += 1;
+            return Ok(());
+        }
+        let at = evening(on)?;
+        let description = reason.unwrap_or_else(|| rule.name.clone());
+        let record = self
+            .tx
+            .file_integrity_record(&NewIntegrityRecord {
+                community_id: self.community,
+                year: i64::from(self.year.get()),
+                member_id: member.id,
+                rule_key: rule.key.clone(),
+                happened_on: on.to_string(),
+                description: description.clone(),
+                evidence_id: None,
+                filed_by: voters[0].id,
+                filed_at: at,
+            })
+            .await?;
+        for voter in &voters {
+            self.tx.vote_on_integrity(record, voter.id, true, at).await?;
+        }
+        let reason = format!("{description}（党委会表决 {0}/{0} 同意）", voters.len());
+        let key = format!("integrity:{record}");
+        let entry =
+            self.append(Actor::Decision(record), member, rule, on, key.clone(), Some(reason), Some(key)).await?;
+        self.tx.decide_integrity_record(record, entry.is_some(), entry, at).await?;
+        Ok(())
     }
 
     /// A household rates its member through its link, once per window.
@@ -89,7 +138,7 @@ impl<'a> Recorder<'a> {
         let window = RatingWindow::containing(on, &self.rulebook.linking);
         let key = format!("rating:{household}:{}", window.key());
         let reason = format!("联系户评议：{}", level.label_zh());
-        self.append(actor, member, rule, on, format!("household:{household}"), Some(reason), Some(key)).await
+        self.append(actor, member, rule, on, format!("household:{household}"), Some(reason), Some(key)).await.map(drop)
     }
 
     /// The tally of the branch's secret ballot lands one grade per member.
@@ -101,7 +150,7 @@ impl<'a> Recorder<'a> {
         }
         let key = format!("review:{}:{}", self.year, member.id);
         let reason = format!("{}年度民主评议党员：{}", self.year, grade.label_zh());
-        self.append(actor, member, rule, on, format!("review:{}", self.year), Some(reason), Some(key)).await
+        self.append(actor, member, rule, on, format!("review:{}", self.year), Some(reason), Some(key)).await.map(drop)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -114,7 +163,7 @@ impl<'a> Recorder<'a> {
         source_ref: String,
         reason: Option<String>,
         key: Option<String>,
-    ) -> Result<(), Failure> {
+    ) -> Result<Option<i64>, Failure> {
         let month = (member.id, rule.key.clone(), on.month());
         let year_key = (member.id, rule.key.clone());
         let category = (member.id, rule.category.clone());
@@ -126,16 +175,13 @@ impl<'a> Recorder<'a> {
         // A secretary does not record past a cap; the demo skips it too.
         if self.rulebook.check_caps(rule, gained, rule.points).is_err() {
             self.capped += 1;
-            return Ok(());
+            return Ok(None);
         }
         *self.rule_in_month.entry(month).or_default() += rule.points;
         *self.rule_in_year.entry(year_key).or_default() += rule.points;
         *self.category_in_year.entry(category).or_default() += rule.points;
         self.sequence += 1;
-        // Recorded the evening of the day it happened, China time; fixed so
-        // that the same seed builds the same chain.
-        let evening =
-            on.at(20, 0, 0, 0).to_zoned(crate::output::china()).map_err(Failure::failed)?.timestamp().as_second();
+        let evening = evening(on)?;
         let draft = EntryDraft {
             community_id: self.community,
             year: self.year.get(),
@@ -153,8 +199,17 @@ impl<'a> Recorder<'a> {
             idempotency_key: key.unwrap_or_else(|| format!("demo:{}:{}", self.year, self.sequence)),
             reverses: None,
         };
-        self.tx.append_entry(draft).await?;
+        let id = match self.tx.append_entry(draft).await? {
+            Appended::New(entry) => entry.id,
+            Appended::Duplicate(id) => id,
+        };
         self.written += 1;
-        Ok(())
+        Ok(Some(id))
     }
+}
+
+/// Recorded the evening of the day it happened, China time; fixed so that
+/// the same seed builds the same chain.
+fn evening(on: Date) -> Result<i64, Failure> {
+    Ok(on.at(20, 0, 0, 0).to_zoned(crate::output::china()).map_err(Failure::failed)?.timestamp().as_second())
 }

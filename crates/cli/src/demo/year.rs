@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use starledger_domain::integrity::{ReviewGrade, excellent_places};
 use starledger_domain::linking::Satisfaction;
 use starledger_domain::org::{Account, Year};
-use starledger_domain::rulebook::Rulebook;
+use starledger_domain::rulebook::{RuleSource, Rulebook};
 use starledger_domain::volunteering::ActivityKind;
 use starledger_store::WriteTx;
 
@@ -74,6 +74,10 @@ pub async fn simulate(
         let demo = &roll.members[planned.member];
         let member = &demo.member;
         match planned.input {
+            Input::Account { who, rule, reason, .. } if recorder.rule(rule).source == RuleSource::Decision => {
+                let committee = candidates(roll, who, member.branch_id);
+                recorder.decision(&committee, member, rule, planned.on, reason).await?;
+            }
             Input::Account { who, rule, source_ref, reason } => {
                 let candidates = candidates(roll, who, member.branch_id);
                 let Some(by) = recorder.pick(&candidates, rule, member) else {

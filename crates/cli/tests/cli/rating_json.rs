@@ -20,7 +20,7 @@ fn the_rating_as_json() {
     community.record(LIANG_XIAOGAI, "study.app_week", "2025-04-13", BRANCH_SECRETARY, "第15周").succeeded();
     community.record(LIANG_XIAOGAI, "household.visit", "2025-04-20", BRANCH_SECRETARY, "东三街2号").succeeded();
     community.record(HU_GUOJIE, "volunteer.straw_patrol", "2025-06-10", SECRETARY, "秸秆禁烧-6月").succeeded();
-    community.record(PENG_YALI, "integrity.commendation", "2025-05-01", SECRETARY, "党委会2025-05").succeeded();
+    community.record(PENG_YALI, "volunteer.civility", "2025-05-01", SECRETARY, "文明创建2025-05").succeeded();
 
     let run = community.ok(&["rating", "--year", "2025", "--json"]);
     let json: Value = serde_json::from_str(&run.stdout).expect("rating --json prints JSON");

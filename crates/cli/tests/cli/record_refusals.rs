@@ -111,6 +111,19 @@ fn a_branch_secretary_may_not_decide_a_moral_review() {
     );
 }
 
+/// A decision of the committee is taken by its vote, with recusal; no one
+/// account types it, not even a committee member.
+#[test]
+fn no_account_alone_records_an_integrity_decision() {
+    let community = Community::new();
+    refused(
+        &community,
+        (PENG_YALI, "integrity.commendation", "2025-05-01", SECRETARY),
+        1,
+        &["refused", "integrity.commendation", "comes from decision", "integrity record", "recused"],
+    );
+}
+
 #[test]
 fn a_member_account_records_nothing() {
     let community = Community::new();
@@ -177,7 +190,7 @@ fn a_reused_key_for_a_different_entry_is_not_a_retry() {
     let first = ["record", "--member", "1", "--rule", "volunteer.cleanup", "--on", "2025-03-06", "--by", SECRETARY];
     community.ok(&[&first[..], &["--key", "activity-17"]].concat());
     let before = community.snapshot();
-    let second = ["record", "--member", "2", "--rule", "moral.praise", "--on", "2025-04-01", "--by", SECRETARY];
+    let second = ["record", "--member", "2", "--rule", "volunteer.civility", "--on", "2025-04-01", "--by", SECRETARY];
     community.run(&[&second[..], &["--key", "activity-17"]].concat()).failed(1, &["activity-17"]);
     assert_eq!(community.snapshot(), before);
 }

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_domain::org::{Role, Year};
 use starledger_domain::rulebook::RuleSource;
-use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule};
+use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule, hourly_points};
 use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, PeriodStatus};
 use std::collections::{HashMap, HashSet};
 
@@ -200,7 +200,10 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
                 member_id: s.member_id,
                 name: names.get(&s.member_id).cloned().unwrap_or_default(),
                 checked_in: s.checked_in_at.is_some(),
-                checked_in_at: s.checked_in_at.map(local).unwrap_or_default(),
+                checked_in_at: match (s.checked_in_at, s.checked_out_at) {
+                    (Some(from), Some(to)) => format!("{} — {}", local(from), local(to)),
+                    (from, _) => from.map(local).unwrap_or_default(),
+                },
                 status: match (s.entry_id, s.no_show_entry_id) {
                     (Some(_), _) => "已记入积分",
                     (None, Some(_)) => "报名未到（已扣分）",
@@ -314,16 +317,34 @@ pub async fn check_in(
         .filter(|a| a.community_id == viewer.account.community_id)
         .ok_or(WebError::NotFound)?;
     let now = now();
-    if !schedule(&activity)?.check_in_open(now) {
-        return Err(WebError::Refused("check-in is not open now".into()));
-    }
-    if !tx.check_in_activity(activity.id, member, now).await? {
-        return Err(WebError::Refused("only members who signed up check in (once)".into()));
-    }
-    tx.audit(Some(activity.community_id), &viewer.actor(), "activity.checkin", &format!("activity {}", activity.id))
-        .await?;
+    let schedule = schedule(&activity)?;
+    let mine = tx.signups(activity.id).await?.into_iter().find(|s| s.member_id == member);
+    // Service counted by the hour: the second scan checks out.
+    let checked_in = mine.as_ref().is_some_and(|s| s.checked_in_at.is_some());
+    let action = if checked_in && counts_hours(&mut tx, &activity).await? {
+        if !schedule.check_out_open(now) || !tx.check_out_activity(activity.id, member, now).await? {
+            return Err(WebError::Refused("check-out is open until an hour after the end, once".into()));
+        }
+        "activity.checkout"
+    } else {
+        if !schedule.check_in_open(now) {
+            return Err(WebError::Refused("check-in is not open now".into()));
+        }
+        if !tx.check_in_activity(activity.id, member, now).await? {
+            return Err(WebError::Refused("only members who signed up check in (once)".into()));
+        }
+        "activity.checkin"
+    };
+    tx.audit(Some(activity.community_id), &viewer.actor(), action, &format!("activity {}", activity.id)).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/activities/{}", activity.id)).into_response())
+}
+
+/// Whether the activity's rule counts service by the hour.
+async fn counts_hours(tx: &mut impl OrgQueries, activity: &Activity) -> WebResult<bool> {
+    let year = Year::of(day_of(activity.starts_at)?);
+    let period = tx.period(activity.community_id, year).await?;
+    Ok(period.and_then(|p| p.rulebook.rule(&activity.rule_key).map(|r| r.per_hour)).unwrap_or(false))
 }
 
 /// The check-in page the venue QR opens: one button, posted with the token.
@@ -392,19 +413,34 @@ pub async fn confirm(
             continue;
         }
         let member = tx.member(community, member_id).await?;
-        let event = Event {
+        let mut event = Event {
             rule_key: &activity.rule_key,
             on: day,
             source_ref: format!("activity:{id}"),
             reason: Some(format!("{}（{}）", activity.title, day)),
             idempotency_key: format!("activity:{id}:{member_id}"),
         };
+        let rule = recording::priced_rule(&period, &event)?;
+        let points = if rule.per_hour {
+            let (Some(from), Some(to)) = (signup.checked_in_at, signup.checked_out_at) else {
+                return Err(WebError::Refused(format!(
+                    "{} has not checked in and out; this service is counted by the hour",
+                    member.name
+                )));
+            };
+            let half_hours = schedule(&activity)?.half_hours_served(from, to);
+            if half_hours == 0 {
+                return Err(WebError::Refused(format!("{} served less than half an hour", member.name)));
+            }
+            event.reason = Some(format!("{}（{}，{} 小时）", activity.title, day, half_hours as f64 / 2.0));
+            hourly_points(rule.points, half_hours)
+        } else {
+            rule.points
+        };
         // Refused here (about themselves, another branch, a cap) means the
         // whole confirmation is refused and nothing is written.
-        let entry = match recording::record(&mut tx, &viewer.account, &member, &period, event, now).await? {
-            starledger_store::Appended::New(entry) => entry.id,
-            starledger_store::Appended::Duplicate(entry) => entry,
-        };
+        let appended = recording::record_priced(&mut tx, &viewer.account, &member, &period, event, points, now).await?;
+        let entry = recording::entry_id(&appended);
         tx.mark_activity_confirmed(id, member_id, entry).await?;
         recorded += 1;
     }

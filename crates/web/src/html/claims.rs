@@ -84,7 +84,7 @@ struct ClaimForm {
 }
 
 /// Known image formats by their first bytes; the browser's word is not taken.
-fn image_type(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
     match bytes {
         [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
         [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
@@ -187,7 +187,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     Ok(Redirect::to("/claims").into_response())
 }
 
-fn sha256_hex_bytes(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex_bytes(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(bytes))
 }

@@ -17,19 +17,33 @@ use serde::Deserialize;
 use starledger_domain::org::{CommunityId, MemberId, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{Rating, five_star_streak, rate};
-use starledger_store::{LedgerQueries, OrgQueries, Reader};
-use std::collections::BTreeMap;
+use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Reader};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Every rated year of the community, computed from the ledger.
-async fn ratings(reader: &mut Reader, community: CommunityId) -> WebResult<BTreeMap<Year, Rating>> {
+/// Every rated year of the community, computed from the ledger; a
+/// finalized year shows the stars it was finalized with, and is listed in
+/// the returned set.
+async fn ratings(reader: &mut Reader, community: CommunityId) -> WebResult<(BTreeMap<Year, Rating>, BTreeSet<Year>)> {
     let members = reader.members(community).await?;
     let mut ratings = BTreeMap::new();
+    let mut finalized = BTreeSet::new();
     for year in reader.period_years(community).await? {
         let Some(period) = reader.period(community, year).await? else { continue };
         let scored = reader.year_scored(community, year).await?;
-        ratings.insert(year, rate(year, &period.rulebook, &members, &scored));
+        let mut rating = rate(year, &period.rulebook, &members, &scored);
+        if let Some(finals) = reader.final_stars(community, i64::from(year.get())).await? {
+            for row in finals {
+                if let Some(rated) = rating.members.iter_mut().find(|m| m.member_id == row.member_id) {
+                    rated.stars = row.stars.clamp(0, 5) as u8;
+                    rated.rank = row.rank.map(|r| r as u32);
+                    rated.total = Points::from_tenths(row.total_tenths);
+                }
+            }
+            finalized.insert(year);
+        }
+        ratings.insert(year, rating);
     }
-    Ok(ratings)
+    Ok((ratings, finalized))
 }
 
 /// A member's stars by year: imported records first, computed years over them.
@@ -37,6 +51,7 @@ async fn history(
     reader: &mut Reader,
     member: MemberId,
     ratings: &BTreeMap<Year, Rating>,
+    finalized: &BTreeSet<Year>,
 ) -> WebResult<BTreeMap<Year, (u8, &'static str)>> {
     let mut years = BTreeMap::new();
     for (year, stars, _, _) in reader.honours(member).await? {
@@ -47,7 +62,13 @@ async fn history(
     let this_year = Year::of(today());
     for (year, rating) in ratings {
         if let Some(rated) = rating.member(member) {
-            let source = if *year >= this_year { "本年度进行中（暂定）" } else { "按积分计算" };
+            let source = if finalized.contains(year) {
+                "公示后确认"
+            } else if *year >= this_year {
+                "本年度进行中（暂定）"
+            } else {
+                "按积分计算（未经公示确认）"
+            };
             years.insert(*year, (rated.stars, source));
         }
     }
@@ -78,6 +99,7 @@ struct HonoursPage {
     page: Page,
     community: String,
     year: i16,
+    is_final: bool,
     years: Vec<i16>,
     rulebook_version: String,
     roll: Vec<RollRow>,
@@ -96,7 +118,7 @@ pub async fn roll(
 ) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
-    let ratings = ratings(&mut reader, community).await?;
+    let (ratings, finalized) = ratings(&mut reader, community).await?;
     // By default the latest year that is over; the current one is still running.
     let this_year = Year::of(today());
     let year = match query.year {
@@ -115,7 +137,7 @@ pub async fn roll(
     let upto: BTreeMap<Year, Rating> =
         ratings.iter().filter(|(y, _)| **y <= year).map(|(y, r)| (*y, r.clone())).collect();
     for rated in rating.five_star() {
-        let mut years = history(&mut reader, rated.member_id, &upto).await?;
+        let mut years = history(&mut reader, rated.member_id, &upto, &finalized).await?;
         years.retain(|y, _| *y <= year);
         roll.push(RollRow {
             member_id: rated.member_id,
@@ -136,6 +158,7 @@ pub async fn roll(
         page: Page::signed_in(&viewer, "honours"),
         community: reader.community(community).await?.name,
         year: year.get(),
+        is_final: finalized.contains(&year),
         years: ratings.keys().map(|y| y.get()).collect(),
         rulebook_version: rating.rulebook_version.clone(),
         roll,
@@ -158,8 +181,8 @@ pub async fn member(State(state): State<AppState>, viewer: SignedIn, Path(id): P
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let member = reader.member(community, id).await?;
-    let ratings = ratings(&mut reader, community).await?;
-    let years = history(&mut reader, id, &ratings).await?;
+    let (ratings, finalized) = ratings(&mut reader, community).await?;
+    let years = history(&mut reader, id, &ratings, &finalized).await?;
     let page = StarsPage {
         page: Page::signed_in(&viewer, "star_history"),
         name: member.name.to_string(),

@@ -145,6 +145,7 @@ pub async fn show(
             Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("account {id}")),
             Actor::BranchBallot(id) => format!("{} 民主评议票决", branches.get(&id).cloned().unwrap_or_default()),
             Actor::Household(_) => "联系户".to_string(),
+            Actor::Decision(id) => format!("党委会决定（诚信档案 #{id}）"),
         };
         let marks = match (draft.reverses, reversed_by.get(&entry.id)) {
             (Some(original), _) => format!("冲销 #{original}"),

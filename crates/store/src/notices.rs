@@ -1,0 +1,279 @@
+//! Step 4: the public notice (公示) of a year's rating, its objections, the
+//! finalized stars, and the audited reopening of a finalized year.
+
+use crate::error::Classify;
+use crate::{Queries, Result, StoreError, WriteTx};
+use starledger_domain::org::{AccountId, CommunityId, MemberId};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RatingRound {
+    pub community_id: CommunityId,
+    pub year: i64,
+    pub round: i64,
+    pub published_by: AccountId,
+    pub published_at: i64,
+    pub notice_from: String,
+    pub notice_until: String,
+    pub published_sha256: String,
+    pub finalized_by: Option<AccountId>,
+    pub finalized_at: Option<i64>,
+    pub final_sha256: Option<String>,
+    pub reopened_by: Option<AccountId>,
+    pub reopened_at: Option<i64>,
+    pub reopen_reason: Option<String>,
+}
+
+impl RatingRound {
+    pub fn is_final(&self) -> bool {
+        self.finalized_at.is_some() && self.reopened_at.is_none()
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.reopened_at.is_none()
+    }
+}
+
+const ROUND_SELECT: &str = "SELECT community_id, year, round, published_by, published_at, notice_from, notice_until, \
+     published_sha256, finalized_by, finalized_at, final_sha256, reopened_by, reopened_at, reopen_reason \
+     FROM rating_rounds";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Objection {
+    pub id: i64,
+    pub community_id: CommunityId,
+    pub year: i64,
+    pub round: i64,
+    pub filed_by: String,
+    pub member_id: Option<MemberId>,
+    pub text: String,
+    pub filed_at: i64,
+    pub answer: Option<String>,
+    pub outcome: Option<String>,
+    pub answered_by: Option<AccountId>,
+    pub answered_at: Option<i64>,
+}
+
+const OBJECTION_SELECT: &str = "SELECT id, community_id, year, round, filed_by, member_id, text, filed_at, answer, \
+     outcome, answered_by, answered_at FROM objections";
+
+/// One member's finalized result.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FinalStars {
+    pub member_id: MemberId,
+    pub rank: Option<i64>,
+    pub total_tenths: i64,
+    pub stars: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRound {
+    pub community_id: CommunityId,
+    pub year: i64,
+    pub published_by: AccountId,
+    pub published_at: i64,
+    pub notice_from: String,
+    pub notice_until: String,
+    pub published_sha256: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct NewObjection<'a> {
+    pub community_id: CommunityId,
+    pub year: i64,
+    pub round: i64,
+    /// An actor: `account:N` or `household:N`.
+    pub filed_by: &'a str,
+    pub member_id: Option<MemberId>,
+    pub text: &'a str,
+    pub filed_at: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Finalization<'a> {
+    pub community: CommunityId,
+    pub year: i64,
+    pub round: i64,
+    pub final_sha256: &'a str,
+    pub by: AccountId,
+    pub at: i64,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait NoticeQueries: Queries {
+    /// Every round of a year, the first first.
+    async fn rating_rounds(&mut self, community: CommunityId, year: i64) -> Result<Vec<RatingRound>> {
+        let (conn, location) = self.parts();
+        let sql = format!("{ROUND_SELECT} WHERE community_id = $1 AND year = $2 ORDER BY round");
+        sqlx::query_as(&sql).bind(community).bind(year).fetch_all(conn).await.at(location)
+    }
+
+    /// The round that is not reopened, if the year has been published.
+    async fn live_round(&mut self, community: CommunityId, year: i64) -> Result<Option<RatingRound>> {
+        Ok(self.rating_rounds(community, year).await?.into_iter().rev().find(RatingRound::is_live))
+    }
+
+    async fn objections(&mut self, community: CommunityId, year: i64) -> Result<Vec<Objection>> {
+        let (conn, location) = self.parts();
+        let sql = format!("{OBJECTION_SELECT} WHERE community_id = $1 AND year = $2 ORDER BY id");
+        sqlx::query_as(&sql).bind(community).bind(year).fetch_all(conn).await.at(location)
+    }
+
+    async fn objection(&mut self, community: CommunityId, id: i64) -> Result<Objection> {
+        let (conn, location) = self.parts();
+        let sql = format!("{OBJECTION_SELECT} WHERE community_id = $1 AND id = $2");
+        let row: Option<Objection> =
+            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+        row.ok_or_else(|| StoreError::not_found("objection", id))
+    }
+
+    /// The stars of the year's finalized round, if it is final.
+    async fn final_stars(&mut self, community: CommunityId, year: i64) -> Result<Option<Vec<FinalStars>>> {
+        let Some(round) = self.live_round(community, year).await?.filter(RatingRound::is_final) else {
+            return Ok(None);
+        };
+        let (conn, location) = self.parts();
+        let rows = sqlx::query_as(
+            "SELECT member_id, rank, total_tenths, stars FROM final_stars \
+             WHERE community_id = $1 AND year = $2 AND round = $3 ORDER BY rank IS NULL, rank, member_id",
+        )
+        .bind(community)
+        .bind(year)
+        .bind(round.round)
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        Ok(Some(rows))
+    }
+}
+
+impl<T: Queries> NoticeQueries for T {}
+
+impl WriteTx {
+    /// Opens the next round of public notice for a year.
+    pub async fn publish_round(&mut self, round: &NewRound) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO rating_rounds (community_id, year, round, published_by, published_at, notice_from, \
+             notice_until, published_sha256) \
+             SELECT $1, $2, COALESCE(MAX(round), 0) + 1, $3, $4, $5, $6, $7 FROM rating_rounds \
+             WHERE community_id = $1 AND year = $2 RETURNING round",
+        )
+        .bind(round.community_id)
+        .bind(round.year)
+        .bind(round.published_by)
+        .bind(round.published_at)
+        .bind(&round.notice_from)
+        .bind(&round.notice_until)
+        .bind(&round.published_sha256)
+        .fetch_one(&mut *self.tx)
+        .await
+        .at(&self.location)
+    }
+
+    pub async fn file_objection(&mut self, objection: &NewObjection<'_>) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO objections (community_id, year, round, filed_by, member_id, text, filed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(objection.community_id)
+        .bind(objection.year)
+        .bind(objection.round)
+        .bind(objection.filed_by)
+        .bind(objection.member_id)
+        .bind(objection.text)
+        .bind(objection.filed_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .at(&self.location)
+    }
+
+    /// False if the objection had already been answered.
+    pub async fn answer_objection(
+        &mut self,
+        id: i64,
+        answer: &str,
+        upheld: bool,
+        by: AccountId,
+        at: i64,
+    ) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE objections SET answer = $1, outcome = $2, answered_by = $3, answered_at = $4 \
+             WHERE id = $5 AND answered_at IS NULL",
+        )
+        .bind(answer)
+        .bind(if upheld { "upheld" } else { "dismissed" })
+        .bind(by)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Finalizes a round with its stars; from now on the year is locked.
+    pub async fn finalize_round(&mut self, round: &Finalization<'_>, stars: &[FinalStars]) -> Result<()> {
+        let Finalization { community, year, round, final_sha256, by, at } = *round;
+        for row in stars {
+            sqlx::query(
+                "INSERT INTO final_stars (community_id, year, round, member_id, rank, total_tenths, stars) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(community)
+            .bind(year)
+            .bind(round)
+            .bind(row.member_id)
+            .bind(row.rank)
+            .bind(row.total_tenths)
+            .bind(row.stars)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        }
+        let result = sqlx::query(
+            "UPDATE rating_rounds SET finalized_by = $1, finalized_at = $2, final_sha256 = $3 \
+             WHERE community_id = $4 AND year = $5 AND round = $6 AND finalized_at IS NULL AND reopened_at IS NULL",
+        )
+        .bind(by)
+        .bind(at)
+        .bind(final_sha256)
+        .bind(community)
+        .bind(year)
+        .bind(round)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("{year} round {round} is already finalized or reopened")));
+        }
+        Ok(())
+    }
+
+    /// Ends a round (finalized or still in notice) with a documented reason.
+    pub async fn reopen_round(
+        &mut self,
+        community: CommunityId,
+        year: i64,
+        round: i64,
+        reason: &str,
+        by: AccountId,
+        at: i64,
+    ) -> Result<()> {
+        let result = sqlx::query(
+            "UPDATE rating_rounds SET reopened_by = $1, reopened_at = $2, reopen_reason = $3 \
+             WHERE community_id = $4 AND year = $5 AND round = $6 AND reopened_at IS NULL",
+        )
+        .bind(by)
+        .bind(at)
+        .bind(reason)
+        .bind(community)
+        .bind(year)
+        .bind(round)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("{year} round {round} was already reopened")));
+        }
+        Ok(())
+    }
+}

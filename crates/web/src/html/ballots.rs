@@ -1,0 +1,376 @@
+//! The branch review (民主评议党员): each year each branch runs one secret
+//! ballot. Every member of the branch with an account votes once, grading
+//! every graded member but themselves; probationary members vote but are
+//! not graded. While the ballot is open only the number of papers is shown;
+//! after the close, the branch committee proposes each grade beside the
+//! tally, within the cap on 优秀, and the grades enter the ledger as the
+//! branch ballot's — no account types a grade.
+
+use crate::calendar::today;
+use crate::error::{WebError, WebResult, render};
+use crate::page::Page;
+use crate::recording::{self, Event};
+use crate::security::random_token;
+use crate::session::{CsrfForm, SignedIn, now};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use starledger_domain::ballot::{self, Tally};
+use starledger_domain::integrity::{ReviewGrade, excellent_places};
+use starledger_domain::ledger::Actor;
+use starledger_domain::org::{Member, MemberId, Role, Year};
+use starledger_store::{
+    BallotQueries, BallotRow, BallotStatus, GradeRow, OrgQueries, PeriodStatus, grade_key, parse_grade,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Who runs a branch's ballot: its secretary, or the committee.
+fn may_run(viewer: &SignedIn, branch: i64) -> bool {
+    viewer.is(Role::Committee) || (viewer.is(Role::BranchSecretary) && viewer.account.branch_id == Some(branch))
+}
+
+fn may_run_or_refuse(viewer: &SignedIn, branch: i64) -> WebResult<()> {
+    if may_run(viewer, branch) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden("only the branch's secretary or the committee runs its ballot".into()))
+    }
+}
+
+/// The viewer's member record, if they vote in this branch.
+fn voter<'m>(viewer: &SignedIn, members: &'m [Member], branch: i64) -> Option<&'m Member> {
+    let me = viewer.account.member_id?;
+    members.iter().find(|m| m.id == me && m.branch_id == branch && m.left_on.is_none())
+}
+
+fn year_of(row: &BallotRow) -> WebResult<Year> {
+    Year::new(row.year).map_err(|e| WebError::Internal(e.to_string()))
+}
+
+#[derive(Template)]
+#[template(path = "ballots.html")]
+struct BallotsPage {
+    page: Page,
+    year: i16,
+    branches: Vec<(i64, String)>,
+    ballots: Vec<(i64, i64, String, &'static str)>,
+}
+
+fn status_label(status: &BallotStatus) -> &'static str {
+    match status {
+        BallotStatus::Open => "投票中",
+        BallotStatus::Closed => "已截止，待支委会提出等次",
+        BallotStatus::Decided => "已确定等次",
+    }
+}
+
+pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let branch_names: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
+    let ballots = reader
+        .ballots(community)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.year, branch_names.get(&b.branch_id).cloned().unwrap_or_default(), status_label(&b.status())))
+        .collect();
+    let mut branches: Vec<(i64, String)> =
+        branch_names.iter().filter(|(id, _)| may_run(&viewer, **id)).map(|(id, n)| (*id, n.clone())).collect();
+    branches.sort();
+    let page = BallotsPage { page: Page::signed_in(&viewer, "ballots"), year: today().year(), branches, ballots };
+    Ok(render(page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OpenForm {
+    csrf: String,
+    branch: i64,
+    year: i64,
+}
+
+pub async fn open(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<OpenForm>) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    may_run_or_refuse(&viewer, form.branch)?;
+    let community = viewer.account.community_id;
+    let year = Year::new(form.year).map_err(|e| WebError::BadRequest(format!("year: {e}")))?;
+    let mut tx = viewer.write(&state).await?;
+    if !tx.branches(community).await?.iter().any(|(id, _)| *id == form.branch) {
+        return Err(WebError::NotFound);
+    }
+    match tx.period(community, year).await? {
+        Some(period) if period.status == PeriodStatus::Open => {}
+        _ => return Err(WebError::Refused(format!("{year} is not an open year"))),
+    }
+    // Graded: the branch's members on the roll who are full members.
+    let graded: BTreeSet<MemberId> = tx
+        .members(community)
+        .await?
+        .iter()
+        .filter(|m| m.branch_id == form.branch && m.left_on.is_none() && !m.probationary)
+        .map(|m| m.id)
+        .collect();
+    if graded.is_empty() {
+        return Err(WebError::Refused("this branch has no full members to grade".into()));
+    }
+    let id = tx.open_ballot(community, form.branch, form.year, &graded, viewer.account.id, now()).await?;
+    let detail = format!("ballot {id}: branch {} year {}, {} graded", form.branch, form.year, graded.len());
+    tx.audit(Some(community), &viewer.actor(), "ballot.open", &detail).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
+}
+
+struct ResultRow {
+    member_id: i64,
+    name: String,
+    tally: Tally,
+    plurality: &'static str,
+    proposed: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "ballot.html")]
+struct BallotPage {
+    page: Page,
+    id: i64,
+    branch: String,
+    year: i64,
+    status: &'static str,
+    open: bool,
+    closed: bool,
+    decided: bool,
+    can_run: bool,
+    can_vote: bool,
+    has_voted: bool,
+    papers: usize,
+    eligible_voters: usize,
+    /// The graded members on the viewer's paper (everyone but themselves).
+    paper: Vec<(i64, String, bool)>,
+    results: Vec<ResultRow>,
+    excellent_places: usize,
+    grades: Vec<(&'static str, &'static str)>,
+}
+
+pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let row = reader.ballot(community, id).await?;
+    let members = reader.members(community).await?;
+    let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let graded = reader.ballot_graded(id).await?;
+    let voters = reader.ballot_voters(id).await?;
+    let me = voter(&viewer, &members, row.branch_id);
+    let status = row.status();
+    let can_run = may_run(&viewer, row.branch_id);
+    if me.is_none() && !can_run && !viewer.is(Role::Auditor) {
+        return Err(WebError::Forbidden("this ballot belongs to another branch".into()));
+    }
+    let period = reader.period(community, year_of(&row)?).await?.ok_or(WebError::NotFound)?;
+    // The tally exists for nobody until the ballot is closed.
+    let results = match status {
+        BallotStatus::Open => Vec::new(),
+        BallotStatus::Closed => reader
+            .ballot_tallies(id)
+            .await?
+            .into_iter()
+            .chain(graded.iter().map(|m| (*m, Tally::default())))
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .filter(|(m, _)| graded.contains(m))
+            .map(|(member_id, tally)| ResultRow {
+                member_id,
+                name: names.get(&member_id).cloned().unwrap_or_default(),
+                tally,
+                plurality: tally.plurality().map_or("", grade_key),
+                proposed: "",
+            })
+            .collect(),
+        BallotStatus::Decided => reader
+            .ballot_grades(id)
+            .await?
+            .into_iter()
+            .map(|g| ResultRow {
+                member_id: g.member_id,
+                name: names.get(&g.member_id).cloned().unwrap_or_default(),
+                tally: g.tally,
+                plurality: g.tally.plurality().map_or("", grade_key),
+                proposed: g.proposed.label_zh(),
+            })
+            .collect(),
+    };
+    let eligible_voters = members.iter().filter(|m| m.branch_id == row.branch_id && m.left_on.is_none()).count();
+    let branch = reader.branches(community).await?.into_iter().find(|(b, _)| *b == row.branch_id).map(|(_, n)| n);
+    let page = BallotPage {
+        page: Page::signed_in(&viewer, "ballot"),
+        id,
+        branch: branch.unwrap_or_default(),
+        year: row.year,
+        status: status_label(&status),
+        open: status == BallotStatus::Open,
+        closed: status == BallotStatus::Closed,
+        decided: status == BallotStatus::Decided,
+        can_run,
+        can_vote: status == BallotStatus::Open && me.is_some_and(|m| !voters.contains(&m.id)),
+        has_voted: me.is_some_and(|m| voters.contains(&m.id)),
+        papers: voters.len(),
+        eligible_voters,
+        paper: graded
+            .iter()
+            .filter(|m| Some(**m) != me.map(|m| m.id))
+            .map(|m| (*m, names.get(m).cloned().unwrap_or_default(), false))
+            .collect(),
+        results,
+        excellent_places: excellent_places(graded.len(), &period.rulebook.review),
+        grades: ReviewGrade::ALL.into_iter().map(|g| (grade_key(g), g.label_zh())).collect(),
+    };
+    Ok(render(page)?.into_response())
+}
+
+/// Reads `g{member}=grade` pairs into a map, refusing unknown grades.
+fn read_grades(pairs: &[(String, String)]) -> WebResult<BTreeMap<MemberId, ReviewGrade>> {
+    let mut grades = BTreeMap::new();
+    for (key, value) in pairs {
+        let Some(member) = key.strip_prefix('g') else { continue };
+        let member: MemberId =
+            member.parse().map_err(|_| WebError::BadRequest(format!("{key}: not a member's grade")))?;
+        let grade =
+            parse_grade(value).ok_or_else(|| WebError::BadRequest(format!("{key}: unknown grade \"{value}\"")))?;
+        if grades.insert(member, grade).is_some() {
+            return Err(WebError::BadRequest(format!("{key}: graded twice")));
+        }
+    }
+    Ok(grades)
+}
+
+fn csrf_of(pairs: &[(String, String)]) -> &str {
+    pairs.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str())
+}
+
+pub async fn vote(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    viewer.check_csrf(csrf_of(&pairs))?;
+    let paper = read_grades(&pairs)?;
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let row = tx.ballot(community, id).await?;
+    let members = tx.members(community).await?;
+    let me = voter(&viewer, &members, row.branch_id)
+        .ok_or_else(|| WebError::Forbidden("only members of this branch vote in its ballot".into()))?;
+    if row.status() != BallotStatus::Open {
+        return Err(WebError::Refused("the ballot is closed".into()));
+    }
+    let graded = tx.ballot_graded(id).await?;
+    ballot::check_paper(&paper, &graded, me.id).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    if !tx.cast_ballot(id, me.id, &random_token(), &paper).await? {
+        return Err(WebError::Refused("each member votes once in a ballot".into()));
+    }
+    // The audit log says that someone voted, never how.
+    tx.audit(Some(community), &viewer.actor(), "ballot.vote", &format!("ballot {id}")).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let row = tx.ballot(community, id).await?;
+    may_run_or_refuse(&viewer, row.branch_id)?;
+    if !tx.advance_ballot(id, "open", "closed", viewer.account.id, now()).await? {
+        return Err(WebError::Refused("the ballot is not open".into()));
+    }
+    let papers = tx.ballot_voters(id).await?.len();
+    tx.audit(Some(community), &viewer.actor(), "ballot.close", &format!("ballot {id}: {papers} papers")).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
+}
+
+/// The tally alone (printable, for the branch's records): only after the close.
+pub async fn tally(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let row = reader.ballot(community, id).await?;
+    let members = reader.members(community).await?;
+    if voter(&viewer, &members, row.branch_id).is_none()
+        && !may_run(&viewer, row.branch_id)
+        && !viewer.is(Role::Auditor)
+    {
+        return Err(WebError::Forbidden("this ballot belongs to another branch".into()));
+    }
+    if row.status() == BallotStatus::Open {
+        return Err(WebError::Refused("no one sees a tally before the ballot closes".into()));
+    }
+    Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
+}
+
+/// The branch committee's proposal: a grade for every graded member; the
+/// grades enter the ledger as the branch ballot's entries.
+pub async fn decide(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    viewer.check_csrf(csrf_of(&pairs))?;
+    let proposal = read_grades(&pairs)?;
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let row = tx.ballot(community, id).await?;
+    may_run_or_refuse(&viewer, row.branch_id)?;
+    if row.status() != BallotStatus::Closed {
+        return Err(WebError::Refused("grades are proposed once the ballot is closed, and once".into()));
+    }
+    let year = year_of(&row)?;
+    let period = tx.period(community, year).await?.ok_or_else(|| WebError::Refused(format!("{year} is not open")))?;
+    let graded = tx.ballot_graded(id).await?;
+    let tallies = tx.ballot_tallies(id).await?;
+    ballot::check_proposal(&proposal, &tallies, &graded, viewer.account.member_id, &period.rulebook.review)
+        .map_err(|e| WebError::Refused(e.to_string()))?;
+    let on = jiff::civil::Date::new(year.get(), 12, 31).map_err(|e| WebError::Internal(e.to_string()))?;
+    let on = on.min(today());
+    let now = now();
+    for (member_id, grade) in &proposal {
+        let member = tx.member(community, *member_id).await?;
+        let tally = tallies.get(member_id).copied().unwrap_or_default();
+        let event = Event {
+            rule_key: grade.rule_key(&period.rulebook.review),
+            on,
+            source_ref: format!("ballot:{id}"),
+            reason: Some(format!(
+                "{}年度民主评议：{}（票数 优秀{} 合格{} 基本合格{} 不合格{}）",
+                year,
+                grade.label_zh(),
+                tally.votes[0],
+                tally.votes[1],
+                tally.votes[2],
+                tally.votes[3]
+            )),
+            idempotency_key: format!("ballot:{id}:{member_id}"),
+        };
+        let points = recording::priced_rule(&period, &event)?.points;
+        let appended =
+            recording::append(&mut tx, Actor::BranchBallot(row.branch_id), &member, &period, event, points, now)
+                .await?;
+        let grade_row =
+            GradeRow { member_id: *member_id, tally, proposed: *grade, entry_id: Some(recording::entry_id(&appended)) };
+        tx.save_grade(id, &grade_row).await?;
+    }
+    if !tx.advance_ballot(id, "closed", "decided", viewer.account.id, now).await? {
+        return Err(WebError::Refused("the ballot was decided meanwhile".into()));
+    }
+    tx.audit(Some(community), &viewer.actor(), "ballot.decide", &format!("ballot {id}: {} graded", proposal.len()))
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
+}

@@ -1,0 +1,356 @@
+//! Step 3, the integrity record (诚信档案) and moral review (道德评议): the
+//! committee or a branch secretary files a commendation or a fault with its
+//! evidence; it becomes points only by a committee decision in which the
+//! member concerned and anyone marked as their relative are recused (回避),
+//! once at least the rulebook's quorum has voted. A majority of the votes
+//! cast decides; the entry names the decision, not any one voter.
+
+use crate::calendar::today;
+use crate::error::{WebError, WebResult, render};
+use crate::html::claims::{MAX_UPLOAD_BYTES, image_type, sha256_hex_bytes};
+use crate::page::Page;
+use crate::recording::{self, Event};
+use crate::session::{SignedIn, now};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+use starledger_domain::duty::{self, Subject};
+use starledger_domain::ledger::Actor;
+use starledger_domain::org::{Account, Member, Role, Year};
+use starledger_domain::rulebook::RuleSource;
+use starledger_store::{IntegrityQueries, IntegrityRecord, NewIntegrityRecord, OrgQueries, PeriodStatus, WriteTx};
+use std::collections::HashMap;
+
+fn subject(member: &Member) -> Subject {
+    Subject { member_id: member.id, branch_id: member.branch_id }
+}
+
+/// Filing is not deciding: the committee files about anyone, a branch
+/// secretary about their own branch; nobody about themselves.
+fn may_file(viewer: &Account, member: &Member) -> WebResult<()> {
+    if !matches!(viewer.role, Role::Committee | Role::BranchSecretary) {
+        return Err(WebError::Forbidden("the committee or a branch secretary files integrity records".into()));
+    }
+    if viewer.member_id == Some(member.id) {
+        return Err(WebError::Forbidden("no one files a record about themselves".into()));
+    }
+    if viewer.role == Role::BranchSecretary && viewer.branch_id != Some(member.branch_id) {
+        return Err(WebError::Forbidden("a branch secretary files records about their own branch".into()));
+    }
+    Ok(())
+}
+
+struct RecordRow {
+    id: i64,
+    member: String,
+    rule: String,
+    happened_on: String,
+    description: String,
+    evidence_id: Option<i64>,
+    status: &'static str,
+    approvals: usize,
+    rejections: usize,
+    quorum: u32,
+    can_vote: bool,
+    my_vote: &'static str,
+    recused: bool,
+}
+
+#[derive(Template)]
+#[template(path = "integrity.html")]
+struct IntegrityPage {
+    page: Page,
+    can_file: bool,
+    is_committee: bool,
+    today: String,
+    members: Vec<(i64, String)>,
+    rules: Vec<(String, String)>,
+    records: Vec<RecordRow>,
+    relatives: Vec<(String, String, String)>,
+}
+
+pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+    viewer.require(&[Role::Committee, Role::BranchSecretary, Role::Auditor])?;
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let members = reader.members(community).await?;
+    let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let this_year = Year::of(today());
+    let period = reader.period(community, this_year).await?;
+    let rules: Vec<(String, String)> = period
+        .as_ref()
+        .map(|p| {
+            p.rulebook
+                .rules
+                .values()
+                .filter(|r| r.source == RuleSource::Decision)
+                .map(|r| (r.key.clone(), format!("{}（{}分）", r.name, r.points)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut records = Vec::new();
+    for record in reader.integrity_records(community).await? {
+        let votes = reader.integrity_votes(record.id).await?;
+        let member = reader.member(community, record.member_id).await?;
+        let relatives: Vec<i64> = reader.relatives_of(member.id).await?.into_iter().map(|(id, _)| id).collect();
+        let recused = duty::may_vote_on_decision(&viewer.account, subject(&member), &relatives).is_err()
+            && viewer.is(Role::Committee);
+        let mine = votes.iter().find(|v| v.account_id == viewer.account.id);
+        let year_rules =
+            reader.period(community, Year::new(record.year).map_err(|e| WebError::Internal(e.to_string()))?).await?;
+        let rule_name = year_rules
+            .as_ref()
+            .and_then(|p| p.rulebook.rule(&record.rule_key).map(|r| format!("{}（{}分）", r.name, r.points)))
+            .unwrap_or_else(|| record.rule_key.clone());
+        let quorum = year_rules.map_or(0, |p| p.rulebook.integrity.decision_quorum);
+        records.push(RecordRow {
+            id: record.id,
+            member: names.get(&record.member_id).cloned().unwrap_or_default(),
+            rule: rule_name,
+            happened_on: record.happened_on.clone(),
+            description: record.description.clone(),
+            evidence_id: record.evidence_id,
+            status: match record.status.as_str() {
+                "pending" => "待党委会表决",
+                "approved" => "已通过，记入积分",
+                _ => "未通过",
+            },
+            approvals: votes.iter().filter(|v| v.approve).count(),
+            rejections: votes.iter().filter(|v| !v.approve).count(),
+            quorum,
+            can_vote: record.status == "pending" && viewer.is(Role::Committee) && !recused && mine.is_none(),
+            my_vote: match mine {
+                Some(v) if v.approve => "同意",
+                Some(_) => "不同意",
+                None => "",
+            },
+            recused,
+        });
+    }
+    let mut relatives = Vec::new();
+    for member in &members {
+        for (relative, relation) in reader.relatives_of(member.id).await? {
+            if member.id < relative {
+                relatives.push((member.name.to_string(), names.get(&relative).cloned().unwrap_or_default(), relation));
+            }
+        }
+    }
+    let can_file = matches!(viewer.account.role, Role::Committee | Role::BranchSecretary)
+        && period.as_ref().is_some_and(|p| p.status == PeriodStatus::Open);
+    let page = IntegrityPage {
+        page: Page::signed_in(&viewer, "integrity"),
+        can_file,
+        is_committee: viewer.is(Role::Committee),
+        today: today().to_string(),
+        members: members
+            .iter()
+            .filter(|m| m.left_on.is_none() && may_file(&viewer.account, m).is_ok())
+            .map(|m| (m.id, m.name.to_string()))
+            .collect(),
+        rules,
+        records,
+        relatives,
+    };
+    Ok(render(page)?.into_response())
+}
+
+#[derive(Default)]
+struct FileForm {
+    csrf: String,
+    member: Option<i64>,
+    rule: String,
+    date: Option<Date>,
+    description: String,
+    evidence: Option<(String, Vec<u8>)>,
+}
+
+async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
+    let bad = |what: String| WebError::BadRequest(what);
+    let mut form = FileForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("form: {e}")))? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "evidence" {
+            let bytes = field.bytes().await.map_err(|e| bad(format!("evidence: {e}")))?;
+            if bytes.is_empty() {
+                continue;
+            }
+            if bytes.len() > MAX_UPLOAD_BYTES {
+                return Err(bad("evidence: larger than 8 MB".into()));
+            }
+            let kind = image_type(&bytes).ok_or_else(|| bad("evidence: not a JPEG, PNG, GIF or WebP image".into()))?;
+            form.evidence = Some((kind.to_string(), bytes.to_vec()));
+            continue;
+        }
+        let text = field.text().await.map_err(|e| bad(format!("{name}: {e}")))?;
+        match name.as_str() {
+            "csrf" => form.csrf = text,
+            "member" => form.member = Some(text.parse().map_err(|_| bad("member: not a number".into()))?),
+            "rule" => form.rule = text,
+            "date" => form.date = Some(text.parse().map_err(|_| bad("date: not a date (YYYY-MM-DD)".into()))?),
+            "description" => form.description = text.trim().chars().take(500).collect(),
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Multipart) -> WebResult<Response> {
+    let form = read_file_form(multipart).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let community = viewer.account.community_id;
+    let member_id = form.member.ok_or_else(|| WebError::BadRequest("member: missing".into()))?;
+    let date = form.date.ok_or_else(|| WebError::BadRequest("date: missing".into()))?;
+    if form.description.is_empty() {
+        return Err(WebError::BadRequest("description: say what happened".into()));
+    }
+    if date > today() {
+        return Err(WebError::Refused(format!("{date} is in the future")));
+    }
+    let mut tx = viewer.write(&state).await?;
+    let member = tx.member(community, member_id).await?;
+    may_file(&viewer.account, &member)?;
+    let period = match tx.period(community, Year::of(date)).await? {
+        Some(period) if period.status == PeriodStatus::Open => period,
+        _ => return Err(WebError::Refused(format!("{} is not an open year", date.year()))),
+    };
+    match period.rulebook.rule(&form.rule) {
+        Some(rule) if rule.source == RuleSource::Decision => {}
+        _ => return Err(WebError::BadRequest(format!("rule: \"{}\" is not decided by the committee", form.rule))),
+    }
+    let now = now();
+    let evidence_id = match &form.evidence {
+        Some((kind, bytes)) => {
+            Some(tx.add_upload(community, kind, bytes, &sha256_hex_bytes(bytes), viewer.account.id, now).await?)
+        }
+        None => None,
+    };
+    let id = tx
+        .file_integrity_record(&NewIntegrityRecord {
+            community_id: community,
+            year: i64::from(period.year.get()),
+            member_id,
+            rule_key: form.rule.clone(),
+            happened_on: date.to_string(),
+            description: form.description.clone(),
+            evidence_id,
+            filed_by: viewer.account.id,
+            filed_at: now,
+        })
+        .await?;
+    tx.audit(
+        Some(community),
+        &viewer.actor(),
+        "integrity.file",
+        &format!("record {id} member {member_id} {}", form.rule),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/integrity").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct VoteForm {
+    csrf: String,
+    vote: String,
+}
+
+/// A committee member's vote. When the votes reach the quorum, a majority
+/// of them decides, in the same transaction as the last vote.
+pub async fn vote(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<VoteForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let approve = match form.vote.as_str() {
+        "approve" => true,
+        "reject" => false,
+        other => return Err(WebError::BadRequest(format!("vote: \"{other}\" is neither approve nor reject"))),
+    };
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let record = tx.integrity_record(community, id).await?;
+    let member = tx.member(community, record.member_id).await?;
+    let relatives: Vec<i64> = tx.relatives_of(member.id).await?.into_iter().map(|(id, _)| id).collect();
+    duty::may_vote_on_decision(&viewer.account, subject(&member), &relatives)?;
+    if record.status != "pending" {
+        return Err(WebError::Refused(format!("record {id} has been decided")));
+    }
+    let now = now();
+    if !tx.vote_on_integrity(id, viewer.account.id, approve, now).await? {
+        return Err(WebError::Refused("each committee member votes once".into()));
+    }
+    tx.audit(Some(community), &viewer.actor(), "integrity.vote", &format!("record {id}: {}", form.vote)).await?;
+    decide_at_quorum(&mut tx, &record, &member, now).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/integrity").into_response())
+}
+
+async fn decide_at_quorum(tx: &mut WriteTx, record: &IntegrityRecord, member: &Member, now: i64) -> WebResult<()> {
+    let year = Year::new(record.year).map_err(|e| WebError::Internal(e.to_string()))?;
+    let period = tx
+        .period(record.community_id, year)
+        .await?
+        .ok_or_else(|| WebError::Refused(format!("{year} has no open year")))?;
+    let votes = tx.integrity_votes(record.id).await?;
+    if (votes.len() as u32) < period.rulebook.integrity.decision_quorum {
+        return Ok(());
+    }
+    let approvals = votes.iter().filter(|v| v.approve).count();
+    if approvals * 2 <= votes.len() {
+        tx.decide_integrity_record(record.id, false, None, now).await?;
+        return Ok(());
+    }
+    let on: Date = record.happened_on.parse().map_err(|_| WebError::Internal("record date".into()))?;
+    let rule = period.rulebook.rule(&record.rule_key).ok_or_else(|| WebError::Internal("record rule".into()))?;
+    if !duty::may_input_directly(Actor::Decision(record.id), rule, subject(member), None) {
+        return Err(WebError::Internal(format!("rule {} is not decided by the committee", rule.key)));
+    }
+    let points = rule.points;
+    let event = Event {
+        rule_key: &record.rule_key,
+        on,
+        source_ref: format!("integrity:{}", record.id),
+        reason: Some(format!("{}（党委会表决 {approvals}/{} 同意）", record.description, votes.len())),
+        idempotency_key: format!("integrity:{}", record.id),
+    };
+    let appended = recording::append(tx, Actor::Decision(record.id), member, &period, event, points, now).await?;
+    tx.decide_integrity_record(record.id, true, Some(recording::entry_id(&appended)), now).await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct RelativesForm {
+    csrf: String,
+    member: i64,
+    relative: i64,
+    relation: String,
+}
+
+/// The committee marks who is whose relative, for recusal.
+pub async fn mark_relatives(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Form(form): Form<RelativesForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    duty::may_administer(&viewer.account, "mark relatives")?;
+    let relation = form.relation.trim();
+    if relation.is_empty() || form.member == form.relative {
+        return Err(WebError::BadRequest("choose two different members and say how they are related".into()));
+    }
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    tx.member(community, form.member).await?;
+    tx.member(community, form.relative).await?;
+    tx.mark_relatives(community, form.member, form.relative, relation, viewer.account.id, now()).await?;
+    let detail = format!("members {} and {}: {relation}", form.member, form.relative);
+    tx.audit(Some(community), &viewer.actor(), "relatives.mark", &detail).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/integrity").into_response())
+}

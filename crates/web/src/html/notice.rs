@@ -1,0 +1,542 @@
+//! Step 4, the annual rating (星级评定) made final in public: the committee
+//! publishes the provisional results computed from the ledger by the year's
+//! frozen rulebook; during the notice period (公示) anyone with an account,
+//! and any household through its link, can object; the committee answers
+//! each objection on the record (an upheld one is put right through the
+//! normal rules: a reversal or an adjustment); after the period, with every
+//! objection answered, the year is finalized and the database locks it.
+//! A finalized year changes only after a reopening, which names who and why.
+
+use crate::calendar::today;
+use crate::error::{WebError, WebResult, render};
+use crate::page::{Page, star_text};
+use crate::security::sha256_hex;
+use crate::session::{FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+use starledger_domain::duty;
+use starledger_domain::ledger::Actor;
+use starledger_domain::notice::NoticePeriod;
+use starledger_domain::org::{CommunityId, Role, Year};
+use starledger_domain::rating::{Rating, rate};
+use starledger_store::{
+    FinalStars, Finalization, LedgerQueries, NewObjection, NewRound, NoticeQueries, OrgQueries, Period, RatingQueries,
+    RatingRound, WriteTx,
+};
+
+/// The year's rating as the ledger gives it now.
+pub async fn compute<Q: LedgerQueries + OrgQueries>(
+    reader: &mut Q,
+    period: &Period,
+    community: CommunityId,
+) -> WebResult<Rating> {
+    let members = reader.members(community).await?;
+    let scored = reader.year_scored(community, period.year).await?;
+    Ok(rate(period.year, &period.rulebook, &members, &scored))
+}
+
+/// A fingerprint of what was published or finalized: every member's total
+/// and stars, in rank order, and the rulebook that computed them.
+fn digest(rating: &Rating) -> String {
+    let mut text = format!("{} {}\n", rating.year, rating.rulebook_sha256);
+    for m in &rating.members {
+        text.push_str(&format!("{} {} {} {}\n", m.member_id, m.rank.unwrap_or(0), m.total.tenths(), m.stars));
+    }
+    sha256_hex(&text)
+}
+
+fn period_of(round: &RatingRound) -> WebResult<NoticePeriod> {
+    let parse = |text: &str| text.parse::<Date>().map_err(|_| WebError::Internal(format!("notice date {text}")));
+    Ok(NoticePeriod { from: parse(&round.notice_from)?, until: parse(&round.notice_until)? })
+}
+
+struct ResultRow {
+    member_id: i64,
+    rank: Option<u32>,
+    name: String,
+    branch: String,
+    total: String,
+    stars: String,
+    note: String,
+}
+
+fn result_rows(rating: &Rating) -> Vec<ResultRow> {
+    rating
+        .members
+        .iter()
+        .map(|m| ResultRow {
+            member_id: m.member_id,
+            rank: m.rank,
+            name: m.name.clone(),
+            branch: m.branch.clone(),
+            total: m.total.to_string(),
+            stars: star_text(m.stars),
+            note: m.reasons.join("；"),
+        })
+        .collect()
+}
+
+struct ObjectionRow {
+    id: i64,
+    filed_by: String,
+    about: String,
+    text: String,
+    filed_at: String,
+    answer: String,
+    outcome: &'static str,
+    answered_by: String,
+    can_answer: bool,
+}
+
+#[derive(Template)]
+#[template(path = "rating.html")]
+struct RatingPage {
+    page: Page,
+    year: i16,
+    years: Vec<i16>,
+    rulebook_version: String,
+    state: &'static str,
+    notice: String,
+    can_publish: bool,
+    can_object: bool,
+    can_finalize: bool,
+    can_reopen: bool,
+    rounds: Vec<String>,
+    members: Vec<(i64, String)>,
+    objections: Vec<ObjectionRow>,
+    rows: Vec<ResultRow>,
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i64>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<YearQuery>,
+) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    let years = reader.period_years(community).await?;
+    let year = match query.year {
+        Some(y) => Year::new(y).map_err(|_| WebError::NotFound)?,
+        None => {
+            years.iter().rev().find(|y| **y < Year::of(today())).or(years.last()).copied().ok_or(WebError::NotFound)?
+        }
+    };
+    let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
+    let rating = compute(&mut reader, &period, community).await?;
+    let rounds = reader.rating_rounds(community, i64::from(year.get())).await?;
+    let live = rounds.iter().rev().find(|r| r.is_live()).cloned();
+    let today = today();
+    let notice = live.as_ref().map(period_of).transpose()?;
+    let accounts: std::collections::HashMap<i64, String> =
+        reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
+    let members = reader.members(community).await?;
+    let names: std::collections::HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let is_committee = viewer.is(Role::Committee);
+    let live_round = live.as_ref().map(|r| r.round);
+    let objections: Vec<ObjectionRow> = reader
+        .objections(community, i64::from(year.get()))
+        .await?
+        .into_iter()
+        .filter(|o| Some(o.round) == live_round)
+        .map(|o| {
+            let by_me = o.filed_by == viewer.actor();
+            ObjectionRow {
+                id: o.id,
+                // Who objected is for the committee (and the objector) to know.
+                filed_by: if is_committee || by_me || viewer.is(Role::Auditor) {
+                    describe_actor(&o.filed_by, &accounts)
+                } else {
+                    "—".into()
+                },
+                about: o.member_id.and_then(|m| names.get(&m).cloned()).unwrap_or_default(),
+                text: o.text.clone(),
+                filed_at: crate::calendar::local(o.filed_at),
+                answer: o.answer.clone().unwrap_or_default(),
+                outcome: match o.outcome.as_deref() {
+                    Some("upheld") => "异议成立，已按规则更正",
+                    Some(_) => "异议不成立",
+                    None => "待党委答复",
+                },
+                answered_by: o.answered_by.and_then(|a| accounts.get(&a).cloned()).unwrap_or_default(),
+                can_answer: is_committee
+                    && o.answered_at.is_none()
+                    && !by_me
+                    && viewer.account.member_id != o.member_id,
+            }
+        })
+        .collect();
+    let unanswered = objections.iter().filter(|o| o.answer.is_empty()).count();
+    let is_final = live.as_ref().is_some_and(RatingRound::is_final);
+    let page = RatingPage {
+        page: Page::signed_in(&viewer, "rating"),
+        year: year.get(),
+        years: years.iter().map(|y| y.get()).collect(),
+        rulebook_version: period.rulebook.version.clone(),
+        state: match (&live, is_final) {
+            (None, _) => "未公示（暂定结果）",
+            (Some(_), true) => "已确认，年度已锁定",
+            (Some(_), false) => "公示中",
+        },
+        notice: notice.map(|n| format!("{} — {}", n.from, n.until)).unwrap_or_default(),
+        can_publish: is_committee && live.is_none(),
+        can_object: !is_final && notice.is_some_and(|n| n.may_object(today).is_ok()) && !viewer.is(Role::Auditor),
+        can_finalize: is_committee && !is_final && notice.is_some_and(|n| n.may_finalize(today, unanswered).is_ok()),
+        can_reopen: is_committee && live.is_some(),
+        rounds: rounds
+            .iter()
+            .filter(|r| r.reopened_at.is_some())
+            .map(|r| {
+                format!(
+                    "第{}轮：{} 重新开启（{}）：{}",
+                    r.round,
+                    r.reopened_at.map(crate::calendar::local).unwrap_or_default(),
+                    r.reopened_by.and_then(|a| accounts.get(&a).cloned()).unwrap_or_default(),
+                    r.reopen_reason.clone().unwrap_or_default()
+                )
+            })
+            .collect(),
+        members: members.iter().filter(|m| m.left_on.is_none()).map(|m| (m.id, m.name.to_string())).collect(),
+        objections,
+        rows: result_rows(&rating),
+    };
+    Ok(render(page)?.into_response())
+}
+
+fn describe_actor(actor: &str, accounts: &std::collections::HashMap<i64, String>) -> String {
+    match actor.parse::<Actor>() {
+        Ok(Actor::Account(id)) => accounts.get(&id).cloned().unwrap_or_else(|| actor.to_string()),
+        Ok(Actor::Household(_)) => "联系户（通过评议链接）".into(),
+        _ => actor.to_string(),
+    }
+}
+
+async fn open_period(tx: &mut WriteTx, community: CommunityId, year: i64) -> WebResult<Period> {
+    let year = Year::new(year).map_err(|_| WebError::NotFound)?;
+    tx.period(community, year).await?.ok_or(WebError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(year): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    duty::may_administer(&viewer.account, "publish the rating")?;
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let period = open_period(&mut tx, community, year).await?;
+    if let Some(live) = tx.live_round(community, year).await? {
+        let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
+        return Err(WebError::Refused(format!("{year} {why}")));
+    }
+    let rating = compute(&mut tx, &period, community).await?;
+    let notice = NoticePeriod::starting(today(), period.rulebook.stars.notice_days);
+    let round = tx
+        .publish_round(&NewRound {
+            community_id: community,
+            year,
+            published_by: viewer.account.id,
+            published_at: now(),
+            notice_from: notice.from.to_string(),
+            notice_until: notice.until.to_string(),
+            published_sha256: digest(&rating),
+        })
+        .await?;
+    let detail = format!("{year} round {round}: notice {} to {}", notice.from, notice.until);
+    tx.audit(Some(community), &viewer.actor(), "rating.publish", &detail).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ObjectionForm {
+    csrf: String,
+    member: Option<String>,
+    text: String,
+}
+
+/// Checks and files one objection, from an account or a household.
+async fn file(
+    tx: &mut WriteTx,
+    community: CommunityId,
+    year: i64,
+    filed_by: &str,
+    form: &ObjectionForm,
+) -> WebResult<i64> {
+    let text = form.text.trim();
+    if text.chars().count() < 4 || text.chars().count() > 1000 {
+        return Err(WebError::BadRequest("text: say what is wrong (4 to 1000 characters)".into()));
+    }
+    let member = match form.member.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => {
+            let id = m.parse::<i64>().map_err(|_| WebError::BadRequest("member: not a member".into()))?;
+            Some(tx.member(community, id).await?.id)
+        }
+        None => None,
+    };
+    let live = tx
+        .live_round(community, year)
+        .await?
+        .ok_or_else(|| WebError::Refused(format!("{year}'s results are not in public notice")))?;
+    if live.is_final() {
+        return Err(WebError::Refused(format!("{year} is finalized; objections are no longer taken")));
+    }
+    period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(e.to_string()))?;
+    let objection = NewObjection {
+        community_id: community,
+        year,
+        round: live.round,
+        filed_by,
+        member_id: member,
+        text,
+        filed_at: now(),
+    };
+    Ok(tx.file_objection(&objection).await?)
+}
+
+pub async fn object(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(year): Path<i64>,
+    Form(form): Form<ObjectionForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    if viewer.is(Role::Auditor) {
+        return Err(WebError::Forbidden("auditors read and write nothing".into()));
+    }
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let id = file(&mut tx, community, year, &viewer.actor(), &form).await?;
+    tx.audit(Some(community), &viewer.actor(), "rating.object", &format!("{year}: objection {id}")).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    csrf: String,
+    answer: String,
+    outcome: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<AnswerForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    duty::may_administer(&viewer.account, "answer objections")?;
+    let upheld = match form.outcome.as_str() {
+        "upheld" => true,
+        "dismissed" => false,
+        other => return Err(WebError::BadRequest(format!("outcome: \"{other}\""))),
+    };
+    let answer = form.answer.trim();
+    if answer.chars().count() < 4 {
+        return Err(WebError::BadRequest("answer: answer on the record, in a few words at least".into()));
+    }
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let objection = tx.objection(community, id).await?;
+    if objection.filed_by == viewer.actor() {
+        return Err(WebError::Forbidden("no one answers their own objection".into()));
+    }
+    if objection.member_id.is_some() && objection.member_id == viewer.account.member_id {
+        return Err(WebError::Forbidden("no one answers an objection about themselves".into()));
+    }
+    if !tx.answer_objection(id, answer, upheld, viewer.account.id, now()).await? {
+        return Err(WebError::Refused(format!("objection {id} has been answered")));
+    }
+    tx.audit(Some(community), &viewer.actor(), "rating.answer", &format!("objection {id}: {}", form.outcome)).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/rating?year={}", objection.year)).into_response())
+}
+
+pub async fn finalize(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(year): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    duty::may_administer(&viewer.account, "finalize the rating")?;
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let period = open_period(&mut tx, community, year).await?;
+    let live = tx
+        .live_round(community, year)
+        .await?
+        .ok_or_else(|| WebError::Refused(format!("{year} has not been published for public notice")))?;
+    if live.is_final() {
+        return Err(WebError::Refused(format!("{year} is already finalized")));
+    }
+    let unanswered = tx
+        .objections(community, year)
+        .await?
+        .iter()
+        .filter(|o| o.round == live.round && o.answered_at.is_none())
+        .count();
+    period_of(&live)?.may_finalize(today(), unanswered).map_err(|e| WebError::Refused(e.to_string()))?;
+    let rating = compute(&mut tx, &period, community).await?;
+    let stars: Vec<FinalStars> = rating
+        .members
+        .iter()
+        .map(|m| FinalStars {
+            member_id: m.member_id,
+            rank: m.rank.map(i64::from),
+            total_tenths: m.total.tenths(),
+            stars: i64::from(m.stars),
+        })
+        .collect();
+    let sha = digest(&rating);
+    let finalization =
+        Finalization { community, year, round: live.round, final_sha256: &sha, by: viewer.account.id, at: now() };
+    tx.finalize_round(&finalization, &stars).await?;
+    let five = rating.five_star().count();
+    let detail = format!("{year} round {}: {five} five-star, digest {sha}", live.round);
+    tx.audit(Some(community), &viewer.actor(), "rating.finalize", &detail).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/honours?year={year}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReopenForm {
+    csrf: String,
+    reason: String,
+}
+
+/// Ends the live round, finalized or not, with a reason on the record; the
+/// year is then open to corrections and must be published again.
+pub async fn reopen(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(year): Path<i64>,
+    Form(form): Form<ReopenForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    duty::may_administer(&viewer.account, "reopen a year")?;
+    let reason = form.reason.trim();
+    if reason.chars().count() < 6 {
+        return Err(WebError::BadRequest("reason: a reopening is documented; say why".into()));
+    }
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(&state).await?;
+    let live = tx
+        .live_round(community, year)
+        .await?
+        .ok_or_else(|| WebError::Refused(format!("{year} has not been published; nothing to reopen")))?;
+    tx.reopen_round(community, year, live.round, reason, viewer.account.id, now()).await?;
+    let detail = format!("{year} round {} (final: {}): {reason}", live.round, live.is_final());
+    tx.audit(Some(community), &viewer.actor(), "rating.reopen", &detail).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
+}
+
+// ---- households: the public results and an objection, through their link ----
+
+#[derive(Template)]
+#[template(path = "household_notice.html")]
+struct HouseholdNoticePage {
+    page: Page,
+    token: String,
+    form_token: String,
+    year: i16,
+    notice: String,
+    open: bool,
+    filed: bool,
+    rows: Vec<ResultRow>,
+}
+
+/// The year in public notice for the household's community, if any.
+async fn household_notice(
+    state: &AppState,
+    visitor: &Visitor,
+    token: &str,
+) -> WebResult<(CommunityId, Period, RatingRound)> {
+    if !state.limits().rating_by_ip.allow(&visitor.ip) {
+        return Err(WebError::Refused("too many requests; try again later".into()));
+    }
+    let mut reader = state.store().read().await?;
+    let holder = reader.token_holder(token).await?.filter(|h| !h.revoked).ok_or(WebError::NotFound)?;
+    let community = holder.community_id;
+    for year in reader.period_years(community).await?.into_iter().rev() {
+        if let Some(round) = reader.live_round(community, i64::from(year.get())).await?.filter(|r| !r.is_final()) {
+            let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
+            return Ok((community, period, round));
+        }
+    }
+    Err(WebError::Refused("no results are in public notice now".into()))
+}
+
+#[derive(Deserialize)]
+pub struct FiledQuery {
+    filed: Option<u8>,
+}
+
+pub async fn household_show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    Query(query): Query<FiledQuery>,
+) -> WebResult<Response> {
+    let (community, period, round) = household_notice(&state, &visitor, &token).await?;
+    let mut reader = state.store().read().await?;
+    let rating = compute(&mut reader, &period, community).await?;
+    let notice = period_of(&round)?;
+    let (form_token, new_cookie) = form_token(&visitor);
+    let page = HouseholdNoticePage {
+        page: Page::public(visitor.t, "rating"),
+        token,
+        form_token,
+        year: period.year.get(),
+        notice: format!("{} — {}", notice.from, notice.until),
+        open: notice.may_object(today()).is_ok(),
+        filed: query.filed == Some(1),
+        rows: result_rows(&rating),
+    };
+    let mut response = render(page)?.into_response();
+    response.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    if let Some(cookie) = new_cookie {
+        let value = set_cookie(FORM_COOKIE, &cookie, 3600, state.config().secure_cookies);
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, value.parse().map_err(|_| WebError::Internal("cookie".into()))?);
+    }
+    Ok(response)
+}
+
+pub async fn household_object(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    Form(form): Form<ObjectionForm>,
+) -> WebResult<Response> {
+    check_form_token(&visitor, &form.csrf)?;
+    let (community, period, _) = household_notice(&state, &visitor, &token).await?;
+    let mut tx = visitor.write(&state).await?;
+    let holder = tx.token_holder(&token).await?.ok_or(WebError::NotFound)?;
+    let filed_by = Actor::Household(holder.household_id).to_string();
+    let year = i64::from(period.year.get());
+    let id = file(&mut tx, community, year, &filed_by, &form).await?;
+    tx.audit(Some(community), &filed_by, "rating.object", &format!("{year}: objection {id}")).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/r/{token}/notice?filed=1")).into_response())
+}
