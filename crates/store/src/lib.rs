@@ -13,6 +13,7 @@ mod ledger;
 mod meetings;
 mod notices;
 mod org;
+mod outbox;
 mod ratings;
 mod rows;
 
@@ -28,6 +29,7 @@ pub use meetings::{AttendanceRow, LeaveRequest, Meeting, MeetingQueries, NewMeet
 pub use notices::{FinalStars, Finalization, NewObjection, NewRound, NoticeQueries, Objection, RatingRound};
 pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
+pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -257,6 +257,24 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("dismissed", "异议不成立", "Dismissed"),
     ("results", "评定结果", "Results"),
     ("final", "已经公示确认", "Final, after public notice"),
+    // Group robots and their outbox.
+    ("robots", "群机器人", "Group robots"),
+    (
+        "robots_help",
+        "发布志愿服务通知时，可自动推送到企业微信、钉钉、飞书工作群（每个机器人每分钟不超过20条，失败自动重试）。普通微信群没有机器人，请复制通知文字和二维码。",
+        "Activity notices can be posted to WeCom, DingTalk and Feishu groups (at most 20 a minute per robot, retried on failure). Ordinary WeChat groups have no robots: paste the notice text and QR.",
+    ),
+    ("platform", "平台", "Platform"),
+    ("signed", "已加签", "signed"),
+    ("enable", "启用", "Enable"),
+    ("disable", "停用", "Disable"),
+    ("add_robot", "添加机器人", "Add a robot"),
+    ("robot_secret", "加签密钥（钉钉、飞书；可不填）", "Signing secret (DingTalk, Feishu; optional)"),
+    ("outbox", "推送记录", "Outbox"),
+    ("attempts", "尝试次数", "Attempts"),
+    ("resend", "重新发送", "Send again"),
+    ("mark_sent", "群里已收到", "The group has it"),
+    ("post_to_robots", "同时推送到工作群机器人", "Also post to the group robots"),
     ("reopen_year", "重新开启本年度（记录原因）", "Reopen the year (with a reason)"),
 ];
 

@@ -11,6 +11,7 @@ pub mod limits;
 mod names;
 mod page;
 mod recording;
+pub mod robots;
 pub mod security;
 mod session;
 mod state;
@@ -76,6 +77,9 @@ pub fn router(state: AppState) -> Router {
         .route("/rating/{year}/finalize", post(html::notice::finalize))
         .route("/rating/{year}/reopen", post(html::notice::reopen))
         .route("/r/{token}/notice", get(html::notice::household_show).post(html::notice::household_object))
+        .route("/robots", get(html::robots::show).post(html::robots::add))
+        .route("/robots/{id}/enabled", post(html::robots::toggle))
+        .route("/robots/outbox/{id}", post(html::robots::settle))
         .route("/honours", get(html::honours::roll))
         .route("/members/{id}/stars", get(html::honours::member))
         .route("/r/{token}", get(html::household_rate::show).post(html::household_rate::submit))
@@ -90,12 +94,19 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(html::claims::MAX_UPLOAD_BYTES + 64 * 1024)
 }
 
-/// Serves until the process is interrupted (Ctrl-C).
+/// Serves until the process is interrupted (Ctrl-C), posting the outbox's
+/// group-robot messages beside.
 pub async fn serve(store: Store, listener: TcpListener, config: Config) -> std::io::Result<()> {
+    let sender = robots::Sender::start(store.clone(), robots::SenderConfig::default())
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let sending = tokio::spawn(sender.run());
     let app = router(AppState::new(store, config, Limits::default()));
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await
+        .await?;
+    sending.abort();
+    Ok(())
 }

@@ -14,6 +14,7 @@ pub struct Nav {
     pub linking: bool,
     pub integrity: bool,
     pub adjustments: bool,
+    pub robots: bool,
 }
 
 pub struct Page {
@@ -39,6 +40,7 @@ impl Page {
             linking: matches!(role, Role::Committee | Role::Auditor),
             integrity: matches!(role, Role::Committee | Role::BranchSecretary | Role::Auditor),
             adjustments: matches!(role, Role::Committee | Role::Auditor),
+            robots: matches!(role, Role::Committee | Role::Auditor),
         });
         Page { t: viewer.t, title: viewer.t.get(title_key).to_string(), nav, csrf: viewer.csrf_token.clone() }
     }

@@ -18,15 +18,38 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_domain::org::{Role, Year};
-use starledger_domain::rulebook::RuleSource;
+use starledger_domain::rulebook::{Rule, RuleSource};
 use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule, hourly_points};
-use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, PeriodStatus};
+use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, OutboxQueries, PeriodStatus};
 use std::collections::{HashMap, HashSet};
 
 fn parse_local(text: &str, field: &str) -> WebResult<i64> {
     let at: jiff::civil::DateTime =
         text.parse().map_err(|_| WebError::BadRequest(format!("{field}: not a date and time")))?;
     Ok(at.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string()))?.timestamp().as_second())
+}
+
+/// The notice as it is pasted into (or posted to) the work group.
+#[allow(clippy::too_many_arguments)]
+fn notice_text(
+    title: &str,
+    place: &str,
+    starts_at: i64,
+    ends_at: i64,
+    slots: i64,
+    rule: Option<&Rule>,
+    url: &str,
+    community_name: &str,
+) -> String {
+    let points = rule.map_or(String::new(), |r| {
+        let unit = if r.per_hour { "每小时" } else { "每人" };
+        format!("，{unit}{}分（{}）", r.points, r.name)
+    });
+    format!(
+        "【志愿服务通知】{title}\n时间：{} — {}\n地点：{place}\n名额：{slots}人{points}\n报名：{url}\n——{community_name}党委",
+        local(starts_at),
+        local(ends_at),
+    )
 }
 
 fn schedule(activity: &Activity) -> WebResult<Schedule> {
@@ -43,6 +66,7 @@ fn may_organize(viewer: &SignedIn) -> bool {
 struct ActivitiesPage {
     page: Page,
     can_publish: bool,
+    has_robots: bool,
     kinds: Vec<(String, String)>,
     activities: Vec<(i64, String, String, i64)>,
 }
@@ -63,9 +87,11 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         .unwrap_or_default();
     let activities =
         reader.activities(community).await?.into_iter().map(|a| (a.id, local(a.starts_at), a.title, a.slots)).collect();
+    let has_robots = reader.robots(community).await?.iter().any(|r| r.enabled);
     let page = ActivitiesPage {
         page: Page::signed_in(&viewer, "activities"),
         can_publish: viewer.is(Role::Committee),
+        has_robots,
         kinds,
         activities,
     };
@@ -81,6 +107,7 @@ pub struct NewActivityForm {
     starts_at: String,
     ends_at: String,
     slots: i64,
+    post_to_robots: Option<String>,
 }
 
 pub async fn publish(
@@ -107,25 +134,40 @@ pub async fn publish(
         Some(period) if period.status == PeriodStatus::Open => period,
         _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),
     };
-    match period.rulebook.rule(&form.rule) {
+    let rule = match period.rulebook.rule(&form.rule) {
         // An activity is priced by service, never by a penalty (volunteer.no_show).
-        Some(rule) if rule.source == RuleSource::Activity && rule.points.is_positive() => {}
+        Some(rule) if rule.source == RuleSource::Activity && rule.points.is_positive() => rule,
         _ => return Err(WebError::BadRequest(format!("\"{}\" is not an activity rule of this year", form.rule))),
-    }
-    let id = tx
-        .add_activity(&NewActivity {
-            community_id: community,
-            rule_key: form.rule.clone(),
-            title: title.to_string(),
-            place: place.to_string(),
+    };
+    let activity = NewActivity {
+        community_id: community,
+        rule_key: form.rule.clone(),
+        title: title.to_string(),
+        place: place.to_string(),
+        starts_at,
+        ends_at,
+        slots: form.slots,
+        checkin_token: random_token(),
+        created_by: viewer.account.id,
+        created_at: now(),
+    };
+    let id = tx.add_activity(&activity).await?;
+    // Queued in the same transaction: published means announced.
+    if form.post_to_robots.as_deref() == Some("1") {
+        let community_name = tx.community(community).await?.name;
+        let url = format!("{}/activities/{id}", state.config().public_url);
+        let text = notice_text(
+            &activity.title,
+            &activity.place,
             starts_at,
             ends_at,
-            slots: form.slots,
-            checkin_token: random_token(),
-            created_by: viewer.account.id,
-            created_at: now(),
-        })
-        .await?;
+            activity.slots,
+            Some(rule),
+            &url,
+            &community_name,
+        );
+        tx.enqueue_for_robots(community, &format!("activity:{id}"), &text, activity.created_at).await?;
+    }
     tx.audit(Some(community), &viewer.actor(), "activity.publish", &format!("activity {id} {}", form.rule)).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())
@@ -162,6 +204,8 @@ struct ActivityPage {
     not_answered: Vec<String>,
     /// Signed up, never came, not yet recorded; shown once the activity is over.
     no_shows: usize,
+    /// Each group robot's posting of the notice: robot, status.
+    posted: Vec<(String, &'static str)>,
 }
 
 pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
@@ -181,16 +225,29 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let mine = me.and_then(|m| signups.iter().find(|s| s.member_id == m));
     let now = now();
     let url = format!("{}/activities/{id}", state.config().public_url);
-    let points = rule.as_ref().map_or(String::new(), |r| format!("，每人{}分（{}）", r.points, r.name));
-    let notice = format!(
-        "【志愿服务通知】{}\n时间：{} — {}\n地点：{}\n名额：{}人{points}\n报名：{url}\n——{community_name}党委",
-        activity.title,
-        local(activity.starts_at),
-        local(activity.ends_at),
-        activity.place,
-        activity.slots
+    let notice = notice_text(
+        &activity.title,
+        &activity.place,
+        activity.starts_at,
+        activity.ends_at,
+        activity.slots,
+        rule.as_ref(),
+        &url,
+        &community_name,
     );
     let can_organize = may_organize(&viewer);
+    let posted = if can_organize {
+        let robots: HashMap<i64, String> =
+            reader.robots(community).await?.into_iter().map(|r| (r.id, r.name)).collect();
+        reader
+            .outbox(community, Some(&format!("activity:{id}")))
+            .await?
+            .iter()
+            .map(|m| (robots.get(&m.robot_id).cloned().unwrap_or_default(), super::robots::status_label(&m.status)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let answered: HashSet<i64> = signups.iter().map(|s| s.member_id).collect();
     let rows = if can_organize {
         signups
@@ -252,6 +309,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
         },
         rows,
         not_answered,
+        posted,
         no_shows: if schedule(&activity)?.is_over(now) {
             signups.iter().filter(|s| s.is_unrecorded_no_show()).count()
         } else {

@@ -18,5 +18,6 @@ pub mod notice;
 pub mod password_change;
 pub mod record_mine;
 pub mod reviews;
+pub mod robots;
 pub mod standings;
 pub mod uploads;
