@@ -91,6 +91,19 @@ impl Rating {
     pub fn member(&self, id: MemberId) -> Option<&MemberRating> {
         self.members.iter().find(|m| m.member_id == id)
     }
+
+    /// A fingerprint of the result: the rulebook that computed it and every
+    /// member's rank, total and stars, so that what was published and what
+    /// was finalized can be compared and recomputed by anyone.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(format!("{} {}\n", self.year, self.rulebook_sha256));
+        for m in &self.members {
+            hasher.update(format!("{} {} {} {}\n", m.member_id, m.rank.unwrap_or(0), m.total.tenths(), m.stars));
+        }
+        hex::encode(hasher.finalize())
+    }
 }
 
 struct Working<'a> {

@@ -4,6 +4,7 @@
 //! The same seed always builds the same ledger, down to its last hash.
 
 mod names;
+mod notice;
 mod recorder;
 mod roll;
 mod year;
@@ -81,6 +82,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
         let summary = year::simulate(&mut tx, &roll, &rulebook, year, index, &mut rng).await?;
         written += summary.written;
         capped += summary.capped;
+        notice::publish_and_finalize(&mut tx, &roll, &rulebook, year).await?;
     }
     // The demo is for looking around: every account shares one password and
     // need not change it, every linked household has its rating link, and

@@ -10,7 +10,6 @@
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
 use crate::page::{Page, star_text};
-use crate::security::sha256_hex;
 use crate::session::{FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
 use crate::state::AppState;
 use askama::Template;
@@ -39,16 +38,6 @@ pub async fn compute<Q: LedgerQueries + OrgQueries>(
     let members = reader.members(community).await?;
     let scored = reader.year_scored(community, period.year).await?;
     Ok(rate(period.year, &period.rulebook, &members, &scored))
-}
-
-/// A fingerprint of what was published or finalized: every member's total
-/// and stars, in rank order, and the rulebook that computed them.
-fn digest(rating: &Rating) -> String {
-    let mut text = format!("{} {}\n", rating.year, rating.rulebook_sha256);
-    for m in &rating.members {
-        text.push_str(&format!("{} {} {} {}\n", m.member_id, m.rank.unwrap_or(0), m.total.tenths(), m.stars));
-    }
-    sha256_hex(&text)
 }
 
 fn period_of(round: &RatingRound) -> WebResult<NoticePeriod> {
@@ -256,7 +245,7 @@ pub async fn publish(
             published_at: now(),
             notice_from: notice.from.to_string(),
             notice_until: notice.until.to_string(),
-            published_sha256: digest(&rating),
+            published_sha256: rating.digest(),
         })
         .await?;
     let detail = format!("{year} round {round}: notice {} to {}", notice.from, notice.until);
@@ -406,7 +395,7 @@ pub async fn finalize(
             stars: i64::from(m.stars),
         })
         .collect();
-    let sha = digest(&rating);
+    let sha = rating.digest();
     let finalization =
         Finalization { community, year, round: live.round, final_sha256: &sha, by: viewer.account.id, at: now() };
     tx.finalize_round(&finalization, &stars).await?;
