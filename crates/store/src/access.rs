@@ -31,6 +31,7 @@ struct CredentialRow {
     #[sqlx(flatten)]
     account: AccountRow,
     password_hash: Option<String>,
+    #[sqlx(try_from = "crate::rows::Flag")]
     must_change_password: bool,
     failed_logins: i64,
     locked_until: Option<i64>,
@@ -41,6 +42,7 @@ struct SessionRow {
     #[sqlx(flatten)]
     account: AccountRow,
     csrf_token: String,
+    #[sqlx(try_from = "crate::rows::Flag")]
     must_change_password: bool,
     expires_at: i64,
 }
@@ -105,7 +107,7 @@ impl WriteTx {
              WHERE id = $3",
         )
         .bind(hash)
-        .bind(must_change)
+        .bind(i64::from(must_change))
         .bind(account)
         .execute(&mut *self.tx)
         .await

@@ -177,9 +177,9 @@ impl WriteTx {
         by: AccountId,
         at: i64,
     ) -> Result<i64> {
-        let result = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO uploads (community_id, sha256, content_type, bytes, uploaded_by, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(community)
         .bind(sha256)
@@ -187,16 +187,16 @@ impl WriteTx {
         .bind(bytes)
         .bind(by)
         .bind(at)
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .at(&self.location)?;
-        Ok(result.last_insert_rowid())
+        Ok(id)
     }
 
     pub async fn add_claim(&mut self, claim: &NewClaim) -> Result<i64> {
-        let result = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO claims (community_id, member_id, kind, occurred_on, household_id, note, upload_id, status, claimed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id",
         )
         .bind(claim.community_id)
         .bind(claim.member_id)
@@ -206,10 +206,10 @@ impl WriteTx {
         .bind(&claim.note)
         .bind(claim.upload_id)
         .bind(claim.claimed_at)
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .map_err(|e| crate::org::unique_to_conflict(e, &self.location, "this week has already been declared".into()))?;
-        Ok(result.last_insert_rowid())
+        Ok(id)
     }
 
     /// Moves a pending claim to its decision; false if it was not pending

@@ -1,6 +1,6 @@
 //! Errors of the store, each saying what is wrong in words a user can act on.
 
-use crate::Location;
+use crate::{Backend, Location};
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,30 +28,56 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Turns SQLite's result codes into errors that name the file.
+    /// Turns the backend's error codes into errors that name the database.
     pub(crate) fn classify(error: sqlx::Error, location: &Location) -> StoreError {
         let path = location.path.clone();
         if let sqlx::Error::Database(db) = &error {
             let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-            let primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(-1);
             let message = db.message().to_string();
-            match primary {
-                // SQLITE_BUSY, SQLITE_LOCKED
-                5 | 6 => return StoreError::Locked { path, waited_ms: location.busy_timeout.as_millis() },
-                // SQLITE_READONLY
-                8 => return StoreError::ReadOnly(path),
-                // SQLITE_CANTOPEN
-                14 => return StoreError::CannotOpen { path, reason: message },
-                // SQLITE_NOTADB
-                26 => return StoreError::CannotOpen { path, reason: "the file is not a starledger database".into() },
-                _ => {}
-            }
-            if message.contains("readonly") {
-                return StoreError::ReadOnly(path);
-            }
             if message.contains("append-only") || message.contains("opened with") || message.contains("is finalized") {
                 return StoreError::Conflict(message);
             }
+            match location.backend {
+                Backend::Sqlite => {
+                    let primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(-1);
+                    match primary {
+                        // SQLITE_BUSY, SQLITE_LOCKED
+                        5 | 6 => return StoreError::Locked { path, waited_ms: location.busy_timeout.as_millis() },
+                        // SQLITE_READONLY
+                        8 => return StoreError::ReadOnly(path),
+                        // SQLITE_CANTOPEN
+                        14 => return StoreError::CannotOpen { path, reason: message },
+                        // SQLITE_NOTADB
+                        26 => {
+                            return StoreError::CannotOpen {
+                                path,
+                                reason: "the file is not a starledger database".into(),
+                            };
+                        }
+                        _ => {}
+                    }
+                    if message.contains("readonly") {
+                        return StoreError::ReadOnly(path);
+                    }
+                }
+                Backend::Postgres => match code.as_str() {
+                    // lock_not_available, query_canceled (a lock timeout)
+                    "55P03" | "57014" => {
+                        return StoreError::Locked { path, waited_ms: location.busy_timeout.as_millis() };
+                    }
+                    // read_only_sql_transaction, insufficient_privilege
+                    "25006" | "42501" => return StoreError::ReadOnly(path),
+                    // invalid_catalog_name (no such database), invalid_authorization_specification
+                    "3D000" | "28000" | "28P01" => return StoreError::CannotOpen { path, reason: message },
+                    _ => {}
+                },
+            }
+        }
+        if let sqlx::Error::Io(io) = &error {
+            return StoreError::CannotOpen { path, reason: io.to_string() };
+        }
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            return StoreError::Locked { path, waited_ms: location.busy_timeout.as_millis() };
         }
         StoreError::Database(error)
     }

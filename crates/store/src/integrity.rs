@@ -40,6 +40,7 @@ pub struct NewIntegrityRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct IntegrityVote {
     pub account_id: AccountId,
+    #[sqlx(try_from = "crate::rows::Flag")]
     pub approve: bool,
 }
 
@@ -191,7 +192,7 @@ impl WriteTx {
         )
         .bind(record)
         .bind(account)
-        .bind(approve)
+        .bind(i64::from(approve))
         .bind(at)
         .execute(&mut *self.tx)
         .await

@@ -191,7 +191,7 @@ pub trait LedgerQueries: Queries {
 impl<T: Queries> LedgerQueries for T {}
 
 async fn compare_projection(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     location: &crate::Location,
     community: CommunityId,
     recomputed: &BTreeMap<TotalsKey, Tally>,

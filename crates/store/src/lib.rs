@@ -1,7 +1,12 @@
-//! The one store of starledger. Embedded SQLite is the default: one file,
-//! WAL, foreign keys on, and every write in one `BEGIN IMMEDIATE`
-//! transaction. Queries use `$1` placeholders and portable SQL so that a
-//! PostgreSQL backend can sit behind the same API.
+//! The one store of starledger, over either backend through one code path:
+//! embedded SQLite by default (one file, WAL, foreign keys on), PostgreSQL
+//! for a city-wide deployment. Queries use `$1` placeholders and SQL both
+//! accept; each backend has its own append-only migrations folder, kept
+//! equivalent (a test compares them). Every write is one transaction that
+//! holds the database's single write lock: `BEGIN IMMEDIATE` in SQLite, a
+//! transaction-scoped advisory lock in PostgreSQL — so a cap check, the
+//! chain's tail and the next entry id are read and written with no other
+//! writer in between, even with several servers on one database.
 
 mod access;
 mod activities;
@@ -32,28 +37,86 @@ pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Peri
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqliteConnection, SqlitePool, Transaction};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
 use starledger_domain::ledger::EntryHash;
 use starledger_domain::org::CommunityId;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The key of PostgreSQL's advisory lock that every write transaction
+/// holds: one writer at a time, as SQLite's `BEGIN IMMEDIATE` gives.
+const WRITE_LOCK_KEY: i64 = 0x5354_4152; // "STAR"
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a database lives: a SQLite file, or a PostgreSQL URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    /// `sqlite://PATH` (or a bare path) or `postgres://…`.
+    pub fn parse(text: &str) -> std::result::Result<Target, StoreError> {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(Target::Postgres(text.to_string()));
+        }
+        if let Some(path) = text.strip_prefix("sqlite://") {
+            return Ok(Target::Sqlite(PathBuf::from(path)));
+        }
+        if text.contains("://") {
+            return Err(StoreError::CannotOpen {
+                path: PathBuf::from(redact(text)),
+                reason: "use sqlite://PATH or postgres://USER@HOST/DATABASE".into(),
+            });
+        }
+        Ok(Target::Sqlite(PathBuf::from(text)))
+    }
+
+    /// How the target is named in messages: a path, or a URL without its password.
+    pub fn display(&self) -> PathBuf {
+        match self {
+            Target::Sqlite(path) => path.clone(),
+            Target::Postgres(url) => PathBuf::from(redact(url)),
+        }
+    }
+}
+
+/// A URL with any password replaced, for messages and logs.
+fn redact(url: &str) -> String {
+    match sqlx::any::AnyConnectOptions::from_str(url).ok().map(|o| o.database_url) {
+        Some(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
 
 /// Where the database lives and how long a writer waits for a lock; kept to
-/// turn low-level errors into messages that name the file.
+/// turn low-level errors into messages that name it.
 #[derive(Debug, Clone)]
 pub struct Location {
     pub path: PathBuf,
+    pub backend: Backend,
     pub busy_timeout: Duration,
 }
 
-/// Whether opening may create a new database file.
+/// Whether opening may create a new database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
     CreateNew,
@@ -62,38 +125,96 @@ pub enum OpenMode {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
     location: Arc<Location>,
 }
 
+/// A SQLite path as a URL: `sqlx` percent-decodes the path part.
+fn sqlite_url(path: &Path, mode: OpenMode) -> String {
+    const KEEP: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'.').remove(b'-').remove(b'_').remove(b'~');
+    let encoded = percent_encoding::utf8_percent_encode(&path.to_string_lossy(), KEEP).to_string();
+    let mode = if mode == OpenMode::CreateNew { "rwc" } else { "rw" };
+    format!("sqlite://{encoded}?mode={mode}")
+}
+
 impl Store {
-    /// Opens (or creates) the database file and brings its schema up to date.
+    /// Opens (or creates) a SQLite database file and brings its schema up to date.
     pub async fn open(path: &Path, mode: OpenMode, busy_timeout: Duration) -> Result<Store> {
-        let location = Arc::new(Location { path: path.to_path_buf(), busy_timeout });
-        match (mode, path.exists()) {
-            (OpenMode::Existing, false) => return Err(StoreError::Missing(path.to_path_buf())),
-            (OpenMode::CreateNew, true) => return Err(StoreError::AlreadyExists(path.to_path_buf())),
-            _ => {}
-        }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(mode == OpenMode::CreateNew)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(busy_timeout);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+        Store::connect(&Target::Sqlite(path.to_path_buf()), mode, busy_timeout).await
+    }
+
+    /// Opens a database of either backend and brings its schema up to date.
+    /// `CreateNew` refuses a database that already holds starledger's
+    /// tables; `Existing` refuses one that does not.
+    pub async fn connect(target: &Target, mode: OpenMode, busy_timeout: Duration) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = match target {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        };
+        let location = Arc::new(Location { path: target.display(), backend, busy_timeout });
+        let url = match target {
+            Target::Sqlite(path) => {
+                match (mode, path.exists()) {
+                    (OpenMode::Existing, false) => return Err(StoreError::Missing(path.to_path_buf())),
+                    (OpenMode::CreateNew, true) => return Err(StoreError::AlreadyExists(path.to_path_buf())),
+                    _ => {}
+                }
+                sqlite_url(path, mode)
+            }
+            Target::Postgres(url) => url.clone(),
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::classify(e, &location))?;
+        let busy_ms = busy_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .acquire_timeout(busy_timeout.max(Duration::from_secs(5)))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if conn.backend_name() == "SQLite" {
+                        let pragmas = format!(
+                            "PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON; \
+                             PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                        );
+                        conn.execute(pragmas.as_str()).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| StoreError::classify(e, &location))?;
         let store = Store { pool, location };
+        if backend == Backend::Postgres {
+            store.check_postgres_mode(mode).await?;
+        }
         store.migrate().await?;
         Ok(store)
     }
 
+    /// A PostgreSQL database is "new" when it has none of starledger's tables.
+    async fn check_postgres_mode(&self, mode: OpenMode) -> Result<()> {
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name = 'meta'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| StoreError::classify(e, &self.location))?;
+        match (mode, tables > 0) {
+            (OpenMode::Existing, false) => Err(StoreError::Missing(self.location.path.clone())),
+            (OpenMode::CreateNew, true) => Err(StoreError::AlreadyExists(self.location.path.clone())),
+            _ => Ok(()),
+        }
+    }
+
     async fn migrate(&self) -> Result<()> {
-        MIGRATIONS.run(&self.pool).await.map_err(|error| match error {
+        let migrator = match self.location.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.map_err(|error| match error {
             sqlx::migrate::MigrateError::Execute(e) => StoreError::classify(e, &self.location),
             other => StoreError::Migrate(other.to_string()),
         })
@@ -103,16 +224,33 @@ impl Store {
         &self.location
     }
 
+    pub fn backend(&self) -> Backend {
+        self.location.backend
+    }
+
     /// A connection for reading.
     pub async fn read(&self) -> Result<Reader> {
         let conn = self.pool.acquire().await.map_err(|e| StoreError::classify(e, &self.location))?;
         Ok(Reader { conn, location: self.location.clone() })
     }
 
-    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock up front,
-    /// so a read-then-write (a cap check, the chain's tail) cannot race.
+    /// A write transaction holding the database's write lock from its first
+    /// statement, so that a read-then-write (a cap check, the chain's tail)
+    /// cannot race another writer, in this process or another.
     pub async fn write(&self) -> Result<WriteTx> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| StoreError::classify(e, &self.location))?;
+        let classify = |e| StoreError::classify(e, &self.location);
+        let tx = match self.location.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify)?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await.map_err(classify)?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                tx
+            }
+        };
         Ok(WriteTx {
             tx,
             location: self.location.clone(),
@@ -122,11 +260,14 @@ impl Store {
         })
     }
 
-    /// Writes everything in the WAL into the database file, then closes. Not
-    /// left to SQLite's last-connection checkpoint: a process may exit before
-    /// that has run, and the file alone must hold every confirmed write.
+    /// Writes everything in SQLite's WAL into the database file, then
+    /// closes. Not left to SQLite's last-connection checkpoint: a process
+    /// may exit before that has run, and the file alone must hold every
+    /// confirmed write.
     pub async fn close(self) {
-        if let Ok(mut conn) = self.pool.acquire().await {
+        if self.location.backend == Backend::Sqlite
+            && let Ok(mut conn) = self.pool.acquire().await
+        {
             // A read-only database has nothing to checkpoint; that is fine.
             let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await;
         }
@@ -135,13 +276,13 @@ impl Store {
 }
 
 pub struct Reader {
-    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
     location: Arc<Location>,
 }
 
 /// One transaction; dropped without `commit` it rolls back, writing nothing.
 pub struct WriteTx {
-    tx: Transaction<'static, sqlx::Sqlite>,
+    tx: Transaction<'static, sqlx::Any>,
     location: Arc<Location>,
     /// The last hash per community, once read inside this transaction.
     chain_tails: HashMap<CommunityId, EntryHash>,
@@ -164,17 +305,17 @@ impl WriteTx {
 
 /// The queries both a reader and a write transaction can run.
 pub trait Queries {
-    fn parts(&mut self) -> (&mut SqliteConnection, &Location);
+    fn parts(&mut self) -> (&mut AnyConnection, &Location);
 }
 
 impl Queries for Reader {
-    fn parts(&mut self) -> (&mut SqliteConnection, &Location) {
+    fn parts(&mut self) -> (&mut AnyConnection, &Location) {
         (&mut self.conn, &self.location)
     }
 }
 
 impl Queries for WriteTx {
-    fn parts(&mut self) -> (&mut SqliteConnection, &Location) {
+    fn parts(&mut self) -> (&mut AnyConnection, &Location) {
         (&mut self.tx, &self.location)
     }
 }

@@ -84,7 +84,7 @@ pub trait MeetingQueries: Queries {
 
     async fn attendance(&mut self, meeting: i64) -> Result<Vec<AttendanceRow>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, String, bool)> =
+        let rows: Vec<(i64, String, String, i64)> =
             sqlx::query_as("SELECT member_id, status, via, ledgered FROM meeting_attendance WHERE meeting_id = $1")
                 .bind(meeting)
                 .fetch_all(conn)
@@ -92,7 +92,7 @@ pub trait MeetingQueries: Queries {
                 .at(location)?;
         rows.into_iter()
             .map(|(member_id, status, via, ledgered)| {
-                Ok(AttendanceRow { member_id, status: status.parse().map_err(StoreError::Corrupt)?, via, ledgered })
+                Ok(AttendanceRow { member_id, status: status.parse().map_err(StoreError::Corrupt)?, via, ledgered: ledgered != 0 })
             })
             .collect()
     }
@@ -134,9 +134,9 @@ impl<T: Queries> MeetingQueries for T {}
 
 impl WriteTx {
     pub async fn add_meeting(&mut self, meeting: &NewMeeting) -> Result<i64> {
-        let result = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO meetings (community_id, branch_id, party_group_id, rule_key, title, place, starts_at, \
-             checkin_token, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             checkin_token, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(meeting.community_id)
         .bind(meeting.branch_id)
@@ -148,10 +148,10 @@ impl WriteTx {
         .bind(&meeting.checkin_token)
         .bind(meeting.created_by)
         .bind(meeting.created_at)
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .at(&self.location)?;
-        Ok(result.last_insert_rowid())
+        Ok(id)
     }
 
     /// Records or changes a member's attendance, unless it is already in the
@@ -228,21 +228,21 @@ impl WriteTx {
         reason: &str,
         at: i64,
     ) -> Result<i64> {
-        let result = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO leave_requests (community_id, meeting_id, member_id, reason, status, requested_at) \
-             VALUES ($1, $2, $3, $4, 'pending', $5)",
+             VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
         )
         .bind(community)
         .bind(meeting)
         .bind(member)
         .bind(reason)
         .bind(at)
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .map_err(|e| {
             crate::org::unique_to_conflict(e, &self.location, "leave for this meeting was already requested".into())
         })?;
-        Ok(result.last_insert_rowid())
+        Ok(id)
     }
 
     pub async fn leave_request(&mut self, community: CommunityId, id: i64) -> Result<LeaveRequest> {

@@ -257,10 +257,6 @@ pub trait OrgQueries: Queries {
 impl<T: Queries> OrgQueries for T {}
 
 impl WriteTx {
-    fn insert_id(result: sqlx::sqlite::SqliteQueryResult) -> i64 {
-        result.last_insert_rowid()
-    }
-
     pub async fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -274,23 +270,23 @@ impl WriteTx {
     }
 
     pub async fn create_community(&mut self, name: &str) -> Result<CommunityId> {
-        let result = sqlx::query("INSERT INTO communities (name, created_at) VALUES ($1, $2)")
+        let id: i64 = sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(name)
             .bind(now_text())
-            .execute(&mut *self.tx)
+            .fetch_one(&mut *self.tx)
             .await
             .at(&self.location)?;
-        Ok(Self::insert_id(result))
+        Ok(id)
     }
 
     pub async fn add_branch(&mut self, community: CommunityId, name: &str) -> Result<BranchId> {
-        let result = sqlx::query("INSERT INTO branches (community_id, name) VALUES ($1, $2)")
+        let id: i64 = sqlx::query_scalar("INSERT INTO branches (community_id, name) VALUES ($1, $2) RETURNING id")
             .bind(community)
             .bind(name)
-            .execute(&mut *self.tx)
+            .fetch_one(&mut *self.tx)
             .await
             .map_err(|e| unique_to_conflict(e, &self.location, format!("branch \"{name}\" already exists")))?;
-        Ok(Self::insert_id(result))
+        Ok(id)
     }
 
     pub async fn add_party_group(
@@ -299,44 +295,44 @@ impl WriteTx {
         branch: BranchId,
         name: &str,
     ) -> Result<PartyGroupId> {
-        let result = sqlx::query("INSERT INTO party_groups (community_id, branch_id, name) VALUES ($1, $2, $3)")
+        let id: i64 = sqlx::query_scalar("INSERT INTO party_groups (community_id, branch_id, name) VALUES ($1, $2, $3) RETURNING id")
             .bind(community)
             .bind(branch)
             .bind(name)
-            .execute(&mut *self.tx)
+            .fetch_one(&mut *self.tx)
             .await
             .map_err(|e| unique_to_conflict(e, &self.location, format!("party group \"{name}\" already exists")))?;
-        Ok(Self::insert_id(result))
+        Ok(id)
     }
 
     pub async fn add_member(&mut self, member: &NewMember) -> Result<MemberId> {
-        let result = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO members (community_id, branch_id, party_group_id, name, phone, probationary, post, \
              linking_exempt_reason, joined_on, left_on, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(member.community_id)
         .bind(member.branch_id)
         .bind(member.party_group_id)
         .bind(member.name.as_str())
         .bind(member.phone.as_ref().map(|p| p.as_str()))
-        .bind(member.probationary)
+        .bind(i64::from(member.probationary))
         .bind(member.post.as_deref())
         .bind(member.linking_exempt_reason.as_deref())
         .bind(member.joined_on.map(|d| d.to_string()))
         .bind(member.left_on.map(|d| d.to_string()))
         .bind(member.note.as_deref())
         .bind(now_text())
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .at(&self.location)?;
-        Ok(Self::insert_id(result))
+        Ok(id)
     }
 
     pub async fn add_account(&mut self, account: &NewAccount) -> Result<AccountId> {
-        let result = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO accounts (community_id, login, name, role, member_id, branch_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(account.community_id)
         .bind(&account.login)
@@ -345,25 +341,25 @@ impl WriteTx {
         .bind(account.member_id)
         .bind(account.branch_id)
         .bind(now_text())
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .map_err(|e| unique_to_conflict(e, &self.location, format!("login \"{}\" is taken", account.login)))?;
-        Ok(Self::insert_id(result))
+        Ok(id)
     }
 
     pub async fn add_household(&mut self, household: &NewHousehold) -> Result<HouseholdId> {
-        let result = sqlx::query(
-            "INSERT INTO households (community_id, address, head_name, phone, created_at) VALUES ($1, $2, $3, $4, $5)",
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO households (community_id, address, head_name, phone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(household.community_id)
         .bind(&household.address)
         .bind(household.head_name.as_deref())
         .bind(household.phone.as_ref().map(|p| p.as_str()))
         .bind(now_text())
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .at(&self.location)?;
-        Ok(Self::insert_id(result))
+        Ok(id)
     }
 
     /// Links a household to a member, replacing any earlier link.

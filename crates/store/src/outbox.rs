@@ -17,6 +17,7 @@ pub struct Robot {
     pub name: String,
     pub url: String,
     pub secret: Option<String>,
+    #[sqlx(try_from = "crate::rows::Flag")]
     pub enabled: bool,
 }
 
@@ -106,7 +107,7 @@ impl WriteTx {
 
     pub async fn set_robot_enabled(&mut self, community: CommunityId, id: i64, enabled: bool) -> Result<bool> {
         let result = sqlx::query("UPDATE robots SET enabled = $1 WHERE community_id = $2 AND id = $3")
-            .bind(enabled)
+            .bind(i64::from(enabled))
             .bind(community)
             .bind(id)
             .execute(&mut *self.tx)

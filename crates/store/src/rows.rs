@@ -24,6 +24,7 @@ pub(crate) struct MemberRow {
     pub party_group_id: Option<i64>,
     pub name: String,
     pub phone: Option<String>,
+    #[sqlx(try_from = "crate::rows::Flag")]
     pub probationary: bool,
     pub post: Option<String>,
     pub linking_exempt_reason: Option<String>,
@@ -132,5 +133,31 @@ impl EntryRow {
             prev_hash: EntryHash::from_hex(&self.prev_hash).ok_or_else(|| corrupt("prev_hash is not a hash"))?,
             hash: EntryHash::from_hex(&self.hash).ok_or_else(|| corrupt("hash is not a hash"))?,
         })
+    }
+}
+
+/// A column holding 0 or 1, read as a bool. Both backends store flags as
+/// integers, so one query reads them the same way from either.
+pub(crate) struct Flag(pub bool);
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0))
+    }
+}
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
     }
 }
