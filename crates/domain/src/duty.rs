@@ -117,6 +117,11 @@ fn committee_only(actor: &Account, action: &str) -> Result<(), Refusal> {
 /// committee votes, and never about themselves or a relative (回避).
 pub fn may_vote_on_decision(actor: &Account, subject: Subject, relatives: &[MemberId]) -> Result<(), Refusal> {
     committee_only(actor, "vote on integrity decisions")?;
+    not_recused(actor, subject, relatives)
+}
+
+/// Neither the member concerned nor anyone marked as their relative (回避).
+pub fn not_recused(actor: &Account, subject: Subject, relatives: &[MemberId]) -> Result<(), Refusal> {
     match actor.member_id {
         Some(me) if me == subject.member_id || relatives.contains(&me) => {
             Err(Refusal::Recused { login: actor.login.clone() })
@@ -126,9 +131,15 @@ pub fn may_vote_on_decision(actor: &Account, subject: Subject, relatives: &[Memb
 }
 
 /// May `maker` propose an adjustment priced by `rule` about `subject`?
-pub fn may_make_adjustment(maker: &Account, rule: &Rule, subject: Subject) -> Result<(), Refusal> {
+pub fn may_make_adjustment(
+    maker: &Account,
+    rule: &Rule,
+    subject: Subject,
+    relatives: &[MemberId],
+) -> Result<(), Refusal> {
     committee_only(maker, "make adjustments")?;
     not_themselves(maker, subject)?;
+    not_recused(maker, subject, relatives)?;
     if rule.source != RuleSource::Adjustment {
         return Err(Refusal::NeedsSeveral {
             rule: rule.key.clone(),
@@ -141,9 +152,15 @@ pub fn may_make_adjustment(maker: &Account, rule: &Rule, subject: Subject) -> Re
 
 /// May `checker` approve (or reject) an adjustment `maker` made? A
 /// different committee member, who is not the member concerned.
-pub fn may_check_adjustment(checker: &Account, maker: &Account, subject: Subject) -> Result<(), Refusal> {
+pub fn may_check_adjustment(
+    checker: &Account,
+    maker: &Account,
+    subject: Subject,
+    relatives: &[MemberId],
+) -> Result<(), Refusal> {
     committee_only(checker, "check adjustments")?;
     not_themselves(checker, subject)?;
+    not_recused(checker, subject, relatives)?;
     if checker.id == maker.id {
         return Err(Refusal::SameMakerAndChecker { login: maker.login.clone() });
     }
@@ -228,15 +245,17 @@ mod tests {
         assert!(matches!(may_vote_on_decision(&secretary, SUBJECT, &[]), Err(Refusal::CommitteeOnly { .. })));
 
         let adjustment = rulebook.rule("adjustment.ethics").unwrap();
-        assert!(may_make_adjustment(&committee, adjustment, SUBJECT).is_ok());
-        assert!(may_make_adjustment(&subject_itself, adjustment, SUBJECT).is_err());
+        assert!(may_make_adjustment(&committee, adjustment, SUBJECT, &[]).is_ok());
+        assert!(may_make_adjustment(&committee, adjustment, SUBJECT, &[1]).is_err(), "a relative is recused");
+        assert!(may_make_adjustment(&subject_itself, adjustment, SUBJECT, &[]).is_err());
         let checker = Account { id: 2, ..account(Role::Committee, Some(5), None) };
-        assert!(may_check_adjustment(&checker, &committee, SUBJECT).is_ok());
+        assert!(may_check_adjustment(&checker, &committee, SUBJECT, &[]).is_ok());
+        assert!(may_check_adjustment(&checker, &committee, SUBJECT, &[5]).is_err(), "a relative is recused");
         assert!(matches!(
-            may_check_adjustment(&committee, &committee, SUBJECT),
+            may_check_adjustment(&committee, &committee, SUBJECT, &[]),
             Err(Refusal::SameMakerAndChecker { .. })
         ));
-        assert!(may_check_adjustment(&Account { id: 3, ..subject_itself }, &committee, SUBJECT).is_err());
+        assert!(may_check_adjustment(&Account { id: 3, ..subject_itself }, &committee, SUBJECT, &[]).is_err());
         assert!(may_record(&committee, adjustment, SUBJECT).is_err(), "adjustments only through maker-checker");
     }
 

@@ -189,15 +189,18 @@ impl WriteTx {
         Ok(id)
     }
 
-    /// Casts one paper: the voter is marked as having voted, and the marks
-    /// go under a random paper id with nothing that names the voter.
-    /// False if the voter had already voted (nothing is written then).
+    /// Casts one paper: the voter is marked as having voted, and each mark
+    /// is stored on its own under a random id (`mark_ids`, one per mark),
+    /// with nothing that names the voter. Marks are not grouped into
+    /// papers: a paper grades everyone but its voter, so the one member a
+    /// group of marks leaves out would name who cast it. False if the voter
+    /// had already voted (nothing is written then).
     pub async fn cast_ballot(
         &mut self,
         ballot: i64,
         voter: MemberId,
-        paper_id: &str,
         paper: &BTreeMap<MemberId, ReviewGrade>,
+        mut mark_id: impl FnMut() -> String,
     ) -> Result<bool> {
         let first = sqlx::query(
             "INSERT INTO ballot_voters (ballot_id, member_id) VALUES ($1, $2) \
@@ -214,7 +217,7 @@ impl WriteTx {
         for (member, grade) in paper {
             sqlx::query("INSERT INTO ballot_marks (ballot_id, paper, member_id, grade) VALUES ($1, $2, $3, $4)")
                 .bind(ballot)
-                .bind(paper_id)
+                .bind(mark_id())
                 .bind(member)
                 .bind(grade_key(*grade))
                 .execute(&mut *self.tx)

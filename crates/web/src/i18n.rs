@@ -257,6 +257,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("dismissed", "异议不成立", "Dismissed"),
     ("results", "评定结果", "Results"),
     ("final", "已经公示确认", "Final, after public notice"),
+    (
+        "changed_since_publication",
+        "公示后积分有更正，下表为更正后的结果；确认时以此为准，并记录两次结果的摘要。",
+        "Points were corrected after publication; the table shows the corrected results, which finalization records beside the published ones.",
+    ),
     // Group robots and their outbox.
     ("robots", "群机器人", "Group robots"),
     (

@@ -135,7 +135,9 @@ pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): F
         .rulebook
         .rule(&form.rule)
         .ok_or_else(|| WebError::BadRequest(format!("rule: \"{}\" is not in this year's rulebook", form.rule)))?;
-    duty::may_make_adjustment(&viewer.account, rule, Subject { member_id: member.id, branch_id: member.branch_id })?;
+    let relatives: Vec<i64> = tx.relatives_of(member.id).await?.into_iter().map(|(id, _)| id).collect();
+    let subject = Subject { member_id: member.id, branch_id: member.branch_id };
+    duty::may_make_adjustment(&viewer.account, rule, subject, &relatives)?;
     if points == Points::ZERO || points.tenths().abs() > rule.points.tenths() {
         return Err(WebError::BadRequest(format!("points: between -{0} and {0}, not zero", rule.points)));
     }
@@ -185,7 +187,9 @@ pub async fn check(
     let adjustment = tx.adjustment(community, id).await?;
     let member = tx.member(community, adjustment.member_id).await?;
     let maker = tx.account(adjustment.made_by).await?;
-    duty::may_check_adjustment(&viewer.account, &maker, Subject { member_id: member.id, branch_id: member.branch_id })?;
+    let relatives: Vec<i64> = tx.relatives_of(member.id).await?.into_iter().map(|(id, _)| id).collect();
+    let subject = Subject { member_id: member.id, branch_id: member.branch_id };
+    duty::may_check_adjustment(&viewer.account, &maker, subject, &relatives)?;
     if adjustment.status != "pending" {
         return Err(WebError::Refused(format!("adjustment {id} has been checked")));
     }

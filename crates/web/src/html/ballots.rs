@@ -171,22 +171,24 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     // The tally exists for nobody until the ballot is closed.
     let results = match status {
         BallotStatus::Open => Vec::new(),
-        BallotStatus::Closed => reader
-            .ballot_tallies(id)
-            .await?
-            .into_iter()
-            .chain(graded.iter().map(|m| (*m, Tally::default())))
-            .collect::<BTreeMap<_, _>>()
-            .into_iter()
-            .filter(|(m, _)| graded.contains(m))
-            .map(|(member_id, tally)| ResultRow {
-                member_id,
-                name: names.get(&member_id).cloned().unwrap_or_default(),
-                tally,
-                plurality: tally.plurality().map_or("", grade_key),
-                proposed: "",
-            })
-            .collect(),
+        BallotStatus::Closed => {
+            // Every graded member, with the votes the papers gave them (none
+            // for a member no paper graded).
+            let tallies = reader.ballot_tallies(id).await?;
+            graded
+                .iter()
+                .map(|member_id| {
+                    let tally = tallies.get(member_id).copied().unwrap_or_default();
+                    ResultRow {
+                        member_id: *member_id,
+                        name: names.get(member_id).cloned().unwrap_or_default(),
+                        tally,
+                        plurality: tally.plurality().map_or("", grade_key),
+                        proposed: "",
+                    }
+                })
+                .collect()
+        }
         BallotStatus::Decided => reader
             .ballot_grades(id)
             .await?
@@ -267,7 +269,7 @@ pub async fn vote(
     }
     let graded = tx.ballot_graded(id).await?;
     ballot::check_paper(&paper, &graded, me.id).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    if !tx.cast_ballot(id, me.id, &random_token(), &paper).await? {
+    if !tx.cast_ballot(id, me.id, &paper, random_token).await? {
         return Err(WebError::Refused("each member votes once in a ballot".into()));
     }
     // The audit log says that someone voted, never how.

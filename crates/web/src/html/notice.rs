@@ -19,14 +19,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
-use starledger_domain::duty;
+use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::{CommunityId, Role, Year};
 use starledger_domain::rating::{Rating, rate};
 use starledger_store::{
-    FinalStars, Finalization, LedgerQueries, NewObjection, NewRound, NoticeQueries, OrgQueries, Period, RatingQueries,
-    RatingRound, WriteTx,
+    FinalStars, Finalization, IntegrityQueries, LedgerQueries, NewObjection, NewRound, NoticeQueries, OrgQueries,
+    Period, RatingQueries, RatingRound, WriteTx,
 };
 
 /// The year's rating as the ledger gives it now.
@@ -96,6 +96,8 @@ struct RatingPage {
     can_object: bool,
     can_finalize: bool,
     can_reopen: bool,
+    /// The ledger changed after publication (an upheld objection put right).
+    changed: bool,
     rounds: Vec<String>,
     members: Vec<(i64, String)>,
     objections: Vec<ObjectionRow>,
@@ -182,6 +184,7 @@ pub async fn show(
         can_object: !is_final && notice.is_some_and(|n| n.may_object(today).is_ok()) && !viewer.is(Role::Auditor),
         can_finalize: is_committee && !is_final && notice.is_some_and(|n| n.may_finalize(today, unanswered).is_ok()),
         can_reopen: is_committee && live.is_some(),
+        changed: live.as_ref().is_some_and(|r| !r.is_final() && r.published_sha256 != rating.digest()),
         rounds: rounds
             .iter()
             .filter(|r| r.reopened_at.is_some())
@@ -348,8 +351,12 @@ pub async fn answer(
     if objection.filed_by == viewer.actor() {
         return Err(WebError::Forbidden("no one answers their own objection".into()));
     }
-    if objection.member_id.is_some() && objection.member_id == viewer.account.member_id {
-        return Err(WebError::Forbidden("no one answers an objection about themselves".into()));
+    if let Some(member) = objection.member_id {
+        // Nor about a relative (回避).
+        let relatives: Vec<i64> = tx.relatives_of(member).await?.into_iter().map(|(id, _)| id).collect();
+        let subject = tx.member(community, member).await?;
+        duty::not_recused(&viewer.account, Subject { member_id: member, branch_id: subject.branch_id }, &relatives)
+            .map_err(|_| WebError::Forbidden("no one answers an objection about themselves or a relative".into()))?;
     }
     if !tx.answer_objection(id, answer, upheld, viewer.account.id, now()).await? {
         return Err(WebError::Refused(format!("objection {id} has been answered")));
@@ -400,7 +407,8 @@ pub async fn finalize(
         Finalization { community, year, round: live.round, final_sha256: &sha, by: viewer.account.id, at: now() };
     tx.finalize_round(&finalization, &stars).await?;
     let five = rating.five_star().count();
-    let detail = format!("{year} round {}: {five} five-star, digest {sha}", live.round);
+    let detail =
+        format!("{year} round {}: {five} five-star, digest {sha} (published {})", live.round, live.published_sha256);
     tx.audit(Some(community), &viewer.actor(), "rating.finalize", &detail).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/honours?year={year}")).into_response())

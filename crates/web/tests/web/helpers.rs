@@ -36,6 +36,9 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const COMMITTEE: &str = "peng";
 /// A second committee account, 赵春明, not a member on the roll.
 pub const COMMITTEE_2: &str = "zhao";
+/// A third committee account, 孙丽华, not a member on the roll: with 彭雅丽
+/// and 赵春明 the committee reaches the default rulebook's decision quorum (3).
+pub const COMMITTEE_3: &str = "sunli";
 /// The secretary of branch 1, who is also member 胡国强 of branch 1.
 pub const BRANCH_SECRETARY: &str = "hu";
 /// A plain member account: member 梁小改 (branch 1).
@@ -306,6 +309,7 @@ async fn build_fixture(tx: &mut WriteTx) -> Fixture {
     let mut accounts = HashMap::new();
     accounts.insert(COMMITTEE, roll.account(COMMITTEE, "彭雅丽", Role::Committee, Some(peng), None, false).await);
     accounts.insert(COMMITTEE_2, roll.account(COMMITTEE_2, "赵春明", Role::Committee, None, None, false).await);
+    accounts.insert(COMMITTEE_3, roll.account(COMMITTEE_3, "孙丽华", Role::Committee, None, None, false).await);
     accounts.insert(
         BRANCH_SECRETARY,
         roll.account(BRANCH_SECRETARY, "胡国强", Role::BranchSecretary, Some(hu), Some(branch1), false).await,
@@ -563,12 +567,14 @@ pub struct NewPerson<'a> {
     pub post: Option<&'a str>,
     pub exempt: Option<&'a str>,
     pub left_on: Option<Date>,
+    /// A probationary member (预备党员): takes part, votes, is not graded or rated.
+    pub probationary: bool,
 }
 
 impl<'a> NewPerson<'a> {
     /// A member without a post, on the roll since 2015.
     pub fn in_branch(branch: BranchId, name: &'a str) -> Self {
-        NewPerson { branch, name, group: None, post: None, exempt: None, left_on: None }
+        NewPerson { branch, name, group: None, post: None, exempt: None, left_on: None, probationary: false }
     }
 }
 
@@ -582,7 +588,7 @@ impl TestApp {
                 party_group_id: person.group,
                 name: PersonName::parse(person.name).expect("a valid name"),
                 phone: None,
-                probationary: false,
+                probationary: person.probationary,
                 post: person.post.map(str::to_string),
                 linking_exempt_reason: person.exempt.map(str::to_string),
                 joined_on: Some(Date::new(2015, 7, 1).expect("1 July")),
@@ -701,6 +707,13 @@ impl TestApp {
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.connect(false).await;
         sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Like [`TestApp::execute`], for SQL the database may refuse (a trigger,
+    /// a missing column): the error, or how many rows changed.
+    pub async fn try_execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        let mut conn = self.connect(false).await;
+        sqlx::query(sql).execute(&mut conn).await.map(|done| done.rows_affected())
     }
 
     /// The audited work of any account (signing in and out left out), oldest first.
@@ -999,5 +1012,61 @@ impl TestApp {
     pub async fn move_start(&self, meeting: i64, minutes_from_now: i64) {
         let at = jiff::Timestamp::now().as_second() + minutes_from_now * 60;
         self.execute(&format!("UPDATE meetings SET starts_at = {at} WHERE id = {meeting}")).await;
+    }
+}
+
+// ---- volunteer service ----------------------------------------------------------
+
+impl TestApp {
+    /// Publishes an activity priced by `rule`, `starts_in_minutes` from now and
+    /// `minutes` long, with 20 places, which must be accepted; its id.
+    pub async fn publish_service(&self, client: &Client, rule: &str, starts_in_minutes: i64, minutes: i64) -> i64 {
+        let csrf = self.csrf(client).await;
+        let (starts_at, ends_at) = (starts_in(starts_in_minutes), starts_in(starts_in_minutes + minutes));
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("rule", rule),
+            ("title", "敬老院陪护"),
+            ("place", "社区敬老院"),
+            ("starts_at", &starts_at),
+            ("ends_at", &ends_at),
+            ("slots", "20"),
+        ];
+        let response = self.post(client, "/activities", &fields).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "the activity is published");
+        let to = location(&response);
+        to.strip_prefix("/activities/").and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("redirected to {to}"))
+    }
+
+    /// Signs a member up for an activity, which must be accepted.
+    pub async fn join_service(&self, client: &Client, id: i64) {
+        let csrf = self.csrf(client).await;
+        let response =
+            self.post(client, &format!("/activities/{id}/answer"), &[("csrf", &csrf), ("answer", "sign_up")]).await;
+        assert_redirect(&response, &format!("/activities/{id}"));
+    }
+
+    /// Scans the activity's venue QR and presses the button: a check-in, or
+    /// for service counted by the hour, the second time, a check-out.
+    pub async fn scan_service_qr(&self, client: &Client, id: i64) -> Response {
+        let token = self.text_of(&format!("SELECT checkin_token FROM activities WHERE id = {id}")).await;
+        let csrf = self.csrf(client).await;
+        self.post(client, &format!("/activities/checkin/{token}"), &[("csrf", &csrf)]).await
+    }
+
+    /// The organizer confirms the service of `members`.
+    pub async fn confirm_served(&self, client: &Client, id: i64, members: &[MemberId]) -> Response {
+        let csrf = self.csrf(client).await;
+        let values: Vec<String> = members.iter().map(MemberId::to_string).collect();
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend(values.iter().map(|m| ("m", m.as_str())));
+        self.post(client, &format!("/activities/{id}/confirm"), &fields).await
+    }
+
+    /// Moves an activity in time, as the passing of time would.
+    pub async fn reschedule_service(&self, id: i64, starts_in_minutes: i64, ends_in_minutes: i64) {
+        let now = now_seconds();
+        let (starts, ends) = (now + starts_in_minutes * 60, now + ends_in_minutes * 60);
+        self.execute(&format!("UPDATE activities SET starts_at = {starts}, ends_at = {ends} WHERE id = {id}")).await;
     }
 }

@@ -1,18 +1,23 @@
 //! HTTP tests of the web application, one module per concern.
 
 mod activities;
+mod adjustments;
+mod ballots;
 mod checkin;
 mod claims;
 mod communities;
 mod csrf;
 mod helpers;
 mod honours;
+mod hours;
 mod household_rating;
+mod integrity;
 mod language;
 mod leave;
 mod linking;
 mod meetings;
 mod my_record;
+mod notice;
 mod permissions;
 mod reviews;
 mod sign_in;

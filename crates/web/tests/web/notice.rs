@@ -1,0 +1,409 @@
+//! The public notice (公示, /rating) and the finalization of a year: the
+//! committee publishes the provisional results; for five days (the default
+//! rulebook) accounts and households, through their link, may object; the
+//! committee answers every objection on the record, never its own nor one
+//! about itself; after the period, with nothing unanswered, the year is
+//! finalized and the database refuses every new entry into it until a
+//! reopening, which names who and why. Every refusal writes nothing.
+
+use super::helpers::*;
+use jiff::ToSpan;
+use reqwest::{Client, Response, StatusCode};
+use starledger_domain::org::MemberId;
+
+/// The year the fixture opened, as the path carries it.
+fn year_of(app: &TestApp) -> i16 {
+    app.fixture.year.get()
+}
+
+async fn publish(app: &TestApp, client: &Client) -> Response {
+    let csrf = app.csrf(client).await;
+    app.post(client, &format!("/rating/{}/publish", year_of(app)), &[("csrf", &csrf)]).await
+}
+
+async fn finalize(app: &TestApp, client: &Client) -> Response {
+    let csrf = app.csrf(client).await;
+    app.post(client, &format!("/rating/{}/finalize", year_of(app)), &[("csrf", &csrf)]).await
+}
+
+async fn reopen(app: &TestApp, client: &Client, reason: &str) -> Response {
+    let csrf = app.csrf(client).await;
+    app.post(client, &format!("/rating/{}/reopen", year_of(app)), &[("csrf", &csrf), ("reason", reason)]).await
+}
+
+async fn object(app: &TestApp, client: &Client, about: Option<MemberId>, text: &str) -> Response {
+    let csrf = app.csrf(client).await;
+    let member = about.map(|m| m.to_string()).unwrap_or_default();
+    let form = [("csrf", csrf.as_str()), ("member", &member), ("text", text)];
+    app.post(client, &format!("/rating/{}/objections", year_of(app)), &form).await
+}
+
+/// Files an objection that must be accepted; its id.
+async fn objected(app: &TestApp, client: &Client, about: Option<MemberId>) -> i64 {
+    let response = object(app, client, about, "走访次数与实际不符，请核实").await;
+    assert_redirect(&response, &format!("/rating?year={}", year_of(app)));
+    app.count("SELECT MAX(id) FROM objections").await
+}
+
+async fn answer(app: &TestApp, client: &Client, objection: i64, outcome: &str) -> Response {
+    let csrf = app.csrf(client).await;
+    let form = [("csrf", csrf.as_str()), ("answer", "经党委核实，积分记录无误"), ("outcome", outcome)];
+    app.post(client, &format!("/rating/objections/{objection}/answer"), &form).await
+}
+
+/// Opens the household's notice page (for its form cookie and token), then
+/// posts an objection through the link.
+async fn household_object(app: &TestApp, client: &Client, token: &str, about: MemberId) -> Response {
+    let path = format!("/r/{token}/notice");
+    let csrf = csrf_of(&text(app.get(client, &path).await, StatusCode::OK).await);
+    let member = about.to_string();
+    app.post(client, &path, &[("csrf", csrf.as_str()), ("member", &member), ("text", "她很少来我家走访")]).await
+}
+
+/// Moves the live round's notice into the past, as the passing of days would.
+async fn end_notice(app: &TestApp) {
+    let (from, until) = (today() - 10.days(), today() - 6.days());
+    app.execute(&format!(
+        "UPDATE rating_rounds SET notice_from = '{from}', notice_until = '{until}' \
+         WHERE year = {} AND reopened_at IS NULL",
+        year_of(app)
+    ))
+    .await;
+}
+
+async fn rating_page(app: &TestApp, client: &Client) -> String {
+    text(app.get(client, &format!("/rating?year={}", year_of(app))).await, StatusCode::OK).await
+}
+
+async fn roll_state(app: &TestApp, client: &Client) -> String {
+    let page = text(app.get(client, &format!("/honours?year={}", year_of(app))).await, StatusCode::OK).await;
+    let marker = "data-testid=\"roll-state\">";
+    let start = page.find(marker).unwrap_or_else(|| panic!("no roll state in:\n{page}")) + marker.len();
+    page[start..start + page[start..].find('<').expect("the state ends")].to_string()
+}
+
+async fn objections(app: &TestApp) -> i64 {
+    app.rows_in("objections").await
+}
+
+#[tokio::test]
+async fn only_the_committee_publishes_finalizes_and_reopens() {
+    let app = spawn_app().await;
+    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    let others = [
+        app.login(MEMBER, PASSWORD).await,
+        app.login(BRANCH_SECRETARY, PASSWORD).await,
+        app.login(AUDITOR, PASSWORD).await,
+    ];
+    let page = rating_page(&app, &others[0]).await;
+    assert!(!page.contains("/publish\""), "a member is offered no publishing:\n{page}");
+    let before = app.written().await;
+    for client in &others {
+        text(publish(&app, client).await, StatusCode::FORBIDDEN).await;
+    }
+    assert_eq!((app.rows_in("rating_rounds").await, app.written().await), (0, before));
+
+    let page = rating_page(&app, &committee).await;
+    assert!(page.contains("未公示（暂定结果）") && page.contains("/publish\""), "{page}");
+    assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={}", year_of(&app)));
+    let rounds: Vec<(i64, String, String, i64)> =
+        app.rows("SELECT round, notice_from, notice_until, published_by FROM rating_rounds").await;
+    let until = today() + 4.days();
+    assert_eq!(rounds, [(1, today().to_string(), until.to_string(), app.fixture.accounts[COMMITTEE_2])]);
+    assert_eq!(app.work(COMMITTEE_2).await, ["rating.publish"]);
+    let page = rating_page(&app, &others[0]).await;
+    assert!(page.contains("公示中") && page.contains(&format!("{} — {until}", today())), "{page}");
+    // Published once: a second publication waits for a reopening.
+    text(publish(&app, &committee).await, StatusCode::CONFLICT).await;
+    assert_eq!(app.rows_in("rating_rounds").await, 1);
+
+    let objection = objected(&app, &others[0], Some(app.fixture.hu)).await;
+    end_notice(&app).await;
+    let before = app.written().await;
+    for client in &others {
+        text(finalize(&app, client).await, StatusCode::FORBIDDEN).await;
+        text(reopen(&app, client, "结果有误，需要重新核实").await, StatusCode::FORBIDDEN).await;
+        text(answer(&app, client, objection, "dismissed").await, StatusCode::FORBIDDEN).await;
+    }
+    assert_eq!(app.written().await, before);
+    let unchanged = "SELECT COUNT(*) FROM rating_rounds WHERE finalized_at IS NULL AND reopened_at IS NULL";
+    assert_eq!((app.count(unchanged).await, app.rows_in("final_stars").await), (1, 0));
+    assert_eq!(app.count("SELECT COUNT(*) FROM objections WHERE answered_at IS NULL").await, 1);
+}
+
+#[tokio::test]
+async fn accounts_and_households_object_during_the_notice_and_not_after_it() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let liang = app.login(MEMBER, PASSWORD).await;
+    let household = app.fixture.liang_households[0];
+    let token = &f.tokens[&household];
+
+    // Nothing is in public notice yet.
+    text(object(&app, &liang, Some(f.hu), "走访次数与实际不符").await, StatusCode::CONFLICT).await;
+    text(app.get(&app.client(), &format!("/r/{token}/notice")).await, StatusCode::CONFLICT).await;
+    assert_eq!(objections(&app).await, 0);
+
+    assert_redirect(
+        &publish(&app, &app.login(COMMITTEE_2, PASSWORD).await).await,
+        &format!("/rating?year={}", year_of(&app)),
+    );
+
+    // A member objects about another member.
+    let id = objected(&app, &liang, Some(f.hu)).await;
+    let rows: Vec<(String, Option<MemberId>, i64, Option<String>)> =
+        app.rows(&format!("SELECT filed_by, member_id, round, answer FROM objections WHERE id = {id}")).await;
+    assert_eq!(rows, [(format!("account:{}", f.accounts[MEMBER]), Some(f.hu), 1, None)]);
+    assert!(app.work(MEMBER).await.contains(&"rating.object".to_string()));
+    // Who objected is for the committee and the objector, not for other members.
+    let row = |page: &str| row_containing(page, &format!("data-objection=\"{id}\"")).map(str::to_string);
+    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    assert!(row(&rating_page(&app, &committee).await).expect("listed").contains("梁小改"));
+    let other = row(&rating_page(&app, &app.login(BRANCH_SECRETARY, PASSWORD).await).await).expect("listed");
+    assert!(!other.contains("梁小改") && other.contains("—"), "{other}");
+
+    // An objection needs words; an auditor files none.
+    let before = objections(&app).await;
+    text(object(&app, &liang, None, "错").await, StatusCode::BAD_REQUEST).await;
+    text(object(&app, &app.login(AUDITOR, PASSWORD).await, None, "结果有误请核实").await, StatusCode::FORBIDDEN).await;
+    assert_eq!(objections(&app).await, before);
+
+    // A household objects through its link, with the form cookie echoed (double submit).
+    let browser = app.client();
+    let response = app.get(&browser, &format!("/r/{token}/notice")).await;
+    let cookie = set_cookie(&response, "sl_form").expect("a form cookie");
+    let page = text(response, StatusCode::OK).await;
+    assert_eq!(csrf_of(&page), cookie.value, "the form echoes the cookie");
+    assert!(page.contains(&format!("{} — {}", today(), today() + 4.days())), "{page}");
+    let response = household_object(&app, &browser, token, f.liang).await;
+    assert_redirect(&response, &format!("/r/{token}/notice?filed=1"));
+    let sql =
+        format!("SELECT COUNT(*) FROM objections WHERE filed_by = 'household:{household}' AND member_id = {}", f.liang);
+    assert_eq!(app.count(&sql).await, 1);
+    // Without the cookie (another site, a forged form), refused.
+    let stranger = app.client();
+    let form = [("csrf", cookie.value.as_str()), ("member", ""), ("text", "她很少来我家走访")];
+    text(app.post(&stranger, &format!("/r/{token}/notice"), &form).await, StatusCode::FORBIDDEN).await;
+    text(app.get(&stranger, "/r/no-such-token/notice").await, StatusCode::NOT_FOUND).await;
+    assert_eq!(objections(&app).await, before + 1);
+
+    // The notice is over: no more objections, from anyone.
+    end_notice(&app).await;
+    let before = app.written().await;
+    let count = objections(&app).await;
+    let body = text(object(&app, &liang, Some(f.hu), "走访次数与实际不符").await, StatusCode::CONFLICT).await;
+    assert!(body.contains("no longer taken"), "{body}");
+    let page = text(app.get(&browser, &format!("/r/{token}/notice")).await, StatusCode::OK).await;
+    assert!(!page.contains("method=\"post\""), "no form once the notice is over:\n{page}");
+    let form = [("csrf", cookie.value.as_str()), ("member", ""), ("text", "她很少来我家走访")];
+    text(app.post(&browser, &format!("/r/{token}/notice"), &form).await, StatusCode::CONFLICT).await;
+    assert!(!rating_page(&app, &liang).await.contains("/objections\""), "no objection form");
+    assert_eq!((objections(&app).await, app.written().await), (count, before));
+}
+
+#[tokio::test]
+async fn a_year_is_finalized_after_the_notice_with_every_objection_answered() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let (peng, zhao) = (app.login(COMMITTEE, PASSWORD).await, app.login(COMMITTEE_2, PASSWORD).await);
+    let liang = app.login(MEMBER, PASSWORD).await;
+    assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
+    assert!(roll_state(&app, &liang).await.contains("暂定"), "provisional while in notice");
+
+    let about_hu = objected(&app, &liang, Some(f.hu)).await;
+    let by_peng = objected(&app, &peng, Some(f.wang)).await;
+    let token = &f.tokens[&f.peng_household];
+    assert_redirect(&household_object(&app, &app.client(), token, f.peng).await, &format!("/r/{token}/notice?filed=1"));
+    let about_peng = app.count("SELECT MAX(id) FROM objections").await;
+
+    // Not during the notice.
+    let body = text(finalize(&app, &zhao).await, StatusCode::CONFLICT).await;
+    assert!(body.contains("runs until"), "{body}");
+    end_notice(&app).await;
+    // Not with objections unanswered.
+    let body = text(finalize(&app, &zhao).await, StatusCode::CONFLICT).await;
+    assert!(body.contains("3 objection"), "{body}");
+    assert_eq!(app.rows_in("final_stars").await, 0);
+
+    // Nobody answers their own objection, nor one about themselves.
+    let before = app.written().await;
+    let body = text(answer(&app, &peng, by_peng, "dismissed").await, StatusCode::FORBIDDEN).await;
+    assert!(body.contains("their own objection"), "{body}");
+    let body = text(answer(&app, &peng, about_peng, "dismissed").await, StatusCode::FORBIDDEN).await;
+    assert!(body.contains("about themselves"), "{body}");
+    assert_eq!(app.written().await, before);
+    let page = rating_page(&app, &peng).await;
+    for id in [by_peng, about_peng] {
+        let row = row_containing(&page, &format!("data-objection=\"{id}\"")).expect("listed");
+        assert!(!row.contains("/answer\""), "not offered to her:\n{row}");
+    }
+
+    assert_redirect(&answer(&app, &peng, about_hu, "dismissed").await, &format!("/rating?year={}", year_of(&app)));
+    assert_redirect(&answer(&app, &zhao, by_peng, "upheld").await, &format!("/rating?year={}", year_of(&app)));
+    // Once answered, on the record.
+    text(answer(&app, &zhao, about_hu, "upheld").await, StatusCode::CONFLICT).await;
+    let body = text(finalize(&app, &zhao).await, StatusCode::CONFLICT).await;
+    assert!(body.contains("1 objection"), "{body}");
+    assert_redirect(&answer(&app, &zhao, about_peng, "dismissed").await, &format!("/rating?year={}", year_of(&app)));
+    let answered: Vec<(i64, String, i64)> =
+        app.rows("SELECT id, outcome, answered_by FROM objections ORDER BY id").await;
+    let (peng_id, zhao_id) = (f.accounts[COMMITTEE], f.accounts[COMMITTEE_2]);
+    assert_eq!(
+        answered,
+        [
+            (about_hu, "dismissed".into(), peng_id),
+            (by_peng, "upheld".into(), zhao_id),
+            (about_peng, "dismissed".into(), zhao_id)
+        ]
+    );
+
+    // Now the year is finalized: the stars are written, the roll says so.
+    let members = app.count(&format!("SELECT COUNT(*) FROM members WHERE community_id = {}", f.community)).await;
+    assert_redirect(&finalize(&app, &zhao).await, &format!("/honours?year={}", year_of(&app)));
+    assert_eq!(app.rows_in("final_stars").await, members, "one row per member rated");
+    let sql = format!("SELECT COUNT(*) FROM rating_rounds WHERE finalized_by = {zhao_id} AND final_sha256 IS NOT NULL");
+    assert_eq!(app.count(&sql).await, 1);
+    assert!(app.work(COMMITTEE_2).await.contains(&"rating.finalize".to_string()));
+    assert_eq!(roll_state(&app, &liang).await, "已经公示确认");
+    let page = rating_page(&app, &liang).await;
+    assert!(page.contains("已确认，年度已锁定") && !page.contains("/objections\""), "{page}");
+
+    // Finalized once; objections are closed for good; households see no notice.
+    text(finalize(&app, &zhao).await, StatusCode::CONFLICT).await;
+    text(object(&app, &liang, None, "结果有误请核实").await, StatusCode::CONFLICT).await;
+    text(app.get(&app.client(), &format!("/r/{token}/notice")).await, StatusCode::CONFLICT).await;
+    assert_eq!(app.rows_in("final_stars").await, members);
+}
+
+/// Entries, claims, adjustments, integrity votes and activity sign-ups, to
+/// compare before and after a refused write.
+async fn state(app: &TestApp) -> (Written, i64, String) {
+    let integrity = app.rows_in("integrity_votes").await;
+    let adjustments = app.text_of("SELECT group_concat(id || status, ',') FROM adjustments").await;
+    (app.written().await, integrity, adjustments)
+}
+
+#[tokio::test]
+async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let (zhao, sun) = (app.login(COMMITTEE_2, PASSWORD).await, app.login(COMMITTEE_3, PASSWORD).await);
+    let (secretary, liang) = (app.login(BRANCH_SECRETARY, PASSWORD).await, app.login(MEMBER, PASSWORD).await);
+
+    // Work waiting to be written when the year is finalized: a cleanup
+    // 梁小改 served, her visit claim, an adjustment and an integrity record
+    // one vote short of the quorum.
+    let activity = app.publish_service(&zhao, "volunteer.cleanup", 120, 120).await;
+    app.join_service(&liang, activity).await;
+    app.reschedule_service(activity, -10, 110).await;
+    assert_redirect(&app.scan_service_qr(&liang, activity).await, &format!("/activities/{activity}"));
+    let claim = app.visit_claim(&liang, f.liang_households[0], None).await;
+    let csrf = app.csrf(&zhao).await;
+    let wang = f.wang.to_string();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("member", &wang),
+        ("rule", "adjustment.ethics"),
+        ("points", "1"),
+        ("reason", "补记邻里调解"),
+    ];
+    assert_redirect(&app.post(&zhao, "/adjustments", &form).await, "/adjustments");
+    let adjustment = app.count("SELECT MAX(id) FROM adjustments").await;
+    let record = {
+        let csrf = app.csrf(&zhao).await;
+        let wang = f.wang.to_string();
+        let date = today().to_string();
+        let parts = [
+            Part::Text("csrf", &csrf),
+            Part::Text("member", &wang),
+            Part::Text("rule", "integrity.commendation"),
+            Part::Text("date", &date),
+            Part::Text("description", "调解邻里纠纷"),
+        ];
+        assert_redirect(&app.post_multipart(&zhao, "/integrity", &parts).await, "/integrity");
+        app.count("SELECT MAX(id) FROM integrity_records").await
+    };
+    let vote = |client: &Client| {
+        let client = client.clone();
+        let app = &app;
+        async move {
+            let csrf = app.csrf(&client).await;
+            app.post(&client, &format!("/integrity/{record}/vote"), &[("csrf", &csrf), ("vote", "approve")]).await
+        }
+    };
+    for client in [&app.login(COMMITTEE, PASSWORD).await, &zhao] {
+        assert_redirect(&vote(client).await, "/integrity");
+    }
+
+    assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
+    end_notice(&app).await;
+    assert_redirect(&finalize(&app, &zhao).await, &format!("/honours?year={}", year_of(&app)));
+
+    // Every way into the ledger of the finalized year is refused, and writes nothing.
+    let before = state(&app).await;
+    let ledger = app.ledger_rows().await;
+    text(app.confirm_served(&zhao, activity, &[f.liang]).await, StatusCode::CONFLICT).await;
+    text(app.decide(&secretary, claim, "approve").await, StatusCode::CONFLICT).await;
+    let form = [("csrf", app.csrf(&sun).await), ("decision", "approve".into()), ("note", "经核实属实".into())];
+    let response = sun.post(app.url(&format!("/adjustments/{adjustment}/check"))).form(&form).send().await.unwrap();
+    text(response, StatusCode::CONFLICT).await;
+    text(vote(&sun).await, StatusCode::CONFLICT).await;
+    let household = f.peng_household;
+    let browser = app.client();
+    let path = format!("/r/{}", f.tokens[&household]);
+    let csrf = csrf_of(&text(app.get(&browser, &path).await, StatusCode::OK).await);
+    text(app.post(&browser, &path, &[("csrf", csrf.as_str()), ("level", "satisfied")]).await, StatusCode::CONFLICT)
+        .await;
+    assert_eq!(state(&app).await, before, "no claim, sign-up, adjustment or vote moved");
+    assert_eq!(app.ledger_rows().await, ledger);
+    assert_eq!(app.claim_state(claim).await.0, "pending");
+
+    // Behind the application's back, the database itself refuses.
+    let sneak = format!(
+        "INSERT INTO ledger_entries (community_id, year, member_id, category, rule_key, rulebook_version, \
+         points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, occurred_on, idempotency_key, \
+         prev_hash, hash) SELECT community_id, year, member_id, category, rule_key, rulebook_version, 100, \
+         'behind the app', source_kind, source_ref, recorded_by, recorded_at, occurred_on, 'sneak', hash, 'sneak' \
+         FROM ledger_entries WHERE year = {} ORDER BY id DESC LIMIT 1",
+        year_of(&app)
+    );
+    let error = app.try_execute(&sneak).await.expect_err("the trigger aborts the insert");
+    assert!(error.to_string().contains("the year is finalized"), "{error}");
+    assert_eq!(app.ledger_rows().await, ledger);
+
+    // Reopening is the committee's, with a reason, on the record.
+    let reason = "梁小改的走访记录漏记，经党委会研究重新开启";
+    for client in [&secretary, &liang, &app.login(AUDITOR, PASSWORD).await] {
+        text(reopen(&app, client, reason).await, StatusCode::FORBIDDEN).await;
+    }
+    text(reopen(&app, &zhao, "有误").await, StatusCode::BAD_REQUEST).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM rating_rounds WHERE reopened_at IS NOT NULL").await, 0);
+    assert_eq!(state(&app).await, before);
+    assert_redirect(&reopen(&app, &zhao, reason).await, &format!("/rating?year={}", year_of(&app)));
+    let actor = format!("account:{}", f.accounts[COMMITTEE_2]);
+    let reopenings: Vec<(String, String, String)> =
+        app.audit_log().await.into_iter().filter(|(_, action, _)| action == "rating.reopen").collect();
+    let [(by, _, detail)] = reopenings.as_slice() else { panic!("one reopening audited: {reopenings:?}") };
+    assert!(by == &actor && detail.contains(reason) && detail.contains("final: true"), "{by} {detail}");
+    let rounds: Vec<(i64, String)> =
+        app.rows("SELECT reopened_by, reopen_reason FROM rating_rounds WHERE reopened_at IS NOT NULL").await;
+    assert_eq!(rounds, [(f.accounts[COMMITTEE_2], reason.to_string())]);
+    let page = rating_page(&app, &liang).await;
+    assert!(page.contains("data-testid=\"reopening\"") && page.contains(reason), "{page}");
+    assert!(page.contains("未公示（暂定结果）"), "{page}");
+    assert!(roll_state(&app, &liang).await.contains("暂定"), "the roll is provisional again");
+
+    // And the writes go through again.
+    assert_redirect(&app.confirm_served(&zhao, activity, &[f.liang]).await, &format!("/activities/{activity}"));
+    assert_redirect(&app.decide(&secretary, claim, "approve").await, "/reviews");
+    let form = [("csrf", app.csrf(&sun).await), ("decision", "approve".into()), ("note", "经核实属实".into())];
+    let response = sun.post(app.url(&format!("/adjustments/{adjustment}/check"))).form(&form).send().await.unwrap();
+    assert_redirect(&response, "/adjustments");
+    assert_redirect(&vote(&sun).await, "/integrity");
+    assert_eq!(app.ledger_rows().await, ledger + 4);
+    app.add_entry(f.zeng, "meeting.lecture", f.accounts[COMMITTEE_2], "after-reopening").await;
+    assert_eq!(app.ledger_rows().await, ledger + 5);
+    // The year is published again as a new round.
+    assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
+    assert_eq!(app.count("SELECT MAX(round) FROM rating_rounds").await, 2);
+}
