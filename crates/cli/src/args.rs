@@ -1,4 +1,4 @@
-//! The command line: one clap struct per command, `--db` everywhere.
+//! The command line: one clap struct per command, `--db` (or `--database-url`) everywhere.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -17,6 +17,10 @@ pub struct Cli {
     /// The database file (SQLite). Default: starledger.db, or starledger-demo.db for `demo`.
     #[arg(long, global = true, env = "STARLEDGER_DB")]
     pub db: Option<PathBuf>,
+
+    /// The database as a URL instead: sqlite://PATH or postgres://USER@HOST/DATABASE.
+    #[arg(long, global = true, env = "STARLEDGER_DATABASE_URL", conflicts_with = "db")]
+    pub database_url: Option<String>,
 
     /// How long a write waits for another program's lock before giving up.
     #[arg(long, global = true, env = "STARLEDGER_BUSY_TIMEOUT_MS", default_value_t = 5000)]

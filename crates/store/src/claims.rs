@@ -194,7 +194,8 @@ impl WriteTx {
     }
 
     pub async fn add_claim(&mut self, claim: &NewClaim) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
+        self.savepoint().await?;
+        let attempt = sqlx::query_scalar(
             "INSERT INTO claims (community_id, member_id, kind, occurred_on, household_id, note, upload_id, status, claimed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id",
         )
@@ -207,8 +208,11 @@ impl WriteTx {
         .bind(claim.upload_id)
         .bind(claim.claimed_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(|e| crate::org::unique_to_conflict(e, &self.location, "this week has already been declared".into()))?;
+        .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        let id: i64 = attempt.map_err(|e| {
+            crate::org::unique_to_conflict(e, &self.location, "this week has already been declared".into())
+        })?;
         Ok(id)
     }
 

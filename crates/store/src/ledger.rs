@@ -134,9 +134,9 @@ pub trait LedgerQueries: Queries {
         let month_prefix = format!("{:04}-{:02}-%", on.year(), on.month());
         let row: (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT \
-               SUM(CASE WHEN rule_key = $3 AND occurred_on LIKE $5 THEN points_tenths ELSE 0 END), \
-               SUM(CASE WHEN rule_key = $3 THEN points_tenths ELSE 0 END), \
-               SUM(CASE WHEN category = $4 THEN points_tenths ELSE 0 END) \
+               CAST(SUM(CASE WHEN rule_key = $3 AND occurred_on LIKE $5 THEN points_tenths ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN rule_key = $3 THEN points_tenths ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN category = $4 THEN points_tenths ELSE 0 END) AS BIGINT) \
              FROM ledger_entries WHERE community_id = $1 AND member_id = $2 AND year = $6",
         )
         .bind(community)
@@ -323,7 +323,13 @@ impl WriteTx {
     /// nothing, when its idempotency key is already in the ledger.
     async fn insert_entry(&mut self, entry: &Entry) -> Result<bool> {
         let draft = &entry.draft;
-        let inserted = sqlx::query(
+        // Only a reversal expects a refusal here (the entry was reversed
+        // already); ordinary entries skip the savepoint's round trips.
+        let guarded = draft.reverses.is_some();
+        if guarded {
+            self.savepoint().await?;
+        }
+        let attempt = sqlx::query(
             "INSERT INTO ledger_entries (id, community_id, year, member_id, category, rule_key, rulebook_version, \
              points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, occurred_on, idempotency_key, \
              reverses_entry_id, prev_hash, hash) \
@@ -349,8 +355,9 @@ impl WriteTx {
         .bind(entry.prev_hash.to_hex())
         .bind(entry.hash.to_hex())
         .execute(&mut *self.tx)
-        .await
-        .map_err(|e| {
+        .await;
+        let attempt = if guarded { self.end_savepoint(attempt).await? } else { attempt };
+        let inserted = attempt.map_err(|e| {
             let message = match draft.reverses {
                 Some(original) => format!("entry {original} has already been reversed"),
                 None => format!("entry {} clashes with an existing entry", entry.id),

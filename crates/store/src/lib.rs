@@ -12,6 +12,7 @@ mod access;
 mod activities;
 mod ballots;
 mod claims;
+mod copy;
 mod error;
 mod integrity;
 mod ledger;
@@ -26,6 +27,7 @@ pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
 pub use ballots::{BallotQueries, BallotRow, BallotStatus, GradeRow, grade_key, parse_grade};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
+pub use copy::{ColumnKind, CopyReport, TABLES, schema};
 pub use error::StoreError;
 pub use integrity::{Adjustment, IntegrityQueries, IntegrityRecord, IntegrityVote, NewAdjustment, NewIntegrityRecord};
 pub use ledger::LedgerQueries;
@@ -295,6 +297,31 @@ impl WriteTx {
     /// Names where this transaction's writes come from (a client address).
     pub fn set_origin(&mut self, origin: &str) {
         self.origin = origin.to_string();
+    }
+
+    /// Marks a point to return to if the next statement fails as expected
+    /// (a unique key taken): PostgreSQL aborts the whole transaction at its
+    /// first error otherwise, while SQLite would carry on.
+    pub(crate) async fn savepoint(&mut self) -> Result<()> {
+        sqlx::query("SAVEPOINT expected_refusal")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| StoreError::classify(e, &self.location))?;
+        Ok(())
+    }
+
+    /// Returns to the savepoint after a failure, or lets it go after a success.
+    pub(crate) async fn end_savepoint<T>(
+        &mut self,
+        attempt: std::result::Result<T, sqlx::Error>,
+    ) -> Result<std::result::Result<T, sqlx::Error>> {
+        let sql = if attempt.is_ok() {
+            "RELEASE SAVEPOINT expected_refusal"
+        } else {
+            "ROLLBACK TO SAVEPOINT expected_refusal"
+        };
+        sqlx::query(sql).execute(&mut *self.tx).await.map_err(|e| StoreError::classify(e, &self.location))?;
+        Ok(attempt)
     }
 
     pub async fn commit(self) -> Result<()> {

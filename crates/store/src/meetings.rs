@@ -92,7 +92,12 @@ pub trait MeetingQueries: Queries {
                 .at(location)?;
         rows.into_iter()
             .map(|(member_id, status, via, ledgered)| {
-                Ok(AttendanceRow { member_id, status: status.parse().map_err(StoreError::Corrupt)?, via, ledgered: ledgered != 0 })
+                Ok(AttendanceRow {
+                    member_id,
+                    status: status.parse().map_err(StoreError::Corrupt)?,
+                    via,
+                    ledgered: ledgered != 0,
+                })
             })
             .collect()
     }
@@ -228,7 +233,8 @@ impl WriteTx {
         reason: &str,
         at: i64,
     ) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
+        self.savepoint().await?;
+        let attempt = sqlx::query_scalar(
             "INSERT INTO leave_requests (community_id, meeting_id, member_id, reason, status, requested_at) \
              VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
         )
@@ -238,8 +244,9 @@ impl WriteTx {
         .bind(reason)
         .bind(at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(|e| {
+        .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        let id: i64 = attempt.map_err(|e| {
             crate::org::unique_to_conflict(e, &self.location, "leave for this meeting was already requested".into())
         })?;
         Ok(id)

@@ -280,12 +280,15 @@ impl WriteTx {
     }
 
     pub async fn add_branch(&mut self, community: CommunityId, name: &str) -> Result<BranchId> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO branches (community_id, name) VALUES ($1, $2) RETURNING id")
+        self.savepoint().await?;
+        let attempt = sqlx::query_scalar("INSERT INTO branches (community_id, name) VALUES ($1, $2) RETURNING id")
             .bind(community)
             .bind(name)
             .fetch_one(&mut *self.tx)
-            .await
-            .map_err(|e| unique_to_conflict(e, &self.location, format!("branch \"{name}\" already exists")))?;
+            .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        let id: i64 =
+            attempt.map_err(|e| unique_to_conflict(e, &self.location, format!("branch \"{name}\" already exists")))?;
         Ok(id)
     }
 
@@ -295,12 +298,17 @@ impl WriteTx {
         branch: BranchId,
         name: &str,
     ) -> Result<PartyGroupId> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO party_groups (community_id, branch_id, name) VALUES ($1, $2, $3) RETURNING id")
-            .bind(community)
-            .bind(branch)
-            .bind(name)
-            .fetch_one(&mut *self.tx)
-            .await
+        self.savepoint().await?;
+        let attempt = sqlx::query_scalar(
+            "INSERT INTO party_groups (community_id, branch_id, name) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(community)
+        .bind(branch)
+        .bind(name)
+        .fetch_one(&mut *self.tx)
+        .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        let id: i64 = attempt
             .map_err(|e| unique_to_conflict(e, &self.location, format!("party group \"{name}\" already exists")))?;
         Ok(id)
     }
@@ -330,7 +338,8 @@ impl WriteTx {
     }
 
     pub async fn add_account(&mut self, account: &NewAccount) -> Result<AccountId> {
-        let id: i64 = sqlx::query_scalar(
+        self.savepoint().await?;
+        let attempt = sqlx::query_scalar(
             "INSERT INTO accounts (community_id, login, name, role, member_id, branch_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -342,8 +351,10 @@ impl WriteTx {
         .bind(account.branch_id)
         .bind(now_text())
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(|e| unique_to_conflict(e, &self.location, format!("login \"{}\" is taken", account.login)))?;
+        .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        let id: i64 = attempt
+            .map_err(|e| unique_to_conflict(e, &self.location, format!("login \"{}\" is taken", account.login)))?;
         Ok(id)
     }
 
@@ -406,7 +417,8 @@ impl WriteTx {
         rulebook: &Rulebook,
         by: &str,
     ) -> Result<()> {
-        sqlx::query(
+        self.savepoint().await?;
+        let attempt = sqlx::query(
             "INSERT INTO periods (community_id, year, status, rulebook_version, rulebook_sha256, rulebook_toml, \
              opened_at, opened_by) VALUES ($1, $2, 'open', $3, $4, $5, $6, $7)",
         )
@@ -418,8 +430,9 @@ impl WriteTx {
         .bind(now_text())
         .bind(by)
         .execute(&mut *self.tx)
-        .await
-        .map_err(|e| {
+        .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        attempt.map_err(|e| {
             unique_to_conflict(e, &self.location, format!("{year} is already open; a year keeps its rulebook"))
         })?;
         Ok(())

@@ -115,7 +115,8 @@ impl WriteTx {
     }
 
     pub async fn insert_household_rating(&mut self, rating: &NewRating) -> Result<()> {
-        sqlx::query(
+        self.savepoint().await?;
+        let attempt = sqlx::query(
             "INSERT INTO household_ratings (community_id, household_id, member_id, window_key, level, comment, \
              rated_at, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -128,8 +129,9 @@ impl WriteTx {
         .bind(rating.rated_at)
         .bind(rating.entry_id)
         .execute(&mut *self.tx)
-        .await
-        .map_err(|e| {
+        .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        attempt.map_err(|e| {
             crate::org::unique_to_conflict(e, &self.location, "this household has already rated in this window".into())
         })?;
         Ok(())

@@ -3,6 +3,8 @@
 //! the caps' view of what was gained, and verification that catches a
 //! change made behind the store's back.
 
+mod support;
+
 use jiff::civil::date;
 use sqlx::Connection;
 use starledger_domain::ledger::{Actor, EntryDraft};
@@ -13,6 +15,7 @@ use starledger_store::{
     Appended, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, OrgQueries, Store, StoreError,
 };
 use std::time::Duration;
+use support::Backing;
 
 fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: jiff::civil::Date) -> EntryDraft {
     EntryDraft {
@@ -34,14 +37,13 @@ fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: ji
     }
 }
 
-#[tokio::test]
-async fn a_year_in_the_store() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("story.db");
-    let timeout = Duration::from_millis(500);
+on_both!(a_year_in_the_store, a_year_in_sqlite, a_year_in_postgres);
 
-    assert!(matches!(Store::open(&path, OpenMode::Existing, timeout).await, Err(StoreError::Missing(_))));
-    let store = Store::open(&path, OpenMode::CreateNew, timeout).await.unwrap();
+async fn a_year_in_the_store(backing: Backing) {
+    let timeout = Duration::from_millis(500);
+    let target = backing.target();
+    assert!(matches!(Store::connect(&target, OpenMode::Existing, timeout).await, Err(StoreError::Missing(_))));
+    let store = Store::connect(&target, OpenMode::CreateNew, timeout).await.unwrap();
 
     // The roll.
     let mut tx = store.write().await.unwrap();
@@ -142,30 +144,29 @@ async fn a_year_in_the_store() {
 
     // Behind the store's back: the ledger refuses edits while its triggers
     // stand, and verification catches an edit made after dropping them.
-    let url = format!("sqlite://{}", path.display());
-    let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let mut raw = backing.raw().await;
     let refused = sqlx::query("UPDATE ledger_entries SET points_tenths = 50 WHERE id = 2").execute(&mut raw).await;
     assert!(refused.unwrap_err().to_string().contains("append-only"));
     let refused = sqlx::query("DELETE FROM ledger_entries WHERE id = 2").execute(&mut raw).await;
     assert!(refused.unwrap_err().to_string().contains("append-only"));
     let frozen = sqlx::query("UPDATE periods SET rulebook_toml = 'x'").execute(&mut raw).await;
     assert!(frozen.unwrap_err().to_string().contains("opened with"));
-    sqlx::query("DROP TRIGGER ledger_entries_no_update").execute(&mut raw).await.unwrap();
+    sqlx::query(&backing.drop_trigger("ledger_entries_no_update", "ledger_entries")).execute(&mut raw).await.unwrap();
     sqlx::query("UPDATE ledger_entries SET points_tenths = 50 WHERE id = 2").execute(&mut raw).await.unwrap();
     raw.close().await.unwrap();
 
     // Reopening runs migrations again, harmlessly, and finds the change.
-    let store = Store::open(&path, OpenMode::Existing, timeout).await.unwrap();
+    let store = Store::connect(&target, OpenMode::Existing, timeout).await.unwrap();
     let report = store.read().await.unwrap().verify(community).await.unwrap();
     assert_eq!(report.chain_break.map(|b| b.entry_id()), Some(2));
-    assert!(matches!(Store::open(&path, OpenMode::CreateNew, timeout).await, Err(StoreError::AlreadyExists(_))));
+    store.close().await;
+    assert!(matches!(Store::connect(&target, OpenMode::CreateNew, timeout).await, Err(StoreError::AlreadyExists(_))));
 }
 
-#[tokio::test]
-async fn a_projection_edited_alone_is_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("projection.db");
-    let store = Store::open(&path, OpenMode::CreateNew, Duration::from_millis(500)).await.unwrap();
+on_both!(a_projection_edited_alone_is_caught, projection_in_sqlite, projection_in_postgres);
+
+async fn a_projection_edited_alone_is_caught(backing: Backing) {
+    let store = backing.create().await;
     let mut tx = store.write().await.unwrap();
     let community = tx.create_community("十里社区").await.unwrap();
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
@@ -192,12 +193,11 @@ async fn a_projection_edited_alone_is_caught() {
     tx.commit().await.unwrap();
     store.close().await;
 
-    let url = format!("sqlite://{}", path.display());
-    let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let mut raw = backing.raw().await;
     sqlx::query("UPDATE member_category_totals SET points_tenths = 990").execute(&mut raw).await.unwrap();
     raw.close().await.unwrap();
 
-    let store = Store::open(&path, OpenMode::Existing, Duration::from_millis(500)).await.unwrap();
+    let store = backing.open().await;
     let report = store.read().await.unwrap().verify(community).await.unwrap();
     assert!(report.chain_break.is_none());
     assert_eq!(report.projection_mismatches.len(), 1);

@@ -13,14 +13,14 @@ pub mod serve;
 use crate::args::{Cli, Command};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::{Account, Year};
-use starledger_store::{Community, OpenMode, OrgQueries, Store};
+use starledger_store::{Community, OpenMode, OrgQueries, Store, Target};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// What every command gets: where the database is and how to open it.
 pub struct Context {
-    pub db: PathBuf,
+    pub target: Target,
     pub busy_timeout: Duration,
     /// Stores opened by the command, closed when it ends: closing the last
     /// connection checkpoints SQLite's WAL into the database file, so the
@@ -30,11 +30,19 @@ pub struct Context {
 
 impl Context {
     pub async fn open(&self) -> Result<Store, Failure> {
-        self.keep(Store::open(&self.db, OpenMode::Existing, self.busy_timeout).await?)
+        self.keep(Store::connect(&self.target, OpenMode::Existing, self.busy_timeout).await?)
     }
 
     pub async fn create(&self) -> Result<Store, Failure> {
-        self.keep(Store::open(&self.db, OpenMode::CreateNew, self.busy_timeout).await?)
+        self.keep(Store::connect(&self.target, OpenMode::CreateNew, self.busy_timeout).await?)
+    }
+
+    /// How the database is named on the command line, for hints to the user.
+    pub fn option(&self) -> String {
+        match &self.target {
+            Target::Sqlite(path) => format!("--db {}", path.display()),
+            Target::Postgres(_) => format!("--database-url {}", self.target.display().display()),
+        }
     }
 
     fn keep(&self, store: Store) -> Result<Store, Failure> {
@@ -72,8 +80,12 @@ pub fn year(value: i64) -> Result<Year, Failure> {
 
 pub async fn run(cli: Cli) -> Outcome {
     let default_db = if matches!(cli.command, Command::Demo(_)) { "starledger-demo.db" } else { "starledger.db" };
+    let target = match cli.database_url {
+        Some(url) => Target::parse(&url).map_err(|e| Failure::bad_input(e.to_string()))?,
+        None => Target::Sqlite(cli.db.unwrap_or_else(|| PathBuf::from(default_db))),
+    };
     let context = Context {
-        db: cli.db.unwrap_or_else(|| PathBuf::from(default_db)),
+        target,
         busy_timeout: Duration::from_millis(cli.busy_timeout_ms),
         opened: Mutex::new(Vec::new()),
     };

@@ -29,7 +29,7 @@ pub async fn init(context: &Context, args: InitArgs) -> Outcome {
     let account_id = tx.add_account(&account).await?;
     tx.audit(Some(community_id), &format!("account:{account_id} ({})", args.login), "init", community.as_str()).await?;
     tx.commit().await?;
-    println!("created {} for {community}; committee account: {}", context.db.display(), args.login);
+    println!("created {} for {community}; committee account: {}", context.target.display().display(), args.login);
     println!("next: `starledger branch add NAME --by {}`", args.login);
     Ok(())
 }

@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use roll::Story;
 use starledger_domain::org::Year;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
-use starledger_store::{OpenMode, OrgQueries, Store};
+use starledger_store::{OpenMode, OrgQueries, Store, Target};
 use std::path::Path;
 
 /// Every demo account's password; printed with the logins.
@@ -43,7 +43,8 @@ fn rulebook_text(year: i64) -> String {
 
 /// A demo database may be rebuilt; any other file at the path is left alone.
 async fn clear_previous(context: &Context) -> Result<(), Failure> {
-    let path = &context.db;
+    // A PostgreSQL database must be empty for the demo; opening it as new checks that.
+    let Target::Sqlite(path) = &context.target else { return Ok(()) };
     if !path.exists() {
         return Ok(());
     }
@@ -116,7 +117,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
     tx.audit(Some(roll.community), "demo", "demo.build", &detail).await?;
     tx.commit().await?;
 
-    println!("built {} — 十里社区 demo ({detail})\n", context.db.display());
+    println!("built {} — 十里社区 demo ({detail})\n", context.target.display().display());
     let mut ratings = Vec::new();
     for raw_year in YEARS {
         let year = Year::new(raw_year).map_err(Failure::failed)?;
@@ -154,14 +155,14 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
     for account in &roll.accounts {
         println!("  {:<14} {} {}", account.login, account.role.label_zh(), account.name);
     }
-    println!("\ntry: starledger --db {} rating --year {}", context.db.display(), YEARS[1]);
+    println!("\ntry: starledger {} rating --year {}", context.option(), YEARS[1]);
     println!(
-        "     starledger --db {} explain --member {} --year {}",
-        context.db.display(),
+        "     starledger {} explain --member {} --year {}",
+        context.option(),
         roll.named("梁小改").member.id,
         YEARS[1]
     );
-    println!("     starledger --db {} ledger verify", context.db.display());
+    println!("     starledger {} ledger verify", context.option());
     if args.no_serve {
         return Ok(());
     }
