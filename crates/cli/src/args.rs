@@ -67,6 +67,23 @@ pub enum Command {
     /// Check the ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Move a whole installation between stores.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Copy every row into a new, empty database (SQLite file or PostgreSQL),
+    /// then verify the ledger at both ends and compare every year's standings.
+    Copy {
+        /// The installation to copy: sqlite://PATH, a path, or postgres://...
+        #[arg(long)]
+        from: String,
+        /// A database that does not hold starledger yet (a new file, or an empty PostgreSQL database).
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

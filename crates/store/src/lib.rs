@@ -40,7 +40,7 @@ pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, Transaction};
 use starledger_domain::ledger::EntryHash;
 use starledger_domain::org::CommunityId;
 use std::collections::HashMap;
@@ -140,6 +140,16 @@ fn sqlite_url(path: &Path, mode: OpenMode) -> String {
     format!("sqlite://{encoded}?mode={mode}")
 }
 
+/// Each SQLite connection: wait for locks, enforce foreign keys, WAL.
+async fn configure_sqlite(conn: &mut AnyConnection, busy_ms: u128) -> std::result::Result<(), sqlx::Error> {
+    let pragmas = format!(
+        "PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON; \
+         PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+    );
+    conn.execute(pragmas.as_str()).await?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (or creates) a SQLite database file and brings its schema up to date.
     pub async fn open(path: &Path, mode: OpenMode, busy_timeout: Duration) -> Result<Store> {
@@ -169,17 +179,21 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::classify(e, &location))?;
         let busy_ms = busy_timeout.as_millis();
+        // One connection first, by hand: a pool retries a failing connect
+        // until its timeout, which would hide why (read-only, no such
+        // database, refused) behind "timed out".
+        let mut first = AnyConnection::connect_with(&options).await.map_err(|e| StoreError::classify(e, &location))?;
+        if backend == Backend::Sqlite {
+            configure_sqlite(&mut first, busy_ms).await.map_err(|e| StoreError::classify(e, &location))?;
+        }
+        first.close().await.map_err(|e| StoreError::classify(e, &location))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .acquire_timeout(busy_timeout.max(Duration::from_secs(5)))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if conn.backend_name() == "SQLite" {
-                        let pragmas = format!(
-                            "PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON; \
-                             PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                        );
-                        conn.execute(pragmas.as_str()).await?;
+                        configure_sqlite(conn, busy_ms).await?;
                     }
                     Ok(())
                 })

@@ -103,6 +103,14 @@ pub trait OrgQueries: Queries {
         }
     }
 
+    /// Every community the database holds.
+    async fn communities(&mut self) -> Result<Vec<Community>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, name FROM communities ORDER BY id").fetch_all(conn).await.at(location)?;
+        Ok(rows.into_iter().map(|(id, name)| Community { id, name }).collect())
+    }
+
     async fn community(&mut self, id: CommunityId) -> Result<Community> {
         let (conn, location) = self.parts();
         let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE id = $1")

@@ -8,6 +8,7 @@ mod period;
 pub mod rating;
 
 mod record;
+mod store;
 pub mod serve;
 
 use crate::args::{Cli, Command};
@@ -84,11 +85,8 @@ pub async fn run(cli: Cli) -> Outcome {
         Some(url) => Target::parse(&url).map_err(|e| Failure::bad_input(e.to_string()))?,
         None => Target::Sqlite(cli.db.unwrap_or_else(|| PathBuf::from(default_db))),
     };
-    let context = Context {
-        target,
-        busy_timeout: Duration::from_millis(cli.busy_timeout_ms),
-        opened: Mutex::new(Vec::new()),
-    };
+    let context =
+        Context { target, busy_timeout: Duration::from_millis(cli.busy_timeout_ms), opened: Mutex::new(Vec::new()) };
     let outcome = dispatch(&context, cli.command).await;
     context.close().await;
     outcome
@@ -110,5 +108,6 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Rating(args) => rating::rating(context, args).await,
         Command::Explain(args) => explain::explain(context, args).await,
         Command::Ledger(command) => ledger::ledger(context, command).await,
+        Command::Store(command) => store::store(context, command).await,
     }
 }

@@ -25,7 +25,7 @@ fn a_missing_database_points_to_init_and_is_not_created() {
 
 #[test]
 fn init_refuses_an_existing_database() {
-    let community = Community::new();
+    let community = Community::sqlite();
     let before = community.snapshot();
     community
         .run(&["init", "--community", "另一个社区", "--login", "other", "--name", "某某"])
@@ -66,7 +66,7 @@ fn run_read_only(dir: &Path, db: &Path, args: &[&str]) -> Run {
 
 #[test]
 fn a_read_only_database_says_so() {
-    let community = Community::new();
+    let community = Community::sqlite();
     let before = community.snapshot();
     // A fresh folder holding only a copy of the database file. The binary
     // may leave committed data in the `-wal` file, so fold it in first.
@@ -86,7 +86,7 @@ fn a_read_only_database_says_so() {
 
 #[test]
 fn a_locked_database_gives_up_and_says_locked() {
-    let community = Community::new();
+    let community = Community::sqlite();
     let before = community.snapshot();
     let runtime = runtime();
     let mut holder = runtime.block_on(async {

@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection};
+use sqlx::{AnyConnection, Connection, SqliteConnection};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -94,17 +94,74 @@ pub fn run_at(db: &Path, args: &[&str]) -> Run {
 /// 2025 opened with the default rulebook.
 pub struct Community {
     pub dir: TempDir,
+    /// The SQLite file; unused when the community lives in PostgreSQL.
     pub db: PathBuf,
     /// The default rulebook as printed by `rulebook default`.
     pub rulebook: PathBuf,
+    /// Set when the tests run on PostgreSQL (`STARLEDGER_TEST_BACKEND=postgres`).
+    pub postgres: Option<PgDatabase>,
+}
+
+/// A database of its own on the PostgreSQL server named by
+/// `STARLEDGER_TEST_POSTGRES`, dropped when the test ends.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    fn create() -> PgDatabase {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let admin = std::env::var("STARLEDGER_TEST_POSTGRES")
+            .expect("STARLEDGER_TEST_BACKEND=postgres needs STARLEDGER_TEST_POSTGRES=postgres://USER@HOST/postgres");
+        let name = format!("sl_cli_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        admin_execute(&admin, &[&format!("DROP DATABASE IF EXISTS {name}"), &format!("CREATE DATABASE {name}")]);
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        PgDatabase { admin, name, url }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        admin_execute(&self.admin, &[&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)]);
+    }
+}
+
+fn admin_execute(admin: &str, statements: &[&str]) {
+    runtime().block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect(admin).await.expect("the PostgreSQL server is reachable");
+        for statement in statements {
+            sqlx::query(statement).execute(&mut conn).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+        conn.close().await.expect("close");
+    });
+}
+
+/// Whether this run of the tests puts communities in PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("STARLEDGER_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
 impl Community {
+    /// The fixture community, on the backend this test run uses.
     pub fn new() -> Community {
+        Community::build(on_postgres())
+    }
+
+    /// The fixture community in a SQLite file, for tests about the file itself.
+    pub fn sqlite() -> Community {
+        Community::build(false)
+    }
+
+    fn build(postgres: bool) -> Community {
         let dir = TempDir::new().expect("a temporary folder");
         let db = dir.path().join("starledger.db");
         let rulebook = dir.path().join("rules.toml");
-        let community = Community { dir, db, rulebook };
+        let postgres = postgres.then(PgDatabase::create);
+        let community = Community { dir, db, rulebook, postgres };
         let c = &community;
         c.ok(&["init", "--community", "十里社区", "--login", SECRETARY, "--name", "梁雍宏"]);
         assert!(c.ok(&["branch", "add", "第一党支部", "--by", SECRETARY]).stdout.contains("added branch 1"));
@@ -155,7 +212,51 @@ impl Community {
 
     /// Runs the binary on this community's database.
     pub fn run(&self, args: &[&str]) -> Run {
-        run_at(&self.db, args)
+        match &self.postgres {
+            Some(pg) => {
+                starledger().arg("--database-url").arg(&pg.url).args(args).output().expect("starledger runs").into()
+            }
+            None => run_at(&self.db, args),
+        }
+    }
+
+    /// The database as `--database-url` takes it.
+    pub fn url(&self) -> String {
+        match &self.postgres {
+            Some(pg) => pg.url.clone(),
+            None => format!("sqlite://{}", self.db.display()),
+        }
+    }
+
+    /// Runs statements on the database directly, as a program other than
+    /// starledger would; returns the first error's message. `DROP TRIGGER
+    /// name` works on both backends.
+    pub fn execute(&self, statements: &[&str]) -> Result<(), String> {
+        let Some(pg) = &self.postgres else { return execute(&self.db, statements) };
+        runtime().block_on(async {
+            sqlx::any::install_default_drivers();
+            let mut conn = AnyConnection::connect(&pg.url).await.expect("open the database to write it");
+            let mut outcome = Ok(());
+            for statement in statements {
+                let mut statement = statement.to_string();
+                if let Some(trigger) = statement.strip_prefix("DROP TRIGGER ").map(str::to_string) {
+                    let table: String = sqlx::query_scalar(
+                        "SELECT CAST(CAST(tgrelid AS regclass) AS TEXT) FROM pg_trigger WHERE tgname = $1",
+                    )
+                    .bind(&trigger)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("the trigger exists");
+                    statement = format!("DROP TRIGGER {trigger} ON {table}");
+                }
+                if let Err(error) = sqlx::query(&statement).execute(&mut conn).await {
+                    outcome = Err(error.to_string());
+                    break;
+                }
+            }
+            conn.close().await.expect("close the database");
+            outcome
+        })
     }
 
     /// Runs the binary and asserts it succeeded.
@@ -183,7 +284,10 @@ impl Community {
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        snapshot(&self.db)
+        match &self.postgres {
+            Some(pg) => pg_snapshot(&pg.url),
+            None => snapshot(&self.db),
+        }
     }
 }
 
@@ -238,6 +342,49 @@ pub fn snapshot(db: &Path) -> Snapshot {
             let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
             let values: Vec<String> = quoted.iter().map(|c| format!("quote({c})")).collect();
             let sql = format!("SELECT {} FROM \"{name}\" ORDER BY {}", values.join(" || ',' || "), quoted.join(", "));
+            let rows: Vec<String> =
+                sqlx::query_scalar(&sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("read {name}: {e}"));
+            tables.insert(name, rows);
+        }
+        conn.close().await.expect("close the database");
+        Snapshot(tables)
+    })
+}
+
+/// A PostgreSQL database's every row and its schema, as `snapshot` does for SQLite.
+pub fn pg_snapshot(url: &str) -> Snapshot {
+    runtime().block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect(url).await.expect("open the database to read it");
+        let mut tables = BTreeMap::new();
+        let schema: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(table_name AS TEXT) || '.' || CAST(column_name AS TEXT) || ' ' || CAST(data_type AS TEXT) \
+             FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY 1",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("read the schema");
+        tables.insert("information_schema".to_string(), schema);
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_type = 'BASE TABLE' ORDER BY 1",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("list the tables");
+        for name in names {
+            let columns: Vec<String> = sqlx::query_scalar(
+                "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            )
+            .bind(&name)
+            .fetch_all(&mut conn)
+            .await
+            .expect("list the columns");
+            let values: Vec<String> =
+                columns.iter().map(|c| format!("COALESCE(quote_literal(\"{c}\"), 'NULL')")).collect();
+            let order: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+            let sql = format!("SELECT {} FROM \"{name}\" ORDER BY {}", values.join(" || ',' || "), order.join(", "));
             let rows: Vec<String> =
                 sqlx::query_scalar(&sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("read {name}: {e}"));
             tables.insert(name, rows);

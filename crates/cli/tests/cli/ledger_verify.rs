@@ -1,7 +1,7 @@
 //! The ledger is append-only in the database itself, and `ledger verify`
 //! finds an entry changed behind the triggers' back.
 
-use super::helpers::{BRANCH_SECRETARY, Community, HU_GUOJIE, LIANG_XIAOGAI, SECRETARY, execute};
+use super::helpers::{BRANCH_SECRETARY, Community, HU_GUOJIE, LIANG_XIAOGAI, SECRETARY};
 
 /// A community with three entries in its ledger.
 fn with_entries() -> Community {
@@ -38,7 +38,7 @@ fn the_database_refuses_to_update_or_delete_entries() {
         "DELETE FROM ledger_entries WHERE id = 3",
         "DELETE FROM ledger_entries",
     ] {
-        let error = execute(&community.db, &[statement]).expect_err(statement);
+        let error = community.execute(&[statement]).expect_err(statement);
         assert!(error.contains("append-only"), "{statement}: {error}");
     }
     assert_eq!(community.snapshot(), before, "the refused statements changed nothing");
@@ -49,11 +49,12 @@ fn the_database_refuses_to_update_or_delete_entries() {
 fn a_changed_entry_is_found_and_named() {
     let community = with_entries();
     community.ok(&["ledger", "verify"]);
-    execute(
-        &community.db,
-        &["DROP TRIGGER ledger_entries_no_update", "UPDATE ledger_entries SET points_tenths = 99 WHERE id = 2"],
-    )
-    .expect("tamper with entry 2");
+    community
+        .execute(&[
+            "DROP TRIGGER ledger_entries_no_update",
+            "UPDATE ledger_entries SET points_tenths = 99 WHERE id = 2",
+        ])
+        .expect("tamper with entry 2");
     let line = community.run(&["ledger", "verify"]).failed(1, &["ledger verify FAILED", "entry 2"]);
     assert!(line.contains("1 entries before it are intact"), "{line}");
 }
@@ -61,14 +62,12 @@ fn a_changed_entry_is_found_and_named() {
 #[test]
 fn a_changed_total_is_found() {
     let community = with_entries();
-    execute(
-        &community.db,
-        &[&format!(
+    community
+        .execute(&[&format!(
             "UPDATE member_category_totals SET points_tenths = points_tenths + 100 \
              WHERE member_id = {HU_GUOJIE} AND category = 'volunteer'"
-        )],
-    )
-    .expect("tamper with a total");
+        )])
+        .expect("tamper with a total");
     community
         .run(&["ledger", "verify"])
         .failed(1, &["ledger verify FAILED", &format!("member {HU_GUOJIE}"), "volunteer", "12", "ledger gives 2"]);

@@ -11,4 +11,5 @@ mod rating_json;
 mod record_refusals;
 mod reverse;
 mod rulebook_errors;
+mod store_copy;
 mod unknown_ids;
