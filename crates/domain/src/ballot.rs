@@ -94,9 +94,10 @@ pub fn check_proposal(
         return Err(BallotError::TooManyExcellent { proposed, places, graded: graded.len() });
     }
     if let Some(me) = proposer.filter(|me| graded.contains(me)) {
-        let ballot = tallies.get(&me).and_then(Tally::plurality);
-        if ballot != proposal.get(&me).copied() {
-            return Err(BallotError::OwnGrade { ballot: ballot.map_or("no votes", ReviewGrade::label_zh) });
+        // A proposer no paper graded (nobody else voted) stands at 合格.
+        let ballot = tallies.get(&me).and_then(Tally::plurality).unwrap_or(ReviewGrade::Qualified);
+        if Some(ballot) != proposal.get(&me).copied() {
+            return Err(BallotError::OwnGrade { ballot: ballot.label_zh() });
         }
     }
     Ok(())
@@ -149,6 +150,13 @@ mod tests {
             check_proposal(&proposal, &tallies, &graded, Some(1), &rules),
             Err(BallotError::OwnGrade { .. })
         ));
+        // A proposer with no votes at all stands at 合格, and can still propose.
+        let unvoted: BTreeMap<MemberId, Tally> = BTreeMap::new();
+        proposal.insert(1, ReviewGrade::Qualified);
+        assert_eq!(check_proposal(&proposal, &unvoted, &graded, Some(1), &rules), Ok(()));
+        proposal.insert(1, ReviewGrade::Excellent);
+        proposal.insert(2, ReviewGrade::Qualified);
+        assert!(check_proposal(&proposal, &unvoted, &graded, Some(1), &rules).is_err());
         proposal.remove(&6);
         assert_eq!(check_proposal(&proposal, &tallies, &graded, None, &rules), Err(BallotError::ProposalIncomplete(6)));
     }

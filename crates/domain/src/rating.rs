@@ -11,8 +11,9 @@
 //! 4. scale a partial year up to a full one when the rulebook says so;
 //! 5. rank eligible members by total, breaking ties by the rulebook's
 //!    criteria and finally by member number;
-//! 6. the top places (N, or fewer where the share cap binds) are five-star;
-//!    the rest get one to four stars by threshold.
+//! 6. the top places (N, or fewer where the share cap binds) are five-star
+//!    for members who also reach the highest threshold (the four-star
+//!    line); the rest get one to four stars by threshold.
 
 use crate::org::{Member, MemberId, Year};
 use crate::points::Points;
@@ -78,6 +79,8 @@ pub struct Rating {
     pub rulebook_version: String,
     pub rulebook_sha256: String,
     pub eligible_count: usize,
+    /// Five-star places offered (N, or fewer where the share cap binds);
+    /// fewer are taken when fewer members reach the four-star line.
     pub five_star_places: usize,
     /// Eligible members by rank, then the others by total.
     pub members: Vec<MemberRating>,
@@ -220,9 +223,14 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
     }
     eligible.sort_by(|a, b| compare_for_rank(&rulebook.stars.tie_break, a, b));
     let places = stars.five_star_places(eligible.len());
+    // A five-star place is earned, not only ranked: below the highest
+    // threshold (the four-star line) no rank makes a member five-star, so a
+    // thin year never honours members with hardly any points.
+    let line = stars.thresholds.first().map(|t| t.min_points);
     for (index, working) in eligible.iter_mut().enumerate() {
         working.rating.rank = Some(index as u32 + 1);
-        working.rating.stars = if index < places { 5 } else { stars.stars_for(working.rating.total) };
+        let earned = line.is_none_or(|line| working.rating.total >= line);
+        working.rating.stars = if index < places && earned { 5 } else { stars.stars_for(working.rating.total) };
     }
     for working in &mut others {
         working.rating.stars = working.veto_cap.map_or(0, |cap| stars.stars_for(working.rating.total).min(cap));
@@ -348,6 +356,17 @@ mod tests {
         // Member 170 has 85 points: four stars (threshold 80).
         assert_eq!(rating.member(170).unwrap().stars, 4);
         assert_eq!(rating.member(20).unwrap().stars, 0);
+        assert_eq!(rating.member(200).unwrap().rank, Some(1));
+    }
+
+    #[test]
+    fn no_rank_makes_a_member_five_star_below_the_four_star_line() {
+        let rulebook = Rulebook::default_rulebook();
+        let members: Vec<Member> = (1..=200).map(member).collect();
+        // Early in a year: everyone has a few points.
+        let entries: Vec<Scored> = (1..=200).map(|id| scored(id, "study", id)).collect();
+        let rating = rate(year(), &rulebook, &members, &entries);
+        assert_eq!(rating.five_star().count(), 0);
         assert_eq!(rating.member(200).unwrap().rank, Some(1));
     }
 
@@ -523,8 +542,11 @@ mod tests {
         fn the_five_star_set_has_exactly_the_configured_size((members, entries) in members_and_entries()) {
             let rulebook = Rulebook::default_rulebook();
             let rating = rate(year(), &rulebook, &members, &entries);
-            let expected = (rulebook.stars.five_star_count as usize).min(rating.eligible_count * 20 / 100);
+            let line = rulebook.stars.thresholds[0].min_points;
+            let above_line = rating.members.iter().filter(|m| m.eligible && m.total >= line).count();
+            let expected = (rulebook.stars.five_star_count as usize).min(rating.eligible_count * 20 / 100).min(above_line);
             prop_assert_eq!(rating.five_star().count(), expected);
+            prop_assert!(rating.five_star().all(|m| m.total >= line));
             prop_assert!(rating.five_star().all(|m| m.eligible));
         }
 

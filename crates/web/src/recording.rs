@@ -10,7 +10,7 @@ use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::org::{Account, Member, Year};
 use starledger_domain::rulebook::Rule;
-use starledger_store::{Appended, Period, PeriodStatus, WriteTx};
+use starledger_store::{Appended, NoticeQueries, Period, PeriodStatus, WriteTx};
 
 /// What is being recorded, apart from who and about whom.
 pub struct Event<'a> {
@@ -94,6 +94,17 @@ pub async fn append(
         reverses: None,
     };
     tx.append_within_caps(draft, &period.rulebook, rule).await?.map_err(|cap| WebError::Refused(cap.to_string()))
+}
+
+/// Refuses to plan work (a meeting, an activity, a ballot) in a year that
+/// is finalized: its points could never be written.
+pub async fn refuse_if_final(tx: &mut WriteTx, community: i64, year: Year) -> WebResult<()> {
+    match tx.live_round(community, i64::from(year.get())).await? {
+        Some(round) if round.is_final() => {
+            Err(WebError::Refused(format!("{year} is finalized; its points change only after a documented reopening")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The id of an entry written now or by an earlier identical request.

@@ -1,19 +1,26 @@
 //! What the browser tests need around a browser: chromedriver and the web
 //! server as child processes that are killed when dropped, readiness checks
 //! by bounded polling, a WebDriver session over plain HTTP, waits with
-//! deadlines, and screenshots kept as test artifacts.
+//! deadlines, and screenshots kept as test artifacts; and, on top of them,
+//! the demo community served for one test ([`Site`]) with as many signed-in
+//! browsers as the test needs ([`Session`]).
 
+use super::helpers::run_at;
 use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
 use std::fs::File;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -289,6 +296,258 @@ pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     eprintln!("e2e: screenshot {}", path.display());
     path
+}
+
+/// Sets an input's value (a date and time picker is not typed into the
+/// same way in every locale) and fires the events a page would listen for;
+/// fails unless the browser holds the value afterwards.
+pub async fn set_value(client: &Client, input: &Element, value: &str) {
+    let held = client
+        .execute(
+            "arguments[0].value = arguments[1]; \
+             arguments[0].dispatchEvent(new Event('input', {bubbles: true})); \
+             arguments[0].dispatchEvent(new Event('change', {bubbles: true})); \
+             return arguments[0].value;",
+            vec![serde_json::to_value(input).expect("an element as JSON"), json!(value)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("set an input to {value}: {e}"));
+    assert_eq!(held, json!(value), "the browser took the value {value}");
+}
+
+// ---- China's clock and the pages' numbers -------------------------------------------
+
+/// The community's clock: China Standard Time, UTC+8 all year.
+pub fn china() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8))
+}
+
+pub fn now_in_china() -> jiff::Zoned {
+    jiff::Timestamp::now().to_zoned(china())
+}
+
+pub fn today_in_china() -> jiff::civil::Date {
+    now_in_china().date()
+}
+
+/// Points as the pages print them: tenths, without a trailing `.0`.
+pub fn points_text(tenths: i64) -> String {
+    let sign = if tenths < 0 { "-" } else { "" };
+    let magnitude = tenths.unsigned_abs();
+    match magnitude % 10 {
+        0 => format!("{sign}{}", magnitude / 10),
+        tenth => format!("{sign}{}.{tenth}", magnitude / 10),
+    }
+}
+
+// ---- the demo community, served -----------------------------------------------------
+
+/// Every demo account's password.
+pub const PASSWORD: &str = "starledger-demo";
+
+/// Puts a fresh copy of the demo community's database at `dest`. The real
+/// binary builds the demo once per test process (about 25 s in a debug
+/// build) in `target/tmp/e2e-demo-<pid>/`, and every browser test starts
+/// from its own copy of it. Folders left by test processes that have ended
+/// are removed when the next process builds its demo.
+pub fn demo_database(dest: &Path) {
+    static BUILT: Mutex<Option<PathBuf>> = Mutex::new(None);
+    // A test that failed while building leaves the lock poisoned and nothing
+    // built: the next test builds again.
+    let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if built.is_none() {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        remove_ended_demos(tmp);
+        let dir = tmp.join(format!("e2e-demo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        let db = dir.join("demo.db");
+        let started = Instant::now();
+        run_at(&db, &["demo", "--no-serve"]).succeeded();
+        eprintln!("e2e: demo built in {:?} at {}", started.elapsed(), db.display());
+        *built = Some(db);
+    }
+    let source = built.as_deref().expect("the demo was built above");
+    std::fs::copy(source, dest).unwrap_or_else(|e| panic!("copy the demo to {}: {e}", dest.display()));
+    // The demo closes its database cleanly; if a write-ahead log were left
+    // beside it, it would be part of the database.
+    let wal = |db: &Path| PathBuf::from(format!("{}-wal", db.display()));
+    if wal(source).exists() {
+        std::fs::copy(wal(source), wal(dest)).unwrap_or_else(|e| panic!("copy the demo's WAL: {e}"));
+    }
+}
+
+/// Removes the `e2e-demo-<pid>` folders of processes that no longer run.
+fn remove_ended_demos(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|name| name.strip_prefix("e2e-demo-")) else { continue };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The demo community served by the real binary on a loopback port, with
+/// chromedriver beside it, for one test. Every browser opened through it is
+/// closed by [`Site::run`], however the test's steps end.
+pub struct Site {
+    /// `http://127.0.0.1:<port>`, also the server's public URL.
+    pub base: String,
+    /// The served database.
+    pub db: PathBuf,
+    started: Instant,
+    driver_port: u16,
+    /// Each browser opened, with its profile folder (removed after it closes).
+    sessions: Mutex<Vec<(Client, TempDir)>>,
+    _server: Process,
+    _driver: Process,
+    /// Last, so that it outlives the processes whose logs it holds.
+    dir: TempDir,
+}
+
+impl Site {
+    /// A copy of the demo, served, and chromedriver ready for browsers.
+    pub async fn demo() -> Site {
+        let started = Instant::now();
+        let dir = TempDir::new().expect("a temporary folder");
+        let db = dir.path().join("demo.db");
+        demo_database(&db);
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut serve = Command::new(assert_cmd::cargo::cargo_bin("starledger"));
+        serve.env_remove("STARLEDGER_DB").env_remove("STARLEDGER_BUSY_TIMEOUT_MS");
+        serve.arg("--db").arg(&db).args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--public-url", &base]);
+        let mut server = Process::start("starledger serve", serve, dir.path().join("serve.log"));
+        server
+            .wait_until_ready("answering GET /login", || async move {
+                matches!(http_get(port, "/login").await, Some((200, _)))
+            })
+            .await;
+        let (driver, driver_port) = start_chromedriver(dir.path()).await;
+        eprintln!("e2e: demo copied and served, chromedriver ready, in {:?}", started.elapsed());
+        Site { base, db, started, driver_port, sessions: Mutex::new(Vec::new()), _server: server, _driver: driver, dir }
+    }
+
+    /// A connection to the served database, as another program would open it.
+    pub async fn db(&self) -> SqliteConnection {
+        let options = SqliteConnectOptions::new().filename(&self.db);
+        SqliteConnection::connect_with(&options).await.expect("open the served database")
+    }
+
+    /// A new browser with its own profile (so its own cookies: one person),
+    /// its window `width`×`height`.
+    pub async fn session(&self, width: u32, height: u32) -> Session {
+        let profile = TempDir::new_in(self.dir.path()).expect("a Chromium profile folder");
+        let client = open_session(self.driver_port, profile.path()).await;
+        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((client.clone(), profile));
+        client.set_window_size(width, height).await.expect("size the window");
+        Session { client, base: self.base.clone() }
+    }
+
+    /// Notes in the test's output how long the test has run when `what` is done.
+    pub fn done(&self, what: &str) {
+        eprintln!("e2e: {what} done at {:?}", self.started.elapsed());
+    }
+
+    /// Runs `steps` as their own task, so that every browser is shut down
+    /// cleanly even when a step fails; then passes the failure on. The
+    /// server and chromedriver are killed after that, and print their
+    /// output if the test is failing.
+    pub async fn run<F, Fut>(self, steps: F)
+    where
+        F: FnOnce(Arc<Site>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let site = Arc::new(self);
+        let outcome = tokio::spawn(steps(Arc::clone(&site))).await;
+        let sessions = std::mem::take(&mut *site.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        for (client, profile) in sessions {
+            let _ = client.close().await;
+            drop(profile);
+        }
+        match outcome {
+            Ok(()) => site.done("the whole test"),
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => panic!("the browser steps did not finish: {error}"),
+        }
+    }
+}
+
+/// One person's browser on a [`Site`].
+pub struct Session {
+    pub client: Client,
+    base: String,
+}
+
+impl Session {
+    pub async fn goto(&self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        self.client.goto(&url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// The path of the page shown, with its query.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("the current URL");
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// Signs in with the demo password; fails unless the sign-in succeeds.
+    pub async fn sign_in(&self, login: &str) {
+        self.goto("/login").await;
+        find(&self.client, "input[name=login]").await.send_keys(login).await.expect("type the login");
+        find(&self.client, "input[name=password]").await.send_keys(PASSWORD).await.expect("type the password");
+        self.click("form[action='/login'] button[type=submit]").await;
+        let url = self.client.current_url().await.expect("the current URL");
+        assert_ne!(url.path(), "/login", "{login} could not sign in; the page is {}", page_text(&self.client).await);
+        let name = self.text("header a[href='/password']").await;
+        assert!(!name.is_empty(), "the header names the signed-in account");
+    }
+
+    /// Signs out from the dashboard (an error page has no header to sign out from).
+    pub async fn sign_out(&self) {
+        self.goto("/").await;
+        self.click("form[action='/logout'] button").await;
+        assert_eq!(self.path().await, "/login", "signing out leads to the sign-in page");
+    }
+
+    /// The text of the first element matching `css`, waiting for it.
+    pub async fn text(&self, css: &str) -> String {
+        find(&self.client, css).await.text().await.unwrap_or_else(|e| panic!("read the text of {css}: {e}"))
+    }
+
+    /// Clicks the first element matching `css` and waits for the next page.
+    pub async fn click(&self, css: &str) {
+        let element = find(&self.client, css).await;
+        click_and_wait_for_navigation(&self.client, &element).await;
+    }
+
+    /// Types `text` into the first element matching `css`.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        find(&self.client, css).await.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Chooses the option `value` of the select matching `css`.
+    pub async fn choose(&self, css: &str, value: &str) {
+        find(&self.client, css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {value} in {css}: {e}"));
+    }
+
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> usize {
+        count(&self.client, css).await.unwrap_or_else(|e| panic!("count {css}: {e}"))
+    }
+
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        screenshot(&self.client, name).await
+    }
 }
 
 // ---- a small real PNG ---------------------------------------------------------------

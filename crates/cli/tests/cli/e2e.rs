@@ -10,10 +10,10 @@
 //! prints `SKIPPED` and passes, unless `STARLEDGER_E2E=require` is set.
 
 use super::browser::{
-    Process, browser_available, click_and_wait_for_navigation, count, find, free_port, http_get, open_session,
-    page_text, screenshot, start_chromedriver, tiny_png, wait_until,
+    PASSWORD, Process, browser_available, china, click_and_wait_for_navigation, count, demo_database, find, free_port,
+    http_get, open_session, page_text, points_text, screenshot, set_value, start_chromedriver, tiny_png,
+    today_in_china, wait_until,
 };
-use super::helpers::run_at;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -23,8 +23,6 @@ use std::process::Command;
 use std::time::Instant;
 use tempfile::TempDir;
 
-/// Every demo account's password.
-const PASSWORD: &str = "starledger-demo";
 const MEMBER: &str = "liangxiaogai";
 const BRANCH_SECRETARY: &str = "branch1";
 const COMMITTEE: &str = "liangyonghong";
@@ -32,24 +30,6 @@ const MEMBER_NAME: &str = "梁小改";
 const VISIT_NOTE: &str = "帮助清理庭院";
 const MEETING_TITLE: &str = "主题党日：学习身边榜样";
 const MEETING_PLACE: &str = "十里社区党群服务中心";
-
-fn china() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8))
-}
-
-fn today_in_china() -> jiff::civil::Date {
-    jiff::Timestamp::now().to_zoned(china()).date()
-}
-
-/// Points as the pages print them: tenths, without a trailing `.0`.
-fn points_text(tenths: i64) -> String {
-    let sign = if tenths < 0 { "-" } else { "" };
-    let magnitude = tenths.unsigned_abs();
-    match magnitude % 10 {
-        0 => format!("{sign}{}", magnitude / 10),
-        tenth => format!("{sign}{}.{tenth}", magnitude / 10),
-    }
-}
 
 /// What every step needs: the browser, the server's address and its database.
 struct Journey {
@@ -148,7 +128,7 @@ async fn a_household_a_member_a_secretary_and_the_committee_work_through_the_bro
     let started = Instant::now();
     let dir = TempDir::new().expect("a temporary folder");
     let db = dir.path().join("demo.db");
-    run_at(&db, &["demo", "--no-serve"]).succeeded();
+    demo_database(&db);
     let png = dir.path().join("study-week.png");
     std::fs::write(&png, tiny_png(24)).expect("write the screenshot to upload");
 
@@ -377,17 +357,7 @@ async fn branch_secretary_holds_a_theme_day(journey: &Journey, facts: &mut Facts
     let starts = if ten_minutes_ago < start_of_day { start_of_day } else { ten_minutes_ago };
     let starts_at = starts.strftime("%Y-%m-%dT%H:%M").to_string();
     let input = find(client, &format!("{form} input[type=datetime-local][name=starts_at]")).await;
-    client
-        .execute(
-            "arguments[0].value = arguments[1]; \
-             arguments[0].dispatchEvent(new Event('input', {bubbles: true})); \
-             arguments[0].dispatchEvent(new Event('change', {bubbles: true})); \
-             return arguments[0].value;",
-            vec![serde_json::to_value(&input).unwrap(), json!(starts_at)],
-        )
-        .await
-        .map(|value| assert_eq!(value, json!(starts_at), "the browser took the start time"))
-        .expect("set the start time");
+    set_value(client, &input, &starts_at).await;
     let submit = find(client, &format!("{form} button[type=submit]")).await;
     click_and_wait_for_navigation(client, &submit).await;
 

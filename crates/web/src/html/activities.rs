@@ -134,6 +134,7 @@ pub async fn publish(
         Some(period) if period.status == PeriodStatus::Open => period,
         _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),
     };
+    recording::refuse_if_final(&mut tx, community, period.year).await?;
     let rule = match period.rulebook.rule(&form.rule) {
         // An activity is priced by service, never by a penalty (volunteer.no_show).
         Some(rule) if rule.source == RuleSource::Activity && rule.points.is_positive() => rule,

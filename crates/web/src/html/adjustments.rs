@@ -131,6 +131,7 @@ pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): F
         Some(period) if period.status == PeriodStatus::Open => period,
         _ => return Err(WebError::Refused(format!("{year} is not an open year"))),
     };
+    recording::refuse_if_final(&mut tx, community, year).await?;
     let rule = period
         .rulebook
         .rule(&form.rule)

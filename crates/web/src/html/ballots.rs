@@ -104,6 +104,7 @@ pub async fn open(State(state): State<AppState>, viewer: SignedIn, Form(form): F
         Some(period) if period.status == PeriodStatus::Open => {}
         _ => return Err(WebError::Refused(format!("{year} is not an open year"))),
     }
+    recording::refuse_if_final(&mut tx, community, year).await?;
     // Graded: the branch's members on the roll who are full members.
     let graded: BTreeSet<MemberId> = tx
         .members(community)

@@ -217,6 +217,7 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
         Some(period) if period.status == PeriodStatus::Open => period,
         _ => return Err(WebError::Refused(format!("{} is not an open year", date.year()))),
     };
+    recording::refuse_if_final(&mut tx, community, period.year).await?;
     match period.rulebook.rule(&form.rule) {
         Some(rule) if rule.source == RuleSource::Decision => {}
         _ => return Err(WebError::BadRequest(format!("rule: \"{}\" is not decided by the committee", form.rule))),

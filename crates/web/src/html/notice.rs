@@ -180,7 +180,7 @@ pub async fn show(
             (Some(_), false) => "公示中",
         },
         notice: notice.map(|n| format!("{} — {}", n.from, n.until)).unwrap_or_default(),
-        can_publish: is_committee && live.is_none(),
+        can_publish: is_committee && live.is_none() && year < Year::of(today),
         can_object: !is_final && notice.is_some_and(|n| n.may_object(today).is_ok()) && !viewer.is(Role::Auditor),
         can_finalize: is_committee && !is_final && notice.is_some_and(|n| n.may_finalize(today, unanswered).is_ok()),
         can_reopen: is_committee && live.is_some(),
@@ -234,6 +234,11 @@ pub async fn publish(
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let period = open_period(&mut tx, community, year).await?;
+    // Results are published once the year is over: publishing locks the
+    // year at finalization, and a running year still has points to come.
+    if today().year() <= period.year.get() {
+        return Err(WebError::Refused(format!("{year} is not over yet; its results are published after it ends")));
+    }
     if let Some(live) = tx.live_round(community, year).await? {
         let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
         return Err(WebError::Refused(format!("{year} {why}")));

@@ -40,14 +40,23 @@ async fn branch_with_voters(app: &TestApp) -> Branch {
 }
 
 async fn open_ballot(app: &TestApp, client: &Client, branch: i64) -> Response {
+    open_ballot_in(app, client, branch, app.fixture.year.get()).await
+}
+
+async fn open_ballot_in(app: &TestApp, client: &Client, branch: i64, year: i16) -> Response {
     let csrf = app.csrf(client).await;
-    let (branch, year) = (branch.to_string(), app.fixture.year.get().to_string());
+    let (branch, year) = (branch.to_string(), year.to_string());
     app.post(client, "/ballots", &[("csrf", csrf.as_str()), ("branch", &branch), ("year", &year)]).await
 }
 
 /// Opens a ballot that must be accepted; its id.
 async fn opened(app: &TestApp, client: &Client, branch: i64) -> i64 {
-    let response = open_ballot(app, client, branch).await;
+    opened_in(app, client, branch, app.fixture.year.get()).await
+}
+
+/// Opens a ballot of `year` that must be accepted; its id.
+async fn opened_in(app: &TestApp, client: &Client, branch: i64, year: i16) -> i64 {
+    let response = open_ballot_in(app, client, branch, year).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "the ballot opens");
     let to = location(&response);
     to.strip_prefix("/ballots/").and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("redirected to {to}"))
@@ -328,6 +337,65 @@ async fn grades_are_decided_after_the_close_within_the_cap_and_never_by_the_prop
     let page = text(app.get(&app.login(MEMBER, PASSWORD).await, &format!("/ballots/{id}")).await, StatusCode::OK).await;
     let row = row_containing(&page, &format!("data-member=\"{}\"", f.liang)).expect("梁小改's grade");
     assert!(row.contains("优秀"), "{row}");
+}
+
+#[tokio::test]
+async fn a_proposer_no_paper_graded_stands_at_qualified_and_may_propose_it() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let branch = branch_with_voters(&app).await;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    // Everyone 合格, and 胡国强, who proposes, at `own`.
+    let proposal = |own: &'static str| -> Vec<(MemberId, &'static str)> {
+        branch.graded.iter().map(|m| (*m, if *m == f.hu { own } else { "qualified" })).collect()
+    };
+
+    // This year only 胡国强 hands in a paper, so no paper grades him; last
+    // year's ballot nobody votes in at all.
+    let lone = opened(&app, &secretary, f.branch1).await;
+    let grades = paper(&branch, f.hu, |_| "qualified");
+    assert_redirect(&post_grades(&app, &secretary, lone, "vote", &grades).await, &format!("/ballots/{lone}"));
+    let silent = opened_in(&app, &secretary, f.branch1, f.last_year().get()).await;
+
+    for (id, year) in [(lone, f.year), (silent, f.last_year())] {
+        assert_redirect(&close(&app, &secretary, id).await, &format!("/ballots/{id}"));
+        let page = text(app.get(&secretary, &format!("/ballots/{id}")).await, StatusCode::OK).await;
+        let row = row_containing(&page, &format!("data-member=\"{}\"", f.hu)).expect("胡国强's tally");
+        assert!(row.contains(&"<td class=\"num\">0</td>".repeat(4)), "no paper graded him:\n{row}");
+        assert!(row.contains("<option value=\"qualified\" selected>"), "he stands at 合格:\n{row}");
+        let ledger = app.ledger_rows().await;
+
+        // He may not lift himself to 优秀 (its one place is free), nor lower himself.
+        for own in ["excellent", "basically_qualified"] {
+            let body =
+                text(post_grades(&app, &secretary, id, "decide", &proposal(own)).await, StatusCode::CONFLICT).await;
+            assert!(body.contains("proposer") && body.contains("合格"), "{own}: {body}");
+        }
+        assert_eq!(app.ledger_rows().await, ledger, "no entry");
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM ballot_grades WHERE ballot_id = {id}")).await, 0);
+        assert_eq!(app.text_of(&format!("SELECT status FROM ballots WHERE id = {id}")).await, "closed");
+
+        // At 合格, where the ballot leaves him, the proposal stands.
+        let response = post_grades(&app, &secretary, id, "decide", &proposal("qualified")).await;
+        assert_redirect(&response, &format!("/ballots/{id}"));
+        assert_eq!(app.ledger_rows().await, ledger + 6);
+        let sql = format!(
+            "SELECT rule_key, points_tenths, year, recorded_by FROM ledger_entries \
+             WHERE source_ref = 'ballot:{id}' AND member_id = {}",
+            f.hu
+        );
+        let entry: Vec<(String, i64, i64, String)> = app.rows(&sql).await;
+        let by = format!("ballot:{}", f.branch1);
+        assert_eq!(entry, [("review.qualified".into(), 40, i64::from(year.get()), by)]);
+        let sql = format!(
+            "SELECT excellent, qualified, basically, unqualified, proposed_grade FROM ballot_grades \
+             WHERE ballot_id = {id} AND member_id = {}",
+            f.hu
+        );
+        let grade: Vec<(i64, i64, i64, i64, String)> = app.rows(&sql).await;
+        assert_eq!(grade, [(0, 0, 0, 0, "qualified".into())]);
+        assert_eq!(app.text_of(&format!("SELECT status FROM ballots WHERE id = {id}")).await, "decided");
+    }
 }
 
 #[tokio::test]

@@ -89,6 +89,14 @@ pub struct Fixture {
     pub accounts: HashMap<&'static str, AccountId>,
 }
 
+impl Fixture {
+    /// The year before [`Fixture::year`], which the fixture opens too: the
+    /// latest year that is over, so the one whose results can be published.
+    pub fn last_year(&self) -> Year {
+        Year::new(i64::from(self.year.get()) - 1).expect("last year")
+    }
+}
+
 /// A second community in the same database (the CLI cannot make one, the
 /// store can): its data must stay out of reach of the first one's accounts.
 pub struct Neighbour {
@@ -643,11 +651,34 @@ impl TestApp {
     /// rulebook, written straight into the ledger (no caps checked): for
     /// bringing a member close to a cap.
     pub async fn add_entry(&self, member: MemberId, rule_key: &str, by: AccountId, key: &str) -> i64 {
+        self.add_entry_in(self.fixture.year, member, rule_key, by, key).await
+    }
+
+    /// As [`TestApp::add_entry`], into `year` (dated 15 January of it).
+    pub async fn add_entry_in(&self, year: Year, member: MemberId, rule_key: &str, by: AccountId, key: &str) -> i64 {
+        self.add_entries_in(year, member, rule_key, by, key, 1).await[0]
+    }
+
+    /// `count` entries of one rule into `year`, keyed `{key}-1`.. (or `key`
+    /// alone for one), in one transaction: a year's worth of service.
+    pub async fn add_entries_in(
+        &self,
+        year: Year,
+        member: MemberId,
+        rule_key: &str,
+        by: AccountId,
+        key: &str,
+        count: usize,
+    ) -> Vec<i64> {
         let mut tx = self.store.write().await.expect("a write transaction");
         let mut roll = Roll { tx: &mut tx, community: self.fixture.community };
-        let id = roll.entry(self.fixture.year, member, rule_key, by, key).await;
-        tx.commit().await.expect("the entry is written");
-        id
+        let mut ids = Vec::with_capacity(count);
+        for n in 1..=count {
+            let key = if count == 1 { key.to_string() } else { format!("{key}-{n}") };
+            ids.push(roll.entry(year, member, rule_key, by, &key).await);
+        }
+        tx.commit().await.expect("the entries are written");
+        ids
     }
 
     pub async fn add_party_group(&self, branch: BranchId, name: &str) -> PartyGroupId {

@@ -14,14 +14,18 @@ async fn a_streak_joins_imported_years_and_stops_before_the_running_year() {
     let fixture = &app.fixture;
     let this_year = fixture.year.get();
     // 梁小改 was five-star on paper two and three years ago; last year is
-    // rated from the ledger (the fixture opens it), where a commendation
-    // makes her the first of its few five-star places.
+    // rated from the ledger (the fixture opens it), where a year of steady
+    // volunteer service (78 points) and a commendation make her the first of
+    // its few five-star places, above the four-star line (80) that a
+    // five-star place needs.
+    let last_year = this_year - 1;
+    let (last, by) = (fixture.last_year(), fixture.accounts[COMMITTEE_2]);
+    app.add_entries_in(last, fixture.liang, "volunteer.cleanup", by, "honours-cleanup", 39).await;
     let mut tx = app.store.write().await.unwrap();
     for back in 2..=3 {
         let year = Year::new(i64::from(this_year - back)).unwrap();
         tx.import_honour(fixture.community, fixture.liang, year, 5, "纸质档案录入").await.unwrap();
     }
-    let last_year = this_year - 1;
     tx.append_entry(EntryDraft {
         community_id: fixture.community,
         year: last_year,
@@ -63,11 +67,40 @@ async fn a_streak_joins_imported_years_and_stops_before_the_running_year() {
 }
 
 #[tokio::test]
+async fn a_year_short_of_the_four_star_line_streaks_no_one() {
+    let app = spawn_app().await;
+    let fixture = &app.fixture;
+    let this_year = fixture.year.get();
+    // The same paper record, but last year 梁小改 led with a commendation
+    // alone: first of five, and far below the four-star line.
+    let mut tx = app.store.write().await.unwrap();
+    for back in 2..=3 {
+        let year = Year::new(i64::from(this_year - back)).unwrap();
+        tx.import_honour(fixture.community, fixture.liang, year, 5, "纸质档案录入").await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (last, by) = (fixture.last_year(), fixture.accounts[COMMITTEE_2]);
+    app.add_entry_in(last, fixture.liang, "integrity.commendation", by, "liang-commendation").await;
+
+    let client = app.login(MEMBER, PASSWORD).await;
+    let page = text(app.get(&client, &format!("/members/{}/stars", fixture.liang)).await, StatusCode::OK).await;
+    let row = row_containing(&page, &format!("data-year=\"{}\"", this_year - 1)).expect("last year's row");
+    assert!(!row.contains("★"), "3 points earn no star, whatever the rank:\n{row}");
+    assert!(!page.contains("年五星</strong>"), "the streak broke last year:\n{page}");
+    let page = text(app.get(&client, &format!("/honours?year={}", this_year - 1)).await, StatusCode::OK).await;
+    assert_eq!(page.matches("data-member=").count(), 0, "nobody on last year's roll:\n{page}");
+}
+
+#[tokio::test]
 async fn the_honour_roll_lists_five_star_members_and_counts_them_per_branch() {
     let app = spawn_app().await;
+    let f = &app.fixture;
+    // Last year (the roll's default, the latest year that is over) 彭雅丽
+    // served all year: 80 points, the four-star line, and first place.
+    app.add_entries_in(f.last_year(), f.peng, "volunteer.civility", f.accounts[COMMITTEE_2], "peng-civility", 40).await;
     let client = app.login(AUDITOR, PASSWORD).await;
     let page = text(app.get(&client, "/honours").await, StatusCode::OK).await;
-    assert!(page.contains("年度五星级党员光荣榜"), "{page}");
+    assert!(page.contains(&format!("{} 年度五星级党员光荣榜", f.last_year())), "{page}");
     assert!(page.contains("公示确认前为暂定结果"), "provisional until finalized");
     // Every five-star member on the roll is counted in their branch's row.
     let on_roll = page.matches("data-member=").count();
@@ -76,7 +109,11 @@ async fn the_honour_roll_lists_five_star_members_and_counts_them_per_branch() {
         .skip(1)
         .map(|cell| cell[..cell.find('<').unwrap()].parse::<usize>().unwrap())
         .sum();
-    assert_eq!(on_roll, per_branch);
+    assert_eq!((on_roll, per_branch), (1, 1), "{page}");
+    assert!(page.contains(&format!("data-member=\"{}\"", f.peng)), "{page}");
+    // This year's leader has 3 points: ranked first, and not five-star.
+    let page = text(app.get(&client, &format!("/honours?year={}", f.year)).await, StatusCode::OK).await;
+    assert_eq!(page.matches("data-member=").count(), 0, "{page}");
     // An unknown year and another community's member are not found.
     app.get(&client, "/honours?year=1999").await.error_for_status_ref().unwrap_err();
     let response = app.get(&client, "/members/999999/stars").await;

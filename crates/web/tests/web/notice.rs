@@ -1,5 +1,6 @@
-//! The public notice (公示, /rating) and the finalization of a year: the
-//! committee publishes the provisional results; for five days (the default
+//! The public notice (公示, /rating) and the finalization of a year: once the
+//! year is over, the committee publishes its provisional results (the tests
+//! work on last year, which the fixture opens too); for five days (the default
 //! rulebook) accounts and households, through their link, may object; the
 //! committee answers every objection on the record, never its own nor one
 //! about itself; after the period, with nothing unanswered, the year is
@@ -11,9 +12,10 @@ use jiff::ToSpan;
 use reqwest::{Client, Response, StatusCode};
 use starledger_domain::org::MemberId;
 
-/// The year the fixture opened, as the path carries it.
+/// The year whose results are published: last year, the latest that is
+/// over (the fixture opens it beside the running year), as the path carries it.
 fn year_of(app: &TestApp) -> i16 {
-    app.fixture.year.get()
+    app.fixture.last_year().get()
 }
 
 async fn publish(app: &TestApp, client: &Client) -> Response {
@@ -283,36 +285,64 @@ async fn state(app: &TestApp) -> (Written, i64, String) {
     (app.written().await, integrity, adjustments)
 }
 
+/// Publishes last year, lets the notice pass and finalizes it.
+async fn finalize_last_year(app: &TestApp, committee: &Client) {
+    assert_redirect(&publish(app, committee).await, &format!("/rating?year={}", year_of(app)));
+    end_notice(app).await;
+    assert_redirect(&finalize(app, committee).await, &format!("/honours?year={}", year_of(app)));
+}
+
+/// A `datetime-local` value on 20 December of last year.
+fn last_december(app: &TestApp, time: &str) -> String {
+    format!("{}-12-20T{time}", year_of(app))
+}
+
 #[tokio::test]
 async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     let app = spawn_app().await;
     let f = &app.fixture;
+    let last = f.last_year();
     let (zhao, sun) = (app.login(COMMITTEE_2, PASSWORD).await, app.login(COMMITTEE_3, PASSWORD).await);
     let (secretary, liang) = (app.login(BRANCH_SECRETARY, PASSWORD).await, app.login(MEMBER, PASSWORD).await);
+    let in_last_year = format!("SELECT COUNT(*) FROM ledger_entries WHERE year = {}", last.get());
+    // Last year has points of its own: a lecture 胡国强 gave.
+    app.add_entry_in(last, f.hu, "meeting.lecture", f.accounts[COMMITTEE], "last-year-lecture").await;
 
-    // Work waiting to be written when the year is finalized: a cleanup
-    // 梁小改 served, her visit claim, an adjustment and an integrity record
-    // one vote short of the quorum.
+    // Work of last year waiting to be written when it is finalized: a
+    // cleanup 梁小改 served last December, her visit claim of that month, an
+    // adjustment to last year and an integrity record of last December one
+    // vote short of the quorum.
     let activity = app.publish_service(&zhao, "volunteer.cleanup", 120, 120).await;
     app.join_service(&liang, activity).await;
     app.reschedule_service(activity, -10, 110).await;
     assert_redirect(&app.scan_service_qr(&liang, activity).await, &format!("/activities/{activity}"));
-    let claim = app.visit_claim(&liang, f.liang_households[0], None).await;
+    let (starts, ends) = (seconds_of(&last_december(&app, "09:00")), seconds_of(&last_december(&app, "11:00")));
+    app.execute(&format!("UPDATE activities SET starts_at = {starts}, ends_at = {ends} WHERE id = {activity}")).await;
+    let december = jiff::civil::date(last.get(), 12, 15);
+    let csrf = app.csrf(&liang).await;
+    let response = app.log_visit(&liang, &csrf, f.liang_households[0], december, "走访了解情况", None).await;
+    assert_redirect(&response, "/claims");
+    let claim = app.last_claim().await;
     let csrf = app.csrf(&zhao).await;
-    let wang = f.wang.to_string();
+    let (wang, year) = (f.wang.to_string(), last.get().to_string());
     let form = [
         ("csrf", csrf.as_str()),
         ("member", &wang),
         ("rule", "adjustment.ethics"),
         ("points", "1"),
         ("reason", "补记邻里调解"),
+        ("year", &year),
     ];
     assert_redirect(&app.post(&zhao, "/adjustments", &form).await, "/adjustments");
     let adjustment = app.count("SELECT MAX(id) FROM adjustments").await;
+    assert_eq!(
+        app.count(&format!("SELECT year FROM adjustments WHERE id = {adjustment}")).await,
+        i64::from(last.get())
+    );
     let record = {
         let csrf = app.csrf(&zhao).await;
         let wang = f.wang.to_string();
-        let date = today().to_string();
+        let date = december.to_string();
         let parts = [
             Part::Text("csrf", &csrf),
             Part::Text("member", &wang),
@@ -323,6 +353,10 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
         assert_redirect(&app.post_multipart(&zhao, "/integrity", &parts).await, "/integrity");
         app.count("SELECT MAX(id) FROM integrity_records").await
     };
+    assert_eq!(
+        app.count(&format!("SELECT year FROM integrity_records WHERE id = {record}")).await,
+        i64::from(last.get())
+    );
     let vote = |client: &Client| {
         let client = client.clone();
         let app = &app;
@@ -335,28 +369,34 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
         assert_redirect(&vote(client).await, "/integrity");
     }
 
-    assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
-    end_notice(&app).await;
-    assert_redirect(&finalize(&app, &zhao).await, &format!("/honours?year={}", year_of(&app)));
+    finalize_last_year(&app, &zhao).await;
 
     // Every way into the ledger of the finalized year is refused, and writes nothing.
     let before = state(&app).await;
     let ledger = app.ledger_rows().await;
+    let last_year_entries = app.count(&in_last_year).await;
+    assert_eq!(last_year_entries, 1, "the lecture alone");
     text(app.confirm_served(&zhao, activity, &[f.liang]).await, StatusCode::CONFLICT).await;
     text(app.decide(&secretary, claim, "approve").await, StatusCode::CONFLICT).await;
     let form = [("csrf", app.csrf(&sun).await), ("decision", "approve".into()), ("note", "经核实属实".into())];
     let response = sun.post(app.url(&format!("/adjustments/{adjustment}/check"))).form(&form).send().await.unwrap();
     text(response, StatusCode::CONFLICT).await;
     text(vote(&sun).await, StatusCode::CONFLICT).await;
+    assert_eq!(state(&app).await, before, "no claim, sign-up, adjustment or vote moved");
+    assert_eq!(app.ledger_rows().await, ledger);
+    assert_eq!(app.claim_state(claim).await.0, "pending");
+
+    // The running year is not locked: a household still rates, into this year.
     let household = f.peng_household;
     let browser = app.client();
     let path = format!("/r/{}", f.tokens[&household]);
     let csrf = csrf_of(&text(app.get(&browser, &path).await, StatusCode::OK).await);
-    text(app.post(&browser, &path, &[("csrf", csrf.as_str()), ("level", "satisfied")]).await, StatusCode::CONFLICT)
-        .await;
-    assert_eq!(state(&app).await, before, "no claim, sign-up, adjustment or vote moved");
-    assert_eq!(app.ledger_rows().await, ledger);
-    assert_eq!(app.claim_state(claim).await.0, "pending");
+    text(app.post(&browser, &path, &[("csrf", csrf.as_str()), ("level", "satisfied")]).await, StatusCode::OK).await;
+    let rated: Vec<(i64, String)> =
+        app.rows("SELECT year, recorded_by FROM ledger_entries WHERE id = (SELECT MAX(id) FROM ledger_entries)").await;
+    assert_eq!(rated, [(i64::from(f.year.get()), format!("household:{household}"))]);
+    assert_eq!((app.ledger_rows().await, app.count(&in_last_year).await), (ledger + 1, last_year_entries));
+    let (before, ledger) = (state(&app).await, app.ledger_rows().await);
 
     // Behind the application's back, the database itself refuses.
     let sneak = format!(
@@ -393,17 +433,124 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     assert!(page.contains("未公示（暂定结果）"), "{page}");
     assert!(roll_state(&app, &liang).await.contains("暂定"), "the roll is provisional again");
 
-    // And the writes go through again.
+    // And the writes go through again, into last year.
     assert_redirect(&app.confirm_served(&zhao, activity, &[f.liang]).await, &format!("/activities/{activity}"));
     assert_redirect(&app.decide(&secretary, claim, "approve").await, "/reviews");
     let form = [("csrf", app.csrf(&sun).await), ("decision", "approve".into()), ("note", "经核实属实".into())];
     let response = sun.post(app.url(&format!("/adjustments/{adjustment}/check"))).form(&form).send().await.unwrap();
     assert_redirect(&response, "/adjustments");
     assert_redirect(&vote(&sun).await, "/integrity");
-    assert_eq!(app.ledger_rows().await, ledger + 4);
-    app.add_entry(f.zeng, "meeting.lecture", f.accounts[COMMITTEE_2], "after-reopening").await;
-    assert_eq!(app.ledger_rows().await, ledger + 5);
+    assert_eq!((app.ledger_rows().await, app.count(&in_last_year).await), (ledger + 4, last_year_entries + 4));
+    app.add_entry_in(last, f.zeng, "meeting.lecture", f.accounts[COMMITTEE_2], "after-reopening").await;
+    assert_eq!((app.ledger_rows().await, app.count(&in_last_year).await), (ledger + 5, last_year_entries + 5));
     // The year is published again as a new round.
     assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
     assert_eq!(app.count("SELECT MAX(round) FROM rating_rounds").await, 2);
+}
+
+#[tokio::test]
+async fn the_running_year_is_not_published_before_it_is_over() {
+    let app = spawn_app().await;
+    let this_year = app.fixture.year.get();
+    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    let page = text(app.get(&committee, &format!("/rating?year={this_year}")).await, StatusCode::OK).await;
+    assert!(page.contains("未公示（暂定结果）") && !page.contains("/publish\""), "no publishing offered:\n{page}");
+
+    let before = app.written().await;
+    let csrf = app.csrf(&committee).await;
+    let response = app.post(&committee, &format!("/rating/{this_year}/publish"), &[("csrf", &csrf)]).await;
+    let body = text(response, StatusCode::CONFLICT).await;
+    assert!(body.contains("is not over yet"), "{body}");
+    assert_eq!((app.rows_in("rating_rounds").await, app.written().await), (0, before));
+    assert!(app.work(COMMITTEE_2).await.is_empty(), "nothing audited");
+    // Nothing is in notice, so nothing can be objected to or finalized.
+    let liang = app.login(MEMBER, PASSWORD).await;
+    let csrf = app.csrf(&liang).await;
+    let form = [("csrf", csrf.as_str()), ("member", ""), ("text", "结果有误请核实")];
+    text(app.post(&liang, &format!("/rating/{this_year}/objections"), &form).await, StatusCode::CONFLICT).await;
+    let csrf = app.csrf(&committee).await;
+    text(
+        app.post(&committee, &format!("/rating/{this_year}/finalize"), &[("csrf", &csrf)]).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!((app.rows_in("rating_rounds").await, objections(&app).await), (0, 0));
+
+    // Last year, which is over, is offered and published.
+    let page = rating_page(&app, &committee).await;
+    assert!(page.contains("/publish\""), "{page}");
+    assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={}", year_of(&app)));
+    let years: Vec<(i64,)> = app.rows("SELECT year FROM rating_rounds").await;
+    assert_eq!(years, [(i64::from(year_of(&app)),)]);
+}
+
+async fn open_ballot_for(app: &TestApp, client: &Client, year: i16) -> Response {
+    let csrf = app.csrf(client).await;
+    let (branch, year) = (app.fixture.branch1.to_string(), year.to_string());
+    app.post(client, "/ballots", &[("csrf", csrf.as_str()), ("branch", &branch), ("year", &year)]).await
+}
+
+async fn publish_activity_at(app: &TestApp, client: &Client, starts_at: &str, ends_at: &str) -> Response {
+    let csrf = app.csrf(client).await;
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("rule", "volunteer.cleanup"),
+        ("title", "年末环境整治"),
+        ("place", "十里社区"),
+        ("starts_at", starts_at),
+        ("ends_at", ends_at),
+        ("slots", "20"),
+    ];
+    app.post(client, "/activities", &fields).await
+}
+
+#[tokio::test]
+async fn planning_work_in_a_finalized_year_is_refused_until_a_documented_reopening() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let (zhao, secretary) = (app.login(COMMITTEE_2, PASSWORD).await, app.login(BRANCH_SECRETARY, PASSWORD).await);
+    finalize_last_year(&app, &zhao).await;
+    let meeting = MeetingForm { starts_at: last_december(&app, "09:00"), ..MeetingForm::general(f.branch1, 0) };
+    let (starts, ends) = (last_december(&app, "14:00"), last_december(&app, "16:00"));
+    let ballots = || async { (app.rows_in("ballots").await, app.rows_in("ballot_graded").await) };
+
+    // A meeting, an activity and a ballot of the finalized year: their
+    // points could never be written, so none is planned.
+    let before = app.written().await;
+    for (what, response) in [
+        ("the secretary's meeting", app.schedule(&secretary, &meeting).await),
+        ("the committee's meeting", app.schedule(&zhao, &meeting).await),
+        ("the activity", publish_activity_at(&app, &zhao, &starts, &ends).await),
+        ("the secretary's ballot", open_ballot_for(&app, &secretary, year_of(&app)).await),
+        ("the committee's ballot", open_ballot_for(&app, &zhao, year_of(&app)).await),
+    ] {
+        let body = text(response, StatusCode::CONFLICT).await;
+        assert!(body.contains("is finalized"), "{what}: {body}");
+    }
+    assert_eq!((app.written().await, ballots().await), (before, (0, 0)), "no meeting, activity or ballot");
+
+    // The running year is planned as ever.
+    let this_year = app.meeting(&secretary, &MeetingForm::general(f.branch1, 60)).await;
+    assert_eq!(app.rows_in("meetings").await, 1);
+    let response = open_ballot_for(&app, &secretary, f.year.get()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "this year's ballot opens");
+    assert_eq!(ballots().await.0, 1);
+
+    // After a documented reopening, last year takes its planning again.
+    let reason = "王德福的年末党课漏记，经党委会研究重新开启";
+    assert_redirect(&reopen(&app, &zhao, reason).await, &format!("/rating?year={}", year_of(&app)));
+    let id = app.meeting(&secretary, &meeting).await;
+    assert_ne!(id, this_year);
+    let sql = format!("SELECT starts_at FROM meetings WHERE id = {id}");
+    assert_eq!(app.count(&sql).await, seconds_of(&meeting.starts_at));
+    let response = publish_activity_at(&app, &zhao, &starts, &ends).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the activity is published");
+    let sql = "SELECT starts_at FROM activities WHERE id = (SELECT MAX(id) FROM activities)";
+    assert_eq!(app.count(sql).await, seconds_of(&starts));
+    let response = open_ballot_for(&app, &secretary, year_of(&app)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "last year's ballot opens");
+    let years: Vec<(i64,)> = app.rows("SELECT year FROM ballots ORDER BY id").await;
+    assert_eq!(years, [(i64::from(f.year.get()),), (i64::from(year_of(&app)),)]);
+    let work = app.work(BRANCH_SECRETARY).await;
+    assert_eq!(work, ["meeting.add", "ballot.open", "meeting.add", "ballot.open"]);
 }
