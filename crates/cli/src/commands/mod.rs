@@ -8,8 +8,8 @@ mod period;
 pub mod rating;
 
 mod record;
-mod store;
 pub mod serve;
+mod store;
 
 use crate::args::{Cli, Command};
 use crate::failure::{Failure, Outcome};
