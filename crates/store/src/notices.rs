@@ -65,6 +65,22 @@ pub struct FinalStars {
     pub stars: i64,
 }
 
+impl FinalStars {
+    /// Every member's result in a rating, as it is finalized.
+    pub fn of(rating: &starledger_domain::rating::Rating) -> Vec<FinalStars> {
+        rating
+            .members
+            .iter()
+            .map(|m| FinalStars {
+                member_id: m.member_id,
+                rank: m.rank.map(i64::from),
+                total_tenths: m.total.tenths(),
+                stars: i64::from(m.stars),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewRound {
     pub community_id: CommunityId,

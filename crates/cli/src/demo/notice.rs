@@ -61,16 +61,7 @@ pub async fn publish_and_finalize(
         let answer = "经党委核对走访照片和联系户评议记录，情况属实，异议不成立。";
         tx.answer_objection(id, answer, false, checker.id, at(notice.until, 10)?).await?;
     }
-    let stars: Vec<FinalStars> = rating
-        .members
-        .iter()
-        .map(|m| FinalStars {
-            member_id: m.member_id,
-            rank: m.rank.map(i64::from),
-            total_tenths: m.total.tenths(),
-            stars: i64::from(m.stars),
-        })
-        .collect();
+    let stars = FinalStars::of(&rating);
     let finalized = notice.until.tomorrow().map_err(Failure::failed)?;
     let digest = rating.digest();
     let finalization = Finalization {

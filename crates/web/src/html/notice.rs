@@ -10,7 +10,7 @@
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
 use crate::page::{Page, star_text};
-use crate::session::{FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
+use crate::session::{CsrfForm, FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -218,16 +218,11 @@ async fn open_period(tx: &mut WriteTx, community: CommunityId, year: i64) -> Web
     tx.period(community, year).await?.ok_or(WebError::NotFound)
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
 pub async fn publish(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     duty::may_administer(&viewer.account, "publish the rating")?;
@@ -375,7 +370,7 @@ pub async fn finalize(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     duty::may_administer(&viewer.account, "finalize the rating")?;
@@ -397,16 +392,7 @@ pub async fn finalize(
         .count();
     period_of(&live)?.may_finalize(today(), unanswered).map_err(|e| WebError::Refused(e.to_string()))?;
     let rating = compute(&mut tx, &period, community).await?;
-    let stars: Vec<FinalStars> = rating
-        .members
-        .iter()
-        .map(|m| FinalStars {
-            member_id: m.member_id,
-            rank: m.rank.map(i64::from),
-            total_tenths: m.total.tenths(),
-            stars: i64::from(m.stars),
-        })
-        .collect();
+    let stars = FinalStars::of(&rating);
     let sha = rating.digest();
     let finalization =
         Finalization { community, year, round: live.round, final_sha256: &sha, by: viewer.account.id, at: now() };
