@@ -140,13 +140,17 @@ impl WriteTx {
         Ok(result.rows_affected())
     }
 
-    /// After a restart: messages left `sending` by a stopped sender may or
-    /// may not have reached the group; they wait for a person.
-    pub async fn mark_interrupted_uncertain(&mut self) -> Result<u64> {
+    /// Messages left `sending` by a sender whose claim has run out (it
+    /// stopped mid-post) may or may not have reached the group; they wait
+    /// for a person. A claim still running belongs to a live sender, in
+    /// this process or another server's, and is left alone.
+    pub async fn mark_interrupted_uncertain(&mut self, now: i64) -> Result<u64> {
         let result = sqlx::query(
             "UPDATE outbox SET status = 'uncertain', last_error = 'the sender stopped while posting; \
-             check the group, then resend or mark it sent' WHERE status = 'sending'",
+             check the group, then resend or mark it sent' \
+             WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= $1)",
         )
+        .bind(now)
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;
@@ -155,7 +159,12 @@ impl WriteTx {
 
     /// Claims the oldest due message whose robot has posted fewer than
     /// `per_minute` times in the last minute, marking it `sending`.
-    pub async fn claim_due_message(&mut self, now: i64, per_minute: i64) -> Result<Option<(OutboxMessage, Robot)>> {
+    pub async fn claim_due_message(
+        &mut self,
+        now: i64,
+        per_minute: i64,
+        lease_until: i64,
+    ) -> Result<Option<(OutboxMessage, Robot)>> {
         let sql = format!(
             "{OUTBOX_SELECT} o WHERE o.status = 'pending' AND o.next_attempt_at <= $1 \
              AND (SELECT COUNT(*) FROM outbox r WHERE r.robot_id = o.robot_id AND r.last_attempt_at > $2) < $3 \
@@ -171,11 +180,12 @@ impl WriteTx {
             .at(&self.location)?;
         let Some(mut message) = message else { return Ok(None) };
         sqlx::query(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = $1 \
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = $1, lease_until = $3 \
              WHERE id = $2 AND status = 'pending'",
         )
         .bind(now)
         .bind(message.id)
+        .bind(lease_until)
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;

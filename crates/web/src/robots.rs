@@ -133,6 +133,9 @@ pub struct SenderConfig {
     /// The first retry's delay; each next one doubles, up to an hour.
     pub first_retry: Duration,
     pub timeout: Duration,
+    /// How long a claim on a message being posted lasts; longer than any
+    /// post can take, so that only a stopped sender's claim runs out.
+    pub lease: Duration,
 }
 
 impl Default for SenderConfig {
@@ -143,6 +146,7 @@ impl Default for SenderConfig {
             max_attempts: 8,
             first_retry: Duration::from_secs(30),
             timeout: Duration::from_secs(10),
+            lease: Duration::from_secs(60),
         }
     }
 }
@@ -158,18 +162,27 @@ impl Sender {
     /// A sender for this process. Messages an earlier process was posting
     /// when it stopped are marked uncertain first.
     pub async fn start(store: Store, config: SenderConfig) -> Result<Sender, StoreError> {
-        let mut tx = store.write().await?;
-        tx.set_origin("outbox");
-        let interrupted = tx.mark_interrupted_uncertain().await?;
-        tx.commit().await?;
-        if interrupted > 0 {
-            tracing::warn!(interrupted, "group-robot messages were being posted when starledger stopped");
-        }
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .build()
             .map_err(|e| StoreError::Conflict(format!("HTTP client: {e}")))?;
-        Ok(Sender { store, config, client })
+        let sender = Sender { store, config, client };
+        sender.settle_interrupted().await?;
+        Ok(sender)
+    }
+
+    /// Marks messages whose sender stopped mid-post (its claim ran out) as
+    /// uncertain: run at start and on every idle turn, so a post cut off on
+    /// another server is surfaced too.
+    pub async fn settle_interrupted(&self) -> Result<u64, StoreError> {
+        let mut tx = self.store.write().await?;
+        tx.set_origin("outbox");
+        let interrupted = tx.mark_interrupted_uncertain(jiff::Timestamp::now().as_second()).await?;
+        tx.commit().await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "group-robot messages were cut off while being posted");
+        }
+        Ok(interrupted)
     }
 
     /// Sends until the task is dropped.
@@ -177,7 +190,11 @@ impl Sender {
         loop {
             match self.send_one().await {
                 Ok(true) => continue,
-                Ok(false) => {}
+                Ok(false) => {
+                    if let Err(error) = self.settle_interrupted().await {
+                        tracing::error!(%error, "outbox");
+                    }
+                }
                 Err(error) => tracing::error!(%error, "outbox"),
             }
             tokio::time::sleep(self.config.poll).await;
@@ -188,7 +205,9 @@ impl Sender {
     pub async fn send_one(&self) -> Result<bool, StoreError> {
         let now = jiff::Timestamp::now();
         let mut tx = self.store.write().await?;
-        let Some((message, robot)) = tx.claim_due_message(now.as_second(), self.config.per_minute).await? else {
+        let lease_until = now.as_second() + self.config.lease.as_secs() as i64;
+        let claimed = tx.claim_due_message(now.as_second(), self.config.per_minute, lease_until).await?;
+        let Some((message, robot)) = claimed else {
             return Ok(false);
         };
         tx.commit().await?;

@@ -127,6 +127,8 @@ fn config() -> SenderConfig {
         max_attempts: 3,
         first_retry: Duration::ZERO,
         timeout: Duration::from_secs(5),
+        // A stopped sender's claim runs out at once, as if the restart came later.
+        lease: Duration::ZERO,
     }
 }
 
@@ -310,4 +312,39 @@ async fn a_restart_mid_post_posts_nothing_twice() {
     tx.commit().await.unwrap();
     assert_eq!(drain(&sender).await, 1);
     assert_eq!(receiver.requests().len(), 3);
+}
+
+/// Two servers on one database: a second sender starting (or idling) while
+/// the first has a post in flight leaves that post alone; only once the
+/// first's claim has run out is it shown as uncertain.
+#[tokio::test]
+async fn a_second_server_leaves_a_post_in_flight_alone() {
+    let (address, receiver) = start_receiver().await;
+    let setup = setup().await;
+    add_robot(&setup, "wecom", format!("{address}/wecom?key=k"), None).await;
+    enqueue(&setup.store, setup.community, "activity:1", "第一条").await;
+    *receiver.hang.lock().unwrap() = true;
+    let leased = SenderConfig { lease: Duration::from_secs(600), ..config() };
+    let first = Sender::start(setup.store.clone(), leased.clone()).await.unwrap();
+    let arrived = receiver.arrived.notified();
+    let in_flight = tokio::spawn(async move { first.send_one().await });
+    arrived.await;
+
+    let second = Sender::start(setup.store.clone(), leased).await.unwrap();
+    assert_eq!(second.settle_interrupted().await.unwrap(), 0);
+    assert_eq!(drain(&second).await, 0, "nothing else is due");
+    assert_eq!(statuses(&setup.store, setup.community).await, [("activity:1".into(), "sending".into(), 1)]);
+
+    // The first server dies; once its claim has run out, the post is uncertain.
+    in_flight.abort();
+    let _ = in_flight.await;
+    // Time passes beyond the claim, seen from outside the store.
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", setup.path.display());
+    let mut raw = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::query("UPDATE outbox SET lease_until = 0 WHERE status = 'sending'").execute(&mut raw).await.unwrap();
+    drop(raw);
+    assert_eq!(second.settle_interrupted().await.unwrap(), 1);
+    assert_eq!(statuses(&setup.store, setup.community).await, [("activity:1".into(), "uncertain".into(), 1)]);
+    assert_eq!(receiver.requests().len(), 1, "posted once");
 }
