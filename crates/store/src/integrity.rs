@@ -88,6 +88,11 @@ pub trait IntegrityQueries: Queries {
             .at(location)
     }
 
+    /// The ids of everyone marked as a relative of `member`, for recusal.
+    async fn relative_ids(&mut self, member: MemberId) -> Result<Vec<MemberId>> {
+        Ok(self.relatives_of(member).await?.into_iter().map(|(id, _)| id).collect())
+    }
+
     async fn integrity_record(&mut self, community: CommunityId, id: i64) -> Result<IntegrityRecord> {
         let (conn, location) = self.parts();
         let sql = format!("{RECORD_SELECT} WHERE community_id = $1 AND id = $2");

@@ -136,7 +136,7 @@ pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): F
         .rulebook
         .rule(&form.rule)
         .ok_or_else(|| WebError::BadRequest(format!("rule: \"{}\" is not in this year's rulebook", form.rule)))?;
-    let relatives: Vec<i64> = tx.relatives_of(member.id).await?.into_iter().map(|(id, _)| id).collect();
+    let relatives = tx.relative_ids(member.id).await?;
     let subject = Subject { member_id: member.id, branch_id: member.branch_id };
     duty::may_make_adjustment(&viewer.account, rule, subject, &relatives)?;
     if points == Points::ZERO || points.tenths().abs() > rule.points.tenths() {
@@ -188,7 +188,7 @@ pub async fn check(
     let adjustment = tx.adjustment(community, id).await?;
     let member = tx.member(community, adjustment.member_id).await?;
     let maker = tx.account(adjustment.made_by).await?;
-    let relatives: Vec<i64> = tx.relatives_of(member.id).await?.into_iter().map(|(id, _)| id).collect();
+    let relatives = tx.relative_ids(member.id).await?;
     let subject = Subject { member_id: member.id, branch_id: member.branch_id };
     duty::may_check_adjustment(&viewer.account, &maker, subject, &relatives)?;
     if adjustment.status != "pending" {

@@ -22,7 +22,9 @@ use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Account, Member, Role, Year};
 use starledger_domain::rulebook::RuleSource;
-use starledger_store::{IntegrityQueries, IntegrityRecord, NewIntegrityRecord, OrgQueries, PeriodStatus, WriteTx};
+use starledger_store::{
+    IntegrityQueries, IntegrityRecord, NewIntegrityRecord, OrgQueries, Period, PeriodStatus, WriteTx,
+};
 use std::collections::HashMap;
 
 fn subject(member: &Member) -> Subject {
@@ -93,17 +95,27 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         })
         .unwrap_or_default();
     let mut records = Vec::new();
+    // Each year's rulebook is read (and parsed) once, however many records it prices.
+    let mut periods: HashMap<i64, Option<Period>> = HashMap::new();
     for record in reader.integrity_records(community).await? {
         let votes = reader.integrity_votes(record.id).await?;
-        let member = reader.member(community, record.member_id).await?;
-        let relatives: Vec<i64> = reader.relatives_of(member.id).await?.into_iter().map(|(id, _)| id).collect();
-        let recused = duty::may_vote_on_decision(&viewer.account, subject(&member), &relatives).is_err()
+        let member = members
+            .iter()
+            .find(|m| m.id == record.member_id)
+            .ok_or_else(|| WebError::Internal(format!("record {} names no member", record.id)))?;
+        let relatives = reader.relative_ids(member.id).await?;
+        let recused = duty::may_vote_on_decision(&viewer.account, subject(member), &relatives).is_err()
             && viewer.is(Role::Committee);
         let mine = votes.iter().find(|v| v.account_id == viewer.account.id);
-        let year_rules =
-            reader.period(community, Year::new(record.year).map_err(|e| WebError::Internal(e.to_string()))?).await?;
+        let year_rules = match periods.entry(record.year) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let year = Year::new(record.year).map_err(|e| WebError::Internal(e.to_string()))?;
+                slot.insert(reader.period(community, year).await?)
+            }
+        }
+        .as_ref();
         let rule_name = year_rules
-            .as_ref()
             .and_then(|p| p.rulebook.rule(&record.rule_key).map(|r| format!("{}（{}分）", r.name, r.points)))
             .unwrap_or_else(|| record.rule_key.clone());
         let quorum = year_rules.map_or(0, |p| p.rulebook.integrity.decision_quorum);
@@ -277,7 +289,7 @@ pub async fn vote(
     let mut tx = viewer.write(&state).await?;
     let record = tx.integrity_record(community, id).await?;
     let member = tx.member(community, record.member_id).await?;
-    let relatives: Vec<i64> = tx.relatives_of(member.id).await?.into_iter().map(|(id, _)| id).collect();
+    let relatives = tx.relative_ids(member.id).await?;
     duty::may_vote_on_decision(&viewer.account, subject(&member), &relatives)?;
     if record.status != "pending" {
         return Err(WebError::Refused(format!("record {id} has been decided")));

@@ -353,7 +353,7 @@ pub async fn answer(
     }
     if let Some(member) = objection.member_id {
         // Nor about a relative (回避).
-        let relatives: Vec<i64> = tx.relatives_of(member).await?.into_iter().map(|(id, _)| id).collect();
+        let relatives = tx.relative_ids(member).await?;
         let subject = tx.member(community, member).await?;
         duty::not_recused(&viewer.account, Subject { member_id: member, branch_id: subject.branch_id }, &relatives)
             .map_err(|_| WebError::Forbidden("no one answers an objection about themselves or a relative".into()))?;
