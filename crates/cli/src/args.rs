@@ -22,6 +22,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "STARLEDGER_DATABASE_URL", conflicts_with = "db")]
     pub database_url: Option<String>,
 
+    /// The community a command acts in, by name, where the database holds
+    /// several (a city's installation). Commands that name an acting account
+    /// (`--by`) act in that account's community.
+    #[arg(long, global = true, env = "STARLEDGER_COMMUNITY")]
+    pub community: Option<String>,
+
     /// How long a write waits for another program's lock before giving up.
     #[arg(long, global = true, env = "STARLEDGER_BUSY_TIMEOUT_MS", default_value_t = 5000)]
     pub busy_timeout_ms: u64,
@@ -36,8 +42,17 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the web application.
     Serve(ServeArgs),
-    /// Create a new database with its community and first committee account.
+    /// Create a new database with its community (`--community`) and first committee account.
     Init(InitArgs),
+    /// Add another community to a city's or county's database, with its first committee account.
+    #[command(subcommand)]
+    Community(CommunityCommand),
+    /// The organization tree above the communities (市/县区/街道乡镇) and its overseers (组织部).
+    #[command(subcommand)]
+    Region(RegionCommand),
+    /// The figures a region reads, computed from each community's own rows.
+    #[command(subcommand)]
+    Stats(StatsCommand),
     /// Branches (党支部) and their party groups (党小组).
     #[command(subcommand)]
     Branch(BranchCommand),
@@ -70,6 +85,52 @@ pub enum Command {
     /// Move a whole installation between stores.
     #[command(subcommand)]
     Store(StoreCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CommunityCommand {
+    /// Add the community named by `--community`, with its first committee account.
+    Add {
+        /// Login of the community's first committee account (its secretary).
+        #[arg(long)]
+        login: String,
+        /// The secretary's name.
+        #[arg(long)]
+        name: String,
+        /// The street or town it belongs to, e.g. 淄博市/张店区/车站街道.
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Put the community named by `--community` into a street or town of the tree.
+    Place {
+        #[arg(long)]
+        region: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RegionCommand {
+    /// Add a region by its path from the city down, e.g. 淄博市/张店区/车站街道
+    /// (a city, a county or district, a street or town); missing levels are added too.
+    Add { path: String },
+    /// The tree, with each region's communities and overseers.
+    List,
+    /// An overseer account for a region (组织部): it sees the region's figures
+    /// and nothing of a community's members, households or raters.
+    Overseer {
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StatsCommand {
+    /// Recompute every community's figures now (the server does it every 10 minutes).
+    Refresh,
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,9 +180,6 @@ pub struct DemoArgs {
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// The community committee's name, e.g. 十里社区.
-    #[arg(long)]
-    pub community: String,
     /// Login of the first committee account (the secretary).
     #[arg(long)]
     pub login: String,

@@ -11,8 +11,10 @@ pub mod linking;
 pub mod meetings;
 pub mod notice;
 pub mod org;
+pub mod oversight;
 pub mod points;
 pub mod rating;
+pub mod regions;
 pub mod rulebook;
 pub mod volunteering;
 

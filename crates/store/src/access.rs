@@ -5,11 +5,12 @@ use crate::error::Classify;
 use crate::rows::AccountRow;
 use crate::{Queries, Result, StoreError, WriteTx};
 use starledger_domain::org::{Account, AccountId};
+use starledger_domain::regions::Principal;
 
 /// What sign-in needs to know about an account.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    pub account: Account,
+    pub principal: Principal,
     pub password_hash: Option<String>,
     pub must_change_password: bool,
     pub failed_logins: i64,
@@ -20,7 +21,7 @@ pub struct Credentials {
 /// A live session, found by the hash of its cookie.
 #[derive(Debug, Clone)]
 pub struct Session {
-    pub account: Account,
+    pub principal: Principal,
     pub csrf_token: String,
     pub must_change_password: bool,
     pub expires_at: i64,
@@ -47,7 +48,7 @@ struct SessionRow {
     expires_at: i64,
 }
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.community_id, a.login, a.name, a.role, a.member_id, a.branch_id";
+const ACCOUNT_COLUMNS: &str = "a.id, a.community_id, a.region_id, a.login, a.name, a.role, a.member_id, a.branch_id";
 
 #[allow(async_fn_in_trait)]
 pub trait AccessQueries: Queries {
@@ -60,7 +61,7 @@ pub trait AccessQueries: Queries {
         let row: Option<CredentialRow> = sqlx::query_as(&sql).bind(login).fetch_optional(conn).await.at(location)?;
         row.map(|row| {
             Ok(Credentials {
-                account: row.account.into_account()?,
+                principal: row.account.into_principal()?,
                 password_hash: row.password_hash,
                 must_change_password: row.must_change_password,
                 failed_logins: row.failed_logins,
@@ -88,7 +89,7 @@ pub trait AccessQueries: Queries {
             sqlx::query_as(&sql).bind(id_sha256).bind(now).fetch_optional(conn).await.at(location)?;
         row.map(|row| {
             Ok(Session {
-                account: row.account.into_account()?,
+                principal: row.account.into_principal()?,
                 csrf_token: row.csrf_token,
                 must_change_password: row.must_change_password,
                 expires_at: row.expires_at,

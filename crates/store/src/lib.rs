@@ -21,6 +21,7 @@ mod notices;
 mod org;
 mod outbox;
 mod ratings;
+mod regions;
 mod rows;
 
 pub use access::{AccessQueries, Credentials, Session};
@@ -38,6 +39,7 @@ pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
+pub use regions::{BranchStats, CommunityStats, PlacedCommunity, RegionQueries, subtree};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Transaction};
@@ -226,14 +228,30 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let migrator = match self.location.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.pool).await.map_err(|error| match error {
+        let failed = |error| match error {
             sqlx::migrate::MigrateError::Execute(e) => StoreError::classify(e, &self.location),
             other => StoreError::Migrate(other.to_string()),
-        })
+        };
+        if self.location.backend == Backend::Postgres {
+            return POSTGRES_MIGRATIONS.run(&self.pool).await.map_err(failed);
+        }
+        // SQLite changes a column's NOT NULL or a CHECK only by rebuilding the
+        // table, which must run with foreign keys off (its documented
+        // procedure), and that pragma does nothing inside the transaction
+        // each migration runs in. So migrations run on one connection with
+        // them off, and the store opens only if every reference still holds.
+        let classify = |e| StoreError::classify(e, &self.location);
+        let mut conn = self.pool.acquire().await.map_err(classify)?;
+        sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(classify)?;
+        let ran = SQLITE_MIGRATIONS.run(&mut *conn).await.map_err(failed);
+        let broken: std::result::Result<i64, _> =
+            sqlx::query_scalar("SELECT COUNT(*) FROM pragma_foreign_key_check").fetch_one(&mut *conn).await;
+        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await.map_err(classify)?;
+        ran?;
+        match broken.map_err(classify)? {
+            0 => Ok(()),
+            n => Err(StoreError::Corrupt(format!("{n} rows refer to rows that do not exist after migrating"))),
+        }
     }
 
     pub fn location(&self) -> &Location {

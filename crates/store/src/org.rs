@@ -169,7 +169,7 @@ pub trait OrgQueries: Queries {
     async fn account_by_login(&mut self, login: &str) -> Result<Account> {
         let (conn, location) = self.parts();
         let row: Option<AccountRow> = sqlx::query_as(
-            "SELECT id, community_id, login, name, role, member_id, branch_id FROM accounts WHERE login = $1",
+            "SELECT id, community_id, region_id, login, name, role, member_id, branch_id FROM accounts WHERE login = $1",
         )
         .bind(login)
         .fetch_optional(conn)
@@ -181,7 +181,7 @@ pub trait OrgQueries: Queries {
     async fn accounts(&mut self, community: CommunityId) -> Result<Vec<Account>> {
         let (conn, location) = self.parts();
         let rows: Vec<AccountRow> = sqlx::query_as(
-            "SELECT id, community_id, login, name, role, member_id, branch_id FROM accounts \
+            "SELECT id, community_id, region_id, login, name, role, member_id, branch_id FROM accounts \
              WHERE community_id = $1 ORDER BY id",
         )
         .bind(community)

@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use starledger_domain::ledger::{Actor, Entry, EntryDraft, EntryHash};
 use starledger_domain::org::{Account, LinkingDuty, Member, PersonName, Phone, Role};
 use starledger_domain::points::Points;
+use starledger_domain::regions::{Overseer, Principal};
 
 pub(crate) fn date(text: &str, what: &str) -> Result<Date, StoreError> {
     text.parse().map_err(|_| StoreError::Corrupt(format!("{what}: \"{text}\" is not a date")))
@@ -57,7 +58,8 @@ impl MemberRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
     pub id: i64,
-    pub community_id: i64,
+    pub community_id: Option<i64>,
+    pub region_id: Option<i64>,
     pub login: String,
     pub name: String,
     pub role: String,
@@ -65,12 +67,36 @@ pub(crate) struct AccountRow {
     pub branch_id: Option<i64>,
 }
 
+/// The role a region's account has in the database; it is no community role.
+pub(crate) const OVERSEER_ROLE: &str = "overseer";
+
 impl AccountRow {
+    /// An account of a community or an overseer of a region, whichever the
+    /// row is; the schema allows nothing in between.
+    pub fn into_principal(self) -> Result<Principal, StoreError> {
+        match (self.role.as_str(), self.region_id) {
+            (OVERSEER_ROLE, Some(region_id)) => {
+                Ok(Principal::Overseer(Overseer { id: self.id, region_id, login: self.login, name: self.name }))
+            }
+            _ => self.into_account().map(Principal::Community),
+        }
+    }
+
+    /// A community's account; an overseer's row is refused, since it acts in
+    /// no community.
     pub fn into_account(self) -> Result<Account, StoreError> {
+        if self.role == OVERSEER_ROLE {
+            return Err(StoreError::Conflict(format!(
+                "account {} oversees a region and acts in no community",
+                self.login
+            )));
+        }
         let role: Role = self.role.parse().map_err(|e| StoreError::Corrupt(format!("account {}: {e}", self.login)))?;
+        let community_id =
+            self.community_id.ok_or_else(|| StoreError::Corrupt(format!("account {} has no community", self.login)))?;
         Ok(Account {
             id: self.id,
-            community_id: self.community_id,
+            community_id,
             login: self.login,
             name: self.name,
             role,

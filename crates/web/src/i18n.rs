@@ -262,6 +262,36 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "公示后积分有更正，下表为更正后的结果；确认时以此为准，并记录两次结果的摘要。",
         "Points were corrected after publication; the table shows the corrected results, which finalization records beside the published ones.",
     ),
+    // A region's overseer: aggregates of the communities below it.
+    ("region", "区域汇总", "Region"),
+    (
+        "region_note",
+        "只显示汇总数据，不含党员、农户和评议人的个人信息；少于3人的数据不显示。",
+        "Aggregates only: no member, household or rater is shown; figures over fewer than 3 people are withheld.",
+    ),
+    (
+        "region_no_figures",
+        "还没有汇总数据。服务器每10分钟更新一次，也可运行 starledger stats refresh。",
+        "No figures yet. The server computes them every 10 minutes, or run starledger stats refresh.",
+    ),
+    ("communities_compared", "各社区（村）对比", "Communities compared"),
+    ("community", "社区（村）", "Community"),
+    ("street", "街道/乡镇", "Street or town"),
+    ("participation", "志愿服务参与率", "In volunteer service"),
+    ("satisfaction", "农户满意率", "Household satisfaction"),
+    (
+        "branches_by_five_star",
+        "支部五星率排名（五星支部创建参考）",
+        "Branches by five-star share (for the five-star branch campaign)",
+    ),
+    (
+        "branches_by_five_star_note",
+        "按参评党员中五星级党员的比例排序，其次按志愿服务参与率。",
+        "Ranked by the share of rated members who are five-star, then by volunteer participation.",
+    ),
+    ("five_star_share", "五星率", "Five-star share"),
+    ("final_short", "已确认", "final"),
+    ("provisional_short", "预计", "provisional"),
     // Group robots and their outbox.
     ("robots", "群机器人", "Group robots"),
     (

@@ -11,6 +11,7 @@ pub mod limits;
 mod names;
 mod page;
 mod recording;
+pub mod refresher;
 pub mod robots;
 pub mod security;
 mod session;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/robots", get(html::robots::show).post(html::robots::add))
         .route("/robots/{id}/enabled", post(html::robots::toggle))
         .route("/robots/outbox/{id}", post(html::robots::settle))
+        .route("/region", get(html::region::show))
         .route("/honours", get(html::honours::roll))
         .route("/members/{id}/stars", get(html::honours::member))
         .route("/r/{token}", get(html::household_rate::show).post(html::household_rate::submit))
@@ -95,12 +97,13 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
 }
 
 /// Serves until the process is interrupted (Ctrl-C), posting the outbox's
-/// group-robot messages beside.
+/// group-robot messages and refreshing the regions' figures beside.
 pub async fn serve(store: Store, listener: TcpListener, config: Config) -> std::io::Result<()> {
     let sender = robots::Sender::start(store.clone(), robots::SenderConfig::default())
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let sending = tokio::spawn(sender.run());
+    let refreshing = tokio::spawn(refresher::run(store.clone(), refresher::EVERY));
     let app = router(AppState::new(store, config, Limits::default()));
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
@@ -108,5 +111,6 @@ pub async fn serve(store: Store, listener: TcpListener, config: Config) -> std::
         })
         .await?;
     sending.abort();
+    refreshing.abort();
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! account's navigation and the CSRF token its forms carry.
 
 use crate::i18n::Tr;
-use crate::session::SignedIn;
-use starledger_domain::org::Role;
+use crate::session::{Holder, SignedIn};
+use starledger_domain::org::{Account, Role};
+use starledger_domain::regions::Principal;
 
 pub struct Nav {
     pub name: String,
@@ -15,6 +16,8 @@ pub struct Nav {
     pub integrity: bool,
     pub adjustments: bool,
     pub robots: bool,
+    /// An overseer's one page: the region's figures.
+    pub region: bool,
 }
 
 pub struct Page {
@@ -30,19 +33,45 @@ impl Page {
     }
 
     pub fn signed_in(viewer: &SignedIn, title_key: &str) -> Page {
-        let role = viewer.account.role;
-        let nav = (!viewer.must_change_password).then(|| Nav {
-            name: viewer.account.name.clone(),
-            dashboard: matches!(role, Role::Committee | Role::Auditor | Role::BranchSecretary),
-            me: viewer.account.member_id.is_some(),
-            cards: matches!(role, Role::Committee | Role::BranchSecretary),
-            reviews: matches!(role, Role::Committee | Role::BranchSecretary),
-            linking: matches!(role, Role::Committee | Role::Auditor),
-            integrity: matches!(role, Role::Committee | Role::BranchSecretary | Role::Auditor),
-            adjustments: matches!(role, Role::Committee | Role::Auditor),
-            robots: matches!(role, Role::Committee | Role::Auditor),
-        });
+        let nav = (!viewer.must_change_password).then(|| community_nav(&viewer.account));
         Page { t: viewer.t, title: viewer.t.get(title_key).to_string(), nav, csrf: viewer.csrf_token.clone() }
+    }
+
+    /// A page any signed-in account may open (its password), with the
+    /// navigation of its kind.
+    pub fn held(holder: &Holder, title_key: &str) -> Page {
+        let nav = (!holder.must_change_password).then(|| match &holder.principal {
+            Principal::Community(account) => community_nav(account),
+            Principal::Overseer(overseer) => Nav {
+                name: overseer.name.clone(),
+                dashboard: false,
+                me: false,
+                cards: false,
+                reviews: false,
+                linking: false,
+                integrity: false,
+                adjustments: false,
+                robots: false,
+                region: true,
+            },
+        });
+        Page { t: holder.t, title: holder.t.get(title_key).to_string(), nav, csrf: holder.csrf_token.clone() }
+    }
+}
+
+fn community_nav(account: &Account) -> Nav {
+    let role = account.role;
+    Nav {
+        name: account.name.clone(),
+        dashboard: matches!(role, Role::Committee | Role::Auditor | Role::BranchSecretary),
+        me: account.member_id.is_some(),
+        cards: matches!(role, Role::Committee | Role::BranchSecretary),
+        reviews: matches!(role, Role::Committee | Role::BranchSecretary),
+        linking: matches!(role, Role::Committee | Role::Auditor),
+        integrity: matches!(role, Role::Committee | Role::BranchSecretary | Role::Auditor),
+        adjustments: matches!(role, Role::Committee | Role::Auditor),
+        robots: matches!(role, Role::Committee | Role::Auditor),
+        region: false,
     }
 }
 

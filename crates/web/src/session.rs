@@ -11,7 +11,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use starledger_domain::org::{Account, Role};
+use starledger_domain::org::{Account, CommunityId, Role};
+use starledger_domain::regions::{Overseer, Principal};
 use starledger_store::AccessQueries;
 use std::net::SocketAddr;
 
@@ -45,10 +46,60 @@ pub struct Visitor {
     pub t: Tr,
     pub ip: String,
     pub headers: HeaderMap,
-    pub signed_in: Option<SignedIn>,
+    pub holder: Option<Holder>,
 }
 
-/// A signed-in account, with what its forms need.
+/// Whoever holds a session: an account of a community or a region's
+/// overseer. Only signing out and changing a password take any holder;
+/// every other page takes [`SignedIn`] (a community's account) or
+/// [`Overseeing`] (a region's), never both.
+#[derive(Clone)]
+pub struct Holder {
+    pub principal: Principal,
+    pub ip: String,
+    pub csrf_token: String,
+    pub must_change_password: bool,
+    pub session_hash: String,
+    pub t: Tr,
+}
+
+impl Holder {
+    /// How this account is named in the audit log.
+    pub fn actor(&self) -> String {
+        starledger_domain::ledger::Actor::Account(self.principal.id()).to_string()
+    }
+
+    /// The community whose audit log records this account's acts.
+    pub fn community(&self) -> Option<CommunityId> {
+        self.principal.community_id()
+    }
+
+    pub fn check_csrf(&self, posted: &str) -> Result<(), WebError> {
+        if same_secret(&self.csrf_token, posted) { Ok(()) } else { Err(WebError::Csrf) }
+    }
+
+    /// A write transaction whose audit rows name this client's address.
+    pub async fn write(&self, state: &AppState) -> Result<starledger_store::WriteTx, WebError> {
+        let mut tx = state.store().write().await?;
+        tx.set_origin(&self.ip);
+        Ok(tx)
+    }
+
+    fn into_signed_in(self) -> Result<SignedIn, Overseer> {
+        match self.principal {
+            Principal::Community(account) => Ok(SignedIn {
+                account,
+                ip: self.ip,
+                csrf_token: self.csrf_token,
+                must_change_password: self.must_change_password,
+                t: self.t,
+            }),
+            Principal::Overseer(overseer) => Err(overseer),
+        }
+    }
+}
+
+/// A signed-in account of one community, with what its forms need.
 #[derive(Clone)]
 pub struct SignedIn {
     pub account: Account,
@@ -56,7 +107,6 @@ pub struct SignedIn {
     pub ip: String,
     pub csrf_token: String,
     pub must_change_password: bool,
-    pub session_hash: String,
     pub t: Tr,
 }
 
@@ -106,12 +156,12 @@ impl FromRequestParts<AppState> for Visitor {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
-        let signed_in = match cookie(&parts.headers, SESSION_COOKIE) {
+        let holder = match cookie(&parts.headers, SESSION_COOKIE) {
             Some(value) => {
                 let hash = sha256_hex(&value);
                 let session = state.store().read().await?.session(&hash, now()).await?;
-                session.map(|s| SignedIn {
-                    account: s.account,
+                session.map(|s| Holder {
+                    principal: s.principal,
                     ip: ip.clone(),
                     csrf_token: s.csrf_token,
                     must_change_password: s.must_change_password,
@@ -121,7 +171,7 @@ impl FromRequestParts<AppState> for Visitor {
             }
             None => None,
         };
-        Ok(Visitor { t, ip, headers: parts.headers.clone(), signed_in })
+        Ok(Visitor { t, ip, headers: parts.headers.clone(), holder })
     }
 }
 
@@ -139,6 +189,8 @@ impl Visitor {
 pub enum SignInRequired {
     Login,
     ChangePassword,
+    /// An overseer's home is the region's page.
+    RegionHome,
     Failed(WebError),
 }
 
@@ -147,23 +199,66 @@ impl IntoResponse for SignInRequired {
         match self {
             SignInRequired::Login => Redirect::to("/login").into_response(),
             SignInRequired::ChangePassword => Redirect::to("/password").into_response(),
+            SignInRequired::RegionHome => Redirect::to("/region").into_response(),
             SignInRequired::Failed(error) => error.into_response(),
         }
+    }
+}
+
+impl FromRequestParts<AppState> for Holder {
+    type Rejection = SignInRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let visitor = Visitor::from_request_parts(parts, state).await.map_err(SignInRequired::Failed)?;
+        let holder = visitor.holder.ok_or(SignInRequired::Login)?;
+        let path = parts.uri.path();
+        let allowed_before_change = ["/password", "/logout", "/logout/everywhere"];
+        if holder.must_change_password && !allowed_before_change.contains(&path) {
+            return Err(SignInRequired::ChangePassword);
+        }
+        Ok(holder)
     }
 }
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = SignInRequired;
 
+    /// A community's page: a region's overseer is refused here, whatever
+    /// the page, because it may see no community's members, households or
+    /// raters; only its home is redirected to the region's page.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let visitor = Visitor::from_request_parts(parts, state).await.map_err(SignInRequired::Failed)?;
-        let signed_in = visitor.signed_in.ok_or(SignInRequired::Login)?;
-        let path = parts.uri.path();
-        let allowed_before_change = ["/password", "/logout", "/logout/everywhere"];
-        if signed_in.must_change_password && !allowed_before_change.contains(&path) {
-            return Err(SignInRequired::ChangePassword);
+        let holder = Holder::from_request_parts(parts, state).await?;
+        holder.into_signed_in().map_err(|overseer| {
+            if parts.uri.path() == "/" {
+                SignInRequired::RegionHome
+            } else {
+                SignInRequired::Failed(WebError::Forbidden(format!(
+                    "{} oversees a region: it sees the region's figures, not a community's pages",
+                    overseer.login
+                )))
+            }
+        })
+    }
+}
+
+/// A region's page: only an overseer, and only of its own region's subtree.
+pub struct Overseeing {
+    pub overseer: Overseer,
+    pub holder: Holder,
+}
+
+impl FromRequestParts<AppState> for Overseeing {
+    type Rejection = SignInRequired;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let holder = Holder::from_request_parts(parts, state).await?;
+        match &holder.principal {
+            Principal::Overseer(overseer) => Ok(Overseeing { overseer: overseer.clone(), holder }),
+            Principal::Community(account) => Err(SignInRequired::Failed(WebError::Forbidden(format!(
+                "{} acts in one community; a region's figures are for its overseers",
+                account.login
+            )))),
         }
-        Ok(signed_in)
     }
 }
 

@@ -34,7 +34,7 @@ pub async fn explain(context: &Context, args: ExplainArgs) -> Outcome {
     let year = year(args.year)?;
     let store = context.open().await?;
     let mut reader = store.read().await?;
-    let community = reader.sole_community().await?;
+    let community = context.community(&mut reader).await?;
     let member = reader.member(community.id, args.member).await?;
     let entries = reader.member_entries(community.id, member.id, year).await?;
     let rulebook = reader.period(community.id, year).await?.map(|p| p.rulebook);

@@ -10,27 +10,41 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
     let LedgerCommand::Verify = command;
     let store = context.open().await?;
     let mut reader = store.read().await?;
-    let community = reader.sole_community().await?;
-    let report = reader.verify(community.id).await?;
-    if let Some(broken) = &report.chain_break {
-        return Err(Failure::failed(format!(
-            "ledger verify FAILED at entry {}: {broken} ({} entries before it are intact)",
-            broken.entry_id(),
-            report.entries_checked
-        )));
+    // Each community keeps its own chain; a city's database checks them all
+    // unless --community names one.
+    let communities = match context.community {
+        Some(_) => vec![context.community(&mut reader).await?],
+        None => reader.communities().await?,
+    };
+    let several = communities.len() > 1;
+    let mut entries = 0;
+    for community in communities {
+        let report = reader.verify(community.id).await?;
+        let whose = if several { format!(" ({})", community.name) } else { String::new() };
+        if let Some(broken) = &report.chain_break {
+            return Err(Failure::failed(format!(
+                "ledger verify FAILED{whose} at entry {}: {broken} ({} entries before it are intact)",
+                broken.entry_id(),
+                report.entries_checked
+            )));
+        }
+        if let Some(first) = report.projection_mismatches.first() {
+            return Err(Failure::failed(format!(
+                "ledger verify FAILED{whose}: stored total for member {}, {}, {} is {} but the ledger gives {} \
+                 ({} mismatching totals)",
+                first.member_id,
+                first.year,
+                first.category,
+                first.stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
+                first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
+                report.projection_mismatches.len()
+            )));
+        }
+        if several {
+            println!("{}: {} entries intact", community.name, report.entries_checked);
+        }
+        entries += report.entries_checked;
     }
-    if let Some(first) = report.projection_mismatches.first() {
-        return Err(Failure::failed(format!(
-            "ledger verify FAILED: stored total for member {}, {}, {} is {} but the ledger gives {} \
-             ({} mismatching totals)",
-            first.member_id,
-            first.year,
-            first.category,
-            first.stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
-            first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
-            report.projection_mismatches.len()
-        )));
-    }
-    println!("ledger intact: {} entries, hash chain and totals verified", report.entries_checked);
+    println!("ledger intact: {entries} entries, hash chain and totals verified");
     Ok(())
 }

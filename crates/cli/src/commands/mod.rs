@@ -6,15 +6,15 @@ mod ledger;
 mod org;
 mod period;
 pub mod rating;
-
 mod record;
+mod regions;
 pub mod serve;
 mod store;
 
 use crate::args::{Cli, Command};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::{Account, Year};
-use starledger_store::{Community, OpenMode, OrgQueries, Store, Target};
+use starledger_store::{Community, OpenMode, OrgQueries, RegionQueries, Store, StoreError, Target};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -22,6 +22,8 @@ use std::time::Duration;
 /// What every command gets: where the database is and how to open it.
 pub struct Context {
     pub target: Target,
+    /// `--community`: the community a command acts in, by name.
+    pub community: Option<String>,
     pub busy_timeout: Duration,
     /// Stores opened by the command, closed when it ends: closing the last
     /// connection checkpoints SQLite's WAL into the database file, so the
@@ -46,6 +48,22 @@ impl Context {
         }
     }
 
+    /// The community a command without an acting account acts in: the one
+    /// `--community` names, or the database's only one.
+    pub async fn community<Q: OrgQueries + RegionQueries>(&self, reader: &mut Q) -> Result<Community, Failure> {
+        match &self.community {
+            Some(name) => reader.community_named(name).await?.ok_or_else(|| {
+                Failure::bad_input(format!("--community: no community named \"{name}\"; see `starledger region list`"))
+            }),
+            None => reader.sole_community().await.map_err(|e| match e {
+                StoreError::Conflict(_) => Failure::bad_input(
+                    "the database holds several communities: name one with --community (see `starledger region list`)",
+                ),
+                other => other.into(),
+            }),
+        }
+    }
+
     fn keep(&self, store: Store) -> Result<Store, Failure> {
         self.opened.lock().map_err(|_| Failure::failed("internal error: store list poisoned"))?.push(store.clone());
         Ok(store)
@@ -59,14 +77,12 @@ impl Context {
     }
 }
 
-/// The community and the acting account, checked to belong together.
+/// The acting account and the community it acts in: an account acts only
+/// in its own community, so naming it names the community.
 pub async fn community_and_actor(store: &Store, login: &str) -> Result<(Community, Account), Failure> {
     let mut reader = store.read().await?;
-    let community = reader.sole_community().await?;
     let actor = reader.account_by_login(login).await?;
-    if actor.community_id != community.id {
-        return Err(Failure::refused(format!("account {login} belongs to another community")));
-    }
+    let community = reader.community(actor.community_id).await?;
     Ok((community, actor))
 }
 
@@ -85,8 +101,12 @@ pub async fn run(cli: Cli) -> Outcome {
         Some(url) => Target::parse(&url).map_err(|e| Failure::bad_input(e.to_string()))?,
         None => Target::Sqlite(cli.db.unwrap_or_else(|| PathBuf::from(default_db))),
     };
-    let context =
-        Context { target, busy_timeout: Duration::from_millis(cli.busy_timeout_ms), opened: Mutex::new(Vec::new()) };
+    let context = Context {
+        target,
+        community: cli.community,
+        busy_timeout: Duration::from_millis(cli.busy_timeout_ms),
+        opened: Mutex::new(Vec::new()),
+    };
     let outcome = dispatch(&context, cli.command).await;
     context.close().await;
     outcome
@@ -97,6 +117,9 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Demo(args) => crate::demo::run(context, args).await,
         Command::Serve(args) => serve::serve(context, args).await,
         Command::Init(args) => org::init(context, args).await,
+        Command::Community(command) => regions::community(context, command).await,
+        Command::Region(command) => regions::region(context, command).await,
+        Command::Stats(command) => regions::stats(context, command).await,
         Command::Branch(command) => org::branch(context, command).await,
         Command::Member(command) => org::member(context, command).await,
         Command::Account(command) => org::account(context, command).await,

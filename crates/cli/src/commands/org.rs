@@ -12,7 +12,11 @@ use starledger_domain::rulebook::Rulebook;
 use starledger_store::{NewAccount, NewHousehold, NewMember, OrgQueries, Store};
 
 pub async fn init(context: &Context, args: InitArgs) -> Outcome {
-    let community = PersonName::parse(&args.community).map_err(|e| Failure::bad_input(format!("--community: {e}")))?;
+    let community = context
+        .community
+        .as_deref()
+        .ok_or_else(|| Failure::bad_input("init: name the community with --community, e.g. --community 十里社区"))?;
+    let community = PersonName::parse(community).map_err(|e| Failure::bad_input(format!("--community: {e}")))?;
     let name = PersonName::parse(&args.name).map_err(|e| Failure::bad_input(format!("--name: {e}")))?;
     check_login(&args.login)?;
     let store = context.create().await?;
@@ -34,7 +38,7 @@ pub async fn init(context: &Context, args: InitArgs) -> Outcome {
     Ok(())
 }
 
-fn check_login(login: &str) -> Result<(), Failure> {
+pub(super) fn check_login(login: &str) -> Result<(), Failure> {
     let valid = !login.is_empty()
         && login.len() <= 32
         && login.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
@@ -73,7 +77,7 @@ pub async fn branch(context: &Context, command: BranchCommand) -> Outcome {
         }
         BranchCommand::List => {
             let mut reader = store.read().await?;
-            let community = reader.sole_community().await?;
+            let community = context.community(&mut reader).await?;
             for (id, name) in reader.branches(community.id).await? {
                 println!("{id}\t{name}");
             }
@@ -99,7 +103,7 @@ pub async fn member(context: &Context, command: MemberCommand) -> Outcome {
     let store = context.open().await?;
     match command {
         MemberCommand::Add(args) => add_member(&store, args).await,
-        MemberCommand::List { branch, json } => list_members(&store, branch, json).await,
+        MemberCommand::List { branch, json } => list_members(context, &store, branch, json).await,
     }
 }
 
@@ -134,9 +138,9 @@ async fn add_member(store: &Store, args: MemberAddArgs) -> Outcome {
     Ok(())
 }
 
-async fn list_members(store: &Store, branch: Option<i64>, json: bool) -> Outcome {
+async fn list_members(context: &Context, store: &Store, branch: Option<i64>, json: bool) -> Outcome {
     let mut reader = store.read().await?;
-    let community = reader.sole_community().await?;
+    let community = context.community(&mut reader).await?;
     let members = reader.members(community.id).await?;
     let counts = reader.link_counts(community.id).await?;
     let members: Vec<_> = members.into_iter().filter(|m| branch.is_none_or(|b| m.branch_id == b)).collect();
@@ -240,7 +244,7 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
         }
         AccountCommand::List => {
             let mut reader = store.read().await?;
-            let community = reader.sole_community().await?;
+            let community = context.community(&mut reader).await?;
             for account in reader.accounts(community.id).await? {
                 let member = account.member_id.map(|m| format!("member {m}")).unwrap_or_default();
                 println!("{}\t{}\t{}\t{}", account.login, account.name, account.role.label_zh(), member);
@@ -251,7 +255,7 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
 }
 
 /// A readable one-time password and its argon2id hash.
-async fn one_time_password() -> Result<(String, String), Failure> {
+pub(super) async fn one_time_password() -> Result<(String, String), Failure> {
     let password = starledger_web::security::readable_password();
     let hash = starledger_web::security::hash_password_blocking(password.clone()).await.map_err(Failure::failed)?;
     Ok((password, hash))
@@ -319,7 +323,7 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
         }
         HouseholdCommand::List { json } => {
             let mut reader = store.read().await?;
-            let community = reader.sole_community().await?;
+            let community = context.community(&mut reader).await?;
             let households = reader.households(community.id).await?;
             if json {
                 let rows: Vec<serde_json::Value> = households
@@ -344,7 +348,7 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
                 );
             }
         }
-        HouseholdCommand::Report { year } => report(&store, year).await?,
+        HouseholdCommand::Report { year } => report(context, &store, year).await?,
     }
     Ok(())
 }
@@ -363,8 +367,8 @@ async fn current_rulebook(store: &Store, community: i64, year: Option<i64>) -> R
     }
 }
 
-async fn report(store: &Store, year: Option<i64>) -> Outcome {
-    let community = store.read().await?.sole_community().await?;
+async fn report(context: &Context, store: &Store, year: Option<i64>) -> Outcome {
+    let community = context.community(&mut store.read().await?).await?;
     let rulebook = current_rulebook(store, community.id, year).await?;
     let mut reader = store.read().await?;
     let members = reader.members(community.id).await?;

@@ -41,7 +41,7 @@ pub async fn period(context: &Context, command: PeriodCommand) -> Outcome {
         PeriodCommand::List => {
             let store = context.open().await?;
             let mut reader = store.read().await?;
-            let community = reader.sole_community().await?;
+            let community = context.community(&mut reader).await?;
             for year in reader.period_years(community.id).await? {
                 if let Some(period) = reader.period(community.id, year).await? {
                     let status = match period.status {
@@ -71,7 +71,7 @@ pub async fn rulebook(context: &Context, command: RulebookCommand) -> Outcome {
             let year = year(raw_year)?;
             let store = context.open().await?;
             let mut reader = store.read().await?;
-            let community = reader.sole_community().await?;
+            let community = context.community(&mut reader).await?;
             let period = reader
                 .period(community.id, year)
                 .await?

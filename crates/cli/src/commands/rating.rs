@@ -86,7 +86,7 @@ fn to_json(rating: &Rating) -> RatingJson<'_> {
 pub async fn rating(context: &Context, args: RatingArgs) -> Outcome {
     let year = year(args.year)?;
     let store = context.open().await?;
-    let community = store.read().await?.sole_community().await?;
+    let community = context.community(&mut store.read().await?).await?;
     let rating = compute(&store, community.id, year).await?;
     if args.json {
         return output::json(&to_json(&rating));

@@ -16,12 +16,21 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use roll::Story;
 use starledger_domain::org::Year;
+use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
-use starledger_store::{OpenMode, OrgQueries, Store, Target};
+use starledger_store::{OpenMode, OrgQueries, Store, Target, WriteTx};
 use std::path::Path;
 
 /// Every demo account's password; printed with the logins.
 pub const DEMO_PASSWORD: &str = "starledger-demo";
+
+/// Where the demo community sits in the organization tree: the article's
+/// city, with a district and street named as examples.
+pub const DEMO_REGION: &str = "许昌市/示例区/示例街道";
+
+/// The city organization department's account, which sees the figures of
+/// every community below the city and nothing else.
+pub const CITY_LOGIN: &str = "city";
 
 /// The demo's years; the last is "this year" of the story.
 pub const YEARS: [i64; 2] = [2024, 2025];
@@ -39,6 +48,20 @@ fn rulebook_text(year: i64) -> String {
     );
     assert_ne!(revised, DEFAULT_RULEBOOK, "the 2024 revision applies to the default rulebook");
     revised
+}
+
+/// Puts the community into the city's tree, gives the city an overseer and
+/// computes the figures the city reads.
+async fn place_in_city(tx: &mut WriteTx, community: i64, password_hash: &str) -> Result<(), Failure> {
+    let street = RegionPath::parse(DEMO_REGION).map_err(Failure::failed)?;
+    let street_id = tx.ensure_region(&street).await?;
+    tx.place_community(community, street_id).await?;
+    let city = RegionPath::parse(&street.names()[0]).map_err(Failure::failed)?;
+    let city_id = tx.ensure_region(&city).await?;
+    let overseer = tx.add_overseer(city_id, CITY_LOGIN, "市委组织部").await?;
+    tx.set_password(overseer, password_hash, false).await?;
+    tx.refresh_stats(community, jiff::Timestamp::now().as_second()).await?;
+    Ok(())
 }
 
 /// A demo database may be rebuilt; any other file at the path is left alone.
@@ -108,6 +131,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
         let year = Year::new(year).map_err(Failure::failed)?;
         tx.open_period(roll.community, year, DEFAULT_RULEBOOK, &rulebook, "demo").await?;
     }
+    place_in_city(&mut tx, roll.community, &hash).await?;
     let detail = format!(
         "seed {}: {} members, {} households, {written} ledger entries; {capped} events past a cap not recorded",
         args.seed,
@@ -155,6 +179,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
     for account in &roll.accounts {
         println!("  {:<14} {} {}", account.login, account.role.label_zh(), account.name);
     }
+    println!("  {CITY_LOGIN:<14} 市委组织部 (the city's figures at /region; no member, household or rater)");
     println!("\ntry: starledger {} rating --year {}", context.option(), YEARS[1]);
     println!(
         "     starledger {} explain --member {} --year {}",

@@ -16,7 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::Account;
+use starledger_domain::regions::Principal;
 use starledger_store::AccessQueries;
 
 pub const MAX_FAILURES: i64 = 5;
@@ -50,7 +50,7 @@ fn login_page(
 }
 
 pub async fn show(State(state): State<AppState>, visitor: Visitor) -> WebResult<Response> {
-    if visitor.signed_in.is_some() {
+    if visitor.holder.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
     login_page(&visitor, String::new(), None, StatusCode::OK, state.config().secure_cookies)
@@ -85,7 +85,7 @@ pub async fn submit(
         audit_attempt(&state, &visitor, None, "login.unknown", &format!("{login} from {}", visitor.ip)).await?;
         return refuse("bad_login", StatusCode::UNAUTHORIZED);
     };
-    let account = &credentials.account;
+    let account = &credentials.principal;
     if credentials.locked_until.is_some_and(|until| until > now) {
         audit_attempt(&state, &visitor, Some(account), "login.locked", &format!("from {}", visitor.ip)).await?;
         return refuse("locked", StatusCode::TOO_MANY_REQUESTS);
@@ -94,26 +94,30 @@ pub async fn submit(
     let stored = credentials.password_hash.clone().unwrap_or_default();
     if !verify_password_blocking(form.password, stored).await {
         let mut tx = visitor.write(&state).await?;
-        let locked = tx.record_failed_login(account.id, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
+        let locked = tx.record_failed_login(account.id(), MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
         let detail = format!("wrong password from {}{}", visitor.ip, if locked { "; account locked" } else { "" });
-        tx.audit(Some(account.community_id), &Actor::Account(account.id).to_string(), "login.failed", &detail).await?;
+        tx.audit(account.community_id(), &Actor::Account(account.id()).to_string(), "login.failed", &detail).await?;
         tx.commit().await?;
         return refuse(if locked { "locked" } else { "bad_login" }, StatusCode::UNAUTHORIZED);
     }
     let session = random_token();
     let mut tx = visitor.write(&state).await?;
-    tx.create_session(&sha256_hex(&session), account.id, &random_token(), now, now + SESSION_SECONDS, &visitor.ip)
+    tx.create_session(&sha256_hex(&session), account.id(), &random_token(), now, now + SESSION_SECONDS, &visitor.ip)
         .await?;
     tx.audit(
-        Some(account.community_id),
-        &Actor::Account(account.id).to_string(),
+        account.community_id(),
+        &Actor::Account(account.id()).to_string(),
         "login",
         &format!("from {}", visitor.ip),
     )
     .await?;
     tx.commit().await?;
     let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, secure);
-    let target = if credentials.must_change_password { "/password" } else { "/" };
+    let target = match account {
+        _ if credentials.must_change_password => "/password",
+        Principal::Overseer(_) => "/region",
+        Principal::Community(_) => "/",
+    };
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response())
 }
 
@@ -121,13 +125,13 @@ pub async fn submit(
 async fn audit_attempt(
     state: &AppState,
     visitor: &Visitor,
-    account: Option<&Account>,
+    account: Option<&Principal>,
     action: &str,
     detail: &str,
 ) -> WebResult<()> {
     let mut tx = visitor.write(state).await?;
     let (community, actor) = match account {
-        Some(account) => (Some(account.community_id), Actor::Account(account.id).to_string()),
+        Some(account) => (account.community_id(), Actor::Account(account.id()).to_string()),
         None => (None, "anonymous".to_string()),
     };
     tx.audit(community, &actor, action, detail).await?;

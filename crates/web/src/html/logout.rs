@@ -1,7 +1,7 @@
 //! Signing out of this device, or of every device at once.
 
 use crate::error::WebResult;
-use crate::session::{CsrfForm, SESSION_COOKIE, SignedIn, set_cookie};
+use crate::session::{CsrfForm, Holder, SESSION_COOKIE, set_cookie};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::State;
@@ -13,25 +13,25 @@ fn signed_out(state: &AppState) -> Response {
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }
 
-pub async fn here(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<CsrfForm>) -> WebResult<Response> {
+pub async fn here(State(state): State<AppState>, viewer: Holder, Form(form): Form<CsrfForm>) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     tx.delete_session(&viewer.session_hash).await?;
-    tx.audit(Some(viewer.account.community_id), &viewer.actor(), "logout", "").await?;
+    tx.audit(viewer.community(), &viewer.actor(), "logout", "").await?;
     tx.commit().await?;
     Ok(signed_out(&state))
 }
 
 pub async fn everywhere(
     State(state): State<AppState>,
-    viewer: SignedIn,
+    viewer: Holder,
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
-    let ended = tx.delete_sessions_of(viewer.account.id).await?;
+    let ended = tx.delete_sessions_of(viewer.principal.id()).await?;
     let detail = format!("{ended} sessions ended");
-    tx.audit(Some(viewer.account.community_id), &viewer.actor(), "logout.everywhere", &detail).await?;
+    tx.audit(viewer.community(), &viewer.actor(), "logout.everywhere", &detail).await?;
     tx.commit().await?;
     Ok(signed_out(&state))
 }

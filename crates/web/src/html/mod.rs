@@ -17,6 +17,7 @@ pub mod meetings;
 pub mod notice;
 pub mod password_change;
 pub mod record_mine;
+pub mod region;
 pub mod reviews;
 pub mod robots;
 pub mod standings;

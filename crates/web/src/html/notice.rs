@@ -401,6 +401,8 @@ pub async fn finalize(
     let detail =
         format!("{year} round {}: {five} five-star, digest {sha} (published {})", live.round, live.published_sha256);
     tx.audit(Some(community), &viewer.actor(), "rating.finalize", &detail).await?;
+    // The region sees the final stars as soon as they are final.
+    tx.refresh_stats(community, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/honours?year={year}")).into_response())
 }
@@ -434,6 +436,7 @@ pub async fn reopen(
     tx.reopen_round(community, year, live.round, reason, viewer.account.id, now()).await?;
     let detail = format!("{year} round {} (final: {}): {reason}", live.round, live.is_final());
     tx.audit(Some(community), &viewer.actor(), "rating.reopen", &detail).await?;
+    tx.refresh_stats(community, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
 }

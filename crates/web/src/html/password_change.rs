@@ -5,7 +5,7 @@ use crate::error::{WebError, WebResult, render};
 use crate::html::login::{LOCKOUT_SECONDS, MAX_FAILURES};
 use crate::page::Page;
 use crate::security::{hash_password_blocking, random_token, sha256_hex, verify_password_blocking};
-use crate::session::{SESSION_COOKIE, SESSION_SECONDS, SignedIn, set_cookie};
+use crate::session::{Holder, SESSION_COOKIE, SESSION_SECONDS, set_cookie};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -25,9 +25,9 @@ struct PasswordPage {
     message: Option<String>,
 }
 
-pub async fn show(viewer: SignedIn) -> WebResult<Response> {
+pub async fn show(viewer: Holder) -> WebResult<Response> {
     let page = PasswordPage {
-        page: Page::signed_in(&viewer, "change_password"),
+        page: Page::held(&viewer, "change_password"),
         must_change: viewer.must_change_password,
         message: None,
     };
@@ -44,13 +44,13 @@ pub struct PasswordForm {
 
 pub async fn submit(
     State(state): State<AppState>,
-    viewer: SignedIn,
+    viewer: Holder,
     Form(form): Form<PasswordForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let refuse = |message: String| -> WebResult<Response> {
         let page = PasswordPage {
-            page: Page::signed_in(&viewer, "change_password"),
+            page: Page::held(&viewer, "change_password"),
             must_change: viewer.must_change_password,
             message: Some(message),
         };
@@ -65,18 +65,19 @@ pub async fn submit(
     if form.new == form.current {
         return refuse("新密码不能与原密码相同 / choose a different password".into());
     }
-    let credentials = state.store().read().await?.credentials(&viewer.account.login).await?;
+    let credentials = state.store().read().await?.credentials(viewer.principal.login()).await?;
     let stored = credentials.and_then(|c| c.password_hash).unwrap_or_default();
     let actor = viewer.actor();
-    let community = Some(viewer.account.community_id);
+    let community = viewer.community();
+    let account = viewer.principal.id();
     if !verify_password_blocking(form.current, stored).await {
         // Guessing here counts like guessing at sign-in: a stolen session
         // must not become an unlimited password oracle.
         let now = crate::session::now();
         let mut tx = viewer.write(&state).await?;
-        let locked = tx.record_failed_login(viewer.account.id, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
+        let locked = tx.record_failed_login(account, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
         if locked {
-            tx.delete_sessions_of(viewer.account.id).await?;
+            tx.delete_sessions_of(account).await?;
         }
         tx.audit(community, &actor, "password.change.failed", if locked { "account locked" } else { "" }).await?;
         tx.commit().await?;
@@ -89,19 +90,12 @@ pub async fn submit(
     let now = crate::session::now();
     let session = random_token();
     let mut tx = viewer.write(&state).await?;
-    tx.set_password(viewer.account.id, &hash, false).await?;
+    tx.set_password(account, &hash, false).await?;
     // Every session ends, this one too: it continues under a new id and a
     // new CSRF token, so nothing learnt before the change still works.
-    tx.delete_sessions_of(viewer.account.id).await?;
-    tx.create_session(
-        &sha256_hex(&session),
-        viewer.account.id,
-        &random_token(),
-        now,
-        now + SESSION_SECONDS,
-        "password-change",
-    )
-    .await?;
+    tx.delete_sessions_of(account).await?;
+    tx.create_session(&sha256_hex(&session), account, &random_token(), now, now + SESSION_SECONDS, "password-change")
+        .await?;
     tx.audit(community, &actor, "password.change", "").await?;
     tx.commit().await?;
     let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, state.config().secure_cookies);

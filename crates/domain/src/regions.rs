@@ -1,0 +1,184 @@
+//! The organization tree above the community, for a city or county that runs
+//! one installation for all its communities: city (市) → county or district
+//! (县/区) → street or town (街道/乡镇) → community or village (社区/村).
+//! An overseer (组织部) acts for one region: it reads the aggregates of every
+//! community below it and nothing about a member, household or rater.
+
+use crate::org::{Account, AccountId, CommunityId};
+use std::fmt;
+use std::str::FromStr;
+
+pub type RegionId = i64;
+
+/// A level of the tree, by its depth from the city.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RegionLevel {
+    /// 市
+    City,
+    /// 县/区
+    County,
+    /// 街道/乡镇
+    Street,
+}
+
+impl RegionLevel {
+    pub const ALL: [RegionLevel; 3] = [RegionLevel::City, RegionLevel::County, RegionLevel::Street];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionLevel::City => "city",
+            RegionLevel::County => "county",
+            RegionLevel::Street => "street",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RegionLevel::City => "市",
+            RegionLevel::County => "县/区",
+            RegionLevel::Street => "街道/乡镇",
+        }
+    }
+
+    /// The level at a depth of a path: the first name is a city.
+    pub fn at_depth(depth: usize) -> Option<RegionLevel> {
+        RegionLevel::ALL.get(depth).copied()
+    }
+}
+
+impl fmt::Display for RegionLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown region level \"{0}\": use city, county or street")]
+pub struct RegionLevelError(pub String);
+
+impl FromStr for RegionLevel {
+    type Err = RegionLevelError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        RegionLevel::ALL.into_iter().find(|level| level.as_str() == text).ok_or_else(|| RegionLevelError(text.into()))
+    }
+}
+
+/// A region as a path of names from the city down, written `淄博市/张店区/车站街道`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionPath(Vec<String>);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegionPathError {
+    #[error("a region path names at least the city, e.g. 淄博市 or 淄博市/张店区/车站街道")]
+    Empty,
+    #[error("a region path has at most three levels (city/county/street); \"{0}\" has more")]
+    TooDeep(String),
+    #[error("\"{0}\" has an empty or over-long name in it; names are 1-40 characters without control characters")]
+    BadName(String),
+}
+
+impl RegionPath {
+    pub fn parse(text: &str) -> Result<Self, RegionPathError> {
+        let names: Vec<String> = text.split('/').map(|name| name.trim().to_string()).collect();
+        if text.trim().is_empty() {
+            return Err(RegionPathError::Empty);
+        }
+        if names.len() > RegionLevel::ALL.len() {
+            return Err(RegionPathError::TooDeep(text.into()));
+        }
+        let bad = |name: &String| name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control);
+        if names.iter().any(bad) {
+            return Err(RegionPathError::BadName(text.into()));
+        }
+        Ok(RegionPath(names))
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.0
+    }
+
+    /// The level of the region the path ends at.
+    pub fn level(&self) -> RegionLevel {
+        RegionLevel::at_depth(self.0.len() - 1).expect("a parsed path has one to three names")
+    }
+}
+
+impl fmt::Display for RegionPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("/"))
+    }
+}
+
+/// A node of the tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub id: RegionId,
+    pub parent_id: Option<RegionId>,
+    pub level: RegionLevel,
+    pub name: String,
+}
+
+/// An account of a region's organization department: it sees the region's
+/// aggregates and never a community's rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overseer {
+    pub id: AccountId,
+    pub region_id: RegionId,
+    pub login: String,
+    pub name: String,
+}
+
+/// Whoever signs in: an account of one community, or an overseer of a region.
+/// Community pages take only the first, region pages only the second, so a
+/// region's account cannot reach a community's rows by any route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    Community(Account),
+    Overseer(Overseer),
+}
+
+impl Principal {
+    pub fn id(&self) -> AccountId {
+        match self {
+            Principal::Community(account) => account.id,
+            Principal::Overseer(overseer) => overseer.id,
+        }
+    }
+
+    /// The community whose audit log records this account's acts; none for
+    /// an overseer, whose acts belong to the installation.
+    pub fn community_id(&self) -> Option<CommunityId> {
+        match self {
+            Principal::Community(account) => Some(account.community_id),
+            Principal::Overseer(_) => None,
+        }
+    }
+
+    pub fn login(&self) -> &str {
+        match self {
+            Principal::Community(account) => &account.login,
+            Principal::Overseer(overseer) => &overseer.login,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_gives_its_level_by_depth() {
+        assert_eq!(RegionPath::parse("淄博市").unwrap().level(), RegionLevel::City);
+        assert_eq!(RegionPath::parse("淄博市/张店区").unwrap().level(), RegionLevel::County);
+        let street = RegionPath::parse(" 淄博市 / 张店区 / 车站街道 ").unwrap();
+        assert_eq!(street.level(), RegionLevel::Street);
+        assert_eq!(street.to_string(), "淄博市/张店区/车站街道");
+    }
+
+    #[test]
+    fn bad_paths_say_what_is_wrong() {
+        assert_eq!(RegionPath::parse(""), Err(RegionPathError::Empty));
+        assert!(matches!(RegionPath::parse("a/b/c/d"), Err(RegionPathError::TooDeep(_))));
+        assert!(matches!(RegionPath::parse("淄博市//车站街道"), Err(RegionPathError::BadName(_))));
+    }
+}

@@ -1,0 +1,464 @@
+//! The organization tree above the community, the accounts that oversee a
+//! region, and the pre-aggregated figures those accounts read. A region's
+//! queries read `community_year_stats` and `branch_year_stats` only: the
+//! figures are computed from one community's own rows at a time, so that no
+//! query joins the rows of different communities (and a sharded deployment
+//! never needs a cross-shard join for them).
+
+use crate::error::Classify;
+use crate::ledger::LedgerQueries;
+use crate::notices::NoticeQueries;
+use crate::org::{Community, OrgQueries, unique_to_conflict};
+use crate::rows::OVERSEER_ROLE;
+use crate::{Queries, Result, StoreError, WriteTx, now_text};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, Year};
+use starledger_domain::oversight::{RuleCount, Summary, YearSummary, summarize};
+use starledger_domain::rating::rate;
+use starledger_domain::regions::{Overseer, Region, RegionId, RegionLevel, RegionPath};
+use std::collections::HashMap;
+
+/// A community with where it stands in the tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacedCommunity {
+    pub id: CommunityId,
+    pub name: String,
+    pub region_id: Option<RegionId>,
+}
+
+/// One community's figures for a year, as a region reads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommunityStats {
+    pub community_id: CommunityId,
+    pub community: String,
+    /// The region the community sits in directly (its street or town).
+    pub region_id: RegionId,
+    pub summary: Summary,
+    /// The stars are those finalized after public notice.
+    pub is_final: bool,
+    pub computed_at: i64,
+}
+
+/// One branch's figures for a year, as a region reads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BranchStats {
+    pub community_id: CommunityId,
+    pub community: String,
+    pub branch_id: BranchId,
+    pub branch: String,
+    pub summary: Summary,
+    pub is_final: bool,
+}
+
+const SUMMARY_COLUMNS: &str = "s.members, s.eligible, s.serving, s.satisfied, s.basically_satisfied, \
+     s.not_satisfied, s.five_star, s.four_star, s.three_star, s.below_three, s.points_p10, s.points_p50, \
+     s.points_p90, s.final";
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    members: i64,
+    eligible: i64,
+    serving: i64,
+    satisfied: i64,
+    basically_satisfied: i64,
+    not_satisfied: i64,
+    five_star: i64,
+    four_star: i64,
+    three_star: i64,
+    below_three: i64,
+    points_p10: Option<i64>,
+    points_p50: Option<i64>,
+    points_p90: Option<i64>,
+    #[sqlx(try_from = "crate::rows::Flag")]
+    r#final: bool,
+}
+
+impl SummaryRow {
+    fn summary(&self) -> Summary {
+        let count = |value: i64| u32::try_from(value).unwrap_or(0);
+        Summary {
+            members: count(self.members),
+            eligible: count(self.eligible),
+            serving: count(self.serving),
+            satisfied: count(self.satisfied),
+            basically_satisfied: count(self.basically_satisfied),
+            not_satisfied: count(self.not_satisfied),
+            five_star: count(self.five_star),
+            four_star: count(self.four_star),
+            three_star: count(self.three_star),
+            below_three: count(self.below_three),
+            points_p10: self.points_p10,
+            points_p50: self.points_p50,
+            points_p90: self.points_p90,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CommunityStatsRow {
+    community_id: i64,
+    community: String,
+    region_id: i64,
+    computed_at: i64,
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct BranchStatsRow {
+    community_id: i64,
+    community: String,
+    branch_id: i64,
+    branch: String,
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+}
+
+fn level(text: &str) -> Result<RegionLevel> {
+    text.parse().map_err(|e| StoreError::Corrupt(format!("region level: {e}")))
+}
+
+/// The ids of a region and every region below it, from the whole tree.
+pub fn subtree(regions: &[Region], root: RegionId) -> Vec<RegionId> {
+    let mut ids = vec![root];
+    let mut next = 0;
+    while next < ids.len() {
+        let parent = ids[next];
+        ids.extend(regions.iter().filter(|r| r.parent_id == Some(parent)).map(|r| r.id));
+        next += 1;
+    }
+    ids
+}
+
+#[allow(async_fn_in_trait)]
+pub trait RegionQueries: Queries {
+    /// The whole tree; it is small (a country has a few tens of thousands of
+    /// streets and towns), so walking it happens in memory.
+    async fn regions(&mut self) -> Result<Vec<Region>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, Option<i64>, String, String)> =
+            sqlx::query_as("SELECT id, parent_id, level, name FROM regions ORDER BY id")
+                .fetch_all(conn)
+                .await
+                .at(location)?;
+        rows.into_iter()
+            .map(|(id, parent_id, lvl, name)| Ok(Region { id, parent_id, level: level(&lvl)?, name }))
+            .collect()
+    }
+
+    async fn region(&mut self, id: RegionId) -> Result<Region> {
+        self.regions().await?.into_iter().find(|r| r.id == id).ok_or_else(|| StoreError::not_found("region", id))
+    }
+
+    /// The region a path names, if every level of it exists.
+    async fn find_region(&mut self, path: &RegionPath) -> Result<Option<Region>> {
+        let regions = self.regions().await?;
+        let mut parent = None;
+        let mut found = None;
+        for name in path.names() {
+            found = regions.iter().find(|r| r.parent_id == parent && &r.name == name).cloned();
+            match &found {
+                Some(region) => parent = Some(region.id),
+                None => return Ok(None),
+            }
+        }
+        Ok(found)
+    }
+
+    /// A region's path from the city down, e.g. `淄博市/张店区/车站街道`.
+    async fn region_path(&mut self, id: RegionId) -> Result<String> {
+        let regions = self.regions().await?;
+        let mut names = Vec::new();
+        let mut at = Some(id);
+        while let Some(current) = at {
+            let region =
+                regions.iter().find(|r| r.id == current).ok_or_else(|| StoreError::not_found("region", current))?;
+            names.push(region.name.clone());
+            at = region.parent_id;
+        }
+        names.reverse();
+        Ok(names.join("/"))
+    }
+
+    /// Every community, with its place in the tree.
+    async fn placed_communities(&mut self) -> Result<Vec<PlacedCommunity>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, name, region_id FROM communities ORDER BY id")
+                .fetch_all(conn)
+                .await
+                .at(location)?;
+        Ok(rows.into_iter().map(|(id, name, region_id)| PlacedCommunity { id, name, region_id }).collect())
+    }
+
+    async fn community_named(&mut self, name: &str) -> Result<Option<Community>> {
+        let (conn, location) = self.parts();
+        let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE name = $1")
+            .bind(name)
+            .fetch_optional(conn)
+            .await
+            .at(location)?;
+        Ok(row.map(|(id, name)| Community { id, name }))
+    }
+
+    /// The overseers of every region.
+    async fn overseers(&mut self) -> Result<Vec<Overseer>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT id, region_id, login, name FROM accounts WHERE role = $1 AND region_id IS NOT NULL ORDER BY id",
+        )
+        .bind(OVERSEER_ROLE)
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        Ok(rows.into_iter().map(|(id, region_id, login, name)| Overseer { id, region_id, login, name }).collect())
+    }
+
+    /// The years with figures for any community below a region, newest
+    /// first, each with whether any community's stars in it are final.
+    async fn stats_years(&mut self, region: RegionId) -> Result<Vec<(i64, bool)>> {
+        let ids = subtree(&self.regions().await?, region);
+        let (conn, location) = self.parts();
+        let sql = format!(
+            "SELECT s.year, CAST(MAX(s.final) AS BIGINT) FROM community_year_stats s \
+             JOIN communities c ON c.id = s.community_id \
+             WHERE c.region_id IN ({}) GROUP BY s.year ORDER BY s.year DESC",
+            id_list(&ids)
+        );
+        let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(conn).await.at(location)?;
+        Ok(rows.into_iter().map(|(year, any_final)| (year, any_final == 1)).collect())
+    }
+
+    /// Each community's figures for a year, for every community below a region.
+    async fn community_stats(&mut self, region: RegionId, year: i64) -> Result<Vec<CommunityStats>> {
+        let ids = subtree(&self.regions().await?, region);
+        let (conn, location) = self.parts();
+        let sql = format!(
+            "SELECT s.community_id, c.name AS community, c.region_id, s.computed_at, {SUMMARY_COLUMNS} \
+             FROM community_year_stats s JOIN communities c ON c.id = s.community_id \
+             WHERE s.year = $1 AND c.region_id IN ({}) ORDER BY c.name",
+            id_list(&ids)
+        );
+        let rows: Vec<CommunityStatsRow> = sqlx::query_as(&sql).bind(year).fetch_all(conn).await.at(location)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| CommunityStats {
+                community_id: row.community_id,
+                community: row.community,
+                region_id: row.region_id,
+                summary: row.summary.summary(),
+                is_final: row.summary.r#final,
+                computed_at: row.computed_at,
+            })
+            .collect())
+    }
+
+    /// Each branch's figures for a year, for every community below a region.
+    async fn branch_stats(&mut self, region: RegionId, year: i64) -> Result<Vec<BranchStats>> {
+        let ids = subtree(&self.regions().await?, region);
+        let (conn, location) = self.parts();
+        let sql = format!(
+            "SELECT s.community_id, c.name AS community, s.branch_id, b.name AS branch, {SUMMARY_COLUMNS} \
+             FROM branch_year_stats s JOIN communities c ON c.id = s.community_id \
+             JOIN branches b ON b.id = s.branch_id \
+             WHERE s.year = $1 AND c.region_id IN ({}) ORDER BY c.name, b.name",
+            id_list(&ids)
+        );
+        let rows: Vec<BranchStatsRow> = sqlx::query_as(&sql).bind(year).fetch_all(conn).await.at(location)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| BranchStats {
+                community_id: row.community_id,
+                community: row.community,
+                branch_id: row.branch_id,
+                branch: row.branch,
+                summary: row.summary.summary(),
+                is_final: row.summary.r#final,
+            })
+            .collect())
+    }
+
+    /// Communities whose ledger has moved on since their figures were
+    /// computed, or that have a year without figures.
+    async fn stale_communities(&mut self) -> Result<Vec<CommunityId>> {
+        let (conn, location) = self.parts();
+        sqlx::query_scalar(
+            "SELECT c.id FROM communities c \
+             WHERE EXISTS (SELECT 1 FROM periods p WHERE p.community_id = c.id AND NOT EXISTS \
+                 (SELECT 1 FROM community_year_stats s WHERE s.community_id = c.id AND s.year = p.year)) \
+                OR (SELECT MAX(id) FROM ledger_entries e WHERE e.community_id = c.id) > \
+                   (SELECT MIN(through_entry) FROM community_year_stats s WHERE s.community_id = c.id) \
+             ORDER BY c.id",
+        )
+        .fetch_all(conn)
+        .await
+        .at(location)
+    }
+
+    /// Entries per member and rule in a year, net of reversals.
+    async fn rule_counts(&mut self, community: CommunityId, year: Year) -> Result<Vec<RuleCount>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT member_id, rule_key, \
+                    CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) \
+             FROM ledger_entries WHERE community_id = $1 AND year = $2 GROUP BY member_id, rule_key",
+        )
+        .bind(community)
+        .bind(i64::from(year.get()))
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        Ok(rows.into_iter().map(|(member_id, rule_key, count)| RuleCount { member_id, rule_key, count }).collect())
+    }
+}
+
+impl<T: Queries> RegionQueries for T {}
+
+/// Ids are numbers from the database, so listing them inline is safe; it
+/// keeps one query shape for both backends.
+fn id_list(ids: &[RegionId]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+impl WriteTx {
+    /// The region a path names, creating the levels that do not exist yet.
+    pub async fn ensure_region(&mut self, path: &RegionPath) -> Result<RegionId> {
+        let mut parent: Option<RegionId> = None;
+        for (depth, name) in path.names().iter().enumerate() {
+            let level = RegionLevel::at_depth(depth).expect("a parsed path has at most three levels");
+            let existing: Option<(i64, String)> =
+                sqlx::query_as("SELECT id, level FROM regions WHERE COALESCE(parent_id, 0) = $1 AND name = $2")
+                    .bind(parent.unwrap_or(0))
+                    .bind(name)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .at(&self.location)?;
+            let id = match existing {
+                Some((id, _)) => id,
+                None => sqlx::query_scalar(
+                    "INSERT INTO regions (parent_id, level, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(parent)
+                .bind(level.as_str())
+                .bind(name)
+                .bind(now_text())
+                .fetch_one(&mut *self.tx)
+                .await
+                .at(&self.location)?,
+            };
+            parent = Some(id);
+        }
+        Ok(parent.expect("a parsed path names at least the city"))
+    }
+
+    /// Puts a community into a street or town of the tree.
+    pub async fn place_community(&mut self, community: CommunityId, region: RegionId) -> Result<()> {
+        sqlx::query("UPDATE communities SET region_id = $1 WHERE id = $2")
+            .bind(region)
+            .bind(community)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(())
+    }
+
+    /// An account of a region's organization department.
+    pub async fn add_overseer(&mut self, region: RegionId, login: &str, name: &str) -> Result<AccountId> {
+        self.savepoint().await?;
+        let attempt = sqlx::query_scalar(
+            "INSERT INTO accounts (community_id, region_id, login, name, role, created_at) \
+             VALUES (NULL, $1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(region)
+        .bind(login)
+        .bind(name)
+        .bind(OVERSEER_ROLE)
+        .bind(now_text())
+        .fetch_one(&mut *self.tx)
+        .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        attempt.map_err(|e| unique_to_conflict(e, &self.location, format!("login \"{login}\" is taken")))
+    }
+
+    /// Recomputes one community's figures for every year it has, from its
+    /// own rows only, and replaces what a region reads. Returns the years.
+    pub async fn refresh_stats(&mut self, community: CommunityId, now: i64) -> Result<Vec<Year>> {
+        let through: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger_entries WHERE community_id = $1",
+        )
+        .bind(community)
+        .fetch_one(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        let members = self.members(community).await?;
+        let years = self.period_years(community).await?;
+        for &year in &years {
+            let period = self.period(community, year).await?.ok_or_else(|| StoreError::not_found("period", year))?;
+            let scored = self.year_scored(community, year).await?;
+            let rating = rate(year, &period.rulebook, &members, &scored);
+            let counts = self.rule_counts(community, year).await?;
+            let finals: Option<HashMap<MemberId, u8>> = self
+                .final_stars(community, i64::from(year.get()))
+                .await?
+                .map(|stars| stars.into_iter().map(|s| (s.member_id, u8::try_from(s.stars).unwrap_or(0))).collect());
+            let summary = summarize(&rating, &period.rulebook, &members, &counts, finals.as_ref());
+            self.replace_stats(community, &summary, finals.is_some(), through, now).await?;
+        }
+        Ok(years)
+    }
+
+    async fn replace_stats(
+        &mut self,
+        community: CommunityId,
+        year: &YearSummary,
+        is_final: bool,
+        through: i64,
+        now: i64,
+    ) -> Result<()> {
+        let y = i64::from(year.year.get());
+        for table in ["community_year_stats", "branch_year_stats"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE community_id = $1 AND year = $2"))
+                .bind(community)
+                .bind(y)
+                .execute(&mut *self.tx)
+                .await
+                .at(&self.location)?;
+        }
+        let columns = "members, eligible, serving, satisfied, basically_satisfied, not_satisfied, five_star, \
+                       four_star, three_star, below_three, points_p10, points_p50, points_p90, final";
+        let sql = format!(
+            "INSERT INTO community_year_stats (community_id, year, through_entry, computed_at, {columns}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        );
+        let query = sqlx::query(&sql).bind(community).bind(y).bind(through).bind(now);
+        bind_summary(query, &year.community, is_final).execute(&mut *self.tx).await.at(&self.location)?;
+        let sql = format!(
+            "INSERT INTO branch_year_stats (community_id, year, branch_id, {columns}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        );
+        for (branch, summary) in &year.branches {
+            let query = sqlx::query(&sql).bind(community).bind(y).bind(*branch);
+            bind_summary(query, summary, is_final).execute(&mut *self.tx).await.at(&self.location)?;
+        }
+        Ok(())
+    }
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_summary<'q>(query: AnyQuery<'q>, s: &Summary, is_final: bool) -> AnyQuery<'q> {
+    query
+        .bind(i64::from(s.members))
+        .bind(i64::from(s.eligible))
+        .bind(i64::from(s.serving))
+        .bind(i64::from(s.satisfied))
+        .bind(i64::from(s.basically_satisfied))
+        .bind(i64::from(s.not_satisfied))
+        .bind(i64::from(s.five_star))
+        .bind(i64::from(s.four_star))
+        .bind(i64::from(s.three_star))
+        .bind(i64::from(s.below_three))
+        .bind(s.points_p10)
+        .bind(s.points_p50)
+        .bind(s.points_p90)
+        .bind(i64::from(is_final))
+}
