@@ -4,6 +4,10 @@
 //! same run. PostgreSQL is measured when `STARLEDGER_BENCH_POSTGRES` names
 //! an empty database, e.g. `postgres://postgres@127.0.0.1/sl_bench`.
 //!
+//! A second group (PostgreSQL only) has 8 writers append at once, each in
+//! its own community: under the database-wide lock (the baseline) and under
+//! each community's own lock, in the same run.
+//!
 //! `cargo bench -p starledger-store --bench append`
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -20,8 +24,14 @@ static KEY: AtomicI64 = AtomicI64::new(0);
 
 async fn prepared(target: &Target) -> (Store, i64, i64) {
     let store = Store::connect(target, OpenMode::CreateNew, Duration::from_secs(5)).await.expect("a new database");
+    let (community, member) = add_community(&store, "十里社区").await;
+    (store, community, member)
+}
+
+/// A community with one member and an open 2025.
+async fn add_community(store: &Store, name: &str) -> (i64, i64) {
     let mut tx = store.write().await.unwrap();
-    let community = tx.create_community("十里社区").await.unwrap();
+    let community = tx.create_community(name).await.unwrap();
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
     let member = tx
         .add_member(&NewMember {
@@ -42,12 +52,25 @@ async fn prepared(target: &Target) -> (Store, i64, i64) {
     let rulebook = Rulebook::default_rulebook();
     tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &rulebook, "bench").await.unwrap();
     tx.commit().await.unwrap();
-    (store, community, member)
+    (community, member)
+}
+
+#[derive(Clone, Copy)]
+enum Lock {
+    DatabaseWide,
+    Community,
 }
 
 async fn append_one(store: &Store, community: i64, member: i64) {
+    append_under(store, community, member, Lock::DatabaseWide).await
+}
+
+async fn append_under(store: &Store, community: i64, member: i64, lock: Lock) {
     let n = KEY.fetch_add(1, Ordering::Relaxed);
-    let mut tx = store.write().await.unwrap();
+    let mut tx = match lock {
+        Lock::DatabaseWide => store.write().await.unwrap(),
+        Lock::Community => store.write_in(community).await.unwrap(),
+    };
     tx.append_entry(EntryDraft {
         community_id: community,
         year: 2025,
@@ -83,6 +106,33 @@ fn append(c: &mut Criterion) {
     for (name, target) in &targets {
         let (store, community, member) = runtime.block_on(prepared(target));
         group.bench_function(*name, |b| b.to_async(&runtime).iter(|| append_one(&store, community, member)));
+    }
+    group.finish();
+
+    let Some((_, postgres)) = targets.iter().find(|(name, _)| *name == "postgres") else { return };
+    let store = runtime.block_on(async {
+        // The first group's database already holds 十里社区: add eight more.
+        let store = Store::connect(postgres, OpenMode::Existing, Duration::from_secs(30)).await.unwrap();
+        let mut communities = Vec::new();
+        for n in 0..8 {
+            communities.push(add_community(&store, &format!("并发社区{n}")).await);
+        }
+        (store, communities)
+    });
+    let (store, communities) = &store;
+    let mut group = c.benchmark_group("8 writers in 8 communities at once (postgres)");
+    for (name, lock) in [("database-wide lock", Lock::DatabaseWide), ("community lock", Lock::Community)] {
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter(|| async {
+                let writers = communities.iter().map(|&(community, member)| {
+                    let store = store.clone();
+                    tokio::spawn(async move { append_under(&store, community, member, lock).await })
+                });
+                for writer in writers.collect::<Vec<_>>() {
+                    writer.await.unwrap();
+                }
+            })
+        });
     }
     group.finish();
 }

@@ -4,7 +4,7 @@
 
 use crate::error::Classify;
 use crate::rows::{ENTRY_COLUMNS, EntryRow};
-use crate::{Queries, Result, StoreError, WriteTx};
+use crate::{Backend, Queries, Result, StoreError, WriteTx};
 use jiff::civil::Date;
 use starledger_domain::ledger::{ChainBreak, ChainVerifier, Entry, EntryDraft, EntryHash, Tally, TotalsKey, seal};
 use starledger_domain::org::{CommunityId, MemberId, Year};
@@ -247,6 +247,9 @@ impl WriteTx {
     /// projection in the same transaction. A retry of the same event is not
     /// written again (see `earlier_write_of`).
     pub async fn append_entry(&mut self, draft: EntryDraft) -> Result<Appended> {
+        // The chain's tail is read under the community's lock, whatever the
+        // caller took; callers that check something first lock before that.
+        self.lock_community(draft.community_id).await?;
         let prev = self.chain_tail(draft.community_id).await?;
         let id = self.next_entry_id().await?;
         let entry = seal(id, draft, prev);
@@ -306,9 +309,19 @@ impl WriteTx {
         Ok(hash)
     }
 
-    /// Ids are assigned here, not by the database, because the hash covers
-    /// the id; the write lock held by this transaction makes it safe.
+    /// Ids are assigned here, not by the database's default, because the
+    /// hash covers the id. SQLite has one writer, so the next id is the
+    /// highest plus one. PostgreSQL's communities append in parallel, so ids
+    /// come from the table's sequence: they rise within every community's
+    /// chain (its lock orders its appends) and may skip numbers (a retried
+    /// key, a transaction rolled back), which the chain does not mind.
     async fn next_entry_id(&mut self) -> Result<i64> {
+        if self.location.backend == Backend::Postgres {
+            return sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id'))")
+                .fetch_one(&mut *self.tx)
+                .await
+                .at(&self.location);
+        }
         if let Some(id) = self.next_entry_id {
             return Ok(id);
         }

@@ -56,9 +56,17 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The key of PostgreSQL's advisory lock that every write transaction
-/// holds: one writer at a time, as SQLite's `BEGIN IMMEDIATE` gives.
+/// The key of PostgreSQL's installation-wide advisory lock. A write that
+/// may touch anything holds it exclusively; a write within one community
+/// holds it shared, beside that community's own lock, so communities write
+/// in parallel and an installation-wide write still excludes them all.
 const WRITE_LOCK_KEY: i64 = 0x5354_4152; // "STAR"
+
+/// The first half of a community's two-part advisory lock key (PostgreSQL
+/// keeps two-part keys apart from single ones); the second is the
+/// community's id, folded into 32 bits: two communities that fold alike
+/// merely share a lock.
+const COMMUNITY_LOCK_SPACE: i32 = 0x5354; // "ST"
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -268,26 +276,51 @@ impl Store {
         Ok(Reader { conn, location: self.location.clone() })
     }
 
-    /// A write transaction holding the database's write lock from its first
-    /// statement, so that a read-then-write (a cap check, the chain's tail)
-    /// cannot race another writer, in this process or another.
+    /// A write transaction that may touch anything: it holds the whole
+    /// database's write lock from its first statement, so that a
+    /// read-then-write (a cap check, the chain's tail) cannot race another
+    /// writer, in this process or another. The command line and the
+    /// installation's own jobs write this way.
     pub async fn write(&self) -> Result<WriteTx> {
+        self.begin(Held::Everything).await
+    }
+
+    /// A write transaction within one community, holding that community's
+    /// lock from its first statement. On PostgreSQL other communities write
+    /// at the same time; on SQLite, which has one writer, it is [`Store::write`].
+    pub async fn write_in(&self, community: CommunityId) -> Result<WriteTx> {
+        let mut tx = self.begin(Held::Communities(Vec::new())).await?;
+        tx.lock_community(community).await?;
+        Ok(tx)
+    }
+
+    /// A write transaction that holds no community yet: for writes that
+    /// touch no community's rows (a sign-in, a session), or that learn their
+    /// community from what they read first and then lock it
+    /// ([`WriteTx::lock_community`]) before checking anything.
+    pub async fn write_shared(&self) -> Result<WriteTx> {
+        self.begin(Held::Communities(Vec::new())).await
+    }
+
+    async fn begin(&self, held: Held) -> Result<WriteTx> {
         let classify = |e| StoreError::classify(e, &self.location);
-        let tx = match self.location.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify)?,
+        let (tx, held) = match self.location.backend {
+            // SQLite has one writer at a time: every write holds everything.
+            Backend::Sqlite => (self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify)?, Held::Everything),
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await.map_err(classify)?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(WRITE_LOCK_KEY)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?;
-                tx
+                let lock = match held {
+                    Held::Everything => "SELECT pg_advisory_xact_lock($1)",
+                    Held::Communities(_) => "SELECT pg_advisory_xact_lock_shared($1)",
+                };
+                sqlx::query(lock).bind(WRITE_LOCK_KEY).execute(&mut *tx).await.map_err(classify)?;
+                (tx, held)
             }
         };
         Ok(WriteTx {
             tx,
             location: self.location.clone(),
+            held,
             chain_tails: HashMap::new(),
             next_entry_id: None,
             origin: String::from("cli"),
@@ -314,10 +347,20 @@ pub struct Reader {
     location: Arc<Location>,
 }
 
+/// Which write locks a transaction holds.
+#[derive(Debug)]
+enum Held {
+    /// The whole database's: nothing else writes meanwhile.
+    Everything,
+    /// These communities', each taken before its first read-then-write.
+    Communities(Vec<CommunityId>),
+}
+
 /// One transaction; dropped without `commit` it rolls back, writing nothing.
 pub struct WriteTx {
     tx: Transaction<'static, sqlx::Any>,
     location: Arc<Location>,
+    held: Held,
     /// The last hash per community, once read inside this transaction.
     chain_tails: HashMap<CommunityId, EntryHash>,
     next_entry_id: Option<i64>,
@@ -326,6 +369,26 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
+    /// Takes a community's write lock, unless this transaction holds it (or
+    /// everything) already. Everything this transaction then reads of the
+    /// community stays as read until it commits. A transaction that locks
+    /// several communities must take them in ascending order.
+    pub async fn lock_community(&mut self, community: CommunityId) -> Result<()> {
+        let Held::Communities(held) = &mut self.held else { return Ok(()) };
+        if held.contains(&community) {
+            return Ok(());
+        }
+        let folded = (community.rem_euclid(i64::from(i32::MAX))) as i32;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(COMMUNITY_LOCK_SPACE)
+            .bind(folded)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| StoreError::classify(e, &self.location))?;
+        held.push(community);
+        Ok(())
+    }
+
     /// Names where this transaction's writes come from (a client address).
     pub fn set_origin(&mut self, origin: &str) {
         self.origin = origin.to_string();

@@ -1,6 +1,7 @@
 //! The two backends side by side: the same schema, a whole installation
 //! copied from one to the other and back without loss, and several writers
-//! (as several servers would be) on one PostgreSQL database.
+//! (as several servers would be) on one PostgreSQL database, in one
+//! community and in several at once.
 
 mod support;
 
@@ -38,8 +39,12 @@ fn draft(community: i64, member: i64, n: i64, key: &str) -> EntryDraft {
 
 /// A community with `members` members and an open 2025.
 async fn community(store: &Store, members: usize) -> (i64, Vec<i64>) {
+    named_community(store, "十里社区", members).await
+}
+
+async fn named_community(store: &Store, name: &str, members: usize) -> (i64, Vec<i64>) {
     let mut tx = store.write().await.unwrap();
-    let community = tx.create_community("十里社区").await.unwrap();
+    let community = tx.create_community(name).await.unwrap();
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
     let mut ids = Vec::new();
     for n in 0..members {
@@ -191,4 +196,102 @@ async fn concurrent_writers_on_postgres_keep_one_chain() {
     let report = first.read().await.unwrap().verify(community).await.unwrap();
     assert!(report.is_intact(), "{report:?}");
     assert_eq!(report.entries_checked, 165);
+}
+
+/// A city's database: writers of three communities at once, through two
+/// stores, each writer locking only its community. Every community keeps
+/// one whole chain whose ids rise, though the ids interleave between them.
+#[tokio::test]
+async fn communities_write_in_parallel_and_keep_their_own_chains() {
+    let Some(postgres) = Backing::postgres("communities_write_in_parallel").await else { return };
+    let first = postgres.create().await;
+    let mut communities = Vec::new();
+    for name in ["十里社区", "五里社区", "杨庄村"] {
+        communities.push(named_community(&first, name, 6).await);
+    }
+    let second = postgres.open().await;
+    let mut tasks = Vec::new();
+    for writer in 0..6usize {
+        let store = if writer % 2 == 0 { first.clone() } else { second.clone() };
+        let (community, members) = communities[writer % 3].clone();
+        tasks.push(tokio::spawn(async move {
+            for n in 0..20i64 {
+                // Half take the lock up front; half let the append take it.
+                let mut tx = if n % 2 == 0 {
+                    store.write_in(community).await.unwrap()
+                } else {
+                    store.write_shared().await.unwrap()
+                };
+                let member = members[n as usize % members.len()];
+                let key = format!("w{writer}-{n}");
+                assert!(matches!(tx.append_entry(draft(community, member, n, &key)).await.unwrap(), Appended::New(_)));
+                tx.commit().await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for (community, _) in &communities {
+        let report = first.read().await.unwrap().verify(*community).await.unwrap();
+        assert!(report.is_intact(), "community {community}: {report:?}");
+        assert_eq!(report.entries_checked, 40, "two writers × 20 entries in community {community}");
+    }
+}
+
+/// One community's open write does not hold up another community's, while
+/// a write that may touch everything waits for both.
+#[tokio::test]
+async fn a_community_lock_leaves_other_communities_free() {
+    let Some(postgres) = Backing::postgres("a_community_lock_leaves_others_free").await else { return };
+    let store = postgres.create().await;
+    let (east, east_members) = named_community(&store, "十里社区", 2).await;
+    let (west, west_members) = named_community(&store, "五里社区", 2).await;
+
+    let mut holding = store.write_in(east).await.unwrap();
+    holding.append_entry(draft(east, east_members[0], 1, "east-1")).await.unwrap();
+
+    // Another community commits while the first is still open. (A guard
+    // against a hang, not a speed limit: under one database-wide lock this
+    // would wait for `holding` forever.)
+    let other = async {
+        let mut tx = store.write_in(west).await.unwrap();
+        tx.append_entry(draft(west, west_members[0], 1, "west-1")).await.unwrap();
+        tx.commit().await.unwrap();
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), other)
+        .await
+        .expect("a second community's write does not wait for the first's");
+
+    // A database-wide write waits until the open one ends.
+    let everything = store.clone();
+    let acquired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = acquired.clone();
+    let waiting = tokio::spawn(async move {
+        let tx = everything.write().await.unwrap();
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        tx.commit().await.unwrap();
+    });
+    // Wait until PostgreSQL reports a session blocked on an advisory lock.
+    let mut watcher = postgres.raw().await;
+    loop {
+        let blocked: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+        if blocked > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(!acquired.load(std::sync::atomic::Ordering::SeqCst), "the database-wide write waits");
+    holding.commit().await.unwrap();
+    waiting.await.unwrap();
+    assert!(acquired.load(std::sync::atomic::Ordering::SeqCst));
+    for community in [east, west] {
+        assert!(store.read().await.unwrap().verify(community).await.unwrap().is_intact());
+    }
 }

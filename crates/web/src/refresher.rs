@@ -15,7 +15,7 @@ pub async fn refresh_stale(store: &Store) -> Result<usize, StoreError> {
     let stale = store.read().await?.stale_communities().await?;
     let now = jiff::Timestamp::now().as_second();
     for &community in &stale {
-        let mut tx = store.write().await?;
+        let mut tx = store.write_in(community).await?;
         tx.refresh_stats(community, now).await?;
         tx.commit().await?;
     }

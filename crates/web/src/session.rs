@@ -78,9 +78,10 @@ impl Holder {
         if same_secret(&self.csrf_token, posted) { Ok(()) } else { Err(WebError::Csrf) }
     }
 
-    /// A write transaction whose audit rows name this client's address.
+    /// A write transaction for the account's own rows (its password, its
+    /// sessions), whose audit rows name this client's address.
     pub async fn write(&self, state: &AppState) -> Result<starledger_store::WriteTx, WebError> {
-        let mut tx = state.store().write().await?;
+        let mut tx = state.store().write_shared().await?;
         tx.set_origin(&self.ip);
         Ok(tx)
     }
@@ -121,9 +122,10 @@ impl SignedIn {
     pub fn actor(&self) -> String {
         starledger_domain::ledger::Actor::Account(self.account.id).to_string()
     }
-    /// A write transaction whose audit rows name this client's address.
+    /// A write transaction in the account's community, holding its lock
+    /// from the first statement; its audit rows name this client's address.
     pub async fn write(&self, state: &AppState) -> Result<starledger_store::WriteTx, WebError> {
-        let mut tx = state.store().write().await?;
+        let mut tx = state.store().write_in(self.account.community_id).await?;
         tx.set_origin(&self.ip);
         Ok(tx)
     }
@@ -176,9 +178,21 @@ impl FromRequestParts<AppState> for Visitor {
 }
 
 impl Visitor {
-    /// A write transaction whose audit rows name this client's address.
+    /// A write transaction touching no community's rows (a sign-in attempt),
+    /// whose audit rows name this client's address.
     pub async fn write(&self, state: &AppState) -> Result<starledger_store::WriteTx, WebError> {
-        let mut tx = state.store().write().await?;
+        let mut tx = state.store().write_shared().await?;
+        tx.set_origin(&self.ip);
+        Ok(tx)
+    }
+
+    /// A write transaction in a community a household's link leads to.
+    pub async fn write_in(
+        &self,
+        state: &AppState,
+        community: CommunityId,
+    ) -> Result<starledger_store::WriteTx, WebError> {
+        let mut tx = state.store().write_in(community).await?;
         tx.set_origin(&self.ip);
         Ok(tx)
     }

@@ -160,7 +160,7 @@ pub async fn submit(
         idempotency_key: format!("rating:{}:{window_key}", rating.household_id),
         reverses: None,
     };
-    let mut tx = visitor.write(&state).await?;
+    let mut tx = visitor.write_in(&state, member.community_id).await?;
     let Appended::New(entry) = tx.append_entry(draft).await? else {
         return message_page(&visitor, StatusCode::CONFLICT, "rate_done_already");
     };

@@ -522,7 +522,7 @@ pub async fn household_object(
 ) -> WebResult<Response> {
     check_form_token(&visitor, &form.csrf)?;
     let (community, period, _) = household_notice(&state, &visitor, &token).await?;
-    let mut tx = visitor.write(&state).await?;
+    let mut tx = visitor.write_in(&state, community).await?;
     let holder = tx.token_holder(&token).await?.ok_or(WebError::NotFound)?;
     let filed_by = Actor::Household(holder.household_id).to_string();
     let year = i64::from(period.year.get());
