@@ -90,8 +90,14 @@ pub fn summarize(
     let year = rating.year;
     let linking = &rulebook.linking;
     let rating_rules = [&linking.satisfied_rule, &linking.basically_satisfied_rule, &linking.not_satisfied_rule];
-    let service_rules: HashSet<&str> =
-        rulebook.rules.values().filter(|rule| rule.source == RuleSource::Activity).map(|r| r.key.as_str()).collect();
+    // Service is what earns points from an activity; a no-show's deduction
+    // comes from an activity too, but is the opposite of taking part.
+    let service_rules: HashSet<&str> = rulebook
+        .rules
+        .values()
+        .filter(|rule| rule.source == RuleSource::Activity && rule.points.is_positive())
+        .map(|r| r.key.as_str())
+        .collect();
     let mut serving: HashSet<MemberId> = HashSet::new();
     let mut levels: HashMap<MemberId, [i64; 3]> = HashMap::new();
     for count in counts {
@@ -248,6 +254,21 @@ mod tests {
         assert_eq!(summary.branches[&10].points_p50, Some(200));
         let stars = &summary.community;
         assert_eq!(stars.five_star + stars.four_star + stars.three_star + stars.below_three, stars.eligible);
+    }
+
+    #[test]
+    fn a_no_show_is_not_service() {
+        let rulebook = rulebook::Rulebook::default_rulebook();
+        let no_show = rulebook
+            .rules
+            .values()
+            .find(|r| r.source == RuleSource::Activity && !r.points.is_positive())
+            .expect("the default rulebook deducts for a no-show");
+        let year = Year::new(2025).unwrap();
+        let members: Vec<Member> = (1..=3).map(|id| member(id, 10)).collect();
+        let rating = rate(year, &rulebook, &members, &[]);
+        let summary = summarize(&rating, &rulebook, &members, &[count(1, &no_show.key, 1)], None);
+        assert_eq!(summary.community.serving, 0);
     }
 
     #[test]

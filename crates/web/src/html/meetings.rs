@@ -137,6 +137,10 @@ pub async fn create(
     let starts_at = starts.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string()))?.timestamp().as_second();
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
+    // A committee may schedule for any branch, but only of its own community.
+    if !tx.branches(community).await?.iter().any(|(id, _)| *id == form.branch) {
+        return Err(WebError::NotFound);
+    }
     crate::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
     let group = match form.group.parse::<i64>() {
         Ok(group) => {

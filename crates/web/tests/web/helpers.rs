@@ -14,6 +14,7 @@ use starledger_domain::linking::RatingWindow;
 use starledger_domain::org::{
     AccountId, BranchId, CommunityId, HouseholdId, MemberId, PartyGroupId, PersonName, Phone, Role, Year,
 };
+use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
     AccessQueries, Appended, Credentials, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, RatingQueries,
@@ -49,6 +50,19 @@ pub const AUDITOR: &str = "shenji";
 pub const MUST_CHANGE: &str = "zeng";
 /// The committee of the neighbouring community (五里社区), when there is one.
 pub const NEIGHBOUR_COMMITTEE: &str = "wuli";
+
+// ---- the organization tree, when the setup asks for it (`Setup::regions`) -------
+
+/// Where 十里社区 sits: county 甲区 of 许昌市.
+pub const SHILI_STREET: &str = "许昌市/甲区/甲街道";
+/// Where 五里社区 sits: county 乙区 of the same city.
+pub const WULI_STREET: &str = "许昌市/乙区/乙街道";
+/// The overseer of 许昌市, above both communities.
+pub const CITY_OVERSEER: &str = "xuchang";
+/// The overseer of 许昌市/甲区, above 十里社区 only.
+pub const COUNTY_OVERSEER: &str = "jiaqu";
+/// The overseer of another city, 淄博市, with no community below it.
+pub const OTHER_CITY_OVERSEER: &str = "zibo";
 
 /// The households 梁小改 serves, in order.
 pub const LIANG_ADDRESSES: [&str; 4] = ["东街1号", "东街2号", "东街3号", "东街4号"];
@@ -122,6 +136,9 @@ pub struct TestApp {
 pub struct Setup {
     pub neighbour: bool,
     pub secure_cookies: bool,
+    /// Places both communities in a tree (implies `neighbour`), adds the
+    /// overseers above them and computes the figures the regions read.
+    pub regions: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -133,14 +150,25 @@ pub async fn spawn_app_with_neighbour() -> TestApp {
     spawn(Setup { neighbour: true, ..Setup::default() }).await
 }
 
+/// Both communities placed in the tree, with the overseers above them and
+/// their figures computed.
+pub async fn spawn_app_with_regions() -> TestApp {
+    spawn(Setup { regions: true, ..Setup::default() }).await
+}
+
 pub async fn spawn(setup: Setup) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let db_path = dir.path().join("web.db");
     let store = Store::open(&db_path, OpenMode::CreateNew, Duration::from_millis(2000)).await.expect("a new database");
 
     let mut tx = store.write().await.expect("a write transaction");
-    let fixture = build_fixture(&mut tx).await;
-    let neighbour = if setup.neighbour { Some(build_neighbour(&mut tx, fixture.year).await) } else { None };
+    let mut fixture = build_fixture(&mut tx).await;
+    let with_neighbour = setup.neighbour || setup.regions;
+    let neighbour = if with_neighbour { Some(build_neighbour(&mut tx, fixture.year).await) } else { None };
+    if setup.regions {
+        let neighbour = neighbour.as_ref().expect("the neighbour is built with the regions");
+        build_regions(&mut tx, &mut fixture, neighbour).await;
+    }
     tx.commit().await.expect("the fixture is written");
 
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -383,6 +411,29 @@ async fn build_neighbour(tx: &mut WriteTx, year: Year) -> Neighbour {
     Neighbour { community, branch, member, household, token: token.expect("issued") }
 }
 
+/// Places 十里社区 and 五里社区 in the tree, adds the overseers (their ids go
+/// into `fixture.accounts`) and computes both communities' figures.
+async fn build_regions(tx: &mut WriteTx, fixture: &mut Fixture, neighbour: &Neighbour) {
+    let path = |text: &str| RegionPath::parse(text).expect("a valid region path");
+    for (community, street) in [(fixture.community, SHILI_STREET), (neighbour.community, WULI_STREET)] {
+        let region = tx.ensure_region(&path(street)).await.expect("the street");
+        tx.place_community(community, region).await.expect("the community is placed");
+    }
+    for (login, region, name) in [
+        (CITY_OVERSEER, "许昌市", "许昌市委组织部"),
+        (COUNTY_OVERSEER, "许昌市/甲区", "甲区委组织部"),
+        (OTHER_CITY_OVERSEER, "淄博市", "淄博市委组织部"),
+    ] {
+        let region = tx.ensure_region(&path(region)).await.expect("the region");
+        let id = tx.add_overseer(region, login, name).await.expect("the overseer");
+        tx.set_password(id, password_hash(), false).await.expect("the password is set");
+        fixture.accounts.insert(login, id);
+    }
+    for community in [fixture.community, neighbour.community] {
+        tx.refresh_stats(community, now_seconds()).await.expect("the figures are computed");
+    }
+}
+
 // ---- talking to the app ---------------------------------------------------------
 
 impl TestApp {
@@ -588,10 +639,15 @@ impl<'a> NewPerson<'a> {
 
 impl TestApp {
     pub async fn add_member(&self, person: NewPerson<'_>) -> MemberId {
+        self.add_member_in(self.fixture.community, person).await
+    }
+
+    /// As [`TestApp::add_member`], into any community of the database.
+    pub async fn add_member_in(&self, community: CommunityId, person: NewPerson<'_>) -> MemberId {
         let mut tx = self.store.write().await.expect("a write transaction");
         let id = tx
             .add_member(&NewMember {
-                community_id: self.fixture.community,
+                community_id: community,
                 branch_id: person.branch,
                 party_group_id: person.group,
                 name: PersonName::parse(person.name).expect("a valid name"),
@@ -617,10 +673,22 @@ impl TestApp {
         member: Option<MemberId>,
         branch: Option<BranchId>,
     ) -> AccountId {
+        self.add_account_in(self.fixture.community, login, role, member, branch).await
+    }
+
+    /// As [`TestApp::add_account`], in any community of the database.
+    pub async fn add_account_in(
+        &self,
+        community: CommunityId,
+        login: &str,
+        role: Role,
+        member: Option<MemberId>,
+        branch: Option<BranchId>,
+    ) -> AccountId {
         let mut tx = self.store.write().await.expect("a write transaction");
         let id = tx
             .add_account(&NewAccount {
-                community_id: self.fixture.community,
+                community_id: community,
                 login: login.into(),
                 name: login.into(),
                 role,
