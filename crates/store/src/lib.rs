@@ -252,14 +252,22 @@ impl Store {
         let mut conn = self.pool.acquire().await.map_err(classify)?;
         sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(classify)?;
         let ran = SQLITE_MIGRATIONS.run(&mut *conn).await.map_err(failed);
-        let broken: std::result::Result<i64, _> =
-            sqlx::query_scalar("SELECT COUNT(*) FROM pragma_foreign_key_check").fetch_one(&mut *conn).await;
+        let broken: std::result::Result<Vec<(String, i64)>, _> = sqlx::query_as(
+            "SELECT \"table\", COUNT(*) FROM pragma_foreign_key_check GROUP BY \"table\" ORDER BY \"table\"",
+        )
+        .fetch_all(&mut *conn)
+        .await;
         sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await.map_err(classify)?;
         ran?;
-        match broken.map_err(classify)? {
-            0 => Ok(()),
-            n => Err(StoreError::Corrupt(format!("{n} rows refer to rows that do not exist after migrating"))),
+        let broken = broken.map_err(classify)?;
+        if broken.is_empty() {
+            return Ok(());
         }
+        let rows: Vec<String> = broken.iter().map(|(table, n)| format!("{n} in {table}")).collect();
+        Err(StoreError::Corrupt(format!(
+            "rows refer to rows that do not exist ({}); `PRAGMA foreign_key_check` lists them",
+            rows.join(", ")
+        )))
     }
 
     pub fn location(&self) -> &Location {

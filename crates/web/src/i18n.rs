@@ -290,6 +290,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Ranked by the share of rated members who are five-star, then by volunteer participation.",
     ),
     ("five_star_share", "五星率", "Five-star share"),
+    ("sum", "合计", "Total"),
     ("final_short", "已确认", "final"),
     ("provisional_short", "预计", "provisional"),
     // Group robots and their outbox.

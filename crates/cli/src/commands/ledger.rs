@@ -18,6 +18,9 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
     };
     let several = communities.len() > 1;
     let mut entries = 0;
+    // Printed only once every community has passed: a failure prints its
+    // one line and nothing else.
+    let mut intact = Vec::new();
     for community in communities {
         let report = reader.verify(community.id).await?;
         let whose = if several { format!(" ({})", community.name) } else { String::new() };
@@ -41,9 +44,12 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
             )));
         }
         if several {
-            println!("{}: {} entries intact", community.name, report.entries_checked);
+            intact.push(format!("{}: {} entries intact", community.name, report.entries_checked));
         }
         entries += report.entries_checked;
+    }
+    for line in intact {
+        println!("{line}");
     }
     println!("ledger intact: {entries} entries, hash chain and totals verified");
     Ok(())

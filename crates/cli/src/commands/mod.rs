@@ -64,6 +64,22 @@ impl Context {
         }
     }
 
+    /// The acting account (`--by`) and the community it acts in: an account
+    /// acts only in its own community, so naming it names the community; a
+    /// `--community` naming another one is refused rather than ignored.
+    pub async fn actor(&self, store: &Store, login: &str) -> Result<(Community, Account), Failure> {
+        let mut reader = store.read().await?;
+        let actor = reader.account_by_login(login).await?;
+        let community = reader.community(actor.community_id).await?;
+        match &self.community {
+            Some(named) if *named != community.name => Err(Failure::refused(format!(
+                "account {login} acts in {}, not in {named} (--community)",
+                community.name
+            ))),
+            _ => Ok((community, actor)),
+        }
+    }
+
     fn keep(&self, store: Store) -> Result<Store, Failure> {
         self.opened.lock().map_err(|_| Failure::failed("internal error: store list poisoned"))?.push(store.clone());
         Ok(store)
@@ -75,15 +91,6 @@ impl Context {
             store.close().await;
         }
     }
-}
-
-/// The acting account and the community it acts in: an account acts only
-/// in its own community, so naming it names the community.
-pub async fn community_and_actor(store: &Store, login: &str) -> Result<(Community, Account), Failure> {
-    let mut reader = store.read().await?;
-    let actor = reader.account_by_login(login).await?;
-    let community = reader.community(actor.community_id).await?;
-    Ok((community, actor))
 }
 
 /// How an account is named in the audit log and `linked_by` columns.

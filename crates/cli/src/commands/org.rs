@@ -1,7 +1,7 @@
 //! Keeping the roll: the community, its branches, members, accounts,
 //! households and household links. Only the committee writes here.
 
-use super::{Context, actor_label, community_and_actor};
+use super::{Context, actor_label};
 use crate::args::{AccountCommand, BranchCommand, HouseholdCommand, InitArgs, MemberAddArgs, MemberCommand};
 use crate::failure::{Failure, Outcome};
 use crate::output;
@@ -49,7 +49,7 @@ pub async fn branch(context: &Context, command: BranchCommand) -> Outcome {
     let store = context.open().await?;
     match command {
         BranchCommand::Add { name, by } => {
-            let (community, actor) = community_and_actor(&store, &by).await?;
+            let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "add branches")?;
             let name = PersonName::parse(&name).map_err(|e| Failure::bad_input(format!("branch name: {e}")))?;
             let mut tx = store.write().await?;
@@ -59,7 +59,7 @@ pub async fn branch(context: &Context, command: BranchCommand) -> Outcome {
             println!("added branch {id}: {name}");
         }
         BranchCommand::AddGroup { branch, name, by } => {
-            let (community, actor) = community_and_actor(&store, &by).await?;
+            let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "add party groups")?;
             let name = PersonName::parse(&name).map_err(|e| Failure::bad_input(format!("group name: {e}")))?;
             require_branch(&store, community.id, branch).await?;
@@ -102,13 +102,13 @@ fn phone(raw: Option<&str>) -> Result<Option<Phone>, Failure> {
 pub async fn member(context: &Context, command: MemberCommand) -> Outcome {
     let store = context.open().await?;
     match command {
-        MemberCommand::Add(args) => add_member(&store, args).await,
+        MemberCommand::Add(args) => add_member(context, &store, args).await,
         MemberCommand::List { branch, json } => list_members(context, &store, branch, json).await,
     }
 }
 
-async fn add_member(store: &Store, args: MemberAddArgs) -> Outcome {
-    let (community, actor) = community_and_actor(store, &args.by).await?;
+async fn add_member(context: &Context, store: &Store, args: MemberAddArgs) -> Outcome {
+    let (community, actor) = context.actor(store, &args.by).await?;
     duty::may_administer(&actor, "add members")?;
     let name = PersonName::parse(&args.name).map_err(|e| Failure::bad_input(format!("--name: {e}")))?;
     require_branch(store, community.id, args.branch).await?;
@@ -191,7 +191,7 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
     let store = context.open().await?;
     match command {
         AccountCommand::Add { login, name, role, member, branch, by } => {
-            let (community, actor) = community_and_actor(&store, &by).await?;
+            let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "add accounts")?;
             check_login(&login)?;
             let role: Role = role.parse().map_err(|e| Failure::bad_input(format!("--role: {e}")))?;
@@ -223,7 +223,7 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
             println!("added account {login} ({role}); one-time password: {password} (to be changed at first sign-in)");
         }
         AccountCommand::ResetPassword { login, by } => {
-            let (community, actor) = community_and_actor(&store, &by).await?;
+            let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "reset passwords")?;
             if login == actor.login {
                 return Err(Failure::refused("change your own password on the web page (/password)"));
@@ -265,7 +265,7 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
     let store = context.open().await?;
     match command {
         HouseholdCommand::Add { address, head, phone: raw_phone, by } => {
-            let (community, actor) = community_and_actor(&store, &by).await?;
+            let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "add households")?;
             if address.trim().is_empty() {
                 return Err(Failure::bad_input("--address cannot be empty"));
@@ -283,7 +283,7 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
             println!("added household {id}: {}", household.address);
         }
         HouseholdCommand::Link { household, member, by } => {
-            let (community, actor) = community_and_actor(&store, &by).await?;
+            let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "link households")?;
             let rulebook = current_rulebook(&store, community.id, None).await?;
             let mut tx = store.write().await?;
@@ -309,7 +309,7 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
             println!("linked household {household} to {} ({} households now)", target.name, linked + 1);
         }
         HouseholdCommand::Unlink { household, by } => {
-            let (community, actor) = community_and_actor(&store, &by).await?;
+            let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "unlink households")?;
             let mut tx = store.write().await?;
             tx.household(community.id, household).await?;

@@ -1,7 +1,7 @@
 //! Rating years and their rulebooks. A year is opened with a rulebook file,
 //! whose exact text is frozen into it.
 
-use super::{Context, actor_label, community_and_actor, year};
+use super::{Context, actor_label, year};
 use crate::args::{PeriodCommand, RulebookCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::duty;
@@ -24,7 +24,7 @@ pub async fn period(context: &Context, command: PeriodCommand) -> Outcome {
             // The file is checked before the database is touched.
             let (text, parsed) = read_rulebook(&rulebook)?;
             let store = context.open().await?;
-            let (community, actor) = community_and_actor(&store, &by).await?;
+            let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "open a rating year")?;
             let mut tx = store.write().await?;
             tx.open_period(community.id, year, &text, &parsed, &actor_label(&actor)).await?;

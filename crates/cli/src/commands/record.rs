@@ -2,7 +2,7 @@
 //! the year's frozen rulebook; the domain decides whether the actor may
 //! record it and whether a cap would be passed; then one transaction writes.
 
-use super::{Context, actor_label, community_and_actor};
+use super::{Context, actor_label};
 use crate::args::{RecordArgs, ReverseArgs};
 use crate::failure::{Failure, Outcome};
 use crate::output;
@@ -13,7 +13,7 @@ use starledger_store::{Appended, LedgerQueries, OrgQueries, PeriodStatus};
 
 pub async fn record(context: &Context, args: RecordArgs) -> Outcome {
     let store = context.open().await?;
-    let (community, actor) = community_and_actor(&store, &args.by).await?;
+    let (community, actor) = context.actor(&store, &args.by).await?;
     let year = Year::of(args.on);
     let mut reader = store.read().await?;
     let member = reader.member(community.id, args.member).await?;
@@ -106,7 +106,7 @@ pub async fn reverse(context: &Context, args: ReverseArgs) -> Outcome {
         return Err(Failure::bad_input("--reason cannot be empty: say why the entry is reversed"));
     }
     let store = context.open().await?;
-    let (community, actor) = community_and_actor(&store, &args.by).await?;
+    let (community, actor) = context.actor(&store, &args.by).await?;
     let mut tx = store.write().await?;
     let original = tx.entry(community.id, args.entry).await?;
     let member = tx.member(community.id, original.draft.member_id).await?;

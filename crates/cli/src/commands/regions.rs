@@ -8,24 +8,39 @@ use super::org::{check_login, one_time_password};
 use crate::args::{CommunityCommand, RegionCommand, StatsCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::{PersonName, Role};
-use starledger_domain::regions::RegionPath;
+use starledger_domain::regions::{Region, RegionLevel, RegionPath};
 use starledger_store::{NewAccount, OrgQueries, RegionQueries, Store, WriteTx};
 
 /// How the installation's operator is named in the audit log.
 const OPERATOR: &str = "cli operator";
 
-fn path(text: &str) -> Result<RegionPath, Failure> {
-    RegionPath::parse(text).map_err(|e| Failure::bad_input(format!("--region: {e}")))
+/// A region's path as given on the command line; `what` names the argument.
+fn path(text: &str, what: &str) -> Result<RegionPath, Failure> {
+    RegionPath::parse(text).map_err(|e| Failure::bad_input(format!("{what}: {e}")))
 }
 
-/// The street or town a path names, which must exist already: a typo must
-/// not create a new branch of the tree.
-async fn existing_region(store: &Store, text: &str) -> Result<i64, Failure> {
-    let path = path(text)?;
+/// The region a path names, which must exist already: a typo must not
+/// create a new branch of the tree.
+async fn existing_region(store: &Store, text: &str) -> Result<Region, Failure> {
+    let path = path(text, "--region")?;
     let region = store.read().await?.find_region(&path).await?;
-    region.map(|r| r.id).ok_or_else(|| {
+    region.ok_or_else(|| {
         Failure::bad_input(format!("--region: no region {path}; add it with `starledger region add {path}`"))
     })
+}
+
+/// The street or town a community is placed in: communities sit at the
+/// bottom of the tree, so that every region's figures add up.
+async fn existing_street(store: &Store, text: &str) -> Result<i64, Failure> {
+    let region = existing_region(store, text).await?;
+    if region.level != RegionLevel::Street {
+        return Err(Failure::bad_input(format!(
+            "--region: {text} is a {} ({}); a community sits in a street or town (街道/乡镇), e.g. {text}/某街道",
+            region.level,
+            region.level.label_zh()
+        )));
+    }
+    Ok(region.id)
 }
 
 fn named_community(context: &Context) -> Result<PersonName, Failure> {
@@ -41,7 +56,7 @@ pub async fn community(context: &Context, command: CommunityCommand) -> Outcome 
             let name = PersonName::parse(&name).map_err(|e| Failure::bad_input(format!("--name: {e}")))?;
             check_login(&login)?;
             let region = match region {
-                Some(text) => Some(existing_region(&store, &text).await?),
+                Some(text) => Some(existing_street(&store, &text).await?),
                 None => None,
             };
             if store.read().await?.community_named(community.as_str()).await?.is_some() {
@@ -72,7 +87,7 @@ pub async fn community(context: &Context, command: CommunityCommand) -> Outcome 
             let found = store.read().await?.community_named(community.as_str()).await?;
             let found =
                 found.ok_or_else(|| Failure::bad_input(format!("--community: no community named {community}")))?;
-            let region_id = existing_region(&store, &region).await?;
+            let region_id = existing_street(&store, &region).await?;
             let mut tx = store.write().await?;
             tx.place_community(found.id, region_id).await?;
             tx.audit(Some(found.id), OPERATOR, "community.place", &region).await?;
@@ -87,7 +102,7 @@ pub async fn region(context: &Context, command: RegionCommand) -> Outcome {
     let store = context.open().await?;
     match command {
         RegionCommand::Add { path: text } => {
-            let path = path(&text)?;
+            let path = path(&text, "region path")?;
             let mut tx = store.write().await?;
             let id = tx.ensure_region(&path).await?;
             tx.audit(None, OPERATOR, "region.add", &path.to_string()).await?;
@@ -96,7 +111,7 @@ pub async fn region(context: &Context, command: RegionCommand) -> Outcome {
         }
         RegionCommand::List => list(&store).await?,
         RegionCommand::Overseer { region, login, name } => {
-            let region_id = existing_region(&store, &region).await?;
+            let region_id = existing_region(&store, &region).await?.id;
             check_login(&login)?;
             let name = PersonName::parse(&name).map_err(|e| Failure::bad_input(format!("--name: {e}")))?;
             let (password, hash) = one_time_password().await?;

@@ -32,10 +32,15 @@ pub const PENG_YALI: i64 = 4;
 
 // ---- running the binary -------------------------------------------------------
 
-/// The binary under test, with no database or lock settings from the environment.
+/// The binary under test, with no database, community or lock settings
+/// from the environment.
 pub fn starledger() -> Command {
     let mut command = Command::cargo_bin("starledger").expect("the starledger binary is built");
-    command.env_remove("STARLEDGER_DB").env_remove("STARLEDGER_BUSY_TIMEOUT_MS");
+    command
+        .env_remove("STARLEDGER_DB")
+        .env_remove("STARLEDGER_DATABASE_URL")
+        .env_remove("STARLEDGER_COMMUNITY")
+        .env_remove("STARLEDGER_BUSY_TIMEOUT_MS");
     command
 }
 
