@@ -68,6 +68,10 @@ const WRITE_LOCK_KEY: i64 = 0x5354_4152; // "STAR"
 /// merely share a lock.
 const COMMUNITY_LOCK_SPACE: i32 = 0x5354; // "ST"
 
+/// The advisory lock the group-robot senders take among themselves: claims
+/// on the outbox are serialized without holding up any community's writes.
+const OUTBOX_LOCK_KEY: i64 = 0x5354_4f42; // "STOB"
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -308,6 +312,21 @@ impl Store {
     /// ([`WriteTx::lock_community`]) before checking anything.
     pub async fn write_shared(&self) -> Result<WriteTx> {
         self.begin(Held::Communities(Vec::new())).await
+    }
+
+    /// A write transaction for the group-robot outbox: senders (of this and
+    /// any other server) claim and settle messages one at a time, while the
+    /// communities go on writing.
+    pub async fn write_outbox(&self) -> Result<WriteTx> {
+        let mut tx = self.begin(Held::Communities(Vec::new())).await?;
+        if self.location.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(OUTBOX_LOCK_KEY)
+                .execute(&mut *tx.tx)
+                .await
+                .map_err(|e| StoreError::classify(e, &self.location))?;
+        }
+        Ok(tx)
     }
 
     async fn begin(&self, held: Held) -> Result<WriteTx> {

@@ -175,7 +175,7 @@ impl Sender {
     /// uncertain: run at start and on every idle turn, so a post cut off on
     /// another server is surfaced too.
     pub async fn settle_interrupted(&self) -> Result<u64, StoreError> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.write_outbox().await?;
         tx.set_origin("outbox");
         let interrupted = tx.mark_interrupted_uncertain(jiff::Timestamp::now().as_second()).await?;
         tx.commit().await?;
@@ -204,7 +204,7 @@ impl Sender {
     /// Posts one due message; false when none is due.
     pub async fn send_one(&self) -> Result<bool, StoreError> {
         let now = jiff::Timestamp::now();
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.write_outbox().await?;
         let lease_until = now.as_second() + self.config.lease.as_secs() as i64;
         let claimed = tx.claim_due_message(now.as_second(), self.config.per_minute, lease_until).await?;
         let Some((message, robot)) = claimed else {
@@ -212,7 +212,7 @@ impl Sender {
         };
         tx.commit().await?;
         let outcome = self.post(&message, &robot, now.as_millisecond()).await;
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.write_outbox().await?;
         let after = jiff::Timestamp::now().as_second();
         match outcome {
             Ok(()) => tx.mark_message_sent(message.id, after).await?,
