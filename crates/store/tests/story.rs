@@ -113,17 +113,27 @@ async fn a_year_in_the_store(backing: Backing) {
         tx.append_entry(draft(community, member, "meeting.group", 10, "k1", date(2025, 3, 15))).await.unwrap(),
         Appended::Duplicate(id) if id == first.id
     ));
-    tx.append_entry(draft(community, member, "meeting.group", 10, "k2", date(2025, 4, 15))).await.unwrap();
+    let second =
+        match tx.append_entry(draft(community, member, "meeting.group", 10, "k2", date(2025, 4, 15))).await.unwrap() {
+            Appended::New(entry) => entry.id,
+            Appended::Duplicate(_) => panic!("a new key"),
+        };
     let reversal =
         EntryDraft::reversal_of(&first, "录入错误".into(), Actor::Account(1), 1_740_000_100, first.draft.occurred_on);
-    tx.append_entry(reversal.clone()).await.unwrap();
+    // On PostgreSQL ids come from a sequence, so the retry above used one up:
+    // ids rise, not necessarily by one.
+    let reversal_id = match tx.append_entry(reversal.clone()).await.unwrap() {
+        Appended::New(entry) => entry.id,
+        Appended::Duplicate(_) => panic!("the reversal is new"),
+    };
+    assert!(reversal_id > first.id);
     tx.commit().await.unwrap();
 
     let mut reader = store.read().await.unwrap();
     let gained = reader.gained_so_far(community, member, "meeting.group", "study", date(2025, 3, 1)).await.unwrap();
     assert_eq!(gained.rule_in_month, Points::ZERO, "the reversal nets March to zero");
     assert_eq!(gained.rule_in_year, Points::whole(1));
-    assert_eq!(reader.reversal_of(community, first.id).await.unwrap(), Some(3));
+    assert_eq!(reader.reversal_of(community, first.id).await.unwrap(), Some(reversal_id));
     let scored = reader.year_scored(community, year).await.unwrap();
     assert_eq!(scored.iter().map(|s| s.points).sum::<Points>(), Points::whole(1));
     let report = reader.verify(community).await.unwrap();
@@ -145,20 +155,22 @@ async fn a_year_in_the_store(backing: Backing) {
     // Behind the store's back: the ledger refuses edits while its triggers
     // stand, and verification catches an edit made after dropping them.
     let mut raw = backing.raw().await;
-    let refused = sqlx::query("UPDATE ledger_entries SET points_tenths = 50 WHERE id = 2").execute(&mut raw).await;
+    let edit = format!("UPDATE ledger_entries SET points_tenths = 50 WHERE id = {second}");
+    let refused = sqlx::query(&edit).execute(&mut raw).await;
     assert!(refused.unwrap_err().to_string().contains("append-only"));
-    let refused = sqlx::query("DELETE FROM ledger_entries WHERE id = 2").execute(&mut raw).await;
+    let delete = format!("DELETE FROM ledger_entries WHERE id = {second}");
+    let refused = sqlx::query(&delete).execute(&mut raw).await;
     assert!(refused.unwrap_err().to_string().contains("append-only"));
     let frozen = sqlx::query("UPDATE periods SET rulebook_toml = 'x'").execute(&mut raw).await;
     assert!(frozen.unwrap_err().to_string().contains("opened with"));
     sqlx::query(&backing.drop_trigger("ledger_entries_no_update", "ledger_entries")).execute(&mut raw).await.unwrap();
-    sqlx::query("UPDATE ledger_entries SET points_tenths = 50 WHERE id = 2").execute(&mut raw).await.unwrap();
+    sqlx::query(&edit).execute(&mut raw).await.unwrap();
     raw.close().await.unwrap();
 
     // Reopening runs migrations again, harmlessly, and finds the change.
     let store = Store::connect(&target, OpenMode::Existing, timeout).await.unwrap();
     let report = store.read().await.unwrap().verify(community).await.unwrap();
-    assert_eq!(report.chain_break.map(|b| b.entry_id()), Some(2));
+    assert_eq!(report.chain_break.map(|b| b.entry_id()), Some(second));
     store.close().await;
     assert!(matches!(Store::connect(&target, OpenMode::CreateNew, timeout).await, Err(StoreError::AlreadyExists(_))));
 }

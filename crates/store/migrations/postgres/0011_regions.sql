@@ -29,6 +29,11 @@ ALTER TABLE accounts ADD CONSTRAINT accounts_overseer_alone
     CHECK (role <> 'overseer' OR (member_id IS NULL AND branch_id IS NULL));
 CREATE INDEX accounts_by_community ON accounts (community_id);
 
+-- A community's latest entry, found without reading its others: the chain's
+-- tail on every append, and whether a community's figures are stale. With
+-- many communities in one database, neither may scan the whole ledger.
+CREATE INDEX ledger_entries_by_community ON ledger_entries (community_id, id);
+
 -- What a region may read of a community's year, computed from that
 -- community's own rows. No member, household or rater is named here.
 CREATE TABLE community_year_stats (

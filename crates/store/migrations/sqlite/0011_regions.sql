@@ -53,6 +53,11 @@ DROP TABLE accounts;
 ALTER TABLE accounts_scoped RENAME TO accounts;
 CREATE INDEX accounts_by_community ON accounts (community_id);
 
+-- A community's latest entry, found without reading its others: the chain's
+-- tail on every append, and whether a community's figures are stale. With
+-- many communities in one database, neither may scan the whole ledger.
+CREATE INDEX ledger_entries_by_community ON ledger_entries (community_id, id);
+
 -- What a region may read of a community's year, computed from that
 -- community's own rows (by `starledger stats refresh`, the server's refresher,
 -- and every finalization). No member, household or rater is named here.
