@@ -91,12 +91,8 @@ pub enum Command {
 pub enum CommunityCommand {
     /// Add the community named by `--community`, with its first committee account.
     Add {
-        /// Login of the community's first committee account (its secretary).
-        #[arg(long)]
-        login: String,
-        /// The secretary's name.
-        #[arg(long)]
-        name: String,
+        #[command(flatten)]
+        secretary: InitArgs,
         /// The street or town it belongs to, e.g. 淄博市/张店区/车站街道.
         #[arg(long)]
         region: Option<String>,
@@ -178,6 +174,7 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
+/// A community's first committee account, as `init` and `community add` make it.
 #[derive(Args, Debug)]
 pub struct InitArgs {
     /// Login of the first committee account (the secretary).

@@ -5,7 +5,7 @@
 
 use super::Context;
 use super::org::{check_login, one_time_password};
-use crate::args::{CommunityCommand, RegionCommand, StatsCommand};
+use crate::args::{CommunityCommand, InitArgs, RegionCommand, StatsCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::{PersonName, Role};
 use starledger_domain::regions::{Region, RegionLevel, RegionPath};
@@ -51,7 +51,7 @@ fn named_community(context: &Context) -> Result<PersonName, Failure> {
 pub async fn community(context: &Context, command: CommunityCommand) -> Outcome {
     let store = context.open().await?;
     match command {
-        CommunityCommand::Add { login, name, region } => {
+        CommunityCommand::Add { secretary: InitArgs { login, name }, region } => {
             let community = named_community(context)?;
             let name = PersonName::parse(&name).map_err(|e| Failure::bad_input(format!("--name: {e}")))?;
             check_login(&login)?;

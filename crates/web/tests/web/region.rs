@@ -7,8 +7,7 @@
 
 use super::helpers::*;
 use super::scoping::{
-    Makers, Objects, adjustment_form, assert_unchanged, everything, file_record, id_pages, id_writes, make_objects,
-    pairs, post_with_csrf,
+    adjustment_form, assert_unchanged, everything, file_record, id_pages, id_writes, our_objects, pairs, post_with_csrf,
 };
 use jiff::ToSpan;
 use reqwest::{Client, StatusCode};
@@ -479,23 +478,6 @@ async fn a_community_s_accounts_are_refused_the_region_s_page() {
         assert_ne!(app.get(&client, "/").await.status(), StatusCode::FORBIDDEN, "{login}");
     }
     assert_redirect(&app.get(&app.client(), "/region").await, "/login");
-}
-
-/// Objects of 十里社区 for the routes that name one by id.
-async fn our_objects(app: &TestApp) -> Objects {
-    let f = &app.fixture;
-    let committee = app.login(COMMITTEE_2, PASSWORD).await;
-    let member = app.login(MEMBER, PASSWORD).await;
-    let makers = Makers {
-        community: f.community,
-        committee: &committee,
-        committee_id: f.accounts[COMMITTEE_2],
-        member: &member,
-        member_id: f.liang,
-        branch: f.branch1,
-        household: f.liang_households[0],
-    };
-    make_objects(app, &makers).await
 }
 
 #[tokio::test]

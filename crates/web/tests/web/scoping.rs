@@ -160,6 +160,23 @@ pub fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
     fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
+/// Objects of 十里社区 for the routes that name one by id.
+pub async fn our_objects(app: &TestApp) -> Objects {
+    let f = &app.fixture;
+    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    let member = app.login(MEMBER, PASSWORD).await;
+    let makers = Makers {
+        community: f.community,
+        committee: &committee,
+        committee_id: f.accounts[COMMITTEE_2],
+        member: &member,
+        member_id: f.liang,
+        branch: f.branch1,
+        household: f.liang_households[0],
+    };
+    make_objects(app, &makers).await
+}
+
 /// The neighbour's objects, made by its committee and by a new account of
 /// its member 邻居甲.
 pub async fn neighbour_objects(app: &TestApp) -> Objects {
@@ -382,19 +399,7 @@ fn members_post(path: &str) -> bool {
 #[tokio::test]
 async fn the_neighbour_s_committee_reaches_no_object_of_ours_either() {
     let app = spawn_app_with_neighbour().await;
-    let f = &app.fixture;
-    let committee = app.login(COMMITTEE_2, PASSWORD).await;
-    let member = app.login(MEMBER, PASSWORD).await;
-    let makers = Makers {
-        community: f.community,
-        committee: &committee,
-        committee_id: f.accounts[COMMITTEE_2],
-        member: &member,
-        member_id: f.liang,
-        branch: f.branch1,
-        household: f.liang_households[0],
-    };
-    let ours = make_objects(&app, &makers).await;
+    let ours = our_objects(&app).await;
     let neighbour = app.login(NEIGHBOUR_COMMITTEE, PASSWORD).await;
     let csrf = app.csrf(&neighbour).await;
     let before = everything(&app).await;
