@@ -89,20 +89,6 @@ pub struct Period {
 
 #[allow(async_fn_in_trait)]
 pub trait OrgQueries: Queries {
-    /// The community a single-community database holds.
-    async fn sole_community(&mut self) -> Result<Community> {
-        let (conn, location) = self.parts();
-        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities ORDER BY id LIMIT 2")
-            .fetch_all(conn)
-            .await
-            .at(location)?;
-        match rows.as_slice() {
-            [(id, name)] => Ok(Community { id: *id, name: name.clone() }),
-            [] => Err(StoreError::Conflict("the database has no community yet; run `starledger init`".into())),
-            _ => Err(StoreError::Conflict("the database holds several communities; name one".into())),
-        }
-    }
-
     /// Every community the database holds.
     async fn communities(&mut self) -> Result<Vec<Community>> {
         let (conn, location) = self.parts();

@@ -14,7 +14,7 @@ mod store;
 use crate::args::{Cli, Command};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::{Account, Year};
-use starledger_store::{Community, OpenMode, OrgQueries, RegionQueries, Store, StoreError, Target};
+use starledger_store::{Community, OpenMode, OrgQueries, RegionQueries, Store, Target};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -55,12 +55,22 @@ impl Context {
             Some(name) => reader.community_named(name).await?.ok_or_else(|| {
                 Failure::bad_input(format!("--community: no community named \"{name}\"; see `starledger region list`"))
             }),
-            None => reader.sole_community().await.map_err(|e| match e {
-                StoreError::Conflict(_) => Failure::bad_input(
-                    "the database holds several communities: name one with --community (see `starledger region list`)",
-                ),
-                other => other.into(),
-            }),
+            None => {
+                let mut communities = reader.communities().await?;
+                match communities.len() {
+                    0 => Err(Failure::refused("the database has no community yet; run `starledger init`")),
+                    1 => Ok(communities.remove(0)),
+                    n => {
+                        let names: Vec<String> = communities.into_iter().take(3).map(|c| c.name).collect();
+                        let more = if n > 3 { format!(" and {} more", n - 3) } else { String::new() };
+                        Err(Failure::bad_input(format!(
+                            "the database holds {n} communities ({}{more}): name one with --community \
+                             (see `starledger region list`)",
+                            names.join(", ")
+                        )))
+                    }
+                }
+            }
         }
     }
 

@@ -477,7 +477,7 @@ fn a_command_without_an_account_must_name_the_community() {
         &["explain", "--member", &member, "--year", "2025"],
     ];
     for args in commands {
-        refused(&c, args, 2, &["several communities", "--community", "region list"]);
+        refused(&c, args, 2, &["holds 2 communities (十里社区, 五里社区)", "--community", "region list"]);
     }
     refused(&c, &["--community", "无名社区", "rating", "--year", "2025"], 2, &["no community named \"无名社区\""]);
 
