@@ -118,6 +118,59 @@ pub struct Region {
     pub name: String,
 }
 
+/// The whole tree, read at once: it is small (a country has some tens of
+/// thousands of streets and towns), so it is walked in memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegionTree(Vec<Region>);
+
+impl RegionTree {
+    pub fn new(regions: Vec<Region>) -> Self {
+        RegionTree(regions)
+    }
+
+    pub fn get(&self, id: RegionId) -> Option<&Region> {
+        self.0.iter().find(|r| r.id == id)
+    }
+
+    /// The regions directly below `parent`; the cities for none.
+    pub fn children(&self, parent: Option<RegionId>) -> impl Iterator<Item = &Region> {
+        self.0.iter().filter(move |r| r.parent_id == parent)
+    }
+
+    /// The region a path names, if every level of it exists.
+    pub fn find(&self, path: &RegionPath) -> Option<&Region> {
+        let mut found = None;
+        for name in path.names() {
+            found = Some(self.children(found.map(|r: &Region| r.id)).find(|r| &r.name == name)?);
+        }
+        found
+    }
+
+    /// A region's path from the city down, e.g. `淄博市/张店区/车站街道`.
+    pub fn path(&self, id: RegionId) -> String {
+        let mut names = Vec::new();
+        let mut at = self.get(id);
+        while let Some(region) = at {
+            names.push(region.name.as_str());
+            at = region.parent_id.and_then(|parent| self.get(parent));
+        }
+        names.reverse();
+        names.join("/")
+    }
+
+    /// A region and every region below it.
+    pub fn subtree(&self, root: RegionId) -> Vec<RegionId> {
+        let mut ids = vec![root];
+        let mut next = 0;
+        while next < ids.len() {
+            let parent = ids[next];
+            ids.extend(self.children(Some(parent)).map(|r| r.id));
+            next += 1;
+        }
+        ids
+    }
+}
+
 /// An account of a region's organization department: it sees the region's
 /// aggregates and never a community's rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,6 +226,25 @@ mod tests {
         let street = RegionPath::parse(" 淄博市 / 张店区 / 车站街道 ").unwrap();
         assert_eq!(street.level(), RegionLevel::Street);
         assert_eq!(street.to_string(), "淄博市/张店区/车站街道");
+    }
+
+    #[test]
+    fn a_tree_finds_paths_and_subtrees() {
+        let region = |id, parent_id, level, name: &str| Region { id, parent_id, level, name: name.into() };
+        let tree = RegionTree::new(vec![
+            region(1, None, RegionLevel::City, "许昌市"),
+            region(2, Some(1), RegionLevel::County, "甲区"),
+            region(3, Some(2), RegionLevel::Street, "甲街道"),
+            region(4, Some(1), RegionLevel::County, "乙区"),
+            region(5, None, RegionLevel::City, "淄博市"),
+            region(6, Some(5), RegionLevel::County, "甲区"),
+        ]);
+        assert_eq!(tree.find(&RegionPath::parse("许昌市/甲区/甲街道").unwrap()).map(|r| r.id), Some(3));
+        assert_eq!(tree.find(&RegionPath::parse("淄博市/甲区").unwrap()).map(|r| r.id), Some(6));
+        assert_eq!(tree.find(&RegionPath::parse("淄博市/甲区/甲街道").unwrap()), None);
+        assert_eq!(tree.path(3), "许昌市/甲区/甲街道");
+        assert_eq!(tree.subtree(1), [1, 2, 4, 3]);
+        assert_eq!(tree.subtree(5), [5, 6]);
     }
 
     #[test]

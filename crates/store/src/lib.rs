@@ -39,7 +39,7 @@ pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
-pub use regions::{BranchStats, CommunityStats, PlacedCommunity, RegionQueries, subtree};
+pub use regions::{BranchStats, CommunityStats, PlacedCommunity, RegionQueries};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Transaction};

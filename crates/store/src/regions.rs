@@ -14,7 +14,7 @@ use crate::{Queries, Result, StoreError, WriteTx, now_text};
 use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, Year};
 use starledger_domain::oversight::{RuleCount, Summary, YearSummary, summarize};
 use starledger_domain::rating::rate;
-use starledger_domain::regions::{Overseer, Region, RegionId, RegionLevel, RegionPath};
+use starledger_domain::regions::{Overseer, Region, RegionId, RegionLevel, RegionPath, RegionTree};
 use std::collections::HashMap;
 
 /// A community with where it stands in the tree.
@@ -117,66 +117,21 @@ fn level(text: &str) -> Result<RegionLevel> {
     text.parse().map_err(|e| StoreError::Corrupt(format!("region level: {e}")))
 }
 
-/// The ids of a region and every region below it, from the whole tree.
-pub fn subtree(regions: &[Region], root: RegionId) -> Vec<RegionId> {
-    let mut ids = vec![root];
-    let mut next = 0;
-    while next < ids.len() {
-        let parent = ids[next];
-        ids.extend(regions.iter().filter(|r| r.parent_id == Some(parent)).map(|r| r.id));
-        next += 1;
-    }
-    ids
-}
-
 #[allow(async_fn_in_trait)]
 pub trait RegionQueries: Queries {
-    /// The whole tree; it is small (a country has a few tens of thousands of
-    /// streets and towns), so walking it happens in memory.
-    async fn regions(&mut self) -> Result<Vec<Region>> {
+    /// The whole tree.
+    async fn regions(&mut self) -> Result<RegionTree> {
         let (conn, location) = self.parts();
         let rows: Vec<(i64, Option<i64>, String, String)> =
             sqlx::query_as("SELECT id, parent_id, level, name FROM regions ORDER BY id")
                 .fetch_all(conn)
                 .await
                 .at(location)?;
-        rows.into_iter()
+        let regions = rows
+            .into_iter()
             .map(|(id, parent_id, lvl, name)| Ok(Region { id, parent_id, level: level(&lvl)?, name }))
-            .collect()
-    }
-
-    async fn region(&mut self, id: RegionId) -> Result<Region> {
-        self.regions().await?.into_iter().find(|r| r.id == id).ok_or_else(|| StoreError::not_found("region", id))
-    }
-
-    /// The region a path names, if every level of it exists.
-    async fn find_region(&mut self, path: &RegionPath) -> Result<Option<Region>> {
-        let regions = self.regions().await?;
-        let mut parent = None;
-        let mut found = None;
-        for name in path.names() {
-            found = regions.iter().find(|r| r.parent_id == parent && &r.name == name).cloned();
-            match &found {
-                Some(region) => parent = Some(region.id),
-                None => return Ok(None),
-            }
-        }
-        Ok(found)
-    }
-
-    /// A region's path from the city down, e.g. `淄博市/张店区/车站街道`.
-    async fn region_path(&mut self, id: RegionId) -> Result<String> {
-        let regions = self.regions().await?;
-        let mut names = Vec::new();
-        let mut at = Some(id);
-        while let Some(current) = at {
-            let region =
-                regions.iter().find(|r| r.id == current).ok_or_else(|| StoreError::not_found("region", current))?;
-            names.push(region.name.clone());
-            at = region.parent_id;
-        }
-        names.reverse();
-        Ok(names.join("/"))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RegionTree::new(regions))
     }
 
     /// Every community, with its place in the tree.
@@ -213,30 +168,29 @@ pub trait RegionQueries: Queries {
         Ok(rows.into_iter().map(|(id, region_id, login, name)| Overseer { id, region_id, login, name }).collect())
     }
 
-    /// The years with figures for any community below a region, newest
-    /// first, each with whether any community's stars in it are final.
-    async fn stats_years(&mut self, region: RegionId) -> Result<Vec<(i64, bool)>> {
-        let ids = subtree(&self.regions().await?, region);
+    /// The years with figures for any community in these regions (a
+    /// region's subtree), newest first, each with whether any community's
+    /// stars in it are final.
+    async fn stats_years(&mut self, regions: &[RegionId]) -> Result<Vec<(i64, bool)>> {
         let (conn, location) = self.parts();
         let sql = format!(
             "SELECT s.year, CAST(MAX(s.final) AS BIGINT) FROM community_year_stats s \
              JOIN communities c ON c.id = s.community_id \
              WHERE c.region_id IN ({}) GROUP BY s.year ORDER BY s.year DESC",
-            id_list(&ids)
+            id_list(regions)
         );
         let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(conn).await.at(location)?;
         Ok(rows.into_iter().map(|(year, any_final)| (year, any_final == 1)).collect())
     }
 
-    /// Each community's figures for a year, for every community below a region.
-    async fn community_stats(&mut self, region: RegionId, year: i64) -> Result<Vec<CommunityStats>> {
-        let ids = subtree(&self.regions().await?, region);
+    /// Each community's figures for a year, for every community in these regions.
+    async fn community_stats(&mut self, regions: &[RegionId], year: i64) -> Result<Vec<CommunityStats>> {
         let (conn, location) = self.parts();
         let sql = format!(
             "SELECT s.community_id, c.name AS community, c.region_id, s.computed_at, {SUMMARY_COLUMNS} \
              FROM community_year_stats s JOIN communities c ON c.id = s.community_id \
              WHERE s.year = $1 AND c.region_id IN ({}) ORDER BY c.name",
-            id_list(&ids)
+            id_list(regions)
         );
         let rows: Vec<CommunityStatsRow> = sqlx::query_as(&sql).bind(year).fetch_all(conn).await.at(location)?;
         Ok(rows
@@ -252,16 +206,15 @@ pub trait RegionQueries: Queries {
             .collect())
     }
 
-    /// Each branch's figures for a year, for every community below a region.
-    async fn branch_stats(&mut self, region: RegionId, year: i64) -> Result<Vec<BranchStats>> {
-        let ids = subtree(&self.regions().await?, region);
+    /// Each branch's figures for a year, for every community in these regions.
+    async fn branch_stats(&mut self, regions: &[RegionId], year: i64) -> Result<Vec<BranchStats>> {
         let (conn, location) = self.parts();
         let sql = format!(
             "SELECT s.community_id, c.name AS community, s.branch_id, b.name AS branch, {SUMMARY_COLUMNS} \
              FROM branch_year_stats s JOIN communities c ON c.id = s.community_id \
              JOIN branches b ON b.id = s.branch_id \
              WHERE s.year = $1 AND c.region_id IN ({}) ORDER BY c.name, b.name",
-            id_list(&ids)
+            id_list(regions)
         );
         let rows: Vec<BranchStatsRow> = sqlx::query_as(&sql).bind(year).fetch_all(conn).await.at(location)?;
         Ok(rows

@@ -8,7 +8,7 @@ use super::org::{check_login, one_time_password};
 use crate::args::{CommunityCommand, InitArgs, RegionCommand, StatsCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::{PersonName, Role};
-use starledger_domain::regions::{Region, RegionLevel, RegionPath};
+use starledger_domain::regions::{Region, RegionLevel, RegionPath, RegionTree};
 use starledger_store::{NewAccount, OrgQueries, RegionQueries, Store, WriteTx};
 
 /// How the installation's operator is named in the audit log.
@@ -23,8 +23,8 @@ fn path(text: &str, what: &str) -> Result<RegionPath, Failure> {
 /// create a new branch of the tree.
 async fn existing_region(store: &Store, text: &str) -> Result<Region, Failure> {
     let path = path(text, "--region")?;
-    let region = store.read().await?.find_region(&path).await?;
-    region.ok_or_else(|| {
+    let tree = store.read().await?.regions().await?;
+    tree.find(&path).cloned().ok_or_else(|| {
         Failure::bad_input(format!("--region: no region {path}; add it with `starledger region add {path}`"))
     })
 }
@@ -132,21 +132,16 @@ pub async fn region(context: &Context, command: RegionCommand) -> Outcome {
 /// communities outside the tree last.
 async fn list(store: &Store) -> Result<(), Failure> {
     let mut reader = store.read().await?;
-    let regions = reader.regions().await?;
+    let tree = reader.regions().await?;
     let communities = reader.placed_communities().await?;
     let overseers = reader.overseers().await?;
-    fn walk(
-        parent: Option<i64>,
-        depth: usize,
-        regions: &[starledger_domain::regions::Region],
-        print: &mut dyn FnMut(&starledger_domain::regions::Region, usize),
-    ) {
-        for region in regions.iter().filter(|r| r.parent_id == parent) {
+    fn walk(tree: &RegionTree, parent: Option<i64>, depth: usize, print: &mut dyn FnMut(&Region, usize)) {
+        for region in tree.children(parent) {
             print(region, depth);
-            walk(Some(region.id), depth + 1, regions, print);
+            walk(tree, Some(region.id), depth + 1, print);
         }
     }
-    walk(None, 0, &regions, &mut |region, depth| {
+    walk(&tree, None, 0, &mut |region, depth| {
         let indent = "  ".repeat(depth);
         println!("{indent}{} ({})", region.name, region.level.label_zh());
         for o in overseers.iter().filter(|o| o.region_id == region.id) {

@@ -5,7 +5,7 @@
 //! the pre-aggregated figures; no member, household or rater is named, and
 //! any figure over fewer than three people is withheld.
 
-use crate::error::{WebResult, render};
+use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::Overseeing;
 use crate::state::AppState;
@@ -16,7 +16,6 @@ use serde::Deserialize;
 use starledger_domain::oversight::Summary;
 use starledger_domain::points::Points;
 use starledger_store::{BranchStats, CommunityStats, RegionQueries};
-use std::collections::HashMap;
 
 #[derive(Deserialize)]
 pub struct YearQuery {
@@ -138,23 +137,22 @@ pub async fn show(
 ) -> WebResult<Response> {
     let region = viewer.overseer.region_id;
     let mut reader = state.store().read().await?;
-    let here = reader.region(region).await?;
-    let path = reader.region_path(region).await?;
-    let years = reader.stats_years(region).await?;
+    let tree = reader.regions().await?;
+    let here = tree.get(region).ok_or(WebError::NotFound)?;
+    let below = tree.subtree(region);
+    let years = reader.stats_years(&below).await?;
     // Unless asked, the latest year with final stars: a year in progress
     // says little until its rating is through public notice.
     let latest_final = years.iter().find(|(_, any_final)| *any_final).or(years.first()).map(|(y, _)| *y);
     let year = query.year.filter(|y| years.iter().any(|(known, _)| known == y)).or(latest_final);
     let years: Vec<i64> = years.into_iter().map(|(y, _)| y).collect();
     let (communities, branches) = match year {
-        Some(year) => (reader.community_stats(region, year).await?, reader.branch_stats(region, year).await?),
+        Some(year) => (reader.community_stats(&below, year).await?, reader.branch_stats(&below, year).await?),
         None => (Vec::new(), Vec::new()),
     };
-    let regions = reader.regions().await?;
-    let names: HashMap<i64, &str> = regions.iter().map(|r| (r.id, r.name.as_str())).collect();
     let page = RegionPage {
         page: Page::held(&viewer.holder, "region"),
-        path,
+        path: tree.path(region),
         level: here.level.label_zh().to_string(),
         year,
         years,
@@ -163,7 +161,7 @@ pub async fn show(
             .iter()
             .map(|c| CommunityLine {
                 name: c.community.clone(),
-                street: names.get(&c.region_id).copied().unwrap_or("").to_string(),
+                street: tree.get(c.region_id).map(|r| r.name.clone()).unwrap_or_default(),
                 is_final: c.is_final,
                 figures: Figures::of(&c.summary),
             })
