@@ -121,6 +121,11 @@ pub enum RegionCommand {
         #[arg(long)]
         name: String,
     },
+    /// A new one-time password for an overseer who lost theirs; their sessions end.
+    ResetPassword {
+        #[arg(long)]
+        login: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -124,6 +124,22 @@ pub async fn region(context: &Context, command: RegionCommand) -> Outcome {
                 "added overseer {login} for {region}; one-time password: {password} (to be changed at first sign-in)"
             );
         }
+        RegionCommand::ResetPassword { login } => {
+            let overseers = store.read().await?.overseers().await?;
+            let overseer = overseers.iter().find(|o| o.login == login).ok_or_else(|| {
+                Failure::bad_input(format!(
+                    "no overseer {login}; a community's account is reset with `account reset-password`"
+                ))
+            })?;
+            let (password, hash) = one_time_password().await?;
+            let mut tx = store.write().await?;
+            tx.set_password(overseer.id, &hash, true).await?;
+            // The old password's sessions end with it.
+            tx.delete_sessions_of(overseer.id).await?;
+            tx.audit(None, OPERATOR, "overseer.reset_password", &format!("account {}", overseer.id)).await?;
+            tx.commit().await?;
+            println!("new one-time password for {login}: {password} (to be changed at first sign-in)");
+        }
     }
     Ok(())
 }

@@ -366,6 +366,29 @@ fn an_overseer_needs_a_free_login() {
 }
 
 #[test]
+fn an_overseer_who_lost_the_password_gets_a_new_one_time_one() {
+    let c = city();
+    // A live session, and a password the overseer has already changed.
+    c.execute(&[
+        &format!(
+            "INSERT INTO sessions (id_sha256, account_id, csrf_token, created_at, expires_at, ip) \
+         SELECT 'a-live-session', id, 'csrf', 0, 4102444800, '127.0.0.1' FROM accounts WHERE login = '{OVERSEER}'"
+        ),
+        &format!("UPDATE accounts SET must_change_password = 0, password_hash = 'old' WHERE login = '{OVERSEER}'"),
+    ])
+    .expect("a session of the overseer");
+    let run = c.ok(&["region", "reset-password", "--login", OVERSEER]);
+    assert!(run.stdout.contains(&format!("new one-time password for {OVERSEER}: ")), "{run:#?}");
+    let changed = format!("SELECT COUNT(*) FROM accounts WHERE login = '{OVERSEER}' AND password_hash <> 'old'");
+    assert_eq!(int(&c, &changed), 1, "the password changed");
+    assert_eq!(int(&c, &format!("SELECT must_change_password FROM accounts WHERE login = '{OVERSEER}'")), 1);
+    assert_eq!(int(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'overseer.reset_password'"), 1);
+    assert_eq!(int(&c, "SELECT COUNT(*) FROM sessions"), 0, "the old password's sessions ended");
+    // A community's account is not an overseer's to reset here.
+    refused(&c, &["region", "reset-password", "--login", SECRETARY], 2, &["no overseer", "account reset-password"]);
+}
+
+#[test]
 fn an_overseer_acts_in_no_community() {
     let c = city();
     let member = LIANG_XIAOGAI.to_string();
