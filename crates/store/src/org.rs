@@ -121,6 +121,19 @@ pub trait OrgQueries: Queries {
             .at(location)
     }
 
+    /// Whether a branch is one of this community's: every id a form or a
+    /// command names is checked against the community it acts in.
+    async fn has_branch(&mut self, community: CommunityId, branch: BranchId) -> Result<bool> {
+        let (conn, location) = self.parts();
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM branches WHERE community_id = $1 AND id = $2")
+            .bind(community)
+            .bind(branch)
+            .fetch_optional(conn)
+            .await
+            .at(location)?;
+        Ok(found.is_some())
+    }
+
     /// Party groups of a community: (id, branch id, name).
     async fn party_groups(&mut self, community: CommunityId) -> Result<Vec<(PartyGroupId, BranchId, String)>> {
         let (conn, location) = self.parts();

@@ -87,8 +87,7 @@ pub async fn branch(context: &Context, command: BranchCommand) -> Outcome {
 }
 
 async fn require_branch(store: &Store, community: i64, branch: i64) -> Result<(), Failure> {
-    let branches = store.read().await?.branches(community).await?;
-    if branches.iter().any(|(id, _)| *id == branch) {
+    if store.read().await?.has_branch(community, branch).await? {
         Ok(())
     } else {
         Err(Failure::bad_input(format!("no branch with id {branch}; see `starledger branch list`")))

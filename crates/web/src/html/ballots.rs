@@ -97,7 +97,7 @@ pub async fn open(State(state): State<AppState>, viewer: SignedIn, Form(form): F
     let community = viewer.account.community_id;
     let year = Year::new(form.year).map_err(|e| WebError::BadRequest(format!("year: {e}")))?;
     let mut tx = viewer.write(&state).await?;
-    if !tx.branches(community).await?.iter().any(|(id, _)| *id == form.branch) {
+    if !tx.has_branch(community, form.branch).await? {
         return Err(WebError::NotFound);
     }
     match tx.period(community, year).await? {

@@ -138,7 +138,7 @@ pub async fn create(
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     // A committee may schedule for any branch, but only of its own community.
-    if !tx.branches(community).await?.iter().any(|(id, _)| *id == form.branch) {
+    if !tx.has_branch(community, form.branch).await? {
         return Err(WebError::NotFound);
     }
     crate::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
