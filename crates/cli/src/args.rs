@@ -279,6 +279,21 @@ pub enum AccountCommand {
         #[arg(long)]
         by: String,
     },
+    /// Tie an account to the member of the roll it belongs to: an account
+    /// acts on points only as one person, and a person has one account.
+    Link {
+        login: String,
+        #[arg(long)]
+        member: i64,
+        #[arg(long)]
+        by: String,
+    },
+    /// Disable an account: it signs in no more; its past acts stay on record.
+    Disable {
+        login: String,
+        #[arg(long)]
+        by: String,
+    },
     /// List accounts.
     List,
 }

@@ -54,6 +54,18 @@ impl From<StoreError> for Failure {
     }
 }
 
+impl From<starledger_app::AppError> for Failure {
+    fn from(error: starledger_app::AppError) -> Failure {
+        use starledger_app::AppError;
+        match error {
+            AppError::Duty(refusal) => Failure::refused(refusal),
+            AppError::Refused(why) => Failure::refused(why),
+            AppError::Invalid(why) => Failure::bad_input(why),
+            AppError::Store(error) => Failure::from(error),
+        }
+    }
+}
+
 impl From<starledger_domain::duty::Refusal> for Failure {
     fn from(refusal: starledger_domain::duty::Refusal) -> Failure {
         Failure::refused(refusal)

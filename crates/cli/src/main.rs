@@ -35,6 +35,21 @@ fn stop_quietly_on_a_closed_pipe() {
 fn main() -> ExitCode {
     stop_quietly_on_a_closed_pipe();
     let cli = args::Cli::parse();
+    // Tests and replays state their day (`STARLEDGER_NOW`); otherwise the
+    // system's clock. Said loudly, so that no server runs on a stated day
+    // by accident.
+    match starledger_app::clock::Clock::from_env() {
+        Ok(clock) => {
+            if !clock.is_system() {
+                eprintln!("starledger: the clock is set by STARLEDGER_NOW: it is now {}", clock.now());
+            }
+            starledger_app::clock::install(clock);
+        }
+        Err(error) => {
+            eprintln!("starledger: {error}");
+            return ExitCode::from(2);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -1,22 +1,7 @@
 //! Small helpers for what commands print.
 
 use crate::failure::{Failure, Outcome};
-use jiff::civil::Date;
-use jiff::tz::{Offset, TimeZone};
-
-/// China Standard Time has no daylight saving: a fixed +08:00 is exact, and
-/// needs no time-zone database on the machine.
-pub fn china() -> TimeZone {
-    TimeZone::fixed(Offset::constant(8))
-}
-
-pub fn today() -> Date {
-    jiff::Timestamp::now().to_zoned(china()).date()
-}
-
-pub fn now_seconds() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
+pub use starledger_app::clock::{china, today};
 
 pub fn json<T: serde::Serialize>(value: &T) -> Outcome {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure::failed(format!("cannot write JSON: {e}")))?;

@@ -37,6 +37,24 @@ pub enum Refusal {
     Recused { login: String },
     #[error("the adjustment was made by {login}; a different committee member must check it")]
     SameMakerAndChecker { login: String },
+    #[error(
+        "{login} belongs to no member on the roll: an account that acts on points is one person's, \
+         so link it to its member first (`starledger account link`)"
+    )]
+    NoPerson { login: String },
+    #[error("entry {id} was decided by {origin}; one account cannot undo it: {how}")]
+    CollectiveReversal { id: i64, origin: &'static str, how: &'static str },
+}
+
+/// The person behind an account that writes: committee members and branch
+/// secretaries act as the member of the roll they are, so every duty and
+/// recusal check is about a person, whichever login they use.
+pub fn acting_person(actor: &Account) -> Result<MemberId, Refusal> {
+    match (actor.role, actor.member_id) {
+        (Role::Auditor, _) => Err(Refusal::ReadOnly { login: actor.login.clone() }),
+        (_, Some(member)) => Ok(member),
+        (_, None) => Err(Refusal::NoPerson { login: actor.login.clone() }),
+    }
 }
 
 fn not_themselves(actor: &Account, subject: Subject) -> Result<(), Refusal> {
@@ -53,12 +71,13 @@ fn within_branch(actor: &Account, subject: Subject) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// May `actor` record an entry priced by `rule` about `subject`?
-pub fn may_record(actor: &Account, rule: &Rule, subject: Subject) -> Result<(), Refusal> {
-    if actor.role == Role::Auditor {
-        return Err(Refusal::ReadOnly { login: actor.login.clone() });
-    }
+/// May `actor` record an entry priced by `rule` about `subject`, whose
+/// marked relatives are `relatives`? Nobody records about themselves or a
+/// relative (回避), through any path.
+pub fn may_record(actor: &Account, rule: &Rule, subject: Subject, relatives: &[MemberId]) -> Result<(), Refusal> {
+    acting_person(actor)?;
     not_themselves(actor, subject)?;
+    not_recused(actor, subject, relatives)?;
     if rule.source.is_typed_by_no_one() {
         return Err(Refusal::NotTypedByAnyone { rule: rule.key.clone(), origin: rule.source.to_string() });
     }
@@ -81,13 +100,26 @@ pub fn may_record(actor: &Account, rule: &Rule, subject: Subject) -> Result<(), 
     within_branch(actor, subject)
 }
 
-/// May `actor` reverse `original`? The committee may, and the secretary of
-/// the member's branch; never the member concerned.
-pub fn may_reverse(actor: &Account, original: &Entry, subject: Subject, already_reversed: bool) -> Result<(), Refusal> {
-    if actor.role == Role::Auditor {
-        return Err(Refusal::ReadOnly { login: actor.login.clone() });
-    }
+/// May `actor` reverse `original`? Undoing is deciding: a reversal passes
+/// the same duty as the entry it cancels. An entry one account typed
+/// (attendance, an approved claim, confirmed service) may be reversed by the
+/// committee or the secretary of the member's branch, never by the member
+/// concerned or a relative. What several decided — a household's rating, a
+/// committee decision, a branch ballot, a checked adjustment — is never
+/// undone by one account: each names the collective path that can.
+pub fn may_reverse(
+    actor: &Account,
+    original: &Entry,
+    subject: Subject,
+    relatives: &[MemberId],
+    already_reversed: bool,
+) -> Result<(), Refusal> {
+    acting_person(actor)?;
     not_themselves(actor, subject)?;
+    not_recused(actor, subject, relatives)?;
+    if let Some((origin, how)) = collective_origin(original) {
+        return Err(Refusal::CollectiveReversal { id: original.id, origin, how });
+    }
     if !matches!(actor.role, Role::Committee | Role::BranchSecretary) {
         return Err(Refusal::CommitteeOnly {
             login: actor.login.clone(),
@@ -105,6 +137,27 @@ pub fn may_reverse(actor: &Account, original: &Entry, subject: Subject, already_
     Ok(())
 }
 
+/// Who decided an entry, when more than one account did, and how its
+/// reversal is decided instead.
+fn collective_origin(original: &Entry) -> Option<(&'static str, &'static str)> {
+    const BY_VOTE: &str = "file a reversal on the integrity page for the committee to vote on, \
+                           with the member and relatives recused";
+    match original.draft.recorded_by {
+        Actor::Household(_) => Some((
+            "a household's rating",
+            "the household withdraws it through its own link, or the committee decides it by vote: \
+             file a reversal on the integrity page",
+        )),
+        Actor::Decision(_) => Some(("a committee decision", BY_VOTE)),
+        Actor::BranchBallot(_) => Some(("the branch's secret ballot", BY_VOTE)),
+        Actor::Account(_) if original.draft.source_kind == RuleSource::Adjustment.as_str() => Some((
+            "a maker and a checker",
+            "make a counter-adjustment on the adjustments page, which a different committee member checks",
+        )),
+        Actor::Account(_) => None,
+    }
+}
+
 fn committee_only(actor: &Account, action: &str) -> Result<(), Refusal> {
     match actor.role {
         Role::Committee => Ok(()),
@@ -117,6 +170,7 @@ fn committee_only(actor: &Account, action: &str) -> Result<(), Refusal> {
 /// committee votes, and never about themselves or a relative (回避).
 pub fn may_vote_on_decision(actor: &Account, subject: Subject, relatives: &[MemberId]) -> Result<(), Refusal> {
     committee_only(actor, "vote on integrity decisions")?;
+    acting_person(actor)?;
     not_recused(actor, subject, relatives)
 }
 
@@ -138,6 +192,7 @@ pub fn may_make_adjustment(
     relatives: &[MemberId],
 ) -> Result<(), Refusal> {
     committee_only(maker, "make adjustments")?;
+    acting_person(maker)?;
     not_themselves(maker, subject)?;
     not_recused(maker, subject, relatives)?;
     if rule.source != RuleSource::Adjustment {
@@ -159,9 +214,11 @@ pub fn may_check_adjustment(
     relatives: &[MemberId],
 ) -> Result<(), Refusal> {
     committee_only(checker, "check adjustments")?;
+    let person = acting_person(checker)?;
     not_themselves(checker, subject)?;
     not_recused(checker, subject, relatives)?;
-    if checker.id == maker.id {
+    // Two people, not two logins: the checker is compared by the person.
+    if checker.id == maker.id || maker.member_id == Some(person) {
         return Err(Refusal::SameMakerAndChecker { login: maker.login.clone() });
     }
     Ok(())
@@ -229,7 +286,7 @@ mod tests {
             ("no one types a satisfaction score", account(Role::Committee, Some(1), None), satisfied, false),
         ];
         for (name, actor, rule, allowed) in cases {
-            assert_eq!(may_record(&actor, rule, SUBJECT).is_ok(), allowed, "{name}");
+            assert_eq!(may_record(&actor, rule, SUBJECT, &[]).is_ok(), allowed, "{name}");
         }
     }
 
@@ -256,7 +313,86 @@ mod tests {
             Err(Refusal::SameMakerAndChecker { .. })
         ));
         assert!(may_check_adjustment(&Account { id: 3, ..subject_itself }, &committee, SUBJECT, &[]).is_err());
-        assert!(may_record(&committee, adjustment, SUBJECT).is_err(), "adjustments only through maker-checker");
+        assert!(may_record(&committee, adjustment, SUBJECT, &[]).is_err(), "adjustments only through maker-checker");
+        // The same person behind a second login is still the maker.
+        let second_login = Account { id: 9, ..committee.clone() };
+        assert!(matches!(
+            may_check_adjustment(&second_login, &committee, SUBJECT, &[]),
+            Err(Refusal::SameMakerAndChecker { .. })
+        ));
+    }
+
+    #[test]
+    fn relatives_are_recused_from_every_input() {
+        let rulebook = Rulebook::default_rulebook();
+        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        for key in ["meeting.group", "volunteer.straw_patrol", "study.app_week", "household.visit"] {
+            let rule = rulebook.rule(key).unwrap();
+            assert!(may_record(&secretary, rule, SUBJECT, &[]).is_ok(), "{key}: control");
+            assert!(
+                matches!(may_record(&secretary, rule, SUBJECT, &[3]), Err(Refusal::Recused { .. })),
+                "{key}: the subject's relative is recused"
+            );
+        }
+    }
+
+    #[test]
+    fn an_account_without_a_person_acts_on_no_points() {
+        let rulebook = Rulebook::default_rulebook();
+        let nobody = account(Role::Committee, None, None);
+        let attendance = rulebook.rule("meeting.group").unwrap();
+        assert!(matches!(may_record(&nobody, attendance, SUBJECT, &[]), Err(Refusal::NoPerson { .. })));
+        assert!(matches!(may_vote_on_decision(&nobody, SUBJECT, &[]), Err(Refusal::NoPerson { .. })));
+        let adjustment = rulebook.rule("adjustment.ethics").unwrap();
+        assert!(matches!(may_make_adjustment(&nobody, adjustment, SUBJECT, &[]), Err(Refusal::NoPerson { .. })));
+    }
+
+    fn entry(by: Actor, source_kind: &str) -> Entry {
+        let draft = crate::ledger::EntryDraft {
+            community_id: 1,
+            year: 2025,
+            member_id: SUBJECT.member_id,
+            category: "household".into(),
+            rule_key: "household.satisfied".into(),
+            rulebook_version: "2025.1".into(),
+            points: crate::Points::whole(1),
+            reason: "x".into(),
+            source_kind: source_kind.into(),
+            source_ref: "x".into(),
+            recorded_by: by,
+            recorded_at: 0,
+            occurred_on: jiff::civil::date(2025, 3, 1),
+            idempotency_key: "k".into(),
+            reverses: None,
+        };
+        crate::ledger::seal(7, draft, crate::ledger::EntryHash::GENESIS)
+    }
+
+    #[test]
+    fn undoing_is_deciding() {
+        let committee = account(Role::Committee, Some(1), None);
+        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        for (by, source) in [
+            (Actor::Household(4), "household"),
+            (Actor::Decision(5), "decision"),
+            (Actor::BranchBallot(2), "ballot"),
+            (Actor::Account(8), "adjustment"),
+        ] {
+            for actor in [&committee, &secretary] {
+                assert!(
+                    matches!(
+                        may_reverse(actor, &entry(by, source), SUBJECT, &[], false),
+                        Err(Refusal::CollectiveReversal { .. })
+                    ),
+                    "{by} {source} reversed by {}",
+                    actor.role
+                );
+            }
+        }
+        let typed = entry(Actor::Account(8), "attendance");
+        assert!(may_reverse(&secretary, &typed, SUBJECT, &[], false).is_ok(), "control: a typed entry");
+        assert!(matches!(may_reverse(&secretary, &typed, SUBJECT, &[3], false), Err(Refusal::Recused { .. })));
+        assert!(matches!(may_reverse(&secretary, &typed, SUBJECT, &[], true), Err(Refusal::AlreadyReversed { .. })));
     }
 
     #[test]

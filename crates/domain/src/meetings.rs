@@ -83,6 +83,8 @@ pub fn check_in_open(starts_at: i64, now: i64) -> bool {
 pub enum LeaveRefusal {
     #[error("a leave request is decided by someone other than the member who asked")]
     OwnRequest,
+    #[error("a leave request is decided by someone who is not the member's relative (回避)")]
+    Relative,
     #[error("only the branch's secretary or the committee decides leave requests")]
     NotTheirs,
 }
@@ -92,9 +94,13 @@ pub fn may_decide_leave(
     actor: &Account,
     requester: crate::org::MemberId,
     branch_id: crate::org::BranchId,
+    relatives: &[crate::org::MemberId],
 ) -> Result<(), LeaveRefusal> {
     if actor.member_id == Some(requester) {
         return Err(LeaveRefusal::OwnRequest);
+    }
+    if actor.member_id.is_some_and(|me| relatives.contains(&me)) {
+        return Err(LeaveRefusal::Relative);
     }
     match actor.role {
         Role::Committee => Ok(()),
@@ -140,8 +146,8 @@ mod tests {
             member_id: Some(3),
             branch_id: Some(2),
         };
-        assert!(may_decide_leave(&secretary, 7, 2).is_ok());
-        assert_eq!(may_decide_leave(&secretary, 3, 2), Err(LeaveRefusal::OwnRequest));
-        assert_eq!(may_decide_leave(&secretary, 7, 5), Err(LeaveRefusal::NotTheirs));
+        assert!(may_decide_leave(&secretary, 7, 2, &[]).is_ok());
+        assert_eq!(may_decide_leave(&secretary, 3, 2, &[]), Err(LeaveRefusal::OwnRequest));
+        assert_eq!(may_decide_leave(&secretary, 7, 5, &[]), Err(LeaveRefusal::NotTheirs));
     }
 }

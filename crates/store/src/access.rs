@@ -56,7 +56,7 @@ pub trait AccessQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS}, a.password_hash, a.must_change_password, a.failed_logins, a.locked_until \
-             FROM accounts a WHERE a.login = $1"
+             FROM accounts a WHERE a.login = $1 AND a.disabled_at IS NULL"
         );
         let row: Option<CredentialRow> = sqlx::query_as(&sql).bind(login).fetch_optional(conn).await.at(location)?;
         row.map(|row| {
@@ -83,7 +83,8 @@ pub trait AccessQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS}, s.csrf_token, a.must_change_password, s.expires_at \
-             FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_sha256 = $1 AND s.expires_at > $2"
+             FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.id_sha256 = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL"
         );
         let row: Option<SessionRow> =
             sqlx::query_as(&sql).bind(id_sha256).bind(now).fetch_optional(conn).await.at(location)?;

@@ -168,7 +168,8 @@ pub trait OrgQueries: Queries {
     async fn account_by_login(&mut self, login: &str) -> Result<Account> {
         let (conn, location) = self.parts();
         let row: Option<AccountRow> = sqlx::query_as(
-            "SELECT id, community_id, region_id, login, name, role, member_id, branch_id FROM accounts WHERE login = $1",
+            "SELECT id, community_id, region_id, login, name, role, member_id, branch_id FROM accounts \
+             WHERE login = $1 AND disabled_at IS NULL",
         )
         .bind(login)
         .fetch_optional(conn)
@@ -345,6 +346,9 @@ impl WriteTx {
     }
 
     pub async fn add_account(&mut self, account: &NewAccount) -> Result<AccountId> {
+        if let Some(member) = account.member_id {
+            self.refuse_second_account(account.community_id, member).await?;
+        }
         self.savepoint().await?;
         let attempt = sqlx::query_scalar(
             "INSERT INTO accounts (community_id, login, name, role, member_id, branch_id, created_at) \
@@ -363,6 +367,67 @@ impl WriteTx {
         let id: i64 = attempt
             .map_err(|e| unique_to_conflict(e, &self.location, format!("login \"{}\" is taken", account.login)))?;
         Ok(id)
+    }
+
+    /// One person acts through one account: a member who already has an
+    /// active account in the community gets no second one.
+    async fn refuse_second_account(&mut self, community: CommunityId, member: MemberId) -> Result<()> {
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT login FROM accounts WHERE community_id = $1 AND member_id = $2 AND disabled_at IS NULL",
+        )
+        .bind(community)
+        .bind(member)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        match existing {
+            Some(login) => Err(StoreError::Conflict(format!(
+                "member {member} already acts through account \"{login}\": one person has one account \
+                 (disable it first to replace it)"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Ties an account to the member of the roll it belongs to.
+    pub async fn link_account(&mut self, community: CommunityId, account: AccountId, member: MemberId) -> Result<()> {
+        self.refuse_second_account(community, member).await?;
+        let changed = sqlx::query("UPDATE accounts SET member_id = $1 WHERE id = $2 AND community_id = $3")
+            .bind(member)
+            .bind(account)
+            .bind(community)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::not_found("account", account));
+        }
+        Ok(())
+    }
+
+    /// Disables an account: it signs in no more and its sessions end; its
+    /// past acts stay on record under its name.
+    pub async fn disable_account(&mut self, community: CommunityId, account: AccountId) -> Result<()> {
+        let changed = sqlx::query(
+            "UPDATE accounts SET disabled_at = $1 WHERE id = $2 AND community_id = $3 AND disabled_at IS NULL",
+        )
+        .bind(now_text())
+        .bind(account)
+        .bind(community)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict(format!("account {account} is not an active account of this community")));
+        }
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(())
     }
 
     pub async fn add_household(&mut self, household: &NewHousehold) -> Result<HouseholdId> {

@@ -5,19 +5,10 @@
 //! the pool under load.
 
 use jiff::civil::Date;
-use jiff::tz::{Offset, TimeZone};
 use starledger_domain::org::{CommunityId, Year};
 use starledger_store::{OrgQueries, Period, StoreError};
 
-/// China Standard Time has no daylight saving; a fixed +08:00 is exact and
-/// needs no time-zone database on the machine.
-pub fn china() -> TimeZone {
-    TimeZone::fixed(Offset::constant(8))
-}
-
-pub fn today() -> Date {
-    jiff::Timestamp::now().to_zoned(china()).date()
-}
+pub use starledger_app::clock::{china, today};
 
 /// Unix seconds as people read them here: `2026-03-08 09:30`.
 pub fn local(seconds: i64) -> String {

@@ -27,6 +27,18 @@ pub enum WebError {
     Internal(String),
 }
 
+impl From<starledger_app::AppError> for WebError {
+    fn from(error: starledger_app::AppError) -> Self {
+        use starledger_app::AppError;
+        match error {
+            AppError::Duty(refusal) => WebError::Forbidden(refusal.to_string()),
+            AppError::Refused(why) => WebError::Refused(why),
+            AppError::Invalid(why) => WebError::BadRequest(why),
+            AppError::Store(error) => WebError::Store(error),
+        }
+    }
+}
+
 impl From<starledger_domain::duty::Refusal> for WebError {
     fn from(refusal: starledger_domain::duty::Refusal) -> Self {
         WebError::Forbidden(refusal.to_string())

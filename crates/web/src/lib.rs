@@ -10,7 +10,6 @@ mod i18n;
 pub mod limits;
 mod names;
 mod page;
-mod recording;
 pub mod refresher;
 pub mod robots;
 pub mod security;
@@ -88,7 +87,18 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(html::lang::switch))
         .route("/static/app.css", get(html::lang::stylesheet))
         .layer(axum::middleware::from_fn(session::same_origin_only))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), on_its_clock))
         .with_state(state)
+}
+
+/// Every request runs on its application's clock: the system's in
+/// production, a stated day in tests (many test servers share a process).
+async fn on_its_clock(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    starledger_app::clock::scope(state.clock(), next.run(request)).await
 }
 
 /// Photo and screenshot forms may carry a few megabytes.

@@ -37,9 +37,7 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
     format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
 }
 
-pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
+pub use starledger_app::clock::now;
 
 /// Anyone: their language, address and, if signed in, their session.
 pub struct Visitor {

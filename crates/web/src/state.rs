@@ -1,6 +1,7 @@
 //! What every handler shares: the store, the settings, and the rate limits.
 
 use crate::limits::RateLimiter;
+use starledger_app::clock::Clock;
 use starledger_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub struct Inner {
     pub store: Store,
     pub config: Config,
     pub limits: Limits,
+    pub clock: Clock,
 }
 
 #[derive(Clone)]
@@ -44,7 +46,17 @@ pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
     pub fn new(store: Store, config: Config, limits: Limits) -> Self {
-        AppState(Arc::new(Inner { store, config, limits }))
+        AppState(Arc::new(Inner { store, config, limits, clock: starledger_app::clock::current() }))
+    }
+
+    /// The same application on another clock: tests state the day they run on.
+    pub fn with_clock(self, clock: Clock) -> Self {
+        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|_| panic!("set the clock before sharing the state"));
+        AppState(Arc::new(Inner { clock, ..inner }))
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.0.clock
     }
 
     pub fn store(&self) -> &Store {

@@ -104,9 +104,7 @@ impl Context {
 }
 
 /// How an account is named in the audit log and `linked_by` columns.
-pub fn actor_label(account: &Account) -> String {
-    format!("account:{} ({})", account.id, account.login)
-}
+pub use starledger_app::ledger::actor_label;
 
 pub fn year(value: i64) -> Result<Year, Failure> {
     Year::new(value).map_err(Failure::bad_input)

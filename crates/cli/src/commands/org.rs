@@ -241,6 +241,41 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
             tx.commit().await?;
             println!("new one-time password for {login}: {password} (to be changed at first sign-in)");
         }
+        AccountCommand::Link { login, member, by } => {
+            let (community, actor) = context.actor(&store, &by).await?;
+            duty::may_administer(&actor, "link accounts to members")?;
+            let target = store.read().await?.account_by_login(&login).await?;
+            if target.community_id != community.id {
+                return Err(Failure::refused(format!("account {login} belongs to another community")));
+            }
+            if let Some(linked) = target.member_id {
+                return Err(Failure::refused(format!("account {login} already belongs to member {linked}")));
+            }
+            let mut tx = store.write().await?;
+            let person = tx.member(community.id, member).await?;
+            tx.link_account(community.id, target.id, member).await?;
+            let detail = format!("account {} {login} is member {member}", target.id);
+            tx.audit(Some(community.id), &actor_label(&actor), "account.link", &detail).await?;
+            tx.commit().await?;
+            println!("account {login} now acts as {} (member {member})", person.name);
+        }
+        AccountCommand::Disable { login, by } => {
+            let (community, actor) = context.actor(&store, &by).await?;
+            duty::may_administer(&actor, "disable accounts")?;
+            if login == actor.login {
+                return Err(Failure::refused("an account does not disable itself; ask another committee member"));
+            }
+            let target = store.read().await?.account_by_login(&login).await?;
+            if target.community_id != community.id {
+                return Err(Failure::refused(format!("account {login} belongs to another community")));
+            }
+            let mut tx = store.write().await?;
+            tx.disable_account(community.id, target.id).await?;
+            let detail = format!("account {} {login} disabled", target.id);
+            tx.audit(Some(community.id), &actor_label(&actor), "account.disable", &detail).await?;
+            tx.commit().await?;
+            println!("account {login} is disabled; its sessions ended");
+        }
         AccountCommand::List => {
             let mut reader = store.read().await?;
             let community = context.community(&mut reader).await?;

@@ -58,7 +58,7 @@ impl<'a> Recorder<'a> {
     /// The first of `candidates` the rules allow to record `rule` about `member`.
     pub fn pick<'c>(&self, candidates: &[&'c Account], rule_key: &str, member: &Member) -> Option<&'c Account> {
         let rule = self.rule(rule_key);
-        candidates.iter().copied().find(|account| duty::may_record(account, rule, subject(member)).is_ok())
+        candidates.iter().copied().find(|account| duty::may_record(account, rule, subject(member), &[]).is_ok())
     }
 
     pub async fn by_account(
@@ -71,7 +71,7 @@ impl<'a> Recorder<'a> {
         reason: Option<String>,
     ) -> Result<(), Failure> {
         let rule = self.rule(rule_key);
-        duty::may_record(by, rule, subject(member))
+        duty::may_record(by, rule, subject(member), &[])
             .map_err(|e| Failure::failed(format!("demo generator broke a rule: {e}")))?;
         self.append(Actor::Account(by.id), member, rule, on, source_ref, reason, None).await.map(drop)
     }

@@ -307,6 +307,8 @@ impl Builder<'_> {
     }
 
     async fn add_accounts(&mut self, roll: &mut Roll) -> Result<(), Failure> {
+        /// The people who sign in as the committee or as themselves.
+        const ACCOUNT_HOLDERS: [&str; 7] = ["梁雍宏", "胡卫东", "李秀兰", "梁小改", "胡国杰", "胡国强", "彭雅丽"];
         let index_of =
             |roll: &Roll, name: &str| roll.members.iter().position(|m| m.member.name.as_str() == name).expect("placed");
         for (login, name) in [("liangyonghong", "梁雍宏"), ("huweidong", "胡卫东"), ("lixiulan", "李秀兰")] {
@@ -316,8 +318,14 @@ impl Builder<'_> {
         }
         for b in 0..roll.branches.len() {
             let branch_id = roll.branches[b].id;
-            let secretary =
-                roll.members.iter().position(|m| m.member.branch_id == branch_id).expect("branch has members");
+            // One person, one account: the secretary is the branch's first
+            // member who has no account of another kind.
+            let has_account = |name: &str| ACCOUNT_HOLDERS.contains(&name);
+            let secretary = roll
+                .members
+                .iter()
+                .position(|m| m.member.branch_id == branch_id && !has_account(m.member.name.as_str()))
+                .expect("branch has members");
             let account = self
                 .add_account(
                     roll,

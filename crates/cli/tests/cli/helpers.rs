@@ -183,6 +183,10 @@ impl Community {
             let run = c.ok(&args);
             assert!(run.stdout.contains(&format!("added member {id}: {name}")), "{run:#?}");
         }
+        // The committee's first account acts on points as a person on the
+        // roll, like every other: one person, one account.
+        let hu_guoqiang = HU_GUOQIANG.to_string();
+        c.ok(&["account", "link", SECRETARY, "--member", &hu_guoqiang, "--by", SECRETARY]);
         let (hu_guojie, peng_yali, liang_xiaogai) =
             (HU_GUOJIE.to_string(), PENG_YALI.to_string(), LIANG_XIAOGAI.to_string());
         let accounts: [&[&str]; 4] = [

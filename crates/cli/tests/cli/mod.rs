@@ -7,6 +7,7 @@ mod demo;
 mod e2e;
 mod e2e_region;
 mod e2e_service;
+mod fairness;
 mod helpers;
 mod ledger_verify;
 mod rating_json;

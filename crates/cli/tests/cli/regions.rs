@@ -56,6 +56,14 @@ fn with_b_roll(c: &Community) {
     assert!(member.stdout.contains(&format!("added member {B_MEMBER}: 张五")), "{member:#?}");
 }
 
+/// B's secretary acts on points as a person of B's roll (member 6): one
+/// person, one account.
+fn b_secretary_on_the_roll(c: &Community) {
+    let member = c.ok(&["member", "add", "--name", "王五里", "--branch", &B_BRANCH.to_string(), "--by", B_SECRETARY]);
+    assert!(member.stdout.contains("added member 6: 王五里"), "{member:#?}");
+    c.ok(&["account", "link", B_SECRETARY, "--member", "6", "--by", B_SECRETARY]);
+}
+
 /// B's rulebook for 2025: its own version, and a group meeting worth 2 instead
 /// of 1 (and capped at 2 a month).
 fn b_rulebook(c: &Community) -> String {
@@ -529,6 +537,7 @@ fn each_community_rates_its_year_by_its_own_rulebook() {
     let opened = c.ok(&["period", "open", "2025", "--rulebook", &rulebook, "--by", B_SECRETARY]);
     assert!(opened.stdout.contains("opened 2025 with rulebook 2026.1-wuli"), "{opened:#?}");
     c.record(LIANG_XIAOGAI, "meeting.group", "2025-03-02", BRANCH_SECRETARY, "").succeeded();
+    b_secretary_on_the_roll(&c);
     c.record(B_MEMBER, "meeting.group", "2025-03-02", B_SECRETARY, "").succeeded();
 
     let a = rating(&c, A);
@@ -541,7 +550,7 @@ fn each_community_rates_its_year_by_its_own_rulebook() {
     let b = rating(&c, B);
     assert_eq!(b["rulebook_version"], "2026.1-wuli");
     let b_members = b["members"].as_array().unwrap();
-    assert_eq!(b_members.len(), 1, "{b}");
+    assert_eq!(b_members.len(), 2, "张五, and 王五里 the secretary: {b}");
     assert_eq!(b_members[0]["member_id"], B_MEMBER);
     assert_eq!(b_members[0]["branch"], "五里第一党支部");
     assert_eq!(b_members[0]["categories"]["study"], 2.0, "B's rulebook gives 2 for a group meeting");
@@ -560,6 +569,7 @@ fn ledger_verify_checks_every_community() {
     c.ok(&["period", "open", "2025", "--rulebook", &rulebook, "--by", B_SECRETARY]);
     c.record(LIANG_XIAOGAI, "meeting.group", "2025-03-02", BRANCH_SECRETARY, "").succeeded();
     c.record(HU_GUOJIE, "volunteer.straw_patrol", "2025-06-10", SECRETARY, "秸秆禁烧-6月").succeeded();
+    b_secretary_on_the_roll(&c);
     c.record(B_MEMBER, "meeting.group", "2025-03-02", B_SECRETARY, "").succeeded();
 
     let run = c.ok(&["ledger", "verify"]);
@@ -633,7 +643,7 @@ fn stats_refresh_computes_each_communitys_figures() {
     );
 
     // Refreshed again after more entries and B's first year: replaced, not added.
-    c.record(LIANG_XIAOGAI, "volunteer.cleanup", "2025-07-01", BRANCH_SECRETARY, "环境整治-7月").succeeded();
+    c.record(LIANG_XIAOGAI, "volunteer.cleanup", "2025-07-01", SECRETARY, "环境整治-7月").succeeded();
     with_b_roll(&c);
     c.ok(&["period", "open", "2025", "--rulebook", c.rulebook.to_str().unwrap(), "--by", B_SECRETARY]);
     let run = c.ok(&["stats", "refresh"]);

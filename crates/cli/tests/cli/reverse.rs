@@ -13,7 +13,7 @@ fn ledger_total(community: &Community, member: i64) -> serde_json::Value {
 #[test]
 fn a_reversal_nets_the_total_to_zero_and_happens_once() {
     let community = Community::new();
-    community.record(LIANG_XIAOGAI, "volunteer.cleanup", "2025-03-08", BRANCH_SECRETARY, "三月环境整治").succeeded();
+    community.record(LIANG_XIAOGAI, "volunteer.cleanup", "2025-03-08", SECRETARY, "三月环境整治").succeeded();
     assert_eq!(ledger_total(&community, LIANG_XIAOGAI), serde_json::json!(2.0));
 
     // The member concerned cannot reverse it.

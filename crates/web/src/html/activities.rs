@@ -8,7 +8,6 @@ use crate::calendar::{china, current_period, day_of, local};
 use crate::error::{WebError, WebResult, render};
 use crate::html::household_cards::qr_svg;
 use crate::page::Page;
-use crate::recording::{self, Event};
 use crate::security::random_token;
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
@@ -17,6 +16,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_app::AppError;
+use starledger_app::recording::{self, Event};
 use starledger_domain::org::{Role, Year};
 use starledger_domain::rulebook::{Rule, RuleSource};
 use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule, hourly_points};
@@ -551,8 +552,8 @@ pub async fn record_no_shows(
             Ok(starledger_store::Appended::New(entry)) => entry.id,
             Ok(starledger_store::Appended::Duplicate(entry)) => entry,
             // Not this organizer's to record: someone else will.
-            Err(WebError::Forbidden(_)) => continue,
-            Err(other) => return Err(other),
+            Err(AppError::Duty(_)) => continue,
+            Err(other) => return Err(other.into()),
         };
         tx.mark_activity_no_show(id, member.id, entry).await?;
         recorded += 1;

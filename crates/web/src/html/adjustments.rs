@@ -5,7 +5,6 @@
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
-use crate::recording::{self, Event};
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
@@ -13,6 +12,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_app::recording::{self, Event};
 use starledger_domain::Points;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::Actor;

@@ -9,7 +9,6 @@
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
-use crate::recording::{self, Event};
 use crate::security::random_token;
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
@@ -18,6 +17,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_app::recording::{self, Event};
 use starledger_domain::ballot::{self, Tally};
 use starledger_domain::integrity::{ReviewGrade, excellent_places};
 use starledger_domain::ledger::Actor;

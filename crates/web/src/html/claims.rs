@@ -163,7 +163,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
         Some(period) if period.status == PeriodStatus::Open => {}
         _ => return Err(WebError::Refused(format!("{} is not an open year", occurred_on.year()))),
     }
-    crate::recording::refuse_if_final(&mut tx, community, Year::of(occurred_on)).await?;
+    starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(occurred_on)).await?;
     let now = now();
     let upload_id = match &form.photo {
         Some((content_type, bytes)) => {

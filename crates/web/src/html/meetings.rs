@@ -9,7 +9,6 @@ use crate::calendar::{china, day_of, local, today};
 use crate::error::{WebError, WebResult, render};
 use crate::html::household_cards::qr_svg;
 use crate::page::Page;
-use crate::recording::{self, Event};
 use crate::security::random_token;
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
@@ -18,9 +17,11 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_app::AppError;
+use starledger_app::recording::{self, Event};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
 use starledger_domain::org::{Member, Role, Year};
-use starledger_store::{Meeting, MeetingQueries, NewMeeting, OrgQueries, PeriodStatus, WriteTx};
+use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, NewMeeting, OrgQueries, PeriodStatus, WriteTx};
 use std::collections::HashMap;
 
 fn may_manage(viewer: &SignedIn, branch_id: i64) -> bool {
@@ -141,7 +142,7 @@ pub async fn create(
     if !tx.has_branch(community, form.branch).await? {
         return Err(WebError::NotFound);
     }
-    crate::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
+    starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
     let group = match form.group.parse::<i64>() {
         Ok(group) => {
             let groups = tx.party_groups(community).await?;
@@ -287,10 +288,17 @@ pub async fn save_attendance(
     let invited = invited(&meeting, &members);
     let now = now();
     let mut saved = 0;
+    let recused = recused_members(&mut tx, &viewer).await?;
     for member in &invited {
         let Some(value) = form.get(&format!("m{}", member.id)) else { continue };
         if Some(member.id) == viewer.account.member_id {
             return Err(WebError::Forbidden("nobody records their own attendance".into()));
+        }
+        if recused.contains(&member.id) {
+            return Err(WebError::Forbidden(format!(
+                "{} is your relative: another account records their attendance (回避)",
+                member.name
+            )));
         }
         let status: Attendance = value.parse().map_err(WebError::BadRequest)?;
         if tx.set_attendance(id, member.id, status, "secretary", viewer.account.id, now).await? {
@@ -328,11 +336,14 @@ pub async fn close(
     let invited = invited(&meeting, &members);
     let mut attendance: HashMap<i64, _> =
         tx.attendance(id).await?.into_iter().map(|a| (a.member_id, a.status)).collect();
+    // The closer's own attendance and their relatives' wait for another
+    // account: nobody records about themselves or a relative (回避).
+    let recused = recused_members(&mut tx, &viewer).await?;
     if meeting.closed_at.is_none() {
         let unmarked: Vec<i64> = invited
             .iter()
             .map(|m| m.id)
-            .filter(|member| !attendance.contains_key(member) && Some(*member) != viewer.account.member_id)
+            .filter(|member| !attendance.contains_key(member) && !recused.contains(member))
             .collect();
         for member in unmarked {
             tx.set_attendance(id, member, Attendance::Absent, "secretary", viewer.account.id, now).await?;
@@ -343,7 +354,7 @@ pub async fn close(
     let ledgered: std::collections::HashSet<i64> =
         tx.attendance(id).await?.into_iter().filter(|a| a.ledgered).map(|a| a.member_id).collect();
     let mut recorded = 0;
-    for member in invited.iter().filter(|m| !ledgered.contains(&m.id) && Some(m.id) != viewer.account.member_id) {
+    for member in invited.iter().filter(|m| !ledgered.contains(&m.id) && !recused.contains(&m.id)) {
         let Some(status) = attendance.get(&member.id) else { continue };
         recorded += ledger_attendance(&mut tx, &viewer, member, &meeting, &period, *status, day, now).await?;
         tx.mark_attendance_ledgered(id, member.id).await?;
@@ -351,6 +362,15 @@ pub async fn close(
     tx.audit(Some(community), &viewer.actor(), "meeting.close", &format!("meeting {id}: {recorded} entries")).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
+}
+
+/// The members the viewer may not record about: themselves and anyone
+/// marked as their relative.
+async fn recused_members(tx: &mut WriteTx, viewer: &SignedIn) -> WebResult<Vec<i64>> {
+    let Some(me) = viewer.account.member_id else { return Ok(Vec::new()) };
+    let mut recused = tx.relative_ids(me).await?;
+    recused.push(me);
+    Ok(recused)
 }
 
 /// The entries one member's attendance is worth; an entry past a cap is not
@@ -377,8 +397,9 @@ async fn ledger_attendance(
         };
         match recording::record(tx, &viewer.account, member, period, event, now).await {
             Ok(_) => recorded += 1,
-            Err(WebError::Refused(_)) => {}
-            Err(other) => return Err(other),
+            // Past a cap: not recorded, as a secretary would not record it.
+            Err(AppError::Refused(_)) => {}
+            Err(other) => return Err(other.into()),
         }
     }
     Ok(recorded)

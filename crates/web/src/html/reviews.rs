@@ -5,7 +5,6 @@
 
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
-use crate::recording::{self, Event};
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
@@ -13,11 +12,11 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_app::recording::{self, Event};
 use starledger_domain::claims::{ClaimKind, ClaimStatus, must_be_pending};
-use starledger_domain::duty::{self, Subject};
 use starledger_domain::meetings::{Attendance, may_decide_leave};
 use starledger_domain::org::{Role, Year};
-use starledger_store::{Appended, ClaimDecision, ClaimQueries, MeetingQueries, OrgQueries};
+use starledger_store::{Appended, ClaimDecision, ClaimQueries, IntegrityQueries, MeetingQueries, OrgQueries};
 
 struct ClaimCard {
     id: i64,
@@ -120,7 +119,7 @@ pub async fn decide_claim(
         .rule(claim.kind.rule_key())
         .ok_or_else(|| WebError::Refused("no rule prices this claim".into()))?;
     // Rejecting needs the same right as approving.
-    duty::may_record(&viewer.account, rule, Subject { member_id: member.id, branch_id: member.branch_id })?;
+    recording::may_record(&mut tx, &viewer.account, rule, &member).await?;
     let now = now();
     let (status, entry) = match form.decision.as_str() {
         "approve" => {
@@ -167,7 +166,8 @@ pub async fn decide_leave(
     let mut tx = viewer.write(&state).await?;
     let request = tx.leave_request(community, id).await?;
     let meeting = tx.meeting(community, request.meeting_id).await?;
-    may_decide_leave(&viewer.account, request.member_id, meeting.branch_id)
+    let relatives = tx.relative_ids(request.member_id).await?;
+    may_decide_leave(&viewer.account, request.member_id, meeting.branch_id, &relatives)
         .map_err(|e| WebError::Forbidden(e.to_string()))?;
     let status = match form.decision.as_str() {
         "approve" => ClaimStatus::Approved,

@@ -177,7 +177,7 @@ impl TestApp {
 async fn the_committee_publishes_a_notice_ready_to_paste_with_two_qr_codes() {
     let app = spawn_app().await;
     let f = &app.fixture;
-    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    let committee = app.login(OFF_ROLL, PASSWORD).await;
     let list = text(app.get(&committee, "/activities").await, StatusCode::OK).await;
     assert!(list.contains("action=\"/activities\""), "the committee is offered the form: {list}");
     assert!(list.contains(&format!("<option value=\"{CLEANUP}\">")), "{list}");
@@ -198,7 +198,7 @@ async fn the_committee_publishes_a_notice_ready_to_paste_with_two_qr_codes() {
             seconds_of(&form.starts_at),
             seconds_of(&form.ends_at),
             20,
-            f.accounts[COMMITTEE_2],
+            f.accounts[OFF_ROLL],
             f.community
         )]
     );
@@ -207,7 +207,7 @@ async fn the_committee_publishes_a_notice_ready_to_paste_with_two_qr_codes() {
         token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()),
         "a check-in token of 32 random bytes: {token}"
     );
-    assert_eq!(app.work(COMMITTEE_2).await, ["activity.publish"]);
+    assert_eq!(app.work(OFF_ROLL).await, ["activity.publish"]);
     assert!(app.signups(id).await.is_empty());
 
     let list = text(app.get(&committee, "/activities").await, StatusCode::OK).await;
@@ -225,7 +225,7 @@ async fn the_committee_publishes_a_notice_ready_to_paste_with_two_qr_codes() {
         )
     );
     assert_eq!(page.matches("<svg").count(), 2, "a QR to sign up and a QR to check in at the venue:\n{page}");
-    assert!(!page.contains("data-testid=\"my-answer\""), "赵春明 is not a member and answers nothing");
+    assert!(!page.contains("data-testid=\"my-answer\""), "孔办事员 is not a member and answers nothing");
 
     // A member sees the notice's facts and may answer, but gets no organizer tools.
     let member = app.login(MEMBER, PASSWORD).await;
@@ -411,7 +411,7 @@ async fn signing_up_again_after_the_start_is_refused_too() {
 #[tokio::test]
 async fn answering_needs_a_member_a_known_answer_and_the_forms_token() {
     let app = spawn_app().await;
-    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    let committee = app.login(OFF_ROLL, PASSWORD).await;
     let id = app.new_activity(&committee, &ActivityForm::cleanup(120)).await;
     let member = app.login(MEMBER, PASSWORD).await;
     let before = app.written().await;

@@ -107,7 +107,7 @@ async fn a_rejected_adjustment_writes_no_points() {
     let app = spawn_app().await;
     let f = &app.fixture;
     let ledger = app.ledger_rows().await;
-    let id = made(&app, &app.login(COMMITTEE_2, PASSWORD).await, f.wang, "-3").await;
+    let id = made(&app, &app.login(COMMITTEE_2, PASSWORD).await, f.liang, "-3").await;
     let sun = app.login(COMMITTEE_3, PASSWORD).await;
     assert_redirect(&check(&app, &sun, id, "reject").await, "/adjustments");
     assert_eq!(state_of(&app, id).await, ("rejected".into(), Some(f.accounts[COMMITTEE_3]), None));
@@ -168,11 +168,11 @@ async fn points_beyond_the_rule_s_magnitude_are_refused() {
 async fn only_the_committee_makes_and_checks() {
     let app = spawn_app().await;
     let f = &app.fixture;
-    let id = made(&app, &app.login(COMMITTEE_2, PASSWORD).await, f.wang, "1").await;
+    let id = made(&app, &app.login(COMMITTEE_2, PASSWORD).await, f.liang, "1").await;
     let before = counts(&app).await;
     for login in [MEMBER, BRANCH_SECRETARY, AUDITOR] {
         let client = app.login(login, PASSWORD).await;
-        text(make(&app, &client, f.wang, ETHICS, "1").await, StatusCode::FORBIDDEN).await;
+        text(make(&app, &client, f.liang, ETHICS, "1").await, StatusCode::FORBIDDEN).await;
         text(check(&app, &client, id, "approve").await, StatusCode::FORBIDDEN).await;
     }
     assert_eq!((counts(&app).await, state_of(&app, id).await), (before, ("pending".into(), None, None)));

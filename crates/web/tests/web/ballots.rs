@@ -177,7 +177,7 @@ async fn each_voter_hands_in_one_complete_paper_that_never_grades_themselves() {
 
     // Nobody outside branch 1 votes in its ballot, however senior.
     app.add_member_account(f.branch2, "路人甲", "luren").await;
-    for login in [COMMITTEE, COMMITTEE_2, AUDITOR, "luren"] {
+    for login in [COMMITTEE, COMMITTEE_3, AUDITOR, "luren"] {
         let client = app.login(login, PASSWORD).await;
         text(post_grades(&app, &client, id, "vote", &paper(&branch, 0, everyone)).await, StatusCode::FORBIDDEN).await;
     }

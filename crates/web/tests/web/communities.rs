@@ -52,7 +52,7 @@ async fn the_neighbour_sees_only_its_own_community() {
     let csrf = app.csrf(&neighbour).await;
 
     let page = text(app.get(&neighbour, "/standings").await, StatusCode::OK).await;
-    assert_eq!(member_rows(&page), [n.member]);
+    assert_eq!(member_rows(&page), [n.member, n.secretary]);
     let cards = text(app.get(&neighbour, "/households/cards").await, StatusCode::OK).await;
     assert!(cards.contains(&format!("data-household=\"{}\"", n.household)) && !cards.contains("东街"), "{cards}");
     let path = format!("/households/cards?branch={}", f.branch1);

@@ -50,6 +50,9 @@ pub const AUDITOR: &str = "shenji";
 pub const MUST_CHANGE: &str = "zeng";
 /// The committee of the neighbouring community (五里社区), when there is one.
 pub const NEIGHBOUR_COMMITTEE: &str = "wuli";
+/// A committee login with nobody of the roll behind it: it keeps the roll
+/// and publishes notices, and acts on no points.
+pub const OFF_ROLL: &str = "kong";
 
 // ---- the organization tree, when the setup asks for it (`Setup::regions`) -------
 
@@ -117,6 +120,8 @@ pub struct Neighbour {
     pub community: CommunityId,
     pub branch: BranchId,
     pub member: MemberId,
+    /// The member its committee account signs in for.
+    pub secretary: MemberId,
     pub household: HouseholdId,
     pub token: String,
 }
@@ -344,15 +349,20 @@ async fn build_fixture(tx: &mut WriteTx) -> Fixture {
 
     let mut accounts = HashMap::new();
     accounts.insert(COMMITTEE, roll.account(COMMITTEE, "彭雅丽", Role::Committee, Some(peng), None, false).await);
-    accounts.insert(COMMITTEE_2, roll.account(COMMITTEE_2, "赵春明", Role::Committee, None, None, false).await);
-    accounts.insert(COMMITTEE_3, roll.account(COMMITTEE_3, "孙丽华", Role::Committee, None, None, false).await);
+    // Every account that acts on points is a person on the roll, and one
+    // person has one account: the second and third committee members sign
+    // in for 王德福 and 曾文静 (their accounts keep the names the tests
+    // read); the account that must change its password acts on no points.
+    accounts.insert(COMMITTEE_2, roll.account(COMMITTEE_2, "赵春明", Role::Committee, Some(wang), None, false).await);
+    accounts.insert(COMMITTEE_3, roll.account(COMMITTEE_3, "孙丽华", Role::Committee, Some(zeng), None, false).await);
     accounts.insert(
         BRANCH_SECRETARY,
         roll.account(BRANCH_SECRETARY, "胡国强", Role::BranchSecretary, Some(hu), Some(branch1), false).await,
     );
     accounts.insert(MEMBER, roll.account(MEMBER, "梁小改", Role::Member, Some(liang), None, false).await);
     accounts.insert(AUDITOR, roll.account(AUDITOR, "审计员", Role::Auditor, None, None, false).await);
-    accounts.insert(MUST_CHANGE, roll.account(MUST_CHANGE, "曾文静", Role::Member, Some(zeng), None, true).await);
+    accounts.insert(MUST_CHANGE, roll.account(MUST_CHANGE, "曾文静", Role::Member, None, None, true).await);
+    accounts.insert(OFF_ROLL, roll.account(OFF_ROLL, "孔办事员", Role::Committee, None, None, false).await);
 
     let mut tokens = HashMap::new();
     let mut liang_households = [0; 4];
@@ -405,10 +415,11 @@ async fn build_neighbour(tx: &mut WriteTx, year: Year) -> Neighbour {
     assert_eq!(opened, year);
     let mut roll = Roll { tx, community };
     let member = roll.member(branch, "邻居甲", Some("13600003333"), None, None, Date::new(2011, 3, 1).unwrap()).await;
-    let committee = roll.account(NEIGHBOUR_COMMITTEE, "五里书记", Role::Committee, None, None, false).await;
+    let secretary = roll.member(branch, "五里书记", None, Some("党委书记"), None, Date::new(2001, 5, 1).unwrap()).await;
+    let committee = roll.account(NEIGHBOUR_COMMITTEE, "五里书记", Role::Committee, Some(secretary), None, false).await;
     let (household, token) = roll.household("五里南街9号", Some(member), true).await;
     roll.entry(year, member, "meeting.group", committee, "neighbour-group").await;
-    Neighbour { community, branch, member, household, token: token.expect("issued") }
+    Neighbour { community, branch, member, secretary, household, token: token.expect("issued") }
 }
 
 /// Places 十里社区 and 五里社区 in the tree, adds the overseers (their ids go
@@ -700,6 +711,27 @@ impl TestApp {
         tx.set_password(id, password_hash(), false).await.expect("the password is set");
         tx.commit().await.expect("the account is written");
         id
+    }
+
+    /// Tries to add an account, as the store's callers do; the refusal's words.
+    pub async fn try_add_account(
+        &self,
+        login: &str,
+        role: Role,
+        member: Option<MemberId>,
+    ) -> Result<AccountId, String> {
+        let mut tx = self.store.write().await.expect("a write transaction");
+        let account = NewAccount {
+            community_id: self.fixture.community,
+            login: login.into(),
+            name: login.into(),
+            role,
+            member_id: member,
+            branch_id: None,
+        };
+        let id = tx.add_account(&account).await.map_err(|e| e.to_string())?;
+        tx.commit().await.expect("the account is written");
+        Ok(id)
     }
 
     /// A plain member of `branch` with an account `login`.

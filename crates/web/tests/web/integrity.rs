@@ -137,7 +137,7 @@ async fn a_filed_record_waits_for_the_committee_and_writes_no_points() {
     assert!(!page.contains(&format!("action=\"/integrity/{record}/vote\"")), "{page}");
 
     // A record without evidence is filed too (the browser sends an empty file field).
-    let record = filed(&app, &committee, f.wang, COMMENDATION).await;
+    let record = filed(&app, &committee, f.hu, COMMENDATION).await;
     assert_eq!(
         app.count(&format!("SELECT COUNT(*) FROM integrity_records WHERE id = {record} AND evidence_id IS NULL")).await,
         1
@@ -193,7 +193,8 @@ async fn below_the_quorum_nothing_is_written_and_at_the_quorum_the_majority_deci
     }
 
     // A decided record takes no more votes, even from a committee member who has not voted.
-    app.add_account("qian", Role::Committee, None, None).await;
+    let qian = app.add_member(NewPerson::in_branch(app.fixture.branch2, "钱委员")).await;
+    app.add_account("qian", Role::Committee, Some(qian), None).await;
     let late = app.login("qian", PASSWORD).await;
     text(vote(&app, &late, record, "reject").await, StatusCode::CONFLICT).await;
     assert_eq!((votes_on(&app, record).await, app.ledger_rows().await), (3, ledger + 1));
@@ -246,7 +247,8 @@ async fn the_member_concerned_is_recused_and_files_nothing_about_themselves() {
     voted(&app, &app.login(COMMITTEE_3, PASSWORD).await, record, "approve").await;
     assert_eq!((state_of(&app, record).await, app.ledger_rows().await), (("pending".into(), None), ledger));
     // ...until a third member who need not be recused votes.
-    app.add_account("qian", Role::Committee, None, None).await;
+    let qian = app.add_member(NewPerson::in_branch(app.fixture.branch2, "钱委员")).await;
+    app.add_account("qian", Role::Committee, Some(qian), None).await;
     voted(&app, &app.login("qian", PASSWORD).await, record, "approve").await;
     assert_eq!(state_of(&app, record).await.0, "approved");
     assert_eq!(app.ledger_rows().await, ledger + 1);
@@ -285,7 +287,7 @@ async fn only_the_committee_votes_and_members_and_auditors_file_nothing() {
     let app = spawn_app().await;
     let f = &app.fixture;
     let zhao = app.login(COMMITTEE_2, PASSWORD).await;
-    let record = filed(&app, &zhao, f.wang, COMMENDATION).await;
+    let record = filed(&app, &zhao, f.hu, COMMENDATION).await;
     let (before, records) = (app.written().await, app.rows_in("integrity_records").await);
 
     app.add_member_account(f.branch2, "路人甲", "luren").await;
@@ -296,7 +298,7 @@ async fn only_the_committee_votes_and_members_and_auditors_file_nothing() {
     assert_eq!(votes_on(&app, record).await, 0);
     for login in [MEMBER, AUDITOR, "luren"] {
         let client = app.login(login, PASSWORD).await;
-        text(file(&app, &client, f.wang, COMMENDATION, Some(PNG)).await, StatusCode::FORBIDDEN).await;
+        text(file(&app, &client, f.hu, COMMENDATION, Some(PNG)).await, StatusCode::FORBIDDEN).await;
     }
     assert_eq!(app.rows_in("integrity_records").await, records);
     assert_eq!(app.written().await, before, "no entry, no upload, no audit row");

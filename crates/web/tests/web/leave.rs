@@ -69,7 +69,7 @@ async fn leave_is_asked_once_before_the_start_by_an_invited_member_with_a_reason
     text(app.post(&member, &path, &[("csrf", "x"), ("reason", "生病")]).await, StatusCode::FORBIDDEN).await;
     // From another branch, or with no member behind the account.
     app.add_member_account(f.branch2, "孙二", "sun").await;
-    for login in ["sun", AUDITOR, COMMITTEE_2] {
+    for login in ["sun", AUDITOR, OFF_ROLL] {
         let client = app.login(login, PASSWORD).await;
         text(ask(&app, &client, coming, "生病").await, StatusCode::FORBIDDEN).await;
     }

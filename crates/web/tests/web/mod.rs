@@ -7,6 +7,7 @@ mod checkin;
 mod claims;
 mod communities;
 mod csrf;
+mod fairness;
 mod helpers;
 mod honours;
 mod hours;

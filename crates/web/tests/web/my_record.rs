@@ -90,7 +90,7 @@ async fn assert_no_household_detail(app: &TestApp, page: &str) {
 #[tokio::test]
 async fn an_account_without_a_member_has_no_record() {
     let app = spawn_app().await;
-    for login in [AUDITOR, COMMITTEE_2] {
+    for login in [AUDITOR, OFF_ROLL] {
         let client = app.login(login, PASSWORD).await;
         text(app.get(&client, "/me").await, StatusCode::FORBIDDEN).await;
     }

@@ -213,7 +213,7 @@ async fn a_year_is_finalized_after_the_notice_with_every_objection_answered() {
     assert!(roll_state(&app, &liang).await.contains("暂定"), "provisional while in notice");
 
     let about_hu = objected(&app, &liang, Some(f.hu)).await;
-    let by_peng = objected(&app, &peng, Some(f.wang)).await;
+    let by_peng = objected(&app, &peng, Some(f.liang)).await;
     let token = &f.tokens[&f.peng_household];
     assert_redirect(&household_object(&app, &app.client(), token, f.peng).await, &format!("/r/{token}/notice?filed=1"));
     let about_peng = app.count("SELECT MAX(id) FROM objections").await;
@@ -324,7 +324,7 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     assert_redirect(&response, "/claims");
     let claim = app.last_claim().await;
     let csrf = app.csrf(&zhao).await;
-    let (wang, year) = (f.wang.to_string(), last.get().to_string());
+    let (wang, year) = (f.liang.to_string(), last.get().to_string());
     let form = [
         ("csrf", csrf.as_str()),
         ("member", &wang),
@@ -341,7 +341,7 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     );
     let record = {
         let csrf = app.csrf(&zhao).await;
-        let wang = f.wang.to_string();
+        let wang = f.liang.to_string();
         let date = december.to_string();
         let parts = [
             Part::Text("csrf", &csrf),

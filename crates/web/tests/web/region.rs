@@ -329,7 +329,7 @@ async fn the_city_s_overseer_lands_on_the_region_and_compares_both_communities()
     let (wuli, wuli_branches) = expected(&app, n.community, NEIGHBOUR_COMMITTEE, year).await;
     assert_eq!((shili.members, shili.serving, shili.ratings), (5, 1, [3, 1, 1]), "the fixture as written");
     assert_eq!([5, 4, 3].map(|stars| shili.stars(stars)), [1, 1, 1], "the stars as written");
-    assert_eq!((wuli.members, wuli.ratings), (1, [1, 0, 0]));
+    assert_eq!((wuli.members, wuli.ratings), (2, [1, 0, 0]));
     let rows = community_rows(&page);
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows["十里社区"], shili.community_row("十里社区", "甲街道", "预计"));
@@ -438,9 +438,9 @@ async fn figures_over_fewer_than_three_people_are_withheld() {
     let city = app.login(CITY_OVERSEER, PASSWORD).await;
     let page = region_page(&app, &city, "").await;
 
-    // 五里社区 has one member: every share and percentile is a dash.
+    // 五里社区 has two members: every share and percentile is a dash.
     let wuli = &community_rows(&page)["五里社区"];
-    assert_eq!(wuli[2], "1");
+    assert_eq!(wuli[2], "2");
     assert_eq!([&wuli[3], &wuli[9], &wuli[10], &wuli[11]], ["—"; 4], "{wuli:?}");
     assert!(wuli[4].starts_with("— ("), "{wuli:?}");
     let branches: BTreeMap<String, Vec<String>> = branch_rows(&page).into_iter().collect();
@@ -453,8 +453,8 @@ async fn figures_over_fewer_than_three_people_are_withheld() {
     assert!(first[6].ends_with('%'), "{first:?}");
     assert!(community_rows(&page)["十里社区"][3].ends_with('%'));
 
-    // Two more members make three: the neighbour's shares appear.
-    for name in ["邻居乙", "邻居丙"] {
+    // One more member makes three: the neighbour's shares appear.
+    for name in ["邻居乙"] {
         app.add_member_in(n.community, NewPerson::in_branch(n.branch, name)).await;
     }
     refresh(&app).await;

@@ -352,7 +352,8 @@ async fn no_route_with_an_id_reaches_the_neighbour_s_objects() {
 
     // The same ids are real: the neighbour's own accounts reach them.
     let n = app.neighbour.as_ref().expect("the neighbour community");
-    app.add_account_in(n.community, "wuli2", Role::Committee, None, None).await;
+    let second = app.add_member_in(n.community, NewPerson::in_branch(n.branch, "五里委员")).await;
+    app.add_account_in(n.community, "wuli2", Role::Committee, Some(second), None).await;
     let neighbour = app.login("wuli2", PASSWORD).await;
     let member = app.login(NEIGHBOUR_MEMBER, PASSWORD).await;
     for path in id_pages(&theirs) {

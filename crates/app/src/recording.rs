@@ -1,16 +1,17 @@
-//! Writing a priced entry from the web: the year must be open and contain
-//! the date, the actor must be allowed to record the rule about the member,
-//! and the rulebook's caps must hold — all checked inside the transaction
-//! that writes the entry. A finalized year is refused by the database itself.
+//! Writing a priced entry: the year must be open and contain the date, the
+//! person behind the account must be allowed to record the rule about the
+//! member (never themselves or a relative), and the rulebook's caps must
+//! hold — all checked inside the transaction that writes the entry. A
+//! finalized year is refused by the database itself.
 
-use crate::error::{WebError, WebResult};
+use crate::error::{AppResult, refused};
 use jiff::civil::Date;
 use starledger_domain::Points;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::org::{Account, Member, Year};
 use starledger_domain::rulebook::Rule;
-use starledger_store::{Appended, NoticeQueries, Period, PeriodStatus, WriteTx};
+use starledger_store::{Appended, IntegrityQueries, NoticeQueries, Period, PeriodStatus, WriteTx};
 
 /// What is being recorded, apart from who and about whom.
 pub struct Event<'a> {
@@ -21,7 +22,12 @@ pub struct Event<'a> {
     pub idempotency_key: String,
 }
 
-/// Records an entry an account enters itself, after `duty::may_record`.
+/// The person an entry is about, as the duty checks see them.
+pub fn subject(member: &Member) -> Subject {
+    Subject { member_id: member.id, branch_id: member.branch_id }
+}
+
+/// Records an entry an account enters itself, priced by its rule.
 pub async fn record(
     tx: &mut WriteTx,
     actor: &Account,
@@ -29,12 +35,14 @@ pub async fn record(
     period: &Period,
     event: Event<'_>,
     now: i64,
-) -> WebResult<Appended> {
+) -> AppResult<Appended> {
     let points = priced_rule(period, &event)?.points;
     record_priced(tx, actor, member, period, event, points, now).await
 }
 
 /// As `record`, for a rule whose points depend on the event (by the hour).
+/// The duty check, recusal of relatives included, is made here once for
+/// every path that lets an account type an entry.
 pub async fn record_priced(
     tx: &mut WriteTx,
     actor: &Account,
@@ -43,29 +51,37 @@ pub async fn record_priced(
     event: Event<'_>,
     points: Points,
     now: i64,
-) -> WebResult<Appended> {
+) -> AppResult<Appended> {
     let rule = priced_rule(period, &event)?;
-    duty::may_record(actor, rule, Subject { member_id: member.id, branch_id: member.branch_id })?;
+    may_record(tx, actor, rule, member).await?;
     append(tx, Actor::Account(actor.id), member, period, event, points, now).await
 }
 
+/// The duty check of [`record`] alone, for a decision that writes nothing
+/// yet (rejecting a claim needs the same right as approving it).
+pub async fn may_record(tx: &mut WriteTx, actor: &Account, rule: &Rule, member: &Member) -> AppResult<()> {
+    let relatives = tx.relative_ids(member.id).await?;
+    duty::may_record(actor, rule, subject(member), &relatives)?;
+    Ok(())
+}
+
 /// The rule that prices `event` in an open year that contains its date.
-pub fn priced_rule<'p>(period: &'p Period, event: &Event<'_>) -> WebResult<&'p Rule> {
+pub fn priced_rule<'p>(period: &'p Period, event: &Event<'_>) -> AppResult<&'p Rule> {
     if period.status != PeriodStatus::Open {
-        return Err(WebError::Refused(format!("{} is closed; its points can no longer change", period.year)));
+        return Err(refused(format!("{} is closed; its points can no longer change", period.year)));
     }
     if Year::of(event.on) != period.year {
-        return Err(WebError::Refused(format!("{} is not in {}", event.on, period.year)));
+        return Err(refused(format!("{} is not in {}", event.on, period.year)));
     }
     let rulebook = &period.rulebook;
     rulebook
         .rule(event.rule_key)
-        .ok_or_else(|| WebError::Refused(format!("rule {} is not in rulebook {}", event.rule_key, rulebook.version)))
+        .ok_or_else(|| refused(format!("rule {} is not in rulebook {}", event.rule_key, rulebook.version)))
 }
 
 /// Appends an entry whose right to be written the caller has established
-/// (a decision's votes, a ballot's tally, a maker and a checker, an hourly
-/// confirmation), within the rulebook's caps.
+/// (a decision's votes, a ballot's tally, a maker and a checker, a
+/// household's link), within the rulebook's caps.
 pub async fn append(
     tx: &mut WriteTx,
     by: Actor,
@@ -74,7 +90,7 @@ pub async fn append(
     event: Event<'_>,
     points: Points,
     now: i64,
-) -> WebResult<Appended> {
+) -> AppResult<Appended> {
     let rule = priced_rule(period, &event)?;
     let draft = EntryDraft {
         community_id: member.community_id,
@@ -93,15 +109,15 @@ pub async fn append(
         idempotency_key: event.idempotency_key,
         reverses: None,
     };
-    tx.append_within_caps(draft, &period.rulebook, rule).await?.map_err(|cap| WebError::Refused(cap.to_string()))
+    tx.append_within_caps(draft, &period.rulebook, rule).await?.map_err(|cap| refused(cap.to_string()))
 }
 
 /// Refuses to plan work (a meeting, an activity, a ballot) in a year that
 /// is finalized: its points could never be written.
-pub async fn refuse_if_final(tx: &mut WriteTx, community: i64, year: Year) -> WebResult<()> {
+pub async fn refuse_if_final(tx: &mut WriteTx, community: i64, year: Year) -> AppResult<()> {
     match tx.live_round(community, i64::from(year.get())).await? {
         Some(round) if round.is_final() => {
-            Err(WebError::Refused(format!("{year} is finalized; its points change only after a documented reopening")))
+            Err(refused(format!("{year} is finalized; its points change only after a documented reopening")))
         }
         _ => Ok(()),
     }

@@ -1,0 +1,139 @@
+//! Entries typed by hand (the command line's `record`) and reversals: the
+//! same duty as every other path, checked on the person behind the account.
+
+use crate::clock;
+use crate::error::{AppError, AppResult, refused};
+use crate::recording::{self, Event, subject};
+use jiff::civil::Date;
+use starledger_domain::duty;
+use starledger_domain::ledger::{Actor, Entry, EntryDraft};
+use starledger_domain::org::{Account, Member, Role, Year};
+use starledger_domain::rulebook::RuleSource;
+use starledger_store::{Appended, IntegrityQueries, LedgerQueries, OrgQueries, PeriodStatus, WriteTx};
+
+/// An entry typed by hand: an event that happened outside the system's own
+/// flows (a paper sign-in sheet, a service done before the system).
+pub struct HandEntry<'a> {
+    pub member: i64,
+    pub rule_key: &'a str,
+    pub on: Date,
+    pub reference: &'a str,
+    pub reason: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// What a hand entry did: a new entry, or the same event found already.
+pub enum Recorded {
+    New { entry: Box<Entry>, member: Member },
+    Already { id: i64 },
+}
+
+/// Records one entry typed by `actor`, priced by the year's rulebook.
+pub async fn record_by_hand(tx: &mut WriteTx, actor: &Account, hand: HandEntry<'_>) -> AppResult<Recorded> {
+    let community = actor.community_id;
+    let year = Year::of(hand.on);
+    let member = tx.member(community, hand.member).await?;
+    let period = match tx.period(community, year).await? {
+        Some(period) if period.status == PeriodStatus::Open => period,
+        Some(_) => return Err(refused(format!("{year} is closed; its points can no longer change"))),
+        None => {
+            return Err(refused(format!(
+                "{} is not in an open year; open {year} first with `starledger period open {year} --rulebook FILE`",
+                hand.on
+            )));
+        }
+    };
+    if hand.on > clock::today() {
+        return Err(refused(format!("{} is in the future; record events after they happen", hand.on)));
+    }
+    let rule = period.rulebook.rule(hand.rule_key).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "rule \"{}\" is not in rulebook {} of {year}; see `starledger rulebook show {year}`",
+            hand.rule_key, period.rulebook.version
+        ))
+    })?;
+    recording::may_record(tx, actor, rule, &member).await?;
+    // Volunteer service has its own flow: the committee posts the activity
+    // and its organizer confirms who served. A branch secretary confirms
+    // there; only the committee types service by hand (a paper record).
+    if rule.source == RuleSource::Activity && actor.role != Role::Committee {
+        return Err(refused(format!(
+            "rule {} is volunteer service: its organizer confirms it on the activity's page; \
+             only the committee records service by hand",
+            rule.key
+        )));
+    }
+    if member.days_on_roll(year) == 0
+        || member.joined_on.is_some_and(|j| j > hand.on)
+        || member.left_on.is_some_and(|l| l < hand.on)
+    {
+        return Err(refused(format!("{} was not on the roll on {}", member.name, hand.on)));
+    }
+    let key = hand
+        .idempotency_key
+        .unwrap_or_else(|| format!("cli:{}:{}:{}:{}", member.id, rule.key, hand.on, hand.reference));
+    let event = Event {
+        rule_key: &rule.key,
+        on: hand.on,
+        source_ref: hand.reference.to_string(),
+        reason: hand.reason,
+        idempotency_key: key,
+    };
+    let points = rule.points;
+    let rule_key = rule.key.clone();
+    match recording::append(tx, Actor::Account(actor.id), &member, &period, event, points, clock::now()).await? {
+        Appended::Duplicate(id) => {
+            // A reversed event is not silently revived by repeating it.
+            if let Some(reversal) = tx.reversal_of(community, id).await? {
+                return Err(refused(format!(
+                    "the same event was recorded as entry {id} and reversed by entry {reversal}; to record it \
+                     again, give it a new --ref (or --key)"
+                )));
+            }
+            Ok(Recorded::Already { id })
+        }
+        Appended::New(entry) => {
+            let detail = format!("entry {} member {} rule {rule_key} {}", entry.id, member.id, points);
+            tx.audit(Some(community), &actor_label(actor), "ledger.record", &detail).await?;
+            Ok(Recorded::New { entry, member })
+        }
+    }
+}
+
+/// Reverses entry `id`: undoing is deciding, so the reversal passes the
+/// same duty as the entry it cancels, and its reason is required.
+pub async fn reverse(tx: &mut WriteTx, actor: &Account, id: i64, reason: &str) -> AppResult<(Box<Entry>, Member)> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::Invalid("the reason cannot be empty: say why the entry is reversed".into()));
+    }
+    let community = actor.community_id;
+    let original = tx.entry(community, id).await?;
+    let member = tx.member(community, original.draft.member_id).await?;
+    let year = Year::new(i64::from(original.draft.year)).map_err(|e| AppError::Invalid(e.to_string()))?;
+    if !matches!(tx.period(community, year).await?, Some(p) if p.status == PeriodStatus::Open) {
+        return Err(refused(format!("{year} is closed; its points can no longer change")));
+    }
+    let already = tx.reversal_of(community, original.id).await?.is_some();
+    let relatives = tx.relative_ids(member.id).await?;
+    duty::may_reverse(actor, &original, subject(&member), &relatives, already)?;
+    // The reversal keeps the original's date so that month caps net out.
+    let draft = EntryDraft::reversal_of(
+        &original,
+        reason.to_string(),
+        Actor::Account(actor.id),
+        clock::now(),
+        original.draft.occurred_on,
+    );
+    let Appended::New(entry) = tx.append_entry(draft).await? else {
+        return Err(refused(format!("entry {} has already been reversed", original.id)));
+    };
+    let detail = format!("entry {} reverses {}: {reason}", entry.id, original.id);
+    tx.audit(Some(community), &actor_label(actor), "ledger.reverse", &detail).await?;
+    Ok((entry, member))
+}
+
+/// How an account is named in the audit log by the command line.
+pub fn actor_label(account: &Account) -> String {
+    format!("account:{} ({})", account.id, account.login)
+}

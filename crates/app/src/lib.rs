@@ -1,0 +1,15 @@
+//! The use cases of starledger, written once: who is acting, may they, what
+//! is written. Pages and the command line parse their input, call a use case
+//! here with the acting account and one write transaction, and render what
+//! it answers; they never decide. Every duty and recusal check is about the
+//! person behind the account (`duty::acting_person`), not the login.
+//!
+//! The time comes from [`clock`]: the system's in production, a stated day
+//! in tests.
+
+pub mod clock;
+pub mod error;
+pub mod ledger;
+pub mod recording;
+
+pub use error::{AppError, AppResult};
