@@ -227,10 +227,7 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
             if login == actor.login {
                 return Err(Failure::refused("change your own password on the web page (/password)"));
             }
-            let target = store.read().await?.account_by_login(&login).await?;
-            if target.community_id != community.id {
-                return Err(Failure::refused(format!("account {login} belongs to another community")));
-            }
+            let target = account_in(&store, community.id, &login).await?;
             let (password, hash) = one_time_password().await?;
             let mut tx = store.write().await?;
             tx.set_password(target.id, &hash, true).await?;
@@ -244,10 +241,7 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
         AccountCommand::Link { login, member, by } => {
             let (community, actor) = context.actor(&store, &by).await?;
             duty::may_administer(&actor, "link accounts to members")?;
-            let target = store.read().await?.account_by_login(&login).await?;
-            if target.community_id != community.id {
-                return Err(Failure::refused(format!("account {login} belongs to another community")));
-            }
+            let target = account_in(&store, community.id, &login).await?;
             if let Some(linked) = target.member_id {
                 return Err(Failure::refused(format!("account {login} already belongs to member {linked}")));
             }
@@ -265,10 +259,7 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
             if login == actor.login {
                 return Err(Failure::refused("an account does not disable itself; ask another committee member"));
             }
-            let target = store.read().await?.account_by_login(&login).await?;
-            if target.community_id != community.id {
-                return Err(Failure::refused(format!("account {login} belongs to another community")));
-            }
+            let target = account_in(&store, community.id, &login).await?;
             let mut tx = store.write().await?;
             tx.disable_account(community.id, target.id).await?;
             let detail = format!("account {} {login} disabled", target.id);
@@ -286,6 +277,19 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// The account `login`, which must be of the acting community.
+async fn account_in(
+    store: &starledger_store::Store,
+    community: i64,
+    login: &str,
+) -> Result<starledger_domain::org::Account, Failure> {
+    let target = store.read().await?.account_by_login(login).await?;
+    if target.community_id != community {
+        return Err(Failure::refused(format!("account {login} belongs to another community")));
+    }
+    Ok(target)
 }
 
 /// A readable one-time password and its argon2id hash.
