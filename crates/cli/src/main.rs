@@ -36,15 +36,9 @@ fn main() -> ExitCode {
     stop_quietly_on_a_closed_pipe();
     let cli = args::Cli::parse();
     // Tests and replays state their day (`STARLEDGER_NOW`); otherwise the
-    // system's clock. Said loudly, so that no server runs on a stated day
-    // by accident.
+    // system's clock. A server says so when it starts (see `serve::run`).
     match starledger_app::clock::Clock::from_env() {
-        Ok(clock) => {
-            if !clock.is_system() {
-                eprintln!("starledger: the clock is set by STARLEDGER_NOW: it is now {}", clock.now());
-            }
-            starledger_app::clock::install(clock);
-        }
+        Ok(clock) => starledger_app::clock::install(clock),
         Err(error) => {
             eprintln!("starledger: {error}");
             return ExitCode::from(2);

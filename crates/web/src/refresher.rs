@@ -13,7 +13,7 @@ pub const EVERY: Duration = Duration::from_secs(600);
 /// how many communities were refreshed.
 pub async fn refresh_stale(store: &Store) -> Result<usize, StoreError> {
     let stale = store.read().await?.stale_communities().await?;
-    let now = jiff::Timestamp::now().as_second();
+    let now = starledger_app::clock::now();
     for &community in &stale {
         let mut tx = store.write_in(community).await?;
         tx.refresh_stats(community, now).await?;

@@ -177,7 +177,7 @@ pub async fn stats(context: &Context, command: StatsCommand) -> Outcome {
     let StatsCommand::Refresh = command;
     let store = context.open().await?;
     let communities = store.read().await?.communities().await?;
-    let now = jiff::Timestamp::now().as_second();
+    let now = starledger_app::clock::now();
     for community in communities {
         let mut tx: WriteTx = store.write().await?;
         let years = tx.refresh_stats(community.id, now).await?;

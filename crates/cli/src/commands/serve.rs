@@ -25,6 +25,11 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome 
         public_url: public_url.trim_end_matches('/').to_string(),
         secure_cookies: web.secure_cookies,
     };
+    // Said loudly, so that no server runs on a stated day by accident.
+    let clock = starledger_app::clock::current();
+    if !clock.is_system() {
+        eprintln!("starledger: the clock is set by STARLEDGER_NOW: it is now {}", clock.now());
+    }
     println!("serving http://{address} (household links use {}); stop with Ctrl-C", config.public_url);
     starledger_web::serve(store, listener, config)
         .await

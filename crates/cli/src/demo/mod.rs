@@ -32,21 +32,28 @@ pub const DEMO_REGION: &str = "许昌市/示例区/示例街道";
 /// every community below the city and nothing else.
 pub const CITY_LOGIN: &str = "city";
 
-/// The demo's years; the last is "this year" of the story.
-pub const YEARS: [i64; 2] = [2024, 2025];
+/// The demo's two years of history, the two before the clock's year (on
+/// the tests' stated day in 2026, 2024 and 2025); the last is "this year"
+/// of the story, finalized with its honour roll.
+pub fn history() -> [i64; 2] {
+    let this_year = i64::from(crate::output::today().year());
+    [this_year - 2, this_year - 1]
+}
 
-/// 2024 ran on an earlier revision of the rulebook, with a lower volunteer
-/// cap; the committee raised it for 2025 to reward steady service.
+/// The first year ran on an earlier revision of the rulebook, with a lower
+/// volunteer cap; the committee raised it the next year to reward steady
+/// service.
 fn rulebook_text(year: i64) -> String {
-    if year == YEARS[1] {
+    if year == history()[1] {
         return DEFAULT_RULEBOOK.to_string();
     }
-    let revised = DEFAULT_RULEBOOK.replacen("version = \"2026.1\"", "version = \"2024.1\"", 1).replacen(
+    let version = format!("version = \"{year}.1\"");
+    let revised = DEFAULT_RULEBOOK.replacen("version = \"2026.1\"", &version, 1).replacen(
         "name = \"志愿服务\"          # 秸秆禁烧、环境整治、文明创建、爱心捐资、看望慰问\ncap_per_year = 40",
         "name = \"志愿服务\"          # 秸秆禁烧、环境整治、文明创建、爱心捐资、看望慰问\ncap_per_year = 30",
         1,
     );
-    assert_ne!(revised, DEFAULT_RULEBOOK, "the 2024 revision applies to the default rulebook");
+    assert_ne!(revised, DEFAULT_RULEBOOK, "the first year's revision applies to the default rulebook");
     revised
 }
 
@@ -60,7 +67,7 @@ async fn place_in_city(tx: &mut WriteTx, community: i64, password_hash: &str) ->
     let city_id = tx.ensure_region(&city).await?;
     let overseer = tx.add_overseer(city_id, CITY_LOGIN, "市委组织部").await?;
     tx.set_password(overseer, password_hash, false).await?;
-    tx.refresh_stats(community, jiff::Timestamp::now().as_second()).await?;
+    tx.refresh_stats(community, starledger_app::clock::now()).await?;
     Ok(())
 }
 
@@ -98,7 +105,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
     tx.set_meta("demo_seed", &args.seed.to_string()).await?;
     let roll = roll::build(&mut tx, &mut rng).await?;
     let (mut written, mut capped) = (0, 0);
-    for (index, raw_year) in YEARS.into_iter().enumerate() {
+    for (index, raw_year) in history().into_iter().enumerate() {
         let year = Year::new(raw_year).map_err(Failure::failed)?;
         let text = rulebook_text(raw_year);
         let rulebook = Rulebook::parse(&text).map_err(Failure::failed)?;
@@ -116,7 +123,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
     for account in &roll.accounts {
         tx.set_password(account.id, &hash, false).await?;
     }
-    let now = jiff::Timestamp::now().as_second();
+    let now = starledger_app::clock::now();
     for (household, member) in &roll.households {
         if member.is_some() {
             tx.issue_household_token(roll.community, *household, &starledger_web::security::random_token(), now)
@@ -127,7 +134,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
     // this week's Monday, or a meeting an hour ago, still falls in last year.
     let this_year = i64::from(Year::of(crate::output::today()).get());
     let rulebook = Rulebook::default_rulebook();
-    for year in (YEARS[1] + 1)..=this_year {
+    for year in (history()[1] + 1)..=this_year {
         let year = Year::new(year).map_err(Failure::failed)?;
         tx.open_period(roll.community, year, DEFAULT_RULEBOOK, &rulebook, "demo").await?;
     }
@@ -143,7 +150,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
 
     println!("built {} — 十里社区 demo ({detail})\n", context.target.display().display());
     let mut ratings = Vec::new();
-    for raw_year in YEARS {
+    for raw_year in history() {
         let year = Year::new(raw_year).map_err(Failure::failed)?;
         ratings.push(rating::compute(&store, roll.community, year).await?);
     }
@@ -180,12 +187,12 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
         println!("  {:<14} {} {}", account.login, account.role.label_zh(), account.name);
     }
     println!("  {CITY_LOGIN:<14} 市委组织部 (the city's figures at /region; no member, household or rater)");
-    println!("\ntry: starledger {} rating --year {}", context.option(), YEARS[1]);
+    println!("\ntry: starledger {} rating --year {}", context.option(), history()[1]);
     println!(
         "     starledger {} explain --member {} --year {}",
         context.option(),
         roll.named("梁小改").member.id,
-        YEARS[1]
+        history()[1]
     );
     println!("     starledger {} ledger verify", context.option());
     if args.no_serve {

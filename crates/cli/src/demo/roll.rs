@@ -160,6 +160,11 @@ struct Spec {
     committee_of_branch: bool,
 }
 
+/// The first year of the demo's history, as a calendar year.
+fn first_year() -> i16 {
+    i16::try_from(super::history()[0]).expect("a year of this era")
+}
+
 impl Builder<'_> {
     /// Slots 0-2 of each branch are its secretary and two committee members;
     /// slots 3.. take the placed people of the branch, then ordinary members.
@@ -167,7 +172,8 @@ impl Builder<'_> {
         let rng = &mut *self.rng;
         let diligence = 0.25 + 0.7 * (rng.random::<f64>() + rng.random::<f64>() + rng.random::<f64>()) / 3.0;
         let affinity = 0.08 + 0.45 * diligence * rng.random::<f64>();
-        let seasoned = date(rng.random_range(1975..2021), rng.random_range(1..=12), rng.random_range(1..=28));
+        let seasoned =
+            date(rng.random_range(1975..first_year() - 3), rng.random_range(1..=12), rng.random_range(1..=28));
         let mut spec = Spec {
             name: None,
             post: None,
@@ -211,12 +217,12 @@ impl Builder<'_> {
             }
             (0..=4, s) if s == last => {
                 spec.probationary = true;
-                spec.joined_on = date(2024, 7, 1);
+                spec.joined_on = date(first_year(), 7, 1);
             }
             (1, 9) | (3, 11) => spec.exempt = Some("长期患病".into()),
-            (0, 20) => spec.joined_on = date(2025, 3, 1),
-            (2, 20) => spec.joined_on = date(2025, 9, 15),
-            (4, 2) => spec.left_on = Some(date(2024, 8, 31)),
+            (0, 20) => spec.joined_on = date(first_year() + 1, 3, 1),
+            (2, 20) => spec.joined_on = date(first_year() + 1, 9, 15),
+            (4, 2) => spec.left_on = Some(date(first_year(), 8, 31)),
             _ => {}
         }
         spec
@@ -353,7 +359,7 @@ impl Builder<'_> {
     /// few, so the coverage report has something to show.
     async fn add_households(&mut self, roll: &mut Roll) -> Result<(), Failure> {
         let mut house_numbers = [0u32; 6];
-        let linked_on = date(2023, 12, 20);
+        let linked_on = date(first_year() - 1, 12, 20);
         for index in 0..roll.members.len() {
             let member = &roll.members[index].member;
             if !member.linking.is_linked() || member.left_on.is_some() {
@@ -390,16 +396,17 @@ impl Builder<'_> {
         Ok(self.tx.add_household(&household).await?)
     }
 
-    /// Stars from before starledger: 梁小改's streak began in 2017.
+    /// Stars from before starledger: 梁小改's streak began seven years
+    /// before the demo's history, 胡国杰's three.
     async fn import_history(&mut self, roll: &Roll) -> Result<(), Failure> {
         let liang = roll.named("梁小改").member.id;
-        for year in 2017..=2023 {
-            let year = starledger_domain::org::Year::new(year).map_err(Failure::failed)?;
+        for year in first_year() - 7..first_year() {
+            let year = starledger_domain::org::Year::new(i64::from(year)).map_err(Failure::failed)?;
             self.tx.import_honour(self.community, liang, year, 5, "纸质档案录入").await?;
         }
         let hu = roll.named("胡国杰").member.id;
-        for year in 2021..=2023 {
-            let year = starledger_domain::org::Year::new(year).map_err(Failure::failed)?;
+        for year in first_year() - 3..first_year() {
+            let year = starledger_domain::org::Year::new(i64::from(year)).map_err(Failure::failed)?;
             self.tx.import_honour(self.community, hu, year, 4, "纸质档案录入").await?;
         }
         Ok(())

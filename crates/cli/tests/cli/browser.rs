@@ -322,13 +322,7 @@ pub fn china() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8))
 }
 
-pub fn now_in_china() -> jiff::Zoned {
-    jiff::Timestamp::now().to_zoned(china())
-}
-
-pub fn today_in_china() -> jiff::civil::Date {
-    now_in_china().date()
-}
+pub use super::helpers::{now_in_china, today_in_china};
 
 /// Points as the pages print them: tenths, without a trailing `.0`.
 pub fn points_text(tenths: i64) -> String {
@@ -418,6 +412,7 @@ impl Site {
         let base = format!("http://127.0.0.1:{port}");
         let mut serve = Command::new(assert_cmd::cargo::cargo_bin("starledger"));
         serve.env_remove("STARLEDGER_DB").env_remove("STARLEDGER_BUSY_TIMEOUT_MS");
+        serve.env("STARLEDGER_NOW", super::helpers::stated_now());
         serve.arg("--db").arg(&db).args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--public-url", &base]);
         let mut server = Process::start("starledger serve", serve, dir.path().join("serve.log"));
         server

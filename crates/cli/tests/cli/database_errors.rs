@@ -44,6 +44,7 @@ fn run_read_only(dir: &Path, db: &Path, args: &[&str]) -> Run {
         set_mode(dir, 0o755);
         set_mode(db, 0o444);
         let output = std::process::Command::new("setpriv")
+            .env("STARLEDGER_NOW", super::helpers::stated_now())
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(assert_cmd::cargo::cargo_bin("starledger"))
             .arg("--db")

@@ -9,7 +9,7 @@ use std::path::Path;
 
 fn starledger(db: &Path) -> Command {
     let mut command = Command::cargo_bin("starledger").unwrap();
-    command.arg("--db").arg(db);
+    command.env("STARLEDGER_NOW", super::helpers::stated_now()).arg("--db").arg(db);
     command
 }
 

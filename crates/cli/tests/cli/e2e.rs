@@ -10,7 +10,7 @@
 //! prints `SKIPPED` and passes, unless `STARLEDGER_E2E=require` is set.
 
 use super::browser::{
-    PASSWORD, Process, browser_available, china, click_and_wait_for_navigation, count, demo_database, find, free_port,
+    PASSWORD, Process, browser_available, click_and_wait_for_navigation, count, demo_database, find, free_port,
     http_get, open_session, page_text, points_text, screenshot, set_value, start_chromedriver, tiny_png,
     today_in_china, wait_until,
 };
@@ -135,7 +135,10 @@ async fn a_household_a_member_a_secretary_and_the_committee_work_through_the_bro
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut serve = Command::new(assert_cmd::cargo::cargo_bin("starledger"));
-    serve.env_remove("STARLEDGER_DB").env_remove("STARLEDGER_BUSY_TIMEOUT_MS");
+    serve
+        .env_remove("STARLEDGER_DB")
+        .env_remove("STARLEDGER_BUSY_TIMEOUT_MS")
+        .env("STARLEDGER_NOW", super::helpers::stated_now());
     serve.arg("--db").arg(&db).args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--public-url", &base]);
     let mut server = Process::start("starledger serve", serve, dir.path().join("serve.log"));
     server
@@ -351,7 +354,7 @@ async fn branch_secretary_holds_a_theme_day(journey: &Journey, facts: &mut Facts
     find(client, &format!("{form} input[name=place]")).await.send_keys(MEETING_PLACE).await.unwrap();
     // Ten minutes ago in China, but not before today began there, so that
     // the meeting's day is today.
-    let now = jiff::Timestamp::now().to_zoned(china());
+    let now = super::helpers::now_in_china();
     let start_of_day = now.start_of_day().expect("the start of today");
     let ten_minutes_ago = now.checked_sub(jiff::Span::new().minutes(10)).expect("ten minutes ago");
     let starts = if ten_minutes_ago < start_of_day { start_of_day } else { ten_minutes_ago };

@@ -4,8 +4,10 @@
 use assert_cmd::Command;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, Connection, SqliteConnection};
+use starledger_app::clock::{self, Clock};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use tempfile::TempDir;
 
 // ---- who is in the fixture community ----------------------------------------
@@ -30,6 +32,43 @@ pub const HU_GUOQIANG: i64 = 3;
 /// Branch 1, the member behind [`BRANCH_SECRETARY`].
 pub const PENG_YALI: i64 = 4;
 
+// ---- the day the suite runs on ---------------------------------------------------
+
+/// The moment every test of this suite starts on, whatever the machine's
+/// date: the suite must pass on December 31 at 23:30 and on January 2 as on
+/// any day. `STARLEDGER_NOW` in the tests' environment states another
+/// moment for the whole run (CI runs the suite again on such days).
+pub const SUITE_DAY: &str = "2026-06-10T10:00:00+08:00";
+
+/// The suite's clock, running from `STARLEDGER_NOW` or [`SUITE_DAY`],
+/// installed as this process's so that the tests and every binary they
+/// start reckon the same day.
+pub fn suite_clock() -> Clock {
+    static CLOCK: OnceLock<Clock> = OnceLock::new();
+    *CLOCK.get_or_init(|| {
+        let stated = std::env::var("STARLEDGER_NOW").ok().filter(|text| !text.trim().is_empty());
+        let clock = Clock::parse(stated.as_deref().unwrap_or(SUITE_DAY)).expect("STARLEDGER_NOW is a moment");
+        clock::install(clock);
+        clock
+    })
+}
+
+/// Now on the suite's clock, as `STARLEDGER_NOW` tells a binary started now:
+/// each binary's clock runs on from where the suite's is.
+pub fn stated_now() -> String {
+    suite_clock().now().to_string()
+}
+
+/// Now on the suite's clock, in China.
+pub fn now_in_china() -> jiff::Zoned {
+    suite_clock().now().to_zoned(clock::china())
+}
+
+/// Today on the suite's clock, in China.
+pub fn today_in_china() -> jiff::civil::Date {
+    now_in_china().date()
+}
+
 // ---- running the binary -------------------------------------------------------
 
 /// The binary under test, with no database, community or lock settings
@@ -40,7 +79,8 @@ pub fn starledger() -> Command {
         .env_remove("STARLEDGER_DB")
         .env_remove("STARLEDGER_DATABASE_URL")
         .env_remove("STARLEDGER_COMMUNITY")
-        .env_remove("STARLEDGER_BUSY_TIMEOUT_MS");
+        .env_remove("STARLEDGER_BUSY_TIMEOUT_MS")
+        .env("STARLEDGER_NOW", stated_now());
     command
 }
 

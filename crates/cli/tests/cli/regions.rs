@@ -615,7 +615,7 @@ fn stats_refresh_computes_each_communitys_figures() {
     c.record(PENG_YALI, "volunteer.civility", "2025-05-01", SECRETARY, "文明创建2025-05").succeeded();
     assert_eq!(count(&c, "community_year_stats"), 0, "nothing is computed until asked");
 
-    let started = jiff::Timestamp::now().as_second();
+    let started = super::helpers::now_in_china().timestamp().as_second();
     let run = c.ok(&["stats", "refresh"]);
     assert_eq!(
         run.stdout.lines().collect::<Vec<_>>(),

@@ -50,7 +50,7 @@ fn by(account: i64) -> String {
 }
 
 fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
+    super::helpers::now()
 }
 
 /// The text of the notice to paste into the work group.
@@ -860,4 +860,33 @@ async fn no_shows_are_recorded_once_after_the_end_by_an_organizer() {
         ))
         .await;
     assert!(liang.is_empty(), "{liang:?}");
+}
+
+/// On December 31 at 23:30, a cleanup two hours ahead falls in a year that
+/// is not open yet: publishing it is refused and names that year, and once
+/// the committee opens the year the same notice is published. The test
+/// states its day, so it runs on every day of the year.
+#[tokio::test]
+async fn an_activity_after_midnight_on_new_year_s_eve_waits_for_the_new_year_to_open() {
+    let app = spawn(Setup { now: Some("2026-12-31T23:30:00+08:00"), ..Setup::default() }).await;
+    app.on_its_day(async {
+        let f = &app.fixture;
+        let committee = app.login(COMMITTEE_2, PASSWORD).await;
+        let form = ActivityForm::cleanup(120);
+        assert!(form.starts_at.starts_with("2027-01-01T01:"), "{}", form.starts_at);
+        let before = app.written().await;
+        let refused = text(app.publish_activity(&committee, &form).await, StatusCode::CONFLICT).await;
+        assert!(refused.contains("2027"), "the refusal names the year: {refused}");
+        assert_eq!(app.written().await, before, "nothing is written");
+
+        let rulebook = starledger_domain::rulebook::Rulebook::default_rulebook();
+        let mut tx = app.store.write().await.expect("a write transaction");
+        let next = starledger_domain::org::Year::new(2027).expect("a year");
+        let text = starledger_domain::rulebook::DEFAULT_RULEBOOK;
+        tx.open_period(f.community, next, text, &rulebook, "test").await.expect("2027 opens");
+        tx.commit().await.expect("committed");
+        let id = app.new_activity(&committee, &form).await;
+        assert!(id > 0);
+    })
+    .await;
 }

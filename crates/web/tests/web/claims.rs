@@ -312,27 +312,35 @@ async fn a_decided_claim_is_never_withdrawn() {
     assert_eq!(app.written().await, before);
 }
 
-/// A week that began last year, declared in the first days of January, is
-/// accepted under this year's check but stored under last year's Monday; it
-/// must then be approvable (or refused when declared, not left pending for good).
+/// A week that began last year, declared in the first days of January,
+/// counts in the year of its Monday: accepted and approvable while that
+/// year is open, refused when declared once it is closed (never left
+/// pending for good). The test states its day: Saturday 2 January 2027,
+/// in the week of Monday 28 December 2026.
 #[tokio::test]
-async fn a_week_straddling_new_year_is_either_refused_or_approvable() {
-    let app = spawn_app().await;
-    let new_year = Date::new(today().year(), 1, 1).expect("1 January");
-    if monday_of(new_year) == new_year {
-        return; // This year starts on a Monday: no week straddles it.
-    }
-    let member = app.login(MEMBER, PASSWORD).await;
-    let csrf = app.csrf(&member).await;
-    let response = app.declare_study(&member, &csrf, new_year, Some(PNG)).await;
-    if response.status() == StatusCode::CONFLICT {
-        assert_eq!(app.rows_in("claims").await, 0, "refused when declared");
-        return;
-    }
-    assert_redirect(&response, "/claims");
-    let id = app.last_claim().await;
-    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
-    let decision = app.decide(&secretary, id, "approve").await;
-    assert_redirect(&decision, "/reviews");
-    assert_eq!(app.claim_state(id).await.0, "approved");
+async fn a_week_straddling_new_year_counts_in_the_year_of_its_monday() {
+    let app = spawn(Setup { now: Some("2027-01-02T09:00:00+08:00"), ..Setup::default() }).await;
+    app.on_its_day(async {
+        let f = &app.fixture;
+        assert_eq!((f.year.get(), f.last_year().get()), (2027, 2026), "the fixture opens both years");
+        let member = app.login(MEMBER, PASSWORD).await;
+        let csrf = app.csrf(&member).await;
+        let response = app.declare_study(&member, &csrf, today(), Some(PNG)).await;
+        assert_redirect(&response, "/claims");
+        let id = app.last_claim().await;
+        let stored: Vec<(String,)> = app.rows(&format!("SELECT occurred_on FROM claims WHERE id = {id}")).await;
+        assert_eq!(stored, [("2026-12-28".to_string(),)], "named by its Monday, in 2026");
+        let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+        let decision = app.decide(&secretary, id, "approve").await;
+        assert_redirect(&decision, "/reviews");
+        assert_eq!(app.claim_state(id).await.0, "approved");
+
+        // Once 2026 is closed, the same week is refused when declared.
+        app.execute("UPDATE periods SET status = 'closed' WHERE year = 2026").await;
+        let before = app.rows_in("claims").await;
+        let refused = text(app.declare_study(&member, &csrf, today(), Some(PNG)).await, StatusCode::CONFLICT).await;
+        assert!(refused.contains("2026"), "the refusal names the year: {refused}");
+        assert_eq!(app.rows_in("claims").await, before, "nothing is written");
+    })
+    .await;
 }

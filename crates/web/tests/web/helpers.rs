@@ -4,11 +4,11 @@
 //! redirects not followed, so each test sees every 303).
 
 use jiff::civil::Date;
-use jiff::tz::{Offset, TimeZone};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode, header};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
 use sqlx::{Connection, FromRow, SqliteConnection};
+use starledger_app::clock::{self, Clock};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft};
 use starledger_domain::linking::RatingWindow;
 use starledger_domain::org::{
@@ -133,7 +133,17 @@ pub struct TestApp {
     pub db_path: PathBuf,
     pub fixture: Fixture,
     pub neighbour: Option<Neighbour>,
+    /// The clock the server runs on.
+    pub clock: Clock,
     _dir: TempDir,
+}
+
+impl TestApp {
+    /// Runs `work` on this app's clock, so that the test's `today()` and
+    /// the server's agree when the test stated its own day.
+    pub async fn on_its_day<F: std::future::Future>(&self, work: F) -> F::Output {
+        clock::scope(self.clock, work).await
+    }
 }
 
 /// How to build the app, for the few tests that need something unusual.
@@ -144,6 +154,10 @@ pub struct Setup {
     /// Places both communities in a tree (implies `neighbour`), adds the
     /// overseers above them and computes the figures the regions read.
     pub regions: bool,
+    /// The moment this app's clock starts at, for a test about a date
+    /// boundary (`2026-12-31T23:30:00+08:00`; a trailing `!` stops it);
+    /// otherwise the suite's. Run the test's body in [`TestApp::on_its_day`].
+    pub now: Option<&'static str>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -162,6 +176,14 @@ pub async fn spawn_app_with_regions() -> TestApp {
 }
 
 pub async fn spawn(setup: Setup) -> TestApp {
+    let clock = match setup.now {
+        Some(moment) => Clock::parse(moment).expect("Setup::now is a moment"),
+        None => suite_clock(),
+    };
+    clock::scope(clock, build(setup, clock)).await
+}
+
+async fn build(setup: Setup, clock: Clock) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let db_path = dir.path().join("web.db");
     let store = Store::open(&db_path, OpenMode::CreateNew, Duration::from_millis(2000)).await.expect("a new database");
@@ -179,18 +201,47 @@ pub async fn spawn(setup: Setup) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("the bound address"));
     let config = Config { public_url: address.clone(), secure_cookies: setup.secure_cookies };
-    let app = router(AppState::new(store.clone(), config, Limits::default()));
+    let app = router(AppState::new(store.clone(), config, Limits::default()).with_clock(clock));
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("the server runs");
     });
-    TestApp { address, store, db_path, fixture, neighbour, _dir: dir }
+    TestApp { address, store, db_path, fixture, neighbour, clock, _dir: dir }
 }
 
 // ---- the fixture ----------------------------------------------------------------
 
-/// China Standard Time, as the application reckons "today".
+// ---- the day the suite runs on ---------------------------------------------------
+
+/// The moment every test of this suite starts on, whatever the machine's
+/// date: a test must pass on December 31 at 23:30 and on January 2 as on
+/// any day. `STARLEDGER_NOW` states another moment for the whole run (CI
+/// runs the suite again on the days that broke it before); a test about a
+/// date boundary states its own with [`Setup::now`].
+pub const SUITE_DAY: &str = "2026-06-10T10:00:00+08:00";
+
+/// The suite's clock: a running clock started at `STARLEDGER_NOW` or
+/// [`SUITE_DAY`], installed as the process's once, so that the servers and
+/// the tests reckon the same day.
+pub fn suite_clock() -> Clock {
+    static CLOCK: OnceLock<Clock> = OnceLock::new();
+    *CLOCK.get_or_init(|| {
+        let stated = std::env::var("STARLEDGER_NOW").ok().filter(|text| !text.trim().is_empty());
+        let clock = Clock::parse(stated.as_deref().unwrap_or(SUITE_DAY)).expect("STARLEDGER_NOW is a moment");
+        clock::install(clock);
+        clock
+    })
+}
+
+/// Today in China on the clock in force (the suite's, or a test's own).
 pub fn today() -> Date {
-    jiff::Timestamp::now().to_zoned(TimeZone::fixed(Offset::constant(8))).date()
+    suite_clock();
+    clock::today()
+}
+
+/// Now on the clock in force, in Unix seconds.
+pub fn now() -> i64 {
+    suite_clock();
+    clock::now()
 }
 
 /// The rating window households rate in today.
@@ -205,7 +256,7 @@ fn password_hash() -> &'static str {
 }
 
 fn now_seconds() -> i64 {
-    jiff::Timestamp::now().as_second()
+    now()
 }
 
 struct Roll<'a> {
@@ -1048,13 +1099,13 @@ impl TestApp {
 // ---- meetings -------------------------------------------------------------------
 
 /// China Standard Time.
-pub fn china() -> TimeZone {
-    TimeZone::fixed(Offset::constant(8))
+pub fn china() -> jiff::tz::TimeZone {
+    clock::china()
 }
 
 /// A `datetime-local` value `minutes` from now in China, to the minute.
 pub fn starts_in(minutes: i64) -> String {
-    let at = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(minutes);
+    let at = jiff::Timestamp::from_second(now()).expect("a moment") + jiff::SignedDuration::from_mins(minutes);
     at.to_zoned(china()).strftime("%Y-%m-%dT%H:%M").to_string()
 }
 
@@ -1141,7 +1192,7 @@ impl TestApp {
 
     /// Moves a meeting's start, as the passing of time would.
     pub async fn move_start(&self, meeting: i64, minutes_from_now: i64) {
-        let at = jiff::Timestamp::now().as_second() + minutes_from_now * 60;
+        let at = self.clock.now().as_second() + minutes_from_now * 60;
         self.execute(&format!("UPDATE meetings SET starts_at = {at} WHERE id = {meeting}")).await;
     }
 }

@@ -98,7 +98,7 @@ async fn refresh(app: &TestApp) {
     let n = app.neighbour.as_ref().expect("the neighbour community");
     let mut tx = app.store.write().await.expect("a write transaction");
     for community in [app.fixture.community, n.community] {
-        tx.refresh_stats(community, jiff::Timestamp::now().as_second()).await.expect("the figures");
+        tx.refresh_stats(community, super::helpers::now()).await.expect("the figures");
     }
     tx.commit().await.expect("the figures are written");
 }

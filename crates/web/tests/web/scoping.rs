@@ -106,7 +106,7 @@ pub async fn make_objects(app: &TestApp, by: &Makers<'_>) -> Objects {
         })
         .await
         .expect("the robot");
-    let now = jiff::Timestamp::now().as_second();
+    let now = super::helpers::now();
     let queued = tx.enqueue_for_robots(by.community, &format!("scoping:{robot}"), "活动通知", now).await;
     assert_eq!(queued.expect("the message is queued"), 1);
     tx.commit().await.expect("the robot is written");

@@ -35,7 +35,7 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
         assert!(page.contains(expected), "attempt {attempt} says {expected:?}:\n{page}");
     }
     let credentials = app.credentials(MEMBER).await;
-    let now = jiff::Timestamp::now().as_second();
+    let now = super::helpers::now();
     let until = credentials.locked_until.expect("the account is locked");
     assert!((now + 14 * 60..=now + 15 * 60).contains(&until), "locked for 15 minutes, until {until} (now {now})");
 
