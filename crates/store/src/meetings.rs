@@ -116,7 +116,8 @@ pub trait MeetingQueries: Queries {
         )
         .bind(community)
         .bind(meeting)
-        .bind(pending_only)
+        // A number, not a flag: PostgreSQL compares no boolean with 0.
+        .bind(i64::from(pending_only))
         .fetch_all(conn)
         .await
         .at(location)?;

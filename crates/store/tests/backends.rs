@@ -273,8 +273,11 @@ async fn a_community_lock_leaves_other_communities_free() {
         tx.commit().await.unwrap();
     });
     // Wait until PostgreSQL reports a session blocked on an advisory lock.
+    // Bounded: a lock that never blocks is a failure, not a hung suite.
     let mut watcher = postgres.raw().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
+        assert!(std::time::Instant::now() < deadline, "no session blocked on the advisory lock within 30 s");
         let blocked: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",

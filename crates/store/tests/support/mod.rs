@@ -1,8 +1,9 @@
 //! A fresh database for a test, on either backend. PostgreSQL tests need
 //! `STARLEDGER_TEST_POSTGRES` (a URL of the server's maintenance database,
 //! e.g. `postgres://postgres@127.0.0.1/postgres`): each test gets its own
-//! database, dropped at the end. Without the variable they print SKIPPED;
-//! `.ci/run` sets it, so there they always run.
+//! database, dropped at the end. Without the variable they print SKIPPED,
+//! unless `STARLEDGER_POSTGRES=require` (which `.ci/run` sets, with the
+//! URL) makes a missing server a failure.
 
 #![allow(dead_code)]
 
@@ -31,6 +32,11 @@ impl Backing {
     /// A new, empty PostgreSQL database, or None (said loudly) without a server.
     pub async fn postgres(test: &str) -> Option<Backing> {
         let Ok(admin) = std::env::var("STARLEDGER_TEST_POSTGRES") else {
+            // CI states that PostgreSQL must be there: a missing server
+            // fails the run instead of passing it quietly.
+            if std::env::var("STARLEDGER_POSTGRES").as_deref() == Ok("require") {
+                panic!("{test}: STARLEDGER_POSTGRES=require but STARLEDGER_TEST_POSTGRES is not set");
+            }
             eprintln!("SKIPPED {test} on PostgreSQL: set STARLEDGER_TEST_POSTGRES=postgres://USER@HOST/postgres");
             return None;
         };

@@ -621,8 +621,8 @@ async fn the_committee_confirms_who_served_into_the_ledger_once() {
     assert_redirect(&app.confirm_service(&committee, id, &[f.liang, f.peng]).await, &format!("/activities/{id}"));
     let entries = app.activity_entries(id).await;
     let zhao = by(f.accounts[COMMITTEE_2]);
-    let day =
-        app.text_of(&format!("SELECT date(starts_at, 'unixepoch', '+8 hours') FROM activities WHERE id = {id}")).await;
+    let starts_at = app.count(&format!("SELECT starts_at FROM activities WHERE id = {id}")).await;
+    let day = jiff::Timestamp::from_second(starts_at).expect("a moment").to_zoned(china()).date().to_string();
     let expected = |member: MemberId, entry: i64| {
         (
             entry,
@@ -789,7 +789,7 @@ async fn the_volunteer_cap_refuses_a_confirmation_past_forty_points() {
     }
     app.add_entry(f.liang, DONATION, zhao, "cap-donation").await;
     let volunteer = format!(
-        "SELECT SUM(points_tenths) FROM ledger_entries WHERE member_id = {} AND category = 'volunteer'",
+        "SELECT CAST(SUM(points_tenths) AS BIGINT) FROM ledger_entries WHERE member_id = {} AND category = 'volunteer'",
         f.liang
     );
     assert_eq!(app.count(&volunteer).await, 390);

@@ -86,11 +86,15 @@ async fn marks(app: &TestApp) -> (i64, i64) {
 }
 
 async fn columns(app: &TestApp, table: &str) -> Vec<String> {
-    app.rows::<(String,)>(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))
-        .await
-        .into_iter()
-        .map(|(name,)| name)
-        .collect()
+    let sql = if app.db.on_postgres() {
+        format!(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = '{table}' ORDER BY ordinal_position"
+        )
+    } else {
+        format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
+    };
+    app.rows::<(String,)>(&sql).await.into_iter().map(|(name,)| name).collect()
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@
 use jiff::civil::Date;
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode, header};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
-use sqlx::{Connection, FromRow, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Connection, FromRow};
 use starledger_app::clock::{self, Clock};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft};
 use starledger_domain::linking::RatingWindow;
@@ -18,7 +18,7 @@ use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
     AccessQueries, Appended, Credentials, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, RatingQueries,
-    Store, WriteTx,
+    Store, Target, WriteTx,
 };
 use starledger_web::{AppState, Config, Limits, router};
 use std::collections::HashMap;
@@ -130,7 +130,9 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
     pub store: Store,
-    pub db_path: PathBuf,
+    /// Where the store is: a SQLite file, or (with
+    /// `STARLEDGER_TEST_BACKEND=postgres`) a PostgreSQL database of its own.
+    pub db: TestDb,
     pub fixture: Fixture,
     pub neighbour: Option<Neighbour>,
     /// The clock the server runs on.
@@ -185,8 +187,9 @@ pub async fn spawn(setup: Setup) -> TestApp {
 
 async fn build(setup: Setup, clock: Clock) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let db_path = dir.path().join("web.db");
-    let store = Store::open(&db_path, OpenMode::CreateNew, Duration::from_millis(2000)).await.expect("a new database");
+    let db = TestDb::create(&dir).await;
+    let store =
+        Store::connect(&db.target(), OpenMode::CreateNew, Duration::from_millis(2000)).await.expect("a new database");
 
     let mut tx = store.write().await.expect("a write transaction");
     let mut fixture = build_fixture(&mut tx).await;
@@ -205,7 +208,76 @@ async fn build(setup: Setup, clock: Clock) -> TestApp {
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("the server runs");
     });
-    TestApp { address, store, db_path, fixture, neighbour, clock, _dir: dir }
+    TestApp { address, store, db, fixture, neighbour, clock, _dir: dir }
+}
+
+// ---- the store under test -----------------------------------------------------------
+
+/// The database a test's app runs on. The suite runs on SQLite files; with
+/// `STARLEDGER_TEST_BACKEND=postgres` (and `STARLEDGER_TEST_POSTGRES`
+/// naming the server's maintenance database) every test gets a PostgreSQL
+/// database of its own, dropped when the test ends, as `.ci/run` does.
+pub enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { admin: String, name: String, url: String },
+}
+
+impl TestDb {
+    async fn create(dir: &TempDir) -> TestDb {
+        sqlx::any::install_default_drivers();
+        if std::env::var("STARLEDGER_TEST_BACKEND").as_deref() != Ok("postgres") {
+            return TestDb::Sqlite(dir.path().join("web.db"));
+        }
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let admin = std::env::var("STARLEDGER_TEST_POSTGRES")
+            .expect("STARLEDGER_TEST_BACKEND=postgres needs STARLEDGER_TEST_POSTGRES=postgres://USER@HOST/postgres");
+        let name = format!("sl_web_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let mut conn = AnyConnection::connect(&admin).await.expect("the PostgreSQL server is reachable");
+        for sql in [format!("DROP DATABASE IF EXISTS {name}"), format!("CREATE DATABASE {name}")] {
+            sqlx::query(&sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        conn.close().await.expect("close");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        TestDb::Postgres { admin, name, url }
+    }
+
+    pub fn target(&self) -> Target {
+        match self {
+            TestDb::Sqlite(path) => Target::Sqlite(path.clone()),
+            TestDb::Postgres { url, .. } => Target::Postgres(url.clone()),
+        }
+    }
+
+    /// A URL to reach the rows behind the store's back.
+    fn url(&self, read_only: bool) -> String {
+        match self {
+            TestDb::Sqlite(path) => format!("sqlite://{}?mode={}", path.display(), if read_only { "ro" } else { "rw" }),
+            TestDb::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    pub fn on_postgres(&self) -> bool {
+        matches!(self, TestDb::Postgres { .. })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let TestDb::Postgres { admin, name, .. } = self else { return };
+        let (admin, sql) = (admin.clone(), format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        // Dropped inside the test's runtime, which cannot block on itself.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                let mut conn = AnyConnection::connect(&admin).await.expect("the PostgreSQL server is reachable");
+                sqlx::query(&sql).execute(&mut conn).await.map(|_| ())
+            })
+        });
+        if let Ok(Err(error)) = dropped.join() {
+            eprintln!("could not drop a test database: {error}");
+        }
+    }
 }
 
 // ---- the fixture ----------------------------------------------------------------
@@ -546,15 +618,13 @@ impl TestApp {
 
     /// One number from SQL run on the database file, behind the store's back.
     pub async fn count(&self, sql: &str) -> i64 {
-        let options = SqliteConnectOptions::new().filename(&self.db_path).read_only(true);
-        let mut conn = SqliteConnection::connect_with(&options).await.expect("open the database to read it");
+        let mut conn = self.connect(true).await;
         sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// The audit log as (actor, action, detail), oldest first.
     pub async fn audit_log(&self) -> Vec<(String, String, String)> {
-        let options = SqliteConnectOptions::new().filename(&self.db_path).read_only(true);
-        let mut conn = SqliteConnection::connect_with(&options).await.expect("open the database to read it");
+        let mut conn = self.connect(true).await;
         sqlx::query_as("SELECT actor, action, detail FROM audit_log ORDER BY id")
             .fetch_all(&mut conn)
             .await
@@ -861,21 +931,28 @@ impl TestApp {
 
     // ---- reading and changing rows behind the store's back ----
 
-    async fn connect(&self, read_only: bool) -> SqliteConnection {
-        let options = SqliteConnectOptions::new()
-            .filename(&self.db_path)
-            .read_only(read_only)
-            .busy_timeout(Duration::from_secs(5));
-        SqliteConnection::connect_with(&options).await.expect("open the database")
+    async fn connect(&self, read_only: bool) -> AnyConnection {
+        AnyConnection::connect(&self.db.url(read_only)).await.expect("open the database")
     }
 
     /// Every row SQL returns, as tuples.
     pub async fn rows<T>(&self, sql: &str) -> Vec<T>
     where
-        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
         let mut conn = self.connect(true).await;
         sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The chosen columns of every row of a table as one text, in a stable
+    /// order, the same on both stores: to compare a table before and after.
+    pub async fn table_text(&self, table: &str, columns: &[&str]) -> String {
+        let row =
+            columns.iter().map(|c| format!("COALESCE(CAST({c} AS TEXT), '')")).collect::<Vec<_>>().join(" || ':' || ");
+        let rows: Vec<(String,)> = self.rows(&format!("SELECT {row} FROM {table}")).await;
+        let mut rows: Vec<String> = rows.into_iter().map(|(row,)| row).collect();
+        rows.sort();
+        rows.join(",")
     }
 
     /// One text from SQL.
@@ -927,20 +1004,19 @@ impl TestApp {
             activities: self.rows_in("activities").await,
             activity_signups: self.rows_in("activity_signups").await,
             audit_log: self.count(&format!("SELECT COUNT(*) FROM audit_log WHERE {WORK}")).await,
-            fingerprint: self
-                .text_of(
-                    "SELECT (SELECT COALESCE(group_concat(id || status || COALESCE(entry_id, ''), ','), '') FROM claims) \
-                     || '|' || (SELECT COALESCE(group_concat(meeting_id || member_id || status || ledgered, ','), '') \
-                        FROM meeting_attendance) \
-                     || '|' || (SELECT COALESCE(group_concat(id || status, ','), '') FROM leave_requests) \
-                     || '|' || (SELECT COALESCE(group_concat(household_id || ':' || member_id, ','), '') \
-                        FROM household_links) \
-                     || '|' || (SELECT COALESCE(group_concat(id || COALESCE(closed_at, ''), ','), '') FROM meetings) \
-                     || '|' || (SELECT COALESCE(group_concat(activity_id || ':' || member_id || ':' || status || ':' \
-                        || answered_at || ':' || COALESCE(checked_in_at, '') || ':' || COALESCE(entry_id, ''), ','), '') \
-                        FROM activity_signups)",
+            fingerprint: [
+                self.table_text("claims", &["id", "status", "entry_id"]).await,
+                self.table_text("meeting_attendance", &["meeting_id", "member_id", "status", "ledgered"]).await,
+                self.table_text("leave_requests", &["id", "status"]).await,
+                self.table_text("household_links", &["household_id", "member_id"]).await,
+                self.table_text("meetings", &["id", "closed_at"]).await,
+                self.table_text(
+                    "activity_signups",
+                    &["activity_id", "member_id", "status", "answered_at", "checked_in_at", "entry_id"],
                 )
                 .await,
+            ]
+            .join("|"),
         }
     }
 }
@@ -1178,7 +1254,9 @@ impl TestApp {
             "SELECT member_id, status, via, recorded_by, ledgered FROM meeting_attendance \
              WHERE meeting_id = {meeting} ORDER BY member_id"
         );
-        self.rows(&sql).await
+        // A flag is stored as 0 or 1 on both stores.
+        let rows: Vec<(MemberId, String, String, AccountId, i64)> = self.rows(&sql).await;
+        rows.into_iter().map(|(member, status, via, by, ledgered)| (member, status, via, by, ledgered != 0)).collect()
     }
 
     /// (member, rule, points in tenths, recorded_by) of a meeting's entries, by id.

@@ -108,11 +108,14 @@ async fn a_filed_record_waits_for_the_committee_and_writes_no_points() {
     // The secretary of branch 1 files a commendation of 梁小改 with a photo of the letter.
     let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
     assert_redirect(&file(&app, &secretary, f.liang, COMMENDATION, Some(PNG)).await, "/integrity");
-    let rows: Vec<(MemberId, String, String, Option<i64>, i64, bool)> = app
-        .rows("SELECT member_id, rule_key, status, entry_id, filed_by, evidence_id IS NOT NULL FROM integrity_records")
+    let rows: Vec<(MemberId, String, String, Option<i64>, i64, i64)> = app
+        .rows(
+            "SELECT member_id, rule_key, status, entry_id, filed_by, \
+             CASE WHEN evidence_id IS NULL THEN 0 ELSE 1 END FROM integrity_records",
+        )
         .await;
     let hu = f.accounts[BRANCH_SECRETARY];
-    assert_eq!(rows, [(f.liang, COMMENDATION.to_string(), "pending".to_string(), None, hu, true)]);
+    assert_eq!(rows, [(f.liang, COMMENDATION.to_string(), "pending".to_string(), None, hu, 1)]);
     assert_eq!(app.rows_in("uploads").await, uploads + 1, "the evidence is kept");
     assert_eq!(app.ledger_rows().await, ledger, "filing is not deciding: no points");
     assert_eq!(app.work(BRANCH_SECRETARY).await, ["integrity.file"]);

@@ -206,7 +206,7 @@ async fn a_leave_approved_after_closing_leaves_no_absence_standing() {
     let (state, _) = request_state(&app, request).await;
     let points = app
         .count(&format!(
-            "SELECT COALESCE(SUM(points_tenths), 0) FROM ledger_entries WHERE source_ref = 'meeting:{id}' AND member_id = {}",
+            "SELECT CAST(COALESCE(SUM(points_tenths), 0) AS BIGINT) FROM ledger_entries WHERE source_ref = 'meeting:{id}' AND member_id = {}",
             f.liang
         ))
         .await;

@@ -281,7 +281,7 @@ async fn a_year_is_finalized_after_the_notice_with_every_objection_answered() {
 /// compare before and after a refused write.
 async fn state(app: &TestApp) -> (Written, i64, String) {
     let integrity = app.rows_in("integrity_votes").await;
-    let adjustments = app.text_of("SELECT group_concat(id || status, ',') FROM adjustments").await;
+    let adjustments = app.table_text("adjustments", &["id", "status"]).await;
     (app.written().await, integrity, adjustments)
 }
 

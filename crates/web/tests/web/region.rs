@@ -256,7 +256,7 @@ async fn expected(
             "SELECT b.name FROM ledger_entries e JOIN members m ON m.id = e.member_id \
              JOIN branches b ON b.id = m.branch_id \
              WHERE e.community_id = {community} AND e.year = {year} AND e.rule_key LIKE 'volunteer.%' \
-             GROUP BY e.member_id HAVING SUM(e.points_tenths) > 0"
+             GROUP BY e.member_id, b.name HAVING SUM(e.points_tenths) > 0"
         ))
         .await;
     for (branch,) in serving {

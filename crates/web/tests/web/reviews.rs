@@ -263,7 +263,8 @@ async fn an_approval_past_a_cap_is_refused_and_writes_nothing() {
     assert_eq!(app.written().await, before, "nothing is written");
     let total = app
         .count(&format!(
-            "SELECT SUM(points_tenths) FROM ledger_entries WHERE member_id = {} AND rule_key = 'household.visit'",
+            "SELECT CAST(SUM(points_tenths) AS BIGINT) FROM ledger_entries \
+             WHERE member_id = {} AND rule_key = 'household.visit'",
             f.liang
         ))
         .await;

@@ -265,16 +265,32 @@ pub async fn post_with_csrf(
 /// Every row of every table, sorted, by table; sessions and the audit of
 /// signing in and out left out (they change as accounts sign in).
 pub async fn everything(app: &TestApp) -> Vec<(String, Vec<String>)> {
-    let tables: Vec<(String,)> = app
-        .rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             AND name NOT IN ('sessions', 'audit_log') ORDER BY name",
+    let (tables_sql, columns_sql) = if app.db.on_postgres() {
+        (
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name NOT IN ('sessions', 'audit_log', '_sqlx_migrations') ORDER BY table_name",
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = '{table}' ORDER BY ordinal_position",
         )
-        .await;
+    } else {
+        (
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name NOT IN ('sessions', 'audit_log', '_sqlx_migrations') ORDER BY name",
+            "SELECT name FROM pragma_table_info('{table}')",
+        )
+    };
+    let tables: Vec<(String,)> = app.rows(tables_sql).await;
     let mut all = Vec::new();
     for (table,) in tables {
-        let columns: Vec<(String,)> = app.rows(&format!("SELECT name FROM pragma_table_info('{table}')")).await;
-        let row = columns.iter().map(|(c,)| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || ',' || ");
+        let columns: Vec<(String,)> = app.rows(&columns_sql.replace("{table}", &table)).await;
+        // Each value as text, NULL spelled out, so a row reads the same on
+        // both stores; an upload's bytes are stood for by their SHA-256.
+        let row = columns
+            .iter()
+            .filter(|(c,)| !(table == "uploads" && c == "bytes"))
+            .map(|(c,)| format!("COALESCE(CAST(\"{c}\" AS TEXT), 'NULL')"))
+            .collect::<Vec<_>>()
+            .join(" || ',' || ");
         let mut rows: Vec<String> =
             app.rows::<(String,)>(&format!("SELECT {row} FROM \"{table}\"")).await.into_iter().map(|(r,)| r).collect();
         rows.sort();
@@ -375,7 +391,10 @@ async fn no_route_with_an_id_reaches_the_neighbour_s_objects() {
         format!("SELECT status FROM leave_requests WHERE id = {}", theirs.leave),
         format!("SELECT status FROM claims WHERE id = {}", theirs.claim),
         format!("SELECT status FROM adjustments WHERE id = {}", theirs.adjustment),
-        format!("SELECT CAST(answered_at IS NOT NULL AS TEXT) FROM objections WHERE id = {}", theirs.objection),
+        format!(
+            "SELECT CASE WHEN answered_at IS NULL THEN '0' ELSE '1' END FROM objections WHERE id = {}",
+            theirs.objection
+        ),
         format!("SELECT CAST(enabled AS TEXT) FROM robots WHERE id = {}", theirs.robot),
         format!("SELECT status FROM outbox WHERE id = {}", theirs.message),
         format!("SELECT CAST(COUNT(*) AS TEXT) FROM integrity_votes WHERE record_id = {}", theirs.record),
