@@ -93,7 +93,7 @@ async fn a_year_short_of_the_four_star_line_streaks_no_one() {
 
 #[tokio::test]
 async fn the_honour_roll_lists_five_star_members_and_counts_them_per_branch() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_neighbour().await;
     let f = &app.fixture;
     // Last year (the roll's default, the latest year that is over) 彭雅丽
     // served all year: 80 points, the four-star line, and first place.
@@ -114,15 +114,23 @@ async fn the_honour_roll_lists_five_star_members_and_counts_them_per_branch() {
     // This year's leader has 3 points: ranked first, and not five-star.
     let page = text(app.get(&client, &format!("/honours?year={}", f.year)).await, StatusCode::OK).await;
     assert_eq!(page.matches("data-member=").count(), 0, "{page}");
-    // An unknown year and another community's member are not found.
-    app.get(&client, "/honours?year=1999").await.error_for_status_ref().unwrap_err();
-    let response = app.get(&client, "/members/999999/stars").await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // An unknown year, an unknown member and another community's member
+    // are not found (never a server error).
+    assert_eq!(app.get(&client, "/honours?year=1999").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&client, "/members/999999/stars").await.status(), StatusCode::NOT_FOUND);
+    let theirs = app.neighbour.as_ref().expect("the neighbour").member;
+    let response = app.get(&client, &format!("/members/{theirs}/stars")).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "another community's member");
 }
 
 #[tokio::test]
 async fn signed_out_visitors_see_no_honours() {
     let app = spawn_app().await;
-    let response = app.get(&app.client(), "/honours").await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    for path in ["/honours".to_string(), format!("/members/{}/stars", app.fixture.liang)] {
+        let response = app.get(&app.client(), &path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(location(&response).starts_with("/login"), "{path} sends to sign in: {}", location(&response));
+        let body = response.text().await.expect("a body");
+        assert!(!body.contains("梁小改"), "{path} names nobody before sign-in: {body}");
+    }
 }

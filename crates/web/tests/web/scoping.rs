@@ -407,7 +407,7 @@ async fn no_route_with_an_id_reaches_the_neighbour_s_objects() {
 }
 
 /// The writes of [`id_writes`] a member makes, not the committee.
-fn members_post(path: &str) -> bool {
+pub fn members_post(path: &str) -> bool {
     path.ends_with("/leave")
         || path.starts_with("/checkin/")
         || path.starts_with("/activities/checkin/")
