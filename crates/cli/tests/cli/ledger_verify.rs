@@ -1,5 +1,6 @@
 //! The ledger is append-only in the database itself, and `ledger verify`
-//! finds an entry changed behind the triggers' back.
+//! finds an entry changed, deleted, reordered or cut off behind the
+//! triggers' back.
 
 use super::helpers::{BRANCH_SECRETARY, Community, HU_GUOJIE, LIANG_XIAOGAI, SECRETARY};
 
@@ -71,4 +72,44 @@ fn a_changed_total_is_found() {
     community
         .run(&["ledger", "verify"])
         .failed(1, &["ledger verify FAILED", &format!("member {HU_GUOJIE}"), "volunteer", "12", "ledger gives 2"]);
+}
+
+#[test]
+fn an_entry_deleted_behind_the_triggers_back_is_found_and_named() {
+    let community = with_entries();
+    community
+        .execute(&["DROP TRIGGER ledger_entries_no_delete", "DELETE FROM ledger_entries WHERE id = 2"])
+        .expect("delete entry 2");
+    // Entry 3 now follows entry 1, whose hash is not the one it recorded.
+    let line = community.run(&["ledger", "verify"]).failed(1, &["ledger verify FAILED", "entry 3"]);
+    assert!(line.contains("1 entries before it are intact"), "{line}");
+}
+
+#[test]
+fn a_ledger_cut_short_is_found_by_the_totals_it_leaves_behind() {
+    let community = with_entries();
+    // The last entry (梁小改 late, -0.5 in study) removed: the chain that
+    // remains is whole, but the kept totals still count the entry.
+    community
+        .execute(&["DROP TRIGGER ledger_entries_no_delete", "DELETE FROM ledger_entries WHERE id = 3"])
+        .expect("cut the ledger short");
+    community
+        .run(&["ledger", "verify"])
+        .failed(1, &["ledger verify FAILED", &format!("member {LIANG_XIAOGAI}"), "2025, study", "ledger gives 1"]);
+}
+
+#[test]
+fn entries_put_in_another_order_are_found() {
+    let community = with_entries();
+    // Entries 2 and 3 swap places: each keeps its contents and hashes.
+    community
+        .execute(&[
+            "DROP TRIGGER ledger_entries_no_update",
+            "UPDATE ledger_entries SET id = 1000 WHERE id = 2",
+            "UPDATE ledger_entries SET id = 2 WHERE id = 3",
+            "UPDATE ledger_entries SET id = 3 WHERE id = 1000",
+        ])
+        .expect("reorder entries 2 and 3");
+    let line = community.run(&["ledger", "verify"]).failed(1, &["ledger verify FAILED", "entry 2"]);
+    assert!(line.contains("1 entries before it are intact"), "{line}");
 }
