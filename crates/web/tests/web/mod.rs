@@ -22,6 +22,7 @@ mod notice;
 mod permissions;
 mod region;
 mod reviews;
+mod robots_page;
 mod scoping;
 mod sign_in;
 mod standings;
