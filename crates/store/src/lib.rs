@@ -26,7 +26,7 @@ mod rows;
 
 pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
-pub use ballots::{BallotQueries, BallotRow, BallotStatus, GradeRow, grade_key, parse_grade};
+pub use ballots::{BallotQueries, BallotRow, BallotStatus, ExceptionRow, GradeRow, grade_key, parse_grade};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
 pub use copy::{ColumnKind, CopyReport, TABLES, schema};
 pub use error::StoreError;

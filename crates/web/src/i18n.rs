@@ -238,6 +238,23 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("proposed_grade", "支委会提出的等次", "Proposed grade"),
     ("excellent_cap", "优秀名额上限", "Places for 优秀 (excellent)"),
     ("decide_grades", "确定评议等次并记入积分", "Confirm grades into the ledger"),
+    ("papers_needed", "达到以下票数方可结束投票", "Papers needed before the close"),
+    (
+        "tally_withheld",
+        "本次投票未达到规定的参评人数，不公布计票结果。",
+        "This ballot closed below the rulebook's turnout: no tally is shown.",
+    ),
+    ("exception_reason", "与计票结果不同时须写明理由", "Reason, for a grade against the tally"),
+    (
+        "awaiting_cosign",
+        "以下与计票结果不同的等次，须另一名支委会成员会签后方可记入积分。",
+        "These grades depart from the tally: a second branch-committee member co-signs them before they count.",
+    ),
+    ("cosign", "会签同意", "Co-sign"),
+    ("withdraw_exceptions", "撤回", "Withdraw"),
+    ("exceptions", "与计票结果不同的等次", "Grades against the tally"),
+    ("proposed_by", "提出人", "Proposed by"),
+    ("cosigned_by", "会签人", "Co-signed by"),
     // Step 4: public notice, objections, finalization.
     ("rating", "星级评定", "Star rating"),
     ("notice_period", "公示期", "Public notice"),

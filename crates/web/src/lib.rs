@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ballots/{id}/close", post(html::ballots::close))
         .route("/ballots/{id}/tally", get(html::ballots::tally))
         .route("/ballots/{id}/decide", post(html::ballots::decide))
+        .route("/ballots/{id}/cosign", post(html::ballots::cosign))
+        .route("/ballots/{id}/withdraw", post(html::ballots::withdraw))
         .route("/adjustments", get(html::adjustments::show).post(html::adjustments::make))
         .route("/adjustments/{id}/check", post(html::adjustments::check))
         .route("/rating", get(html::notice::show))
