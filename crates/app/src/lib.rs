@@ -11,6 +11,7 @@ pub mod ballots;
 pub mod clock;
 pub mod error;
 pub mod ledger;
+pub mod rating;
 pub mod recording;
 
 pub use error::{AppError, AppResult};

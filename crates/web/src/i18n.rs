@@ -251,6 +251,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "These grades depart from the tally: a second branch-committee member co-signs them before they count.",
     ),
     ("cosign", "会签同意", "Co-sign"),
+    ("motion_waiting", "待另一名党委委员同意", "Waiting for a second committee member's agreement"),
+    ("agree_motion", "同意", "Agree"),
     ("withdraw_exceptions", "撤回", "Withdraw"),
     ("exceptions", "与计票结果不同的等次", "Grades against the tally"),
     ("proposed_by", "提出人", "Proposed by"),

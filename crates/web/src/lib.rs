@@ -78,6 +78,8 @@ pub fn router(state: AppState) -> Router {
         .route("/rating/objections/{id}/answer", post(html::notice::answer))
         .route("/rating/{year}/finalize", post(html::notice::finalize))
         .route("/rating/{year}/reopen", post(html::notice::reopen))
+        .route("/rating/{year}/motions/{id}/agree", post(html::notice::agree))
+        .route("/rating/{year}/motions/{id}/withdraw", post(html::notice::withdraw))
         .route("/r/{token}/notice", get(html::notice::household_show).post(html::notice::household_object))
         .route("/robots", get(html::robots::show).post(html::robots::add))
         .route("/robots/{id}/enabled", post(html::robots::toggle))
