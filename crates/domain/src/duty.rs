@@ -42,6 +42,8 @@ pub enum Refusal {
          so link it to its member first (`starledger account link`)"
     )]
     NoPerson { login: String },
+    #[error("{login} is not the overseer nearest above this community; that overseer decides its records")]
+    NotDecidingOverseer { login: String },
     #[error("{login} proposed this; a different committee member must agree to it")]
     SameProposer { login: String },
     #[error("entry {id} was decided by {origin}; one account cannot undo it: {how}")]

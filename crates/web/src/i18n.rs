@@ -283,6 +283,15 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     // A region's overseer: aggregates of the communities below it.
     ("region", "区域汇总", "Region"),
+    ("region_cases", "待上级决定的诚信档案", "Integrity records for the region to decide"),
+    (
+        "region_cases_note",
+        "这些记录所在社区的党委在回避后可表决人数不足规则规定的下限，由本级组织部决定，决定及理由记入档案。",
+        "Once the recused are left out, these communities' committees are below the rulebook's floor: \
+         this department decides, and its decision and reason go on the record.",
+    ),
+    ("region_no_cases", "没有待决定的记录。", "No record waits for a decision."),
+    ("region_case_eligible", "可表决的党委委员 / 下限", "Committee members who may vote / floor"),
     (
         "region_note",
         "只显示汇总数据，不含党员、农户和评议人的个人信息；少于3人的数据不显示。",

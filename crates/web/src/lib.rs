@@ -85,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .route("/robots/{id}/enabled", post(html::robots::toggle))
         .route("/robots/outbox/{id}", post(html::robots::settle))
         .route("/region", get(html::region::show))
+        .route("/region/integrity", get(html::region_integrity::show))
+        .route("/region/integrity/{community}/{id}/decide", post(html::region_integrity::decide))
         .route("/honours", get(html::honours::roll))
         .route("/members/{id}/stars", get(html::honours::member))
         .route("/r/{token}", get(html::household_rate::show).post(html::household_rate::submit))
