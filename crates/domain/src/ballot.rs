@@ -119,7 +119,7 @@ pub fn tally_grades(
         .map(|(m, _)| (tallies.get(m).map_or(0, |t| t.count(ReviewGrade::Excellent)), *m))
         .collect();
     if excellent.len() > places {
-        excellent.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        excellent.sort_unstable_by_key(|e| std::cmp::Reverse(e.0));
         let edge = excellent[places].0;
         for (votes, member) in excellent {
             if votes <= edge {
@@ -304,7 +304,7 @@ mod tests {
             check_turnout(1, 42, &rules),
             Err(BallotError::TurnoutTooLow { papers: 1, needed: 29, eligible: 42 })
         );
-        assert_eq!(check_turnout(28, 42, &rules).is_err(), true);
+        assert!(check_turnout(28, 42, &rules).is_err(), "28 of 42 is short of two thirds");
         assert_eq!(check_turnout(29, 42, &rules), Ok(()));
     }
 
