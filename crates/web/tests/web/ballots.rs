@@ -512,6 +512,57 @@ async fn a_grade_against_the_tally_needs_a_reason_and_a_second_person_s_co_sign(
 }
 
 #[tokio::test]
+async fn waiting_exceptions_are_withdrawn_and_the_tally_s_grades_proposed_afresh() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let branch = branch_with_voters(&app).await;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = opened(&app, &secretary, f.branch1).await;
+    everyone_votes(&app, &branch, id, &[]).await;
+    assert_redirect(&close(&app, &secretary, id).await, &format!("/ballots/{id}"));
+    let csrf = app.csrf(&secretary).await;
+    let withdraw = |client: &Client, csrf: &str| {
+        let path = format!("/ballots/{id}/withdraw");
+        let csrf = csrf.to_string();
+        let client = client.clone();
+        let app = &app;
+        async move { app.post(&client, &path, &[("csrf", csrf.as_str())]).await }
+    };
+    // Nothing waits: nothing to withdraw.
+    text(withdraw(&secretary, &csrf).await, StatusCode::CONFLICT).await;
+    // 王德福 (the tally's 合格) proposed 基本合格, with a reason.
+    let mut fields: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+    for m in &branch.graded {
+        let grade = if *m == f.liang {
+            "excellent"
+        } else if *m == f.wang {
+            "basically_qualified"
+        } else {
+            "qualified"
+        };
+        fields.push((format!("g{m}"), grade.into()));
+    }
+    fields.push((format!("r{}", f.wang), "全年未参加组织生活".into()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = app.post(&secretary, &format!("/ballots/{id}/decide"), &pairs).await;
+    assert_redirect(&response, &format!("/ballots/{id}?awaiting=1"));
+    assert_eq!(app.rows_in("ballot_exceptions").await, 1);
+    // A member does not withdraw it; the committee may.
+    let member = app.login(MEMBER, PASSWORD).await;
+    text(withdraw(&member, &app.csrf(&member).await).await, StatusCode::FORBIDDEN).await;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    assert_redirect(&withdraw(&committee, &app.csrf(&committee).await).await, &format!("/ballots/{id}"));
+    assert_eq!(app.rows_in("ballot_exceptions").await, 0);
+    assert!(app.work(COMMITTEE).await.contains(&"ballot.withdraw_exception".to_string()));
+    // Proposed afresh as the tally gives: written at once.
+    let follows: Vec<(MemberId, &str)> =
+        branch.graded.iter().map(|m| (*m, if *m == f.liang { "excellent" } else { "qualified" })).collect();
+    let ledger = app.ledger_rows().await;
+    assert_redirect(&post_grades(&app, &secretary, id, "decide", &follows).await, &format!("/ballots/{id}"));
+    assert_eq!(app.ledger_rows().await, ledger + 6);
+}
+
+#[tokio::test]
 async fn no_stored_paper_can_be_traced_to_its_voter() {
     let app = spawn_app().await;
     let f = &app.fixture;

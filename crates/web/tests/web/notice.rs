@@ -573,6 +573,29 @@ async fn reopening_and_publishing_again_take_a_second_committee_member() {
     assert!(detail.contains("孙丽华") && detail.contains("彭雅丽"), "{detail}");
 }
 
+#[tokio::test]
+async fn a_motion_is_withdrawn_and_then_proposed_afresh() {
+    let app = spawn_app().await;
+    let (zhao, sun) = (app.login(COMMITTEE_2, PASSWORD).await, app.login(COMMITTEE_3, PASSWORD).await);
+    finalize_last_year(&app, &zhao).await;
+    assert_redirect(&reopen(&app, &zhao, "第一个重新开启的理由").await, &format!("/rating?year={}", year_of(&app)));
+    let motion = app.count("SELECT MAX(id) FROM rating_motions").await;
+    let path = format!("/rating/{}/motions/{motion}/withdraw", year_of(&app));
+    let liang = app.login(MEMBER, PASSWORD).await;
+    text(app.post(&liang, &path, &[("csrf", &app.csrf(&liang).await)]).await, StatusCode::FORBIDDEN).await;
+    // Another committee member declines it.
+    assert_redirect(
+        &app.post(&sun, &path, &[("csrf", &app.csrf(&sun).await)]).await,
+        &format!("/rating?year={}", year_of(&app)),
+    );
+    text(agree(&app, &sun).await, StatusCode::CONFLICT).await;
+    let still_final = "SELECT COUNT(*) FROM rating_rounds WHERE finalized_at IS NOT NULL AND reopened_at IS NULL";
+    assert_eq!(app.count(still_final).await, 1, "a withdrawn motion reopens nothing");
+    // A new proposal can then be made, and agreed.
+    reopened(&app, &sun, &zhao, "第二个重新开启的理由").await;
+    assert_eq!(app.count(still_final).await, 0);
+}
+
 async fn open_ballot_for(app: &TestApp, client: &Client, year: i16) -> Response {
     let csrf = app.csrf(client).await;
     let (branch, year) = (app.fixture.branch1.to_string(), year.to_string());
