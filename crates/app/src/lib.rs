@@ -7,9 +7,12 @@
 //! The time comes from [`clock`]: the system's in production, a stated day
 //! in tests.
 
+pub mod ballots;
 pub mod clock;
 pub mod error;
+pub mod integrity;
 pub mod ledger;
+pub mod rating;
 pub mod recording;
 
 pub use error::{AppError, AppResult};

@@ -4,6 +4,12 @@
 //! ballot closes. The branch committee then proposes each member's grade,
 //! weighing the tally with everyday conduct, within the rulebook's cap on
 //! 优秀 — and never overriding the ballot about the proposer themselves.
+//!
+//! Collective means collective: a ballot closes only once the rulebook's
+//! turnout is reached (below it a tally would show a few voters' papers),
+//! and the grades follow the tally. A grade against it is an exception with
+//! a reason, written only when a second branch-committee member — another
+//! person, neither the graded member nor their relative — co-signs it.
 
 use crate::integrity::{ReviewGrade, excellent_places};
 use crate::org::MemberId;
@@ -57,6 +63,97 @@ pub enum BallotError {
     TooManyExcellent { proposed: usize, places: usize, graded: usize },
     #[error("the proposer's own grade is the ballot's ({ballot}); no one proposes a grade for themselves")]
     OwnGrade { ballot: &'static str },
+    #[error(
+        "{papers} of {eligible} voting members have handed in a paper; the ballot closes at {needed} \
+         (the rulebook's turnout), and no tally exists before"
+    )]
+    TurnoutTooLow { papers: usize, needed: usize, eligible: usize },
+    #[error(
+        "the tally gives member {member} {tally}; a different grade is an exception: give its reason, \
+         and a second branch-committee member co-signs it"
+    )]
+    ExceptionWithoutReason { member: MemberId, tally: &'static str },
+    #[error("member {0} is a relative of the proposer: no one proposes a grade against the tally for a relative")]
+    RelativeException(MemberId),
+    #[error("the exceptions were proposed by the same person; a second branch-committee member co-signs them")]
+    SamePerson,
+    #[error("the co-signer is member {0} or their relative (回避): another branch-committee member co-signs")]
+    CosignerRecused(MemberId),
+}
+
+/// Papers a ballot needs before it closes: the rulebook's share of the
+/// branch's voting members, rounded up, and never fewer than its minimum.
+pub fn papers_needed(eligible: usize, rules: &ReviewRules) -> usize {
+    let share = (eligible * rules.ballot_turnout_percent as usize).div_ceil(100);
+    share.max(rules.ballot_min_papers as usize)
+}
+
+/// May a ballot with `papers` papers, of `eligible` voting members, close
+/// (and its tally be shown)?
+pub fn check_turnout(papers: usize, eligible: usize, rules: &ReviewRules) -> Result<(), BallotError> {
+    let needed = papers_needed(eligible, rules);
+    if papers < needed {
+        return Err(BallotError::TurnoutTooLow { papers, needed, eligible });
+    }
+    Ok(())
+}
+
+/// The grade the votes give each graded member: the plurality (合格 for a
+/// member no paper graded), within the cap on 优秀. When more members have
+/// a plurality of 优秀 than the cap allows, those with the most 优秀 votes
+/// keep it; members tied at the edge all fall to 合格, so that the cap is
+/// never met by chance (a split never lifts anyone).
+pub fn tally_grades(
+    tallies: &BTreeMap<MemberId, Tally>,
+    graded: &BTreeSet<MemberId>,
+    rules: &ReviewRules,
+) -> BTreeMap<MemberId, ReviewGrade> {
+    let mut grades: BTreeMap<MemberId, ReviewGrade> = graded
+        .iter()
+        .map(|m| (*m, tallies.get(m).and_then(Tally::plurality).unwrap_or(ReviewGrade::Qualified)))
+        .collect();
+    let places = excellent_places(graded.len(), rules);
+    let mut excellent: Vec<(u32, MemberId)> = grades
+        .iter()
+        .filter(|(_, g)| **g == ReviewGrade::Excellent)
+        .map(|(m, _)| (tallies.get(m).map_or(0, |t| t.count(ReviewGrade::Excellent)), *m))
+        .collect();
+    if excellent.len() > places {
+        excellent.sort_unstable_by_key(|e| std::cmp::Reverse(e.0));
+        let edge = excellent[places].0;
+        for (votes, member) in excellent {
+            if votes <= edge {
+                grades.insert(member, ReviewGrade::Qualified);
+            }
+        }
+    }
+    grades
+}
+
+/// A grade proposed against the tally, with its reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exception {
+    pub grade: ReviewGrade,
+    pub tally: ReviewGrade,
+    pub reason: String,
+}
+
+/// May the person `cosigner` (with their marked relatives) co-sign the
+/// exceptions `proposer` made? Another person, and for every member an
+/// exception is about, neither that member nor a relative.
+pub fn check_cosign(
+    cosigner: MemberId,
+    cosigner_relatives: &[MemberId],
+    proposer: MemberId,
+    excepted: &BTreeSet<MemberId>,
+) -> Result<(), BallotError> {
+    if cosigner == proposer {
+        return Err(BallotError::SamePerson);
+    }
+    if let Some(member) = excepted.iter().find(|m| **m == cosigner || cosigner_relatives.contains(m)) {
+        return Err(BallotError::CosignerRecused(*member));
+    }
+    Ok(())
 }
 
 /// Checks one voter's paper: every graded member except the voter, once.
@@ -74,14 +171,20 @@ pub fn check_paper(
     Ok(())
 }
 
-/// Checks the branch committee's proposed grades against the closed tally.
+/// Checks the branch committee's proposed grades against the closed tally,
+/// and returns the exceptions: the grades that depart from the tally, each
+/// with its reason, which wait for a second member's co-sign. `reasons`
+/// holds what the proposer wrote beside each member (empty is none);
+/// `proposer_relatives` are the members marked as the proposer's relatives.
 pub fn check_proposal(
     proposal: &BTreeMap<MemberId, ReviewGrade>,
+    reasons: &BTreeMap<MemberId, String>,
     tallies: &BTreeMap<MemberId, Tally>,
     graded: &BTreeSet<MemberId>,
     proposer: Option<MemberId>,
+    proposer_relatives: &[MemberId],
     rules: &ReviewRules,
-) -> Result<(), BallotError> {
+) -> Result<BTreeMap<MemberId, Exception>, BallotError> {
     if let Some(stray) = proposal.keys().find(|m| !graded.contains(m)) {
         return Err(BallotError::NotGraded(*stray));
     }
@@ -93,14 +196,29 @@ pub fn check_proposal(
     if proposed > places {
         return Err(BallotError::TooManyExcellent { proposed, places, graded: graded.len() });
     }
+    let by_tally = tally_grades(tallies, graded, rules);
     if let Some(me) = proposer.filter(|me| graded.contains(me)) {
-        // A proposer no paper graded (nobody else voted) stands at 合格.
-        let ballot = tallies.get(&me).and_then(Tally::plurality).unwrap_or(ReviewGrade::Qualified);
+        let ballot = by_tally[&me];
         if Some(ballot) != proposal.get(&me).copied() {
             return Err(BallotError::OwnGrade { ballot: ballot.label_zh() });
         }
     }
-    Ok(())
+    let mut exceptions = BTreeMap::new();
+    for (member, grade) in proposal {
+        let tally = by_tally[member];
+        if *grade == tally {
+            continue;
+        }
+        if proposer_relatives.contains(member) {
+            return Err(BallotError::RelativeException(*member));
+        }
+        let reason = reasons.get(member).map(|r| r.trim()).unwrap_or_default();
+        if reason.is_empty() {
+            return Err(BallotError::ExceptionWithoutReason { member: *member, tally: tally.label_zh() });
+        }
+        exceptions.insert(*member, Exception { grade: *grade, tally, reason: reason.to_string() });
+    }
+    Ok(exceptions)
 }
 
 #[cfg(test)]
@@ -129,15 +247,30 @@ mod tests {
         assert_eq!(check_paper(&with_self, &graded, 1), Err(BallotError::NotGraded(1)));
     }
 
+    fn check(
+        proposal: &BTreeMap<MemberId, ReviewGrade>,
+        tallies: &BTreeMap<MemberId, Tally>,
+        graded: &BTreeSet<MemberId>,
+        proposer: Option<MemberId>,
+        rules: &ReviewRules,
+    ) -> Result<(), BallotError> {
+        check_proposal(proposal, &BTreeMap::new(), tallies, graded, proposer, &[], rules).map(|_| ())
+    }
+
     #[test]
     fn proposals_respect_the_cap_and_the_proposers_own_ballot() {
         let rules = Rulebook::default_rulebook().review;
+        let check_proposal = check;
         let graded: BTreeSet<MemberId> = (1..=6).collect();
         let tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (m, tally([1, 4, 0, 0]))).collect();
         let mut proposal: BTreeMap<MemberId, ReviewGrade> = (1..=6).map(|m| (m, ReviewGrade::Qualified)).collect();
         assert_eq!(check_proposal(&proposal, &tallies, &graded, Some(1), &rules), Ok(()));
         proposal.insert(2, ReviewGrade::Excellent);
-        assert_eq!(check_proposal(&proposal, &tallies, &graded, Some(1), &rules), Ok(()));
+        // Against the tally (合格) without a reason: refused.
+        assert!(matches!(
+            check_proposal(&proposal, &tallies, &graded, Some(1), &rules),
+            Err(BallotError::ExceptionWithoutReason { member: 2, .. })
+        ));
         proposal.insert(3, ReviewGrade::Excellent);
         assert!(matches!(
             check_proposal(&proposal, &tallies, &graded, Some(1), &rules),
@@ -155,9 +288,73 @@ mod tests {
         proposal.insert(1, ReviewGrade::Qualified);
         assert_eq!(check_proposal(&proposal, &unvoted, &graded, Some(1), &rules), Ok(()));
         proposal.insert(1, ReviewGrade::Excellent);
-        proposal.insert(2, ReviewGrade::Qualified);
         assert!(check_proposal(&proposal, &unvoted, &graded, Some(1), &rules).is_err());
+        proposal.insert(1, ReviewGrade::Qualified);
         proposal.remove(&6);
         assert_eq!(check_proposal(&proposal, &tallies, &graded, None, &rules), Err(BallotError::ProposalIncomplete(6)));
+    }
+
+    #[test]
+    fn a_ballot_closes_at_the_turnout_and_never_on_a_handful_of_papers() {
+        let rules = Rulebook::default_rulebook().review;
+        assert_eq!(papers_needed(42, &rules), 29, "two thirds of 42, rounded up, at 67%");
+        assert_eq!(papers_needed(7, &rules), 5);
+        assert_eq!(papers_needed(3, &rules), 3, "never fewer than three papers");
+        assert_eq!(
+            check_turnout(1, 42, &rules),
+            Err(BallotError::TurnoutTooLow { papers: 1, needed: 29, eligible: 42 })
+        );
+        assert!(check_turnout(28, 42, &rules).is_err(), "28 of 42 is short of two thirds");
+        assert_eq!(check_turnout(29, 42, &rules), Ok(()));
+    }
+
+    #[test]
+    fn the_tally_gives_the_grades_within_the_cap() {
+        let rules = Rulebook::default_rulebook().review;
+        let graded: BTreeSet<MemberId> = (1..=6).collect();
+        // One place for 优秀 among six; members 1 and 2 have a plurality of it.
+        let mut tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (m, tally([0, 5, 0, 0]))).collect();
+        tallies.insert(1, tally([4, 1, 0, 0]));
+        tallies.insert(2, tally([3, 2, 0, 0]));
+        tallies.insert(3, tally([0, 1, 1, 3]));
+        let grades = tally_grades(&tallies, &graded, &rules);
+        assert_eq!(grades[&1], ReviewGrade::Excellent, "the most 优秀 votes keep the place");
+        assert_eq!(grades[&2], ReviewGrade::Qualified, "beyond the cap: 合格");
+        assert_eq!(grades[&3], ReviewGrade::Unqualified);
+        assert_eq!(grades[&4], ReviewGrade::Qualified);
+        // Tied at the edge: nobody is lifted by chance.
+        tallies.insert(2, tally([4, 1, 0, 0]));
+        let grades = tally_grades(&tallies, &graded, &rules);
+        assert_eq!((grades[&1], grades[&2]), (ReviewGrade::Qualified, ReviewGrade::Qualified));
+        // A member no paper graded stands at 合格.
+        assert_eq!(tally_grades(&BTreeMap::new(), &graded, &rules)[&5], ReviewGrade::Qualified);
+    }
+
+    #[test]
+    fn grades_against_the_tally_need_a_reason_and_another_person_s_co_sign() {
+        let rules = Rulebook::default_rulebook().review;
+        let graded: BTreeSet<MemberId> = (1..=6).collect();
+        let tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (m, tally([0, 5, 0, 0]))).collect();
+        let mut proposal: BTreeMap<MemberId, ReviewGrade> = (1..=6).map(|m| (m, ReviewGrade::Qualified)).collect();
+        proposal.insert(4, ReviewGrade::Unqualified);
+        let mut reasons = BTreeMap::new();
+        let none = check_proposal(&proposal, &reasons, &tallies, &graded, Some(1), &[], &rules);
+        assert!(matches!(none, Err(BallotError::ExceptionWithoutReason { member: 4, tally: "合格" })));
+        reasons.insert(4, "  ".to_string());
+        assert!(check_proposal(&proposal, &reasons, &tallies, &graded, Some(1), &[], &rules).is_err());
+        reasons.insert(4, "全年未参加组织生活".to_string());
+        let exceptions = check_proposal(&proposal, &reasons, &tallies, &graded, Some(1), &[], &rules).unwrap();
+        assert_eq!(exceptions.len(), 1);
+        assert_eq!(exceptions[&4].grade, ReviewGrade::Unqualified);
+        assert_eq!(exceptions[&4].tally, ReviewGrade::Qualified);
+        // Not about the proposer's relative.
+        let relative = check_proposal(&proposal, &reasons, &tallies, &graded, Some(1), &[4], &rules);
+        assert_eq!(relative, Err(BallotError::RelativeException(4)));
+        // The co-signer: another person, not the member, not a relative.
+        let excepted: BTreeSet<MemberId> = [4].into();
+        assert_eq!(check_cosign(1, &[], 1, &excepted), Err(BallotError::SamePerson), "a second login of one person");
+        assert_eq!(check_cosign(4, &[], 1, &excepted), Err(BallotError::CosignerRecused(4)));
+        assert_eq!(check_cosign(5, &[4], 1, &excepted), Err(BallotError::CosignerRecused(4)));
+        assert_eq!(check_cosign(5, &[], 1, &excepted), Ok(()));
     }
 }

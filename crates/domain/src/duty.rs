@@ -42,6 +42,10 @@ pub enum Refusal {
          so link it to its member first (`starledger account link`)"
     )]
     NoPerson { login: String },
+    #[error("{login} is not the overseer nearest above this community; that overseer decides its records")]
+    NotDecidingOverseer { login: String },
+    #[error("{login} proposed this; a different committee member must agree to it")]
+    SameProposer { login: String },
     #[error("entry {id} was decided by {origin}; one account cannot undo it: {how}")]
     CollectiveReversal { id: i64, origin: &'static str, how: &'static str },
 }
@@ -221,6 +225,26 @@ pub fn may_check_adjustment(
     if checker.id == maker.id || maker.member_id == Some(person) {
         return Err(Refusal::SameMakerAndChecker { login: maker.login.clone() });
     }
+    Ok(())
+}
+
+/// May `agreer` agree to what `proposer` proposed (reopening a year,
+/// publishing it again)? A committee member who is another person: two
+/// people, not two logins.
+pub fn may_second(agreer: &Account, proposer: &Account) -> Result<(), Refusal> {
+    committee_only(agreer, "agree to a committee motion")?;
+    let person = acting_person(agreer)?;
+    if agreer.id == proposer.id || proposer.member_id == Some(person) {
+        return Err(Refusal::SameProposer { login: proposer.login.clone() });
+    }
+    Ok(())
+}
+
+/// May `actor` propose what another committee member must agree to? A
+/// committee member who is a person on the roll.
+pub fn may_propose(actor: &Account, action: &str) -> Result<(), Refusal> {
+    committee_only(actor, action)?;
+    acting_person(actor)?;
     Ok(())
 }
 
@@ -406,5 +430,20 @@ mod tests {
         assert!(may_input_directly(Actor::BranchBallot(2), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::BranchBallot(3), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::Household(5), excellent, SUBJECT, Some(10)));
+    }
+
+    #[test]
+    fn a_motion_needs_a_second_person() {
+        let proposer = account(Role::Committee, Some(1), None);
+        let other = Account { id: 2, ..account(Role::Committee, Some(5), None) };
+        assert!(may_second(&other, &proposer).is_ok(), "control: another committee member");
+        assert!(matches!(may_second(&proposer, &proposer), Err(Refusal::SameProposer { .. })));
+        let second_login = Account { id: 9, ..proposer.clone() };
+        assert!(matches!(may_second(&second_login, &proposer), Err(Refusal::SameProposer { .. })));
+        let secretary = Account { id: 3, ..account(Role::BranchSecretary, Some(6), Some(2)) };
+        assert!(matches!(may_second(&secretary, &proposer), Err(Refusal::CommitteeOnly { .. })));
+        let nobody = Account { id: 4, ..account(Role::Committee, None, None) };
+        assert!(matches!(may_second(&nobody, &proposer), Err(Refusal::NoPerson { .. })));
+        assert!(matches!(may_propose(&nobody, "reopen a year"), Err(Refusal::NoPerson { .. })));
     }
 }

@@ -158,6 +158,21 @@ impl RegionTree {
         names.join("/")
     }
 
+    /// The overseer who decides for a community placed in `region` what its
+    /// committee cannot (an integrity record below the floor once the
+    /// recused are left out): the nearest one up the tree, its street or
+    /// town first. The first of several on one region.
+    pub fn deciding_overseer<'o>(&self, region: RegionId, overseers: &'o [Overseer]) -> Option<&'o Overseer> {
+        let mut at = self.get(region);
+        while let Some(node) = at {
+            if let Some(found) = overseers.iter().filter(|o| o.region_id == node.id).min_by_key(|o| o.id) {
+                return Some(found);
+            }
+            at = node.parent_id.and_then(|parent| self.get(parent));
+        }
+        None
+    }
+
     /// A region and every region below it.
     pub fn subtree(&self, root: RegionId) -> Vec<RegionId> {
         let mut ids = vec![root];
@@ -252,5 +267,21 @@ mod tests {
         assert_eq!(RegionPath::parse(""), Err(RegionPathError::Empty));
         assert!(matches!(RegionPath::parse("a/b/c/d"), Err(RegionPathError::TooDeep(_))));
         assert!(matches!(RegionPath::parse("淄博市//车站街道"), Err(RegionPathError::BadName(_))));
+    }
+
+    #[test]
+    fn the_nearest_overseer_up_the_tree_decides() {
+        let region = |id, parent_id, level| Region { id, parent_id, level, name: format!("r{id}") };
+        let tree = RegionTree::new(vec![
+            region(1, None, RegionLevel::City),
+            region(2, Some(1), RegionLevel::County),
+            region(3, Some(2), RegionLevel::Street),
+        ]);
+        let overseer = |id, region_id| Overseer { id, region_id, login: format!("o{id}"), name: String::new() };
+        let county_and_city = [overseer(10, 1), overseer(11, 2)];
+        assert_eq!(tree.deciding_overseer(3, &county_and_city).map(|o| o.id), Some(11), "the county, above the street");
+        let with_street = [overseer(10, 1), overseer(11, 2), overseer(12, 3)];
+        assert_eq!(tree.deciding_overseer(3, &with_street).map(|o| o.id), Some(12), "the street's own");
+        assert_eq!(tree.deciding_overseer(3, &[]), None, "nobody above: nobody decides");
     }
 }

@@ -143,6 +143,12 @@ pub struct LinkingRules {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReviewRules {
     pub excellent_max_share_percent: u32,
+    /// Papers needed before a ballot closes, as a share of the branch's
+    /// voting members (rounded up): below it no tally exists for anyone.
+    pub ballot_turnout_percent: u32,
+    /// And never fewer papers than this: a tally of one or two papers would
+    /// tell each voter how the other voted.
+    pub ballot_min_papers: u32,
     pub excellent_rule: String,
     pub qualified_rule: String,
     pub basically_qualified_rule: String,
@@ -156,11 +162,23 @@ pub struct IntegrityRules {
     /// Votes needed, from committee members who are neither the subject nor
     /// their relative, before a decision counts.
     pub decision_quorum: u32,
+    /// The fewest committee members, once the recused are left out, who
+    /// may decide a record; below it the record goes up to the overseer of
+    /// the region above the community.
+    pub decision_floor: u32,
 }
 
 impl IntegrityRules {
     /// Rulebooks written before the `[integrity]` section decide with three.
     pub const DEFAULT_QUORUM: u32 = 3;
+    /// Rulebooks written before `decision_floor` need two deciders.
+    pub const DEFAULT_FLOOR: u32 = 2;
+}
+
+impl ReviewRules {
+    /// Rulebooks written before the turnout keys need two thirds, and three papers.
+    pub const DEFAULT_TURNOUT_PERCENT: u32 = 67;
+    pub const DEFAULT_MIN_PAPERS: u32 = 3;
 }
 
 /// One criterion that separates equal totals.
@@ -332,6 +350,8 @@ struct RawRulebook {
 #[serde(deny_unknown_fields)]
 struct RawIntegrity {
     decision_quorum: Spanned<i64>,
+    /// Optional so that rulebooks frozen into earlier years still parse.
+    decision_floor: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -379,6 +399,9 @@ struct RawRatings {
 #[serde(deny_unknown_fields)]
 struct RawReview {
     excellent_max_share_percent: Spanned<i64>,
+    /// Optional so that rulebooks frozen into earlier years still parse.
+    ballot_turnout_percent: Option<Spanned<i64>>,
+    ballot_min_papers: Option<Spanned<i64>>,
     grades: RawGrades,
 }
 
@@ -469,8 +492,15 @@ impl Checker<'_> {
         let integrity = match &raw.integrity {
             Some(raw) => IntegrityRules {
                 decision_quorum: self.count(&raw.decision_quorum, "integrity.decision_quorum", 1..=50)?,
+                decision_floor: match &raw.decision_floor {
+                    Some(floor) => self.count(floor, "integrity.decision_floor", 1..=50)?,
+                    None => IntegrityRules::DEFAULT_FLOOR,
+                },
             },
-            None => IntegrityRules { decision_quorum: IntegrityRules::DEFAULT_QUORUM },
+            None => IntegrityRules {
+                decision_quorum: IntegrityRules::DEFAULT_QUORUM,
+                decision_floor: IntegrityRules::DEFAULT_FLOOR,
+            },
         };
         let stars = self.stars(&raw.stars, &categories, &rules)?;
         Ok(Rulebook {
@@ -679,6 +709,14 @@ impl Checker<'_> {
                 "review.excellent_max_share_percent",
                 1..=100,
             )?,
+            ballot_turnout_percent: match &raw.ballot_turnout_percent {
+                Some(value) => self.count(value, "review.ballot_turnout_percent", 1..=100)?,
+                None => ReviewRules::DEFAULT_TURNOUT_PERCENT,
+            },
+            ballot_min_papers: match &raw.ballot_min_papers {
+                Some(value) => self.count(value, "review.ballot_min_papers", 1..=1000)?,
+                None => ReviewRules::DEFAULT_MIN_PAPERS,
+            },
             excellent_rule: self.rule_ref(&raw.grades.excellent, "review.grades.excellent", rules, ballot)?,
             qualified_rule: self.rule_ref(&raw.grades.qualified, "review.grades.qualified", rules, ballot)?,
             basically_qualified_rule: self.rule_ref(

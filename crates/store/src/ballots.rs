@@ -26,6 +26,8 @@ pub struct BallotRow {
     pub opened_by: AccountId,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
+    /// The branch's voting members when the ballot closed.
+    pub eligible_voters: Option<i64>,
 }
 
 impl BallotRow {
@@ -39,7 +41,19 @@ impl BallotRow {
 }
 
 const BALLOT_SELECT: &str =
-    "SELECT id, community_id, branch_id, year, status, opened_by, opened_at, closed_at FROM ballots";
+    "SELECT id, community_id, branch_id, year, status, opened_by, opened_at, closed_at, eligible_voters FROM ballots";
+
+/// A grade proposed against the tally, waiting for (or given) its co-sign.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExceptionRow {
+    pub member_id: MemberId,
+    pub grade: String,
+    pub reason: String,
+    pub proposed_by: AccountId,
+    pub proposed_at: i64,
+    pub cosigned_by: Option<AccountId>,
+    pub cosigned_at: Option<i64>,
+}
 
 /// A proposed grade beside the tally it weighed.
 #[derive(Debug, Clone)]
@@ -150,6 +164,19 @@ pub trait BallotQueries: Queries {
             })
             .collect()
     }
+
+    /// The exceptions proposed for a ballot, co-signed or waiting.
+    async fn ballot_exceptions(&mut self, ballot: i64) -> Result<Vec<ExceptionRow>> {
+        let (conn, location) = self.parts();
+        sqlx::query_as(
+            "SELECT member_id, grade, reason, proposed_by, proposed_at, cosigned_by, cosigned_at \
+             FROM ballot_exceptions WHERE ballot_id = $1 ORDER BY member_id",
+        )
+        .bind(ballot)
+        .fetch_all(conn)
+        .await
+        .at(location)
+    }
 }
 
 impl<T: Queries> BallotQueries for T {}
@@ -242,6 +269,68 @@ impl WriteTx {
             .await
             .at(&self.location)?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Keeps how many voting members the branch had when its ballot closed.
+    pub async fn set_ballot_turnout(&mut self, ballot: i64, eligible: i64) -> Result<()> {
+        sqlx::query("UPDATE ballots SET eligible_voters = $1 WHERE id = $2")
+            .bind(eligible)
+            .bind(ballot)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(())
+    }
+
+    /// Proposes grades against the tally, each with its reason.
+    pub async fn propose_exceptions(
+        &mut self,
+        ballot: i64,
+        exceptions: &[(MemberId, ReviewGrade, String)],
+        by: AccountId,
+        at: i64,
+    ) -> Result<()> {
+        for (member, grade, reason) in exceptions {
+            sqlx::query(
+                "INSERT INTO ballot_exceptions (ballot_id, member_id, grade, reason, proposed_by, proposed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(ballot)
+            .bind(member)
+            .bind(grade_key(*grade))
+            .bind(reason)
+            .bind(by)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        }
+        Ok(())
+    }
+
+    /// Withdraws exceptions that wait for a co-sign; how many there were.
+    pub async fn withdraw_exceptions(&mut self, ballot: i64) -> Result<u64> {
+        let result = sqlx::query("DELETE FROM ballot_exceptions WHERE ballot_id = $1 AND cosigned_by IS NULL")
+            .bind(ballot)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
+        Ok(result.rows_affected())
+    }
+
+    /// Co-signs every waiting exception of a ballot.
+    pub async fn cosign_exceptions(&mut self, ballot: i64, by: AccountId, at: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE ballot_exceptions SET cosigned_by = $1, cosigned_at = $2 \
+             WHERE ballot_id = $3 AND cosigned_by IS NULL",
+        )
+        .bind(by)
+        .bind(at)
+        .bind(ballot)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(())
     }
 
     pub async fn save_grade(&mut self, ballot: i64, row: &GradeRow) -> Result<()> {

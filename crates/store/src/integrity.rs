@@ -19,10 +19,13 @@ pub struct IntegrityRecord {
     pub filed_at: i64,
     pub status: String,
     pub entry_id: Option<i64>,
+    /// The overseer who decided it, when the committee could not.
+    pub decided_by: Option<AccountId>,
+    pub decision_note: Option<String>,
 }
 
 const RECORD_SELECT: &str = "SELECT id, community_id, year, member_id, rule_key, happened_on, description, \
-     evidence_id, filed_by, filed_at, status, entry_id FROM integrity_records";
+     evidence_id, filed_by, filed_at, status, entry_id, decided_by, decision_note FROM integrity_records";
 
 #[derive(Debug, Clone)]
 pub struct NewIntegrityRecord {
@@ -109,6 +112,21 @@ pub trait IntegrityQueries: Queries {
              ORDER BY CASE status WHEN 'pending' THEN 0 ELSE 1 END, id DESC LIMIT 200"
         );
         sqlx::query_as(&sql).bind(community).fetch_all(conn).await.at(location)
+    }
+
+    /// The committee as persons: the members behind the community's active
+    /// committee accounts (an account with nobody behind it votes on nothing).
+    async fn committee_persons(&mut self, community: CommunityId) -> Result<std::collections::BTreeSet<MemberId>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT member_id FROM accounts WHERE community_id = $1 AND role = 'committee' \
+             AND member_id IS NOT NULL AND disabled_at IS NULL",
+        )
+        .bind(community)
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        Ok(rows.into_iter().collect())
     }
 
     async fn integrity_votes(&mut self, record: i64) -> Result<Vec<IntegrityVote>> {
@@ -223,6 +241,19 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;
+        Ok(())
+    }
+
+    /// Names the overseer who decided a record the committee could not, and
+    /// their words.
+    pub async fn note_integrity_decider(&mut self, record: i64, by: AccountId, note: &str) -> Result<()> {
+        sqlx::query("UPDATE integrity_records SET decided_by = $1, decision_note = $2 WHERE id = $3")
+            .bind(by)
+            .bind(note)
+            .bind(record)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
         Ok(())
     }
 

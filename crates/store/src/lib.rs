@@ -26,7 +26,7 @@ mod rows;
 
 pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
-pub use ballots::{BallotQueries, BallotRow, BallotStatus, GradeRow, grade_key, parse_grade};
+pub use ballots::{BallotQueries, BallotRow, BallotStatus, ExceptionRow, GradeRow, grade_key, parse_grade};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
 pub use copy::{ColumnKind, CopyReport, TABLES, schema};
 pub use error::StoreError;
@@ -34,7 +34,9 @@ pub use integrity::{Adjustment, IntegrityQueries, IntegrityRecord, IntegrityVote
 pub use ledger::LedgerQueries;
 pub use ledger::{Appended, ProjectionMismatch, VerifyReport};
 pub use meetings::{AttendanceRow, LeaveRequest, Meeting, MeetingQueries, NewMeeting};
-pub use notices::{FinalStars, Finalization, NewObjection, NewRound, NoticeQueries, Objection, RatingRound};
+pub use notices::{
+    FinalStars, Finalization, NewObjection, NewRound, NoticeQueries, Objection, RatingMotion, RatingRound,
+};
 pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};

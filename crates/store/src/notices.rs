@@ -21,6 +21,11 @@ pub struct RatingRound {
     pub reopened_by: Option<AccountId>,
     pub reopened_at: Option<i64>,
     pub reopen_reason: Option<String>,
+    /// The second committee member who agreed to publishing this round
+    /// (every publication after a reopening needs one).
+    pub published_agreed_by: Option<AccountId>,
+    /// The second committee member who agreed to the reopening.
+    pub reopen_agreed_by: Option<AccountId>,
 }
 
 impl RatingRound {
@@ -34,8 +39,33 @@ impl RatingRound {
 }
 
 const ROUND_SELECT: &str = "SELECT community_id, year, round, published_by, published_at, notice_from, notice_until, \
-     published_sha256, finalized_by, finalized_at, final_sha256, reopened_by, reopened_at, reopen_reason \
-     FROM rating_rounds";
+     published_sha256, finalized_by, finalized_at, final_sha256, reopened_by, reopened_at, reopen_reason, \
+     published_agreed_by, reopen_agreed_by FROM rating_rounds";
+
+/// What one committee member proposes and a different one must agree to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RatingMotion {
+    pub id: i64,
+    pub community_id: CommunityId,
+    pub year: i64,
+    /// `reopen` or `publish`.
+    pub action: String,
+    pub reason: String,
+    pub proposed_by: AccountId,
+    pub proposed_at: i64,
+    pub agreed_by: Option<AccountId>,
+    pub agreed_at: Option<i64>,
+    pub withdrawn_at: Option<i64>,
+}
+
+impl RatingMotion {
+    pub fn is_pending(&self) -> bool {
+        self.agreed_at.is_none() && self.withdrawn_at.is_none()
+    }
+}
+
+const MOTION_SELECT: &str = "SELECT id, community_id, year, action, reason, proposed_by, proposed_at, agreed_by, \
+     agreed_at, withdrawn_at FROM rating_motions";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Objection {
@@ -90,6 +120,8 @@ pub struct NewRound {
     pub notice_from: String,
     pub notice_until: String,
     pub published_sha256: String,
+    /// The second committee member who agreed, when one had to.
+    pub agreed_by: Option<AccountId>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -142,6 +174,13 @@ pub trait NoticeQueries: Queries {
         row.ok_or_else(|| StoreError::not_found("objection", id))
     }
 
+    /// Every motion about a year, the first first.
+    async fn rating_motions(&mut self, community: CommunityId, year: i64) -> Result<Vec<RatingMotion>> {
+        let (conn, location) = self.parts();
+        let sql = format!("{MOTION_SELECT} WHERE community_id = $1 AND year = $2 ORDER BY id");
+        sqlx::query_as(&sql).bind(community).bind(year).fetch_all(conn).await.at(location)
+    }
+
     /// The stars of the year's finalized round, if it is final.
     async fn final_stars(&mut self, community: CommunityId, year: i64) -> Result<Option<Vec<FinalStars>>> {
         let Some(round) = self.live_round(community, year).await?.filter(RatingRound::is_final) else {
@@ -169,8 +208,8 @@ impl WriteTx {
     pub async fn publish_round(&mut self, round: &NewRound) -> Result<i64> {
         sqlx::query_scalar(
             "INSERT INTO rating_rounds (community_id, year, round, published_by, published_at, notice_from, \
-             notice_until, published_sha256) \
-             SELECT $1, $2, COALESCE(MAX(round), 0) + 1, $3, $4, $5, $6, $7 FROM rating_rounds \
+             notice_until, published_sha256, published_agreed_by) \
+             SELECT $1, $2, COALESCE(MAX(round), 0) + 1, $3, $4, $5, $6, $7, $8 FROM rating_rounds \
              WHERE community_id = $1 AND year = $2 RETURNING round",
         )
         .bind(round.community_id)
@@ -180,6 +219,7 @@ impl WriteTx {
         .bind(&round.notice_from)
         .bind(&round.notice_until)
         .bind(&round.published_sha256)
+        .bind(round.agreed_by)
         .fetch_one(&mut *self.tx)
         .await
         .at(&self.location)
@@ -264,7 +304,9 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Ends a round (finalized or still in notice) with a documented reason.
+    /// Ends a round (finalized or still in notice) with a documented reason:
+    /// `by` proposed it and `agreed_by`, a different committee member, agreed.
+    #[allow(clippy::too_many_arguments)]
     pub async fn reopen_round(
         &mut self,
         community: CommunityId,
@@ -272,10 +314,11 @@ impl WriteTx {
         round: i64,
         reason: &str,
         by: AccountId,
+        agreed_by: Option<AccountId>,
         at: i64,
     ) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE rating_rounds SET reopened_by = $1, reopened_at = $2, reopen_reason = $3 \
+            "UPDATE rating_rounds SET reopened_by = $1, reopened_at = $2, reopen_reason = $3, reopen_agreed_by = $7 \
              WHERE community_id = $4 AND year = $5 AND round = $6 AND reopened_at IS NULL",
         )
         .bind(by)
@@ -284,6 +327,7 @@ impl WriteTx {
         .bind(community)
         .bind(year)
         .bind(round)
+        .bind(agreed_by)
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;
@@ -291,5 +335,45 @@ impl WriteTx {
             return Err(StoreError::Conflict(format!("{year} round {round} was already reopened")));
         }
         Ok(())
+    }
+
+    /// Records a motion one committee member proposes; its id.
+    pub async fn propose_motion(
+        &mut self,
+        community: CommunityId,
+        year: i64,
+        action: &str,
+        reason: &str,
+        by: AccountId,
+        at: i64,
+    ) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO rating_motions (community_id, year, action, reason, proposed_by, proposed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(community)
+        .bind(year)
+        .bind(action)
+        .bind(reason)
+        .bind(by)
+        .bind(at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .at(&self.location)
+    }
+
+    /// Settles a pending motion: agreed by `agreed_by`, or withdrawn when
+    /// None. False if it was no longer pending.
+    pub async fn settle_motion(&mut self, id: i64, agreed_by: Option<AccountId>, at: i64) -> Result<bool> {
+        let sql = if agreed_by.is_some() {
+            "UPDATE rating_motions SET agreed_by = $1, agreed_at = $2 \
+             WHERE id = $3 AND agreed_at IS NULL AND withdrawn_at IS NULL"
+        } else {
+            "UPDATE rating_motions SET agreed_by = $1, withdrawn_at = $2 \
+             WHERE id = $3 AND agreed_at IS NULL AND withdrawn_at IS NULL"
+        };
+        let result =
+            sqlx::query(sql).bind(agreed_by).bind(at).bind(id).execute(&mut *self.tx).await.at(&self.location)?;
+        Ok(result.rows_affected() == 1)
     }
 }

@@ -238,6 +238,25 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("proposed_grade", "支委会提出的等次", "Proposed grade"),
     ("excellent_cap", "优秀名额上限", "Places for 优秀 (excellent)"),
     ("decide_grades", "确定评议等次并记入积分", "Confirm grades into the ledger"),
+    ("papers_needed", "达到以下票数方可结束投票", "Papers needed before the close"),
+    (
+        "tally_withheld",
+        "本次投票未达到规定的参评人数，不公布计票结果。",
+        "This ballot closed below the rulebook's turnout: no tally is shown.",
+    ),
+    ("exception_reason", "与计票结果不同时须写明理由", "Reason, for a grade against the tally"),
+    (
+        "awaiting_cosign",
+        "以下与计票结果不同的等次，须另一名支委会成员会签后方可记入积分。",
+        "These grades depart from the tally: a second branch-committee member co-signs them before they count.",
+    ),
+    ("cosign", "会签同意", "Co-sign"),
+    ("motion_waiting", "待另一名党委委员同意", "Waiting for a second committee member's agreement"),
+    ("agree_motion", "同意", "Agree"),
+    ("withdraw_exceptions", "撤回", "Withdraw"),
+    ("exceptions", "与计票结果不同的等次", "Grades against the tally"),
+    ("proposed_by", "提出人", "Proposed by"),
+    ("cosigned_by", "会签人", "Co-signed by"),
     // Step 4: public notice, objections, finalization.
     ("rating", "星级评定", "Star rating"),
     ("notice_period", "公示期", "Public notice"),
@@ -264,6 +283,15 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     // A region's overseer: aggregates of the communities below it.
     ("region", "区域汇总", "Region"),
+    ("region_cases", "待上级决定的诚信档案", "Integrity records for the region to decide"),
+    (
+        "region_cases_note",
+        "这些记录所在社区的党委在回避后可表决人数不足规则规定的下限，由本级组织部决定，决定及理由记入档案。",
+        "Once the recused are left out, these communities' committees are below the rulebook's floor: \
+         this department decides, and its decision and reason go on the record.",
+    ),
+    ("region_no_cases", "没有待决定的记录。", "No record waits for a decision."),
+    ("region_case_eligible", "可表决的党委委员 / 下限", "Committee members who may vote / floor"),
     (
         "region_note",
         "只显示汇总数据，不含党员、农户和评议人的个人信息；少于3人的数据不显示。",

@@ -39,6 +39,7 @@ pub async fn publish_and_finalize(
             notice_from: notice.from.to_string(),
             notice_until: notice.until.to_string(),
             published_sha256: rating.digest(),
+            agreed_by: None,
         })
         .await?;
     // A household asks about the member in sixth place; the committee

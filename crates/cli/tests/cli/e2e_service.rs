@@ -401,6 +401,60 @@ async fn branch_ballot(site: Arc<Site>) {
     let graded_count = i64::try_from(graded.len()).unwrap();
     assert_eq!((voted, marks, excellent), (3, 3 * (graded_count - 1), 2), "three papers, each grading all but one");
 
+    // Three papers are below the rulebook's turnout (two thirds of the
+    // branch, rounded up): he cannot close it, and no tally exists.
+    desk.goto(&format!("/ballots/{ballot}")).await;
+    let needed: usize = desk.text("[data-testid=papers-needed]").await.parse().expect("a number of papers");
+    assert_eq!(needed, (usize::try_from(on_roll).unwrap() * 67).div_ceil(100).max(3), "two thirds of the branch");
+    desk.click(&format!("form[action='/ballots/{ballot}/close'] button[type=submit]")).await;
+    assert_refused(&desk, &["closes at"]).await;
+    site.done("ballot: no close below the turnout");
+
+    // The rest of the branch hands in its papers (here straight into the
+    // store, as the browser voters did: the voter apart from the marks).
+    // They grade 梁小改 优秀, split 胡国强 between 优秀 and 基本合格 (one 合格
+    // if they are odd in number), and everyone else 合格.
+    let others: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM members WHERE branch_id = $1 AND left_on IS NULL AND id NOT IN ($2, $3, $4) ORDER BY id",
+    )
+    .bind(BRANCH)
+    .bind(xiaogai)
+    .bind(guoqiang)
+    .bind(yonghong)
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    let extra = needed - 3;
+    assert!(others.len() >= extra, "enough members to reach the turnout");
+    for (index, voter) in others.iter().take(extra).enumerate() {
+        sqlx::query("INSERT INTO ballot_voters (ballot_id, member_id) VALUES ($1, $2)")
+            .bind(ballot)
+            .bind(voter)
+            .execute(&mut db)
+            .await
+            .unwrap();
+        for member in graded.iter().filter(|m| *m != voter) {
+            let grade = if *member == xiaogai {
+                "excellent"
+            } else if *member == guoqiang && index + 1 == extra && extra % 2 == 1 {
+                "qualified"
+            } else if *member == guoqiang {
+                if index % 2 == 0 { "excellent" } else { "basically_qualified" }
+            } else {
+                "qualified"
+            };
+            sqlx::query("INSERT INTO ballot_marks (ballot_id, paper, member_id, grade) VALUES ($1, $2, $3, $4)")
+                .bind(ballot)
+                .bind(format!("e2e-{voter}-{member}"))
+                .bind(member)
+                .bind(grade)
+                .execute(&mut db)
+                .await
+                .unwrap();
+        }
+    }
+    let secretary_voted = others.iter().take(extra).any(|m| *m == secretary);
+
     // He closes it: now the tally is there, and the proposal beside it.
     desk.goto(&format!("/ballots/{ballot}")).await;
     desk.click(&format!("form[action='/ballots/{ballot}/close'] button[type=submit]")).await;
@@ -418,10 +472,14 @@ async fn branch_ballot(site: Arc<Site>) {
             counts
         }
     };
-    assert_eq!(votes(xiaogai).await, ["2", "0", "0", "0"], "梁小改: 优秀 on two papers");
-    assert_eq!(votes(guoqiang).await, ["1", "0", "1", "0"], "胡国强: 优秀 and 基本合格");
-    assert_eq!(votes(yonghong).await, ["0", "2", "0", "0"]);
-    assert_eq!(votes(secretary).await, ["0", "3", "0", "0"]);
+    let count = |n: usize| n.to_string();
+    let split = 1 + extra / 2;
+    let guoqiang_tally = [count(split), count(extra % 2), count(split), count(0)];
+    assert_eq!(votes(xiaogai).await, [count(2 + extra), count(0), count(0), count(0)], "梁小改: 优秀");
+    assert_eq!(votes(guoqiang).await, guoqiang_tally, "胡国强: as many 优秀 as 基本合格");
+    assert_eq!(votes(yonghong).await, [count(0), count(2 + extra), count(0), count(0)]);
+    let secretary_papers = 3 + extra - usize::from(secretary_voted);
+    assert_eq!(votes(secretary).await, [count(0), count(secretary_papers), count(0), count(0)]);
     let proposed = |member: i64| format!("select[name=g{member}]");
     let value = |css: String| {
         let desk = &desk;
@@ -435,15 +493,31 @@ async fn branch_ballot(site: Arc<Site>) {
     voters[0].goto(&format!("/ballots/{ballot}")).await;
     assert_eq!(voters[0].count("tr[data-member] [data-testid=proposed]").await, graded.len());
 
-    // The branch committee weighs 胡国强's everyday service and proposes 合格.
+    // The branch committee weighs 胡国强's everyday service and proposes 合格:
+    // against the tally, so with a reason, and a second member co-signs.
     desk.choose(&proposed(guoqiang), "qualified").await;
     desk.click(&format!("form[action='/ballots/{ballot}/decide'] button[type=submit]")).await;
+    assert_refused(&desk, &["co-signs"]).await;
+    desk.goto(&format!("/ballots/{ballot}")).await;
+    desk.choose(&proposed(guoqiang), "qualified").await;
+    desk.type_into(&format!("input[name=r{guoqiang}]"), "常年参加秸秆禁烧巡查，服务群众表现突出").await;
+    desk.click(&format!("form[action='/ballots/{ballot}/decide'] button[type=submit]")).await;
+    find(&desk.client, "[data-testid=awaiting-cosign]").await;
+    assert_eq!(desk.text("[data-testid=ballot-status]").await, "已截止，待支委会提出等次");
+    desk.screenshot("ballot-05a-awaiting-cosign").await;
+    let (second_account, _) = account(&mut db, SECOND_COMMITTEE).await;
+    let cosigner = site.session(DESKTOP.0, DESKTOP.1).await;
+    cosigner.sign_in(SECOND_COMMITTEE).await;
+    cosigner.goto(&format!("/ballots/{ballot}")).await;
+    cosigner.click(&format!("form[action='/ballots/{ballot}/cosign'] button[type=submit]")).await;
+    assert_eq!(cosigner.text("[data-testid=ballot-status]").await, "已确定等次");
+    desk.goto(&format!("/ballots/{ballot}")).await;
     assert_eq!(desk.text("[data-testid=ballot-status]").await, "已确定等次");
     let grade = |member: i64| format!("tr[data-member='{member}'] [data-testid=proposed]");
     assert_eq!(desk.text(&grade(xiaogai)).await, "优秀");
     assert_eq!(desk.text(&grade(guoqiang)).await, "合格");
     assert_eq!(desk.text(&grade(secretary)).await, "合格");
-    assert_eq!(votes(guoqiang).await, ["1", "0", "1", "0"], "the tally stays beside the grade");
+    assert_eq!(votes(guoqiang).await, guoqiang_tally, "the tally stays beside the grade");
     desk.screenshot("ballot-05-grades-decided").await;
     site.done("ballot: closed and decided");
 
@@ -453,7 +527,7 @@ async fn branch_ballot(site: Arc<Site>) {
             .fetch_one(&mut db)
             .await
             .unwrap();
-    assert_eq!((status.as_str(), decided_by), ("decided", Some(secretary_account)));
+    assert_eq!((status.as_str(), decided_by), ("decided", Some(second_account)), "decided at the co-sign");
     let grades: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
         "SELECT member_id, proposed_grade, entry_id FROM ballot_grades WHERE ballot_id = $1 ORDER BY member_id",
     )
@@ -509,6 +583,19 @@ async fn the_rating_is_published_objected_to_answered_finalized_and_locked() {
     Site::demo().await.run(rating_made_final).await;
 }
 
+/// The second committee member agrees to the motion on the rating page,
+/// and the first signs in again.
+async fn agree_as_second(desk: &Session, rating: &str) {
+    desk.sign_out().await;
+    desk.sign_in(SECOND_COMMITTEE).await;
+    desk.goto(rating).await;
+    desk.click("form[action$='/agree'] button[type=submit]").await;
+    assert_eq!(desk.path().await, rating);
+    desk.sign_out().await;
+    desk.sign_in(COMMITTEE).await;
+    desk.goto(rating).await;
+}
+
 /// The round of `year` that is neither reopened nor finalized, if any:
 /// its number, notice, publisher and digest.
 async fn open_round(db: &mut SqliteConnection, year: i64) -> Option<(i64, String, String, i64, String)> {
@@ -557,6 +644,10 @@ async fn rating_made_final(site: Arc<Site>) {
         find(&desk.client, "details.no-print > summary").await.click().await.expect("unfold the reopening");
         desk.type_into(&format!("{reopen} textarea[name=reason]"), REOPEN_REASON).await;
         desk.click(&format!("{reopen} button[type=submit]")).await;
+        // A proposal: the year stays locked until a second committee member agrees.
+        assert!(desk.text("[data-testid=motion]").await.contains(REOPEN_REASON), "the motion is on the page");
+        assert_eq!(desk.count("form[action$='/agree']").await, 0, "the proposer does not agree to his own motion");
+        agree_as_second(&desk, &rating).await;
         assert!(desk.text("[data-testid=reopening]").await.contains(REOPEN_REASON), "the reopening is on the page");
         desk.screenshot("rating-00-reopened").await;
         let (reopened_by, reason): (Option<i64>, Option<String>) = sqlx::query_as(
@@ -571,9 +662,14 @@ async fn rating_made_final(site: Arc<Site>) {
     assert_eq!(desk.text("[data-testid=rating-state]").await, "未公示（暂定结果）");
     desk.screenshot("rating-01-provisional").await;
 
-    // The committee publishes the provisional results for public notice.
+    // The committee publishes the provisional results for public notice
+    // (again, after the reopening: then with a second member's agreement).
     desk.click(&format!("form[action='/rating/{year}/publish'] button[type=submit]")).await;
     assert_eq!(desk.path().await, rating);
+    if finalized > 0 {
+        assert_eq!(desk.text("[data-testid=rating-state]").await, "未公示（暂定结果）");
+        agree_as_second(&desk, &rating).await;
+    }
     assert_eq!(desk.text("[data-testid=rating-state]").await, "公示中");
     let until = today.checked_add(jiff::Span::new().days(4)).expect("five days counting today");
     assert_eq!(desk.text("[data-testid=notice-period]").await, format!("{today} — {until}"), "five days");

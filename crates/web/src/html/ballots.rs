@@ -17,19 +17,17 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use starledger_app::recording::{self, Event};
+use starledger_app::ballots::{self as app_ballots, Proposed};
+use starledger_app::recording;
 use starledger_domain::ballot::{self, Tally};
 use starledger_domain::integrity::{ReviewGrade, excellent_places};
-use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Member, MemberId, Role, Year};
-use starledger_store::{
-    BallotQueries, BallotRow, BallotStatus, GradeRow, OrgQueries, PeriodStatus, grade_key, parse_grade,
-};
+use starledger_store::{BallotQueries, BallotRow, BallotStatus, OrgQueries, PeriodStatus, grade_key, parse_grade};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Who runs a branch's ballot: its secretary, or the committee.
 fn may_run(viewer: &SignedIn, branch: i64) -> bool {
-    viewer.is(Role::Committee) || (viewer.is(Role::BranchSecretary) && viewer.account.branch_id == Some(branch))
+    app_ballots::may_run(&viewer.account, branch)
 }
 
 fn may_run_or_refuse(viewer: &SignedIn, branch: i64) -> WebResult<()> {
@@ -127,6 +125,7 @@ struct ResultRow {
     member_id: i64,
     name: String,
     tally: Tally,
+    /// The grade the votes give (the plurality within the cap).
     plurality: &'static str,
     proposed: &'static str,
 }
@@ -152,6 +151,23 @@ struct BallotPage {
     results: Vec<ResultRow>,
     excellent_places: usize,
     grades: Vec<(&'static str, &'static str)>,
+    /// Papers needed before the close (the rulebook's turnout).
+    papers_needed: usize,
+    /// Closed below the turnout (before the rule): no tally is shown.
+    tally_withheld: bool,
+    /// Grades against the tally: (member, name, tally grade, grade, reason,
+    /// proposed by, co-signed by).
+    exceptions: Vec<ExceptionLine>,
+    /// Exceptions wait for a co-sign.
+    awaiting_cosign: bool,
+}
+
+struct ExceptionLine {
+    name: String,
+    grade: &'static str,
+    reason: String,
+    proposed_by: String,
+    cosigned_by: String,
 }
 
 pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
@@ -169,13 +185,23 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
         return Err(WebError::Forbidden("this ballot belongs to another branch".into()));
     }
     let period = reader.period(community, year_of(&row)?).await?.ok_or(WebError::NotFound)?;
-    // The tally exists for nobody until the ballot is closed.
+    let eligible_voters = app_ballots::voting_members(&members, row.branch_id);
+    // The tally exists for nobody until the ballot is closed, and never
+    // below the turnout.
+    let tally_withheld =
+        status != BallotStatus::Open && !app_ballots::tally_visible(&row, voters.len(), eligible_voters, &period);
+    let tallies = if status == BallotStatus::Open || tally_withheld {
+        BTreeMap::new()
+    } else {
+        reader.ballot_tallies(id).await?
+    };
+    let by_tally = ballot::tally_grades(&tallies, &graded, &period.rulebook.review);
     let results = match status {
+        _ if tally_withheld => Vec::new(),
         BallotStatus::Open => Vec::new(),
         BallotStatus::Closed => {
             // Every graded member, with the votes the papers gave them (none
             // for a member no paper graded).
-            let tallies = reader.ballot_tallies(id).await?;
             graded
                 .iter()
                 .map(|member_id| {
@@ -184,7 +210,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
                         member_id: *member_id,
                         name: names.get(member_id).cloned().unwrap_or_default(),
                         tally,
-                        plurality: tally.plurality().map_or("", grade_key),
+                        plurality: by_tally.get(member_id).map_or("", |g| grade_key(*g)),
                         proposed: "",
                     }
                 })
@@ -198,12 +224,25 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
                 member_id: g.member_id,
                 name: names.get(&g.member_id).cloned().unwrap_or_default(),
                 tally: g.tally,
-                plurality: g.tally.plurality().map_or("", grade_key),
+                plurality: by_tally.get(&g.member_id).map_or("", |g| grade_key(*g)),
                 proposed: g.proposed.label_zh(),
             })
             .collect(),
     };
-    let eligible_voters = members.iter().filter(|m| m.branch_id == row.branch_id && m.left_on.is_none()).count();
+    let accounts: HashMap<i64, String> =
+        reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
+    let exception_rows = reader.ballot_exceptions(id).await?;
+    let awaiting_cosign = status == BallotStatus::Closed && !exception_rows.is_empty();
+    let exceptions = exception_rows
+        .into_iter()
+        .map(|e| ExceptionLine {
+            name: names.get(&e.member_id).cloned().unwrap_or_default(),
+            grade: parse_grade(&e.grade).map_or("", ReviewGrade::label_zh),
+            reason: e.reason,
+            proposed_by: accounts.get(&e.proposed_by).cloned().unwrap_or_default(),
+            cosigned_by: e.cosigned_by.and_then(|a| accounts.get(&a).cloned()).unwrap_or_default(),
+        })
+        .collect();
     let branch = reader.branches(community).await?.into_iter().find(|(b, _)| *b == row.branch_id).map(|(_, n)| n);
     let page = BallotPage {
         page: Page::signed_in(&viewer, "ballot"),
@@ -227,6 +266,10 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
         results,
         excellent_places: excellent_places(graded.len(), &period.rulebook.review),
         grades: ReviewGrade::ALL.into_iter().map(|g| (grade_key(g), g.label_zh())).collect(),
+        papers_needed: ballot::papers_needed(eligible_voters, &period.rulebook.review),
+        tally_withheld,
+        exceptions,
+        awaiting_cosign,
     };
     Ok(render(page)?.into_response())
 }
@@ -286,15 +329,8 @@ pub async fn close(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let row = tx.ballot(community, id).await?;
-    may_run_or_refuse(&viewer, row.branch_id)?;
-    if !tx.advance_ballot(id, "open", "closed", viewer.account.id, now()).await? {
-        return Err(WebError::Refused("the ballot is not open".into()));
-    }
-    let papers = tx.ballot_voters(id).await?.len();
-    tx.audit(Some(community), &viewer.actor(), "ballot.close", &format!("ballot {id}: {papers} papers")).await?;
+    app_ballots::close(&mut tx, &viewer.account, id, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
 }
@@ -317,8 +353,24 @@ pub async fn tally(State(state): State<AppState>, viewer: SignedIn, Path(id): Pa
     Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
 }
 
-/// The branch committee's proposal: a grade for every graded member; the
-/// grades enter the ledger as the branch ballot's entries.
+/// Reads `r{member}=reason` pairs: the reasons beside grades against the tally.
+fn read_reasons(pairs: &[(String, String)]) -> WebResult<BTreeMap<MemberId, String>> {
+    let mut reasons = BTreeMap::new();
+    for (key, value) in pairs {
+        let Some(member) = key.strip_prefix('r') else { continue };
+        let member: MemberId =
+            member.parse().map_err(|_| WebError::BadRequest(format!("{key}: not a member's reason")))?;
+        let reason: String = value.trim().chars().take(500).collect();
+        if !reason.is_empty() {
+            reasons.insert(member, reason);
+        }
+    }
+    Ok(reasons)
+}
+
+/// The branch committee's proposal: a grade for every graded member. Grades
+/// that follow the tally enter the ledger as the branch ballot's entries; a
+/// grade against it, with its reason, waits for a second member's co-sign.
 pub async fn decide(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -327,53 +379,41 @@ pub async fn decide(
 ) -> WebResult<Response> {
     viewer.check_csrf(csrf_of(&pairs))?;
     let proposal = read_grades(&pairs)?;
-    let community = viewer.account.community_id;
+    let reasons = read_reasons(&pairs)?;
     let mut tx = viewer.write(&state).await?;
-    let row = tx.ballot(community, id).await?;
-    may_run_or_refuse(&viewer, row.branch_id)?;
-    if row.status() != BallotStatus::Closed {
-        return Err(WebError::Refused("grades are proposed once the ballot is closed, and once".into()));
-    }
-    let year = year_of(&row)?;
-    let period = tx.period(community, year).await?.ok_or_else(|| WebError::Refused(format!("{year} is not open")))?;
-    let graded = tx.ballot_graded(id).await?;
-    let tallies = tx.ballot_tallies(id).await?;
-    ballot::check_proposal(&proposal, &tallies, &graded, viewer.account.member_id, &period.rulebook.review)
-        .map_err(|e| WebError::Refused(e.to_string()))?;
-    let on = jiff::civil::Date::new(year.get(), 12, 31).map_err(|e| WebError::Internal(e.to_string()))?;
-    let on = on.min(today());
-    let now = now();
-    for (member_id, grade) in &proposal {
-        let member = tx.member(community, *member_id).await?;
-        let tally = tallies.get(member_id).copied().unwrap_or_default();
-        let event = Event {
-            rule_key: grade.rule_key(&period.rulebook.review),
-            on,
-            source_ref: format!("ballot:{id}"),
-            reason: Some(format!(
-                "{}年度民主评议：{}（票数 优秀{} 合格{} 基本合格{} 不合格{}）",
-                year,
-                grade.label_zh(),
-                tally.votes[0],
-                tally.votes[1],
-                tally.votes[2],
-                tally.votes[3]
-            )),
-            idempotency_key: format!("ballot:{id}:{member_id}"),
-        };
-        let points = recording::priced_rule(&period, &event)?.points;
-        let appended =
-            recording::append(&mut tx, Actor::BranchBallot(row.branch_id), &member, &period, event, points, now)
-                .await?;
-        let grade_row =
-            GradeRow { member_id: *member_id, tally, proposed: *grade, entry_id: Some(recording::entry_id(&appended)) };
-        tx.save_grade(id, &grade_row).await?;
-    }
-    if !tx.advance_ballot(id, "closed", "decided", viewer.account.id, now).await? {
-        return Err(WebError::Refused("the ballot was decided meanwhile".into()));
-    }
-    tx.audit(Some(community), &viewer.actor(), "ballot.decide", &format!("ballot {id}: {} graded", proposal.len()))
-        .await?;
+    let done = app_ballots::propose(&mut tx, &viewer.account, id, &proposal, &reasons, today(), now()).await?;
+    tx.commit().await?;
+    let to = match done {
+        Proposed::Decided { .. } => format!("/ballots/{id}"),
+        Proposed::AwaitingCosign { .. } => format!("/ballots/{id}?awaiting=1"),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// A second branch-committee member co-signs the grades against the tally.
+pub async fn cosign(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let mut tx = viewer.write(&state).await?;
+    app_ballots::cosign(&mut tx, &viewer.account, id, today(), now()).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
+}
+
+/// Withdraws grades against the tally that wait for a co-sign.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let mut tx = viewer.write(&state).await?;
+    app_ballots::withdraw(&mut tx, &viewer.account, id).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
 }

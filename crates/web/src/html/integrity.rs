@@ -17,14 +17,13 @@ use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
-use starledger_app::recording::{self, Event};
+use starledger_app::integrity as app_integrity;
+use starledger_app::recording;
 use starledger_domain::duty::{self, Subject};
-use starledger_domain::ledger::Actor;
+use starledger_domain::integrity::Deciders;
 use starledger_domain::org::{Account, Member, Role, Year};
 use starledger_domain::rulebook::RuleSource;
-use starledger_store::{
-    IntegrityQueries, IntegrityRecord, NewIntegrityRecord, OrgQueries, Period, PeriodStatus, WriteTx,
-};
+use starledger_store::{IntegrityQueries, NewIntegrityRecord, OrgQueries, Period, PeriodStatus};
 use std::collections::HashMap;
 
 fn subject(member: &Member) -> Subject {
@@ -54,6 +53,8 @@ struct RecordRow {
     description: String,
     evidence_id: Option<i64>,
     status: &'static str,
+    /// The overseer's words, when the region decided.
+    decision_note: String,
     approvals: usize,
     rejections: usize,
     quorum: u32,
@@ -118,7 +119,15 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         let rule_name = year_rules
             .and_then(|p| p.rulebook.rule(&record.rule_key).map(|r| format!("{}（{}分）", r.name, r.points)))
             .unwrap_or_else(|| record.rule_key.clone());
-        let quorum = year_rules.map_or(0, |p| p.rulebook.integrity.decision_quorum);
+        let deciders = match year_rules {
+            Some(period) => Some(app_integrity::deciders(&mut reader, &record, period).await?),
+            None => None,
+        };
+        let escalated = matches!(deciders, Some(Deciders::Overseer { .. }));
+        let quorum = match deciders {
+            Some(Deciders::Committee { quorum, .. }) => quorum,
+            _ => 0,
+        };
         records.push(RecordRow {
             id: record.id,
             member: names.get(&record.member_id).cloned().unwrap_or_default(),
@@ -126,15 +135,23 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
             happened_on: record.happened_on.clone(),
             description: record.description.clone(),
             evidence_id: record.evidence_id,
-            status: match record.status.as_str() {
-                "pending" => "待党委会表决",
-                "approved" => "已通过，记入积分",
+            status: match (record.status.as_str(), record.decided_by.is_some()) {
+                ("pending", _) if escalated => "回避后可表决的党委委员不足，待上级组织部决定",
+                ("pending", _) => "待党委会表决",
+                ("approved", true) => "上级组织部决定通过，记入积分",
+                ("approved", false) => "已通过，记入积分",
+                (_, true) => "上级组织部决定不通过",
                 _ => "未通过",
             },
+            decision_note: record.decision_note.clone().unwrap_or_default(),
             approvals: votes.iter().filter(|v| v.approve).count(),
             rejections: votes.iter().filter(|v| !v.approve).count(),
             quorum,
-            can_vote: record.status == "pending" && viewer.is(Role::Committee) && !recused && mine.is_none(),
+            can_vote: record.status == "pending"
+                && !escalated
+                && viewer.is(Role::Committee)
+                && !recused
+                && mine.is_none(),
             my_vote: match mine {
                 Some(v) if v.approve => "同意",
                 Some(_) => "不同意",
@@ -271,8 +288,8 @@ pub struct VoteForm {
     vote: String,
 }
 
-/// A committee member's vote. When the votes reach the quorum, a majority
-/// of them decides, in the same transaction as the last vote.
+/// A committee member's vote. When the votes reach the quorum of those who
+/// may vote, a majority of them decides, in the same transaction as the last vote.
 pub async fn vote(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -285,56 +302,10 @@ pub async fn vote(
         "reject" => false,
         other => return Err(WebError::BadRequest(format!("vote: \"{other}\" is neither approve nor reject"))),
     };
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let record = tx.integrity_record(community, id).await?;
-    let member = tx.member(community, record.member_id).await?;
-    let relatives = tx.relative_ids(member.id).await?;
-    duty::may_vote_on_decision(&viewer.account, subject(&member), &relatives)?;
-    if record.status != "pending" {
-        return Err(WebError::Refused(format!("record {id} has been decided")));
-    }
-    let now = now();
-    if !tx.vote_on_integrity(id, viewer.account.id, approve, now).await? {
-        return Err(WebError::Refused("each committee member votes once".into()));
-    }
-    tx.audit(Some(community), &viewer.actor(), "integrity.vote", &format!("record {id}: {}", form.vote)).await?;
-    decide_at_quorum(&mut tx, &record, &member, now).await?;
+    app_integrity::vote(&mut tx, &viewer.account, id, approve, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to("/integrity").into_response())
-}
-
-async fn decide_at_quorum(tx: &mut WriteTx, record: &IntegrityRecord, member: &Member, now: i64) -> WebResult<()> {
-    let year = Year::new(record.year).map_err(|e| WebError::Internal(e.to_string()))?;
-    let period = tx
-        .period(record.community_id, year)
-        .await?
-        .ok_or_else(|| WebError::Refused(format!("{year} has no open year")))?;
-    let votes = tx.integrity_votes(record.id).await?;
-    if (votes.len() as u32) < period.rulebook.integrity.decision_quorum {
-        return Ok(());
-    }
-    let approvals = votes.iter().filter(|v| v.approve).count();
-    if approvals * 2 <= votes.len() {
-        tx.decide_integrity_record(record.id, false, None, now).await?;
-        return Ok(());
-    }
-    let on: Date = record.happened_on.parse().map_err(|_| WebError::Internal("record date".into()))?;
-    let rule = period.rulebook.rule(&record.rule_key).ok_or_else(|| WebError::Internal("record rule".into()))?;
-    if !duty::may_input_directly(Actor::Decision(record.id), rule, subject(member), None) {
-        return Err(WebError::Internal(format!("rule {} is not decided by the committee", rule.key)));
-    }
-    let points = rule.points;
-    let event = Event {
-        rule_key: &record.rule_key,
-        on,
-        source_ref: format!("integrity:{}", record.id),
-        reason: Some(format!("{}（党委会表决 {approvals}/{} 同意）", record.description, votes.len())),
-        idempotency_key: format!("integrity:{}", record.id),
-    };
-    let appended = recording::append(tx, Actor::Decision(record.id), member, &period, event, points, now).await?;
-    tx.decide_integrity_record(record.id, true, Some(recording::entry_id(&appended)), now).await?;
-    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -18,6 +18,7 @@ pub mod notice;
 pub mod password_change;
 pub mod record_mine;
 pub mod region;
+pub mod region_integrity;
 pub mod reviews;
 pub mod robots;
 pub mod standings;

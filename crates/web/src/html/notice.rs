@@ -19,14 +19,15 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
+use starledger_app::rating as app_rating;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::{CommunityId, Role, Year};
 use starledger_domain::rating::{Rating, rate};
 use starledger_store::{
-    FinalStars, Finalization, IntegrityQueries, LedgerQueries, NewObjection, NewRound, NoticeQueries, OrgQueries,
-    Period, RatingQueries, RatingRound, WriteTx,
+    FinalStars, Finalization, IntegrityQueries, LedgerQueries, NewObjection, NoticeQueries, OrgQueries, Period,
+    RatingQueries, RatingRound, WriteTx,
 };
 
 /// The year's rating as the ledger gives it now.
@@ -99,6 +100,11 @@ struct RatingPage {
     /// The ledger changed after publication (an upheld objection put right).
     changed: bool,
     rounds: Vec<String>,
+    /// A motion waiting for a second committee member: (id, what, who, reason).
+    motion: Option<(i64, &'static str, String, String)>,
+    /// The viewer may agree to it (a committee member who is another person).
+    can_agree: bool,
+    can_withdraw: bool,
     members: Vec<(i64, String)>,
     objections: Vec<ObjectionRow>,
     rows: Vec<ResultRow>,
@@ -169,6 +175,14 @@ pub async fn show(
         .collect();
     let unanswered = objections.iter().filter(|o| o.answer.is_empty()).count();
     let is_final = live.as_ref().is_some_and(RatingRound::is_final);
+    let motion = reader.rating_motions(community, i64::from(year.get())).await?.into_iter().find(|m| m.is_pending());
+    let can_agree = match &motion {
+        Some(m) => {
+            let proposer = reader.accounts(community).await?.into_iter().find(|a| a.id == m.proposed_by);
+            proposer.is_some_and(|p| duty::may_second(&viewer.account, &p).is_ok())
+        }
+        None => false,
+    };
     let page = RatingPage {
         page: Page::signed_in(&viewer, "rating"),
         year: year.get(),
@@ -180,24 +194,32 @@ pub async fn show(
             (Some(_), false) => "公示中",
         },
         notice: notice.map(|n| format!("{} — {}", n.from, n.until)).unwrap_or_default(),
-        can_publish: is_committee && live.is_none() && year < Year::of(today),
+        can_publish: is_committee && live.is_none() && year < Year::of(today) && motion.is_none(),
         can_object: !is_final && notice.is_some_and(|n| n.may_object(today).is_ok()) && !viewer.is(Role::Auditor),
         can_finalize: is_committee && !is_final && notice.is_some_and(|n| n.may_finalize(today, unanswered).is_ok()),
-        can_reopen: is_committee && live.is_some(),
+        can_reopen: is_committee && live.is_some() && motion.is_none(),
         changed: live.as_ref().is_some_and(|r| !r.is_final() && r.published_sha256 != rating.digest()),
         rounds: rounds
             .iter()
             .filter(|r| r.reopened_at.is_some())
             .map(|r| {
+                let name = |a: Option<i64>| a.and_then(|a| accounts.get(&a).cloned()).unwrap_or_default();
                 format!(
-                    "第{}轮：{} 重新开启（{}）：{}",
+                    "第{}轮：{} 重新开启（{}提议，{}同意）：{}",
                     r.round,
                     r.reopened_at.map(crate::calendar::local).unwrap_or_default(),
-                    r.reopened_by.and_then(|a| accounts.get(&a).cloned()).unwrap_or_default(),
+                    name(r.reopened_by),
+                    name(r.reopen_agreed_by),
                     r.reopen_reason.clone().unwrap_or_default()
                 )
             })
             .collect(),
+        motion: motion.as_ref().map(|m| {
+            let what = if m.action == "reopen" { "重新开启 reopen" } else { "再次公示 publish again" };
+            (m.id, what, accounts.get(&m.proposed_by).cloned().unwrap_or_default(), m.reason.clone())
+        }),
+        can_agree,
+        can_withdraw: is_committee,
         members: members.iter().filter(|m| m.left_on.is_none()).map(|m| (m.id, m.name.to_string())).collect(),
         objections,
         rows: result_rows(&rating),
@@ -218,6 +240,8 @@ async fn open_period(tx: &mut WriteTx, community: CommunityId, year: i64) -> Web
     tx.period(community, year).await?.ok_or(WebError::NotFound)
 }
 
+/// Publishes the year; after a reopening, proposes publishing it again
+/// for a second committee member to agree to.
 pub async fn publish(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -225,34 +249,8 @@ pub async fn publish(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    duty::may_administer(&viewer.account, "publish the rating")?;
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let period = open_period(&mut tx, community, year).await?;
-    // Results are published once the year is over: publishing locks the
-    // year at finalization, and a running year still has points to come.
-    if today().year() <= period.year.get() {
-        return Err(WebError::Refused(format!("{year} is not over yet; its results are published after it ends")));
-    }
-    if let Some(live) = tx.live_round(community, year).await? {
-        let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
-        return Err(WebError::Refused(format!("{year} {why}")));
-    }
-    let rating = compute(&mut tx, &period, community).await?;
-    let notice = NoticePeriod::starting(today(), period.rulebook.stars.notice_days);
-    let round = tx
-        .publish_round(&NewRound {
-            community_id: community,
-            year,
-            published_by: viewer.account.id,
-            published_at: now(),
-            notice_from: notice.from.to_string(),
-            notice_until: notice.until.to_string(),
-            published_sha256: rating.digest(),
-        })
-        .await?;
-    let detail = format!("{year} round {round}: notice {} to {}", notice.from, notice.until);
-    tx.audit(Some(community), &viewer.actor(), "rating.publish", &detail).await?;
+    app_rating::publish(&mut tx, &viewer.account, year, today(), now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
 }
@@ -413,8 +411,9 @@ pub struct ReopenForm {
     reason: String,
 }
 
-/// Ends the live round, finalized or not, with a reason on the record; the
-/// year is then open to corrections and must be published again.
+/// Proposes ending the live round, finalized or not, with a reason on the
+/// record; once a second committee member agrees, the year is open to
+/// corrections and must be published again.
 pub async fn reopen(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -422,21 +421,37 @@ pub async fn reopen(
     Form(form): Form<ReopenForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    duty::may_administer(&viewer.account, "reopen a year")?;
-    let reason = form.reason.trim();
-    if reason.chars().count() < 6 {
-        return Err(WebError::BadRequest("reason: a reopening is documented; say why".into()));
-    }
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let live = tx
-        .live_round(community, year)
-        .await?
-        .ok_or_else(|| WebError::Refused(format!("{year} has not been published; nothing to reopen")))?;
-    tx.reopen_round(community, year, live.round, reason, viewer.account.id, now()).await?;
-    let detail = format!("{year} round {} (final: {}): {reason}", live.round, live.is_final());
-    tx.audit(Some(community), &viewer.actor(), "rating.reopen", &detail).await?;
-    tx.refresh_stats(community, now()).await?;
+    app_rating::propose_reopen(&mut tx, &viewer.account, year, &form.reason, now()).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
+}
+
+/// A second committee member agrees to a motion (reopen, publish again),
+/// which is carried out now.
+pub async fn agree(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path((year, id)): Path<(i64, i64)>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let mut tx = viewer.write(&state).await?;
+    app_rating::agree(&mut tx, &viewer.account, year, id, today(), now()).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
+}
+
+/// Withdraws a motion that waits for agreement.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path((year, id)): Path<(i64, i64)>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let mut tx = viewer.write(&state).await?;
+    app_rating::withdraw(&mut tx, &viewer.account, year, id, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
 }

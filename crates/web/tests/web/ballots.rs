@@ -4,16 +4,21 @@
 //! probationary members vote but are not graded. Nobody sees a tally before
 //! the close; then the branch committee proposes each grade beside the tally,
 //! within the cap on 优秀 and never against the ballot about the proposer,
-//! and the grades enter the ledger as the branch ballot's. Every refusal
-//! writes nothing.
+//! and the grades enter the ledger as the branch ballot's. A ballot closes
+//! only at the rulebook's turnout (two thirds of the branch, three papers at
+//! least), and the grades follow the tally unless a second branch-committee
+//! member co-signs an exception with its reason. Every refusal writes
+//! nothing.
 
 use super::helpers::*;
 use reqwest::{Client, Response, StatusCode};
 use starledger_domain::org::{MemberId, Role};
 
-/// Branch 1 for a ballot: 梁小改, 胡国强 (its secretary), 王德福 (no
-/// account) and three more full members with accounts, six graded in all
-/// (one place for 优秀 at 33%), and a probationary member who votes.
+/// Branch 1 for a ballot: 梁小改, 胡国强 (its secretary), 王德福 (who signs
+/// in as the committee's 赵春明 and does not vote here) and three more full
+/// members with accounts, six graded in all (one place for 优秀 at 33%),
+/// and a probationary member who votes: seven voting members, so a ballot
+/// closes at five papers.
 struct Branch {
     /// The full members, in id order (the order of `ballot_graded`).
     graded: Vec<MemberId>,
@@ -226,15 +231,24 @@ async fn nobody_sees_a_tally_while_the_ballot_is_open() {
     let error = app.try_execute("SELECT rowid FROM ballot_marks").await.expect_err("papers have no insertion order");
     assert!(error.to_string().contains("rowid"), "{error}");
 
-    // After the close, the tally is there.
+    // Three papers of seven voting members: below the turnout, no close.
+    text(close(&app, &secretary, id).await, StatusCode::CONFLICT).await;
+    assert_eq!(app.text_of(&format!("SELECT status FROM ballots WHERE id = {id}")).await, "open");
+    for (login, member) in &branch.voters[3..5] {
+        let client = app.login(login, PASSWORD).await;
+        let grades = paper(&branch, *member, |m| if m == f.liang { "excellent" } else { "qualified" });
+        assert_redirect(&post_grades(&app, &client, id, "vote", &grades).await, &format!("/ballots/{id}"));
+    }
+
+    // After the close (five papers of seven), the tally is there.
     assert_redirect(&close(&app, &secretary, id).await, &format!("/ballots/{id}"));
     assert_redirect(&app.get(&secretary, &format!("/ballots/{id}/tally")).await, &format!("/ballots/{id}"));
     let page = text(app.get(&secretary, &format!("/ballots/{id}")).await, StatusCode::OK).await;
     let row = row_containing(&page, &format!("data-member=\"{}\"", f.liang)).expect("梁小改's tally");
-    assert!(row.contains("<td class=\"num\">2</td><td class=\"num\">0</td>"), "two papers graded her 优秀:\n{row}");
+    assert!(row.contains("<td class=\"num\">4</td><td class=\"num\">0</td>"), "four papers graded her 优秀:\n{row}");
     assert!(row.contains("<option value=\"excellent\" selected>"), "the proposal starts from the plurality:\n{row}");
     let row = row_containing(&page, &format!("data-member=\"{}\"", f.wang)).expect("王德福's tally");
-    assert!(row.contains("<td class=\"num\">0</td><td class=\"num\">3</td>"), "three papers graded him 合格:\n{row}");
+    assert!(row.contains("<td class=\"num\">0</td><td class=\"num\">5</td>"), "five papers graded him 合格:\n{row}");
 }
 
 #[tokio::test]
@@ -343,63 +357,213 @@ async fn grades_are_decided_after_the_close_within_the_cap_and_never_by_the_prop
     assert!(row.contains("优秀"), "{row}");
 }
 
+/// Every voter of `branch` but those in `skip` hands in a paper grading
+/// everyone `qualified`, except `liang` whom the others grade `excellent`.
+async fn everyone_votes(app: &TestApp, branch: &Branch, id: i64, skip: &[MemberId]) {
+    let f = &app.fixture;
+    for (login, member) in branch.voters.iter().filter(|(_, m)| !skip.contains(m)) {
+        let client = app.login(login, PASSWORD).await;
+        let grades = paper(branch, *member, |m| if m == f.liang { "excellent" } else { "qualified" });
+        assert_redirect(&post_grades(app, &client, id, "vote", &grades).await, &format!("/ballots/{id}"));
+    }
+}
+
 #[tokio::test]
-async fn a_proposer_no_paper_graded_stands_at_qualified_and_may_propose_it() {
+async fn a_ballot_closes_only_at_the_turnout_and_no_tally_exists_below_it() {
     let app = spawn_app().await;
     let f = &app.fixture;
     let branch = branch_with_voters(&app).await;
     let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
-    // Everyone 合格, and 胡国强, who proposes, at `own`.
-    let proposal = |own: &'static str| -> Vec<(MemberId, &'static str)> {
-        branch.graded.iter().map(|m| (*m, if *m == f.hu { own } else { "qualified" })).collect()
-    };
 
-    // This year only 胡国强 hands in a paper, so no paper grades him; last
-    // year's ballot nobody votes in at all.
+    // The hole: one secretary hands in the only paper and closes, and the
+    // tally then shows that paper whole. Refused: 1 of 7, the rule needs 5.
     let lone = opened(&app, &secretary, f.branch1).await;
     let grades = paper(&branch, f.hu, |_| "qualified");
     assert_redirect(&post_grades(&app, &secretary, lone, "vote", &grades).await, &format!("/ballots/{lone}"));
+    let page = text(app.get(&secretary, &format!("/ballots/{lone}")).await, StatusCode::OK).await;
+    assert!(page.contains("data-testid=\"papers-needed\">5<"), "the page says how many papers are needed:\n{page}");
+    let body = text(close(&app, &secretary, lone).await, StatusCode::CONFLICT).await;
+    assert!(body.contains("1 of 7") && body.contains("closes at 5"), "{body}");
+    // Nor does the committee close it, nor a ballot nobody voted in.
+    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    text(close(&app, &committee, lone).await, StatusCode::CONFLICT).await;
     let silent = opened_in(&app, &secretary, f.branch1, f.last_year().get()).await;
-
-    for (id, year) in [(lone, f.year), (silent, f.last_year())] {
-        assert_redirect(&close(&app, &secretary, id).await, &format!("/ballots/{id}"));
-        let page = text(app.get(&secretary, &format!("/ballots/{id}")).await, StatusCode::OK).await;
-        let row = row_containing(&page, &format!("data-member=\"{}\"", f.hu)).expect("胡国强's tally");
-        assert!(row.contains(&"<td class=\"num\">0</td>".repeat(4)), "no paper graded him:\n{row}");
-        assert!(row.contains("<option value=\"qualified\" selected>"), "he stands at 合格:\n{row}");
-        let ledger = app.ledger_rows().await;
-
-        // He may not lift himself to 优秀 (its one place is free), nor lower himself.
-        for own in ["excellent", "basically_qualified"] {
-            let body =
-                text(post_grades(&app, &secretary, id, "decide", &proposal(own)).await, StatusCode::CONFLICT).await;
-            assert!(body.contains("proposer") && body.contains("合格"), "{own}: {body}");
-        }
-        assert_eq!(app.ledger_rows().await, ledger, "no entry");
-        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM ballot_grades WHERE ballot_id = {id}")).await, 0);
-        assert_eq!(app.text_of(&format!("SELECT status FROM ballots WHERE id = {id}")).await, "closed");
-
-        // At 合格, where the ballot leaves him, the proposal stands.
-        let response = post_grades(&app, &secretary, id, "decide", &proposal("qualified")).await;
-        assert_redirect(&response, &format!("/ballots/{id}"));
-        assert_eq!(app.ledger_rows().await, ledger + 6);
-        let sql = format!(
-            "SELECT rule_key, points_tenths, year, recorded_by FROM ledger_entries \
-             WHERE source_ref = 'ballot:{id}' AND member_id = {}",
-            f.hu
-        );
-        let entry: Vec<(String, i64, i64, String)> = app.rows(&sql).await;
-        let by = format!("ballot:{}", f.branch1);
-        assert_eq!(entry, [("review.qualified".into(), 40, i64::from(year.get()), by)]);
-        let sql = format!(
-            "SELECT excellent, qualified, basically, unqualified, proposed_grade FROM ballot_grades \
-             WHERE ballot_id = {id} AND member_id = {}",
-            f.hu
-        );
-        let grade: Vec<(i64, i64, i64, i64, String)> = app.rows(&sql).await;
-        assert_eq!(grade, [(0, 0, 0, 0, "qualified".into())]);
-        assert_eq!(app.text_of(&format!("SELECT status FROM ballots WHERE id = {id}")).await, "decided");
+    text(close(&app, &secretary, silent).await, StatusCode::CONFLICT).await;
+    for id in [lone, silent] {
+        assert_eq!(app.text_of(&format!("SELECT status FROM ballots WHERE id = {id}")).await, "open");
+        text(app.get(&secretary, &format!("/ballots/{id}/tally")).await, StatusCode::CONFLICT).await;
     }
+    assert!(!app.work(BRANCH_SECRETARY).await.contains(&"ballot.close".to_string()), "nothing audited");
+
+    // A ballot closed on one paper before the rule (a released database):
+    // its tally is withheld, and no grade is written from it.
+    app.execute(&format!("UPDATE ballots SET status = 'closed' WHERE id = {silent}")).await;
+    let page = text(app.get(&secretary, &format!("/ballots/{silent}")).await, StatusCode::OK).await;
+    assert!(page.contains("data-testid=\"tally-withheld\""), "{page}");
+    assert!(!page.contains("class=\"num\""), "no count per member:\n{page}");
+    let everyone: Vec<(MemberId, &str)> = branch.graded.iter().map(|m| (*m, "qualified")).collect();
+    let ledger = app.ledger_rows().await;
+    text(post_grades(&app, &secretary, silent, "decide", &everyone).await, StatusCode::CONFLICT).await;
+    assert_eq!(app.ledger_rows().await, ledger);
+
+    // Control: four more papers, five of seven, and the ballot closes.
+    everyone_votes(&app, &branch, lone, &[f.hu, branch.voters[5].1]).await;
+    assert_eq!(app.rows_in("ballot_voters").await, 5);
+    assert_redirect(&close(&app, &secretary, lone).await, &format!("/ballots/{lone}"));
+    let detail: Vec<(String,)> = app.rows("SELECT detail FROM audit_log WHERE action = 'ballot.close'").await;
+    assert_eq!(detail, [(format!("ballot {lone}: 5 papers of 7 voting members"),)]);
+    let page = text(app.get(&secretary, &format!("/ballots/{lone}")).await, StatusCode::OK).await;
+    assert!(!page.contains("tally-withheld") && page.contains("class=\"num\""), "the tally is there:\n{page}");
+}
+
+#[tokio::test]
+async fn a_grade_against_the_tally_needs_a_reason_and_a_second_person_s_co_sign() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let branch = branch_with_voters(&app).await;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = opened(&app, &secretary, f.branch1).await;
+    everyone_votes(&app, &branch, id, &[]).await;
+    assert_redirect(&close(&app, &secretary, id).await, &format!("/ballots/{id}"));
+    let jia = branch.voters[2].1;
+    // The tally: 梁小改 优秀 (5 of 5), everyone else 合格. The secretary
+    // would make 甲某, whom no paper graded 优秀, the branch's 优秀 instead.
+    let against: Vec<(MemberId, &str)> =
+        branch.graded.iter().map(|m| (*m, if *m == jia { "excellent" } else { "qualified" })).collect();
+    let ledger = app.ledger_rows().await;
+    let nothing_written = || async {
+        assert_eq!(app.ledger_rows().await, ledger, "no entry");
+        assert_eq!(app.rows_in("ballot_grades").await, 0, "no grade");
+        assert_eq!(app.text_of(&format!("SELECT status FROM ballots WHERE id = {id}")).await, "closed");
+    };
+
+    // Without a reason: refused.
+    let body = text(post_grades(&app, &secretary, id, "decide", &against).await, StatusCode::CONFLICT).await;
+    assert!(body.contains("co-signs"), "{body}");
+    nothing_written().await;
+    assert_eq!(app.rows_in("ballot_exceptions").await, 0);
+
+    // With a reason: proposed, and nothing is written yet.
+    let csrf = app.csrf(&secretary).await;
+    let names: Vec<String> = against.iter().map(|(m, _)| format!("g{m}")).collect();
+    let mut fields: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    fields.extend(names.iter().zip(&against).map(|(n, (_, g))| (n.as_str(), *g)));
+    let (reason_field, liang_reason) = (format!("r{jia}"), format!("r{}", f.liang));
+    fields.push((reason_field.as_str(), "全年带头参加秸秆禁烧巡逻"));
+    fields.push((liang_reason.as_str(), "名额让给甲某"));
+    let response = app.post(&secretary, &format!("/ballots/{id}/decide"), &fields).await;
+    assert_redirect(&response, &format!("/ballots/{id}?awaiting=1"));
+    nothing_written().await;
+    let waiting: Vec<(MemberId, String, Option<i64>)> =
+        app.rows("SELECT member_id, grade, cosigned_by FROM ballot_exceptions ORDER BY member_id").await;
+    assert_eq!(waiting, [(f.liang, "qualified".into(), None), (jia, "excellent".into(), None)]);
+    let page = text(app.get(&secretary, &format!("/ballots/{id}")).await, StatusCode::OK).await;
+    assert!(page.contains("data-testid=\"awaiting-cosign\"") && page.contains("全年带头参加秸秆禁烧巡逻"), "{page}");
+
+    // The proposer does not co-sign, nor does a second login of his.
+    text(app.post(&secretary, &format!("/ballots/{id}/cosign"), &[("csrf", &csrf)]).await, StatusCode::FORBIDDEN).await;
+    app.execute(&format!("UPDATE accounts SET disabled_at = '2026-01-01' WHERE id = {}", f.accounts[BRANCH_SECRETARY]))
+        .await;
+    app.add_account("hu2", Role::BranchSecretary, Some(f.hu), Some(f.branch1)).await;
+    let second_login = app.login("hu2", PASSWORD).await;
+    let csrf2 = app.csrf(&second_login).await;
+    let body = text(
+        app.post(&second_login, &format!("/ballots/{id}/cosign"), &[("csrf", &csrf2)]).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(body.contains("different committee member"), "{body}");
+    // Nor a relative of a member an exception is about: 赵春明 (王德福) is 甲某's.
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    let c = app.csrf(&committee).await;
+    let (w, j) = (f.wang.to_string(), jia.to_string());
+    let fields = [("csrf", c.as_str()), ("member", w.as_str()), ("relative", j.as_str()), ("relation", "父子")];
+    assert_redirect(&app.post(&committee, "/integrity/relatives", &fields).await, "/integrity");
+    let relative = app.login(COMMITTEE_2, PASSWORD).await;
+    let c2 = app.csrf(&relative).await;
+    text(app.post(&relative, &format!("/ballots/{id}/cosign"), &[("csrf", &c2)]).await, StatusCode::FORBIDDEN).await;
+    // Nor a member of the branch without a seat on its committee.
+    let member = app.login(MEMBER, PASSWORD).await;
+    let c3 = app.csrf(&member).await;
+    text(app.post(&member, &format!("/ballots/{id}/cosign"), &[("csrf", &c3)]).await, StatusCode::FORBIDDEN).await;
+    nothing_written().await;
+    // And while exceptions wait, no other proposal replaces them.
+    let follows: Vec<(MemberId, &str)> =
+        branch.graded.iter().map(|m| (*m, if *m == f.liang { "excellent" } else { "qualified" })).collect();
+    text(post_grades(&app, &relative, id, "decide", &follows).await, StatusCode::CONFLICT).await;
+    nothing_written().await;
+
+    // Control: 彭雅丽, another committee member and no relative, co-signs.
+    assert_redirect(
+        &app.post(&committee, &format!("/ballots/{id}/cosign"), &[("csrf", &c)]).await,
+        &format!("/ballots/{id}"),
+    );
+    assert_eq!(app.ledger_rows().await, ledger + 6);
+    let sql =
+        format!("SELECT member_id, rule_key FROM ledger_entries WHERE source_ref = 'ballot:{id}' ORDER BY member_id");
+    let entries: Vec<(MemberId, String)> = app.rows(&sql).await;
+    for (member, rule) in entries {
+        let expected = if member == jia { "review.excellent" } else { "review.qualified" };
+        assert_eq!(rule, expected, "member {member}");
+    }
+    let cosigned: Vec<(Option<i64>,)> = app.rows("SELECT DISTINCT cosigned_by FROM ballot_exceptions").await;
+    assert_eq!(cosigned, [(Some(f.accounts[COMMITTEE]),)]);
+    let detail: Vec<(String,)> = app.rows("SELECT detail FROM audit_log WHERE action = 'ballot.cosign'").await;
+    assert!(detail[0].0.contains("胡国强") && detail[0].0.contains("彭雅丽"), "both names: {detail:?}");
+    let page = text(app.get(&committee, &format!("/ballots/{id}")).await, StatusCode::OK).await;
+    let table = &page[page.find("data-testid=\"exceptions\"").expect("the exceptions are shown")..];
+    assert!(table.contains("胡国强") && table.contains("彭雅丽") && table.contains("名额让给甲某"), "{table}");
+}
+
+#[tokio::test]
+async fn waiting_exceptions_are_withdrawn_and_the_tally_s_grades_proposed_afresh() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let branch = branch_with_voters(&app).await;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = opened(&app, &secretary, f.branch1).await;
+    everyone_votes(&app, &branch, id, &[]).await;
+    assert_redirect(&close(&app, &secretary, id).await, &format!("/ballots/{id}"));
+    let csrf = app.csrf(&secretary).await;
+    let withdraw = |client: &Client, csrf: &str| {
+        let path = format!("/ballots/{id}/withdraw");
+        let csrf = csrf.to_string();
+        let client = client.clone();
+        let app = &app;
+        async move { app.post(&client, &path, &[("csrf", csrf.as_str())]).await }
+    };
+    // Nothing waits: nothing to withdraw.
+    text(withdraw(&secretary, &csrf).await, StatusCode::CONFLICT).await;
+    // 王德福 (the tally's 合格) proposed 基本合格, with a reason.
+    let mut fields: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+    for m in &branch.graded {
+        let grade = if *m == f.liang {
+            "excellent"
+        } else if *m == f.wang {
+            "basically_qualified"
+        } else {
+            "qualified"
+        };
+        fields.push((format!("g{m}"), grade.into()));
+    }
+    fields.push((format!("r{}", f.wang), "全年未参加组织生活".into()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = app.post(&secretary, &format!("/ballots/{id}/decide"), &pairs).await;
+    assert_redirect(&response, &format!("/ballots/{id}?awaiting=1"));
+    assert_eq!(app.rows_in("ballot_exceptions").await, 1);
+    // A member does not withdraw it; the committee may.
+    let member = app.login(MEMBER, PASSWORD).await;
+    text(withdraw(&member, &app.csrf(&member).await).await, StatusCode::FORBIDDEN).await;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    assert_redirect(&withdraw(&committee, &app.csrf(&committee).await).await, &format!("/ballots/{id}"));
+    assert_eq!(app.rows_in("ballot_exceptions").await, 0);
+    assert!(app.work(COMMITTEE).await.contains(&"ballot.withdraw_exception".to_string()));
+    // Proposed afresh as the tally gives: written at once.
+    let follows: Vec<(MemberId, &str)> =
+        branch.graded.iter().map(|m| (*m, if *m == f.liang { "excellent" } else { "qualified" })).collect();
+    let ledger = app.ledger_rows().await;
+    assert_redirect(&post_grades(&app, &secretary, id, "decide", &follows).await, &format!("/ballots/{id}"));
+    assert_eq!(app.ledger_rows().await, ledger + 6);
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 //! committee answers every objection on the record, never its own nor one
 //! about itself; after the period, with nothing unanswered, the year is
 //! finalized and the database refuses every new entry into it until a
-//! reopening, which names who and why. Every refusal writes nothing.
+//! reopening, which names who and why: one committee member proposes it and
+//! a different person on the committee agrees, and so for publishing the
+//! year again. Every refusal writes nothing.
 
 use super::helpers::*;
 use jiff::ToSpan;
@@ -31,6 +33,19 @@ async fn finalize(app: &TestApp, client: &Client) -> Response {
 async fn reopen(app: &TestApp, client: &Client, reason: &str) -> Response {
     let csrf = app.csrf(client).await;
     app.post(client, &format!("/rating/{}/reopen", year_of(app)), &[("csrf", &csrf), ("reason", reason)]).await
+}
+
+/// A committee member agrees to the year's newest motion.
+async fn agree(app: &TestApp, client: &Client) -> Response {
+    let csrf = app.csrf(client).await;
+    let motion = app.count("SELECT MAX(id) FROM rating_motions").await;
+    app.post(client, &format!("/rating/{}/motions/{motion}/agree", year_of(app)), &[("csrf", &csrf)]).await
+}
+
+/// `proposer` proposes reopening last year and `second` agrees: both must be accepted.
+async fn reopened(app: &TestApp, proposer: &Client, second: &Client, reason: &str) {
+    assert_redirect(&reopen(app, proposer, reason).await, &format!("/rating?year={}", year_of(app)));
+    assert_redirect(&agree(app, second).await, &format!("/rating?year={}", year_of(app)));
 }
 
 async fn object(app: &TestApp, client: &Client, about: Option<MemberId>, text: &str) -> Response {
@@ -419,15 +434,20 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     text(reopen(&app, &zhao, "有误").await, StatusCode::BAD_REQUEST).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM rating_rounds WHERE reopened_at IS NOT NULL").await, 0);
     assert_eq!(state(&app).await, before);
+    // 赵春明 proposes; the year stays locked until another member agrees.
     assert_redirect(&reopen(&app, &zhao, reason).await, &format!("/rating?year={}", year_of(&app)));
-    let actor = format!("account:{}", f.accounts[COMMITTEE_2]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM rating_rounds WHERE reopened_at IS NOT NULL").await, 0);
+    assert_redirect(&agree(&app, &sun).await, &format!("/rating?year={}", year_of(&app)));
+    let actor = format!("account:{}", f.accounts[COMMITTEE_3]);
     let reopenings: Vec<(String, String, String)> =
         app.audit_log().await.into_iter().filter(|(_, action, _)| action == "rating.reopen").collect();
     let [(by, _, detail)] = reopenings.as_slice() else { panic!("one reopening audited: {reopenings:?}") };
     assert!(by == &actor && detail.contains(reason) && detail.contains("final: true"), "{by} {detail}");
-    let rounds: Vec<(i64, String)> =
-        app.rows("SELECT reopened_by, reopen_reason FROM rating_rounds WHERE reopened_at IS NOT NULL").await;
-    assert_eq!(rounds, [(f.accounts[COMMITTEE_2], reason.to_string())]);
+    assert!(detail.contains("赵春明") && detail.contains("孙丽华"), "both names: {detail}");
+    let rounds: Vec<(i64, String, i64)> = app
+        .rows("SELECT reopened_by, reopen_reason, reopen_agreed_by FROM rating_rounds WHERE reopened_at IS NOT NULL")
+        .await;
+    assert_eq!(rounds, [(f.accounts[COMMITTEE_2], reason.to_string(), f.accounts[COMMITTEE_3])]);
     let page = rating_page(&app, &liang).await;
     assert!(page.contains("data-testid=\"reopening\"") && page.contains(reason), "{page}");
     assert!(page.contains("未公示（暂定结果）"), "{page}");
@@ -443,8 +463,10 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     assert_eq!((app.ledger_rows().await, app.count(&in_last_year).await), (ledger + 4, last_year_entries + 4));
     app.add_entry_in(last, f.zeng, "meeting.lecture", f.accounts[COMMITTEE_2], "after-reopening").await;
     assert_eq!((app.ledger_rows().await, app.count(&in_last_year).await), (ledger + 5, last_year_entries + 5));
-    // The year is published again as a new round.
+    // The year is published again as a new round, once a second member agrees.
     assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
+    assert_eq!(app.count("SELECT MAX(round) FROM rating_rounds").await, 1);
+    assert_redirect(&agree(&app, &sun).await, &format!("/rating?year={}", year_of(&app)));
     assert_eq!(app.count("SELECT MAX(round) FROM rating_rounds").await, 2);
 }
 
@@ -482,6 +504,96 @@ async fn the_running_year_is_not_published_before_it_is_over() {
     assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={}", year_of(&app)));
     let years: Vec<(i64,)> = app.rows("SELECT year FROM rating_rounds").await;
     assert_eq!(years, [(i64::from(year_of(&app)),)]);
+}
+
+#[tokio::test]
+async fn reopening_and_publishing_again_take_a_second_committee_member() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let (zhao, sun, peng) = (
+        app.login(COMMITTEE_2, PASSWORD).await,
+        app.login(COMMITTEE_3, PASSWORD).await,
+        app.login(COMMITTEE, PASSWORD).await,
+    );
+    finalize_last_year(&app, &zhao).await;
+    let finalized = "SELECT COUNT(*) FROM rating_rounds WHERE finalized_at IS NOT NULL AND reopened_at IS NULL";
+    let reason = "彭雅丽的联户评议漏记，需要重新核实";
+
+    // The hole: one committee account reopened a finalized year. Now it proposes.
+    assert_redirect(&reopen(&app, &zhao, reason).await, &format!("/rating?year={}", year_of(&app)));
+    assert_eq!(app.count(finalized).await, 1, "a proposal alone reopens nothing");
+    let page = rating_page(&app, &sun).await;
+    assert!(page.contains("data-testid=\"motion\"") && page.contains(reason) && page.contains("/agree\""), "{page}");
+    let page = rating_page(&app, &zhao).await;
+    assert!(!page.contains("/agree\""), "the proposer is offered no agreement:\n{page}");
+    // Neither the proposer, nor a second login of his, nor a non-committee
+    // account agrees; nor does a second proposal stack on the first.
+    let body = text(agree(&app, &zhao).await, StatusCode::FORBIDDEN).await;
+    assert!(body.contains("different committee member"), "{body}");
+    app.execute(&format!("UPDATE accounts SET disabled_at = '2026-01-01' WHERE id = {}", f.accounts[COMMITTEE_2]))
+        .await;
+    app.add_account("zhao2", starledger_domain::org::Role::Committee, Some(f.wang), None).await;
+    let second_login = app.login("zhao2", PASSWORD).await;
+    text(agree(&app, &second_login).await, StatusCode::FORBIDDEN).await;
+    for client in [&app.login(BRANCH_SECRETARY, PASSWORD).await, &app.login(AUDITOR, PASSWORD).await] {
+        text(agree(&app, client).await, StatusCode::FORBIDDEN).await;
+    }
+    text(reopen(&app, &sun, "另一个重新开启的理由").await, StatusCode::CONFLICT).await;
+    assert_eq!(app.count(finalized).await, 1, "still final");
+    assert_eq!(app.rows_in("rating_motions").await, 1);
+
+    // Control: 孙丽华, another person, agrees, and the year is reopened with both names.
+    assert_redirect(&agree(&app, &sun).await, &format!("/rating?year={}", year_of(&app)));
+    assert_eq!(app.count(finalized).await, 0);
+    let motion: Vec<(i64, i64)> = app.rows("SELECT proposed_by, agreed_by FROM rating_motions").await;
+    assert_eq!(motion, [(f.accounts[COMMITTEE_2], f.accounts[COMMITTEE_3])]);
+    let page = rating_page(&app, &peng).await;
+    let line = &page[page.find("data-testid=\"reopening\"").expect("the reopening is shown")..];
+    assert!(line.contains("赵春明提议") && line.contains("孙丽华同意") && line.contains(reason), "{line}");
+
+    // Publishing again: 孙丽华 proposes, she does not agree herself, 彭雅丽 does.
+    let live = "SELECT COUNT(*) FROM rating_rounds WHERE reopened_at IS NULL";
+    assert_redirect(&publish(&app, &sun).await, &format!("/rating?year={}", year_of(&app)));
+    assert_eq!(app.count(live).await, 0, "not published yet");
+    text(agree(&app, &sun).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(app.count(live).await, 0);
+    assert_redirect(&agree(&app, &peng).await, &format!("/rating?year={}", year_of(&app)));
+    let round: Vec<(i64, i64, i64)> =
+        app.rows("SELECT round, published_by, published_agreed_by FROM rating_rounds WHERE reopened_at IS NULL").await;
+    assert_eq!(round, [(2, f.accounts[COMMITTEE_3], f.accounts[COMMITTEE])]);
+    let published: Vec<(String, String)> = app
+        .audit_log()
+        .await
+        .into_iter()
+        .filter(|(_, action, _)| action == "rating.publish")
+        .map(|(actor, _, detail)| (actor, detail))
+        .collect();
+    let (actor, detail) = published.last().expect("the second publication is audited");
+    assert_eq!(actor, &format!("account:{}", f.accounts[COMMITTEE]));
+    assert!(detail.contains("孙丽华") && detail.contains("彭雅丽"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_motion_is_withdrawn_and_then_proposed_afresh() {
+    let app = spawn_app().await;
+    let (zhao, sun) = (app.login(COMMITTEE_2, PASSWORD).await, app.login(COMMITTEE_3, PASSWORD).await);
+    finalize_last_year(&app, &zhao).await;
+    assert_redirect(&reopen(&app, &zhao, "第一个重新开启的理由").await, &format!("/rating?year={}", year_of(&app)));
+    let motion = app.count("SELECT MAX(id) FROM rating_motions").await;
+    let path = format!("/rating/{}/motions/{motion}/withdraw", year_of(&app));
+    let liang = app.login(MEMBER, PASSWORD).await;
+    text(app.post(&liang, &path, &[("csrf", &app.csrf(&liang).await)]).await, StatusCode::FORBIDDEN).await;
+    // Another committee member declines it.
+    assert_redirect(
+        &app.post(&sun, &path, &[("csrf", &app.csrf(&sun).await)]).await,
+        &format!("/rating?year={}", year_of(&app)),
+    );
+    text(agree(&app, &sun).await, StatusCode::CONFLICT).await;
+    let still_final = "SELECT COUNT(*) FROM rating_rounds WHERE finalized_at IS NOT NULL AND reopened_at IS NULL";
+    assert_eq!(app.count(still_final).await, 1, "a withdrawn motion reopens nothing");
+    // A new proposal can then be made, and agreed.
+    reopened(&app, &sun, &zhao, "第二个重新开启的理由").await;
+    assert_eq!(app.count(still_final).await, 0);
 }
 
 async fn open_ballot_for(app: &TestApp, client: &Client, year: i16) -> Response {
@@ -538,7 +650,7 @@ async fn planning_work_in_a_finalized_year_is_refused_until_a_documented_reopeni
 
     // After a documented reopening, last year takes its planning again.
     let reason = "王德福的年末党课漏记，经党委会研究重新开启";
-    assert_redirect(&reopen(&app, &zhao, reason).await, &format!("/rating?year={}", year_of(&app)));
+    reopened(&app, &zhao, &app.login(COMMITTEE_3, PASSWORD).await, reason).await;
     let id = app.meeting(&secretary, &meeting).await;
     assert_ne!(id, this_year);
     let sql = format!("SELECT starts_at FROM meetings WHERE id = {id}");

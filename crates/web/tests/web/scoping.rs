@@ -236,6 +236,8 @@ pub fn id_writes(o: &Objects) -> Vec<(String, Vec<(String, String)>)> {
         (format!("/ballots/{}/vote", o.ballot), pairs(&[(&grade, "qualified")])),
         (format!("/ballots/{}/close", o.ballot), vec![]),
         (format!("/ballots/{}/decide", o.ballot), pairs(&[(&grade, "qualified")])),
+        (format!("/ballots/{}/cosign", o.ballot), vec![]),
+        (format!("/ballots/{}/withdraw", o.ballot), vec![]),
         (format!("/adjustments/{}/check", o.adjustment), pairs(&[("decision", "approve"), ("note", "经核实属实")])),
         (
             format!("/rating/objections/{}/answer", o.objection),

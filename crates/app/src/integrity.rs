@@ -1,0 +1,144 @@
+//! Step 3: deciding an integrity record. The committee decides it, the
+//! member concerned and their relatives recused (回避); the quorum counts
+//! only those who may vote, and when fewer than the rulebook's floor remain
+//! the record goes up to the overseer of the region above the community,
+//! who decides it, recorded as such — a record never stalls.
+
+use crate::error::{AppError, AppResult, refused};
+use crate::recording::{self, Event, subject};
+use jiff::civil::Date;
+use starledger_domain::duty;
+use starledger_domain::integrity::{self, Deciders};
+use starledger_domain::ledger::Actor;
+use starledger_domain::org::{Account, Member, Year};
+use starledger_domain::regions::Overseer;
+use starledger_store::{IntegrityQueries, IntegrityRecord, OrgQueries, Period, RegionQueries, WriteTx};
+
+/// Who decides `record` now, by the rulebook of its year.
+pub async fn deciders<Q: IntegrityQueries>(
+    q: &mut Q,
+    record: &IntegrityRecord,
+    period: &Period,
+) -> AppResult<Deciders> {
+    let committee = q.committee_persons(record.community_id).await?;
+    let relatives = q.relative_ids(record.member_id).await?;
+    let eligible = integrity::eligible_voters(&committee, record.member_id, &relatives);
+    Ok(integrity::deciders(eligible, &period.rulebook.integrity))
+}
+
+async fn period_of(tx: &mut WriteTx, record: &IntegrityRecord) -> AppResult<Period> {
+    let year = Year::new(record.year).map_err(|e| AppError::Invalid(e.to_string()))?;
+    tx.period(record.community_id, year).await?.ok_or_else(|| refused(format!("{year} has no open year")))
+}
+
+/// A committee member's vote. When the votes reach the quorum of those who
+/// may vote, a majority decides, in the same transaction as the last vote.
+pub async fn vote(tx: &mut WriteTx, actor: &Account, id: i64, approve: bool, now: i64) -> AppResult<()> {
+    let community = actor.community_id;
+    let record = tx.integrity_record(community, id).await?;
+    let member = tx.member(community, record.member_id).await?;
+    let relatives = tx.relative_ids(member.id).await?;
+    duty::may_vote_on_decision(actor, subject(&member), &relatives)?;
+    if record.status != "pending" {
+        return Err(refused(format!("record {id} has been decided")));
+    }
+    let period = period_of(tx, &record).await?;
+    let quorum = match deciders(tx, &record, &period).await? {
+        Deciders::Committee { quorum, .. } => quorum,
+        Deciders::Overseer { eligible } => {
+            return Err(refused(format!(
+                "only {eligible} committee member(s) may vote on record {id} once the recused are left out, below \
+                 the rulebook's floor of {}: the overseer of the region above decides it",
+                period.rulebook.integrity.decision_floor
+            )));
+        }
+    };
+    if !tx.vote_on_integrity(id, actor.id, approve, now).await? {
+        return Err(refused("each committee member votes once"));
+    }
+    let choice = if approve { "approve" } else { "reject" };
+    let actor_label = Actor::Account(actor.id).to_string();
+    tx.audit(Some(community), &actor_label, "integrity.vote", &format!("record {id}: {choice}")).await?;
+    let votes = tx.integrity_votes(id).await?;
+    let approvals = votes.iter().filter(|v| v.approve).count() as u32;
+    let Some(approved) = integrity::committee_outcome(votes.len() as u32, approvals, quorum) else {
+        return Ok(());
+    };
+    let how = format!("党委会表决 {approvals}/{} 同意", votes.len());
+    decide(tx, &record, &member, &period, approved, &how, now).await
+}
+
+/// The overseer above the community decides a record its committee cannot
+/// (fewer than the floor may vote), with their reasons on the record.
+pub async fn overseer_decide(
+    tx: &mut WriteTx,
+    overseer: &Overseer,
+    community: i64,
+    id: i64,
+    approve: bool,
+    note: &str,
+    now: i64,
+) -> AppResult<()> {
+    let note = note.trim();
+    if note.chars().count() < 4 {
+        return Err(AppError::Invalid("note: the overseer's decision is documented; say why".into()));
+    }
+    let placed = tx.placed_communities().await?.into_iter().find(|c| c.id == community);
+    let region = placed.and_then(|c| c.region_id);
+    let overseers = tx.overseers().await?;
+    let tree = tx.regions().await?;
+    let decider = region.and_then(|r| tree.deciding_overseer(r, &overseers));
+    if decider.map(|o| o.id) != Some(overseer.id) {
+        return Err(AppError::Duty(duty::Refusal::NotDecidingOverseer { login: overseer.login.clone() }));
+    }
+    let record = tx.integrity_record(community, id).await?;
+    if record.status != "pending" {
+        return Err(refused(format!("record {id} has been decided")));
+    }
+    let period = period_of(tx, &record).await?;
+    if let Deciders::Committee { eligible, .. } = deciders(tx, &record, &period).await? {
+        return Err(refused(format!(
+            "{eligible} committee members may vote on record {id}: the committee decides it, not the region"
+        )));
+    }
+    let member = tx.member(community, record.member_id).await?;
+    let how = format!("回避后党委可表决人数不足，由上级组织部{}决定：{note}", overseer.name);
+    decide(tx, &record, &member, &period, approve, &how, now).await?;
+    tx.note_integrity_decider(id, overseer.id, note).await?;
+    let choice = if approve { "approve" } else { "reject" };
+    let detail = format!("record {id}: {choice} by the overseer {} above the community: {note}", overseer.name);
+    tx.audit(Some(community), &Actor::Account(overseer.id).to_string(), "integrity.overseer_decide", &detail).await?;
+    Ok(())
+}
+
+/// Writes the decision: the entry, named after the decision, if approved.
+async fn decide(
+    tx: &mut WriteTx,
+    record: &IntegrityRecord,
+    member: &Member,
+    period: &Period,
+    approved: bool,
+    how: &str,
+    now: i64,
+) -> AppResult<()> {
+    if !approved {
+        tx.decide_integrity_record(record.id, false, None, now).await?;
+        return Ok(());
+    }
+    let on: Date = record.happened_on.parse().map_err(|_| AppError::Invalid("record date".into()))?;
+    let rule = period.rulebook.rule(&record.rule_key).ok_or_else(|| AppError::Invalid("record rule".into()))?;
+    if !duty::may_input_directly(Actor::Decision(record.id), rule, subject(member), None) {
+        return Err(refused(format!("rule {} is not decided by the committee", rule.key)));
+    }
+    let points = rule.points;
+    let event = Event {
+        rule_key: &record.rule_key,
+        on,
+        source_ref: format!("integrity:{}", record.id),
+        reason: Some(format!("{}（{how}）", record.description)),
+        idempotency_key: format!("integrity:{}", record.id),
+    };
+    let appended = recording::append(tx, Actor::Decision(record.id), member, period, event, points, now).await?;
+    tx.decide_integrity_record(record.id, true, Some(recording::entry_id(&appended)), now).await?;
+    Ok(())
+}

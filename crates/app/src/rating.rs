@@ -1,0 +1,231 @@
+//! Publishing a year's results for public notice, and undoing that: a
+//! reopening, and the publication that follows it, change what was settled
+//! in public, so one committee member proposes them and a different one —
+//! another person, not a second login — agrees. Both names stay on the
+//! round, the motion and the audit row.
+
+use crate::error::{AppError, AppResult, refused};
+use jiff::civil::Date;
+use starledger_domain::duty;
+use starledger_domain::ledger::Actor;
+use starledger_domain::notice::NoticePeriod;
+use starledger_domain::org::{Account, CommunityId, Year};
+use starledger_domain::rating::rate;
+use starledger_store::{
+    AccessQueries, LedgerQueries, NewRound, NoticeQueries, OrgQueries, Period, RatingMotion, WriteTx,
+};
+
+/// What a motion asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Motion {
+    /// End the live round (finalized or in notice) so the year can change.
+    Reopen,
+    /// Publish a year again after a reopening.
+    Publish,
+}
+
+impl Motion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Motion::Reopen => "reopen",
+            Motion::Publish => "publish",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Motion> {
+        [Motion::Reopen, Motion::Publish].into_iter().find(|m| m.as_str() == text)
+    }
+}
+
+/// What publishing did: a round in notice now, or a motion awaiting agreement.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Proposed { motion: i64 },
+}
+
+fn audit_actor(actor: &Account) -> String {
+    Actor::Account(actor.id).to_string()
+}
+
+async fn period(tx: &mut WriteTx, community: CommunityId, year: i64) -> AppResult<Period> {
+    let year = Year::new(year).map_err(|e| AppError::Invalid(format!("year: {e}")))?;
+    tx.period(community, year).await?.ok_or_else(|| AppError::Invalid(format!("{year} has no period")))
+}
+
+async fn pending(tx: &mut WriteTx, community: CommunityId, year: i64) -> AppResult<Option<RatingMotion>> {
+    Ok(tx.rating_motions(community, year).await?.into_iter().find(RatingMotion::is_pending))
+}
+
+/// Why the year cannot be published now, if it cannot.
+async fn may_publish(tx: &mut WriteTx, community: CommunityId, year: i64, today: Date) -> AppResult<Period> {
+    let period = period(tx, community, year).await?;
+    // Results are published once the year is over: publishing locks the
+    // year at finalization, and a running year still has points to come.
+    if today.year() <= period.year.get() {
+        return Err(refused(format!("{year} is not over yet; its results are published after it ends")));
+    }
+    if let Some(live) = tx.live_round(community, year).await? {
+        let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
+        return Err(refused(format!("{year} {why}")));
+    }
+    Ok(period)
+}
+
+/// Publishes the year's provisional results for public notice. The first
+/// publication is one committee member's; publishing again after a
+/// reopening is proposed here and done when a second member agrees.
+pub async fn publish(tx: &mut WriteTx, actor: &Account, year: i64, today: Date, now: i64) -> AppResult<Outcome> {
+    duty::may_administer(actor, "publish the rating")?;
+    let community = actor.community_id;
+    may_publish(tx, community, year, today).await?;
+    if tx.rating_rounds(community, year).await?.is_empty() {
+        publish_round(tx, actor, None, year, today, now).await?;
+        return Ok(Outcome::Done);
+    }
+    let motion = propose(tx, actor, year, Motion::Publish, "再次公示", now).await?;
+    Ok(Outcome::Proposed { motion })
+}
+
+/// Proposes reopening the year's live round (finalized or in notice), with
+/// a reason on the record; a second committee member agrees to it.
+pub async fn propose_reopen(tx: &mut WriteTx, actor: &Account, year: i64, reason: &str, now: i64) -> AppResult<i64> {
+    duty::may_administer(actor, "reopen a year")?;
+    let reason = reason.trim();
+    if reason.chars().count() < 6 {
+        return Err(AppError::Invalid("reason: a reopening is documented; say why".into()));
+    }
+    if tx.live_round(actor.community_id, year).await?.is_none() {
+        return Err(refused(format!("{year} has not been published; nothing to reopen")));
+    }
+    propose(tx, actor, year, Motion::Reopen, reason, now).await
+}
+
+async fn propose(
+    tx: &mut WriteTx,
+    actor: &Account,
+    year: i64,
+    motion: Motion,
+    reason: &str,
+    now: i64,
+) -> AppResult<i64> {
+    duty::may_propose(actor, "propose a committee motion")?;
+    let community = actor.community_id;
+    if let Some(waiting) = pending(tx, community, year).await? {
+        return Err(refused(format!(
+            "a motion to {} {year} already waits for a second committee member's agreement",
+            waiting.action
+        )));
+    }
+    let id = tx.propose_motion(community, year, motion.as_str(), reason, actor.id, now).await?;
+    let detail = format!("{year} motion {id}: {}, proposed by {}: {reason}", motion.as_str(), actor.name);
+    tx.audit(Some(community), &audit_actor(actor), &format!("rating.{}.propose", motion.as_str()), &detail).await?;
+    Ok(id)
+}
+
+/// A second committee member agrees to a pending motion, which is carried
+/// out now, with both names on the record.
+pub async fn agree(tx: &mut WriteTx, actor: &Account, year: i64, id: i64, today: Date, now: i64) -> AppResult<Motion> {
+    let community = actor.community_id;
+    let motion = tx
+        .rating_motions(community, year)
+        .await?
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| AppError::Store(starledger_store::StoreError::not_found("motion", id)))?;
+    if !motion.is_pending() {
+        return Err(refused(format!("motion {id} has been settled")));
+    }
+    let proposer = tx.account(motion.proposed_by).await?;
+    duty::may_second(actor, &proposer)?;
+    let kind = Motion::parse(&motion.action).ok_or_else(|| AppError::Invalid(format!("motion {}", motion.action)))?;
+    match kind {
+        Motion::Reopen => {
+            let live = tx
+                .live_round(community, year)
+                .await?
+                .ok_or_else(|| refused(format!("{year} has not been published; nothing to reopen")))?;
+            tx.reopen_round(community, year, live.round, &motion.reason, proposer.id, Some(actor.id), now).await?;
+            let detail = format!(
+                "{year} round {} (final: {}): proposed by {} ({}), agreed by {} ({}): {}",
+                live.round,
+                live.is_final(),
+                proposer.name,
+                audit_actor(&proposer),
+                actor.name,
+                audit_actor(actor),
+                motion.reason
+            );
+            tx.audit(Some(community), &audit_actor(actor), "rating.reopen", &detail).await?;
+            tx.refresh_stats(community, now).await?;
+        }
+        Motion::Publish => {
+            may_publish(tx, community, year, today).await?;
+            publish_round(tx, &proposer, Some(actor), year, today, now).await?;
+        }
+    }
+    if !tx.settle_motion(id, Some(actor.id), now).await? {
+        return Err(refused(format!("motion {id} was settled meanwhile")));
+    }
+    Ok(kind)
+}
+
+/// Withdraws a pending motion (the proposer thinks again, or another
+/// committee member declines it); it is audited by who withdrew it.
+pub async fn withdraw(tx: &mut WriteTx, actor: &Account, year: i64, id: i64, now: i64) -> AppResult<()> {
+    duty::may_administer(actor, "withdraw a committee motion")?;
+    let community = actor.community_id;
+    let known = tx.rating_motions(community, year).await?.into_iter().any(|m| m.id == id);
+    if !known {
+        return Err(AppError::Store(starledger_store::StoreError::not_found("motion", id)));
+    }
+    if !tx.settle_motion(id, None, now).await? {
+        return Err(refused(format!("motion {id} has been settled")));
+    }
+    tx.audit(Some(community), &audit_actor(actor), "rating.motion.withdraw", &format!("{year} motion {id}")).await?;
+    Ok(())
+}
+
+async fn publish_round(
+    tx: &mut WriteTx,
+    by: &Account,
+    agreed_by: Option<&Account>,
+    year: i64,
+    today: Date,
+    now: i64,
+) -> AppResult<i64> {
+    let community = by.community_id;
+    let period = period(tx, community, year).await?;
+    let members = tx.members(community).await?;
+    let scored = tx.year_scored(community, period.year).await?;
+    let rating = rate(period.year, &period.rulebook, &members, &scored);
+    let notice = NoticePeriod::starting(today, period.rulebook.stars.notice_days);
+    let round = tx
+        .publish_round(&NewRound {
+            community_id: community,
+            year,
+            published_by: by.id,
+            published_at: now,
+            notice_from: notice.from.to_string(),
+            notice_until: notice.until.to_string(),
+            published_sha256: rating.digest(),
+            agreed_by: agreed_by.map(|a| a.id),
+        })
+        .await?;
+    let mut detail = format!("{year} round {round}: notice {} to {}", notice.from, notice.until);
+    let actor = match agreed_by {
+        Some(second) => {
+            detail.push_str(&format!(
+                "; proposed by {} ({}), agreed by {} ({})",
+                by.name,
+                audit_actor(by),
+                second.name,
+                audit_actor(second)
+            ));
+            second
+        }
+        None => by,
+    };
+    tx.audit(Some(community), &audit_actor(actor), "rating.publish", &detail).await?;
+    Ok(round)
+}
