@@ -312,6 +312,16 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("mark_sent", "群里已收到", "The group has it"),
     ("post_to_robots", "同时推送到工作群机器人", "Also post to the group robots"),
     ("reopen_year", "重新开启本年度（记录原因）", "Reopen the year (with a reason)"),
+    (
+        "see_notice",
+        "年度星级评定正在公示：查看结果，有异议可在此提出",
+        "The year's star rating is in public notice: see the results and object here",
+    ),
+    (
+        "scan_for_notice",
+        "年度评定公示期间，扫同一二维码可查看结果、提出异议。",
+        "During the year's public notice, the same QR shows the results and takes objections.",
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, Default)]

@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(html::lang::switch))
         .route("/static/app.css", get(html::lang::stylesheet))
         .layer(axum::middleware::from_fn(session::same_origin_only))
+        .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn_with_state(state.clone(), on_its_clock))
         .with_state(state)
 }

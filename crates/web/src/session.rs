@@ -276,6 +276,15 @@ impl FromRequestParts<AppState> for Overseeing {
 
 /// Requests that change state must not come from another site: when the
 /// browser says where the request came from, it must be this host.
+///
+/// A browser says `Origin: null` when the page's referrer policy withholds
+/// its origin (WeChat's browser and Chromium do with `no-referrer`). Our
+/// pages send `same-origin` (see [`referrer_same_origin`]), so our own forms
+/// name their origin; `null` is taken only on a household's link
+/// (`/r/TOKEN`, `/r/TOKEN/notice`), whose forms carry the double-submit
+/// token of a cookie another site can neither read nor send (SameSite=Lax),
+/// so the token, not the header, proves the page. Everywhere else `null`
+/// is refused like any other site.
 pub async fn same_origin_only(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
@@ -283,6 +292,9 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
     let headers = request.headers();
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if origin == Some("null") && is_household_link(request.uri().path()) {
+        return next.run(request).await;
+    }
     if let (Some(origin), Some(host)) = (origin, host) {
         let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
         if origin_host != host {
@@ -290,6 +302,24 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
         }
     }
     next.run(request).await
+}
+
+/// `/r/TOKEN` or `/r/TOKEN/notice`: the pages a household opens from its
+/// card, whose forms are proved by the household form token.
+fn is_household_link(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/r/") else { return false };
+    let token = rest.strip_suffix("/notice").unwrap_or(rest);
+    !token.is_empty() && !token.contains('/')
+}
+
+/// Every page asks the browser to name our origin to our own pages only:
+/// a household's private link (`/r/TOKEN`) never leaks to another site in a
+/// `Referer`, and our forms still post with their `Origin`, which the check
+/// above requires. A page may set a stricter policy of its own.
+pub async fn referrer_same_origin(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().entry(header::REFERRER_POLICY).or_insert(header::HeaderValue::from_static("same-origin"));
+    response
 }
 
 /// A token for forms of visitors without a session (households): kept in a

@@ -456,6 +456,17 @@ struct HouseholdNoticePage {
     rows: Vec<ResultRow>,
 }
 
+/// The year in public notice in `community` whose objections are still
+/// taken today, if any: a household's rating page leads to it.
+pub async fn open_notice<Q: NoticeQueries + OrgQueries>(reader: &mut Q, community: CommunityId) -> WebResult<bool> {
+    for year in reader.period_years(community).await?.into_iter().rev() {
+        if let Some(round) = reader.live_round(community, i64::from(year.get())).await?.filter(|r| !r.is_final()) {
+            return Ok(period_of(&round)?.may_object(today()).is_ok());
+        }
+    }
+    Ok(false)
+}
+
 /// The year in public notice for the household's community, if any.
 async fn household_notice(
     state: &AppState,
@@ -504,7 +515,6 @@ pub async fn household_show(
         rows: result_rows(&rating),
     };
     let mut response = render(page)?.into_response();
-    response.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
     if let Some(cookie) = new_cookie {
         let value = set_cookie(FORM_COOKIE, &cookie, 3600, state.config().secure_cookies);
         response

@@ -554,3 +554,62 @@ async fn planning_work_in_a_finalized_year_is_refused_until_a_documented_reopeni
     let work = app.work(BRANCH_SECRETARY).await;
     assert_eq!(work, ["meeting.add", "ballot.open", "meeting.add", "ballot.open"]);
 }
+
+/// A household on a phone: its rating page leads to the notice while
+/// objections are taken, the notice asks browsers for `same-origin`
+/// referrers (never `no-referrer`, which makes Chromium post `Origin: null`),
+/// and a post from the notice page that says `Origin: null` is taken on the
+/// household's link, where its form token proves the page — and nowhere else.
+#[tokio::test]
+async fn a_household_reaches_the_notice_from_its_link_and_objects_with_origin_null() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let household = f.liang_households[0];
+    let token = &f.tokens[&household];
+    let browser = app.client();
+    let notice_path = format!("/r/{token}/notice");
+
+    // No notice yet: the rating page leads nowhere else.
+    let page = text(app.get(&browser, &format!("/r/{token}")).await, StatusCode::OK).await;
+    assert!(!page.contains(&notice_path), "no link before the notice:\n{page}");
+    publish(&app, &app.login(COMMITTEE_2, PASSWORD).await).await;
+    let response = app.get(&browser, &format!("/r/{token}")).await;
+    assert_eq!(response.headers()["referrer-policy"], "same-origin", "the link never leaks to another site");
+    let page = text(response, StatusCode::OK).await;
+    assert!(page.contains(&format!("href=\"{notice_path}\"")), "the rating page leads to the notice:\n{page}");
+
+    let response = app.get(&browser, &notice_path).await;
+    assert_eq!(response.headers()["referrer-policy"], "same-origin");
+    let csrf = csrf_of(&text(response, StatusCode::OK).await);
+    let member = f.liang.to_string();
+    let form = [("csrf", csrf.as_str()), ("member", member.as_str()), ("text", "她很少来我家走访")];
+    let post = |client: &Client, path: &str, form: &[(&str, &str)]| {
+        client.post(app.url(path)).header("Origin", "null").form(form).send()
+    };
+
+    // Origin null without the form's own token (a forged form): refused, nothing filed.
+    let stranger = app.client();
+    text(post(&stranger, &notice_path, &form).await.expect("answered"), StatusCode::FORBIDDEN).await;
+    let wrong = [("csrf", "0".repeat(64)), ("member", member.clone()), ("text", "她很少来我家走访".into())];
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    text(post(&browser, &notice_path, &wrong).await.expect("answered"), StatusCode::FORBIDDEN).await;
+    assert_eq!(objections(&app).await, 0);
+
+    // Origin null elsewhere stays refused, even with the session's token.
+    let (committee, cookie) = app.login_with_cookie(COMMITTEE, PASSWORD).await;
+    let session_csrf = app.csrf(&committee).await;
+    text(post(&committee, "/logout", &[("csrf", &session_csrf)]).await.expect("answered"), StatusCode::FORBIDDEN).await;
+    assert!(app.session_is_live(&cookie).await);
+    let liang = app.login(MEMBER, PASSWORD).await;
+    let member_csrf = app.csrf(&liang).await;
+    let account_form = [("csrf", member_csrf.as_str()), ("member", ""), ("text", "结果有误，请核实")];
+    let path = format!("/rating/{}/objections", year_of(&app));
+    text(post(&liang, &path, &account_form).await.expect("answered"), StatusCode::FORBIDDEN).await;
+    assert_eq!(objections(&app).await, 0);
+
+    // The household's own page, with its token: taken, as the household's.
+    let response = post(&browser, &notice_path, &form).await.expect("answered");
+    assert_redirect(&response, &format!("{notice_path}?filed=1"));
+    let rows: Vec<(String, Option<MemberId>)> = app.rows("SELECT filed_by, member_id FROM objections").await;
+    assert_eq!(rows, [(format!("household:{household}"), Some(f.liang))]);
+}
