@@ -402,6 +402,18 @@ async fn branch_secretary_holds_a_theme_day(journey: &Journey, facts: &mut Facts
     let close = find(client, &format!("form[action='/meetings/{meeting}/close'] button[type=submit]")).await;
     assert!(close.text().await.unwrap().contains("结束会议并记入积分"));
     click_and_wait_for_navigation(client, &close).await;
+    // Closing asks first: it names who nobody marked and takes one explicit
+    // choice for them; nothing is closed yet.
+    let unmarked = journey.text("[data-testid=unmarked]").await;
+    assert!(unmarked.contains("尚未标记"), "the unmarked are listed: {unmarked}");
+    let still_open: (Option<i64>,) =
+        sqlx::query_as("SELECT closed_at FROM meetings WHERE id = $1").bind(meeting).fetch_one(&mut db).await.unwrap();
+    assert_eq!(still_open, (None,), "asking closes nothing");
+    screenshot(client, "06a-meeting-close-asks").await;
+    // The one explicit choice is the confirmation: the rest were absent.
+    let all_absent = find(client, "form[data-testid=confirm] input[name=unmarked][value=absent] ~ button").await;
+    assert!(all_absent.text().await.unwrap().contains("全部记为缺席"));
+    click_and_wait_for_navigation(client, &all_absent).await;
     assert_eq!(journey.text("main > p > strong").await, "已结束", "the meeting shows as closed");
     let her_row = journey.text(&format!("tr[data-member='{member}']")).await;
     assert!(her_row.contains("出席"), "her attendance is in the ledger and shown as 出席: {her_row}");

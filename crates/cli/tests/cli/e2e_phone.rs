@@ -29,13 +29,11 @@ async fn a_household_objects_from_its_phone_through_the_link_on_its_card() {
     Site::demo().await.run(household_objects).await;
 }
 
-/// Clicks the submit button of the form posting to `action`, and confirms
-/// on the page that follows if it asks (an irreversible action).
-pub async fn submit_and_confirm(session: &Session, action: &str) {
+/// Clicks the submit button of the form posting to `action` (an
+/// irreversible action), and confirms on the page that follows.
+async fn submit_and_confirm(session: &Session, action: &str) {
     session.click(&format!("form[action='{action}'] button[type=submit]")).await;
-    if session.count("form[data-testid=confirm] button[name=confirm][value=yes]").await > 0 {
-        session.click("form[data-testid=confirm] button[name=confirm][value=yes]").await;
-    }
+    session.confirm().await;
 }
 
 /// Puts last year into public notice as a committee does: reopened if the

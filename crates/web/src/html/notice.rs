@@ -9,8 +9,9 @@
 
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
+use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, Group, confirmed};
 use crate::page::{Page, star_text};
-use crate::session::{CsrfForm, FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
+use crate::session::{FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -218,16 +219,30 @@ async fn open_period(tx: &mut WriteTx, community: CommunityId, year: i64) -> Web
     tx.period(community, year).await?.ok_or(WebError::NotFound)
 }
 
+/// `GET /rating/{year}/publish`: what publishing will do, nothing written.
+pub async fn publish_page(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(year): Path<i64>,
+) -> WebResult<Response> {
+    publish_step(&state, &viewer, year, false).await
+}
+
 pub async fn publish(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    publish_step(&state, &viewer, year, confirmed(form.confirm.as_deref())).await
+}
+
+/// Publishes once confirmed; before that, the same checks and a summary.
+async fn publish_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed: bool) -> WebResult<Response> {
     duty::may_administer(&viewer.account, "publish the rating")?;
     let community = viewer.account.community_id;
-    let mut tx = viewer.write(&state).await?;
+    let mut tx = viewer.write(state).await?;
     let period = open_period(&mut tx, community, year).await?;
     // Results are published once the year is over: publishing locks the
     // year at finalization, and a running year still has points to come.
@@ -240,6 +255,29 @@ pub async fn publish(
     }
     let rating = compute(&mut tx, &period, community).await?;
     let notice = NoticePeriod::starting(today(), period.rulebook.stars.notice_days);
+    if !confirmed {
+        drop(tx);
+        let t = viewer.t;
+        let rated = rating.members.iter().filter(|m| m.rank.is_some()).count();
+        let five = rating.five_star().count();
+        return ConfirmPage {
+            page: Page::signed_in(viewer, "rating"),
+            heading: t.fill("confirm_publish_heading", &[("year", &year)]),
+            lines: vec![
+                t.fill(
+                    "confirm_publish_summary",
+                    &[("year", &year), ("members", &rating.members.len()), ("rated", &rated), ("five", &five)],
+                ),
+                t.fill("confirm_publish_period", &[("from", &notice.from), ("until", &notice.until)]),
+            ],
+            groups: vec![five_star_group(t, &rating)],
+            action: format!("/rating/{year}/publish"),
+            carried: Vec::new(),
+            choices: vec![Choice::plain(t.get("confirm_publish_button"))],
+            back: format!("/rating?year={year}"),
+        }
+        .respond();
+    }
     let round = tx
         .publish_round(&NewRound {
             community_id: community,
@@ -255,6 +293,15 @@ pub async fn publish(
     tx.audit(Some(community), &viewer.actor(), "rating.publish", &detail).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
+}
+
+/// The five-star members of a rating, by name, for a confirmation.
+fn five_star_group(t: crate::i18n::Tr, rating: &Rating) -> Group {
+    Group {
+        heading: t.get("five_star_members").to_string(),
+        names: rating.five_star().map(|m| m.name.clone()).collect(),
+        testid: "five-star",
+    }
 }
 
 #[derive(Deserialize)]
@@ -366,16 +413,30 @@ pub async fn answer(
     Ok(Redirect::to(&format!("/rating?year={}", objection.year)).into_response())
 }
 
+/// `GET /rating/{year}/finalize`: what finalizing will do, nothing written.
+pub async fn finalize_page(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(year): Path<i64>,
+) -> WebResult<Response> {
+    finalize_step(&state, &viewer, year, false).await
+}
+
 pub async fn finalize(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    finalize_step(&state, &viewer, year, confirmed(form.confirm.as_deref())).await
+}
+
+/// Finalizes once confirmed; before that, the same checks and a summary.
+async fn finalize_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed: bool) -> WebResult<Response> {
     duty::may_administer(&viewer.account, "finalize the rating")?;
     let community = viewer.account.community_id;
-    let mut tx = viewer.write(&state).await?;
+    let mut tx = viewer.write(state).await?;
     let period = open_period(&mut tx, community, year).await?;
     let live = tx
         .live_round(community, year)
@@ -392,12 +453,33 @@ pub async fn finalize(
         .count();
     period_of(&live)?.may_finalize(today(), unanswered).map_err(|e| WebError::Refused(e.to_string()))?;
     let rating = compute(&mut tx, &period, community).await?;
+    let five = rating.five_star().count();
+    if !confirmed {
+        drop(tx);
+        let t = viewer.t;
+        return ConfirmPage {
+            page: Page::signed_in(viewer, "rating"),
+            heading: t.fill("confirm_finalize_heading", &[("year", &year)]),
+            lines: vec![
+                t.fill(
+                    "confirm_finalize_summary",
+                    &[("year", &year), ("members", &rating.members.len()), ("five", &five)],
+                ),
+                t.fill("confirm_finalize_lock", &[("year", &year)]),
+            ],
+            groups: vec![five_star_group(t, &rating)],
+            action: format!("/rating/{year}/finalize"),
+            carried: Vec::new(),
+            choices: vec![Choice::plain(t.get("confirm_finalize_button"))],
+            back: format!("/rating?year={year}"),
+        }
+        .respond();
+    }
     let stars = FinalStars::of(&rating);
     let sha = rating.digest();
     let finalization =
         Finalization { community, year, round: live.round, final_sha256: &sha, by: viewer.account.id, at: now() };
     tx.finalize_round(&finalization, &stars).await?;
-    let five = rating.five_star().count();
     let detail =
         format!("{year} round {}: {five} five-star, digest {sha} (published {})", live.round, live.published_sha256);
     tx.audit(Some(community), &viewer.actor(), "rating.finalize", &detail).await?;

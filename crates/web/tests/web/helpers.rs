@@ -1112,9 +1112,12 @@ impl TestApp {
         self.post(client, &format!("/meetings/{meeting}/attendance"), &fields).await
     }
 
+    /// Closes a meeting, confirmed, recording whoever is still unmarked as
+    /// absent (the explicit choice the close asks for).
     pub async fn close_meeting(&self, client: &Client, meeting: i64) -> Response {
         let csrf = self.csrf(client).await;
-        self.post(client, &format!("/meetings/{meeting}/close"), &[("csrf", &csrf)]).await
+        let form = [("csrf", csrf.as_str()), ("unmarked", "absent"), ("confirm", "yes")];
+        self.post(client, &format!("/meetings/{meeting}/close"), &form).await
     }
 
     pub async fn checkin_token(&self, meeting: i64) -> String {
@@ -1189,7 +1192,7 @@ impl TestApp {
     pub async fn confirm_served(&self, client: &Client, id: i64, members: &[MemberId]) -> Response {
         let csrf = self.csrf(client).await;
         let values: Vec<String> = members.iter().map(MemberId::to_string).collect();
-        let mut fields = vec![("csrf", csrf.as_str())];
+        let mut fields = vec![("csrf", csrf.as_str()), ("confirm", "yes")];
         fields.extend(values.iter().map(|m| ("m", m.as_str())));
         self.post(client, &format!("/activities/{id}/confirm"), &fields).await
     }

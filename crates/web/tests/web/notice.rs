@@ -20,12 +20,12 @@ fn year_of(app: &TestApp) -> i16 {
 
 async fn publish(app: &TestApp, client: &Client) -> Response {
     let csrf = app.csrf(client).await;
-    app.post(client, &format!("/rating/{}/publish", year_of(app)), &[("csrf", &csrf)]).await
+    app.post(client, &format!("/rating/{}/publish", year_of(app)), &[("csrf", &csrf), ("confirm", "yes")]).await
 }
 
 async fn finalize(app: &TestApp, client: &Client) -> Response {
     let csrf = app.csrf(client).await;
-    app.post(client, &format!("/rating/{}/finalize", year_of(app)), &[("csrf", &csrf)]).await
+    app.post(client, &format!("/rating/{}/finalize", year_of(app)), &[("csrf", &csrf), ("confirm", "yes")]).await
 }
 
 async fn reopen(app: &TestApp, client: &Client, reason: &str) -> Response {
@@ -458,7 +458,8 @@ async fn the_running_year_is_not_published_before_it_is_over() {
 
     let before = app.written().await;
     let csrf = app.csrf(&committee).await;
-    let response = app.post(&committee, &format!("/rating/{this_year}/publish"), &[("csrf", &csrf)]).await;
+    let response =
+        app.post(&committee, &format!("/rating/{this_year}/publish"), &[("csrf", &csrf), ("confirm", "yes")]).await;
     let body = text(response, StatusCode::CONFLICT).await;
     assert!(body.contains("is not over yet"), "{body}");
     assert_eq!((app.rows_in("rating_rounds").await, app.written().await), (0, before));
@@ -470,7 +471,7 @@ async fn the_running_year_is_not_published_before_it_is_over() {
     text(app.post(&liang, &format!("/rating/{this_year}/objections"), &form).await, StatusCode::CONFLICT).await;
     let csrf = app.csrf(&committee).await;
     text(
-        app.post(&committee, &format!("/rating/{this_year}/finalize"), &[("csrf", &csrf)]).await,
+        app.post(&committee, &format!("/rating/{this_year}/finalize"), &[("csrf", &csrf), ("confirm", "yes")]).await,
         StatusCode::CONFLICT,
     )
     .await;
