@@ -108,3 +108,74 @@ async fn household_objects(site: Arc<Site>) {
     assert_eq!(audited, 1, "the objection is in the audit log");
     db.close().await.unwrap();
 }
+
+/// 梁小改's login; 赵振华 (`branch1`) is her branch's secretary.
+const MEMBER: &str = "liangxiaogai";
+const BRANCH_SECRETARY: &str = "branch1";
+const MEETING_TITLE: &str = "主题党日：扫码签到演练";
+
+#[tokio::test]
+async fn a_signed_out_scan_of_the_check_in_qr_returns_to_the_check_in_after_sign_in() {
+    if !browser_available() {
+        return;
+    }
+    Site::demo().await.run(signed_out_scan).await;
+}
+
+async fn signed_out_scan(site: Arc<Site>) {
+    let mut db = site.db().await;
+    // Her branch's secretary scheduled a theme day that starts now.
+    let (member, community, branch): (i64, i64, i64) = sqlx::query_as(
+        "SELECT m.id, m.community_id, m.branch_id FROM accounts a JOIN members m ON m.id = a.member_id \
+         WHERE a.login = $1",
+    )
+    .bind(MEMBER)
+    .fetch_one(&mut db)
+    .await
+    .expect("her member row");
+    let secretary: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE login = $1")
+        .bind(BRANCH_SECRETARY)
+        .fetch_one(&mut db)
+        .await
+        .expect("the branch secretary");
+    let now = jiff::Timestamp::now().as_second();
+    let token = format!("{:064x}", u128::from(now.unsigned_abs()) * 7919);
+    let meeting: i64 = sqlx::query_scalar(
+        "INSERT INTO meetings (community_id, branch_id, rule_key, title, place, starts_at, checkin_token, \
+         created_by, created_at) VALUES ($1, $2, 'meeting.theme_day', $3, '社区党群服务中心', $4, $5, $6, $4) \
+         RETURNING id",
+    )
+    .bind(community)
+    .bind(branch)
+    .bind(MEETING_TITLE)
+    .bind(now)
+    .bind(&token)
+    .bind(secretary)
+    .fetch_one(&mut db)
+    .await
+    .expect("schedule the meeting");
+
+    // Her phone is signed out: the scan asks her to sign in first ...
+    let phone = site.session(PHONE.0, PHONE.1).await;
+    let checkin = format!("/checkin/{token}");
+    phone.goto(&checkin).await;
+    assert!(phone.path().await.starts_with("/login?next="), "the scan leads to sign-in: {}", phone.path().await);
+    phone.screenshot("phone-04-scan-signed-out").await;
+    phone.type_into("input[name=login]", MEMBER).await;
+    phone.type_into("input[name=password]", super::browser::PASSWORD).await;
+    phone.click("form[action='/login'] button[type=submit]").await;
+    // ... and brings her back to the check-in, not to her record.
+    assert_eq!(phone.path().await, checkin, "back at the check-in: {}", page_text(&phone.client).await);
+    assert_eq!(phone.text("main h1").await, MEETING_TITLE);
+    phone.screenshot("phone-05-back-at-the-check-in").await;
+    phone.click("main form button[type=submit]").await;
+    assert!(phone.text("main p.notice").await.contains("签到成功"), "{}", page_text(&phone.client).await);
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT member_id, status, via FROM meeting_attendance WHERE meeting_id = $1")
+            .bind(meeting)
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(rows, [(member, "present".to_string(), "qr".to_string())], "her scan is on the sheet");
+    db.close().await.unwrap();
+}
