@@ -322,6 +322,23 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "年度评定公示期间，扫同一二维码可查看结果、提出异议。",
         "During the year's public notice, the same QR shows the results and takes objections.",
     ),
+    ("claim_submitted", "已提交，等待审核", "Submitted: waiting for review"),
+    (
+        "claim_submitted_wait",
+        "这条申报已经收到，无需再次提交；审核后积分会记入“我的积分”。",
+        "This claim is in; no need to submit it again. Once approved, its points appear in My record.",
+    ),
+    (
+        "year_running",
+        "{year} 年度正在进行中：积分随记随算，名次和星级只是目前的情况，年度结束并经公示后才确定。",
+        "{year} is still running: points count as they are recorded, and ranks and stars only say where things stand; they are settled after the year ends and its public notice.",
+    ),
+    ("nothing_to_rank", "本年度还没有积分记录，暂不排名。", "No points are recorded this year yet: nobody is ranked."),
+    (
+        "not_publishable_yet",
+        "{year} 年度尚未结束，年终后才能发布公示。",
+        "{year} is not over: its results are published for public notice after it ends.",
+    ),
     ("confirm_cannot_undo", "确认后不能撤销。", "Once confirmed, this cannot be undone."),
     ("confirm_back", "返回，不做任何更改", "Go back without changing anything"),
     ("nobody", "无", "Nobody"),
@@ -412,6 +429,11 @@ impl Tr {
         values.iter().fold(self.get(key).to_string(), |text, (name, value)| {
             text.replace(&format!("{{{name}}}"), &value.to_string())
         })
+    }
+
+    /// [`Tr::fill`] with one slot, as templates call it.
+    pub fn fill_one(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.fill(key, &[(name, &value)])
     }
 
     pub fn lang(&self) -> &'static str {

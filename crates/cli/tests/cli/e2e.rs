@@ -281,12 +281,10 @@ async fn member_claims_a_visit_and_a_study_week(journey: &Journey, facts: &mut F
     find(client, &format!("{visit} textarea[name=note]")).await.send_keys(VISIT_NOTE).await.expect("type the note");
     let submit = find(client, &format!("{visit} button[type=submit]")).await;
     click_and_wait_for_navigation(client, &submit).await;
-    wait_until(client, "the visit listed as pending", || async {
-        Ok(count(client, "tr[data-claim][data-status=pending]").await? == 1)
-    })
-    .await;
-    let row = journey.text("tr[data-claim][data-status=pending]").await;
-    assert!(row.contains(VISIT_NOTE) && row.contains("待审核"), "the visit row: {row}");
+    // What she submitted is shown first, waiting for review, so she does not
+    // submit it twice.
+    let card = journey.text("[data-testid=submitted][data-status=pending]").await;
+    assert!(card.contains(VISIT_NOTE) && card.contains("待审核"), "the submitted visit: {card}");
     screenshot(client, "03-member-visit-claimed").await;
 
     let study = "form[action='/claims/study']";
@@ -294,10 +292,14 @@ async fn member_claims_a_visit_and_a_study_week(journey: &Journey, facts: &mut F
     find(client, &format!("{study} input[type=file][name=photo]")).await.send_keys(path).await.expect("attach the PNG");
     let submit = find(client, &format!("{study} button[type=submit]")).await;
     click_and_wait_for_navigation(client, &submit).await;
-    wait_until(client, "both claims listed as pending", || async {
-        Ok(count(client, "tr[data-claim][data-status=pending]").await? == 2)
+    // The study week is now the one shown first; the visit is in the list.
+    wait_until(client, "the study week shown first and the visit listed", || async {
+        Ok(count(client, "[data-testid=submitted][data-status=pending]").await? == 1
+            && count(client, "tr[data-claim][data-status=pending]").await? == 1)
     })
     .await;
+    let card = journey.text("[data-testid=submitted]").await;
+    assert!(!card.contains(VISIT_NOTE), "the card shows the study week: {card}");
     screenshot(client, "04-member-study-week-claimed").await;
 
     let claims: Vec<Claim> = sqlx::query_as(
@@ -325,7 +327,8 @@ async fn member_claims_a_visit_and_a_study_week(journey: &Journey, facts: &mut F
     assert_eq!(content_type, "image/png");
     assert_eq!(bytes, std::fs::read(&journey.png).unwrap(), "the uploaded screenshot is stored as sent");
     for id in [visit.id, study.id] {
-        let status = find(client, &format!("tr[data-claim='{id}']")).await.attr("data-status").await.unwrap();
+        // The one just submitted is the card at the top; the other is in the list.
+        let status = find(client, &format!("[data-claim='{id}']")).await.attr("data-status").await.unwrap();
         assert_eq!(status.as_deref(), Some("pending"), "claim {id} is listed as pending");
     }
     facts.visit_claim = visit.id;

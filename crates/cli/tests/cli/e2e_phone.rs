@@ -177,5 +177,15 @@ async fn signed_out_scan(site: Arc<Site>) {
             .await
             .unwrap();
     assert_eq!(rows, [(member, "present".to_string(), "qr".to_string())], "her scan is on the sheet");
+
+    // On her record the running year says it is running, and last year is one tap away.
+    let year = today_in_china().year();
+    phone.goto("/me").await;
+    assert!(phone.text("[data-testid=year-running]").await.contains("正在进行中"), "the running year says so");
+    phone.click(&format!("[data-testid=years] a[href='/me?year={}']", year - 1)).await;
+    assert_eq!(phone.path().await, format!("/me?year={}", year - 1));
+    assert_eq!(phone.text("[data-testid=years] [aria-current=page]").await, (year - 1).to_string());
+    assert_eq!(phone.count("[data-testid=year-running]").await, 0, "last year is over");
+    phone.screenshot("phone-06-my-record-last-year").await;
     db.close().await.unwrap();
 }

@@ -94,6 +94,8 @@ struct RatingPage {
     state: &'static str,
     notice: String,
     can_publish: bool,
+    /// The year is not over: nothing is published yet, and the page says why.
+    running: bool,
     can_object: bool,
     can_finalize: bool,
     can_reopen: bool,
@@ -182,6 +184,7 @@ pub async fn show(
         },
         notice: notice.map(|n| format!("{} — {}", n.from, n.until)).unwrap_or_default(),
         can_publish: is_committee && live.is_none() && year < Year::of(today),
+        running: year >= Year::of(today),
         can_object: !is_final && notice.is_some_and(|n| n.may_object(today).is_ok()) && !viewer.is(Role::Auditor),
         can_finalize: is_committee && !is_final && notice.is_some_and(|n| n.may_finalize(today, unanswered).is_ok()),
         can_reopen: is_committee && live.is_some(),

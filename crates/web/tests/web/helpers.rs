@@ -582,6 +582,14 @@ pub fn assert_redirect(response: &Response, target: &str) {
 }
 
 /// The value of the first hidden `csrf` input of a page.
+/// The id of the claim a submission was accepted as: it leads back to the
+/// claims page, which shows that claim first.
+pub fn submitted_claim(response: &Response) -> i64 {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the claim is accepted");
+    let to = location(response);
+    to.strip_prefix("/claims?submitted=").and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("redirected to {to}"))
+}
+
 pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).unwrap_or_else(|| panic!("no csrf field in:\n{html}")) + marker.len();
@@ -1020,15 +1028,13 @@ impl TestApp {
     /// Logs a visit that must be accepted; its claim's id.
     pub async fn visit_claim(&self, client: &Client, household: HouseholdId, photo: Option<&[u8]>) -> i64 {
         let csrf = self.csrf(client).await;
-        assert_redirect(&self.log_visit(client, &csrf, household, today(), "走访了解情况", photo).await, "/claims");
-        self.last_claim().await
+        submitted_claim(&self.log_visit(client, &csrf, household, today(), "走访了解情况", photo).await)
     }
 
     /// Declares this week's study, which must be accepted; its claim's id.
     pub async fn study_claim(&self, client: &Client, screenshot: &[u8]) -> i64 {
         let csrf = self.csrf(client).await;
-        assert_redirect(&self.declare_study(client, &csrf, today(), Some(screenshot)).await, "/claims");
-        self.last_claim().await
+        submitted_claim(&self.declare_study(client, &csrf, today(), Some(screenshot)).await)
     }
 
     /// Approves or rejects a claim (`decision` = approve | reject).
