@@ -339,6 +339,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "{year} 年度尚未结束，年终后才能发布公示。",
         "{year} is not over: its results are published for public notice after it ends.",
     ),
+    ("rest_qualified", "未选的全部选“合格”", "Grade everyone not yet chosen as qualified"),
     ("confirm_cannot_undo", "确认后不能撤销。", "Once confirmed, this cannot be undone."),
     ("confirm_back", "返回，不做任何更改", "Go back without changing anything"),
     ("nobody", "无", "Nobody"),
