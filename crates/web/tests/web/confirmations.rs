@@ -185,3 +185,23 @@ async fn unmarked_members_block_a_meeting_s_close_until_one_explicit_choice() {
     expected.sort();
     assert_eq!(rules, expected);
 }
+
+/// The summaries come from the translation table: in English, English.
+#[tokio::test]
+async fn a_summary_speaks_the_visitor_s_language() {
+    let app = spawn_app().await;
+    let last = app.fixture.last_year().get();
+    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    let response = committee.get(app.url("/lang/en")).send().await.expect("answered");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = text(app.get(&committee, &format!("/rating/{last}/publish")).await, StatusCode::OK).await;
+    for english in [
+        format!("<h1>Publish {last}&#39;s results for public notice?</h1>"),
+        "Once confirmed, this cannot be undone.".to_string(),
+        "Publish for public notice".to_string(),
+        "Go back without changing anything".to_string(),
+    ] {
+        assert!(page.contains(&english), "{english:?} in:\n{page}");
+    }
+    assert!(!page.contains("确认发布") && !page.contains("公示期"), "no Chinese sentence left:\n{page}");
+}
