@@ -24,6 +24,12 @@ pub fn day_of(seconds: i64) -> Result<Date, crate::error::WebError> {
         .map_err(|e| crate::error::WebError::Internal(format!("time {seconds}: {e}")))
 }
 
+/// Whether `year` is still running (this year or later): its points are
+/// still coming, so its ranks and stars are only where things stand.
+pub fn is_running(year: Year) -> bool {
+    year >= Year::of(today())
+}
+
 /// This year's period if it was opened, otherwise the latest one.
 pub async fn current_period(
     reader: &mut impl OrgQueries,

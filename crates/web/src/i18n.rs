@@ -340,6 +340,100 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("mark_sent", "群里已收到", "The group has it"),
     ("post_to_robots", "同时推送到工作群机器人", "Also post to the group robots"),
     ("reopen_year", "重新开启本年度（记录原因）", "Reopen the year (with a reason)"),
+    (
+        "see_notice",
+        "年度星级评定正在公示：查看结果，有异议可在此提出",
+        "The year's star rating is in public notice: see the results and object here",
+    ),
+    (
+        "scan_for_notice",
+        "年度评定公示期间，扫同一二维码可查看结果、提出异议。",
+        "During the year's public notice, the same QR shows the results and takes objections.",
+    ),
+    ("claim_submitted", "已提交，等待审核", "Submitted: waiting for review"),
+    (
+        "claim_submitted_wait",
+        "这条申报已经收到，无需再次提交；审核后积分会记入“我的积分”。",
+        "This claim is in; no need to submit it again. Once approved, its points appear in My record.",
+    ),
+    (
+        "year_running",
+        "{year} 年度正在进行中：积分随记随算，名次和星级只是目前的情况，年度结束并经公示后才确定。",
+        "{year} is still running: points count as they are recorded, and ranks and stars only say where things stand; they are settled after the year ends and its public notice.",
+    ),
+    ("nothing_to_rank", "本年度还没有积分记录，暂不排名。", "No points are recorded this year yet: nobody is ranked."),
+    (
+        "not_publishable_yet",
+        "{year} 年度尚未结束，年终后才能发布公示。",
+        "{year} is not over: its results are published for public notice after it ends.",
+    ),
+    ("rest_qualified", "未选的全部选“合格”", "Grade everyone not yet chosen as qualified"),
+    ("confirm_cannot_undo", "确认后不能撤销。", "Once confirmed, this cannot be undone."),
+    ("confirm_back", "返回，不做任何更改", "Go back without changing anything"),
+    ("nobody", "无", "Nobody"),
+    ("confirm_publish_heading", "确认发布 {year} 年度公示", "Publish {year}'s results for public notice?"),
+    (
+        "confirm_publish_summary",
+        "将公示 {year} 年度星级评定结果：{members} 名党员，其中参评 {rated} 名，五星级 {five} 名。",
+        "{year}'s star rating will be made public: {members} members, {rated} of them rated, {five} five-star.",
+    ),
+    (
+        "confirm_publish_period",
+        "公示期 {from} 至 {until}；期间党员和联系户可以提出异议，党委须逐条答复。",
+        "Public notice from {from} to {until}; members and households may object, and the committee answers each.",
+    ),
+    ("confirm_publish_button", "确认发布公示", "Publish for public notice"),
+    ("confirm_finalize_heading", "确认并锁定 {year} 年度", "Finalize and lock {year}?"),
+    (
+        "confirm_finalize_summary",
+        "{members} 名党员的星级将成为 {year} 年度的最终结果，其中五星级 {five} 名；光荣榜显示为最终结果。",
+        "The stars of {members} members become {year}'s final result, {five} of them five-star; the honour roll shows them as final.",
+    ),
+    (
+        "confirm_finalize_lock",
+        "锁定后，{year} 年度不能再记入任何积分，除非党委重新开启并记录原因。",
+        "Once locked, nothing more is recorded in {year} unless the committee reopens it with a reason on the record.",
+    ),
+    ("confirm_finalize_button", "确认并锁定本年度", "Finalize and lock the year"),
+    ("five_star_members", "五星级党员", "Five-star members"),
+    ("confirm_ballot_heading", "确认结束投票", "Close the ballot?"),
+    (
+        "confirm_ballot_summary",
+        "{branch} {year} 年度民主评议：已投 {papers} 张选票，应投 {voters} 人，{missing} 人未投。",
+        "{branch}'s review of {year}: {papers} papers cast of {voters} voters; {missing} have not voted.",
+    ),
+    (
+        "confirm_ballot_after",
+        "结束后任何人不能再投票；计票结果对本支部公开，支委会据此为 {graded} 名党员提出等次。",
+        "After the close nobody votes; the tally is shown to the branch, and its committee proposes the grades of {graded} members from it.",
+    ),
+    ("confirm_ballot_button", "确认结束投票", "Close the ballot"),
+    ("confirm_service_heading", "确认服务：{title}", "Confirm service: {title}"),
+    (
+        "confirm_service_summary",
+        "将为 {count} 名党员记入志愿服务积分，共 {entries} 条记录、{points} 分。",
+        "{count} members will be credited for the service: {entries} entries, {points} points in all.",
+    ),
+    ("confirm_service_members", "将记入积分的党员", "Members to be credited"),
+    ("confirm_service_button", "确认服务，记入积分", "Confirm the service and record the points"),
+    ("confirm_service_none", "没有选中需要确认的党员。", "No member awaiting confirmation was chosen."),
+    ("confirm_meeting_heading", "结束会议：{title}", "Close the meeting: {title}"),
+    (
+        "confirm_meeting_summary",
+        "将为 {count} 名党员记入 {entries} 条积分：出席 {present} 人，迟到 {late} 人，缺席 {absent} 人，请假 {excused} 人。",
+        "{entries} entries will be recorded for {count} members: {present} present, {late} late, {absent} absent, {excused} on leave.",
+    ),
+    (
+        "confirm_meeting_unmarked",
+        "还有 {count} 人没有标记。请返回签到表逐一标记，或在下面明确选择其余人员全部出席或全部缺席。",
+        "{count} members are not marked. Go back and mark them, or choose below that all of them were present, or all absent.",
+    ),
+    ("confirm_meeting_absent", "将记为缺席（扣分）", "To be recorded absent (a deduction)"),
+    ("confirm_meeting_unmarked_names", "尚未标记", "Not marked"),
+    ("confirm_meeting_recused", "回避，由其他人记录", "Recused: someone else records them"),
+    ("confirm_meeting_button", "确认结束会议，记入积分", "Close the meeting and record the points"),
+    ("confirm_all_present", "其余 {count} 人全部记为出席", "Record the other {count} as present"),
+    ("confirm_all_absent", "其余 {count} 人全部记为缺席", "Record the other {count} as absent"),
 ];
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -357,6 +451,18 @@ impl Tr {
                 "?"
             }
         }
+    }
+
+    /// A sentence of the table with its `{name}` slots filled in.
+    pub fn fill(&self, key: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+        values.iter().fold(self.get(key).to_string(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), &value.to_string())
+        })
+    }
+
+    /// [`Tr::fill`] with one slot, as templates call it.
+    pub fn fill_one(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.fill(key, &[(name, &value)])
     }
 
     pub fn lang(&self) -> &'static str {

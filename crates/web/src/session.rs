@@ -199,7 +199,9 @@ impl Visitor {
 /// Pages behind sign-in: a visitor without a session is sent to the sign-in
 /// page, and one who must change their password to that page first.
 pub enum SignInRequired {
-    Login,
+    /// To the sign-in page, and back to this page after it when it is one a
+    /// member reaches from a QR code or the work group (see [`return_path`]).
+    Login(Option<String>),
     ChangePassword,
     /// An overseer's home is the region's page.
     RegionHome,
@@ -209,7 +211,10 @@ pub enum SignInRequired {
 impl IntoResponse for SignInRequired {
     fn into_response(self) -> Response {
         match self {
-            SignInRequired::Login => Redirect::to("/login").into_response(),
+            SignInRequired::Login(None) => Redirect::to("/login").into_response(),
+            SignInRequired::Login(Some(next)) => {
+                Redirect::to(&format!("/login?next={}", percent_encode(&next))).into_response()
+            }
             SignInRequired::ChangePassword => Redirect::to("/password").into_response(),
             SignInRequired::RegionHome => Redirect::to("/region").into_response(),
             SignInRequired::Failed(error) => error.into_response(),
@@ -222,7 +227,7 @@ impl FromRequestParts<AppState> for Holder {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let visitor = Visitor::from_request_parts(parts, state).await.map_err(SignInRequired::Failed)?;
-        let holder = visitor.holder.ok_or(SignInRequired::Login)?;
+        let holder = visitor.holder.ok_or_else(|| SignInRequired::Login(return_path(parts)))?;
         let path = parts.uri.path();
         let allowed_before_change = ["/password", "/logout", "/logout/everywhere"];
         if holder.must_change_password && !allowed_before_change.contains(&path) {
@@ -276,6 +281,15 @@ impl FromRequestParts<AppState> for Overseeing {
 
 /// Requests that change state must not come from another site: when the
 /// browser says where the request came from, it must be this host.
+///
+/// A browser says `Origin: null` when the page's referrer policy withholds
+/// its origin (WeChat's browser and Chromium do with `no-referrer`). Our
+/// pages send `same-origin` (see [`referrer_same_origin`]), so our own forms
+/// name their origin; `null` is taken only on a household's link
+/// (`/r/TOKEN`, `/r/TOKEN/notice`), whose forms carry the double-submit
+/// token of a cookie another site can neither read nor send (SameSite=Lax),
+/// so the token, not the header, proves the page. Everywhere else `null`
+/// is refused like any other site.
 pub async fn same_origin_only(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
@@ -283,6 +297,9 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
     let headers = request.headers();
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if origin == Some("null") && is_household_link(request.uri().path()) {
+        return next.run(request).await;
+    }
     if let (Some(origin), Some(host)) = (origin, host) {
         let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
         if origin_host != host {
@@ -290,6 +307,60 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
         }
     }
     next.run(request).await
+}
+
+/// `/r/TOKEN` or `/r/TOKEN/notice`: the pages a household opens from its
+/// card, whose forms are proved by the household form token.
+fn is_household_link(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/r/") else { return false };
+    let token = rest.strip_suffix("/notice").unwrap_or(rest);
+    !token.is_empty() && !token.contains('/')
+}
+
+/// Every page asks the browser to name our origin to our own pages only:
+/// a household's private link (`/r/TOKEN`) never leaks to another site in a
+/// `Referer`, and our forms still post with their `Origin`, which the check
+/// above requires. A page may set a stricter policy of its own.
+pub async fn referrer_same_origin(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().entry(header::REFERRER_POLICY).or_insert(header::HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// The page a signed-out visitor comes back to after signing in: a venue's
+/// check-in QR (`/checkin/…`, `/activities/checkin/…`) or an activity's
+/// sign-up link pasted into the work group (`/activities/…`), opened with
+/// `GET`. Other pages lead to the home page after sign-in, as before.
+fn return_path(parts: &Parts) -> Option<String> {
+    if parts.method != Method::GET {
+        return None;
+    }
+    let path = parts.uri.path();
+    let returns = ["/checkin/", "/activities/"].iter().any(|prefix| path.starts_with(prefix));
+    let with_query = parts.uri.path_and_query().map_or(path, |p| p.as_str());
+    if returns { safe_next(with_query) } else { None }
+}
+
+/// `next` if it is a path on this site, and nothing else: it must start
+/// with one `/` (not `//host` nor `/\host`, which browsers read as another
+/// site), hold no backslash, whitespace or control character, and not lead
+/// back to the sign-in page. Anything else is dropped: no open redirect.
+pub fn safe_next(next: &str) -> Option<String> {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
+    let clean = !next.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    let not_login = !(next == "/login" || next.starts_with("/login?") || next.starts_with("/login/"));
+    (local && clean && not_login && next.len() <= 512).then(|| next.to_string())
+}
+
+/// Percent-encodes everything but unreserved characters and `/`, for a path
+/// carried in a query string.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A token for forms of visitors without a session (households): kept in a

@@ -521,6 +521,13 @@ impl Session {
         click_and_wait_for_navigation(&self.client, &element).await;
     }
 
+    /// On an irreversible action's confirmation page (which says what the
+    /// action will do and has written nothing yet), confirms.
+    pub async fn confirm(&self) {
+        find(&self.client, "[data-testid=confirm-summary]").await;
+        self.click("form[data-testid=confirm] button[name=confirm][value=yes]").await;
+    }
+
     /// Types `text` into the first element matching `css`.
     pub async fn type_into(&self, css: &str, text: &str) {
         find(&self.client, css).await.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));

@@ -284,12 +284,10 @@ async fn member_claims_a_visit_and_a_study_week(journey: &Journey, facts: &mut F
     find(client, &format!("{visit} textarea[name=note]")).await.send_keys(VISIT_NOTE).await.expect("type the note");
     let submit = find(client, &format!("{visit} button[type=submit]")).await;
     click_and_wait_for_navigation(client, &submit).await;
-    wait_until(client, "the visit listed as pending", || async {
-        Ok(count(client, "tr[data-claim][data-status=pending]").await? == 1)
-    })
-    .await;
-    let row = journey.text("tr[data-claim][data-status=pending]").await;
-    assert!(row.contains(VISIT_NOTE) && row.contains("待审核"), "the visit row: {row}");
+    // What she submitted is shown first, waiting for review, so she does not
+    // submit it twice.
+    let card = journey.text("[data-testid=submitted][data-status=pending]").await;
+    assert!(card.contains(VISIT_NOTE) && card.contains("待审核"), "the submitted visit: {card}");
     screenshot(client, "03-member-visit-claimed").await;
 
     let study = "form[action='/claims/study']";
@@ -297,10 +295,14 @@ async fn member_claims_a_visit_and_a_study_week(journey: &Journey, facts: &mut F
     find(client, &format!("{study} input[type=file][name=photo]")).await.send_keys(path).await.expect("attach the PNG");
     let submit = find(client, &format!("{study} button[type=submit]")).await;
     click_and_wait_for_navigation(client, &submit).await;
-    wait_until(client, "both claims listed as pending", || async {
-        Ok(count(client, "tr[data-claim][data-status=pending]").await? == 2)
+    // The study week is now the one shown first; the visit is in the list.
+    wait_until(client, "the study week shown first and the visit listed", || async {
+        Ok(count(client, "[data-testid=submitted][data-status=pending]").await? == 1
+            && count(client, "tr[data-claim][data-status=pending]").await? == 1)
     })
     .await;
+    let card = journey.text("[data-testid=submitted]").await;
+    assert!(!card.contains(VISIT_NOTE), "the card shows the study week: {card}");
     screenshot(client, "04-member-study-week-claimed").await;
 
     let claims: Vec<Claim> = sqlx::query_as(
@@ -328,7 +330,8 @@ async fn member_claims_a_visit_and_a_study_week(journey: &Journey, facts: &mut F
     assert_eq!(content_type, "image/png");
     assert_eq!(bytes, std::fs::read(&journey.png).unwrap(), "the uploaded screenshot is stored as sent");
     for id in [visit.id, study.id] {
-        let status = find(client, &format!("tr[data-claim='{id}']")).await.attr("data-status").await.unwrap();
+        // The one just submitted is the card at the top; the other is in the list.
+        let status = find(client, &format!("[data-claim='{id}']")).await.attr("data-status").await.unwrap();
         assert_eq!(status.as_deref(), Some("pending"), "claim {id} is listed as pending");
     }
     facts.visit_claim = visit.id;
@@ -405,6 +408,18 @@ async fn branch_secretary_holds_a_theme_day(journey: &Journey, facts: &mut Facts
     let close = find(client, &format!("form[action='/meetings/{meeting}/close'] button[type=submit]")).await;
     assert!(close.text().await.unwrap().contains("结束会议并记入积分"));
     click_and_wait_for_navigation(client, &close).await;
+    // Closing asks first: it names who nobody marked and takes one explicit
+    // choice for them; nothing is closed yet.
+    let unmarked = journey.text("[data-testid=unmarked]").await;
+    assert!(unmarked.contains("尚未标记"), "the unmarked are listed: {unmarked}");
+    let still_open: (Option<i64>,) =
+        sqlx::query_as("SELECT closed_at FROM meetings WHERE id = $1").bind(meeting).fetch_one(&mut db).await.unwrap();
+    assert_eq!(still_open, (None,), "asking closes nothing");
+    screenshot(client, "06a-meeting-close-asks").await;
+    // The one explicit choice is the confirmation: the rest were absent.
+    let all_absent = find(client, "form[data-testid=confirm] input[name=unmarked][value=absent] ~ button").await;
+    assert!(all_absent.text().await.unwrap().contains("全部记为缺席"));
+    click_and_wait_for_navigation(client, &all_absent).await;
     assert_eq!(journey.text("main > p > strong").await, "已结束", "the meeting shows as closed");
     let her_row = journey.text(&format!("tr[data-member='{member}']")).await;
     assert!(her_row.contains("出席"), "her attendance is in the ledger and shown as 出席: {her_row}");

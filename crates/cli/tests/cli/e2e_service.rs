@@ -16,6 +16,7 @@
 use super::browser::{
     Session, Site, browser_available, china, find, now_in_china, page_text, points_text, set_value, today_in_china,
 };
+use fantoccini::Locator;
 use sqlx::{Connection, SqliteConnection};
 use std::sync::Arc;
 
@@ -211,6 +212,10 @@ async fn volunteer_service(site: Arc<Site>) {
         .expect("move the start into the past");
     desk.goto(&format!("/activities/{activity}")).await;
     desk.click(&confirm).await;
+    // Confirming asks first, naming who will be credited.
+    assert!(desk.text("[data-testid=credited]").await.contains(MEMBER_NAME), "the summary names her");
+    desk.screenshot("service-05b-organizer-confirms").await;
+    desk.confirm().await;
     assert_eq!(desk.path().await, format!("/activities/{activity}"));
     let line = desk.text(&row).await;
     assert!(line.contains("已记入积分"), "her row after confirming: {line}");
@@ -362,10 +367,20 @@ async fn branch_ballot(site: Arc<Site>) {
         assert_eq!(voter.count(&format!("{paper} tr[data-member]")).await, graded.len() - 1, "all but the voter");
         assert_eq!(voter.count(&format!("{paper} tr[data-member='{me}']")).await, 0, "no one grades themselves");
         assert_no_tally(&voter).await;
+        // A paper starts with nothing chosen: the voter grades every row.
+        for radio in voter.client.find_all(Locator::Css(&format!("{paper} input[type=radio]"))).await.unwrap() {
+            assert!(!radio.is_selected().await.unwrap(), "no grade is chosen for the voter");
+        }
+        // The marks first, then one explicit tap grades everyone else 合格.
         for (whom, grade) in marks {
             let radio = find(&voter.client, &format!("{paper} input[type=radio][name=g{whom}][value={grade}]")).await;
             radio.click().await.expect("mark a grade");
             assert!(radio.is_selected().await.unwrap());
+        }
+        find(&voter.client, "[data-testid=rest-qualified]").await.click().await.expect("grade the rest 合格");
+        for (whom, grade) in marks {
+            let radio = format!("{paper} input[type=radio][name=g{whom}][value={grade}]");
+            assert!(find(&voter.client, &radio).await.is_selected().await.unwrap(), "her own marks stay");
         }
         if cast == 0 {
             voter.screenshot("ballot-02-paper").await;
@@ -458,6 +473,9 @@ async fn branch_ballot(site: Arc<Site>) {
     // He closes it: now the tally is there, and the proposal beside it.
     desk.goto(&format!("/ballots/{ballot}")).await;
     desk.click(&format!("form[action='/ballots/{ballot}/close'] button[type=submit]")).await;
+    assert!(desk.text("[data-testid=confirm-summary]").await.contains("已投 3 张选票"), "closing says how many");
+    assert_no_tally(&desk).await;
+    desk.confirm().await;
     assert_eq!(desk.text("[data-testid=ballot-status]").await, "已截止，待支委会提出等次");
     assert_eq!(desk.count("tr[data-member] [data-testid=proposed]").await, graded.len(), "a row for each graded");
     let votes = |member: i64| {
@@ -665,6 +683,9 @@ async fn rating_made_final(site: Arc<Site>) {
     // The committee publishes the provisional results for public notice
     // (again, after the reopening: then with a second member's agreement).
     desk.click(&format!("form[action='/rating/{year}/publish'] button[type=submit]")).await;
+    assert!(open_round(&mut db, year).await.is_none(), "asking publishes nothing");
+    desk.screenshot("rating-01b-publish-asks").await;
+    desk.confirm().await;
     assert_eq!(desk.path().await, rating);
     if finalized > 0 {
         assert_eq!(desk.text("[data-testid=rating-state]").await, "未公示（暂定结果）");
@@ -744,6 +765,8 @@ async fn rating_made_final(site: Arc<Site>) {
     desk.goto(&rating).await;
     assert_eq!(desk.count("[data-testid=changed]").await, 0, "the results are as published");
     desk.click(&format!("form[action='/rating/{year}/finalize'] button[type=submit]")).await;
+    assert!(desk.text("[data-testid=confirm-summary]").await.contains("锁定后"), "finalizing says it locks the year");
+    desk.confirm().await;
     assert_eq!(desk.path().await, format!("/honours?year={year}"));
     assert_eq!(desk.text("[data-testid=roll-state]").await, "已经公示确认");
     let on_roll = desk.count("main table tr[data-member]").await;

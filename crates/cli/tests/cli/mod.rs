@@ -5,6 +5,7 @@ mod closed_pipe;
 mod database_errors;
 mod demo;
 mod e2e;
+mod e2e_phone;
 mod e2e_region;
 mod e2e_service;
 mod fairness;

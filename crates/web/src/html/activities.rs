@@ -6,6 +6,7 @@
 
 use crate::calendar::{china, current_period, day_of, local};
 use crate::error::{WebError, WebResult, render};
+use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::html::household_cards::qr_svg;
 use crate::page::Page;
 use crate::security::random_token;
@@ -435,24 +436,55 @@ pub async fn check_in_page(
 
 /// The organizer confirms who served (`m` once per member); each becomes a
 /// ledger entry priced by the activity's rule, within the caps.
+/// `GET /activities/{id}/confirm`: what confirming the members who checked
+/// in (the sheet's default ticks) would record, nothing written.
+pub async fn confirm_page(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    reader.activity(community, id).await?;
+    let chosen: Vec<i64> = reader
+        .signups(id)
+        .await?
+        .iter()
+        .filter(|s| s.is_signed_up() && s.checked_in_at.is_some() && s.entry_id.is_none())
+        .map(|s| s.member_id)
+        .collect();
+    drop(reader);
+    confirm_step(&state, &viewer, id, chosen, false).await
+}
+
 pub async fn confirm(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult<Response> {
-    let csrf = pairs.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
-    viewer.check_csrf(csrf)?;
-    if !may_organize(&viewer) {
-        return Err(WebError::Forbidden("only the committee or a branch secretary confirms service".into()));
-    }
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    viewer.check_csrf(field("csrf").unwrap_or(""))?;
     let chosen = pairs
         .iter()
         .filter(|(k, _)| k == "m")
         .map(|(_, v)| v.parse::<i64>().map_err(|_| WebError::BadRequest(format!("m: \"{v}\" is not a member id"))))
         .collect::<WebResult<Vec<i64>>>()?;
+    confirm_step(&state, &viewer, id, chosen, confirmed(field("confirm"))).await
+}
+
+/// Records the chosen members' service once confirmed. Unconfirmed, the
+/// same entries are made in a transaction that is then dropped, so the
+/// summary says exactly what confirming will record (and every refusal
+/// shows before anything is asked), and nothing is written.
+async fn confirm_step(
+    state: &AppState,
+    viewer: &SignedIn,
+    id: i64,
+    chosen: Vec<i64>,
+    confirmed: bool,
+) -> WebResult<Response> {
+    if !may_organize(viewer) {
+        return Err(WebError::Forbidden("only the committee or a branch secretary confirms service".into()));
+    }
     let community = viewer.account.community_id;
-    let mut tx = viewer.write(&state).await?;
+    let mut tx = viewer.write(state).await?;
     let activity = tx.activity(community, id).await?;
     let now = now();
     if now < activity.starts_at {
@@ -464,8 +496,9 @@ pub async fn confirm(
         .await?
         .ok_or_else(|| WebError::Refused(format!("{} has no open year", day.year())))?;
     let signups = tx.signups(id).await?;
-    let mut recorded = 0;
-    for member_id in chosen {
+    let mut recorded = Vec::new();
+    for member_id in &chosen {
+        let member_id = *member_id;
         let Some(signup) = signups.iter().find(|s| s.member_id == member_id && s.is_signed_up()) else {
             return Err(WebError::Refused(format!("member {member_id} did not sign up")));
         };
@@ -502,10 +535,42 @@ pub async fn confirm(
         let appended = recording::record_priced(&mut tx, &viewer.account, &member, &period, event, points, now).await?;
         let entry = recording::entry_id(&appended);
         tx.mark_activity_confirmed(id, member_id, entry).await?;
-        recorded += 1;
+        recorded.push((member.name.to_string(), points));
     }
-    if recorded > 0 {
-        let detail = format!("activity {id}: {recorded} confirmed");
+    if !confirmed {
+        drop(tx);
+        let t = viewer.t;
+        let total: starledger_domain::points::Points = recorded.iter().map(|(_, p)| *p).sum();
+        let lines = if recorded.is_empty() {
+            vec![t.get("confirm_service_none").to_string()]
+        } else {
+            vec![t.fill(
+                "confirm_service_summary",
+                &[("count", &recorded.len()), ("entries", &recorded.len()), ("points", &total)],
+            )]
+        };
+        return ConfirmPage {
+            page: Page::signed_in(viewer, "activities"),
+            heading: t.fill("confirm_service_heading", &[("title", &activity.title)]),
+            lines,
+            groups: vec![Group {
+                heading: t.get("confirm_service_members").to_string(),
+                names: recorded.iter().map(|(name, points)| format!("{name}（{points}）")).collect(),
+                testid: "credited",
+            }],
+            action: format!("/activities/{id}/confirm"),
+            carried: chosen.iter().map(|m| ("m".to_string(), m.to_string())).collect(),
+            choices: if recorded.is_empty() {
+                Vec::new()
+            } else {
+                vec![Choice::plain(t.get("confirm_service_button"))]
+            },
+            back: format!("/activities/{id}"),
+        }
+        .respond();
+    }
+    if !recorded.is_empty() {
+        let detail = format!("activity {id}: {} confirmed", recorded.len());
         tx.audit(Some(community), &viewer.actor(), "activity.confirm", &detail).await?;
         tx.commit().await?;
     }

@@ -8,6 +8,7 @@
 
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
+use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, confirmed};
 use crate::page::Page;
 use crate::security::random_token;
 use crate::session::{CsrfForm, SignedIn, now};
@@ -322,20 +323,68 @@ pub async fn vote(
     Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
 }
 
+/// `GET /ballots/{id}/close`: what closing will do, nothing written.
+pub async fn close_page(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+    close_step(&state, &viewer, id, false).await
+}
+
 pub async fn close(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let mut tx = viewer.write(&state).await?;
+    close_step(&state, &viewer, id, confirmed(form.confirm.as_deref())).await
+}
+
+/// Closes the ballot once confirmed; before that, how many have voted.
+async fn close_step(state: &AppState, viewer: &SignedIn, id: i64, confirmed: bool) -> WebResult<Response> {
+    let community = viewer.account.community_id;
+    let mut tx = viewer.write(state).await?;
+    if !confirmed {
+        let row = tx.ballot(community, id).await?;
+        may_run_or_refuse(viewer, row.branch_id)?;
+        if row.status() != BallotStatus::Open {
+            return Err(WebError::Refused("the ballot is not open".into()));
+        }
+        let papers = tx.ballot_voters(id).await?.len();
+        let members = tx.members(community).await?;
+        let voters = members.iter().filter(|m| m.branch_id == row.branch_id && m.left_on.is_none()).count();
+        let graded = tx.ballot_graded(id).await?.len();
+        let branch = tx.branches(community).await?.into_iter().find(|(b, _)| *b == row.branch_id).map(|(_, n)| n);
+        drop(tx);
+        let t = viewer.t;
+        return ConfirmPage {
+            page: Page::signed_in(viewer, "ballot"),
+            heading: t.get("confirm_ballot_heading").to_string(),
+            lines: vec![
+                t.fill(
+                    "confirm_ballot_summary",
+                    &[
+                        ("branch", &branch.unwrap_or_default()),
+                        ("year", &row.year),
+                        ("papers", &papers),
+                        ("voters", &voters),
+                        ("missing", &voters.saturating_sub(papers)),
+                    ],
+                ),
+                t.fill("confirm_ballot_after", &[("graded", &graded)]),
+            ],
+            groups: Vec::new(),
+            action: format!("/ballots/{id}/close"),
+            carried: Vec::new(),
+            choices: vec![Choice::plain(t.get("confirm_ballot_button"))],
+            back: format!("/ballots/{id}"),
+        }
+        .respond();
+    }
+    // The turnout, the duty and the audit row: the application layer's.
     app_ballots::close(&mut tx, &viewer.account, id, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
 }
 
-/// The tally alone (printable, for the branch's records): only after the close.
 pub async fn tally(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;

@@ -10,7 +10,7 @@ use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use starledger_domain::claims::{self, ClaimKind, ClaimStatus};
@@ -38,9 +38,20 @@ struct ClaimsPage {
     today: String,
     households: Vec<(i64, String)>,
     claims: Vec<ClaimRow>,
+    /// The claim just submitted, shown first so that nobody submits twice.
+    submitted: Option<ClaimRow>,
 }
 
-pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+#[derive(serde::Deserialize)]
+pub struct ClaimsQuery {
+    submitted: Option<i64>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<ClaimsQuery>,
+) -> WebResult<Response> {
     let member = claims::may_claim(&viewer.account).map_err(|e| WebError::Forbidden(e.to_string()))?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
@@ -69,7 +80,16 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
             pending: c.status == ClaimStatus::Pending,
         })
         .collect();
-    let page = ClaimsPage { page: Page::signed_in(&viewer, "claims"), today: today().to_string(), households, claims };
+    let mut claims: Vec<ClaimRow> = claims;
+    // Only one's own claim: the list holds nothing else.
+    let submitted = query.submitted.and_then(|id| claims.iter().position(|c| c.id == id)).map(|at| claims.remove(at));
+    let page = ClaimsPage {
+        page: Page::signed_in(&viewer, "claims"),
+        today: today().to_string(),
+        households,
+        claims,
+        submitted,
+    };
     Ok(render(page)?.into_response())
 }
 
@@ -185,7 +205,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
         .await?;
     tx.audit(Some(community), &viewer.actor(), "claim.add", &format!("claim {id} {}", kind.as_str())).await?;
     tx.commit().await?;
-    Ok(Redirect::to("/claims").into_response())
+    Ok(Redirect::to(&format!("/claims?submitted={id}")).into_response())
 }
 
 pub(crate) fn sha256_hex_bytes(bytes: &[u8]) -> String {

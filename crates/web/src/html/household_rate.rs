@@ -35,6 +35,9 @@ struct RatePage {
     page: Page,
     message: Option<&'static str>,
     form: Option<RateForm>,
+    /// The household's way to the year's public notice (公示) while it takes
+    /// objections: the card's QR leads here, and from here to the notice.
+    notice_link: Option<String>,
 }
 
 /// Everything a valid link leads to.
@@ -44,10 +47,21 @@ struct Rating {
     member: Member,
     period: Period,
     window: RatingWindow,
+    notice_link: Option<String>,
 }
 
-fn message_page(visitor: &Visitor, status: StatusCode, key: &'static str) -> WebResult<Response> {
-    let page = RatePage { page: Page::public(visitor.t, "rate_title"), message: Some(visitor.t.get(key)), form: None };
+fn message_page(
+    visitor: &Visitor,
+    status: StatusCode,
+    key: &'static str,
+    notice_link: Option<String>,
+) -> WebResult<Response> {
+    let page = RatePage {
+        page: Page::public(visitor.t, "rate_title"),
+        message: Some(visitor.t.get(key)),
+        form: None,
+        notice_link,
+    };
     Ok((status, render(page)?).into_response())
 }
 
@@ -56,29 +70,33 @@ fn message_page(visitor: &Visitor, status: StatusCode, key: &'static str) -> Web
 async fn resolve(state: &AppState, visitor: &Visitor, token: &str) -> WebResult<Result<Rating, Response>> {
     let limits = state.limits();
     if !limits.rating_by_token.allow(token) || !limits.rating_by_ip.allow(&visitor.ip) {
-        return Ok(Err(message_page(visitor, StatusCode::TOO_MANY_REQUESTS, "too_many")?));
+        return Ok(Err(message_page(visitor, StatusCode::TOO_MANY_REQUESTS, "too_many", None)?));
     }
     let mut reader = state.store().read().await?;
     let holder = match reader.token_holder(token).await? {
-        None => return Ok(Err(message_page(visitor, StatusCode::NOT_FOUND, "link_unknown")?)),
-        Some(holder) if holder.revoked => return Ok(Err(message_page(visitor, StatusCode::GONE, "link_revoked")?)),
+        None => return Ok(Err(message_page(visitor, StatusCode::NOT_FOUND, "link_unknown", None)?)),
+        Some(holder) if holder.revoked => {
+            return Ok(Err(message_page(visitor, StatusCode::GONE, "link_revoked", None)?));
+        }
         Some(holder) => holder,
     };
+    let notice_link =
+        crate::html::notice::open_notice(&mut reader, holder.community_id).await?.then(|| format!("/r/{token}/notice"));
     let household = reader.household(holder.community_id, holder.household_id).await?;
     let Some(member_id) = household.member_id else {
-        return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_no_member")?));
+        return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_no_member", notice_link)?));
     };
     let member = reader.member(holder.community_id, member_id).await?;
     let today = today();
     let period = match reader.period(holder.community_id, Year::of(today)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_not_open")?)),
+        _ => return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_not_open", notice_link)?)),
     };
     let window = RatingWindow::containing(today, &period.rulebook.linking);
     if reader.has_rated(household.id, &window.key()).await? {
-        return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_done_already")?));
+        return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_done_already", notice_link)?));
     }
-    Ok(Ok(Rating { household_id: household.id, address: household.address, member, period, window }))
+    Ok(Ok(Rating { household_id: household.id, address: household.address, member, period, window, notice_link }))
 }
 
 pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(token): Path<String>) -> WebResult<Response> {
@@ -95,7 +113,12 @@ pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(token): 
         window_starts: rating.window.starts_on.to_string(),
         window_ends: rating.window.ends_on.to_string(),
     };
-    let page = RatePage { page: Page::public(visitor.t, "rate_title"), message: None, form: Some(form) };
+    let page = RatePage {
+        page: Page::public(visitor.t, "rate_title"),
+        message: None,
+        form: Some(form),
+        notice_link: rating.notice_link,
+    };
     let mut response = render(page)?.into_response();
     if let Some(value) = new_cookie
         && let Ok(cookie) = set_cookie(FORM_COOKIE, &value, 3600, state.config().secure_cookies).parse()
@@ -162,7 +185,7 @@ pub async fn submit(
     };
     let mut tx = visitor.write_in(&state, member.community_id).await?;
     let Appended::New(entry) = tx.append_entry(draft).await? else {
-        return message_page(&visitor, StatusCode::CONFLICT, "rate_done_already");
+        return message_page(&visitor, StatusCode::CONFLICT, "rate_done_already", rating.notice_link);
     };
     let level_key = match level {
         Satisfaction::Satisfied => "satisfied",
@@ -183,5 +206,5 @@ pub async fn submit(
     let detail = format!("entry {} from {}", entry.id, visitor.ip);
     tx.audit(Some(member.community_id), &actor.to_string(), "household.rate", &detail).await?;
     tx.commit().await?;
-    message_page(&visitor, StatusCode::OK, "rate_thanks")
+    message_page(&visitor, StatusCode::OK, "rate_thanks", rating.notice_link)
 }

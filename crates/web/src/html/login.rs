@@ -6,12 +6,12 @@ use crate::error::{WebResult, render};
 use crate::page::Page;
 use crate::security::{dummy_hash, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{
-    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, check_form_token, form_token, now, set_cookie,
+    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, check_form_token, form_token, now, safe_next, set_cookie,
 };
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -29,6 +29,8 @@ struct LoginPage {
     form_token: String,
     login: String,
     message: Option<&'static str>,
+    /// Where to go after signing in (a checked local path), if anywhere.
+    next: Option<String>,
 }
 
 fn login_page(
@@ -37,9 +39,11 @@ fn login_page(
     message: Option<&'static str>,
     status: StatusCode,
     secure: bool,
+    next: Option<String>,
 ) -> WebResult<Response> {
     let (token, new_cookie) = form_token(visitor);
-    let body = render(LoginPage { page: Page::public(visitor.t, "login"), form_token: token, login, message })?;
+    let page = Page::public(visitor.t, "login");
+    let body = render(LoginPage { page, form_token: token, login, message, next })?;
     let mut response = (status, body).into_response();
     if let Some(value) = new_cookie
         && let Ok(header) = set_cookie(FORM_COOKIE, &value, 3600, secure).parse()
@@ -49,11 +53,21 @@ fn login_page(
     Ok(response)
 }
 
-pub async fn show(State(state): State<AppState>, visitor: Visitor) -> WebResult<Response> {
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<NextQuery>,
+) -> WebResult<Response> {
+    let next = query.next.as_deref().and_then(safe_next);
     if visitor.holder.is_some() {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(next.as_deref().unwrap_or("/")).into_response());
     }
-    login_page(&visitor, String::new(), None, StatusCode::OK, state.config().secure_cookies)
+    login_page(&visitor, String::new(), None, StatusCode::OK, state.config().secure_cookies, next)
 }
 
 #[derive(Deserialize)]
@@ -61,6 +75,8 @@ pub struct LoginForm {
     csrf: String,
     login: String,
     password: String,
+    #[serde(default)]
+    next: Option<String>,
 }
 
 pub async fn submit(
@@ -73,7 +89,10 @@ pub async fn submit(
     let secure = state.config().secure_cookies;
     let login = form.login.trim().to_lowercase();
     let now = now();
-    let refuse = |key: &'static str, status| login_page(&visitor, form.login.clone(), Some(t.get(key)), status, secure);
+    let next = form.next.as_deref().and_then(safe_next);
+    let refuse = |key: &'static str, status| {
+        login_page(&visitor, form.login.clone(), Some(t.get(key)), status, secure, next.clone())
+    };
     if !state.limits().login_by_ip.allow(&visitor.ip) {
         audit_attempt(&state, &visitor, None, "login.throttled", &format!("{login} from {}", visitor.ip)).await?;
         return refuse("too_many", StatusCode::TOO_MANY_REQUESTS);
@@ -113,10 +132,11 @@ pub async fn submit(
     .await?;
     tx.commit().await?;
     let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, secure);
+    // Back to the page that asked for sign-in (a check-in QR), if it named one.
     let target = match account {
         _ if credentials.must_change_password => "/password",
         Principal::Overseer(_) => "/region",
-        Principal::Community(_) => "/",
+        Principal::Community(_) => next.as_deref().unwrap_or("/"),
     };
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response())
 }

@@ -7,6 +7,7 @@
 
 use crate::calendar::{china, day_of, local, today};
 use crate::error::{WebError, WebResult, render};
+use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::html::household_cards::qr_svg;
 use crate::page::Page;
 use crate::security::random_token;
@@ -310,9 +311,17 @@ pub async fn save_attendance(
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }
 
-/// Closes the meeting and records every attendance the viewer may record;
-/// invited members with no attendance are absent. Run again by someone else,
-/// it records what remains (the closer's own attendance).
+/// `GET /meetings/{id}/close`: what closing will record, nothing written.
+pub async fn close_page(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+    close_step(&state, &viewer, id, None, false).await
+}
+
+/// Closes the meeting and records every attendance the viewer may record.
+/// Members nobody marked block the close until the closer says, in one
+/// explicit choice (`unmarked` = present | absent), what they were: a
+/// meeting never marks forty people absent because nobody ticked them. Run
+/// again by someone else, it records what remains (the closer's own
+/// attendance). Without `confirm=yes` it answers with what it will record.
 pub async fn close(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -320,9 +329,27 @@ pub async fn close(
     Form(form): Form<HashMap<String, String>>,
 ) -> WebResult<Response> {
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let unmarked = match form.get("unmarked").map(String::as_str) {
+        None | Some("") => None,
+        Some("present") => Some(Attendance::Present),
+        Some("absent") => Some(Attendance::Absent),
+        Some(other) => {
+            return Err(WebError::BadRequest(format!("unmarked: \"{other}\" is neither present nor absent")));
+        }
+    };
+    close_step(&state, &viewer, id, unmarked, confirmed(form.get("confirm").map(String::as_str))).await
+}
+
+async fn close_step(
+    state: &AppState,
+    viewer: &SignedIn,
+    id: i64,
+    fill: Option<Attendance>,
+    confirmed: bool,
+) -> WebResult<Response> {
     let community = viewer.account.community_id;
-    let mut tx = viewer.write(&state).await?;
-    let meeting = managed_meeting(&mut tx, &viewer, id).await?;
+    let mut tx = viewer.write(state).await?;
+    let meeting = managed_meeting(&mut tx, viewer, id).await?;
     let now = now();
     if now < meeting.starts_at {
         return Err(WebError::Refused("a meeting is closed after it has started".into()));
@@ -338,26 +365,114 @@ pub async fn close(
         tx.attendance(id).await?.into_iter().map(|a| (a.member_id, a.status)).collect();
     // The closer's own attendance and their relatives' wait for another
     // account: nobody records about themselves or a relative (回避).
-    let recused = recused_members(&mut tx, &viewer).await?;
+    let recused = recused_members(&mut tx, viewer).await?;
+    let unmarked: Vec<&Member> = if meeting.closed_at.is_none() {
+        invited.iter().filter(|m| !attendance.contains_key(&m.id) && !recused.contains(&m.id)).collect()
+    } else {
+        Vec::new()
+    };
+    let t = viewer.t;
+    let confirm_page = |lines: Vec<String>, groups: Vec<Group>, choices: Vec<Choice>, carried| ConfirmPage {
+        page: Page::signed_in(viewer, "meetings"),
+        heading: t.fill("confirm_meeting_heading", &[("title", &meeting.title)]),
+        lines,
+        groups,
+        action: format!("/meetings/{id}/close"),
+        carried,
+        choices,
+        back: format!("/meetings/{id}"),
+    };
+    let names = |members: &[&Member]| members.iter().map(|m| m.name.to_string()).collect::<Vec<_>>();
+    let recused_group = Group {
+        heading: t.get("confirm_meeting_recused").to_string(),
+        names: names(&invited.iter().filter(|m| recused.contains(&m.id)).collect::<Vec<_>>()),
+        testid: "recused",
+    };
+    if !unmarked.is_empty() && fill.is_none() {
+        if confirmed {
+            return Err(WebError::Refused(format!(
+                "{} members are not marked ({}): mark them, or choose that all of them were present, or all absent",
+                unmarked.len(),
+                names(&unmarked).join("、")
+            )));
+        }
+        drop(tx);
+        let count = unmarked.len();
+        let absent: Vec<&Member> =
+            invited.iter().filter(|m| attendance.get(&m.id) == Some(&Attendance::Absent)).collect();
+        let groups = vec![
+            Group {
+                heading: t.get("confirm_meeting_unmarked_names").to_string(),
+                names: names(&unmarked),
+                testid: "unmarked",
+            },
+            Group { heading: t.get("confirm_meeting_absent").to_string(), names: names(&absent), testid: "absent" },
+            recused_group,
+        ];
+        let choices = vec![
+            Choice {
+                field: Some(("unmarked", "present".into())),
+                label: t.fill("confirm_all_present", &[("count", &count)]),
+                secondary: false,
+            },
+            Choice {
+                field: Some(("unmarked", "absent".into())),
+                label: t.fill("confirm_all_absent", &[("count", &count)]),
+                secondary: true,
+            },
+        ];
+        return confirm_page(
+            vec![t.fill("confirm_meeting_unmarked", &[("count", &count)])],
+            groups,
+            choices,
+            Vec::new(),
+        )
+        .respond();
+    }
     if meeting.closed_at.is_none() {
-        let unmarked: Vec<i64> = invited
-            .iter()
-            .map(|m| m.id)
-            .filter(|member| !attendance.contains_key(member) && !recused.contains(member))
-            .collect();
-        for member in unmarked {
-            tx.set_attendance(id, member, Attendance::Absent, "secretary", viewer.account.id, now).await?;
-            attendance.insert(member, Attendance::Absent);
+        if let Some(fill) = fill {
+            for member in &unmarked {
+                tx.set_attendance(id, member.id, fill, "secretary", viewer.account.id, now).await?;
+                attendance.insert(member.id, fill);
+            }
         }
         tx.close_meeting(id, now).await?;
     }
     let ledgered: std::collections::HashSet<i64> =
         tx.attendance(id).await?.into_iter().filter(|a| a.ledgered).map(|a| a.member_id).collect();
     let mut recorded = 0;
+    let mut counted: HashMap<Attendance, usize> = HashMap::new();
+    let mut absent = Vec::new();
     for member in invited.iter().filter(|m| !ledgered.contains(&m.id) && !recused.contains(&m.id)) {
         let Some(status) = attendance.get(&member.id) else { continue };
-        recorded += ledger_attendance(&mut tx, &viewer, member, &meeting, &period, *status, day, now).await?;
+        recorded += ledger_attendance(&mut tx, viewer, member, &meeting, &period, *status, day, now).await?;
         tx.mark_attendance_ledgered(id, member.id).await?;
+        *counted.entry(*status).or_default() += 1;
+        if *status == Attendance::Absent {
+            absent.push(member);
+        }
+    }
+    if !confirmed {
+        drop(tx);
+        let of = |status| counted.get(&status).copied().unwrap_or_default();
+        let line = t.fill(
+            "confirm_meeting_summary",
+            &[
+                ("count", &counted.values().sum::<usize>()),
+                ("entries", &recorded),
+                ("present", &of(Attendance::Present)),
+                ("late", &of(Attendance::Late)),
+                ("absent", &of(Attendance::Absent)),
+                ("excused", &of(Attendance::Excused)),
+            ],
+        );
+        let groups = vec![
+            Group { heading: t.get("confirm_meeting_absent").to_string(), names: names(&absent), testid: "absent" },
+            recused_group,
+        ];
+        let carried = fill.map(|f| ("unmarked".to_string(), f.as_str().to_string())).into_iter().collect();
+        return confirm_page(vec![line], groups, vec![Choice::plain(t.get("confirm_meeting_button"))], carried)
+            .respond();
     }
     tx.audit(Some(community), &viewer.actor(), "meeting.close", &format!("meeting {id}: {recorded} entries")).await?;
     tx.commit().await?;

@@ -4,6 +4,7 @@ pub mod activities;
 pub mod adjustments;
 pub mod ballots;
 pub mod claims;
+pub mod confirm;
 pub mod dashboard;
 pub mod honours;
 pub mod household_cards;

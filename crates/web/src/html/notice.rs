@@ -9,6 +9,7 @@
 
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
+use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, Group, confirmed};
 use crate::page::{Page, star_text};
 use crate::session::{CsrfForm, FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
 use crate::state::AppState;
@@ -94,6 +95,8 @@ struct RatingPage {
     state: &'static str,
     notice: String,
     can_publish: bool,
+    /// The year is not over: nothing is published yet, and the page says why.
+    running: bool,
     can_object: bool,
     can_finalize: bool,
     can_reopen: bool,
@@ -195,6 +198,7 @@ pub async fn show(
         },
         notice: notice.map(|n| format!("{} — {}", n.from, n.until)).unwrap_or_default(),
         can_publish: is_committee && live.is_none() && year < Year::of(today) && motion.is_none(),
+        running: year >= Year::of(today),
         can_object: !is_final && notice.is_some_and(|n| n.may_object(today).is_ok()) && !viewer.is(Role::Auditor),
         can_finalize: is_committee && !is_final && notice.is_some_and(|n| n.may_finalize(today, unanswered).is_ok()),
         can_reopen: is_committee && live.is_some() && motion.is_none(),
@@ -240,19 +244,81 @@ async fn open_period(tx: &mut WriteTx, community: CommunityId, year: i64) -> Web
     tx.period(community, year).await?.ok_or(WebError::NotFound)
 }
 
-/// Publishes the year; after a reopening, proposes publishing it again
-/// for a second committee member to agree to.
+/// `GET /rating/{year}/publish`: what publishing will do, nothing written.
+pub async fn publish_page(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(year): Path<i64>,
+) -> WebResult<Response> {
+    publish_step(&state, &viewer, year, false).await
+}
+
 pub async fn publish(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let mut tx = viewer.write(&state).await?;
+    publish_step(&state, &viewer, year, confirmed(form.confirm.as_deref())).await
+}
+
+/// Publishes once confirmed (after a reopening, proposes publishing again
+/// for a second committee member to agree to); before that, the same
+/// checks and a summary.
+async fn publish_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed: bool) -> WebResult<Response> {
+    let mut tx = viewer.write(state).await?;
+    if !confirmed {
+    duty::may_administer(&viewer.account, "publish the rating")?;
+    let community = viewer.account.community_id;
+    let period = open_period(&mut tx, community, year).await?;
+    // Results are published once the year is over: publishing locks the
+    // year at finalization, and a running year still has points to come.
+    if today().year() <= period.year.get() {
+        return Err(WebError::Refused(format!("{year} is not over yet; its results are published after it ends")));
+    }
+    if let Some(live) = tx.live_round(community, year).await? {
+        let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
+        return Err(WebError::Refused(format!("{year} {why}")));
+    }
+    let rating = compute(&mut tx, &period, community).await?;
+    let notice = NoticePeriod::starting(today(), period.rulebook.stars.notice_days);
+        drop(tx);
+        let t = viewer.t;
+        let rated = rating.members.iter().filter(|m| m.rank.is_some()).count();
+        let five = rating.five_star().count();
+        return ConfirmPage {
+            page: Page::signed_in(viewer, "rating"),
+            heading: t.fill("confirm_publish_heading", &[("year", &year)]),
+            lines: vec![
+                t.fill(
+                    "confirm_publish_summary",
+                    &[("year", &year), ("members", &rating.members.len()), ("rated", &rated), ("five", &five)],
+                ),
+                t.fill("confirm_publish_period", &[("from", &notice.from), ("until", &notice.until)]),
+            ],
+            groups: vec![five_star_group(t, &rating)],
+            action: format!("/rating/{year}/publish"),
+            carried: Vec::new(),
+            choices: vec![Choice::plain(t.get("confirm_publish_button"))],
+            back: format!("/rating?year={year}"),
+        }
+        .respond();
+    }
+    // Publishing, or after a reopening proposing to publish again for a
+    // second committee member to agree to: the application layer's.
     app_rating::publish(&mut tx, &viewer.account, year, today(), now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
+}
+
+/// The five-star members of a rating, by name, for a confirmation.
+fn five_star_group(t: crate::i18n::Tr, rating: &Rating) -> Group {
+    Group {
+        heading: t.get("five_star_members").to_string(),
+        names: rating.five_star().map(|m| m.name.clone()).collect(),
+        testid: "five-star",
+    }
 }
 
 #[derive(Deserialize)]
@@ -364,16 +430,30 @@ pub async fn answer(
     Ok(Redirect::to(&format!("/rating?year={}", objection.year)).into_response())
 }
 
+/// `GET /rating/{year}/finalize`: what finalizing will do, nothing written.
+pub async fn finalize_page(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(year): Path<i64>,
+) -> WebResult<Response> {
+    finalize_step(&state, &viewer, year, false).await
+}
+
 pub async fn finalize(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    finalize_step(&state, &viewer, year, confirmed(form.confirm.as_deref())).await
+}
+
+/// Finalizes once confirmed; before that, the same checks and a summary.
+async fn finalize_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed: bool) -> WebResult<Response> {
     duty::may_administer(&viewer.account, "finalize the rating")?;
     let community = viewer.account.community_id;
-    let mut tx = viewer.write(&state).await?;
+    let mut tx = viewer.write(state).await?;
     let period = open_period(&mut tx, community, year).await?;
     let live = tx
         .live_round(community, year)
@@ -390,12 +470,33 @@ pub async fn finalize(
         .count();
     period_of(&live)?.may_finalize(today(), unanswered).map_err(|e| WebError::Refused(e.to_string()))?;
     let rating = compute(&mut tx, &period, community).await?;
+    let five = rating.five_star().count();
+    if !confirmed {
+        drop(tx);
+        let t = viewer.t;
+        return ConfirmPage {
+            page: Page::signed_in(viewer, "rating"),
+            heading: t.fill("confirm_finalize_heading", &[("year", &year)]),
+            lines: vec![
+                t.fill(
+                    "confirm_finalize_summary",
+                    &[("year", &year), ("members", &rating.members.len()), ("five", &five)],
+                ),
+                t.fill("confirm_finalize_lock", &[("year", &year)]),
+            ],
+            groups: vec![five_star_group(t, &rating)],
+            action: format!("/rating/{year}/finalize"),
+            carried: Vec::new(),
+            choices: vec![Choice::plain(t.get("confirm_finalize_button"))],
+            back: format!("/rating?year={year}"),
+        }
+        .respond();
+    }
     let stars = FinalStars::of(&rating);
     let sha = rating.digest();
     let finalization =
         Finalization { community, year, round: live.round, final_sha256: &sha, by: viewer.account.id, at: now() };
     tx.finalize_round(&finalization, &stars).await?;
-    let five = rating.five_star().count();
     let detail =
         format!("{year} round {}: {five} five-star, digest {sha} (published {})", live.round, live.published_sha256);
     tx.audit(Some(community), &viewer.actor(), "rating.finalize", &detail).await?;
@@ -471,6 +572,17 @@ struct HouseholdNoticePage {
     rows: Vec<ResultRow>,
 }
 
+/// The year in public notice in `community` whose objections are still
+/// taken today, if any: a household's rating page leads to it.
+pub async fn open_notice<Q: NoticeQueries + OrgQueries>(reader: &mut Q, community: CommunityId) -> WebResult<bool> {
+    for year in reader.period_years(community).await?.into_iter().rev() {
+        if let Some(round) = reader.live_round(community, i64::from(year.get())).await?.filter(|r| !r.is_final()) {
+            return Ok(period_of(&round)?.may_object(today()).is_ok());
+        }
+    }
+    Ok(false)
+}
+
 /// The year in public notice for the household's community, if any.
 async fn household_notice(
     state: &AppState,
@@ -519,7 +631,6 @@ pub async fn household_show(
         rows: result_rows(&rating),
     };
     let mut response = render(page)?.into_response();
-    response.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
     if let Some(cookie) = new_cookie {
         let value = set_cookie(FORM_COOKIE, &cookie, 3600, state.config().secure_cookies);
         response

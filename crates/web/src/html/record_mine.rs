@@ -4,7 +4,7 @@
 //! window with fewer than three ratings shows only its points, so that no
 //! member can tell which household said what.
 
-use crate::calendar::chosen_period;
+use crate::calendar::{chosen_period, is_running};
 use crate::error::{WebError, WebResult, render};
 use crate::page::{Page, star_text};
 use crate::session::SignedIn;
@@ -72,6 +72,14 @@ struct RecordPage {
     branch: String,
     summary: Option<Summary>,
     categories: Vec<CategoryRow>,
+    /// The years with a period, for the picker, and the one shown.
+    years: Vec<i16>,
+    year: i16,
+    year_base: &'static str,
+    /// The year is still running: the page says so.
+    running: bool,
+    /// Someone in the community has points: until then nobody is ranked.
+    ranked: bool,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +98,7 @@ pub async fn show(
     let store = state.store();
     let mut reader = store.read().await?;
     let member = reader.member(community, member_id).await?;
+    let years: Vec<i16> = reader.period_years(community).await?.iter().map(|y| y.get()).collect();
     let Some(period) = chosen_period(&mut reader, community, query.year).await? else {
         let page = RecordPage {
             page: Page::signed_in(&viewer, "my_record"),
@@ -97,6 +106,11 @@ pub async fn show(
             branch: member.branch,
             summary: None,
             categories: Vec::new(),
+            years,
+            year: 0,
+            year_base: "/me",
+            running: false,
+            ranked: true,
         };
         return Ok(render(page)?.into_response());
     };
@@ -104,6 +118,8 @@ pub async fn show(
     let rulebook = &period.rulebook;
     let entries = reader.member_entries(community, member_id, year).await?;
     let rating = rate(year, rulebook, &reader.members(community).await?, &reader.year_scored(community, year).await?);
+    // A year with no points yet ranks nobody (not everyone 1st at 0).
+    let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
     let accounts: HashMap<i64, String> = reader
         .accounts(community)
         .await?
@@ -177,8 +193,8 @@ pub async fn show(
     let summary = Summary {
         year: year.get(),
         total: rated.map_or(Points::ZERO, |m| m.total),
-        stars: star_text(rated.map_or(0, |m| m.stars)),
-        rank: rated.and_then(|m| m.rank),
+        stars: if ranked { star_text(rated.map_or(0, |m| m.stars)) } else { String::new() },
+        rank: rated.and_then(|m| m.rank).filter(|_| ranked),
         eligible: rating.eligible_count,
         reasons: rated.map(|m| m.reasons.clone()).unwrap_or_default(),
         credits: rated
@@ -192,6 +208,11 @@ pub async fn show(
         branch: member.branch,
         summary: Some(summary),
         categories,
+        years,
+        year: year.get(),
+        year_base: "/me",
+        running: is_running(year),
+        ranked,
     };
     Ok(render(page)?.into_response())
 }

@@ -2,7 +2,7 @@
 //! branch, sorted by rank or by name in pinyin order, searchable by name or
 //! by pinyin initials.
 
-use crate::calendar::chosen_period;
+use crate::calendar::{chosen_period, is_running};
 use crate::error::{WebError, WebResult, render};
 use crate::names;
 use crate::page::{Page, star_text};
@@ -36,6 +36,13 @@ struct StandingsPage {
     /// (id, name, selected)
     branches: Vec<(i64, String, bool)>,
     rows: Vec<Row>,
+    /// The years with a period, for the picker.
+    years: Vec<i16>,
+    year_base: &'static str,
+    /// The year is still running: the page says so.
+    running: bool,
+    /// Someone has points: until then nobody is ranked.
+    ranked: bool,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +66,8 @@ pub async fn show(
     let period = chosen_period(&mut reader, community, query.year).await?.ok_or(WebError::NotFound)?;
     let members = reader.members(community).await?;
     let rating = rate(period.year, &period.rulebook, &members, &reader.year_scored(community, period.year).await?);
+    // A year with no points yet ranks nobody (not everyone 1st to 210th at 0).
+    let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
     let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
     let branch_ids: std::collections::HashMap<i64, i64> = members.iter().map(|m| (m.id, m.branch_id)).collect();
     let mut rows: Vec<Row> = rating
@@ -68,11 +77,11 @@ pub async fn show(
         .filter(|m| names::matches(&m.name, &query.q))
         .map(|m| Row {
             member_id: m.member_id,
-            rank: m.rank,
+            rank: m.rank.filter(|_| ranked),
             name: m.name.clone(),
             branch: m.branch.clone(),
             total: m.total,
-            stars: star_text(m.stars),
+            stars: if ranked { star_text(m.stars) } else { String::new() },
             note: m.reasons.join("；"),
         })
         .collect();
@@ -92,6 +101,10 @@ pub async fn show(
             .map(|(id, name)| (id, name, Some(id) == branch))
             .collect(),
         rows,
+        years: reader.period_years(community).await?.iter().map(|y| y.get()).collect(),
+        year_base: "/standings",
+        running: is_running(period.year),
+        ranked,
     };
     Ok(render(page)?.into_response())
 }

@@ -123,7 +123,7 @@ impl TestApp {
     async fn confirm_service(&self, client: &Client, id: i64, members: &[MemberId]) -> Response {
         let csrf = self.csrf(client).await;
         let values: Vec<String> = members.iter().map(MemberId::to_string).collect();
-        let mut fields = vec![("csrf", csrf.as_str())];
+        let mut fields = vec![("csrf", csrf.as_str()), ("confirm", "yes")];
         fields.extend(values.iter().map(|m| ("m", m.as_str())));
         self.post(client, &format!("/activities/{id}/confirm"), &fields).await
     }

@@ -83,7 +83,7 @@ fn paper<'a>(branch: &Branch, voter: MemberId, grade_of: impl Fn(MemberId) -> &'
 
 async fn close(app: &TestApp, client: &Client, id: i64) -> Response {
     let csrf = app.csrf(client).await;
-    app.post(client, &format!("/ballots/{id}/close"), &[("csrf", &csrf)]).await
+    app.post(client, &format!("/ballots/{id}/close"), &[("csrf", &csrf), ("confirm", "yes")]).await
 }
 
 async fn marks(app: &TestApp) -> (i64, i64) {

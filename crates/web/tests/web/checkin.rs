@@ -131,9 +131,9 @@ async fn check_in_needs_the_session_token() {
     text(app.post(&member, &path, &[("csrf", &"0".repeat(64))]).await, StatusCode::FORBIDDEN).await;
     let missing = app.post(&member, &path, &[]).await;
     assert!(missing.status().is_client_error(), "no token: {}", missing.status());
-    // Signed out, the scan leads to the sign-in page.
+    // Signed out, the scan leads to the sign-in page (and back after it).
     let anonymous = app.client();
-    assert_redirect(&app.get(&anonymous, &path).await, "/login");
+    assert_redirect(&app.get(&anonymous, &path).await, &format!("/login?next={path}"));
     assert_eq!(app.written().await, before);
 }
 
@@ -150,4 +150,72 @@ async fn a_member_of_another_branch_is_not_offered_the_check_in() {
     let client = app.login("sun", PASSWORD).await;
     let path = format!("/checkin/{}", app.checkin_token(id).await);
     text(app.get(&client, &path).await, StatusCode::FORBIDDEN).await;
+}
+
+/// Signs in through the login form with `next` as the form carries it.
+async fn sign_in_with_next(app: &TestApp, client: &reqwest::Client, next: &str) -> reqwest::Response {
+    let page = text(app.get(client, "/login").await, StatusCode::OK).await;
+    let csrf = csrf_of(&page);
+    let form = [("csrf", csrf.as_str()), ("login", MEMBER), ("password", PASSWORD), ("next", next)];
+    app.post(client, "/login", &form).await
+}
+
+#[tokio::test]
+async fn a_signed_out_scan_returns_to_the_check_in_after_sign_in() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = app.meeting(&secretary, &MeetingForm::general(f.branch1, 0)).await;
+    let token = app.checkin_token(id).await;
+    let path = format!("/checkin/{token}");
+
+    // The phone is signed out: the scan leads to sign-in, which names the way back.
+    let phone = app.client();
+    let response = app.get(&phone, &path).await;
+    assert_redirect(&response, &format!("/login?next=/checkin/{token}"));
+    let page = text(app.get(&phone, &location(&response)).await, StatusCode::OK).await;
+    assert!(page.contains(&format!("name=\"next\" value=\"{path}\"")), "the form carries the way back:\n{page}");
+    let csrf = csrf_of(&page);
+    let form = [("csrf", csrf.as_str()), ("login", MEMBER), ("password", PASSWORD), ("next", path.as_str())];
+    assert_redirect(&app.post(&phone, "/login", &form).await, &path);
+    // Back at the check-in, one tap checks her in.
+    let page = text(app.get(&phone, &path).await, StatusCode::OK).await;
+    text(app.post(&phone, &path, &[("csrf", &csrf_of(&page))]).await, StatusCode::OK).await;
+    assert_eq!(app.attendance_of(id).await.len(), 1, "checked in");
+
+    // An activity's venue QR comes back the same way; other pages lead home as before.
+    let activity = app.publish_service(&app.login(COMMITTEE, PASSWORD).await, "volunteer.cleanup", 0, 60).await;
+    let activity_token = app.text_of(&format!("SELECT checkin_token FROM activities WHERE id = {activity}")).await;
+    assert_redirect(
+        &app.get(&app.client(), &format!("/activities/checkin/{activity_token}")).await,
+        &format!("/login?next=/activities/checkin/{activity_token}"),
+    );
+    assert_redirect(&app.get(&app.client(), "/me").await, "/login");
+}
+
+#[tokio::test]
+async fn the_way_back_after_sign_in_never_leads_to_another_site() {
+    let app = spawn_app().await;
+    for next in [
+        "//evil.example/checkin/x",
+        "https://evil.example/checkin/x",
+        "/\\evil.example",
+        "/checkin/x\\..\\",
+        "evil.example",
+        "/login?next=//evil.example",
+        "/checkin/x y",
+        "",
+    ] {
+        let client = app.client();
+        let page =
+            text(app.get(&client, &format!("/login?next={}", next.replace('&', "%26"))).await, StatusCode::OK).await;
+        assert!(!page.contains("name=\"next\""), "{next:?} is not carried:\n{page}");
+        assert_redirect(&sign_in_with_next(&app, &client, next).await, "/");
+    }
+    // A signed-in visitor sent to the sign-in page with a foreign next goes home.
+    let signed_in = app.login(MEMBER, PASSWORD).await;
+    assert_redirect(&app.get(&signed_in, "/login?next=//evil.example").await, "/");
+    // Control: a local path is followed.
+    assert_redirect(&app.get(&signed_in, "/login?next=/standings").await, "/standings");
+    assert_redirect(&sign_in_with_next(&app, &app.client(), "/activities").await, "/activities");
 }

@@ -36,7 +36,7 @@ async fn a_member_logs_a_visit_with_a_photo_and_it_waits_for_review() {
     let ledger = app.ledger_rows().await;
 
     let response = app.log_visit(&member, &csrf, f.liang_households[1], today(), "帮助整理院子", Some(PNG)).await;
-    assert_redirect(&response, "/claims");
+    assert_eq!(submitted_claim(&response), app.last_claim().await);
 
     let claims: Vec<ClaimRow> = app
         .rows(
@@ -107,7 +107,7 @@ async fn a_study_week_needs_a_screenshot_that_is_an_image() {
 
     // A JPEG is accepted, and the week is named by its Monday.
     let response = app.declare_study(&member, &csrf, today(), Some(JPEG)).await;
-    assert_redirect(&response, "/claims");
+    assert_eq!(submitted_claim(&response), app.last_claim().await);
     let rows: Vec<(i64, String, String, Option<i64>, String)> = app
         .rows("SELECT c.member_id, c.kind, c.occurred_on, c.household_id, u.content_type FROM claims c JOIN uploads u ON u.id = c.upload_id")
         .await;
@@ -131,7 +131,7 @@ async fn the_same_study_week_is_declared_once_until_withdrawn() {
     let withdraw = app.post(&member, &format!("/claims/{first}/cancel"), &[("csrf", &csrf)]).await;
     assert_redirect(&withdraw, "/claims");
     let second = app.declare_study(&member, &csrf, today(), Some(PNG)).await;
-    assert_redirect(&second, "/claims");
+    assert_eq!(submitted_claim(&second), app.last_claim().await);
     let statuses: Vec<(String,)> = app.rows("SELECT status FROM claims ORDER BY id").await;
     assert_eq!(statuses, [("cancelled".to_string(),), ("pending".to_string(),)]);
 }
@@ -326,8 +326,7 @@ async fn a_week_straddling_new_year_counts_in_the_year_of_its_monday() {
         let member = app.login(MEMBER, PASSWORD).await;
         let csrf = app.csrf(&member).await;
         let response = app.declare_study(&member, &csrf, today(), Some(PNG)).await;
-        assert_redirect(&response, "/claims");
-        let id = app.last_claim().await;
+        let id = submitted_claim(&response);
         let stored: Vec<(String,)> = app.rows(&format!("SELECT occurred_on FROM claims WHERE id = {id}")).await;
         assert_eq!(stored, [("2026-12-28".to_string(),)], "named by its Monday, in 2026");
         let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
@@ -343,4 +342,32 @@ async fn a_week_straddling_new_year_counts_in_the_year_of_its_monday() {
         assert_eq!(app.rows_in("claims").await, before, "nothing is written");
     })
     .await;
+}
+
+/// After a claim the page shows, first, what was just submitted and that it
+/// waits for review, so that nobody submits it twice; only one's own claim.
+#[tokio::test]
+async fn after_a_claim_the_page_shows_what_was_submitted_first() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let member = app.login(MEMBER, PASSWORD).await;
+    let csrf = app.csrf(&member).await;
+    let response = app.log_visit(&member, &csrf, f.liang_households[1], today(), "帮助整理院子", None).await;
+    let id = submitted_claim(&response);
+    let page = text(app.get(&member, &location(&response)).await, StatusCode::OK).await;
+    let top = page.find("data-testid=\"submitted\"").expect("the submitted claim is shown");
+    let form = page.find("action=\"/claims/visit\"").expect("the visit form");
+    assert!(top < form, "shown above the forms:\n{page}");
+    let card = &page[top..top + page[top..].find("</section>").expect("the card ends")];
+    assert!(card.contains(&format!("data-claim=\"{id}\"")) && card.contains("帮助整理院子"), "{card}");
+    assert!(card.contains("待审核") && card.contains("无需再次提交"), "it waits for review: {card}");
+    assert_eq!(page.matches("帮助整理院子").count(), 1, "shown once, not again in the list");
+
+    // Another member's claim id shows nothing of it; the plain page shows no card.
+    let (_, _) = app.add_member_account(f.branch1, "甲某", "jia").await;
+    let other = app.login("jia", PASSWORD).await;
+    let page = text(app.get(&other, &format!("/claims?submitted={id}")).await, StatusCode::OK).await;
+    assert!(!page.contains("data-testid=\"submitted\"") && !page.contains("帮助整理院子"), "{page}");
+    let page = text(app.get(&member, "/claims").await, StatusCode::OK).await;
+    assert!(!page.contains("data-testid=\"submitted\"") && page.contains("帮助整理院子"), "listed as before");
 }

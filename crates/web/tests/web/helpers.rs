@@ -703,6 +703,14 @@ pub fn assert_redirect(response: &Response, target: &str) {
 }
 
 /// The value of the first hidden `csrf` input of a page.
+/// The id of the claim a submission was accepted as: it leads back to the
+/// claims page, which shows that claim first.
+pub fn submitted_claim(response: &Response) -> i64 {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the claim is accepted");
+    let to = location(response);
+    to.strip_prefix("/claims?submitted=").and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("redirected to {to}"))
+}
+
 pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).unwrap_or_else(|| panic!("no csrf field in:\n{html}")) + marker.len();
@@ -1147,15 +1155,13 @@ impl TestApp {
     /// Logs a visit that must be accepted; its claim's id.
     pub async fn visit_claim(&self, client: &Client, household: HouseholdId, photo: Option<&[u8]>) -> i64 {
         let csrf = self.csrf(client).await;
-        assert_redirect(&self.log_visit(client, &csrf, household, today(), "走访了解情况", photo).await, "/claims");
-        self.last_claim().await
+        submitted_claim(&self.log_visit(client, &csrf, household, today(), "走访了解情况", photo).await)
     }
 
     /// Declares this week's study, which must be accepted; its claim's id.
     pub async fn study_claim(&self, client: &Client, screenshot: &[u8]) -> i64 {
         let csrf = self.csrf(client).await;
-        assert_redirect(&self.declare_study(client, &csrf, today(), Some(screenshot)).await, "/claims");
-        self.last_claim().await
+        submitted_claim(&self.declare_study(client, &csrf, today(), Some(screenshot)).await)
     }
 
     /// Approves or rejects a claim (`decision` = approve | reject).
@@ -1239,9 +1245,12 @@ impl TestApp {
         self.post(client, &format!("/meetings/{meeting}/attendance"), &fields).await
     }
 
+    /// Closes a meeting, confirmed, recording whoever is still unmarked as
+    /// absent (the explicit choice the close asks for).
     pub async fn close_meeting(&self, client: &Client, meeting: i64) -> Response {
         let csrf = self.csrf(client).await;
-        self.post(client, &format!("/meetings/{meeting}/close"), &[("csrf", &csrf)]).await
+        let form = [("csrf", csrf.as_str()), ("unmarked", "absent"), ("confirm", "yes")];
+        self.post(client, &format!("/meetings/{meeting}/close"), &form).await
     }
 
     pub async fn checkin_token(&self, meeting: i64) -> String {
@@ -1318,7 +1327,7 @@ impl TestApp {
     pub async fn confirm_served(&self, client: &Client, id: i64, members: &[MemberId]) -> Response {
         let csrf = self.csrf(client).await;
         let values: Vec<String> = members.iter().map(MemberId::to_string).collect();
-        let mut fields = vec![("csrf", csrf.as_str())];
+        let mut fields = vec![("csrf", csrf.as_str()), ("confirm", "yes")];
         fields.extend(values.iter().map(|m| ("m", m.as_str())));
         self.post(client, &format!("/activities/{id}/confirm"), &fields).await
     }

@@ -6,6 +6,7 @@ mod ballots;
 mod checkin;
 mod claims;
 mod communities;
+mod confirmations;
 mod csrf;
 mod fairness;
 mod helpers;

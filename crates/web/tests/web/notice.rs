@@ -22,12 +22,12 @@ fn year_of(app: &TestApp) -> i16 {
 
 async fn publish(app: &TestApp, client: &Client) -> Response {
     let csrf = app.csrf(client).await;
-    app.post(client, &format!("/rating/{}/publish", year_of(app)), &[("csrf", &csrf)]).await
+    app.post(client, &format!("/rating/{}/publish", year_of(app)), &[("csrf", &csrf), ("confirm", "yes")]).await
 }
 
 async fn finalize(app: &TestApp, client: &Client) -> Response {
     let csrf = app.csrf(client).await;
-    app.post(client, &format!("/rating/{}/finalize", year_of(app)), &[("csrf", &csrf)]).await
+    app.post(client, &format!("/rating/{}/finalize", year_of(app)), &[("csrf", &csrf), ("confirm", "yes")]).await
 }
 
 async fn reopen(app: &TestApp, client: &Client, reason: &str) -> Response {
@@ -336,8 +336,7 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     let december = jiff::civil::date(last.get(), 12, 15);
     let csrf = app.csrf(&liang).await;
     let response = app.log_visit(&liang, &csrf, f.liang_households[0], december, "走访了解情况", None).await;
-    assert_redirect(&response, "/claims");
-    let claim = app.last_claim().await;
+    let claim = submitted_claim(&response);
     let csrf = app.csrf(&zhao).await;
     let (wang, year) = (f.liang.to_string(), last.get().to_string());
     let form = [
@@ -480,7 +479,8 @@ async fn the_running_year_is_not_published_before_it_is_over() {
 
     let before = app.written().await;
     let csrf = app.csrf(&committee).await;
-    let response = app.post(&committee, &format!("/rating/{this_year}/publish"), &[("csrf", &csrf)]).await;
+    let response =
+        app.post(&committee, &format!("/rating/{this_year}/publish"), &[("csrf", &csrf), ("confirm", "yes")]).await;
     let body = text(response, StatusCode::CONFLICT).await;
     assert!(body.contains("is not over yet"), "{body}");
     assert_eq!((app.rows_in("rating_rounds").await, app.written().await), (0, before));
@@ -492,7 +492,7 @@ async fn the_running_year_is_not_published_before_it_is_over() {
     text(app.post(&liang, &format!("/rating/{this_year}/objections"), &form).await, StatusCode::CONFLICT).await;
     let csrf = app.csrf(&committee).await;
     text(
-        app.post(&committee, &format!("/rating/{this_year}/finalize"), &[("csrf", &csrf)]).await,
+        app.post(&committee, &format!("/rating/{this_year}/finalize"), &[("csrf", &csrf), ("confirm", "yes")]).await,
         StatusCode::CONFLICT,
     )
     .await;
@@ -665,4 +665,63 @@ async fn planning_work_in_a_finalized_year_is_refused_until_a_documented_reopeni
     assert_eq!(years, [(i64::from(f.year.get()),), (i64::from(year_of(&app)),)]);
     let work = app.work(BRANCH_SECRETARY).await;
     assert_eq!(work, ["meeting.add", "ballot.open", "meeting.add", "ballot.open"]);
+}
+
+/// A household on a phone: its rating page leads to the notice while
+/// objections are taken, the notice asks browsers for `same-origin`
+/// referrers (never `no-referrer`, which makes Chromium post `Origin: null`),
+/// and a post from the notice page that says `Origin: null` is taken on the
+/// household's link, where its form token proves the page — and nowhere else.
+#[tokio::test]
+async fn a_household_reaches_the_notice_from_its_link_and_objects_with_origin_null() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let household = f.liang_households[0];
+    let token = &f.tokens[&household];
+    let browser = app.client();
+    let notice_path = format!("/r/{token}/notice");
+
+    // No notice yet: the rating page leads nowhere else.
+    let page = text(app.get(&browser, &format!("/r/{token}")).await, StatusCode::OK).await;
+    assert!(!page.contains(&notice_path), "no link before the notice:\n{page}");
+    publish(&app, &app.login(COMMITTEE_2, PASSWORD).await).await;
+    let response = app.get(&browser, &format!("/r/{token}")).await;
+    assert_eq!(response.headers()["referrer-policy"], "same-origin", "the link never leaks to another site");
+    let page = text(response, StatusCode::OK).await;
+    assert!(page.contains(&format!("href=\"{notice_path}\"")), "the rating page leads to the notice:\n{page}");
+
+    let response = app.get(&browser, &notice_path).await;
+    assert_eq!(response.headers()["referrer-policy"], "same-origin");
+    let csrf = csrf_of(&text(response, StatusCode::OK).await);
+    let member = f.liang.to_string();
+    let form = [("csrf", csrf.as_str()), ("member", member.as_str()), ("text", "她很少来我家走访")];
+    let post = |client: &Client, path: &str, form: &[(&str, &str)]| {
+        client.post(app.url(path)).header("Origin", "null").form(form).send()
+    };
+
+    // Origin null without the form's own token (a forged form): refused, nothing filed.
+    let stranger = app.client();
+    text(post(&stranger, &notice_path, &form).await.expect("answered"), StatusCode::FORBIDDEN).await;
+    let wrong = [("csrf", "0".repeat(64)), ("member", member.clone()), ("text", "她很少来我家走访".into())];
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    text(post(&browser, &notice_path, &wrong).await.expect("answered"), StatusCode::FORBIDDEN).await;
+    assert_eq!(objections(&app).await, 0);
+
+    // Origin null elsewhere stays refused, even with the session's token.
+    let (committee, cookie) = app.login_with_cookie(COMMITTEE, PASSWORD).await;
+    let session_csrf = app.csrf(&committee).await;
+    text(post(&committee, "/logout", &[("csrf", &session_csrf)]).await.expect("answered"), StatusCode::FORBIDDEN).await;
+    assert!(app.session_is_live(&cookie).await);
+    let liang = app.login(MEMBER, PASSWORD).await;
+    let member_csrf = app.csrf(&liang).await;
+    let account_form = [("csrf", member_csrf.as_str()), ("member", ""), ("text", "结果有误，请核实")];
+    let path = format!("/rating/{}/objections", year_of(&app));
+    text(post(&liang, &path, &account_form).await.expect("answered"), StatusCode::FORBIDDEN).await;
+    assert_eq!(objections(&app).await, 0);
+
+    // The household's own page, with its token: taken, as the household's.
+    let response = post(&browser, &notice_path, &form).await.expect("answered");
+    assert_redirect(&response, &format!("{notice_path}?filed=1"));
+    let rows: Vec<(String, Option<MemberId>)> = app.rows("SELECT filed_by, member_id FROM objections").await;
+    assert_eq!(rows, [(format!("household:{household}"), Some(f.liang))]);
 }

@@ -558,9 +558,9 @@ async fn an_overseer_opens_no_community_page_and_writes_nothing() {
         ("/ballots".into(), pairs(&[("branch", &branch2), ("year", &year.to_string())])),
         ("/adjustments".into(), adjustment_form(f.hu)),
         ("/integrity/relatives".into(), pairs(&[("member", &liang), ("relative", &hu), ("relation", "兄妹")])),
-        (format!("/rating/{last}/publish"), vec![]),
+        (format!("/rating/{last}/publish"), pairs(&[("confirm", "yes")])),
         (format!("/rating/{last}/objections"), pairs(&[("member", &peng), ("text", "走访次数与实际不符，请核实")])),
-        (format!("/rating/{last}/finalize"), vec![]),
+        (format!("/rating/{last}/finalize"), pairs(&[("confirm", "yes")])),
         (format!("/rating/{last}/reopen"), pairs(&[("reason", "发现漏记的积分，需要更正")])),
         (
             "/robots".into(),
@@ -649,7 +649,7 @@ async fn a_year_finalized_by_the_committee_shows_as_final() {
     let committee = app.login(COMMITTEE_2, PASSWORD).await;
     let csrf = app.csrf(&committee).await;
     assert_redirect(
-        &app.post(&committee, &format!("/rating/{last}/publish"), &[("csrf", &csrf)]).await,
+        &app.post(&committee, &format!("/rating/{last}/publish"), &[("csrf", &csrf), ("confirm", "yes")]).await,
         &format!("/rating?year={last}"),
     );
     let (from, until) = (today() - 10.days(), today() - 6.days());
@@ -659,7 +659,7 @@ async fn a_year_finalized_by_the_committee_shows_as_final() {
     ))
     .await;
     assert_redirect(
-        &app.post(&committee, &format!("/rating/{last}/finalize"), &[("csrf", &csrf)]).await,
+        &app.post(&committee, &format!("/rating/{last}/finalize"), &[("csrf", &csrf), ("confirm", "yes")]).await,
         &format!("/honours?year={last}"),
     );
 

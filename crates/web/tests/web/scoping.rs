@@ -86,7 +86,8 @@ pub async fn make_objects(app: &TestApp, by: &Makers<'_>) -> Objects {
     let adjustment = app.count("SELECT MAX(id) FROM adjustments").await;
 
     let last = app.fixture.last_year().get();
-    let response = app.post(committee, &format!("/rating/{last}/publish"), &[("csrf", &csrf)]).await;
+    let response =
+        app.post(committee, &format!("/rating/{last}/publish"), &[("csrf", &csrf), ("confirm", "yes")]).await;
     assert_redirect(&response, &format!("/rating?year={last}"));
     let form = [("csrf", csrf.as_str()), ("member", &by.member_id.to_string()), ("text", "走访次数与实际不符，请核实")];
     let response = app.post(committee, &format!("/rating/{last}/objections"), &form).await;
@@ -222,11 +223,11 @@ pub fn id_writes(o: &Objects) -> Vec<(String, Vec<(String, String)>)> {
     let grade = format!("g{member}");
     vec![
         (format!("/meetings/{}/attendance", o.meeting), pairs(&[(&format!("m{member}"), "present")])),
-        (format!("/meetings/{}/close", o.meeting), vec![]),
+        (format!("/meetings/{}/close", o.meeting), pairs(&[("unmarked", "absent"), ("confirm", "yes")])),
         (format!("/meetings/{}/leave", o.meeting), pairs(&[("reason", "外出务工")])),
         (format!("/checkin/{}", o.meeting_token), vec![]),
         (format!("/activities/{}/answer", o.activity), pairs(&[("answer", "sign_up")])),
-        (format!("/activities/{}/confirm", o.activity), pairs(&[("m", &member)])),
+        (format!("/activities/{}/confirm", o.activity), pairs(&[("m", &member), ("confirm", "yes")])),
         (format!("/activities/{}/no_shows", o.activity), vec![]),
         (format!("/activities/checkin/{}", o.activity_token), vec![]),
         (format!("/claims/{}/cancel", o.claim), vec![]),
@@ -234,7 +235,7 @@ pub fn id_writes(o: &Objects) -> Vec<(String, Vec<(String, String)>)> {
         (format!("/leave/{}/decide", o.leave), pairs(&[("decision", "approve"), ("note", "")])),
         (format!("/integrity/{}/vote", o.record), pairs(&[("vote", "approve")])),
         (format!("/ballots/{}/vote", o.ballot), pairs(&[(&grade, "qualified")])),
-        (format!("/ballots/{}/close", o.ballot), vec![]),
+        (format!("/ballots/{}/close", o.ballot), pairs(&[("confirm", "yes")])),
         (format!("/ballots/{}/decide", o.ballot), pairs(&[(&grade, "qualified")])),
         (format!("/ballots/{}/cosign", o.ballot), vec![]),
         (format!("/ballots/{}/withdraw", o.ballot), vec![]),
@@ -457,7 +458,9 @@ async fn no_form_names_the_neighbour_s_member_household_or_branch() {
     let last = f.last_year().get();
     let publisher = app.login(COMMITTEE_2, PASSWORD).await;
     let publisher_csrf = app.csrf(&publisher).await;
-    let response = app.post(&publisher, &format!("/rating/{last}/publish"), &[("csrf", &publisher_csrf)]).await;
+    let response = app
+        .post(&publisher, &format!("/rating/{last}/publish"), &[("csrf", &publisher_csrf), ("confirm", "yes")])
+        .await;
     assert_redirect(&response, &format!("/rating?year={last}"));
     let household = app.client();
     let notice = format!("/r/{}/notice", f.tokens[&f.liang_households[0]]);

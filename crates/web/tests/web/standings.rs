@@ -77,3 +77,41 @@ async fn filtering_by_branch_keeps_that_branch_only() {
         assert_eq!(member_rows(&page).len(), 5, "{query}");
     }
 }
+
+/// A year is chosen by a picker, not by typing `?year=`; the running year
+/// says that it is running, and a year with no points yet ranks nobody.
+#[tokio::test]
+async fn the_year_is_picked_and_a_running_or_empty_year_says_what_it_is() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let (year, last) = (f.year.get(), f.last_year().get());
+    let client = app.login(MEMBER, PASSWORD).await;
+    for (base, path) in [("/standings", "/standings"), ("/me", "/me")] {
+        // The running year by default: picked, and said to be running.
+        let page = text(app.get(&client, path).await, StatusCode::OK).await;
+        assert!(page.contains(&format!("href=\"{base}?year={last}\"")), "{base} offers {last}:\n{page}");
+        assert!(page.contains(&format!("<strong aria-current=\"page\">{year}</strong>")), "{year} is marked:\n{page}");
+        assert!(page.contains("data-testid=\"year-running\"") && page.contains("正在进行中"), "{base}:\n{page}");
+        assert!(!page.contains("data-testid=\"nothing-to-rank\""), "{base}: this year has points");
+
+        // Last year: over, and with no points in the fixture: nobody is ranked.
+        let page = text(app.get(&client, &format!("{base}?year={last}")).await, StatusCode::OK).await;
+        assert!(page.contains(&format!("href=\"{base}?year={year}\"")), "{base} offers {year}");
+        assert!(!page.contains("data-testid=\"year-running\""), "{last} is over:\n{page}");
+        assert!(page.contains("data-testid=\"nothing-to-rank\"") && page.contains("暂不排名"), "{page}");
+        assert!(!page.contains("data-testid=\"rank\"") && !page.contains('☆'), "no rank, no stars:\n{page}");
+    }
+    // Standings of an empty year list everyone without a rank.
+    let page = text(app.get(&client, &format!("/standings?year={last}")).await, StatusCode::OK).await;
+    let row = row_containing(&page, &format!("data-member=\"{}\"", f.liang)).expect("she is listed");
+    assert!(row.contains("<td class=\"num\">–</td>"), "no rank: {row}");
+    // The filter keeps the year picked.
+    assert!(page.contains(&format!("name=\"year\" value=\"{last}\"")), "{page}");
+
+    // The rating page of the running year says why it is not published.
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    let page = text(app.get(&committee, &format!("/rating?year={year}")).await, StatusCode::OK).await;
+    assert!(page.contains("data-testid=\"not-publishable\"") && page.contains("年终后才能发布公示"), "{page}");
+    let page = text(app.get(&committee, &format!("/rating?year={last}")).await, StatusCode::OK).await;
+    assert!(!page.contains("data-testid=\"not-publishable\""), "{last} can be published:\n{page}");
+}
