@@ -8,7 +8,7 @@ use crate::output;
 use serde::Serialize;
 use starledger_domain::org::{CommunityId, Year};
 use starledger_domain::rating::{Rating, rate};
-use starledger_store::{LedgerQueries, OrgQueries, Store};
+use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Store};
 use std::collections::BTreeMap;
 
 pub async fn compute(store: &Store, community: CommunityId, year: Year) -> Result<Rating, Failure> {
@@ -17,7 +17,7 @@ pub async fn compute(store: &Store, community: CommunityId, year: Year) -> Resul
         .period(community, year)
         .await?
         .ok_or_else(|| Failure::bad_input(format!("{year} has no period; see `starledger period list`")))?;
-    let members = reader.members(community).await?;
+    let members = reader.year_roll(community, year).await?;
     let entries = reader.year_scored(community, year).await?;
     Ok(rate(year, &period.rulebook, &members, &entries))
 }

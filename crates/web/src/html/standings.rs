@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
-use starledger_store::{LedgerQueries, OrgQueries};
+use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries};
 
 struct Row {
     member_id: i64,
@@ -57,7 +57,7 @@ pub async fn show(
     let store = state.store();
     let mut reader = store.read().await?;
     let period = chosen_period(&mut reader, community, query.year).await?.ok_or(WebError::NotFound)?;
-    let members = reader.members(community).await?;
+    let members = reader.year_roll(community, period.year).await?;
     let rating = rate(period.year, &period.rulebook, &members, &reader.year_scored(community, period.year).await?);
     let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
     let branch_ids: std::collections::HashMap<i64, i64> = members.iter().map(|m| (m.id, m.branch_id)).collect();
