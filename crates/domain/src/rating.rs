@@ -109,7 +109,69 @@ pub struct Rating {
     pub members: Vec<MemberRating>,
 }
 
+/// One term of a member's total, as `explain` shows it: the terms, added
+/// up, give the total exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    pub kind: TermKind,
+    pub category: Option<String>,
+    pub points: Points,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TermKind {
+    /// The ledger's entries in one category, net of reversals.
+    Ledger,
+    /// What a category's entries gave above its yearly cap (negative).
+    OverCap,
+    /// A credit of the rulebook (see [`CreditKind`]).
+    Credit(CreditKind),
+}
+
+impl TermKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TermKind::Ledger => "ledger",
+            TermKind::OverCap => "over_cap",
+            TermKind::Credit(kind) => kind.as_str(),
+        }
+    }
+}
+
 impl MemberRating {
+    /// Every term of the total, in the order they are applied: each
+    /// category's ledger sum and any cut to its cap, then the credits.
+    pub fn terms(&self) -> Vec<Term> {
+        let mut terms = Vec::new();
+        for (key, counted) in &self.categories {
+            let cut = self.over_cap.get(key).copied().unwrap_or_default();
+            terms.push(Term {
+                kind: TermKind::Ledger,
+                category: Some(key.clone()),
+                points: *counted + cut,
+                reason: "账本条目合计 (entries, net of reversals)".into(),
+            });
+            if cut != Points::ZERO {
+                terms.push(Term {
+                    kind: TermKind::OverCap,
+                    category: Some(key.clone()),
+                    points: -cut,
+                    reason: format!("全年上限{counted}分，超出{cut}分不计 (above the yearly cap of {counted})"),
+                });
+            }
+        }
+        for credit in &self.credits {
+            terms.push(Term {
+                kind: TermKind::Credit(credit.kind),
+                category: credit.category.clone(),
+                points: credit.points,
+                reason: credit.reason.clone(),
+            });
+        }
+        terms
+    }
+
     /// A category's figure: its counted points and any credit that counts
     /// in it (the exemption credit in the household category). The
     /// tie-break compares this figure.
@@ -666,6 +728,10 @@ mod tests {
                 let cut: Points = rated.over_cap.values().copied().sum();
                 prop_assert_eq!(rated.categories.values().copied().sum::<Points>() + cut, ledger);
                 prop_assert_eq!(rated.total, ledger - cut + credits);
+                let terms = rated.terms();
+                prop_assert_eq!(terms.iter().map(|t| t.points).sum::<Points>(), rated.total);
+                let ledger_terms: Points = terms.iter().filter(|t| t.kind == TermKind::Ledger).map(|t| t.points).sum();
+                prop_assert_eq!(ledger_terms, ledger, "the ledger terms are the entries' sum");
             }
         }
 
