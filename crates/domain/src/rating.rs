@@ -641,6 +641,143 @@ mod tests {
         assert_eq!((rated.rank, rated.stars, rated.total), (None, 3, Points::whole(70)));
     }
 
+    // ---- the worked examples of docs/rating.md, one test each -------------
+
+    /// docs/rating.md, "Who is rated": days on the roll, the 180-day line,
+    /// probationary members.
+    #[test]
+    fn doc_who_is_rated() {
+        let rulebook = Rulebook::default_rulebook();
+        let joined = |id: MemberId, on: jiff::civil::Date| Member { joined_on: Some(on), ..member(id) };
+        let a = joined(1, date(2025, 7, 5));
+        let b = joined(2, date(2025, 7, 6));
+        let mut c = member(3);
+        c.probationary = true;
+        let d = Member { left_on: Some(date(2024, 12, 31)), ..member(4) };
+        assert_eq!((a.days_on_roll(year()), b.days_on_roll(year())), (180, 179));
+        let rating = rate(year(), &rulebook, &[a, b, c, d], &[]);
+        assert!(rating.member(1).unwrap().rated);
+        assert!(!rating.member(2).unwrap().rated);
+        assert!(!rating.member(3).unwrap().rated);
+        assert!(rating.member(4).is_none(), "no day on the roll in 2025: not in the rating at all");
+    }
+
+    /// docs/rating.md, "Part-year scaling".
+    #[test]
+    fn doc_part_year_scaling() {
+        let rulebook = Rulebook::default_rulebook();
+        let joiner = Member { joined_on: Some(date(2025, 7, 1)), ..member(1) };
+        assert_eq!(joiner.days_on_roll(year()), 184);
+        let rating = rate(year(), &rulebook, &[joiner.clone()], &[scored(1, "study", 184)]);
+        let rated = rating.member(1).unwrap();
+        assert_eq!(rated.total, Points::from_tenths(365));
+        assert_eq!(rated.credits[0].kind, CreditKind::PartialYear);
+        assert_eq!(rated.credits[0].points, Points::from_tenths(181));
+        // 10.0 x 365 / 184 = 19.836..., rounded to 19.8.
+        let rating = rate(year(), &rulebook, &[joiner], &[scored(1, "study", 100)]);
+        assert_eq!(rating.member(1).unwrap().total, Points::from_tenths(198));
+    }
+
+    /// docs/rating.md, "Exemption credit": an even count's median rounds
+    /// half away from zero; ranked linked members only enter it.
+    #[test]
+    fn doc_exemption_credit() {
+        let rulebook = Rulebook::default_rulebook();
+        let exempt = Member { linking: LinkingDuty::Exempt("年老体弱".into()), ..member(3) };
+        let post = Member { linking: LinkingDuty::HoldsPost("支部委员".into()), ..member(4) };
+        let probationary = Member { probationary: true, ..member(5) };
+        let members = vec![member(1), member(2), exempt, post, probationary];
+        let entries = vec![
+            scored(1, "household", 15),
+            scored(2, "household", 20),
+            scored(3, "household", 5),
+            scored(4, "household", 30),
+            scored(5, "household", 90), // not ranked: does not enter the median
+        ];
+        let rating = rate(year(), &rulebook, &members, &entries);
+        let credit =
+            |id| rating.member(id).unwrap().credits.iter().find(|c| c.kind == CreditKind::ExemptLinking).cloned();
+        // Median of 1.5 and 2.0 is 1.75, rounded to 1.8.
+        let exempt = credit(3).unwrap();
+        assert_eq!((exempt.points, exempt.category.as_deref()), (Points::from_tenths(13), Some("household")));
+        assert_eq!(rating.member(3).unwrap().category_points("household"), Points::from_tenths(18));
+        assert!(credit(4).is_none(), "3.0 of his own is above the median: no credit");
+        assert!(credit(1).is_none() && credit(2).is_none(), "linked members are never credited");
+    }
+
+    /// docs/rating.md, "Caps".
+    #[test]
+    fn doc_caps() {
+        a_category_cap_holds_after_reversals();
+    }
+
+    /// docs/rating.md, "Vetoes".
+    #[test]
+    fn doc_vetoes() {
+        let rulebook = Rulebook::default_rulebook();
+        let entries =
+            vec![scored(1, "study", 900), entry(1, "review", "review.unqualified", -100), scored(2, "study", 900)];
+        let rating = rate(year(), &rulebook, &[member(1), member(2)], &entries);
+        let vetoed = rating.member(1).unwrap();
+        assert_eq!((vetoed.rated, vetoed.eligible, vetoed.rank, vetoed.stars), (true, false, None, 0));
+        assert_eq!(vetoed.total, Points::whole(80), "the deduction counts; the veto removes rank and stars");
+        assert_eq!(rating.eligible_count, 1);
+        members_who_are_not_rated_get_no_stars_veto_or_not();
+    }
+
+    /// docs/rating.md, "Five-star places and the four-star line".
+    #[test]
+    fn doc_five_star_places() {
+        let stars = &Rulebook::default_rulebook().stars;
+        assert_eq!(stars.five_star_places(30), 6);
+        assert_eq!(stars.five_star_places(124), 24, "24.8 rounds down");
+        assert_eq!(stars.five_star_places(200), 25);
+        assert_eq!(stars.five_star_places(4), 0);
+        // Ten ranked members: two places; the second is below 80, so one.
+        let rulebook = Rulebook::default_rulebook();
+        let members: Vec<Member> = (1..=10).map(member).collect();
+        let mut entries: Vec<Scored> = (3..=10).map(|id| scored(id, "study", 100)).collect();
+        entries.push(scored(1, "study", 850));
+        entries.push(scored(2, "study", 790));
+        let rating = rate(year(), &rulebook, &members, &entries);
+        assert_eq!(rating.five_star_places, 2);
+        assert_eq!((rating.member(1).unwrap().stars, rating.member(2).unwrap().stars), (5, 3));
+    }
+
+    /// docs/rating.md, "Thresholds".
+    #[test]
+    fn doc_thresholds() {
+        let stars = &Rulebook::default_rulebook().stars;
+        let of = |tenths| stars.stars_for(Points::from_tenths(tenths));
+        assert_eq!([of(800), of(799), of(650), of(500), of(300), of(299), of(-50)], [4, 3, 3, 2, 1, 0, 0]);
+    }
+
+    /// docs/rating.md, "Ranking and ties": the exemption credit counts in
+    /// the household category's tie-break, as the rulebook says.
+    #[test]
+    fn doc_ties_count_the_exemption_credit_in_household() {
+        let rulebook = Rulebook::default_rulebook();
+        let b = Member { linking: LinkingDuty::Exempt("年老体弱".into()), ..member(2) };
+        let members = vec![member(1), b, member(3), member(4)];
+        let entries = vec![
+            scored(1, "household", 20),
+            scored(1, "study", 80),
+            scored(2, "study", 70),
+            scored(3, "household", 30),
+            scored(4, "household", 40),
+        ];
+        let rating = rate(year(), &rulebook, &members, &entries);
+        let (a, b) = (rating.member(1).unwrap(), rating.member(2).unwrap());
+        assert_eq!((a.total, b.total), (Points::whole(10), Points::whole(10)));
+        assert_eq!(b.category_points("household"), Points::whole(3), "0 of his own and the median 3.0");
+        assert!(b.rank < a.rank, "household 3.0 (with the credit) beats 2.0: {:?} {:?}", b.rank, a.rank);
+        // Equal in every category, the earlier joining date, then the number.
+        let late = Member { joined_on: Some(date(2010, 1, 1)), ..member(5) };
+        let rating = rate(year(), &rulebook, &[late, member(6), member(7)], &[]);
+        let order: Vec<MemberId> = rating.members.iter().map(|m| m.member_id).collect();
+        assert_eq!(order, [6, 7, 5]);
+    }
+
     #[test]
     fn streaks_count_consecutive_five_star_years_up_to_the_latest() {
         let y = |n: i64| Year::new(n).unwrap();
