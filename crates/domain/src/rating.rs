@@ -668,7 +668,7 @@ mod tests {
         let rulebook = Rulebook::default_rulebook();
         let joiner = Member { joined_on: Some(date(2025, 7, 1)), ..member(1) };
         assert_eq!(joiner.days_on_roll(year()), 184);
-        let rating = rate(year(), &rulebook, &[joiner.clone()], &[scored(1, "study", 184)]);
+        let rating = rate(year(), &rulebook, std::slice::from_ref(&joiner), &[scored(1, "study", 184)]);
         let rated = rating.member(1).unwrap();
         assert_eq!(rated.total, Points::from_tenths(365));
         assert_eq!(rated.credits[0].kind, CreditKind::PartialYear);
