@@ -872,6 +872,69 @@ mod tests {
             }
         }
 
+        /// Issue 11's property: for random ledgers (with vetoed entries and
+        /// reversals) and rulebooks within the rulebook's limits, the rating
+        /// does not depend on entry order, no counted category passes its
+        /// cap, members who are not rated have no stars, and explain's terms
+        /// add up to the total.
+        #[test]
+        fn random_rulebooks_keep_the_rating_s_promises(
+            (members, mut entries) in members_and_entries(),
+            caps in proptest::collection::vec(proptest::option::of(0i64..400), 5),
+            veto_max_stars in 0u8..5,
+            vetoed in proptest::collection::vec((1i64..120, any::<bool>()), 0..20),
+            probationary_eligible in any::<bool>(),
+            prorate in any::<bool>(),
+            median in any::<bool>(),
+            seed in any::<u64>(),
+        ) {
+            let mut rulebook = Rulebook::default_rulebook();
+            for (category, cap) in rulebook.categories.iter_mut().zip(&caps) {
+                category.cap_per_year = cap.map(Points::from_tenths);
+            }
+            rulebook.stars.vetoes = vec![crate::rulebook::Veto { rule: "meeting.absent".into(), max_stars: veto_max_stars }];
+            rulebook.stars.probationary_eligible = probationary_eligible;
+            rulebook.stars.prorate_partial_year = prorate;
+            rulebook.linking.exempt_credit = if median { ExemptCredit::Median } else { ExemptCredit::None };
+            let count = members.len() as i64;
+            for (member, reversed) in vetoed {
+                let member = 1 + member % count;
+                entries.push(entry(member, "study", "meeting.absent", -20));
+                if reversed {
+                    entries.push(entry(member, "study", "meeting.absent", 20));
+                }
+            }
+            let rating = rate(year(), &rulebook, &members, &entries);
+
+            let mut shuffled = entries.clone();
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(&rate(year(), &rulebook, &members, &shuffled), &rating);
+
+            for rated in &rating.members {
+                for category in &rulebook.categories {
+                    if let Some(cap) = category.cap_per_year {
+                        prop_assert!(rated.categories[&category.key] <= cap, "{} over its cap: {:?}", category.key, rated);
+                    }
+                }
+                if !rated.rated {
+                    prop_assert_eq!(rated.stars, 0, "not rated, yet stars: {:?}", rated);
+                    prop_assert!(rated.rank.is_none());
+                }
+                if rated.rank.is_none() {
+                    prop_assert!(rated.stars <= veto_max_stars.min(4), "{:?}", rated);
+                }
+                let ledger: Points = entries.iter().filter(|e| e.member_id == rated.member_id).map(|e| e.points).sum();
+                let terms = rated.terms();
+                prop_assert_eq!(terms.iter().map(|t| t.points).sum::<Points>(), rated.total);
+                let ledger_terms: Points = terms.iter().filter(|t| t.kind == TermKind::Ledger).map(|t| t.points).sum();
+                prop_assert_eq!(ledger_terms, ledger);
+            }
+        }
+
         #[test]
         fn ranks_follow_totals(( members, entries) in members_and_entries()) {
             let rulebook = Rulebook::default_rulebook();
