@@ -196,7 +196,7 @@ async fn publish_round(
 ) -> AppResult<i64> {
     let community = by.community_id;
     let period = period(tx, community, year).await?;
-    let members = tx.members(community).await?;
+    let members = tx.year_roll(community, period.year).await?;
     let scored = tx.year_scored(community, period.year).await?;
     let rating = rate(period.year, &period.rulebook, &members, &scored);
     let notice = NoticePeriod::starting(today, period.rulebook.stars.notice_days);

@@ -157,6 +157,8 @@ impl EntryDraft {
 
 /// The hash of an entry: SHA-256 over the previous hash and every field, each
 /// length-prefixed so that no two different entries encode alike.
+/// `docs/ledger-format.md` gives the exact bytes, with a worked example; a
+/// change here is a new format (a new domain tag), never an edit.
 pub fn entry_hash(id: i64, draft: &EntryDraft, prev: EntryHash) -> EntryHash {
     let mut hasher = Sha256::new();
     let mut field = |bytes: &[u8]| {
@@ -306,6 +308,112 @@ mod tests {
                 entry
             })
             .collect()
+    }
+
+    /// docs/ledger-format.md's worked example: the bytes are laid out by
+    /// hand here, hashed with SHA-256 directly, and must give the hashes the
+    /// document prints, and the same as `entry_hash`.
+    #[test]
+    fn the_documented_worked_example_hashes_as_printed() {
+        fn field(out: &mut Vec<u8>, bytes: &[u8]) {
+            out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            out.extend_from_slice(bytes);
+        }
+        struct Example<'a> {
+            id: i64,
+            prev: [u8; 32],
+            points_tenths: i64,
+            reason: &'a str,
+            source_kind: &'a str,
+            source_ref: &'a str,
+            recorded_by: &'a str,
+            recorded_at: i64,
+            key: &'a str,
+            reverses: i64,
+        }
+        let bytes = |e: &Example| {
+            let mut out = Vec::new();
+            field(&mut out, b"starledger-entry-v1");
+            field(&mut out, &e.prev);
+            field(&mut out, &e.id.to_be_bytes());
+            field(&mut out, &1i64.to_be_bytes());
+            field(&mut out, &2025i16.to_be_bytes());
+            field(&mut out, &5i64.to_be_bytes());
+            field(&mut out, "volunteer".as_bytes());
+            field(&mut out, "volunteer.cleanup".as_bytes());
+            field(&mut out, "2026.1".as_bytes());
+            field(&mut out, &e.points_tenths.to_be_bytes());
+            field(&mut out, e.reason.as_bytes());
+            field(&mut out, e.source_kind.as_bytes());
+            field(&mut out, e.source_ref.as_bytes());
+            field(&mut out, e.recorded_by.as_bytes());
+            field(&mut out, &e.recorded_at.to_be_bytes());
+            field(&mut out, "2025-03-08".as_bytes());
+            field(&mut out, e.key.as_bytes());
+            field(&mut out, &e.reverses.to_be_bytes());
+            out
+        };
+        let first = Example {
+            id: 1,
+            prev: [0; 32],
+            points_tenths: 20,
+            reason: "环境整治",
+            source_kind: "activity",
+            source_ref: "activity:3",
+            recorded_by: "account:2",
+            recorded_at: 1_741_420_800,
+            key: "activity:3:member:5",
+            reverses: 0,
+        };
+        let first_bytes = bytes(&first);
+        assert_eq!(first_bytes.len(), 345);
+        let first_hash = hex::encode(Sha256::digest(&first_bytes));
+        assert_eq!(first_hash, "582388af0d5f7bc8599ef1bc73616b9bef3af5f18fe0cd0f35eb551a06a93668");
+        let second = Example {
+            id: 2,
+            prev: Sha256::digest(&first_bytes).into(),
+            points_tenths: -20,
+            reason: "当天未到场，记录有误",
+            source_kind: "reversal",
+            source_ref: "entry:1",
+            recorded_by: "account:1",
+            recorded_at: 1_741_507_200,
+            key: "reverse:1",
+            reverses: 1,
+        };
+        let second_hash = hex::encode(Sha256::digest(bytes(&second)));
+        assert_eq!(second_hash, "b9c1f32e58818b47431ae0c65a0ed7aa6c5554b79795ea1e024859ae6261c923");
+
+        // The ledger's own code agrees, and the two form a valid chain.
+        let draft = EntryDraft {
+            community_id: 1,
+            year: 2025,
+            member_id: 5,
+            category: "volunteer".into(),
+            rule_key: "volunteer.cleanup".into(),
+            rulebook_version: "2026.1".into(),
+            points: Points::from_tenths(20),
+            reason: "环境整治".into(),
+            source_kind: "activity".into(),
+            source_ref: "activity:3".into(),
+            recorded_by: Actor::Account(2),
+            recorded_at: 1_741_420_800,
+            occurred_on: jiff::civil::date(2025, 3, 8),
+            idempotency_key: "activity:3:member:5".into(),
+            reverses: None,
+        };
+        let one = seal(1, draft, EntryHash::GENESIS);
+        assert_eq!(one.hash.to_hex(), first_hash);
+        let reversal = EntryDraft::reversal_of(
+            &one,
+            "当天未到场，记录有误".into(),
+            Actor::Account(1),
+            1_741_507_200,
+            one.draft.occurred_on,
+        );
+        let two = seal(2, reversal, one.hash);
+        assert_eq!(two.hash.to_hex(), second_hash);
+        assert_eq!(verify_chain(&[one, two]), Ok(2));
     }
 
     #[test]

@@ -1,19 +1,28 @@
 //! Step 4, the star rating (星级评定): a pure function from the year's ledger
 //! entries, the roll and the frozen rulebook to ranks and stars. Stars are
 //! never edited; anyone with the data and the rulebook recomputes the same.
+//! `docs/rating.md` states every rule with a worked example; the tests
+//! named there check each example against this code.
 //!
-//! The order of work, as the rulebook describes it:
-//! 1. sum each member's entries per category;
-//! 2. decide eligibility (probationary members, too few days on the roll,
-//!    vetoes), each refusal with a reason the member can read;
-//! 3. credit members who do not link households with the median household
-//!    points of linked members, so an exemption never costs them;
-//! 4. scale a partial year up to a full one when the rulebook says so;
-//! 5. rank eligible members by total, breaking ties by the rulebook's
-//!    criteria and finally by member number;
-//! 6. the top places (N, or fewer where the share cap binds) are five-star
+//! The order of work:
+//! 1. sum each member's entries per category (net of reversals);
+//! 2. hold each category to its yearly cap: a sum above the cap is cut back
+//!    to it, whatever the order of entries and reversals;
+//! 3. decide who is rated (probationary members, too few days on the roll)
+//!    and who is ranked (rated, and no veto), each refusal with a reason the
+//!    member can read;
+//! 4. credit members who do not link households with the median household
+//!    points of ranked linked members, so an exemption never costs them;
+//! 5. scale a rated member's partial year up to a full one when the
+//!    rulebook says so;
+//! 6. rank the ranked members by total, breaking ties by the rulebook's
+//!    criteria (a category's figure: counted points plus any credit in it) and
+//!    finally by member number;
+//! 7. the top places (N, or fewer where the share cap binds) are five-star
 //!    for members who also reach the highest threshold (the four-star
-//!    line); the rest get one to four stars by threshold.
+//!    line); the rest get one to four stars by threshold. A vetoed member
+//!    gets the stars of their total, at most the veto's; a member who is
+//!    not rated gets none.
 
 use crate::org::{Member, MemberId, Year};
 use crate::points::Points;
@@ -30,10 +39,13 @@ pub struct Scored {
     pub points: Points,
 }
 
-/// Points the rulebook adds on top of the ledger, with the reason.
+/// Points the rulebook adds on top of the counted categories, with the
+/// reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credit {
     pub kind: CreditKind,
+    /// The category the credit counts in (and in its tie-break), if any.
+    pub category: Option<String>,
     pub points: Points,
     pub reason: String,
 }
@@ -60,15 +72,26 @@ pub struct MemberRating {
     pub member_id: MemberId,
     pub name: String,
     pub branch: String,
-    /// Ledger points per category (every category of the rulebook present).
+    /// Counted points per category: the ledger's sum net of reversals, held
+    /// to the category's yearly cap (every category of the rulebook present).
     pub categories: BTreeMap<String, Points>,
+    /// What the ledger gave above a category's cap and does not count, by
+    /// category (only categories that were cut): ledger sum = counted + cut.
+    pub over_cap: BTreeMap<String, Points>,
+    /// The exemption credit, then part-year scaling.
     pub credits: Vec<Credit>,
     /// Categories plus credits: the figure that is ranked.
     pub total: Points,
-    /// Place among eligible members, 1 first; none for the ineligible.
+    /// Place among ranked members, 1 first; none for the others.
     pub rank: Option<u32>,
     pub stars: u8,
+    /// Ranked: rated (not probationary, enough days on the roll) and not
+    /// vetoed.
     pub eligible: bool,
+    /// Rated: not probationary and enough days on the roll. A member who is
+    /// not rated gets no stars; a rated member with a veto is not ranked
+    /// but keeps the stars of their total, at most the veto's.
+    pub rated: bool,
     /// Why the member is not eligible, in words they can read.
     pub reasons: Vec<String>,
 }
@@ -84,6 +107,78 @@ pub struct Rating {
     pub five_star_places: usize,
     /// Eligible members by rank, then the others by total.
     pub members: Vec<MemberRating>,
+}
+
+/// One term of a member's total, as `explain` shows it: the terms, added
+/// up, give the total exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    pub kind: TermKind,
+    pub category: Option<String>,
+    pub points: Points,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TermKind {
+    /// The ledger's entries in one category, net of reversals.
+    Ledger,
+    /// What a category's entries gave above its yearly cap (negative).
+    OverCap,
+    /// A credit of the rulebook (see [`CreditKind`]).
+    Credit(CreditKind),
+}
+
+impl TermKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TermKind::Ledger => "ledger",
+            TermKind::OverCap => "over_cap",
+            TermKind::Credit(kind) => kind.as_str(),
+        }
+    }
+}
+
+impl MemberRating {
+    /// Every term of the total, in the order they are applied: each
+    /// category's ledger sum and any cut to its cap, then the credits.
+    pub fn terms(&self) -> Vec<Term> {
+        let mut terms = Vec::new();
+        for (key, counted) in &self.categories {
+            let cut = self.over_cap.get(key).copied().unwrap_or_default();
+            terms.push(Term {
+                kind: TermKind::Ledger,
+                category: Some(key.clone()),
+                points: *counted + cut,
+                reason: "账本条目合计 (entries, net of reversals)".into(),
+            });
+            if cut != Points::ZERO {
+                terms.push(Term {
+                    kind: TermKind::OverCap,
+                    category: Some(key.clone()),
+                    points: -cut,
+                    reason: format!("全年上限{counted}分，超出{cut}分不计 (above the yearly cap of {counted})"),
+                });
+            }
+        }
+        for credit in &self.credits {
+            terms.push(Term {
+                kind: TermKind::Credit(credit.kind),
+                category: credit.category.clone(),
+                points: credit.points,
+                reason: credit.reason.clone(),
+            });
+        }
+        terms
+    }
+
+    /// A category's figure: its counted points and any credit that counts
+    /// in it (the exemption credit in the household category). The
+    /// tie-break compares this figure.
+    pub fn category_points(&self, key: &str) -> Points {
+        let ledger = self.categories.get(key).copied().unwrap_or_default();
+        ledger + self.credits.iter().filter(|c| c.category.as_deref() == Some(key)).map(|c| c.points).sum()
+    }
 }
 
 impl Rating {
@@ -126,11 +221,13 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
             name: member.name.to_string(),
             branch: member.branch.clone(),
             categories,
+            over_cap: BTreeMap::new(),
             credits: Vec::new(),
             total: Points::ZERO,
             rank: None,
             stars: 0,
             eligible: true,
+            rated: true,
             reasons: Vec::new(),
         };
         by_member.insert(member.id, Working { member, rating, veto_cap: None });
@@ -152,7 +249,21 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
         }
     }
 
-    // 2. Eligibility.
+    // 2. Caps on the net sum: recording checks each entry against the cap,
+    //    but a later reversal of a deduction can lift a category past it.
+    for working in by_member.values_mut() {
+        for category in &rulebook.categories {
+            let Some(cap) = category.cap_per_year else { continue };
+            if let Some(sum) = working.rating.categories.get_mut(&category.key)
+                && *sum > cap
+            {
+                working.rating.over_cap.insert(category.key.clone(), *sum - cap);
+                *sum = cap;
+            }
+        }
+    }
+
+    // 3. Who is rated, and who is ranked.
     for working in by_member.values_mut() {
         let member = working.member;
         let days = member.days_on_roll(year);
@@ -165,6 +276,7 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
                 stars.min_days_on_roll, stars.min_days_on_roll
             ));
         }
+        working.rating.rated = working.rating.reasons.is_empty();
         for veto in &stars.vetoes {
             if veto_points.get(&(member.id, veto.rule.as_str())).is_some_and(|p| *p != Points::ZERO) {
                 let name = rulebook.rule(&veto.rule).map_or(veto.rule.as_str(), |r| r.name.as_str());
@@ -175,23 +287,25 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
         working.rating.eligible = working.rating.reasons.is_empty();
     }
 
-    // 3. Members who do not link households are credited the linked median.
+    // 4. Members who do not link households are credited the linked median,
+    //    in the household category.
     if rulebook.linking.exempt_credit == ExemptCredit::Median {
         let median = median(
             by_member
                 .values()
                 .filter(|w| w.rating.eligible && w.member.linking.is_linked())
-                .map(|w| household_points(&w.rating))
+                .map(|w| w.rating.category_points(HOUSEHOLD))
                 .collect(),
         );
         for working in by_member.values_mut().filter(|w| !w.member.linking.is_linked()) {
-            let own = household_points(&working.rating);
+            let own = working.rating.category_points(HOUSEHOLD);
             if let Some(median) = median
                 && median > own
             {
                 let excuse = working.member.linking.excuse().unwrap_or_default();
                 working.rating.credits.push(Credit {
                     kind: CreditKind::ExemptLinking,
+                    category: Some(HOUSEHOLD.into()),
                     points: median - own,
                     reason: format!("{excuse}；联户服务按联户党员中位数 {median} 分计"),
                 });
@@ -199,23 +313,24 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
         }
     }
 
-    // 4. A partial year, scaled to a full one.
+    // 5. A rated member's partial year, scaled to a full one.
     let year_days = year.days();
     for working in by_member.values_mut() {
         let days = working.member.days_on_roll(year);
         let so_far = subtotal(&working.rating);
-        if stars.prorate_partial_year && working.rating.eligible && days < year_days {
+        if stars.prorate_partial_year && working.rating.rated && days < year_days {
             let scaled = so_far.scale(year_days, days);
             working.rating.credits.push(Credit {
                 kind: CreditKind::PartialYear,
+                category: None,
                 points: scaled - so_far,
-                reason: format!("当年在册{days}天，积分按全年{year_days}天折算"),
+                reason: format!("当年在册{days}天，积分{so_far}按全年{year_days}天折算为{scaled}"),
             });
         }
         working.rating.total = subtotal(&working.rating);
     }
 
-    // 5. Rank the eligible; 6. stars.
+    // 6. Rank the ranked; 7. stars.
     let mut eligible: Vec<Working> = Vec::new();
     let mut others: Vec<Working> = Vec::new();
     for working in by_member.into_values() {
@@ -233,7 +348,12 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
         working.rating.stars = if index < places && earned { 5 } else { stars.stars_for(working.rating.total) };
     }
     for working in &mut others {
-        working.rating.stars = working.veto_cap.map_or(0, |cap| stars.stars_for(working.rating.total).min(cap));
+        // Not rated: no stars, whatever a veto would allow. Rated but
+        // vetoed: the stars of the total, at most the veto's.
+        working.rating.stars = match working.veto_cap {
+            Some(cap) if working.rating.rated => stars.stars_for(working.rating.total).min(cap),
+            _ => 0,
+        };
     }
     others.sort_by(|a, b| b.rating.total.cmp(&a.rating.total).then(a.member.id.cmp(&b.member.id)));
 
@@ -264,9 +384,8 @@ pub fn five_star_streak(history: &[(Year, u8)]) -> u32 {
     streak
 }
 
-fn household_points(rating: &MemberRating) -> Points {
-    rating.categories.get("household").copied().unwrap_or_default()
-}
+/// The category the exemption credit counts in.
+const HOUSEHOLD: &str = "household";
 
 fn subtotal(rating: &MemberRating) -> Points {
     rating.categories.values().copied().sum::<Points>() + rating.credits.iter().map(|c| c.points).sum()
@@ -290,10 +409,8 @@ fn compare_for_rank(tie_break: &[TieBreak], a: &Working, b: &Working) -> Orderin
             return order;
         }
         order = match criterion {
-            TieBreak::Category(key) => {
-                let points = |w: &Working| w.rating.categories.get(key).copied().unwrap_or_default();
-                points(b).cmp(&points(a))
-            }
+            // The category's figure: ledger, cap cut and credit counted in it.
+            TieBreak::Category(key) => b.rating.category_points(key).cmp(&a.rating.category_points(key)),
             // Earlier joining first; an unknown date sorts last.
             TieBreak::JoinedOn => match (a.member.joined_on, b.member.joined_on) {
                 (Some(x), Some(y)) => x.cmp(&y),
@@ -313,6 +430,7 @@ mod tests {
     use jiff::civil::date;
     use proptest::prelude::*;
 
+    const DEFAULT_RULEBOOK_FOR_TESTS: &str = crate::rulebook::DEFAULT_RULEBOOK;
     const CATEGORIES: [&str; 5] = ["study", "household", "volunteer", "ethics", "review"];
 
     fn year() -> Year {
@@ -473,6 +591,193 @@ mod tests {
         assert_eq!(rating.member(1).unwrap().total, Points::from_tenths(365));
     }
 
+    fn entry(member_id: MemberId, category: &str, rule_key: &str, tenths: i64) -> Scored {
+        Scored { member_id, category: category.into(), rule_key: rule_key.into(), points: Points::from_tenths(tenths) }
+    }
+
+    /// Issue 11, fix 1: two no-shows lower the volunteer category, 21
+    /// clean-ups fill it to the cap, then the no-shows are reversed. The
+    /// recording check let each entry in; the rating holds the cap.
+    #[test]
+    fn a_category_cap_holds_after_reversals() {
+        let rulebook = Rulebook::default_rulebook();
+        let mut entries = vec![entry(11, "volunteer", "volunteer.no_show", -10); 2];
+        entries.extend(vec![entry(11, "volunteer", "volunteer.cleanup", 20); 21]);
+        entries.extend(vec![entry(11, "volunteer", "volunteer.no_show", 10); 2]);
+        let rating = rate(year(), &rulebook, &[member(11)], &entries);
+        let rated = rating.member(11).unwrap();
+        assert_eq!(rated.categories["volunteer"], Points::whole(40));
+        assert_eq!(rated.over_cap["volunteer"], Points::whole(2), "what was cut stays visible");
+        assert_eq!(rated.total, Points::whole(40));
+        // Control: at the cap exactly, nothing is cut.
+        let at_cap = vec![entry(11, "volunteer", "volunteer.cleanup", 20); 20];
+        let rating = rate(year(), &rulebook, &[member(11)], &at_cap);
+        assert!(rating.member(11).unwrap().over_cap.is_empty());
+        assert_eq!(rating.member(11).unwrap().total, Points::whole(40));
+    }
+
+    /// Issue 11, fix 2: a veto that allows up to three stars never gives
+    /// stars to a member who is not rated at all.
+    #[test]
+    fn members_who_are_not_rated_get_no_stars_veto_or_not() {
+        let text = DEFAULT_RULEBOOK_FOR_TESTS.replace(
+            "[[stars.veto]]                       # 一票否决\nrule = \"review.unqualified\"\nmax_stars = 0",
+            "[[stars.veto]]\nrule = \"meeting.absent\"\nmax_stars = 3",
+        );
+        let rulebook = Rulebook::parse(&text).unwrap();
+        assert_eq!(rulebook.stars.vetoes[0].max_stars, 3, "the test's rulebook has the 3-star veto");
+        let mut probationary = member(1);
+        probationary.probationary = true;
+        let absent = entry(1, "study", "meeting.absent", -20);
+        let entries = vec![scored(1, "study", 720), absent.clone()];
+        let rating = rate(year(), &rulebook, &[probationary.clone()], &entries);
+        assert_eq!(rating.member(1).unwrap().stars, 0, "not rated, vetoed");
+        let rating = rate(year(), &rulebook, &[probationary], &entries[..1]);
+        assert_eq!(rating.member(1).unwrap().stars, 0, "not rated, no veto");
+        // Control: a rated member with the same veto leaves the ranking but
+        // keeps the stars of their total, at most three.
+        let rating = rate(year(), &rulebook, &[member(1)], &entries);
+        let rated = rating.member(1).unwrap();
+        assert_eq!((rated.rank, rated.stars, rated.total), (None, 3, Points::whole(70)));
+    }
+
+    // ---- the worked examples of docs/rating.md, one test each -------------
+
+    /// docs/rating.md, "Who is rated": days on the roll, the 180-day line,
+    /// probationary members.
+    #[test]
+    fn doc_who_is_rated() {
+        let rulebook = Rulebook::default_rulebook();
+        let joined = |id: MemberId, on: jiff::civil::Date| Member { joined_on: Some(on), ..member(id) };
+        let a = joined(1, date(2025, 7, 5));
+        let b = joined(2, date(2025, 7, 6));
+        let mut c = member(3);
+        c.probationary = true;
+        let d = Member { left_on: Some(date(2024, 12, 31)), ..member(4) };
+        assert_eq!((a.days_on_roll(year()), b.days_on_roll(year())), (180, 179));
+        let rating = rate(year(), &rulebook, &[a, b, c, d], &[]);
+        assert!(rating.member(1).unwrap().rated);
+        assert!(!rating.member(2).unwrap().rated);
+        assert!(!rating.member(3).unwrap().rated);
+        assert!(rating.member(4).is_none(), "no day on the roll in 2025: not in the rating at all");
+    }
+
+    /// docs/rating.md, "Part-year scaling".
+    #[test]
+    fn doc_part_year_scaling() {
+        let rulebook = Rulebook::default_rulebook();
+        let joiner = Member { joined_on: Some(date(2025, 7, 1)), ..member(1) };
+        assert_eq!(joiner.days_on_roll(year()), 184);
+        let rating = rate(year(), &rulebook, std::slice::from_ref(&joiner), &[scored(1, "study", 184)]);
+        let rated = rating.member(1).unwrap();
+        assert_eq!(rated.total, Points::from_tenths(365));
+        assert_eq!(rated.credits[0].kind, CreditKind::PartialYear);
+        assert_eq!(rated.credits[0].points, Points::from_tenths(181));
+        // 10.0 x 365 / 184 = 19.836..., rounded to 19.8.
+        let rating = rate(year(), &rulebook, &[joiner], &[scored(1, "study", 100)]);
+        assert_eq!(rating.member(1).unwrap().total, Points::from_tenths(198));
+    }
+
+    /// docs/rating.md, "Exemption credit": an even count's median rounds
+    /// half away from zero; ranked linked members only enter it.
+    #[test]
+    fn doc_exemption_credit() {
+        let rulebook = Rulebook::default_rulebook();
+        let exempt = Member { linking: LinkingDuty::Exempt("年老体弱".into()), ..member(3) };
+        let post = Member { linking: LinkingDuty::HoldsPost("支部委员".into()), ..member(4) };
+        let probationary = Member { probationary: true, ..member(5) };
+        let members = vec![member(1), member(2), exempt, post, probationary];
+        let entries = vec![
+            scored(1, "household", 15),
+            scored(2, "household", 20),
+            scored(3, "household", 5),
+            scored(4, "household", 30),
+            scored(5, "household", 90), // not ranked: does not enter the median
+        ];
+        let rating = rate(year(), &rulebook, &members, &entries);
+        let credit =
+            |id| rating.member(id).unwrap().credits.iter().find(|c| c.kind == CreditKind::ExemptLinking).cloned();
+        // Median of 1.5 and 2.0 is 1.75, rounded to 1.8.
+        let exempt = credit(3).unwrap();
+        assert_eq!((exempt.points, exempt.category.as_deref()), (Points::from_tenths(13), Some("household")));
+        assert_eq!(rating.member(3).unwrap().category_points("household"), Points::from_tenths(18));
+        assert!(credit(4).is_none(), "3.0 of his own is above the median: no credit");
+        assert!(credit(1).is_none() && credit(2).is_none(), "linked members are never credited");
+    }
+
+    /// docs/rating.md, "Caps".
+    #[test]
+    fn doc_caps() {
+        a_category_cap_holds_after_reversals();
+    }
+
+    /// docs/rating.md, "Vetoes".
+    #[test]
+    fn doc_vetoes() {
+        let rulebook = Rulebook::default_rulebook();
+        let entries =
+            vec![scored(1, "study", 900), entry(1, "review", "review.unqualified", -100), scored(2, "study", 900)];
+        let rating = rate(year(), &rulebook, &[member(1), member(2)], &entries);
+        let vetoed = rating.member(1).unwrap();
+        assert_eq!((vetoed.rated, vetoed.eligible, vetoed.rank, vetoed.stars), (true, false, None, 0));
+        assert_eq!(vetoed.total, Points::whole(80), "the deduction counts; the veto removes rank and stars");
+        assert_eq!(rating.eligible_count, 1);
+        members_who_are_not_rated_get_no_stars_veto_or_not();
+    }
+
+    /// docs/rating.md, "Five-star places and the four-star line".
+    #[test]
+    fn doc_five_star_places() {
+        let stars = &Rulebook::default_rulebook().stars;
+        assert_eq!(stars.five_star_places(30), 6);
+        assert_eq!(stars.five_star_places(124), 24, "24.8 rounds down");
+        assert_eq!(stars.five_star_places(200), 25);
+        assert_eq!(stars.five_star_places(4), 0);
+        // Ten ranked members: two places; the second is below 80, so one.
+        let rulebook = Rulebook::default_rulebook();
+        let members: Vec<Member> = (1..=10).map(member).collect();
+        let mut entries: Vec<Scored> = (3..=10).map(|id| scored(id, "study", 100)).collect();
+        entries.push(scored(1, "study", 850));
+        entries.push(scored(2, "study", 790));
+        let rating = rate(year(), &rulebook, &members, &entries);
+        assert_eq!(rating.five_star_places, 2);
+        assert_eq!((rating.member(1).unwrap().stars, rating.member(2).unwrap().stars), (5, 3));
+    }
+
+    /// docs/rating.md, "Thresholds".
+    #[test]
+    fn doc_thresholds() {
+        let stars = &Rulebook::default_rulebook().stars;
+        let of = |tenths| stars.stars_for(Points::from_tenths(tenths));
+        assert_eq!([of(800), of(799), of(650), of(500), of(300), of(299), of(-50)], [4, 3, 3, 2, 1, 0, 0]);
+    }
+
+    /// docs/rating.md, "Ranking and ties": the exemption credit counts in
+    /// the household category's tie-break, as the rulebook says.
+    #[test]
+    fn doc_ties_count_the_exemption_credit_in_household() {
+        let rulebook = Rulebook::default_rulebook();
+        let b = Member { linking: LinkingDuty::Exempt("年老体弱".into()), ..member(2) };
+        let members = vec![member(1), b, member(3), member(4)];
+        let entries = vec![
+            scored(1, "household", 20),
+            scored(1, "study", 80),
+            scored(2, "study", 70),
+            scored(3, "household", 30),
+            scored(4, "household", 40),
+        ];
+        let rating = rate(year(), &rulebook, &members, &entries);
+        let (a, b) = (rating.member(1).unwrap(), rating.member(2).unwrap());
+        assert_eq!((a.total, b.total), (Points::whole(10), Points::whole(10)));
+        assert_eq!(b.category_points("household"), Points::whole(3), "0 of his own and the median 3.0");
+        assert!(b.rank < a.rank, "household 3.0 (with the credit) beats 2.0: {:?} {:?}", b.rank, a.rank);
+        // Equal in every category, the earlier joining date, then the number.
+        let late = Member { joined_on: Some(date(2010, 1, 1)), ..member(5) };
+        let rating = rate(year(), &rulebook, &[late, member(6), member(7)], &[]);
+        let order: Vec<MemberId> = rating.members.iter().map(|m| m.member_id).collect();
+        assert_eq!(order, [6, 7, 5]);
+    }
+
     #[test]
     fn streaks_count_consecutive_five_star_years_up_to_the_latest() {
         let y = |n: i64| Year::new(n).unwrap();
@@ -557,8 +862,76 @@ mod tests {
             for rated in &rating.members {
                 let ledger: Points = entries.iter().filter(|e| e.member_id == rated.member_id).map(|e| e.points).sum();
                 let credits: Points = rated.credits.iter().map(|c| c.points).sum();
-                prop_assert_eq!(rated.categories.values().copied().sum::<Points>(), ledger);
-                prop_assert_eq!(rated.total, ledger + credits);
+                let cut: Points = rated.over_cap.values().copied().sum();
+                prop_assert_eq!(rated.categories.values().copied().sum::<Points>() + cut, ledger);
+                prop_assert_eq!(rated.total, ledger - cut + credits);
+                let terms = rated.terms();
+                prop_assert_eq!(terms.iter().map(|t| t.points).sum::<Points>(), rated.total);
+                let ledger_terms: Points = terms.iter().filter(|t| t.kind == TermKind::Ledger).map(|t| t.points).sum();
+                prop_assert_eq!(ledger_terms, ledger, "the ledger terms are the entries' sum");
+            }
+        }
+
+        /// Issue 11's property: for random ledgers (with vetoed entries and
+        /// reversals) and rulebooks within the rulebook's limits, the rating
+        /// does not depend on entry order, no counted category passes its
+        /// cap, members who are not rated have no stars, and explain's terms
+        /// add up to the total.
+        #[test]
+        fn random_rulebooks_keep_the_rating_s_promises(
+            (members, mut entries) in members_and_entries(),
+            caps in proptest::collection::vec(proptest::option::of(0i64..400), 5),
+            veto_max_stars in 0u8..5,
+            vetoed in proptest::collection::vec((1i64..120, any::<bool>()), 0..20),
+            probationary_eligible in any::<bool>(),
+            prorate in any::<bool>(),
+            median in any::<bool>(),
+            seed in any::<u64>(),
+        ) {
+            let mut rulebook = Rulebook::default_rulebook();
+            for (category, cap) in rulebook.categories.iter_mut().zip(&caps) {
+                category.cap_per_year = cap.map(Points::from_tenths);
+            }
+            rulebook.stars.vetoes = vec![crate::rulebook::Veto { rule: "meeting.absent".into(), max_stars: veto_max_stars }];
+            rulebook.stars.probationary_eligible = probationary_eligible;
+            rulebook.stars.prorate_partial_year = prorate;
+            rulebook.linking.exempt_credit = if median { ExemptCredit::Median } else { ExemptCredit::None };
+            let count = members.len() as i64;
+            for (member, reversed) in vetoed {
+                let member = 1 + member % count;
+                entries.push(entry(member, "study", "meeting.absent", -20));
+                if reversed {
+                    entries.push(entry(member, "study", "meeting.absent", 20));
+                }
+            }
+            let rating = rate(year(), &rulebook, &members, &entries);
+
+            let mut shuffled = entries.clone();
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(&rate(year(), &rulebook, &members, &shuffled), &rating);
+
+            for rated in &rating.members {
+                for category in &rulebook.categories {
+                    if let Some(cap) = category.cap_per_year {
+                        prop_assert!(rated.categories[&category.key] <= cap, "{} over its cap: {:?}", category.key, rated);
+                    }
+                }
+                if !rated.rated {
+                    prop_assert_eq!(rated.stars, 0, "not rated, yet stars: {:?}", rated);
+                    prop_assert!(rated.rank.is_none());
+                }
+                if rated.rank.is_none() {
+                    prop_assert!(rated.stars <= veto_max_stars.min(4), "{:?}", rated);
+                }
+                let ledger: Points = entries.iter().filter(|e| e.member_id == rated.member_id).map(|e| e.points).sum();
+                let terms = rated.terms();
+                prop_assert_eq!(terms.iter().map(|t| t.points).sum::<Points>(), rated.total);
+                let ledger_terms: Points = terms.iter().filter(|t| t.kind == TermKind::Ledger).map(|t| t.points).sum();
+                prop_assert_eq!(ledger_terms, ledger);
             }
         }
 

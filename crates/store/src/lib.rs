@@ -290,6 +290,23 @@ impl Store {
         Ok(Reader { conn, location: self.location.clone() })
     }
 
+    /// One consistent view of the database for reads that must agree with
+    /// each other (the chain and the stored totals in `ledger verify`): a
+    /// read-only transaction, REPEATABLE READ on PostgreSQL, and on SQLite a
+    /// deferred transaction whose WAL snapshot is fixed at its first read.
+    /// Writers go on meanwhile; this view does not see them.
+    pub async fn snapshot(&self) -> Result<Snapshot> {
+        let classify = |e| StoreError::classify(e, &self.location);
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        if self.location.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+        }
+        Ok(Snapshot { tx, location: self.location.clone() })
+    }
+
     /// A write transaction that may touch anything: it holds the whole
     /// database's write lock from its first statement, so that a
     /// read-then-write (a cap check, the chain's tail) cannot race another
@@ -373,6 +390,13 @@ impl Store {
 
 pub struct Reader {
     conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    location: Arc<Location>,
+}
+
+/// A read-only transaction: every query sees the database as it was at the
+/// snapshot's first read. Dropping it ends it; nothing is written.
+pub struct Snapshot {
+    tx: Transaction<'static, sqlx::Any>,
     location: Arc<Location>,
 }
 
@@ -462,6 +486,12 @@ pub trait Queries {
 impl Queries for Reader {
     fn parts(&mut self) -> (&mut AnyConnection, &Location) {
         (&mut self.conn, &self.location)
+    }
+}
+
+impl Queries for Snapshot {
+    fn parts(&mut self) -> (&mut AnyConnection, &Location) {
+        (&mut self.tx, &self.location)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::error::Classify;
 use crate::{Queries, Result, StoreError, WriteTx};
-use starledger_domain::org::{AccountId, CommunityId, MemberId};
+use starledger_domain::org::{AccountId, CommunityId, Member, MemberId, Year};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RatingRound {
@@ -198,6 +198,22 @@ pub trait NoticeQueries: Queries {
         .await
         .at(location)?;
         Ok(Some(rows))
+    }
+
+    /// The roll a year is rated on: the community's members, or, once the
+    /// year is finalized, only those its finalized result holds. Finalizing
+    /// freezes the roll, so a member added later with an earlier joining
+    /// date never changes a finalized year's rating or pages.
+    async fn year_roll(&mut self, community: CommunityId, year: Year) -> Result<Vec<Member>>
+    where
+        Self: Sized,
+    {
+        let members = crate::OrgQueries::members(self, community).await?;
+        let Some(finals) = self.final_stars(community, i64::from(year.get())).await? else {
+            return Ok(members);
+        };
+        let frozen: std::collections::HashSet<MemberId> = finals.iter().map(|f| f.member_id).collect();
+        Ok(members.into_iter().filter(|m| frozen.contains(&m.id)).collect())
     }
 }
 

@@ -342,18 +342,18 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await
         .at(&self.location)?;
-        let members = self.members(community).await?;
         let years = self.period_years(community).await?;
         for &year in &years {
             let period = self.period(community, year).await?.ok_or_else(|| StoreError::not_found("period", year))?;
             let scored = self.year_scored(community, year).await?;
-            let rating = rate(year, &period.rulebook, &members, &scored);
+            let roll = self.year_roll(community, year).await?;
+            let rating = rate(year, &period.rulebook, &roll, &scored);
             let counts = self.rule_counts(community, year).await?;
             let finals: Option<HashMap<MemberId, u8>> = self
                 .final_stars(community, i64::from(year.get()))
                 .await?
                 .map(|stars| stars.into_iter().map(|s| (s.member_id, u8::try_from(s.stars).unwrap_or(0))).collect());
-            let summary = summarize(&rating, &period.rulebook, &members, &counts, finals.as_ref());
+            let summary = summarize(&rating, &period.rulebook, &roll, &counts, finals.as_ref());
             self.replace_stats(community, &summary, finals.is_some(), through, now).await?;
         }
         Ok(years)

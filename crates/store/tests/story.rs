@@ -169,7 +169,7 @@ async fn a_year_in_the_store(backing: Backing) {
 
     // Reopening runs migrations again, harmlessly, and finds the change.
     let store = Store::connect(&target, OpenMode::Existing, timeout).await.unwrap();
-    let report = store.read().await.unwrap().verify(community).await.unwrap();
+    let report = store.snapshot().await.unwrap().verify(community).await.unwrap();
     assert_eq!(report.chain_break.map(|b| b.entry_id()), Some(second));
     store.close().await;
     assert!(matches!(Store::connect(&target, OpenMode::CreateNew, timeout).await, Err(StoreError::AlreadyExists(_))));
@@ -210,9 +210,79 @@ async fn a_projection_edited_alone_is_caught(backing: Backing) {
     raw.close().await.unwrap();
 
     let store = backing.open().await;
-    let report = store.read().await.unwrap().verify(community).await.unwrap();
+    let report = store.snapshot().await.unwrap().verify(community).await.unwrap();
     assert!(report.chain_break.is_none());
     assert_eq!(report.projection_mismatches.len(), 1);
     assert_eq!(report.projection_mismatches[0].stored, Some(Points::from_tenths(990)));
     assert_eq!(report.projection_mismatches[0].recomputed, Some(Points::whole(1)));
+}
+
+on_both!(
+    verify_reads_one_snapshot_while_a_writer_appends,
+    verify_while_writing_in_sqlite,
+    verify_while_writing_in_postgres
+);
+
+/// `ledger verify` on a live database: a writer appends entries (each with
+/// its projection row, in one transaction) while verification runs again and
+/// again. Entries and stored totals read in separate statements would
+/// disagree whenever a write lands between them; one snapshot never does.
+async fn verify_reads_one_snapshot_while_a_writer_appends(backing: Backing) {
+    let store = backing.create().await;
+    let mut tx = store.write().await.unwrap();
+    let community = tx.create_community("十里社区").await.unwrap();
+    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
+    let mut members = Vec::new();
+    for n in 0..40 {
+        let new = NewMember {
+            community_id: community,
+            branch_id: branch,
+            party_group_id: None,
+            name: PersonName::parse(&format!("党员{n}")).unwrap(),
+            phone: None,
+            probationary: false,
+            post: None,
+            linking_exempt_reason: None,
+            joined_on: None,
+            left_on: None,
+            note: None,
+        };
+        members.push(tx.add_member(&new).await.unwrap());
+    }
+    tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
+        .await
+        .unwrap();
+    for n in 0..200 {
+        let member = members[n % members.len()];
+        tx.append_entry(draft(community, member, "meeting.group", 10, &format!("seed{n}"), date(2025, 3, 15)))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let writer_store = store.clone();
+    let writer = tokio::spawn(async move {
+        for n in 0..150usize {
+            let mut tx = writer_store.write().await.unwrap();
+            let member = members[n % members.len()];
+            let on = date(2025, 4, 1 + (n % 28) as i8);
+            tx.append_entry(draft(community, member, "study.theory", 10, &format!("live{n}"), on)).await.unwrap();
+            tx.commit().await.unwrap();
+            tokio::task::yield_now().await;
+        }
+    });
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    while !writer.is_finished() {
+        let report = store.snapshot().await.unwrap().verify(community).await.unwrap();
+        runs += 1;
+        if !report.is_intact() {
+            failures.push(report);
+        }
+    }
+    writer.await.unwrap();
+    assert!(runs > 0);
+    assert!(failures.is_empty(), "{} of {runs} runs reported a false failure: {:?}", failures.len(), failures.first());
+    let last = store.snapshot().await.unwrap().verify(community).await.unwrap();
+    assert!(last.is_intact() && last.entries_checked == 350, "{last:?}");
 }

@@ -65,7 +65,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("sort_rank", "按名次", "By rank"),
     ("sort_name", "按姓名拼音", "By name (pinyin)"),
     ("not_eligible", "不参评", "Not rated"),
-    ("credits", "折算与补计", "Credits"),
+    ("credits", "总分构成（条目、上限、补计、折算）", "How the total adds up"),
     ("ratings_withheld", "本期评议不足3条，不公开明细", "Fewer than 3 ratings this window: details withheld"),
     ("ratings_of_window", "联系户评议", "Household ratings"),
     ("satisfied", "满意", "Satisfied"),

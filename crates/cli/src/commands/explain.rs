@@ -1,6 +1,9 @@
-//! `starledger explain`: every entry that makes up one member's total, with
-//! its source, recorder, rule and time. Nothing is hidden from the member.
+//! `starledger explain`: every term of one member's total — the entries
+//! with their source, recorder, rule and time, any cut to a category's cap,
+//! the exemption credit and part-year scaling — adding up to the rating's
+//! total. Nothing is hidden from the member.
 
+use super::rating::compute;
 use super::{Context, year};
 use crate::args::ExplainArgs;
 use crate::failure::Outcome;
@@ -10,6 +13,14 @@ use starledger_domain::ledger::Actor;
 use starledger_domain::points::Points;
 use starledger_store::{LedgerQueries, OrgQueries};
 use std::collections::{BTreeMap, HashMap};
+
+#[derive(Serialize)]
+struct TermJson<'a> {
+    kind: &'static str,
+    category: Option<&'a str>,
+    points: f64,
+    reason: &'a str,
+}
 
 #[derive(Serialize)]
 struct EntryJson {
@@ -89,14 +100,54 @@ pub async fn explain(context: &Context, args: ExplainArgs) -> Outcome {
         *categories.entry(&e.draft.category).or_default() += e.draft.points;
     }
     let total: Points = categories.values().copied().sum();
+    drop(reader);
+    // The rating's own figures for this member: the terms that are not
+    // entries come from the same computation as `rating`.
+    let rating = match &rulebook {
+        Some(_) => Some(compute(&store, community.id, year).await?),
+        None => None,
+    };
+    let rated = rating.as_ref().and_then(|r| r.member(member.id));
+    let terms = rated.map(|m| m.terms()).unwrap_or_default();
     if args.json {
         let categories: BTreeMap<&str, f64> = categories.iter().map(|(k, v)| (*k, v.as_f64())).collect();
+        let term_rows: Vec<TermJson> = terms
+            .iter()
+            .map(|t| TermJson {
+                kind: t.kind.as_str(),
+                category: t.category.as_deref(),
+                points: t.points.as_f64(),
+                reason: &t.reason,
+            })
+            .collect();
         return output::json(&serde_json::json!({
             "member_id": member.id, "name": member.name.as_str(), "branch": member.branch, "year": year.get(),
             "ledger_total": total.as_f64(), "categories": categories, "entries": rows,
+            "terms": term_rows,
+            "total": rated.map(|m| m.total.as_f64()),
+            "rank": rated.and_then(|m| m.rank),
+            "stars": rated.map(|m| m.stars),
+            "rated": rated.is_some_and(|m| m.rated),
+            "reasons": rated.map(|m| m.reasons.clone()).unwrap_or_default(),
         }));
     }
     println!("{} ({}) · {} · {year}: ledger total {total}", member.name, member.id, member.branch);
+    match rated {
+        Some(m) => {
+            println!("\nrating total {} = the sum of these terms:", m.total);
+            for term in &terms {
+                let category = term.category.as_deref().map(|c| format!("[{c}] ")).unwrap_or_default();
+                println!("  {:>7}  {category}{} · {}", term.points.to_string(), term.kind.as_str(), term.reason);
+            }
+            let stars = "★".repeat(m.stars as usize) + &"☆".repeat(5 - m.stars as usize);
+            let rank = m.rank.map_or_else(|| "not ranked".to_string(), |r| format!("rank {r}"));
+            println!(
+                "  {stars} · {rank}{}",
+                if m.reasons.is_empty() { String::new() } else { format!(" · {}", m.reasons.join("；")) }
+            );
+        }
+        None => println!("\nnot on the roll in {year}: no rating total"),
+    }
     for (category, points) in &categories {
         println!("\n[{category}] {points}");
         for row in rows.iter().filter(|r| r.category == *category) {

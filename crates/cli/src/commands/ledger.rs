@@ -9,7 +9,10 @@ use starledger_store::{LedgerQueries, OrgQueries};
 pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
     let LedgerCommand::Verify = command;
     let store = context.open().await?;
-    let mut reader = store.read().await?;
+    // One snapshot for everything verify reads: a server writing meanwhile
+    // would otherwise land between the chain and the stored totals and be
+    // reported as a mismatch.
+    let mut reader = store.snapshot().await?;
     // Each community keeps its own chain; a city's database checks them all
     // unless --community names one.
     let communities = match context.community {

@@ -8,7 +8,7 @@ use crate::output;
 use serde::Serialize;
 use starledger_domain::org::{CommunityId, Year};
 use starledger_domain::rating::{Rating, rate};
-use starledger_store::{LedgerQueries, OrgQueries, Store};
+use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Store};
 use std::collections::BTreeMap;
 
 pub async fn compute(store: &Store, community: CommunityId, year: Year) -> Result<Rating, Failure> {
@@ -17,7 +17,7 @@ pub async fn compute(store: &Store, community: CommunityId, year: Year) -> Resul
         .period(community, year)
         .await?
         .ok_or_else(|| Failure::bad_input(format!("{year} has no period; see `starledger period list`")))?;
-    let members = reader.members(community).await?;
+    let members = reader.year_roll(community, year).await?;
     let entries = reader.year_scored(community, year).await?;
     Ok(rate(year, &period.rulebook, &members, &entries))
 }
@@ -38,17 +38,20 @@ struct MemberJson<'a> {
     name: &'a str,
     branch: &'a str,
     categories: BTreeMap<&'a str, f64>,
+    over_cap: BTreeMap<&'a str, f64>,
     credits: Vec<CreditJson<'a>>,
     total: f64,
     rank: Option<u32>,
     stars: u8,
     eligible: bool,
+    rated: bool,
     reasons: &'a [String],
 }
 
 #[derive(Serialize)]
 struct CreditJson<'a> {
     kind: &'static str,
+    category: Option<&'a str>,
     points: f64,
     reason: &'a str,
 }
@@ -68,15 +71,22 @@ fn to_json(rating: &Rating) -> RatingJson<'_> {
                 name: &m.name,
                 branch: &m.branch,
                 categories: m.categories.iter().map(|(k, v)| (k.as_str(), v.as_f64())).collect(),
+                over_cap: m.over_cap.iter().map(|(k, v)| (k.as_str(), v.as_f64())).collect(),
                 credits: m
                     .credits
                     .iter()
-                    .map(|c| CreditJson { kind: c.kind.as_str(), points: c.points.as_f64(), reason: &c.reason })
+                    .map(|c| CreditJson {
+                        kind: c.kind.as_str(),
+                        category: c.category.as_deref(),
+                        points: c.points.as_f64(),
+                        reason: &c.reason,
+                    })
                     .collect(),
                 total: m.total.as_f64(),
                 rank: m.rank,
                 stars: m.stars,
                 eligible: m.eligible,
+                rated: m.rated,
                 reasons: &m.reasons,
             })
             .collect(),

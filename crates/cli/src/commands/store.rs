@@ -7,7 +7,7 @@ use super::Context;
 use crate::args::StoreCommand;
 use crate::failure::{Failure, Outcome};
 use starledger_domain::rating::rate;
-use starledger_store::{LedgerQueries, OpenMode, OrgQueries, Store, Target};
+use starledger_store::{LedgerQueries, NoticeQueries, OpenMode, OrgQueries, Store, Target};
 
 pub async fn store(context: &Context, command: StoreCommand) -> Outcome {
     let StoreCommand::Copy { from, to } = command;
@@ -55,13 +55,13 @@ async fn check(source: &Store, target: &Store) -> Result<String, Failure> {
                 )));
             }
         }
-        let members = from.members(community.id).await?;
         for year in from.period_years(community.id).await? {
             let mut standings = Vec::new();
             for reader in [&mut from, &mut to] {
                 let period = reader.period(community.id, year).await?.ok_or_else(|| Failure::failed("period lost"))?;
                 let scored = reader.year_scored(community.id, year).await?;
-                standings.push(rate(year, &period.rulebook, &members, &scored).digest());
+                let roll = reader.year_roll(community.id, year).await?;
+                standings.push(rate(year, &period.rulebook, &roll, &scored).digest());
             }
             if standings[0] != standings[1] {
                 return Err(Failure::failed(format!("{} {year}: the standings differ after the copy", community.name)));

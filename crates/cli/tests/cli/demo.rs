@@ -137,3 +137,63 @@ async fn the_same_seed_builds_the_same_chain_and_other_files_are_left_alone() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a starledger demo database"));
     assert_eq!(std::fs::read(&real).unwrap(), before);
 }
+
+fn explain(db: &Path, member: i64, year: i64) -> Value {
+    let output = starledger(db)
+        .args(["explain", "--member", &member.to_string(), "--year", &year.to_string(), "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Tenths, so that sums of one-decimal figures compare exactly.
+fn tenths(value: &Value) -> i64 {
+    (value.as_f64().unwrap() * 10.0).round() as i64
+}
+
+/// Issue 11, fixes 3 and 4 on the demo's finalized years: a member added
+/// later with a joining date inside them changes neither year's rating,
+/// and `explain` lists every term of a total (the exemption credit and
+/// part-year scaling included), adding up to the rating's total.
+#[tokio::test]
+async fn finalized_years_keep_their_roll_and_explain_adds_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    build_demo(&db);
+    let (earlier, latest) = (rating(&db, 2024), rating(&db, 2025));
+
+    let added = starledger(&db)
+        .args(["member", "add", "--name", "晚到者", "--branch", "1", "--joined", "2023-05-01"])
+        .args(["--by", "liangyonghong"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert_eq!(rating(&db, 2024), earlier, "a finalized year's roll is frozen");
+    assert_eq!(rating(&db, 2025), latest, "a finalized year's roll is frozen");
+    let listed = starledger(&db).args(["member", "list", "--json"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("晚到者"), "the member is on today's roll");
+
+    let members = earlier["members"].as_array().unwrap();
+    let mut checked = 0;
+    let mut kinds = std::collections::BTreeSet::new();
+    for (index, m) in members.iter().enumerate() {
+        let has_terms = !m["credits"].as_array().unwrap().is_empty() || !m["over_cap"].as_object().unwrap().is_empty();
+        if !has_terms && index % 40 != 0 {
+            continue;
+        }
+        let id = m["member_id"].as_i64().unwrap();
+        let explained = explain(&db, id, 2024);
+        let terms = explained["terms"].as_array().unwrap();
+        let sum: i64 = terms.iter().map(|t| tenths(&t["points"])).sum();
+        assert_eq!(sum, tenths(&m["total"]), "member {id}: explain's terms add up to the rating's total");
+        assert_eq!(tenths(&explained["total"]), tenths(&m["total"]), "member {id}");
+        let entries: i64 = explained["entries"].as_array().unwrap().iter().map(|e| tenths(&e["points"])).sum();
+        let ledger: i64 = terms.iter().filter(|t| t["kind"] == "ledger").map(|t| tenths(&t["points"])).sum();
+        assert_eq!(entries, ledger, "member {id}: the ledger terms are the listed entries");
+        kinds.extend(terms.iter().map(|t| t["kind"].as_str().unwrap().to_string()));
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked} members explained");
+    assert!(kinds.contains("exempt_linking"), "{kinds:?}");
+}

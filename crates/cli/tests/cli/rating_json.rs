@@ -60,3 +60,59 @@ fn the_rating_as_json() {
     assert_eq!(hu["categories"]["volunteer"], 2.0);
     assert_eq!(hu["branch"], "第二党支部");
 }
+
+/// The id in "recorded entry N".
+fn entry_id(run: &super::helpers::Run) -> String {
+    let rest = run.stdout.split("recorded entry ").nth(1).unwrap_or_else(|| panic!("an entry id: {run:#?}"));
+    rest.split(|c: char| !c.is_ascii_digit()).next().unwrap().to_string()
+}
+
+/// Issue 11, fix 1, as the issue tells it: two no-shows, 21 clean-ups on
+/// consecutive days (each let in by the recording check), then both
+/// no-shows reversed. The rating counts the volunteer category at its cap
+/// of 40, shows the 2 it cut, and explain's terms add up to the total.
+#[test]
+fn a_category_cap_holds_in_the_rating_after_reversals() {
+    let community = Community::new();
+    let mut no_shows = Vec::new();
+    for day in ["2025-02-01", "2025-02-02"] {
+        no_shows.push(entry_id(&community.record(PENG_YALI, "volunteer.no_show", day, SECRETARY, "未到").succeeded()));
+    }
+    for day in 1..=21 {
+        let on = format!("2025-03-{day:02}");
+        community.record(PENG_YALI, "volunteer.cleanup", &on, SECRETARY, "环境整治").succeeded();
+    }
+    // Control: the recording check still refuses a 22nd.
+    community.record(PENG_YALI, "volunteer.cleanup", "2025-03-22", SECRETARY, "环境整治").failed(1, &["cap"]);
+    for id in &no_shows {
+        community.ok(&["reverse", id, "--by", SECRETARY, "--reason", "当天请过假，记录有误"]);
+    }
+    community.ok(&["ledger", "verify"]);
+
+    let run = community.ok(&["rating", "--year", "2025", "--json"]);
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let peng = json["members"].as_array().unwrap().iter().find(|m| m["member_id"] == PENG_YALI).unwrap().clone();
+    assert_eq!(peng["categories"]["volunteer"], 40.0, "{peng}");
+    assert_eq!(peng["over_cap"]["volunteer"], 2.0, "{peng}");
+    assert_eq!(peng["total"], 40.0, "{peng}");
+
+    let explained = community.ok(&["explain", "--member", &PENG_YALI.to_string(), "--year", "2025", "--json"]);
+    let explained: Value = serde_json::from_str(&explained.stdout).expect("JSON");
+    assert_eq!(explained["ledger_total"], 42.0, "the ledger's own sum");
+    let terms = explained["terms"].as_array().unwrap();
+    let sum: f64 = terms.iter().map(|t| t["points"].as_f64().unwrap()).sum();
+    assert_eq!((sum, explained["total"].as_f64().unwrap()), (40.0, 40.0), "{terms:?}");
+    assert!(terms.iter().any(|t| t["kind"] == "over_cap" && t["points"] == -2.0), "{terms:?}");
+}
+
+/// Issue 11, fix 3, control: a roll change reaches a year that is not
+/// finalized. (That a finalized year keeps its roll is tested on the
+/// demo's finalized years in `demo::finalized_years_keep_their_roll_and_explain_adds_up`.)
+#[test]
+fn a_member_added_later_enters_a_year_that_is_not_finalized() {
+    let community = Community::new();
+    community.ok(&["member", "add", "--name", "晚到者", "--branch", "1", "--joined", "2024-05-01", "--by", SECRETARY]);
+    let run = community.ok(&["rating", "--year", "2025", "--json"]);
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert!(json["members"].as_array().unwrap().iter().any(|m| m["name"] == "晚到者"), "{json}");
+}

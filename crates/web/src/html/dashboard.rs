@@ -16,7 +16,7 @@ use starledger_domain::org::Role;
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
 use starledger_domain::rulebook::Rulebook;
-use starledger_store::{ClaimQueries, LedgerQueries, MeetingQueries, OrgQueries, RatingQueries};
+use starledger_store::{ClaimQueries, LedgerQueries, MeetingQueries, NoticeQueries, OrgQueries, RatingQueries};
 
 struct BranchRow {
     name: String,
@@ -103,7 +103,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let open_meetings = meetings.iter().filter(|m| m.closed_at.is_none() && m.starts_at < now).count();
     let (year, top) = match &period {
         Some(period) => {
-            let all = reader.members(community).await?;
+            let all = reader.year_roll(community, period.year).await?;
             let rating = rate(period.year, &period.rulebook, &all, &reader.year_scored(community, period.year).await?);
             let top = rating
                 .members

@@ -24,13 +24,13 @@ use std::collections::{BTreeMap, BTreeSet};
 /// finalized year shows the stars it was finalized with, and is listed in
 /// the returned set.
 async fn ratings(reader: &mut Reader, community: CommunityId) -> WebResult<(BTreeMap<Year, Rating>, BTreeSet<Year>)> {
-    let members = reader.members(community).await?;
     let mut ratings = BTreeMap::new();
     let mut finalized = BTreeSet::new();
     for year in reader.period_years(community).await? {
         let Some(period) = reader.period(community, year).await? else { continue };
         let scored = reader.year_scored(community, year).await?;
-        let mut rating = rate(year, &period.rulebook, &members, &scored);
+        let roll = reader.year_roll(community, year).await?;
+        let mut rating = rate(year, &period.rulebook, &roll, &scored);
         if let Some(finals) = reader.final_stars(community, i64::from(year.get())).await? {
             for row in finals {
                 if let Some(rated) = rating.members.iter_mut().find(|m| m.member_id == row.member_id) {

@@ -37,7 +37,7 @@ pub async fn compute<Q: LedgerQueries + OrgQueries>(
     period: &Period,
     community: CommunityId,
 ) -> WebResult<Rating> {
-    let members = reader.members(community).await?;
+    let members = reader.year_roll(community, period.year).await?;
     let scored = reader.year_scored(community, period.year).await?;
     Ok(rate(period.year, &period.rulebook, &members, &scored))
 }

@@ -16,9 +16,9 @@ use serde::Deserialize;
 use starledger_domain::ledger::Actor;
 use starledger_domain::linking::RatingWindow;
 use starledger_domain::points::Points;
-use starledger_domain::rating::rate;
+use starledger_domain::rating::{CreditKind, TermKind, rate};
 use starledger_domain::rulebook::RuleSource;
-use starledger_store::{LedgerQueries, OrgQueries};
+use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries};
 use std::collections::{BTreeMap, HashMap};
 
 /// Below this many ratings in a window, the counts are withheld.
@@ -60,8 +60,17 @@ struct Summary {
     rank: Option<u32>,
     eligible: usize,
     reasons: Vec<String>,
-    credits: Vec<String>,
+    /// Every term of the total (each category's entries, any cut to its
+    /// cap, the credits): they add up to `total`.
+    terms: Vec<TermRow>,
     rulebook_version: String,
+}
+
+struct TermRow {
+    kind: &'static str,
+    label: String,
+    reason: String,
+    points: Points,
 }
 
 #[derive(Template)]
@@ -117,7 +126,8 @@ pub async fn show(
     let year = period.year;
     let rulebook = &period.rulebook;
     let entries = reader.member_entries(community, member_id, year).await?;
-    let rating = rate(year, rulebook, &reader.members(community).await?, &reader.year_scored(community, year).await?);
+    let rating =
+        rate(year, rulebook, &reader.year_roll(community, year).await?, &reader.year_scored(community, year).await?);
     // A year with no points yet ranks nobody (not everyone 1st at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
     let accounts: HashMap<i64, String> = reader
@@ -197,8 +207,27 @@ pub async fn show(
         rank: rated.and_then(|m| m.rank).filter(|_| ranked),
         eligible: rating.eligible_count,
         reasons: rated.map(|m| m.reasons.clone()).unwrap_or_default(),
-        credits: rated
-            .map(|m| m.credits.iter().map(|c| format!("{}（{}）", c.points, c.reason)).collect())
+        terms: rated
+            .map(|m| {
+                m.terms()
+                    .into_iter()
+                    .map(|t| {
+                        let category = t
+                            .category
+                            .as_deref()
+                            .map(|key| rulebook.category(key).map_or(key.to_string(), |c| c.name.clone()));
+                        let label = match t.kind {
+                            TermKind::Ledger => category.unwrap_or_default(),
+                            TermKind::OverCap => format!("{}：超出上限", category.unwrap_or_default()),
+                            TermKind::Credit(CreditKind::ExemptLinking) => {
+                                format!("{}：免于联户补计", category.unwrap_or_default())
+                            }
+                            TermKind::Credit(CreditKind::PartialYear) => "在册不满一年折算".to_string(),
+                        };
+                        TermRow { kind: t.kind.as_str(), label, reason: t.reason, points: t.points }
+                    })
+                    .collect()
+            })
             .unwrap_or_default(),
         rulebook_version: rating.rulebook_version.clone(),
     };

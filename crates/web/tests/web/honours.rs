@@ -15,12 +15,13 @@ async fn a_streak_joins_imported_years_and_stops_before_the_running_year() {
     let this_year = fixture.year.get();
     // 梁小改 was five-star on paper two and three years ago; last year is
     // rated from the ledger (the fixture opens it), where a year of steady
-    // volunteer service (78 points) and a commendation make her the first of
-    // its few five-star places, above the four-star line (80) that a
-    // five-star place needs.
+    // volunteer service (40 points, the category's cap), party lectures (38)
+    // and a commendation make her the first of its few five-star places,
+    // above the four-star line (80) that a five-star place needs.
     let last_year = this_year - 1;
     let (last, by) = (fixture.last_year(), fixture.accounts[COMMITTEE_2]);
-    app.add_entries_in(last, fixture.liang, "volunteer.cleanup", by, "honours-cleanup", 39).await;
+    app.add_entries_in(last, fixture.liang, "volunteer.cleanup", by, "honours-cleanup", 20).await;
+    app.add_entries_in(last, fixture.liang, "meeting.lecture", by, "honours-lecture", 19).await;
     let mut tx = app.store.write().await.unwrap();
     for back in 2..=3 {
         let year = Year::new(i64::from(this_year - back)).unwrap();
@@ -96,8 +97,10 @@ async fn the_honour_roll_lists_five_star_members_and_counts_them_per_branch() {
     let app = spawn_app_with_neighbour().await;
     let f = &app.fixture;
     // Last year (the roll's default, the latest year that is over) 彭雅丽
-    // served all year: 80 points, the four-star line, and first place.
-    app.add_entries_in(f.last_year(), f.peng, "volunteer.civility", f.accounts[COMMITTEE_2], "peng-civility", 40).await;
+    // served and studied all year: 80 points (volunteer service at its cap
+    // of 40, and 40 from lectures), the four-star line, and first place.
+    app.add_entries_in(f.last_year(), f.peng, "volunteer.civility", f.accounts[COMMITTEE_2], "peng-civility", 20).await;
+    app.add_entries_in(f.last_year(), f.peng, "meeting.lecture", f.accounts[COMMITTEE_2], "peng-lecture", 20).await;
     let client = app.login(AUDITOR, PASSWORD).await;
     let page = text(app.get(&client, "/honours").await, StatusCode::OK).await;
     assert!(page.contains(&format!("{} 年度五星级党员光荣榜", f.last_year())), "{page}");

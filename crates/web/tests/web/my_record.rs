@@ -95,3 +95,48 @@ async fn an_account_without_a_member_has_no_record() {
         text(app.get(&client, "/me").await, StatusCode::FORBIDDEN).await;
     }
 }
+
+/// The points of every `data-points` cell of the terms table, in order.
+fn term_points(page: &str) -> Vec<(String, f64)> {
+    let table = page.split("data-testid=\"terms\"").nth(1).expect("the terms table").split("</table>").next().unwrap();
+    table
+        .split("<tr data-term=\"")
+        .skip(1)
+        .map(|row| {
+            let kind = row.split('"').next().unwrap().to_string();
+            let points = row.split("data-points=\"").nth(1).unwrap().split('"').next().unwrap();
+            (kind, points.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Issue 11, fix 4: the member's own page shows every term of the total,
+/// the exemption credit included, and they add up to the total shown.
+#[tokio::test]
+async fn my_record_shows_every_term_of_the_total_and_they_add_up() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let by = f.accounts[COMMITTEE_2];
+    // Linked members earn household points; 胡国强 holds a post and does not
+    // link households, so he is credited their median.
+    for member in [f.liang, f.peng, f.zeng] {
+        app.add_entries_in(f.year, member, "household.visit", by, &format!("visit-{member}"), 4).await;
+    }
+    app.add_entry(f.hu, "meeting.group", by, "hu-meeting").await;
+
+    let hu = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let page = text(app.get(&hu, "/me").await, StatusCode::OK).await;
+    let terms = term_points(&page);
+    assert!(terms.iter().any(|(kind, points)| kind == "exempt_linking" && *points == 2.0), "{terms:?}\n{page}");
+    let sum: f64 = terms.iter().map(|(_, p)| p).sum();
+    let total = page.split("data-testid=\"total\">").nth(1).unwrap().split('<').next().unwrap();
+    assert_eq!(format!("{sum}"), total, "the terms add up to the total: {terms:?}");
+
+    // Control: a linked member's terms are her entries only, and add up too.
+    let liang = app.login(MEMBER, PASSWORD).await;
+    let page = text(app.get(&liang, "/me").await, StatusCode::OK).await;
+    let terms = term_points(&page);
+    assert!(terms.iter().all(|(kind, _)| kind == "ledger"), "{terms:?}");
+    let sum: f64 = terms.iter().map(|(_, p)| p).sum();
+    assert_eq!(format!("{sum}"), "4.5", "2.5 as before and 2 for four visits: {terms:?}");
+}
