@@ -10,6 +10,7 @@
 pub mod ballots;
 pub mod clock;
 pub mod error;
+pub mod households;
 pub mod integrity;
 pub mod ledger;
 pub mod rating;

@@ -6,7 +6,7 @@
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
-use crate::session::{FORM_COOKIE, Visitor, check_form_token, form_token, now, set_cookie};
+use crate::session::{FORM_COOKIE, Visitor, check_form_token, form_token, set_cookie};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -14,11 +14,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use starledger_domain::duty::{self, Subject};
-use starledger_domain::ledger::{Actor, EntryDraft};
+use starledger_app::households::{self, HouseholdRating, Rated};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
 use starledger_domain::org::{Member, Year};
-use starledger_store::{Appended, NewRating, OrgQueries, Period, PeriodStatus, RatingQueries};
+use starledger_store::{OrgQueries, PeriodStatus, RatingQueries};
 
 struct RateForm {
     form_token: String,
@@ -45,7 +44,6 @@ struct Rating {
     household_id: i64,
     address: String,
     member: Member,
-    period: Period,
     window: RatingWindow,
     notice_link: Option<String>,
 }
@@ -96,7 +94,7 @@ async fn resolve(state: &AppState, visitor: &Visitor, token: &str) -> WebResult<
     if reader.has_rated(household.id, &window.key()).await? {
         return Ok(Err(message_page(visitor, StatusCode::CONFLICT, "rate_done_already", notice_link)?));
     }
-    Ok(Ok(Rating { household_id: household.id, address: household.address, member, period, window, notice_link }))
+    Ok(Ok(Rating { household_id: household.id, address: household.address, member, window, notice_link }))
 }
 
 pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(token): Path<String>) -> WebResult<Response> {
@@ -149,62 +147,27 @@ pub async fn submit(
         "not_satisfied" => Satisfaction::NotSatisfied,
         other => return Err(WebError::BadRequest(format!("unknown level \"{other}\""))),
     };
-    let comment: String = form.comment.trim().chars().take(500).collect();
     let rating = match resolve(&state, &visitor, &token).await? {
         Ok(rating) => rating,
         Err(response) => return Ok(response),
     };
-    let rulebook = &rating.period.rulebook;
-    let rule = rulebook
-        .rule(level.rule_key(&rulebook.linking))
-        .ok_or_else(|| WebError::Internal("the rulebook lacks a satisfaction rule".into()))?;
-    let actor = Actor::Household(rating.household_id);
-    let member = &rating.member;
-    let subject = Subject { member_id: member.id, branch_id: member.branch_id };
-    if !duty::may_input_directly(actor, rule, subject, Some(member.id)) {
-        return Err(WebError::Forbidden("only the linked household rates its member".into()));
-    }
-    let now = now();
-    let window_key = rating.window.key();
-    let draft = EntryDraft {
-        community_id: member.community_id,
-        year: rating.period.year.get(),
-        member_id: member.id,
-        category: rule.category.clone(),
-        rule_key: rule.key.clone(),
-        rulebook_version: rulebook.version.clone(),
-        points: rule.points,
-        reason: format!("联系户评议：{}", level.label_zh()),
-        source_kind: rule.source.as_str().to_string(),
-        source_ref: format!("rating:{window_key}"),
-        recorded_by: actor,
-        recorded_at: now,
-        occurred_on: today(),
-        idempotency_key: format!("rating:{}:{window_key}", rating.household_id),
-        reverses: None,
-    };
-    let mut tx = visitor.write_in(&state, member.community_id).await?;
-    let Appended::New(entry) = tx.append_entry(draft).await? else {
-        return message_page(&visitor, StatusCode::CONFLICT, "rate_done_already", rating.notice_link);
-    };
-    let level_key = match level {
-        Satisfaction::Satisfied => "satisfied",
-        Satisfaction::BasicallySatisfied => "basically_satisfied",
-        Satisfaction::NotSatisfied => "not_satisfied",
-    };
-    tx.insert_household_rating(&NewRating {
-        community_id: member.community_id,
-        household_id: rating.household_id,
-        member_id: member.id,
-        window_key,
-        level: level_key,
-        comment,
-        rated_at: now,
-        entry_id: entry.id,
-    })
+    let community = rating.member.community_id;
+    let mut tx = visitor.write_in(&state, community).await?;
+    let rated = households::rate(
+        &mut tx,
+        HouseholdRating {
+            community,
+            household: rating.household_id,
+            member: rating.member.id,
+            level,
+            comment: &form.comment,
+            from: &visitor.ip,
+        },
+    )
     .await?;
-    let detail = format!("entry {} from {}", entry.id, visitor.ip);
-    tx.audit(Some(member.community_id), &actor.to_string(), "household.rate", &detail).await?;
+    if rated == Rated::Already {
+        return message_page(&visitor, StatusCode::CONFLICT, "rate_done_already", rating.notice_link);
+    }
     tx.commit().await?;
     message_page(&visitor, StatusCode::OK, "rate_thanks", rating.notice_link)
 }
