@@ -473,7 +473,8 @@ async fn branch_ballot(site: Arc<Site>) {
     // He closes it: now the tally is there, and the proposal beside it.
     desk.goto(&format!("/ballots/{ballot}")).await;
     desk.click(&format!("form[action='/ballots/{ballot}/close'] button[type=submit]")).await;
-    assert!(desk.text("[data-testid=confirm-summary]").await.contains("已投 3 张选票"), "closing says how many");
+    let summary = desk.text("[data-testid=confirm-summary]").await;
+    assert!(summary.contains(&format!("已投 {needed} 张选票")), "closing says how many: {summary}");
     assert_no_tally(&desk).await;
     desk.confirm().await;
     assert_eq!(desk.text("[data-testid=ballot-status]").await, "已截止，待支委会提出等次");
@@ -603,7 +604,7 @@ async fn the_rating_is_published_objected_to_answered_finalized_and_locked() {
 
 /// The second committee member agrees to the motion on the rating page,
 /// and the first signs in again.
-async fn agree_as_second(desk: &Session, rating: &str) {
+pub async fn agree_as_second(desk: &Session, rating: &str) {
     desk.sign_out().await;
     desk.sign_in(SECOND_COMMITTEE).await;
     desk.goto(rating).await;

@@ -342,17 +342,16 @@ pub async fn close(
 async fn close_step(state: &AppState, viewer: &SignedIn, id: i64, confirmed: bool) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut tx = viewer.write(state).await?;
+    // The turnout, the duty and the audit row are the application layer's,
+    // checked before asking too: a close that would be refused is refused
+    // at once, not after a confirmation.
+    let papers = app_ballots::close(&mut tx, &viewer.account, id, now()).await?;
     if !confirmed {
         let row = tx.ballot(community, id).await?;
-        may_run_or_refuse(viewer, row.branch_id)?;
-        if row.status() != BallotStatus::Open {
-            return Err(WebError::Refused("the ballot is not open".into()));
-        }
-        let papers = tx.ballot_voters(id).await?.len();
-        let members = tx.members(community).await?;
-        let voters = members.iter().filter(|m| m.branch_id == row.branch_id && m.left_on.is_none()).count();
+        let voters = app_ballots::voting_members(&tx.members(community).await?, row.branch_id);
         let graded = tx.ballot_graded(id).await?.len();
         let branch = tx.branches(community).await?.into_iter().find(|(b, _)| *b == row.branch_id).map(|(_, n)| n);
+        // Not committed: asking writes nothing.
         drop(tx);
         let t = viewer.t;
         return ConfirmPage {
@@ -379,8 +378,6 @@ async fn close_step(state: &AppState, viewer: &SignedIn, id: i64, confirmed: boo
         }
         .respond();
     }
-    // The turnout, the duty and the audit row: the application layer's.
-    app_ballots::close(&mut tx, &viewer.account, id, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
 }
