@@ -789,12 +789,15 @@ mod tests {
         assert_eq!(five_star_streak(&[]), 0);
     }
 
+    /// Up to 300 members (so that the 25 five-star places can bind), some
+    /// joining during the year on any day (so that part-year scaling applies
+    /// to members who are rated, from 180 days on, and not to the others).
     fn arbitrary_members() -> impl Strategy<Value = Vec<Member>> {
-        proptest::collection::vec((any::<bool>(), 0u8..10, 0u8..12), 1..120).prop_map(|flags| {
+        proptest::collection::vec((any::<bool>(), 0u8..10, 0u8..30, 1u8..=28), 1..300).prop_map(|flags| {
             flags
                 .into_iter()
                 .enumerate()
-                .map(|(i, (probationary, duty, joined_month))| {
+                .map(|(i, (probationary, duty, joined_month, joined_day))| {
                     let mut m = member(i as i64 + 1);
                     m.probationary = probationary && duty == 0;
                     m.linking = match duty {
@@ -802,8 +805,8 @@ mod tests {
                         2 => LinkingDuty::HoldsPost("支部委员".into()),
                         _ => LinkingDuty::Linked,
                     };
-                    if joined_month > 8 {
-                        m.joined_on = Some(date(2025, joined_month as i8, 1));
+                    if (1..=12).contains(&joined_month) {
+                        m.joined_on = Some(date(2025, joined_month as i8, joined_day as i8));
                     }
                     m
                 })
@@ -811,9 +814,66 @@ mod tests {
         })
     }
 
+    /// Rule keys as the rulebook names them, vetoed ones included, so that
+    /// a veto can fire (not only `{category}.any`).
+    const RULES: [(&str, &str); 8] = [
+        ("study", "meeting.branch_general"),
+        ("study", "meeting.absent"),
+        ("household", "household.visit"),
+        ("volunteer", "volunteer.cleanup"),
+        ("ethics", "integrity.commendation"),
+        ("review", "review.excellent"),
+        ("review", "review.unqualified"),
+        ("study", "study.app_week"),
+    ];
+
+    /// Entries over every category with real rule keys; sometimes many per
+    /// member, so that totals pass the four-star line and the caps bind.
     fn arbitrary_entries(members: usize) -> impl Strategy<Value = Vec<Scored>> {
-        proptest::collection::vec((1..=members as i64, 0usize..5, -20i64..120), 0..600)
-            .prop_map(|raw| raw.into_iter().map(|(m, c, p)| scored(m, CATEGORIES[c], p)).collect())
+        proptest::collection::vec((1..=members as i64, 0usize..RULES.len(), -20i64..120), 0..1500).prop_map(|raw| {
+            raw.into_iter()
+                .map(|(m, r, p)| {
+                    let (category, rule) = RULES[r];
+                    // A veto's entry is a deduction, as the rulebook has it.
+                    let p = if matches!(rule, "meeting.absent" | "review.unqualified") { -p.abs().max(1) } else { p };
+                    entry(m, category, rule, p)
+                })
+                .collect()
+        })
+    }
+
+    /// A community of 150 to 300 members, each with 0 to 40 points in every
+    /// category (about 100 in all), so that far more than 25 pass the
+    /// four-star line of 80.
+    fn large_community() -> impl Strategy<Value = (Vec<Member>, Vec<Scored>)> {
+        (150usize..300).prop_flat_map(|count| {
+            let members: Vec<Member> = (1..=count as i64).map(member).collect();
+            let entries = proptest::collection::vec(proptest::collection::vec(0i64..400, CATEGORIES.len()), count)
+                .prop_map(|per_member| {
+                    per_member
+                        .into_iter()
+                        .enumerate()
+                        .flat_map(|(i, points)| {
+                            points.into_iter().zip(CATEGORIES).map(move |(p, c)| scored(i as i64 + 1, c, p))
+                        })
+                        .collect::<Vec<_>>()
+                });
+            (Just(members), entries)
+        })
+    }
+
+    /// The five-star set: the configured places, within the share of those
+    /// ranked, among those on the four-star line.
+    fn check_five_star_set(rulebook: &Rulebook, rating: &Rating) -> Result<(), TestCaseError> {
+        let line = rulebook.stars.thresholds[0].min_points;
+        let above_line = rating.members.iter().filter(|m| m.eligible && m.total >= line).count();
+        let share = rulebook.stars.five_star_max_share_percent as usize;
+        let expected =
+            (rulebook.stars.five_star_count as usize).min(rating.eligible_count * share / 100).min(above_line);
+        prop_assert_eq!(rating.five_star().count(), expected);
+        prop_assert!(rating.five_star().all(|m| m.total >= line));
+        prop_assert!(rating.five_star().all(|m| m.eligible));
+        Ok(())
     }
 
     fn members_and_entries() -> impl Strategy<Value = (Vec<Member>, Vec<Scored>)> {
@@ -846,13 +906,53 @@ mod tests {
         #[test]
         fn the_five_star_set_has_exactly_the_configured_size((members, entries) in members_and_entries()) {
             let rulebook = Rulebook::default_rulebook();
+            check_five_star_set(&rulebook, &rate(year(), &rulebook, &members, &entries))?;
+        }
+
+        /// In a large community the 25 places bind: exactly 25 are five-star.
+        #[test]
+        fn the_twenty_five_places_bind_in_a_large_community((members, entries) in large_community()) {
+            let rulebook = Rulebook::default_rulebook();
             let rating = rate(year(), &rulebook, &members, &entries);
+            check_five_star_set(&rulebook, &rating)?;
             let line = rulebook.stars.thresholds[0].min_points;
-            let above_line = rating.members.iter().filter(|m| m.eligible && m.total >= line).count();
-            let expected = (rulebook.stars.five_star_count as usize).min(rating.eligible_count * 20 / 100).min(above_line);
-            prop_assert_eq!(rating.five_star().count(), expected);
-            prop_assert!(rating.five_star().all(|m| m.total >= line));
-            prop_assert!(rating.five_star().all(|m| m.eligible));
+            prop_assert!(rating.members.iter().filter(|m| m.eligible && m.total >= line).count() > 25);
+            prop_assert_eq!(rating.five_star().count(), 25);
+        }
+
+        /// The published digest changes exactly when a member's rank,
+        /// total or stars change: splitting an entry in two or reordering
+        /// changes nothing; one more entry changes it if and only if it
+        /// changes someone's result.
+        #[test]
+        fn the_digest_follows_each_member_s_result_and_nothing_else(
+            (members, entries) in members_and_entries(),
+            pick in any::<proptest::sample::Index>(),
+            extra in (0usize..RULES.len(), 1i64..60),
+        ) {
+            let rulebook = Rulebook::default_rulebook();
+            let rating = rate(year(), &rulebook, &members, &entries);
+            let result = |r: &Rating| -> Vec<(MemberId, Option<u32>, Points, u8)> {
+                r.members.iter().map(|m| (m.member_id, m.rank, m.total, m.stars)).collect()
+            };
+            if !entries.is_empty() {
+                let i = pick.index(entries.len());
+                let mut split = entries.clone();
+                let whole = split.remove(i);
+                let half = Points::from_tenths(whole.points.tenths() / 2);
+                split.push(Scored { points: half, ..whole.clone() });
+                split.push(Scored { points: whole.points - half, ..whole });
+                split.reverse();
+                let again = rate(year(), &rulebook, &members, &split);
+                prop_assert_eq!(result(&again), result(&rating));
+                prop_assert_eq!(again.digest(), rating.digest());
+            }
+            let (rule, points) = extra;
+            let (category, key) = RULES[rule];
+            let mut more = entries.clone();
+            more.push(entry(members[pick.index(members.len())].id, category, key, points));
+            let changed = rate(year(), &rulebook, &members, &more);
+            prop_assert_eq!(result(&changed) != result(&rating), changed.digest() != rating.digest());
         }
 
         #[test]
@@ -869,6 +969,32 @@ mod tests {
                 prop_assert_eq!(terms.iter().map(|t| t.points).sum::<Points>(), rated.total);
                 let ledger_terms: Points = terms.iter().filter(|t| t.kind == TermKind::Ledger).map(|t| t.points).sum();
                 prop_assert_eq!(ledger_terms, ledger, "the ledger terms are the entries' sum");
+            }
+        }
+
+        /// Stated apart from how the total is computed: one more study entry
+        /// of p tenths for a member on the roll all year adds exactly p to
+        /// that member's total (study has no cap and feeds no credit) and
+        /// changes no one else's.
+        #[test]
+        fn an_entry_adds_its_points_to_its_member_and_to_no_one_else(
+            (members, entries) in members_and_entries(),
+            pick in any::<proptest::sample::Index>(),
+            tenths in 1i64..200,
+        ) {
+            let rulebook = Rulebook::default_rulebook();
+            let chosen = &members[pick.index(members.len())];
+            prop_assume!(chosen.joined_on.is_some_and(|d| d.year() < 2025));
+            let before = rate(year(), &rulebook, &members, &entries);
+            let mut more = entries.clone();
+            more.push(entry(chosen.id, "study", "study.app_week", tenths));
+            let after = rate(year(), &rulebook, &members, &more);
+            let total = |r: &Rating, id: MemberId| r.member(id).map(|m| m.total);
+            for member in &members {
+                let expected = total(&before, member.id).map(|t| {
+                    if member.id == chosen.id { t + Points::from_tenths(tenths) } else { t }
+                });
+                prop_assert_eq!(total(&after, member.id), expected, "member {}", member.id);
             }
         }
 
