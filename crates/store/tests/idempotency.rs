@@ -12,7 +12,7 @@ use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::org::{PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
-use starledger_store::{Appended, LedgerQueries, NewMember, OrgQueries};
+use starledger_store::{Appended, LedgerQueries, NewMember};
 use std::collections::BTreeMap;
 use support::Backing;
 
