@@ -20,6 +20,7 @@ mod linking;
 mod meetings;
 mod my_record;
 mod notice;
+mod permission_table;
 mod permissions;
 mod region;
 mod reviews;
