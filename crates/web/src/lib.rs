@@ -11,6 +11,7 @@ pub mod limits;
 mod names;
 mod page;
 pub mod refresher;
+mod request_log;
 pub mod robots;
 pub mod security;
 mod session;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn_with_state(state.clone(), on_its_clock))
+        .layer(axum::middleware::from_fn(request_log::with_request_id))
         .with_state(state)
 }
 

@@ -25,6 +25,7 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome 
         public_url: public_url.trim_end_matches('/').to_string(),
         secure_cookies: web.secure_cookies,
     };
+    install_log();
     // Said loudly, so that no server runs on a stated day by accident.
     let clock = starledger_app::clock::current();
     if !clock.is_system() {
@@ -34,4 +35,23 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome 
     starledger_web::serve(store, listener, config)
         .await
         .map_err(|e| Failure::failed(format!("the server stopped: {e}")))
+}
+
+/// The server's log on stderr: `STARLEDGER_LOG` (e.g. `info` or
+/// `warn,starledger_web=debug`) chooses what; by default requests that
+/// failed and the server's own notices, and only sqlx's warnings.
+fn install_log() {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::prelude::*;
+    let default = || Targets::new().with_default(tracing::Level::INFO).with_target("sqlx", tracing::Level::WARN);
+    let filter = match std::env::var("STARLEDGER_LOG") {
+        Ok(text) => text.parse::<Targets>().unwrap_or_else(|error| {
+            eprintln!("starledger: STARLEDGER_LOG={text:?} is not a filter ({error}); logging the default");
+            default()
+        }),
+        Err(_) => default(),
+    };
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false);
+    // A second server in one process (tests) keeps the first's log.
+    let _ = tracing_subscriber::registry().with(layer).with(filter).try_init();
 }

@@ -16,5 +16,6 @@ mod record_refusals;
 mod regions;
 mod reverse;
 mod rulebook_errors;
+mod serve_log;
 mod store_copy;
 mod unknown_ids;

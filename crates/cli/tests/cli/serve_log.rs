@@ -1,0 +1,44 @@
+//! The server's log: every answer carries its request's id, and a
+//! household's link or a check-in code never reaches the log.
+
+use super::browser::{Process, free_port, http_get};
+use super::helpers::{Community, stated_now};
+
+#[tokio::test]
+async fn the_log_names_each_request_by_id_and_never_a_secret_in_its_path() {
+    let community = Community::new();
+    let port = free_port();
+    let log = community.path("serve.log");
+    let mut serve = std::process::Command::new(assert_cmd::cargo::cargo_bin("starledger"));
+    serve.env("STARLEDGER_NOW", stated_now()).env("STARLEDGER_LOG", "debug,sqlx=warn").args([
+        "--database-url",
+        &community.url(),
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let mut server = Process::start("starledger serve", serve, log.clone());
+    server.wait_until_ready("answering GET /login", || async move { http_get(port, "/login").await.is_some() }).await;
+
+    let household = "5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e7aaaa";
+    let code = "c0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0de0000";
+    let mut ids = Vec::new();
+    for path in [format!("/r/{household}"), format!("/r/{household}/notice"), format!("/checkin/{code}"), "/".into()] {
+        let (_, response) = http_get(port, &path).await.expect("an answer");
+        let id = response
+            .lines()
+            .find_map(|line| line.strip_prefix("x-request-id: "))
+            .unwrap_or_else(|| panic!("{path} answers with its request id:\n{response}"))
+            .trim()
+            .to_string();
+        assert_eq!(id.len(), 16, "{id}");
+        ids.push(id);
+    }
+    drop(server);
+    let written = std::fs::read_to_string(&log).expect("the server's log");
+    for id in &ids {
+        assert!(written.contains(id.as_str()), "request {id} is in the log:\n{written}");
+    }
+    assert!(written.contains("/r/…/notice") && written.contains("/checkin/…"), "{written}");
+    assert!(!written.contains(household) && !written.contains(code), "no secret in the log:\n{written}");
+}
