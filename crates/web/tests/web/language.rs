@@ -92,3 +92,20 @@ async fn a_backslash_in_the_referer_does_not_lead_to_another_site() {
     }
     assert!(escapes.is_empty(), "{}", escapes.join("\n"));
 }
+
+/// Pages are compressed for a browser that asks, as every phone's does;
+/// one that does not ask gets them plain.
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_ask() {
+    let app = spawn_app().await;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    let asked = committee.get(app.url("/households")).header("accept-encoding", "gzip").send().await.expect("answered");
+    assert_eq!(asked.status(), StatusCode::OK);
+    let encoding = asked.headers().get("content-encoding").and_then(|v| v.to_str().ok()).map(str::to_string);
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    let compressed = asked.bytes().await.expect("a body").len();
+    let plain = committee.get(app.url("/households")).send().await.expect("answered");
+    assert!(plain.headers().get("content-encoding").is_none(), "not asked, not compressed");
+    let plain = plain.bytes().await.expect("a body").len();
+    assert!(compressed * 2 < plain, "compressed {compressed} bytes against {plain}");
+}
