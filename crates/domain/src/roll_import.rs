@@ -303,6 +303,12 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
         match existing {
             None => plan.actions.push(MemberAction::Add { values }),
             Some(member) => {
+                // A cell left empty keeps what the roll holds.
+                let values = MemberValues {
+                    phone: values.phone.clone().or_else(|| member.phone.clone()),
+                    joined_on: values.joined_on.or(member.joined_on),
+                    ..values
+                };
                 let changes = member_changes(member, &values, &duty, roll);
                 if changes.is_empty() {
                     plan.unchanged += 1;

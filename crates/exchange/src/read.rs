@@ -174,7 +174,7 @@ pub fn parse_date(cell: &Cell) -> Result<Option<Date>, String> {
             None => return Ok(None),
         },
     };
-    let cleaned: String = text.replace('年', "-").replace('月', "-").replace('日', "").replace(['/', '.'], "-");
+    let cleaned: String = text.replace(['年', '月', '/', '.'], "-").replace('日', "");
     let parts: Vec<&str> = cleaned.split('-').map(str::trim).collect();
     let numbers: Option<Vec<i32>> = match parts.as_slice() {
         [only] if only.len() == 8 && only.bytes().all(|b| b.is_ascii_digit()) => {

@@ -181,6 +181,10 @@ impl<'a> Row<'a> {
 
     fn phone(&mut self, header: &str) -> Result<Option<Phone>, ()> {
         let Some(value) = self.text(header) else { return Ok(None) };
+        // A masked number (138****5678, as exports show it) says nothing new.
+        if value.contains('*') {
+            return Ok(None);
+        }
         match Phone::parse(&value) {
             Ok(phone) => Ok(Some(phone)),
             Err(_) => {
