@@ -152,6 +152,8 @@ pub async fn import(
             preview.written = write;
         }
     }
+    // In the order of the file, whichever check found them.
+    preview.problems.sort_by_key(|p| (p.place.sheet.clone(), p.place.row));
     Ok(preview)
 }
 
