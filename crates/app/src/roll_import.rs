@@ -10,18 +10,11 @@ use crate::error::AppResult;
 use crate::ledger::actor_label;
 use starledger_domain::duty;
 use starledger_domain::org::Account;
-use starledger_domain::roll_import::{
-    self, HouseholdAction, HouseholdRecord, LinkRecord, MemberAction, MemberRecord, Problem, Roll, StoredHousehold,
-};
+use starledger_domain::roll_import::{self, HouseholdAction, MemberAction, Problem, Roll, StoredHousehold};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{NewHousehold, NewMember, OrgQueries, WriteTx};
 
-/// What a file holds, parsed.
-pub enum Records {
-    Members(Vec<MemberRecord>),
-    Households(Vec<HouseholdRecord>),
-    Links(Vec<LinkRecord>),
-}
+pub use starledger_domain::roll_import::Records;
 
 /// What the import does (or, in a dry run, would do).
 #[derive(Debug, Default)]

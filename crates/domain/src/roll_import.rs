@@ -94,6 +94,14 @@ pub struct LinkRecord {
     pub branch: Option<String>,
 }
 
+/// What a file holds, parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Records {
+    Members(Vec<MemberRecord>),
+    Households(Vec<HouseholdRecord>),
+    Links(Vec<LinkRecord>),
+}
+
 /// A member as it would be written: ids resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemberValues {

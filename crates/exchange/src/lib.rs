@@ -8,5 +8,5 @@ pub mod read;
 pub mod roll;
 pub mod write;
 
-pub use read::{ReadError, read_file};
+pub use read::{ReadError, read_bytes, read_file};
 pub use roll::Kind;

@@ -2,7 +2,7 @@
 //! `.xls` and `.ods` through calamine, `.csv` in UTF-8 (with or without BOM)
 //! or GBK/GB18030, as Excel on Chinese Windows saves it.
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use jiff::civil::Date;
 use std::path::Path;
 
@@ -74,20 +74,32 @@ pub fn display_name(path: &Path) -> String {
 /// Every sheet of a workbook, or the one sheet of a CSV file (named after the file).
 pub fn read_file(path: &Path) -> Result<Vec<Sheet>, ReadError> {
     let file = display_name(path);
-    let unreadable = |reason: String| ReadError::Unreadable { file: file.clone(), reason };
-    let size = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?.len();
+    let size =
+        std::fs::metadata(path).map_err(|e| ReadError::Unreadable { file: file.clone(), reason: e.to_string() })?.len();
     if size > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge { file, size, limit: MAX_FILE_BYTES });
     }
+    let bytes = std::fs::read(path).map_err(|e| ReadError::Unreadable { file: file.clone(), reason: e.to_string() })?;
+    read_bytes(&file, &bytes)
+}
+
+/// The same for a file's bytes (an upload), named `file`; its extension says what it is.
+pub fn read_bytes(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+    let file = file.to_string();
+    let unreadable = |reason: String| ReadError::Unreadable { file: file.clone(), reason };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge { file, size: bytes.len() as u64, limit: MAX_FILE_BYTES });
+    }
+    let path = Path::new(&file);
     let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
     match extension.as_str() {
         "csv" => {
-            let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            read_csv(&bytes, &stem).map(|sheet| vec![sheet]).map_err(unreadable)
+            read_csv(bytes, &stem).map(|sheet| vec![sheet]).map_err(unreadable)
         }
         "xlsx" | "xlsm" | "xls" | "ods" => {
-            let mut workbook = open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+            let cursor = std::io::Cursor::new(bytes.to_vec());
+            let mut workbook = open_workbook_auto_from_rs(cursor).map_err(|e| unreadable(e.to_string()))?;
             let mut sheets = Vec::new();
             for name in workbook.sheet_names() {
                 let range = workbook.worksheet_range(&name).map_err(|e| unreadable(e.to_string()))?;

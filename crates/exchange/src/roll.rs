@@ -4,7 +4,7 @@
 
 use crate::read::{Cell, Sheet, parse_date};
 use starledger_domain::org::{PersonName, Phone};
-use starledger_domain::roll_import::{HouseholdRecord, LinkRecord, MemberRecord, Place, Problem};
+use starledger_domain::roll_import::{HouseholdRecord, LinkRecord, MemberRecord, Place, Problem, Records};
 
 /// What a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,6 +230,24 @@ fn too_many(file: &str, count: usize, problems: &mut Vec<Problem>) -> bool {
         return true;
     }
     false
+}
+
+/// A file's rows of one kind as records, the problems of its cells, and how many rows it had.
+pub fn parse(kind: Kind, file: &str, sheets: &[Sheet]) -> (Records, Vec<Problem>, usize) {
+    match kind {
+        Kind::Members => {
+            let parsed = members(file, sheets);
+            (Records::Members(parsed.records), parsed.problems, parsed.rows)
+        }
+        Kind::Households => {
+            let parsed = households(file, sheets);
+            (Records::Households(parsed.records), parsed.problems, parsed.rows)
+        }
+        Kind::Links => {
+            let parsed = links(file, sheets);
+            (Records::Links(parsed.records), parsed.problems, parsed.rows)
+        }
+    }
 }
 
 pub fn members(file: &str, sheets: &[Sheet]) -> Parsed<MemberRecord> {

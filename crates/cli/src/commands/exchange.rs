@@ -7,7 +7,7 @@ use super::{Context, actor_label, year};
 use crate::args::{ExportCommand, ImportArgs, ImportCommand};
 use crate::failure::{Failure, Outcome};
 use crate::output;
-use starledger_app::roll_import::{self, Records};
+use starledger_app::roll_import;
 use starledger_domain::duty;
 use starledger_domain::org::{LinkingDuty, Member, Phone};
 use starledger_exchange::Kind;
@@ -39,20 +39,7 @@ async fn import_file(context: &Context, kind: Kind, args: ImportArgs) -> Outcome
     duty::may_administer(&actor, "import the roll")?;
     let sheets = read_file(&args.file).map_err(Failure::bad_input)?;
     let file = display_name(&args.file);
-    let (records, problems, rows) = match kind {
-        Kind::Members => {
-            let parsed = starledger_exchange::roll::members(&file, &sheets);
-            (Records::Members(parsed.records), parsed.problems, parsed.rows)
-        }
-        Kind::Households => {
-            let parsed = starledger_exchange::roll::households(&file, &sheets);
-            (Records::Households(parsed.records), parsed.problems, parsed.rows)
-        }
-        Kind::Links => {
-            let parsed = starledger_exchange::roll::links(&file, &sheets);
-            (Records::Links(parsed.records), parsed.problems, parsed.rows)
-        }
-    };
+    let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
     let mut tx = store.write().await?;
     let preview = roll_import::import(&mut tx, &actor, records, problems, args.commit).await?;
     let (add, change) = if preview.written { ("added", "changed") } else { ("would add", "would change") };
