@@ -168,3 +168,26 @@ fn templates_have_the_chinese_headers() {
         assert_eq!(sheets[0].rows[0].1[0].text().as_deref(), Some(first));
     }
 }
+
+#[test]
+fn an_awkward_sheet_reads_as_meant() {
+    // Written by LibreOffice from roll-awkward-source.fods: a merged title
+    // above the headers, header variants (党员姓名, 支部, 联系电话, 入党日期),
+    // an empty row, a trailing space, a phone stored as a number, full-width
+    // digits, a formula for the branch, and dates as a date cell, as text
+    // (2010年9月1日) and as a bare day number (45170).
+    let c = Community::new();
+    let run = c.ok(&["import", "members", &fixture("roll-awkward.xlsx"), "--by", SECRETARY, "--commit"]);
+    assert!(run.stdout.contains("3 rows read") && run.stdout.contains("added 1:"), "{run:#?}");
+    assert!(run.stdout.contains("changed 2:"), "梁小改 and 胡国杰 are matched by name and branch: {run:#?}");
+    let members: serde_json::Value = serde_json::from_str(&c.ok(&["member", "list", "--json"]).stdout).unwrap();
+    let find = |name: &str| members.as_array().unwrap().iter().find(|m| m["name"] == name).cloned().unwrap();
+    assert_eq!(find("梁小改")["joined_on"], "2001-07-01");
+    assert_eq!(find("梁小改")["phone"], "138****0001");
+    assert_eq!(find("胡国杰")["joined_on"], "2010-09-01");
+    assert_eq!(find("胡国杰")["phone"], "138****0002");
+    assert_eq!(find("李长松")["branch"], "第二党支部");
+    assert_eq!(find("李长松")["joined_on"], "2023-09-01");
+    let again = c.ok(&["import", "members", &fixture("roll-awkward.xlsx"), "--by", SECRETARY, "--commit"]);
+    assert!(again.stdout.contains("unchanged: 3"), "{again:#?}");
+}
