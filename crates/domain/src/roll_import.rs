@@ -435,7 +435,10 @@ pub fn plan_households(records: &[HouseholdRecord], stored: &[StoredHousehold]) 
                 }
                 let phone = record.phone.as_ref().map(|p| p.as_str());
                 if phone.is_some() && household.phone.as_deref() != phone {
-                    changes.push("电话 changed".to_string());
+                    let masked = |p: Option<&str>| {
+                        p.and_then(|p| Phone::parse(p).ok()).map_or_else(|| "（空）".to_string(), |p| p.masked())
+                    };
+                    changes.push(format!("电话 {} → {}", masked(household.phone.as_deref()), masked(phone)));
                 }
                 if changes.is_empty() {
                     plan.unchanged += 1;
