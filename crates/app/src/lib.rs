@@ -15,5 +15,6 @@ pub mod integrity;
 pub mod ledger;
 pub mod rating;
 pub mod recording;
+pub mod roll_import;
 
 pub use error::{AppError, AppResult};

@@ -85,6 +85,68 @@ pub enum Command {
     /// Move a whole installation between stores.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Bring the roll in from a spreadsheet (.xlsx, .xls, .ods, or .csv in UTF-8 or GBK): a dry run
+    /// unless --commit.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write the roll, the households, the links or a year's standings to .xlsx.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Members (党员花名册): 姓名, 所属支部, 党小组, 手机, 职务, 入党时间, 预备党员, 免于联户原因.
+    Members(ImportArgs),
+    /// Households (农户台账): 地址, 户主, 电话.
+    Households(ImportArgs),
+    /// Household links (联户名单): 地址, 户主, 党员姓名, 所属支部.
+    Links(ImportArgs),
+    /// Write an empty template with the Chinese headers: members, households or links.
+    Template {
+        kind: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The file: .xlsx, .xls, .ods or .csv.
+    pub file: PathBuf,
+    /// The committee account that imports.
+    #[arg(long)]
+    pub by: String,
+    /// Write it (one transaction, all or nothing); without it, only show what would change.
+    #[arg(long)]
+    pub commit: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// The members on the roll (the whole roll of --year if given).
+    Roll(ExportArgs),
+    /// The households.
+    Households(ExportArgs),
+    /// Which member serves which household (联户名单).
+    Links(ExportArgs),
+    /// A year's standings: rank, name, branch, each category, total, stars (--year required).
+    Standings(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub year: Option<i64>,
+    /// The .xlsx file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Whole phone numbers instead of masked ones: committee only, needs --by, written to the audit log.
+    #[arg(long)]
+    pub with_phones: bool,
+    /// The account exporting (required with --with-phones).
+    #[arg(long)]
+    pub by: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -15,6 +15,7 @@ pub mod oversight;
 pub mod points;
 pub mod rating;
 pub mod regions;
+pub mod roll_import;
 pub mod rulebook;
 pub mod volunteering;
 

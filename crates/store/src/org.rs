@@ -345,6 +345,52 @@ impl WriteTx {
         Ok(id)
     }
 
+    /// Rewrites a member's roll fields (not their dates on or off the roll
+    /// other than the joined date): an import that found them changed.
+    pub async fn update_member(&mut self, id: MemberId, member: &NewMember) -> Result<()> {
+        let changed = sqlx::query(
+            "UPDATE members SET branch_id = $1, party_group_id = $2, name = $3, phone = $4, probationary = $5, \
+             post = $6, linking_exempt_reason = $7, joined_on = $8 WHERE id = $9 AND community_id = $10",
+        )
+        .bind(member.branch_id)
+        .bind(member.party_group_id)
+        .bind(member.name.as_str())
+        .bind(member.phone.as_ref().map(|p| p.as_str()))
+        .bind(i64::from(member.probationary))
+        .bind(member.post.as_deref())
+        .bind(member.linking_exempt_reason.as_deref())
+        .bind(member.joined_on.map(|d| d.to_string()))
+        .bind(id)
+        .bind(member.community_id)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::not_found("member", id));
+        }
+        Ok(())
+    }
+
+    pub async fn update_household(&mut self, id: HouseholdId, household: &NewHousehold) -> Result<()> {
+        let changed = sqlx::query(
+            "UPDATE households SET address = $1, head_name = $2, phone = $3 WHERE id = $4 AND community_id = $5",
+        )
+        .bind(&household.address)
+        .bind(household.head_name.as_deref())
+        .bind(household.phone.as_ref().map(|p| p.as_str()))
+        .bind(id)
+        .bind(household.community_id)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::not_found("household", id));
+        }
+        Ok(())
+    }
+
     pub async fn add_account(&mut self, account: &NewAccount) -> Result<AccountId> {
         if let Some(member) = account.member_id {
             self.refuse_second_account(account.community_id, member).await?;

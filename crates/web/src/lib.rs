@@ -40,6 +40,13 @@ pub fn router(state: AppState) -> Router {
         .route("/households/{id}/revoke", post(html::household_cards::revoke))
         .route("/households", get(html::households::show))
         .route("/households/link", post(html::households::change))
+        .route(
+            "/import",
+            get(html::roll_import::show).post(html::roll_import::upload).layer(
+                // The file, and again as base64 on the confirm button.
+                axum::extract::DefaultBodyLimit::max(html::roll_import::MAX_IMPORT_BYTES * 2 + 64 * 1024),
+            ),
+        )
         .route("/claims", get(html::claims::show))
         .route("/claims/visit", post(html::claims::submit_visit).layer(upload_limit()))
         .route("/claims/study", post(html::claims::submit_study).layer(upload_limit()))

@@ -16,6 +16,8 @@ pub struct Nav {
     pub integrity: bool,
     pub adjustments: bool,
     pub robots: bool,
+    /// The committee's import of the roll from Excel.
+    pub roll_import: bool,
     /// An overseer's one page: the region's figures.
     pub region: bool,
 }
@@ -52,6 +54,7 @@ impl Page {
                 integrity: false,
                 adjustments: false,
                 robots: false,
+                roll_import: false,
                 region: true,
             },
         });
@@ -71,6 +74,7 @@ fn community_nav(account: &Account) -> Nav {
         integrity: matches!(role, Role::Committee | Role::BranchSecretary | Role::Auditor),
         adjustments: matches!(role, Role::Committee | Role::Auditor),
         robots: matches!(role, Role::Committee | Role::Auditor),
+        roll_import: role == Role::Committee,
         region: false,
     }
 }

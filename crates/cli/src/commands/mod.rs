@@ -1,6 +1,7 @@
 //! One module per command. Each handler is short and linear: load who is
 //! asking, parse the input, ask the domain, write in one transaction, report.
 
+mod exchange;
 mod explain;
 mod ledger;
 mod org;
@@ -147,5 +148,7 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Explain(args) => explain::explain(context, args).await,
         Command::Ledger(command) => ledger::ledger(context, command).await,
         Command::Store(command) => store::store(context, command).await,
+        Command::Import(command) => exchange::import(context, command).await,
+        Command::Export(command) => exchange::export(context, command).await,
     }
 }

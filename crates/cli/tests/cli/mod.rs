@@ -8,6 +8,7 @@ mod e2e;
 mod e2e_phone;
 mod e2e_region;
 mod e2e_service;
+mod exchange;
 mod fairness;
 mod helpers;
 mod ledger_verify;

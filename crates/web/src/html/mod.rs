@@ -22,5 +22,6 @@ pub mod region;
 pub mod region_integrity;
 pub mod reviews;
 pub mod robots;
+pub mod roll_import;
 pub mod standings;
 pub mod uploads;

@@ -25,6 +25,7 @@ mod permissions;
 mod region;
 mod reviews;
 mod robots_page;
+mod roll_import;
 mod scoping;
 mod sign_in;
 mod standings;

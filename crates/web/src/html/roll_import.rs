@@ -1,0 +1,159 @@
+//! The committee brings its roll in from Excel (/import): upload a members,
+//! households or links file, see what it would add or change and every
+//! problem with its row and column, then confirm. The confirmation carries
+//! the same bytes back, and the import is planned again on the roll as it
+//! then stands and written in one transaction, all or nothing. Reading is
+//! `starledger-exchange`'s, the rules the domain's, the writing the
+//! application's: this page only translates.
+
+use crate::error::{WebError, WebResult, render};
+use crate::page::Page;
+use crate::session::SignedIn;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use starledger_app::roll_import;
+use starledger_domain::org::Role;
+use starledger_exchange::Kind;
+
+/// The largest file taken from a browser.
+pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Template)]
+#[template(path = "roll_import.html")]
+struct ImportPage {
+    page: Page,
+    kind: String,
+    file: String,
+    rows: usize,
+    added: Vec<String>,
+    changed: Vec<String>,
+    unchanged: usize,
+    problems: Vec<String>,
+    notes: Vec<String>,
+    /// The file again, for the confirm button (only when it has no problem).
+    confirm_data: Option<String>,
+    written: bool,
+    previewed: bool,
+}
+
+impl ImportPage {
+    fn empty(viewer: &SignedIn) -> ImportPage {
+        ImportPage {
+            page: Page::signed_in(viewer, "import_roll"),
+            kind: "members".into(),
+            file: String::new(),
+            rows: 0,
+            added: Vec::new(),
+            changed: Vec::new(),
+            unchanged: 0,
+            problems: Vec::new(),
+            notes: Vec::new(),
+            confirm_data: None,
+            written: false,
+            previewed: false,
+        }
+    }
+}
+
+pub async fn show(viewer: SignedIn) -> WebResult<Response> {
+    viewer.require(&[Role::Committee])?;
+    Ok(render(ImportPage::empty(&viewer))?.into_response())
+}
+
+#[derive(Default)]
+struct UploadForm {
+    csrf: String,
+    kind: String,
+    confirm: bool,
+    file: Option<(String, Vec<u8>)>,
+    /// The file sent back by the confirm button: name and base64 bytes.
+    data_name: String,
+    data: String,
+}
+
+async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
+    let bad = |what: String| WebError::BadRequest(what);
+    let too_large = || bad(format!("file: larger than {} MB; split it", MAX_IMPORT_BYTES / 1024 / 1024));
+    let mut form = UploadForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("form: {e}")))? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(|e| bad(format!("file: {e}")))?;
+            if bytes.is_empty() {
+                continue;
+            }
+            if bytes.len() > MAX_IMPORT_BYTES {
+                return Err(too_large());
+            }
+            form.file = Some((file_name, bytes.to_vec()));
+            continue;
+        }
+        let text = field.text().await.map_err(|e| bad(format!("{name}: {e}")))?;
+        match name.as_str() {
+            "csrf" => form.csrf = text,
+            "kind" => form.kind = text,
+            "confirm" => form.confirm = text == "yes",
+            "data_name" => form.data_name = text,
+            "data" => form.data = text,
+            _ => {}
+        }
+    }
+    if form.file.is_none() && !form.data.is_empty() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(form.data.trim())
+            .map_err(|_| bad("data: not the file this page sent".into()))?;
+        if bytes.len() > MAX_IMPORT_BYTES {
+            return Err(too_large());
+        }
+        form.file = Some((std::mem::take(&mut form.data_name), bytes));
+    }
+    Ok(form)
+}
+
+/// Preview (no `confirm=yes`), or write after the preview's confirm button.
+pub async fn upload(State(state): State<AppState>, viewer: SignedIn, multipart: Multipart) -> WebResult<Response> {
+    let form = read_form(multipart).await?;
+    viewer.check_csrf(&form.csrf)?;
+    starledger_domain::duty::may_administer(&viewer.account, "import the roll")?;
+    let kind = Kind::parse(&form.kind)
+        .ok_or_else(|| WebError::BadRequest(format!("kind: \"{}\" is not members, households or links", form.kind)))?;
+    let (file, bytes) = form.file.ok_or_else(|| WebError::BadRequest("file: choose a file to import".into()))?;
+    // Only the name's last part is shown and used for the file's kind.
+    let file = file.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
+    let sheets = starledger_exchange::read_bytes(&file, &bytes).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
+    let mut tx = viewer.write(&state).await?;
+    let preview = roll_import::import(&mut tx, &viewer.account, records, problems, form.confirm).await?;
+    if preview.written {
+        tx.commit().await?;
+    } else {
+        drop(tx);
+    }
+    let confirm_data =
+        (!preview.written && preview.problems.is_empty() && !(preview.added.is_empty() && preview.changed.is_empty()))
+            .then(|| base64::engine::general_purpose::STANDARD.encode(&bytes));
+    let has_problems = !preview.problems.is_empty();
+    let page = ImportPage {
+        kind: form.kind,
+        file,
+        rows,
+        added: preview.added,
+        changed: preview.changed,
+        unchanged: preview.unchanged,
+        problems: preview.problems.iter().map(ToString::to_string).collect(),
+        notes: preview.notes,
+        confirm_data,
+        written: preview.written,
+        previewed: true,
+        ..ImportPage::empty(&viewer)
+    };
+    let mut response = render(page)?.into_response();
+    if has_problems {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
