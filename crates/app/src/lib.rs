@@ -12,6 +12,7 @@ pub mod clock;
 pub mod error;
 pub mod integrity;
 pub mod ledger;
+pub mod print;
 pub mod rating;
 pub mod recording;
 

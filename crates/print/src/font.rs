@@ -26,10 +26,12 @@ pub struct PrintFont {
 
 impl PrintFont {
     /// The named font file (a collection's Simplified Chinese face for a
-    /// Noto CJK `.ttc`, the first face otherwise), or the first of
-    /// [`FONT_CANDIDATES`] present on the machine.
+    /// Noto CJK `.ttc`, the first face otherwise), else the file named by
+    /// `STARLEDGER_FONT`, else the first of [`FONT_CANDIDATES`] present on
+    /// the machine.
     pub fn load(named: Option<&Path>) -> PrintResult<PrintFont> {
-        if let Some(path) = named {
+        let from_env = std::env::var_os("STARLEDGER_FONT").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+        if let Some(path) = named.or(from_env.as_deref()) {
             let is_noto_ttc = path.to_string_lossy().contains("CJK") && path.extension().is_some_and(|e| e == "ttc");
             return PrintFont::from_file(path, if is_noto_ttc { 2 } else { 0 });
         }

@@ -5,6 +5,7 @@ mod explain;
 mod ledger;
 mod org;
 mod period;
+mod print;
 pub mod rating;
 mod record;
 mod regions;
@@ -147,5 +148,6 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Explain(args) => explain::explain(context, args).await,
         Command::Ledger(command) => ledger::ledger(context, command).await,
         Command::Store(command) => store::store(context, command).await,
+        Command::Print(command) => print::print(context, command).await,
     }
 }
