@@ -21,6 +21,7 @@ mod meetings;
 mod my_record;
 mod notice;
 mod permissions;
+mod print;
 mod region;
 mod reviews;
 mod robots_page;
