@@ -20,6 +20,9 @@ pub enum AppError {
     Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Paper could not be laid out: no font, nothing to print.
+    #[error(transparent)]
+    Print(#[from] starledger_print::PrintError),
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod households;
 pub mod integrity;
 pub mod ledger;
+pub mod print;
 pub mod rating;
 pub mod recording;
 pub mod roll_import;

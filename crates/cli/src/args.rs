@@ -92,6 +92,9 @@ pub enum Command {
     /// Write the roll, the households, the links or a year's standings to .xlsx.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Paper as PDF: certificates, the honour-roll poster, household cards.
+    #[command(subcommand)]
+    Print(PrintCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -484,4 +487,55 @@ pub struct ExplainArgs {
 pub enum LedgerCommand {
     /// Recompute the hash chain and the totals; exit 1 at the first mismatch.
     Verify,
+}
+
+/// What `starledger print` lays out. The Chinese text is set in a CJK font
+/// found on the machine (Debian's fonts-noto-cjk), or the one `--font` names.
+#[derive(Subcommand, Debug)]
+pub enum PrintCommand {
+    /// A published year's five-star certificates (荣誉证书), one A4 landscape page each.
+    Certificates {
+        #[arg(long)]
+        year: i64,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        font: FontArgs,
+    },
+    /// A published year's honour-roll poster (光荣榜): five-star members by branch.
+    HonourRoll {
+        #[arg(long)]
+        year: i64,
+        /// A4 or A3.
+        #[arg(long, default_value = "A4")]
+        paper: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        font: FontArgs,
+    },
+    /// Household cards (联系卡) with each household's private link as a QR
+    /// code, eight to an A4 sheet; the committee's only, and audited.
+    Cards {
+        /// Only this branch's households (default: the whole community).
+        #[arg(long)]
+        branch: Option<i64>,
+        /// The committee account printing them.
+        #[arg(long)]
+        by: String,
+        /// The address households reach, as in their QR codes.
+        #[arg(long, env = "STARLEDGER_PUBLIC_URL")]
+        public_url: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        font: FontArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct FontArgs {
+    /// A CJK font file (.ttf, .otf, .ttc) to set the text in.
+    #[arg(long, env = "STARLEDGER_FONT")]
+    pub font: Option<PathBuf>,
 }

@@ -62,6 +62,8 @@ impl From<starledger_app::AppError> for Failure {
             AppError::Refused(why) => Failure::refused(why),
             AppError::Invalid(why) => Failure::bad_input(why),
             AppError::Store(error) => Failure::from(error),
+            AppError::Print(starledger_print::PrintError::Empty(why)) => Failure::refused(why),
+            AppError::Print(error) => Failure::failed(error),
         }
     }
 }

@@ -35,6 +35,8 @@ impl From<starledger_app::AppError> for WebError {
             AppError::Refused(why) => WebError::Refused(why),
             AppError::Invalid(why) => WebError::BadRequest(why),
             AppError::Store(error) => WebError::Store(error),
+            AppError::Print(starledger_print::PrintError::Empty(why)) => WebError::Refused(why),
+            AppError::Print(error) => WebError::Internal(error.to_string()),
         }
     }
 }

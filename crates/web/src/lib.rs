@@ -97,6 +97,8 @@ pub fn router(state: AppState) -> Router {
         .route("/region/integrity/{community}/{id}/decide", post(html::region_integrity::decide))
         .route("/honours", get(html::honours::roll))
         .route("/members/{id}/stars", get(html::honours::member))
+        .route("/print/certificates", get(html::print::certificates))
+        .route("/print/honour-roll", get(html::print::honour_roll))
         .route("/r/{token}", get(html::household_rate::show).post(html::household_rate::submit))
         .route("/lang/{code}", get(html::lang::switch))
         .route("/static/app.css", get(html::lang::stylesheet))

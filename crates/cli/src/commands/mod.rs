@@ -6,6 +6,7 @@ mod explain;
 mod ledger;
 mod org;
 mod period;
+mod print;
 pub mod rating;
 mod record;
 mod regions;
@@ -150,5 +151,6 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Store(command) => store::store(context, command).await,
         Command::Import(command) => exchange::import(context, command).await,
         Command::Export(command) => exchange::export(context, command).await,
+        Command::Print(command) => print::print(context, command).await,
     }
 }

@@ -12,6 +12,7 @@ mod exchange;
 mod fairness;
 mod helpers;
 mod ledger_verify;
+mod print;
 mod rating_json;
 mod record_refusals;
 mod regions;

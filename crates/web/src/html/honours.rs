@@ -14,7 +14,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use starledger_domain::org::{CommunityId, MemberId, Year};
+use starledger_domain::org::{CommunityId, MemberId, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{Rating, five_star_streak, rate};
 use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Reader};
@@ -104,6 +104,9 @@ struct HonoursPage {
     rulebook_version: String,
     roll: Vec<RollRow>,
     branches: Vec<(String, usize, usize)>,
+    /// The committee downloads the year's certificates and poster as PDF
+    /// once the year is published.
+    can_print: bool,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +166,7 @@ pub async fn roll(
         rulebook_version: rating.rulebook_version.clone(),
         roll,
         branches: branches.into_iter().map(|(name, (rated, five))| (name, rated, five)).collect(),
+        can_print: viewer.is(Role::Committee) && reader.live_round(community, i64::from(year.get())).await?.is_some(),
     };
     Ok(render(page)?.into_response())
 }

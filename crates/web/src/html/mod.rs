@@ -17,6 +17,7 @@ pub mod logout;
 pub mod meetings;
 pub mod notice;
 pub mod password_change;
+pub mod print;
 pub mod record_mine;
 pub mod region;
 pub mod region_integrity;

@@ -22,6 +22,7 @@ mod my_record;
 mod notice;
 mod permission_table;
 mod permissions;
+mod print;
 mod region;
 mod reviews;
 mod robots_page;

@@ -1,0 +1,277 @@
+//! The three papers: a certificate per five-star member (A4 landscape), the
+//! honour-roll poster (A4 or A3 portrait, continued on more sheets when a
+//! community is large), and household cards (eight to an A4 sheet with
+//! dashed cut lines).
+
+use crate::canvas::{Align, Canvas, GOLD, GREY, INK, MM, RED};
+use crate::font::PrintFont;
+use crate::{PrintError, PrintResult};
+use krilla::Document;
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+
+const A4: (f32, f32) = (210.0 * MM, 297.0 * MM);
+const A3: (f32, f32) = (297.0 * MM, 420.0 * MM);
+
+/// One five-star member's certificate.
+#[derive(Clone, Debug)]
+pub struct Certificate {
+    pub name: String,
+    pub branch: String,
+    pub year: i16,
+    /// The community (and its committee) awarding it.
+    pub community: String,
+    /// The date printed under the committee's name, e.g. 2026年7月1日.
+    pub date: String,
+    /// Small print naming the result it rests on (rulebook, round, digest).
+    pub seal: String,
+}
+
+/// One branch's five-star members on the poster: names with their streak
+/// of consecutive five-star years.
+#[derive(Clone, Debug)]
+pub struct HonourBranch {
+    pub name: String,
+    pub members: Vec<(String, u32)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HonourRoll {
+    pub community: String,
+    pub year: i16,
+    /// False while the year is in public notice: the poster says so.
+    pub is_final: bool,
+    pub date: String,
+    pub seal: String,
+    pub branches: Vec<HonourBranch>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paper {
+    A4,
+    A3,
+}
+
+impl Paper {
+    pub fn parse(text: &str) -> Option<Paper> {
+        match text.to_ascii_uppercase().as_str() {
+            "A4" => Some(Paper::A4),
+            "A3" => Some(Paper::A3),
+            _ => None,
+        }
+    }
+
+    fn size(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => A4,
+            Paper::A3 => A3,
+        }
+    }
+}
+
+/// One household's card.
+#[derive(Clone, Debug)]
+pub struct Card {
+    pub community: String,
+    pub address: String,
+    pub member_name: String,
+    /// In full: the card exists to call the member.
+    pub member_phone: String,
+    /// The household's private rating link, printed as a QR code and
+    /// in small print for typing when the QR cannot be scanned.
+    pub url: String,
+}
+
+fn document(title: String) -> Document {
+    let mut document = Document::new();
+    document.set_metadata(Metadata::new().title(title).language("zh-CN".into()).creator("starledger".into()));
+    document
+}
+
+fn finish(document: Document) -> PrintResult<Vec<u8>> {
+    document.finish().map_err(|e| PrintError::Pdf(format!("{e:?}")))
+}
+
+fn page_settings((w, h): (f32, f32)) -> PrintResult<PageSettings> {
+    PageSettings::from_wh(w, h).ok_or_else(|| PrintError::Pdf("page size".into()))
+}
+
+/// A whole year's certificates in one file, one A4 landscape page each.
+pub fn certificates(font: &PrintFont, certificates: &[Certificate]) -> PrintResult<Vec<u8>> {
+    let first = certificates.first().ok_or_else(|| PrintError::Empty("no five-star member this year".into()))?;
+    let mut document = document(format!("{} {}年度五星级党员荣誉证书", first.community, first.year));
+    let (w, h) = (A4.1, A4.0);
+    for certificate in certificates {
+        let mut page = document.start_page_with(page_settings((w, h))?);
+        let mut surface = page.surface();
+        let mut c = Canvas { surface: &mut surface, font };
+        c.frame(12.0 * MM, 12.0 * MM, w - 24.0 * MM, h - 24.0 * MM, 4.0, RED);
+        c.frame(16.0 * MM, 16.0 * MM, w - 32.0 * MM, h - 32.0 * MM, 1.2, GOLD);
+        c.text(w / 2.0, 48.0 * MM, 44.0, RED, Align::Centre, "荣誉证书");
+        let left = 40.0 * MM;
+        let name = format!("{} 同志：", certificate.name);
+        let size = c.fitting(&name, 26.0, w - 2.0 * left);
+        c.text(left, 76.0 * MM, size, INK, Align::Left, &name);
+        let body = format!("在{}年度党员积分评星工作中表现突出，被评为", certificate.year);
+        c.text(left + 14.0 * MM, 94.0 * MM, 18.0, INK, Align::Left, &body);
+        for i in 0..5 {
+            c.star(w / 2.0 + (i as f32 - 2.0) * 12.0 * MM, 106.0 * MM, 4.5 * MM, GOLD);
+        }
+        c.text(w / 2.0, 128.0 * MM, 40.0, RED, Align::Centre, "五星级党员");
+        c.text(left + 14.0 * MM, 146.0 * MM, 18.0, INK, Align::Left, "特发此证，以资鼓励。");
+        let branch = format!("所在支部：{}", certificate.branch);
+        let size = c.fitting(&branch, 14.0, w / 2.0 - left);
+        c.text(left, 170.0 * MM, size, INK, Align::Left, &branch);
+        let right = w - left;
+        let size = c.fitting(&certificate.community, 18.0, w / 2.0 - left);
+        c.text(right, 165.0 * MM, size, INK, Align::Right, &certificate.community);
+        c.text(right, 175.0 * MM, 14.0, INK, Align::Right, &certificate.date);
+        let size = c.fitting(&certificate.seal, 7.0, w - 2.0 * left);
+        c.text(w / 2.0, h - 20.0 * MM, size, GREY, Align::Centre, &certificate.seal);
+    }
+    finish(document)
+}
+
+/// The honour-roll poster: the year's five-star members by branch, with
+/// each branch's count; a long roll continues on further sheets.
+pub fn honour_roll(font: &PrintFont, roll: &HonourRoll, paper: Paper) -> PrintResult<Vec<u8>> {
+    let (w, h) = paper.size();
+    // Sizes scale with the sheet: A3 is A4 enlarged by √2.
+    let k = w / A4.0;
+    let title = format!("{}年度五星级党员光荣榜", roll.year);
+    let mut document = document(format!("{} {title}", roll.community));
+    let margin = 18.0 * MM * k;
+    let columns = 4;
+    let column_width = (w - 2.0 * margin) / columns as f32;
+    let line = 11.0 * MM * k;
+    let total: usize = roll.branches.iter().map(|b| b.members.len()).sum();
+
+    let mut branches = roll.branches.iter().peekable();
+    let mut sheet = 0;
+    let mut pending: Option<(&HonourBranch, usize)> = None;
+    loop {
+        let next = pending.take().or_else(|| branches.next().map(|b| (b, 0)));
+        if next.is_none() && sheet > 0 {
+            break;
+        }
+        sheet += 1;
+        let mut page = document.start_page_with(page_settings((w, h))?);
+        let mut surface = page.surface();
+        let mut c = Canvas { surface: &mut surface, font };
+        c.block(0.0, 0.0, w, 10.0 * MM * k, RED);
+        let size = c.fitting(&roll.community, 20.0 * k, w - 2.0 * margin);
+        c.text(w / 2.0, 26.0 * MM * k, size, INK, Align::Centre, &roll.community);
+        c.text(w / 2.0, 44.0 * MM * k, 34.0 * k, RED, Align::Centre, &title);
+        let summary = if roll.is_final {
+            format!("共 {total} 名五星级党员")
+        } else {
+            format!("共 {total} 名（公示中，结果以公示期满后确认为准）")
+        };
+        c.text(w / 2.0, 54.0 * MM * k, 12.0 * k, INK, Align::Centre, &summary);
+        let bottom = h - 24.0 * MM * k;
+        let mut y = 68.0 * MM * k;
+        let mut current = next;
+        while let Some((branch, from)) = current {
+            // A branch header needs room for itself and one line of names.
+            if y + 2.0 * line > bottom {
+                pending = Some((branch, from));
+                break;
+            }
+            let header = if from == 0 {
+                format!("{}（{}人）", branch.name, branch.members.len())
+            } else {
+                format!("{}（续）", branch.name)
+            };
+            c.block(margin, y - 6.5 * MM * k, 3.0 * k, 8.0 * MM * k, RED);
+            let size = c.fitting(&header, 15.0 * k, w - 2.0 * margin - 4.0 * MM);
+            c.text(margin + 4.0 * MM * k, y, size, RED, Align::Left, &header);
+            c.line((margin, y + 3.0 * MM * k), (w - margin, y + 3.0 * MM * k), 0.5, GOLD, false);
+            y += line;
+            let mut index = from;
+            while index < branch.members.len() {
+                if y > bottom {
+                    break;
+                }
+                for column in 0..columns {
+                    let Some((name, streak)) = branch.members.get(index) else { break };
+                    let x = margin + column as f32 * column_width + 2.0 * MM * k;
+                    c.star(x + 2.0 * MM * k, y - 1.8 * MM * k, 2.0 * MM * k, GOLD);
+                    let size = c.fitting(name, 14.0 * k, column_width - 18.0 * MM * k);
+                    c.text(x + 6.0 * MM * k, y, size, INK, Align::Left, name);
+                    if *streak > 1 {
+                        let label = format!("连续{streak}年");
+                        c.text(x + column_width - 4.0 * MM * k, y, 8.0 * k, GREY, Align::Right, &label);
+                    }
+                    index += 1;
+                }
+                y += line * 0.8;
+            }
+            if index < branch.members.len() {
+                pending = Some((branch, index));
+                break;
+            }
+            y += line * 0.4;
+            current = branches.next().map(|b| (b, 0));
+        }
+        if total == 0 && sheet == 1 {
+            c.text(w / 2.0, 90.0 * MM * k, 14.0 * k, GREY, Align::Centre, "本年度没有五星级党员");
+        }
+        let footer = format!("{}　{}", roll.community, roll.date);
+        c.text(w - margin, h - 14.0 * MM * k, 11.0 * k, INK, Align::Right, &footer);
+        let size = c.fitting(&roll.seal, 7.0 * k, w / 2.0);
+        c.text(margin, h - 14.0 * MM * k, size, GREY, Align::Left, &roll.seal);
+        if pending.is_none() {
+            break;
+        }
+    }
+    finish(document)
+}
+
+/// Cards on one A4 sheet: two columns of four.
+pub const CARDS_PER_SHEET: usize = 8;
+
+/// Household cards, eight to an A4 sheet, with dashed cut lines.
+pub fn cards(font: &PrintFont, cards: &[Card]) -> PrintResult<Vec<u8>> {
+    let first = cards.first().ok_or_else(|| PrintError::Empty("no household has a live link".into()))?;
+    let mut document = document(format!("{} 党员联户联系卡", first.community));
+    let (w, h) = A4;
+    let (cw, ch) = (w / 2.0, h / 4.0);
+    for sheet in cards.chunks(CARDS_PER_SHEET) {
+        let mut page = document.start_page_with(page_settings((w, h))?);
+        let mut surface = page.surface();
+        let mut c = Canvas { surface: &mut surface, font };
+        // Cut lines along the sheet's inner edges.
+        c.line((cw, 0.0), (cw, h), 0.5, GREY, true);
+        for row in 1..4 {
+            c.line((0.0, ch * row as f32), (w, ch * row as f32), 0.5, GREY, true);
+        }
+        for (i, card) in sheet.iter().enumerate() {
+            let (x, y) = ((i % 2) as f32 * cw, (i / 2) as f32 * ch);
+            let pad = 7.0 * MM;
+            let qr_side = 36.0 * MM;
+            let text_width = cw - 2.0 * pad - qr_side - 2.0 * MM;
+            c.block(x + pad, y + pad, 2.0, 12.0 * MM, RED);
+            let size = c.fitting(&card.community, 9.0, text_width);
+            c.text(x + pad + 3.0 * MM, y + pad + 3.5 * MM, size, GREY, Align::Left, &card.community);
+            c.text(x + pad + 3.0 * MM, y + pad + 11.0 * MM, 15.0, RED, Align::Left, "党员联户联系卡");
+            let mut line_y = y + pad + 23.0 * MM;
+            for (label, value) in
+                [("联系党员", &card.member_name), ("联系电话", &card.member_phone), ("住户地址", &card.address)]
+            {
+                let text = format!("{label}：{value}");
+                let size = c.fitting(&text, 11.0, text_width);
+                c.text(x + pad, line_y, size, INK, Align::Left, &text);
+                line_y += 8.0 * MM;
+            }
+            let qr_x = x + cw - pad - qr_side;
+            c.qr(qr_x, y + pad, qr_side, &card.url)?;
+            c.text(qr_x + qr_side / 2.0, y + pad + qr_side + 4.0 * MM, 9.0, INK, Align::Centre, "扫码评价");
+            let note = "请扫码为联系党员的服务评价，本卡链接仅供本户使用";
+            let size = c.fitting(note, 8.0, cw - 2.0 * pad);
+            c.text(x + pad, y + ch - pad - 5.0 * MM, size, GREY, Align::Left, note);
+            let size = c.fitting(&card.url, 6.0, cw - 2.0 * pad);
+            c.text(x + cw - pad, y + ch - pad, size, GREY, Align::Right, &card.url);
+        }
+    }
+    finish(document)
+}

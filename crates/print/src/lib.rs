@@ -1,0 +1,37 @@
+//! Paper for the community's notice board and doors: five-star
+//! certificates (荣誉证书), the honour-roll poster (光荣榜) and household
+//! cards (联系卡), laid out as PDF with the Chinese text embedded (a subset
+//! of a CJK font found on the machine) and extractable.
+//!
+//! Layout only: every function takes plain values and returns PDF bytes.
+//! Who may print what, and the audit of it, are the application layer's
+//! (`starledger_app::print`); this crate reads no database.
+
+mod canvas;
+mod font;
+mod layouts;
+
+pub use font::{FONT_CANDIDATES, PrintFont};
+pub use layouts::{Card, Certificate, HonourBranch, HonourRoll, Paper, cards, certificates, honour_roll};
+
+/// What can go wrong while printing.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    /// No CJK font at any of the usual places, and none named.
+    #[error(
+        "no Chinese font found (looked for {tried}); install Debian's fonts-noto-cjk \
+         (apt-get install fonts-noto-cjk) or fonts-wqy-microhei, or name a font file with --font"
+    )]
+    FontMissing { tried: String },
+    /// A named font that cannot be read or is not a font.
+    #[error("font {path}: {reason}")]
+    FontUnusable { path: String, reason: String },
+    /// Nothing to print: a PDF without pages is refused rather than written.
+    #[error("nothing to print: {0}")]
+    Empty(String),
+    /// The PDF writer failed (a font it cannot embed, a limit).
+    #[error("PDF: {0}")]
+    Pdf(String),
+}
+
+pub type PrintResult<T> = Result<T, PrintError>;

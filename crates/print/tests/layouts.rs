@@ -1,0 +1,138 @@
+//! The layouts render real PDFs: page counts, and the Chinese text read back
+//! with `pdftotext` (poppler-utils). Without pdftotext or a CJK font these
+//! tests say so loudly and skip, unless STARLEDGER_PDF=require (CI).
+
+use starledger_print::{Card, Certificate, HonourBranch, HonourRoll, Paper, PrintFont};
+use std::process::Command;
+
+fn required() -> bool {
+    std::env::var("STARLEDGER_PDF").is_ok_and(|v| v == "require")
+}
+
+fn font() -> Option<PrintFont> {
+    match PrintFont::load(None) {
+        Ok(font) => Some(font),
+        Err(e) if !required() => {
+            eprintln!("\n!!! SKIPPED: {e}\n");
+            None
+        }
+        Err(e) => panic!("STARLEDGER_PDF=require: {e}"),
+    }
+}
+
+/// The text of a PDF, one string per page, or None when pdftotext is missing.
+fn pdf_pages(pdf: &[u8]) -> Option<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    match Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output() {
+        Ok(out) => {
+            assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8(out.stdout).unwrap();
+            let mut pages: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
+            if pages.last().is_some_and(|p| p.trim().is_empty()) {
+                pages.pop();
+            }
+            Some(pages)
+        }
+        Err(_) if !required() => {
+            eprintln!("\n!!! SKIPPED: pdftotext not found; install poppler-utils (apt-get install poppler-utils)\n");
+            None
+        }
+        Err(e) => panic!("STARLEDGER_PDF=require and pdftotext cannot run: {e}"),
+    }
+}
+
+fn certificate(name: &str) -> Certificate {
+    Certificate {
+        name: name.into(),
+        branch: "第一网格党支部".into(),
+        year: 2025,
+        community: "幸福里社区党委".into(),
+        date: "2026年7月1日".into(),
+        seal: "依据 2025 年度评星规则 v1 · 公示后确认".into(),
+    }
+}
+
+#[test]
+fn certificates_have_one_page_per_member_with_the_text_extractable() {
+    let Some(font) = font() else { return };
+    let pdf = starledger_print::certificates(&font, &[certificate("张建国"), certificate("欧阳明")]).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    // The font is subset: the file stays small although the TTC is ~20 MB.
+    assert!(pdf.len() < 300_000, "certificate file is {} bytes", pdf.len());
+    let Some(pages) = pdf_pages(&pdf) else { return };
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    for (page, name) in pages.iter().zip(["张建国", "欧阳明"]) {
+        assert!(page.contains(name), "{page}");
+        assert!(page.contains("五星级党员"), "{page}");
+        assert!(page.contains("荣誉证书"), "{page}");
+        assert!(page.contains("2025"), "{page}");
+        assert!(page.contains("幸福里社区党委"), "{page}");
+    }
+}
+
+#[test]
+fn no_certificates_is_an_error_not_an_empty_file() {
+    let Some(font) = font() else { return };
+    assert!(matches!(starledger_print::certificates(&font, &[]), Err(starledger_print::PrintError::Empty(_))));
+}
+
+#[test]
+fn honour_roll_lists_every_branch_and_continues_on_more_sheets() {
+    let Some(font) = font() else { return };
+    let many: Vec<(String, u32)> = (0..150).map(|i| (format!("党员{i:03}"), (i % 3) as u32)).collect();
+    let roll = HonourRoll {
+        community: "幸福里社区党委".into(),
+        year: 2025,
+        is_final: true,
+        date: "2026年7月1日".into(),
+        seal: "规则 v1".into(),
+        branches: vec![
+            HonourBranch { name: "第一网格党支部".into(), members: vec![("张建国".into(), 3)] },
+            HonourBranch { name: "第二网格党支部".into(), members: many },
+        ],
+    };
+    for paper in [Paper::A4, Paper::A3] {
+        let pdf = starledger_print::honour_roll(&font, &roll, paper).unwrap();
+        let Some(pages) = pdf_pages(&pdf) else { return };
+        let text = pages.join("\n");
+        assert!(text.contains("2025年度五星级党员光荣榜"), "{text}");
+        assert!(text.contains("第一网格党支部（1人）"), "{text}");
+        assert!(text.contains("第二网格党支部（150人）"), "{text}");
+        assert!(text.contains("连续3年"), "{text}");
+        for i in [0, 77, 149] {
+            assert!(text.contains(&format!("党员{i:03}")), "{paper:?} lost 党员{i:03}");
+        }
+        if paper == Paper::A4 {
+            assert!(pages.len() > 1, "150 names fit on one A4 sheet?");
+        }
+    }
+}
+
+#[test]
+fn cards_are_eight_to_a_sheet() {
+    let Some(font) = font() else { return };
+    let cards: Vec<Card> = (0..10)
+        .map(|i| Card {
+            community: "幸福里社区党委".into(),
+            address: format!("幸福里{i}号楼"),
+            member_name: "张建国".into(),
+            member_phone: "13800138000".into(),
+            url: format!("https://example.org/r/token{i}"),
+        })
+        .collect();
+    let pdf = starledger_print::cards(&font, &cards).unwrap();
+    let Some(pages) = pdf_pages(&pdf) else { return };
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0].matches("党员联户联系卡").count(), 8);
+    assert_eq!(pages[1].matches("党员联户联系卡").count(), 2);
+    assert!(pages[0].contains("13800138000"));
+    assert!(pages[1].contains("幸福里9号楼"));
+}
+
+#[test]
+fn a_missing_font_file_is_named_in_the_error() {
+    let err = PrintFont::load(Some(std::path::Path::new("/nonexistent/font.ttc"))).err().unwrap();
+    assert!(err.to_string().contains("/nonexistent/font.ttc"), "{err}");
+}

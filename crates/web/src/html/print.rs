@@ -1,0 +1,78 @@
+//! The year's paper as PDF downloads for the committee: the five-star
+//! certificates and the honour-roll poster. The use case
+//! (`starledger_app::print`) decides who may print which year; this only
+//! finds the font and names the file.
+
+use crate::error::{WebError, WebResult};
+use crate::session::SignedIn;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use starledger_app::print::{self, Asker};
+use starledger_print::{Paper, PrintFont};
+use std::sync::OnceLock;
+
+/// The font, read once per process (the CJK collections are ~20 MB); the
+/// file `STARLEDGER_FONT` names, or Debian's fonts-noto-cjk.
+fn font() -> WebResult<&'static PrintFont> {
+    static FONT: OnceLock<Result<PrintFont, String>> = OnceLock::new();
+    FONT.get_or_init(|| PrintFont::load(None).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| WebError::Internal(e.clone()))
+}
+
+#[derive(Deserialize)]
+pub struct PrintQuery {
+    year: i64,
+    paper: Option<String>,
+}
+
+fn pdf(bytes: Vec<u8>, filename: &str) -> Response {
+    // An ASCII name for old browsers, the Chinese one by RFC 6266.
+    let ascii: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn certificates(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<PrintQuery>,
+) -> WebResult<Response> {
+    let mut reader = state.store().read().await?;
+    let font = font()?;
+    let bytes = print::certificates_pdf(&mut reader, Asker::Account(&viewer.account), query.year, font).await?;
+    Ok(pdf(bytes, &format!("certificates-{}-五星级党员荣誉证书.pdf", query.year)))
+}
+
+pub async fn honour_roll(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<PrintQuery>,
+) -> WebResult<Response> {
+    let paper = match query.paper.as_deref() {
+        None => Paper::A4,
+        Some(text) => {
+            Paper::parse(text).ok_or_else(|| WebError::BadRequest(format!("paper: \"{text}\" is not A4 or A3")))?
+        }
+    };
+    let mut reader = state.store().read().await?;
+    let font = font()?;
+    let bytes = print::honour_roll_pdf(&mut reader, Asker::Account(&viewer.account), query.year, paper, font).await?;
+    Ok(pdf(bytes, &format!("honour-roll-{}-光荣榜.pdf", query.year)))
+}
