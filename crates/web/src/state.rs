@@ -13,6 +13,9 @@ pub struct Config {
     pub public_url: String,
     /// Mark cookies `Secure`: set when served behind HTTPS.
     pub secure_cookies: bool,
+    /// Let a robot's URL be `http://127.0.0.1:PORT` (tests set it; a served
+    /// application never does: robots post to their platforms' hosts only).
+    pub allow_loopback_robots: bool,
 }
 
 pub struct Limits {

@@ -24,6 +24,7 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome 
     let config = starledger_web::Config {
         public_url: public_url.trim_end_matches('/').to_string(),
         secure_cookies: web.secure_cookies,
+        allow_loopback_robots: false,
     };
     // Said loudly, so that no server runs on a stated day by accident.
     let clock = starledger_app::clock::current();

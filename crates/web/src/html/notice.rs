@@ -269,20 +269,20 @@ pub async fn publish(
 async fn publish_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed: bool) -> WebResult<Response> {
     let mut tx = viewer.write(state).await?;
     if !confirmed {
-    duty::may_administer(&viewer.account, "publish the rating")?;
-    let community = viewer.account.community_id;
-    let period = open_period(&mut tx, community, year).await?;
-    // Results are published once the year is over: publishing locks the
-    // year at finalization, and a running year still has points to come.
-    if today().year() <= period.year.get() {
-        return Err(WebError::Refused(format!("{year} is not over yet; its results are published after it ends")));
-    }
-    if let Some(live) = tx.live_round(community, year).await? {
-        let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
-        return Err(WebError::Refused(format!("{year} {why}")));
-    }
-    let rating = compute(&mut tx, &period, community).await?;
-    let notice = NoticePeriod::starting(today(), period.rulebook.stars.notice_days);
+        duty::may_administer(&viewer.account, "publish the rating")?;
+        let community = viewer.account.community_id;
+        let period = open_period(&mut tx, community, year).await?;
+        // Results are published once the year is over: publishing locks the
+        // year at finalization, and a running year still has points to come.
+        if today().year() <= period.year.get() {
+            return Err(WebError::Refused(format!("{year} is not over yet; its results are published after it ends")));
+        }
+        if let Some(live) = tx.live_round(community, year).await? {
+            let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
+            return Err(WebError::Refused(format!("{year} {why}")));
+        }
+        let rating = compute(&mut tx, &period, community).await?;
+        let notice = NoticePeriod::starting(today(), period.rulebook.stars.notice_days);
         drop(tx);
         let t = viewer.t;
         let rated = rating.members.iter().filter(|m| m.rank.is_some()).count();

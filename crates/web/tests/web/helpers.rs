@@ -203,7 +203,8 @@ async fn build(setup: Setup, clock: Clock) -> TestApp {
 
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("the bound address"));
-    let config = Config { public_url: address.clone(), secure_cookies: setup.secure_cookies };
+    let config =
+        Config { public_url: address.clone(), secure_cookies: setup.secure_cookies, allow_loopback_robots: false };
     let app = router(AppState::new(store.clone(), config, Limits::default()).with_clock(clock));
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("the server runs");
