@@ -21,6 +21,10 @@ pub struct Config {
 pub struct Limits {
     /// Sign-in attempts per client address.
     pub login_by_ip: RateLimiter,
+    /// Wrong passwords per account *and* address: five lock that pair for
+    /// fifteen minutes, so the owner on their own phone still signs in
+    /// while someone elsewhere guesses.
+    pub login_failures: RateLimiter,
     /// Requests to one household link.
     pub rating_by_token: RateLimiter,
     /// Requests to household links from one client address.
@@ -31,6 +35,10 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             login_by_ip: RateLimiter::new(20, Duration::from_secs(60)),
+            login_failures: RateLimiter::new(
+                crate::html::login::MAX_FAILURES as u32,
+                Duration::from_secs(crate::html::login::LOCKOUT_SECONDS as u64),
+            ),
             rating_by_token: RateLimiter::new(20, Duration::from_secs(600)),
             rating_by_ip: RateLimiter::new(120, Duration::from_secs(600)),
         }

@@ -68,6 +68,10 @@ fn message_page(
 /// Follows a token to its household, member, open year and window; or says,
 /// as a page, why it cannot be rated now.
 async fn resolve(state: &AppState, visitor: &Visitor, token: &str) -> WebResult<Result<Rating, Response>> {
+    // A malformed token is no link: refused before it is counted or looked up.
+    if !crate::security::is_token(token) {
+        return Ok(Err(message_page(visitor, StatusCode::NOT_FOUND, "link_unknown", None)?));
+    }
     let limits = state.limits();
     if !limits.rating_by_token.allow(token) || !limits.rating_by_ip.allow(&visitor.ip) {
         return Ok(Err(message_page(visitor, StatusCode::TOO_MANY_REQUESTS, "too_many", None)?));

@@ -589,6 +589,9 @@ async fn household_notice(
     visitor: &Visitor,
     token: &str,
 ) -> WebResult<(CommunityId, Period, RatingRound)> {
+    if !crate::security::is_token(token) {
+        return Err(WebError::NotFound);
+    }
     if !state.limits().rating_by_ip.allow(&visitor.ip) {
         return Err(WebError::Refused("too many requests; try again later".into()));
     }

@@ -581,6 +581,19 @@ impl TestApp {
         Client::builder().cookie_store(true).redirect(Policy::none()).no_proxy().build().expect("a client")
     }
 
+    /// A client whose requests come from another address of this machine
+    /// (`127.0.0.2`): someone elsewhere, as the server sees it.
+    pub fn client_from_elsewhere(&self) -> Client {
+        let elsewhere = std::net::IpAddr::from([127, 0, 0, 2]);
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .no_proxy()
+            .local_address(elsewhere)
+            .build()
+            .expect("a client")
+    }
+
     pub async fn get(&self, client: &Client, path: &str) -> Response {
         client.get(self.url(path)).send().await.expect("the request is answered")
     }
