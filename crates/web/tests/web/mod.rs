@@ -25,6 +25,7 @@ mod region;
 mod reviews;
 mod robots_page;
 mod scoping;
+mod security_headers;
 mod sign_in;
 mod standings;
 mod uploads;
