@@ -5,6 +5,7 @@
 
 mod calendar;
 mod error;
+mod fields;
 mod headers;
 mod html;
 mod i18n;

@@ -147,6 +147,7 @@ pub async fn submit(
     Form(form): Form<RatingForm>,
 ) -> WebResult<Response> {
     check_form_token(&visitor, &form.csrf)?;
+    crate::fields::at_most("comment", &form.comment, crate::fields::REASON)?;
     let level = match form.level.as_str() {
         "satisfied" => Satisfaction::Satisfied,
         "basically_satisfied" => Satisfaction::BasicallySatisfied,

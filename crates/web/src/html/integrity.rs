@@ -323,6 +323,7 @@ pub async fn mark_relatives(
     Form(form): Form<RelativesForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("relation", &form.relation, crate::fields::NAME)?;
     duty::may_administer(&viewer.account, "mark relatives")?;
     let relation = form.relation.trim();
     if relation.is_empty() || form.member == form.relative {

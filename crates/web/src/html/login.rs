@@ -118,7 +118,7 @@ pub async fn submit(
             return refuse("too_many", StatusCode::TOO_MANY_REQUESTS);
         }
     }
-    if login.chars().count() > MAX_LOGIN_CHARS || form.password.len() > 1024 {
+    if login.chars().count() > MAX_LOGIN_CHARS || form.password.chars().count() > crate::fields::PASSWORD {
         audit_attempt(&state, &visitor, None, "login.unknown", &format!("{shown}… (too long) from {}", visitor.ip))
             .await?;
         return refuse("bad_login", StatusCode::UNAUTHORIZED);

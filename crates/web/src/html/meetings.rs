@@ -124,6 +124,8 @@ pub async fn create(
     Form(form): Form<NewMeetingForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("title", &form.title, crate::fields::TITLE)?;
+    crate::fields::at_most("place", &form.place, crate::fields::TITLE)?;
     if !may_manage(&viewer, form.branch) {
         return Err(WebError::Forbidden("only the branch's secretary or the committee schedules its meetings".into()));
     }
@@ -594,6 +596,7 @@ pub async fn ask_leave(
     Form(form): Form<LeaveForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let community = viewer.account.community_id;
     let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members ask for leave".into()))?;
     let reason = form.reason.trim();

@@ -374,6 +374,7 @@ pub async fn object(
     Form(form): Form<ObjectionForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("text", &form.text, crate::fields::OBJECTION)?;
     if viewer.is(Role::Auditor) {
         return Err(WebError::Forbidden("auditors read and write nothing".into()));
     }
@@ -399,6 +400,7 @@ pub async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("answer", &form.answer, crate::fields::OBJECTION)?;
     duty::may_administer(&viewer.account, "answer objections")?;
     let upheld = match form.outcome.as_str() {
         "upheld" => true,
@@ -522,6 +524,7 @@ pub async fn reopen(
     Form(form): Form<ReopenForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let mut tx = viewer.write(&state).await?;
     app_rating::propose_reopen(&mut tx, &viewer.account, year, &form.reason, now()).await?;
     tx.commit().await?;
@@ -650,6 +653,7 @@ pub async fn household_object(
     Form(form): Form<ObjectionForm>,
 ) -> WebResult<Response> {
     check_form_token(&visitor, &form.csrf)?;
+    crate::fields::at_most("text", &form.text, crate::fields::OBJECTION)?;
     let (community, period, _) = household_notice(&state, &visitor, &token).await?;
     let mut tx = visitor.write_in(&state, community).await?;
     let holder = tx.token_holder(&token).await?.ok_or(WebError::NotFound)?;

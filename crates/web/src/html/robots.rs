@@ -118,6 +118,9 @@ pub struct RobotForm {
 
 pub async fn add(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<RobotForm>) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("name", &form.name, crate::fields::NAME)?;
+    crate::fields::at_most("url", &form.url, crate::fields::URL)?;
+    crate::fields::at_most("secret", &form.secret, crate::fields::SECRET)?;
     duty::may_administer(&viewer.account, "set up group robots")?;
     let platform = Platform::parse(&form.platform)
         .ok_or_else(|| WebError::BadRequest(format!("platform: \"{}\"", form.platform)))?;

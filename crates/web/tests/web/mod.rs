@@ -9,6 +9,7 @@ mod communities;
 mod confirmations;
 mod csrf;
 mod fairness;
+mod field_limits;
 mod helpers;
 mod honours;
 mod hours;
