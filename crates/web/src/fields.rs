@@ -12,7 +12,7 @@ pub const TITLE: usize = 80;
 /// A reason, a reviewer's note, a household's comment.
 pub const REASON: usize = 500;
 /// An objection and its answer.
-pub const OBJECTION: usize = 2000;
+pub const OBJECTION: usize = 1000;
 /// A robot's URL.
 pub const URL: usize = 500;
 /// A robot's signing secret.

@@ -329,6 +329,10 @@ pub struct ObjectionForm {
 }
 
 /// Checks and files one objection, from an account or a household.
+/// Objections one account or one household link may file in a year: each
+/// must be answered before the year is finalized, so they are bounded.
+pub const MAX_OBJECTIONS_PER_YEAR: usize = 3;
+
 async fn file(
     tx: &mut WriteTx,
     community: CommunityId,
@@ -355,6 +359,15 @@ async fn file(
         return Err(WebError::Refused(format!("{year} is finalized; objections are no longer taken")));
     }
     period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(e.to_string()))?;
+    // Counted under the community's write lock this transaction holds, so
+    // objections filed at once cannot pass the limit together.
+    let filed = tx.objections(community, year).await?.iter().filter(|o| o.filed_by == filed_by).count();
+    if filed >= MAX_OBJECTIONS_PER_YEAR {
+        return Err(WebError::Refused(format!(
+            "at most {MAX_OBJECTIONS_PER_YEAR} objections a year from one account or household link; \
+             {filed} are filed for {year}"
+        )));
+    }
     let objection = NewObjection {
         community_id: community,
         year,
