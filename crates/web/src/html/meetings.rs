@@ -145,6 +145,7 @@ pub async fn create(
     if !tx.has_branch(community, form.branch).await? {
         return Err(WebError::NotFound);
     }
+    starledger_app::recording::open_period_of(&mut tx, community, starts.date()).await?;
     starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
     let group = match form.group.parse::<i64>() {
         Ok(group) => {
