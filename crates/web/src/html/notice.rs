@@ -436,6 +436,19 @@ pub async fn answer(
         let subject = tx.member(community, member).await?;
         duty::not_recused(&viewer.account, Subject { member_id: member, branch_id: subject.branch_id }, &relatives)
             .map_err(|_| WebError::Forbidden("no one answers an objection about themselves or a relative".into()))?;
+    } else if let Some(own) = viewer.account.member_id {
+        // An objection that names no member but names the one answering (or
+        // a relative of his) in its text is about him all the same.
+        let mut concerned = vec![own];
+        concerned.extend(tx.relative_ids(own).await?);
+        for member in concerned {
+            let name = tx.member(community, member).await?.name.to_string();
+            if !name.is_empty() && objection.text.contains(&name) {
+                return Err(WebError::Forbidden(format!(
+                    "the objection names {name}: no one answers an objection about themselves or a relative"
+                )));
+            }
+        }
     }
     if !tx.answer_objection(id, answer, upheld, viewer.account.id, now()).await? {
         return Err(WebError::Refused(format!("objection {id} has been answered")));

@@ -760,3 +760,23 @@ async fn objections_are_bounded_per_account_and_per_link_each_year() {
     assert_redirect(&household_object(&app, &app.client(), other, f.hu).await, &format!("/r/{other}/notice?filed=1"));
     assert_eq!(objections(&app).await, 7);
 }
+
+/// Issue 17, item 11: an objection that names a committee member only in
+/// its text ("彭雅丽 …", no member chosen) could be answered by her. It is
+/// about her all the same: she is recused; another committee member answers.
+#[tokio::test]
+async fn an_objection_naming_a_committee_member_in_its_text_is_not_hers_to_answer() {
+    let app = spawn_app().await;
+    let liang = app.login(MEMBER, PASSWORD).await;
+    let peng = app.login(COMMITTEE, PASSWORD).await;
+    let zhao = app.login(COMMITTEE_2, PASSWORD).await;
+    assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
+    let response = object(&app, &liang, None, "彭雅丽的走访积分与实际不符，请核实").await;
+    assert_redirect(&response, &format!("/rating?year={}", year_of(&app)));
+    let id = app.count("SELECT MAX(id) FROM objections").await;
+
+    let page = text(answer(&app, &peng, id, "dismissed").await, StatusCode::FORBIDDEN).await;
+    assert!(page.contains("彭雅丽"), "{page}");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM objections WHERE id = {id} AND answer IS NULL")).await, 1);
+    assert_redirect(&answer(&app, &zhao, id, "dismissed").await, &format!("/rating?year={}", year_of(&app)));
+}
