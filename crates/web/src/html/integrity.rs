@@ -254,6 +254,7 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
     let now = now();
     let evidence_id = match &form.evidence {
         Some((kind, bytes)) => {
+            crate::html::claims::within_quota(&mut tx, viewer.account.id, bytes.len(), now).await?;
             Some(tx.add_upload(community, kind, bytes, &sha256_hex_bytes(bytes), viewer.account.id, now).await?)
         }
         None => None,
