@@ -104,7 +104,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let (year, top) = match &period {
         Some(period) => {
             let all = reader.year_roll(community, period.year).await?;
-            let scored = crate::calendar::visible_scored(&mut reader, community, period).await?;
+            let scored = crate::calendar::visible_scored(&mut reader, &viewer, period).await?;
             let rating = rate(period.year, &period.rulebook, &all, &scored);
             let top = rating
                 .members

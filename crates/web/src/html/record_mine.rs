@@ -126,7 +126,7 @@ pub async fn show(
     let year = period.year;
     let rulebook = &period.rulebook;
     let entries = reader.member_entries(community, member_id, year).await?;
-    let scored = crate::calendar::visible_scored(&mut reader, community, &period).await?;
+    let scored = crate::calendar::visible_scored(&mut reader, &viewer, &period).await?;
     let rating = rate(year, rulebook, &reader.year_roll(community, year).await?, &scored);
     // A year with no points yet ranks nobody (not everyone 1st at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
@@ -196,7 +196,11 @@ pub async fn show(
         // The running window's points count in what the member sees only
         // from three ratings on (as in the standings): one or two would
         // tell their levels through the category's total.
-        if !row.shown && key == running {
+        let sees_counts = matches!(
+            viewer.account.role,
+            starledger_domain::org::Role::Committee | starledger_domain::org::Role::Auditor
+        );
+        if !row.shown && key == running && !sees_counts {
             categories[index].points = categories[index].points - row.points;
         }
         // A withheld window hides its points too: with one or two ratings the

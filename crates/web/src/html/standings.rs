@@ -65,7 +65,7 @@ pub async fn show(
     let mut reader = store.read().await?;
     let period = chosen_period(&mut reader, community, query.year).await?.ok_or(WebError::NotFound)?;
     let members = reader.year_roll(community, period.year).await?;
-    let scored = crate::calendar::visible_scored(&mut reader, community, &period).await?;
+    let scored = crate::calendar::visible_scored(&mut reader, &viewer, &period).await?;
     let rating = rate(period.year, &period.rulebook, &members, &scored);
     // A year with no points yet ranks nobody (not everyone 1st to 210th at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
