@@ -11,7 +11,7 @@ use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::org::{Account, Member, Year};
 use starledger_domain::rulebook::Rule;
-use starledger_store::{Appended, IntegrityQueries, NoticeQueries, Period, PeriodStatus, WriteTx};
+use starledger_store::{Appended, IntegrityQueries, NoticeQueries, OrgQueries, Period, PeriodStatus, WriteTx};
 
 /// What is being recorded, apart from who and about whom.
 pub struct Event<'a> {
@@ -120,6 +120,16 @@ pub async fn refuse_if_final(tx: &mut WriteTx, community: i64, year: Year) -> Ap
             Err(refused(format!("{year} is finalized; its points change only after a documented reopening")))
         }
         _ => Ok(()),
+    }
+}
+
+/// Refuses to plan work on a day outside the community's open years (a
+/// meeting dated `0001-01-01`, or in a year not opened): its points could
+/// never be written. Returns the open period.
+pub async fn open_period_of(tx: &mut WriteTx, community: i64, day: Date) -> AppResult<Period> {
+    match tx.period(community, Year::of(day)).await? {
+        Some(period) if period.status == PeriodStatus::Open => Ok(period),
+        _ => Err(refused(format!("{day} is not in an open year; open {} first", day.year()))),
     }
 }
 

@@ -1074,3 +1074,59 @@ mod tests {
         }
     }
 }
+
+/// Below this many ratings, a household-rating window that is still running
+/// is withheld from every total a member can see: with one or two ratings,
+/// its points alone would tell what each household said.
+pub const MIN_RATINGS_SHOWN: i64 = 3;
+
+/// The year's points as a member may see them while `window` (the running
+/// household-rating window's entries per member, category and rule, with
+/// their net count of ratings) is open: a member's window with fewer than
+/// [`MIN_RATINGS_SHOWN`] ratings is taken out. Once the window closes, or
+/// reaches three, its points count as they are (the caller passes nothing).
+pub fn withhold_thin_window(scored: &[Scored], window: &[(Scored, i64)]) -> Vec<Scored> {
+    let mut counts: std::collections::HashMap<MemberId, i64> = std::collections::HashMap::new();
+    for (entry, count) in window {
+        *counts.entry(entry.member_id).or_default() += count;
+    }
+    let mut out: Vec<Scored> = scored.to_vec();
+    for (entry, _) in window {
+        if counts.get(&entry.member_id).copied().unwrap_or(0) >= MIN_RATINGS_SHOWN {
+            continue;
+        }
+        if let Some(row) = out
+            .iter_mut()
+            .find(|s| s.member_id == entry.member_id && s.category == entry.category && s.rule_key == entry.rule_key)
+        {
+            row.points = row.points - entry.points;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod withholding {
+    use super::*;
+
+    fn s(member: MemberId, rule: &str, tenths: i64) -> Scored {
+        Scored {
+            member_id: member,
+            category: "linking".into(),
+            rule_key: rule.into(),
+            points: Points::from_tenths(tenths),
+        }
+    }
+
+    #[test]
+    fn a_thin_running_window_is_withheld_and_a_full_one_is_not() {
+        let year = [s(1, "sat", 15), s(1, "not", -5), s(2, "sat", 15)];
+        // Member 1: one "not satisfied" rating in the running window (and
+        // three satisfied from earlier windows); member 2: three this window.
+        let window = [(s(1, "not", -5), 1), (s(2, "sat", 15), 3)];
+        let seen = withhold_thin_window(&year, &window);
+        assert_eq!(seen[1].points, Points::ZERO, "member 1's single rating is withheld");
+        assert_eq!(seen[0].points, Points::from_tenths(15), "earlier windows count");
+        assert_eq!(seen[2].points, Points::from_tenths(15), "three ratings count");
+    }
+}

@@ -168,6 +168,21 @@ pub trait ClaimQueries: Queries {
 impl<T: Queries> ClaimQueries for T {}
 
 impl WriteTx {
+    /// The bytes `by` has uploaded since `since` (Unix seconds), withdrawn
+    /// and rejected claims' files included: they are stored all the same.
+    pub async fn uploaded_bytes_since(&mut self, by: AccountId, since: i64) -> Result<i64> {
+        let total: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(LENGTH(bytes)), 0) AS BIGINT) FROM uploads \
+             WHERE uploaded_by = $1 AND uploaded_at >= $2",
+        )
+        .bind(by)
+        .bind(since)
+        .fetch_one(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        Ok(total)
+    }
+
     pub async fn add_upload(
         &mut self,
         community: CommunityId,

@@ -121,6 +121,46 @@ pub trait LedgerQueries: Queries {
             .collect())
     }
 
+    /// The household ratings of one window (entries of `rules` that occurred
+    /// from `from` to `until`), per member, category and rule: the net count
+    /// of ratings (a reversal cancels one) and their points.
+    async fn window_ratings(
+        &mut self,
+        community: CommunityId,
+        year: Year,
+        rules: &[String],
+        from: &str,
+        until: &str,
+    ) -> Result<Vec<(Scored, i64)>> {
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (conn, location) = self.parts();
+        let placeholders: Vec<String> = (0..rules.len()).map(|i| format!("${}", i + 5)).collect();
+        let sql = format!(
+            "SELECT member_id, category, rule_key, CAST(SUM(points_tenths) AS BIGINT), \
+             CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) FROM ledger_entries \
+             WHERE community_id = $1 AND year = $2 AND occurred_on >= $3 AND occurred_on <= $4 \
+             AND rule_key IN ({}) GROUP BY member_id, category, rule_key ORDER BY member_id, category, rule_key",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (i64, String, String, i64, i64)>(&sql)
+            .bind(community)
+            .bind(i64::from(year.get()))
+            .bind(from.to_string())
+            .bind(until.to_string());
+        for rule in rules {
+            query = query.bind(rule.clone());
+        }
+        let rows = query.fetch_all(conn).await.at(location)?;
+        Ok(rows
+            .into_iter()
+            .map(|(member_id, category, rule_key, tenths, count)| {
+                (Scored { member_id, category, rule_key, points: Points::from_tenths(tenths) }, count)
+            })
+            .collect())
+    }
+
     /// What a member has gained so far, for the caps of one rule.
     async fn gained_so_far(
         &mut self,

@@ -145,6 +145,9 @@ pub enum OpenMode {
 pub struct Store {
     pool: AnyPool,
     location: Arc<Location>,
+    /// What the audit rows of this store's writes name as their origin
+    /// unless a write says otherwise ([`WriteTx::set_origin`]).
+    origin: Arc<str>,
 }
 
 /// A SQLite path as a URL: `sqlx` percent-decodes the path part.
@@ -217,7 +220,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::classify(e, &location))?;
-        let store = Store { pool, location };
+        let store = Store { pool, location, origin: Arc::from("cli") };
         if backend == Backend::Postgres {
             store.check_postgres_mode(mode).await?;
         }
@@ -369,8 +372,16 @@ impl Store {
             held,
             chain_tails: HashMap::new(),
             next_entry_id: None,
-            origin: String::from("cli"),
+            origin: self.origin.to_string(),
         })
+    }
+
+    /// The same store, whose writes name `origin` in their audit rows
+    /// unless they set their own: the command line names the operating
+    /// system's user and host there, beside its `--by`.
+    pub fn with_origin(mut self, origin: &str) -> Store {
+        self.origin = Arc::from(origin);
+        self
     }
 
     /// Writes everything in SQLite's WAL into the database file, then

@@ -56,3 +56,33 @@ pub async fn chosen_period(
         None => current_period(reader, community).await,
     }
 }
+
+/// The year's points as members may see them: while a household-rating
+/// window is running, a member's ratings in it count in what a member sees
+/// (standings, their record, the home page) only once there are three; the
+/// rating that is published counts them all once the window closes. The
+/// committee and the auditor, who see the ratings' counts anyway, see the
+/// totals whole.
+pub async fn visible_scored<Q: starledger_store::LedgerQueries>(
+    reader: &mut Q,
+    viewer: &crate::session::SignedIn,
+    period: &Period,
+) -> Result<Vec<starledger_domain::rating::Scored>, StoreError> {
+    use starledger_domain::org::Role;
+    let community = viewer.account.community_id;
+    use starledger_domain::linking::RatingWindow;
+    use starledger_domain::rulebook::RuleSource;
+    let scored = reader.year_scored(community, period.year).await?;
+    let today = today();
+    if Year::of(today) != period.year || matches!(viewer.account.role, Role::Committee | Role::Auditor) {
+        return Ok(scored);
+    }
+    let rulebook = &period.rulebook;
+    let rules: Vec<String> =
+        rulebook.rules.values().filter(|r| r.source == RuleSource::Household).map(|r| r.key.clone()).collect();
+    let window = RatingWindow::containing(today, &rulebook.linking);
+    let running = reader
+        .window_ratings(community, period.year, &rules, &window.starts_on.to_string(), &window.ends_on.to_string())
+        .await?;
+    Ok(starledger_domain::rating::withhold_thin_window(&scored, &running))
+}

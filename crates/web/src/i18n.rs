@@ -288,6 +288,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("about", "涉及党员", "About"),
     ("file_objection", "提出异议", "File an objection"),
     (
+        "objection_limit",
+        "每个账号、每个住户链接每年最多提出3条异议，每条不超过1000字。",
+        "Each account and each household link may file at most 3 objections a year, of at most 1000 characters each.",
+    ),
+    (
         "objection_filed",
         "异议已提交，党委将在公示期内答复并公开。",
         "Your objection is filed; the committee answers it on the record.",

@@ -5,6 +5,8 @@
 
 mod calendar;
 mod error;
+mod fields;
+mod headers;
 mod html;
 mod i18n;
 pub mod limits;
@@ -102,8 +104,10 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}", get(html::household_rate::show).post(html::household_rate::submit))
         .route("/lang/{code}", get(html::lang::switch))
         .route("/static/app.css", get(html::lang::stylesheet))
+        .route("/static/app.js", get(headers::script))
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), on_its_clock))
         .layer(axum::middleware::from_fn(request_log::with_request_id))
         // Compressed for every browser that asks (all do); a phone on a

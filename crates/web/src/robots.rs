@@ -98,28 +98,100 @@ pub fn post_for(platform: Platform, robot: &Robot, text: &str, now_ms: i64) -> R
     }
 }
 
-/// Each platform answers HTTP 200 with its own error code in the body.
+/// Each platform answers HTTP 200 with its own error code in the body. What
+/// is kept of a refusal is the platform's code and its short message, never
+/// the body itself: whatever answered may not be the platform.
 pub fn accepted(platform: Platform, body: &str) -> Result<(), String> {
-    let value: Value = serde_json::from_str(body).map_err(|_| format!("unexpected answer: {body}"))?;
-    let code = match platform {
-        Platform::WeCom | Platform::DingTalk => value.get("errcode"),
-        Platform::Feishu => value.get("code").or_else(|| value.get("StatusCode")),
+    let value: Value =
+        serde_json::from_str(body).map_err(|_| "unexpected answer: not the platform's JSON".to_string())?;
+    let (code, message) = match platform {
+        Platform::WeCom | Platform::DingTalk => (value.get("errcode"), value.get("errmsg")),
+        Platform::Feishu => (
+            value.get("code").or_else(|| value.get("StatusCode")),
+            value.get("msg").or_else(|| value.get("StatusMessage")),
+        ),
     };
     match code.and_then(Value::as_i64) {
         Some(0) => Ok(()),
-        _ => Err(format!("refused by the robot: {body}")),
+        Some(code) => {
+            let message = message.and_then(Value::as_str).map(short_message).unwrap_or_default();
+            Err(format!("refused by the robot: error {code} {message}").trim_end().to_string())
+        }
+        None => Err("unexpected answer: no error code".into()),
     }
 }
 
-/// A robot URL must be HTTPS; plain HTTP only to this machine (tests, a
-/// local relay).
-pub fn check_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-    match (parsed.scheme(), parsed.host_str()) {
-        ("https", Some(_)) => Ok(()),
-        ("http", Some("127.0.0.1" | "localhost" | "[::1]")) => Ok(()),
-        _ => Err("a robot URL starts with https://".into()),
+/// A platform's error message as shown on /robots: one line, at most 80
+/// characters, with no URL (a message could quote one, with its key).
+fn short_message(message: &str) -> String {
+    let line: String = message.chars().filter(|c| !c.is_control()).take(80).collect();
+    line.split_whitespace().filter(|word| !word.contains("://") && !word.contains('=')).collect::<Vec<_>>().join(" ")
+}
+
+/// An outbox error as /robots shows it. Errors written by this sender are
+/// shown as they are; one of an older form (which could quote an answer's
+/// body or the robot's URL with its key) is withheld.
+pub fn shown_error(error: &str) -> String {
+    let current = error == "unexpected answer: not the platform's JSON"
+        || error == "unexpected answer: no error code"
+        || error.strip_prefix("HTTP ").is_some_and(|code| code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()))
+        || error
+            .strip_prefix("cannot reach the robot: ")
+            .is_some_and(|what| ["timed out", "cannot connect", "redirected", "the request failed"].contains(&what))
+        || error.strip_prefix("refused by the robot: error ").is_some_and(|rest| !rest.contains(['{', '=']))
+        || (error.contains(" robot URL starts with https://") && !error.contains('?'));
+    if current || error.is_empty() { error.to_string() } else { "failed (details withheld)".into() }
+}
+
+/// The webhook hosts of the three platforms: a robot posts to these and to
+/// nothing else, so that a robot's URL cannot reach a service inside the
+/// server's network.
+pub fn webhook_hosts(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::WeCom => &["qyapi.weixin.qq.com"],
+        Platform::DingTalk => &["oapi.dingtalk.com"],
+        Platform::Feishu => &["open.feishu.cn", "open.larksuite.com"],
     }
+}
+
+/// A robot URL is `https://` to its platform's own webhook host, on the
+/// default port, with no user or password in it. `allow_loopback` (set only
+/// by tests, which post to a receiver on this machine) also lets
+/// `http://127.0.0.1:PORT/...` through.
+pub fn check_url(platform: Platform, url: &str, allow_loopback: bool) -> Result<(), String> {
+    if url.len() > 500 {
+        return Err("a robot URL is at most 500 characters".into());
+    }
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("a robot URL carries no user name or password".into());
+    }
+    let host = parsed.host_str().unwrap_or_default();
+    if allow_loopback && parsed.scheme() == "http" && matches!(host, "127.0.0.1" | "[::1]") {
+        return Ok(());
+    }
+    let hosts = webhook_hosts(platform);
+    let on_platform = parsed.scheme() == "https" && parsed.port().is_none() && hosts.contains(&host);
+    if on_platform {
+        Ok(())
+    } else {
+        Err(format!("a {} robot URL starts with https://{}/", platform.label(), hosts[0]))
+    }
+}
+
+/// Why a post failed, without the URL (which holds the robot's key or
+/// signature) and without any answer's body.
+fn transport_error(error: &reqwest::Error) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else if error.is_redirect() {
+        "redirected"
+    } else {
+        "the request failed"
+    };
+    format!("cannot reach the robot: {what}")
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +208,9 @@ pub struct SenderConfig {
     /// How long a claim on a message being posted lasts; longer than any
     /// post can take, so that only a stopped sender's claim runs out.
     pub lease: Duration,
+    /// Let robots post to `http://127.0.0.1` (tests' receivers only; never
+    /// in a served application).
+    pub allow_loopback: bool,
 }
 
 impl Default for SenderConfig {
@@ -147,6 +222,7 @@ impl Default for SenderConfig {
             first_retry: Duration::from_secs(30),
             timeout: Duration::from_secs(10),
             lease: Duration::from_secs(60),
+            allow_loopback: false,
         }
     }
 }
@@ -164,6 +240,8 @@ impl Sender {
     pub async fn start(store: Store, config: SenderConfig) -> Result<Sender, StoreError> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
+            // A redirect could lead anywhere, the server's own network too.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| StoreError::Conflict(format!("HTTP client: {e}")))?;
         let sender = Sender { store, config, client };
@@ -234,6 +312,9 @@ impl Sender {
     async fn post(&self, message: &OutboxMessage, robot: &Robot, now_ms: i64) -> Result<(), String> {
         let platform =
             Platform::parse(&robot.platform).ok_or_else(|| format!("unknown platform {}", robot.platform))?;
+        // Checked again here: a robot stored before the hosts were checked,
+        // or written into the database by hand, posts nowhere else either.
+        check_url(platform, &robot.url, self.config.allow_loopback)?;
         let post = post_for(platform, robot, &message.text, now_ms)?;
         let response = self
             .client
@@ -242,12 +323,13 @@ impl Sender {
             .body(post.body.to_string())
             .send()
             .await
-            .map_err(|e| format!("cannot reach the robot: {e}"))?;
+            .map_err(|e| transport_error(&e))?;
         let status = response.status();
-        let body = response.text().await.map_err(|e| format!("no answer: {e}"))?;
         if !status.is_success() {
-            return Err(format!("HTTP {status}: {}", body.chars().take(200).collect::<String>()));
+            // The body is not read, let alone kept: it is no platform's.
+            return Err(format!("HTTP {}", status.as_u16()));
         }
+        let body = response.text().await.map_err(|e| transport_error(&e))?;
         accepted(platform, &body)
     }
 }
@@ -315,9 +397,34 @@ mod tests {
         assert!(accepted(Platform::DingTalk, r#"{"errcode":310000,"errmsg":"sign not match"}"#).is_err());
         assert!(accepted(Platform::Feishu, r#"{"code":0,"msg":"success"}"#).is_ok());
         assert!(accepted(Platform::Feishu, r#"{"code":19021,"msg":"sign match fail"}"#).is_err());
-        assert!(check_url("https://oapi.dingtalk.com/robot/send?access_token=x").is_ok());
-        assert!(check_url("http://127.0.0.1:9000/hook").is_ok());
-        assert!(check_url("http://example.org/hook").is_err());
-        assert!(check_url("file:///etc/passwd").is_err());
+        let refused =
+            accepted(Platform::WeCom, r#"{"errcode":93000,"errmsg":"invalid webhook url https://x/?key=SECRET"}"#);
+        assert_eq!(refused.unwrap_err(), "refused by the robot: error 93000 invalid webhook url");
+        let not_json = accepted(Platform::WeCom, "<html>internal admin page</html>").unwrap_err();
+        assert!(!not_json.contains("internal"), "no body is echoed: {not_json}");
+    }
+
+    #[test]
+    fn a_robot_posts_only_to_its_platform_s_webhook_host() {
+        let d = Platform::DingTalk;
+        assert!(check_url(d, "https://oapi.dingtalk.com/robot/send?access_token=x", false).is_ok());
+        assert!(check_url(Platform::WeCom, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", false).is_ok());
+        assert!(check_url(Platform::Feishu, "https://open.feishu.cn/open-apis/bot/v2/hook/x", false).is_ok());
+        for url in [
+            "http://127.0.0.1:9000/hook",
+            "http://localhost/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "https://example.org/hook",
+            "https://oapi.dingtalk.com.evil.example/robot/send",
+            "https://user@oapi.dingtalk.com/robot/send",
+            "https://oapi.dingtalk.com:8443/robot/send",
+            "http://oapi.dingtalk.com/robot/send",
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send",
+            "file:///etc/passwd",
+        ] {
+            assert!(check_url(d, url, false).is_err(), "{url} is refused");
+        }
+        assert!(check_url(d, "http://127.0.0.1:9000/hook", true).is_ok(), "a test's receiver");
+        assert!(check_url(d, "http://10.0.0.1/hook", true).is_err(), "loopback only, even in tests");
     }
 }

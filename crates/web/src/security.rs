@@ -16,6 +16,13 @@ pub fn random_token() -> String {
     hex::encode(bytes)
 }
 
+/// Whether `text` has the form of [`random_token`]'s tokens (64 lowercase
+/// hex characters). A household link's token is checked for it before any
+/// rate-limit bookkeeping or database lookup: nothing else can be a link.
+pub fn is_token(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// A password a person can type from a printout: 12 characters without
 /// look-alikes (no 0/O, 1/l/I).
 pub fn readable_password() -> String {
@@ -78,6 +85,8 @@ mod tests {
         assert!(!verify_password("wrong horse", &hash));
         assert!(!verify_password("correct horse", "not a hash"));
         assert_eq!(random_token().len(), 64);
+        assert!(is_token(&random_token()));
+        assert!(!is_token(&"F".repeat(64)) && !is_token(&"a".repeat(63)) && !is_token(&"a".repeat(60_000)));
         assert_ne!(random_token(), random_token());
         assert_eq!(readable_password().len(), 12);
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("abc", "ab"));

@@ -13,11 +13,18 @@ pub struct Config {
     pub public_url: String,
     /// Mark cookies `Secure`: set when served behind HTTPS.
     pub secure_cookies: bool,
+    /// Let a robot's URL be `http://127.0.0.1:PORT` (tests set it; a served
+    /// application never does: robots post to their platforms' hosts only).
+    pub allow_loopback_robots: bool,
 }
 
 pub struct Limits {
     /// Sign-in attempts per client address.
     pub login_by_ip: RateLimiter,
+    /// Wrong passwords per account *and* address: five lock that pair for
+    /// fifteen minutes, so the owner on their own phone still signs in
+    /// while someone elsewhere guesses.
+    pub login_failures: RateLimiter,
     /// Requests to one household link.
     pub rating_by_token: RateLimiter,
     /// Requests to household links from one client address.
@@ -28,6 +35,10 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             login_by_ip: RateLimiter::new(20, Duration::from_secs(60)),
+            login_failures: RateLimiter::new(
+                crate::html::login::MAX_FAILURES as u32,
+                Duration::from_secs(crate::html::login::LOCKOUT_SECONDS as u64),
+            ),
             rating_by_token: RateLimiter::new(20, Duration::from_secs(600)),
             rating_by_ip: RateLimiter::new(120, Duration::from_secs(600)),
         }

@@ -129,6 +129,8 @@ fn config() -> SenderConfig {
         timeout: Duration::from_secs(5),
         // A stopped sender's claim runs out at once, as if the restart came later.
         lease: Duration::ZERO,
+        // The receiver runs on this machine; a served application never allows it.
+        allow_loopback: true,
     }
 }
 
@@ -347,4 +349,77 @@ async fn a_second_server_leaves_a_post_in_flight_alone() {
     assert_eq!(second.settle_interrupted().await.unwrap(), 1);
     assert_eq!(statuses(&setup.store, setup.community).await, [("activity:1".into(), "uncertain".into(), 1)]);
     assert_eq!(receiver.requests().len(), 1, "posted once");
+}
+
+/// Issue 17, item 1: a robot's URL aimed at a service inside the server's
+/// network. The served sender (no loopback allowed) posts nothing there,
+/// even for a robot written into the database before URLs were checked.
+#[tokio::test]
+async fn a_robot_aimed_inside_the_network_posts_nothing() {
+    let (address, receiver) = start_receiver().await;
+    let setup = setup().await;
+    add_robot(&setup, "wecom", format!("{address}/wecom?key=k"), None).await;
+    enqueue(&setup.store, setup.community, "activity:1", "通知").await;
+    let served = SenderConfig { allow_loopback: false, ..config() };
+    let sender = Sender::start(setup.store.clone(), served).await.unwrap();
+    drain(&sender).await;
+    assert!(receiver.requests().is_empty(), "nothing reached the internal service");
+    let mut reader = setup.store.read().await.unwrap();
+    let row = &reader.outbox(setup.community, None).await.unwrap()[0];
+    assert_eq!(row.status, "failed");
+    let error = row.last_error.clone().unwrap_or_default();
+    assert!(error.contains("https://qyapi.weixin.qq.com/"), "the error names where robots may post: {error}");
+}
+
+/// An internal page that answers with a redirect and a body full of
+/// secrets: the sender follows no redirect and keeps no body.
+#[tokio::test]
+async fn the_sender_follows_no_redirect_and_keeps_no_body() {
+    let setup = setup().await;
+    let hits = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = hits.clone();
+    let internal = hits.clone();
+    let app = Router::new()
+        .route(
+            "/wecom",
+            post(move || async move {
+                seen.lock().unwrap().push("/wecom".into());
+                (StatusCode::FOUND, [(axum::http::header::LOCATION, "/admin")], "moved")
+            }),
+        )
+        .route(
+            "/admin",
+            axum::routing::any(move || async move {
+                internal.lock().unwrap().push("/admin".into());
+                "root-password=hunter2"
+            }),
+        )
+        .route("/secret", post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL-SECRET-DATA") }))
+        .route("/json", post(|| async { "<html>INTERNAL-ADMIN-PAGE</html>" }));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    add_robot(&setup, "wecom", format!("{address}/wecom?key=KEY-1"), None).await;
+    add_robot(&setup, "wecom", format!("{address}/secret?key=KEY-2"), None).await;
+    add_robot(&setup, "wecom", format!("{address}/json?key=KEY-3"), None).await;
+    enqueue(&setup.store, setup.community, "activity:1", "通知").await;
+    let sender = Sender::start(setup.store.clone(), SenderConfig { max_attempts: 1, ..config() }).await.unwrap();
+    drain(&sender).await;
+    assert_eq!(*hits.lock().unwrap(), ["/wecom"], "the redirect was not followed");
+    let mut reader = setup.store.read().await.unwrap();
+    let errors: Vec<String> = reader
+        .outbox(setup.community, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.last_error.unwrap_or_default())
+        .collect();
+    assert_eq!(errors.len(), 3);
+    assert!(errors.contains(&"HTTP 302".to_string()), "{errors:?}");
+    assert!(errors.contains(&"HTTP 500".to_string()), "{errors:?}");
+    for error in &errors {
+        for secret in ["moved", "hunter2", "INTERNAL", "KEY-", "127.0.0.1"] {
+            assert!(!error.contains(secret), "{error:?} echoes {secret}");
+        }
+    }
 }

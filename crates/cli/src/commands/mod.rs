@@ -93,6 +93,10 @@ impl Context {
     }
 
     fn keep(&self, store: Store) -> Result<Store, Failure> {
+        // `--by` is a claim, not a credential: whoever can write the database
+        // acts as any account. Every write's audit row also names who ran
+        // the command, as the operating system says.
+        let store = store.with_origin(&cli_origin());
         self.opened.lock().map_err(|_| Failure::failed("internal error: store list poisoned"))?.push(store.clone());
         Ok(store)
     }
@@ -153,4 +157,19 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Export(command) => exchange::export(context, command).await,
         Command::Print(command) => print::print(context, command).await,
     }
+}
+
+/// `cli USER@HOST`: the operating system's user and host running this
+/// command, for the audit log (each at most 64 characters).
+pub fn cli_origin() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).or_else(|_| std::env::var("USERNAME"));
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME").or_else(|_| std::env::var("COMPUTERNAME")));
+    let clean = |text: Result<String, _>| -> String {
+        let text: String = text.unwrap_or_default().chars().filter(|c| !c.is_control()).take(64).collect();
+        if text.is_empty() { "unknown".into() } else { text }
+    };
+    format!("cli {}@{}", clean(user.map_err(|_| ())), clean(host.map_err(|_| ())))
 }

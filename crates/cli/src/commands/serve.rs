@@ -23,7 +23,10 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome 
     let public_url = web.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
     let config = starledger_web::Config {
         public_url: public_url.trim_end_matches('/').to_string(),
-        secure_cookies: web.secure_cookies,
+        // Served behind https, cookies are Secure whether or not
+        // --secure-cookies is given.
+        secure_cookies: web.secure_cookies || public_url.starts_with("https://"),
+        allow_loopback_robots: false,
     };
     install_log();
     // Said loudly, so that no server runs on a stated day by accident.

@@ -543,8 +543,13 @@ async fn member_sees_the_new_points(journey: &Journey, facts: &Facts) {
 
     let year = i64::from(today_in_china().year());
     let mut db = journey.db().await;
+    // Household ratings in the running window count in what she sees only
+    // from three on (issue 17): the journey's one rating is withheld.
     let tenths: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(SUM(points_tenths), 0) FROM ledger_entries WHERE member_id = $1 AND year = $2",
+        "SELECT COALESCE(SUM(points_tenths), 0) FROM ledger_entries WHERE member_id = $1 AND year = $2 \
+         AND (recorded_by NOT LIKE 'household:%' \
+              OR (SELECT COUNT(*) FROM ledger_entries h WHERE h.member_id = $1 AND h.year = $2 \
+                  AND h.recorded_by LIKE 'household:%') >= 3)",
     )
     .bind(facts.member_id)
     .bind(year)

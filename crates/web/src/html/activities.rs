@@ -118,6 +118,8 @@ pub async fn publish(
     Form(form): Form<NewActivityForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("title", &form.title, crate::fields::TITLE)?;
+    crate::fields::at_most("place", &form.place, crate::fields::TITLE)?;
     viewer.require(&[Role::Committee])?;
     let (title, place) = (form.title.trim(), form.place.trim());
     if title.is_empty() || place.is_empty() {

@@ -114,6 +114,7 @@ pub struct MakeForm {
 
 pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<MakeForm>) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let points: Points =
         form.points.trim().parse().map_err(|_| WebError::BadRequest("points: not a number like 1.5".into()))?;
     let reason = form.reason.trim();
@@ -174,6 +175,7 @@ pub async fn check(
     Form(form): Form<CheckForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,

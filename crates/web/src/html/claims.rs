@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use starledger_domain::claims::{self, ClaimKind, ClaimStatus};
 use starledger_domain::org::Year;
-use starledger_store::{ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus};
+use starledger_store::{ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus, WriteTx};
 
 /// Photos from phones are a few megabytes; more is refused.
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
@@ -187,6 +187,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     let now = now();
     let upload_id = match &form.photo {
         Some((content_type, bytes)) => {
+            within_quota(&mut tx, viewer.account.id, bytes.len(), now).await?;
             Some(tx.add_upload(community, content_type, bytes, &sha256_hex_bytes(bytes), viewer.account.id, now).await?)
         }
         None => None,
@@ -206,6 +207,24 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     tx.audit(Some(community), &viewer.actor(), "claim.add", &format!("claim {id} {}", kind.as_str())).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/claims?submitted={id}")).into_response())
+}
+
+/// What one account may upload in [`QUOTA_DAYS`]: three full-size photos.
+pub const UPLOAD_QUOTA_BYTES: i64 = 3 * MAX_UPLOAD_BYTES as i64;
+pub const QUOTA_DAYS: i64 = 30;
+
+/// Refuses an upload past the account's quota: files stay stored when a
+/// claim is withdrawn, so withdrawing does not give the room back.
+pub(crate) async fn within_quota(tx: &mut WriteTx, by: i64, adding: usize, now: i64) -> WebResult<()> {
+    let used = tx.uploaded_bytes_since(by, now - QUOTA_DAYS * 86_400).await?;
+    if used + adding as i64 > UPLOAD_QUOTA_BYTES {
+        return Err(WebError::Refused(format!(
+            "photo: at most {} MB of files in {QUOTA_DAYS} days; {} MB are used",
+            UPLOAD_QUOTA_BYTES / (1024 * 1024),
+            used / (1024 * 1024)
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn sha256_hex_bytes(bytes: &[u8]) -> String {

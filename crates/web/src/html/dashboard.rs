@@ -16,7 +16,7 @@ use starledger_domain::org::Role;
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
 use starledger_domain::rulebook::Rulebook;
-use starledger_store::{ClaimQueries, LedgerQueries, MeetingQueries, NoticeQueries, OrgQueries, RatingQueries};
+use starledger_store::{ClaimQueries, MeetingQueries, NoticeQueries, OrgQueries, RatingQueries};
 
 struct BranchRow {
     name: String,
@@ -104,7 +104,8 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let (year, top) = match &period {
         Some(period) => {
             let all = reader.year_roll(community, period.year).await?;
-            let rating = rate(period.year, &period.rulebook, &all, &reader.year_scored(community, period.year).await?);
+            let scored = crate::calendar::visible_scored(&mut reader, &viewer, period).await?;
+            let rating = rate(period.year, &period.rulebook, &all, &scored);
             let top = rating
                 .members
                 .iter()

@@ -66,6 +66,10 @@ fn message_page(
 /// Follows a token to its household, member, open year and window; or says,
 /// as a page, why it cannot be rated now.
 async fn resolve(state: &AppState, visitor: &Visitor, token: &str) -> WebResult<Result<Rating, Response>> {
+    // A malformed token is no link: refused before it is counted or looked up.
+    if !crate::security::is_token(token) {
+        return Ok(Err(message_page(visitor, StatusCode::NOT_FOUND, "link_unknown", None)?));
+    }
     let limits = state.limits();
     if !limits.rating_by_token.allow(token) || !limits.rating_by_ip.allow(&visitor.ip) {
         return Ok(Err(message_page(visitor, StatusCode::TOO_MANY_REQUESTS, "too_many", None)?));
@@ -141,6 +145,7 @@ pub async fn submit(
     Form(form): Form<RatingForm>,
 ) -> WebResult<Response> {
     check_form_token(&visitor, &form.csrf)?;
+    crate::fields::at_most("comment", &form.comment, crate::fields::REASON)?;
     let level = match form.level.as_str() {
         "satisfied" => Satisfaction::Satisfied,
         "basically_satisfied" => Satisfaction::BasicallySatisfied,

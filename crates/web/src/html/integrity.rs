@@ -254,6 +254,7 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
     let now = now();
     let evidence_id = match &form.evidence {
         Some((kind, bytes)) => {
+            crate::html::claims::within_quota(&mut tx, viewer.account.id, bytes.len(), now).await?;
             Some(tx.add_upload(community, kind, bytes, &sha256_hex_bytes(bytes), viewer.account.id, now).await?)
         }
         None => None,
@@ -323,6 +324,7 @@ pub async fn mark_relatives(
     Form(form): Form<RelativesForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("relation", &form.relation, crate::fields::NAME)?;
     duty::may_administer(&viewer.account, "mark relatives")?;
     let relation = form.relation.trim();
     if relation.is_empty() || form.member == form.relative {

@@ -1,11 +1,12 @@
 //! The language switch: a cookie, then back to the page the visitor was on.
 
 use crate::session::{LANG_COOKIE, set_cookie};
-use axum::extract::Path;
+use crate::state::AppState;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-pub async fn switch(Path(code): Path<String>, headers: HeaderMap) -> Response {
+pub async fn switch(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> Response {
     let value = if code == "en" { "en" } else { "zh" };
     // Only a path on this site is followed back, never another host.
     let back = headers
@@ -15,7 +16,7 @@ pub async fn switch(Path(code): Path<String>, headers: HeaderMap) -> Response {
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
         .filter(|path| is_local_path(path))
         .unwrap_or_else(|| "/".into());
-    let cookie = set_cookie(LANG_COOKIE, value, 365 * 24 * 3600, false);
+    let cookie = set_cookie(LANG_COOKIE, value, 365 * 24 * 3600, state.config().secure_cookies);
     ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
 }
 

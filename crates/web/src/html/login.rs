@@ -1,8 +1,12 @@
-//! Sign-in: a password checked with argon2id, at most five wrong tries
-//! before a 15-minute lockout, a per-address rate limit, and a fresh
-//! session (with its own CSRF token) on success. Every attempt is audited.
+//! Sign-in: a password checked with argon2id, at most five wrong tries per
+//! account and address before that pair is locked for 15 minutes (the owner
+//! elsewhere still signs in), a per-address rate limit, an account-wide
+//! lock only after many failures from many addresses, and a fresh session
+//! (with its own CSRF token) on success. Every attempt is audited, except
+//! that throttled ones are counted: the first of a window is recorded.
 
 use crate::error::{WebResult, render};
+use crate::limits::Verdict;
 use crate::page::Page;
 use crate::security::{dummy_hash, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{
@@ -19,8 +23,16 @@ use starledger_domain::ledger::Actor;
 use starledger_domain::regions::Principal;
 use starledger_store::AccessQueries;
 
+/// Wrong passwords per account and address before that pair is locked.
 pub const MAX_FAILURES: i64 = 5;
 pub const LOCKOUT_SECONDS: i64 = 15 * 60;
+/// Wrong passwords from anywhere before the account itself is locked: a
+/// guesser needs twenty addresses to reach it (each gets five), and the
+/// owner is then helped by the committee's password reset.
+pub const ACCOUNT_MAX_FAILURES: i64 = 100;
+/// The longest login name taken (logins are short pinyin names); a longer
+/// one is refused before any lookup, and never stored whole.
+pub const MAX_LOGIN_CHARS: usize = 64;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -90,12 +102,26 @@ pub async fn submit(
     let login = form.login.trim().to_lowercase();
     let now = now();
     let next = form.next.as_deref().and_then(safe_next);
-    let refuse = |key: &'static str, status| {
-        login_page(&visitor, form.login.clone(), Some(t.get(key)), status, secure, next.clone())
-    };
-    if !state.limits().login_by_ip.allow(&visitor.ip) {
-        audit_attempt(&state, &visitor, None, "login.throttled", &format!("{login} from {}", visitor.ip)).await?;
-        return refuse("too_many", StatusCode::TOO_MANY_REQUESTS);
+    let typed: String = form.login.chars().take(MAX_LOGIN_CHARS).collect();
+    let refuse =
+        |key: &'static str, status| login_page(&visitor, typed.clone(), Some(t.get(key)), status, secure, next.clone());
+    let shown: String = login.chars().take(MAX_LOGIN_CHARS).collect();
+    match state.limits().login_by_ip.check(&visitor.ip) {
+        Verdict::Allowed => {}
+        verdict => {
+            // The first refusal of a window is recorded; the rest are only
+            // counted, so a flood cannot grow the audit log.
+            if verdict == Verdict::FirstRefusal {
+                let detail = format!("{shown} from {}; further attempts this minute are not recorded", visitor.ip);
+                audit_attempt(&state, &visitor, None, "login.throttled", &detail).await?;
+            }
+            return refuse("too_many", StatusCode::TOO_MANY_REQUESTS);
+        }
+    }
+    if login.chars().count() > MAX_LOGIN_CHARS || form.password.chars().count() > crate::fields::PASSWORD {
+        audit_attempt(&state, &visitor, None, "login.unknown", &format!("{shown}… (too long) from {}", visitor.ip))
+            .await?;
+        return refuse("bad_login", StatusCode::UNAUTHORIZED);
     }
     let credentials = state.store().read().await?.credentials(&login).await?;
     let Some(credentials) = credentials else {
@@ -105,20 +131,37 @@ pub async fn submit(
         return refuse("bad_login", StatusCode::UNAUTHORIZED);
     };
     let account = &credentials.principal;
-    if credentials.locked_until.is_some_and(|until| until > now) {
+    // This account from this address: the attempt is counted before the
+    // password is checked, so concurrent guesses cannot slip past the limit.
+    let pair = format!("{}@{}", account.id(), visitor.ip);
+    let failures = &state.limits().login_failures;
+    let locked_here = failures.check(&pair) != Verdict::Allowed;
+    if locked_here || credentials.locked_until.is_some_and(|until| until > now) {
         audit_attempt(&state, &visitor, Some(account), "login.locked", &format!("from {}", visitor.ip)).await?;
         return refuse("locked", StatusCode::TOO_MANY_REQUESTS);
     }
     // The hash is checked before the write lock is taken: argon2 is slow.
     let stored = credentials.password_hash.clone().unwrap_or_default();
     if !verify_password_blocking(form.password, stored).await {
+        let locked = failures.count(&pair) >= MAX_FAILURES as u32;
         let mut tx = visitor.write(&state).await?;
-        let locked = tx.record_failed_login(account.id(), MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
-        let detail = format!("wrong password from {}{}", visitor.ip, if locked { "; account locked" } else { "" });
+        let everywhere = tx.record_failed_login(account.id(), ACCOUNT_MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
+        let detail = format!(
+            "wrong password from {}{}",
+            visitor.ip,
+            if everywhere {
+                "; account locked everywhere"
+            } else if locked {
+                "; locked from this address"
+            } else {
+                ""
+            }
+        );
         tx.audit(account.community_id(), &Actor::Account(account.id()).to_string(), "login.failed", &detail).await?;
         tx.commit().await?;
-        return refuse(if locked { "locked" } else { "bad_login" }, StatusCode::UNAUTHORIZED);
+        return refuse(if locked || everywhere { "locked" } else { "bad_login" }, StatusCode::UNAUTHORIZED);
     }
+    failures.clear(&pair);
     let session = random_token();
     let mut tx = visitor.write(&state).await?;
     tx.create_session(&sha256_hex(&session), account.id(), &random_token(), now, now + SESSION_SECONDS, &visitor.ip)

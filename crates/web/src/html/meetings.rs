@@ -124,6 +124,8 @@ pub async fn create(
     Form(form): Form<NewMeetingForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("title", &form.title, crate::fields::TITLE)?;
+    crate::fields::at_most("place", &form.place, crate::fields::TITLE)?;
     if !may_manage(&viewer, form.branch) {
         return Err(WebError::Forbidden("only the branch's secretary or the committee schedules its meetings".into()));
     }
@@ -143,6 +145,7 @@ pub async fn create(
     if !tx.has_branch(community, form.branch).await? {
         return Err(WebError::NotFound);
     }
+    starledger_app::recording::open_period_of(&mut tx, community, starts.date()).await?;
     starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
     let group = match form.group.parse::<i64>() {
         Ok(group) => {
@@ -594,6 +597,7 @@ pub async fn ask_leave(
     Form(form): Form<LeaveForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let community = viewer.account.community_id;
     let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members ask for leave".into()))?;
     let reason = form.reason.trim();

@@ -329,6 +329,10 @@ pub struct ObjectionForm {
 }
 
 /// Checks and files one objection, from an account or a household.
+/// Objections one account or one household link may file in a year: each
+/// must be answered before the year is finalized, so they are bounded.
+pub const MAX_OBJECTIONS_PER_YEAR: usize = 3;
+
 async fn file(
     tx: &mut WriteTx,
     community: CommunityId,
@@ -355,6 +359,15 @@ async fn file(
         return Err(WebError::Refused(format!("{year} is finalized; objections are no longer taken")));
     }
     period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(e.to_string()))?;
+    // Counted under the community's write lock this transaction holds, so
+    // objections filed at once cannot pass the limit together.
+    let filed = tx.objections(community, year).await?.iter().filter(|o| o.filed_by == filed_by).count();
+    if filed >= MAX_OBJECTIONS_PER_YEAR {
+        return Err(WebError::Refused(format!(
+            "at most {MAX_OBJECTIONS_PER_YEAR} objections a year from one account or household link; \
+             {filed} are filed for {year}"
+        )));
+    }
     let objection = NewObjection {
         community_id: community,
         year,
@@ -374,6 +387,7 @@ pub async fn object(
     Form(form): Form<ObjectionForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("text", &form.text, crate::fields::OBJECTION)?;
     if viewer.is(Role::Auditor) {
         return Err(WebError::Forbidden("auditors read and write nothing".into()));
     }
@@ -399,6 +413,7 @@ pub async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("answer", &form.answer, crate::fields::OBJECTION)?;
     duty::may_administer(&viewer.account, "answer objections")?;
     let upheld = match form.outcome.as_str() {
         "upheld" => true,
@@ -421,6 +436,19 @@ pub async fn answer(
         let subject = tx.member(community, member).await?;
         duty::not_recused(&viewer.account, Subject { member_id: member, branch_id: subject.branch_id }, &relatives)
             .map_err(|_| WebError::Forbidden("no one answers an objection about themselves or a relative".into()))?;
+    } else if let Some(own) = viewer.account.member_id {
+        // An objection that names no member but names the one answering (or
+        // a relative of his) in its text is about him all the same.
+        let mut concerned = vec![own];
+        concerned.extend(tx.relative_ids(own).await?);
+        for member in concerned {
+            let name = tx.member(community, member).await?.name.to_string();
+            if !name.is_empty() && objection.text.contains(&name) {
+                return Err(WebError::Forbidden(format!(
+                    "the objection names {name}: no one answers an objection about themselves or a relative"
+                )));
+            }
+        }
     }
     if !tx.answer_objection(id, answer, upheld, viewer.account.id, now()).await? {
         return Err(WebError::Refused(format!("objection {id} has been answered")));
@@ -522,6 +550,7 @@ pub async fn reopen(
     Form(form): Form<ReopenForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let mut tx = viewer.write(&state).await?;
     app_rating::propose_reopen(&mut tx, &viewer.account, year, &form.reason, now()).await?;
     tx.commit().await?;
@@ -589,6 +618,9 @@ async fn household_notice(
     visitor: &Visitor,
     token: &str,
 ) -> WebResult<(CommunityId, Period, RatingRound)> {
+    if !crate::security::is_token(token) {
+        return Err(WebError::NotFound);
+    }
     if !state.limits().rating_by_ip.allow(&visitor.ip) {
         return Err(WebError::Refused("too many requests; try again later".into()));
     }
@@ -647,6 +679,7 @@ pub async fn household_object(
     Form(form): Form<ObjectionForm>,
 ) -> WebResult<Response> {
     check_form_token(&visitor, &form.csrf)?;
+    crate::fields::at_most("text", &form.text, crate::fields::OBJECTION)?;
     let (community, period, _) = household_notice(&state, &visitor, &token).await?;
     let mut tx = visitor.write_in(&state, community).await?;
     let holder = tx.token_holder(&token).await?.ok_or(WebError::NotFound)?;

@@ -48,6 +48,9 @@ pub async fn submit(
     Form(form): Form<PasswordForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("current", &form.current, crate::fields::PASSWORD)?;
+    crate::fields::at_most("new", &form.new, crate::fields::PASSWORD)?;
+    crate::fields::at_most("repeat", &form.repeat, crate::fields::PASSWORD)?;
     let refuse = |message: String| -> WebResult<Response> {
         let page = PasswordPage {
             page: Page::held(&viewer, "change_password"),

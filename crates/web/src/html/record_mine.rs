@@ -126,8 +126,8 @@ pub async fn show(
     let year = period.year;
     let rulebook = &period.rulebook;
     let entries = reader.member_entries(community, member_id, year).await?;
-    let rating =
-        rate(year, rulebook, &reader.year_roll(community, year).await?, &reader.year_scored(community, year).await?);
+    let scored = crate::calendar::visible_scored(&mut reader, &viewer, &period).await?;
+    let rating = rate(year, rulebook, &reader.year_roll(community, year).await?, &scored);
     // A year with no points yet ranks nobody (not everyone 1st at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
     let accounts: HashMap<i64, String> = reader
@@ -190,8 +190,19 @@ pub async fn show(
             marks,
         });
     }
-    for ((index, _), mut row) in windows {
+    let running = RatingWindow::containing(crate::calendar::today(), &rulebook.linking).key();
+    for ((index, key), mut row) in windows {
         row.shown = row.satisfied + row.basically + row.not >= MIN_RATINGS_SHOWN;
+        // The running window's points count in what the member sees only
+        // from three ratings on (as in the standings): one or two would
+        // tell their levels through the category's total.
+        let sees_counts = matches!(
+            viewer.account.role,
+            starledger_domain::org::Role::Committee | starledger_domain::org::Role::Auditor
+        );
+        if !row.shown && key == running && !sees_counts {
+            categories[index].points = categories[index].points - row.points;
+        }
         // A withheld window hides its points too: with one or two ratings the
         // points alone would tell their levels.
         if !row.shown {

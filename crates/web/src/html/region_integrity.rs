@@ -90,6 +90,7 @@ pub async fn decide(
     Form(form): Form<DecideForm>,
 ) -> WebResult<Response> {
     viewer.holder.check_csrf(&form.csrf)?;
+    crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,

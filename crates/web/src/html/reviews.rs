@@ -104,6 +104,7 @@ pub async fn decide_claim(
     Form(form): Form<DecisionForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let community = viewer.account.community_id;
     let note: String = form.note.trim().chars().take(200).collect();
     let mut tx = viewer.write(&state).await?;
@@ -162,6 +163,7 @@ pub async fn decide_leave(
     Form(form): Form<DecisionForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let request = tx.leave_request(community, id).await?;

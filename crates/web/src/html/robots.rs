@@ -6,7 +6,7 @@
 use crate::calendar::local;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
-use crate::robots::{Platform, check_url};
+use crate::robots::{Platform, check_url, shown_error};
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
@@ -83,7 +83,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
             } else {
                 m.sent_at.map(local).unwrap_or_default()
             },
-            error: m.last_error.clone().unwrap_or_default(),
+            error: shown_error(m.last_error.as_deref().unwrap_or_default()),
             settle: matches!(m.status.as_str(), "uncertain" | "failed") && viewer.is(Role::Committee),
         })
         .collect();
@@ -118,6 +118,9 @@ pub struct RobotForm {
 
 pub async fn add(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<RobotForm>) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
+    crate::fields::at_most("name", &form.name, crate::fields::NAME)?;
+    crate::fields::at_most("url", &form.url, crate::fields::URL)?;
+    crate::fields::at_most("secret", &form.secret, crate::fields::SECRET)?;
     duty::may_administer(&viewer.account, "set up group robots")?;
     let platform = Platform::parse(&form.platform)
         .ok_or_else(|| WebError::BadRequest(format!("platform: \"{}\"", form.platform)))?;
@@ -125,7 +128,8 @@ pub async fn add(State(state): State<AppState>, viewer: SignedIn, Form(form): Fo
     if name.is_empty() {
         return Err(WebError::BadRequest("name: say which group this robot posts to".into()));
     }
-    check_url(url).map_err(|e| WebError::BadRequest(format!("url: {e}")))?;
+    check_url(platform, url, state.config().allow_loopback_robots)
+        .map_err(|e| WebError::BadRequest(format!("url: {e}")))?;
     if platform == Platform::WeCom && !secret.is_empty() {
         return Err(WebError::BadRequest("secret: WeCom robots are not signed; leave it empty".into()));
     }

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
-use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries};
+use starledger_store::{NoticeQueries, OrgQueries};
 
 struct Row {
     member_id: i64,
@@ -65,7 +65,8 @@ pub async fn show(
     let mut reader = store.read().await?;
     let period = chosen_period(&mut reader, community, query.year).await?.ok_or(WebError::NotFound)?;
     let members = reader.year_roll(community, period.year).await?;
-    let rating = rate(period.year, &period.rulebook, &members, &reader.year_scored(community, period.year).await?);
+    let scored = crate::calendar::visible_scored(&mut reader, &viewer, &period).await?;
+    let rating = rate(period.year, &period.rulebook, &members, &scored);
     // A year with no points yet ranks nobody (not everyone 1st to 210th at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
     let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());

@@ -28,7 +28,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
         [
             (header::CONTENT_TYPE, upload.content_type.clone()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         upload.bytes,
     )

@@ -203,7 +203,8 @@ async fn build(setup: Setup, clock: Clock) -> TestApp {
 
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("the bound address"));
-    let config = Config { public_url: address.clone(), secure_cookies: setup.secure_cookies };
+    let config =
+        Config { public_url: address.clone(), secure_cookies: setup.secure_cookies, allow_loopback_robots: false };
     let app = router(AppState::new(store.clone(), config, Limits::default()).with_clock(clock));
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("the server runs");
@@ -578,6 +579,19 @@ impl TestApp {
     /// A browser: keeps cookies, does not follow redirects.
     pub fn client(&self) -> Client {
         Client::builder().cookie_store(true).redirect(Policy::none()).no_proxy().build().expect("a client")
+    }
+
+    /// A client whose requests come from another address of this machine
+    /// (`127.0.0.2`): someone elsewhere, as the server sees it.
+    pub fn client_from_elsewhere(&self) -> Client {
+        let elsewhere = std::net::IpAddr::from([127, 0, 0, 2]);
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .no_proxy()
+            .local_address(elsewhere)
+            .build()
+            .expect("a client")
     }
 
     pub async fn get(&self, client: &Client, path: &str) -> Response {

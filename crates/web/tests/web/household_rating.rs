@@ -230,3 +230,26 @@ async fn flooding_one_link_is_slowed_down() {
     let other = &app.fixture.tokens[&app.fixture.liang_households[0]];
     text(app.get(&client, &format!("/r/{other}")).await, StatusCode::OK).await;
 }
+
+/// Issue 17, item 4: malformed tokens (a 10 KB one, or upper case) are
+/// refused before they are counted: a flood of them leaves the address's
+/// allowance (120 per ten minutes) for the household's real link.
+#[tokio::test]
+async fn malformed_links_are_refused_before_any_bookkeeping() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let long = "a".repeat(10_000);
+    for token in [long.as_str(), "ABCDEF", "../../etc/passwd"] {
+        let status = app.get(&client, &format!("/r/{token}")).await.status();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{:.20}", token);
+    }
+    for i in 0..150 {
+        let response = app.get(&client, &format!("/r/{i}{long}")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+    let notice = app.get(&client, &format!("/r/{long}/notice")).await;
+    assert_eq!(notice.status(), StatusCode::NOT_FOUND);
+    // The control: the household's own link still opens.
+    let token = &app.fixture.tokens[&app.fixture.liang_households[0]];
+    text(app.get(&client, &format!("/r/{token}")).await, StatusCode::OK).await;
+}

@@ -348,3 +348,23 @@ async fn a_meeting_is_seen_by_its_branch_the_committee_and_the_auditor_only() {
     // A meeting that does not exist.
     text(app.get(&secretary, "/meetings/999999").await, StatusCode::NOT_FOUND).await;
 }
+
+/// Issue 17, item 9: a meeting dated `0001-01-01T00:00`, or in a year not
+/// opened, was accepted; its points could never be written. Refused, and
+/// nothing is written; the control is every meeting scheduled above.
+#[tokio::test]
+async fn a_meeting_outside_the_open_years_is_refused() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let before = app.written().await;
+    let far = format!("{}-03-01T09:00", today().year() + 5);
+    for starts_at in ["0001-01-01T00:00".to_string(), far] {
+        let form = MeetingForm { starts_at: starts_at.clone(), ..MeetingForm::general(f.branch1, 0) };
+        let page = text(app.schedule(&secretary, &form).await, StatusCode::CONFLICT).await;
+        assert!(page.contains("not in an open year"), "{starts_at}:\n{page}");
+    }
+    assert_eq!(app.written().await, before, "nothing was written");
+    let form = MeetingForm::general(f.branch1, 60);
+    assert_eq!(app.schedule(&secretary, &form).await.status(), StatusCode::SEE_OTHER, "an open year's meeting is");
+}

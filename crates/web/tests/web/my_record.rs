@@ -140,3 +140,40 @@ async fn my_record_shows_every_term_of_the_total_and_they_add_up() {
     let sum: f64 = terms.iter().map(|(_, p)| p).sum();
     assert_eq!(format!("{sum}"), "4.5", "2.5 as before and 2 for four visits: {terms:?}");
 }
+
+/// Issue 17, item 6: with one rating in the running window, the category
+/// total moved (0.5 to -0.5) while the page said the counts were withheld.
+/// Until the window holds three, its points are out of every total the
+/// member sees; at three they count.
+#[tokio::test]
+async fn a_single_rating_does_not_move_any_total_the_member_sees() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let rate = |index: usize, level: &'static str| {
+        let app = &app;
+        async move {
+            let client = app.client();
+            let path = format!("/r/{}", f.tokens[&f.liang_households[index]]);
+            let csrf = csrf_of(&text(app.get(&client, &path).await, StatusCode::OK).await);
+            text(app.post(&client, &path, &[("csrf", &csrf), ("level", level)]).await, StatusCode::OK).await;
+        }
+    };
+    let member = app.login(MEMBER, PASSWORD).await;
+    let before = text(app.get(&member, "/me").await, StatusCode::OK).await;
+    let standings_before = text(app.get(&member, "/standings").await, StatusCode::OK).await;
+    assert!(before.contains("<strong data-testid=\"total\">2.5</strong>"), "{before}");
+
+    // One household: without the withholding, 2.5 would become 3 and tell
+    // that this household said "satisfied".
+    rate(0, "satisfied").await;
+    let page = text(app.get(&member, "/me").await, StatusCode::OK).await;
+    assert!(page.contains("<strong data-testid=\"total\">2.5</strong>"), "the total does not move:\n{page}");
+    let standings = text(app.get(&member, "/standings").await, StatusCode::OK).await;
+    assert_eq!(standings, standings_before, "the standings do not move");
+
+    // The control: at three ratings the window counts (2.5 + 1 = 3.5).
+    rate(1, "not_satisfied").await;
+    rate(2, "satisfied").await;
+    let page = text(app.get(&member, "/me").await, StatusCode::OK).await;
+    assert!(page.contains("<strong data-testid=\"total\">3.5</strong>"), "{page}");
+}

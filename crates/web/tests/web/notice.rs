@@ -725,3 +725,58 @@ async fn a_household_reaches_the_notice_from_its_link_and_objects_with_origin_nu
     let rows: Vec<(String, Option<MemberId>)> = app.rows("SELECT filed_by, member_id FROM objections").await;
     assert_eq!(rows, [(format!("household:{household}"), Some(f.liang))]);
 }
+
+/// Issue 17, item 5: one member filed 25 objections in seconds, and one
+/// household link 10; finalization waits for every answer. Three a year
+/// from each account and each link, stated on the page; another member and
+/// another link still object.
+#[tokio::test]
+async fn objections_are_bounded_per_account_and_per_link_each_year() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let liang = app.login(MEMBER, PASSWORD).await;
+    let committee = app.login(COMMITTEE_2, PASSWORD).await;
+    assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={}", year_of(&app)));
+    let page = rating_page(&app, &liang).await;
+    assert!(page.contains("objection-limit") && page.contains("3"), "the limit is stated:\n{page}");
+
+    for _ in 0..3 {
+        objected(&app, &liang, Some(f.hu)).await;
+    }
+    let page = text(object(&app, &liang, Some(f.hu), "再提一条异议内容").await, StatusCode::CONFLICT).await;
+    assert!(page.contains("at most 3"), "{page}");
+    assert_eq!(objections(&app).await, 3);
+
+    let token = &f.tokens[&f.liang_households[0]];
+    let household = app.client();
+    for _ in 0..3 {
+        assert_redirect(&household_object(&app, &household, token, f.hu).await, &format!("/r/{token}/notice?filed=1"));
+    }
+    text(household_object(&app, &household, token, f.hu).await, StatusCode::CONFLICT).await;
+    assert_eq!(objections(&app).await, 6);
+
+    // The control: another link still objects.
+    let other = &f.tokens[&f.liang_households[1]];
+    assert_redirect(&household_object(&app, &app.client(), other, f.hu).await, &format!("/r/{other}/notice?filed=1"));
+    assert_eq!(objections(&app).await, 7);
+}
+
+/// Issue 17, item 11: an objection that names a committee member only in
+/// its text ("彭雅丽 …", no member chosen) could be answered by her. It is
+/// about her all the same: she is recused; another committee member answers.
+#[tokio::test]
+async fn an_objection_naming_a_committee_member_in_its_text_is_not_hers_to_answer() {
+    let app = spawn_app().await;
+    let liang = app.login(MEMBER, PASSWORD).await;
+    let peng = app.login(COMMITTEE, PASSWORD).await;
+    let zhao = app.login(COMMITTEE_2, PASSWORD).await;
+    assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
+    let response = object(&app, &liang, None, "彭雅丽的走访积分与实际不符，请核实").await;
+    assert_redirect(&response, &format!("/rating?year={}", year_of(&app)));
+    let id = app.count("SELECT MAX(id) FROM objections").await;
+
+    let page = text(answer(&app, &peng, id, "dismissed").await, StatusCode::FORBIDDEN).await;
+    assert!(page.contains("彭雅丽"), "{page}");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM objections WHERE id = {id} AND answer IS NULL")).await, 1);
+    assert_redirect(&answer(&app, &zhao, id, "dismissed").await, &format!("/rating?year={}", year_of(&app)));
+}

@@ -113,3 +113,56 @@ async fn a_failed_message_is_resent_and_an_uncertain_one_marked_sent_by_hand() {
     text(settle(&app, &committee, uncertain, "resend").await, StatusCode::CONFLICT).await;
     assert_eq!(app.work(COMMITTEE).await.iter().filter(|w| *w == "outbox.settle").count(), 2);
 }
+
+/// Issue 17, item 1: the form takes only the platforms' own webhook hosts;
+/// a URL into the server's network, another host, or one that merely
+/// starts like the platform's is refused and nothing is stored.
+#[tokio::test]
+async fn a_robot_url_must_be_the_platform_s_own_host() {
+    let app = spawn_app().await;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    for (platform, url) in [
+        ("wecom", "http://127.0.0.1:8080/admin"),
+        ("wecom", "https://169.254.169.254/latest/meta-data"),
+        ("wecom", "https://qyapi.weixin.qq.com.evil.example/cgi-bin/webhook/send?key=k"),
+        ("wecom", "https://oapi.dingtalk.com/robot/send?access_token=t"),
+        ("dingtalk", "https://user:pw@oapi.dingtalk.com/robot/send?access_token=t"),
+        ("feishu", "https://open.feishu.cn:8443/open-apis/bot/v2/hook/x"),
+    ] {
+        let page = text(add(&app, &committee, platform, "群", url).await, StatusCode::BAD_REQUEST).await;
+        assert!(page.contains("url"), "{url}: the error names the field:\n{page}");
+    }
+    assert!(robots(&app).await.is_empty(), "no robot was stored");
+    // The control: each platform's own host is taken.
+    let dingtalk = "https://oapi.dingtalk.com/robot/send?access_token=t";
+    assert_redirect(&add(&app, &committee, "dingtalk", "钉钉群", dingtalk).await, "/robots");
+    assert_redirect(&add(&app, &committee, "wecom", "党员群", HOOK).await, "/robots");
+    assert_eq!(robots(&app).await.len(), 2);
+}
+
+/// An error stored by an older sender quoted the internal answer's body; the
+/// page withholds it.
+#[tokio::test]
+async fn the_robots_page_echoes_no_answer_body() {
+    let app = spawn_app().await;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    assert_redirect(&add(&app, &committee, "wecom", "党员群", HOOK).await, "/robots");
+    publish_to_group(&app, &committee).await;
+    publish_to_group(&app, &committee).await;
+    let ids: Vec<(i64,)> = app.rows("SELECT id FROM outbox ORDER BY id").await;
+    app.execute(&format!(
+        "UPDATE outbox SET status = 'failed', last_error = 'HTTP 200 OK: root-password=hunter2' WHERE id = {}",
+        ids[0].0
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE outbox SET status = 'failed', last_error = 'refused by the robot: error 93000 invalid webhook url' \
+         WHERE id = {}",
+        ids[1].0
+    ))
+    .await;
+    let page = text(app.get(&committee, "/robots").await, StatusCode::OK).await;
+    assert!(!page.contains("hunter2"), "the old body is withheld:\n{page}");
+    assert!(page.contains("details withheld"), "{page}");
+    assert!(page.contains("error 93000 invalid webhook url"), "the platform's code and message are shown:\n{page}");
+}

@@ -78,3 +78,29 @@ async fn evidence_of_another_community_is_not_found() {
     let neighbour = app.login(NEIGHBOUR_COMMITTEE, PASSWORD).await;
     text(app.get(&neighbour, &format!("/uploads/{photo}")).await, StatusCode::NOT_FOUND).await;
 }
+
+/// Issue 17, item 8: one member stored 29 MB in four requests, all
+/// withdrawn. Three full-size photos in thirty days, withdrawn ones counted
+/// (their files stay): the fourth is refused and nothing is written.
+#[tokio::test]
+async fn uploads_are_bounded_per_member() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let member = app.login(MEMBER, PASSWORD).await;
+    let mut big = PNG.to_vec();
+    big.resize(7 * 1024 * 1024 + 512 * 1024, 0);
+    for household in &f.liang_households[..3] {
+        let claim = app.visit_claim(&member, *household, Some(&big)).await;
+        let csrf = app.csrf(&member).await;
+        assert_redirect(&app.post(&member, &format!("/claims/{claim}/cancel"), &[("csrf", &csrf)]).await, "/claims");
+    }
+    let before = app.written().await;
+    let csrf = app.csrf(&member).await;
+    let response = app.log_visit(&member, &csrf, f.liang_households[3], today(), "走访", Some(&big)).await;
+    let page = text(response, StatusCode::CONFLICT).await;
+    assert!(page.contains("photo") && page.contains("24 MB"), "{page}");
+    assert_eq!(app.written().await, before, "nothing was written");
+    // The control: another member uploads as before.
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    app.study_claim(&committee, PNG).await;
+}
