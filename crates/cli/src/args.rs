@@ -32,6 +32,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "STARLEDGER_BUSY_TIMEOUT_MS", default_value_t = 5000)]
     pub busy_timeout_ms: u64,
 
+    /// How long to wait for a database server (PostgreSQL) to answer when connecting.
+    #[arg(long, global = true, env = "STARLEDGER_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub connect_timeout_secs: u64,
+
     #[command(subcommand)]
     pub command: Command,
 }

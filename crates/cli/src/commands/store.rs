@@ -15,8 +15,9 @@ pub async fn store(context: &Context, command: StoreCommand) -> Outcome {
     if from == to {
         return Err(Failure::bad_input("--from and --to name the same database"));
     }
-    let source = Store::connect(&from, OpenMode::Existing, context.busy_timeout).await?;
-    let target = Store::connect(&to, OpenMode::CreateNew, context.busy_timeout).await?;
+    let source =
+        Store::connect_within(&from, OpenMode::Existing, context.busy_timeout, context.connect_timeout).await?;
+    let target = Store::connect_within(&to, OpenMode::CreateNew, context.busy_timeout, context.connect_timeout).await?;
     let report = source.copy_into(&target).await;
     let outcome = match report {
         Ok(report) => check(&source, &target).await.map(|summary| (report, summary)),

@@ -11,6 +11,7 @@ mod e2e_service;
 mod fairness;
 mod helpers;
 mod ledger_verify;
+mod opening;
 mod rating_json;
 mod record_refusals;
 mod regions;
