@@ -89,6 +89,26 @@ pub enum Command {
     /// Move a whole installation between stores.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Write a consistent, verified snapshot of the database (`--db` or
+    /// `--database-url`, while it is in use) into a new SQLite file, with a
+    /// manifest beside it (FILE.manifest.json).
+    Backup {
+        /// The backup file to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup after checking its ledger and its manifest.
+    Restore {
+        /// The backup file written by `starledger backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Where to restore: a SQLite path (sqlite://PATH) or an empty PostgreSQL database.
+        #[arg(long)]
+        to: String,
+        /// Replace an existing SQLite database at --to (stop any server using it first).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -51,6 +51,7 @@ impl From<StoreError> for Failure {
                 Failure::bad_input(error)
             }
             StoreError::Conflict(message) => Failure::refused(message),
+            StoreError::Backup { .. } => Failure::failed(error),
             _ => Failure::failed(error),
         }
     }

@@ -10,6 +10,7 @@
 
 mod access;
 mod activities;
+mod backup;
 mod ballots;
 mod claims;
 mod copy;
@@ -26,6 +27,7 @@ mod rows;
 
 pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
+pub use backup::{CommunityHead, Manifest, manifest_path};
 pub use ballots::{BallotQueries, BallotRow, BallotStatus, ExceptionRow, GradeRow, grade_key, parse_grade};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
 pub use copy::{ColumnKind, CopyReport, TABLES, schema};

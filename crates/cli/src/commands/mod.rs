@@ -154,5 +154,7 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Explain(args) => explain::explain(context, args).await,
         Command::Ledger(command) => ledger::ledger(context, command).await,
         Command::Store(command) => store::store(context, command).await,
+        Command::Backup { to } => store::backup(context, &to).await,
+        Command::Restore { from, to, force } => store::restore(context, &from, &to, force).await,
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the `starledger` binary, one module per concern.
 
+mod backup;
 mod browser;
 mod closed_pipe;
 mod database_errors;
