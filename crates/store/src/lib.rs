@@ -330,6 +330,26 @@ impl Store {
         Ok(store)
     }
 
+    /// Whether the database can serve: it answers, every migration this
+    /// build knows has been applied, and the ledger can be read. The reason
+    /// when it cannot, in words.
+    pub async fn readiness(&self) -> std::result::Result<(), String> {
+        match self.migrations_current().await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err("the database schema is older than this starledger; run any command to upgrade it".into());
+            }
+            Err(error) => return Err(error.to_string()),
+        }
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM (SELECT hash FROM ledger_entries ORDER BY id DESC LIMIT 1) AS head",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(|e| StoreError::classify(e, &self.location).to_string())
+    }
+
     /// Whether every migration this build knows has been applied.
     pub async fn migrations_current(&self) -> Result<bool> {
         let migrator = match self.location.backend {

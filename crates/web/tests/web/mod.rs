@@ -9,6 +9,7 @@ mod communities;
 mod confirmations;
 mod csrf;
 mod fairness;
+mod health;
 mod helpers;
 mod honours;
 mod hours;
