@@ -118,3 +118,32 @@ fn restore_refuses_a_tampered_backup_and_an_existing_database() {
     assert!(run.stdout.contains("restored"), "{run:#?}");
     assert_eq!(snapshot(&target).rows("ledger_entries"), 2);
 }
+
+#[test]
+fn restore_refuses_a_backup_whose_manifest_differs_or_is_missing() {
+    let community = Community::sqlite();
+    community.record(LIANG_XIAOGAI, "meeting.group", "2025-03-05", SECRETARY, "").succeeded();
+    let file = community.path("backup.db");
+    let file_text = file.to_str().expect("UTF-8").to_string();
+    community.ok(&["backup", "--to", &file_text]);
+    let manifest = format!("{file_text}.manifest.json");
+    let genuine = std::fs::read_to_string(&manifest).expect("the manifest");
+    let target = community.path("fresh.db");
+    let target_text = target.to_str().expect("UTF-8").to_string();
+    let restore = || -> super::helpers::Run {
+        starledger().args(["restore", "--from", &file_text, "--to", &target_text]).output().expect("runs").into()
+    };
+
+    std::fs::write(&manifest, genuine.replace("\"entries\": 1", "\"entries\": 2")).expect("edit the manifest");
+    restore().failed(1, &[&file_text, "does not match its manifest"]);
+    assert!(!target.exists(), "nothing was restored");
+
+    std::fs::remove_file(&manifest).expect("lose the manifest");
+    restore().failed(1, &[&file_text, "manifest"]);
+    assert!(!target.exists());
+
+    // Control: with its own manifest it restores.
+    std::fs::write(&manifest, genuine).expect("put the manifest back");
+    restore().succeeded();
+    assert_eq!(snapshot(&target).rows("ledger_entries"), 1);
+}
