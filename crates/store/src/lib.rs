@@ -261,9 +261,18 @@ impl Store {
         {
             // Before anything is written to it (WAL mode, our tables): a
             // file that is not one of ours is left exactly as it was.
-            check_ours(&mut first, path)
+            let checked = check_ours(&mut first, path)
                 .await
-                .map_err(|e| if let StoreError::Database(e) = e { StoreError::classify(e, &location) } else { e })?;
+                .map_err(|e| if let StoreError::Database(e) = e { StoreError::classify(e, &location) } else { e });
+            if let Err(error) = checked {
+                let _ = first.close().await;
+                // A WAL file this process may not write cannot even be read
+                // through a read-write connection: read it read-only instead.
+                if let StoreError::ReadOnly(_) | StoreError::CannotOpen { .. } = error {
+                    return Store::open_read_only(path, location, busy_timeout).await;
+                }
+                return Err(error);
+            }
         }
         if backend == Backend::Sqlite
             && let Err(error) = configure_sqlite(&mut first, busy_ms).await
@@ -322,6 +331,15 @@ impl Store {
             .await
             .map_err(|e| StoreError::classify(e, &location))?;
         let store = Store { pool, location };
+        let mut conn = store.pool.acquire().await.map_err(|e| StoreError::classify(e, &store.location))?;
+        let ours = check_ours(&mut conn, path)
+            .await
+            .map_err(|e| if let StoreError::Database(e) = e { StoreError::classify(e, &store.location) } else { e });
+        drop(conn);
+        if let Err(error) = ours {
+            store.pool.close().await;
+            return Err(error);
+        }
         if !store.migrations_current().await? {
             let path = store.location.path.clone();
             store.pool.close().await;

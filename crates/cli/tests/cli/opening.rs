@@ -72,8 +72,10 @@ fn a_read_only_copy_can_be_checked() {
     execute(&community.db, &["PRAGMA wal_checkpoint(TRUNCATE)"]).expect("checkpoint");
     let dir = TempDir::new().expect("a temporary folder");
     let db = dir.path().join("copy.db");
+    let before = snapshot(&community.db);
     std::fs::copy(&community.db, &db).expect("copy");
-    let before = snapshot(&db);
+    // As on a read-only mount: the file alone, no -wal or -shm beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     for args in [&["ledger", "verify"][..], &["rating", "--year", "2025"][..]] {
