@@ -32,6 +32,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "STARLEDGER_BUSY_TIMEOUT_MS", default_value_t = 5000)]
     pub busy_timeout_ms: u64,
 
+    /// How long to wait for a database server (PostgreSQL) to answer when connecting.
+    #[arg(long, global = true, env = "STARLEDGER_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub connect_timeout_secs: u64,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -95,6 +99,26 @@ pub enum Command {
     /// Paper as PDF: certificates, the honour-roll poster, household cards.
     #[command(subcommand)]
     Print(PrintCommand),
+    /// Write a consistent, verified snapshot of the database (`--db` or
+    /// `--database-url`, while it is in use) into a new SQLite file, with a
+    /// manifest beside it (FILE.manifest.json).
+    Backup {
+        /// The backup file to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup after checking its ledger and its manifest.
+    Restore {
+        /// The backup file written by `starledger backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Where to restore: a SQLite path (sqlite://PATH) or an empty PostgreSQL database.
+        #[arg(long)]
+        to: String,
+        /// Replace an existing SQLite database at --to (stop any server using it first).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

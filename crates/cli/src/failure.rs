@@ -47,8 +47,11 @@ impl From<StoreError> for Failure {
                 };
                 Failure::bad_input(format!("no {what} with id or login \"{key}\"{hint}"))
             }
-            StoreError::Missing(_) | StoreError::AlreadyExists(_) => Failure::bad_input(error),
+            StoreError::Missing(_) | StoreError::AlreadyExists(_) | StoreError::NotOurs { .. } => {
+                Failure::bad_input(error)
+            }
             StoreError::Conflict(message) => Failure::refused(message),
+            StoreError::Backup { .. } => Failure::failed(error),
             _ => Failure::failed(error),
         }
     }

@@ -152,7 +152,8 @@ impl Store {
     /// Copies every row into `target`, a new, empty database (open it with
     /// `OpenMode::CreateNew`). All or nothing: one transaction on the target.
     pub async fn copy_into(&self, target: &Store) -> Result<CopyReport> {
-        let mut source = self.read().await?;
+        // One snapshot of the source: a live database's rows all as of one moment.
+        let mut source = self.snapshot().await?;
         let mut tx = target.write().await?;
         tx.set_origin("store copy");
         let mut report = Vec::new();
@@ -160,7 +161,7 @@ impl Store {
             let columns = columns(&mut tx.tx, target.backend(), &target.location, table).await?;
             let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
             let select = format!("SELECT {} FROM {table} ORDER BY 1", names.join(", "));
-            let mut rows = sqlx::query(&select).fetch(&mut *source.conn);
+            let mut rows = sqlx::query(&select).fetch(&mut *source.tx);
             let mut batch: Vec<AnyRow> = Vec::with_capacity(BATCH);
             let mut copied = 0u64;
             while let Some(row) = rows.try_next().await.at(&source.location)? {

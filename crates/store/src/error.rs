@@ -9,6 +9,10 @@ pub enum StoreError {
     Missing(PathBuf),
     #[error("{0} already exists; choose another path or remove it first")]
     AlreadyExists(PathBuf),
+    #[error("{path} is not a starledger database: {reason}")]
+    NotOurs { path: PathBuf, reason: String },
+    #[error("backup {path}: {reason}; nothing was written")]
+    Backup { path: PathBuf, reason: String },
     #[error("database {0} is read-only: starledger needs write access to the file and its folder")]
     ReadOnly(PathBuf),
     #[error("database {path} is locked by another program (waited {waited_ms} ms); try again when it has finished")]

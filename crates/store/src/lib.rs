@@ -10,6 +10,7 @@
 
 mod access;
 mod activities;
+mod backup;
 mod ballots;
 mod claims;
 mod copy;
@@ -26,6 +27,7 @@ mod rows;
 
 pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
+pub use backup::{CommunityHead, Manifest, manifest_path};
 pub use ballots::{BallotQueries, BallotRow, BallotStatus, ExceptionRow, GradeRow, grade_key, parse_grade};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
 pub use copy::{ColumnKind, CopyReport, TABLES, schema};
@@ -159,6 +161,39 @@ fn sqlite_url(path: &Path, mode: OpenMode) -> String {
     format!("sqlite://{encoded}?mode={mode}")
 }
 
+/// How long opening waits for a database server that does not answer.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Refuses a SQLite file that is not a starledger database: an empty file
+/// (only `init` makes one), or one holding tables without our migration
+/// history (another program's database).
+async fn check_ours(conn: &mut AnyConnection, path: &Path) -> Result<()> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::Database)?;
+    if names.is_empty() {
+        return Err(StoreError::NotOurs {
+            path: path.to_path_buf(),
+            reason: "it is empty; create a database with `starledger init` at a new path".into(),
+        });
+    }
+    if !names.iter().any(|n| n == "_sqlx_migrations") || !names.iter().any(|n| n == "meta") {
+        let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+        return Err(StoreError::NotOurs {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it holds another program's tables ({}{}) and no starledger history; it was left untouched",
+                shown.join(", "),
+                if names.len() > 3 { ", …" } else { "" }
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Each SQLite connection: wait for locks, enforce foreign keys, WAL.
 async fn configure_sqlite(conn: &mut AnyConnection, busy_ms: u128) -> std::result::Result<(), sqlx::Error> {
     let pragmas = format!(
@@ -179,6 +214,18 @@ impl Store {
     /// `CreateNew` refuses a database that already holds starledger's
     /// tables; `Existing` refuses one that does not.
     pub async fn connect(target: &Target, mode: OpenMode, busy_timeout: Duration) -> Result<Store> {
+        Store::connect_within(target, mode, busy_timeout, DEFAULT_CONNECT_TIMEOUT).await
+    }
+
+    /// [`Store::connect`], giving up on a server that has not answered
+    /// within `connect_timeout` (a PostgreSQL port that accepts and then
+    /// says nothing would otherwise hold the command for minutes).
+    pub async fn connect_within(
+        target: &Target,
+        mode: OpenMode,
+        busy_timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = match target {
             Target::Sqlite(_) => Backend::Sqlite,
@@ -201,14 +248,51 @@ impl Store {
         // One connection first, by hand: a pool retries a failing connect
         // until its timeout, which would hide why (read-only, no such
         // database, refused) behind "timed out".
-        let mut first = AnyConnection::connect_with(&options).await.map_err(|e| StoreError::classify(e, &location))?;
-        if backend == Backend::Sqlite {
-            configure_sqlite(&mut first, busy_ms).await.map_err(|e| StoreError::classify(e, &location))?;
+        let silent = || StoreError::CannotOpen {
+            path: location.path.clone(),
+            reason: format!(
+                "the server did not answer within {} s (--connect-timeout-secs)",
+                connect_timeout.as_secs()
+            ),
+        };
+        let mut first = tokio::time::timeout(connect_timeout, AnyConnection::connect_with(&options))
+            .await
+            .map_err(|_| silent())?
+            .map_err(|e| StoreError::classify(e, &location))?;
+        if let Target::Sqlite(path) = target
+            && mode == OpenMode::Existing
+        {
+            // Before anything is written to it (WAL mode, our tables): a
+            // file that is not one of ours is left exactly as it was.
+            let checked = check_ours(&mut first, path)
+                .await
+                .map_err(|e| if let StoreError::Database(e) = e { StoreError::classify(e, &location) } else { e });
+            if let Err(error) = checked {
+                let _ = first.close().await;
+                // A WAL file this process may not write cannot even be read
+                // through a read-write connection: read it read-only instead.
+                if let StoreError::ReadOnly(_) | StoreError::CannotOpen { .. } = error {
+                    return Store::open_read_only(path, location, busy_timeout).await;
+                }
+                return Err(error);
+            }
+        }
+        if backend == Backend::Sqlite
+            && let Err(error) = configure_sqlite(&mut first, busy_ms).await
+        {
+            let error = StoreError::classify(error, &location);
+            let _ = first.close().await;
+            if let (Target::Sqlite(path), OpenMode::Existing, StoreError::ReadOnly(_) | StoreError::CannotOpen { .. }) =
+                (target, mode, &error)
+            {
+                return Store::open_read_only(path, location, busy_timeout).await;
+            }
+            return Err(error);
         }
         first.close().await.map_err(|e| StoreError::classify(e, &location))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
-            .acquire_timeout(busy_timeout.max(Duration::from_secs(5)))
+            .acquire_timeout(busy_timeout.max(connect_timeout))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if conn.backend_name() == "SQLite" {
@@ -226,6 +310,78 @@ impl Store {
         }
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// A SQLite file this process may not write (a copy handed to an
+    /// auditor, a read-only mount): opened read-only and unchanging, so
+    /// reading commands work; any write is refused as read-only. Its schema
+    /// must already be current, since it cannot be brought up to date.
+    async fn open_read_only(path: &Path, location: Arc<Location>, busy_timeout: Duration) -> Result<Store> {
+        let url = format!("{}&immutable=1", sqlite_url(path, OpenMode::Existing).replace("mode=rw", "mode=ro"));
+        let options = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::classify(e, &location))?;
+        let busy_ms = busy_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(busy_timeout.max(DEFAULT_CONNECT_TIMEOUT))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    let pragmas = format!("PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON;");
+                    conn.execute(pragmas.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::classify(e, &location))?;
+        let store = Store { pool, location, origin: Arc::from("cli") };
+        let mut conn = store.pool.acquire().await.map_err(|e| StoreError::classify(e, &store.location))?;
+        let ours = check_ours(&mut conn, path)
+            .await
+            .map_err(|e| if let StoreError::Database(e) = e { StoreError::classify(e, &store.location) } else { e });
+        drop(conn);
+        if let Err(error) = ours {
+            store.pool.close().await;
+            return Err(error);
+        }
+        if !store.migrations_current().await? {
+            let path = store.location.path.clone();
+            store.pool.close().await;
+            return Err(StoreError::ReadOnly(path));
+        }
+        Ok(store)
+    }
+
+    /// Whether the database can serve: it answers, every migration this
+    /// build knows has been applied, and the ledger can be read. The reason
+    /// when it cannot, in words.
+    pub async fn readiness(&self) -> std::result::Result<(), String> {
+        match self.migrations_current().await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err("the database schema is older than this starledger; run any command to upgrade it".into());
+            }
+            Err(error) => return Err(error.to_string()),
+        }
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM (SELECT hash FROM ledger_entries ORDER BY id DESC LIMIT 1) AS head",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(|e| StoreError::classify(e, &self.location).to_string())
+    }
+
+    /// Whether every migration this build knows has been applied.
+    pub async fn migrations_current(&self) -> Result<bool> {
+        let migrator = match self.location.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| StoreError::classify(e, &self.location))?;
+        Ok(migrator.iter().filter(|m| m.migration_type.is_up_migration()).all(|m| applied.contains(&m.version)))
     }
 
     /// A PostgreSQL database is "new" when it has none of starledger's tables.

@@ -105,6 +105,8 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(html::lang::switch))
         .route("/static/app.css", get(html::lang::stylesheet))
         .route("/static/app.js", get(headers::script))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn(headers::security_headers))
@@ -124,6 +126,21 @@ async fn on_its_clock(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     starledger_app::clock::scope(state.clock(), next.run(request)).await
+}
+
+/// `/healthz`: the process is alive and answering. No session needed.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `/readyz`: 200 when the database answers, its migrations are current and
+/// the ledger can be read; 503 with the reason otherwise. No session needed.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.store().readiness().await {
+        Ok(()) => "ready".into_response(),
+        Err(reason) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {reason}")).into_response(),
+    }
 }
 
 /// Photo and screenshot forms may carry a few megabytes.

@@ -27,6 +27,8 @@ pub struct Context {
     /// `--community`: the community a command acts in, by name.
     pub community: Option<String>,
     pub busy_timeout: Duration,
+    /// How long to wait for a database server to answer (`--connect-timeout-secs`).
+    pub connect_timeout: Duration,
     /// Stores opened by the command, closed when it ends: closing the last
     /// connection checkpoints SQLite's WAL into the database file, so the
     /// file alone holds everything (a copy of it is a whole backup).
@@ -35,11 +37,15 @@ pub struct Context {
 
 impl Context {
     pub async fn open(&self) -> Result<Store, Failure> {
-        self.keep(Store::connect(&self.target, OpenMode::Existing, self.busy_timeout).await?)
+        self.keep(
+            Store::connect_within(&self.target, OpenMode::Existing, self.busy_timeout, self.connect_timeout).await?,
+        )
     }
 
     pub async fn create(&self) -> Result<Store, Failure> {
-        self.keep(Store::connect(&self.target, OpenMode::CreateNew, self.busy_timeout).await?)
+        self.keep(
+            Store::connect_within(&self.target, OpenMode::CreateNew, self.busy_timeout, self.connect_timeout).await?,
+        )
     }
 
     /// How the database is named on the command line, for hints to the user.
@@ -126,6 +132,7 @@ pub async fn run(cli: Cli) -> Outcome {
         target,
         community: cli.community,
         busy_timeout: Duration::from_millis(cli.busy_timeout_ms),
+        connect_timeout: Duration::from_secs(cli.connect_timeout_secs.max(1)),
         opened: Mutex::new(Vec::new()),
     };
     let outcome = dispatch(&context, cli.command).await;
@@ -156,6 +163,8 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Import(command) => exchange::import(context, command).await,
         Command::Export(command) => exchange::export(context, command).await,
         Command::Print(command) => print::print(context, command).await,
+        Command::Backup { to } => store::backup(context, &to).await,
+        Command::Restore { from, to, force } => store::restore(context, &from, &to, force).await,
     }
 }
 

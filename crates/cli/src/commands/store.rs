@@ -7,7 +7,7 @@ use super::Context;
 use crate::args::StoreCommand;
 use crate::failure::{Failure, Outcome};
 use starledger_domain::rating::rate;
-use starledger_store::{LedgerQueries, NoticeQueries, OpenMode, OrgQueries, Store, Target};
+use starledger_store::{LedgerQueries, NoticeQueries, OpenMode, OrgQueries, Store, Target, manifest_path};
 
 pub async fn store(context: &Context, command: StoreCommand) -> Outcome {
     let StoreCommand::Copy { from, to } = command;
@@ -15,8 +15,9 @@ pub async fn store(context: &Context, command: StoreCommand) -> Outcome {
     if from == to {
         return Err(Failure::bad_input("--from and --to name the same database"));
     }
-    let source = Store::connect(&from, OpenMode::Existing, context.busy_timeout).await?;
-    let target = Store::connect(&to, OpenMode::CreateNew, context.busy_timeout).await?;
+    let source =
+        Store::connect_within(&from, OpenMode::Existing, context.busy_timeout, context.connect_timeout).await?;
+    let target = Store::connect_within(&to, OpenMode::CreateNew, context.busy_timeout, context.connect_timeout).await?;
     let report = source.copy_into(&target).await;
     let outcome = match report {
         Ok(report) => check(&source, &target).await.map(|summary| (report, summary)),
@@ -70,4 +71,35 @@ async fn check(source: &Store, target: &Store) -> Result<String, Failure> {
         lines.push(format!("{}: ledger intact at both ends, every year's standings identical", community.name));
     }
     Ok(lines.join("\n"))
+}
+
+/// `starledger backup --to FILE`.
+pub async fn backup(context: &Context, file: &std::path::Path) -> Outcome {
+    let store = context.open().await?;
+    let manifest = store.backup_to(file, context.busy_timeout).await?;
+    let entries: u64 = manifest.communities.iter().map(|c| c.entries).sum();
+    println!(
+        "backed up {} to {} at {}: {} communities, {entries} ledger entries, verified",
+        context.target.display().display(),
+        file.display(),
+        manifest.taken_at,
+        manifest.communities.len()
+    );
+    println!("manifest: {}", manifest_path(file).display());
+    Ok(())
+}
+
+/// `starledger restore --from FILE --to TARGET [--force]`.
+pub async fn restore(context: &Context, from: &std::path::Path, to: &str, force: bool) -> Outcome {
+    let to = parse(to)?;
+    let manifest = Store::restore(from, &to, force, context.busy_timeout).await?;
+    let entries: u64 = manifest.communities.iter().map(|c| c.entries).sum();
+    println!(
+        "restored {} (taken {}) into {}: {} communities, {entries} ledger entries, verified against its manifest",
+        from.display(),
+        manifest.taken_at,
+        to.display().display(),
+        manifest.communities.len()
+    );
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the `starledger` binary, one module per concern.
 
 mod audit_origin;
+mod backup;
 mod browser;
 mod closed_pipe;
 mod database_errors;
@@ -13,6 +14,7 @@ mod exchange;
 mod fairness;
 mod helpers;
 mod ledger_verify;
+mod opening;
 mod print;
 mod rating_json;
 mod record_refusals;

@@ -953,6 +953,11 @@ impl TestApp {
 
     // ---- reading and changing rows behind the store's back ----
 
+    /// A writable connection behind the store's back, for tests that break things.
+    pub async fn connect_for_test(&self) -> AnyConnection {
+        self.connect(false).await
+    }
+
     async fn connect(&self, read_only: bool) -> AnyConnection {
         AnyConnection::connect(&self.db.url(read_only)).await.expect("open the database")
     }

@@ -10,6 +10,7 @@ mod confirmations;
 mod csrf;
 mod fairness;
 mod field_limits;
+mod health;
 mod helpers;
 mod honours;
 mod hours;
