@@ -252,20 +252,23 @@ impl ChainVerifier {
     }
 }
 
-/// A derived total: one member's points in one category in one year.
+/// A derived total: one member's points under one rule in one year.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     pub points: Points,
     pub entries: i64,
 }
 
-pub type TotalsKey = (MemberId, i16, String);
+/// Member, year, category, rule: the level the rating reads (caps and vetoes
+/// are per rule).
+pub type TotalsKey = (MemberId, i16, String, String);
 
 /// The projection the store keeps beside the ledger, rebuilt from entries.
 pub fn totals<'a>(entries: impl IntoIterator<Item = &'a EntryDraft>) -> BTreeMap<TotalsKey, Tally> {
     let mut totals: BTreeMap<TotalsKey, Tally> = BTreeMap::new();
     for draft in entries {
-        let tally = totals.entry((draft.member_id, draft.year, draft.category.clone())).or_default();
+        let key = (draft.member_id, draft.year, draft.category.clone(), draft.rule_key.clone());
+        let tally = totals.entry(key).or_default();
         tally.points += draft.points;
         tally.entries += 1;
     }

@@ -65,7 +65,7 @@ fn a_changed_total_is_found() {
     let community = with_entries();
     community
         .execute(&[&format!(
-            "UPDATE member_category_totals SET points_tenths = points_tenths + 100 \
+            "UPDATE member_rule_totals SET points_tenths = points_tenths + 100 \
              WHERE member_id = {HU_GUOJIE} AND category = 'volunteer'"
         )])
         .expect("tamper with a total");
