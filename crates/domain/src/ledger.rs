@@ -257,6 +257,17 @@ impl ChainVerifier {
 pub struct Tally {
     pub points: Points,
     pub entries: i64,
+    /// Entries net of reversals: a reversal counts -1.
+    pub net_entries: i64,
+}
+
+impl Tally {
+    /// Counts one entry in.
+    pub fn add(&mut self, draft: &EntryDraft) {
+        self.points += draft.points;
+        self.entries += 1;
+        self.net_entries += if draft.reverses.is_some() { -1 } else { 1 };
+    }
 }
 
 /// Member, year, category, rule: the level the rating reads (caps and vetoes
@@ -268,9 +279,7 @@ pub fn totals<'a>(entries: impl IntoIterator<Item = &'a EntryDraft>) -> BTreeMap
     let mut totals: BTreeMap<TotalsKey, Tally> = BTreeMap::new();
     for draft in entries {
         let key = (draft.member_id, draft.year, draft.category.clone(), draft.rule_key.clone());
-        let tally = totals.entry(key).or_default();
-        tally.points += draft.points;
-        tally.entries += 1;
+        totals.entry(key).or_default().add(draft);
     }
     totals
 }

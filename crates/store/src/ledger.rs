@@ -235,9 +235,7 @@ pub trait LedgerQueries: Queries {
             }
             let draft = &entry.draft;
             let key = (draft.member_id, draft.year, draft.category.clone(), draft.rule_key.clone());
-            let tally = recomputed.entry(key).or_default();
-            tally.points += draft.points;
-            tally.entries += 1;
+            recomputed.entry(key).or_default().add(draft);
         }
         let projection_mismatches = if chain_break.is_some() {
             Vec::new()
@@ -256,8 +254,8 @@ async fn compare_projection(
     community: CommunityId,
     recomputed: &BTreeMap<TotalsKey, Tally>,
 ) -> Result<Vec<ProjectionMismatch>> {
-    let stored: Vec<(i64, i64, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT member_id, year, category, rule_key, points_tenths, entries FROM member_rule_totals \
+    let stored: Vec<(i64, i64, String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT member_id, year, category, rule_key, points_tenths, entries, net_entries FROM member_rule_totals \
          WHERE community_id = $1",
     )
     .bind(community)
@@ -266,8 +264,9 @@ async fn compare_projection(
     .at(location)?;
     let stored: BTreeMap<TotalsKey, Tally> = stored
         .into_iter()
-        .map(|(member, year, category, rule_key, tenths, entries)| {
-            ((member, year as i16, category, rule_key), Tally { points: Points::from_tenths(tenths), entries })
+        .map(|(member, year, category, rule_key, tenths, entries, net_entries)| {
+            let tally = Tally { points: Points::from_tenths(tenths), entries, net_entries };
+            ((member, year as i16, category, rule_key), tally)
         })
         .collect();
     let mut mismatches = Vec::new();
@@ -443,10 +442,12 @@ impl WriteTx {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO member_rule_totals (community_id, year, member_id, category, rule_key, points_tenths, entries) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1) ON CONFLICT (community_id, year, member_id, category, rule_key) \
+            "INSERT INTO member_rule_totals \
+             (community_id, year, member_id, category, rule_key, points_tenths, entries, net_entries) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) ON CONFLICT (community_id, year, member_id, category, rule_key) \
              DO UPDATE SET points_tenths = member_rule_totals.points_tenths + excluded.points_tenths, \
-             entries = member_rule_totals.entries + 1",
+             entries = member_rule_totals.entries + 1, \
+             net_entries = member_rule_totals.net_entries + excluded.net_entries",
         )
         .bind(draft.community_id)
         .bind(i64::from(draft.year))
@@ -454,6 +455,7 @@ impl WriteTx {
         .bind(&draft.category)
         .bind(&draft.rule_key)
         .bind(draft.points.tenths())
+        .bind(if draft.reverses.is_some() { -1i64 } else { 1 })
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;

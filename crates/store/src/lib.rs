@@ -43,7 +43,7 @@ pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
-pub use regions::{BranchStats, CommunityStats, PlacedCommunity, RegionQueries};
+pub use regions::{BranchStats, CommunityFigures, CommunityStats, PlacedCommunity, RegionQueries};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Transaction};

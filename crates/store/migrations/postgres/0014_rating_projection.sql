@@ -12,10 +12,14 @@ CREATE TABLE member_rule_totals (
     rule_key      TEXT NOT NULL,
     points_tenths BIGINT NOT NULL,
     entries       BIGINT NOT NULL,
+    -- Entries net of reversals (a reversal counts -1): how many ratings,
+    -- attendances or services stand, as the region's figures count them.
+    net_entries   BIGINT NOT NULL,
     PRIMARY KEY (community_id, year, member_id, category, rule_key)
 );
-INSERT INTO member_rule_totals (community_id, year, member_id, category, rule_key, points_tenths, entries)
-SELECT community_id, year, member_id, category, rule_key, SUM(points_tenths), COUNT(*)
+INSERT INTO member_rule_totals (community_id, year, member_id, category, rule_key, points_tenths, entries, net_entries)
+SELECT community_id, year, member_id, category, rule_key, SUM(points_tenths), COUNT(*),
+       SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END)
 FROM ledger_entries GROUP BY community_id, year, member_id, category, rule_key;
 DROP TABLE member_category_totals;
 
