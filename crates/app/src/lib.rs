@@ -17,5 +17,6 @@ pub mod print;
 pub mod rating;
 pub mod recording;
 pub mod roll_import;
+pub mod standings;
 
 pub use error::{AppError, AppResult};

@@ -11,12 +11,12 @@
 //!   the committee prints them, and every print is audited.
 
 use crate::error::{AppError, AppResult, refused};
+use crate::standings::Audience;
 use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Account, CommunityId, Year};
-use starledger_domain::points::Points;
-use starledger_domain::rating::{Rating, five_star_streak, rate};
+use starledger_domain::rating::{Rating, five_star_streak};
 use starledger_print::{Card, Certificate, HonourBranch, HonourRoll, Paper, PrintFont};
 use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, RatingQueries, WriteTx};
 use std::collections::BTreeMap;
@@ -32,21 +32,13 @@ async fn year_rating<Q>(q: &mut Q, community: CommunityId, year: Year) -> AppRes
 where
     Q: NoticeQueries + LedgerQueries + OrgQueries + Sized,
 {
-    let Some(period) = q.period(community, year).await? else { return Ok(None) };
-    let scored = q.year_scored(community, year).await?;
-    let roll = q.year_roll(community, year).await?;
-    let mut rating = rate(year, &period.rulebook, &roll, &scored);
-    let Some(finals) = q.final_stars(community, i64::from(year.get())).await? else {
-        return Ok(Some((rating, false)));
+    let Some(computed) = crate::standings::compute(q, community, year, Audience::Whole).await? else {
+        return Ok(None);
     };
-    for row in finals {
-        if let Some(rated) = rating.members.iter_mut().find(|m| m.member_id == row.member_id) {
-            rated.stars = row.stars.clamp(0, 5) as u8;
-            rated.rank = row.rank.map(|r| r as u32);
-            rated.total = Points::from_tenths(row.total_tenths);
-        }
-    }
-    Ok(Some((rating, true)))
+    Ok(Some(match computed.finalized {
+        Some(finalized) => (finalized, true),
+        None => (computed.rating, false),
+    }))
 }
 
 /// One five-star member of the year as printed.

@@ -252,22 +252,34 @@ impl ChainVerifier {
     }
 }
 
-/// A derived total: one member's points in one category in one year.
+/// A derived total: one member's points under one rule in one year.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     pub points: Points,
     pub entries: i64,
+    /// Entries net of reversals: a reversal counts -1.
+    pub net_entries: i64,
 }
 
-pub type TotalsKey = (MemberId, i16, String);
+impl Tally {
+    /// Counts one entry in.
+    pub fn add(&mut self, draft: &EntryDraft) {
+        self.points += draft.points;
+        self.entries += 1;
+        self.net_entries += if draft.reverses.is_some() { -1 } else { 1 };
+    }
+}
+
+/// Member, year, category, rule: the level the rating reads (caps and vetoes
+/// are per rule).
+pub type TotalsKey = (MemberId, i16, String, String);
 
 /// The projection the store keeps beside the ledger, rebuilt from entries.
 pub fn totals<'a>(entries: impl IntoIterator<Item = &'a EntryDraft>) -> BTreeMap<TotalsKey, Tally> {
     let mut totals: BTreeMap<TotalsKey, Tally> = BTreeMap::new();
     for draft in entries {
-        let tally = totals.entry((draft.member_id, draft.year, draft.category.clone())).or_default();
-        tally.points += draft.points;
-        tally.entries += 1;
+        let key = (draft.member_id, draft.year, draft.category.clone(), draft.rule_key.clone());
+        totals.entry(key).or_default().add(draft);
     }
     totals
 }

@@ -27,6 +27,7 @@ pub struct ProjectionMismatch {
     pub member_id: MemberId,
     pub year: i16,
     pub category: String,
+    pub rule_key: String,
     pub stored: Option<Points>,
     pub recomputed: Option<Points>,
 }
@@ -49,6 +50,23 @@ impl VerifyReport {
 
 #[allow(async_fn_in_trait)]
 pub trait LedgerQueries: Queries {
+    /// The community's revision: it changes with every change to what a
+    /// rating is computed from (entries, roll, branches, periods, rounds,
+    /// final stars; triggers keep it). Equal revisions mean an equal rating,
+    /// so a rating computed at one revision can be served while it holds.
+    /// Read it before the data it labels: data read after it is at least as
+    /// new, so a stale rating is never kept under a newer revision.
+    async fn revision(&mut self, community: CommunityId) -> Result<i64> {
+        let (conn, location) = self.parts();
+        let revision: Option<i64> =
+            sqlx::query_scalar("SELECT revision FROM community_revisions WHERE community_id = $1")
+                .bind(community)
+                .fetch_optional(conn)
+                .await
+                .at(location)?;
+        Ok(revision.unwrap_or(0))
+    }
+
     async fn entry(&mut self, community: CommunityId, id: i64) -> Result<Entry> {
         let (conn, location) = self.parts();
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND id = $2");
@@ -101,9 +119,10 @@ pub trait LedgerQueries: Queries {
     async fn year_scored(&mut self, community: CommunityId, year: Year) -> Result<Vec<Scored>> {
         let (conn, location) = self.parts();
         let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT member_id, category, rule_key, CAST(SUM(points_tenths) AS BIGINT) FROM ledger_entries \
-             WHERE community_id = $1 AND year = $2 GROUP BY member_id, category, rule_key \
-             ORDER BY member_id, category, rule_key",
+            // The projection, kept with every entry: members × rules rows,
+            // however many entries the year holds.
+            "SELECT member_id, category, rule_key, points_tenths FROM member_rule_totals \
+             WHERE community_id = $1 AND year = $2 ORDER BY member_id, category, rule_key",
         )
         .bind(community)
         .bind(i64::from(year.get()))
@@ -215,9 +234,8 @@ pub trait LedgerQueries: Queries {
                 break;
             }
             let draft = &entry.draft;
-            let tally = recomputed.entry((draft.member_id, draft.year, draft.category.clone())).or_default();
-            tally.points += draft.points;
-            tally.entries += 1;
+            let key = (draft.member_id, draft.year, draft.category.clone(), draft.rule_key.clone());
+            recomputed.entry(key).or_default().add(draft);
         }
         let projection_mismatches = if chain_break.is_some() {
             Vec::new()
@@ -236,8 +254,9 @@ async fn compare_projection(
     community: CommunityId,
     recomputed: &BTreeMap<TotalsKey, Tally>,
 ) -> Result<Vec<ProjectionMismatch>> {
-    let stored: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT member_id, year, category, points_tenths, entries FROM member_category_totals WHERE community_id = $1",
+    let stored: Vec<(i64, i64, String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT member_id, year, category, rule_key, points_tenths, entries, net_entries FROM member_rule_totals \
+         WHERE community_id = $1",
     )
     .bind(community)
     .fetch_all(conn)
@@ -245,8 +264,9 @@ async fn compare_projection(
     .at(location)?;
     let stored: BTreeMap<TotalsKey, Tally> = stored
         .into_iter()
-        .map(|(member, year, category, tenths, entries)| {
-            ((member, year as i16, category), Tally { points: Points::from_tenths(tenths), entries })
+        .map(|(member, year, category, rule_key, tenths, entries, net_entries)| {
+            let tally = Tally { points: Points::from_tenths(tenths), entries, net_entries };
+            ((member, year as i16, category, rule_key), tally)
         })
         .collect();
     let mut mismatches = Vec::new();
@@ -257,6 +277,7 @@ async fn compare_projection(
                 member_id: key.0,
                 year: key.1,
                 category: key.2.clone(),
+                rule_key: key.3.clone(),
                 stored: a.map(|t| t.points),
                 recomputed: b.map(|t| t.points),
             });
@@ -421,16 +442,20 @@ impl WriteTx {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO member_category_totals (community_id, member_id, year, category, points_tenths, entries) \
-             VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (member_id, year, category) DO UPDATE SET \
-             points_tenths = member_category_totals.points_tenths + excluded.points_tenths, \
-             entries = member_category_totals.entries + 1",
+            "INSERT INTO member_rule_totals \
+             (community_id, year, member_id, category, rule_key, points_tenths, entries, net_entries) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) ON CONFLICT (community_id, year, member_id, category, rule_key) \
+             DO UPDATE SET points_tenths = member_rule_totals.points_tenths + excluded.points_tenths, \
+             entries = member_rule_totals.entries + 1, \
+             net_entries = member_rule_totals.net_entries + excluded.net_entries",
         )
         .bind(draft.community_id)
-        .bind(draft.member_id)
         .bind(i64::from(draft.year))
+        .bind(draft.member_id)
         .bind(&draft.category)
+        .bind(&draft.rule_key)
         .bind(draft.points.tenths())
+        .bind(if draft.reverses.is_some() { -1i64 } else { 1 })
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;

@@ -30,7 +30,7 @@ pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
 pub use backup::{CommunityHead, Manifest, manifest_path};
 pub use ballots::{BallotQueries, BallotRow, BallotStatus, ExceptionRow, GradeRow, grade_key, parse_grade};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
-pub use copy::{ColumnKind, CopyReport, TABLES, schema};
+pub use copy::{ColumnKind, CopyReport, NOT_COPIED, TABLES, schema};
 pub use error::StoreError;
 pub use integrity::{Adjustment, IntegrityQueries, IntegrityRecord, IntegrityVote, NewAdjustment, NewIntegrityRecord};
 pub use ledger::LedgerQueries;
@@ -43,7 +43,7 @@ pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
-pub use regions::{BranchStats, CommunityStats, PlacedCommunity, RegionQueries};
+pub use regions::{BranchStats, CommunityFigures, CommunityStats, PlacedCommunity, RegionQueries};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Transaction};
@@ -415,6 +415,16 @@ impl Store {
         // them off, and the store opens only if every reference still holds.
         let classify = |e| StoreError::classify(e, &self.location);
         let mut conn = self.pool.acquire().await.map_err(classify)?;
+        // Every reference is checked after migrations ran, not on every open:
+        // the check reads the whole database (seconds for a city's file), and
+        // with foreign keys on, nothing else can break a reference. A file
+        // whose check passed says so in its header's user_version (the
+        // latest migration it was checked at); one that failed is checked
+        // again at every open, and refused again.
+        let latest = SQLITE_MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0);
+        if self.references_checked(&mut conn, latest).await? {
+            return Ok(());
+        }
         sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(classify)?;
         let ran = SQLITE_MIGRATIONS.run(&mut *conn).await.map_err(failed);
         let broken: std::result::Result<Vec<(String, i64)>, _> = sqlx::query_as(
@@ -426,6 +436,7 @@ impl Store {
         ran?;
         let broken = broken.map_err(classify)?;
         if broken.is_empty() {
+            sqlx::query(&format!("PRAGMA user_version = {latest}")).execute(&mut *conn).await.map_err(classify)?;
             return Ok(());
         }
         let rows: Vec<String> = broken.iter().map(|(table, n)| format!("{n} in {table}")).collect();
@@ -433,6 +444,30 @@ impl Store {
             "rows refer to rows that do not exist ({}); `PRAGMA foreign_key_check` lists them",
             rows.join(", ")
         )))
+    }
+
+    /// Whether a SQLite database has every migration of this build and
+    /// passed the reference check at the latest of them.
+    async fn references_checked(&self, conn: &mut sqlx::AnyConnection, latest: i64) -> Result<bool> {
+        let classify = |e| StoreError::classify(e, &self.location);
+        let checked_at: i64 =
+            sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *conn).await.map_err(classify)?;
+        if checked_at != latest {
+            return Ok(false);
+        }
+        let recorded: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(classify)?;
+        if recorded == 0 {
+            return Ok(false);
+        }
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(classify)?;
+        Ok(SQLITE_MIGRATIONS.iter().all(|m| applied.contains(&m.version)))
     }
 
     pub fn location(&self) -> &Location {

@@ -247,13 +247,44 @@ pub trait RegionQueries: Queries {
         .at(location)
     }
 
+    /// A community's figures for every year it has, computed from its own
+    /// rows as this reader sees them (a snapshot reads them all at once).
+    async fn community_figures(&mut self, community: CommunityId) -> Result<CommunityFigures>
+    where
+        Self: Sized,
+    {
+        let (conn, location) = self.parts();
+        let through: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger_entries WHERE community_id = $1",
+        )
+        .bind(community)
+        .fetch_one(conn)
+        .await
+        .at(location)?;
+        let mut years = Vec::new();
+        for year in self.period_years(community).await? {
+            let period = self.period(community, year).await?.ok_or_else(|| StoreError::not_found("period", year))?;
+            let scored = self.year_scored(community, year).await?;
+            let roll = self.year_roll(community, year).await?;
+            let rating = rate(year, &period.rulebook, &roll, &scored);
+            let counts = self.rule_counts(community, year).await?;
+            let finals: Option<HashMap<MemberId, u8>> = self
+                .final_stars(community, i64::from(year.get()))
+                .await?
+                .map(|stars| stars.into_iter().map(|s| (s.member_id, u8::try_from(s.stars).unwrap_or(0))).collect());
+            let summary = summarize(&rating, &period.rulebook, &roll, &counts, finals.as_ref());
+            years.push((summary, finals.is_some()));
+        }
+        Ok(CommunityFigures { community, through, years })
+    }
+
     /// Entries per member and rule in a year, net of reversals.
     async fn rule_counts(&mut self, community: CommunityId, year: Year) -> Result<Vec<RuleCount>> {
         let (conn, location) = self.parts();
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT member_id, rule_key, \
-                    CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) \
-             FROM ledger_entries WHERE community_id = $1 AND year = $2 GROUP BY member_id, rule_key",
+            // From the projection: members × rules rows, not the year's entries.
+            "SELECT member_id, rule_key, CAST(SUM(net_entries) AS BIGINT) \
+             FROM member_rule_totals WHERE community_id = $1 AND year = $2 GROUP BY member_id, rule_key",
         )
         .bind(community)
         .bind(i64::from(year.get()))
@@ -265,6 +296,16 @@ pub trait RegionQueries: Queries {
 }
 
 impl<T: Queries> RegionQueries for T {}
+
+/// One community's figures, computed and not yet stored.
+#[derive(Clone, Debug)]
+pub struct CommunityFigures {
+    pub community: CommunityId,
+    /// The last ledger entry they count.
+    pub through: i64,
+    /// Each year's summary, and whether the year is finalized.
+    pub years: Vec<(YearSummary, bool)>,
+}
 
 /// Ids are numbers from the database, so listing them inline is safe; it
 /// keeps one query shape for both backends.
@@ -335,28 +376,30 @@ impl WriteTx {
     /// Recomputes one community's figures for every year it has, from its
     /// own rows only, and replaces what a region reads. Returns the years.
     pub async fn refresh_stats(&mut self, community: CommunityId, now: i64) -> Result<Vec<Year>> {
-        let through: i64 = sqlx::query_scalar(
-            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger_entries WHERE community_id = $1",
+        let figures = self.community_figures(community).await?;
+        self.store_figures(&figures, now).await
+    }
+
+    /// Replaces a community's figures with ones computed earlier (outside
+    /// this transaction, so the community's lock is held only to write).
+    /// Figures older than those stored are not written: another server
+    /// computed newer ones meanwhile. Returns the years written.
+    pub async fn store_figures(&mut self, figures: &CommunityFigures, now: i64) -> Result<Vec<Year>> {
+        let community = figures.community;
+        let stored: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(MIN(through_entry) AS BIGINT) FROM community_year_stats WHERE community_id = $1",
         )
         .bind(community)
         .fetch_one(&mut *self.tx)
         .await
         .at(&self.location)?;
-        let years = self.period_years(community).await?;
-        for &year in &years {
-            let period = self.period(community, year).await?.ok_or_else(|| StoreError::not_found("period", year))?;
-            let scored = self.year_scored(community, year).await?;
-            let roll = self.year_roll(community, year).await?;
-            let rating = rate(year, &period.rulebook, &roll, &scored);
-            let counts = self.rule_counts(community, year).await?;
-            let finals: Option<HashMap<MemberId, u8>> = self
-                .final_stars(community, i64::from(year.get()))
-                .await?
-                .map(|stars| stars.into_iter().map(|s| (s.member_id, u8::try_from(s.stars).unwrap_or(0))).collect());
-            let summary = summarize(&rating, &period.rulebook, &roll, &counts, finals.as_ref());
-            self.replace_stats(community, &summary, finals.is_some(), through, now).await?;
+        if stored.is_some_and(|stored| stored > figures.through) {
+            return Ok(Vec::new());
         }
-        Ok(years)
+        for (summary, is_final) in &figures.years {
+            self.replace_stats(community, summary, *is_final, figures.through, now).await?;
+        }
+        Ok(figures.years.iter().map(|(summary, _)| summary.year).collect())
     }
 
     async fn replace_stats(

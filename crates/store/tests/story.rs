@@ -206,7 +206,7 @@ async fn a_projection_edited_alone_is_caught(backing: Backing) {
     store.close().await;
 
     let mut raw = backing.raw().await;
-    sqlx::query("UPDATE member_category_totals SET points_tenths = 990").execute(&mut raw).await.unwrap();
+    sqlx::query("UPDATE member_rule_totals SET points_tenths = 990").execute(&mut raw).await.unwrap();
     raw.close().await.unwrap();
 
     let store = backing.open().await;
@@ -285,4 +285,94 @@ async fn verify_reads_one_snapshot_while_a_writer_appends(backing: Backing) {
     assert!(failures.is_empty(), "{} of {runs} runs reported a false failure: {:?}", failures.len(), failures.first());
     let last = store.snapshot().await.unwrap().verify(community).await.unwrap();
     assert!(last.is_intact() && last.entries_checked == 350, "{last:?}");
+}
+
+on_both!(the_revision_follows_what_a_rating_reads, revision_in_sqlite, revision_in_postgres);
+
+fn member_of(community: i64, branch: i64, name: &str) -> NewMember {
+    NewMember {
+        community_id: community,
+        branch_id: branch,
+        party_group_id: None,
+        name: PersonName::parse(name).unwrap(),
+        phone: None,
+        probationary: false,
+        post: None,
+        linking_exempt_reason: None,
+        joined_on: None,
+        left_on: None,
+        note: None,
+    }
+}
+
+/// Pages keep a computed rating while the community's revision holds, so
+/// the revision must move with every change to what a rating is computed
+/// from, in that community only; and the year's totals it is computed from
+/// must be the ledger's sums, reversals included.
+async fn the_revision_follows_what_a_rating_reads(backing: Backing) {
+    let store = backing.create().await;
+    let revision = |community: i64| {
+        let store = store.clone();
+        async move { store.read().await.unwrap().revision(community).await.unwrap() }
+    };
+    let mut tx = store.write().await.unwrap();
+    let community = tx.create_community("十里社区").await.unwrap();
+    let neighbour = tx.create_community("五里社区").await.unwrap();
+    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
+    let member = tx.add_member(&member_of(community, branch, "胡国强")).await.unwrap();
+    let year = Year::new(2025).unwrap();
+    tx.open_period(community, year, DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t").await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut seen = vec![revision(community).await];
+    let neighbours = revision(neighbour).await;
+    let changed = |label: &str, now: i64, seen: &mut Vec<i64>| {
+        assert!(!seen.contains(&now), "{label} moves the revision ({seen:?}, now {now})");
+        seen.push(now);
+    };
+
+    let mut tx = store.write().await.unwrap();
+    let first = match tx.append_entry(draft(community, member, "meeting.group", 10, "k1", date(2025, 3, 15))).await {
+        Ok(Appended::New(entry)) => entry.id,
+        other => panic!("{other:?}"),
+    };
+    tx.commit().await.unwrap();
+    changed("an entry", revision(community).await, &mut seen);
+
+    let mut tx = store.write().await.unwrap();
+    let mut reversal = draft(community, member, "meeting.group", -10, "k1-reversed", date(2025, 3, 16));
+    reversal.reverses = Some(first);
+    tx.append_entry(reversal).await.unwrap();
+    tx.append_entry(draft(community, member, "meeting.party_class", 20, "k2", date(2025, 4, 1))).await.unwrap();
+    tx.commit().await.unwrap();
+    changed("a reversal", revision(community).await, &mut seen);
+
+    let mut tx = store.write().await.unwrap();
+    tx.update_member(member, &member_of(community, branch, "胡国杰")).await.unwrap();
+    tx.commit().await.unwrap();
+    changed("a member's change", revision(community).await, &mut seen);
+
+    let mut raw = backing.raw().await;
+    sqlx::query("UPDATE branches SET name = '东风党支部'").execute(&mut raw).await.unwrap();
+    raw.close().await.unwrap();
+    changed("a branch renamed behind the store's back", revision(community).await, &mut seen);
+
+    // Households are not what a rating reads; the neighbour saw none of it.
+    let unchanged = revision(community).await;
+    let mut tx = store.write().await.unwrap();
+    tx.add_household(&NewHousehold {
+        community_id: community,
+        address: "东街1号".into(),
+        head_name: None,
+        phone: None,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(revision(community).await, unchanged, "a household does not move the revision");
+    assert_eq!(revision(neighbour).await, neighbours, "another community's revision stays");
+
+    let scored = store.read().await.unwrap().year_scored(community, year).await.unwrap();
+    let sums: Vec<(&str, Points)> = scored.iter().map(|s| (s.rule_key.as_str(), s.points)).collect();
+    assert_eq!(sums, [("meeting.group", Points::ZERO), ("meeting.party_class", Points::whole(2))]);
 }

@@ -45,44 +45,15 @@ pub async fn current_period(
     }
 }
 
-/// The year asked for in a query string, or the current one.
-pub async fn chosen_period(
-    reader: &mut impl OrgQueries,
-    community: CommunityId,
-    year: Option<i64>,
-) -> Result<Option<Period>, StoreError> {
-    match year.and_then(|y| Year::new(y).ok()) {
-        Some(year) => reader.period(community, year).await,
-        None => current_period(reader, community).await,
+/// The year asked for in a query string if it has a period, or else (none
+/// asked) this year's if it was opened, otherwise the latest; from the
+/// community's period years, so no rulebook is read to choose.
+pub fn chosen_year(years: &[Year], asked: Option<i64>) -> Option<Year> {
+    match asked {
+        Some(asked) => Year::new(asked).ok().filter(|y| years.contains(y)),
+        None => {
+            let this_year = Year::of(today());
+            years.contains(&this_year).then_some(this_year).or_else(|| years.last().copied())
+        }
     }
-}
-
-/// The year's points as members may see them: while a household-rating
-/// window is running, a member's ratings in it count in what a member sees
-/// (standings, their record, the home page) only once there are three; the
-/// rating that is published counts them all once the window closes. The
-/// committee and the auditor, who see the ratings' counts anyway, see the
-/// totals whole.
-pub async fn visible_scored<Q: starledger_store::LedgerQueries>(
-    reader: &mut Q,
-    viewer: &crate::session::SignedIn,
-    period: &Period,
-) -> Result<Vec<starledger_domain::rating::Scored>, StoreError> {
-    use starledger_domain::org::Role;
-    let community = viewer.account.community_id;
-    use starledger_domain::linking::RatingWindow;
-    use starledger_domain::rulebook::RuleSource;
-    let scored = reader.year_scored(community, period.year).await?;
-    let today = today();
-    if Year::of(today) != period.year || matches!(viewer.account.role, Role::Committee | Role::Auditor) {
-        return Ok(scored);
-    }
-    let rulebook = &period.rulebook;
-    let rules: Vec<String> =
-        rulebook.rules.values().filter(|r| r.source == RuleSource::Household).map(|r| r.key.clone()).collect();
-    let window = RatingWindow::containing(today, &rulebook.linking);
-    let running = reader
-        .window_ratings(community, period.year, &rules, &window.starts_on.to_string(), &window.ends_on.to_string())
-        .await?;
-    Ok(starledger_domain::rating::withhold_thin_window(&scored, &running))
 }

@@ -62,6 +62,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("recorded_at", "记录时间", "Recorded at"),
     ("rule", "规则", "Rule"),
     ("search", "搜索（姓名或拼音首字母）", "Search (name or pinyin initials)"),
+    ("previous_page", "上一页", "Previous"),
+    ("next_page", "下一页", "Next"),
     ("sort_rank", "按名次", "By rank"),
     ("sort_name", "按姓名拼音", "By name (pinyin)"),
     ("not_eligible", "不参评", "Not rated"),

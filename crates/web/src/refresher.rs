@@ -1,7 +1,9 @@
 //! Keeps the regions' figures current: every few minutes, each community
 //! whose ledger has moved on since its figures were computed has them
-//! computed again, one community per transaction, so that a region's page
-//! never waits on (or joins) a community's rows.
+//! computed again, so that a region's page never waits on (or joins) a
+//! community's rows. Each community's figures are computed on a read-only
+//! snapshot and only written under its lock, so sign-ins and ratings are
+//! never held up by the computing.
 
 use starledger_store::{RegionQueries, Store, StoreError};
 use std::time::Duration;
@@ -15,8 +17,9 @@ pub async fn refresh_stale(store: &Store) -> Result<usize, StoreError> {
     let stale = store.read().await?.stale_communities().await?;
     let now = starledger_app::clock::now();
     for &community in &stale {
+        let figures = store.snapshot().await?.community_figures(community).await?;
         let mut tx = store.write_in(community).await?;
-        tx.refresh_stats(community, now).await?;
+        tx.store_figures(&figures, now).await?;
         tx.commit().await?;
     }
     Ok(stale.len())

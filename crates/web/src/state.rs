@@ -50,6 +50,8 @@ pub struct Inner {
     pub config: Config,
     pub limits: Limits,
     pub clock: Clock,
+    /// Years' ratings as the pages show them, kept per revision.
+    pub ratings: starledger_app::standings::RatingCache,
 }
 
 #[derive(Clone)]
@@ -57,7 +59,13 @@ pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
     pub fn new(store: Store, config: Config, limits: Limits) -> Self {
-        AppState(Arc::new(Inner { store, config, limits, clock: starledger_app::clock::current() }))
+        AppState(Arc::new(Inner {
+            store,
+            config,
+            limits,
+            clock: starledger_app::clock::current(),
+            ratings: Default::default(),
+        }))
     }
 
     /// The same application on another clock: tests state the day they run on.
@@ -80,5 +88,9 @@ impl AppState {
 
     pub fn limits(&self) -> &Limits {
         &self.0.limits
+    }
+
+    pub fn ratings(&self) -> &starledger_app::standings::RatingCache {
+        &self.0.ratings
     }
 }

@@ -36,11 +36,12 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
         }
         if let Some(first) = report.projection_mismatches.first() {
             return Err(Failure::failed(format!(
-                "ledger verify FAILED{whose}: stored total for member {}, {}, {} is {} but the ledger gives {} \
+                "ledger verify FAILED{whose}: stored total for member {}, {}, {} ({}) is {} but the ledger gives {} \
                  ({} mismatching totals)",
                 first.member_id,
                 first.year,
                 first.category,
+                first.rule_key,
                 first.stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
                 first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
                 report.projection_mismatches.len()

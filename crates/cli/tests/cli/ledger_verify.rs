@@ -65,7 +65,7 @@ fn a_changed_total_is_found() {
     let community = with_entries();
     community
         .execute(&[&format!(
-            "UPDATE member_category_totals SET points_tenths = points_tenths + 100 \
+            "UPDATE member_rule_totals SET points_tenths = points_tenths + 100 \
              WHERE member_id = {HU_GUOJIE} AND category = 'volunteer'"
         )])
         .expect("tamper with a total");
@@ -89,13 +89,20 @@ fn an_entry_deleted_behind_the_triggers_back_is_found_and_named() {
 fn a_ledger_cut_short_is_found_by_the_totals_it_leaves_behind() {
     let community = with_entries();
     // The last entry (梁小改 late, -0.5 in study) removed: the chain that
-    // remains is whole, but the kept totals still count the entry.
+    // remains is whole, but the kept totals still count the entry, under
+    // its rule, which the ledger no longer has at all.
     community
         .execute(&["DROP TRIGGER ledger_entries_no_delete", "DELETE FROM ledger_entries WHERE id = 3"])
         .expect("cut the ledger short");
-    community
-        .run(&["ledger", "verify"])
-        .failed(1, &["ledger verify FAILED", &format!("member {LIANG_XIAOGAI}"), "2025, study", "ledger gives 1"]);
+    community.run(&["ledger", "verify"]).failed(
+        1,
+        &[
+            "ledger verify FAILED",
+            &format!("member {LIANG_XIAOGAI}"),
+            "2025, study (meeting.late) is -0.5",
+            "ledger gives nothing",
+        ],
+    );
 }
 
 #[test]

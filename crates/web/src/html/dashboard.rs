@@ -3,7 +3,7 @@
 //! excused members apart and their reasons), this year's standings so far,
 //! and what awaits action. A branch secretary sees their own branch.
 
-use crate::calendar::{current_period, today};
+use crate::calendar::{chosen_year, today};
 use crate::error::WebResult;
 use crate::page::{Page, star_text};
 use crate::session::SignedIn;
@@ -11,12 +11,12 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use starledger_app::standings::Audience;
 use starledger_domain::linking::{LinkStatus, link_status};
 use starledger_domain::org::Role;
 use starledger_domain::points::Points;
-use starledger_domain::rating::rate;
 use starledger_domain::rulebook::Rulebook;
-use starledger_store::{ClaimQueries, MeetingQueries, NoticeQueries, OrgQueries, RatingQueries};
+use starledger_store::{ClaimQueries, MeetingQueries, OrgQueries, RatingQueries};
 
 struct BranchRow {
     name: String,
@@ -47,8 +47,14 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let community = viewer.account.community_id;
     let store = state.store();
     let mut reader = store.read().await?;
-    let period = current_period(&mut reader, community).await?;
-    let rulebook = period.as_ref().map_or_else(Rulebook::default_rulebook, |p| p.rulebook.clone());
+    // The current year's rating, kept between writes; its period carries the
+    // rulebook, parsed once per change rather than on every visit.
+    let years = reader.period_years(community).await?;
+    let kept = match chosen_year(&years, None) {
+        Some(year) => state.ratings().get(&mut reader, community, year, Audience::of(viewer.account.role)).await?,
+        None => None,
+    };
+    let rulebook = kept.as_ref().map_or_else(Rulebook::default_rulebook, |k| k.period.rulebook.clone());
     let name = reader.community(community).await?.name;
     // A branch secretary's view is their branch.
     let in_view = |branch_id: i64| !viewer.is(Role::BranchSecretary) || viewer.account.branch_id == Some(branch_id);
@@ -101,19 +107,17 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         .count();
     let now = crate::session::now();
     let open_meetings = meetings.iter().filter(|m| m.closed_at.is_none() && m.starts_at < now).count();
-    let (year, top) = match &period {
-        Some(period) => {
-            let all = reader.year_roll(community, period.year).await?;
-            let scored = crate::calendar::visible_scored(&mut reader, &viewer, period).await?;
-            let rating = rate(period.year, &period.rulebook, &all, &scored);
-            let top = rating
+    let (year, top) = match &kept {
+        Some(kept) => {
+            let top = kept
+                .rating
                 .members
                 .iter()
                 .filter(|m| m.rank.is_some() && member_ids.contains(&m.member_id))
                 .take(10)
                 .map(|m| (m.rank.unwrap_or(0), m.name.clone(), m.branch.clone(), m.total, star_text(m.stars)))
                 .collect();
-            (Some(period.year.get()), top)
+            (Some(kept.period.year.get()), top)
         }
         None => (None, Vec::new()),
     };

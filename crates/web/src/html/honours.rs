@@ -14,34 +14,30 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use starledger_app::standings::{Audience, YearRating};
 use starledger_domain::org::{CommunityId, MemberId, Role, Year};
 use starledger_domain::points::Points;
-use starledger_domain::rating::{Rating, five_star_streak, rate};
-use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Reader};
+use starledger_domain::rating::five_star_streak;
+use starledger_store::{NoticeQueries, OrgQueries, Reader};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-/// Every rated year of the community, computed from the ledger; a
-/// finalized year shows the stars it was finalized with, and is listed in
-/// the returned set.
-async fn ratings(reader: &mut Reader, community: CommunityId) -> WebResult<(BTreeMap<Year, Rating>, BTreeSet<Year>)> {
+/// Every rated year of the community, as the ledger gives it and kept
+/// between writes; a finalized year shows the stars it was finalized with,
+/// and is listed in the returned set.
+async fn ratings(
+    state: &AppState,
+    reader: &mut Reader,
+    community: CommunityId,
+) -> WebResult<(BTreeMap<Year, Arc<YearRating>>, BTreeSet<Year>)> {
     let mut ratings = BTreeMap::new();
     let mut finalized = BTreeSet::new();
     for year in reader.period_years(community).await? {
-        let Some(period) = reader.period(community, year).await? else { continue };
-        let scored = reader.year_scored(community, year).await?;
-        let roll = reader.year_roll(community, year).await?;
-        let mut rating = rate(year, &period.rulebook, &roll, &scored);
-        if let Some(finals) = reader.final_stars(community, i64::from(year.get())).await? {
-            for row in finals {
-                if let Some(rated) = rating.members.iter_mut().find(|m| m.member_id == row.member_id) {
-                    rated.stars = row.stars.clamp(0, 5) as u8;
-                    rated.rank = row.rank.map(|r| r as u32);
-                    rated.total = Points::from_tenths(row.total_tenths);
-                }
-            }
+        let Some(kept) = state.ratings().get(reader, community, year, Audience::Whole).await? else { continue };
+        if kept.finalized.is_some() {
             finalized.insert(year);
         }
-        ratings.insert(year, rating);
+        ratings.insert(year, kept);
     }
     Ok((ratings, finalized))
 }
@@ -50,7 +46,7 @@ async fn ratings(reader: &mut Reader, community: CommunityId) -> WebResult<(BTre
 async fn history(
     reader: &mut Reader,
     member: MemberId,
-    ratings: &BTreeMap<Year, Rating>,
+    ratings: &BTreeMap<Year, Arc<YearRating>>,
     finalized: &BTreeSet<Year>,
 ) -> WebResult<BTreeMap<Year, (u8, &'static str)>> {
     let mut years = BTreeMap::new();
@@ -61,7 +57,7 @@ async fn history(
     }
     let this_year = Year::of(today());
     for (year, rating) in ratings {
-        if let Some(rated) = rating.member(member) {
+        if let Some(rated) = rating.standing().member(member) {
             let source = if finalized.contains(year) {
                 "公示后确认"
             } else if *year >= this_year {
@@ -121,7 +117,7 @@ pub async fn roll(
 ) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
-    let (ratings, finalized) = ratings(&mut reader, community).await?;
+    let (ratings, finalized) = ratings(&state, &mut reader, community).await?;
     // By default the latest year that is over; the current one is still running.
     let this_year = Year::of(today());
     let year = match query.year {
@@ -134,10 +130,10 @@ pub async fn roll(
             .copied()
             .ok_or(WebError::NotFound)?,
     };
-    let rating = ratings.get(&year).ok_or(WebError::NotFound)?;
+    let rating = ratings.get(&year).ok_or(WebError::NotFound)?.standing();
     let mut roll = Vec::new();
     // Streaks count only up to the year shown.
-    let upto: BTreeMap<Year, Rating> =
+    let upto: BTreeMap<Year, Arc<YearRating>> =
         ratings.iter().filter(|(y, _)| **y <= year).map(|(y, r)| (*y, r.clone())).collect();
     for rated in rating.five_star() {
         let mut years = history(&mut reader, rated.member_id, &upto, &finalized).await?;
@@ -185,7 +181,7 @@ pub async fn member(State(state): State<AppState>, viewer: SignedIn, Path(id): P
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let member = reader.member(community, id).await?;
-    let (ratings, finalized) = ratings(&mut reader, community).await?;
+    let (ratings, finalized) = ratings(&state, &mut reader, community).await?;
     let years = history(&mut reader, id, &ratings, &finalized).await?;
     let page = StarsPage {
         page: Page::signed_in(&viewer, "star_history"),

@@ -4,7 +4,7 @@
 //! window with fewer than three ratings shows only its points, so that no
 //! member can tell which household said what.
 
-use crate::calendar::{chosen_period, is_running};
+use crate::calendar::{chosen_year, is_running};
 use crate::error::{WebError, WebResult, render};
 use crate::page::{Page, star_text};
 use crate::session::SignedIn;
@@ -13,12 +13,13 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use starledger_app::standings::Audience;
 use starledger_domain::ledger::Actor;
 use starledger_domain::linking::RatingWindow;
 use starledger_domain::points::Points;
-use starledger_domain::rating::{CreditKind, TermKind, rate};
+use starledger_domain::rating::{CreditKind, TermKind};
 use starledger_domain::rulebook::RuleSource;
-use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries};
+use starledger_store::{LedgerQueries, OrgQueries};
 use std::collections::{BTreeMap, HashMap};
 
 /// Below this many ratings in a window, the counts are withheld.
@@ -107,8 +108,13 @@ pub async fn show(
     let store = state.store();
     let mut reader = store.read().await?;
     let member = reader.member(community, member_id).await?;
-    let years: Vec<i16> = reader.period_years(community).await?.iter().map(|y| y.get()).collect();
-    let Some(period) = chosen_period(&mut reader, community, query.year).await? else {
+    let period_years = reader.period_years(community).await?;
+    let years: Vec<i16> = period_years.iter().map(|y| y.get()).collect();
+    let kept = match chosen_year(&period_years, query.year) {
+        Some(year) => state.ratings().get(&mut reader, community, year, Audience::of(viewer.account.role)).await?,
+        None => None,
+    };
+    let Some(kept) = kept else {
         let page = RecordPage {
             page: Page::signed_in(&viewer, "my_record"),
             name: member.name.to_string(),
@@ -123,11 +129,10 @@ pub async fn show(
         };
         return Ok(render(page)?.into_response());
     };
-    let year = period.year;
-    let rulebook = &period.rulebook;
+    let year = kept.period.year;
+    let rulebook = &kept.period.rulebook;
     let entries = reader.member_entries(community, member_id, year).await?;
-    let scored = crate::calendar::visible_scored(&mut reader, &viewer, &period).await?;
-    let rating = rate(year, rulebook, &reader.year_roll(community, year).await?, &scored);
+    let rating = &kept.rating;
     // A year with no points yet ranks nobody (not everyone 1st at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
     let accounts: HashMap<i64, String> = reader

@@ -2,7 +2,7 @@
 //! branch, sorted by rank or by name in pinyin order, searchable by name or
 //! by pinyin initials.
 
-use crate::calendar::{chosen_period, is_running};
+use crate::calendar::{chosen_year, is_running};
 use crate::error::{WebError, WebResult, render};
 use crate::names;
 use crate::page::{Page, star_text};
@@ -12,9 +12,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use starledger_app::standings::Audience;
 use starledger_domain::points::Points;
-use starledger_domain::rating::rate;
-use starledger_store::{NoticeQueries, OrgQueries};
+use starledger_domain::rating::MemberRating;
+use starledger_store::OrgQueries;
 
 struct Row {
     member_id: i64,
@@ -43,6 +44,10 @@ struct StandingsPage {
     running: bool,
     /// Someone has points: until then nobody is ranked.
     ranked: bool,
+    page_number: usize,
+    pages: usize,
+    /// The query string of this view, up to the page number.
+    page_link: String,
 }
 
 #[derive(Deserialize)]
@@ -53,7 +58,12 @@ pub struct StandingsQuery {
     #[serde(default)]
     sort: String,
     branch: Option<String>,
+    page: Option<usize>,
 }
+
+/// Rows per page: a phone scrolls through this many comfortably, and a
+/// community of 20,000 members is not one 4 MB page.
+pub const PER_PAGE: usize = 50;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -63,19 +73,31 @@ pub async fn show(
     let community = viewer.account.community_id;
     let store = state.store();
     let mut reader = store.read().await?;
-    let period = chosen_period(&mut reader, community, query.year).await?.ok_or(WebError::NotFound)?;
-    let members = reader.year_roll(community, period.year).await?;
-    let scored = crate::calendar::visible_scored(&mut reader, &viewer, &period).await?;
-    let rating = rate(period.year, &period.rulebook, &members, &scored);
+    let years = reader.period_years(community).await?;
+    let year = chosen_year(&years, query.year).ok_or(WebError::NotFound)?;
+    let audience = Audience::of(viewer.account.role);
+    let kept = state.ratings().get(&mut reader, community, year, audience).await?.ok_or(WebError::NotFound)?;
+    let rating = &kept.rating;
     // A year with no points yet ranks nobody (not everyone 1st to 210th at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
     let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
-    let branch_ids: std::collections::HashMap<i64, i64> = members.iter().map(|m| (m.id, m.branch_id)).collect();
-    let mut rows: Vec<Row> = rating
+    let branch_ids: std::collections::HashMap<i64, i64> = kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
+    let mut matching: Vec<&MemberRating> = rating
         .members
         .iter()
         .filter(|m| branch.is_none_or(|b| branch_ids.get(&m.member_id) == Some(&b)))
         .filter(|m| names::matches(&m.name, &query.q))
+        .collect();
+    let sort = if query.sort == "name" { "name" } else { "rank" };
+    if sort == "name" {
+        matching.sort_by_cached_key(|m| names::sort_key(&m.name));
+    }
+    let pages = matching.len().div_ceil(PER_PAGE).max(1);
+    let page_number = query.page.unwrap_or(1).clamp(1, pages);
+    let rows = matching
+        .into_iter()
+        .skip((page_number - 1) * PER_PAGE)
+        .take(PER_PAGE)
         .map(|m| Row {
             member_id: m.member_id,
             rank: m.rank.filter(|_| ranked),
@@ -86,13 +108,10 @@ pub async fn show(
             note: m.reasons.join("；"),
         })
         .collect();
-    let sort = if query.sort == "name" { "name" } else { "rank" };
-    if sort == "name" {
-        rows.sort_by_cached_key(|row| names::sort_key(&row.name));
-    }
+    let page_link = page_link(year, &query.q, sort, branch);
     let page = StandingsPage {
         page: Page::signed_in(&viewer, "standings"),
-        year: period.year.get(),
+        year: year.get(),
         q: query.q.clone(),
         sort: sort.to_string(),
         branches: reader
@@ -102,10 +121,23 @@ pub async fn show(
             .map(|(id, name)| (id, name, Some(id) == branch))
             .collect(),
         rows,
-        years: reader.period_years(community).await?.iter().map(|y| y.get()).collect(),
+        years: years.iter().map(|y| y.get()).collect(),
         year_base: "/standings",
-        running: is_running(period.year),
+        running: is_running(year),
         ranked,
+        page_number,
+        pages,
+        page_link,
     };
     Ok(render(page)?.into_response())
+}
+
+/// This view's address up to its page number, for the pager's links.
+fn page_link(year: starledger_domain::org::Year, q: &str, sort: &str, branch: Option<i64>) -> String {
+    let mut link = form_urlencoded::Serializer::new(String::new());
+    link.append_pair("year", &year.get().to_string()).append_pair("q", q).append_pair("sort", sort);
+    if let Some(branch) = branch {
+        link.append_pair("branch", &branch.to_string());
+    }
+    format!("/standings?{}&page=", link.finish())
 }

@@ -115,3 +115,63 @@ async fn the_year_is_picked_and_a_running_or_empty_year_says_what_it_is() {
     let page = text(app.get(&committee, &format!("/rating?year={last}")).await, StatusCode::OK).await;
     assert!(!page.contains("data-testid=\"not-publishable\""), "{last} can be published:\n{page}");
 }
+
+/// The standings are kept between requests; what they are computed from
+/// may change through any path (another server, the command line, a bulk
+/// load), so the change must show on the next page however it was made.
+#[tokio::test]
+async fn a_change_made_outside_this_server_shows_on_the_next_page() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let client = app.login(AUDITOR, PASSWORD).await;
+    let before = text(app.get(&client, "/standings").await, StatusCode::OK).await;
+    assert_eq!(member_rows(&before), [f.peng, f.liang, f.hu, f.zeng, f.wang]);
+
+    // Entries written straight to the store, as the command line would: 王德福 goes first.
+    let zhao = f.accounts[COMMITTEE_2];
+    for n in 0..4 {
+        app.add_entry(f.wang, "volunteer.cleanup", zhao, &format!("outside-{n}")).await;
+    }
+    let after = text(app.get(&client, "/standings").await, StatusCode::OK).await;
+    assert_eq!(member_rows(&after)[0], f.wang, "the new entries count:\n{after}");
+
+    // A branch renamed and a member renamed behind the server's back.
+    app.execute(&format!("UPDATE branches SET name = '东风党支部' WHERE id = {}", f.branch1)).await;
+    app.execute(&format!("UPDATE members SET name = '王德富' WHERE id = {}", f.wang)).await;
+    let renamed = text(app.get(&client, "/standings").await, StatusCode::OK).await;
+    let row = row_containing(&renamed, &format!("data-member=\"{}\"", f.wang)).expect("王德富's row");
+    assert!(row.contains("王德富") && row.contains("东风党支部"), "{row}");
+}
+
+#[tokio::test]
+async fn standings_come_in_pages_that_keep_the_search() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    // 5 members in the fixture and 60 more: 65 in all, two pages of 50.
+    for n in 0..60 {
+        app.add_member(NewPerson::in_branch(f.branch2, &format!("李{}", ["一", "二", "三", "四", "五", "六"][n % 6])))
+            .await;
+    }
+    let client = app.login(AUDITOR, PASSWORD).await;
+    let first = text(app.get(&client, "/standings").await, StatusCode::OK).await;
+    assert_eq!(member_rows(&first).len(), 50, "{first}");
+    assert_eq!(member_rows(&first)[..5], [f.peng, f.liang, f.hu, f.zeng, f.wang], "ranked first, on page 1");
+    assert!(first.contains("1 / 2"), "{first}");
+    // The link as the browser follows it, with the page's escaping of `&` undone.
+    let next = first
+        .split("href=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| href.replace("&#38;", "&").replace("&amp;", "&"))
+        .find(|href| href.contains("page=2"))
+        .unwrap_or_else(|| panic!("a link to page 2:\n{first}"));
+    assert_eq!(next, format!("/standings?year={}&q=&sort=rank&page=2", f.year));
+    let second = text(app.get(&client, &next).await, StatusCode::OK).await;
+    assert_eq!(member_rows(&second).len(), 15);
+    assert!(member_rows(&second).iter().all(|m| !member_rows(&first).contains(m)), "no one twice");
+    // A page past the end shows the last one; a search narrows and its pages keep it.
+    let past = text(app.get(&client, "/standings?page=99").await, StatusCode::OK).await;
+    assert_eq!(member_rows(&past), member_rows(&second));
+    let searched = text(app.get(&client, "/standings?q=ly").await, StatusCode::OK).await;
+    assert_eq!(member_rows(&searched).len(), 10, "李一 ×10:\n{searched}");
+    assert!(!searched.contains("1 / "), "one page needs no pager");
+}
