@@ -67,6 +67,14 @@ fn a_tiny_city_builds_verifies_and_is_measured() {
     let verified = run(&db, &["ledger", "verify"]).succeeded();
     assert!(verified.stdout.contains(&format!("ledger intact: {entries} entries")), "{}", verified.stdout);
 
+    // Ordinary writes continue after the bulk path: ids (and PostgreSQL's
+    // identity) were moved past the bulk rows, and the chain goes on.
+    let today = super::helpers::today_in_china().to_string();
+    run(&db, &["record", "--member", "8", "--rule", "meeting.group", "--on", &today, "--by", "bench001-committee1"])
+        .succeeded();
+    let verified = run(&db, &["ledger", "verify"]).succeeded();
+    assert!(verified.stdout.contains(&format!("ledger intact: {} entries", entries + 1)), "{}", verified.stdout);
+
     // Each community is rated by the product's own command, every member on its roll.
     let year = (super::helpers::today_in_china().year() - 1).to_string();
     let rated = run(&db, &["--community", "合成001社区", "rating", "--year", &year, "--json"]).succeeded();
@@ -88,7 +96,7 @@ fn a_tiny_city_builds_verifies_and_is_measured() {
     assert_ne!(again.code, 0, "{again:#?}");
     assert!(again.stderr.contains("already"), "{again:#?}");
 
-    let measured = run(&db, &["bench", "rating", "--runs", "1"]).succeeded();
+    let measured = run(&db, &["bench", "rating", "--year", &year, "--runs", "1"]).succeeded();
     let rating = results(&measured.stdout);
     assert_eq!(rating.len(), 1, "{}", measured.stdout);
     assert_eq!(rating[0]["year"], year);
