@@ -252,9 +252,8 @@ impl Planner<'_> {
             // A weighted draw without replacement: key u^(1/weight), the
             // highest keys take the places.
             let mut keyed: Vec<(f64, usize)> = Vec::new();
-            for person in 0..self.roll.people.len() {
-                let p = &self.roll.people[person];
-                let weight = p.affinity * drift[person] * if p.linked { 1.0 } else { 0.5 };
+            for (person, (p, drift)) in self.roll.people.iter().zip(&drift).enumerate() {
+                let weight = p.affinity * drift * if p.linked { 1.0 } else { 0.5 };
                 let key = self.rng.random::<f64>().powf(1.0 / weight.max(1e-3));
                 if on_roll(p, on) && self.rng.random_bool(weight.min(1.0)) {
                     keyed.push((key, person));
