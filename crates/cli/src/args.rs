@@ -107,6 +107,10 @@ pub enum Command {
         #[arg(long)]
         to: std::path::PathBuf,
     },
+    /// Measurements: a synthetic city to measure on, the rating against plain
+    /// SQL, and pages under load against a static file (see BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Restore a backup after checking its ledger and its manifest.
     Restore {
         /// The backup file written by `starledger backup`.
@@ -562,4 +566,61 @@ pub struct FontArgs {
     /// A CJK font file (.ttf, .otf, .ttc) to set the text in.
     #[arg(long, env = "STARLEDGER_FONT")]
     pub font: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Build a deterministic synthetic city in a NEW database (`--db` or
+    /// `--database-url`): regions, communities, branches, members,
+    /// households and links, and years of ledger entries with valid chains.
+    City(BenchCityArgs),
+    /// Time every community's year rating as `starledger rating` computes
+    /// it, against a plain-SQL sum and rank on the same database.
+    Rating(BenchRatingArgs),
+    /// Serve the database in-process on 127.0.0.1 and drive keep-alive
+    /// connections at pages and at a static file (the baseline).
+    Reads(BenchReadsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchCityArgs {
+    #[arg(long)]
+    pub communities: u32,
+    #[arg(long)]
+    pub members_per_community: u32,
+    /// Rated years: the ones before the clock's year (which is opened empty).
+    #[arg(long, default_value_t = 2)]
+    pub years: u32,
+    /// Seed of the generator; the same arguments build the same ledger.
+    #[arg(long, default_value_t = 2015)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchRatingArgs {
+    /// The year to rate; default: the latest year holding entries.
+    #[arg(long)]
+    pub year: Option<i64>,
+    /// Runs of each side; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchReadsArgs {
+    /// Keep-alive connections per path.
+    #[arg(long, default_value_t = 64)]
+    pub connections: u32,
+    /// Seconds each path is driven.
+    #[arg(long, default_value_t = 10)]
+    pub duration_secs: u64,
+    /// Comma-separated paths; `/r/TOKEN` stands for the households' links,
+    /// taken in turn from many live tokens. Default: /standings,
+    /// /standings?year=LATEST, /me, /honours, /r/TOKEN.
+    #[arg(long, value_delimiter = ',')]
+    pub paths: Vec<String>,
+    /// The committee account whose session the pages are read with
+    /// (default: the community's first active committee account).
+    #[arg(long)]
+    pub login: Option<String>,
 }

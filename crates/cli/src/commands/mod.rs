@@ -1,6 +1,7 @@
 //! One module per command. Each handler is short and linear: load who is
 //! asking, parse the input, ask the domain, write in one transaction, report.
 
+mod bench;
 mod exchange;
 mod explain;
 mod ledger;
@@ -163,6 +164,7 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Import(command) => exchange::import(context, command).await,
         Command::Export(command) => exchange::export(context, command).await,
         Command::Print(command) => print::print(context, command).await,
+        Command::Bench(command) => bench::bench(context, command).await,
         Command::Backup { to } => store::backup(context, &to).await,
         Command::Restore { from, to, force } => store::restore(context, &from, &to, force).await,
     }

@@ -3,7 +3,7 @@
 //! households, two full years of events — and prints the latest honour roll.
 //! The same seed always builds the same ledger, down to its last hash.
 
-mod names;
+pub(crate) mod names;
 mod notice;
 mod recorder;
 mod roll;

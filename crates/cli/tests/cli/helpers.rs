@@ -156,7 +156,7 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    fn create() -> PgDatabase {
+    pub fn create() -> PgDatabase {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let admin = std::env::var("STARLEDGER_TEST_POSTGRES")
             .expect("STARLEDGER_TEST_BACKEND=postgres needs STARLEDGER_TEST_POSTGRES=postgres://USER@HOST/postgres");

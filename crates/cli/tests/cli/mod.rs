@@ -2,6 +2,7 @@
 
 mod audit_origin;
 mod backup;
+mod bench;
 mod browser;
 mod closed_pipe;
 mod database_errors;

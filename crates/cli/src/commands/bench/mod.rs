@@ -1,0 +1,36 @@
+//! `starledger bench`: measurements, each printed beside its baseline
+//! measured in the same run on the same data, with the command that
+//! reproduces it. The machine is shared and noisy: ratios travel, times
+//! do not. See BENCHMARKS.md for the figures and how they were taken.
+
+mod city;
+mod rating;
+mod reads;
+mod year;
+
+use crate::args::BenchCommand;
+use crate::commands::Context;
+use crate::failure::Outcome;
+
+pub async fn bench(context: &Context, command: BenchCommand) -> Outcome {
+    match command {
+        BenchCommand::City(args) => city::run(context, args).await,
+        BenchCommand::Rating(args) => rating::run(context, args).await,
+        BenchCommand::Reads(args) => reads::run(context, args).await,
+    }
+}
+
+/// The median of some durations, in seconds.
+pub fn median(mut seconds: Vec<f64>) -> f64 {
+    seconds.sort_by(f64::total_cmp);
+    match seconds.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => seconds[n / 2],
+        n => (seconds[n / 2 - 1] + seconds[n / 2]) / 2.0,
+    }
+}
+
+/// How a command line names this database, for "reproduce:" lines.
+pub fn reproduce(context: &Context, rest: &str) -> String {
+    format!("starledger {} {rest}", context.option())
+}
