@@ -17,6 +17,7 @@ pub mod print;
 pub mod rating;
 pub mod recording;
 pub mod roll_import;
+pub mod seals;
 pub mod standings;
 
 pub use error::{AppError, AppResult};

@@ -11,6 +11,7 @@ use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::{Account, CommunityId, Year};
 use starledger_domain::rating::rate;
+use starledger_domain::seal::Stage;
 use starledger_store::{
     AccessQueries, LedgerQueries, NewRound, NoticeQueries, OrgQueries, Period, RatingMotion, WriteTx,
 };
@@ -212,6 +213,7 @@ async fn publish_round(
             agreed_by: agreed_by.map(|a| a.id),
         })
         .await?;
+    crate::seals::seal_year(tx, community, round, Stage::Published, &rating, now).await?;
     let mut detail = format!("{year} round {round}: notice {} to {}", notice.from, notice.until);
     let actor = match agreed_by {
         Some(second) => {

@@ -514,7 +514,23 @@ pub struct ExplainArgs {
 #[derive(Subcommand, Debug)]
 pub enum LedgerCommand {
     /// Recompute the hash chain and the totals; exit 1 at the first mismatch.
-    Verify,
+    /// With --against, also check the database against a year's seal kept
+    /// outside it (`ledger seal`): a chain rewritten and re-hashed from some
+    /// entry onward passes the first check and fails this one.
+    Verify {
+        /// A seal's JSON file, as `ledger seal` wrote it.
+        #[arg(long)]
+        against: Option<PathBuf>,
+    },
+    /// Print a year's seal, taken when it was published or finalized, as
+    /// JSON: the copy a street or city keeps outside the database.
+    Seal {
+        #[arg(long)]
+        year: i64,
+        /// published or finalized (default: the latest seal of the year).
+        #[arg(long)]
+        stage: Option<String>,
+    },
 }
 
 /// What `starledger print` lays out. The Chinese text is set in a CJK font

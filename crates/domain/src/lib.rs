@@ -17,6 +17,7 @@ pub mod rating;
 pub mod regions;
 pub mod roll_import;
 pub mod rulebook;
+pub mod seal;
 pub mod volunteering;
 
 pub use points::Points;

@@ -53,6 +53,7 @@ pub const TABLES: &[&str] = &[
     "rating_rounds",
     "objections",
     "final_stars",
+    "seals",
     "rating_motions",
     "robots",
     "outbox",

@@ -26,6 +26,7 @@ mod outbox;
 mod ratings;
 mod regions;
 mod rows;
+mod seals;
 
 pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
@@ -48,6 +49,7 @@ pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Peri
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
 pub use regions::{BranchStats, CommunityFigures, CommunityStats, PlacedCommunity, RegionQueries};
+pub use seals::SealQueries;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Transaction};

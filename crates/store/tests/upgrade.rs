@@ -267,12 +267,16 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "trigger rating_rounds_update_revision",
             "table regions",
             "index regions_by_name",
+            "table seals",
+            "trigger seals_no_delete",
+            "trigger seals_no_update",
             "index sqlite_autoindex_ballot_exceptions_1",
             "index sqlite_autoindex_branch_year_stats_1",
             "index sqlite_autoindex_community_year_stats_1",
             "index sqlite_autoindex_member_rule_totals_1",
+            "index sqlite_autoindex_seals_1",
         ],
-        "only the new tables, the ledger's index by community and the revision's triggers are new"
+        "only the new tables, the ledger's index by community and the revision's and seals' triggers are new"
     );
     let region_ids: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE region_id IS NOT NULL")
         .fetch_one(&mut raw)

@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/region/integrity", get(html::region_integrity::show))
         .route("/region/integrity/{community}/{id}/decide", post(html::region_integrity::decide))
         .route("/honours", get(html::honours::roll))
+        .route("/seals/{year}", get(html::honours::seals))
         .route("/members/{id}/stars", get(html::honours::member))
         .route("/print/certificates", get(html::print::certificates))
         .route("/print/honour-roll", get(html::print::honour_roll))

@@ -1,13 +1,30 @@
 //! `starledger ledger verify`: recompute the hash chain and the projection;
-//! anyone with the database can check that nothing was changed.
+//! anyone with the database can check that nothing was changed. With
+//! `--against SEAL.json`, also against a year's seal kept outside the
+//! database. `starledger ledger seal` prints a year's seal.
 
 use super::Context;
 use crate::args::LedgerCommand;
 use crate::failure::{Failure, Outcome};
-use starledger_store::{LedgerQueries, OrgQueries};
+use starledger_domain::org::Year;
+use starledger_domain::seal::{Seal, Stage};
+use starledger_store::{LedgerQueries, OrgQueries, SealQueries};
+use std::path::Path;
 
 pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
-    let LedgerCommand::Verify = command;
+    match command {
+        LedgerCommand::Verify { against } => {
+            verify(context).await?;
+            match against {
+                Some(path) => verify_against(context, &path).await,
+                None => Ok(()),
+            }
+        }
+        LedgerCommand::Seal { year, stage } => seal(context, year, stage.as_deref()).await,
+    }
+}
+
+async fn verify(context: &Context) -> Outcome {
     let store = context.open().await?;
     // One snapshot for everything verify reads: a server writing meanwhile
     // would otherwise land between the chain and the stored totals and be
@@ -56,5 +73,63 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
         println!("{line}");
     }
     println!("ledger intact: {entries} entries, hash chain and totals verified");
+    Ok(())
+}
+
+/// Recomputes the seal from the database and names where it differs.
+async fn verify_against(context: &Context, path: &Path) -> Outcome {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Failure::bad_input(format!("--against {}: {e}", path.display())))?;
+    let kept = Seal::from_json(&text).map_err(|e| Failure::bad_input(format!("--against {}: {e}", path.display())))?;
+    let store = context.open().await?;
+    let mut reader = store.snapshot().await?;
+    let (_, now) = starledger_app::seals::recompute(&mut reader, &kept).await?;
+    let differences = kept.differences(&now);
+    if let Some(first) = differences.first() {
+        let rest: Vec<String> = differences[1..].iter().map(ToString::to_string).collect();
+        let more = if rest.is_empty() { String::new() } else { format!("; also: {}", rest.join("; ")) };
+        return Err(Failure::failed(format!(
+            "ledger verify FAILED against the {} seal of {} {} ({}): {first}{more}",
+            kept.stage.key(),
+            kept.community,
+            kept.year,
+            kept.short()
+        )));
+    }
+    println!(
+        "the {} seal of {} {} ({}) holds: {} entries, Merkle root {}",
+        kept.stage.key(),
+        kept.community,
+        kept.year,
+        kept.short(),
+        kept.entries,
+        kept.merkle_root
+    );
+    Ok(())
+}
+
+/// Prints a year's kept seal as JSON.
+async fn seal(context: &Context, year: i64, stage: Option<&str>) -> Outcome {
+    let stage = match stage {
+        None => None,
+        Some(text) => Some(
+            Stage::parse(text)
+                .ok_or_else(|| Failure::bad_input(format!("--stage: \"{text}\" is neither published nor finalized")))?,
+        ),
+    };
+    let year = Year::new(year).map_err(|e| Failure::bad_input(format!("--year: {e}")))?;
+    let store = context.open().await?;
+    let mut reader = store.read().await?;
+    let community = context.community(&mut reader).await?;
+    let seals = reader.seals(community.id, year).await?;
+    let seal = seals.iter().rev().find(|s| stage.is_none_or(|stage| s.stage == stage)).ok_or_else(|| {
+        Failure::refused(format!(
+            "{} {} has no {}seal: a year is sealed when it is published for public notice and when it is finalized",
+            community.name,
+            year,
+            stage.map(|s| format!("{} ", s.key())).unwrap_or_default()
+        ))
+    })?;
+    println!("{}", seal.to_json());
     Ok(())
 }

@@ -5,11 +5,13 @@
 use super::roll::Roll;
 use crate::failure::Failure;
 use jiff::civil::Date;
+use starledger_app::seals::seal_year;
 use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::Year;
 use starledger_domain::rating::rate;
 use starledger_domain::rulebook::Rulebook;
+use starledger_domain::seal::Stage;
 use starledger_store::{FinalStars, Finalization, LedgerQueries, NewObjection, NewRound, OrgQueries, WriteTx};
 
 fn at(day: Date, hour: i8) -> Result<i64, Failure> {
@@ -42,6 +44,7 @@ pub async fn publish_and_finalize(
             agreed_by: None,
         })
         .await?;
+    seal_year(tx, community, round, Stage::Published, &rating, at(published, 9)?).await?;
     // A household asks about the member in sixth place; the committee
     // checks the records and answers on the record.
     if let (Some(sixth), Some((household, _))) =
@@ -74,5 +77,6 @@ pub async fn publish_and_finalize(
         at: at(finalized, 9)?,
     };
     tx.finalize_round(&finalization, &stars).await?;
+    seal_year(tx, community, round, Stage::Finalized, &rating, at(finalized, 9)?).await?;
     Ok(())
 }

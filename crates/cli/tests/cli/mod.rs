@@ -22,6 +22,7 @@ mod record_refusals;
 mod regions;
 mod reverse;
 mod rulebook_errors;
+mod seals;
 mod serve_log;
 mod store_copy;
 mod unknown_ids;

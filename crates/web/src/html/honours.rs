@@ -18,7 +18,7 @@ use starledger_app::standings::{Audience, YearRating};
 use starledger_domain::org::{CommunityId, MemberId, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::five_star_streak;
-use starledger_store::{NoticeQueries, OrgQueries, Reader};
+use starledger_store::{NoticeQueries, OrgQueries, Reader, SealQueries};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -103,6 +103,8 @@ struct HonoursPage {
     /// The committee downloads the year's certificates and poster as PDF
     /// once the year is published.
     can_print: bool,
+    /// The year's latest seal (stage, short form), once published.
+    seal: Option<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +165,7 @@ pub async fn roll(
         roll,
         branches: branches.into_iter().map(|(name, (rated, five))| (name, rated, five)).collect(),
         can_print: viewer.is(Role::Committee) && reader.live_round(community, i64::from(year.get())).await?.is_some(),
+        seal: reader.seals(community, year).await?.last().map(|s| (s.stage.key().to_string(), s.short())),
     };
     Ok(render(page)?.into_response())
 }
@@ -191,4 +194,22 @@ pub async fn member(State(state): State<AppState>, viewer: SignedIn, Path(id): P
         history: years.iter().rev().map(|(year, (stars, source))| (year.get(), star_text(*stars), *source)).collect(),
     };
     Ok(render(page)?.into_response())
+}
+
+/// A year's seals as JSON, for a street or city to keep outside the
+/// database and check it against (`starledger ledger verify --against`).
+pub async fn seals(State(state): State<AppState>, viewer: SignedIn, Path(year): Path<i64>) -> WebResult<Response> {
+    let year = Year::new(year).map_err(|_| WebError::NotFound)?;
+    let mut reader = state.store().read().await?;
+    let seals = reader.seals(viewer.account.community_id, year).await?;
+    let latest = seals.last().ok_or(WebError::NotFound)?;
+    let name = format!("attachment; filename=\"seal-{}-{}.json\"", year.get(), latest.stage.key());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        latest.to_json(),
+    )
+        .into_response())
 }

@@ -26,6 +26,7 @@ use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::{CommunityId, Role, Year};
 use starledger_domain::rating::{Rating, rate};
+use starledger_domain::seal::Stage;
 use starledger_store::{
     FinalStars, Finalization, IntegrityQueries, LedgerQueries, NewObjection, NoticeQueries, OrgQueries, Period,
     RatingQueries, RatingRound, WriteTx,
@@ -525,8 +526,14 @@ async fn finalize_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed
     let finalization =
         Finalization { community, year, round: live.round, final_sha256: &sha, by: viewer.account.id, at: now() };
     tx.finalize_round(&finalization, &stars).await?;
-    let detail =
-        format!("{year} round {}: {five} five-star, digest {sha} (published {})", live.round, live.published_sha256);
+    let seal =
+        starledger_app::seals::seal_year(&mut tx, community, live.round, Stage::Finalized, &rating, now()).await?;
+    let detail = format!(
+        "{year} round {}: {five} five-star, digest {sha} (published {}), seal {}",
+        live.round,
+        live.published_sha256,
+        seal.short()
+    );
     tx.audit(Some(community), &viewer.actor(), "rating.finalize", &detail).await?;
     // The region sees the final stars as soon as they are final.
     tx.refresh_stats(community, now()).await?;

@@ -780,3 +780,35 @@ async fn an_objection_naming_a_committee_member_in_its_text_is_not_hers_to_answe
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM objections WHERE id = {id} AND answer IS NULL")).await, 1);
     assert_redirect(&answer(&app, &zhao, id, "dismissed").await, &format!("/rating?year={}", year_of(&app)));
 }
+
+/// Publishing and finalizing each seal the year; the honour roll shows the
+/// latest seal's short form and offers the seal to download, and the seals
+/// are append-only in the database as the ledger is.
+#[tokio::test]
+async fn publishing_and_finalizing_seal_the_year() {
+    let app = spawn_app().await;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    let member = app.login(MEMBER, PASSWORD).await;
+    let year = year_of(&app);
+    assert_eq!(app.get(&member, &format!("/seals/{year}")).await.status(), StatusCode::NOT_FOUND, "not sealed yet");
+    assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={year}"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM seals WHERE stage = 'published'").await, 1);
+    end_notice(&app).await;
+    assert_redirect(&finalize(&app, &committee).await, &format!("/honours?year={year}"));
+
+    let download = app.get(&member, &format!("/seals/{year}")).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    let seal: serde_json::Value = serde_json::from_str(&download.text().await.unwrap()).expect("a seal as JSON");
+    assert_eq!(seal["stage"], "finalized");
+    assert_eq!(seal["year"], year);
+    let entries = app.count(&format!("SELECT COUNT(*) FROM ledger_entries WHERE year = {year}")).await;
+    assert_eq!(seal["entries"], entries);
+    let (digest,): (String,) = app.rows("SELECT sha256 FROM seals WHERE stage = 'finalized'").await.remove(0);
+    let short: Vec<&str> = digest.as_bytes()[..16].chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let honours = text(app.get(&member, &format!("/honours?year={year}")).await, StatusCode::OK).await;
+    assert!(honours.contains(&short.join("-")), "the seal's short form on the honour roll:\n{honours}");
+
+    for sql in ["UPDATE seals SET body = '{}'", "DELETE FROM seals"] {
+        assert!(app.try_execute(sql).await.is_err(), "{sql} is refused");
+    }
+}

@@ -1,0 +1,122 @@
+//! A year's seal kept outside the database catches what `ledger verify`
+//! cannot: a chain rewritten from some entry on and re-hashed to the end,
+//! which is internally consistent again.
+
+use super::browser::demo_database;
+use super::helpers::{runtime, starledger};
+use sqlx::{Connection, SqliteConnection};
+use starledger_domain::ledger::{EntryHash, seal};
+use starledger_store::{LedgerQueries, OpenMode, Store};
+use std::path::Path;
+use std::time::Duration;
+
+fn run(db: &Path, args: &[&str]) -> std::process::Output {
+    starledger().arg("--db").arg(db).args(args).output().expect("the binary runs")
+}
+
+#[test]
+fn a_chain_rewritten_from_the_middle_passes_verify_and_fails_against_the_seal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo_database(&db);
+
+    // The finalized seal of 2025, kept outside the database.
+    let exported = run(&db, &["ledger", "seal", "--year", "2025", "--stage", "finalized"]);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let kept = dir.path().join("seal-2025.json");
+    std::fs::write(&kept, &exported.stdout).unwrap();
+    let against = ["ledger", "verify", "--against", kept.to_str().unwrap()];
+    let holds = run(&db, &against);
+    let said = String::from_utf8_lossy(&holds.stdout);
+    assert!(
+        holds.status.success() && said.contains("finalized seal of 十里社区 2025") && said.contains("holds"),
+        "{said}"
+    );
+
+    // Someone with the file changes one entry's reason 300 entries before
+    // the end of 2025 and re-hashes every entry after it.
+    let rewritten = runtime().block_on(rewrite_from_the_end_of(&db, 2025, 300));
+
+    let verify = run(&db, &["ledger", "verify"]);
+    assert!(verify.status.success(), "the rewritten chain is consistent: {}", String::from_utf8_lossy(&verify.stderr));
+    let caught = run(&db, &against);
+    let error = String::from_utf8_lossy(&caught.stderr);
+    assert_eq!(caught.status.code(), Some(1), "{error}");
+    assert!(error.contains("FAILED against the finalized seal of 十里社区 2025"), "{error}");
+    // The seal names the stretch of at most 256 entries the rewrite began in.
+    let (after, by) = stretch(&error);
+    assert!(after < rewritten && rewritten <= by && by - after <= 256, "{rewritten} in ({after}, {by}]: {error}");
+
+    // A seal file that is not one is refused by name.
+    std::fs::write(&kept, "{\"format\":1}").unwrap();
+    let refused = run(&db, &against);
+    assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not a starledger seal"));
+}
+
+#[test]
+fn a_year_not_yet_published_has_no_seal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo_database(&db);
+    let output = run(&db, &["ledger", "seal", "--year", "2026"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has no seal"), "{output:?}");
+}
+
+/// "after entry A up to entry B" in the error.
+fn stretch(error: &str) -> (i64, i64) {
+    let rest = error.split("after entry ").nth(1).expect("after entry");
+    let after: i64 = rest.split(' ').next().unwrap().parse().unwrap();
+    let by: i64 = rest.split("up to entry ").nth(1).unwrap().split(':').next().unwrap().parse().unwrap();
+    (after, by)
+}
+
+/// Changes the reason of the entry `back` entries before the year's last
+/// and re-hashes the chain from it to the community's end, behind the
+/// database's back (its append-only trigger dropped). Returns its id.
+async fn rewrite_from_the_end_of(db: &Path, year: i64, back: usize) -> i64 {
+    let mut raw = SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let community: i64 = sqlx::query_scalar("SELECT id FROM communities").fetch_one(&mut raw).await.unwrap();
+    let year_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM ledger_entries WHERE year = $1 ORDER BY id")
+        .bind(year)
+        .fetch_all(&mut raw)
+        .await
+        .unwrap();
+    let from = year_ids[year_ids.len() - 1 - back];
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM ledger_entries WHERE id >= $1 ORDER BY id")
+        .bind(from)
+        .fetch_all(&mut raw)
+        .await
+        .unwrap();
+    let store = Store::open(db, OpenMode::Existing, Duration::from_secs(5)).await.unwrap();
+    let mut reader = store.read().await.unwrap();
+    let mut prev = reader.entry(community, from).await.unwrap().prev_hash;
+    let mut rehashed: Vec<(i64, String, EntryHash, EntryHash)> = Vec::new();
+    for id in ids {
+        let mut draft = reader.entry(community, id).await.unwrap().draft;
+        if id == from {
+            draft.reason.push('（');
+            draft.reason.push_str("已核实");
+            draft.reason.push('）');
+        }
+        let entry = seal(id, draft, prev);
+        rehashed.push((id, entry.draft.reason.clone(), entry.prev_hash, entry.hash));
+        prev = entry.hash;
+    }
+    drop(reader);
+    store.close().await;
+    sqlx::query("DROP TRIGGER ledger_entries_no_update").execute(&mut raw).await.unwrap();
+    for (id, reason, prev_hash, hash) in rehashed {
+        sqlx::query("UPDATE ledger_entries SET reason = $1, prev_hash = $2, hash = $3 WHERE id = $4")
+            .bind(reason)
+            .bind(prev_hash.to_hex())
+            .bind(hash.to_hex())
+            .bind(id)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+    }
+    raw.close().await.unwrap();
+    from
+}
