@@ -4,7 +4,7 @@
 use super::Context;
 use crate::args::LedgerCommand;
 use crate::failure::{Failure, Outcome};
-use starledger_store::{LedgerQueries, OrgQueries};
+use starledger_store::{LedgerQueries, OrgQueries, VerifyReport};
 
 pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
     let LedgerCommand::Verify = command;
@@ -27,25 +27,8 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
     for community in communities {
         let report = reader.verify(community.id).await?;
         let whose = if several { format!(" ({})", community.name) } else { String::new() };
-        if let Some(broken) = &report.chain_break {
-            return Err(Failure::failed(format!(
-                "ledger verify FAILED{whose} at entry {}: {broken} ({} entries before it are intact)",
-                broken.entry_id(),
-                report.entries_checked
-            )));
-        }
-        if let Some(first) = report.projection_mismatches.first() {
-            return Err(Failure::failed(format!(
-                "ledger verify FAILED{whose}: stored total for member {}, {}, {} ({}) is {} but the ledger gives {} \
-                 ({} mismatching totals)",
-                first.member_id,
-                first.year,
-                first.category,
-                first.rule_key,
-                first.stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
-                first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
-                report.projection_mismatches.len()
-            )));
+        if let Some(failure) = failure_in_words(&report, &whose) {
+            return Err(Failure::failed(failure));
         }
         if several {
             intact.push(format!("{}: {} entries intact", community.name, report.entries_checked));
@@ -57,4 +40,28 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
     }
     println!("ledger intact: {entries} entries, hash chain and totals verified");
     Ok(())
+}
+
+/// What a failed verification found, in one line (`whose` names the
+/// community when there are several); nothing when the ledger is intact.
+pub fn failure_in_words(report: &VerifyReport, whose: &str) -> Option<String> {
+    if let Some(broken) = &report.chain_break {
+        return Some(format!(
+            "ledger verify FAILED{whose} at entry {}: {broken} ({} entries before it are intact)",
+            broken.entry_id(),
+            report.entries_checked
+        ));
+    }
+    let first = report.projection_mismatches.first()?;
+    Some(format!(
+        "ledger verify FAILED{whose}: stored total for member {}, {}, {} ({}) is {} but the ledger gives {} \
+         ({} mismatching totals)",
+        first.member_id,
+        first.year,
+        first.category,
+        first.rule_key,
+        first.stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
+        first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
+        report.projection_mismatches.len()
+    ))
 }
