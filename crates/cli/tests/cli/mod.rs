@@ -22,6 +22,8 @@ mod record_refusals;
 mod regions;
 mod reverse;
 mod rulebook_errors;
+mod scheduled_backups;
 mod serve_log;
+mod shutdown;
 mod store_copy;
 mod unknown_ids;
