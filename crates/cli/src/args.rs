@@ -252,12 +252,41 @@ pub struct WebArgs {
     /// Mark cookies Secure: set when served behind HTTPS.
     #[arg(long, env = "STARLEDGER_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The bearer token a Prometheus scraper sends to read /metrics (at least
+    /// 16 characters; prefer the environment variable to the command line,
+    /// which other users of the machine can read). Without it /metrics answers 404.
+    #[arg(long, env = "STARLEDGER_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub web: WebArgs,
+    /// Take verified backups (with their manifests) into this folder while serving.
+    #[arg(long, env = "STARLEDGER_BACKUP_DIR", requires = "backup_every")]
+    pub backup_dir: Option<PathBuf>,
+    /// How often to back up: hours (`24`) or a span (`12h`, `90m`, `30s`).
+    #[arg(long, env = "STARLEDGER_BACKUP_EVERY", value_parser = backup_interval, requires = "backup_dir")]
+    pub backup_every: Option<std::time::Duration>,
+    /// How many scheduled backups to keep in the folder; older ones are removed.
+    #[arg(long, env = "STARLEDGER_BACKUP_KEEP", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..))]
+    pub backup_keep: u32,
+}
+
+/// `--backup-every`: a whole number of hours, or a span jiff reads (`12h`,
+/// `90m`, `30s`); at least a second, so that backups named by the second
+/// never collide.
+fn backup_interval(text: &str) -> Result<std::time::Duration, String> {
+    let span = match text.trim().parse::<u64>() {
+        Ok(hours) => std::time::Duration::from_secs(hours.saturating_mul(3600)),
+        Err(_) => {
+            let signed: jiff::SignedDuration =
+                text.trim().parse().map_err(|e| format!("not hours or a span like 12h or 30m: {e}"))?;
+            std::time::Duration::try_from(signed).map_err(|_| "a span forward in time, like 12h".to_string())?
+        }
+    };
+    if span < std::time::Duration::from_secs(1) { Err("at least one second".into()) } else { Ok(span) }
 }
 
 #[derive(Args, Debug)]

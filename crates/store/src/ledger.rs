@@ -327,6 +327,7 @@ impl WriteTx {
         }
         self.chain_tails.insert(entry.draft.community_id, entry.hash);
         self.next_entry_id = Some(id + 1);
+        self.entries_appended += 1;
         Ok(Appended::New(Box::new(entry)))
     }
 

@@ -16,6 +16,7 @@ mod baseline;
 mod bulk;
 mod claims;
 mod copy;
+mod counters;
 mod error;
 mod integrity;
 mod ledger;
@@ -36,6 +37,7 @@ pub use baseline::{BaselineQueries, Census};
 pub use bulk::{BulkHousehold, BulkMember, BulkReversal};
 pub use claims::{Claim, ClaimDecision, ClaimQueries, NewClaim, Upload};
 pub use copy::{ColumnKind, CopyReport, NOT_COPIED, TABLES, schema};
+pub use counters::Counters;
 pub use error::StoreError;
 pub use integrity::{Adjustment, IntegrityQueries, IntegrityRecord, IntegrityVote, NewAdjustment, NewIntegrityRecord};
 pub use ledger::LedgerQueries;
@@ -156,6 +158,8 @@ pub struct Store {
     /// What the audit rows of this store's writes name as their origin
     /// unless a write says otherwise ([`WriteTx::set_origin`]).
     origin: Arc<str>,
+    /// What this store's transactions wrote, shared by its clones.
+    counters: Arc<Counters>,
 }
 
 /// A SQLite path as a URL: `sqlx` percent-decodes the path part.
@@ -310,7 +314,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::classify(e, &location))?;
-        let store = Store { pool, location, origin: Arc::from("cli") };
+        let store = Store { pool, location, origin: Arc::from("cli"), counters: Arc::default() };
         if backend == Backend::Postgres {
             store.check_postgres_mode(mode).await?;
         }
@@ -339,7 +343,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::classify(e, &location))?;
-        let store = Store { pool, location, origin: Arc::from("cli") };
+        let store = Store { pool, location, origin: Arc::from("cli"), counters: Arc::default() };
         let mut conn = store.pool.acquire().await.map_err(|e| StoreError::classify(e, &store.location))?;
         let ours = check_ours(&mut conn, path)
             .await
@@ -570,7 +574,14 @@ impl Store {
             chain_tails: HashMap::new(),
             next_entry_id: None,
             origin: self.origin.to_string(),
+            counters: self.counters.clone(),
+            entries_appended: 0,
         })
+    }
+
+    /// What this store (and its clones) have written since it was opened.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
     }
 
     /// The same store, whose writes name `origin` in their audit rows
@@ -627,6 +638,9 @@ pub struct WriteTx {
     next_entry_id: Option<i64>,
     /// Where the writes come from, for the audit log.
     origin: String,
+    counters: Arc<Counters>,
+    /// New ledger entries in this transaction, counted once it commits.
+    entries_appended: u64,
 }
 
 impl WriteTx {
@@ -682,7 +696,9 @@ impl WriteTx {
 
     pub async fn commit(self) -> Result<()> {
         let location = self.location.clone();
-        self.tx.commit().await.map_err(|e| StoreError::classify(e, &location))
+        self.tx.commit().await.map_err(|e| StoreError::classify(e, &location))?;
+        self.counters.add_ledger_entries(self.entries_appended);
+        Ok(())
     }
 }
 

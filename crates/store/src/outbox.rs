@@ -83,6 +83,18 @@ pub trait OutboxQueries: Queries {
             sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("outbox message", id))
     }
+
+    /// How many messages of every community are in each status other than
+    /// `sent`: the backlog `/metrics` shows.
+    async fn outbox_backlog(&mut self) -> Result<Vec<(String, i64)>> {
+        let (conn, location) = self.parts();
+        sqlx::query_as(
+            "SELECT status, CAST(COUNT(*) AS BIGINT) FROM outbox WHERE status <> 'sent' GROUP BY status ORDER BY status",
+        )
+        .fetch_all(conn)
+        .await
+        .at(location)
+    }
 }
 
 impl<T: Queries> OutboxQueries for T {}

@@ -3,6 +3,7 @@
 //! domain rules and store as the command line. Every page and every write
 //! checks the account's role on the server.
 
+pub mod backups;
 mod calendar;
 mod error;
 mod fields;
@@ -10,6 +11,7 @@ mod headers;
 mod html;
 mod i18n;
 pub mod limits;
+pub mod metrics;
 mod names;
 mod page;
 pub mod refresher;
@@ -17,6 +19,7 @@ mod request_log;
 pub mod robots;
 pub mod security;
 mod session;
+pub mod shutdown;
 mod state;
 
 pub use state::{AppState, Config, Limits};
@@ -108,11 +111,14 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(headers::script))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::scrape))
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), on_its_clock))
         .layer(axum::middleware::from_fn(request_log::with_request_id))
+        // Outside the rest, so that it times and counts what the client got.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_requests))
         // Compressed for every browser that asks (all do); a phone on a
         // slow network gets the 1,355-household page in a tenth of its size.
         .layer(tower_http::compression::CompressionLayer::new())
@@ -149,21 +155,52 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(html::claims::MAX_UPLOAD_BYTES + 64 * 1024)
 }
 
-/// Serves until the process is interrupted (Ctrl-C), posting the outbox's
-/// group-robot messages and refreshing the regions' figures beside.
-pub async fn serve(store: Store, listener: TcpListener, config: Config) -> std::io::Result<()> {
+/// Serves until SIGTERM or Ctrl-C, posting the outbox's group-robot
+/// messages, refreshing the regions' figures and, if scheduled, taking
+/// backups beside. The first signal stops accepting connections, lets the
+/// requests in flight finish and stops the background jobs at their next
+/// safe point (see [`shutdown`]); a second one ends the process at once.
+pub async fn serve(
+    store: Store,
+    listener: TcpListener,
+    config: Config,
+    backups: Option<backups::Schedule>,
+) -> std::io::Result<()> {
+    let mut signals = shutdown::Signals::listen()?;
+    let (switch, stop) = shutdown::switch();
+    let state = AppState::new(store.clone(), config, Limits::default());
+    let metrics = state.metrics().clone();
     let sender = robots::Sender::start(store.clone(), robots::SenderConfig::default())
         .await
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let sending = tokio::spawn(sender.run());
-    let refreshing = tokio::spawn(refresher::run(store.clone(), refresher::EVERY));
-    let app = router(AppState::new(store, config, Limits::default()));
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+        .with_metrics(metrics.clone());
+    let mut jobs = vec![
+        tokio::spawn(sender.run_until(stop.clone())),
+        tokio::spawn(refresher::run(store.clone(), refresher::EVERY, metrics.clone(), stop.clone())),
+    ];
+    if let Some(schedule) = backups {
+        jobs.push(tokio::spawn(backups::run(store.clone(), schedule, metrics, stop)));
+    }
+    let stopping = async move {
+        let signal = signals.next().await;
+        tracing::info!(
+            "{signal}: stopping; no new connections, finishing the requests in flight (a second signal stops at once)"
+        );
+        switch.stop();
+        tokio::spawn(async move {
+            let signal = signals.next().await;
+            tracing::warn!("{signal} again: stopping at once");
+            std::process::exit(1);
+        });
+    };
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(stopping)
         .await?;
-    sending.abort();
-    refreshing.abort();
+    // The jobs were told to stop with the first signal; a post or a backup
+    // under way is finished first (the outbox keeps the rest for next time).
+    for job in jobs {
+        let _ = job.await;
+    }
+    tracing::info!("stopped: requests finished, background jobs stopped, the outbox kept for the next start");
     Ok(())
 }

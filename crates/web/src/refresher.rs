@@ -5,8 +5,11 @@
 //! snapshot and only written under its lock, so sign-ins and ratings are
 //! never held up by the computing.
 
+use crate::metrics::Metrics;
+use crate::shutdown::Stop;
 use starledger_store::{RegionQueries, Store, StoreError};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// How often the server looks for communities whose figures are stale.
 pub const EVERY: Duration = Duration::from_secs(600);
@@ -25,12 +28,23 @@ pub async fn refresh_stale(store: &Store) -> Result<usize, StoreError> {
     Ok(stale.len())
 }
 
-/// Runs until aborted. A failed round is reported and tried again next time.
-pub async fn run(store: Store, every: Duration) {
+/// Runs until `stop` is requested. A failed round is reported and tried
+/// again next time. A round under way when the stop comes is dropped: its
+/// open transaction rolls back, nothing half-written is kept, and the next
+/// start finds those communities still stale and computes them again.
+pub async fn run(store: Store, every: Duration, metrics: Arc<Metrics>, mut stop: Stop) {
     loop {
-        if let Err(error) = refresh_stale(&store).await {
-            eprintln!("refreshing the regions' figures failed, trying again in {}s: {error}", every.as_secs());
+        let started = Instant::now();
+        let round = tokio::select! {
+            _ = stop.requested() => return,
+            round = refresh_stale(&store) => round,
+        };
+        metrics.refreshed(round.is_ok(), started.elapsed());
+        if let Err(error) = round {
+            tracing::error!(%error, "refreshing the regions' figures failed, trying again in {}s", every.as_secs());
         }
-        tokio::time::sleep(every).await;
+        if stop.sleep(every).await {
+            return;
+        }
     }
 }

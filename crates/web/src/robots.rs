@@ -9,12 +9,15 @@
 //! (the platforms allow about 20 a minute), and never posts a message twice:
 //! one it was posting when the process stopped is marked uncertain.
 
+use crate::metrics::Metrics;
+use crate::shutdown::Stop;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use starledger_store::{OutboxMessage, Robot, Store, StoreError};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,6 +235,7 @@ pub struct Sender {
     store: Store,
     config: SenderConfig,
     client: reqwest::Client,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Sender {
@@ -244,7 +248,7 @@ impl Sender {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| StoreError::Conflict(format!("HTTP client: {e}")))?;
-        let sender = Sender { store, config, client };
+        let sender = Sender { store, config, client, metrics: None };
         sender.settle_interrupted().await?;
         Ok(sender)
     }
@@ -263,9 +267,24 @@ impl Sender {
         Ok(interrupted)
     }
 
+    /// Counts posts and failures into the server's `/metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Sender {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// Sends until the task is dropped.
     pub async fn run(self) {
-        loop {
+        self.run_until(Stop::never()).await
+    }
+
+    /// Sends until `stop` is requested. The stop is looked at only between
+    /// messages: a post under way is finished and settled (it is bounded by
+    /// the client's timeout), so a stopping server leaves no message
+    /// `sending` — which the next start would have to call uncertain — and
+    /// every message not yet posted stays queued for the next start.
+    pub async fn run_until(self, mut stop: Stop) {
+        while !stop.is_requested() {
             match self.send_one().await {
                 Ok(true) => continue,
                 Ok(false) => {
@@ -275,7 +294,9 @@ impl Sender {
                 }
                 Err(error) => tracing::error!(%error, "outbox"),
             }
-            tokio::time::sleep(self.config.poll).await;
+            if stop.sleep(self.config.poll).await {
+                break;
+            }
         }
     }
 
@@ -292,6 +313,9 @@ impl Sender {
         let outcome = self.post(&message, &robot, now.as_millisecond()).await;
         let mut tx = self.store.write_outbox().await?;
         let after = jiff::Timestamp::now().as_second();
+        if let Some(metrics) = &self.metrics {
+            metrics.outbox_posted(outcome.is_ok());
+        }
         match outcome {
             Ok(()) => tx.mark_message_sent(message.id, after).await?,
             Err(error) => {

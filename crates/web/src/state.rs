@@ -1,6 +1,7 @@
 //! What every handler shares: the store, the settings, and the rate limits.
 
 use crate::limits::RateLimiter;
+use crate::metrics::Metrics;
 use starledger_app::clock::Clock;
 use starledger_store::Store;
 use std::sync::Arc;
@@ -16,6 +17,9 @@ pub struct Config {
     /// Let a robot's URL be `http://127.0.0.1:PORT` (tests set it; a served
     /// application never does: robots post to their platforms' hosts only).
     pub allow_loopback_robots: bool,
+    /// The bearer token a scraper must send to read `/metrics`; without
+    /// one `/metrics` is not served (see `metrics.rs` and docs/security.md).
+    pub metrics_token: Option<String>,
 }
 
 pub struct Limits {
@@ -52,6 +56,8 @@ pub struct Inner {
     pub clock: Clock,
     /// Years' ratings as the pages show them, kept per revision.
     pub ratings: starledger_app::standings::RatingCache,
+    /// What `/metrics` shows; the server's background jobs count into it too.
+    pub metrics: Arc<Metrics>,
 }
 
 #[derive(Clone)]
@@ -65,6 +71,7 @@ impl AppState {
             limits,
             clock: starledger_app::clock::current(),
             ratings: Default::default(),
+            metrics: Default::default(),
         }))
     }
 
@@ -88,6 +95,10 @@ impl AppState {
 
     pub fn limits(&self) -> &Limits {
         &self.0.limits
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.0.metrics
     }
 
     pub fn ratings(&self) -> &starledger_app::standings::RatingCache {

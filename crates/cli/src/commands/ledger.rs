@@ -8,7 +8,7 @@ use crate::args::LedgerCommand;
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::Year;
 use starledger_domain::seal::{Seal, Stage};
-use starledger_store::{LedgerQueries, OrgQueries, SealQueries};
+use starledger_store::{LedgerQueries, OrgQueries, SealQueries, VerifyReport};
 use std::path::Path;
 
 pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
@@ -44,25 +44,8 @@ async fn verify(context: &Context) -> Outcome {
     for community in communities {
         let report = reader.verify(community.id).await?;
         let whose = if several { format!(" ({})", community.name) } else { String::new() };
-        if let Some(broken) = &report.chain_break {
-            return Err(Failure::failed(format!(
-                "ledger verify FAILED{whose} at entry {}: {broken} ({} entries before it are intact)",
-                broken.entry_id(),
-                report.entries_checked
-            )));
-        }
-        if let Some(first) = report.projection_mismatches.first() {
-            return Err(Failure::failed(format!(
-                "ledger verify FAILED{whose}: stored total for member {}, {}, {} ({}) is {} but the ledger gives {} \
-                 ({} mismatching totals)",
-                first.member_id,
-                first.year,
-                first.category,
-                first.rule_key,
-                first.stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
-                first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
-                report.projection_mismatches.len()
-            )));
+        if let Some(failure) = failure_in_words(&report, &whose) {
+            return Err(Failure::failed(failure));
         }
         if several {
             intact.push(format!("{}: {} entries intact", community.name, report.entries_checked));
@@ -132,4 +115,28 @@ async fn seal(context: &Context, year: i64, stage: Option<&str>) -> Outcome {
     })?;
     println!("{}", seal.to_json());
     Ok(())
+}
+
+/// What a failed verification found, in one line (`whose` names the
+/// community when there are several); nothing when the ledger is intact.
+pub fn failure_in_words(report: &VerifyReport, whose: &str) -> Option<String> {
+    if let Some(broken) = &report.chain_break {
+        return Some(format!(
+            "ledger verify FAILED{whose} at entry {}: {broken} ({} entries before it are intact)",
+            broken.entry_id(),
+            report.entries_checked
+        ));
+    }
+    let first = report.projection_mismatches.first()?;
+    Some(format!(
+        "ledger verify FAILED{whose}: stored total for member {}, {}, {} ({}) is {} but the ledger gives {} \
+         ({} mismatching totals)",
+        first.member_id,
+        first.year,
+        first.category,
+        first.rule_key,
+        first.stored.map(|p| p.to_string()).unwrap_or_else(|| "missing".into()),
+        first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
+        report.projection_mismatches.len()
+    ))
 }

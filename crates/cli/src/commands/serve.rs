@@ -4,20 +4,31 @@ use super::Context;
 use crate::args::{ServeArgs, WebArgs};
 use crate::failure::{Failure, Outcome};
 use starledger_store::Store;
+use starledger_web::backups::Schedule;
 use tokio::net::TcpListener;
 
 pub async fn serve(context: &Context, args: ServeArgs) -> Outcome {
     let store = context.open().await?;
     let listener = bind(&args.web).await?;
-    run(store, listener, &args.web).await
+    let backups = match (args.backup_dir, args.backup_every) {
+        (Some(dir), Some(every)) => {
+            Some(Schedule { dir, every, keep: args.backup_keep as usize, busy_timeout: context.busy_timeout })
+        }
+        _ => None,
+    };
+    run(store, listener, &args.web, backups).await
 }
 
 pub async fn bind(web: &WebArgs) -> Result<TcpListener, Failure> {
     TcpListener::bind(web.listen).await.map_err(|e| Failure::failed(format!("cannot listen on {}: {e}", web.listen)))
 }
 
-/// Serves until Ctrl-C.
-pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome {
+/// Serves until SIGTERM or Ctrl-C.
+pub async fn run(store: Store, listener: TcpListener, web: &WebArgs, backups: Option<Schedule>) -> Outcome {
+    let metrics_token = web.metrics_token.clone().filter(|token| !token.is_empty());
+    if metrics_token.as_ref().is_some_and(|token| token.chars().count() < 16) {
+        return Err(Failure::bad_input("--metrics-token must be at least 16 characters"));
+    }
     let address =
         listener.local_addr().map_err(|e| Failure::failed(format!("cannot read the listening address: {e}")))?;
     let public_url = web.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
@@ -27,6 +38,7 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome 
         // --secure-cookies is given.
         secure_cookies: web.secure_cookies || public_url.starts_with("https://"),
         allow_loopback_robots: false,
+        metrics_token,
     };
     install_log();
     // Said loudly, so that no server runs on a stated day by accident.
@@ -34,8 +46,16 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs) -> Outcome 
     if !clock.is_system() {
         eprintln!("starledger: the clock is set by STARLEDGER_NOW: it is now {}", clock.now());
     }
-    println!("serving http://{address} (household links use {}); stop with Ctrl-C", config.public_url);
-    starledger_web::serve(store, listener, config)
+    println!("serving http://{address} (household links use {}); stop with Ctrl-C or SIGTERM", config.public_url);
+    if let Some(schedule) = &backups {
+        println!(
+            "backing up into {} every {}s, keeping {}",
+            schedule.dir.display(),
+            schedule.every.as_secs(),
+            schedule.keep
+        );
+    }
+    starledger_web::serve(store, listener, config, backups)
         .await
         .map_err(|e| Failure::failed(format!("the server stopped: {e}")))
 }

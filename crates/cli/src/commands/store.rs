@@ -4,6 +4,7 @@
 //! the ledger is verified at both ends and every year's standings compared.
 
 use super::Context;
+use super::ledger::failure_in_words;
 use crate::args::StoreCommand;
 use crate::failure::{Failure, Outcome};
 use starledger_domain::rating::rate;
@@ -17,6 +18,12 @@ pub async fn store(context: &Context, command: StoreCommand) -> Outcome {
     }
     let source =
         Store::connect_within(&from, OpenMode::Existing, context.busy_timeout, context.connect_timeout).await?;
+    // A source whose ledger does not verify is refused before the target
+    // is even created: a copy of a tampered ledger is no installation.
+    if let Err(failure) = refuse_unverified(&source).await {
+        source.close().await;
+        return Err(failure);
+    }
     let target = Store::connect_within(&to, OpenMode::CreateNew, context.busy_timeout, context.connect_timeout).await?;
     let report = source.copy_into(&target).await;
     let outcome = match report {
@@ -41,6 +48,18 @@ fn parse(text: &str) -> Result<Target, Failure> {
     Target::parse(text).map_err(|e| Failure::bad_input(e.to_string()))
 }
 
+/// Every community's ledger in the source, verified on one snapshot.
+async fn refuse_unverified(source: &Store) -> Result<(), Failure> {
+    let mut reader = source.snapshot().await?;
+    for community in reader.communities().await? {
+        let report = reader.verify(community.id).await?;
+        if let Some(failure) = failure_in_words(&report, &format!(" on the source ({})", community.name)) {
+            return Err(Failure::failed(format!("{failure}; nothing was copied")));
+        }
+    }
+    Ok(())
+}
+
 /// Verifies both ledgers and compares the standings of every community's years.
 async fn check(source: &Store, target: &Store) -> Result<String, Failure> {
     let mut lines = Vec::new();
@@ -49,11 +68,8 @@ async fn check(source: &Store, target: &Store) -> Result<String, Failure> {
     for community in from.communities().await? {
         for (side, reader) in [("source", &mut from), ("copy", &mut to)] {
             let report = reader.verify(community.id).await?;
-            if !report.is_intact() {
-                return Err(Failure::failed(format!(
-                    "ledger verify FAILED on the {side} for {}: {report:?}",
-                    community.name
-                )));
+            if let Some(failure) = failure_in_words(&report, &format!(" on the {side} ({})", community.name)) {
+                return Err(Failure::failed(failure));
             }
         }
         for year in from.period_years(community.id).await? {

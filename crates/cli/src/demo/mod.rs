@@ -200,5 +200,5 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
     }
     let listener = crate::commands::serve::bind(&args.web).await?;
     println!();
-    crate::commands::serve::run(store, listener, &args.web).await
+    crate::commands::serve::run(store, listener, &args.web, None).await
 }

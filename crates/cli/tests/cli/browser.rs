@@ -88,6 +88,23 @@ impl Process {
         Process { name, child, log }
     }
 
+    /// The operating system's id of the process, to signal it.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Polls a bounded number of times for the process to exit, and
+    /// returns its status; fails with its log if it is still running.
+    pub async fn wait_for_exit(&mut self, what: &str) -> std::process::ExitStatus {
+        for _ in 0..STARTUP_ATTEMPTS {
+            if let Some(status) = self.child.try_wait().expect("poll the child process") {
+                return status;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        panic!("{} did not exit after {what}:\n{}", self.name, self.log_text());
+    }
+
     fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

@@ -35,3 +35,29 @@ fn a_copy_moves_everything_and_verifies_at_both_ends() {
     again.failed(2, &["already exists"]);
     assert_eq!(std::fs::read(&copy).unwrap(), before);
 }
+
+#[test]
+fn a_source_that_does_not_verify_is_refused_before_anything_is_written() {
+    let community = Community::new();
+    community.record(HU_GUOJIE, "volunteer.straw_patrol", "2025-06-10", SECRETARY, "秸秆禁烧-6月").succeeded();
+    community
+        .execute(&[&format!(
+            "UPDATE member_rule_totals SET points_tenths = points_tenths + 100 WHERE member_id = {HU_GUOJIE}"
+        )])
+        .expect("tamper with a total");
+    let copy = community.path("copy.db");
+    let to = format!("sqlite://{}", copy.display());
+    let run: super::helpers::Run =
+        starledger().args(["store", "copy", "--from", &community.url(), "--to", &to]).output().unwrap().into();
+    let line =
+        run.failed(1, &["ledger verify FAILED on the source", &format!("member {HU_GUOJIE}"), "nothing was copied"]);
+    assert!(!line.contains("VerifyReport"), "said in words, not a debug dump: {line}");
+    assert!(!copy.exists(), "no target was created");
+
+    // An existing target is left exactly as it was.
+    let other = Community::sqlite();
+    let before = other.snapshot();
+    let into_existing = format!("sqlite://{}", other.path("starledger.db").display());
+    let _ = starledger().args(["store", "copy", "--from", &community.url(), "--to", &into_existing]).output().unwrap();
+    assert_eq!(other.snapshot(), before);
+}

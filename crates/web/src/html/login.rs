@@ -103,8 +103,14 @@ pub async fn submit(
     let now = now();
     let next = form.next.as_deref().and_then(safe_next);
     let typed: String = form.login.chars().take(MAX_LOGIN_CHARS).collect();
-    let refuse =
-        |key: &'static str, status| login_page(&visitor, typed.clone(), Some(t.get(key)), status, secure, next.clone());
+    let refuse = |key: &'static str, status| {
+        state.metrics().sign_in_refused(match key {
+            "too_many" => "throttled",
+            "locked" => "locked",
+            _ => "wrong",
+        });
+        login_page(&visitor, typed.clone(), Some(t.get(key)), status, secure, next.clone())
+    };
     let shown: String = login.chars().take(MAX_LOGIN_CHARS).collect();
     match state.limits().login_by_ip.check(&visitor.ip) {
         Verdict::Allowed => {}

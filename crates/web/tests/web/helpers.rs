@@ -33,6 +33,8 @@ use tokio::net::TcpListener;
 
 /// Every fixture account's password.
 pub const PASSWORD: &str = "correct horse battery";
+/// The bearer token every test app's `/metrics` asks for.
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 /// A committee account that is also member 彭雅丽 (branch 2).
 pub const COMMITTEE: &str = "peng";
 /// A second committee account, 赵春明, not a member on the roll.
@@ -203,8 +205,12 @@ async fn build(setup: Setup, clock: Clock) -> TestApp {
 
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("the bound address"));
-    let config =
-        Config { public_url: address.clone(), secure_cookies: setup.secure_cookies, allow_loopback_robots: false };
+    let config = Config {
+        public_url: address.clone(),
+        secure_cookies: setup.secure_cookies,
+        allow_loopback_robots: false,
+        metrics_token: Some(METRICS_TOKEN.into()),
+    };
     let app = router(AppState::new(store.clone(), config, Limits::default()).with_clock(clock));
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("the server runs");

@@ -20,6 +20,7 @@ mod language;
 mod leave;
 mod linking;
 mod meetings;
+mod metrics;
 mod my_record;
 mod notice;
 mod permission_table;

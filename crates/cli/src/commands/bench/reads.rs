@@ -133,8 +133,12 @@ pub async fn run(context: &Context, args: BenchReadsArgs) -> Outcome {
         .await
         .map_err(|e| Failure::failed(format!("cannot listen on 127.0.0.1: {e}")))?;
     let address = listener.local_addr().map_err(|e| Failure::failed(format!("no local address: {e}")))?;
-    let config =
-        Config { public_url: format!("http://{address}"), secure_cookies: false, allow_loopback_robots: false };
+    let config = Config {
+        public_url: format!("http://{address}"),
+        secure_cookies: false,
+        allow_loopback_robots: false,
+        metrics_token: None,
+    };
     let app = starledger_web::router(AppState::new(store.clone(), config, limits_that_never_refuse()));
     let server =
         tokio::spawn(
