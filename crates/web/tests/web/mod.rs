@@ -22,6 +22,7 @@ mod linking;
 mod meetings;
 mod my_record;
 mod notice;
+mod one_language;
 mod permission_table;
 mod permissions;
 mod print;
