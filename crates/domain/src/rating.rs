@@ -92,8 +92,53 @@ pub struct MemberRating {
     /// not rated gets no stars; a rated member with a veto is not ranked
     /// but keeps the stars of their total, at most the veto's.
     pub rated: bool,
-    /// Why the member is not eligible, in words they can read.
-    pub reasons: Vec<String>,
+    /// Why the member is not eligible; `Display` gives the words they read
+    /// (Chinese, with English), as the command line prints them.
+    pub reasons: Vec<Ineligible>,
+}
+
+/// Why a member is not rated or not ranked. A value, not a sentence, so a
+/// page can say it in its own language ([`Ineligible::zh`],
+/// [`Ineligible::en`]) and the rule stays free of page wording.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ineligible {
+    /// 预备党员: takes part in everything, is not rated.
+    Probationary,
+    /// Fewer days on the year's roll than the rulebook asks.
+    FewDaysOnRoll { days: i64, min: u32 },
+    /// A veto rule has points this year: `name` is the rule's name in the
+    /// rulebook (the committee's words), `rule` its key.
+    Veto { name: String, rule: String },
+}
+
+impl Ineligible {
+    pub fn zh(&self) -> String {
+        match self {
+            Ineligible::Probationary => "预备党员：参加各项活动，不参评星级".into(),
+            Ineligible::FewDaysOnRoll { days, min } => format!("当年在册{days}天，不足{min}天"),
+            Ineligible::Veto { name, .. } => format!("一票否决：{name}"),
+        }
+    }
+
+    pub fn en(&self) -> String {
+        match self {
+            Ineligible::Probationary => "probationary member: takes part, is not rated".into(),
+            Ineligible::FewDaysOnRoll { days, min } => format!("on the roll {days} days, fewer than {min}"),
+            Ineligible::Veto { rule, .. } => format!("veto: {rule}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Ineligible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ineligible::Probationary => f.write_str("预备党员：参加各项活动，不参评星级 (probationary member)"),
+            Ineligible::FewDaysOnRoll { days, min } => {
+                write!(f, "当年在册{days}天，不足{min}天 (on the roll {days} days, fewer than {min})")
+            }
+            Ineligible::Veto { name, rule } => write!(f, "一票否决：{name} (veto: {rule})"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,19 +313,16 @@ pub fn rate(year: Year, rulebook: &Rulebook, members: &[Member], entries: &[Scor
         let member = working.member;
         let days = member.days_on_roll(year);
         if member.probationary && !stars.probationary_eligible {
-            working.rating.reasons.push("预备党员：参加各项活动，不参评星级 (probationary member)".into());
+            working.rating.reasons.push(Ineligible::Probationary);
         }
         if days < i64::from(stars.min_days_on_roll) {
-            working.rating.reasons.push(format!(
-                "当年在册{days}天，不足{}天 (on the roll {days} days, fewer than {})",
-                stars.min_days_on_roll, stars.min_days_on_roll
-            ));
+            working.rating.reasons.push(Ineligible::FewDaysOnRoll { days, min: stars.min_days_on_roll });
         }
         working.rating.rated = working.rating.reasons.is_empty();
         for veto in &stars.vetoes {
             if veto_points.get(&(member.id, veto.rule.as_str())).is_some_and(|p| *p != Points::ZERO) {
                 let name = rulebook.rule(&veto.rule).map_or(veto.rule.as_str(), |r| r.name.as_str());
-                working.rating.reasons.push(format!("一票否决：{name} (veto: {})", veto.rule));
+                working.rating.reasons.push(Ineligible::Veto { name: name.to_string(), rule: veto.rule.clone() });
                 working.veto_cap = Some(working.veto_cap.map_or(veto.max_stars, |cap| cap.min(veto.max_stars)));
             }
         }
@@ -537,7 +579,10 @@ mod tests {
             assert!(!m.eligible && m.rank.is_none() && m.stars == 0, "{m:?}");
             assert_eq!(m.reasons.len(), 1, "{m:?}");
         }
-        assert!(rating.member(3).unwrap().reasons[0].contains("否决"));
+        assert!(
+            matches!(&rating.member(3).unwrap().reasons[0], Ineligible::Veto { rule, .. } if rule == "review.unqualified")
+        );
+        assert!(rating.member(3).unwrap().reasons[0].to_string().contains("否决"));
     }
 
     #[test]

@@ -1,24 +1,77 @@
 //! One error type for the web layer, answered as a short HTML page with the
-//! right status. Store refusals become 409 with their message; anything
-//! unexpected is logged and shown as a plain 500.
+//! right status, in the visitor's language. Store refusals become 409 with
+//! their message; anything unexpected is logged and shown as a plain 500.
+//!
+//! A reason carries a Chinese and an English text ([`Why::new`]); one built
+//! from a bare string ([`Why::from`]) is English only: such a reason is still
+//! shown on a Chinese page (better a reason in English than none), but it is a
+//! translation still to be made.
 
+use crate::i18n::{Lang, Tr};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use starledger_domain::duty::Refusal;
 use starledger_store::StoreError;
+use std::fmt;
+
+/// Why something was refused, in each language it has been written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Why {
+    zh: Option<String>,
+    en: String,
+}
+
+impl Why {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Why {
+        Why { zh: Some(zh.into()), en: en.into() }
+    }
+
+    /// The text for a page in `lang`.
+    pub fn in_lang(&self, lang: Lang) -> &str {
+        match (lang, &self.zh) {
+            (Lang::Zh, Some(zh)) => zh,
+            _ => &self.en,
+        }
+    }
+}
+
+impl From<String> for Why {
+    fn from(en: String) -> Why {
+        Why { zh: None, en }
+    }
+}
+
+impl From<&str> for Why {
+    fn from(en: &str) -> Why {
+        Why { zh: None, en: en.to_string() }
+    }
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+/// A reason written only in English so far (see the module's note).
+macro_rules! english {
+    ($($arg:tt)*) => { $crate::error::Why::from(format!($($arg)*)) };
+}
+pub(crate) use english;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error("not found")]
     NotFound,
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(Why),
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadRequest(Why),
     #[error("the form's CSRF token is missing or wrong")]
     Csrf,
     /// The method's rules refused it (a cap, a closed year, a decided claim).
     #[error("{0}")]
-    Refused(String),
+    Refused(Why),
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("template: {0}")]
@@ -31,20 +84,63 @@ impl From<starledger_app::AppError> for WebError {
     fn from(error: starledger_app::AppError) -> Self {
         use starledger_app::AppError;
         match error {
-            AppError::Duty(refusal) => WebError::Forbidden(refusal.to_string()),
-            AppError::Refused(why) => WebError::Refused(why),
-            AppError::Invalid(why) => WebError::BadRequest(why),
+            AppError::Duty(refusal) => refusal.into(),
+            AppError::Refused(why) => WebError::Refused(why.into()),
+            AppError::Invalid(why) => WebError::BadRequest(why.into()),
             AppError::Store(error) => WebError::Store(error),
-            AppError::Print(starledger_print::PrintError::Empty(why)) => WebError::Refused(why),
+            AppError::Print(starledger_print::PrintError::Empty(why)) => WebError::Refused(why.into()),
             AppError::Print(error) => WebError::Internal(error.to_string()),
         }
     }
 }
 
-impl From<starledger_domain::duty::Refusal> for WebError {
-    fn from(refusal: starledger_domain::duty::Refusal) -> Self {
-        WebError::Forbidden(refusal.to_string())
+impl From<Refusal> for WebError {
+    fn from(refusal: Refusal) -> Self {
+        WebError::Forbidden(refusal_why(&refusal))
     }
+}
+
+/// A duty refusal in both languages. The domain states it in English (for
+/// the command line and the logs); its Chinese form is the web's, written
+/// from the same fields, so the domain stays free of page wording.
+pub fn refusal_why(refusal: &Refusal) -> Why {
+    let zh = match refusal {
+        Refusal::AboutThemselves { .. } => "您是本人，不能为自己记入、冲销或审核积分。".to_string(),
+        Refusal::NotTypedByAnyone { rule, .. } => {
+            format!("规则 {rule} 的积分只能来自联户评议或支部投票，任何账号都不能直接录入。")
+        }
+        Refusal::RoleMayNotRecord { role, rule, .. } => format!("{}不能记入规则 {rule} 的积分。", role.label_zh()),
+        Refusal::OtherBranch { .. } => "您是其他支部的书记，只能处理本支部党员的事项。".to_string(),
+        Refusal::ReadOnly { .. } => "审计账号只能查看，不能做任何更改。".to_string(),
+        Refusal::CommitteeOnly { role, .. } => format!("只有社区党委才能进行此操作，您的身份是{}。", role.label_zh()),
+        Refusal::ReversalOfReversal { id } => format!("条目 #{id} 本身就是冲销，请重新记入积分，不要再冲销它。"),
+        Refusal::AlreadyReversed { id } => format!("条目 #{id} 已经被冲销过了。"),
+        Refusal::NeedsSeveral { rule, .. } => format!("规则 {rule} 的积分须由多人共同决定，一个账号不能单独记入。"),
+        Refusal::Recused { .. } => "您须回避：您是当事人本人或其亲属。".to_string(),
+        Refusal::SameMakerAndChecker { .. } => "调整由您提出，须由另一名党委委员复核。".to_string(),
+        Refusal::NoPerson { .. } => {
+            "此账号没有对应花名册上的党员，不能处理积分：请先把账号关联到本人（starledger account link）。".to_string()
+        }
+        Refusal::NotDecidingOverseer { .. } => "您不是此社区的直接上级组织，由直接上级决定。".to_string(),
+        Refusal::SameProposer { .. } => "此事由您提出，须由另一名党委委员同意。".to_string(),
+        Refusal::CollectiveReversal { id, .. } => {
+            format!("条目 #{id} 由集体决定（联户评议、党委表决、支部投票或经复核的调整），一个账号不能撤销。")
+        }
+    };
+    Why::new(zh, refusal.to_string())
+}
+
+tokio::task_local! {
+    /// The language of the request being answered, for error pages, which
+    /// are made far from the request's cookies.
+    static LANG: Lang;
+}
+
+/// Runs the rest of the request knowing the visitor's language, so that an
+/// error page answers in it.
+pub async fn in_visitors_language(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = Lang::from_cookie(crate::session::cookie(request.headers(), crate::session::LANG_COOKIE).as_deref());
+    LANG.scope(lang, next.run(request)).await
 }
 
 fn escape(text: &str) -> String {
@@ -53,39 +149,33 @@ fn escape(text: &str) -> String {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, zh, en, detail) = match &self {
-            WebError::NotFound => (StatusCode::NOT_FOUND, "没有找到该页面。", "Page not found.", String::new()),
-            WebError::Forbidden(why) => {
-                (StatusCode::FORBIDDEN, "您没有权限进行此操作。", "You may not do this.", why.clone())
-            }
-            WebError::BadRequest(why) => (StatusCode::BAD_REQUEST, "请求有误。", "Bad request.", why.clone()),
-            WebError::Csrf => (
-                StatusCode::FORBIDDEN,
-                "表单已过期，请返回刷新后重试。",
-                "The form expired; go back, reload and try again.",
-                String::new(),
-            ),
-            WebError::Refused(why) => (StatusCode::CONFLICT, "无法完成此操作。", "This cannot be done.", why.clone()),
-            WebError::Store(StoreError::NotFound { .. }) => {
-                (StatusCode::NOT_FOUND, "没有找到。", "Not found.", self.to_string())
-            }
-            WebError::Store(StoreError::Conflict(why)) => {
-                (StatusCode::CONFLICT, "无法完成此操作。", "This cannot be done.", why.clone())
-            }
+        let t = Tr(LANG.try_with(|lang| *lang).unwrap_or_default());
+        let lang = t.0;
+        let (status, heading, detail) = match &self {
+            WebError::NotFound => (StatusCode::NOT_FOUND, "not_found", String::new()),
+            WebError::Forbidden(why) => (StatusCode::FORBIDDEN, "forbidden", why.in_lang(lang).to_string()),
+            WebError::BadRequest(why) => (StatusCode::BAD_REQUEST, "bad_request", why.in_lang(lang).to_string()),
+            WebError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed", String::new()),
+            WebError::Refused(why) => (StatusCode::CONFLICT, "cannot_be_done", why.in_lang(lang).to_string()),
+            WebError::Store(StoreError::NotFound { .. }) => (StatusCode::NOT_FOUND, "not_found", String::new()),
+            WebError::Store(StoreError::Conflict(why)) => (StatusCode::CONFLICT, "cannot_be_done", why.clone()),
             WebError::Store(_) | WebError::Template(_) | WebError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "服务器出错，请稍后再试。", "Something went wrong.", String::new())
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error", String::new())
             }
         };
         let detail =
             if detail.is_empty() { String::new() } else { format!("<p class=\"detail\">{}</p>", escape(&detail)) };
         let body = format!(
-            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+            "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <link rel=\"stylesheet\" href=\"/static/app.css\"><title>{status}</title></head>\
-             <body><main class=\"message\"><h1>{zh}</h1><p lang=\"en\">{en}</p>{detail}\
-             <p><a href=\"/\">返回首页 · Home</a></p></main></body></html>",
-            status = status.as_u16()
+             <body><main class=\"message\"><h1>{heading}</h1>{detail}\
+             <p><a href=\"/\">{home}</a></p></main></body></html>",
+            code = t.lang(),
+            status = status.as_u16(),
+            heading = t.get(heading),
+            home = t.get("home"),
         );
         (status, Html(body)).into_response()
     }

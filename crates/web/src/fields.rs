@@ -4,6 +4,7 @@
 //! names it, before anything is written.
 
 use crate::error::WebError;
+use crate::error::english;
 
 /// A name: a robot's group, a relation between members.
 pub const NAME: usize = 40;
@@ -24,7 +25,7 @@ pub const PASSWORD: usize = 256;
 pub fn at_most(field: &str, value: &str, max: usize) -> Result<(), WebError> {
     let length = value.chars().count();
     if length > max {
-        return Err(WebError::BadRequest(format!("{field}: at most {max} characters (this one has {length})")));
+        return Err(WebError::BadRequest(english!("{field}: at most {max} characters (this one has {length})")));
     }
     Ok(())
 }

@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn(error::in_visitors_language))
         .layer(axum::middleware::from_fn_with_state(state.clone(), on_its_clock))
         .layer(axum::middleware::from_fn(request_log::with_request_id))
         // Outside the rest, so that it times and counts what the client got.

@@ -83,3 +83,15 @@ fn community_nav(account: &Account) -> Nav {
 pub fn star_text(stars: u8) -> String {
     "★".repeat(stars as usize) + &"☆".repeat(5usize.saturating_sub(stars as usize))
 }
+
+/// Why members are not rated or ranked, in the page's language.
+pub fn reasons_text(t: Tr, reasons: &[starledger_domain::rating::Ineligible]) -> String {
+    let said: Vec<String> = reasons
+        .iter()
+        .map(|r| match t.0 {
+            crate::i18n::Lang::Zh => r.zh(),
+            crate::i18n::Lang::En => r.en(),
+        })
+        .collect();
+    said.join(if t.0 == crate::i18n::Lang::Zh { "；" } else { "; " })
+}

@@ -2,7 +2,7 @@
 //! HTTPS) names a session row by its hash; every form carries the session's
 //! CSRF token, and requests that change things must come from our origin.
 
-use crate::error::WebError;
+use crate::error::{WebError, Why};
 use crate::i18n::{Lang, Tr};
 use crate::security::{random_token, same_secret, sha256_hex};
 use crate::state::AppState;
@@ -141,7 +141,11 @@ impl SignedIn {
         if roles.contains(&self.account.role) {
             Ok(())
         } else {
-            Err(WebError::Forbidden(format!("{} may not open this page", self.account.role.label_zh())))
+            let role = self.account.role;
+            Err(WebError::Forbidden(Why::new(
+                format!("{}账号不能打开此页面。", role.label_zh()),
+                format!("a {} account may not open this page", role.as_str().replace('_', " ")),
+            )))
         }
     }
 }
@@ -249,9 +253,12 @@ impl FromRequestParts<AppState> for SignedIn {
             if parts.uri.path() == "/" {
                 SignInRequired::RegionHome
             } else {
-                SignInRequired::Failed(WebError::Forbidden(format!(
-                    "{} oversees a region: it sees the region's figures, not a community's pages",
-                    overseer.login
+                SignInRequired::Failed(WebError::Forbidden(Why::new(
+                    "区域账号只能查看区域汇总数据，不能打开社区的页面。",
+                    format!(
+                        "{} oversees a region: it sees the region's figures, not a community's pages",
+                        overseer.login
+                    ),
                 )))
             }
         })
@@ -271,9 +278,9 @@ impl FromRequestParts<AppState> for Overseeing {
         let holder = Holder::from_request_parts(parts, state).await?;
         match &holder.principal {
             Principal::Overseer(overseer) => Ok(Overseeing { overseer: overseer.clone(), holder }),
-            Principal::Community(account) => Err(SignInRequired::Failed(WebError::Forbidden(format!(
-                "{} acts in one community; a region's figures are for its overseers",
-                account.login
+            Principal::Community(account) => Err(SignInRequired::Failed(WebError::Forbidden(Why::new(
+                "区域汇总数据只供上级组织查看。",
+                format!("{} acts in one community; a region's figures are for its overseers", account.login),
             )))),
         }
     }
@@ -303,7 +310,11 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
     if let (Some(origin), Some(host)) = (origin, host) {
         let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
         if origin_host != host {
-            return WebError::Forbidden(format!("cross-site request from {origin}")).into_response();
+            return WebError::Forbidden(Why::new(
+                "请求来自其他网站，已拒绝。",
+                format!("cross-site request from {origin}"),
+            ))
+            .into_response();
         }
     }
     next.run(request).await

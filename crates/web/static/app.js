@@ -8,6 +8,11 @@
       window.print();
       return;
     }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      copyText(copy);
+      return;
+    }
     var fill = event.target.closest("[data-fill-rest]");
     if (fill) {
       // A ballot paper: every member not yet marked gets the stated grade.
@@ -21,6 +26,32 @@
       });
     }
   });
+  // A copy button names the field it copies; it is hidden in the page and
+  // shown only here, so a browser without script shows no dead button.
+  function copyText(button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = button.getAttribute("data-copied");
+      setTimeout(function () { button.textContent = label; }, 2500);
+    };
+    var byHand = function () {
+      // Older in-app browsers (WeChat's among them) may lack the clipboard
+      // API or refuse it: select the text and copy the old way.
+      field.focus();
+      field.select();
+      try {
+        if (document.execCommand("copy")) done();
+      } catch (e) { /* the text stays selected for a long press */ }
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, byHand);
+    } else {
+      byHand();
+    }
+  }
+  document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });

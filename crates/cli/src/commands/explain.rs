@@ -128,7 +128,7 @@ pub async fn explain(context: &Context, args: ExplainArgs) -> Outcome {
             "rank": rated.and_then(|m| m.rank),
             "stars": rated.map(|m| m.stars),
             "rated": rated.is_some_and(|m| m.rated),
-            "reasons": rated.map(|m| m.reasons.clone()).unwrap_or_default(),
+            "reasons": rated.map(|m| m.reasons.iter().map(ToString::to_string).collect::<Vec<_>>()).unwrap_or_default(),
         }));
     }
     println!("{} ({}) · {} · {year}: ledger total {total}", member.name, member.id, member.branch);
@@ -143,7 +143,11 @@ pub async fn explain(context: &Context, args: ExplainArgs) -> Outcome {
             let rank = m.rank.map_or_else(|| "not ranked".to_string(), |r| format!("rank {r}"));
             println!(
                 "  {stars} · {rank}{}",
-                if m.reasons.is_empty() { String::new() } else { format!(" · {}", m.reasons.join("；")) }
+                if m.reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", m.reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))
+                }
             );
         }
         None => println!("\nnot on the roll in {year}: no rating total"),

@@ -45,7 +45,8 @@ struct MemberJson<'a> {
     stars: u8,
     eligible: bool,
     rated: bool,
-    reasons: &'a [String],
+    /// As the words the table prints (Chinese, with English).
+    reasons: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -87,7 +88,7 @@ fn to_json(rating: &Rating) -> RatingJson<'_> {
                 stars: m.stars,
                 eligible: m.eligible,
                 rated: m.rated,
-                reasons: &m.reasons,
+                reasons: m.reasons.iter().map(ToString::to_string).collect(),
             })
             .collect(),
     }
@@ -160,7 +161,7 @@ fn print_table(rating: &Rating) {
             credit.to_string(),
             m.total.to_string(),
             "★".repeat(m.stars as usize) + &"☆".repeat(5 - m.stars as usize),
-            m.reasons.join("；")
+            m.reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("；")
         );
     }
 }

@@ -5,7 +5,8 @@
 //! themselves, and each confirmation writes the points the rulebook gives.
 
 use crate::calendar::{china, current_period, day_of, local};
-use crate::error::{WebError, WebResult, render};
+use crate::error::english;
+use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::html::household_cards::qr_svg;
 use crate::page::Page;
@@ -27,8 +28,8 @@ use std::collections::{HashMap, HashSet};
 
 fn parse_local(text: &str, field: &str) -> WebResult<i64> {
     let at: jiff::civil::DateTime =
-        text.parse().map_err(|_| WebError::BadRequest(format!("{field}: not a date and time")))?;
-    Ok(at.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string()))?.timestamp().as_second())
+        text.parse().map_err(|_| WebError::BadRequest(english!("{field}: not a date and time")))?;
+    Ok(at.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string().into()))?.timestamp().as_second())
 }
 
 /// The notice as it is pasted into (or posted to) the work group.
@@ -130,19 +131,19 @@ pub async fn publish(
     }
     let starts_at = parse_local(&form.starts_at, "starts_at")?;
     let ends_at = parse_local(&form.ends_at, "ends_at")?;
-    Schedule::new(starts_at, ends_at).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    Schedule::new(starts_at, ends_at).map_err(|e| WebError::BadRequest(e.to_string().into()))?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let day = day_of(starts_at)?;
     let period = match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),
+        _ => return Err(WebError::Refused(english!("{} is not an open year", day.year()))),
     };
     recording::refuse_if_final(&mut tx, community, period.year).await?;
     let rule = match period.rulebook.rule(&form.rule) {
         // An activity is priced by service, never by a penalty (volunteer.no_show).
         Some(rule) if rule.source == RuleSource::Activity && rule.points.is_positive() => rule,
-        _ => return Err(WebError::BadRequest(format!("\"{}\" is not an activity rule of this year", form.rule))),
+        _ => return Err(WebError::BadRequest(english!("\"{}\" is not an activity rule of this year", form.rule))),
     };
     let activity = NewActivity {
         community_id: community,
@@ -347,16 +348,16 @@ pub async fn answer(
     let signing_up = match form.answer.as_str() {
         "sign_up" => true,
         "cancel" => false,
-        other => return Err(WebError::BadRequest(format!("unknown answer \"{other}\""))),
+        other => return Err(WebError::BadRequest(english!("unknown answer \"{other}\""))),
     };
     let already = signups.iter().any(|s| s.member_id == member && s.is_signed_up());
     if signing_up {
         // Someone already signed up does not take a second place.
         let taken = signups.iter().filter(|s| s.is_signed_up()).count() as u32 - u32::from(already);
-        schedule.may_sign_up(now, taken, activity.slots as u32).map_err(|e| WebError::Refused(e.to_string()))?;
+        schedule.may_sign_up(now, taken, activity.slots as u32).map_err(|e| WebError::Refused(e.to_string().into()))?;
     }
     if !signing_up {
-        schedule.may_cancel(now).map_err(|e| WebError::Refused(e.to_string()))?;
+        schedule.may_cancel(now).map_err(|e| WebError::Refused(e.to_string().into()))?;
     }
     tx.answer_activity(id, member, signing_up, now).await?;
     tx.audit(Some(community), &viewer.actor(), "activity.answer", &format!("activity {id} {}", form.answer)).await?;
@@ -425,13 +426,15 @@ pub async fn check_in_page(
         .filter(|a| a.community_id == viewer.account.community_id)
         .ok_or(WebError::NotFound)?;
     let body = format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <link rel=\"stylesheet\" href=\"/static/app.css\"><title>签到</title></head><body><main><h1>{}</h1>\
-         <form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" style=\"width:100%;font-size:1.4rem\">签到 · Check in</button></form>\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"stylesheet\" href=\"/static/app.css\"><title>{check_in}</title></head><body><main><h1>{title}</h1>\
+         <form method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\" style=\"width:100%;font-size:1.4rem\">{check_in}</button></form>\
          </main></body></html>",
-        askama::filters::escape(&activity.title, askama::filters::Html)
+        lang = viewer.t.lang(),
+        check_in = viewer.t.get("check_in"),
+        title = askama::filters::escape(&activity.title, askama::filters::Html)
             .map_err(|e| WebError::Internal(e.to_string()))?,
-        viewer.csrf_token
+        csrf = viewer.csrf_token
     );
     Ok(axum::response::Html(body).into_response())
 }
@@ -466,7 +469,7 @@ pub async fn confirm(
     let chosen = pairs
         .iter()
         .filter(|(k, _)| k == "m")
-        .map(|(_, v)| v.parse::<i64>().map_err(|_| WebError::BadRequest(format!("m: \"{v}\" is not a member id"))))
+        .map(|(_, v)| v.parse::<i64>().map_err(|_| WebError::BadRequest(english!("m: \"{v}\" is not a member id"))))
         .collect::<WebResult<Vec<i64>>>()?;
     confirm_step(&state, &viewer, id, chosen, confirmed(field("confirm"))).await
 }
@@ -483,26 +486,32 @@ async fn confirm_step(
     confirmed: bool,
 ) -> WebResult<Response> {
     if !may_organize(viewer) {
-        return Err(WebError::Forbidden("only the committee or a branch secretary confirms service".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "只有社区党委或支部书记才能确认服务。",
+            "only the committee or a branch secretary confirms service",
+        )));
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(state).await?;
     let activity = tx.activity(community, id).await?;
     let now = now();
     if now < activity.starts_at {
-        return Err(WebError::Refused("service is confirmed once the activity has started".into()));
+        return Err(WebError::Refused(Why::new(
+            "活动开始后才能确认服务。",
+            "service is confirmed once the activity has started",
+        )));
     }
     let day = day_of(activity.starts_at)?;
     let period = tx
         .period(community, Year::of(day))
         .await?
-        .ok_or_else(|| WebError::Refused(format!("{} has no open year", day.year())))?;
+        .ok_or_else(|| WebError::Refused(english!("{} has no open year", day.year())))?;
     let signups = tx.signups(id).await?;
     let mut recorded = Vec::new();
     for member_id in &chosen {
         let member_id = *member_id;
         let Some(signup) = signups.iter().find(|s| s.member_id == member_id && s.is_signed_up()) else {
-            return Err(WebError::Refused(format!("member {member_id} did not sign up")));
+            return Err(WebError::Refused(english!("member {member_id} did not sign up")));
         };
         if signup.entry_id.is_some() {
             continue;
@@ -518,14 +527,14 @@ async fn confirm_step(
         let rule = recording::priced_rule(&period, &event)?;
         let points = if rule.per_hour {
             let (Some(from), Some(to)) = (signup.checked_in_at, signup.checked_out_at) else {
-                return Err(WebError::Refused(format!(
+                return Err(WebError::Refused(english!(
                     "{} has not checked in and out; this service is counted by the hour",
                     member.name
                 )));
             };
             let half_hours = schedule(&activity)?.half_hours_served(from, to);
             if half_hours == 0 {
-                return Err(WebError::Refused(format!("{} served less than half an hour", member.name)));
+                return Err(WebError::Refused(english!("{} served less than half an hour", member.name)));
             }
             event.reason = Some(format!("{}（{}，{} 小时）", activity.title, day, half_hours as f64 / 2.0));
             hourly_points(rule.points, half_hours)
@@ -604,7 +613,7 @@ pub async fn record_no_shows(
     let period = tx
         .period(community, Year::of(day))
         .await?
-        .ok_or_else(|| WebError::Refused(format!("{} has no open year", day.year())))?;
+        .ok_or_else(|| WebError::Refused(english!("{} has no open year", day.year())))?;
     let mut recorded = 0;
     for signup in tx.signups(id).await?.into_iter().filter(|s| s.is_unrecorded_no_show()) {
         let member = tx.member(community, signup.member_id).await?;

@@ -3,6 +3,7 @@
 //! neither being the member concerned; both names stay on the entry.
 
 use crate::calendar::today;
+use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::{SignedIn, now};
@@ -123,25 +124,25 @@ pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): F
     }
     let community = viewer.account.community_id;
     let year = match form.year {
-        Some(year) => Year::new(year).map_err(|e| WebError::BadRequest(format!("year: {e}")))?,
+        Some(year) => Year::new(year).map_err(|e| WebError::BadRequest(english!("year: {e}")))?,
         None => Year::of(today()),
     };
     let mut tx = viewer.write(&state).await?;
     let member = tx.member(community, form.member).await?;
     let period = match tx.period(community, year).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(WebError::Refused(format!("{year} is not an open year"))),
+        _ => return Err(WebError::Refused(english!("{year} is not an open year"))),
     };
     recording::refuse_if_final(&mut tx, community, year).await?;
     let rule = period
         .rulebook
         .rule(&form.rule)
-        .ok_or_else(|| WebError::BadRequest(format!("rule: \"{}\" is not in this year's rulebook", form.rule)))?;
+        .ok_or_else(|| WebError::BadRequest(english!("rule: \"{}\" is not in this year's rulebook", form.rule)))?;
     let relatives = tx.relative_ids(member.id).await?;
     let subject = Subject { member_id: member.id, branch_id: member.branch_id };
     duty::may_make_adjustment(&viewer.account, rule, subject, &relatives)?;
     if points == Points::ZERO || points.tenths().abs() > rule.points.tenths() {
-        return Err(WebError::BadRequest(format!("points: between -{0} and {0}, not zero", rule.points)));
+        return Err(WebError::BadRequest(english!("points: between -{0} and {0}, not zero", rule.points)));
     }
     let id = tx
         .make_adjustment(&NewAdjustment {
@@ -179,7 +180,7 @@ pub async fn check(
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,
-        other => return Err(WebError::BadRequest(format!("decision: \"{other}\""))),
+        other => return Err(WebError::BadRequest(english!("decision: \"{other}\""))),
     };
     let note = form.note.trim();
     if note.is_empty() {
@@ -194,13 +195,13 @@ pub async fn check(
     let subject = Subject { member_id: member.id, branch_id: member.branch_id };
     duty::may_check_adjustment(&viewer.account, &maker, subject, &relatives)?;
     if adjustment.status != "pending" {
-        return Err(WebError::Refused(format!("adjustment {id} has been checked")));
+        return Err(WebError::Refused(english!("adjustment {id} has been checked")));
     }
     let now = now();
     let entry = if approve {
         let year = Year::new(adjustment.year).map_err(|e| WebError::Internal(e.to_string()))?;
         let period =
-            tx.period(community, year).await?.ok_or_else(|| WebError::Refused(format!("{year} is not open")))?;
+            tx.period(community, year).await?.ok_or_else(|| WebError::Refused(english!("{year} is not open")))?;
         let on =
             today().min(jiff::civil::Date::new(year.get(), 12, 31).map_err(|e| WebError::Internal(e.to_string()))?);
         let event = Event {
@@ -221,7 +222,7 @@ pub async fn check(
         None
     };
     if !tx.check_adjustment(id, viewer.account.id, approve, note, entry, now).await? {
-        return Err(WebError::Refused(format!("adjustment {id} has been checked")));
+        return Err(WebError::Refused(english!("adjustment {id} has been checked")));
     }
     tx.audit(Some(community), &viewer.actor(), "adjustment.check", &format!("adjustment {id}: {}", form.decision))
         .await?;

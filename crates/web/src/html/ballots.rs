@@ -7,7 +7,8 @@
 //! branch ballot's — no account types a grade.
 
 use crate::calendar::today;
-use crate::error::{WebError, WebResult, render};
+use crate::error::english;
+use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, confirmed};
 use crate::page::Page;
 use crate::security::random_token;
@@ -94,14 +95,14 @@ pub async fn open(State(state): State<AppState>, viewer: SignedIn, Form(form): F
     viewer.check_csrf(&form.csrf)?;
     may_run_or_refuse(&viewer, form.branch)?;
     let community = viewer.account.community_id;
-    let year = Year::new(form.year).map_err(|e| WebError::BadRequest(format!("year: {e}")))?;
+    let year = Year::new(form.year).map_err(|e| WebError::BadRequest(english!("year: {e}")))?;
     let mut tx = viewer.write(&state).await?;
     if !tx.has_branch(community, form.branch).await? {
         return Err(WebError::NotFound);
     }
     match tx.period(community, year).await? {
         Some(period) if period.status == PeriodStatus::Open => {}
-        _ => return Err(WebError::Refused(format!("{year} is not an open year"))),
+        _ => return Err(WebError::Refused(english!("{year} is not an open year"))),
     }
     recording::refuse_if_final(&mut tx, community, year).await?;
     // Graded: the branch's members on the roll who are full members.
@@ -281,11 +282,11 @@ fn read_grades(pairs: &[(String, String)]) -> WebResult<BTreeMap<MemberId, Revie
     for (key, value) in pairs {
         let Some(member) = key.strip_prefix('g') else { continue };
         let member: MemberId =
-            member.parse().map_err(|_| WebError::BadRequest(format!("{key}: not a member's grade")))?;
+            member.parse().map_err(|_| WebError::BadRequest(english!("{key}: not a member's grade")))?;
         let grade =
-            parse_grade(value).ok_or_else(|| WebError::BadRequest(format!("{key}: unknown grade \"{value}\"")))?;
+            parse_grade(value).ok_or_else(|| WebError::BadRequest(english!("{key}: unknown grade \"{value}\"")))?;
         if grades.insert(member, grade).is_some() {
-            return Err(WebError::BadRequest(format!("{key}: graded twice")));
+            return Err(WebError::BadRequest(english!("{key}: graded twice")));
         }
     }
     Ok(grades)
@@ -313,7 +314,7 @@ pub async fn vote(
         return Err(WebError::Refused("the ballot is closed".into()));
     }
     let graded = tx.ballot_graded(id).await?;
-    ballot::check_paper(&paper, &graded, me.id).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    ballot::check_paper(&paper, &graded, me.id).map_err(|e| WebError::BadRequest(e.to_string().into()))?;
     if !tx.cast_ballot(id, me.id, &paper, random_token).await? {
         return Err(WebError::Refused("each member votes once in a ballot".into()));
     }
@@ -394,7 +395,10 @@ pub async fn tally(State(state): State<AppState>, viewer: SignedIn, Path(id): Pa
         return Err(WebError::Forbidden("this ballot belongs to another branch".into()));
     }
     if row.status() == BallotStatus::Open {
-        return Err(WebError::Refused("no one sees a tally before the ballot closes".into()));
+        return Err(WebError::Refused(Why::new(
+            "投票结束前任何人都看不到计票结果。",
+            "no one sees a tally before the ballot closes",
+        )));
     }
     Ok(Redirect::to(&format!("/ballots/{id}")).into_response())
 }
@@ -405,7 +409,7 @@ fn read_reasons(pairs: &[(String, String)]) -> WebResult<BTreeMap<MemberId, Stri
     for (key, value) in pairs {
         let Some(member) = key.strip_prefix('r') else { continue };
         let member: MemberId =
-            member.parse().map_err(|_| WebError::BadRequest(format!("{key}: not a member's reason")))?;
+            member.parse().map_err(|_| WebError::BadRequest(english!("{key}: not a member's reason")))?;
         let reason: String = value.trim().chars().take(500).collect();
         if !reason.is_empty() {
             reasons.insert(member, reason);

@@ -4,7 +4,8 @@
 //! withdraw it while it waits, and sees every claim's status.
 
 use crate::calendar::today;
-use crate::error::{WebError, WebResult, render};
+use crate::error::english;
+use crate::error::{WebError, WebResult, Why, render};
 use crate::page::Page;
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
@@ -52,7 +53,8 @@ pub async fn show(
     viewer: SignedIn,
     Query(query): Query<ClaimsQuery>,
 ) -> WebResult<Response> {
-    let member = claims::may_claim(&viewer.account).map_err(|e| WebError::Forbidden(e.to_string()))?;
+    let member = claims::may_claim(&viewer.account)
+        .map_err(|e| WebError::Forbidden(Why::new("只有党员本人才能申报自己的走访和学习。", e.to_string())))?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let households = reader
@@ -115,7 +117,7 @@ pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
 }
 
 async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
-    let bad = |what: &str| WebError::BadRequest(what.to_string());
+    let bad = |what: &str| WebError::BadRequest(what.into());
     let mut form = ClaimForm::default();
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(&format!("form: {e}")))? {
         let name = field.name().unwrap_or_default().to_string();
@@ -149,11 +151,12 @@ async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
 async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: Multipart) -> WebResult<Response> {
     let form = read_form(multipart).await?;
     viewer.check_csrf(&form.csrf)?;
-    let member = claims::may_claim(&viewer.account).map_err(|e| WebError::Forbidden(e.to_string()))?;
+    let member = claims::may_claim(&viewer.account)
+        .map_err(|e| WebError::Forbidden(Why::new("只有党员本人才能申报自己的走访和学习。", e.to_string())))?;
     let community = viewer.account.community_id;
     let date = form.date.ok_or_else(|| WebError::BadRequest("date: missing".into()))?;
     if date > today() {
-        return Err(WebError::Refused(format!("{date} is in the future; claim work after it is done")));
+        return Err(WebError::Refused(english!("{date} is in the future; claim work after it is done")));
     }
     let mut tx = viewer.write(&state).await?;
     let (occurred_on, household, note) = match kind {
@@ -181,7 +184,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     // the claim could never be approved.
     match tx.period(community, Year::of(occurred_on)).await? {
         Some(period) if period.status == PeriodStatus::Open => {}
-        _ => return Err(WebError::Refused(format!("{} is not an open year", occurred_on.year()))),
+        _ => return Err(WebError::Refused(english!("{} is not an open year", occurred_on.year()))),
     }
     starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(occurred_on)).await?;
     let now = now();
@@ -218,7 +221,7 @@ pub const QUOTA_DAYS: i64 = 30;
 pub(crate) async fn within_quota(tx: &mut WriteTx, by: i64, adding: usize, now: i64) -> WebResult<()> {
     let used = tx.uploaded_bytes_since(by, now - QUOTA_DAYS * 86_400).await?;
     if used + adding as i64 > UPLOAD_QUOTA_BYTES {
-        return Err(WebError::Refused(format!(
+        return Err(WebError::Refused(english!(
             "photo: at most {} MB of files in {QUOTA_DAYS} days; {} MB are used",
             UPLOAD_QUOTA_BYTES / (1024 * 1024),
             used / (1024 * 1024)
@@ -259,8 +262,8 @@ pub async fn cancel(
     let mut tx = viewer.write(&state).await?;
     let claim = tx.claim(community, id).await?;
     claims::may_cancel(&viewer.account, claim.member_id, claim.status).map_err(|e| match e {
-        claims::ClaimRefusal::AlreadyDecided(_) => WebError::Refused(e.to_string()),
-        _ => WebError::Forbidden(e.to_string()),
+        claims::ClaimRefusal::AlreadyDecided(_) => WebError::Refused(e.to_string().into()),
+        _ => WebError::Forbidden(e.to_string().into()),
     })?;
     let decision = ClaimDecision {
         status: ClaimStatus::Cancelled,

@@ -4,6 +4,7 @@
 //! the member never learns which household said what.
 
 use crate::calendar::today;
+use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::{FORM_COOKIE, Visitor, check_form_token, form_token, set_cookie};
@@ -150,7 +151,7 @@ pub async fn submit(
         "satisfied" => Satisfaction::Satisfied,
         "basically_satisfied" => Satisfaction::BasicallySatisfied,
         "not_satisfied" => Satisfaction::NotSatisfied,
-        other => return Err(WebError::BadRequest(format!("unknown level \"{other}\""))),
+        other => return Err(WebError::BadRequest(english!("unknown level \"{other}\""))),
     };
     let rating = match resolve(&state, &visitor, &token).await? {
         Ok(rating) => rating,

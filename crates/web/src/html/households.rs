@@ -4,6 +4,7 @@
 //! rulebook's maximum; a refused batch writes nothing.
 
 use crate::calendar::{current_period, today};
+use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::SignedIn;
@@ -83,10 +84,10 @@ pub async fn change(
                 field("member").parse().map_err(|_| WebError::BadRequest("member: not a number".into()))?;
             let member = tx.member(community, member_id).await?;
             if member.left_on.is_some_and(|left| left < today()) {
-                return Err(WebError::Refused(format!("{} has left the roll", member.name)));
+                return Err(WebError::Refused(english!("{} has left the roll", member.name)));
             }
             if let Some(excuse) = member.linking.excuse() {
-                return Err(WebError::Refused(format!("{} does not link households ({excuse})", member.name)));
+                return Err(WebError::Refused(english!("{} does not link households ({excuse})", member.name)));
             }
             let mut linked = tx.link_counts(community).await?.get(&member_id).copied().unwrap_or(0);
             for household in &selected {
@@ -95,7 +96,7 @@ pub async fn change(
                     continue;
                 }
                 may_link_one_more(member_id, linked, &rulebook.linking)
-                    .map_err(|e| WebError::Refused(e.to_string()))?;
+                    .map_err(|e| WebError::Refused(e.to_string().into()))?;
                 tx.link_household(community, *household, member_id, today(), &actor).await?;
                 tx.audit(
                     Some(community),
@@ -117,7 +118,7 @@ pub async fn change(
             }
             format!("已解除 {} 户的联系", selected.len())
         }
-        other => return Err(WebError::BadRequest(format!("unknown action \"{other}\""))),
+        other => return Err(WebError::BadRequest(english!("unknown action \"{other}\""))),
     };
     tx.commit().await?;
     page(&state, &viewer, Some(message)).await

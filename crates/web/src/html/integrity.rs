@@ -6,6 +6,7 @@
 //! cast decides; the entry names the decision, not any one voter.
 
 use crate::calendar::today;
+use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::html::claims::{MAX_UPLOAD_BYTES, image_type, sha256_hex_bytes};
 use crate::page::Page;
@@ -198,7 +199,7 @@ struct FileForm {
 }
 
 async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
-    let bad = |what: String| WebError::BadRequest(what);
+    let bad = |what: String| WebError::BadRequest(what.into());
     let mut form = FileForm::default();
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("form: {e}")))? {
         let name = field.name().unwrap_or_default().to_string();
@@ -237,19 +238,19 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
         return Err(WebError::BadRequest("description: say what happened".into()));
     }
     if date > today() {
-        return Err(WebError::Refused(format!("{date} is in the future")));
+        return Err(WebError::Refused(english!("{date} is in the future")));
     }
     let mut tx = viewer.write(&state).await?;
     let member = tx.member(community, member_id).await?;
     may_file(&viewer.account, &member)?;
     let period = match tx.period(community, Year::of(date)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(WebError::Refused(format!("{} is not an open year", date.year()))),
+        _ => return Err(WebError::Refused(english!("{} is not an open year", date.year()))),
     };
     recording::refuse_if_final(&mut tx, community, period.year).await?;
     match period.rulebook.rule(&form.rule) {
         Some(rule) if rule.source == RuleSource::Decision => {}
-        _ => return Err(WebError::BadRequest(format!("rule: \"{}\" is not decided by the committee", form.rule))),
+        _ => return Err(WebError::BadRequest(english!("rule: \"{}\" is not decided by the committee", form.rule))),
     }
     let now = now();
     let evidence_id = match &form.evidence {
@@ -301,7 +302,7 @@ pub async fn vote(
     let approve = match form.vote.as_str() {
         "approve" => true,
         "reject" => false,
-        other => return Err(WebError::BadRequest(format!("vote: \"{other}\" is neither approve nor reject"))),
+        other => return Err(WebError::BadRequest(english!("vote: \"{other}\" is neither approve nor reject"))),
     };
     let mut tx = viewer.write(&state).await?;
     app_integrity::vote(&mut tx, &viewer.account, id, approve, now()).await?;

@@ -6,7 +6,8 @@
 //! someone else. Members ask for leave before a meeting.
 
 use crate::calendar::{china, day_of, local, today};
-use crate::error::{WebError, WebResult, render};
+use crate::error::english;
+use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::html::household_cards::qr_svg;
 use crate::page::Page;
@@ -59,6 +60,13 @@ struct MeetingsPage {
     meetings: Vec<(i64, String, String, String, &'static str)>,
 }
 
+/// A meeting's kind as a noun (支部党员大会): the rulebook names the rule
+/// by what a member does to earn it (参加支部党员大会), which reads wrong as
+/// the type of a meeting on a form or a heading.
+fn kind_name(rule_name: &str) -> String {
+    rule_name.strip_prefix("参加").unwrap_or(rule_name).to_string()
+}
+
 pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
@@ -73,7 +81,7 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let rulebook = crate::calendar::current_period(&mut reader, community).await?.map(|p| p.rulebook);
     let kinds = MEETING_RULES
         .iter()
-        .map(|key| (*key, rulebook.as_ref().and_then(|r| r.rule(key)).map_or(key.to_string(), |r| r.name.clone())))
+        .map(|key| (*key, rulebook.as_ref().and_then(|r| r.rule(key)).map_or(key.to_string(), |r| kind_name(&r.name))))
         .collect();
     let mut branches = reader.branches(community).await?;
     branches.retain(|(id, _)| own_branch.is_none_or(|b| b == *id));
@@ -130,7 +138,7 @@ pub async fn create(
         return Err(WebError::Forbidden("only the branch's secretary or the committee schedules its meetings".into()));
     }
     if !MEETING_RULES.contains(&form.rule.as_str()) {
-        return Err(WebError::BadRequest(format!("unknown meeting kind \"{}\"", form.rule)));
+        return Err(WebError::BadRequest(english!("unknown meeting kind \"{}\"", form.rule)));
     }
     let (title, place) = (form.title.trim(), form.place.trim());
     if title.is_empty() || place.is_empty() {
@@ -138,7 +146,8 @@ pub async fn create(
     }
     let starts: jiff::civil::DateTime =
         form.starts_at.parse().map_err(|_| WebError::BadRequest("starts_at: not a date and time".into()))?;
-    let starts_at = starts.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string()))?.timestamp().as_second();
+    let starts_at =
+        starts.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string().into()))?.timestamp().as_second();
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     // A committee may schedule for any branch, but only of its own community.
@@ -238,7 +247,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let unrecorded = invited.iter().filter(|m| !attendance.get(&m.id).is_some_and(|a| a.ledgered)).count();
     let rule_name = crate::calendar::current_period(&mut reader, community)
         .await?
-        .and_then(|p| p.rulebook.rule(&meeting.rule_key).map(|r| r.name.clone()))
+        .and_then(|p| p.rulebook.rule(&meeting.rule_key).map(|r| kind_name(&r.name)))
         .unwrap_or_else(|| meeting.rule_key.clone());
     let page = MeetingPage {
         page: Page::signed_in(&viewer, "meetings"),
@@ -256,7 +265,10 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
             String::new()
         },
         rows,
-        statuses: Attendance::ALL.iter().map(|a| (a.as_str(), a.label_zh())).collect(),
+        statuses: Attendance::ALL
+            .iter()
+            .map(|a| (a.as_str(), viewer.t.get(&format!("attendance_{}", a.as_str()))))
+            .collect(),
         unrecorded,
         can_ask_leave: is_invited && meeting.closed_at.is_none() && now() < meeting.starts_at,
         my_status: me.and_then(|m| attendance.get(&m)).map(|a| a.status.label_zh()),
@@ -269,7 +281,10 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
 async fn managed_meeting(tx: &mut WriteTx, viewer: &SignedIn, id: i64) -> WebResult<Meeting> {
     let meeting = tx.meeting(viewer.account.community_id, id).await?;
     if !may_manage(viewer, meeting.branch_id) {
-        return Err(WebError::Forbidden("only the branch's secretary or the committee keeps its meetings".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "只有本支部书记或社区党委才能管理本支部的会议。",
+            "only the branch's secretary or the committee keeps its meetings",
+        )));
     }
     Ok(meeting)
 }
@@ -299,12 +314,12 @@ pub async fn save_attendance(
             return Err(WebError::Forbidden("nobody records their own attendance".into()));
         }
         if recused.contains(&member.id) {
-            return Err(WebError::Forbidden(format!(
+            return Err(WebError::Forbidden(english!(
                 "{} is your relative: another account records their attendance (回避)",
                 member.name
             )));
         }
-        let status: Attendance = value.parse().map_err(WebError::BadRequest)?;
+        let status: Attendance = value.parse().map_err(|e: String| WebError::BadRequest(e.into()))?;
         if tx.set_attendance(id, member.id, status, "secretary", viewer.account.id, now).await? {
             saved += 1;
         }
@@ -337,7 +352,7 @@ pub async fn close(
         Some("present") => Some(Attendance::Present),
         Some("absent") => Some(Attendance::Absent),
         Some(other) => {
-            return Err(WebError::BadRequest(format!("unmarked: \"{other}\" is neither present nor absent")));
+            return Err(WebError::BadRequest(english!("unmarked: \"{other}\" is neither present nor absent")));
         }
     };
     close_step(&state, &viewer, id, unmarked, confirmed(form.get("confirm").map(String::as_str))).await
@@ -355,12 +370,12 @@ async fn close_step(
     let meeting = managed_meeting(&mut tx, viewer, id).await?;
     let now = now();
     if now < meeting.starts_at {
-        return Err(WebError::Refused("a meeting is closed after it has started".into()));
+        return Err(WebError::Refused(Why::new("会议开始后才能结束。", "a meeting is closed after it has started")));
     }
     let day = day_of(meeting.starts_at)?;
     let period = match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(WebError::Refused(format!("{} is not an open year", day.year()))),
+        _ => return Err(WebError::Refused(english!("{} is not an open year", day.year()))),
     };
     let members = tx.members(community).await?;
     let invited = invited(&meeting, &members);
@@ -393,7 +408,7 @@ async fn close_step(
     };
     if !unmarked.is_empty() && fill.is_none() {
         if confirmed {
-            return Err(WebError::Refused(format!(
+            return Err(WebError::Refused(english!(
                 "{} members are not marked ({}): mark them, or choose that all of them were present, or all absent",
                 unmarked.len(),
                 names(&unmarked).join("、")
@@ -543,7 +558,10 @@ pub async fn check_in_page(
     }
     let members = reader.members(meeting.community_id).await?;
     if !invited(&meeting, &members).iter().any(|m| Some(m.id) == viewer.account.member_id) {
-        return Err(WebError::Forbidden("this meeting is not yours to check in to".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "这不是您所在支部的会议，无需签到。",
+            "this meeting is not yours to check in to",
+        )));
     }
     let message = (!check_in_open(meeting.starts_at, now())).then(|| viewer.t.get("checkin_closed"));
     Ok(render(CheckInPage { page: Page::signed_in(&viewer, "meetings"), title: meeting.title, message })?

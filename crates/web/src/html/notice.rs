@@ -8,9 +8,11 @@
 //! A finalized year changes only after a reopening, which names who and why.
 
 use crate::calendar::today;
-use crate::error::{WebError, WebResult, render};
+use crate::error::english;
+use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, Group, confirmed};
-use crate::page::{Page, star_text};
+use crate::i18n::Tr;
+use crate::page::{Page, reasons_text, star_text};
 use crate::session::{CsrfForm, FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
 use crate::state::AppState;
 use askama::Template;
@@ -58,7 +60,18 @@ struct ResultRow {
     note: String,
 }
 
-fn result_rows(rating: &Rating) -> Vec<ResultRow> {
+/// A public notice's refusal in both languages.
+fn notice_why(error: &starledger_domain::notice::NoticeError) -> Why {
+    use starledger_domain::notice::NoticeError;
+    let zh = match error {
+        NoticeError::Closed { until } => format!("公示期已于 {until} 结束，不再受理异议。"),
+        NoticeError::StillRunning { until } => format!("公示期到 {until} 为止，期满后才能确认本年度结果。"),
+        NoticeError::Unanswered(count) => format!("还有 {count} 条异议等待党委答复。"),
+    };
+    Why::new(zh, error.to_string())
+}
+
+fn result_rows(t: Tr, rating: &Rating) -> Vec<ResultRow> {
     rating
         .members
         .iter()
@@ -69,7 +82,7 @@ fn result_rows(rating: &Rating) -> Vec<ResultRow> {
             branch: m.branch.clone(),
             total: m.total.to_string(),
             stars: star_text(m.stars),
-            note: m.reasons.join("；"),
+            note: reasons_text(t, &m.reasons),
         })
         .collect()
 }
@@ -220,14 +233,14 @@ pub async fn show(
             })
             .collect(),
         motion: motion.as_ref().map(|m| {
-            let what = if m.action == "reopen" { "重新开启 reopen" } else { "再次公示 publish again" };
+            let what = viewer.t.get(if m.action == "reopen" { "motion_reopen" } else { "motion_publish_again" });
             (m.id, what, accounts.get(&m.proposed_by).cloned().unwrap_or_default(), m.reason.clone())
         }),
         can_agree,
         can_withdraw: is_committee,
         members: members.iter().filter(|m| m.left_on.is_none()).map(|m| (m.id, m.name.to_string())).collect(),
         objections,
-        rows: result_rows(&rating),
+        rows: result_rows(viewer.t, &rating),
     };
     Ok(render(page)?.into_response())
 }
@@ -276,11 +289,20 @@ async fn publish_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed:
         // Results are published once the year is over: publishing locks the
         // year at finalization, and a running year still has points to come.
         if today().year() <= period.year.get() {
-            return Err(WebError::Refused(format!("{year} is not over yet; its results are published after it ends")));
+            return Err(WebError::Refused(Why::new(
+                format!("{year} 年度尚未结束，年终后才能发布公示。"),
+                format!("{year} is not over yet; its results are published after it ends"),
+            )));
         }
         if let Some(live) = tx.live_round(community, year).await? {
-            let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
-            return Err(WebError::Refused(format!("{year} {why}")));
+            return Err(WebError::Refused(if live.is_final() {
+                Why::new(
+                    format!("{year} 年度已确认锁定，须先重新开启。"),
+                    format!("{year} is finalized; reopen it first"),
+                )
+            } else {
+                Why::new(format!("{year} 年度已在公示中。"), format!("{year} is already in public notice"))
+            }));
         }
         let rating = compute(&mut tx, &period, community).await?;
         let notice = NoticePeriod::starting(today(), period.rulebook.stars.notice_days);
@@ -355,16 +377,16 @@ async fn file(
     let live = tx
         .live_round(community, year)
         .await?
-        .ok_or_else(|| WebError::Refused(format!("{year}'s results are not in public notice")))?;
+        .ok_or_else(|| WebError::Refused(english!("{year}'s results are not in public notice")))?;
     if live.is_final() {
-        return Err(WebError::Refused(format!("{year} is finalized; objections are no longer taken")));
+        return Err(WebError::Refused(english!("{year} is finalized; objections are no longer taken")));
     }
-    period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(e.to_string()))?;
+    period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(e.to_string().into()))?;
     // Counted under the community's write lock this transaction holds, so
     // objections filed at once cannot pass the limit together.
     let filed = tx.objections(community, year).await?.iter().filter(|o| o.filed_by == filed_by).count();
     if filed >= MAX_OBJECTIONS_PER_YEAR {
-        return Err(WebError::Refused(format!(
+        return Err(WebError::Refused(english!(
             "at most {MAX_OBJECTIONS_PER_YEAR} objections a year from one account or household link; \
              {filed} are filed for {year}"
         )));
@@ -419,7 +441,7 @@ pub async fn answer(
     let upheld = match form.outcome.as_str() {
         "upheld" => true,
         "dismissed" => false,
-        other => return Err(WebError::BadRequest(format!("outcome: \"{other}\""))),
+        other => return Err(WebError::BadRequest(english!("outcome: \"{other}\""))),
     };
     let answer = form.answer.trim();
     if answer.chars().count() < 4 {
@@ -445,14 +467,14 @@ pub async fn answer(
         for member in concerned {
             let name = tx.member(community, member).await?.name.to_string();
             if !name.is_empty() && objection.text.contains(&name) {
-                return Err(WebError::Forbidden(format!(
+                return Err(WebError::Forbidden(english!(
                     "the objection names {name}: no one answers an objection about themselves or a relative"
                 )));
             }
         }
     }
     if !tx.answer_objection(id, answer, upheld, viewer.account.id, now()).await? {
-        return Err(WebError::Refused(format!("objection {id} has been answered")));
+        return Err(WebError::Refused(english!("objection {id} has been answered")));
     }
     tx.audit(Some(community), &viewer.actor(), "rating.answer", &format!("objection {id}: {}", form.outcome)).await?;
     tx.commit().await?;
@@ -487,9 +509,9 @@ async fn finalize_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed
     let live = tx
         .live_round(community, year)
         .await?
-        .ok_or_else(|| WebError::Refused(format!("{year} has not been published for public notice")))?;
+        .ok_or_else(|| WebError::Refused(english!("{year} has not been published for public notice")))?;
     if live.is_final() {
-        return Err(WebError::Refused(format!("{year} is already finalized")));
+        return Err(WebError::Refused(english!("{year} is already finalized")));
     }
     let unanswered = tx
         .objections(community, year)
@@ -497,7 +519,7 @@ async fn finalize_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed
         .iter()
         .filter(|o| o.round == live.round && o.answered_at.is_none())
         .count();
-    period_of(&live)?.may_finalize(today(), unanswered).map_err(|e| WebError::Refused(e.to_string()))?;
+    period_of(&live)?.may_finalize(today(), unanswered).map_err(|e| WebError::Refused(notice_why(&e)))?;
     let rating = compute(&mut tx, &period, community).await?;
     let five = rating.five_star().count();
     if !confirmed {
@@ -667,7 +689,7 @@ pub async fn household_show(
         notice: format!("{} — {}", notice.from, notice.until),
         open: notice.may_object(today()).is_ok(),
         filed: query.filed == Some(1),
-        rows: result_rows(&rating),
+        rows: result_rows(visitor.t, &rating),
     };
     let mut response = render(page)?.into_response();
     if let Some(cookie) = new_cookie {

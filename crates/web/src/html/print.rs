@@ -3,6 +3,7 @@
 //! (`starledger_app::print`) decides who may print which year; this only
 //! finds the font and names the file.
 
+use crate::error::english;
 use crate::error::{WebError, WebResult};
 use crate::session::SignedIn;
 use crate::state::AppState;
@@ -68,7 +69,7 @@ pub async fn honour_roll(
     let paper = match query.paper.as_deref() {
         None => Paper::A4,
         Some(text) => {
-            Paper::parse(text).ok_or_else(|| WebError::BadRequest(format!("paper: \"{text}\" is not A4 or A3")))?
+            Paper::parse(text).ok_or_else(|| WebError::BadRequest(english!("paper: \"{text}\" is not A4 or A3")))?
         }
     };
     let mut reader = state.store().read().await?;

@@ -5,8 +5,9 @@
 //! member can tell which household said what.
 
 use crate::calendar::{chosen_year, is_running};
-use crate::error::{WebError, WebResult, render};
-use crate::page::{Page, star_text};
+use crate::error::{WebError, WebResult, Why, render};
+use crate::i18n::Tr;
+use crate::page::{Page, reasons_text, star_text};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use askama::Template;
@@ -21,6 +22,23 @@ use starledger_domain::rating::{CreditKind, TermKind};
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{LedgerQueries, OrgQueries};
 use std::collections::{BTreeMap, HashMap};
+
+/// Where an entry came from, as the page's language names it.
+fn source_label(t: Tr, source_kind: &str) -> String {
+    let key = match source_kind {
+        "attendance" => "source_attendance",
+        "study" => "source_study",
+        "visit" => "source_visit",
+        "household" => "source_household",
+        "activity" => "source_activity",
+        "decision" => "source_decision",
+        "ballot" => "source_ballot",
+        "adjustment" => "source_adjustment",
+        // A source a later rulebook adds shows its key until it is named here.
+        other => return other.to_string(),
+    };
+    t.get(key).to_string()
+}
 
 /// Below this many ratings in a window, the counts are withheld.
 pub const MIN_RATINGS_SHOWN: i64 = 3;
@@ -78,6 +96,8 @@ struct TermRow {
 #[template(path = "record_mine.html")]
 struct RecordPage {
     page: Page,
+    /// The member's id, for the link to their stars by year.
+    member_id: i64,
     name: String,
     branch: String,
     summary: Option<Summary>,
@@ -102,8 +122,9 @@ pub async fn show(
     viewer: SignedIn,
     Query(query): Query<YearQuery>,
 ) -> WebResult<Response> {
-    let member_id =
-        viewer.account.member_id.ok_or_else(|| WebError::Forbidden("this account is not a member's".into()))?;
+    let member_id = viewer.account.member_id.ok_or_else(|| {
+        WebError::Forbidden(Why::new("此账号不是党员本人的账号，没有个人积分。", "this account is not a member's"))
+    })?;
     let community = viewer.account.community_id;
     let store = state.store();
     let mut reader = store.read().await?;
@@ -117,6 +138,7 @@ pub async fn show(
     let Some(kept) = kept else {
         let page = RecordPage {
             page: Page::signed_in(&viewer, "my_record"),
+            member_id,
             name: member.name.to_string(),
             branch: member.branch,
             summary: None,
@@ -173,7 +195,7 @@ pub async fn show(
             continue;
         }
         let recorder = match draft.recorded_by {
-            Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("account {id}")),
+            Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
             Actor::BranchBallot(id) => format!("{} 民主评议票决", branches.get(&id).cloned().unwrap_or_default()),
             Actor::Household(_) => "联系户".to_string(),
             Actor::Decision(id) => format!("党委会决定（诚信档案 #{id}）"),
@@ -189,7 +211,7 @@ pub async fn show(
             rule: rule.map_or(draft.rule_key.clone(), |r| r.name.clone()),
             reason: draft.reason.clone(),
             points: if draft.points.is_positive() { format!("+{}", draft.points) } else { draft.points.to_string() },
-            source: draft.source_kind.clone(),
+            source: source_label(viewer.t, &draft.source_kind),
             recorder,
             recorded_at: crate::calendar::local(draft.recorded_at),
             marks,
@@ -222,7 +244,9 @@ pub async fn show(
         stars: if ranked { star_text(rated.map_or(0, |m| m.stars)) } else { String::new() },
         rank: rated.and_then(|m| m.rank).filter(|_| ranked),
         eligible: rating.eligible_count,
-        reasons: rated.map(|m| m.reasons.clone()).unwrap_or_default(),
+        reasons: rated
+            .map(|m| m.reasons.iter().map(|r| reasons_text(viewer.t, std::slice::from_ref(r))).collect())
+            .unwrap_or_default(),
         terms: rated
             .map(|m| {
                 m.terms()
@@ -234,13 +258,36 @@ pub async fn show(
                             .map(|key| rulebook.category(key).map_or(key.to_string(), |c| c.name.clone()));
                         let label = match t.kind {
                             TermKind::Ledger => category.unwrap_or_default(),
-                            TermKind::OverCap => format!("{}：超出上限", category.unwrap_or_default()),
-                            TermKind::Credit(CreditKind::ExemptLinking) => {
-                                format!("{}：免于联户补计", category.unwrap_or_default())
+                            TermKind::OverCap => {
+                                viewer.t.fill_one("term_over_cap_label", "category", category.unwrap_or_default())
                             }
-                            TermKind::Credit(CreditKind::PartialYear) => "在册不满一年折算".to_string(),
+                            TermKind::Credit(CreditKind::ExemptLinking) => {
+                                viewer.t.fill_one("term_exempt_label", "category", category.unwrap_or_default())
+                            }
+                            TermKind::Credit(CreditKind::PartialYear) => viewer.t.get("term_partial_year").to_string(),
                         };
-                        TermRow { kind: t.kind.as_str(), label, reason: t.reason, points: t.points }
+                        // The ledger's and the cap's terms are said by the
+                        // page in its language; a credit's reason is the
+                        // rulebook's own Chinese text (an excuse, a scale).
+                        let reason = match t.kind {
+                            TermKind::Ledger => viewer.t.get("term_ledger").to_string(),
+                            TermKind::OverCap => viewer.t.fill(
+                                "term_over_cap",
+                                &[
+                                    (
+                                        "cap",
+                                        &t.category
+                                            .as_deref()
+                                            .and_then(|key| m.categories.get(key))
+                                            .copied()
+                                            .unwrap_or_default(),
+                                    ),
+                                    ("cut", &-t.points),
+                                ],
+                            ),
+                            TermKind::Credit(_) => t.reason,
+                        };
+                        TermRow { kind: t.kind.as_str(), label, reason, points: t.points }
                     })
                     .collect()
             })
@@ -249,6 +296,7 @@ pub async fn show(
     };
     let page = RecordPage {
         page: Page::signed_in(&viewer, "my_record"),
+        member_id,
         name: member.name.to_string(),
         branch: member.branch,
         summary: Some(summary),

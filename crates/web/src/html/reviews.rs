@@ -3,6 +3,7 @@
 //! own; an approved claim becomes a ledger entry in the same transaction,
 //! within the rulebook's caps.
 
+use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::{SignedIn, now};
@@ -109,12 +110,12 @@ pub async fn decide_claim(
     let note: String = form.note.trim().chars().take(200).collect();
     let mut tx = viewer.write(&state).await?;
     let claim = tx.claim(community, id).await?;
-    must_be_pending(claim.status).map_err(|e| WebError::Refused(e.to_string()))?;
+    must_be_pending(claim.status).map_err(|e| WebError::Refused(e.to_string().into()))?;
     let member = tx.member(community, claim.member_id).await?;
     let period = tx
         .period(community, Year::of(claim.occurred_on))
         .await?
-        .ok_or_else(|| WebError::Refused(format!("{} has no open year", claim.occurred_on.year())))?;
+        .ok_or_else(|| WebError::Refused(english!("{} has no open year", claim.occurred_on.year())))?;
     let rule = period
         .rulebook
         .rule(claim.kind.rule_key())
@@ -144,7 +145,7 @@ pub async fn decide_claim(
             (ClaimStatus::Approved, Some(entry))
         }
         "reject" => (ClaimStatus::Rejected, None),
-        other => return Err(WebError::BadRequest(format!("unknown decision \"{other}\""))),
+        other => return Err(WebError::BadRequest(english!("unknown decision \"{other}\""))),
     };
     let decision = ClaimDecision { status, by: Some(viewer.account.id), at: now, note, entry_id: entry };
     if !tx.decide_claim(community, id, &decision).await? {
@@ -170,11 +171,11 @@ pub async fn decide_leave(
     let meeting = tx.meeting(community, request.meeting_id).await?;
     let relatives = tx.relative_ids(request.member_id).await?;
     may_decide_leave(&viewer.account, request.member_id, meeting.branch_id, &relatives)
-        .map_err(|e| WebError::Forbidden(e.to_string()))?;
+        .map_err(|e| WebError::Forbidden(e.to_string().into()))?;
     let status = match form.decision.as_str() {
         "approve" => ClaimStatus::Approved,
         "reject" => ClaimStatus::Rejected,
-        other => return Err(WebError::BadRequest(format!("unknown decision \"{other}\""))),
+        other => return Err(WebError::BadRequest(english!("unknown decision \"{other}\""))),
     };
     let now = now();
     // Once the attendance is in the ledger an approval would change nothing:

@@ -4,6 +4,7 @@
 //! resend or mark it sent).
 
 use crate::calendar::local;
+use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::robots::{Platform, check_url, shown_error};
@@ -123,13 +124,13 @@ pub async fn add(State(state): State<AppState>, viewer: SignedIn, Form(form): Fo
     crate::fields::at_most("secret", &form.secret, crate::fields::SECRET)?;
     duty::may_administer(&viewer.account, "set up group robots")?;
     let platform = Platform::parse(&form.platform)
-        .ok_or_else(|| WebError::BadRequest(format!("platform: \"{}\"", form.platform)))?;
+        .ok_or_else(|| WebError::BadRequest(english!("platform: \"{}\"", form.platform)))?;
     let (name, url, secret) = (form.name.trim(), form.url.trim(), form.secret.trim());
     if name.is_empty() {
         return Err(WebError::BadRequest("name: say which group this robot posts to".into()));
     }
     check_url(platform, url, state.config().allow_loopback_robots)
-        .map_err(|e| WebError::BadRequest(format!("url: {e}")))?;
+        .map_err(|e| WebError::BadRequest(english!("url: {e}")))?;
     if platform == Platform::WeCom && !secret.is_empty() {
         return Err(WebError::BadRequest("secret: WeCom robots are not signed; leave it empty".into()));
     }
@@ -194,7 +195,7 @@ pub async fn settle(
     let resend = match form.action.as_str() {
         "resend" => true,
         "mark_sent" => false,
-        other => return Err(WebError::BadRequest(format!("action: \"{other}\""))),
+        other => return Err(WebError::BadRequest(english!("action: \"{other}\""))),
     };
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;

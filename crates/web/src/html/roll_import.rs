@@ -6,6 +6,7 @@
 //! `starledger-exchange`'s, the rules the domain's, the writing the
 //! application's: this page only translates.
 
+use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::SignedIn;
@@ -75,7 +76,7 @@ struct UploadForm {
 }
 
 async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
-    let bad = |what: String| WebError::BadRequest(what);
+    let bad = |what: String| WebError::BadRequest(what.into());
     let too_large = || bad(format!("file: larger than {} MB; split it", MAX_IMPORT_BYTES / 1024 / 1024));
     let mut form = UploadForm::default();
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("form: {e}")))? {
@@ -120,11 +121,12 @@ pub async fn upload(State(state): State<AppState>, viewer: SignedIn, multipart: 
     viewer.check_csrf(&form.csrf)?;
     starledger_domain::duty::may_administer(&viewer.account, "import the roll")?;
     let kind = Kind::parse(&form.kind)
-        .ok_or_else(|| WebError::BadRequest(format!("kind: \"{}\" is not members, households or links", form.kind)))?;
+        .ok_or_else(|| WebError::BadRequest(english!("kind: \"{}\" is not members, households or links", form.kind)))?;
     let (file, bytes) = form.file.ok_or_else(|| WebError::BadRequest("file: choose a file to import".into()))?;
     // Only the name's last part is shown and used for the file's kind.
     let file = file.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
-    let sheets = starledger_exchange::read_bytes(&file, &bytes).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let sheets =
+        starledger_exchange::read_bytes(&file, &bytes).map_err(|e| WebError::BadRequest(e.to_string().into()))?;
     let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
     let mut tx = viewer.write(&state).await?;
     let preview = roll_import::import(&mut tx, &viewer.account, records, problems, form.confirm).await?;

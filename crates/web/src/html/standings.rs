@@ -105,7 +105,7 @@ pub async fn show(
             branch: m.branch.clone(),
             total: m.total,
             stars: if ranked { star_text(m.stars) } else { String::new() },
-            note: m.reasons.join("；"),
+            note: crate::page::reasons_text(viewer.t, &m.reasons),
         })
         .collect();
     let page_link = page_link(year, &query.q, sort, branch);

@@ -500,7 +500,7 @@ async fn a_signed_up_member_checks_in_at_the_venue_once() {
     let ledger = app.ledger_rows().await;
 
     let page = text(app.get(&member, &path).await, StatusCode::OK).await;
-    assert!(page.contains("清理东街垃圾") && page.contains("Check in"), "{page}");
+    assert!(page.contains("清理东街垃圾") && page.contains(">签到</button>"), "{page}");
     let csrf = csrf_of(&page);
     let started = now();
     assert_redirect(&app.post(&member, &path, &[("csrf", &csrf)]).await, &format!("/activities/{id}"));

@@ -69,7 +69,7 @@ async fn a_maker_makes_and_only_a_different_committee_member_checks() {
     let before = counts(&app).await;
     for decision in ["approve", "reject"] {
         let body = text(check(&app, &zhao, id, decision).await, StatusCode::FORBIDDEN).await;
-        assert!(body.contains("different committee member"), "{body}");
+        assert!(body.contains("须由另一名党委委员复核"), "{body}");
     }
     assert_eq!((counts(&app).await, state_of(&app, id).await), (before, ("pending".into(), None, None)));
 
@@ -125,7 +125,7 @@ async fn the_member_concerned_neither_makes_nor_checks() {
     let peng = app.login(COMMITTEE, PASSWORD).await;
     let before = counts(&app).await;
     let body = text(make(&app, &peng, f.peng, ETHICS, "3").await, StatusCode::FORBIDDEN).await;
-    assert!(body.contains("member concerned"), "{body}");
+    assert!(body.contains("您是本人"), "{body}");
     assert_eq!(counts(&app).await, before);
     let page = text(app.get(&peng, "/adjustments").await, StatusCode::OK).await;
     assert!(!page.contains(&format!("<option value=\"{}\">", f.peng)), "she is not offered herself:\n{page}");
@@ -134,7 +134,7 @@ async fn the_member_concerned_neither_makes_nor_checks() {
     let before = counts(&app).await;
     for decision in ["approve", "reject"] {
         let body = text(check(&app, &peng, id, decision).await, StatusCode::FORBIDDEN).await;
-        assert!(body.contains("member concerned"), "{body}");
+        assert!(body.contains("您是本人"), "{body}");
     }
     assert_eq!((counts(&app).await, state_of(&app, id).await), (before, ("pending".into(), None, None)));
     let page = text(app.get(&peng, "/adjustments").await, StatusCode::OK).await;

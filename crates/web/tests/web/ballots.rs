@@ -472,7 +472,7 @@ async fn a_grade_against_the_tally_needs_a_reason_and_a_second_person_s_co_sign(
         StatusCode::FORBIDDEN,
     )
     .await;
-    assert!(body.contains("different committee member"), "{body}");
+    assert!(body.contains("另一名党委委员"), "{body}");
     // Nor a relative of a member an exception is about: 赵春明 (王德福) is 甲某's.
     let committee = app.login(COMMITTEE, PASSWORD).await;
     let c = app.csrf(&committee).await;

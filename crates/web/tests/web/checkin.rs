@@ -20,7 +20,7 @@ async fn an_invited_member_checks_in_within_twenty_minutes_of_the_start() {
     let ledger = app.ledger_rows().await;
 
     let page = text(app.get(&member, &path).await, StatusCode::OK).await;
-    assert!(page.contains("Check in") && !page.contains(CLOSED), "{page}");
+    assert!(page.contains(">签到</button>") && !page.contains(CLOSED), "{page}");
     let csrf = csrf_of(&page);
     let done = text(app.post(&member, &path, &[("csrf", &csrf)]).await, StatusCode::OK).await;
     assert!(done.contains(CHECKED_IN), "{done}");

@@ -234,7 +234,7 @@ async fn the_member_concerned_is_recused_and_files_nothing_about_themselves() {
     let record = filed(&app, &zhao, f.peng, "moral.praise").await;
 
     let body = text(vote(&app, &peng, record, "approve").await, StatusCode::FORBIDDEN).await;
-    assert!(body.contains("recused"), "{body}");
+    assert!(body.contains("您须回避"), "{body}");
     assert_eq!(votes_on(&app, record).await, 0);
     let page = text(app.get(&peng, "/integrity").await, StatusCode::OK).await;
     let row = row_containing(&page, &format!("data-record=\"{record}\"")).expect("the record is listed");
@@ -279,7 +279,7 @@ async fn a_member_marked_as_a_relative_is_recused() {
 
     let record = filed(&app, &secretary, f.liang, COMMENDATION).await;
     let body = text(vote(&app, &peng, record, "approve").await, StatusCode::FORBIDDEN).await;
-    assert!(body.contains("recused"), "{body}");
+    assert!(body.contains("您须回避"), "{body}");
     assert_eq!((votes_on(&app, record).await, app.ledger_rows().await), (0, ledger));
     let page = text(app.get(&peng, "/integrity").await, StatusCode::OK).await;
     let row = row_containing(&page, &format!("data-record=\"{record}\"")).expect("the record is listed");

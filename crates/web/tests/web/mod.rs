@@ -23,6 +23,7 @@ mod meetings;
 mod metrics;
 mod my_record;
 mod notice;
+mod one_language;
 mod permission_table;
 mod permissions;
 mod print;

@@ -235,11 +235,11 @@ async fn a_year_is_finalized_after_the_notice_with_every_objection_answered() {
 
     // Not during the notice.
     let body = text(finalize(&app, &zhao).await, StatusCode::CONFLICT).await;
-    assert!(body.contains("runs until"), "{body}");
+    assert!(body.contains("期满后才能确认"), "{body}");
     end_notice(&app).await;
     // Not with objections unanswered.
     let body = text(finalize(&app, &zhao).await, StatusCode::CONFLICT).await;
-    assert!(body.contains("3 objection"), "{body}");
+    assert!(body.contains("还有 3 条异议"), "{body}");
     assert_eq!(app.rows_in("final_stars").await, 0);
 
     // Nobody answers their own objection, nor one about themselves.
@@ -260,7 +260,7 @@ async fn a_year_is_finalized_after_the_notice_with_every_objection_answered() {
     // Once answered, on the record.
     text(answer(&app, &zhao, about_hu, "upheld").await, StatusCode::CONFLICT).await;
     let body = text(finalize(&app, &zhao).await, StatusCode::CONFLICT).await;
-    assert!(body.contains("1 objection"), "{body}");
+    assert!(body.contains("还有 1 条异议"), "{body}");
     assert_redirect(&answer(&app, &zhao, about_peng, "dismissed").await, &format!("/rating?year={}", year_of(&app)));
     let answered: Vec<(i64, String, i64)> =
         app.rows("SELECT id, outcome, answered_by FROM objections ORDER BY id").await;
@@ -529,7 +529,7 @@ async fn reopening_and_publishing_again_take_a_second_committee_member() {
     // Neither the proposer, nor a second login of his, nor a non-committee
     // account agrees; nor does a second proposal stack on the first.
     let body = text(agree(&app, &zhao).await, StatusCode::FORBIDDEN).await;
-    assert!(body.contains("different committee member"), "{body}");
+    assert!(body.contains("须由另一名党委委员同意"), "{body}");
     app.execute(&format!("UPDATE accounts SET disabled_at = '2026-01-01' WHERE id = {}", f.accounts[COMMITTEE_2]))
         .await;
     app.add_account("zhao2", starledger_domain::org::Role::Committee, Some(f.wang), None).await;

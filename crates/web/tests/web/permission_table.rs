@@ -17,7 +17,7 @@ use reqwest::{Client, Method, StatusCode};
 use std::fmt::Write as _;
 
 /// The kinds of account, as columns.
-const WHO: [(&str, &str, Option<&str>); 6] = [
+pub(super) const WHO: [(&str, &str, Option<&str>); 6] = [
     ("未登录", "Signed out", None),
     ("党委", "Committee", Some(COMMITTEE)),
     ("支部书记", "Branch secretary", Some(BRANCH_SECRETARY)),
@@ -46,51 +46,13 @@ fn answer(method: &Method, status: StatusCode, to: &str) -> &'static str {
 #[tokio::test]
 async fn every_route_answers_each_kind_of_account_as_docs_permissions_md_says() {
     let app = spawn_app_with_regions().await;
-    let f = &app.fixture;
-    let o = our_objects(&app).await;
-    let year = f.last_year().get();
-    let token = f.tokens[&f.liang_households[0]].clone();
-    let get = |path: String, label: &str| (Method::GET, path, label.to_string());
     // Every page but signing in, the language switch and the style sheet
     // (open to all). Pages only: an action's answer to a half-filled form
     // says nothing about who may take it (the form is refused before the
     // duty is asked); who may take each action is the application layer's,
     // tested with whole forms in the tests of each step and in scoping.rs.
-    let routes = vec![
-        get("/".into(), "/"),
-        get("/password".into(), "/password"),
-        get("/me".into(), "/me"),
-        get("/standings".into(), "/standings"),
-        get("/honours".into(), "/honours"),
-        get(format!("/members/{}/stars", o.member), "/members/{id}/stars"),
-        get("/households".into(), "/households"),
-        get("/households/cards".into(), "/households/cards"),
-        get("/claims".into(), "/claims"),
-        get("/reviews".into(), "/reviews"),
-        get(format!("/uploads/{}", o.upload), "/uploads/{id}"),
-        get("/meetings".into(), "/meetings"),
-        get(format!("/meetings/{}", o.meeting), "/meetings/{id}"),
-        get(format!("/meetings/{}/close", o.meeting), "/meetings/{id}/close"),
-        get(format!("/checkin/{}", o.meeting_token), "/checkin/{token}"),
-        get("/activities".into(), "/activities"),
-        get(format!("/activities/{}", o.activity), "/activities/{id}"),
-        get(format!("/activities/{}/confirm", o.activity), "/activities/{id}/confirm"),
-        get(format!("/activities/checkin/{}", o.activity_token), "/activities/checkin/{token}"),
-        get("/integrity".into(), "/integrity"),
-        get("/ballots".into(), "/ballots"),
-        get(format!("/ballots/{}", o.ballot), "/ballots/{id}"),
-        get(format!("/ballots/{}/close", o.ballot), "/ballots/{id}/close"),
-        get(format!("/ballots/{}/tally", o.ballot), "/ballots/{id}/tally"),
-        get("/adjustments".into(), "/adjustments"),
-        get(format!("/rating?year={year}"), "/rating"),
-        get(format!("/rating/{year}/publish"), "/rating/{year}/publish"),
-        get(format!("/rating/{year}/finalize"), "/rating/{year}/finalize"),
-        get("/robots".into(), "/robots"),
-        get("/region".into(), "/region"),
-        get("/region/integrity".into(), "/region/integrity"),
-        get(format!("/r/{token}"), "/r/{token}"),
-        get(format!("/r/{token}/notice"), "/r/{token}/notice"),
-    ];
+    let routes: Vec<(Method, String, String)> =
+        every_page(&app).await.into_iter().map(|(path, label)| (Method::GET, path, label)).collect();
 
     let mut clients: Vec<(Client, String)> = Vec::new();
     for (_, _, login) in WHO {
@@ -129,6 +91,52 @@ async fn every_route_answers_each_kind_of_account_as_docs_permissions_md_says() 
              if the change is meant, run with STARLEDGER_BLESS=1 and commit the document"
         );
     }
+}
+
+/// Every page of the application (path to open, label in the table), over
+/// the objects of an app spawned with regions; `language.rs` reads each of
+/// them too.
+pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
+    let f = &app.fixture;
+    let o = our_objects(app).await;
+    let year = f.last_year().get();
+    let token = f.tokens[&f.liang_households[0]].clone();
+    let get = |path: String, label: &str| (path, label.to_string());
+    vec![
+        get("/".into(), "/"),
+        get("/password".into(), "/password"),
+        get("/me".into(), "/me"),
+        get("/standings".into(), "/standings"),
+        get("/honours".into(), "/honours"),
+        get(format!("/members/{}/stars", o.member), "/members/{id}/stars"),
+        get("/households".into(), "/households"),
+        get("/households/cards".into(), "/households/cards"),
+        get("/claims".into(), "/claims"),
+        get("/reviews".into(), "/reviews"),
+        get(format!("/uploads/{}", o.upload), "/uploads/{id}"),
+        get("/meetings".into(), "/meetings"),
+        get(format!("/meetings/{}", o.meeting), "/meetings/{id}"),
+        get(format!("/meetings/{}/close", o.meeting), "/meetings/{id}/close"),
+        get(format!("/checkin/{}", o.meeting_token), "/checkin/{token}"),
+        get("/activities".into(), "/activities"),
+        get(format!("/activities/{}", o.activity), "/activities/{id}"),
+        get(format!("/activities/{}/confirm", o.activity), "/activities/{id}/confirm"),
+        get(format!("/activities/checkin/{}", o.activity_token), "/activities/checkin/{token}"),
+        get("/integrity".into(), "/integrity"),
+        get("/ballots".into(), "/ballots"),
+        get(format!("/ballots/{}", o.ballot), "/ballots/{id}"),
+        get(format!("/ballots/{}/close", o.ballot), "/ballots/{id}/close"),
+        get(format!("/ballots/{}/tally", o.ballot), "/ballots/{id}/tally"),
+        get("/adjustments".into(), "/adjustments"),
+        get(format!("/rating?year={year}"), "/rating"),
+        get(format!("/rating/{year}/publish"), "/rating/{year}/publish"),
+        get(format!("/rating/{year}/finalize"), "/rating/{year}/finalize"),
+        get("/robots".into(), "/robots"),
+        get("/region".into(), "/region"),
+        get("/region/integrity".into(), "/region/integrity"),
+        get(format!("/r/{token}"), "/r/{token}"),
+        get(format!("/r/{token}/notice"), "/r/{token}/notice"),
+    ]
 }
 
 fn render(rows: &[(String, Vec<&str>)]) -> String {
