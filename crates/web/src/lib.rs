@@ -112,6 +112,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::scrape))
+        // An address nobody serves gets the same page as a missing record,
+        // in the visitor's language, not an empty answer.
+        .fallback(|| async { error::WebError::NotFound })
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -109,3 +109,16 @@ async fn pages_are_compressed_for_browsers_that_ask() {
     let plain = plain.bytes().await.expect("a body").len();
     assert!(compressed * 2 < plain, "compressed {compressed} bytes against {plain}");
 }
+
+/// An address no route serves answers with the not-found page in the
+/// visitor's language, as a missing record does, not with an empty 404.
+#[tokio::test]
+async fn an_unknown_address_gets_the_not_found_page() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let page = text(app.get(&client, "/no-such-page").await, StatusCode::NOT_FOUND).await;
+    assert!(page.contains("没有找到该页面。") && page.contains("<html"), "{page}");
+    app.get(&client, "/lang/en").await;
+    let page = text(app.get(&client, "/no-such-page").await, StatusCode::NOT_FOUND).await;
+    assert!(page.contains("Page not found."), "{page}");
+}
