@@ -197,7 +197,7 @@ async fn volunteer_service(site: Arc<Site>) {
     desk.screenshot("service-05-organizer-sees-the-check-in").await;
     let confirm = format!("form[action='/activities/{activity}/confirm'] button[type=submit]");
     desk.click(&confirm).await;
-    assert_refused(&desk, &["started"]).await;
+    assert_refused(&desk, &["活动开始后"]).await;
 
     // Time passes: the activity started a minute ago (but today, so that its
     // points fall on today).
@@ -401,7 +401,7 @@ async fn branch_ballot(site: Arc<Site>) {
     assert_no_tally(&desk).await;
     desk.screenshot("ballot-03-three-papers-no-tally").await;
     desk.goto(&format!("/ballots/{ballot}/tally")).await;
-    assert_refused(&desk, &["tally"]).await;
+    assert_refused(&desk, &["计票结果"]).await;
     // Who voted is kept apart from the marks, which name only whom they grade.
     let (voted, marks, excellent): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM ballot_voters WHERE ballot_id = $1), \
