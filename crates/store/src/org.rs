@@ -191,6 +191,28 @@ pub trait OrgQueries: Queries {
         rows.into_iter().map(AccountRow::into_account).collect()
     }
 
+    /// The community's accounts among `ids` (a page naming who recorded a
+    /// member's entries needs those few, not every account).
+    async fn accounts_among(&mut self, community: CommunityId, ids: &[AccountId]) -> Result<Vec<Account>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (conn, location) = self.parts();
+        // Ids are numbers from the database: listing them inline is safe and
+        // keeps one query shape for both backends and any number of ids.
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+            "SELECT id, community_id, region_id, login, name, role, member_id, branch_id FROM accounts \
+             WHERE community_id = $1 AND id IN ({}) ORDER BY id",
+            list.join(", ")
+        ))
+        .bind(community)
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        rows.into_iter().map(AccountRow::into_account).collect()
+    }
+
     async fn households(&mut self, community: CommunityId) -> Result<Vec<HouseholdRow>> {
         let (conn, location) = self.parts();
         sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE h.community_id = $1 ORDER BY h.id"))
@@ -252,6 +274,17 @@ pub trait OrgQueries: Queries {
     }
 
     /// Stars by year for one member, oldest first: (year, stars, source, note).
+    /// Every member's stars by year from paper records (imported), for a
+    /// page that shows many members' histories at once: one query.
+    async fn community_honours(&mut self, community: CommunityId) -> Result<Vec<(MemberId, i64, i64)>> {
+        let (conn, location) = self.parts();
+        sqlx::query_as("SELECT member_id, year, stars FROM honours WHERE community_id = $1 ORDER BY member_id, year")
+            .bind(community)
+            .fetch_all(conn)
+            .await
+            .at(location)
+    }
+
     async fn honours(&mut self, member: MemberId) -> Result<Vec<(i64, i64, String, String)>> {
         let (conn, location) = self.parts();
         sqlx::query_as("SELECT year, stars, source, note FROM honours WHERE member_id = $1 ORDER BY year")

@@ -37,6 +37,23 @@ fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: ji
     }
 }
 
+/// A member of `branch` without a post, on the roll with no dates.
+fn member_of(community: i64, branch: i64, name: &str) -> NewMember {
+    NewMember {
+        community_id: community,
+        branch_id: branch,
+        party_group_id: None,
+        name: PersonName::parse(name).unwrap(),
+        phone: None,
+        probationary: false,
+        post: None,
+        linking_exempt_reason: None,
+        joined_on: None,
+        left_on: None,
+        note: None,
+    }
+}
+
 on_both!(a_year_in_the_store, a_year_in_sqlite, a_year_in_postgres);
 
 async fn a_year_in_the_store(backing: Backing) {
@@ -51,19 +68,7 @@ async fn a_year_in_the_store(backing: Backing) {
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
     assert!(matches!(tx.add_branch(community, "第一党支部").await, Err(StoreError::Conflict(_))));
     let member = tx
-        .add_member(&NewMember {
-            community_id: community,
-            branch_id: branch,
-            party_group_id: None,
-            name: PersonName::parse("梁小改").unwrap(),
-            phone: None,
-            probationary: false,
-            post: None,
-            linking_exempt_reason: None,
-            joined_on: Some(date(2010, 7, 1)),
-            left_on: None,
-            note: None,
-        })
+        .add_member(&NewMember { joined_on: Some(date(2010, 7, 1)), ..member_of(community, branch, "梁小改") })
         .await
         .unwrap();
     tx.add_account(&NewAccount {
@@ -182,22 +187,7 @@ async fn a_projection_edited_alone_is_caught(backing: Backing) {
     let mut tx = store.write().await.unwrap();
     let community = tx.create_community("十里社区").await.unwrap();
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
-    let member = tx
-        .add_member(&NewMember {
-            community_id: community,
-            branch_id: branch,
-            party_group_id: None,
-            name: PersonName::parse("胡国强").unwrap(),
-            phone: None,
-            probationary: false,
-            post: None,
-            linking_exempt_reason: None,
-            joined_on: None,
-            left_on: None,
-            note: None,
-        })
-        .await
-        .unwrap();
+    let member = tx.add_member(&member_of(community, branch, "胡国强")).await.unwrap();
     tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
         .await
         .unwrap();
@@ -234,20 +224,7 @@ async fn verify_reads_one_snapshot_while_a_writer_appends(backing: Backing) {
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
     let mut members = Vec::new();
     for n in 0..40 {
-        let new = NewMember {
-            community_id: community,
-            branch_id: branch,
-            party_group_id: None,
-            name: PersonName::parse(&format!("党员{n}")).unwrap(),
-            phone: None,
-            probationary: false,
-            post: None,
-            linking_exempt_reason: None,
-            joined_on: None,
-            left_on: None,
-            note: None,
-        };
-        members.push(tx.add_member(&new).await.unwrap());
+        members.push(tx.add_member(&member_of(community, branch, &format!("党员{n}"))).await.unwrap());
     }
     tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
         .await
@@ -288,22 +265,6 @@ async fn verify_reads_one_snapshot_while_a_writer_appends(backing: Backing) {
 }
 
 on_both!(the_revision_follows_what_a_rating_reads, revision_in_sqlite, revision_in_postgres);
-
-fn member_of(community: i64, branch: i64, name: &str) -> NewMember {
-    NewMember {
-        community_id: community,
-        branch_id: branch,
-        party_group_id: None,
-        name: PersonName::parse(name).unwrap(),
-        phone: None,
-        probationary: false,
-        post: None,
-        linking_exempt_reason: None,
-        joined_on: None,
-        left_on: None,
-        note: None,
-    }
-}
 
 /// Pages keep a computed rating while the community's revision holds, so
 /// the revision must move with every change to what a rating is computed

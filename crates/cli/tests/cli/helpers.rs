@@ -470,3 +470,32 @@ pub fn running_as_root() -> bool {
         .and_then(|ids| ids.split_whitespace().nth(1).map(|effective| effective == "0"))
         .unwrap_or(false)
 }
+
+/// `starledger serve` running over a fixture community's database.
+pub struct Served {
+    pub server: super::browser::Process,
+    pub port: u16,
+    /// Where its stdout and stderr go.
+    pub log: PathBuf,
+}
+
+impl Community {
+    /// Starts `starledger serve` on a free loopback port over this
+    /// community's database, with `env` set and `options` after `serve`,
+    /// its output in `serve.log` beside the database; returns once it
+    /// answers `/healthz` (a bounded wait).
+    pub async fn serve(&self, env: &[(&str, &str)], options: &[&str]) -> Served {
+        use super::browser::{Process, free_port, http_get};
+        let port = free_port();
+        let log = self.path("serve.log");
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("starledger"));
+        command.env("STARLEDGER_NOW", stated_now()).envs(env.iter().copied());
+        let listen = format!("127.0.0.1:{port}");
+        command.args(["--database-url", &self.url(), "serve", "--listen", &listen]).args(options);
+        let mut server = Process::start("starledger serve", command, log.clone());
+        server
+            .wait_until_ready("answering GET /healthz", || async move { http_get(port, "/healthz").await.is_some() })
+            .await;
+        Served { server, port, log }
+    }
+}

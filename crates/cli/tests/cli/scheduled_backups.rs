@@ -2,8 +2,7 @@
 //! takes verified backups with their manifests while it serves, and keeps
 //! only the newest N of its own (an operator's other files are left alone).
 
-use super::browser::{Process, free_port, http_get};
-use super::helpers::{Community, run_at, runtime, stated_now};
+use super::helpers::{Community, Served, run_at, runtime};
 
 #[test]
 fn the_server_backs_up_on_schedule_and_keeps_the_newest() {
@@ -12,30 +11,12 @@ fn the_server_backs_up_on_schedule_and_keeps_the_newest() {
 }
 
 async fn back_up_while_serving(community: &Community) {
-    let port = free_port();
-    let log = community.path("serve.log");
     let dir = community.path("backups");
     std::fs::create_dir_all(&dir).unwrap();
     // An operator's own copy in the same folder: never counted, never removed.
     std::fs::write(dir.join("before-upgrade.db"), b"mine").unwrap();
-    let mut serve = std::process::Command::new(assert_cmd::cargo::cargo_bin("starledger"));
-    serve.env("STARLEDGER_NOW", stated_now()).args([
-        "--database-url",
-        &community.url(),
-        "serve",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--backup-dir",
-        dir.to_str().unwrap(),
-        "--backup-every",
-        "1s",
-        "--backup-keep",
-        "2",
-    ]);
-    let mut server = Process::start("starledger serve", serve, log.clone());
-    server
-        .wait_until_ready("answering GET /healthz", || async move { http_get(port, "/healthz").await.is_some() })
-        .await;
+    let options = ["--backup-dir", dir.to_str().unwrap(), "--backup-every", "1s", "--backup-keep", "2"];
+    let Served { mut server, log, .. } = community.serve(&[], &options).await;
     // Three backups at least, so that one was pruned (a bounded wait, not a timing).
     let log_for_wait = log.clone();
     server

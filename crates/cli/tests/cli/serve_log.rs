@@ -1,8 +1,8 @@
 //! The server's log: every answer carries its request's id, and a
 //! household's link or a check-in code never reaches the log.
 
-use super::browser::{Process, free_port, http_get};
-use super::helpers::{Community, runtime, stated_now};
+use super::browser::http_get;
+use super::helpers::{Community, Served, runtime};
 
 // A plain test, not `#[tokio::test]`: on PostgreSQL the fixture community
 // creates its database on a runtime of its own, which cannot start inside
@@ -14,18 +14,7 @@ fn the_log_names_each_request_by_id_and_never_a_secret_in_its_path() {
 }
 
 async fn the_log_of(community: &Community) {
-    let port = free_port();
-    let log = community.path("serve.log");
-    let mut serve = std::process::Command::new(assert_cmd::cargo::cargo_bin("starledger"));
-    serve.env("STARLEDGER_NOW", stated_now()).env("STARLEDGER_LOG", "debug,sqlx=warn").args([
-        "--database-url",
-        &community.url(),
-        "serve",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-    ]);
-    let mut server = Process::start("starledger serve", serve, log.clone());
-    server.wait_until_ready("answering GET /login", || async move { http_get(port, "/login").await.is_some() }).await;
+    let Served { server, port, log } = community.serve(&[("STARLEDGER_LOG", "debug,sqlx=warn")], &[]).await;
 
     let household = "5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2e7aaaa";
     let code = "c0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0dec0de0000";

@@ -2,8 +2,8 @@
 //! `docker stop` send): it exits 0 and says in its log that it stopped,
 //! after saying why.
 
-use super::browser::{Process, free_port, http_get};
-use super::helpers::{Community, runtime, stated_now};
+use super::browser::http_get;
+use super::helpers::{Community, Served, runtime};
 
 // A plain test, not `#[tokio::test]`: on PostgreSQL the fixture community
 // creates its database on a runtime of its own (see serve_log.rs).
@@ -14,20 +14,7 @@ fn sigterm_stops_the_server_cleanly() {
 }
 
 async fn stop_with_sigterm(community: &Community) {
-    let port = free_port();
-    let log = community.path("serve.log");
-    let mut serve = std::process::Command::new(assert_cmd::cargo::cargo_bin("starledger"));
-    serve.env("STARLEDGER_NOW", stated_now()).args([
-        "--database-url",
-        &community.url(),
-        "serve",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-    ]);
-    let mut server = Process::start("starledger serve", serve, log.clone());
-    server
-        .wait_until_ready("answering GET /healthz", || async move { http_get(port, "/healthz").await.is_some() })
-        .await;
+    let Served { mut server, port, log } = community.serve(&[], &[]).await;
     let (status, _) = http_get(port, "/login").await.expect("an answer");
     assert_eq!(status, 200);
 

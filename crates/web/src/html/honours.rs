@@ -19,7 +19,7 @@ use starledger_domain::org::{CommunityId, MemberId, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::five_star_streak;
 use starledger_store::{NoticeQueries, OrgQueries, Reader, SealQueries};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Every rated year of the community, as the ledger gives it and kept
@@ -42,15 +42,16 @@ async fn ratings(
     Ok((ratings, finalized))
 }
 
-/// A member's stars by year: imported records first, computed years over them.
-async fn history(
-    reader: &mut Reader,
+/// A member's stars by year: imported records (`paper`: year and stars)
+/// first, computed years over them.
+fn history(
+    paper: &[(i64, i64)],
     member: MemberId,
     ratings: &BTreeMap<Year, Arc<YearRating>>,
     finalized: &BTreeSet<Year>,
-) -> WebResult<BTreeMap<Year, (u8, &'static str)>> {
+) -> BTreeMap<Year, (u8, &'static str)> {
     let mut years = BTreeMap::new();
-    for (year, stars, _, _) in reader.honours(member).await? {
+    for &(year, stars) in paper {
         if let Ok(year) = Year::new(year) {
             years.insert(year, (stars.clamp(0, 5) as u8, "纸质档案录入"));
         }
@@ -68,7 +69,7 @@ async fn history(
             years.insert(*year, (rated.stars, source));
         }
     }
-    Ok(years)
+    years
 }
 
 /// Streaks count years that are over: the running year's stars are not yet
@@ -137,8 +138,14 @@ pub async fn roll(
     // Streaks count only up to the year shown.
     let upto: BTreeMap<Year, Arc<YearRating>> =
         ratings.iter().filter(|(y, _)| **y <= year).map(|(y, r)| (*y, r.clone())).collect();
+    // Paper records of the whole community in one query, not one a member.
+    let mut paper: HashMap<MemberId, Vec<(i64, i64)>> = HashMap::new();
+    for (member, year, stars) in reader.community_honours(community).await? {
+        paper.entry(member).or_default().push((year, stars));
+    }
     for rated in rating.five_star() {
-        let mut years = history(&mut reader, rated.member_id, &upto, &finalized).await?;
+        let records = paper.get(&rated.member_id).map_or(&[][..], Vec::as_slice);
+        let mut years = history(records, rated.member_id, &upto, &finalized);
         years.retain(|y, _| *y <= year);
         roll.push(RollRow {
             member_id: rated.member_id,
@@ -185,7 +192,9 @@ pub async fn member(State(state): State<AppState>, viewer: SignedIn, Path(id): P
     let mut reader = state.store().read().await?;
     let member = reader.member(community, id).await?;
     let (ratings, finalized) = ratings(&state, &mut reader, community).await?;
-    let years = history(&mut reader, id, &ratings, &finalized).await?;
+    let paper: Vec<(i64, i64)> =
+        reader.honours(id).await?.into_iter().map(|(year, stars, _, _)| (year, stars)).collect();
+    let years = history(&paper, id, &ratings, &finalized);
     let page = StarsPage {
         page: Page::signed_in(&viewer, "star_history"),
         name: member.name.to_string(),

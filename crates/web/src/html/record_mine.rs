@@ -157,8 +157,17 @@ pub async fn show(
     let rating = &kept.rating;
     // A year with no points yet ranks nobody (not everyone 1st at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
+    let mut recorders: Vec<i64> = entries
+        .iter()
+        .filter_map(|e| match e.draft.recorded_by {
+            Actor::Account(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    recorders.sort_unstable();
+    recorders.dedup();
     let accounts: HashMap<i64, String> = reader
-        .accounts(community)
+        .accounts_among(community, &recorders)
         .await?
         .into_iter()
         .map(|a| (a.id, format!("{}（{}）", a.name, a.role.label_zh())))
