@@ -5,7 +5,7 @@ use crate::AppResult;
 use crate::error::refused;
 use starledger_domain::org::{CommunityId, Year};
 use starledger_domain::rating::Rating;
-use starledger_domain::seal::{Seal, SealInput, Stage};
+use starledger_domain::seal::{Receipt, Seal, SealInput, Stage};
 use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, RegionQueries, SealQueries, WriteTx};
 
 /// Takes and keeps the year's seal for `round` at `stage`, from the rating
@@ -66,4 +66,23 @@ where
     let rating = &computed.rating;
     let seal = take(q, community.id, year, kept.round, kept.stage, &rating.rulebook_sha256, &rating.digest()).await?;
     Ok((community.id, seal))
+}
+
+/// A receipt for ledger entry `entry`: its place in the latest seal of its
+/// year, for its member or household to check against the seal.
+pub async fn receipt<Q>(q: &mut Q, community: CommunityId, entry: i64) -> AppResult<Receipt>
+where
+    Q: SealQueries + LedgerQueries + Sized,
+{
+    let found = q.entry(community, entry).await?;
+    let draft = &found.draft;
+    let year = Year::new(i64::from(draft.year)).map_err(|e| refused(format!("entry {entry}'s year: {e}")))?;
+    let seal = q.seals(community, year).await?.pop().ok_or_else(|| {
+        refused(format!("{} is not sealed yet: receipts are given once a year is published", draft.year))
+    })?;
+    let about = format!("{} {} {}", draft.occurred_on, draft.rule_key, draft.points);
+    let year_entries = q.year_entry_hashes(community, year).await?;
+    Receipt::for_entry(&seal, &year_entries, entry, about).ok_or_else(|| {
+        refused(format!("entry {entry} was recorded after {}'s seal; it will be in the next one", draft.year))
+    })
 }

@@ -86,6 +86,10 @@ pub enum Command {
     /// Check the ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// A receipt for one entry: its place in its year's seal, which its
+    /// member or household checks without our database.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
     /// Move a whole installation between stores.
     #[command(subcommand)]
     Store(StoreCommand),
@@ -538,6 +542,24 @@ pub struct ExplainArgs {
     pub year: i64,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReceiptCommand {
+    /// Print the receipt for a ledger entry as JSON (its year must be sealed).
+    Make {
+        #[arg(long)]
+        entry: i64,
+    },
+    /// Check a receipt: its entry and path lead to its root, and, with
+    /// --seal, that root is the seal's. Needs no database.
+    Check {
+        /// The receipt's JSON file.
+        file: PathBuf,
+        /// The year's seal as kept outside the database (`ledger seal`).
+        #[arg(long)]
+        seal: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

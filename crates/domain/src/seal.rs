@@ -327,3 +327,142 @@ mod tests {
         assert!(Seal::from_json(&broken).unwrap_err().contains("not a 64-digit hex hash"));
     }
 }
+
+/// The audit path of leaf `index` in the Merkle tree of `hashes` (RFC 6962
+/// §2.1.1): the sibling subtrees' roots from the leaf up.
+pub fn merkle_path(hashes: &[EntryHash], index: usize) -> Vec<[u8; 32]> {
+    if hashes.len() <= 1 {
+        return Vec::new();
+    }
+    let split = largest_power_of_two_below(hashes.len());
+    let (mut path, sibling) = if index < split {
+        (merkle_path(&hashes[..split], index), merkle_root(&hashes[split..]))
+    } else {
+        (merkle_path(&hashes[split..], index - split), merkle_root(&hashes[..split]))
+    };
+    path.push(sibling);
+    path
+}
+
+/// The root a leaf and its audit path lead to in a tree of `size` leaves,
+/// or none if the path does not fit the tree.
+pub fn root_from_path(index: usize, size: usize, entry: &EntryHash, path: &[[u8; 32]]) -> Option<[u8; 32]> {
+    if index >= size {
+        return None;
+    }
+    if size == 1 {
+        return path.is_empty().then(|| leaf(entry));
+    }
+    let split = largest_power_of_two_below(size);
+    let (sibling, below) = path.split_last()?;
+    if index < split {
+        Some(node(&root_from_path(index, split, entry, below)?, sibling))
+    } else {
+        Some(node(sibling, &root_from_path(index - split, size - split, entry, below)?))
+    }
+}
+
+/// A receipt: one entry's place in a sealed year, which its member or
+/// household can check against the seal without our server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub format: u32,
+    pub community: String,
+    pub year: i16,
+    /// The seal the receipt is for: its stage and short form.
+    pub stage: Stage,
+    pub seal: String,
+    pub merkle_root: String,
+    /// The sealed year's entries (the tree's size).
+    pub tree_size: usize,
+    /// The entry's position among them, from 0.
+    pub index: usize,
+    pub entry: Sealed,
+    /// What the entry says, for the person reading the receipt.
+    pub about: String,
+    /// The audit path, hex, from the leaf up.
+    pub path: Vec<String>,
+}
+
+impl Receipt {
+    pub const FORMAT: u32 = 1;
+
+    /// The receipt for `entry` of a seal taken over `year_entries` (the
+    /// year's entries in chain order as they were sealed); none if the
+    /// entry is not among them.
+    pub fn for_entry(seal: &Seal, year_entries: &[Sealed], entry: i64, about: String) -> Option<Receipt> {
+        let sealed = year_entries.get(..seal.entries)?;
+        let index = sealed.iter().position(|e| e.id == entry)?;
+        let hashes: Vec<EntryHash> = sealed.iter().map(|e| e.hash).collect();
+        Some(Receipt {
+            format: Receipt::FORMAT,
+            community: seal.community.clone(),
+            year: seal.year,
+            stage: seal.stage,
+            seal: seal.short(),
+            merkle_root: seal.merkle_root.clone(),
+            tree_size: seal.entries,
+            index,
+            entry: sealed[index],
+            about,
+            path: merkle_path(&hashes, index).iter().map(hex::encode).collect(),
+        })
+    }
+
+    /// Whether the entry and its path lead to the receipt's root; and, if a
+    /// seal is given, whether that root and size are the seal's.
+    pub fn check(&self, seal: Option<&Seal>) -> Result<(), String> {
+        let path: Vec<[u8; 32]> = self
+            .path
+            .iter()
+            .map(|h| hex::decode(h).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()))
+            .collect::<Option<_>>()
+            .ok_or("the receipt's path holds something that is not a hash")?;
+        let root = root_from_path(self.index, self.tree_size, &self.entry.hash, &path)
+            .ok_or("the receipt's path does not fit its tree")?;
+        if hex::encode(root) != self.merkle_root {
+            return Err(format!("entry {} and its path do not lead to the receipt's root", self.entry.id));
+        }
+        if let Some(seal) = seal
+            && (seal.merkle_root != self.merkle_root || seal.entries != self.tree_size)
+        {
+            return Err(format!(
+                "the receipt's root is not that of the {} seal of {} {} ({})",
+                seal.stage.key(),
+                seal.community,
+                seal.year,
+                seal.short()
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod receipts {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn hashes(n: usize) -> Vec<EntryHash> {
+        (0..n as u32).map(|i| EntryHash(Sha256::digest(i.to_be_bytes()).into())).collect()
+    }
+
+    proptest! {
+        /// Every leaf's path leads to the root, for every tree size; the
+        /// same path with another leaf, or at another position, does not.
+        #[test]
+        fn every_path_leads_to_the_root(size in 1usize..70, pick in 0usize..70) {
+            let all = hashes(size);
+            let index = pick % size;
+            let root = merkle_root(&all);
+            let path = merkle_path(&all, index);
+            prop_assert_eq!(root_from_path(index, size, &all[index], &path), Some(root));
+            let other = EntryHash([0xee; 32]);
+            prop_assert_ne!(root_from_path(index, size, &other, &path), Some(root));
+            if size > 1 {
+                let elsewhere = (index + 1) % size;
+                prop_assert_ne!(root_from_path(elsewhere, size, &all[index], &path), Some(root));
+            }
+        }
+    }
+}

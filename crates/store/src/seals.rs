@@ -41,6 +41,18 @@ pub trait SealQueries: Queries {
         row.map(sealed).transpose()
     }
 
+    /// Whether the year has been sealed (published at least once).
+    async fn is_sealed(&mut self, community: CommunityId, year: Year) -> Result<bool> {
+        let (conn, location) = self.parts();
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seals WHERE community_id = $1 AND year = $2")
+            .bind(community)
+            .bind(i64::from(year.get()))
+            .fetch_one(conn)
+            .await
+            .at(location)?;
+        Ok(count > 0)
+    }
+
     /// The year's seals, oldest first.
     async fn seals(&mut self, community: CommunityId, year: Year) -> Result<Vec<Seal>> {
         let (conn, location) = self.parts();

@@ -66,6 +66,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("seal", "本年度结果封存码", "This year's seal"),
     ("seal_published", "公示时", "at public notice"),
     ("seal_download", "下载封存文件", "Download the seal"),
+    ("receipt", "收据", "Receipt"),
     ("next_page", "下一页", "Next"),
     ("sort_rank", "按名次", "By rank"),
     ("sort_name", "按姓名拼音", "By name (pinyin)"),

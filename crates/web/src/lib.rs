@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout/everywhere", post(html::logout::everywhere))
         .route("/password", get(html::password_change::show).post(html::password_change::submit))
         .route("/me", get(html::record_mine::show))
+        .route("/me/receipts/{entry}", get(html::record_mine::receipt))
         .route("/standings", get(html::standings::show))
         .route("/households/cards", get(html::household_cards::show))
         .route("/households/links", post(html::household_cards::issue_missing))

@@ -4,10 +4,10 @@
 //! database. `starledger ledger seal` prints a year's seal.
 
 use super::Context;
-use crate::args::LedgerCommand;
+use crate::args::{LedgerCommand, ReceiptCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::Year;
-use starledger_domain::seal::{Seal, Stage};
+use starledger_domain::seal::{Receipt, Seal, Stage};
 use starledger_store::{LedgerQueries, OrgQueries, SealQueries, VerifyReport};
 use std::path::Path;
 
@@ -139,4 +139,47 @@ pub fn failure_in_words(report: &VerifyReport, whose: &str) -> Option<String> {
         first.recomputed.map(|p| p.to_string()).unwrap_or_else(|| "nothing".into()),
         report.projection_mismatches.len()
     ))
+}
+
+/// `starledger receipt make | check`.
+pub async fn receipt(context: &Context, command: ReceiptCommand) -> Outcome {
+    match command {
+        ReceiptCommand::Make { entry } => {
+            let store = context.open().await?;
+            let mut reader = store.snapshot().await?;
+            let community = context.community(&mut reader).await?;
+            let receipt = starledger_app::seals::receipt(&mut reader, community.id, entry).await?;
+            println!("{}", serde_json::to_string(&receipt).map_err(Failure::failed)?);
+            Ok(())
+        }
+        ReceiptCommand::Check { file, seal } => {
+            let read = |path: &Path, what: &str| {
+                std::fs::read_to_string(path).map_err(|e| Failure::bad_input(format!("{what} {}: {e}", path.display())))
+            };
+            let receipt: Receipt = serde_json::from_str(&read(&file, "receipt")?)
+                .map_err(|e| Failure::bad_input(format!("{}: not a starledger receipt: {e}", file.display())))?;
+            let seal = match &seal {
+                Some(path) => Some(
+                    Seal::from_json(&read(path, "--seal")?)
+                        .map_err(|e| Failure::bad_input(format!("--seal {}: {e}", path.display())))?,
+                ),
+                None => None,
+            };
+            receipt.check(seal.as_ref()).map_err(|why| Failure::failed(format!("receipt check FAILED: {why}")))?;
+            let against = match &seal {
+                Some(seal) => format!("the {} seal {}", seal.stage.key(), seal.short()),
+                None => format!("its root {} (give --seal to compare with the kept seal)", receipt.merkle_root),
+            };
+            println!(
+                "receipt holds: entry {} ({}) is number {} of {} in {} {}, under {against}",
+                receipt.entry.id,
+                receipt.about,
+                receipt.index + 1,
+                receipt.tree_size,
+                receipt.community,
+                receipt.year
+            );
+            Ok(())
+        }
+    }
 }

@@ -160,6 +160,7 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Rating(args) => rating::rating(context, args).await,
         Command::Explain(args) => explain::explain(context, args).await,
         Command::Ledger(command) => ledger::ledger(context, command).await,
+        Command::Receipt(command) => ledger::receipt(context, command).await,
         Command::Store(command) => store::store(context, command).await,
         Command::Import(command) => exchange::import(context, command).await,
         Command::Export(command) => exchange::export(context, command).await,

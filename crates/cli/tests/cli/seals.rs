@@ -120,3 +120,49 @@ async fn rewrite_from_the_end_of(db: &Path, year: i64, back: usize) -> i64 {
     raw.close().await.unwrap();
     from
 }
+
+#[test]
+fn a_receipt_checks_against_its_seal_without_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo_database(&db);
+    let save = |name: &str, output: std::process::Output| {
+        assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+        let path = dir.path().join(name);
+        std::fs::write(&path, output.stdout).unwrap();
+        path
+    };
+    let seal_2025 = save("seal-2025.json", run(&db, &["ledger", "seal", "--year", "2025"]));
+    let seal_2024 = save("seal-2024.json", run(&db, &["ledger", "seal", "--year", "2024"]));
+    let entry = runtime().block_on(async {
+        let mut raw = SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        let id: i64 = sqlx::query_scalar("SELECT MAX(id) - 1000 FROM ledger_entries WHERE year = 2025")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+        raw.close().await.unwrap();
+        id
+    });
+    let receipt = save("receipt.json", run(&db, &["receipt", "make", "--entry", &entry.to_string()]));
+
+    // Checked with the receipt and the kept seal alone: no database.
+    let check = |receipt: &Path, seal: &Path| {
+        starledger().args(["receipt", "check"]).arg(receipt).arg("--seal").arg(seal).output().unwrap()
+    };
+    let holds = check(&receipt, &seal_2025);
+    let said = String::from_utf8_lossy(&holds.stdout);
+    assert!(holds.status.success() && said.contains(&format!("entry {entry}")) && said.contains("2025"), "{said}");
+    let wrong_year = check(&receipt, &seal_2024);
+    assert_eq!(wrong_year.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong_year.stderr).contains("not that of the finalized seal"));
+
+    // A receipt whose entry was swapped for another hash leads elsewhere.
+    let text = std::fs::read_to_string(&receipt).unwrap();
+    let receipt_json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let hash = receipt_json["entry"]["hash"].as_str().unwrap();
+    let forged = dir.path().join("forged.json");
+    std::fs::write(&forged, text.replace(hash, &"0".repeat(64))).unwrap();
+    let refused = check(&forged, &seal_2025);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("do not lead to the receipt's root"));
+}

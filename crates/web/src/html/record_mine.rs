@@ -20,7 +20,7 @@ use starledger_domain::linking::RatingWindow;
 use starledger_domain::points::Points;
 use starledger_domain::rating::{CreditKind, TermKind};
 use starledger_domain::rulebook::RuleSource;
-use starledger_store::{LedgerQueries, OrgQueries};
+use starledger_store::{LedgerQueries, OrgQueries, SealQueries};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where an entry came from, as the page's language names it.
@@ -96,6 +96,8 @@ struct TermRow {
 #[template(path = "record_mine.html")]
 struct RecordPage {
     page: Page,
+    /// The year is sealed: each entry offers its receipt.
+    sealed: bool,
     /// The member's id, for the link to their stars by year.
     member_id: i64,
     name: String,
@@ -137,6 +139,7 @@ pub async fn show(
     };
     let Some(kept) = kept else {
         let page = RecordPage {
+            sealed: false,
             page: Page::signed_in(&viewer, "my_record"),
             member_id,
             name: member.name.to_string(),
@@ -304,6 +307,7 @@ pub async fn show(
         rulebook_version: rating.rulebook_version.clone(),
     };
     let page = RecordPage {
+        sealed: reader.is_sealed(community, year).await?,
         page: Page::signed_in(&viewer, "my_record"),
         member_id,
         name: member.name.to_string(),
@@ -317,4 +321,32 @@ pub async fn show(
         ranked,
     };
     Ok(render(page)?.into_response())
+}
+
+/// A receipt for one of the member's own entries: its place in the year's
+/// seal, to check with `starledger receipt check` against the seal a
+/// street or city keeps. Another member's entry is not found.
+pub async fn receipt(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    axum::extract::Path(entry): axum::extract::Path<i64>,
+) -> WebResult<Response> {
+    let member_id =
+        viewer.account.member_id.ok_or_else(|| WebError::Forbidden("this account is not a member's".into()))?;
+    let community = viewer.account.community_id;
+    let mut reader = state.store().read().await?;
+    if reader.entry(community, entry).await?.draft.member_id != member_id {
+        return Err(WebError::NotFound);
+    }
+    let receipt = starledger_app::seals::receipt(&mut reader, community, entry).await?;
+    let body = serde_json::to_string(&receipt).map_err(|e| WebError::Internal(e.to_string()))?;
+    let name = format!("attachment; filename=\"receipt-{entry}.json\"");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response())
 }

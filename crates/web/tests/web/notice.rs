@@ -791,6 +791,11 @@ async fn publishing_and_finalizing_seal_the_year() {
     let member = app.login(MEMBER, PASSWORD).await;
     let year = year_of(&app);
     assert_eq!(app.get(&member, &format!("/seals/{year}")).await.status(), StatusCode::NOT_FOUND, "not sealed yet");
+    let f = &app.fixture;
+    let zhao = f.accounts[COMMITTEE_2];
+    let own = app.add_entry_in(f.last_year(), f.liang, "volunteer.cleanup", zhao, "sealed-own").await;
+    let others = app.add_entry_in(f.last_year(), f.peng, "volunteer.cleanup", zhao, "sealed-other").await;
+    assert_eq!(app.get(&member, &format!("/me/receipts/{own}")).await.status(), StatusCode::CONFLICT, "no seal yet");
     assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={year}"));
     assert_eq!(app.count("SELECT COUNT(*) FROM seals WHERE stage = 'published'").await, 1);
     end_notice(&app).await;
@@ -807,6 +812,16 @@ async fn publishing_and_finalizing_seal_the_year() {
     let short: Vec<&str> = digest.as_bytes()[..16].chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect();
     let honours = text(app.get(&member, &format!("/honours?year={year}")).await, StatusCode::OK).await;
     assert!(honours.contains(&short.join("-")), "the seal's short form on the honour roll:\n{honours}");
+
+    // The member's record offers a receipt for each entry of the sealed
+    // year; it names the entry and the seal's root; another's is not found.
+    let record = text(app.get(&member, &format!("/me?year={year}")).await, StatusCode::OK).await;
+    assert!(record.contains(&format!("href=\"/me/receipts/{own}\"")), "{record}");
+    let receipt = text(app.get(&member, &format!("/me/receipts/{own}")).await, StatusCode::OK).await;
+    let receipt: serde_json::Value = serde_json::from_str(&receipt).expect("a receipt as JSON");
+    assert_eq!(receipt["entry"]["id"], own);
+    assert_eq!(receipt["merkle_root"], seal["merkle_root"]);
+    assert_eq!(app.get(&member, &format!("/me/receipts/{others}")).await.status(), StatusCode::NOT_FOUND);
 
     for sql in ["UPDATE seals SET body = '{}'", "DELETE FROM seals"] {
         assert!(app.try_execute(sql).await.is_err(), "{sql} is refused");
