@@ -137,7 +137,12 @@ pub async fn publish(
     let day = day_of(starts_at)?;
     let period = match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(WebError::Refused(english!("{} is not an open year", day.year()))),
+        _ => {
+            return Err(WebError::Refused(Why::new(
+                format!("{} 年度未开放。", day.year()),
+                format!("{} is not an open year", day.year()),
+            )));
+        }
     };
     recording::refuse_if_final(&mut tx, community, period.year).await?;
     let rule = match period.rulebook.rule(&form.rule) {
@@ -502,16 +507,18 @@ async fn confirm_step(
         )));
     }
     let day = day_of(activity.starts_at)?;
-    let period = tx
-        .period(community, Year::of(day))
-        .await?
-        .ok_or_else(|| WebError::Refused(english!("{} has no open year", day.year())))?;
+    let period = tx.period(community, Year::of(day)).await?.ok_or_else(|| {
+        WebError::Refused(Why::new(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))
+    })?;
     let signups = tx.signups(id).await?;
     let mut recorded = Vec::new();
     for member_id in &chosen {
         let member_id = *member_id;
         let Some(signup) = signups.iter().find(|s| s.member_id == member_id && s.is_signed_up()) else {
-            return Err(WebError::Refused(english!("member {member_id} did not sign up")));
+            return Err(WebError::Refused(Why::new(
+                format!("该党员（{member_id}）没有报名。"),
+                format!("member {member_id} did not sign up"),
+            )));
         };
         if signup.entry_id.is_some() {
             continue;
@@ -527,14 +534,17 @@ async fn confirm_step(
         let rule = recording::priced_rule(&period, &event)?;
         let points = if rule.per_hour {
             let (Some(from), Some(to)) = (signup.checked_in_at, signup.checked_out_at) else {
-                return Err(WebError::Refused(english!(
-                    "{} has not checked in and out; this service is counted by the hour",
-                    member.name
+                return Err(WebError::Refused(Why::new(
+                    format!("{}没有签到和签退；此项服务按小时计分。", member.name),
+                    format!("{} has not checked in and out; this service is counted by the hour", member.name),
                 )));
             };
             let half_hours = schedule(&activity)?.half_hours_served(from, to);
             if half_hours == 0 {
-                return Err(WebError::Refused(english!("{} served less than half an hour", member.name)));
+                return Err(WebError::Refused(Why::new(
+                    format!("{}服务不足半小时。", member.name),
+                    format!("{} served less than half an hour", member.name),
+                )));
             }
             event.reason = Some(format!("{}（{}，{} 小时）", activity.title, day, half_hours as f64 / 2.0));
             hourly_points(rule.points, half_hours)
@@ -610,10 +620,9 @@ pub async fn record_no_shows(
         return Err(WebError::Refused("no-shows are recorded after the activity is over".into()));
     }
     let day = day_of(activity.starts_at)?;
-    let period = tx
-        .period(community, Year::of(day))
-        .await?
-        .ok_or_else(|| WebError::Refused(english!("{} has no open year", day.year())))?;
+    let period = tx.period(community, Year::of(day)).await?.ok_or_else(|| {
+        WebError::Refused(Why::new(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))
+    })?;
     let mut recorded = 0;
     for signup in tx.signups(id).await?.into_iter().filter(|s| s.is_unrecorded_no_show()) {
         let member = tx.member(community, signup.member_id).await?;

@@ -3,6 +3,7 @@
 //! neither being the member concerned; both names stay on the entry.
 
 use crate::calendar::today;
+use crate::error::Why;
 use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
@@ -131,7 +132,12 @@ pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): F
     let member = tx.member(community, form.member).await?;
     let period = match tx.period(community, year).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(WebError::Refused(english!("{year} is not an open year"))),
+        _ => {
+            return Err(WebError::Refused(Why::new(
+                format!("{year} 年度未开放。"),
+                format!("{year} is not an open year"),
+            )));
+        }
     };
     recording::refuse_if_final(&mut tx, community, year).await?;
     let rule = period
@@ -195,13 +201,17 @@ pub async fn check(
     let subject = Subject { member_id: member.id, branch_id: member.branch_id };
     duty::may_check_adjustment(&viewer.account, &maker, subject, &relatives)?;
     if adjustment.status != "pending" {
-        return Err(WebError::Refused(english!("adjustment {id} has been checked")));
+        return Err(WebError::Refused(Why::new(
+            format!("第 {id} 项调整已经复核。"),
+            format!("adjustment {id} has been checked"),
+        )));
     }
     let now = now();
     let entry = if approve {
         let year = Year::new(adjustment.year).map_err(|e| WebError::Internal(e.to_string()))?;
-        let period =
-            tx.period(community, year).await?.ok_or_else(|| WebError::Refused(english!("{year} is not open")))?;
+        let period = tx.period(community, year).await?.ok_or_else(|| {
+            WebError::Refused(Why::new(format!("{year} 年度未开放。"), format!("{year} is not open")))
+        })?;
         let on =
             today().min(jiff::civil::Date::new(year.get(), 12, 31).map_err(|e| WebError::Internal(e.to_string()))?);
         let event = Event {
@@ -222,7 +232,10 @@ pub async fn check(
         None
     };
     if !tx.check_adjustment(id, viewer.account.id, approve, note, entry, now).await? {
-        return Err(WebError::Refused(english!("adjustment {id} has been checked")));
+        return Err(WebError::Refused(Why::new(
+            format!("第 {id} 项调整已经复核。"),
+            format!("adjustment {id} has been checked"),
+        )));
     }
     tx.audit(Some(community), &viewer.actor(), "adjustment.check", &format!("adjustment {id}: {}", form.decision))
         .await?;

@@ -102,7 +102,12 @@ pub async fn open(State(state): State<AppState>, viewer: SignedIn, Form(form): F
     }
     match tx.period(community, year).await? {
         Some(period) if period.status == PeriodStatus::Open => {}
-        _ => return Err(WebError::Refused(english!("{year} is not an open year"))),
+        _ => {
+            return Err(WebError::Refused(Why::new(
+                format!("{year} 年度未开放。"),
+                format!("{year} is not an open year"),
+            )));
+        }
     }
     recording::refuse_if_final(&mut tx, community, year).await?;
     // Graded: the branch's members on the roll who are full members.

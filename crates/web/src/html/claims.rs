@@ -156,7 +156,10 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     let community = viewer.account.community_id;
     let date = form.date.ok_or_else(|| WebError::BadRequest("date: missing".into()))?;
     if date > today() {
-        return Err(WebError::Refused(english!("{date} is in the future; claim work after it is done")));
+        return Err(WebError::Refused(Why::new(
+            format!("{date} 是将来的日期，请在完成后再申报。"),
+            format!("{date} is in the future; claim work after it is done"),
+        )));
     }
     let mut tx = viewer.write(&state).await?;
     let (occurred_on, household, note) = match kind {
@@ -184,7 +187,12 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     // the claim could never be approved.
     match tx.period(community, Year::of(occurred_on)).await? {
         Some(period) if period.status == PeriodStatus::Open => {}
-        _ => return Err(WebError::Refused(english!("{} is not an open year", occurred_on.year()))),
+        _ => {
+            return Err(WebError::Refused(Why::new(
+                format!("{} 年度未开放。", occurred_on.year()),
+                format!("{} is not an open year", occurred_on.year()),
+            )));
+        }
     }
     starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(occurred_on)).await?;
     let now = now();

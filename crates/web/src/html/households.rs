@@ -4,6 +4,7 @@
 //! rulebook's maximum; a refused batch writes nothing.
 
 use crate::calendar::{current_period, today};
+use crate::error::Why;
 use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
@@ -84,10 +85,16 @@ pub async fn change(
                 field("member").parse().map_err(|_| WebError::BadRequest("member: not a number".into()))?;
             let member = tx.member(community, member_id).await?;
             if member.left_on.is_some_and(|left| left < today()) {
-                return Err(WebError::Refused(english!("{} has left the roll", member.name)));
+                return Err(WebError::Refused(Why::new(
+                    format!("{}已不在党员名册中。", member.name),
+                    format!("{} has left the roll", member.name),
+                )));
             }
             if let Some(excuse) = member.linking.excuse() {
-                return Err(WebError::Refused(english!("{} does not link households ({excuse})", member.name)));
+                return Err(WebError::Refused(Why::new(
+                    format!("{}不承担联户任务（{excuse}）。", member.name),
+                    format!("{} does not link households ({excuse})", member.name),
+                )));
             }
             let mut linked = tx.link_counts(community).await?.get(&member_id).copied().unwrap_or(0);
             for household in &selected {

@@ -6,6 +6,7 @@
 //! cast decides; the entry names the decision, not any one voter.
 
 use crate::calendar::today;
+use crate::error::Why;
 use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::html::claims::{MAX_UPLOAD_BYTES, image_type, sha256_hex_bytes};
@@ -238,14 +239,19 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
         return Err(WebError::BadRequest("description: say what happened".into()));
     }
     if date > today() {
-        return Err(WebError::Refused(english!("{date} is in the future")));
+        return Err(WebError::Refused(Why::new(format!("{date} 是将来的日期。"), format!("{date} is in the future"))));
     }
     let mut tx = viewer.write(&state).await?;
     let member = tx.member(community, member_id).await?;
     may_file(&viewer.account, &member)?;
     let period = match tx.period(community, Year::of(date)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(WebError::Refused(english!("{} is not an open year", date.year()))),
+        _ => {
+            return Err(WebError::Refused(Why::new(
+                format!("{} 年度未开放。", date.year()),
+                format!("{} is not an open year", date.year()),
+            )));
+        }
     };
     recording::refuse_if_final(&mut tx, community, period.year).await?;
     match period.rulebook.rule(&form.rule) {

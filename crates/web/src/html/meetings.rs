@@ -314,9 +314,9 @@ pub async fn save_attendance(
             return Err(WebError::Forbidden("nobody records their own attendance".into()));
         }
         if recused.contains(&member.id) {
-            return Err(WebError::Forbidden(english!(
-                "{} is your relative: another account records their attendance (回避)",
-                member.name
+            return Err(WebError::Forbidden(Why::new(
+                format!("{}是您的亲属，其考勤由其他人登记（回避）。", member.name),
+                format!("{} is your relative: another account records their attendance", member.name),
             )));
         }
         let status: Attendance = value.parse().map_err(|e: String| WebError::BadRequest(e.into()))?;
@@ -375,7 +375,12 @@ async fn close_step(
     let day = day_of(meeting.starts_at)?;
     let period = match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(WebError::Refused(english!("{} is not an open year", day.year()))),
+        _ => {
+            return Err(WebError::Refused(Why::new(
+                format!("{} 年度未开放。", day.year()),
+                format!("{} is not an open year", day.year()),
+            )));
+        }
     };
     let members = tx.members(community).await?;
     let invited = invited(&meeting, &members);

@@ -374,21 +374,31 @@ async fn file(
         }
         None => None,
     };
-    let live = tx
-        .live_round(community, year)
-        .await?
-        .ok_or_else(|| WebError::Refused(english!("{year}'s results are not in public notice")))?;
+    let live = tx.live_round(community, year).await?.ok_or_else(|| {
+        WebError::Refused(Why::new(
+            format!("{year} 年度结果不在公示期。"),
+            format!("{year}'s results are not in public notice"),
+        ))
+    })?;
     if live.is_final() {
-        return Err(WebError::Refused(english!("{year} is finalized; objections are no longer taken")));
+        return Err(WebError::Refused(Why::new(
+            format!("{year} 年度已确认锁定，不再受理异议。"),
+            format!("{year} is finalized; objections are no longer taken"),
+        )));
     }
     period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(e.to_string().into()))?;
     // Counted under the community's write lock this transaction holds, so
     // objections filed at once cannot pass the limit together.
     let filed = tx.objections(community, year).await?.iter().filter(|o| o.filed_by == filed_by).count();
     if filed >= MAX_OBJECTIONS_PER_YEAR {
-        return Err(WebError::Refused(english!(
-            "at most {MAX_OBJECTIONS_PER_YEAR} objections a year from one account or household link; \
-             {filed} are filed for {year}"
+        return Err(WebError::Refused(Why::new(
+            format!(
+                "每个账号或联系户链接每年最多提出 {MAX_OBJECTIONS_PER_YEAR} 条异议；{year} 年度已提出 {filed} 条。"
+            ),
+            format!(
+                "at most {MAX_OBJECTIONS_PER_YEAR} objections a year from one account or household link; \
+                 {filed} are filed for {year}"
+            ),
         )));
     }
     let objection = NewObjection {
@@ -467,14 +477,18 @@ pub async fn answer(
         for member in concerned {
             let name = tx.member(community, member).await?.name.to_string();
             if !name.is_empty() && objection.text.contains(&name) {
-                return Err(WebError::Forbidden(english!(
-                    "the objection names {name}: no one answers an objection about themselves or a relative"
+                return Err(WebError::Forbidden(Why::new(
+                    format!("该异议涉及{name}：任何人不得答复关于本人或亲属的异议（回避）。"),
+                    format!("the objection names {name}: no one answers an objection about themselves or a relative"),
                 )));
             }
         }
     }
     if !tx.answer_objection(id, answer, upheld, viewer.account.id, now()).await? {
-        return Err(WebError::Refused(english!("objection {id} has been answered")));
+        return Err(WebError::Refused(Why::new(
+            format!("第 {id} 条异议已经答复。"),
+            format!("objection {id} has been answered"),
+        )));
     }
     tx.audit(Some(community), &viewer.actor(), "rating.answer", &format!("objection {id}: {}", form.outcome)).await?;
     tx.commit().await?;
@@ -506,12 +520,17 @@ async fn finalize_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed
     let community = viewer.account.community_id;
     let mut tx = viewer.write(state).await?;
     let period = open_period(&mut tx, community, year).await?;
-    let live = tx
-        .live_round(community, year)
-        .await?
-        .ok_or_else(|| WebError::Refused(english!("{year} has not been published for public notice")))?;
+    let live = tx.live_round(community, year).await?.ok_or_else(|| {
+        WebError::Refused(Why::new(
+            format!("{year} 年度尚未发布公示。"),
+            format!("{year} has not been published for public notice"),
+        ))
+    })?;
     if live.is_final() {
-        return Err(WebError::Refused(english!("{year} is already finalized")));
+        return Err(WebError::Refused(Why::new(
+            format!("{year} 年度已确认锁定。"),
+            format!("{year} is already finalized"),
+        )));
     }
     let unanswered = tx
         .objections(community, year)

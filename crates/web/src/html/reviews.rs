@@ -3,6 +3,7 @@
 //! own; an approved claim becomes a ledger entry in the same transaction,
 //! within the rulebook's caps.
 
+use crate::error::Why;
 use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
@@ -112,10 +113,12 @@ pub async fn decide_claim(
     let claim = tx.claim(community, id).await?;
     must_be_pending(claim.status).map_err(|e| WebError::Refused(e.to_string().into()))?;
     let member = tx.member(community, claim.member_id).await?;
-    let period = tx
-        .period(community, Year::of(claim.occurred_on))
-        .await?
-        .ok_or_else(|| WebError::Refused(english!("{} has no open year", claim.occurred_on.year())))?;
+    let period = tx.period(community, Year::of(claim.occurred_on)).await?.ok_or_else(|| {
+        WebError::Refused(Why::new(
+            format!("{} 年度未开放。", claim.occurred_on.year()),
+            format!("{} has no open year", claim.occurred_on.year()),
+        ))
+    })?;
     let rule = period
         .rulebook
         .rule(claim.kind.rule_key())

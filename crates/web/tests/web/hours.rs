@@ -115,7 +115,7 @@ async fn a_member_who_did_not_check_out_is_not_confirmed_and_nothing_is_written(
     let before = (app.written().await, attendance(&app, id).await);
     for members in [vec![f.liang], vec![jia, f.liang], vec![yi]] {
         let body = text(app.confirm_served(&committee, id, &members).await, StatusCode::CONFLICT).await;
-        assert!(body.contains("checked in and out"), "{members:?}: {body}");
+        assert!(body.contains("没有签到和签退"), "{members:?}: {body}");
         assert_eq!((app.written().await, attendance(&app, id).await), before, "{members:?}: nothing is written");
     }
     assert!(entries(&app, id).await.is_empty(), "not even 甲某's, refused with the rest");
@@ -128,7 +128,7 @@ async fn a_member_who_did_not_check_out_is_not_confirmed_and_nothing_is_written(
     // Under half an hour served counts nothing, and is refused too.
     served(&app, id, f.liang, 0, 29).await;
     let body = text(app.confirm_served(&committee, id, &[f.liang]).await, StatusCode::CONFLICT).await;
-    assert!(body.contains("less than half an hour"), "{body}");
+    assert!(body.contains("服务不足半小时"), "{body}");
     assert!(entries(&app, id).await.is_empty());
 
     // 甲某 alone is confirmed: two hours, one point.

@@ -744,7 +744,7 @@ async fn objections_are_bounded_per_account_and_per_link_each_year() {
         objected(&app, &liang, Some(f.hu)).await;
     }
     let page = text(object(&app, &liang, Some(f.hu), "再提一条异议内容").await, StatusCode::CONFLICT).await;
-    assert!(page.contains("at most 3"), "{page}");
+    assert!(page.contains("每年最多提出 3 条异议"), "{page}");
     assert_eq!(objections(&app).await, 3);
 
     let token = &f.tokens[&f.liang_households[0]];
