@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use starledger_domain::Points;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{Account, Member, Year};
+use starledger_domain::org::{Account, CommunityId, Member, MemberId, Year};
 use starledger_domain::rulebook::Rule;
 use starledger_store::{Appended, IntegrityQueries, NoticeQueries, OrgQueries, Period, PeriodStatus, WriteTx};
 
@@ -92,13 +92,39 @@ pub async fn append(
     now: i64,
 ) -> AppResult<Appended> {
     let rule = priced_rule(period, &event)?;
-    let draft = EntryDraft {
-        community_id: member.community_id,
-        year: period.year.get(),
-        member_id: member.id,
+    let book = Book { community: member.community_id, year: period.year, rulebook_version: &period.rulebook.version };
+    let draft = draft(book, rule, member.id, by, event, points, now);
+    tx.append_within_caps(draft, &period.rulebook, rule).await?.map_err(|cap| refused(cap.to_string()))
+}
+
+/// Where a period's entries go: its community, year and rulebook version.
+#[derive(Clone, Copy, Debug)]
+pub struct Book<'a> {
+    pub community: CommunityId,
+    pub year: Year,
+    pub rulebook_version: &'a str,
+}
+
+/// The entry an event about `member` becomes under `rule`: category, rule
+/// key and source from the rule, and the rule's name as the reason unless
+/// the event gives one. Every path that writes entries (the pages, the
+/// command line, the demo, the bench's bulk load) builds them here.
+pub fn draft(
+    book: Book<'_>,
+    rule: &Rule,
+    member: MemberId,
+    by: Actor,
+    event: Event<'_>,
+    points: Points,
+    now: i64,
+) -> EntryDraft {
+    EntryDraft {
+        community_id: book.community,
+        year: book.year.get(),
+        member_id: member,
         category: rule.category.clone(),
         rule_key: rule.key.clone(),
-        rulebook_version: period.rulebook.version.clone(),
+        rulebook_version: book.rulebook_version.to_string(),
         points,
         reason: event.reason.unwrap_or_else(|| rule.name.clone()),
         source_kind: rule.source.as_str().to_string(),
@@ -108,8 +134,7 @@ pub async fn append(
         occurred_on: event.on,
         idempotency_key: event.idempotency_key,
         reverses: None,
-    };
-    tx.append_within_caps(draft, &period.rulebook, rule).await?.map_err(|cap| refused(cap.to_string()))
+    }
 }
 
 /// Refuses to plan work (a meeting, an activity, a ballot) in a year that

@@ -3,10 +3,10 @@
 
 use crate::AppResult;
 use crate::error::refused;
-use starledger_domain::org::{CommunityId, Year};
+use starledger_domain::org::{CommunityId, MemberId, Year};
 use starledger_domain::rating::Rating;
 use starledger_domain::seal::{Receipt, Seal, SealInput, Stage};
-use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, RegionQueries, SealQueries, WriteTx};
+use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, RegionQueries, SealQueries, StoreError, WriteTx};
 
 /// Takes and keeps the year's seal for `round` at `stage`, from the rating
 /// just published or finalized, in the same transaction.
@@ -69,12 +69,17 @@ where
 }
 
 /// A receipt for ledger entry `entry`: its place in the latest seal of its
-/// year, for its member or household to check against the seal.
-pub async fn receipt<Q>(q: &mut Q, community: CommunityId, entry: i64) -> AppResult<Receipt>
+/// year, for its member or household to check against the seal. With
+/// `whose`, only that member's own entry is found (a member's page); the
+/// command line, which holds the whole database anyway, passes none.
+pub async fn receipt<Q>(q: &mut Q, community: CommunityId, entry: i64, whose: Option<MemberId>) -> AppResult<Receipt>
 where
     Q: SealQueries + LedgerQueries + Sized,
 {
     let found = q.entry(community, entry).await?;
+    if whose.is_some_and(|member| member != found.draft.member_id) {
+        return Err(StoreError::not_found("ledger entry", entry).into());
+    }
     let draft = &found.draft;
     let year = Year::new(i64::from(draft.year)).map_err(|e| refused(format!("entry {entry}'s year: {e}")))?;
     let seal = q.seals(community, year).await?.pop().ok_or_else(|| {

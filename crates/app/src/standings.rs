@@ -103,12 +103,9 @@ where
     let finalized = match q.final_stars(community, i64::from(year.get())).await? {
         None => None,
         Some(finals) => {
-            // Finalized years are published whole: the audience does not matter.
-            let mut whole = if audience == Audience::Whole {
-                rating.clone()
-            } else {
-                rate(year, &period.rulebook, &roll, &q.year_scored(community, year).await?)
-            };
+            // Only a year that is over is published and finalized, and
+            // everyone sees a year that is over whole: this rating is it.
+            let mut whole = rating.clone();
             for row in finals {
                 if let Some(rated) = whole.members.iter_mut().find(|m| m.member_id == row.member_id) {
                     rated.stars = row.stars.clamp(0, 5) as u8;

@@ -19,7 +19,7 @@
 use crate::error::Classify;
 use crate::{Backend, Held, Result, StoreError, WriteTx, now_text};
 use jiff::civil::Date;
-use starledger_domain::ledger::{Entry, EntryDraft, EntryHash, seal};
+use starledger_domain::ledger::{Entry, EntryDraft, seal};
 use starledger_domain::org::{BranchId, CommunityId, HouseholdId, MemberId, PartyGroupId};
 
 /// Parameters per statement: far below SQLite's (32,766) and PostgreSQL's
@@ -244,24 +244,6 @@ impl WriteTx {
         Ok(ids)
     }
 
-    /// The hash the community's chain ends with now (genesis for none).
-    async fn bulk_chain_tail(&mut self, community: CommunityId) -> Result<EntryHash> {
-        if let Some(hash) = self.chain_tails.get(&community) {
-            return Ok(*hash);
-        }
-        let last: Option<String> =
-            sqlx::query_scalar("SELECT hash FROM ledger_entries WHERE community_id = $1 ORDER BY id DESC LIMIT 1")
-                .bind(community)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .at(&self.location)?;
-        match last {
-            None => Ok(EntryHash::GENESIS),
-            Some(text) => EntryHash::from_hex(&text)
-                .ok_or_else(|| StoreError::Corrupt("the last ledger entry's hash is not a hash".into())),
-        }
-    }
-
     /// Appends entries of one community, in the order given, at the end of
     /// its chain, with ids and hashes computed here; the entries as sealed.
     /// The caller has checked duty, caps and idempotency keys: a key used
@@ -277,7 +259,7 @@ impl WriteTx {
                 stray.community_id
             )));
         }
-        let mut prev = self.bulk_chain_tail(community).await?;
+        let mut prev = self.chain_tail(community).await?;
         let mut id = match self.next_entry_id {
             Some(id) => id,
             None => self.next_id("ledger_entries").await?,

@@ -352,7 +352,7 @@ impl WriteTx {
         Ok(Ok(self.append_entry(draft).await?))
     }
 
-    async fn chain_tail(&mut self, community: CommunityId) -> Result<EntryHash> {
+    pub(crate) async fn chain_tail(&mut self, community: CommunityId) -> Result<EntryHash> {
         if let Some(hash) = self.chain_tails.get(&community) {
             return Ok(*hash);
         }

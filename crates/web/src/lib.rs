@@ -5,6 +5,7 @@
 
 pub mod backups;
 mod calendar;
+mod download;
 mod error;
 mod fields;
 mod headers;

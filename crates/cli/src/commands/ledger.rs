@@ -148,7 +148,7 @@ pub async fn receipt(context: &Context, command: ReceiptCommand) -> Outcome {
             let store = context.open().await?;
             let mut reader = store.snapshot().await?;
             let community = context.community(&mut reader).await?;
-            let receipt = starledger_app::seals::receipt(&mut reader, community.id, entry).await?;
+            let receipt = starledger_app::seals::receipt(&mut reader, community.id, entry, None).await?;
             println!("{}", serde_json::to_string(&receipt).map_err(Failure::failed)?);
             Ok(())
         }

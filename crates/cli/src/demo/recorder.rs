@@ -5,9 +5,10 @@
 
 use crate::failure::Failure;
 use jiff::civil::Date;
+use starledger_app::recording::{Book, Event, draft};
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::integrity::ReviewGrade;
-use starledger_domain::ledger::{Actor, EntryDraft};
+use starledger_domain::ledger::Actor;
 use starledger_domain::linking::{RatingWindow, Satisfaction};
 use starledger_domain::org::{Account, Member, Year};
 use starledger_domain::points::Points;
@@ -182,23 +183,15 @@ impl<'a> Recorder<'a> {
         *self.category_in_year.entry(category).or_default() += rule.points;
         self.sequence += 1;
         let evening = evening(on)?;
-        let draft = EntryDraft {
-            community_id: self.community,
-            year: self.year.get(),
-            member_id: member.id,
-            category: rule.category.clone(),
-            rule_key: rule.key.clone(),
-            rulebook_version: self.rulebook.version.clone(),
-            points: rule.points,
-            reason: reason.unwrap_or_else(|| rule.name.clone()),
-            source_kind: rule.source.as_str().to_string(),
+        let book = Book { community: self.community, year: self.year, rulebook_version: &self.rulebook.version };
+        let event = Event {
+            rule_key: &rule.key,
+            on,
             source_ref,
-            recorded_by: actor,
-            recorded_at: evening + self.sequence % 3600,
-            occurred_on: on,
+            reason,
             idempotency_key: key.unwrap_or_else(|| format!("demo:{}:{}", self.year, self.sequence)),
-            reverses: None,
         };
+        let draft = draft(book, rule, member.id, actor, event, rule.points, evening + self.sequence % 3600);
         let id = match self.tx.append_entry(draft).await? {
             Appended::New(entry) => entry.id,
             Appended::Duplicate(id) => id,

@@ -212,13 +212,6 @@ pub async fn seals(State(state): State<AppState>, viewer: SignedIn, Path(year): 
     let mut reader = state.store().read().await?;
     let seals = reader.seals(viewer.account.community_id, year).await?;
     let latest = seals.last().ok_or(WebError::NotFound)?;
-    let name = format!("attachment; filename=\"seal-{}-{}.json\"", year.get(), latest.stage.key());
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, name),
-        ],
-        latest.to_json(),
-    )
-        .into_response())
+    let name = format!("seal-{}-{}.json", year.get(), latest.stage.key());
+    Ok(crate::download::download("application/json", &name, latest.to_json()))
 }

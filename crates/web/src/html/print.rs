@@ -8,8 +8,7 @@ use crate::error::{WebError, WebResult};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use starledger_app::print::{self, Asker};
 use starledger_print::{Paper, PrintFont};
@@ -31,23 +30,7 @@ pub struct PrintQuery {
 }
 
 fn pdf(bytes: Vec<u8>, filename: &str) -> Response {
-    // An ASCII name for old browsers, the Chinese one by RFC 6266.
-    let ascii: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::download::download("application/pdf", filename, bytes)
 }
 
 pub async fn certificates(

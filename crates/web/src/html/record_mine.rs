@@ -335,18 +335,7 @@ pub async fn receipt(
         viewer.account.member_id.ok_or_else(|| WebError::Forbidden("this account is not a member's".into()))?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
-    if reader.entry(community, entry).await?.draft.member_id != member_id {
-        return Err(WebError::NotFound);
-    }
-    let receipt = starledger_app::seals::receipt(&mut reader, community, entry).await?;
+    let receipt = starledger_app::seals::receipt(&mut reader, community, entry, Some(member_id)).await?;
     let body = serde_json::to_string(&receipt).map_err(|e| WebError::Internal(e.to_string()))?;
-    let name = format!("attachment; filename=\"receipt-{entry}.json\"");
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, name),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::download::download("application/json", &format!("receipt-{entry}.json"), body))
 }

@@ -14,6 +14,7 @@ use crate::failure::Failure;
 use jiff::civil::{Date, date};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use starledger_app::recording::{Book, Event, draft};
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::integrity::{ReviewGrade, excellent_places};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft};
@@ -509,23 +510,9 @@ impl<'a> Writer<'a> {
             return Ok(());
         }
         let at = evening(planned.on)? + (self.drafts.len() as i64 % 3600);
-        let mut draft = EntryDraft {
-            community_id: self.roll.community,
-            year: self.year.get(),
-            member_id: person.id,
-            category: rule.category.clone(),
-            rule_key: rule.key.clone(),
-            rulebook_version: self.rulebook.version.clone(),
-            points: rule.points,
-            reason: rule.name.clone(),
-            source_kind: rule.source.as_str().to_string(),
-            source_ref,
-            recorded_by: actor,
-            recorded_at: at,
-            occurred_on: planned.on,
-            idempotency_key,
-            reverses: None,
-        };
+        let book = Book { community: self.roll.community, year: self.year, rulebook_version: &self.rulebook.version };
+        let event = Event { rule_key: &rule.key, on: planned.on, source_ref, reason: None, idempotency_key };
+        let mut draft = draft(book, rule, person.id, actor, event, rule.points, at);
         if rule.source == RuleSource::Decision {
             // The committee decides: a record filed, every member not
             // recused votes for it, and the entry names the decision.
