@@ -19,5 +19,6 @@ pub mod recording;
 pub mod roll_import;
 pub mod seals;
 pub mod standings;
+pub mod what_if;
 
 pub use error::{AppError, AppResult};

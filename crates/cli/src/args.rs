@@ -532,6 +532,10 @@ pub struct RatingArgs {
     pub year: i64,
     #[arg(long)]
     pub json: bool,
+    /// What if: replay the year's ledger under this proposed rulebook and
+    /// show who would move between star levels, and why. Writes nothing.
+    #[arg(long, value_name = "RULEBOOK.toml")]
+    pub rulebook: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

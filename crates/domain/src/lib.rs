@@ -19,5 +19,6 @@ pub mod roll_import;
 pub mod rulebook;
 pub mod seal;
 pub mod volunteering;
+pub mod what_if;
 
 pub use points::Points;

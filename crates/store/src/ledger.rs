@@ -11,6 +11,7 @@ use starledger_domain::org::{CommunityId, MemberId, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::Scored;
 use starledger_domain::rulebook::{CapExceeded, GainedSoFar, Rule, Rulebook};
+use starledger_domain::what_if::RuleMonth;
 use std::collections::BTreeMap;
 
 /// The outcome of an append: a new entry, or the one a retry already wrote.
@@ -138,6 +139,33 @@ pub trait LedgerQueries: Queries {
                 points: Points::from_tenths(tenths),
             })
             .collect())
+    }
+
+    /// The year's points per member, rule and month of the day each entry
+    /// describes, with entries net of reversals: what a replay under a
+    /// proposed rulebook reprices and caps ([`starledger_domain::what_if`]).
+    /// One pass over the year's entries; only the committee's what-if reads it.
+    async fn year_rule_months(&mut self, community: CommunityId, year: Year) -> Result<Vec<RuleMonth>> {
+        let (conn, location) = self.parts();
+        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT member_id, rule_key, SUBSTR(occurred_on, 6, 2), CAST(SUM(points_tenths) AS BIGINT), \
+               CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) \
+             FROM ledger_entries WHERE community_id = $1 AND year = $2 \
+             GROUP BY member_id, rule_key, SUBSTR(occurred_on, 6, 2) ORDER BY 1, 2, 3",
+        )
+        .bind(community)
+        .bind(i64::from(year.get()))
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        rows.into_iter()
+            .map(|(member_id, rule_key, month, tenths, net_entries)| {
+                let month = month.parse::<u8>().ok().filter(|m| (1..=12).contains(m)).ok_or_else(|| {
+                    StoreError::Corrupt(format!("an entry of member {member_id} has no month in its day: {month:?}"))
+                })?;
+                Ok(RuleMonth { member_id, rule_key, month, points: Points::from_tenths(tenths), net_entries })
+            })
+            .collect()
     }
 
     /// The household ratings of one window (entries of `rules` that occurred

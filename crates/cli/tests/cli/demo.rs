@@ -112,6 +112,24 @@ async fn the_demo_tells_the_articles_story() {
     let report = String::from_utf8(linking.stdout).unwrap();
     assert!(report.contains("unlinked: 12"), "{report}");
     assert!(report.contains("fewer than 5"), "{report}");
+
+    // Each year replayed under its own frozen rulebook (the what-if path:
+    // repriced per month, caps applied again) is that year's rating exactly,
+    // on a real ledger with caps, reversals, credits and part years.
+    for (year, rating) in [(2024, &earlier), (2025, &latest)] {
+        let text = scalar(&db, &format!("SELECT rulebook_toml FROM periods WHERE year = {year}")).await;
+        let path = dir.path().join(format!("rules-{year}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let output = starledger(&db)
+            .args(["rating", "--year", &year.to_string(), "--json", "--rulebook"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let replay: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(&replay["proposed"], rating, "{year} replays to itself");
+        assert_eq!(replay["movers"], Value::Array(vec![]), "{year}");
+    }
 }
 
 #[tokio::test]

@@ -28,3 +28,4 @@ mod serve_log;
 mod shutdown;
 mod store_copy;
 mod unknown_ids;
+mod what_if;
