@@ -263,6 +263,17 @@ pub trait OrgQueries: Queries {
         Ok(Some(Period { community_id: community, year, status, rulebook }))
     }
 
+    /// The exact text of the rulebook frozen into a year, as it was opened.
+    async fn period_rulebook_text(&mut self, community: CommunityId, year: Year) -> Result<Option<String>> {
+        let (conn, location) = self.parts();
+        sqlx::query_scalar("SELECT rulebook_toml FROM periods WHERE community_id = $1 AND year = $2")
+            .bind(community)
+            .bind(i64::from(year.get()))
+            .fetch_optional(conn)
+            .await
+            .at(location)
+    }
+
     async fn period_years(&mut self, community: CommunityId) -> Result<Vec<Year>> {
         let (conn, location) = self.parts();
         let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM periods WHERE community_id = $1 ORDER BY year")

@@ -499,6 +499,36 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("confirm_meeting_button", "确认结束会议，记入积分", "Close the meeting and record the points"),
     ("confirm_all_present", "其余 {count} 人全部记为出席", "Record the other {count} as present"),
     ("confirm_all_absent", "其余 {count} 人全部记为缺席", "Record the other {count} as absent"),
+    ("what_if", "规则试算", "What if"),
+    (
+        "what_if_intro",
+        "用拟修订的规则，按本年度的积分记录重新计算星级，看看谁的星级会变、为什么。只读：不写入任何数据，试算结果不是评定结果。",
+        "Replays the year's ledger under a proposed rulebook to show whose stars would change, and why. Read only: nothing is written, and the result is not a rating.",
+    ),
+    ("what_if_rulebook", "拟用规则（可在本年度规则上修改）", "Proposed rulebook (edit the year's own)"),
+    ("what_if_run", "试算", "Try it"),
+    ("what_if_current", "本年度规则", "The year's rulebook"),
+    ("what_if_proposed", "拟用规则", "Proposed rulebook"),
+    ("what_if_changes", "规则变化", "What changes"),
+    ("what_if_same", "两份规则对积分与星级的计算相同。", "The two rulebooks rate alike."),
+    (
+        "what_if_dropped",
+        "拟用规则没有「{rule}」：本年度 {entries} 条记录不再计分",
+        "The proposal has no {rule}: {entries} entries of the year count nothing",
+    ),
+    ("what_if_levels", "各星级人数", "Members at each level"),
+    ("what_if_now", "现在", "Now"),
+    ("what_if_then", "试算", "Proposed"),
+    ("what_if_places", "五星名额", "Five-star places"),
+    ("what_if_movers", "星级会变的党员（{count} 人）", "Members whose stars would change ({count})"),
+    ("what_if_no_movers", "没有党员的星级会变。", "Nobody's stars would change."),
+    ("what_if_why", "原因", "Why"),
+    (
+        "what_if_bad_rulebook",
+        "拟用规则第 {line} 行（{field}）有误：{message}",
+        "The proposed rulebook, line {line} ({field}): {message}",
+    ),
+    ("what_if_link", "规则试算：换一套规则会怎样", "What if: this year under another rulebook"),
 ];
 
 #[derive(Clone, Copy, Debug, Default)]

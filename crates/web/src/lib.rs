@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/adjustments", get(html::adjustments::show).post(html::adjustments::make))
         .route("/adjustments/{id}/check", post(html::adjustments::check))
         .route("/rating", get(html::notice::show))
+        .route("/rating/what-if", get(html::what_if::show).post(html::what_if::replay))
         .route("/rating/{year}/publish", get(html::notice::publish_page).post(html::notice::publish))
         .route("/rating/{year}/objections", post(html::notice::object))
         .route("/rating/objections/{id}/answer", post(html::notice::answer))

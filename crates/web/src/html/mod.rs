@@ -26,3 +26,4 @@ pub mod robots;
 pub mod roll_import;
 pub mod standings;
 pub mod uploads;
+pub mod what_if;

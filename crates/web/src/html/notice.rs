@@ -114,6 +114,8 @@ struct RatingPage {
     can_object: bool,
     can_finalize: bool,
     can_reopen: bool,
+    /// The committee and the auditor may try the year under another rulebook.
+    can_try: bool,
     /// The ledger changed after publication (an upheld objection put right).
     changed: bool,
     rounds: Vec<String>,
@@ -216,6 +218,7 @@ pub async fn show(
         can_object: !is_final && notice.is_some_and(|n| n.may_object(today).is_ok()) && !viewer.is(Role::Auditor),
         can_finalize: is_committee && !is_final && notice.is_some_and(|n| n.may_finalize(today, unanswered).is_ok()),
         can_reopen: is_committee && live.is_some() && motion.is_none(),
+        can_try: is_committee || viewer.is(Role::Auditor),
         changed: live.as_ref().is_some_and(|r| !r.is_final() && r.published_sha256 != rating.digest()),
         rounds: rounds
             .iter()

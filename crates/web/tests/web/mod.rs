@@ -36,3 +36,4 @@ mod security_headers;
 mod sign_in;
 mod standings;
 mod uploads;
+mod what_if;

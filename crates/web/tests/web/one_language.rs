@@ -3,7 +3,8 @@
 //! in its own wording; error pages and a refused write included.
 //!
 //! What is checked is the text a person reads: tags and their attributes,
-//! `<script>`, `<style>`, `<code>` (commands and keys shown on purpose) and
+//! `<script>`, `<style>`, `<code>` (commands and keys shown on purpose), a
+//! `<textarea>`'s text (data being edited) and
 //! the language switch (which names the other language) are taken out first.
 //! What may remain in the other script is data, not wording: names,
 //! addresses, rule names and notes the committee wrote (in Chinese on an
@@ -31,6 +32,8 @@ fn visible_text(html: &str) -> String {
         ("<script", "</script>"),
         ("<style", "</style>"),
         ("<code", "</code>"),
+        // What a form holds for editing (a rulebook's TOML) is data.
+        ("<textarea", "</textarea>"),
         ("<!--", "-->"),
         ("<a class=\"lang\"", "</a>"),
     ] {

@@ -129,6 +129,7 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get(format!("/ballots/{}/tally", o.ballot), "/ballots/{id}/tally"),
         get("/adjustments".into(), "/adjustments"),
         get(format!("/rating?year={year}"), "/rating"),
+        get(format!("/rating/what-if?year={year}"), "/rating/what-if"),
         get(format!("/rating/{year}/publish"), "/rating/{year}/publish"),
         get(format!("/rating/{year}/finalize"), "/rating/{year}/finalize"),
         get("/robots".into(), "/robots"),
