@@ -249,6 +249,65 @@ impl Rating {
     }
 }
 
+/// How far a member is from their next star level in a year's rating as it
+/// stands, and where their points can still grow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gap {
+    /// The stars the member would reach next (1 to 5).
+    pub next: u8,
+    /// Points of total still needed for it (at least 0.1). For five stars,
+    /// what passes the last five-star place's total; a tie there is settled
+    /// by the tie-break, so equal points may or may not be enough.
+    pub points: Points,
+    /// For five stars: the total of the last five-star place now.
+    pub five_star_cut: Option<Points>,
+    /// Per category (rulebook order): the points it can still gain before its
+    /// yearly cap, or `None` where the category has no cap.
+    pub room: Vec<(String, Option<Points>)>,
+}
+
+impl Rating {
+    /// The gap from `member` to their next star level, or `None` if there is
+    /// no next level to reach: five stars already, not ranked (probationary,
+    /// too few days, a veto), or five stars out of reach because the year
+    /// offers no five-star place.
+    pub fn gap(&self, rulebook: &Rulebook, member: MemberId) -> Option<Gap> {
+        let rated = self.member(member)?;
+        if !rated.eligible || rated.stars >= 5 {
+            return None;
+        }
+        let stars = &rulebook.stars;
+        let four_star_line = stars.thresholds.first().map(|t| t.min_points);
+        let next = rated.stars + 1;
+        let (points, five_star_cut) = if next == 5 {
+            // The last place that is five-star now; with none taken yet (a
+            // thin year), the line a five-star place must reach.
+            let last = self.members.iter().filter(|m| m.stars == 5).last().map(|m| m.total);
+            let cut = match (self.five_star_places, last) {
+                (0, _) => return None,
+                (places, Some(cut)) if self.five_star().count() >= places => cut + Points::from_tenths(1),
+                _ => four_star_line.unwrap_or(Points::ZERO),
+            };
+            (cut, last)
+        } else {
+            (stars.thresholds.iter().find(|t| t.stars == next)?.min_points, None)
+        };
+        let needed = if points > rated.total { points - rated.total } else { Points::from_tenths(1) };
+        let room = rulebook
+            .categories
+            .iter()
+            .map(|c| {
+                let room = c.cap_per_year.map(|cap| {
+                    let counted = rated.categories.get(&c.key).copied().unwrap_or_default();
+                    if cap > counted { cap - counted } else { Points::ZERO }
+                });
+                (c.key.clone(), room)
+            })
+            .collect();
+        Some(Gap { next, points: needed, five_star_cut, room })
+    }
+}
+
 struct Working<'a> {
     member: &'a Member,
     rating: MemberRating,
@@ -502,6 +561,37 @@ mod tests {
             rule_key: format!("{category}.any"),
             points: Points::from_tenths(tenths),
         }
+    }
+
+    #[test]
+    fn the_gap_is_to_the_next_line_or_past_the_last_five_star_place() {
+        let rulebook = Rulebook::default_rulebook();
+        // 30 members, 81.0 to 110.0 points in study; 6 five-star places (20% of 31).
+        let mut members: Vec<Member> = (1..=30).map(member).collect();
+        let mut entries: Vec<Scored> = (1..=30).map(|id| scored(id, "study", 800 + id * 10)).collect();
+        // Member 31: 70 points, 20 of them volunteer (capped at 40).
+        members.push(member(31));
+        entries.push(scored(31, "study", 500));
+        entries.push(scored(31, "volunteer", 200));
+        let rating = rate(year(), &rulebook, &members, &entries);
+        assert_eq!(rating.five_star_places, 6);
+
+        let three = rating.gap(&rulebook, 31).expect("a three-star member has a next level");
+        assert_eq!((three.next, three.points, three.five_star_cut), (4, Points::whole(10), None));
+        let room: BTreeMap<String, Option<Points>> = three.room.into_iter().collect();
+        assert_eq!(room["volunteer"], Some(Points::whole(20)), "40 cap, 20 counted");
+        assert_eq!(room["study"], None, "study has no yearly cap");
+
+        // Member 24 (104.0) is seventh: the sixth place (member 25) holds 105.0.
+        let four = rating.gap(&rulebook, 24).expect("the first four-star member looks to five");
+        assert_eq!(rating.member(24).unwrap().stars, 4);
+        assert_eq!((four.next, four.five_star_cut), (5, Some(Points::whole(105))));
+        assert_eq!(four.points, Points::from_tenths(11), "105.0 + 0.1 - 104.0");
+
+        assert_eq!(rating.gap(&rulebook, 30), None, "five stars: no next level");
+        members[0].probationary = true;
+        let rating = rate(year(), &rulebook, &members, &entries);
+        assert_eq!(rating.gap(&rulebook, 1), None, "a member who is not ranked has no gap to show");
     }
 
     #[test]

@@ -499,6 +499,20 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("confirm_meeting_button", "确认结束会议，记入积分", "Close the meeting and record the points"),
     ("confirm_all_present", "其余 {count} 人全部记为出席", "Record the other {count} as present"),
     ("confirm_all_absent", "其余 {count} 人全部记为缺席", "Record the other {count} as absent"),
+    (
+        "gap_next",
+        "再得 {points} 分可达{stars}星（{stars}星线 {line} 分）。",
+        "{points} more points reach {stars} stars (the line is {line}).",
+    ),
+    (
+        "gap_five",
+        "再得 {points} 分可超过目前最后一个五星名次（{cut} 分）；同分时按排序规则。",
+        "{points} more points pass the last five-star place now ({cut}); a tie goes by the tie-break.",
+    ),
+    ("gap_room", "各类还可得分", "Room under the caps"),
+    ("gap_no_cap", "不封顶", "no cap"),
+    ("gap_full", "已达上限", "at its cap"),
+    ("gap_as_now", "按目前的积分计算；其他党员的积分也在变化。", "As things stand today; others' points change too."),
     ("what_if", "规则试算", "What if"),
     (
         "what_if_intro",

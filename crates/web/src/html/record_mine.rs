@@ -18,8 +18,8 @@ use starledger_app::standings::Audience;
 use starledger_domain::ledger::Actor;
 use starledger_domain::linking::RatingWindow;
 use starledger_domain::points::Points;
-use starledger_domain::rating::{CreditKind, TermKind};
-use starledger_domain::rulebook::RuleSource;
+use starledger_domain::rating::{CreditKind, Gap, TermKind};
+use starledger_domain::rulebook::{RuleSource, Rulebook};
 use starledger_store::{LedgerQueries, OrgQueries, SealQueries};
 use std::collections::{BTreeMap, HashMap};
 
@@ -112,6 +112,36 @@ struct RecordPage {
     running: bool,
     /// Someone in the community has points: until then nobody is ranked.
     ranked: bool,
+    /// While the year runs: how far the next star level is, and where
+    /// points can still grow.
+    gap: Option<GapView>,
+}
+
+struct GapView {
+    headline: String,
+    /// Each category with what it can still gain, in words.
+    room: Vec<String>,
+}
+
+/// The gap to the next star level in the page's language.
+fn gap_view(t: Tr, rulebook: &Rulebook, total: Points, gap: Gap) -> GapView {
+    let headline = match gap.five_star_cut {
+        Some(cut) => t.fill("gap_five", &[("points", &gap.points), ("cut", &cut)]),
+        None => t.fill("gap_next", &[("points", &gap.points), ("stars", &gap.next), ("line", &(total + gap.points))]),
+    };
+    let room = gap
+        .room
+        .iter()
+        .map(|(key, room)| {
+            let name = rulebook.category(key).map_or(key.as_str(), |c| c.name.as_str());
+            match room {
+                None => format!("{name} {}", t.get("gap_no_cap")),
+                Some(room) if *room == Points::ZERO => format!("{name} {}", t.get("gap_full")),
+                Some(room) => format!("{name} +{room}"),
+            }
+        })
+        .collect();
+    GapView { headline, room }
 }
 
 #[derive(Deserialize)]
@@ -151,6 +181,7 @@ pub async fn show(
             year_base: "/me",
             running: false,
             ranked: true,
+            gap: None,
         };
         return Ok(render(page)?.into_response());
     };
@@ -250,6 +281,7 @@ pub async fn show(
         categories[index].windows.push(row);
     }
     let rated = rating.member(member_id);
+    let summary_total = rated.map_or(Points::ZERO, |m| m.total);
     let summary = Summary {
         year: year.get(),
         total: rated.map_or(Points::ZERO, |m| m.total),
@@ -319,6 +351,11 @@ pub async fn show(
         year_base: "/me",
         running: is_running(year),
         ranked,
+        gap: if is_running(year) {
+            rating.gap(rulebook, member_id).map(|gap| gap_view(viewer.t, rulebook, summary_total, gap))
+        } else {
+            None
+        },
     };
     Ok(render(page)?.into_response())
 }

@@ -177,3 +177,41 @@ async fn a_single_rating_does_not_move_any_total_the_member_sees() {
     let page = text(app.get(&member, "/me").await, StatusCode::OK).await;
     assert!(page.contains("<strong data-testid=\"total\">3.5</strong>"), "{page}");
 }
+
+/// The text of the element marked `data-testid="{id}"`, up to its next tag.
+fn marked<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page.find(&format!("data-testid=\"{id}\"")).unwrap_or_else(|| panic!("{id} is on the page"));
+    let text = &page[start..];
+    let text = &text[text.find('>').unwrap() + 1..];
+    &text[..text.find('<').unwrap()]
+}
+
+#[tokio::test]
+async fn while_the_year_runs_my_record_says_how_far_the_next_star_is_and_where_points_can_grow() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    // 12 volunteer points this year: under the one-star line (30).
+    app.add_entries_in(f.year, f.liang, "volunteer.cleanup", f.accounts[COMMITTEE_2], "gap-cleanup", 6).await;
+    let client = app.login(MEMBER, PASSWORD).await;
+    let page = text(app.get(&client, "/me").await, StatusCode::OK).await;
+    let total: f64 = marked(&page, "total").trim().parse().expect("the total is a number");
+    assert!(total < 30.0, "the fixture keeps 梁小改 under the one-star line: {total}");
+    let headline = marked(&page, "gap-headline");
+    let needed = format!("{}", (300.0 - total * 10.0).round() / 10.0);
+    assert_eq!(headline, format!("再得 {needed} 分可达1星（1星线 30 分）。"), "{page}");
+    let volunteer: f64 = {
+        let entries = app.entries_of(f.liang).await;
+        entries
+            .iter()
+            .filter(|e| e.draft.year == f.year.get() && e.draft.category == "volunteer")
+            .map(|e| e.draft.points.as_f64())
+            .sum()
+    };
+    let room = format!("志愿服务 +{}", (40.0 - volunteer));
+    assert!(page.contains(&room), "volunteer is capped at 40 a year: expected {room:?} in\n{page}");
+    assert!(page.contains("不封顶"), "a category without a cap says so");
+
+    // A year that is over shows its result, not a gap.
+    let last = text(app.get(&client, &format!("/me?year={}", f.last_year().get())).await, StatusCode::OK).await;
+    assert!(!last.contains("data-testid=\"gap\""), "no gap for a year that is over");
+}
