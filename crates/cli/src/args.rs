@@ -585,6 +585,11 @@ pub enum LedgerCommand {
         /// published or finalized (default: the latest seal of the year).
         #[arg(long)]
         stage: Option<String>,
+        /// The seal without its checkpoints, as the notice's QR code holds it
+        /// (verify --against it says whether the year holds, not where a
+        /// rewrite begins).
+        #[arg(long)]
+        compact: bool,
     },
 }
 

@@ -282,7 +282,7 @@ impl Rating {
         let (points, five_star_cut) = if next == 5 {
             // The last place that is five-star now; with none taken yet (a
             // thin year), the line a five-star place must reach.
-            let last = self.members.iter().filter(|m| m.stars == 5).last().map(|m| m.total);
+            let last = self.members.iter().rfind(|m| m.stars == 5).map(|m| m.total);
             let cut = match (self.five_star_places, last) {
                 (0, _) => return None,
                 (places, Some(cut)) if self.five_star().count() >= places => cut + Points::from_tenths(1),

@@ -141,6 +141,16 @@ impl Seal {
         digest.as_bytes()[..16].chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
     }
 
+    /// The seal without its checkpoints, small enough for a QR code on a
+    /// notice board (a few hundred bytes against kilobytes). It is still a
+    /// seal document: `ledger verify --against` reads it and tells whether
+    /// the year holds; only the full form also says where a rewrite starts.
+    /// Its short form is the full seal's, so a scan can be compared with
+    /// the short form printed beside it.
+    pub fn compact(&self) -> CompactSeal {
+        CompactSeal { short: self.short(), seal: Seal { checkpoints: Vec::new(), ..self.clone() } }
+    }
+
     /// Where `now` (recomputed from the database) differs from this seal,
     /// most telling first; empty if it holds.
     pub fn differences(&self, now: &Seal) -> Vec<Difference> {
@@ -161,6 +171,22 @@ impl Seal {
             found.push(Difference::Rating);
         }
         found
+    }
+}
+
+/// A seal for a QR code: the seal without checkpoints, and the full
+/// seal's short form. Serialized flat, so the JSON reads as a seal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompactSeal {
+    #[serde(flatten)]
+    pub seal: Seal,
+    /// The full seal's short form, as printed beside the code.
+    pub short: String,
+}
+
+impl CompactSeal {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a seal is plain data")
     }
 }
 
@@ -301,6 +327,25 @@ mod tests {
         assert_eq!(seal.checkpoints.iter().map(|c| c.id).collect::<Vec<_>>(), [256, 512, 768, 1000]);
         assert!(seal.differences(&seal_of(&year)).is_empty());
         assert_eq!(seal.short().len(), 19);
+    }
+
+    #[test]
+    fn the_compact_form_fits_a_qr_code_and_still_catches_a_rewrite() {
+        let year = entries(20_000, 7);
+        let sealed = seal_of(&year);
+        let compact = sealed.compact();
+        let json = compact.to_json();
+        assert!(json.len() < 600, "{} bytes: {json}", json.len());
+        assert!(sealed.to_json().len() > 5_000, "the full form is many times larger");
+        assert_eq!(compact.short, sealed.short(), "the scan carries the printed short form");
+        // Read back as a seal (the short form is an extra field), it holds
+        // against the same entries and catches a rewritten one.
+        let read = Seal::from_json(&json).expect("the compact form is a seal document");
+        assert!(read.checkpoints.is_empty());
+        assert!(read.differences(&seal_of(&year)).is_empty());
+        let mut rewritten = year.clone();
+        rewritten[12_345].hash.0[0] ^= 1;
+        assert_eq!(read.differences(&seal_of(&rewritten)), [Difference::Entries]);
     }
 
     #[test]

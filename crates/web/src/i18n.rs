@@ -66,6 +66,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("seal", "本年度结果封存码", "This year's seal"),
     ("seal_published", "公示时", "at public notice"),
     ("seal_download", "下载封存文件", "Download the seal"),
+    (
+        "seal_how",
+        "扫码可保存本年度结果的封存信息，任何人都可以用它核对账本是否被改动：",
+        "Scan to keep this year's seal; anyone can check with it that the ledger was not changed:",
+    ),
     ("receipt", "收据", "Receipt"),
     ("next_page", "下一页", "Next"),
     ("sort_rank", "按名次", "By rank"),

@@ -20,7 +20,7 @@ pub async fn ledger(context: &Context, command: LedgerCommand) -> Outcome {
                 None => Ok(()),
             }
         }
-        LedgerCommand::Seal { year, stage } => seal(context, year, stage.as_deref()).await,
+        LedgerCommand::Seal { year, stage, compact } => seal(context, year, stage.as_deref(), compact).await,
     }
 }
 
@@ -64,6 +64,12 @@ async fn verify_against(context: &Context, path: &Path) -> Outcome {
     let text =
         std::fs::read_to_string(path).map_err(|e| Failure::bad_input(format!("--against {}: {e}", path.display())))?;
     let kept = Seal::from_json(&text).map_err(|e| Failure::bad_input(format!("--against {}: {e}", path.display())))?;
+    // A compact seal (from a notice's QR code) carries the full seal's short
+    // form, which is what people compare; its own digest would differ.
+    let short = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["short"].as_str().map(str::to_string))
+        .unwrap_or_else(|| kept.short());
     let store = context.open().await?;
     let mut reader = store.snapshot().await?;
     let (_, now) = starledger_app::seals::recompute(&mut reader, &kept).await?;
@@ -76,7 +82,7 @@ async fn verify_against(context: &Context, path: &Path) -> Outcome {
             kept.stage.key(),
             kept.community,
             kept.year,
-            kept.short()
+            short
         )));
     }
     println!(
@@ -84,7 +90,7 @@ async fn verify_against(context: &Context, path: &Path) -> Outcome {
         kept.stage.key(),
         kept.community,
         kept.year,
-        kept.short(),
+        short,
         kept.entries,
         kept.merkle_root
     );
@@ -92,7 +98,7 @@ async fn verify_against(context: &Context, path: &Path) -> Outcome {
 }
 
 /// Prints a year's kept seal as JSON.
-async fn seal(context: &Context, year: i64, stage: Option<&str>) -> Outcome {
+async fn seal(context: &Context, year: i64, stage: Option<&str>, compact: bool) -> Outcome {
     let stage = match stage {
         None => None,
         Some(text) => Some(
@@ -113,7 +119,7 @@ async fn seal(context: &Context, year: i64, stage: Option<&str>) -> Outcome {
             stage.map(|s| format!("{} ", s.key())).unwrap_or_default()
         ))
     })?;
-    println!("{}", seal.to_json());
+    println!("{}", if compact { seal.compact().to_json() } else { seal.to_json() });
     Ok(())
 }
 

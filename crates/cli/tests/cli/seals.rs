@@ -33,9 +33,21 @@ fn a_chain_rewritten_from_the_middle_passes_verify_and_fails_against_the_seal() 
         "{said}"
     );
 
+    // The compact form the notice's QR code holds is a seal document too.
+    let compact = run(&db, &["ledger", "seal", "--year", "2025", "--stage", "finalized", "--compact"]);
+    assert!(compact.stdout.len() < 700 && compact.stdout.len() * 5 < exported.stdout.len(), "small enough for a QR");
+    let scanned = dir.path().join("scanned.json");
+    std::fs::write(&scanned, &compact.stdout).unwrap();
+    let short: serde_json::Value = serde_json::from_slice(&compact.stdout).unwrap();
+    assert!(said.contains(short["short"].as_str().unwrap()), "the scan carries the short form verify prints: {said}");
+    let against_scan = ["ledger", "verify", "--against", scanned.to_str().unwrap()];
+    assert!(run(&db, &against_scan).status.success());
+
     // Someone with the file changes one entry's reason 300 entries before
     // the end of 2025 and re-hashes every entry after it.
     let rewritten = runtime().block_on(rewrite_from_the_end_of(&db, 2025, 300));
+    let caught_by_scan = run(&db, &against_scan);
+    assert_eq!(caught_by_scan.status.code(), Some(1), "the scanned seal catches the rewrite too");
 
     let verify = run(&db, &["ledger", "verify"]);
     assert!(verify.status.success(), "the rewritten chain is consistent: {}", String::from_utf8_lossy(&verify.stderr));

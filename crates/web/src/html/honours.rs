@@ -104,8 +104,8 @@ struct HonoursPage {
     /// The committee downloads the year's certificates and poster as PDF
     /// once the year is published.
     can_print: bool,
-    /// The year's latest seal (stage, short form), once published.
-    seal: Option<(String, String)>,
+    /// The year's latest seal, once published.
+    seal: Option<crate::html::seal::SealView>,
 }
 
 #[derive(Deserialize)]
@@ -172,7 +172,7 @@ pub async fn roll(
         roll,
         branches: branches.into_iter().map(|(name, (rated, five))| (name, rated, five)).collect(),
         can_print: viewer.is(Role::Committee) && reader.live_round(community, i64::from(year.get())).await?.is_some(),
-        seal: reader.seals(community, year).await?.last().map(|s| (s.stage.key().to_string(), s.short())),
+        seal: crate::html::seal::latest(&mut reader, community, year).await?,
     };
     Ok(render(page)?.into_response())
 }

@@ -24,6 +24,7 @@ pub mod region_integrity;
 pub mod reviews;
 pub mod robots;
 pub mod roll_import;
+pub mod seal;
 pub mod standings;
 pub mod uploads;
 pub mod what_if;

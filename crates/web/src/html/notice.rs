@@ -127,6 +127,8 @@ struct RatingPage {
     members: Vec<(i64, String)>,
     objections: Vec<ObjectionRow>,
     rows: Vec<ResultRow>,
+    /// The year's seal once published: short form and QR code.
+    seal: Option<crate::html::seal::SealView>,
 }
 
 #[derive(Deserialize)]
@@ -244,6 +246,7 @@ pub async fn show(
         members: members.iter().filter(|m| m.left_on.is_none()).map(|m| (m.id, m.name.to_string())).collect(),
         objections,
         rows: result_rows(viewer.t, &rating),
+        seal: crate::html::seal::latest(&mut reader, community, year).await?,
     };
     Ok(render(page)?.into_response())
 }
@@ -650,6 +653,7 @@ struct HouseholdNoticePage {
     open: bool,
     filed: bool,
     rows: Vec<ResultRow>,
+    seal: Option<crate::html::seal::SealView>,
 }
 
 /// The year in public notice in `community` whose objections are still
@@ -712,6 +716,7 @@ pub async fn household_show(
         open: notice.may_object(today()).is_ok(),
         filed: query.filed == Some(1),
         rows: result_rows(visitor.t, &rating),
+        seal: crate::html::seal::latest(&mut reader, community, period.year).await?,
     };
     let mut response = render(page)?.into_response();
     if let Some(cookie) = new_cookie {

@@ -781,6 +781,11 @@ async fn an_objection_naming_a_committee_member_in_its_text_is_not_hers_to_answe
     assert_redirect(&answer(&app, &zhao, id, "dismissed").await, &format!("/rating?year={}", year_of(&app)));
 }
 
+/// The page shows a seal's QR code (an inline SVG in its box).
+fn qr(page: &str) -> bool {
+    page.split("data-testid=\"seal-qr\">").nth(1).is_some_and(|rest| rest.trim_start().starts_with("<svg"))
+}
+
 /// Publishing and finalizing each seal the year; the honour roll shows the
 /// latest seal's short form and offers the seal to download, and the seals
 /// are append-only in the database as the ledger is.
@@ -798,6 +803,11 @@ async fn publishing_and_finalizing_seal_the_year() {
     assert_eq!(app.get(&member, &format!("/me/receipts/{own}")).await.status(), StatusCode::CONFLICT, "no seal yet");
     assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={year}"));
     assert_eq!(app.count("SELECT COUNT(*) FROM seals WHERE stage = 'published'").await, 1);
+    // A household sees the published seal on the notice its link leads to.
+    let token = &f.tokens[&f.liang_households[0]];
+    let household = text(app.get(&app.client(), &format!("/r/{token}/notice")).await, StatusCode::OK).await;
+    assert!(household.contains("data-testid=\"seal-short\"") && qr(&household), "{household}");
+    assert!(!household.contains("/seals/"), "no link a household could not open");
     end_notice(&app).await;
     assert_redirect(&finalize(&app, &committee).await, &format!("/honours?year={year}"));
 
@@ -812,6 +822,11 @@ async fn publishing_and_finalizing_seal_the_year() {
     let short: Vec<&str> = digest.as_bytes()[..16].chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect();
     let honours = text(app.get(&member, &format!("/honours?year={year}")).await, StatusCode::OK).await;
     assert!(honours.contains(&short.join("-")), "the seal's short form on the honour roll:\n{honours}");
+    // Beside it, the seal itself as a QR code; and on the notice pages too:
+    // the committee's and the one a household reaches from its link.
+    assert!(qr(&honours), "the seal's QR code on the honour roll");
+    let rating = text(app.get(&committee, &format!("/rating?year={year}")).await, StatusCode::OK).await;
+    assert!(rating.contains(&short.join("-")) && qr(&rating), "the seal on the rating page:\n{rating}");
 
     // The member's record offers a receipt for each entry of the sealed
     // year; it names the entry and the seal's root; another's is not found.
