@@ -86,6 +86,9 @@ pub enum Command {
     /// Check the ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// What the auditor reads: patterns in a year's ledger worth a person's look.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// A receipt for one entry: its place in its year's seal, which its
     /// member or household checks without our database.
     #[command(subcommand)]
@@ -563,6 +566,21 @@ pub enum ReceiptCommand {
         /// The year's seal as kept outside the database (`ledger seal`).
         #[arg(long)]
         seal: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Anomaly flags of a year (one recorder entering most of a branch's
+    /// points, entries recorded long after the day, totals clustered below a
+    /// cap or above a star line, reversals concentrated on one member), each
+    /// with the entries behind it. Flags are prompts for people, never
+    /// penalties: nothing is written. Thresholds: docs/auditing.md.
+    Anomalies {
+        #[arg(long)]
+        year: i64,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -6,7 +6,9 @@ use crate::error::Classify;
 use crate::rows::{ENTRY_COLUMNS, EntryRow};
 use crate::{Backend, Queries, Result, StoreError, WriteTx};
 use jiff::civil::Date;
-use starledger_domain::ledger::{ChainBreak, ChainVerifier, Entry, EntryDraft, EntryHash, Tally, TotalsKey, seal};
+use starledger_domain::ledger::{
+    Actor, ChainBreak, ChainVerifier, Entry, EntryDraft, EntryHash, Tally, TotalsKey, seal,
+};
 use starledger_domain::org::{CommunityId, MemberId, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::Scored;
@@ -20,6 +22,22 @@ pub enum Appended {
     New(Box<Entry>),
     /// The same event was already written under this key: a retry.
     Duplicate(i64),
+}
+
+/// One entry without its words or hashes: who recorded what about whom,
+/// when, and for which day. What the auditor's flags read, a year at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryFact {
+    pub id: i64,
+    pub member_id: MemberId,
+    pub category: String,
+    pub rule_key: String,
+    pub points: Points,
+    pub recorded_by: Actor,
+    /// Unix seconds.
+    pub recorded_at: i64,
+    pub occurred_on: Date,
+    pub reverses: Option<i64>,
 }
 
 /// A stored total that differs from what the ledger gives.
@@ -111,6 +129,64 @@ pub trait LedgerQueries: Queries {
             .await
             .at(location)?;
         rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+
+    /// Every entry of a community's year, in chain order, without its
+    /// words or hashes: one query, however many members.
+    async fn year_entry_facts(&mut self, community: CommunityId, year: Year) -> Result<Vec<EntryFact>> {
+        let (conn, location) = self.parts();
+        type Row = (i64, i64, String, String, i64, String, i64, String, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, member_id, category, rule_key, points_tenths, recorded_by, recorded_at, occurred_on, \
+             reverses_entry_id FROM ledger_entries WHERE community_id = $1 AND year = $2 ORDER BY id",
+        )
+        .bind(community)
+        .bind(i64::from(year.get()))
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        rows.into_iter()
+            .map(|(id, member_id, category, rule_key, tenths, recorded_by, recorded_at, occurred_on, reverses)| {
+                let corrupt = |what: &str| StoreError::Corrupt(format!("ledger entry {id}: {what}"));
+                Ok(EntryFact {
+                    id,
+                    member_id,
+                    category,
+                    rule_key,
+                    points: Points::from_tenths(tenths),
+                    recorded_by: recorded_by
+                        .parse()
+                        .map_err(|e: starledger_domain::ledger::ActorError| corrupt(&e.to_string()))?,
+                    recorded_at,
+                    occurred_on: occurred_on.parse().map_err(|_| corrupt("occurred_on is not a date"))?,
+                    reverses,
+                })
+            })
+            .collect()
+    }
+
+    /// The entries with these ids, in id order (ids of other communities
+    /// are not found).
+    async fn entries_among(&mut self, community: CommunityId, ids: &[i64]) -> Result<Vec<Entry>> {
+        let (conn, location) = self.parts();
+        let mut entries = Vec::with_capacity(ids.len());
+        // In chunks, under every backend's limit on bound values.
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND id IN ({}) ORDER BY id",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, EntryRow>(&sql).bind(community);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await.at(location)? {
+                entries.push(row.into_entry()?);
+            }
+        }
+        entries.sort_by_key(|e| e.id);
+        Ok(entries)
     }
 
     /// The year's points in the light form the rating needs, summed per

@@ -41,7 +41,7 @@ pub use counters::Counters;
 pub use error::StoreError;
 pub use integrity::{Adjustment, IntegrityQueries, IntegrityRecord, IntegrityVote, NewAdjustment, NewIntegrityRecord};
 pub use ledger::LedgerQueries;
-pub use ledger::{Appended, ProjectionMismatch, VerifyReport};
+pub use ledger::{Appended, EntryFact, ProjectionMismatch, VerifyReport};
 pub use meetings::{AttendanceRow, LeaveRequest, Meeting, MeetingQueries, NewMeeting};
 pub use notices::{
     FinalStars, Finalization, NewObjection, NewRound, NoticeQueries, Objection, RatingMotion, RatingRound,

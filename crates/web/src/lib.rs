@@ -87,6 +87,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ballots/{id}/withdraw", post(html::ballots::withdraw))
         .route("/adjustments", get(html::adjustments::show).post(html::adjustments::make))
         .route("/adjustments/{id}/check", post(html::adjustments::check))
+        .route("/audit/anomalies", get(html::audit::anomalies))
+        .route("/audit/entries", get(html::audit::entries))
         .route("/rating", get(html::notice::show))
         .route("/rating/what-if", get(html::what_if::show).post(html::what_if::replay))
         .route("/rating/{year}/publish", get(html::notice::publish_page).post(html::notice::publish))

@@ -16,6 +16,8 @@ pub struct Nav {
     pub integrity: bool,
     pub adjustments: bool,
     pub robots: bool,
+    /// The auditor's anomaly flags (the committee reads them too).
+    pub anomalies: bool,
     /// The committee's import of the roll from Excel.
     pub roll_import: bool,
     /// An overseer's one page: the region's figures.
@@ -54,6 +56,7 @@ impl Page {
                 integrity: false,
                 adjustments: false,
                 robots: false,
+                anomalies: false,
                 roll_import: false,
                 region: true,
             },
@@ -74,6 +77,7 @@ fn community_nav(account: &Account) -> Nav {
         integrity: matches!(role, Role::Committee | Role::BranchSecretary | Role::Auditor),
         adjustments: matches!(role, Role::Committee | Role::Auditor),
         robots: matches!(role, Role::Committee | Role::Auditor),
+        anomalies: starledger_app::anomalies::READERS.contains(&role),
         roll_import: role == Role::Committee,
         region: false,
     }

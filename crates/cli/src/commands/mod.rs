@@ -1,6 +1,7 @@
 //! One module per command. Each handler is short and linear: load who is
 //! asking, parse the input, ask the domain, write in one transaction, report.
 
+mod audit;
 mod bench;
 mod exchange;
 mod explain;
@@ -160,6 +161,7 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Rating(args) => rating::rating(context, args).await,
         Command::Explain(args) => explain::explain(context, args).await,
         Command::Ledger(command) => ledger::ledger(context, command).await,
+        Command::Audit(command) => audit::audit(context, command).await,
         Command::Receipt(command) => ledger::receipt(context, command).await,
         Command::Store(command) => store::store(context, command).await,
         Command::Import(command) => exchange::import(context, command).await,

@@ -107,6 +107,21 @@ async fn the_demo_tells_the_articles_story() {
         assert_eq!(sources, "activity,attendance,ballot,decision,household,study,visit", "{year}");
     }
 
+    // The auditor's flags: the demo's branch secretaries type nearly all of
+    // their branches' entries, each the evening of its day, and nobody
+    // reverses anything (docs/auditing.md says what the demo raises).
+    let audit = starledger(&db).args(["audit", "anomalies", "--year", "2025"]).output().unwrap();
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));
+    let words = String::from_utf8(audit.stdout).unwrap();
+    assert!(words.contains("[recorder_share]") && words.contains("不是处分"), "{words}");
+    let audit = starledger(&db).args(["audit", "anomalies", "--year", "2025", "--json"]).output().unwrap();
+    let flags: Value = serde_json::from_slice(&audit.stdout).expect("audit anomalies --json prints JSON");
+    let flags = flags["flags"].as_array().unwrap();
+    assert!((1..=20).contains(&flags.len()), "a handful of flags, not hundreds: {}", flags.len());
+    let kinds: Vec<&str> = flags.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert!(!kinds.contains(&"late_entries") && !kinds.contains(&"concentrated_reversals"), "{kinds:?}");
+    assert!(flags.iter().all(|f| f["entries"].as_array().is_some_and(|e| !e.is_empty())), "each names its entries");
+
     starledger(&db).args(["ledger", "verify"]).assert().success();
     let linking = starledger(&db).args(["household", "report"]).output().unwrap();
     let report = String::from_utf8(linking.stdout).unwrap();

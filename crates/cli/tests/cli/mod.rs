@@ -1,5 +1,6 @@
 //! Integration tests of the `starledger` binary, one module per concern.
 
+mod audit;
 mod audit_origin;
 mod backup;
 mod bench;

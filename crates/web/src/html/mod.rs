@@ -2,6 +2,7 @@
 
 pub mod activities;
 pub mod adjustments;
+pub mod audit;
 pub mod ballots;
 pub mod claims;
 pub mod confirm;

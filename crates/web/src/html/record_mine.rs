@@ -24,7 +24,7 @@ use starledger_store::{LedgerQueries, OrgQueries, SealQueries};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where an entry came from, as the page's language names it.
-fn source_label(t: Tr, source_kind: &str) -> String {
+pub(crate) fn source_label(t: Tr, source_kind: &str) -> String {
     let key = match source_kind {
         "attendance" => "source_attendance",
         "study" => "source_study",
@@ -34,6 +34,7 @@ fn source_label(t: Tr, source_kind: &str) -> String {
         "decision" => "source_decision",
         "ballot" => "source_ballot",
         "adjustment" => "source_adjustment",
+        "reversal" => "source_reversal",
         // A source a later rulebook adds shows its key until it is named here.
         other => return other.to_string(),
     };

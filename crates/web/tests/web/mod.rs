@@ -2,6 +2,7 @@
 
 mod activities;
 mod adjustments;
+mod anomalies;
 mod ballots;
 mod checkin;
 mod claims;

@@ -128,6 +128,10 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get(format!("/ballots/{}/close", o.ballot), "/ballots/{id}/close"),
         get(format!("/ballots/{}/tally", o.ballot), "/ballots/{id}/tally"),
         get("/adjustments".into(), "/adjustments"),
+        // This year: the fixture's entries were typed months after their day,
+        // so the page shows a flag, and the entries page lists them.
+        get(format!("/audit/anomalies?year={}", f.year), "/audit/anomalies"),
+        get(format!("/audit/entries?year={}&recorder=account:{}", f.year, f.accounts[COMMITTEE]), "/audit/entries"),
         get(format!("/rating?year={year}"), "/rating"),
         get(format!("/rating/what-if?year={year}"), "/rating/what-if"),
         get(format!("/rating/{year}/publish"), "/rating/{year}/publish"),

@@ -124,6 +124,18 @@ async fn every_role_reaches_exactly_its_pages() {
         scenario(BranchSecretary, get.clone(), "/standings", Ok),
         scenario(Member, get.clone(), "/standings", Ok),
         scenario(Auditor, get.clone(), "/standings", Ok),
+        // The auditor's anomaly flags and the entries behind them: the
+        // committee and the auditor only.
+        scenario(Committee, get.clone(), "/audit/anomalies", Ok),
+        scenario(Auditor, get.clone(), "/audit/anomalies", Ok),
+        scenario(BranchSecretary, get.clone(), "/audit/anomalies", Forbidden),
+        scenario(Member, get.clone(), "/audit/anomalies", Forbidden),
+        scenario(Anonymous, get.clone(), "/audit/anomalies", Redirect("/login")),
+        scenario(Committee, get.clone(), format!("/audit/entries?year={}", f.year), Ok),
+        scenario(Auditor, get.clone(), format!("/audit/entries?year={}", f.year), Ok),
+        scenario(BranchSecretary, get.clone(), format!("/audit/entries?year={}", f.year), Forbidden),
+        scenario(Member, get.clone(), format!("/audit/entries?year={}", f.year), Forbidden),
+        scenario(Anonymous, get.clone(), format!("/audit/entries?year={}", f.year), Redirect("/login")),
         // The password page: everyone signed in.
         scenario(Member, get.clone(), "/password", Ok),
         scenario(Auditor, get.clone(), "/password", Ok),
