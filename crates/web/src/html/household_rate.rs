@@ -27,7 +27,7 @@ use starledger_app::household_origins::Origin;
 use starledger_app::households::{self, HouseholdRating, Rated};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
 use starledger_domain::org::{Member, Year};
-use starledger_store::{OrgQueries, PeriodStatus, RatingQueries, Reader, SealQueries};
+use starledger_store::{LinkQueries, OrgQueries, PeriodStatus, RatingQueries, Reader, SealQueries};
 
 /// The cookie that binds a device to one link; its path is the link's.
 pub const BIND_COOKIE: &str = "sl_bind";
@@ -298,17 +298,27 @@ pub async fn bind(
         return Ok(refused);
     }
     let mut reader = state.store().read().await?;
-    let link = match opened(&state, &visitor, &mut reader, &token).await? {
-        Ok(link) => link,
-        Err(response) => return Ok(response),
+    let link = match household_links::open(&mut reader, &token, binding(&visitor).as_deref()).await? {
+        Link::Open(link) => Some(link),
+        // A proof on a locked link is still counted (by `prove`).
+        Link::Locked => None,
+        gone => return gone_page(&state, &visitor, &gone),
     };
-    let notice = notice_of(&mut reader, &link, &token).await?;
+    let community = match &link {
+        Some(link) => link.community,
+        None => reader.link_guard(&token).await?.ok_or(WebError::NotFound)?.community_id,
+    };
+    let notice = match &link {
+        Some(link) => notice_of(&mut reader, link, &token).await?,
+        None => None,
+    };
     drop(reader);
     let secret = household_links::new_secret();
-    let mut tx = visitor.write_in(&state, link.community).await?;
+    let mut tx = visitor.write_in(&state, community).await?;
     let proved = household_links::prove(&mut tx, &token, &form.code, &secret).await?;
     tx.commit().await?;
     let t = visitor.t;
+    let Some(link) = link else { return gone_page(&state, &visitor, &Link::Locked) };
     let again = |message: String, status: StatusCode, tries_left: i64| {
         let link = OpenLink { tries_left, ..link.clone() };
         proof_page(&state, &visitor, status, &token, &link, Some(message), notice.clone())
