@@ -66,6 +66,9 @@ type GuardRow = (
     Option<i64>,
 );
 
+/// household, token, printed at, locked at, devices
+type LiveRow = (i64, String, Option<i64>, Option<i64>, i64);
+
 #[allow(async_fn_in_trait)]
 pub trait LinkQueries: Queries {
     /// The link `token` names and its guard; none for no such link.
@@ -110,7 +113,7 @@ pub trait LinkQueries: Queries {
     /// Every live link of the community with its card and devices.
     async fn live_links(&mut self, community: CommunityId) -> Result<Vec<LiveLink>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+        let rows: Vec<LiveRow> = sqlx::query_as(
             "SELECT t.household_id, t.token, s.printed_at, s.locked_at, \
              CAST((SELECT COUNT(*) FROM household_bindings b WHERE b.token = t.token) AS BIGINT) \
              FROM household_tokens t LEFT JOIN household_link_state s ON s.token = t.token \
