@@ -1,21 +1,32 @@
 //! Step 1's household input: a linked household rates its member's service
 //! once per rating window, through its private link and without an account.
 //! The page only finds the link; what is checked and written is here, in
-//! one transaction: the link still leads to this member, the year is open,
-//! the household has not rated in this window, and the rating's entry,
-//! its row and the audit row are written together.
+//! one transaction: the link is live and this device is bound to it (see
+//! [`crate::household_links`]), the link still leads to this member, the
+//! year is open, the household has not rated in this window, and the
+//! rating's entry, its row, where it came from (keyed hashes, see
+//! [`crate::household_origins`]) and the audit row are written together.
 
 use crate::clock;
 use crate::error::{AppError, AppResult, refused};
+use crate::household_links;
+use crate::household_origins::{self, Origin};
 use jiff::civil::Date;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
 use starledger_domain::org::{CommunityId, HouseholdId, MemberId, Year};
-use starledger_store::{Appended, NewRating, OrgQueries, PeriodStatus, WriteTx};
+use starledger_domain::seal::Receipt;
+use starledger_store::{
+    Appended, LedgerQueries, LinkQueries, NewRating, OrgQueries, PeriodStatus, SealQueries, StoreError, WriteTx,
+};
 
 /// A household's rating as the page took it.
 pub struct HouseholdRating<'a> {
+    /// The link it came through.
+    pub token: &'a str,
+    /// The secret of the device's binding cookie for this link, if it sent one.
+    pub binding: Option<&'a str>,
     pub community: CommunityId,
     pub household: HouseholdId,
     /// The member the household saw on its page; if the link moved to
@@ -25,8 +36,8 @@ pub struct HouseholdRating<'a> {
     pub level: Satisfaction,
     /// At most 500 characters are kept.
     pub comment: &'a str,
-    /// Where the rating came from (the address), for the audit row.
-    pub from: &'a str,
+    /// Where the rating came from: only keyed hashes of it are kept.
+    pub origin: Origin<'a>,
 }
 
 /// What rating did.
@@ -36,6 +47,8 @@ pub enum Rated {
     New(i64),
     /// The household had already rated in this window: nothing written.
     Already,
+    /// This device has not proved itself for the link: nothing written.
+    NotBound,
 }
 
 /// The longest comment kept.
@@ -44,6 +57,11 @@ pub const COMMENT_CHARS: usize = 500;
 /// Records a household's rating of its member for the window containing today.
 pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Rated> {
     let today: Date = clock::today();
+    match household_links::bound_household(tx, rating.token, rating.binding).await? {
+        Some(found) if found == (rating.community, rating.household) => {}
+        Some(_) => return Err(refused("this link leads to another household")),
+        None => return Ok(Rated::NotBound),
+    }
     let household = tx.household(rating.community, rating.household).await?;
     if household.member_id != Some(rating.member) {
         return Err(refused("this household's link now leads to another member; open the link again"));
@@ -101,7 +119,41 @@ pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Ra
         entry_id: entry.id,
     })
     .await?;
-    let detail = format!("entry {} from {}", entry.id, rating.from);
+    household_origins::record_rating(
+        tx,
+        member.community_id,
+        household.id,
+        entry.id,
+        i64::from(period.year.get()),
+        rating.origin,
+    )
+    .await?;
+    let detail = format!("entry {}", entry.id);
     tx.audit(Some(member.community_id), &actor.to_string(), "household.rate", &detail).await?;
     Ok(Rated::New(entry.id))
+}
+
+/// The household's own rating entries: (entry, year, window).
+pub async fn own_ratings<Q: LinkQueries>(q: &mut Q, household: HouseholdId) -> AppResult<Vec<(i64, i64, String)>> {
+    Ok(q.household_rating_entries(household).await?)
+}
+
+/// A receipt for one of the household's own rating entries, once its year
+/// is sealed: only through a live link, on a device bound to it, and only
+/// for an entry this household recorded; anyone else's entry is not found.
+pub async fn receipt<Q>(q: &mut Q, token: &str, binding: Option<&str>, entry: i64) -> AppResult<Receipt>
+where
+    Q: LinkQueries + OrgQueries + SealQueries + LedgerQueries + Sized,
+{
+    let Some((community, household)) = household_links::bound_household(q, token, binding).await? else {
+        return Err(StoreError::not_found("ledger entry", entry).into());
+    };
+    if !q.household_rating_entries(household).await?.iter().any(|(id, _, _)| *id == entry) {
+        return Err(StoreError::not_found("ledger entry", entry).into());
+    }
+    let found = q.entry(community, entry).await?;
+    if found.draft.recorded_by != Actor::Household(household) {
+        return Err(StoreError::not_found("ledger entry", entry).into());
+    }
+    crate::seals::receipt(q, community, entry, None).await
 }

@@ -11,6 +11,8 @@ pub mod anomalies;
 pub mod ballots;
 pub mod clock;
 pub mod error;
+pub mod household_links;
+pub mod household_origins;
 pub mod households;
 pub mod integrity;
 pub mod ledger;

@@ -18,7 +18,7 @@ use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Account, CommunityId, Year};
 use starledger_domain::rating::{Rating, five_star_streak};
 use starledger_print::{Card, Certificate, HonourBranch, HonourRoll, Paper, PrintFont};
-use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, RatingQueries, WriteTx};
+use starledger_store::{LedgerQueries, LinkQueries, LiveLink, NoticeQueries, OrgQueries, WriteTx};
 use std::collections::BTreeMap;
 
 /// A date as printed on paper: 2026年7月1日.
@@ -213,13 +213,19 @@ where
 pub struct PrintedCards {
     pub pdf: Vec<u8>,
     pub cards: usize,
+    /// Cards printed before, whose links this print replaced (the old
+    /// cards' links are revoked).
+    pub replaced: usize,
     /// Linked households without a live link: no card until one is issued.
     pub without_link: usize,
 }
 
 /// The household cards of a branch, or of the whole community: the
-/// committee's only, audited with how many were printed, since each card
-/// carries a household's private link.
+/// committee's only, since each card carries a household's private link.
+/// Every print is audited (who, which branch or all, how many), and a card
+/// printed before gets a new link, its old one revoked (the old card then
+/// only says it was replaced), in the same transaction as the audit row. A
+/// link printed for the first time is kept.
 pub async fn cards_pdf(
     tx: &mut WriteTx,
     actor: &Account,
@@ -242,18 +248,28 @@ pub async fn cards_pdf(
     };
     let community_name = tx.community(community).await?.name;
     let members = tx.members(community).await?;
-    let tokens = tx.live_tokens(community).await?;
+    let links: BTreeMap<i64, LiveLink> =
+        tx.live_links(community).await?.into_iter().map(|link| (link.household_id, link)).collect();
+    let now = crate::clock::now();
     let mut cards = Vec::new();
-    let mut without_link = 0;
+    let (mut without_link, mut replaced) = (0, 0);
     for household in tx.households(community).await? {
         let Some(member) = household.member_id.and_then(|id| members.iter().find(|m| m.id == id)) else { continue };
         if branch.is_some_and(|b| member.branch_id != b) {
             continue;
         }
-        let Some(token) = tokens.get(&household.id) else {
+        let Some(link) = links.get(&household.id) else {
             without_link += 1;
             continue;
         };
+        let token = if link.printed_at.is_some() || link.locked {
+            // A card exists (or the link is locked): the new card gets a new link.
+            replaced += 1;
+            crate::household_links::rotate(tx, community, household.id, "reprinted").await?
+        } else {
+            link.token.clone()
+        };
+        tx.mark_printed(&token, now).await?;
         cards.push(Card {
             community: community_name.clone(),
             address: household.address.clone(),
@@ -270,10 +286,11 @@ pub async fn cards_pdf(
     }
     let pdf = starledger_print::cards(font, &cards)?;
     let detail = format!(
-        "{} household cards printed ({}); {without_link} linked households without a live link",
+        "{} household cards printed ({}); {replaced} printed before got new links (old cards revoked); \
+         {without_link} linked households without a live link",
         cards.len(),
         branch_name.as_deref().unwrap_or("whole community")
     );
     tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "print.cards", &detail).await?;
-    Ok(PrintedCards { pdf, cards: cards.len(), without_link })
+    Ok(PrintedCards { pdf, cards: cards.len(), replaced, without_link })
 }

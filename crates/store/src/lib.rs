@@ -20,6 +20,7 @@ mod counters;
 mod error;
 mod integrity;
 mod ledger;
+mod links;
 mod meetings;
 mod notices;
 mod org;
@@ -42,6 +43,7 @@ pub use error::StoreError;
 pub use integrity::{Adjustment, IntegrityQueries, IntegrityRecord, IntegrityVote, NewAdjustment, NewIntegrityRecord};
 pub use ledger::LedgerQueries;
 pub use ledger::{Appended, EntryFact, ProjectionMismatch, VerifyReport};
+pub use links::{LinkGuard, LinkQueries, LiveLink, RatingOrigin, SignInOrigin};
 pub use meetings::{AttendanceRow, LeaveRequest, Meeting, MeetingQueries, NewMeeting};
 pub use notices::{
     FinalStars, Finalization, NewObjection, NewRound, NoticeQueries, Objection, RatingMotion, RatingRound,

@@ -251,6 +251,9 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "table community_year_stats",
             "trigger final_stars_delete_revision",
             "trigger final_stars_insert_revision",
+            "table household_bindings",
+            "index household_bindings_by_token",
+            "table household_link_state",
             "index ledger_entries_by_community",
             "trigger ledger_entries_insert_revision",
             "table member_rule_totals",
@@ -262,6 +265,8 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "trigger periods_update_revision",
             "table rating_motions",
             "index rating_motions_by_year",
+            "table rating_origins",
+            "index rating_origins_by_year",
             "trigger rating_rounds_delete_revision",
             "trigger rating_rounds_insert_revision",
             "trigger rating_rounds_update_revision",
@@ -270,13 +275,17 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "table seals",
             "trigger seals_no_delete",
             "trigger seals_no_update",
+            "table sign_in_origins",
+            "index sign_in_origins_by_community",
             "index sqlite_autoindex_ballot_exceptions_1",
             "index sqlite_autoindex_branch_year_stats_1",
             "index sqlite_autoindex_community_year_stats_1",
+            "index sqlite_autoindex_household_bindings_1",
+            "index sqlite_autoindex_household_link_state_1",
             "index sqlite_autoindex_member_rule_totals_1",
             "index sqlite_autoindex_seals_1",
         ],
-        "only the new tables, the ledger's index by community and the revision's and seals' triggers are new"
+        "only the new tables (and their indexes), the ledger's index by community and the revision's and seals' triggers are new"
     );
     let region_ids: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE region_id IS NOT NULL")
         .fetch_one(&mut raw)

@@ -19,6 +19,13 @@ use std::net::SocketAddr;
 pub const SESSION_COOKIE: &str = "sl_session";
 pub const FORM_COOKIE: &str = "sl_form";
 pub const LANG_COOKIE: &str = "sl_lang";
+/// A random id of the browser, set on the sign-in page and on a household's
+/// link: only its keyed hash is stored, with officials' sign-ins and with
+/// household ratings, so that the auditor sees a rating cast from an
+/// official's device (`app::household_origins`).
+pub const DEVICE_COOKIE: &str = "sl_device";
+/// About 400 days, the longest a browser keeps a cookie.
+pub const DEVICE_SECONDS: i64 = 400 * 24 * 3600;
 pub const SESSION_SECONDS: i64 = 12 * 3600;
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -188,14 +195,16 @@ impl Visitor {
         Ok(tx)
     }
 
-    /// A write transaction in a community a household's link leads to.
+    /// A write transaction in a community a household's link leads to. Its
+    /// audit rows name no address: a household's address is kept only as a
+    /// keyed hash with its rating (docs/privacy.md).
     pub async fn write_in(
         &self,
         state: &AppState,
         community: CommunityId,
     ) -> Result<starledger_store::WriteTx, WebError> {
         let mut tx = state.store().write_in(community).await?;
-        tx.set_origin(&self.ip);
+        tx.set_origin("household link");
         Ok(tx)
     }
 }
@@ -320,11 +329,11 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// `/r/TOKEN` or `/r/TOKEN/notice`: the pages a household opens from its
-/// card, whose forms are proved by the household form token.
+/// `/r/TOKEN`, `/r/TOKEN/bind` or `/r/TOKEN/notice`: the pages a household
+/// opens from its card, whose forms are proved by the household form token.
 fn is_household_link(path: &str) -> bool {
     let Some(rest) = path.strip_prefix("/r/") else { return false };
-    let token = rest.strip_suffix("/notice").unwrap_or(rest);
+    let token = rest.strip_suffix("/notice").or_else(|| rest.strip_suffix("/bind")).unwrap_or(rest);
     !token.is_empty() && !token.contains('/')
 }
 
@@ -382,6 +391,19 @@ pub fn form_token(visitor: &Visitor) -> (String, Option<String>) {
         _ => {
             let token = random_token();
             (token.clone(), Some(token))
+        }
+    }
+}
+
+/// The browser's device id: the one its cookie holds, or a new one with
+/// the `Set-Cookie` header that gives it.
+pub fn device_cookie(visitor: &Visitor, secure: bool) -> (String, Option<axum::http::HeaderValue>) {
+    match cookie(&visitor.headers, DEVICE_COOKIE) {
+        Some(id) if crate::security::is_token(&id) => (id, None),
+        _ => {
+            let id = random_token();
+            let header = set_cookie(DEVICE_COOKIE, &id, DEVICE_SECONDS, secure).parse().ok();
+            (id, header)
         }
     }
 }

@@ -57,6 +57,12 @@ pub async fn print(context: &Context, command: PrintCommand) -> Outcome {
             write(&out, &printed.pdf)?;
             tx.commit().await?;
             println!("wrote {}: {} household cards", out.display(), printed.cards);
+            if printed.replaced > 0 {
+                println!(
+                    "{} of them were printed before: they have new links, and the old cards no longer work",
+                    printed.replaced
+                );
+            }
             if printed.without_link > 0 {
                 println!(
                     "{} linked households have no live link and no card: issue their links first",

@@ -18,7 +18,7 @@ use roll::Story;
 use starledger_domain::org::Year;
 use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
-use starledger_store::{OpenMode, OrgQueries, Store, Target, WriteTx};
+use starledger_store::{OpenMode, OrgQueries, RatingQueries, Store, Target, WriteTx};
 use std::path::Path;
 
 /// Every demo account's password; printed with the logins.
@@ -187,6 +187,21 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
         println!("  {:<14} {} {}", account.login, account.role.label_zh(), account.name);
     }
     println!("  {CITY_LOGIN:<14} 市委组织部 (the city's figures at /region; no member, household or rater)");
+    // A household's link binds to a phone with the last four digits of the
+    // household's phone on the roll: one to try by hand.
+    let mut reader = store.read().await?;
+    let tokens = reader.live_tokens(roll.community).await?;
+    let example = reader.households(roll.community).await?.into_iter().find_map(|h| {
+        let phone = h.phone.filter(|p| p.len() >= 4)?;
+        Some((tokens.get(&h.id)?.clone(), phone[phone.len() - 4..].to_string(), h.address))
+    });
+    drop(reader);
+    if let Some((token, digits, address)) = example {
+        println!(
+            "\na household's card to try ({address}): /r/{token}\n  \
+             the first time on a device, type the last four digits of its phone on the roll: {digits}"
+        );
+    }
     println!("\ntry: starledger {} rating --year {}", context.option(), history()[1]);
     println!(
         "     starledger {} explain --member {} --year {}",

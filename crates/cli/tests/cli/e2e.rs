@@ -189,11 +189,13 @@ async fn household_rates_on_a_phone(journey: &Journey, facts: &mut Facts) {
             .expect("the member's account");
     assert_eq!(name, MEMBER_NAME);
     facts.member_id = member_id;
-    let (token, household): (String, i64) = sqlx::query_as(
-        "SELECT t.token, t.household_id FROM household_tokens t \
+    // A household with a phone on the roll: its last four digits bind the phone.
+    let (token, household, phone): (String, i64, String) = sqlx::query_as(
+        "SELECT t.token, t.household_id, h.phone FROM household_tokens t \
          JOIN household_links l ON l.household_id = t.household_id \
+         JOIN households h ON h.id = t.household_id \
          JOIN members m ON m.id = l.member_id \
-         WHERE m.id = $1 AND t.revoked_at IS NULL ORDER BY t.household_id LIMIT 1",
+         WHERE m.id = $1 AND t.revoked_at IS NULL AND h.phone IS NOT NULL ORDER BY t.household_id LIMIT 1",
     )
     .bind(member_id)
     .fetch_one(&mut db)
@@ -209,6 +211,12 @@ async fn household_rates_on_a_phone(journey: &Journey, facts: &mut Facts) {
 
     client.set_window_size(390, 844).await.expect("a phone-sized window");
     journey.goto(&format!("/r/{token}")).await;
+    // The first time on this phone: the last four digits of the phone on the roll.
+    assert_eq!(count(client, "input[name=level]").await.unwrap(), 0, "no rating before the proof");
+    let digits = find(client, "input[name=code]").await;
+    digits.send_keys(&phone[phone.len() - 4..]).await.expect("type the four digits");
+    let confirm = find(client, "main form button[type=submit]").await;
+    click_and_wait_for_navigation(client, &confirm).await;
     let satisfied = find(client, "input[type=radio][name=level][value=satisfied]").await;
     assert_eq!(journey.text("main .card strong").await, MEMBER_NAME, "the page names the household's member");
     assert!(journey.text("main h1").await.contains("满意度评议"));

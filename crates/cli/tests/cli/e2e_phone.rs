@@ -30,6 +30,85 @@ async fn a_household_objects_from_its_phone_through_the_link_on_its_card() {
     Site::demo().await.run(household_objects).await;
 }
 
+/// Issue 10, item 7, the real path on a phone: the card's link asks for
+/// the last four digits of the household's phone on the roll, a wrong try
+/// is refused and counted, the right digits open the rating form, and the
+/// rating is the household's.
+#[tokio::test]
+async fn a_household_proves_its_phone_with_four_digits_then_rates() {
+    if !browser_available() {
+        return;
+    }
+    Site::demo().await.run(household_binds_and_rates).await;
+}
+
+async fn household_binds_and_rates(site: Arc<Site>) {
+    let mut db = site.db().await;
+    let year = i64::from(today_in_china().year());
+    let (token, household, phone): (String, i64, String) = sqlx::query_as(
+        "SELECT t.token, t.household_id, h.phone FROM household_tokens t \
+         JOIN household_links l ON l.household_id = t.household_id \
+         JOIN households h ON h.id = t.household_id \
+         JOIN members m ON m.id = l.member_id \
+         WHERE m.name = $1 AND t.revoked_at IS NULL AND h.phone IS NOT NULL AND NOT EXISTS \
+         (SELECT 1 FROM household_ratings r JOIN ledger_entries e ON e.id = r.entry_id \
+          WHERE r.household_id = t.household_id AND e.year = $2) ORDER BY t.household_id LIMIT 1",
+    )
+    .bind(MEMBER_NAME)
+    .bind(year)
+    .fetch_one(&mut db)
+    .await
+    .expect("a live link of one of her households, with a phone, not rated this year");
+    let digits = &phone[phone.len() - 4..];
+    let wrong: String = digits.chars().map(|c| if c == '9' { '0' } else { char::from(c as u8 + 1) }).collect();
+
+    let session = site.session(PHONE.0, PHONE.1).await;
+    session.goto(&format!("/r/{token}")).await;
+    assert_eq!(session.count("input[name=level]").await, 0, "no rating form before the proof");
+    assert!(session.text("[data-testid=tries]").await.contains("最多可输错5次"));
+    session.screenshot("phone-04-household-proof").await;
+    session.type_into("input[name=code]", &wrong).await;
+    session.click("form[action$='/bind'] button[type=submit]").await;
+    assert!(session.text("main p.notice[role=status]").await.contains("号码不正确"));
+    let failed: i64 = sqlx::query_scalar("SELECT failed_tries FROM household_link_state WHERE token = $1")
+        .bind(&token)
+        .fetch_one(&mut db)
+        .await
+        .expect("the wrong try is counted");
+    assert_eq!(failed, 1);
+
+    session.type_into("input[name=code]", digits).await;
+    session.click("form[action$='/bind'] button[type=submit]").await;
+    assert_eq!(session.path().await, format!("/r/{token}"));
+    assert_eq!(session.text("main .card strong").await, MEMBER_NAME, "the member, once proved");
+    session.screenshot("phone-05-household-rate").await;
+    find(&session.client, "input[type=radio][name=level][value=satisfied]").await.click().await.expect("choose 满意");
+    session.click("main form button[type=submit]").await;
+    assert!(
+        session.text("main p.notice[role=status]").await.contains("感谢您的评议"),
+        "{}",
+        page_text(&session.client).await
+    );
+    let recorded: Vec<(String,)> = sqlx::query_as(
+        "SELECT e.recorded_by FROM household_ratings r JOIN ledger_entries e ON e.id = r.entry_id \
+         WHERE r.household_id = $1 AND e.year = $2",
+    )
+    .bind(household)
+    .bind(year)
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(recorded, [(format!("household:{household}"),)]);
+    let width: i64 = session
+        .client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0);
+    assert!(width <= i64::from(PHONE.0), "the page fits the phone: {width}px");
+}
+
 /// Clicks the submit button of the form posting to `action` (an
 /// irreversible action), and confirms on the page that follows.
 async fn submit_and_confirm(session: &Session, action: &str) {

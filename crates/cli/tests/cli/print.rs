@@ -144,4 +144,12 @@ async fn the_demos_finalized_year_prints_and_cards_are_the_committees() {
         count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'print.cards' AND actor = 'account:1'").await,
         1
     );
+    let reprinted = "SELECT COUNT(*) FROM household_link_state WHERE revoked_reason = 'reprinted'";
+    assert_eq!(count(&db, reprinted).await, 0, "a first print replaces no link");
+    // Printing them again gives each card a new link and revokes the old.
+    let done = print_cards("liangyonghong");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(String::from_utf8_lossy(&done.stdout).contains("printed before"), "{done:?}");
+    assert_eq!(count(&db, reprinted).await, linked, "every reprinted card has a new link");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'print.cards'").await, 2);
 }

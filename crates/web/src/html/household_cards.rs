@@ -1,12 +1,14 @@
-//! Household cards (联系卡): one card per household with its member's name,
-//! the member's masked phone and a QR code of the household's private rating
-//! link, laid out to print on A4. The committee creates missing links and
-//! revokes a lost card's link; a branch secretary prints their branch's.
+//! Household cards (联系卡), the committee's only: an overview of each
+//! household's link (printed or not, phones opened, locked) without the
+//! links themselves, and the print, a PDF of the branch's or the whole
+//! community's cards with each household's link as a QR code. Printing is
+//! `starledger_app::print::cards_pdf` (audited; a card printed before gets
+//! a new link). The committee also issues missing links, replaces a lost
+//! card's link and makes a visit code for a household with no phone.
 
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
-use crate::security::random_token;
-use crate::session::{CsrfForm, SignedIn, now};
+use crate::session::{CsrfForm, SignedIn};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -15,15 +17,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use qrcode::QrCode;
 use qrcode::render::svg;
 use serde::Deserialize;
+use starledger_app::household_links::{self, VISIT_CODE_DAYS};
 use starledger_domain::org::Role;
-use starledger_store::{OrgQueries, RatingQueries};
+use starledger_store::{LinkQueries, OrgQueries};
+use std::collections::HashMap;
 
 struct Card {
     household_id: i64,
     address: String,
     member_name: String,
-    member_phone: String,
-    qr_svg: String,
+    /// 未打印 / 已打印 / 无链接 …, in the viewer's language.
+    status: String,
+    devices: i64,
+    has_link: bool,
+    no_phone: bool,
 }
 
 #[derive(Template)]
@@ -34,20 +41,14 @@ struct CardsPage {
     branch_id: i64,
     cards: Vec<Card>,
     missing: usize,
-    can_issue: bool,
-    page_number: usize,
-    pages: usize,
+    /// A visit code just made, shown once.
+    visit_code: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct CardsQuery {
     branch: Option<i64>,
-    page: Option<usize>,
 }
-
-/// Cards per page: three A4 sheets of eight. A QR code is ~15 KB of SVG, so
-/// a whole branch on one page would be megabytes on a phone.
-pub const CARDS_PER_PAGE: usize = 24;
 
 /// The QR code of a link, as inline SVG.
 pub fn qr_svg(url: &str) -> WebResult<String> {
@@ -55,60 +56,93 @@ pub fn qr_svg(url: &str) -> WebResult<String> {
     Ok(code.render::<svg::Color>().min_dimensions(160, 160).quiet_zone(true).build())
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    viewer: SignedIn,
-    Query(query): Query<CardsQuery>,
+async fn overview(
+    state: &AppState,
+    viewer: &SignedIn,
+    branch: Option<i64>,
+    visit_code: Option<String>,
 ) -> WebResult<Response> {
-    viewer.require(&[Role::Committee, Role::BranchSecretary])?;
+    viewer.require(&[Role::Committee])?;
     let community = viewer.account.community_id;
+    let t = viewer.t;
     let mut reader = state.store().read().await?;
-    let mut branches = reader.branches(community).await?;
-    if viewer.is(Role::BranchSecretary) {
-        branches.retain(|(id, _)| Some(*id) == viewer.account.branch_id);
-    }
-    let branch_id = match query.branch {
+    let branches = reader.branches(community).await?;
+    let branch_id = match branch {
         Some(id) if branches.iter().any(|(b, _)| *b == id) => id,
-        Some(_) => return Err(WebError::Forbidden("another branch's households".into())),
+        Some(_) => return Err(WebError::Forbidden("another community's branch".into())),
         None => branches.first().map(|(id, _)| *id).ok_or(WebError::NotFound)?,
     };
     let members = reader.members(community).await?;
-    let tokens = reader.live_tokens(community).await?;
-    let mut linked = Vec::new();
+    let links: HashMap<i64, _> =
+        reader.live_links(community).await?.into_iter().map(|link| (link.household_id, link)).collect();
+    let mut cards = Vec::new();
     let mut missing = 0;
     for household in reader.households(community).await? {
         let Some(member) = household.member_id.and_then(|id| members.iter().find(|m| m.id == id)) else { continue };
         if member.branch_id != branch_id {
             continue;
         }
-        match tokens.get(&household.id) {
-            Some(token) => linked.push((household, member, token)),
-            None => missing += 1,
+        let link = links.get(&household.id);
+        if link.is_none() {
+            missing += 1;
         }
-    }
-    let pages = linked.len().div_ceil(CARDS_PER_PAGE).max(1);
-    let page_number = query.page.unwrap_or(1).clamp(1, pages);
-    let mut cards = Vec::new();
-    for (household, member, token) in linked.into_iter().skip((page_number - 1) * CARDS_PER_PAGE).take(CARDS_PER_PAGE) {
+        let status = match link {
+            None => t.get("card_no_link"),
+            Some(link) if link.locked => t.get("card_locked"),
+            Some(link) if link.printed_at.is_some() => t.get("card_printed"),
+            Some(_) => t.get("card_not_printed"),
+        };
         cards.push(Card {
             household_id: household.id,
             address: household.address,
             member_name: member.name.to_string(),
-            member_phone: member.phone.as_ref().map(|p| p.masked()).unwrap_or_default(),
-            qr_svg: qr_svg(&format!("{}/r/{token}", state.config().public_url))?,
+            status: status.to_string(),
+            devices: link.map_or(0, |l| l.devices),
+            has_link: link.is_some(),
+            no_phone: household.phone.is_none(),
         });
     }
-    let page = CardsPage {
-        page: Page::signed_in(&viewer, "cards"),
-        branches,
-        branch_id,
-        cards,
-        missing,
-        can_issue: viewer.is(Role::Committee),
-        page_number,
-        pages,
-    };
+    let page = CardsPage { page: Page::signed_in(viewer, "cards"), branches, branch_id, cards, missing, visit_code };
     Ok(render(page)?.into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<CardsQuery>,
+) -> WebResult<Response> {
+    overview(&state, &viewer, query.branch, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PrintForm {
+    csrf: String,
+    /// A branch's id, or `all`.
+    branch: String,
+}
+
+/// Prints the cards of a branch or of the whole community as a PDF (the
+/// committee's only; audited; cards printed before get new links).
+pub async fn print(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Form(form): Form<PrintForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let branch = match form.branch.as_str() {
+        "all" => None,
+        text => Some(text.parse::<i64>().map_err(|_| WebError::BadRequest("branch: a branch's id or all".into()))?),
+    };
+    let font = crate::html::print::font()?;
+    let mut tx = viewer.write(&state).await?;
+    let printed =
+        starledger_app::print::cards_pdf(&mut tx, &viewer.account, branch, &state.config().public_url, font).await?;
+    tx.commit().await?;
+    let name = match branch {
+        Some(id) => format!("cards-branch-{id}-联系卡.pdf"),
+        None => "cards-联系卡.pdf".to_string(),
+    };
+    Ok(crate::download::download("application/pdf", &name, printed.pdf))
 }
 
 /// Gives every linked household without a live link a new one.
@@ -118,23 +152,13 @@ pub async fn issue_missing(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    viewer.require(&[Role::Committee])?;
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let tokens = tx.live_tokens(community).await?;
-    let households = tx.households(community).await?;
-    let now = now();
-    let mut issued = 0;
-    for household in households.iter().filter(|h| h.member_id.is_some() && !tokens.contains_key(&h.id)) {
-        tx.issue_household_token(community, household.id, &random_token(), now).await?;
-        issued += 1;
-    }
-    tx.audit(Some(community), &viewer.actor(), "household.links.issue", &format!("{issued} links")).await?;
+    household_links::issue_missing(&mut tx, &viewer.account).await?;
     tx.commit().await?;
     Ok(Redirect::to("/households/cards").into_response())
 }
 
-/// Ends a household's link for good (a lost card) and gives it a new one.
+/// Ends a household's link for good (a lost card, a locked link) and gives it a new one.
 pub async fn revoke(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -142,13 +166,31 @@ pub async fn revoke(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    viewer.require(&[Role::Committee])?;
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    // The household must be this community's: the query is scoped by it.
-    tx.household(community, household).await?;
-    tx.issue_household_token(community, household, &random_token(), now()).await?;
-    tx.audit(Some(community), &viewer.actor(), "household.link.revoke", &format!("household {household}")).await?;
+    household_links::replace(&mut tx, &viewer.account, household).await?;
     tx.commit().await?;
     Ok(Redirect::to("/households/cards").into_response())
+}
+
+/// Makes a one-time visit code for a household's link and shows it once.
+pub async fn visit_code(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(household): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let mut tx = viewer.write(&state).await?;
+    let code = household_links::issue_visit_code(&mut tx, &viewer.account, household).await?;
+    tx.commit().await?;
+    let branch = {
+        let mut reader = state.store().read().await?;
+        let row = reader.household(viewer.account.community_id, household).await?;
+        match row.member_id {
+            Some(member) => Some(reader.member(viewer.account.community_id, member).await?.branch_id),
+            None => None,
+        }
+    };
+    let shown = viewer.t.fill("visit_code_shown", &[("code", &code), ("days", &VISIT_CODE_DAYS)]);
+    overview(&state, &viewer, branch, Some(shown)).await
 }

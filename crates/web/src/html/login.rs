@@ -10,7 +10,8 @@ use crate::limits::Verdict;
 use crate::page::Page;
 use crate::security::{dummy_hash, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{
-    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, check_form_token, form_token, now, safe_next, set_cookie,
+    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, check_form_token, device_cookie, form_token, now, safe_next,
+    set_cookie,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -19,6 +20,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_app::household_origins::Origin;
 use starledger_domain::ledger::Actor;
 use starledger_domain::regions::Principal;
 use starledger_store::AccessQueries;
@@ -60,6 +62,9 @@ fn login_page(
     if let Some(value) = new_cookie
         && let Ok(header) = set_cookie(FORM_COOKIE, &value, 3600, secure).parse()
     {
+        response.headers_mut().append(header::SET_COOKIE, header);
+    }
+    if let (_, Some(header)) = device_cookie(visitor, secure) {
         response.headers_mut().append(header::SET_COOKIE, header);
     }
     Ok(response)
@@ -169,9 +174,16 @@ pub async fn submit(
     }
     failures.clear(&pair);
     let session = random_token();
+    let (device, new_device) = device_cookie(&visitor, secure);
     let mut tx = visitor.write(&state).await?;
     tx.create_session(&sha256_hex(&session), account.id(), &random_token(), now, now + SESSION_SECONDS, &visitor.ip)
         .await?;
+    // Where a committee or branch secretary signed in from, as keyed
+    // hashes: the auditor's flags compare household ratings with them.
+    if let Principal::Community(account) = account {
+        let origin = Origin { device: Some(&device), address: &visitor.ip };
+        starledger_app::household_origins::record_sign_in(&mut tx, account, origin).await?;
+    }
     tx.audit(
         account.community_id(),
         &Actor::Account(account.id()).to_string(),
@@ -187,7 +199,11 @@ pub async fn submit(
         Principal::Overseer(_) => "/region",
         Principal::Community(_) => next.as_deref().unwrap_or("/"),
     };
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response())
+    let mut response = ([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response();
+    if let Some(header) = new_device {
+        response.headers_mut().append(header::SET_COOKIE, header);
+    }
+    Ok(response)
 }
 
 /// Refused attempts are audited too, under the account when there is one.

@@ -9,6 +9,7 @@ pub mod confirm;
 pub mod dashboard;
 pub mod honours;
 pub mod household_cards;
+pub mod household_origins;
 pub mod household_rate;
 pub mod households;
 pub mod integrity;

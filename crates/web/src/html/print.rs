@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 /// The font, read once per process (the CJK collections are ~20 MB); the
 /// file `STARLEDGER_FONT` names, or Debian's fonts-noto-cjk.
-fn font() -> WebResult<&'static PrintFont> {
+pub(crate) fn font() -> WebResult<&'static PrintFont> {
     static FONT: OnceLock<Result<PrintFont, String>> = OnceLock::new();
     FONT.get_or_init(|| PrintFont::load(None).map_err(|e| e.to_string()))
         .as_ref()

@@ -18,7 +18,9 @@ async fn the_committee_of_one_community_cannot_reach_the_other() {
     assert_eq!(app.live_token(n.community, n.household).await.as_deref(), Some(n.token.as_str()), "the link lives");
     let sql = format!("SELECT COUNT(*) FROM household_tokens WHERE household_id = {}", n.household);
     assert_eq!(app.count(&sql).await, 1, "no token was issued to the neighbour's household");
-    let page = text(app.get(&app.client(), &format!("/r/{}", n.token)).await, StatusCode::OK).await;
+    let household = app.client();
+    app.bind(&household, &n.token).await;
+    let page = text(app.get(&household, &format!("/r/{}", n.token)).await, StatusCode::OK).await;
     assert!(page.contains("邻居甲"), "the neighbour's household still rates its member");
 
     // The neighbour's branch is not ours to print.

@@ -323,6 +323,12 @@ pub fn now() -> i64 {
     clock::now()
 }
 
+/// A fixture household's phone on the roll, made from its address.
+pub fn fixture_phone(address: &str) -> Phone {
+    let n: u32 = address.chars().map(u32::from).sum::<u32>() % 10_000;
+    Phone::parse(&format!("1390000{n:04}")).expect("a valid phone")
+}
+
 /// The rating window households rate in today.
 pub fn current_window() -> RatingWindow {
     RatingWindow::containing(today(), &Rulebook::default_rulebook().linking)
@@ -403,13 +409,17 @@ impl Roll<'_> {
         member: Option<MemberId>,
         token: bool,
     ) -> (HouseholdId, Option<String>) {
+        // Households with a member have a phone on the roll (their link is
+        // bound with its last four digits, see [`TestApp::bind`]), except
+        // 西街6号, which shows the path without one (a visit code).
+        let phone = (member.is_some() && address != "西街6号").then(|| fixture_phone(address));
         let id = self
             .tx
             .add_household(&NewHousehold {
                 community_id: self.community,
                 address: address.into(),
                 head_name: None,
-                phone: None,
+                phone,
             })
             .await
             .expect("the household is added");
@@ -585,6 +595,41 @@ impl TestApp {
     /// A browser: keeps cookies, does not follow redirects.
     pub fn client(&self) -> Client {
         Client::builder().cookie_store(true).redirect(Policy::none()).no_proxy().build().expect("a client")
+    }
+
+    /// A client whose requests come from `127.0.0.N`: another address of
+    /// this machine, as the server sees it.
+    pub fn client_from(&self, n: u8) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .no_proxy()
+            .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+            .build()
+            .expect("a client")
+    }
+
+    /// The last four digits of the phone on the roll of the household
+    /// whose link `token` is: what the household types to bind a device.
+    pub async fn digits(&self, token: &str) -> String {
+        let sql = format!(
+            "SELECT h.phone FROM households h JOIN household_tokens t ON t.household_id = h.id WHERE t.token = '{token}'"
+        );
+        let phones: Vec<(Option<String>,)> = self.rows(&sql).await;
+        let phone = phones.first().and_then(|p| p.0.clone()).expect("the household has a phone on the roll");
+        phone[phone.len() - 4..].to_string()
+    }
+
+    /// Opens a household's link on `client` (a device) and proves it with
+    /// the phone's last four digits, as the household does the first time:
+    /// the device is then bound to the link and may rate.
+    pub async fn bind(&self, client: &Client, token: &str) {
+        let path = format!("/r/{token}");
+        let csrf = csrf_of(&text(self.get(client, &path).await, StatusCode::OK).await);
+        let code = self.digits(token).await;
+        let response =
+            self.post(client, &format!("{path}/bind"), &[("csrf", csrf.as_str()), ("code", code.as_str())]).await;
+        assert_redirect(&response, &path);
     }
 
     /// A client whose requests come from another address of this machine

@@ -10,8 +10,10 @@ use starledger_domain::points::Points;
 const THANKS: &str = "感谢您的评议";
 const ALREADY: &str = "本户本期已经评议过了";
 
-/// Opens the household's page (for its form token) and posts a rating.
+/// Binds the device (the phone's last four digits), opens the household's
+/// page (for its form token) and posts a rating.
 async fn rate(app: &TestApp, client: &Client, token: &str, level: &str) -> Response {
+    app.bind(client, token).await;
     let path = format!("/r/{token}");
     let csrf = csrf_of(&text(app.get(client, &path).await, StatusCode::OK).await);
     app.post(client, &path, &[("csrf", &csrf), ("level", level), ("comment", "  服务很好  ")]).await
@@ -26,7 +28,10 @@ async fn the_page_names_the_member_with_a_masked_phone_and_the_window() {
     let response = app.get(&client, &format!("/r/{token}")).await;
     let form_cookie = set_cookie(&response, "sl_form").expect("a form cookie for the household's form");
     assert!(form_cookie.has("HttpOnly") && form_cookie.has("SameSite=Lax"), "{:?}", form_cookie.attributes);
-    let page = text(response, StatusCode::OK).await;
+    let unbound = text(response, StatusCode::OK).await;
+    assert!(!unbound.contains("彭雅丽") && !unbound.contains("name=\"level\""), "nothing before the proof:\n{unbound}");
+    app.bind(&client, token).await;
+    let page = text(app.get(&client, &format!("/r/{token}")).await, StatusCode::OK).await;
 
     assert!(page.contains("彭雅丽"), "the member's name:\n{page}");
     assert!(page.contains(PENG_PHONE_MASKED), "the masked phone");
@@ -162,13 +167,17 @@ async fn a_revoked_link_is_gone_and_its_replacement_works() {
 
     let ledger_before = app.ledger_rows().await;
     let page = text(app.get(&household_client, &format!("/r/{old}")).await, StatusCode::GONE).await;
-    assert!(page.contains("此链接已停用"), "{page}");
+    assert!(page.contains("此联系卡已更换"), "{page}");
+    assert!(!page.contains("彭雅丽") && !page.contains("西街"), "the old card's page reveals nothing:\n{page}");
     let response =
         app.post(&household_client, &format!("/r/{old}"), &[("csrf", &csrf_household), ("level", "satisfied")]).await;
     text(response, StatusCode::GONE).await;
     assert_eq!((app.ledger_rows().await, app.rating_rows().await), (ledger_before, 0), "the old link writes nothing");
 
-    // The new card's link opens and rates.
+    // The new card's link opens and rates (the device proves itself again:
+    // a binding is the old link's).
+    text(app.get(&household_client, &format!("/r/{new}")).await, StatusCode::OK).await;
+    app.bind(&household_client, &new).await;
     let page = text(app.get(&household_client, &format!("/r/{new}")).await, StatusCode::OK).await;
     assert!(page.contains("彭雅丽"));
     text(rate(&app, &household_client, &new, "satisfied").await, StatusCode::OK).await;
@@ -196,6 +205,7 @@ async fn a_rating_without_the_form_token_is_refused() {
 
     // The cookie, but another token in the form.
     let client = app.client();
+    app.bind(&client, token).await;
     let right = csrf_of(&text(app.get(&client, &path).await, StatusCode::OK).await);
     let wrong = if right.starts_with('0') { "1".repeat(64) } else { "0".repeat(64) };
     text(app.post(&client, &path, &[("csrf", &wrong), ("level", "satisfied")]).await, StatusCode::FORBIDDEN).await;

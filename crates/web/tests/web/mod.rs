@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod honours;
 mod hours;
+mod household_link;
 mod household_rating;
 mod integrity;
 mod language;

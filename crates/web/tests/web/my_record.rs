@@ -35,7 +35,9 @@ async fn household_ratings_show_as_counts_per_window_and_below_three_not_at_all(
         let app = &app;
         async move {
             let client = app.client();
-            let path = format!("/r/{}", f.tokens[&f.liang_households[index]]);
+            let token = &f.tokens[&f.liang_households[index]];
+            app.bind(&client, token).await;
+            let path = format!("/r/{token}");
             let csrf = csrf_of(&text(app.get(&client, &path).await, StatusCode::OK).await);
             text(app.post(&client, &path, &[("csrf", &csrf), ("level", level)]).await, StatusCode::OK).await;
         }
@@ -153,7 +155,9 @@ async fn a_single_rating_does_not_move_any_total_the_member_sees() {
         let app = &app;
         async move {
             let client = app.client();
-            let path = format!("/r/{}", f.tokens[&f.liang_households[index]]);
+            let token = &f.tokens[&f.liang_households[index]];
+            app.bind(&client, token).await;
+            let path = format!("/r/{token}");
             let csrf = csrf_of(&text(app.get(&client, &path).await, StatusCode::OK).await);
             text(app.post(&client, &path, &[("csrf", &csrf), ("level", level)]).await, StatusCode::OK).await;
         }

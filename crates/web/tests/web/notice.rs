@@ -404,6 +404,7 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     let household = f.peng_household;
     let browser = app.client();
     let path = format!("/r/{}", f.tokens[&household]);
+    app.bind(&browser, &f.tokens[&household]).await;
     let csrf = csrf_of(&text(app.get(&browser, &path).await, StatusCode::OK).await);
     text(app.post(&browser, &path, &[("csrf", csrf.as_str()), ("level", "satisfied")]).await, StatusCode::OK).await;
     let rated: Vec<(i64, String)> =

@@ -111,6 +111,7 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get(format!("/members/{}/stars", o.member), "/members/{id}/stars"),
         get("/households".into(), "/households"),
         get("/households/cards".into(), "/households/cards"),
+        get("/audit/household-origins".into(), "/audit/household-origins"),
         get("/claims".into(), "/claims"),
         get("/reviews".into(), "/reviews"),
         get(format!("/uploads/{}", o.upload), "/uploads/{id}"),

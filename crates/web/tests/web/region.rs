@@ -287,6 +287,7 @@ async fn expected(
 /// Opens the household's link and rates its member.
 async fn rate(app: &TestApp, token: &str, level: &str) {
     let client = app.client();
+    app.bind(&client, token).await;
     let path = format!("/r/{token}");
     let csrf = csrf_of(&text(app.get(&client, &path).await, StatusCode::OK).await);
     let response = app.post(&client, &path, &[("csrf", &csrf), ("level", level)]).await;
