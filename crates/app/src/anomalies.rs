@@ -17,7 +17,7 @@ use starledger_domain::org::{Account, AccountId, BranchId, CommunityId, MemberId
 use starledger_domain::points::Points;
 use starledger_domain::rating::{Rating, rate};
 use starledger_domain::rulebook::Rulebook;
-use starledger_store::{EntryFact, LedgerQueries, NoticeQueries, OrgQueries};
+use starledger_store::{EntryFact, LedgerQueries, LinkQueries, NoticeQueries, OrgQueries};
 use std::collections::{BTreeMap, HashMap};
 
 /// One recorder's share of a branch's entries above which the branch is
@@ -62,15 +62,19 @@ pub enum FlagKind {
     AboveStarLine,
     /// The year's reversals concentrated on one member.
     ConcentratedReversals,
+    /// Household ratings from an official's device or address, or many
+    /// households from one ([`crate::household_origins`]).
+    HouseholdOrigin,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 5] = [
+    pub const ALL: [FlagKind; 6] = [
         FlagKind::RecorderShare,
         FlagKind::LateEntries,
         FlagKind::NearCap,
         FlagKind::AboveStarLine,
         FlagKind::ConcentratedReversals,
+        FlagKind::HouseholdOrigin,
     ];
 
     /// The key in JSON and in documents.
@@ -81,6 +85,7 @@ impl FlagKind {
             FlagKind::NearCap => "near_cap",
             FlagKind::AboveStarLine => "above_star_line",
             FlagKind::ConcentratedReversals => "concentrated_reversals",
+            FlagKind::HouseholdOrigin => "household_origin",
         }
     }
 
@@ -91,6 +96,7 @@ impl FlagKind {
             FlagKind::NearCap => "积分集中在上限之下",
             FlagKind::AboveStarLine => "总分集中在星级线之上",
             FlagKind::ConcentratedReversals => "冲销集中在个别党员",
+            FlagKind::HouseholdOrigin => "联系户评议的来源可疑",
         }
     }
 
@@ -101,6 +107,7 @@ impl FlagKind {
             FlagKind::NearCap => "Points clustered just below a cap",
             FlagKind::AboveStarLine => "Totals clustered just above a star line",
             FlagKind::ConcentratedReversals => "Reversals concentrated on one member",
+            FlagKind::HouseholdOrigin => "Household ratings from a telling device or address",
         }
     }
 }
@@ -278,7 +285,7 @@ fn percent(part: usize, whole: usize) -> usize {
 /// community has no period for the year.
 pub async fn scan<Q>(q: &mut Q, community: CommunityId, year: Year) -> AppResult<Option<Anomalies>>
 where
-    Q: LedgerQueries + OrgQueries + NoticeQueries + Sized,
+    Q: LedgerQueries + OrgQueries + NoticeQueries + LinkQueries + Sized,
 {
     let Some(data) = YearData::load(q, community, year).await? else { return Ok(None) };
     let mut flags = Vec::new();
@@ -287,8 +294,31 @@ where
     flags.extend(near_caps(&data));
     flags.extend(above_star_lines(&data));
     flags.extend(concentrated_reversals(&data));
+    flags.extend(household_origins(q, community, year).await?);
     // Another source: one more line here, returning `Vec<Flag>`.
     Ok(Some(Anomalies { year, entries_read: data.facts.len(), flags }))
+}
+
+/// Flag 6: where household ratings came from, as
+/// [`crate::household_origins::flags`] finds it, as flags of this page.
+async fn household_origins<Q: LinkQueries + OrgQueries>(
+    q: &mut Q,
+    community: CommunityId,
+    year: Year,
+) -> AppResult<Vec<Flag>> {
+    Ok(crate::household_origins::flags(q, community, year)
+        .await?
+        .into_iter()
+        .map(|found| Flag {
+            kind: FlagKind::HouseholdOrigin,
+            figures: vec![("origin", found.kind.as_str().to_string()), ("ratings", found.entries.len().to_string())],
+            zh: found.zh,
+            en: found.en,
+            members: Vec::new(),
+            selection: Selection { ids: found.entries.clone(), ..Selection::default() },
+            entries: found.entries,
+        })
+        .collect())
 }
 
 /// Flag 1: within a branch, one account recorded more than

@@ -289,6 +289,12 @@ async fn a_rating_from_an_official_s_device_or_address_is_flagged_and_an_ordinar
     assert!(address.contains(&format!("data-entry=\"{address_entry}\"")), "{page}");
     assert!(!device.contains(&format!("data-entry=\"{address_entry}\"")), "another browser is another device");
     assert!(!page.contains(&format!("data-entry=\"{ordinary_entry}\"")), "the ordinary rating is not flagged:\n{page}");
+    // The year's anomaly page carries them too, among its other flags.
+    let year = f.year.get();
+    let anomalies = text(app.get(&auditor, &format!("/audit/anomalies?year={year}")).await, StatusCode::OK).await;
+    let origins: Vec<&str> =
+        anomalies.split("data-flag=\"").skip(1).filter(|section| section.starts_with("household_origin\"")).collect();
+    assert_eq!(origins.len(), 2, "the device flag and the address flag:\n{anomalies}");
     // A member may not see the flags.
     let member = app.login(MEMBER, PASSWORD).await;
     assert_eq!(app.get(&member, "/audit/household-origins").await.status(), StatusCode::FORBIDDEN);
