@@ -18,7 +18,7 @@ use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Account, CommunityId, Year};
 use starledger_domain::rating::{Rating, five_star_streak};
 use starledger_print::{Card, Certificate, HonourBranch, HonourRoll, Paper, PrintFont};
-use starledger_store::{LedgerQueries, LinkQueries, LiveLink, NoticeQueries, OrgQueries, WriteTx};
+use starledger_store::{LedgerQueries, LinkQueries, LiveLink, NoticeQueries, OrgQueries, SealQueries, WriteTx};
 use std::collections::BTreeMap;
 
 /// A date as printed on paper: 2026年7月1日.
@@ -60,8 +60,11 @@ pub struct YearHonours {
     pub branches: Vec<(String, Vec<Honoured>)>,
     /// The five-star members by rank.
     pub members: Vec<Honoured>,
-    /// Small print naming the result: rulebook, round and its digest.
+    /// Small print naming the result: rulebook, round and the year's seal
+    /// (its short form), or the round's digest before a seal exists.
     pub seal: String,
+    /// The year's seal in its compact form, for the poster's QR code.
+    pub seal_qr: Option<String>,
 }
 
 /// Who asks for a year's certificates or poster.
@@ -90,7 +93,7 @@ impl Asker<'_> {
 /// The five-star members of a published year.
 pub async fn year_honours<Q>(q: &mut Q, asker: Asker<'_>, year: i64) -> AppResult<YearHonours>
 where
-    Q: NoticeQueries + LedgerQueries + OrgQueries + Sized,
+    Q: NoticeQueries + LedgerQueries + OrgQueries + SealQueries + Sized,
 {
     let community = asker.community("print certificates and the honour roll")?;
     let year = Year::new(year).map_err(|e| AppError::Invalid(format!("year: {e}")))?;
@@ -142,21 +145,27 @@ where
         }
     }
     branches.retain(|(_, list)| !list.is_empty());
-    let digest = round.final_sha256.as_deref().unwrap_or(&round.published_sha256);
     let state = if is_final { "公示后确认" } else { "公示中" };
-    let seal = format!(
-        "{year} 年度评星结果 · 规则 {} · 第 {} 轮{state} · {}",
-        rating.rulebook_version,
-        round.round,
-        &digest[..digest.len().min(12)]
-    );
-    Ok(YearHonours { community: q.community(community).await?.name, year, is_final, branches, members, seal })
+    // The year's latest seal is what a street or city keeps; older years
+    // published before seals existed name the round's digest instead.
+    let kept = q.seals(community, year).await?.pop();
+    let named = match &kept {
+        Some(seal) => format!("封存码 {}", seal.short()),
+        None => {
+            let digest = round.final_sha256.as_deref().unwrap_or(&round.published_sha256);
+            digest[..digest.len().min(12)].to_string()
+        }
+    };
+    let seal =
+        format!("{year} 年度评星结果 · 规则 {} · 第 {} 轮{state} · {named}", rating.rulebook_version, round.round);
+    let seal_qr = kept.map(|seal| seal.compact().to_json());
+    Ok(YearHonours { community: q.community(community).await?.name, year, is_final, branches, members, seal, seal_qr })
 }
 
 /// A published year's certificates, one page per five-star member.
 pub async fn certificates_pdf<Q>(q: &mut Q, asker: Asker<'_>, year: i64, font: &PrintFont) -> AppResult<Vec<u8>>
 where
-    Q: NoticeQueries + LedgerQueries + OrgQueries + Sized,
+    Q: NoticeQueries + LedgerQueries + OrgQueries + SealQueries + Sized,
 {
     let honours = year_honours(q, asker, year).await?;
     let date = chinese_date(crate::clock::today());
@@ -187,7 +196,7 @@ pub async fn honour_roll_pdf<Q>(
     font: &PrintFont,
 ) -> AppResult<Vec<u8>>
 where
-    Q: NoticeQueries + LedgerQueries + OrgQueries + Sized,
+    Q: NoticeQueries + LedgerQueries + OrgQueries + SealQueries + Sized,
 {
     let honours = year_honours(q, asker, year).await?;
     let roll = HonourRoll {
@@ -196,6 +205,7 @@ where
         is_final: honours.is_final,
         date: chinese_date(crate::clock::today()),
         seal: honours.seal,
+        seal_qr: honours.seal_qr,
         branches: honours
             .branches
             .into_iter()

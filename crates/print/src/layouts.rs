@@ -43,6 +43,9 @@ pub struct HonourRoll {
     pub is_final: bool,
     pub date: String,
     pub seal: String,
+    /// The year's seal (compact JSON) for a QR code on the first sheet, so
+    /// that anyone at the notice board can keep it and check the ledger.
+    pub seal_qr: Option<String>,
     pub branches: Vec<HonourBranch>,
 }
 
@@ -168,7 +171,10 @@ pub fn honour_roll(font: &PrintFont, roll: &HonourRoll, paper: Paper) -> PrintRe
             format!("共 {total} 名（公示中，结果以公示期满后确认为准）")
         };
         c.text(w / 2.0, 54.0 * MM * k, 12.0 * k, INK, Align::Centre, &summary);
-        let bottom = h - 24.0 * MM * k;
+        // The first sheet keeps a band at the foot for the seal's QR code.
+        let qr_side = 30.0 * MM * k;
+        let with_qr = sheet == 1 && roll.seal_qr.is_some();
+        let bottom = h - 24.0 * MM * k - if with_qr { qr_side + 4.0 * MM * k } else { 0.0 };
         let mut y = 68.0 * MM * k;
         let mut current = next;
         while let Some((branch, from)) = current {
@@ -220,6 +226,12 @@ pub fn honour_roll(font: &PrintFont, roll: &HonourRoll, paper: Paper) -> PrintRe
         c.text(w - margin, h - 14.0 * MM * k, 11.0 * k, INK, Align::Right, &footer);
         let size = c.fitting(&roll.seal, 7.0 * k, w / 2.0);
         c.text(margin, h - 14.0 * MM * k, size, GREY, Align::Left, &roll.seal);
+        if let Some(seal) = roll.seal_qr.as_deref().filter(|_| with_qr) {
+            let top = h - 14.0 * MM * k - 5.0 * MM * k - qr_side;
+            c.qr(margin, top, qr_side, seal)?;
+            let note = "扫码保存本年度结果封存信息，可核对账本未被改动";
+            c.text(margin + qr_side + 3.0 * MM * k, top + qr_side / 2.0, 8.0 * k, GREY, Align::Left, note);
+        }
         if pending.is_none() {
             break;
         }

@@ -87,7 +87,11 @@ fn honour_roll_lists_every_branch_and_continues_on_more_sheets() {
         year: 2025,
         is_final: true,
         date: "2026年7月1日".into(),
-        seal: "规则 v1".into(),
+        seal: "规则 v1 · 封存码 1a2b-3c4d-5e6f-7a8b".into(),
+        seal_qr: Some(format!(
+            "{{\"format\":1,\"community\":\"幸福里社区党委\",\"merkle_root\":\"{}\"}}",
+            "ab".repeat(32)
+        )),
         branches: vec![
             HonourBranch { name: "第一网格党支部".into(), members: vec![("张建国".into(), 3)] },
             HonourBranch { name: "第二网格党支部".into(), members: many },
@@ -101,6 +105,9 @@ fn honour_roll_lists_every_branch_and_continues_on_more_sheets() {
         assert!(text.contains("第一网格党支部（1人）"), "{text}");
         assert!(text.contains("第二网格党支部（150人）"), "{text}");
         assert!(text.contains("连续3年"), "{text}");
+        // The seal's short form on every sheet, its QR code's note on the first.
+        assert!(pages.iter().all(|page| page.contains("1a2b-3c4d-5e6f-7a8b")), "{text}");
+        assert!(pages[0].contains("扫码保存本年度结果封存信息"), "{}", pages[0]);
         for i in [0, 77, 149] {
             assert!(text.contains(&format!("党员{i:03}")), "{paper:?} lost 党员{i:03}");
         }

@@ -101,6 +101,12 @@ async fn the_demos_finalized_year_prints_and_cards_are_the_committees() {
     for name in &five_star {
         assert!(poster.contains(name.as_str()), "{name} missing from the poster:\n{poster}");
     }
+    // The year's seal: its short form, as `ledger seal` gives it, and the
+    // note beside its QR code.
+    let seal = starledger(&db).args(["ledger", "seal", "--year", "2025"]).output().unwrap();
+    let seal = starledger_domain::seal::Seal::from_json(&String::from_utf8_lossy(&seal.stdout)).unwrap();
+    assert!(poster.contains(&format!("封存码 {}", seal.short())), "{poster}");
+    assert!(poster.contains("扫码保存本年度结果封存信息"), "{poster}");
 
     // The running year is not published: refused, and no file is left.
     let refused = dir.path().join("refused.pdf");
