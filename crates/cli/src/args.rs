@@ -36,6 +36,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "STARLEDGER_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
     pub connect_timeout_secs: u64,
 
+    /// The configuration file: every setting with an environment variable,
+    /// by its name without `STARLEDGER_` in lower case (default: starledger.toml
+    /// in the working folder, if there is one; see `starledger config check`).
+    #[arg(long, global = true, env = "STARLEDGER_CONFIG")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -75,6 +81,9 @@ pub enum Command {
     /// Print or check a rulebook.
     #[command(subcommand)]
     Rulebook(RulebookCommand),
+    /// Check the configuration: the file, and every setting with its value and where it comes from.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Record one ledger entry, priced by the year's rulebook.
     Record(RecordArgs),
     /// Reverse a ledger entry: a new entry with the opposite points.
@@ -717,4 +726,11 @@ pub struct BenchReadsArgs {
     /// (default: the community's first active committee account).
     #[arg(long)]
     pub login: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Read the configuration file (if any), check every key, and print each
+    /// setting with its value (secrets masked) and where it comes from.
+    Check,
 }

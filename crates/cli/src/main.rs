@@ -3,11 +3,12 @@
 
 mod args;
 mod commands;
+mod config;
 mod demo;
 mod failure;
 mod output;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 /// Exit status of a program stopped because its reader went away, as a
@@ -34,7 +35,13 @@ fn stop_quietly_on_a_closed_pipe() {
 
 fn main() -> ExitCode {
     stop_quietly_on_a_closed_pipe();
-    let cli = args::Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            eprintln!("starledger: {error}");
+            return ExitCode::from(2);
+        }
+    };
     // Tests and replays state their day (`STARLEDGER_NOW`); otherwise the
     // system's clock. A server says so when it starts (see `serve::run`).
     match starledger_app::clock::Clock::from_env() {
@@ -58,4 +65,25 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// The command line, with the configuration file's settings as defaults (the
+/// environment and the command line win over them; see `config.rs`).
+fn parse() -> Result<args::Cli, config::ConfigError> {
+    let command = args::Cli::command();
+    let keys = config::keys(&command);
+    let args: Vec<String> = std::env::args().collect();
+    let settings = match config::chosen_file(&args) {
+        Some((path, named)) if named || path.exists() => config::read(&path, &keys)?,
+        _ => config::FileSettings::default(),
+    };
+    let matches = config::with_defaults(command, &keys, &settings).get_matches();
+    let mut cli = args::Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    // `--db` and `--database-url` name one database: a file's URL gives way
+    // to a file path from the command line or the environment.
+    let given = |id: &str| matches.value_source(id).is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
+    if given("db") && !given("database_url") {
+        cli.database_url = None;
+    }
+    Ok(cli)
 }

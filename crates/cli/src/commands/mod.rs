@@ -156,6 +156,9 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Household(command) => org::household(context, command).await,
         Command::Period(command) => period::period(context, command).await,
         Command::Rulebook(command) => period::rulebook(context, command).await,
+        Command::Config(crate::args::ConfigCommand::Check) => {
+            crate::config::check(&<crate::args::Cli as clap::CommandFactory>::command())
+        }
         Command::Record(args) => record::record(context, args).await,
         Command::Reverse(args) => record::reverse(context, args).await,
         Command::Rating(args) => rating::rating(context, args).await,

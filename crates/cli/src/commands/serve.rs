@@ -44,7 +44,7 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs, backups: Op
     // Said loudly, so that no server runs on a stated day by accident.
     let clock = starledger_app::clock::current();
     if !clock.is_system() {
-        eprintln!("starledger: the clock is set by STARLEDGER_NOW: it is now {}", clock.now());
+        tracing::warn!(now = %clock.now(), "the clock is set by STARLEDGER_NOW: it is now {}", clock.now());
     }
     println!("serving http://{address} (household links use {}); stop with Ctrl-C or SIGTERM", config.public_url);
     if let Some(schedule) = &backups {
@@ -63,6 +63,7 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs, backups: Op
 /// The server's log on stderr: `STARLEDGER_LOG` (e.g. `info` or
 /// `warn,starledger_web=debug`) chooses what; by default requests that
 /// failed and the server's own notices, and only sqlx's warnings.
+/// `STARLEDGER_LOG_FORMAT` chooses `text` or `json`.
 fn install_log() {
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::prelude::*;
@@ -74,7 +75,22 @@ fn install_log() {
         }),
         Err(_) => default(),
     };
-    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false);
+    // One JSON object a line for a log collector (journald, a container's
+    // log driver) when standard error is not a terminal; text for a person.
+    let json = match std::env::var("STARLEDGER_LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok("text") => false,
+        other => {
+            if let Ok(text) = other {
+                eprintln!(
+                    "starledger: STARLEDGER_LOG_FORMAT={text:?} is neither text nor json; choosing by the terminal"
+                );
+            }
+            !std::io::IsTerminal::is_terminal(&std::io::stderr())
+        }
+    };
+    let text = (!json).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false));
+    let json = json.then(|| tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr));
     // A second server in one process (tests) keeps the first's log.
-    let _ = tracing_subscriber::registry().with(layer).with(filter).try_init();
+    let _ = tracing_subscriber::registry().with(text).with(json).with(filter).try_init();
 }

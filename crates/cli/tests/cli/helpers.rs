@@ -80,6 +80,7 @@ pub fn starledger() -> Command {
         .env_remove("STARLEDGER_DATABASE_URL")
         .env_remove("STARLEDGER_COMMUNITY")
         .env_remove("STARLEDGER_BUSY_TIMEOUT_MS")
+        .env_remove("STARLEDGER_CONFIG")
         .env("STARLEDGER_NOW", stated_now());
     command
 }

@@ -6,6 +6,7 @@ mod backup;
 mod bench;
 mod browser;
 mod closed_pipe;
+mod config;
 mod database_errors;
 mod demo;
 mod e2e;

@@ -37,4 +37,12 @@ async fn the_log_of(community: &Community) {
     }
     assert!(written.contains("/r/…/notice") && written.contains("/checkin/…"), "{written}");
     assert!(!written.contains(household) && !written.contains(code), "no secret in the log:\n{written}");
+    // Not on a terminal, the log is one JSON object a line, for a collector
+    // (the file holds standard output too: the notice saying where it serves).
+    let events: Vec<&str> = written.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("serving ")).collect();
+    assert!(events.len() > ids.len(), "{written}");
+    for line in events {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(event["timestamp"].is_string() && event["level"].is_string(), "{line}");
+    }
 }
