@@ -263,6 +263,18 @@ pub trait OrgQueries: Queries {
         Ok(Some(Period { community_id: community, year, status, rulebook }))
     }
 
+    /// The audit rows written by `actor` (as the audit log names it) in a
+    /// community, oldest first: (when, action, detail).
+    async fn audit_rows_by(&mut self, community: CommunityId, actor: &str) -> Result<Vec<(String, String, String)>> {
+        let (conn, location) = self.parts();
+        sqlx::query_as("SELECT at, action, detail FROM audit_log WHERE community_id = $1 AND actor = $2 ORDER BY id")
+            .bind(community)
+            .bind(actor)
+            .fetch_all(conn)
+            .await
+            .at(location)
+    }
+
     /// The exact text of the rulebook frozen into a year, as it was opened.
     async fn period_rulebook_text(&mut self, community: CommunityId, year: Year) -> Result<Option<String>> {
         let (conn, location) = self.parts();

@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/password", get(html::password_change::show).post(html::password_change::submit))
         .route("/me", get(html::record_mine::show))
         .route("/me/receipts/{entry}", get(html::record_mine::receipt))
+        .route("/me/data", get(html::my_data::download_mine))
         .route("/standings", get(html::standings::show))
         .route("/households/cards", get(html::household_cards::show))
         .route("/households/cards/print", post(html::household_cards::print))

@@ -17,6 +17,7 @@ pub mod lang;
 pub mod login;
 pub mod logout;
 pub mod meetings;
+pub mod my_data;
 pub mod notice;
 pub mod password_change;
 pub mod print;

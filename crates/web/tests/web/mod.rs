@@ -23,6 +23,7 @@ mod leave;
 mod linking;
 mod meetings;
 mod metrics;
+mod my_data;
 mod my_record;
 mod notice;
 mod one_language;
