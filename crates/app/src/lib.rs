@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod print;
 pub mod rating;
 pub mod recording;
+pub mod roll;
 pub mod roll_import;
 pub mod seals;
 pub mod standings;
