@@ -287,6 +287,14 @@ pub async fn transfer_out(tx: &mut WriteTx, actor: &Account, id: MemberId, on: D
     if on > clock::today().saturating_add(jiff::Span::new().years(1)) {
         return Err(AppError::Invalid(format!("{on} is more than a year ahead")));
     }
+    for year in tx.period_years(community).await? {
+        if year.contains(on) && tx.final_stars(community, i64::from(year.get())).await?.is_some() {
+            return Err(refused(format!(
+                "{year} is finalized with {} on its roll: a transfer out falls after it (reopen {year} first)",
+                member.name
+            )));
+        }
+    }
     let digests = finalized_digests(tx, community).await?;
     tx.set_member_left(community, id, on).await?;
     finalized_unchanged(tx, community, &digests, member.name.as_str()).await?;
