@@ -20,6 +20,7 @@ pub mod personal_data;
 pub mod print;
 pub mod rating;
 pub mod recording;
+pub mod roll;
 pub mod roll_import;
 pub mod seals;
 pub mod standings;

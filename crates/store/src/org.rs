@@ -428,6 +428,23 @@ impl WriteTx {
         Ok(())
     }
 
+    /// A member leaves the roll (转出) from a date: the row stays, with its
+    /// past entries and stars, and counts only the days before it.
+    pub async fn set_member_left(&mut self, community: CommunityId, id: MemberId, on: Date) -> Result<()> {
+        let changed = sqlx::query("UPDATE members SET left_on = $1 WHERE id = $2 AND community_id = $3")
+            .bind(on.to_string())
+            .bind(id)
+            .bind(community)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::not_found("member", id));
+        }
+        Ok(())
+    }
+
     pub async fn update_household(&mut self, id: HouseholdId, household: &NewHousehold) -> Result<()> {
         let changed = sqlx::query(
             "UPDATE households SET address = $1, head_name = $2, phone = $3 WHERE id = $4 AND community_id = $5",

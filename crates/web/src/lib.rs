@@ -51,6 +51,13 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/household-origins", get(html::household_origins::show))
         .route("/households", get(html::households::show))
         .route("/households/link", post(html::households::change))
+        .route("/households/new", get(html::roll::new_household).post(html::roll::add_household))
+        .route("/households/{id}/edit", get(html::roll::edit_household).post(html::roll::save_household))
+        .route("/members", get(html::roll::members))
+        .route("/members/pick", get(html::roll::pick))
+        .route("/members/new", get(html::roll::new_member).post(html::roll::add_member))
+        .route("/members/{id}/edit", get(html::roll::edit_member).post(html::roll::save_member))
+        .route("/members/{id}/transfer", post(html::roll::transfer_out))
         .route(
             "/import",
             get(html::roll_import::show).post(html::roll_import::upload).layer(

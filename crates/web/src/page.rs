@@ -20,6 +20,8 @@ pub struct Nav {
     pub anomalies: bool,
     /// The committee's import of the roll from Excel.
     pub roll_import: bool,
+    /// The roll's members list (the committee edits it, the auditor reads it).
+    pub roll: bool,
     /// An overseer's one page: the region's figures.
     pub region: bool,
 }
@@ -58,6 +60,7 @@ impl Page {
                 robots: false,
                 anomalies: false,
                 roll_import: false,
+                roll: false,
                 region: true,
             },
         });
@@ -79,6 +82,7 @@ fn community_nav(account: &Account) -> Nav {
         robots: matches!(role, Role::Committee | Role::Auditor),
         anomalies: starledger_app::anomalies::READERS.contains(&role),
         roll_import: role == Role::Committee,
+        roll: matches!(role, Role::Committee | Role::Auditor),
         region: false,
     }
 }

@@ -55,4 +55,30 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });
+  // A member picker searches as one types: the field names the select it
+  // fills (data-pick); without script, the search form's button does the same.
+  var pickTimer = null;
+  document.addEventListener("input", function (event) {
+    var field = event.target.closest("input[data-pick]");
+    if (!field || !window.fetch) return;
+    clearTimeout(pickTimer);
+    pickTimer = setTimeout(function () {
+      var select = document.getElementById(field.getAttribute("data-pick"));
+      if (!select) return;
+      fetch("/members/pick?q=" + encodeURIComponent(field.value), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (members) {
+          if (!members) return;
+          select.textContent = "";
+          members.forEach(function (m) {
+            var option = document.createElement("option");
+            option.value = m.id;
+            option.textContent = m.label;
+            select.appendChild(option);
+          });
+          var carried = select.form && select.form.querySelector("input[name=mq]");
+          if (carried) carried.value = field.value;
+        });
+    }, 250);
+  });
 })();

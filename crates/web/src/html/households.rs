@@ -11,55 +11,133 @@ use crate::page::Page;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use starledger_domain::linking::may_link_one_more;
 use starledger_domain::org::Role;
 use starledger_domain::rulebook::Rulebook;
-use starledger_store::OrgQueries;
+use starledger_store::{HouseholdRow, OrgQueries};
 
 #[derive(Template)]
 #[template(path = "households.html")]
 struct HouseholdsPage {
     page: Page,
     message: Option<String>,
+    /// The picker's members: those `mq` finds with room for one more.
     members: Vec<(i64, String)>,
-    households: Vec<(i64, String, String)>,
+    /// (id, address, head, linked member)
+    households: Vec<(i64, String, String, String)>,
+    q: String,
+    mq: String,
+    filter: String,
+    branches: Vec<(i64, String, bool)>,
+    found: usize,
+    may_edit: bool,
+    page_number: usize,
+    pages: usize,
+    page_link: String,
 }
 
-async fn page(state: &AppState, viewer: &SignedIn, message: Option<String>) -> WebResult<Response> {
+/// The list's search and filters, from the address bar.
+#[derive(Deserialize, Default, Clone)]
+pub struct HouseholdsQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    mq: String,
+    #[serde(default)]
+    filter: String,
+    branch: Option<String>,
+    page: Option<usize>,
+    #[serde(default)]
+    done: String,
+}
+
+/// Does `q` find a household: its head (name or pinyin), its address, or
+/// its phone's last four digits (never shown, only matched)?
+fn household_matches(h: &HouseholdRow, q: &str) -> bool {
+    let q = q.trim();
+    if q.is_empty() {
+        return true;
+    }
+    if q.len() == 4 && q.bytes().all(|b| b.is_ascii_digit()) {
+        return h.phone.as_deref().is_some_and(|p| p.ends_with(q));
+    }
+    h.address.contains(q) || h.head_name.as_deref().is_some_and(|head| crate::names::matches(head, q))
+}
+
+async fn page(
+    state: &AppState,
+    viewer: &SignedIn,
+    query: HouseholdsQuery,
+    message: Option<String>,
+) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
-    let counts = reader.link_counts(community).await?;
-    let mut members: Vec<(String, i64, String)> = reader
-        .members(community)
-        .await?
-        .into_iter()
-        .filter(|m| m.linking.is_linked() && m.left_on.is_none())
-        .map(|m| {
-            let label = format!("{}（{}，{}户）", m.name, m.branch, counts.get(&m.id).copied().unwrap_or(0));
-            (crate::names::sort_key(m.name.as_str()), m.id, label)
-        })
-        .collect();
-    members.sort();
-    let households = reader
+    let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
+    let branch_of: std::collections::HashMap<i64, i64> =
+        reader.members(community).await?.into_iter().map(|m| (m.id, m.branch_id)).collect();
+    let filter = if query.filter == "unlinked" { "unlinked" } else { "" };
+    let found: Vec<(i64, String, String, String)> = reader
         .households(community)
         .await?
         .into_iter()
-        .map(|h| (h.id, h.address, h.member_name.unwrap_or_else(|| "（未联户）".into())))
+        .filter(|h| filter != "unlinked" || h.member_id.is_none())
+        .filter(|h| branch.is_none_or(|b| h.member_id.and_then(|m| branch_of.get(&m)) == Some(&b)))
+        .filter(|h| household_matches(h, &query.q))
+        .map(|h| {
+            let member = h.member_name.unwrap_or_else(|| "（未联户）".into());
+            (h.id, h.address, h.head_name.unwrap_or_default(), member)
+        })
         .collect();
+    let total = found.len();
+    let pages = total.div_ceil(crate::html::roll::PER_PAGE).max(1);
+    let page_number = query.page.unwrap_or(1).clamp(1, pages);
+    let households = found
+        .into_iter()
+        .skip((page_number - 1) * crate::html::roll::PER_PAGE)
+        .take(crate::html::roll::PER_PAGE)
+        .collect();
+    let link = {
+        let mut link = form_urlencoded::Serializer::new(String::new());
+        link.append_pair("q", &query.q).append_pair("filter", filter).append_pair("mq", &query.mq);
+        if let Some(branch) = branch {
+            link.append_pair("branch", &branch.to_string());
+        }
+        link.finish()
+    };
+    let message = message.or_else(|| (query.done == "saved").then(|| viewer.t.get("saved").to_string()));
+    let members = if viewer.account.role == Role::Committee {
+        crate::html::roll::pickable(state, viewer, &query.mq).await?
+    } else {
+        Vec::new()
+    };
     let page = HouseholdsPage {
         page: Page::signed_in(viewer, "link_households"),
         message,
-        members: members.into_iter().map(|(_, id, label)| (id, label)).collect(),
+        members,
         households,
+        q: query.q.clone(),
+        mq: query.mq.clone(),
+        filter: filter.to_string(),
+        branches: reader.branches(community).await?.into_iter().map(|(id, n)| (id, n, Some(id) == branch)).collect(),
+        found: total,
+        may_edit: viewer.account.role == Role::Committee,
+        page_number,
+        pages,
+        page_link: format!("/households?{link}&page="),
     };
     Ok(render(page)?.into_response())
 }
 
-pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<HouseholdsQuery>,
+) -> WebResult<Response> {
     viewer.require(&[Role::Committee, Role::Auditor])?;
-    page(&state, &viewer, None).await
+    page(&state, &viewer, query, None).await
 }
 
 /// The form posts `h` once per selected household, so it is read as pairs.
@@ -73,7 +151,13 @@ pub async fn change(
     starledger_domain::duty::may_administer(&viewer.account, "link households")?;
     let selected: Vec<i64> = pairs.iter().filter(|(k, _)| k == "h").filter_map(|(_, v)| v.parse().ok()).collect();
     if selected.is_empty() {
-        return page(&state, &viewer, Some("请先选择农户 / select households first".into())).await;
+        return page(
+            &state,
+            &viewer,
+            HouseholdsQuery::default(),
+            Some(viewer.t.get("select_households_first").to_string()),
+        )
+        .await;
     }
     let community = viewer.account.community_id;
     let actor = viewer.actor();
@@ -128,5 +212,11 @@ pub async fn change(
         other => return Err(WebError::BadRequest(english!("unknown action \"{other}\""))),
     };
     tx.commit().await?;
-    page(&state, &viewer, Some(message)).await
+    let kept = HouseholdsQuery {
+        q: field("q").to_string(),
+        mq: field("mq").to_string(),
+        filter: field("filter").to_string(),
+        ..HouseholdsQuery::default()
+    };
+    page(&state, &viewer, kept, Some(message)).await
 }

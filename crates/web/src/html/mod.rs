@@ -26,6 +26,7 @@ pub mod region;
 pub mod region_integrity;
 pub mod reviews;
 pub mod robots;
+pub mod roll;
 pub mod roll_import;
 pub mod seal;
 pub mod standings;

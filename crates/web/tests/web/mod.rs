@@ -33,6 +33,7 @@ mod print;
 mod region;
 mod reviews;
 mod robots_page;
+mod roll;
 mod roll_import;
 mod scoping;
 mod security_headers;

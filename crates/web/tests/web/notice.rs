@@ -301,7 +301,7 @@ async fn state(app: &TestApp) -> (Written, i64, String) {
 }
 
 /// Publishes last year, lets the notice pass and finalizes it.
-async fn finalize_last_year(app: &TestApp, committee: &Client) {
+pub(super) async fn finalize_last_year(app: &TestApp, committee: &Client) {
     assert_redirect(&publish(app, committee).await, &format!("/rating?year={}", year_of(app)));
     end_notice(app).await;
     assert_redirect(&finalize(app, committee).await, &format!("/honours?year={}", year_of(app)));
