@@ -16,6 +16,7 @@ pub mod household_origins;
 pub mod households;
 pub mod integrity;
 pub mod ledger;
+pub mod meetings;
 pub mod personal_data;
 pub mod print;
 pub mod rating;

@@ -662,6 +662,22 @@ pub enum PrintCommand {
         #[command(flatten)]
         font: FontArgs,
     },
+    /// A meeting's paper sign-in sheet (签到表): the invited members, a line
+    /// each to sign, and the check-in QR code while the meeting is open.
+    SignIn {
+        #[arg(long)]
+        meeting: i64,
+        /// The committee member or the branch's secretary printing it.
+        #[arg(long)]
+        by: String,
+        /// The address members reach, as in the check-in QR code.
+        #[arg(long, env = "STARLEDGER_PUBLIC_URL")]
+        public_url: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        font: FontArgs,
+    },
 }
 
 #[derive(Args, Debug)]

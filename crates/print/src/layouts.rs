@@ -287,3 +287,88 @@ pub fn cards(font: &PrintFont, cards: &[Card]) -> PrintResult<Vec<u8>> {
     }
     finish(document)
 }
+
+/// A meeting's paper sign-in sheet (签到表): who is invited, a line each to
+/// sign, and the meeting's check-in QR code for those with a phone.
+#[derive(Clone, Debug)]
+pub struct SignInSheet {
+    pub community: String,
+    pub title: String,
+    pub branch: String,
+    /// When and where, as people read it: `2026年6月10日 19:30 · 党群服务中心`.
+    pub when_where: String,
+    /// The invited members' names, in the roll's order.
+    pub members: Vec<String>,
+    /// The check-in link, for a QR code on the first sheet.
+    pub check_in_url: Option<String>,
+}
+
+/// Rows on one A4 sheet of the sign-in table.
+pub const SIGN_IN_ROWS_PER_SHEET: usize = 20;
+
+/// A meeting's sign-in sheet, A4, 20 names a sheet, the header repeated on
+/// every sheet and the totals line on the last.
+pub fn sign_in_sheet(font: &PrintFont, sheet: &SignInSheet) -> PrintResult<Vec<u8>> {
+    if sheet.members.is_empty() {
+        return Err(PrintError::Empty("the meeting invites nobody".into()));
+    }
+    let mut document = document(format!("{} {} 签到表", sheet.community, sheet.title));
+    let (w, h) = A4;
+    let margin = 18.0 * MM;
+    let row = 10.5 * MM;
+    let columns = [
+        (margin, "序号"),
+        (margin + 16.0 * MM, "姓名"),
+        (margin + 56.0 * MM, "本人签名"),
+        (w - margin - 40.0 * MM, "备注"),
+    ];
+    let chunks: Vec<&[String]> = sheet.members.chunks(SIGN_IN_ROWS_PER_SHEET).collect();
+    for (index, names) in chunks.iter().enumerate() {
+        let mut page = document.start_page_with(page_settings((w, h))?);
+        let mut surface = page.surface();
+        let mut c = Canvas { surface: &mut surface, font };
+        let size = c.fitting(&sheet.community, 11.0, w - 2.0 * margin - 40.0 * MM);
+        c.text(margin, 20.0 * MM, size, GREY, Align::Left, &sheet.community);
+        let heading = if index == 0 {
+            format!("{} 签到表", sheet.title)
+        } else {
+            format!("{} 签到表（续）", sheet.title)
+        };
+        let size = c.fitting(&heading, 20.0, w - 2.0 * margin - 40.0 * MM);
+        c.text(margin, 32.0 * MM, size, RED, Align::Left, &heading);
+        let line = format!("{} · {}", sheet.branch, sheet.when_where);
+        let size = c.fitting(&line, 11.0, w - 2.0 * margin - 40.0 * MM);
+        c.text(margin, 41.0 * MM, size, INK, Align::Left, &line);
+        if let (0, Some(url)) = (index, &sheet.check_in_url) {
+            let side = 32.0 * MM;
+            c.qr(w - margin - side, 12.0 * MM, side, url)?;
+            c.text(w - margin - side / 2.0, 12.0 * MM + side + 3.5 * MM, 8.0, GREY, Align::Centre, "有手机的扫码签到");
+        }
+        let top = 54.0 * MM;
+        c.line((margin, top - 6.5 * MM), (w - margin, top - 6.5 * MM), 0.8, INK, false);
+        for (x, label) in columns {
+            c.text(x + 1.5 * MM, top, 11.0, INK, Align::Left, label);
+        }
+        let mut y = top + 3.5 * MM;
+        c.line((margin, y), (w - margin, y), 0.8, INK, false);
+        for (i, name) in names.iter().enumerate() {
+            let number = index * SIGN_IN_ROWS_PER_SHEET + i + 1;
+            let baseline = y + row - 3.5 * MM;
+            c.text(columns[0].0 + 1.5 * MM, baseline, 11.0, INK, Align::Left, &number.to_string());
+            let size = c.fitting(name, 12.0, columns[2].0 - columns[1].0 - 3.0 * MM);
+            c.text(columns[1].0 + 1.5 * MM, baseline, size, INK, Align::Left, name);
+            y += row;
+            c.line((margin, y), (w - margin, y), 0.4, GREY, false);
+        }
+        for (x, _) in columns.iter().skip(1) {
+            c.line((*x, top - 6.5 * MM), (*x, y), 0.4, GREY, false);
+        }
+        if index + 1 == chunks.len() {
+            let totals = format!("应到 {} 人　　实到 ____ 人　　请假 ____ 人　　记录人：________", sheet.members.len());
+            c.text(margin, y + 12.0 * MM, 11.0, INK, Align::Left, &totals);
+        }
+        let footer = format!("第 {} 页，共 {} 页", index + 1, chunks.len());
+        c.text(w / 2.0, h - 12.0 * MM, 8.0, GREY, Align::Centre, &footer);
+    }
+    finish(document)
+}

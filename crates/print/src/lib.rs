@@ -12,7 +12,10 @@ mod font;
 mod layouts;
 
 pub use font::{FONT_CANDIDATES, PrintFont};
-pub use layouts::{Card, Certificate, HonourBranch, HonourRoll, Paper, cards, certificates, honour_roll};
+pub use layouts::{
+    Card, Certificate, HonourBranch, HonourRoll, Paper, SIGN_IN_ROWS_PER_SHEET, SignInSheet, cards, certificates,
+    honour_roll, sign_in_sheet,
+};
 
 /// What can go wrong while printing.
 #[derive(Debug, thiserror::Error)]

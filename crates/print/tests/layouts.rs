@@ -143,3 +143,25 @@ fn a_missing_font_file_is_named_in_the_error() {
     let err = PrintFont::load(Some(std::path::Path::new("/nonexistent/font.ttc"))).err().unwrap();
     assert!(err.to_string().contains("/nonexistent/font.ttc"), "{err}");
 }
+
+#[test]
+fn a_sign_in_sheet_continues_on_a_second_sheet_and_totals_on_the_last() {
+    let Some(font) = font() else { return };
+    let sheet = starledger_print::SignInSheet {
+        community: "幸福里社区党委".into(),
+        title: "七月主题党日".into(),
+        branch: "第一网格党支部".into(),
+        when_where: "2026年7月1日 09:00 · 党群服务中心".into(),
+        members: (1..=25).map(|i| format!("党员{i:02}")).collect(),
+        check_in_url: Some("https://dj.example.org/checkin/abc".into()),
+    };
+    let pdf = starledger_print::sign_in_sheet(&font, &sheet).unwrap();
+    let Some(pages) = pdf_pages(&pdf) else { return };
+    assert_eq!(pages.len(), 2, "20 names a sheet");
+    assert!(pages[0].contains("七月主题党日 签到表") && pages[0].contains("有手机的扫码签到"), "{}", pages[0]);
+    assert!(pages[1].contains("七月主题党日 签到表（续）") && !pages[1].contains("有手机的扫码签到"), "{}", pages[1]);
+    assert!(pages[0].contains("党员01") && pages[0].contains("党员20") && pages[1].contains("党员25"));
+    assert!(pages[1].contains("应到 25 人") && !pages[0].contains("应到"), "{}", pages[1]);
+    let empty = starledger_print::SignInSheet { members: Vec::new(), ..sheet };
+    assert!(starledger_print::sign_in_sheet(&font, &empty).is_err(), "no invitees, no sheet");
+}

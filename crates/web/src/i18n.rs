@@ -664,6 +664,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("gap_room", "各类还可得分", "Room under the caps"),
     ("my_data", "下载我的个人资料", "Download my data"),
+    ("print_sign_in_sheet", "打印纸质签到表（PDF）", "Print the paper sign-in sheet (PDF)"),
     ("gap_no_cap", "不封顶", "no cap"),
     ("gap_full", "已达上限", "at its cap"),
     ("gap_as_now", "按目前的积分计算；其他党员的积分也在变化。", "As things stand today; others' points change too."),

@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings", get(html::meetings::list).post(html::meetings::create))
         .route("/meetings/{id}", get(html::meetings::show))
         .route("/meetings/{id}/attendance", post(html::meetings::save_attendance))
+        .route("/meetings/{id}/sign-in.pdf", get(html::print::sign_in_sheet))
         .route("/meetings/{id}/close", get(html::meetings::close_page).post(html::meetings::close))
         .route("/meetings/{id}/leave", post(html::meetings::ask_leave))
         .route("/checkin/{token}", get(html::meetings::check_in_page).post(html::meetings::check_in))

@@ -48,6 +48,15 @@ pub async fn print(context: &Context, command: PrintCommand) -> Outcome {
             write(&out, &pdf)?;
             println!("wrote {}: the {year} honour roll of {}", out.display(), community.name);
         }
+        PrintCommand::SignIn { meeting, by, public_url, out, font: font_args } => {
+            let (_, actor) = context.actor(&store, &by).await?;
+            let font = font(&font_args)?;
+            let mut reader = store.read().await?;
+            let public_url = public_url.trim_end_matches('/');
+            let pdf = starledger_app::meetings::sign_in_pdf(&mut reader, &actor, meeting, public_url, &font).await?;
+            write(&out, &pdf)?;
+            println!("wrote {}: the sign-in sheet of meeting {meeting}", out.display());
+        }
         PrintCommand::Cards { branch, by, public_url, out, font: font_args } => {
             let (_, actor) = context.actor(&store, &by).await?;
             let font = font(&font_args)?;

@@ -5,7 +5,7 @@
 //! records their own attendance; what the closer cannot record waits for
 //! someone else. Members ask for leave before a meeting.
 
-use crate::calendar::{china, day_of, local, today};
+use crate::calendar::{china, day_of, local};
 use crate::error::english;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
@@ -20,33 +20,17 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::AppError;
+use starledger_app::meetings::invited;
 use starledger_app::recording::{self, Event};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
 use starledger_domain::org::{Member, Role, Year};
 use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, NewMeeting, OrgQueries, PeriodStatus, WriteTx};
 use std::collections::HashMap;
 
+/// The committee manages every meeting; a branch secretary their branch's
+/// (the rule is the application layer's).
 fn may_manage(viewer: &SignedIn, branch_id: i64) -> bool {
-    viewer.is(Role::Committee) || (viewer.is(Role::BranchSecretary) && viewer.account.branch_id == Some(branch_id))
-}
-
-/// Who a meeting invites: its party group, the branch committee for a branch
-/// committee meeting, or the whole branch; members on the roll that day.
-fn invited(meeting: &Meeting, members: &[Member]) -> Vec<Member> {
-    let day = day_of(meeting.starts_at).unwrap_or_else(|_| today());
-    members
-        .iter()
-        .filter(|m| m.branch_id == meeting.branch_id)
-        .filter(|m| m.joined_on.is_none_or(|j| j <= day) && m.left_on.is_none_or(|l| l >= day))
-        .filter(|m| match meeting.party_group_id {
-            Some(group) => m.party_group_id == Some(group),
-            None if meeting.rule_key == "meeting.branch_committee" => {
-                matches!(m.linking, starledger_domain::org::LinkingDuty::HoldsPost(_))
-            }
-            None => true,
-        })
-        .cloned()
-        .collect()
+    starledger_app::meetings::may_manage(&viewer.account, branch_id)
 }
 
 #[derive(Template)]

@@ -60,3 +60,16 @@ pub async fn honour_roll(
     let bytes = print::honour_roll_pdf(&mut reader, Asker::Account(&viewer.account), query.year, paper, font).await?;
     Ok(pdf(bytes, &format!("honour-roll-{}-光荣榜.pdf", query.year)))
 }
+
+/// A meeting's paper sign-in sheet, for whoever manages the meeting.
+pub async fn sign_in_sheet(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    axum::extract::Path(meeting): axum::extract::Path<i64>,
+) -> WebResult<Response> {
+    let mut reader = state.store().read().await?;
+    let font = font()?;
+    let public_url = &state.config().public_url;
+    let bytes = starledger_app::meetings::sign_in_pdf(&mut reader, &viewer.account, meeting, public_url, font).await?;
+    Ok(pdf(bytes, &format!("meeting-{meeting}-签到表.pdf")))
+}

@@ -145,3 +145,36 @@ async fn a_year_not_published_is_refused_with_the_reason() {
     assert!(!roll.contains("/print/certificates"), "no link before publication");
     text(app.get(&committee, &format!("/print/honour-roll?year={year}&paper=B5")).await, StatusCode::BAD_REQUEST).await;
 }
+
+/// A meeting's paper sign-in sheet: the branch's secretary downloads it from
+/// the meeting's page; it names every invited member and the meeting; a
+/// member and another branch's secretary are refused.
+#[tokio::test]
+async fn a_meetings_sign_in_sheet_names_everyone_it_invites() {
+    if !can_print() {
+        return;
+    }
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let meeting = app.meeting(&secretary, &MeetingForm::general(f.branch1, 90)).await;
+    let page = text(app.get(&secretary, &format!("/meetings/{meeting}")).await, StatusCode::OK).await;
+    let path = format!("/meetings/{meeting}/sign-in.pdf");
+    assert!(page.contains(&format!("href=\"{path}\"")), "the meeting's page offers the sheet");
+    let response = app.get(&secretary, &path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let text = pages(&response.bytes().await.unwrap()).join("\n");
+    assert!(text.contains("支部党员大会 签到表") && text.contains("社区党群服务中心"), "{text}");
+    for name in ["梁小改", "胡国强", "王德福"] {
+        assert!(text.contains(name), "{name} is invited (branch 1):\n{text}");
+    }
+    assert!(!text.contains("彭雅丽"), "branch 2 is not invited:\n{text}");
+    assert!(text.contains("应到") && text.contains("有手机的扫码签到"), "{text}");
+
+    let member = app.login(MEMBER, PASSWORD).await;
+    assert_eq!(app.get(&member, &path).await.status(), StatusCode::FORBIDDEN);
+    let (_, _) = app.add_branch_secretary(f.branch2, "周建华", "zhou").await;
+    let other = app.login("zhou", PASSWORD).await;
+    assert_eq!(app.get(&other, &path).await.status(), StatusCode::FORBIDDEN);
+}

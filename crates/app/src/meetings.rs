@@ -1,0 +1,71 @@
+//! Meetings (三会一课, 主题党日): who manages one, who it invites, and its
+//! paper sign-in sheet. (Scheduling, attendance and closing are still
+//! written in the pages; they move here next.)
+
+use crate::AppResult;
+use crate::clock;
+use crate::error::AppError;
+use crate::print::chinese_date;
+use starledger_domain::duty::Refusal;
+use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, Role};
+use starledger_print::{PrintFont, SignInSheet};
+use starledger_store::{Meeting, MeetingQueries, OrgQueries};
+
+/// The committee manages every meeting; a branch secretary their branch's.
+pub fn may_manage(account: &Account, branch: BranchId) -> bool {
+    account.role == Role::Committee || (account.role == Role::BranchSecretary && account.branch_id == Some(branch))
+}
+
+/// Who a meeting invites: its party group, the branch committee for a branch
+/// committee meeting, or the whole branch; members on the roll that day.
+pub fn invited(meeting: &Meeting, members: &[Member]) -> Vec<Member> {
+    let day = jiff::Timestamp::from_second(meeting.starts_at)
+        .map(|t| t.to_zoned(clock::china()).date())
+        .unwrap_or_else(|_| clock::today());
+    members
+        .iter()
+        .filter(|m| m.branch_id == meeting.branch_id)
+        .filter(|m| m.joined_on.is_none_or(|j| j <= day) && m.left_on.is_none_or(|l| l >= day))
+        .filter(|m| match meeting.party_group_id {
+            Some(group) => m.party_group_id == Some(group),
+            None if meeting.rule_key == "meeting.branch_committee" => matches!(m.linking, LinkingDuty::HoldsPost(_)),
+            None => true,
+        })
+        .cloned()
+        .collect()
+}
+
+/// A meeting's sign-in sheet as PDF, for whoever manages the meeting; the
+/// check-in QR code leads to `public_url`'s check-in page.
+pub async fn sign_in_pdf<Q>(
+    q: &mut Q,
+    account: &Account,
+    meeting: i64,
+    public_url: &str,
+    font: &PrintFont,
+) -> AppResult<Vec<u8>>
+where
+    Q: MeetingQueries + OrgQueries,
+{
+    let meeting = q.meeting(account.community_id, meeting).await?;
+    if !may_manage(account, meeting.branch_id) {
+        let login = account.login.clone();
+        return Err(AppError::Duty(match account.role {
+            Role::BranchSecretary => Refusal::OtherBranch { login },
+            role => Refusal::CommitteeOnly { login, role, action: "print a meeting's sign-in sheet".into() },
+        }));
+    }
+    let members = q.members(account.community_id).await?;
+    let starts = jiff::Timestamp::from_second(meeting.starts_at)
+        .map_err(|e| AppError::Invalid(format!("meeting time: {e}")))?
+        .to_zoned(clock::china());
+    let sheet = SignInSheet {
+        community: q.community(account.community_id).await?.name,
+        title: meeting.title.clone(),
+        branch: meeting.branch.clone(),
+        when_where: format!("{} {} · {}", chinese_date(starts.date()), starts.strftime("%H:%M"), meeting.place),
+        members: invited(&meeting, &members).into_iter().map(|m| m.name.to_string()).collect(),
+        check_in_url: meeting.closed_at.is_none().then(|| format!("{public_url}/checkin/{}", meeting.checkin_token)),
+    };
+    Ok(starledger_print::sign_in_sheet(font, &sheet)?)
+}
