@@ -9,7 +9,7 @@ use crate::calendar::today;
 use crate::error::Why;
 use crate::error::english;
 use crate::error::{WebError, WebResult, render};
-use crate::html::claims::{MAX_UPLOAD_BYTES, image_type, sha256_hex_bytes};
+use crate::html::claims::{FileField, read_file, sha256_hex_bytes, too_large_why};
 use crate::page::Page;
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
@@ -205,15 +205,12 @@ async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("form: {e}")))? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "evidence" {
-            let bytes = field.bytes().await.map_err(|e| bad(format!("evidence: {e}")))?;
-            if bytes.is_empty() {
-                continue;
+            match read_file(field, "evidence").await? {
+                FileField::Empty => {}
+                // Read to its end, so the answer reaches the browser.
+                FileField::TooLarge => return Err(WebError::Refused(too_large_why())),
+                FileField::Image(kind, bytes) => form.evidence = Some((kind.to_string(), bytes)),
             }
-            if bytes.len() > MAX_UPLOAD_BYTES {
-                return Err(bad("evidence: larger than 8 MB".into()));
-            }
-            let kind = image_type(&bytes).ok_or_else(|| bad("evidence: not a JPEG, PNG, GIF or WebP image".into()))?;
-            form.evidence = Some((kind.to_string(), bytes.to_vec()));
             continue;
         }
         let text = field.text().await.map_err(|e| bad(format!("{name}: {e}")))?;
