@@ -77,6 +77,7 @@ async fn sweep_everyone(site: Arc<Site>) {
             .fetch_one(&mut db)
             .await
             .expect("a household's live link");
+    let objects = seed_objects(&mut db).await;
     let household = site.session(PHONE.0, PHONE.1).await;
     let start = vec!["/login".to_string(), format!("/r/{token}"), format!("/r/{token}/notice")];
     swept += sweep(&household, "household", start, &mut findings).await;
@@ -90,11 +91,108 @@ async fn sweep_everyone(site: Arc<Site>) {
         let mut start = vec![home];
         start.extend(menu_links(&phone).await);
         start.push("/password".into());
+        start.extend(objects.iter().cloned());
+        let mut kinds = BTreeSet::new();
+        start.retain(|path| kinds.insert(kind(path)));
         swept += sweep(&phone, who, start, &mut findings).await;
         site.done(&format!("the {who}'s pages"));
     }
     assert!(swept > 60, "the sweep reached {swept} pages: too few to be every page");
     assert!(findings.0.is_empty(), "{} findings on a phone:\n{}", findings.0.len(), findings.0.join("\n"));
+}
+
+/// The demo has no meeting, activity, ballot or claim of the running year:
+/// one of each is put in the database, as the pages would write them, so
+/// that their pages are swept too. Returns those pages' paths.
+async fn seed_objects(db: &mut sqlx::SqliteConnection) -> Vec<String> {
+    let (community, branch, member, secretary): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT m.community_id, m.branch_id, m.id, (SELECT id FROM accounts WHERE login = 'branch1') \
+         FROM accounts a JOIN members m ON m.id = a.member_id WHERE a.login = 'liangxiaogai'",
+    )
+    .fetch_one(&mut *db)
+    .await
+    .expect("her member row and her branch's secretary");
+    let now = super::helpers::now_in_china().timestamp().as_second();
+    let year = i64::from(super::helpers::today_in_china().year());
+    let meeting_token = format!("{:064x}", u128::from(now.unsigned_abs()) * 7919);
+    let meeting: i64 = sqlx::query_scalar(
+        "INSERT INTO meetings (community_id, branch_id, rule_key, title, place, starts_at, checkin_token, \
+         created_by, created_at) VALUES ($1, $2, 'meeting.theme_day', '主题党日：学习身边榜样', '社区党群服务中心', $3, $4, $5, $3) \
+         RETURNING id",
+    )
+    .bind(community)
+    .bind(branch)
+    .bind(now)
+    .bind(&meeting_token)
+    .bind(secretary)
+    .fetch_one(&mut *db)
+    .await
+    .expect("schedule a meeting");
+    let activity_token = format!("{:064x}", u128::from(now.unsigned_abs()) * 104_729);
+    let activity: i64 = sqlx::query_scalar(
+        "INSERT INTO activities (community_id, rule_key, title, place, starts_at, ends_at, slots, checkin_token, \
+         created_by, created_at) VALUES ($1, 'volunteer.cleanup', '东街背街小巷清扫', '东街口小广场', $2, $3, 10, $4, $5, $2) \
+         RETURNING id",
+    )
+    .bind(community)
+    .bind(now)
+    .bind(now + 7200)
+    .bind(&activity_token)
+    .bind(secretary)
+    .fetch_one(&mut *db)
+    .await
+    .expect("publish an activity");
+    let voters: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE branch_id = $1 AND left_on IS NULL")
+        .bind(branch)
+        .fetch_one(&mut *db)
+        .await
+        .expect("count the branch");
+    let ballot: i64 = sqlx::query_scalar(
+        "INSERT INTO ballots (community_id, branch_id, year, status, opened_by, opened_at, eligible_voters) \
+         VALUES ($1, $2, $3, 'open', $4, $5, $6) RETURNING id",
+    )
+    .bind(community)
+    .bind(branch)
+    .bind(year)
+    .bind(secretary)
+    .bind(now)
+    .bind(voters)
+    .fetch_one(&mut *db)
+    .await
+    .expect("open a ballot");
+    let household: i64 = sqlx::query_scalar(
+        "SELECT household_id FROM household_links WHERE member_id = $1 ORDER BY household_id LIMIT 1",
+    )
+    .bind(member)
+    .fetch_one(&mut *db)
+    .await
+    .expect("one of her households");
+    sqlx::query(
+        "INSERT INTO claims (community_id, member_id, kind, occurred_on, household_id, note, status, claimed_at) \
+         VALUES ($1, $2, 'visit', $3, $4, '帮助清理庭院', 'pending', $5)",
+    )
+    .bind(community)
+    .bind(member)
+    .bind(super::helpers::today_in_china().to_string())
+    .bind(household)
+    .bind(now)
+    .execute(&mut *db)
+    .await
+    .expect("claim a visit");
+    vec![
+        format!("/meetings/{meeting}"),
+        format!("/meetings/{meeting}/close"),
+        format!("/checkin/{meeting_token}"),
+        format!("/activities/{activity}"),
+        format!("/activities/{activity}/confirm"),
+        format!("/activities/checkin/{activity_token}"),
+        format!("/ballots/{ballot}"),
+        format!("/ballots/{ballot}/close"),
+        format!("/ballots/{ballot}/tally"),
+        format!("/rating/{}/publish", year - 1),
+        format!("/rating/{}/finalize", year - 1),
+        "/audit/household-origins".to_string(),
+    ]
 }
 
 /// The header on the role's home page: one line well under a third of the

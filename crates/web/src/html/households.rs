@@ -25,9 +25,21 @@ struct HouseholdsPage {
     message: Option<String>,
     members: Vec<(i64, String)>,
     households: Vec<(i64, String, String)>,
+    page_number: usize,
+    pages: usize,
+    page_link: &'static str,
 }
 
-async fn page(state: &AppState, viewer: &SignedIn, message: Option<String>) -> WebResult<Response> {
+/// Households on one page: a community of a thousand and more households
+/// is read a page at a time (each page well under 100 KB).
+pub const HOUSEHOLDS_PER_PAGE: usize = 200;
+
+#[derive(serde::Deserialize)]
+pub struct HouseholdsQuery {
+    page: Option<usize>,
+}
+
+async fn page(state: &AppState, viewer: &SignedIn, message: Option<String>, wanted: usize) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let counts = reader.link_counts(community).await?;
@@ -42,10 +54,13 @@ async fn page(state: &AppState, viewer: &SignedIn, message: Option<String>) -> W
         })
         .collect();
     members.sort();
-    let households = reader
-        .households(community)
-        .await?
+    let all = reader.households(community).await?;
+    let pages = all.len().div_ceil(HOUSEHOLDS_PER_PAGE).max(1);
+    let page_number = wanted.clamp(1, pages);
+    let households = all
         .into_iter()
+        .skip((page_number - 1) * HOUSEHOLDS_PER_PAGE)
+        .take(HOUSEHOLDS_PER_PAGE)
         .map(|h| (h.id, h.address, h.member_name.unwrap_or_else(|| "（未联户）".into())))
         .collect();
     let page = HouseholdsPage {
@@ -53,13 +68,20 @@ async fn page(state: &AppState, viewer: &SignedIn, message: Option<String>) -> W
         message,
         members: members.into_iter().map(|(_, id, label)| (id, label)).collect(),
         households,
+        page_number,
+        pages,
+        page_link: "/households?page=",
     };
     Ok(render(page)?.into_response())
 }
 
-pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    axum::extract::Query(query): axum::extract::Query<HouseholdsQuery>,
+) -> WebResult<Response> {
     viewer.require(&[Role::Committee, Role::Auditor])?;
-    page(&state, &viewer, None).await
+    page(&state, &viewer, None, query.page.unwrap_or(1)).await
 }
 
 /// The form posts `h` once per selected household, so it is read as pairs.
@@ -71,9 +93,11 @@ pub async fn change(
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
     viewer.check_csrf(field("csrf"))?;
     starledger_domain::duty::may_administer(&viewer.account, "link households")?;
+    // The form's page comes back after the change.
+    let on_page = field("page").parse().unwrap_or(1);
     let selected: Vec<i64> = pairs.iter().filter(|(k, _)| k == "h").filter_map(|(_, v)| v.parse().ok()).collect();
     if selected.is_empty() {
-        return page(&state, &viewer, Some("请先选择农户 / select households first".into())).await;
+        return page(&state, &viewer, Some("请先选择农户 / select households first".into()), on_page).await;
     }
     let community = viewer.account.community_id;
     let actor = viewer.actor();
@@ -128,5 +152,5 @@ pub async fn change(
         other => return Err(WebError::BadRequest(english!("unknown action \"{other}\""))),
     };
     tx.commit().await?;
-    page(&state, &viewer, Some(message)).await
+    page(&state, &viewer, Some(message), on_page).await
 }

@@ -76,9 +76,25 @@ struct IntegrityPage {
     rules: Vec<(String, String)>,
     records: Vec<RecordRow>,
     relatives: Vec<(String, String, String)>,
+    page_number: usize,
+    pages: usize,
+    page_link: &'static str,
 }
 
-pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+/// Records on one page: a year of a large community's records stays well
+/// under 100 KB a page.
+pub const RECORDS_PER_PAGE: usize = 40;
+
+#[derive(serde::Deserialize)]
+pub struct IntegrityQuery {
+    page: Option<usize>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    axum::extract::Query(query): axum::extract::Query<IntegrityQuery>,
+) -> WebResult<Response> {
     viewer.require(&[Role::Committee, Role::BranchSecretary, Role::Auditor])?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
@@ -100,7 +116,10 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let mut records = Vec::new();
     // Each year's rulebook is read (and parsed) once, however many records it prices.
     let mut periods: HashMap<i64, Option<Period>> = HashMap::new();
-    for record in reader.integrity_records(community).await? {
+    let all = reader.integrity_records(community).await?;
+    let pages = all.len().div_ceil(RECORDS_PER_PAGE).max(1);
+    let page_number = query.page.unwrap_or(1).clamp(1, pages);
+    for record in all.into_iter().skip((page_number - 1) * RECORDS_PER_PAGE).take(RECORDS_PER_PAGE) {
         let votes = reader.integrity_votes(record.id).await?;
         let member = members
             .iter()
@@ -185,6 +204,9 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         rules,
         records,
         relatives,
+        page_number,
+        pages,
+        page_link: "/integrity?page=",
     };
     Ok(render(page)?.into_response())
 }
