@@ -67,6 +67,13 @@ impl Findings {
 }
 
 async fn sweep_everyone(site: Arc<Site>) {
+    // The screenshots of an earlier sweep would be mistaken for this one's.
+    let artifacts = super::browser::artifacts_dir();
+    for entry in std::fs::read_dir(&artifacts).expect("list the artifacts").flatten() {
+        if entry.file_name().to_string_lossy().starts_with("sweep-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
     let mut findings = Findings::default();
     let mut swept = 0;
 
