@@ -100,6 +100,15 @@
     Promise.all(inputs.map(shrink)).then(send, send);
     function send() { form.submit(); }
   });
+  // A page brought back by the browser's Back button is the form again,
+  // ready to be sent once more.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-shrunk]").forEach(function (form) {
+      delete form.dataset.shrunk;
+      form.querySelectorAll("button[disabled]").forEach(function (b) { b.disabled = false; });
+    });
+  });
   function shrink(input) {
     var file = input.files[0];
     return createImageBitmap(file).then(function (image) {
