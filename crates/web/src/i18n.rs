@@ -201,6 +201,13 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("home", "返回首页", "Home"),
     ("cannot_be_done", "无法完成此操作。", "This cannot be done."),
     ("language", "English", "中文"),
+    ("menu", "菜单", "Menu"),
+    (
+        "photo_limit",
+        "手机照片会先自动缩小再上传；照片最大 {mb} MB。",
+        "A phone's photo is shrunk before it is sent; at most {mb} MB.",
+    ),
+    ("scroll_hint", "表格较宽，可左右滑动查看 →", "This table is wide: swipe sideways to see all of it →"),
     ("members_by_branch", "各支部党员", "Members by branch"),
     ("no_period", "本年度尚未开始积分。", "No rating year is open."),
     ("entries", "积分明细", "Entries"),

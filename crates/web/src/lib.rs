@@ -173,9 +173,10 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
-/// Photo and screenshot forms may carry a few megabytes.
+/// Photo and screenshot forms may carry a phone's unshrunk photo: it is read
+/// and dropped past the photo limit, so that the answer keeps what was typed.
 fn upload_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(html::claims::MAX_UPLOAD_BYTES + 64 * 1024)
+    axum::extract::DefaultBodyLimit::max(html::claims::MAX_UPLOAD_BODY_BYTES)
 }
 
 /// Serves until SIGTERM or Ctrl-C, posting the outbox's group-robot

@@ -29,18 +29,27 @@ pub struct Nav {
 pub struct Page {
     pub t: Tr,
     pub title: String,
+    /// Which entry of the menu this page belongs to (its href), marked
+    /// `aria-current="page"` there.
+    pub section: &'static str,
     pub nav: Option<Nav>,
     pub csrf: String,
 }
 
 impl Page {
     pub fn public(t: Tr, title_key: &str) -> Page {
-        Page { t, title: t.get(title_key).to_string(), nav: None, csrf: String::new() }
+        Page { t, title: t.get(title_key).to_string(), section: section(title_key), nav: None, csrf: String::new() }
     }
 
     pub fn signed_in(viewer: &SignedIn, title_key: &str) -> Page {
         let nav = (!viewer.must_change_password).then(|| community_nav(&viewer.account));
-        Page { t: viewer.t, title: viewer.t.get(title_key).to_string(), nav, csrf: viewer.csrf_token.clone() }
+        Page {
+            t: viewer.t,
+            title: viewer.t.get(title_key).to_string(),
+            section: section(title_key),
+            nav,
+            csrf: viewer.csrf_token.clone(),
+        }
     }
 
     /// A page any signed-in account may open (its password), with the
@@ -64,7 +73,89 @@ impl Page {
                 region: true,
             },
         });
-        Page { t: holder.t, title: holder.t.get(title_key).to_string(), nav, csrf: holder.csrf_token.clone() }
+        Page {
+            t: holder.t,
+            title: holder.t.get(title_key).to_string(),
+            section: section(title_key),
+            nav,
+            csrf: holder.csrf_token.clone(),
+        }
+    }
+}
+
+/// One entry of the menu.
+pub struct MenuLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// The entry of the page shown.
+    pub current: bool,
+}
+
+impl Page {
+    /// The signed-in account's menu, in the order it is shown, the page's
+    /// own entry marked.
+    pub fn menu(&self) -> Vec<MenuLink> {
+        let Some(nav) = &self.nav else { return Vec::new() };
+        let entries: Vec<(&'static str, &'static str)> = if nav.region {
+            vec![("/region", "region")]
+        } else {
+            [
+                (nav.dashboard, "/", "dashboard"),
+                (nav.me, "/me", "my_record"),
+                (nav.me, "/claims", "claims"),
+                (true, "/meetings", "meetings"),
+                (true, "/activities", "activities"),
+                (nav.reviews, "/reviews", "reviews"),
+                (nav.integrity, "/integrity", "integrity"),
+                (nav.adjustments, "/adjustments", "adjustments"),
+                (nav.anomalies, "/audit/anomalies", "anomalies"),
+                (nav.robots, "/robots", "robots"),
+                (true, "/ballots", "ballots"),
+                (true, "/rating", "rating"),
+                (nav.linking, "/households", "link_households"),
+                (nav.roll, "/members", "roll"),
+                (nav.roll_import, "/import", "import_roll"),
+                (true, "/standings", "standings"),
+                (true, "/honours", "honours"),
+                (nav.cards, "/households/cards", "cards"),
+            ]
+            .into_iter()
+            .filter(|(shown, _, _)| *shown)
+            .map(|(_, href, key)| (href, key))
+            .collect()
+        };
+        entries
+            .into_iter()
+            .map(|(href, key)| MenuLink { href, label: self.t.get(key), current: href == self.section })
+            .collect()
+    }
+}
+
+/// The menu entry (its href) that a page of title `title_key` belongs to:
+/// a meeting's page is under the meetings, a ballot under the ballots.
+fn section(title_key: &str) -> &'static str {
+    match title_key {
+        "dashboard" => "/",
+        "my_record" | "star_history" => "/me",
+        "claims" => "/claims",
+        "meetings" => "/meetings",
+        "activities" => "/activities",
+        "reviews" => "/reviews",
+        "integrity" => "/integrity",
+        "adjustments" => "/adjustments",
+        "anomalies" | "audit_entries" => "/audit/anomalies",
+        "robots" => "/robots",
+        "ballots" | "ballot" => "/ballots",
+        "rating" | "what_if" => "/rating",
+        "link_households" | "origins_title" => "/households",
+        "import_roll" => "/import",
+        "roll" | "transfer_out" | "member_new" | "member_edit" => "/members",
+        "standings" => "/standings",
+        "honours" => "/honours",
+        "cards" => "/households/cards",
+        "region" | "region_cases" => "/region",
+        "change_password" => "/password",
+        _ => "",
     }
 }
 

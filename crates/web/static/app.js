@@ -81,4 +81,75 @@
         });
     }, 250);
   });
+
+  // A wide table's box says it scrolls only while its table is wider than
+  // the screen (without script the hint shows on every narrow screen).
+  function markFits() {
+    document.querySelectorAll(".wide").forEach(function (wide) {
+      var box = wide.querySelector(".scroll");
+      if (box) wide.classList.toggle("fits", box.scrollWidth <= box.clientWidth + 1);
+    });
+  }
+  markFits();
+  window.addEventListener("resize", markFits);
+
+  // The menu closes on Escape and on a tap outside it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      document.querySelectorAll("details[data-menu][open]").forEach(function (menu) { menu.open = false; });
+    }
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+
+  // Photos from today's phones are 5 to 15 MB: a form's photo is shrunk
+  // here (its longer side to SHRINK_TO pixels, as JPEG) before it is sent.
+  // Whatever fails on the way (an old browser, a file that is not an
+  // image), the form is sent as it was chosen, and the server's limit
+  // answers with the form kept.
+  var SHRINK_TO = 2000;
+  var SHRINK_OVER = 1024 * 1024;
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.shrunk) return;
+    var inputs = Array.prototype.filter.call(form.querySelectorAll("input[type=file][data-shrink]"), function (input) {
+      return input.files && input.files.length === 1 && input.files[0].size > SHRINK_OVER &&
+        /^image\/(jpeg|png|webp)$/.test(input.files[0].type);
+    });
+    if (!inputs.length || !window.DataTransfer || !window.createImageBitmap || !HTMLCanvasElement.prototype.toBlob) return;
+    event.preventDefault();
+    form.dataset.shrunk = "1";
+    form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = true; });
+    Promise.all(inputs.map(shrink)).then(send, send);
+    function send() { form.submit(); }
+  });
+  // A page brought back by the browser's Back button is the form again,
+  // ready to be sent once more.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-shrunk]").forEach(function (form) {
+      delete form.dataset.shrunk;
+      form.querySelectorAll("button[disabled]").forEach(function (b) { b.disabled = false; });
+    });
+  });
+  function shrink(input) {
+    var file = input.files[0];
+    return createImageBitmap(file).then(function (image) {
+      var scale = Math.min(1, SHRINK_TO / Math.max(image.width, image.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(image.width * scale);
+      canvas.height = Math.round(image.height * scale);
+      canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.85); });
+    }).then(function (blob) {
+      if (!blob || blob.size >= file.size) return;
+      var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
+      var list = new DataTransfer();
+      list.items.add(new File([blob], name, { type: "image/jpeg" }));
+      input.files = list.files;
+    });
+  }
 })();

@@ -315,6 +315,21 @@ pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     path
 }
 
+/// Opens the header's menu (a `<details>`), if it is closed.
+pub async fn open_menu(client: &Client) {
+    let menu = find(client, "header details[data-menu]").await;
+    if menu.attr("open").await.expect("read the menu's open attribute").is_none() {
+        find(client, "header details[data-menu] > summary").await.click().await.expect("open the menu");
+    }
+}
+
+/// The signed-in account's name, as the header's menu says it (read even
+/// while the menu is closed).
+pub async fn account_name(client: &Client) -> String {
+    let link = find(client, "header a[href='/password']").await;
+    link.prop("textContent").await.expect("read the account's link").unwrap_or_default().trim().to_string()
+}
+
 /// Sets an input's value (a date and time picker is not typed into the
 /// same way in every locale) and fires the events a page would listen for;
 /// fails unless the browser holds the value afterwards.
@@ -516,13 +531,14 @@ impl Session {
         self.click("form[action='/login'] button[type=submit]").await;
         let url = self.client.current_url().await.expect("the current URL");
         assert_ne!(url.path(), "/login", "{login} could not sign in; the page is {}", page_text(&self.client).await);
-        let name = self.text("header a[href='/password']").await;
-        assert!(!name.is_empty(), "the header names the signed-in account");
+        let name = account_name(&self.client).await;
+        assert!(!name.is_empty(), "the header's menu names the signed-in account");
     }
 
     /// Signs out from the dashboard (an error page has no header to sign out from).
     pub async fn sign_out(&self) {
         self.goto("/").await;
+        open_menu(&self.client).await;
         self.click("form[action='/logout'] button").await;
         assert_eq!(self.path().await, "/login", "signing out leads to the sign-in page");
     }

@@ -87,11 +87,12 @@ impl Journey {
         click_and_wait_for_navigation(&self.client, &button).await;
         let url = self.client.current_url().await.expect("the current URL");
         assert_ne!(url.path(), "/login", "{login} could not sign in; the page is {}", page_text(&self.client).await);
-        let name = find(&self.client, "header a[href='/password']").await.text().await.expect("the account's name");
-        assert!(!name.is_empty(), "the header names the signed-in account");
+        let name = super::browser::account_name(&self.client).await;
+        assert!(!name.is_empty(), "the header's menu names the signed-in account");
     }
 
     async fn sign_out(&self) {
+        super::browser::open_menu(&self.client).await;
         let button = find(&self.client, "form[action='/logout'] button").await;
         click_and_wait_for_navigation(&self.client, &button).await;
         let url = self.client.current_url().await.expect("the current URL");

@@ -77,6 +77,7 @@ async fn city_view(site: Arc<Site>) {
     }
     phone.goto("/").await;
     assert_eq!(phone.path().await, "/region", "the city's home is its region's page");
+    super::browser::open_menu(&phone.client).await;
     phone.click("form[action='/logout'] button").await;
     assert_eq!(phone.path().await, "/login");
     site.done("the city's view");

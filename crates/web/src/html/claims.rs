@@ -18,8 +18,73 @@ use starledger_domain::claims::{self, ClaimKind, ClaimStatus};
 use starledger_domain::org::Year;
 use starledger_store::{ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus, WriteTx};
 
-/// Photos from phones are a few megabytes; more is refused.
+/// The largest photo kept. The pages shrink a phone's photo in the browser
+/// before it is sent (/static/app.js), so what arrives is far smaller; a
+/// browser without script sends the file as it is, and past this the form
+/// comes back with what was typed and says so.
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+
+/// The most a photo form's body may carry: a phone's unshrunk photo is read
+/// to its end (and dropped) so that the answer can keep what was typed; a
+/// body past this is cut off.
+pub const MAX_UPLOAD_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// A form's file field, read.
+pub(crate) enum FileField {
+    Empty,
+    /// Past [`MAX_UPLOAD_BYTES`]: read (or cut off) and dropped.
+    TooLarge,
+    /// A known image type and its bytes.
+    Image(&'static str, Vec<u8>),
+}
+
+/// Reads a file field chunk by chunk, keeping at most [`MAX_UPLOAD_BYTES`]
+/// in memory: a larger file is read to its end and dropped, so the rest of
+/// the form still arrives. A body cut off at the route's limit counts as
+/// too large, not as a broken form.
+pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, name: &str) -> WebResult<FileField> {
+    let mut bytes = Vec::new();
+    let mut too_large = false;
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                if too_large || bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                    too_large = true;
+                    bytes = Vec::new();
+                } else {
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            Ok(None) => break,
+            Err(_) if too_large => return Ok(FileField::TooLarge),
+            Err(e) => return Err(WebError::BadRequest(format!("{name}: {e}").into())),
+        }
+    }
+    if too_large {
+        return Ok(FileField::TooLarge);
+    }
+    if bytes.is_empty() {
+        return Ok(FileField::Empty);
+    }
+    let kind = image_type(&bytes)
+        .ok_or_else(|| WebError::BadRequest(format!("{name}: not a JPEG, PNG, GIF or WebP image").into()))?;
+    Ok(FileField::Image(kind, bytes))
+}
+
+/// The refusal of a photo past [`MAX_UPLOAD_BYTES`], in both languages.
+pub(crate) fn too_large_why() -> Why {
+    Why::new(
+        format!(
+            "照片超过 {} MB，未能上传。您填写的内容已保留，请换一张较小的照片（或截图）后再提交。",
+            MAX_UPLOAD_BYTES / (1024 * 1024)
+        ),
+        format!(
+            "The photo is larger than {} MB and was not uploaded. What you typed is kept: choose a smaller photo \
+             (or a screenshot) and submit again.",
+            MAX_UPLOAD_BYTES / (1024 * 1024)
+        ),
+    )
+}
 
 struct ClaimRow {
     id: i64,
@@ -41,6 +106,16 @@ struct ClaimsPage {
     claims: Vec<ClaimRow>,
     /// The claim just submitted, shown first so that nobody submits twice.
     submitted: Option<ClaimRow>,
+    /// A form that came back (its photo too large): why, which form
+    /// ("visit" or "study"), and what was typed in it.
+    kept_why: String,
+    kept_form: &'static str,
+    kept_household: Option<i64>,
+    visit_date: String,
+    study_date: String,
+    kept_note: String,
+    /// The largest photo kept, in MB, stated on the forms.
+    max_photo_mb: usize,
 }
 
 #[derive(serde::Deserialize)]
@@ -48,10 +123,28 @@ pub struct ClaimsQuery {
     submitted: Option<i64>,
 }
 
+/// A claim form that came back: what was typed, and why it came back.
+struct Kept {
+    kind: ClaimKind,
+    household: Option<i64>,
+    date: Option<String>,
+    note: String,
+    why: String,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     viewer: SignedIn,
     Query(query): Query<ClaimsQuery>,
+) -> WebResult<Response> {
+    claims_page(&state, &viewer, query.submitted, None).await
+}
+
+async fn claims_page(
+    state: &AppState,
+    viewer: &SignedIn,
+    submitted: Option<i64>,
+    kept: Option<Kept>,
 ) -> WebResult<Response> {
     let member = claims::may_claim(&viewer.account)
         .map_err(|e| WebError::Forbidden(Why::new("只有党员本人才能申报自己的走访和学习。", e.to_string())))?;
@@ -84,13 +177,30 @@ pub async fn show(
         .collect();
     let mut claims: Vec<ClaimRow> = claims;
     // Only one's own claim: the list holds nothing else.
-    let submitted = query.submitted.and_then(|id| claims.iter().position(|c| c.id == id)).map(|at| claims.remove(at));
+    let submitted = submitted.and_then(|id| claims.iter().position(|c| c.id == id)).map(|at| claims.remove(at));
+    let today = today().to_string();
+    let kept_form = match &kept {
+        Some(Kept { kind: ClaimKind::Visit, .. }) => "visit",
+        Some(_) => "study",
+        None => "",
+    };
+    let kept_date = |form: &str| match &kept {
+        Some(k) if kept_form == form => k.date.clone().unwrap_or_else(|| today.clone()),
+        _ => today.clone(),
+    };
     let page = ClaimsPage {
-        page: Page::signed_in(&viewer, "claims"),
-        today: today().to_string(),
+        page: Page::signed_in(viewer, "claims"),
+        visit_date: kept_date("visit"),
+        study_date: kept_date("study"),
+        today,
         households,
         claims,
         submitted,
+        kept_why: kept.as_ref().map(|k| k.why.clone()).unwrap_or_default(),
+        kept_form,
+        kept_household: kept.as_ref().and_then(|k| k.household),
+        kept_note: kept.map(|k| k.note).unwrap_or_default(),
+        max_photo_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
     };
     Ok(render(page)?.into_response())
 }
@@ -103,6 +213,8 @@ struct ClaimForm {
     date: Option<Date>,
     note: String,
     photo: Option<(String, Vec<u8>)>,
+    /// The photo was past [`MAX_UPLOAD_BYTES`]: the form comes back.
+    photo_too_large: bool,
 }
 
 /// Known image formats by their first bytes; the browser's word is not taken.
@@ -119,20 +231,21 @@ pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
 async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
     let bad = |what: &str| WebError::BadRequest(what.into());
     let mut form = ClaimForm::default();
-    while let Some(field) = multipart.next_field().await.map_err(|e| bad(&format!("form: {e}")))? {
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            // The body was cut off past its limit while a photo was read.
+            Err(_) if form.photo_too_large => break,
+            Err(e) => return Err(bad(&format!("form: {e}"))),
+        };
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
-            "photo" => {
-                let bytes = field.bytes().await.map_err(|e| bad(&format!("photo: {e}")))?;
-                if bytes.is_empty() {
-                    continue;
-                }
-                if bytes.len() > MAX_UPLOAD_BYTES {
-                    return Err(bad("photo: larger than 8 MB"));
-                }
-                let kind = image_type(&bytes).ok_or_else(|| bad("photo: not a JPEG, PNG, GIF or WebP image"))?;
-                form.photo = Some((kind.to_string(), bytes.to_vec()));
-            }
+            "photo" => match read_file(field, "photo").await? {
+                FileField::Empty => {}
+                FileField::TooLarge => form.photo_too_large = true,
+                FileField::Image(kind, bytes) => form.photo = Some((kind.to_string(), bytes)),
+            },
             _ => {
                 let text = field.text().await.map_err(|e| bad(&format!("{name}: {e}")))?;
                 match name.as_str() {
@@ -153,6 +266,19 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     viewer.check_csrf(&form.csrf)?;
     let member = claims::may_claim(&viewer.account)
         .map_err(|e| WebError::Forbidden(Why::new("只有党员本人才能申报自己的走访和学习。", e.to_string())))?;
+    if form.photo_too_large {
+        // The form comes back as it was typed, with why: nothing is written.
+        let kept = Kept {
+            kind,
+            household: form.household,
+            date: form.date.map(|d| d.to_string()),
+            note: form.note,
+            why: too_large_why().in_lang(viewer.t.0).to_string(),
+        };
+        let mut answer = claims_page(&state, &viewer, None, Some(kept)).await?;
+        *answer.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+        return Ok(answer);
+    }
     let community = viewer.account.community_id;
     let date = form.date.ok_or_else(|| WebError::BadRequest("date: missing".into()))?;
     if date > today() {

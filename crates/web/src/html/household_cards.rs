@@ -43,11 +43,19 @@ struct CardsPage {
     missing: usize,
     /// A visit code just made, shown once.
     visit_code: Option<String>,
+    page_number: usize,
+    pages: usize,
+    page_link: String,
 }
+
+/// Cards on one page: a branch of several hundred households is read a
+/// page at a time (each page well under 100 KB).
+pub const CARDS_PER_PAGE: usize = 100;
 
 #[derive(Deserialize)]
 pub struct CardsQuery {
     branch: Option<i64>,
+    page: Option<usize>,
 }
 
 /// The QR code of a link, as inline SVG.
@@ -61,6 +69,7 @@ async fn overview(
     viewer: &SignedIn,
     branch: Option<i64>,
     visit_code: Option<String>,
+    wanted: usize,
 ) -> WebResult<Response> {
     viewer.require(&[Role::Committee])?;
     let community = viewer.account.community_id;
@@ -102,7 +111,20 @@ async fn overview(
             no_phone: household.phone.is_none(),
         });
     }
-    let page = CardsPage { page: Page::signed_in(viewer, "cards"), branches, branch_id, cards, missing, visit_code };
+    let pages = cards.len().div_ceil(CARDS_PER_PAGE).max(1);
+    let page_number = wanted.clamp(1, pages);
+    let cards = cards.into_iter().skip((page_number - 1) * CARDS_PER_PAGE).take(CARDS_PER_PAGE).collect();
+    let page = CardsPage {
+        page: Page::signed_in(viewer, "cards"),
+        branches,
+        branch_id,
+        cards,
+        missing,
+        visit_code,
+        page_number,
+        pages,
+        page_link: format!("/households/cards?branch={branch_id}&page="),
+    };
     Ok(render(page)?.into_response())
 }
 
@@ -111,7 +133,7 @@ pub async fn show(
     viewer: SignedIn,
     Query(query): Query<CardsQuery>,
 ) -> WebResult<Response> {
-    overview(&state, &viewer, query.branch, None).await
+    overview(&state, &viewer, query.branch, None, query.page.unwrap_or(1)).await
 }
 
 #[derive(Deserialize)]
@@ -192,5 +214,5 @@ pub async fn visit_code(
         }
     };
     let shown = viewer.t.fill("visit_code_shown", &[("code", &code), ("days", &VISIT_CODE_DAYS)]);
-    overview(&state, &viewer, branch, Some(shown)).await
+    overview(&state, &viewer, branch, Some(shown), 1).await
 }

@@ -9,7 +9,7 @@ use crate::calendar::today;
 use crate::error::Why;
 use crate::error::english;
 use crate::error::{WebError, WebResult, render};
-use crate::html::claims::{MAX_UPLOAD_BYTES, image_type, sha256_hex_bytes};
+use crate::html::claims::{FileField, read_file, sha256_hex_bytes, too_large_why};
 use crate::page::Page;
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
@@ -76,9 +76,25 @@ struct IntegrityPage {
     rules: Vec<(String, String)>,
     records: Vec<RecordRow>,
     relatives: Vec<(String, String, String)>,
+    page_number: usize,
+    pages: usize,
+    page_link: &'static str,
 }
 
-pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+/// Records on one page: a year of a large community's records stays well
+/// under 100 KB a page.
+pub const RECORDS_PER_PAGE: usize = 40;
+
+#[derive(serde::Deserialize)]
+pub struct IntegrityQuery {
+    page: Option<usize>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    axum::extract::Query(query): axum::extract::Query<IntegrityQuery>,
+) -> WebResult<Response> {
     viewer.require(&[Role::Committee, Role::BranchSecretary, Role::Auditor])?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
@@ -100,7 +116,10 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let mut records = Vec::new();
     // Each year's rulebook is read (and parsed) once, however many records it prices.
     let mut periods: HashMap<i64, Option<Period>> = HashMap::new();
-    for record in reader.integrity_records(community).await? {
+    let all = reader.integrity_records(community).await?;
+    let pages = all.len().div_ceil(RECORDS_PER_PAGE).max(1);
+    let page_number = query.page.unwrap_or(1).clamp(1, pages);
+    for record in all.into_iter().skip((page_number - 1) * RECORDS_PER_PAGE).take(RECORDS_PER_PAGE) {
         let votes = reader.integrity_votes(record.id).await?;
         let member = members
             .iter()
@@ -185,6 +204,9 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         rules,
         records,
         relatives,
+        page_number,
+        pages,
+        page_link: "/integrity?page=",
     };
     Ok(render(page)?.into_response())
 }
@@ -205,15 +227,12 @@ async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("form: {e}")))? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "evidence" {
-            let bytes = field.bytes().await.map_err(|e| bad(format!("evidence: {e}")))?;
-            if bytes.is_empty() {
-                continue;
+            match read_file(field, "evidence").await? {
+                FileField::Empty => {}
+                // Read to its end, so the answer reaches the browser.
+                FileField::TooLarge => return Err(WebError::Refused(too_large_why())),
+                FileField::Image(kind, bytes) => form.evidence = Some((kind.to_string(), bytes)),
             }
-            if bytes.len() > MAX_UPLOAD_BYTES {
-                return Err(bad("evidence: larger than 8 MB".into()));
-            }
-            let kind = image_type(&bytes).ok_or_else(|| bad("evidence: not a JPEG, PNG, GIF or WebP image".into()))?;
-            form.evidence = Some((kind.to_string(), bytes.to_vec()));
             continue;
         }
         let text = field.text().await.map_err(|e| bad(format!("{name}: {e}")))?;

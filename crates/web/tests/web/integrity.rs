@@ -127,6 +127,12 @@ async fn a_filed_record_waits_for_the_committee_and_writes_no_points() {
     let row = row_containing(&page, &format!("data-record=\"{record}\"")).expect("the record is listed");
     assert!(row.contains("待党委会表决") && row.contains("0:0 / 3"), "{row}");
     assert!(row.contains(&format!("action=\"/integrity/{record}/vote\"")), "the committee may vote:\n{row}");
+    // On a phone the row is read top to bottom (issue 14, item 10): what
+    // happened and its evidence come before the vote, and nothing hides them.
+    let facts = row.find("data-testid=\"facts\"").expect("the facts are in the row");
+    let vote = row.find("/vote\"").expect("the vote is in the row");
+    assert!(facts < vote, "the facts come before the vote:\n{row}");
+    assert!(!row.contains("hide-narrow"), "nothing of the record is hidden on a phone:\n{row}");
     // The committee sees the evidence it decides on; the member concerned does not.
     let evidence = app.count(&format!("SELECT evidence_id FROM integrity_records WHERE id = {record}")).await;
     assert!(row.contains(&format!("href=\"/uploads/{evidence}\"")), "{row}");

@@ -22,6 +22,7 @@ mod language;
 mod leave;
 mod linking;
 mod meetings;
+mod menu;
 mod metrics;
 mod my_data;
 mod my_record;
