@@ -77,7 +77,7 @@ fn parse() -> Result<args::Cli, config::ConfigError> {
         Some((path, named)) if named || path.exists() => config::read(&path, &keys)?,
         _ => config::FileSettings::default(),
     };
-    let matches = config::with_defaults(command, &keys, &settings).get_matches();
+    let matches = config::with_defaults(command, &settings).get_matches();
     let mut cli = args::Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     // `--db` and `--database-url` name one database: a file's URL gives way
     // to a file path from the command line or the environment.

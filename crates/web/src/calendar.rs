@@ -45,6 +45,16 @@ pub async fn current_period(
     }
 }
 
+/// The year a page about results shows: the one asked for, if it has a
+/// period, else the latest year that is over (the one whose results can be
+/// published), else the latest.
+pub fn chosen_past_year(years: &[Year], asked: Option<i64>) -> Option<Year> {
+    match asked {
+        Some(asked) => Year::new(asked).ok().filter(|y| years.contains(y)),
+        None => years.iter().rev().find(|y| **y < Year::of(today())).or(years.last()).copied(),
+    }
+}
+
 /// The year asked for in a query string if it has a period, or else (none
 /// asked) this year's if it was opened, otherwise the latest; from the
 /// community's period years, so no rulebook is read to choose.

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod metrics;
 mod names;
 mod page;
+mod qr;
 pub mod refresher;
 mod request_log;
 pub mod robots;

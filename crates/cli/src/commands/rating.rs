@@ -100,15 +100,17 @@ pub async fn rating(context: &Context, args: RatingArgs) -> Outcome {
     // A proposed rulebook is checked before the database is touched.
     let proposed = args.rulebook.as_deref().map(super::period::read_rulebook).transpose()?;
     let store = context.open().await?;
-    let community = context.community(&mut store.read().await?).await?;
+    let mut reader = store.read().await?;
+    let community = context.community(&mut reader).await?;
     if let Some((_, proposed)) = proposed {
-        let what_if = starledger_app::what_if::what_if(&mut store.read().await?, community.id, year, proposed).await?;
+        let what_if = starledger_app::what_if::what_if(&mut reader, community.id, year, proposed).await?;
         if args.json {
             return output::json(&what_if_json(&what_if));
         }
         print_what_if(&community.name, &what_if);
         return Ok(());
     }
+    drop(reader);
     let rating = compute(&store, community.id, year).await?;
     if args.json {
         return output::json(&to_json(&rating));

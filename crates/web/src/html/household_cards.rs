@@ -14,8 +14,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use qrcode::QrCode;
-use qrcode::render::svg;
 use serde::Deserialize;
 use starledger_app::household_links::{self, VISIT_CODE_DAYS};
 use starledger_domain::org::Role;
@@ -56,12 +54,6 @@ pub const CARDS_PER_PAGE: usize = 100;
 pub struct CardsQuery {
     branch: Option<i64>,
     page: Option<usize>,
-}
-
-/// The QR code of a link, as inline SVG.
-pub fn qr_svg(url: &str) -> WebResult<String> {
-    let code = QrCode::new(url.as_bytes()).map_err(|e| WebError::Internal(format!("QR code: {e}")))?;
-    Ok(code.render::<svg::Color>().min_dimensions(160, 160).quiet_zone(true).build())
 }
 
 async fn overview(

@@ -144,12 +144,7 @@ pub async fn show(
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let years = reader.period_years(community).await?;
-    let year = match query.year {
-        Some(y) => Year::new(y).map_err(|_| WebError::NotFound)?,
-        None => {
-            years.iter().rev().find(|y| **y < Year::of(today())).or(years.last()).copied().ok_or(WebError::NotFound)?
-        }
-    };
+    let year = crate::calendar::chosen_past_year(&years, query.year).ok_or(WebError::NotFound)?;
     let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
     let rating = compute(&mut reader, &period, community).await?;
     let rounds = reader.rating_rounds(community, i64::from(year.get())).await?;

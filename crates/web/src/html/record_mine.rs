@@ -282,7 +282,6 @@ pub async fn show(
         categories[index].windows.push(row);
     }
     let rated = rating.member(member_id);
-    let summary_total = rated.map_or(Points::ZERO, |m| m.total);
     let summary = Summary {
         year: year.get(),
         total: rated.map_or(Points::ZERO, |m| m.total),
@@ -339,6 +338,11 @@ pub async fn show(
             .unwrap_or_default(),
         rulebook_version: rating.rulebook_version.clone(),
     };
+    let gap = if is_running(year) {
+        rating.gap(rulebook, member_id).map(|gap| gap_view(viewer.t, rulebook, summary.total, gap))
+    } else {
+        None
+    };
     let page = RecordPage {
         sealed: reader.is_sealed(community, year).await?,
         page: Page::signed_in(&viewer, "my_record"),
@@ -352,11 +356,7 @@ pub async fn show(
         year_base: "/me",
         running: is_running(year),
         ranked,
-        gap: if is_running(year) {
-            rating.gap(rulebook, member_id).map(|gap| gap_view(viewer.t, rulebook, summary_total, gap))
-        } else {
-            None
-        },
+        gap,
     };
     Ok(render(page)?.into_response())
 }

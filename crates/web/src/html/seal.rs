@@ -3,8 +3,8 @@
 //! (without its checkpoints, see `Seal::compact`) that anyone can scan, save
 //! and check with `starledger ledger verify --against`.
 
-use crate::error::{WebError, WebResult};
-use qrcode::{Color, QrCode};
+use crate::error::WebResult;
+use crate::qr::qr_svg;
 use starledger_domain::org::{CommunityId, Year};
 use starledger_domain::seal::Stage;
 use starledger_store::SealQueries;
@@ -27,54 +27,4 @@ pub async fn latest<Q: SealQueries>(reader: &mut Q, community: CommunityId, year
         short: seal.short(),
         qr: qr_svg(&seal.compact().to_json())?,
     }))
-}
-
-/// A QR code as a small inline SVG: one module per unit, each row's dark
-/// runs as one rectangle (a seal's code is about 10 KB this way, against
-/// 45 KB drawn module by module), sized by the page's CSS.
-fn qr_svg(text: &str) -> WebResult<String> {
-    let code = QrCode::new(text.as_bytes()).map_err(|e| WebError::Internal(format!("QR code: {e}")))?;
-    let width = code.width();
-    let quiet = 4;
-    let side = width + 2 * quiet;
-    let colors = code.to_colors();
-    let mut path = String::new();
-    for (row, modules) in colors.chunks(width).enumerate() {
-        let mut column = 0;
-        while column < width {
-            if modules[column] != Color::Dark {
-                column += 1;
-                continue;
-            }
-            let start = column;
-            while column < width && modules[column] == Color::Dark {
-                column += 1;
-            }
-            path.push_str(&format!("M{} {}h{}v1h-{}z", start + quiet, row + quiet, column - start, column - start));
-        }
-    }
-    Ok(format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\" \
-         role=\"img\"><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>"
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_code_draws_every_dark_module_once() {
-        let text = "{\"format\":1,\"community\":\"十里社区\",\"year\":2025}";
-        let svg = qr_svg(text).unwrap();
-        let code = QrCode::new(text.as_bytes()).unwrap();
-        let dark = code.to_colors().iter().filter(|c| **c == Color::Dark).count();
-        let drawn: usize = svg
-            .split('M')
-            .skip(1)
-            .map(|run| run.split('h').nth(1).and_then(|w| w.split('v').next()).unwrap().parse::<usize>().unwrap())
-            .sum();
-        assert_eq!(drawn, dark);
-        assert!(svg.starts_with("<svg") && !svg.contains("<?xml"));
-    }
 }

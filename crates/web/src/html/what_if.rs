@@ -3,6 +3,7 @@
 //! the rulebook is adopted for a coming year. The page reads only; the
 //! replay is `starledger_app::what_if`.
 
+use crate::calendar::chosen_past_year;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::i18n::{Lang, Tr};
 use crate::page::{Page, star_text};
@@ -15,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::what_if::{WhatIf, what_if};
-use starledger_domain::org::{Role, Year};
+use starledger_domain::org::Role;
 use starledger_domain::rulebook::Rulebook;
 use starledger_domain::what_if::RuleChange;
 use starledger_store::OrgQueries;
@@ -111,21 +112,6 @@ pub struct YearQuery {
     year: Option<i64>,
 }
 
-/// The year chosen, or the latest year that is over (the one a committee
-/// compares against), or the latest.
-fn chosen(years: &[Year], asked: Option<i64>) -> WebResult<Year> {
-    match asked {
-        Some(y) => Year::new(y).ok().filter(|y| years.contains(y)).ok_or(WebError::NotFound),
-        None => years
-            .iter()
-            .rev()
-            .find(|y| **y < Year::of(crate::calendar::today()))
-            .or(years.last())
-            .copied()
-            .ok_or(WebError::NotFound),
-    }
-}
-
 pub async fn show(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -135,7 +121,7 @@ pub async fn show(
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let years = reader.period_years(community).await?;
-    let year = chosen(&years, query.year)?;
+    let year = chosen_past_year(&years, query.year).ok_or(WebError::NotFound)?;
     let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
     let text = reader.period_rulebook_text(community, year).await?.unwrap_or_default();
     let page = WhatIfPage {
@@ -170,7 +156,7 @@ pub async fn replay(State(state): State<AppState>, viewer: SignedIn, Form(form):
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let years = reader.period_years(community).await?;
-    let year = chosen(&years, Some(form.year))?;
+    let year = chosen_past_year(&years, Some(form.year)).ok_or(WebError::NotFound)?;
     let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
     let (outcome, error) = match Rulebook::parse(&form.rulebook) {
         Ok(proposed) => (Some(self::outcome(viewer.t, &what_if(&mut reader, community, year, proposed).await?)), None),
