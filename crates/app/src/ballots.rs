@@ -5,7 +5,7 @@
 //! another person, neither the graded member nor their relative — co-signs
 //! before anything is written.
 
-use crate::error::{AppError, AppResult, refused};
+use crate::error::{AppError, AppResult, bad_year, invalid, refused};
 use crate::recording::{self, Event};
 use jiff::civil::Date;
 use starledger_domain::ballot::{self, BallotError, Tally};
@@ -56,7 +56,7 @@ pub fn tally_visible(row: &BallotRow, papers: usize, voting_now: usize, period: 
 
 /// The method refuses it as proposed (a missing grade, the cap, the tally).
 fn ballot_refusal(error: BallotError) -> AppError {
-    AppError::Refused(error.to_string())
+    AppError::Refused(crate::Reason::new(error.zh(), error.to_string()))
 }
 
 fn audit_actor(actor: &Account) -> String {
@@ -64,8 +64,10 @@ fn audit_actor(actor: &Account) -> String {
 }
 
 async fn period_of(tx: &mut WriteTx, row: &BallotRow) -> AppResult<Period> {
-    let year = Year::new(row.year).map_err(|e| AppError::Invalid(e.to_string()))?;
-    tx.period(row.community_id, year).await?.ok_or_else(|| refused(format!("{year} is not open")))
+    let year = Year::new(row.year).map_err(bad_year)?;
+    tx.period(row.community_id, year)
+        .await?
+        .ok_or_else(|| refused(format!("{year} 年度未开放。"), format!("{year} is not open")))
 }
 
 /// Closes an open ballot once the turnout is reached; the number of papers.
@@ -74,14 +76,14 @@ pub async fn close(tx: &mut WriteTx, actor: &Account, id: i64, now: i64) -> AppR
     let row = tx.ballot(community, id).await?;
     may_run_or_refuse(actor, row.branch_id)?;
     if row.status() != BallotStatus::Open {
-        return Err(refused("the ballot is not open"));
+        return Err(refused("投票未在进行中。", "the ballot is not open"));
     }
     let period = period_of(tx, &row).await?;
     let eligible = voting_members(&tx.members(community).await?, row.branch_id);
     let papers = tx.ballot_voters(id).await?.len();
     ballot::check_turnout(papers, eligible, &period.rulebook.review).map_err(ballot_refusal)?;
     if !tx.advance_ballot(id, "open", "closed", actor.id, now).await? {
-        return Err(refused("the ballot is not open"));
+        return Err(refused("投票未在进行中。", "the ballot is not open"));
     }
     tx.set_ballot_turnout(id, eligible as i64).await?;
     let detail = format!("ballot {id}: {papers} papers of {eligible} voting members");
@@ -107,13 +109,19 @@ async fn closed_with_tally(
     let row = tx.ballot(actor.community_id, id).await?;
     let person = may_run_or_refuse(actor, row.branch_id)?;
     if row.status() != BallotStatus::Closed {
-        return Err(refused("grades are proposed once the ballot is closed, and once"));
+        return Err(refused(
+            "投票结束后方可提议等次，且只提议一次。",
+            "grades are proposed once the ballot is closed, and once",
+        ));
     }
     let period = period_of(tx, &row).await?;
     let papers = tx.ballot_voters(id).await?.len();
     let voting_now = voting_members(&tx.members(actor.community_id).await?, row.branch_id);
     if !tally_visible(&row, papers, voting_now, &period) {
-        return Err(refused("this ballot closed below the rulebook's turnout; it has no tally to grade by"));
+        return Err(refused(
+            "本次投票结束时未达到规则要求的投票人数，没有可据以评定等次的计票结果。",
+            "this ballot closed below the rulebook's turnout; it has no tally to grade by",
+        ));
     }
     let graded = tx.ballot_graded(id).await?;
     let tallies = tx.ballot_tallies(id).await?;
@@ -136,6 +144,7 @@ pub async fn propose(
     let (row, period, graded, tallies, person) = closed_with_tally(tx, actor, id).await?;
     if !tx.ballot_exceptions(id).await?.is_empty() {
         return Err(refused(
+            "已有例外等次等待会签：由支委会另一名委员会签，或先撤回。",
             "exceptions already wait for a co-sign: a second branch-committee member co-signs them, or they are \
              withdrawn first",
         ));
@@ -148,7 +157,7 @@ pub async fn propose(
     if exceptions.is_empty() {
         write_grades(tx, &row, &period, proposal, &tallies, today, now).await?;
         if !tx.advance_ballot(id, "closed", "decided", actor.id, now).await? {
-            return Err(refused("the ballot was decided meanwhile"));
+            return Err(refused("该投票已由他人处理。", "the ballot was decided meanwhile"));
         }
         let detail = format!("ballot {id}: {} graded, as the tally gives", proposal.len());
         tx.audit(Some(community), &audit_actor(actor), "ballot.decide", &detail).await?;
@@ -173,7 +182,7 @@ pub async fn cosign(tx: &mut WriteTx, actor: &Account, id: i64, today: Date, now
     let (row, period, graded, tallies, person) = closed_with_tally(tx, actor, id).await?;
     let waiting = tx.ballot_exceptions(id).await?;
     let Some(first) = waiting.first() else {
-        return Err(refused("no grade against the tally waits for a co-sign"));
+        return Err(refused("没有等待会签的例外等次。", "no grade against the tally waits for a co-sign"));
     };
     let proposer = tx.account(first.proposed_by).await?;
     let excepted: BTreeSet<MemberId> = waiting.iter().map(|e| e.member_id).collect();
@@ -189,14 +198,15 @@ pub async fn cosign(tx: &mut WriteTx, actor: &Account, id: i64, today: Date, now
     }
     let mut grades = ballot::tally_grades(&tallies, &graded, &period.rulebook.review);
     for exception in &waiting {
-        let grade = parse_grade(&exception.grade)
-            .ok_or_else(|| AppError::Invalid(format!("exception grade \"{}\"", exception.grade)))?;
+        let grade = parse_grade(&exception.grade).ok_or_else(|| {
+            invalid(format!("例外等次“{}”无效。", exception.grade), format!("exception grade \"{}\"", exception.grade))
+        })?;
         grades.insert(exception.member_id, grade);
     }
     write_grades(tx, &row, &period, &grades, &tallies, today, now).await?;
     tx.cosign_exceptions(id, actor.id, now).await?;
     if !tx.advance_ballot(id, "closed", "decided", actor.id, now).await? {
-        return Err(refused("the ballot was decided meanwhile"));
+        return Err(refused("该投票已由他人处理。", "the ballot was decided meanwhile"));
     }
     let detail = format!(
         "ballot {id}: {} grade(s) against the tally proposed by {} ({}) and co-signed by {} ({})",
@@ -216,11 +226,14 @@ pub async fn withdraw(tx: &mut WriteTx, actor: &Account, id: i64) -> AppResult<u
     let row = tx.ballot(actor.community_id, id).await?;
     may_run_or_refuse(actor, row.branch_id)?;
     if row.status() != BallotStatus::Closed {
-        return Err(refused("only a closed ballot's waiting exceptions are withdrawn"));
+        return Err(refused(
+            "只能撤回已结束投票中等待会签的例外等次。",
+            "only a closed ballot's waiting exceptions are withdrawn",
+        ));
     }
     let withdrawn = tx.withdraw_exceptions(id).await?;
     if withdrawn == 0 {
-        return Err(refused("no grade against the tally waits for a co-sign"));
+        return Err(refused("没有等待会签的例外等次。", "no grade against the tally waits for a co-sign"));
     }
     let detail = format!("ballot {id}: {withdrawn} exception(s) withdrawn");
     tx.audit(Some(actor.community_id), &audit_actor(actor), "ballot.withdraw_exception", &detail).await?;
@@ -240,7 +253,7 @@ async fn write_grades(
 ) -> AppResult<()> {
     let id = row.id;
     let year = period.year;
-    let on = Date::new(year.get(), 12, 31).map_err(|e| AppError::Invalid(e.to_string()))?.min(today);
+    let on = year.last_day().min(today);
     for (member_id, grade) in grades {
         let member = tx.member(row.community_id, *member_id).await?;
         let tally = tallies.get(member_id).copied().unwrap_or_default();

@@ -2,6 +2,10 @@
 //! or the command line: who may not do it (`Duty`), what the method's rules
 //! forbid now (`Refused`: a cap, a closed year), input that is wrong
 //! (`Invalid`), and the store's own errors.
+//!
+//! A refusal is written once, in Chinese for the pages and in English for the
+//! command line and the logs ([`Reason`]), so no front-end translates by
+//! matching message text.
 
 use starledger_domain::duty::Refusal;
 use starledger_store::StoreError;
@@ -14,10 +18,10 @@ pub enum AppError {
     /// The method's rules refuse it now: a cap, a closed or finalized year,
     /// an event that did not happen.
     #[error("{0}")]
-    Refused(String),
+    Refused(Reason),
     /// The request names something wrong or missing.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Reason),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Paper could not be laid out: no font, nothing to print.
@@ -27,6 +31,45 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-pub(crate) fn refused(message: impl Into<String>) -> AppError {
-    AppError::Refused(message.into())
+/// Why a use case refused, in both languages. `Display` gives the English,
+/// which the command line prints and the logs keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Reason {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Reason {
+        Reason { zh: zh.into(), en: en.into() }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+/// The method's rules refuse it now (see [`AppError::Refused`]).
+pub(crate) fn refused(zh: impl Into<String>, en: impl Into<String>) -> AppError {
+    AppError::Refused(Reason::new(zh, en))
+}
+
+/// The request is wrong (see [`AppError::Invalid`]).
+pub(crate) fn invalid(zh: impl Into<String>, en: impl Into<String>) -> AppError {
+    AppError::Invalid(Reason::new(zh, en))
+}
+
+/// A year outside the years starledger rates.
+pub(crate) fn bad_year(error: starledger_domain::org::YearError) -> AppError {
+    invalid(error.zh(), error.to_string())
+}
+
+/// A closed year's points can no longer change.
+pub(crate) fn year_closed(year: starledger_domain::org::Year) -> AppError {
+    refused(
+        format!("{year} 年度已关闭，积分不能再变动。"),
+        format!("{year} is closed; its points can no longer change"),
+    )
 }

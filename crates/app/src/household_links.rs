@@ -230,13 +230,14 @@ pub async fn issue_visit_code(tx: &mut WriteTx, actor: &Account, household: Hous
     duty::may_administer(actor, "issue a household's visit code")?;
     let community = actor.community_id;
     tx.household(community, household).await?;
-    let token = tx
-        .live_tokens(community)
-        .await?
-        .remove(&household)
-        .ok_or_else(|| refused("this household has no live link: issue its link first"))?;
+    let token = tx.live_tokens(community).await?.remove(&household).ok_or_else(|| {
+        refused("该户没有有效的评议链接：请先生成链接。", "this household has no live link: issue its link first")
+    })?;
     if tx.link_guard(&token).await?.is_some_and(|g| g.locked) {
-        return Err(refused("this household's link is locked: replace its card first"));
+        return Err(refused(
+            "该户的评议链接已锁定：请先补发联系卡。",
+            "this household's link is locked: replace its card first",
+        ));
     }
     let mut bytes = [0u8; 8];
     OsRng.try_fill_bytes(&mut bytes).expect("the operating system provides randomness");

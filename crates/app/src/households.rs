@@ -8,7 +8,7 @@
 //! [`crate::household_origins`]) and the audit row are written together.
 
 use crate::clock;
-use crate::error::{AppError, AppResult, refused};
+use crate::error::{AppResult, invalid, refused};
 use crate::household_links;
 use crate::household_origins::{self, Origin};
 use jiff::civil::Date;
@@ -59,26 +59,34 @@ pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Ra
     let today: Date = clock::today();
     match household_links::bound_household(tx, rating.token, rating.binding).await? {
         Some(found) if found == (rating.community, rating.household) => {}
-        Some(_) => return Err(refused("this link leads to another household")),
+        Some(_) => return Err(refused("此链接属于另一户。", "this link leads to another household")),
         None => return Ok(Rated::NotBound),
     }
     let household = tx.household(rating.community, rating.household).await?;
     if household.member_id != Some(rating.member) {
-        return Err(refused("this household's link now leads to another member; open the link again"));
+        return Err(refused(
+            "该户现由另一名党员联系，请重新打开链接。",
+            "this household's link now leads to another member; open the link again",
+        ));
     }
     let member = tx.member(rating.community, rating.member).await?;
     let period = match tx.period(rating.community, Year::of(today)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        _ => return Err(refused(format!("{} is not open for ratings", today.year()))),
+        _ => {
+            return Err(refused(
+                format!("{} 年度尚未开放评议。", today.year()),
+                format!("{} is not open for ratings", today.year()),
+            ));
+        }
     };
     let rulebook = &period.rulebook;
     let rule = rulebook
         .rule(rating.level.rule_key(&rulebook.linking))
-        .ok_or_else(|| AppError::Invalid("the rulebook lacks a satisfaction rule".into()))?;
+        .ok_or_else(|| invalid("本年度规则中没有联户满意度规则。", "the rulebook lacks a satisfaction rule"))?;
     let actor = Actor::Household(household.id);
     let subject = Subject { member_id: member.id, branch_id: member.branch_id };
     if !duty::may_input_directly(actor, rule, subject, household.member_id) {
-        return Err(refused("only the linked household rates its member"));
+        return Err(refused("只有所联系的农户可以评议该党员。", "only the linked household rates its member"));
     }
     let window = RatingWindow::containing(today, &rulebook.linking).key();
     let now = clock::now();

@@ -4,7 +4,7 @@
 //! the record goes up to the overseer of the region above the community,
 //! who decides it, recorded as such — a record never stalls.
 
-use crate::error::{AppError, AppResult, refused};
+use crate::error::{AppError, AppResult, bad_year, invalid, refused};
 use crate::recording::{self, Event, subject};
 use jiff::civil::Date;
 use starledger_domain::duty;
@@ -27,8 +27,10 @@ pub async fn deciders<Q: IntegrityQueries>(
 }
 
 async fn period_of(tx: &mut WriteTx, record: &IntegrityRecord) -> AppResult<Period> {
-    let year = Year::new(record.year).map_err(|e| AppError::Invalid(e.to_string()))?;
-    tx.period(record.community_id, year).await?.ok_or_else(|| refused(format!("{year} has no open year")))
+    let year = Year::new(record.year).map_err(bad_year)?;
+    tx.period(record.community_id, year)
+        .await?
+        .ok_or_else(|| refused(format!("{year} 年度未开放。"), format!("{year} has no open year")))
 }
 
 /// A committee member's vote. When the votes reach the quorum of those who
@@ -40,21 +42,27 @@ pub async fn vote(tx: &mut WriteTx, actor: &Account, id: i64, approve: bool, now
     let relatives = tx.relative_ids(member.id).await?;
     duty::may_vote_on_decision(actor, subject(&member), &relatives)?;
     if record.status != "pending" {
-        return Err(refused(format!("record {id} has been decided")));
+        return Err(refused(format!("第 {id} 号记录已有决定。"), format!("record {id} has been decided")));
     }
     let period = period_of(tx, &record).await?;
     let quorum = match deciders(tx, &record, &period).await? {
         Deciders::Committee { quorum, .. } => quorum,
         Deciders::Overseer { eligible } => {
-            return Err(refused(format!(
-                "only {eligible} committee member(s) may vote on record {id} once the recused are left out, below \
+            return Err(refused(
+                format!(
+                    "除回避者外只有 {eligible} 名委员可对第 {id} 号记录表决，低于规则规定的最低人数 {}：由上级区域的监督人决定。",
+                    period.rulebook.integrity.decision_floor
+                ),
+                format!(
+                    "only {eligible} committee member(s) may vote on record {id} once the recused are left out, below \
                  the rulebook's floor of {}: the overseer of the region above decides it",
-                period.rulebook.integrity.decision_floor
-            )));
+                    period.rulebook.integrity.decision_floor
+                ),
+            ));
         }
     };
     if !tx.vote_on_integrity(id, actor.id, approve, now).await? {
-        return Err(refused("each committee member votes once"));
+        return Err(refused("每名委员只投一票。", "each committee member votes once"));
     }
     let choice = if approve { "approve" } else { "reject" };
     let actor_label = Actor::Account(actor.id).to_string();
@@ -81,7 +89,10 @@ pub async fn overseer_decide(
 ) -> AppResult<()> {
     let note = note.trim();
     if note.chars().count() < 4 {
-        return Err(AppError::Invalid("note: the overseer's decision is documented; say why".into()));
+        return Err(invalid(
+            "说明：监督人的决定须留有记录，请写明理由。",
+            "note: the overseer's decision is documented; say why",
+        ));
     }
     let placed = tx.placed_communities().await?.into_iter().find(|c| c.id == community);
     let region = placed.and_then(|c| c.region_id);
@@ -93,13 +104,14 @@ pub async fn overseer_decide(
     }
     let record = tx.integrity_record(community, id).await?;
     if record.status != "pending" {
-        return Err(refused(format!("record {id} has been decided")));
+        return Err(refused(format!("第 {id} 号记录已有决定。"), format!("record {id} has been decided")));
     }
     let period = period_of(tx, &record).await?;
     if let Deciders::Committee { eligible, .. } = deciders(tx, &record, &period).await? {
-        return Err(refused(format!(
-            "{eligible} committee members may vote on record {id}: the committee decides it, not the region"
-        )));
+        return Err(refused(
+            format!("{eligible} 名委员可对第 {id} 号记录表决：由社区党委决定，而非上级区域。"),
+            format!("{eligible} committee members may vote on record {id}: the committee decides it, not the region"),
+        ));
     }
     let member = tx.member(community, record.member_id).await?;
     let how = format!("回避后党委可表决人数不足，由上级组织部{}决定：{note}", overseer.name);
@@ -125,10 +137,14 @@ async fn decide(
         tx.decide_integrity_record(record.id, false, None, now).await?;
         return Ok(());
     }
-    let on: Date = record.happened_on.parse().map_err(|_| AppError::Invalid("record date".into()))?;
-    let rule = period.rulebook.rule(&record.rule_key).ok_or_else(|| AppError::Invalid("record rule".into()))?;
+    let on: Date = record.happened_on.parse().map_err(|_| invalid("记录的日期无效。", "record date"))?;
+    let rule =
+        period.rulebook.rule(&record.rule_key).ok_or_else(|| invalid("记录的规则不在本年度规则中。", "record rule"))?;
     if !duty::may_input_directly(Actor::Decision(record.id), rule, subject(member), None) {
-        return Err(refused(format!("rule {} is not decided by the committee", rule.key)));
+        return Err(refused(
+            format!("规则 {} 不由党委表决决定。", rule.key),
+            format!("rule {} is not decided by the committee", rule.key),
+        ));
     }
     let points = rule.points;
     let event = Event {

@@ -2,7 +2,7 @@
 //! same duty as every other path, checked on the person behind the account.
 
 use crate::clock;
-use crate::error::{AppError, AppResult, refused};
+use crate::error::{AppResult, bad_year, invalid, refused, year_closed};
 use crate::recording::{self, Event, subject};
 use jiff::civil::Date;
 use starledger_domain::duty;
@@ -35,39 +35,54 @@ pub async fn record_by_hand(tx: &mut WriteTx, actor: &Account, hand: HandEntry<'
     let member = tx.member(community, hand.member).await?;
     let period = match tx.period(community, year).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
-        Some(_) => return Err(refused(format!("{year} is closed; its points can no longer change"))),
+        Some(_) => return Err(year_closed(year)),
         None => {
-            return Err(refused(format!(
-                "{} is not in an open year; open {year} first with `starledger period open {year} --rulebook FILE`",
-                hand.on
-            )));
+            return Err(refused(
+                format!("{} 不在已开放的年度内：请先开放 {year} 年度。", hand.on),
+                format!(
+                    "{} is not in an open year; open {year} first with `starledger period open {year} --rulebook FILE`",
+                    hand.on
+                ),
+            ));
         }
     };
     if hand.on > clock::today() {
-        return Err(refused(format!("{} is in the future; record events after they happen", hand.on)));
+        return Err(refused(
+            format!("{} 是将来的日期：事情发生后再记录。", hand.on),
+            format!("{} is in the future; record events after they happen", hand.on),
+        ));
     }
     let rule = period.rulebook.rule(hand.rule_key).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "rule \"{}\" is not in rulebook {} of {year}; see `starledger rulebook show {year}`",
-            hand.rule_key, period.rulebook.version
-        ))
+        invalid(
+            format!("规则“{}”不在 {year} 年度的规则 {} 中。", hand.rule_key, period.rulebook.version),
+            format!(
+                "rule \"{}\" is not in rulebook {} of {year}; see `starledger rulebook show {year}`",
+                hand.rule_key, period.rulebook.version
+            ),
+        )
     })?;
     recording::may_record(tx, actor, rule, &member).await?;
     // Volunteer service has its own flow: the committee posts the activity
     // and its organizer confirms who served. A branch secretary confirms
     // there; only the committee types service by hand (a paper record).
     if rule.source == RuleSource::Activity && actor.role != Role::Committee {
-        return Err(refused(format!(
-            "rule {} is volunteer service: its organizer confirms it on the activity's page; \
+        return Err(refused(
+            format!("规则 {} 属于志愿服务：由活动组织者在活动页面确认；只有社区党委可手工记录服务。", rule.key),
+            format!(
+                "rule {} is volunteer service: its organizer confirms it on the activity's page; \
              only the committee records service by hand",
-            rule.key
-        )));
+                rule.key
+            ),
+        ));
     }
     if member.days_on_roll(year) == 0
         || member.joined_on.is_some_and(|j| j > hand.on)
         || member.left_on.is_some_and(|l| l < hand.on)
     {
-        return Err(refused(format!("{} was not on the roll on {}", member.name, hand.on)));
+        return Err(refused(
+            format!("{} 在 {} 不在党员名册上。", member.name, hand.on),
+            format!("{} was not on the roll on {}", member.name, hand.on),
+        ));
     }
     let key = hand
         .idempotency_key
@@ -85,10 +100,13 @@ pub async fn record_by_hand(tx: &mut WriteTx, actor: &Account, hand: HandEntry<'
         Appended::Duplicate(id) => {
             // A reversed event is not silently revived by repeating it.
             if let Some(reversal) = tx.reversal_of(community, id).await? {
-                return Err(refused(format!(
-                    "the same event was recorded as entry {id} and reversed by entry {reversal}; to record it \
+                return Err(refused(
+                    format!("同一事项已记为第 {id} 条并由第 {reversal} 条冲销；如需重新记录，请使用新的编号。"),
+                    format!(
+                        "the same event was recorded as entry {id} and reversed by entry {reversal}; to record it \
                      again, give it a new --ref (or --key)"
-                )));
+                    ),
+                ));
             }
             Ok(Recorded::Already { id })
         }
@@ -105,14 +123,17 @@ pub async fn record_by_hand(tx: &mut WriteTx, actor: &Account, hand: HandEntry<'
 pub async fn reverse(tx: &mut WriteTx, actor: &Account, id: i64, reason: &str) -> AppResult<(Box<Entry>, Member)> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(AppError::Invalid("the reason cannot be empty: say why the entry is reversed".into()));
+        return Err(invalid(
+            "理由不能为空：请写明冲销原因。",
+            "the reason cannot be empty: say why the entry is reversed",
+        ));
     }
     let community = actor.community_id;
     let original = tx.entry(community, id).await?;
     let member = tx.member(community, original.draft.member_id).await?;
-    let year = Year::new(i64::from(original.draft.year)).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let year = Year::new(i64::from(original.draft.year)).map_err(bad_year)?;
     if !matches!(tx.period(community, year).await?, Some(p) if p.status == PeriodStatus::Open) {
-        return Err(refused(format!("{year} is closed; its points can no longer change")));
+        return Err(year_closed(year));
     }
     let already = tx.reversal_of(community, original.id).await?.is_some();
     let relatives = tx.relative_ids(member.id).await?;
@@ -126,7 +147,10 @@ pub async fn reverse(tx: &mut WriteTx, actor: &Account, id: i64, reason: &str) -
         original.draft.occurred_on,
     );
     let Appended::New(entry) = tx.append_entry(draft).await? else {
-        return Err(refused(format!("entry {} has already been reversed", original.id)));
+        return Err(refused(
+            format!("第 {} 条已被冲销。", original.id),
+            format!("entry {} has already been reversed", original.id),
+        ));
     };
     let detail = format!("entry {} reverses {}: {reason}", entry.id, original.id);
     tx.audit(Some(community), &actor_label(actor), "ledger.reverse", &detail).await?;

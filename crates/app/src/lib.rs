@@ -27,4 +27,4 @@ pub mod seals;
 pub mod standings;
 pub mod what_if;
 
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, Reason};

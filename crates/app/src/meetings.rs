@@ -57,7 +57,7 @@ where
     }
     let members = q.members(account.community_id).await?;
     let starts = jiff::Timestamp::from_second(meeting.starts_at)
-        .map_err(|e| AppError::Invalid(format!("meeting time: {e}")))?
+        .map_err(|e| crate::error::invalid(format!("会议时间无效：{e}"), format!("meeting time: {e}")))?
         .to_zoned(clock::china());
     let sheet = SignInSheet {
         community: q.community(account.community_id).await?.name,

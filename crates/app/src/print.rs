@@ -10,7 +10,7 @@
 //!   code; printing them is the only way those links reach paper, so only
 //!   the committee prints them, and every print is audited.
 
-use crate::error::{AppError, AppResult, refused};
+use crate::error::{AppResult, bad_year, invalid, refused};
 use crate::standings::Audience;
 use jiff::civil::Date;
 use starledger_domain::duty;
@@ -96,16 +96,19 @@ where
     Q: NoticeQueries + LedgerQueries + OrgQueries + SealQueries + Sized,
 {
     let community = asker.community("print certificates and the honour roll")?;
-    let year = Year::new(year).map_err(|e| AppError::Invalid(format!("year: {e}")))?;
+    let year = Year::new(year).map_err(bad_year)?;
     let Some(round) = q.live_round(community, i64::from(year.get())).await? else {
-        return Err(refused(format!(
-            "{year} has not been published: certificates and the honour roll are printed for a year \
+        return Err(refused(
+            format!("{year} 年度尚未公示：证书和光荣榜在公示或确认后打印（请先在评定页面发布公示）。"),
+            format!(
+                "{year} has not been published: certificates and the honour roll are printed for a year \
              in public notice or finalized (publish it from the rating page first)"
-        )));
+            ),
+        ));
     };
     let (rating, is_final) = year_rating(q, community, year)
         .await?
-        .ok_or_else(|| AppError::Invalid(format!("year: {year} has no period")))?;
+        .ok_or_else(|| invalid(format!("{year} 年度没有评定年度。"), format!("year: {year} has no period")))?;
     // Streaks: imported paper records, then every computed year up to this one.
     let mut earlier = BTreeMap::new();
     for other in q.period_years(community).await? {
@@ -182,7 +185,10 @@ where
         })
         .collect();
     if certificates.is_empty() {
-        return Err(refused(format!("{year} has no five-star member: no certificate to print")));
+        return Err(refused(
+            format!("{year} 年度没有五星党员，没有可打印的证书。"),
+            format!("{year} has no five-star member: no certificate to print"),
+        ));
     }
     Ok(starledger_print::certificates(font, &certificates)?)
 }
@@ -247,13 +253,9 @@ pub async fn cards_pdf(
     let community = actor.community_id;
     let branches = tx.branches(community).await?;
     let branch_name = match branch {
-        Some(id) => Some(
-            branches
-                .iter()
-                .find(|(b, _)| *b == id)
-                .map(|(_, name)| name.clone())
-                .ok_or_else(|| AppError::Invalid(format!("branch: no branch {id} in this community")))?,
-        ),
+        Some(id) => Some(branches.iter().find(|(b, _)| *b == id).map(|(_, name)| name.clone()).ok_or_else(|| {
+            invalid(format!("本社区没有编号为 {id} 的支部。"), format!("branch: no branch {id} in this community"))
+        })?),
         None => None,
     };
     let community_name = tx.community(community).await?.name;
@@ -289,10 +291,16 @@ pub async fn cards_pdf(
         });
     }
     if cards.is_empty() {
-        return Err(refused(format!(
-            "no household {} has a live link: issue links first ({without_link} without one)",
-            branch_name.as_deref().map(|b| format!("of {b}")).unwrap_or_default()
-        )));
+        return Err(refused(
+            format!(
+                "{}没有农户有有效的评议链接：请先生成链接（{without_link} 户没有链接）。",
+                branch_name.as_deref().unwrap_or_default()
+            ),
+            format!(
+                "no household {} has a live link: issue links first ({without_link} without one)",
+                branch_name.as_deref().map(|b| format!("of {b}")).unwrap_or_default()
+            ),
+        ));
     }
     let pdf = starledger_print::cards(font, &cards)?;
     let detail = format!(

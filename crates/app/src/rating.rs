@@ -4,7 +4,7 @@
 //! another person, not a second login — agrees. Both names stay on the
 //! round, the motion and the audit row.
 
-use crate::error::{AppError, AppResult, refused};
+use crate::error::{AppError, AppResult, bad_year, invalid, refused};
 use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::ledger::Actor;
@@ -50,8 +50,10 @@ fn audit_actor(actor: &Account) -> String {
 }
 
 async fn period(tx: &mut WriteTx, community: CommunityId, year: i64) -> AppResult<Period> {
-    let year = Year::new(year).map_err(|e| AppError::Invalid(format!("year: {e}")))?;
-    tx.period(community, year).await?.ok_or_else(|| AppError::Invalid(format!("{year} has no period")))
+    let year = Year::new(year).map_err(bad_year)?;
+    tx.period(community, year)
+        .await?
+        .ok_or_else(|| invalid(format!("{year} 年度没有评定年度。"), format!("{year} has no period")))
 }
 
 async fn pending(tx: &mut WriteTx, community: CommunityId, year: i64) -> AppResult<Option<RatingMotion>> {
@@ -64,11 +66,17 @@ async fn may_publish(tx: &mut WriteTx, community: CommunityId, year: i64, today:
     // Results are published once the year is over: publishing locks the
     // year at finalization, and a running year still has points to come.
     if today.year() <= period.year.get() {
-        return Err(refused(format!("{year} is not over yet; its results are published after it ends")));
+        return Err(refused(
+            format!("{year} 年度尚未结束；结果在年度结束后公示。"),
+            format!("{year} is not over yet; its results are published after it ends"),
+        ));
     }
     if let Some(live) = tx.live_round(community, year).await? {
-        let why = if live.is_final() { "is finalized; reopen it first" } else { "is already in public notice" };
-        return Err(refused(format!("{year} {why}")));
+        return Err(if live.is_final() {
+            refused(format!("{year} 年度已确认：请先重新开启。"), format!("{year} is finalized; reopen it first"))
+        } else {
+            refused(format!("{year} 年度已在公示中。"), format!("{year} is already in public notice"))
+        });
     }
     Ok(period)
 }
@@ -94,10 +102,13 @@ pub async fn propose_reopen(tx: &mut WriteTx, actor: &Account, year: i64, reason
     duty::may_administer(actor, "reopen a year")?;
     let reason = reason.trim();
     if reason.chars().count() < 6 {
-        return Err(AppError::Invalid("reason: a reopening is documented; say why".into()));
+        return Err(invalid("理由：重新开启须留有记录，请写明原因。", "reason: a reopening is documented; say why"));
     }
     if tx.live_round(actor.community_id, year).await?.is_none() {
-        return Err(refused(format!("{year} has not been published; nothing to reopen")));
+        return Err(refused(
+            format!("{year} 年度尚未公示，无需重新开启。"),
+            format!("{year} has not been published; nothing to reopen"),
+        ));
     }
     propose(tx, actor, year, Motion::Reopen, reason, now).await
 }
@@ -113,10 +124,10 @@ async fn propose(
     duty::may_propose(actor, "propose a committee motion")?;
     let community = actor.community_id;
     if let Some(waiting) = pending(tx, community, year).await? {
-        return Err(refused(format!(
-            "a motion to {} {year} already waits for a second committee member's agreement",
-            waiting.action
-        )));
+        return Err(refused(
+            format!("{year} 年度已有一项动议（{}）在等待另一名委员同意。", waiting.action),
+            format!("a motion to {} {year} already waits for a second committee member's agreement", waiting.action),
+        ));
     }
     let id = tx.propose_motion(community, year, motion.as_str(), reason, actor.id, now).await?;
     let detail = format!("{year} motion {id}: {}, proposed by {}: {reason}", motion.as_str(), actor.name);
@@ -135,17 +146,20 @@ pub async fn agree(tx: &mut WriteTx, actor: &Account, year: i64, id: i64, today:
         .find(|m| m.id == id)
         .ok_or_else(|| AppError::Store(starledger_store::StoreError::not_found("motion", id)))?;
     if !motion.is_pending() {
-        return Err(refused(format!("motion {id} has been settled")));
+        return Err(refused(format!("第 {id} 号动议已有结果。"), format!("motion {id} has been settled")));
     }
     let proposer = tx.account(motion.proposed_by).await?;
     duty::may_second(actor, &proposer)?;
-    let kind = Motion::parse(&motion.action).ok_or_else(|| AppError::Invalid(format!("motion {}", motion.action)))?;
+    let kind = Motion::parse(&motion.action)
+        .ok_or_else(|| invalid(format!("动议类型“{}”无效。", motion.action), format!("motion {}", motion.action)))?;
     match kind {
         Motion::Reopen => {
-            let live = tx
-                .live_round(community, year)
-                .await?
-                .ok_or_else(|| refused(format!("{year} has not been published; nothing to reopen")))?;
+            let live = tx.live_round(community, year).await?.ok_or_else(|| {
+                refused(
+                    format!("{year} 年度尚未公示，无需重新开启。"),
+                    format!("{year} has not been published; nothing to reopen"),
+                )
+            })?;
             tx.reopen_round(community, year, live.round, &motion.reason, proposer.id, Some(actor.id), now).await?;
             let detail = format!(
                 "{year} round {} (final: {}): proposed by {} ({}), agreed by {} ({}): {}",
@@ -166,7 +180,7 @@ pub async fn agree(tx: &mut WriteTx, actor: &Account, year: i64, id: i64, today:
         }
     }
     if !tx.settle_motion(id, Some(actor.id), now).await? {
-        return Err(refused(format!("motion {id} was settled meanwhile")));
+        return Err(refused(format!("第 {id} 号动议已由他人处理。"), format!("motion {id} was settled meanwhile")));
     }
     Ok(kind)
 }
@@ -181,7 +195,7 @@ pub async fn withdraw(tx: &mut WriteTx, actor: &Account, year: i64, id: i64, now
         return Err(AppError::Store(starledger_store::StoreError::not_found("motion", id)));
     }
     if !tx.settle_motion(id, None, now).await? {
-        return Err(refused(format!("motion {id} has been settled")));
+        return Err(refused(format!("第 {id} 号动议已有结果。"), format!("motion {id} has been settled")));
     }
     tx.audit(Some(community), &audit_actor(actor), "rating.motion.withdraw", &format!("{year} motion {id}")).await?;
     Ok(())

@@ -4,7 +4,7 @@
 //! hold — all checked inside the transaction that writes the entry. A
 //! finalized year is refused by the database itself.
 
-use crate::error::{AppResult, refused};
+use crate::error::{AppResult, refused, year_closed};
 use jiff::civil::Date;
 use starledger_domain::Points;
 use starledger_domain::duty::{self, Subject};
@@ -68,15 +68,21 @@ pub async fn may_record(tx: &mut WriteTx, actor: &Account, rule: &Rule, member: 
 /// The rule that prices `event` in an open year that contains its date.
 pub fn priced_rule<'p>(period: &'p Period, event: &Event<'_>) -> AppResult<&'p Rule> {
     if period.status != PeriodStatus::Open {
-        return Err(refused(format!("{} is closed; its points can no longer change", period.year)));
+        return Err(year_closed(period.year));
     }
     if Year::of(event.on) != period.year {
-        return Err(refused(format!("{} is not in {}", event.on, period.year)));
+        return Err(refused(
+            format!("{} 不在 {} 年度内。", event.on, period.year),
+            format!("{} is not in {}", event.on, period.year),
+        ));
     }
     let rulebook = &period.rulebook;
-    rulebook
-        .rule(event.rule_key)
-        .ok_or_else(|| refused(format!("rule {} is not in rulebook {}", event.rule_key, rulebook.version)))
+    rulebook.rule(event.rule_key).ok_or_else(|| {
+        refused(
+            format!("规则 {} 不在规则 {} 中。", event.rule_key, rulebook.version),
+            format!("rule {} is not in rulebook {}", event.rule_key, rulebook.version),
+        )
+    })
 }
 
 /// Appends an entry whose right to be written the caller has established
@@ -94,7 +100,7 @@ pub async fn append(
     let rule = priced_rule(period, &event)?;
     let book = Book { community: member.community_id, year: period.year, rulebook_version: &period.rulebook.version };
     let draft = draft(book, rule, member.id, by, event, points, now);
-    tx.append_within_caps(draft, &period.rulebook, rule).await?.map_err(|cap| refused(cap.to_string()))
+    tx.append_within_caps(draft, &period.rulebook, rule).await?.map_err(|cap| refused(cap.zh(), cap.to_string()))
 }
 
 /// Where a period's entries go: its community, year and rulebook version.
@@ -141,9 +147,10 @@ pub fn draft(
 /// is finalized: its points could never be written.
 pub async fn refuse_if_final(tx: &mut WriteTx, community: i64, year: Year) -> AppResult<()> {
     match tx.live_round(community, i64::from(year.get())).await? {
-        Some(round) if round.is_final() => {
-            Err(refused(format!("{year} is finalized; its points change only after a documented reopening")))
-        }
+        Some(round) if round.is_final() => Err(refused(
+            format!("{year} 年度已确认；只有经记录在案的重新开启后积分才能变动。"),
+            format!("{year} is finalized; its points change only after a documented reopening"),
+        )),
         _ => Ok(()),
     }
 }
@@ -154,7 +161,10 @@ pub async fn refuse_if_final(tx: &mut WriteTx, community: i64, year: Year) -> Ap
 pub async fn open_period_of(tx: &mut WriteTx, community: i64, day: Date) -> AppResult<Period> {
     match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => Ok(period),
-        _ => Err(refused(format!("{day} is not in an open year; open {} first", day.year()))),
+        _ => Err(refused(
+            format!("{day} 不在已开放的年度内：请先开放 {} 年度。", day.year()),
+            format!("{day} is not in an open year; open {} first", day.year()),
+        )),
     }
 }
 

@@ -15,7 +15,7 @@
 //! drops the transaction.
 
 use crate::clock;
-use crate::error::{AppError, AppResult, refused};
+use crate::error::{AppResult, invalid, refused};
 use crate::ledger::actor_label;
 use jiff::civil::Date;
 use starledger_domain::duty;
@@ -112,12 +112,18 @@ fn as_new(member: &Member) -> NewMember {
 async fn check_branch(tx: &mut WriteTx, community: i64, fields: &MemberFields) -> AppResult<String> {
     let branches = tx.branches(community).await?;
     let Some((_, name)) = branches.iter().find(|(id, _)| *id == fields.branch_id) else {
-        return Err(AppError::Invalid(format!("branch {} is not one of this community's", fields.branch_id)));
+        return Err(invalid(
+            format!("编号为 {} 的支部不属于本社区。", fields.branch_id),
+            format!("branch {} is not one of this community's", fields.branch_id),
+        ));
     };
     if let Some(group) = fields.party_group_id {
         let groups = tx.party_groups(community).await?;
         if !groups.iter().any(|(id, branch, _)| *id == group && *branch == fields.branch_id) {
-            return Err(AppError::Invalid(format!("party group {group} is not one of {name}'s")));
+            return Err(invalid(
+                format!("编号为 {group} 的党小组不属于{name}。"),
+                format!("party group {group} is not one of {name}'s"),
+            ));
         }
     }
     Ok(name.clone())
@@ -134,7 +140,10 @@ async fn check_phone(
     let Some(phone) = phone else { return Ok(()) };
     let members = tx.members(community).await?;
     if let Some(other) = members.iter().find(|m| Some(m.id) != except && m.phone.as_ref() == Some(phone)) {
-        return Err(refused(format!("{} is already {}'s phone on the roll", phone.masked(), other.name)));
+        return Err(refused(
+            format!("{} 已是名册上{}的手机号。", phone.masked(), other.name),
+            format!("{} is already {}'s phone on the roll", phone.masked(), other.name),
+        ));
     }
     Ok(())
 }
@@ -142,7 +151,10 @@ async fn check_phone(
 fn clean_reason(reason: Option<&str>) -> AppResult<Option<String>> {
     let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(None) };
     if reason.chars().count() > REASON_CHARS || reason.chars().any(char::is_control) {
-        return Err(AppError::Invalid(format!("the exemption's reason: at most {REASON_CHARS} characters")));
+        return Err(invalid(
+            format!("免于联户的理由：最多 {REASON_CHARS} 个字。"),
+            format!("the exemption's reason: at most {REASON_CHARS} characters"),
+        ));
     }
     Ok(Some(reason.to_string()))
 }
@@ -167,10 +179,15 @@ async fn finalized_unchanged(tx: &mut WriteTx, community: i64, before: &[(i16, S
     let after = finalized_digests(tx, community).await?;
     for ((year, was), (_, now)) in before.iter().zip(&after) {
         if was != now {
-            return Err(refused(format!(
-                "this would change {year}'s finalized rating of {who}: a finalized year's roll stays as it was \
+            return Err(refused(
+                format!(
+                    "这将改变 {year} 年度已确认的{who}的评定结果：已确认年度的名册保持原样（请先重新开启 {year} 年度）。"
+                ),
+                format!(
+                    "this would change {year}'s finalized rating of {who}: a finalized year's roll stays as it was \
                  (reopen {year} first)"
-            )));
+                ),
+            ));
         }
     }
     Ok(())
@@ -209,7 +226,10 @@ pub async fn edit_member(tx: &mut WriteTx, actor: &Account, id: MemberId, fields
     let community = actor.community_id;
     let current = tx.member(community, id).await?;
     if current.left_on.is_some() {
-        return Err(refused(format!("{} has left the roll; a member who left is kept as they were", current.name)));
+        return Err(refused(
+            format!("{} 已离开名册；离开的党员保持原样。", current.name),
+            format!("{} has left the roll; a member who left is kept as they were", current.name),
+        ));
     }
     let branch = check_branch(tx, community, &fields).await?;
     let before = as_new(&current);
@@ -219,10 +239,16 @@ pub async fn edit_member(tx: &mut WriteTx, actor: &Account, id: MemberId, fields
     if exempt.is_some() && current.linking.is_linked() {
         let linked = tx.link_counts(community).await?.get(&id).copied().unwrap_or(0);
         if linked > 0 {
-            return Err(refused(format!(
-                "{} still serves {linked} households; an exempted member links none: relink them first",
-                current.name
-            )));
+            return Err(refused(
+                format!(
+                    "{} 仍联系 {linked} 户；免于联户的党员不联系农户：请先为这些农户重新指定联系人。",
+                    current.name
+                ),
+                format!(
+                    "{} still serves {linked} households; an exempted member links none: relink them first",
+                    current.name
+                ),
+            ));
         }
     }
     let after = NewMember {
@@ -279,20 +305,32 @@ pub async fn transfer_out(tx: &mut WriteTx, actor: &Account, id: MemberId, on: D
     let community = actor.community_id;
     let member = tx.member(community, id).await?;
     if let Some(left) = member.left_on {
-        return Err(refused(format!("{} already left the roll on {left}", member.name)));
+        return Err(refused(
+            format!("{} 已于 {left} 离开名册。", member.name),
+            format!("{} already left the roll on {left}", member.name),
+        ));
     }
     if member.joined_on.is_some_and(|joined| on < joined) {
-        return Err(AppError::Invalid(format!("{on} is before {} joined", member.name)));
+        return Err(invalid(
+            format!("{on} 早于{}入党的日期。", member.name),
+            format!("{on} is before {} joined", member.name),
+        ));
     }
     if on > clock::today().saturating_add(jiff::Span::new().years(1)) {
-        return Err(AppError::Invalid(format!("{on} is more than a year ahead")));
+        return Err(invalid(format!("{on} 距今超过一年。"), format!("{on} is more than a year ahead")));
     }
     for year in tx.period_years(community).await? {
         if year.contains(on) && tx.final_stars(community, i64::from(year.get())).await?.is_some() {
-            return Err(refused(format!(
-                "{year} is finalized with {} on its roll: a transfer out falls after it (reopen {year} first)",
-                member.name
-            )));
+            return Err(refused(
+                format!(
+                    "{year} 年度已确认且{}在其名册上：转出日期须在该年度之后（请先重新开启 {year} 年度）。",
+                    member.name
+                ),
+                format!(
+                    "{year} is finalized with {} on its roll: a transfer out falls after it (reopen {year} first)",
+                    member.name
+                ),
+            ));
         }
     }
     let digests = finalized_digests(tx, community).await?;
@@ -315,11 +353,17 @@ pub async fn transfer_out(tx: &mut WriteTx, actor: &Account, id: MemberId, on: D
 fn clean_household(fields: &HouseholdFields) -> AppResult<(String, Option<String>)> {
     let address = fields.address.trim();
     if address.is_empty() || address.chars().count() > ADDRESS_CHARS || address.chars().any(char::is_control) {
-        return Err(AppError::Invalid(format!("address: 1 to {ADDRESS_CHARS} characters")));
+        return Err(invalid(
+            format!("地址：1 至 {ADDRESS_CHARS} 个字。"),
+            format!("address: 1 to {ADDRESS_CHARS} characters"),
+        ));
     }
     let head = match fields.head.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
         None => None,
-        Some(head) => Some(PersonName::parse(head).map_err(|e| AppError::Invalid(format!("head of household: {e}")))?),
+        Some(head) => Some(
+            PersonName::parse(head)
+                .map_err(|e| invalid(format!("户主：{}", e.zh()), format!("head of household: {e}")))?,
+        ),
     };
     Ok((address.to_string(), head.map(|h| h.as_str().to_string())))
 }
@@ -331,7 +375,10 @@ fn describe_household(h: &NewHousehold) -> String {
 /// No two households share an address: it is how an import finds a household.
 async fn check_address(tx: &mut WriteTx, community: i64, address: &str, except: Option<HouseholdId>) -> AppResult<()> {
     if tx.households(community).await?.iter().any(|h| Some(h.id) != except && h.address == address) {
-        return Err(refused(format!("a household at {address} is already on the roll")));
+        return Err(refused(
+            format!("地址为{address}的农户已在名册上。"),
+            format!("a household at {address} is already on the roll"),
+        ));
     }
     Ok(())
 }

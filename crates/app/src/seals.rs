@@ -54,15 +54,21 @@ pub async fn recompute<Q>(q: &mut Q, kept: &Seal) -> AppResult<(CommunityId, Sea
 where
     Q: SealQueries + OrgQueries + LedgerQueries + NoticeQueries + RegionQueries + Sized,
 {
-    let community = q
-        .community_named(&kept.community)
-        .await?
-        .ok_or_else(|| refused(format!("the seal is of \"{}\", which this database does not hold", kept.community)))?;
-    let year = Year::new(i64::from(kept.year)).map_err(|e| refused(format!("the seal's year: {e}")))?;
+    let community = q.community_named(&kept.community).await?.ok_or_else(|| {
+        refused(
+            format!("该封存码属于“{}”，本数据库中没有这个社区。", kept.community),
+            format!("the seal is of \"{}\", which this database does not hold", kept.community),
+        )
+    })?;
+    let year = Year::new(i64::from(kept.year))
+        .map_err(|e| refused(format!("封存码的年度：{}", e.zh()), format!("the seal's year: {e}")))?;
     let whole = crate::standings::Audience::Whole;
-    let computed = crate::standings::compute(q, community.id, year, whole)
-        .await?
-        .ok_or_else(|| refused(format!("{} has no year {}", community.name, kept.year)))?;
+    let computed = crate::standings::compute(q, community.id, year, whole).await?.ok_or_else(|| {
+        refused(
+            format!("{} 没有 {} 年度。", community.name, kept.year),
+            format!("{} has no year {}", community.name, kept.year),
+        )
+    })?;
     let rating = &computed.rating;
     let seal = take(q, community.id, year, kept.round, kept.stage, &rating.rulebook_sha256, &rating.digest()).await?;
     Ok((community.id, seal))
@@ -81,13 +87,20 @@ where
         return Err(StoreError::not_found("ledger entry", entry).into());
     }
     let draft = &found.draft;
-    let year = Year::new(i64::from(draft.year)).map_err(|e| refused(format!("entry {entry}'s year: {e}")))?;
+    let year = Year::new(i64::from(draft.year))
+        .map_err(|e| refused(format!("第 {entry} 条的年度：{}", e.zh()), format!("entry {entry}'s year: {e}")))?;
     let seal = q.seals(community, year).await?.pop().ok_or_else(|| {
-        refused(format!("{} is not sealed yet: receipts are given once a year is published", draft.year))
+        refused(
+            format!("{} 年度尚未封存：年度公示后方可出具回执。", draft.year),
+            format!("{} is not sealed yet: receipts are given once a year is published", draft.year),
+        )
     })?;
     let about = format!("{} {} {}", draft.occurred_on, draft.rule_key, draft.points);
     let year_entries = q.year_entry_hashes(community, year).await?;
     Receipt::for_entry(&seal, &year_entries, entry, about).ok_or_else(|| {
-        refused(format!("entry {entry} was recorded after {}'s seal; it will be in the next one", draft.year))
+        refused(
+            format!("第 {entry} 条记录于 {} 年度封存之后，将包含在下一次封存中。", draft.year),
+            format!("entry {entry} was recorded after {}'s seal; it will be in the next one", draft.year),
+        )
     })
 }

@@ -5,7 +5,6 @@
 //! [`starledger_domain::what_if`] and `docs/rating.md`.
 
 use crate::AppResult;
-use crate::error::AppError;
 use starledger_domain::org::{CommunityId, Year};
 use starledger_domain::rating::{Rating, rate};
 use starledger_domain::rulebook::Rulebook;
@@ -36,10 +35,12 @@ pub async fn what_if<Q>(q: &mut Q, community: CommunityId, year: Year, proposed:
 where
     Q: LedgerQueries + OrgQueries + NoticeQueries,
 {
-    let period = q
-        .period(community, year)
-        .await?
-        .ok_or_else(|| AppError::Invalid(format!("{year} has no rating year; see `starledger period list`")))?;
+    let period = q.period(community, year).await?.ok_or_else(|| {
+        crate::error::invalid(
+            format!("{year} 没有评定年度。"),
+            format!("{year} has no rating year; see `starledger period list`"),
+        )
+    })?;
     let roll = q.year_roll(community, year).await?;
     let before = rate(year, &period.rulebook, &roll, &q.year_scored(community, year).await?);
     let months = q.year_rule_months(community, year).await?;

@@ -81,6 +81,37 @@ pub enum BallotError {
     CosignerRecused(MemberId),
 }
 
+impl BallotError {
+    /// The refusal in Chinese, for the pages (members are named by their
+    /// roll number, as in the English text).
+    pub fn zh(&self) -> String {
+        match self {
+            BallotError::PaperIncomplete(m) => format!("选票须为除投票人外每位被评议党员评定等次；缺少党员 {m}。"),
+            BallotError::NotGraded(m) => format!("党员 {m} 不在本次评议之列（或为投票人本人）。"),
+            BallotError::ProposalIncomplete(m) => format!("缺少党员 {m} 的等次。"),
+            BallotError::TooManyExcellent { proposed, places, graded } => {
+                format!("拟定优秀 {proposed} 人，但按规则 {graded} 人中至多 {places} 人可评为优秀。")
+            }
+            BallotError::OwnGrade { ballot } => {
+                format!("提议人本人的等次以投票结果为准（{ballot}），任何人不为自己提议等次。")
+            }
+            BallotError::TurnoutTooLow { papers, needed, eligible } => format!(
+                "{eligible} 名有表决权的党员中已交 {papers} 张选票；按规则须达 {needed} 张方可结束投票，此前没有计票结果。"
+            ),
+            BallotError::ExceptionWithoutReason { member, tally } => format!(
+                "计票结果为党员 {member} 评定“{tally}”；评定不同等次属于例外，须写明理由，并由支委会另一名委员会签。"
+            ),
+            BallotError::RelativeException(m) => {
+                format!("党员 {m} 是提议人的亲属：任何人不为亲属提议与计票结果不同的等次。")
+            }
+            BallotError::SamePerson => "例外等次由同一人提议；须由支委会另一名委员会签。".to_string(),
+            BallotError::CosignerRecused(m) => {
+                format!("会签人是党员 {m} 本人或其亲属（回避）：须由支委会另一名委员会签。")
+            }
+        }
+    }
+}
+
 /// Papers a ballot needs before it closes: the rulebook's share of the
 /// branch's voting members, rounded up, and never fewer than its minimum.
 pub fn papers_needed(eligible: usize, rules: &ReviewRules) -> usize {

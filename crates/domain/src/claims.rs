@@ -106,6 +106,17 @@ pub enum ClaimRefusal {
     NotAMember,
 }
 
+impl ClaimRefusal {
+    /// The refusal in Chinese, for the pages.
+    pub fn zh(&self) -> String {
+        match self {
+            ClaimRefusal::AlreadyDecided(status) => format!("该申报已{}，已处理的申报不能更改。", status.label_zh()),
+            ClaimRefusal::NotTheClaimant => "只有提出申报的党员本人可以撤回。".to_string(),
+            ClaimRefusal::NotAMember => "只有党员可以申报，且只能申报自己的工作。".to_string(),
+        }
+    }
+}
+
 /// Only a pending claim can be decided or withdrawn.
 pub fn must_be_pending(status: ClaimStatus) -> Result<(), ClaimRefusal> {
     if status == ClaimStatus::Pending { Ok(()) } else { Err(ClaimRefusal::AlreadyDecided(status)) }

@@ -103,6 +103,17 @@ pub enum LinkRefusal {
     Full { member_id: MemberId, linked: u32 },
 }
 
+impl LinkRefusal {
+    /// The refusal in Chinese, for the pages.
+    pub fn zh(&self) -> String {
+        match self {
+            LinkRefusal::Full { member_id, linked } => {
+                format!("党员 {member_id} 已联系 {linked} 户，达到规则上限；请先解除一户。")
+            }
+        }
+    }
+}
+
 /// Linking one more household must not push a member past the maximum.
 pub fn may_link_one_more(member_id: MemberId, linked: u32, rules: &LinkingRules) -> Result<(), LinkRefusal> {
     if linked >= rules.households_max {

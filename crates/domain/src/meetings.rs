@@ -89,6 +89,17 @@ pub enum LeaveRefusal {
     NotTheirs,
 }
 
+impl LeaveRefusal {
+    /// The refusal in Chinese, for the pages.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            LeaveRefusal::OwnRequest => "请假申请须由申请人以外的人审批。",
+            LeaveRefusal::Relative => "请假申请须由非申请人亲属的人审批（回避）。",
+            LeaveRefusal::NotTheirs => "只有本支部书记或社区党委可以审批请假申请。",
+        }
+    }
+}
+
 /// Who may decide a leave request of a member of `branch_id`.
 pub fn may_decide_leave(
     actor: &Account,

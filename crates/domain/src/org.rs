@@ -27,6 +27,19 @@ pub enum NameError {
     Control,
 }
 
+impl NameError {
+    /// The refusal in Chinese, for the pages.
+    pub fn zh(&self) -> String {
+        match self {
+            NameError::Empty => "姓名不能为空。".to_string(),
+            NameError::TooLong { count, .. } => {
+                format!("姓名最多 {} 个字，这个有 {count} 个字。", PersonName::MAX_CHARS)
+            }
+            NameError::Control => "姓名不能包含控制字符。".to_string(),
+        }
+    }
+}
+
 impl PersonName {
     pub const MAX_CHARS: usize = 40;
 
@@ -65,6 +78,13 @@ pub struct Phone(String);
 #[error("\"{0}\" is not a mobile number: expected 11 digits starting with 1")]
 pub struct PhoneError(pub String);
 
+impl PhoneError {
+    /// The refusal in Chinese, for the pages.
+    pub fn zh(&self) -> String {
+        format!("“{}”不是手机号：应为以 1 开头的 11 位数字。", self.0)
+    }
+}
+
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, PhoneError> {
         let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
@@ -88,6 +108,13 @@ pub struct Year(i16);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0} is not a year starledger can rate (2000 to 2100)")]
 pub struct YearError(pub i64);
+
+impl YearError {
+    /// The refusal in Chinese, for the pages.
+    pub fn zh(&self) -> String {
+        format!("{} 不是可评定的年度（2000 至 2100 年）。", self.0)
+    }
+}
 
 impl Year {
     pub fn new(year: i64) -> Result<Self, YearError> {

@@ -114,9 +114,18 @@ pub struct GainedSoFar {
 #[error("{what} is capped at {cap} points; {gained} already counted, so {adding} more would pass the cap")]
 pub struct CapExceeded {
     pub what: String,
+    /// `what` in Chinese, for the pages.
+    pub what_zh: String,
     pub cap: Points,
     pub gained: Points,
     pub adding: Points,
+}
+
+impl CapExceeded {
+    /// The refusal in Chinese, for the pages.
+    pub fn zh(&self) -> String {
+        format!("{}最多计 {} 分；已计 {} 分，再加 {} 分将超过上限。", self.what_zh, self.cap, self.gained, self.adding)
+    }
 }
 
 /// How members who do not link households (a post, or excused) are scored in
@@ -280,20 +289,32 @@ impl Rulebook {
             return Ok(());
         }
         let category = self.category(&rule.category);
+        let category_name = category.map_or(rule.category.as_str(), |c| c.name.as_str());
         let limits = [
-            (rule.cap_per_month, gained.rule_in_month, format!("rule {} per month", rule.key)),
-            (rule.cap_per_year, gained.rule_in_year, format!("rule {} per year", rule.key)),
+            (
+                rule.cap_per_month,
+                gained.rule_in_month,
+                format!("rule {} per month", rule.key),
+                format!("“{}”每月", rule.name),
+            ),
+            (
+                rule.cap_per_year,
+                gained.rule_in_year,
+                format!("rule {} per year", rule.key),
+                format!("“{}”每年", rule.name),
+            ),
             (
                 category.and_then(|c| c.cap_per_year),
                 gained.category_in_year,
                 format!("category {} per year", rule.category),
+                format!("“{category_name}”类每年"),
             ),
         ];
-        for (cap, gained, what) in limits {
+        for (cap, gained, what, what_zh) in limits {
             if let Some(cap) = cap
                 && gained + adding > cap
             {
-                return Err(CapExceeded { what, cap, gained, adding });
+                return Err(CapExceeded { what, what_zh, cap, gained, adding });
             }
         }
         Ok(())

@@ -88,6 +88,21 @@ pub enum ActivityRefusal {
     Closed,
 }
 
+impl ActivityRefusal {
+    /// The refusal in Chinese, for the pages.
+    pub fn zh(&self) -> String {
+        match self {
+            ActivityRefusal::EndsBeforeStart => "活动的结束时间须晚于开始时间。".to_string(),
+            ActivityRefusal::SignUpClosed => "活动开始后报名即截止。".to_string(),
+            ActivityRefusal::Full(slots) => format!("{slots} 个名额已满。"),
+            ActivityRefusal::CheckInClosed => {
+                format!("签到时间为活动开始前 {CHECK_IN_EARLY_MINUTES} 分钟至活动结束。")
+            }
+            ActivityRefusal::Closed => "活动已结束，积分已记入台账。".to_string(),
+        }
+    }
+}
+
 impl Schedule {
     pub fn new(starts_at: i64, ends_at: i64) -> Result<Schedule, ActivityRefusal> {
         if ends_at <= starts_at {

@@ -63,6 +63,22 @@ pub enum ReadError {
     TooLarge { file: String, size: u64, limit: u64 },
 }
 
+impl ReadError {
+    /// The refusal in Chinese, for the pages (the reason a file cannot be
+    /// read is the reader's own, and stays as it is).
+    pub fn zh(&self) -> String {
+        match self {
+            ReadError::Unreadable { file, reason } => format!("{file}：无法读取（{reason}）。"),
+            ReadError::Kind { file, extension } => {
+                format!("{file}：不读取“{extension}”文件；请另存为 .xlsx、.xls、.ods 或 .csv。")
+            }
+            ReadError::TooLarge { file, size, limit } => {
+                format!("{file}：{size} 字节，超过 {limit} 字节的上限，请拆分文件。")
+            }
+        }
+    }
+}
+
 /// The largest file read (a roll of thousands of rows is far smaller).
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 

@@ -2,10 +2,10 @@
 //! right status, in the visitor's language. Store refusals become 409 with
 //! their message; anything unexpected is logged and shown as a plain 500.
 //!
-//! A reason carries a Chinese and an English text ([`Why::new`]); one built
-//! from a bare string ([`Why::from`]) is English only: such a reason is still
-//! shown on a Chinese page (better a reason in English than none), but it is a
-//! translation still to be made.
+//! A reason carries a Chinese and an English text ([`Why::new`]): there is no
+//! way to build one from a bare string, so a refusal cannot reach a Chinese
+//! page in English. Domain and application refusals bring their own Chinese
+//! (`zh()`, [`starledger_app::Reason`]).
 
 use crate::i18n::{Lang, Tr};
 use axum::http::StatusCode;
@@ -17,33 +17,21 @@ use std::fmt;
 /// Why something was refused, in each language it has been written in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Why {
-    zh: Option<String>,
+    zh: String,
     en: String,
 }
 
 impl Why {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Why {
-        Why { zh: Some(zh.into()), en: en.into() }
+        Why { zh: zh.into(), en: en.into() }
     }
 
     /// The text for a page in `lang`.
     pub fn in_lang(&self, lang: Lang) -> &str {
-        match (lang, &self.zh) {
-            (Lang::Zh, Some(zh)) => zh,
-            _ => &self.en,
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
         }
-    }
-}
-
-impl From<String> for Why {
-    fn from(en: String) -> Why {
-        Why { zh: None, en }
-    }
-}
-
-impl From<&str> for Why {
-    fn from(en: &str) -> Why {
-        Why { zh: None, en: en.to_string() }
     }
 }
 
@@ -52,12 +40,6 @@ impl fmt::Display for Why {
         f.write_str(&self.en)
     }
 }
-
-/// A reason written only in English so far (see the module's note).
-macro_rules! english {
-    ($($arg:tt)*) => { $crate::error::Why::from(format!($($arg)*)) };
-}
-pub(crate) use english;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -85,10 +67,12 @@ impl From<starledger_app::AppError> for WebError {
         use starledger_app::AppError;
         match error {
             AppError::Duty(refusal) => refusal.into(),
-            AppError::Refused(why) => WebError::Refused(why.into()),
-            AppError::Invalid(why) => WebError::BadRequest(why.into()),
+            AppError::Refused(why) => WebError::Refused(Why::new(why.zh, why.en)),
+            AppError::Invalid(why) => WebError::BadRequest(Why::new(why.zh, why.en)),
             AppError::Store(error) => WebError::Store(error),
-            AppError::Print(starledger_print::PrintError::Empty(why)) => WebError::Refused(why.into()),
+            AppError::Print(starledger_print::PrintError::Empty(why)) => {
+                WebError::Refused(Why::new("没有可打印的内容。", why))
+            }
             AppError::Print(error) => WebError::Internal(error.to_string()),
         }
     }
@@ -158,7 +142,16 @@ impl IntoResponse for WebError {
             WebError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed", String::new()),
             WebError::Refused(why) => (StatusCode::CONFLICT, "cannot_be_done", why.in_lang(lang).to_string()),
             WebError::Store(StoreError::NotFound { .. }) => (StatusCode::NOT_FOUND, "not_found", String::new()),
-            WebError::Store(StoreError::Conflict(why)) => (StatusCode::CONFLICT, "cannot_be_done", why.clone()),
+            // The store's own refusals are races and constraints, said in
+            // English for the operator; a Chinese page says what they mean.
+            WebError::Store(StoreError::Conflict(why)) => (
+                StatusCode::CONFLICT,
+                "cannot_be_done",
+                match lang {
+                    Lang::Zh => "此操作与已有记录冲突（可能已由他人处理），未作任何更改。".to_string(),
+                    Lang::En => why.clone(),
+                },
+            ),
             WebError::Store(_) | WebError::Template(_) | WebError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error", String::new())

@@ -5,7 +5,6 @@
 //! themselves, and each confirmation writes the points the rulebook gives.
 
 use crate::calendar::{china, current_period, day_of, local};
-use crate::error::english;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::page::Page;
@@ -27,9 +26,17 @@ use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, Outbo
 use std::collections::{HashMap, HashSet};
 
 fn parse_local(text: &str, field: &str) -> WebResult<i64> {
-    let at: jiff::civil::DateTime =
-        text.parse().map_err(|_| WebError::BadRequest(english!("{field}: not a date and time")))?;
-    Ok(at.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string().into()))?.timestamp().as_second())
+    let at: jiff::civil::DateTime = text.parse().map_err(|_| {
+        WebError::BadRequest(Why::new(
+            format!("{}：不是日期和时间。", crate::fields::label_zh(field)),
+            format!("{field}: not a date and time"),
+        ))
+    })?;
+    Ok(at
+        .to_zoned(china())
+        .map_err(|e| WebError::BadRequest(Why::new("时间无效。", e.to_string())))?
+        .timestamp()
+        .as_second())
 }
 
 /// The notice as it is pasted into (or posted to) the work group.
@@ -124,14 +131,14 @@ pub async fn publish(
     viewer.require(&[Role::Committee])?;
     let (title, place) = (form.title.trim(), form.place.trim());
     if title.is_empty() || place.is_empty() {
-        return Err(WebError::BadRequest("title and place are required".into()));
+        return Err(WebError::BadRequest(Why::new("标题和地点必须填写。", "title and place are required")));
     }
     if !(1..=500).contains(&form.slots) {
-        return Err(WebError::BadRequest("slots: 1 to 500".into()));
+        return Err(WebError::BadRequest(Why::new("名额：1 至 500 人。", "slots: 1 to 500")));
     }
     let starts_at = parse_local(&form.starts_at, "starts_at")?;
     let ends_at = parse_local(&form.ends_at, "ends_at")?;
-    Schedule::new(starts_at, ends_at).map_err(|e| WebError::BadRequest(e.to_string().into()))?;
+    Schedule::new(starts_at, ends_at).map_err(|e| WebError::BadRequest(Why::new(e.zh(), e.to_string())))?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let day = day_of(starts_at)?;
@@ -148,7 +155,12 @@ pub async fn publish(
     let rule = match period.rulebook.rule(&form.rule) {
         // An activity is priced by service, never by a penalty (volunteer.no_show).
         Some(rule) if rule.source == RuleSource::Activity && rule.points.is_positive() => rule,
-        _ => return Err(WebError::BadRequest(english!("\"{}\" is not an activity rule of this year", form.rule))),
+        _ => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("“{}”不是本年度的活动规则。", form.rule),
+                format!("\"{}\" is not an activity rule of this year", form.rule),
+            )));
+        }
     };
     let activity = NewActivity {
         community_id: community,
@@ -343,7 +355,10 @@ pub async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members answer notices".into()))?;
+    let member = viewer
+        .account
+        .member_id
+        .ok_or_else(|| WebError::Forbidden(Why::new("只有党员可以回复活动通知。", "only members answer notices")))?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let activity = tx.activity(community, id).await?;
@@ -353,16 +368,23 @@ pub async fn answer(
     let signing_up = match form.answer.as_str() {
         "sign_up" => true,
         "cancel" => false,
-        other => return Err(WebError::BadRequest(english!("unknown answer \"{other}\""))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("回复“{other}”无效。"),
+                format!("unknown answer \"{other}\""),
+            )));
+        }
     };
     let already = signups.iter().any(|s| s.member_id == member && s.is_signed_up());
     if signing_up {
         // Someone already signed up does not take a second place.
         let taken = signups.iter().filter(|s| s.is_signed_up()).count() as u32 - u32::from(already);
-        schedule.may_sign_up(now, taken, activity.slots as u32).map_err(|e| WebError::Refused(e.to_string().into()))?;
+        schedule
+            .may_sign_up(now, taken, activity.slots as u32)
+            .map_err(|e| WebError::Refused(Why::new(e.zh(), e.to_string())))?;
     }
     if !signing_up {
-        schedule.may_cancel(now).map_err(|e| WebError::Refused(e.to_string().into()))?;
+        schedule.may_cancel(now).map_err(|e| WebError::Refused(Why::new(e.zh(), e.to_string())))?;
     }
     tx.answer_activity(id, member, signing_up, now).await?;
     tx.audit(Some(community), &viewer.actor(), "activity.answer", &format!("activity {id} {}", form.answer)).await?;
@@ -378,7 +400,10 @@ pub async fn check_in(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members check in".into()))?;
+    let member = viewer
+        .account
+        .member_id
+        .ok_or_else(|| WebError::Forbidden(Why::new("只有党员可以签到。", "only members check in")))?;
     let mut tx = viewer.write(&state).await?;
     let activity = tx
         .activity_by_token(&token)
@@ -392,15 +417,21 @@ pub async fn check_in(
     let checked_in = mine.as_ref().is_some_and(|s| s.checked_in_at.is_some());
     let action = if checked_in && counts_hours(&mut tx, &activity).await? {
         if !schedule.check_out_open(now) || !tx.check_out_activity(activity.id, member, now).await? {
-            return Err(WebError::Refused("check-out is open until an hour after the end, once".into()));
+            return Err(WebError::Refused(Why::new(
+                "签退在活动结束后一小时内开放，只能签退一次。",
+                "check-out is open until an hour after the end, once",
+            )));
         }
         "activity.checkout"
     } else {
         if !schedule.check_in_open(now) {
-            return Err(WebError::Refused("check-in is not open now".into()));
+            return Err(WebError::Refused(Why::new("现在不在签到时间内。", "check-in is not open now")));
         }
         if !tx.check_in_activity(activity.id, member, now).await? {
-            return Err(WebError::Refused("only members who signed up check in (once)".into()));
+            return Err(WebError::Refused(Why::new(
+                "只有已报名的党员可以签到（一次）。",
+                "only members who signed up check in (once)",
+            )));
         }
         "activity.checkin"
     };
@@ -474,7 +505,11 @@ pub async fn confirm(
     let chosen = pairs
         .iter()
         .filter(|(k, _)| k == "m")
-        .map(|(_, v)| v.parse::<i64>().map_err(|_| WebError::BadRequest(english!("m: \"{v}\" is not a member id"))))
+        .map(|(_, v)| {
+            v.parse::<i64>().map_err(|_| {
+                WebError::BadRequest(Why::new(format!("“{v}”不是党员编号。"), format!("m: \"{v}\" is not a member id")))
+            })
+        })
         .collect::<WebResult<Vec<i64>>>()?;
     confirm_step(&state, &viewer, id, chosen, confirmed(field("confirm"))).await
 }
@@ -610,14 +645,20 @@ pub async fn record_no_shows(
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     if !may_organize(&viewer) {
-        return Err(WebError::Forbidden("only the committee or a branch secretary records no-shows".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "只有社区党委或支部书记可以记录未到人员。",
+            "only the committee or a branch secretary records no-shows",
+        )));
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let activity = tx.activity(community, id).await?;
     let now = now();
     if !schedule(&activity)?.is_over(now) {
-        return Err(WebError::Refused("no-shows are recorded after the activity is over".into()));
+        return Err(WebError::Refused(Why::new(
+            "活动结束后才能记录未到人员。",
+            "no-shows are recorded after the activity is over",
+        )));
     }
     let day = day_of(activity.starts_at)?;
     let period = tx.period(community, Year::of(day)).await?.ok_or_else(|| {

@@ -4,7 +4,6 @@
 
 use crate::calendar::today;
 use crate::error::Why;
-use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::{SignedIn, now};
@@ -118,14 +117,16 @@ pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): F
     viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let points: Points =
-        form.points.trim().parse().map_err(|_| WebError::BadRequest("points: not a number like 1.5".into()))?;
+        form.points.trim().parse().map_err(|_| {
+            WebError::BadRequest(Why::new("分值：应为数字，例如 1.5。", "points: not a number like 1.5"))
+        })?;
     let reason = form.reason.trim();
     if reason.chars().count() < 4 {
-        return Err(WebError::BadRequest("reason: say why, in a few words".into()));
+        return Err(WebError::BadRequest(Why::new("理由：请简要写明原因。", "reason: say why, in a few words")));
     }
     let community = viewer.account.community_id;
     let year = match form.year {
-        Some(year) => Year::new(year).map_err(|e| WebError::BadRequest(english!("year: {e}")))?,
+        Some(year) => Year::new(year).map_err(|e| WebError::BadRequest(Why::new(e.zh(), format!("year: {e}"))))?,
         None => Year::of(today()),
     };
     let mut tx = viewer.write(&state).await?;
@@ -140,15 +141,20 @@ pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): F
         }
     };
     recording::refuse_if_final(&mut tx, community, year).await?;
-    let rule = period
-        .rulebook
-        .rule(&form.rule)
-        .ok_or_else(|| WebError::BadRequest(english!("rule: \"{}\" is not in this year's rulebook", form.rule)))?;
+    let rule = period.rulebook.rule(&form.rule).ok_or_else(|| {
+        WebError::BadRequest(Why::new(
+            format!("规则“{}”不在本年度规则中。", form.rule),
+            format!("rule: \"{}\" is not in this year's rulebook", form.rule),
+        ))
+    })?;
     let relatives = tx.relative_ids(member.id).await?;
     let subject = Subject { member_id: member.id, branch_id: member.branch_id };
     duty::may_make_adjustment(&viewer.account, rule, subject, &relatives)?;
     if points == Points::ZERO || points.tenths().abs() > rule.points.tenths() {
-        return Err(WebError::BadRequest(english!("points: between -{0} and {0}, not zero", rule.points)));
+        return Err(WebError::BadRequest(Why::new(
+            format!("分值：应在 -{0} 与 {0} 之间，且不为零。", rule.points),
+            format!("points: between -{0} and {0}, not zero", rule.points),
+        )));
     }
     let id = tx
         .make_adjustment(&NewAdjustment {
@@ -186,11 +192,16 @@ pub async fn check(
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,
-        other => return Err(WebError::BadRequest(english!("decision: \"{other}\""))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("决定“{other}”无效。"),
+                format!("decision: \"{other}\""),
+            )));
+        }
     };
     let note = form.note.trim();
     if note.is_empty() {
-        return Err(WebError::BadRequest("note: the checker says why too".into()));
+        return Err(WebError::BadRequest(Why::new("说明：复核人也须写明理由。", "note: the checker says why too")));
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;

@@ -7,7 +7,6 @@
 //! branch ballot's — no account types a grade.
 
 use crate::calendar::today;
-use crate::error::english;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, confirmed};
 use crate::page::Page;
@@ -36,7 +35,10 @@ fn may_run_or_refuse(viewer: &SignedIn, branch: i64) -> WebResult<()> {
     if may_run(viewer, branch) {
         Ok(())
     } else {
-        Err(WebError::Forbidden("only the branch's secretary or the committee runs its ballot".into()))
+        Err(WebError::Forbidden(Why::new(
+            "只有本支部书记或社区党委可以组织本支部的投票。",
+            "only the branch's secretary or the committee runs its ballot",
+        )))
     }
 }
 
@@ -95,7 +97,7 @@ pub async fn open(State(state): State<AppState>, viewer: SignedIn, Form(form): F
     viewer.check_csrf(&form.csrf)?;
     may_run_or_refuse(&viewer, form.branch)?;
     let community = viewer.account.community_id;
-    let year = Year::new(form.year).map_err(|e| WebError::BadRequest(english!("year: {e}")))?;
+    let year = Year::new(form.year).map_err(|e| WebError::BadRequest(Why::new(e.zh(), format!("year: {e}"))))?;
     let mut tx = viewer.write(&state).await?;
     if !tx.has_branch(community, form.branch).await? {
         return Err(WebError::NotFound);
@@ -119,7 +121,10 @@ pub async fn open(State(state): State<AppState>, viewer: SignedIn, Form(form): F
         .map(|m| m.id)
         .collect();
     if graded.is_empty() {
-        return Err(WebError::Refused("this branch has no full members to grade".into()));
+        return Err(WebError::Refused(Why::new(
+            "本支部没有可评议的正式党员。",
+            "this branch has no full members to grade",
+        )));
     }
     let id = tx.open_ballot(community, form.branch, form.year, &graded, viewer.account.id, now()).await?;
     let detail = format!("ballot {id}: branch {} year {}, {} graded", form.branch, form.year, graded.len());
@@ -189,7 +194,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let status = row.status();
     let can_run = may_run(&viewer, row.branch_id);
     if me.is_none() && !can_run && !viewer.is(Role::Auditor) {
-        return Err(WebError::Forbidden("this ballot belongs to another branch".into()));
+        return Err(WebError::Forbidden(Why::new("此次投票属于其他支部。", "this ballot belongs to another branch")));
     }
     let period = reader.period(community, year_of(&row)?).await?.ok_or(WebError::NotFound)?;
     let eligible_voters = app_ballots::voting_members(&members, row.branch_id);
@@ -286,12 +291,17 @@ fn read_grades(pairs: &[(String, String)]) -> WebResult<BTreeMap<MemberId, Revie
     let mut grades = BTreeMap::new();
     for (key, value) in pairs {
         let Some(member) = key.strip_prefix('g') else { continue };
-        let member: MemberId =
-            member.parse().map_err(|_| WebError::BadRequest(english!("{key}: not a member's grade")))?;
-        let grade =
-            parse_grade(value).ok_or_else(|| WebError::BadRequest(english!("{key}: unknown grade \"{value}\"")))?;
+        let member: MemberId = member.parse().map_err(|_| {
+            WebError::BadRequest(Why::new(format!("{key}：不是党员的等次。"), format!("{key}: not a member's grade")))
+        })?;
+        let grade = parse_grade(value).ok_or_else(|| {
+            WebError::BadRequest(Why::new(
+                format!("{key}：等次“{value}”无效。"),
+                format!("{key}: unknown grade \"{value}\""),
+            ))
+        })?;
         if grades.insert(member, grade).is_some() {
-            return Err(WebError::BadRequest(english!("{key}: graded twice")));
+            return Err(WebError::BadRequest(Why::new(format!("{key}：重复评定。"), format!("{key}: graded twice"))));
         }
     }
     Ok(grades)
@@ -313,15 +323,22 @@ pub async fn vote(
     let mut tx = viewer.write(&state).await?;
     let row = tx.ballot(community, id).await?;
     let members = tx.members(community).await?;
-    let me = voter(&viewer, &members, row.branch_id)
-        .ok_or_else(|| WebError::Forbidden("only members of this branch vote in its ballot".into()))?;
+    let me = voter(&viewer, &members, row.branch_id).ok_or_else(|| {
+        WebError::Forbidden(Why::new(
+            "只有本支部党员可以参加本支部的投票。",
+            "only members of this branch vote in its ballot",
+        ))
+    })?;
     if row.status() != BallotStatus::Open {
-        return Err(WebError::Refused("the ballot is closed".into()));
+        return Err(WebError::Refused(Why::new("投票已结束。", "the ballot is closed")));
     }
     let graded = tx.ballot_graded(id).await?;
-    ballot::check_paper(&paper, &graded, me.id).map_err(|e| WebError::BadRequest(e.to_string().into()))?;
+    ballot::check_paper(&paper, &graded, me.id).map_err(|e| WebError::BadRequest(Why::new(e.zh(), e.to_string())))?;
     if !tx.cast_ballot(id, me.id, &paper, random_token).await? {
-        return Err(WebError::Refused("each member votes once in a ballot".into()));
+        return Err(WebError::Refused(Why::new(
+            "每名党员在一次投票中只投一票。",
+            "each member votes once in a ballot",
+        )));
     }
     // The audit log says that someone voted, never how.
     tx.audit(Some(community), &viewer.actor(), "ballot.vote", &format!("ballot {id}")).await?;
@@ -397,7 +414,7 @@ pub async fn tally(State(state): State<AppState>, viewer: SignedIn, Path(id): Pa
         && !may_run(&viewer, row.branch_id)
         && !viewer.is(Role::Auditor)
     {
-        return Err(WebError::Forbidden("this ballot belongs to another branch".into()));
+        return Err(WebError::Forbidden(Why::new("此次投票属于其他支部。", "this ballot belongs to another branch")));
     }
     if row.status() == BallotStatus::Open {
         return Err(WebError::Refused(Why::new(
@@ -413,8 +430,9 @@ fn read_reasons(pairs: &[(String, String)]) -> WebResult<BTreeMap<MemberId, Stri
     let mut reasons = BTreeMap::new();
     for (key, value) in pairs {
         let Some(member) = key.strip_prefix('r') else { continue };
-        let member: MemberId =
-            member.parse().map_err(|_| WebError::BadRequest(english!("{key}: not a member's reason")))?;
+        let member: MemberId = member.parse().map_err(|_| {
+            WebError::BadRequest(Why::new(format!("{key}：不是党员的理由。"), format!("{key}: not a member's reason")))
+        })?;
         let reason: String = value.trim().chars().take(500).collect();
         if !reason.is_empty() {
             reasons.insert(member, reason);

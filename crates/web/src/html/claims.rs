@@ -4,7 +4,6 @@
 //! withdraw it while it waits, and sees every claim's status.
 
 use crate::calendar::today;
-use crate::error::english;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::page::Page;
 use crate::session::{CsrfForm, SignedIn, now};
@@ -57,7 +56,9 @@ pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, na
             }
             Ok(None) => break,
             Err(_) if too_large => return Ok(FileField::TooLarge),
-            Err(e) => return Err(WebError::BadRequest(format!("{name}: {e}").into())),
+            Err(e) => {
+                return Err(WebError::BadRequest(Why::new("文件无法读取，请重新上传。", format!("{name}: {e}"))));
+            }
         }
     }
     if too_large {
@@ -66,8 +67,12 @@ pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, na
     if bytes.is_empty() {
         return Ok(FileField::Empty);
     }
-    let kind = image_type(&bytes)
-        .ok_or_else(|| WebError::BadRequest(format!("{name}: not a JPEG, PNG, GIF or WebP image").into()))?;
+    let kind = image_type(&bytes).ok_or_else(|| {
+        WebError::BadRequest(Why::new(
+            "照片：应为 JPEG、PNG、GIF 或 WebP 格式的图片。",
+            format!("{name}: not a JPEG, PNG, GIF or WebP image"),
+        ))
+    })?;
     Ok(FileField::Image(kind, bytes))
 }
 
@@ -229,7 +234,7 @@ pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
 }
 
 async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
-    let bad = |what: &str| WebError::BadRequest(what.into());
+    let bad = |zh: &str, en: String| WebError::BadRequest(Why::new(zh, en));
     let mut form = ClaimForm::default();
     loop {
         let field = match multipart.next_field().await {
@@ -237,7 +242,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
             Ok(None) => break,
             // The body was cut off past its limit while a photo was read.
             Err(_) if form.photo_too_large => break,
-            Err(e) => return Err(bad(&format!("form: {e}"))),
+            Err(e) => return Err(bad("表单无法读取，请重新提交。", format!("form: {e}"))),
         };
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
@@ -247,11 +252,19 @@ async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
                 FileField::Image(kind, bytes) => form.photo = Some((kind.to_string(), bytes)),
             },
             _ => {
-                let text = field.text().await.map_err(|e| bad(&format!("{name}: {e}")))?;
+                let text = field.text().await.map_err(|e| bad("表单无法读取，请重新提交。", format!("{name}: {e}")))?;
                 match name.as_str() {
                     "csrf" => form.csrf = text,
-                    "household" => form.household = Some(text.parse().map_err(|_| bad("household: not a number"))?),
-                    "date" => form.date = Some(text.parse().map_err(|_| bad("date: not a date (YYYY-MM-DD)"))?),
+                    "household" => {
+                        form.household =
+                            Some(text.parse().map_err(|_| bad("农户：编号无效。", "household: not a number".into()))?)
+                    }
+                    "date" => {
+                        form.date =
+                            Some(text.parse().map_err(|_| {
+                                bad("日期：不是日期（年-月-日）。", "date: not a date (YYYY-MM-DD)".into())
+                            })?)
+                    }
                     "note" => form.note = text.trim().chars().take(300).collect(),
                     _ => {}
                 }
@@ -280,7 +293,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
         return Ok(answer);
     }
     let community = viewer.account.community_id;
-    let date = form.date.ok_or_else(|| WebError::BadRequest("date: missing".into()))?;
+    let date = form.date.ok_or_else(|| WebError::BadRequest(Why::new("日期：未填写。", "date: missing")))?;
     if date > today() {
         return Err(WebError::Refused(Why::new(
             format!("{date} 是将来的日期，请在完成后再申报。"),
@@ -290,19 +303,26 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     let mut tx = viewer.write(&state).await?;
     let (occurred_on, household, note) = match kind {
         ClaimKind::Visit => {
-            let household = form.household.ok_or_else(|| WebError::BadRequest("household: missing".into()))?;
+            let household =
+                form.household.ok_or_else(|| WebError::BadRequest(Why::new("农户：未选择。", "household: missing")))?;
             let linked = tx.household(community, household).await?;
             if linked.member_id != Some(member) {
-                return Err(WebError::Forbidden("one claims visits to one's own linked households".into()));
+                return Err(WebError::Forbidden(Why::new(
+                    "只能申报走访自己所联系的农户。",
+                    "one claims visits to one's own linked households",
+                )));
             }
             if form.note.is_empty() {
-                return Err(WebError::BadRequest("note: say what was done".into()));
+                return Err(WebError::BadRequest(Why::new("说明：请写明做了什么。", "note: say what was done")));
             }
             (date, Some(household), form.note.clone())
         }
         ClaimKind::StudyWeek => {
             if form.photo.is_none() {
-                return Err(WebError::BadRequest("photo: a study week needs its screenshot".into()));
+                return Err(WebError::BadRequest(Why::new(
+                    "照片：学习周须附截图。",
+                    "photo: a study week needs its screenshot",
+                )));
             }
             // A week is named by its Monday.
             let monday = date - jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset()));
@@ -355,11 +375,13 @@ pub const QUOTA_DAYS: i64 = 30;
 pub(crate) async fn within_quota(tx: &mut WriteTx, by: i64, adding: usize, now: i64) -> WebResult<()> {
     let used = tx.uploaded_bytes_since(by, now - QUOTA_DAYS * 86_400).await?;
     if used + adding as i64 > UPLOAD_QUOTA_BYTES {
-        return Err(WebError::Refused(english!(
-            "photo: at most {} MB of files in {QUOTA_DAYS} days; {} MB are used",
-            UPLOAD_QUOTA_BYTES / (1024 * 1024),
-            used / (1024 * 1024)
-        )));
+        return Err(WebError::Refused({
+            let (quota, used) = (UPLOAD_QUOTA_BYTES / (1024 * 1024), used / (1024 * 1024));
+            Why::new(
+                format!("照片：{QUOTA_DAYS} 天内最多上传 {quota} MB，已用 {used} MB。"),
+                format!("photo: at most {quota} MB of files in {QUOTA_DAYS} days; {used} MB are used"),
+            )
+        }));
     }
     Ok(())
 }
@@ -396,8 +418,8 @@ pub async fn cancel(
     let mut tx = viewer.write(&state).await?;
     let claim = tx.claim(community, id).await?;
     claims::may_cancel(&viewer.account, claim.member_id, claim.status).map_err(|e| match e {
-        claims::ClaimRefusal::AlreadyDecided(_) => WebError::Refused(e.to_string().into()),
-        _ => WebError::Forbidden(e.to_string().into()),
+        claims::ClaimRefusal::AlreadyDecided(_) => WebError::Refused(Why::new(e.zh(), e.to_string())),
+        _ => WebError::Forbidden(Why::new(e.zh(), e.to_string())),
     })?;
     let decision = ClaimDecision {
         status: ClaimStatus::Cancelled,
@@ -407,7 +429,7 @@ pub async fn cancel(
         entry_id: None,
     };
     if !tx.decide_claim(community, id, &decision).await? {
-        return Err(WebError::Refused("the claim was decided meanwhile".into()));
+        return Err(WebError::Refused(Why::new("该申报已由他人处理。", "the claim was decided meanwhile")));
     }
     tx.audit(Some(community), &viewer.actor(), "claim.cancel", &format!("claim {id}")).await?;
     tx.commit().await?;

@@ -6,7 +6,7 @@
 //! a new link). The committee also issues missing links, replaces a lost
 //! card's link and makes a visit code for a household with no phone.
 
-use crate::error::{WebError, WebResult, render};
+use crate::error::{WebError, WebResult, Why, render};
 use crate::page::Page;
 use crate::session::{CsrfForm, SignedIn};
 use crate::state::AppState;
@@ -70,7 +70,7 @@ async fn overview(
     let branches = reader.branches(community).await?;
     let branch_id = match branch {
         Some(id) if branches.iter().any(|(b, _)| *b == id) => id,
-        Some(_) => return Err(WebError::Forbidden("another community's branch".into())),
+        Some(_) => return Err(WebError::Forbidden(Why::new("这是其他社区的支部。", "another community's branch"))),
         None => branches.first().map(|(id, _)| *id).ok_or(WebError::NotFound)?,
     };
     let members = reader.members(community).await?;
@@ -145,7 +145,9 @@ pub async fn print(
     viewer.check_csrf(&form.csrf)?;
     let branch = match form.branch.as_str() {
         "all" => None,
-        text => Some(text.parse::<i64>().map_err(|_| WebError::BadRequest("branch: a branch's id or all".into()))?),
+        text => Some(text.parse::<i64>().map_err(|_| {
+            WebError::BadRequest(Why::new("支部：应为支部编号或“全部”。", "branch: a branch's id or all"))
+        })?),
     };
     let font = crate::html::print::font()?;
     let mut tx = viewer.write(&state).await?;

@@ -4,7 +4,7 @@
 //! entries behind it. Prompts to look at, never penalties.
 
 use crate::calendar::today;
-use crate::error::{WebError, WebResult, render};
+use crate::error::{WebError, WebResult, Why, render};
 use crate::i18n::Lang;
 use crate::page::Page;
 use crate::session::SignedIn;
@@ -42,7 +42,7 @@ pub async fn show(
 ) -> WebResult<Response> {
     viewer.require(&[Role::Auditor, Role::Committee])?;
     let year = match query.year {
-        Some(year) => Year::new(year).map_err(|e| WebError::BadRequest(format!("year: {e}").into()))?,
+        Some(year) => Year::new(year).map_err(|e| WebError::BadRequest(Why::new(e.zh(), format!("year: {e}"))))?,
         None => Year::of(today()),
     };
     let mut reader = state.store().read().await?;

@@ -9,7 +9,7 @@
 //! `starledger_app::household_links` and `households`; this page translates.
 
 use crate::calendar::today;
-use crate::error::english;
+use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::{FORM_COOKIE, Visitor, check_form_token, cookie, device_cookie, form_token, set_cookie};
@@ -362,7 +362,12 @@ pub async fn submit(
         "satisfied" => Satisfaction::Satisfied,
         "basically_satisfied" => Satisfaction::BasicallySatisfied,
         "not_satisfied" => Satisfaction::NotSatisfied,
-        other => return Err(WebError::BadRequest(english!("unknown level \"{other}\""))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("评价等级“{other}”无效。"),
+                format!("unknown level \"{other}\""),
+            )));
+        }
     };
     if let Some(refused) = admitted(&state, &visitor, &token)? {
         return Ok(refused);

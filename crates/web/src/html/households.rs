@@ -5,7 +5,6 @@
 
 use crate::calendar::{current_period, today};
 use crate::error::Why;
-use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::SignedIn;
@@ -165,8 +164,9 @@ pub async fn change(
     let rulebook = current_period(&mut tx, community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
     let message = match field("action") {
         "link" => {
-            let member_id: i64 =
-                field("member").parse().map_err(|_| WebError::BadRequest("member: not a number".into()))?;
+            let member_id: i64 = field("member")
+                .parse()
+                .map_err(|_| WebError::BadRequest(Why::new("党员：编号无效。", "member: not a number")))?;
             let member = tx.member(community, member_id).await?;
             if member.left_on.is_some_and(|left| left < today()) {
                 return Err(WebError::Refused(Why::new(
@@ -187,7 +187,7 @@ pub async fn change(
                     continue;
                 }
                 may_link_one_more(member_id, linked, &rulebook.linking)
-                    .map_err(|e| WebError::Refused(e.to_string().into()))?;
+                    .map_err(|e| WebError::Refused(Why::new(e.zh(), e.to_string())))?;
                 tx.link_household(community, *household, member_id, today(), &actor).await?;
                 tx.audit(
                     Some(community),
@@ -209,7 +209,12 @@ pub async fn change(
             }
             format!("已解除 {} 户的联系", selected.len())
         }
-        other => return Err(WebError::BadRequest(english!("unknown action \"{other}\""))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("操作“{other}”无效。"),
+                format!("unknown action \"{other}\""),
+            )));
+        }
     };
     tx.commit().await?;
     let kept = HouseholdsQuery {

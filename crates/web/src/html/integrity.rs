@@ -7,7 +7,6 @@
 
 use crate::calendar::today;
 use crate::error::Why;
-use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::html::claims::{FileField, read_file, sha256_hex_bytes, too_large_why};
 use crate::page::Page;
@@ -36,13 +35,22 @@ fn subject(member: &Member) -> Subject {
 /// secretary about their own branch; nobody about themselves.
 fn may_file(viewer: &Account, member: &Member) -> WebResult<()> {
     if !matches!(viewer.role, Role::Committee | Role::BranchSecretary) {
-        return Err(WebError::Forbidden("the committee or a branch secretary files integrity records".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "诚信记录由社区党委或支部书记提交。",
+            "the committee or a branch secretary files integrity records",
+        )));
     }
     if viewer.member_id == Some(member.id) {
-        return Err(WebError::Forbidden("no one files a record about themselves".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "任何人不能提交关于自己的记录。",
+            "no one files a record about themselves",
+        )));
     }
     if viewer.role == Role::BranchSecretary && viewer.branch_id != Some(member.branch_id) {
-        return Err(WebError::Forbidden("a branch secretary files records about their own branch".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "支部书记只能提交本支部党员的记录。",
+            "a branch secretary files records about their own branch",
+        )));
     }
     Ok(())
 }
@@ -222,9 +230,11 @@ struct FileForm {
 }
 
 async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
-    let bad = |what: String| WebError::BadRequest(what.into());
+    let bad = |zh: &str, en: String| WebError::BadRequest(Why::new(zh, en));
     let mut form = FileForm::default();
-    while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("form: {e}")))? {
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| bad("表单无法读取，请重新提交。", format!("form: {e}")))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         if name == "evidence" {
             match read_file(field, "evidence").await? {
@@ -235,12 +245,19 @@ async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
             }
             continue;
         }
-        let text = field.text().await.map_err(|e| bad(format!("{name}: {e}")))?;
+        let text = field.text().await.map_err(|e| bad("表单无法读取，请重新提交。", format!("{name}: {e}")))?;
         match name.as_str() {
             "csrf" => form.csrf = text,
-            "member" => form.member = Some(text.parse().map_err(|_| bad("member: not a number".into()))?),
+            "member" => {
+                form.member = Some(text.parse().map_err(|_| bad("党员：编号无效。", "member: not a number".into()))?)
+            }
             "rule" => form.rule = text,
-            "date" => form.date = Some(text.parse().map_err(|_| bad("date: not a date (YYYY-MM-DD)".into()))?),
+            "date" => {
+                form.date = Some(
+                    text.parse()
+                        .map_err(|_| bad("日期：不是日期（年-月-日）。", "date: not a date (YYYY-MM-DD)".into()))?,
+                )
+            }
             "description" => form.description = text.trim().chars().take(500).collect(),
             _ => {}
         }
@@ -252,10 +269,10 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
     let form = read_file_form(multipart).await?;
     viewer.check_csrf(&form.csrf)?;
     let community = viewer.account.community_id;
-    let member_id = form.member.ok_or_else(|| WebError::BadRequest("member: missing".into()))?;
-    let date = form.date.ok_or_else(|| WebError::BadRequest("date: missing".into()))?;
+    let member_id = form.member.ok_or_else(|| WebError::BadRequest(Why::new("党员：未选择。", "member: missing")))?;
+    let date = form.date.ok_or_else(|| WebError::BadRequest(Why::new("日期：未填写。", "date: missing")))?;
     if form.description.is_empty() {
-        return Err(WebError::BadRequest("description: say what happened".into()));
+        return Err(WebError::BadRequest(Why::new("情况说明：请写明发生了什么。", "description: say what happened")));
     }
     if date > today() {
         return Err(WebError::Refused(Why::new(format!("{date} 是将来的日期。"), format!("{date} is in the future"))));
@@ -275,7 +292,12 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
     recording::refuse_if_final(&mut tx, community, period.year).await?;
     match period.rulebook.rule(&form.rule) {
         Some(rule) if rule.source == RuleSource::Decision => {}
-        _ => return Err(WebError::BadRequest(english!("rule: \"{}\" is not decided by the committee", form.rule))),
+        _ => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("规则“{}”不由党委表决决定。", form.rule),
+                format!("rule: \"{}\" is not decided by the committee", form.rule),
+            )));
+        }
     }
     let now = now();
     let evidence_id = match &form.evidence {
@@ -327,7 +349,12 @@ pub async fn vote(
     let approve = match form.vote.as_str() {
         "approve" => true,
         "reject" => false,
-        other => return Err(WebError::BadRequest(english!("vote: \"{other}\" is neither approve nor reject"))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("表决“{other}”无效：应为同意或不同意。"),
+                format!("vote: \"{other}\" is neither approve nor reject"),
+            )));
+        }
     };
     let mut tx = viewer.write(&state).await?;
     app_integrity::vote(&mut tx, &viewer.account, id, approve, now()).await?;
@@ -354,7 +381,10 @@ pub async fn mark_relatives(
     duty::may_administer(&viewer.account, "mark relatives")?;
     let relation = form.relation.trim();
     if relation.is_empty() || form.member == form.relative {
-        return Err(WebError::BadRequest("choose two different members and say how they are related".into()));
+        return Err(WebError::BadRequest(Why::new(
+            "请选择两名不同的党员，并写明亲属关系。",
+            "choose two different members and say how they are related",
+        )));
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;

@@ -6,7 +6,6 @@
 //! someone else. Members ask for leave before a meeting.
 
 use crate::calendar::{china, day_of, local};
-use crate::error::english;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::page::Page;
@@ -59,7 +58,12 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         Role::BranchSecretary => viewer.account.branch_id,
         Role::Member => match viewer.account.member_id {
             Some(member) => Some(reader.member(community, member).await?.branch_id),
-            None => return Err(WebError::Forbidden("this account belongs to no branch".into())),
+            None => {
+                return Err(WebError::Forbidden(Why::new(
+                    "此账号不属于任何支部。",
+                    "this account belongs to no branch",
+                )));
+            }
         },
     };
     let rulebook = crate::calendar::current_period(&mut reader, community).await?.map(|p| p.rulebook);
@@ -119,19 +123,30 @@ pub async fn create(
     crate::fields::at_most("title", &form.title, crate::fields::TITLE)?;
     crate::fields::at_most("place", &form.place, crate::fields::TITLE)?;
     if !may_manage(&viewer, form.branch) {
-        return Err(WebError::Forbidden("only the branch's secretary or the committee schedules its meetings".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "只有本支部书记或社区党委可以安排本支部的会议。",
+            "only the branch's secretary or the committee schedules its meetings",
+        )));
     }
     if !MEETING_RULES.contains(&form.rule.as_str()) {
-        return Err(WebError::BadRequest(english!("unknown meeting kind \"{}\"", form.rule)));
+        return Err(WebError::BadRequest(Why::new(
+            format!("会议类型“{}”无效。", form.rule),
+            format!("unknown meeting kind \"{}\"", form.rule),
+        )));
     }
     let (title, place) = (form.title.trim(), form.place.trim());
     if title.is_empty() || place.is_empty() {
-        return Err(WebError::BadRequest("title and place are required".into()));
+        return Err(WebError::BadRequest(Why::new("标题和地点必须填写。", "title and place are required")));
     }
-    let starts: jiff::civil::DateTime =
-        form.starts_at.parse().map_err(|_| WebError::BadRequest("starts_at: not a date and time".into()))?;
-    let starts_at =
-        starts.to_zoned(china()).map_err(|e| WebError::BadRequest(e.to_string().into()))?.timestamp().as_second();
+    let starts: jiff::civil::DateTime = form
+        .starts_at
+        .parse()
+        .map_err(|_| WebError::BadRequest(Why::new("开始时间：不是日期和时间。", "starts_at: not a date and time")))?;
+    let starts_at = starts
+        .to_zoned(china())
+        .map_err(|e| WebError::BadRequest(Why::new("时间无效。", e.to_string())))?
+        .timestamp()
+        .as_second();
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     // A committee may schedule for any branch, but only of its own community.
@@ -144,7 +159,10 @@ pub async fn create(
         Ok(group) => {
             let groups = tx.party_groups(community).await?;
             if !groups.iter().any(|(id, branch, _)| *id == group && *branch == form.branch) {
-                return Err(WebError::BadRequest("the party group is not in that branch".into()));
+                return Err(WebError::BadRequest(Why::new(
+                    "该党小组不属于所选支部。",
+                    "the party group is not in that branch",
+                )));
             }
             Some(group)
         }
@@ -209,7 +227,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let is_invited = me.is_some_and(|m| invited.iter().any(|i| i.id == m));
     let can_manage = may_manage(&viewer, meeting.branch_id);
     if !can_manage && !is_invited && !viewer.is(Role::Auditor) {
-        return Err(WebError::Forbidden("this meeting is another branch's".into()));
+        return Err(WebError::Forbidden(Why::new("这是其他支部的会议。", "this meeting is another branch's")));
     }
     let attendance: HashMap<i64, _> = reader.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();
     let rows = invited
@@ -295,7 +313,10 @@ pub async fn save_attendance(
     for member in &invited {
         let Some(value) = form.get(&format!("m{}", member.id)) else { continue };
         if Some(member.id) == viewer.account.member_id {
-            return Err(WebError::Forbidden("nobody records their own attendance".into()));
+            return Err(WebError::Forbidden(Why::new(
+                "任何人不能记录自己的出席情况。",
+                "nobody records their own attendance",
+            )));
         }
         if recused.contains(&member.id) {
             return Err(WebError::Forbidden(Why::new(
@@ -303,7 +324,8 @@ pub async fn save_attendance(
                 format!("{} is your relative: another account records their attendance", member.name),
             )));
         }
-        let status: Attendance = value.parse().map_err(|e: String| WebError::BadRequest(e.into()))?;
+        let status: Attendance =
+            value.parse().map_err(|e: String| WebError::BadRequest(Why::new(format!("出席情况“{value}”无效。"), e)))?;
         if tx.set_attendance(id, member.id, status, "secretary", viewer.account.id, now).await? {
             saved += 1;
         }
@@ -336,7 +358,10 @@ pub async fn close(
         Some("present") => Some(Attendance::Present),
         Some("absent") => Some(Attendance::Absent),
         Some(other) => {
-            return Err(WebError::BadRequest(english!("unmarked: \"{other}\" is neither present nor absent")));
+            return Err(WebError::BadRequest(Why::new(
+                format!("未标记人员的处理“{other}”无效：应为全部出席或全部缺席。"),
+                format!("unmarked: \"{other}\" is neither present nor absent"),
+            )));
         }
     };
     close_step(&state, &viewer, id, unmarked, confirmed(form.get("confirm").map(String::as_str))).await
@@ -397,10 +422,13 @@ async fn close_step(
     };
     if !unmarked.is_empty() && fill.is_none() {
         if confirmed {
-            return Err(WebError::Refused(english!(
-                "{} members are not marked ({}): mark them, or choose that all of them were present, or all absent",
-                unmarked.len(),
-                names(&unmarked).join("、")
+            let (count, listed) = (unmarked.len(), names(&unmarked).join("、"));
+            return Err(WebError::Refused(Why::new(
+                format!("有 {count} 名党员尚未标记（{listed}）：请逐一标记，或选择全部出席、全部缺席。"),
+                format!(
+                    "{count} members are not marked ({listed}): mark them, or choose that all of them were present, \
+                     or all absent"
+                ),
             )));
         }
         drop(tx);
@@ -568,7 +596,10 @@ pub async fn check_in(
     let mut tx = viewer.write(&state).await?;
     let meeting =
         tx.meeting_by_token(&token).await?.filter(|m| m.community_id == community).ok_or(WebError::NotFound)?;
-    let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members check in".into()))?;
+    let member = viewer
+        .account
+        .member_id
+        .ok_or_else(|| WebError::Forbidden(Why::new("只有党员可以签到。", "only members check in")))?;
     let now = now();
     let page = |message| CheckInPage {
         page: Page::signed_in(&viewer, "meetings"),
@@ -606,19 +637,25 @@ pub async fn ask_leave(
     viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let community = viewer.account.community_id;
-    let member = viewer.account.member_id.ok_or_else(|| WebError::Forbidden("only members ask for leave".into()))?;
+    let member = viewer
+        .account
+        .member_id
+        .ok_or_else(|| WebError::Forbidden(Why::new("只有党员可以请假。", "only members ask for leave")))?;
     let reason = form.reason.trim();
     if reason.is_empty() {
-        return Err(WebError::BadRequest("reason: say why".into()));
+        return Err(WebError::BadRequest(Why::new("理由：请写明原因。", "reason: say why")));
     }
     let mut tx = viewer.write(&state).await?;
     let meeting = tx.meeting(community, id).await?;
     let members = tx.members(community).await?;
     if !invited(&meeting, &members).iter().any(|m| m.id == member) {
-        return Err(WebError::Forbidden("this meeting is not yours".into()));
+        return Err(WebError::Forbidden(Why::new("这不是您需要参加的会议。", "this meeting is not yours")));
     }
     if now() >= meeting.starts_at || meeting.closed_at.is_some() {
-        return Err(WebError::Refused("leave is asked for before the meeting starts".into()));
+        return Err(WebError::Refused(Why::new(
+            "请假须在会议开始前提出。",
+            "leave is asked for before the meeting starts",
+        )));
     }
     let request = tx.add_leave_request(community, id, member, reason, now()).await?;
     tx.audit(Some(community), &viewer.actor(), "leave.ask", &format!("leave {request} meeting {id}")).await?;

@@ -8,7 +8,6 @@
 //! A finalized year changes only after a reopening, which names who and why.
 
 use crate::calendar::today;
-use crate::error::english;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, Group, confirmed};
 use crate::i18n::Tr;
@@ -366,11 +365,16 @@ async fn file(
 ) -> WebResult<i64> {
     let text = form.text.trim();
     if text.chars().count() < 4 || text.chars().count() > 1000 {
-        return Err(WebError::BadRequest("text: say what is wrong (4 to 1000 characters)".into()));
+        return Err(WebError::BadRequest(Why::new(
+            "内容：请写明哪里有误（4 至 1000 个字）。",
+            "text: say what is wrong (4 to 1000 characters)",
+        )));
     }
     let member = match form.member.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
         Some(m) => {
-            let id = m.parse::<i64>().map_err(|_| WebError::BadRequest("member: not a member".into()))?;
+            let id = m
+                .parse::<i64>()
+                .map_err(|_| WebError::BadRequest(Why::new("党员：不是本社区的党员。", "member: not a member")))?;
             Some(tx.member(community, id).await?.id)
         }
         None => None,
@@ -387,7 +391,7 @@ async fn file(
             format!("{year} is finalized; objections are no longer taken"),
         )));
     }
-    period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(e.to_string().into()))?;
+    period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(notice_why(&e)))?;
     // Counted under the community's write lock this transaction holds, so
     // objections filed at once cannot pass the limit together.
     let filed = tx.objections(community, year).await?.iter().filter(|o| o.filed_by == filed_by).count();
@@ -423,7 +427,7 @@ pub async fn object(
     viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("text", &form.text, crate::fields::OBJECTION)?;
     if viewer.is(Role::Auditor) {
-        return Err(WebError::Forbidden("auditors read and write nothing".into()));
+        return Err(WebError::Forbidden(Why::new("审计人员只能查看，不能提交。", "auditors read and write nothing")));
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
@@ -452,24 +456,40 @@ pub async fn answer(
     let upheld = match form.outcome.as_str() {
         "upheld" => true,
         "dismissed" => false,
-        other => return Err(WebError::BadRequest(english!("outcome: \"{other}\""))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("答复结果“{other}”无效。"),
+                format!("outcome: \"{other}\""),
+            )));
+        }
     };
     let answer = form.answer.trim();
     if answer.chars().count() < 4 {
-        return Err(WebError::BadRequest("answer: answer on the record, in a few words at least".into()));
+        return Err(WebError::BadRequest(Why::new(
+            "答复：请至少用几句话作出记录在案的答复。",
+            "answer: answer on the record, in a few words at least",
+        )));
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let objection = tx.objection(community, id).await?;
     if objection.filed_by == viewer.actor() {
-        return Err(WebError::Forbidden("no one answers their own objection".into()));
+        return Err(WebError::Forbidden(Why::new(
+            "任何人不能答复自己提出的异议。",
+            "no one answers their own objection",
+        )));
     }
     if let Some(member) = objection.member_id {
         // Nor about a relative (回避).
         let relatives = tx.relative_ids(member).await?;
         let subject = tx.member(community, member).await?;
         duty::not_recused(&viewer.account, Subject { member_id: member, branch_id: subject.branch_id }, &relatives)
-            .map_err(|_| WebError::Forbidden("no one answers an objection about themselves or a relative".into()))?;
+            .map_err(|_| {
+                WebError::Forbidden(Why::new(
+                    "任何人不能答复关于自己或亲属的异议。",
+                    "no one answers an objection about themselves or a relative",
+                ))
+            })?;
     } else if let Some(own) = viewer.account.member_id {
         // An objection that names no member but names the one answering (or
         // a relative of his) in its text is about him all the same.
@@ -672,7 +692,7 @@ async fn household_notice(
         return Err(WebError::NotFound);
     }
     if !state.limits().rating_by_ip.allow(&visitor.ip) {
-        return Err(WebError::Refused("too many requests; try again later".into()));
+        return Err(WebError::Refused(Why::new("请求过于频繁，请稍后再试。", "too many requests; try again later")));
     }
     let mut reader = state.store().read().await?;
     let holder = reader.token_holder(token).await?.filter(|h| !h.revoked).ok_or(WebError::NotFound)?;
@@ -683,7 +703,7 @@ async fn household_notice(
             return Ok((community, period, round));
         }
     }
-    Err(WebError::Refused("no results are in public notice now".into()))
+    Err(WebError::Refused(Why::new("目前没有正在公示的结果。", "no results are in public notice now")))
 }
 
 #[derive(Deserialize)]

@@ -3,7 +3,7 @@
 //! (`starledger_app::print`) decides who may print which year; this only
 //! finds the font and names the file.
 
-use crate::error::english;
+use crate::error::Why;
 use crate::error::{WebError, WebResult};
 use crate::session::SignedIn;
 use crate::state::AppState;
@@ -51,9 +51,12 @@ pub async fn honour_roll(
 ) -> WebResult<Response> {
     let paper = match query.paper.as_deref() {
         None => Paper::A4,
-        Some(text) => {
-            Paper::parse(text).ok_or_else(|| WebError::BadRequest(english!("paper: \"{text}\" is not A4 or A3")))?
-        }
+        Some(text) => Paper::parse(text).ok_or_else(|| {
+            WebError::BadRequest(Why::new(
+                format!("纸张“{text}”无效：应为 A4 或 A3。"),
+                format!("paper: \"{text}\" is not A4 or A3"),
+            ))
+        })?,
     };
     let mut reader = state.store().read().await?;
     let font = font()?;

@@ -369,8 +369,10 @@ pub async fn receipt(
     viewer: SignedIn,
     axum::extract::Path(entry): axum::extract::Path<i64>,
 ) -> WebResult<Response> {
-    let member_id =
-        viewer.account.member_id.ok_or_else(|| WebError::Forbidden("this account is not a member's".into()))?;
+    let member_id = viewer
+        .account
+        .member_id
+        .ok_or_else(|| WebError::Forbidden(Why::new("此账号不属于任何党员。", "this account is not a member's")))?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let receipt = starledger_app::seals::receipt(&mut reader, community, entry, Some(member_id)).await?;

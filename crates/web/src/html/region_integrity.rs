@@ -6,7 +6,7 @@
 //! stall. The overseer sees only these records, nothing else of the
 //! community.
 
-use crate::error::english;
+use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::{Overseeing, now};
@@ -95,7 +95,12 @@ pub async fn decide(
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,
-        other => return Err(WebError::BadRequest(english!("decision: \"{other}\" is neither approve nor reject"))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("决定“{other}”无效：应为同意或不同意。"),
+                format!("decision: \"{other}\" is neither approve nor reject"),
+            )));
+        }
     };
     let mut tx = state.store().write_in(community).await?;
     tx.set_origin(&viewer.holder.ip);

@@ -4,7 +4,6 @@
 //! within the rulebook's caps.
 
 use crate::error::Why;
-use crate::error::english;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::{SignedIn, now};
@@ -111,7 +110,7 @@ pub async fn decide_claim(
     let note: String = form.note.trim().chars().take(200).collect();
     let mut tx = viewer.write(&state).await?;
     let claim = tx.claim(community, id).await?;
-    must_be_pending(claim.status).map_err(|e| WebError::Refused(e.to_string().into()))?;
+    must_be_pending(claim.status).map_err(|e| WebError::Refused(Why::new(e.zh(), e.to_string())))?;
     let member = tx.member(community, claim.member_id).await?;
     let period = tx.period(community, Year::of(claim.occurred_on)).await?.ok_or_else(|| {
         WebError::Refused(Why::new(
@@ -119,10 +118,9 @@ pub async fn decide_claim(
             format!("{} has no open year", claim.occurred_on.year()),
         ))
     })?;
-    let rule = period
-        .rulebook
-        .rule(claim.kind.rule_key())
-        .ok_or_else(|| WebError::Refused("no rule prices this claim".into()))?;
+    let rule = period.rulebook.rule(claim.kind.rule_key()).ok_or_else(|| {
+        WebError::Refused(Why::new("本年度规则中没有对应此申报的计分规则。", "no rule prices this claim"))
+    })?;
     // Rejecting needs the same right as approving.
     recording::may_record(&mut tx, &viewer.account, rule, &member).await?;
     let now = now();
@@ -148,11 +146,16 @@ pub async fn decide_claim(
             (ClaimStatus::Approved, Some(entry))
         }
         "reject" => (ClaimStatus::Rejected, None),
-        other => return Err(WebError::BadRequest(english!("unknown decision \"{other}\""))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("决定“{other}”无效。"),
+                format!("unknown decision \"{other}\""),
+            )));
+        }
     };
     let decision = ClaimDecision { status, by: Some(viewer.account.id), at: now, note, entry_id: entry };
     if !tx.decide_claim(community, id, &decision).await? {
-        return Err(WebError::Refused("the claim was decided meanwhile".into()));
+        return Err(WebError::Refused(Why::new("该申报已由他人处理。", "the claim was decided meanwhile")));
     }
     let detail = format!("claim {id} {} entry {entry:?}", status.as_str());
     tx.audit(Some(community), &viewer.actor(), "claim.decide", &detail).await?;
@@ -174,11 +177,16 @@ pub async fn decide_leave(
     let meeting = tx.meeting(community, request.meeting_id).await?;
     let relatives = tx.relative_ids(request.member_id).await?;
     may_decide_leave(&viewer.account, request.member_id, meeting.branch_id, &relatives)
-        .map_err(|e| WebError::Forbidden(e.to_string().into()))?;
+        .map_err(|e| WebError::Forbidden(Why::new(e.zh(), e.to_string())))?;
     let status = match form.decision.as_str() {
         "approve" => ClaimStatus::Approved,
         "reject" => ClaimStatus::Rejected,
-        other => return Err(WebError::BadRequest(english!("unknown decision \"{other}\""))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(
+                format!("决定“{other}”无效。"),
+                format!("unknown decision \"{other}\""),
+            )));
+        }
     };
     let now = now();
     // Once the attendance is in the ledger an approval would change nothing:
@@ -186,12 +194,13 @@ pub async fn decide_leave(
     if status == ClaimStatus::Approved
         && tx.attendance(meeting.id).await?.iter().any(|a| a.member_id == request.member_id && a.ledgered)
     {
-        return Err(WebError::Refused(
-            "this member's attendance is already in the ledger; correct it with a reversal".into(),
-        ));
+        return Err(WebError::Refused(Why::new(
+            "该党员的出席情况已记入台账；如需更正，请冲销。",
+            "this member's attendance is already in the ledger; correct it with a reversal",
+        )));
     }
     if !tx.decide_leave(community, id, status, viewer.account.id, now).await? {
-        return Err(WebError::Refused("the request was decided meanwhile".into()));
+        return Err(WebError::Refused(Why::new("该申请已由他人处理。", "the request was decided meanwhile")));
     }
     if status == ClaimStatus::Approved {
         tx.set_attendance(meeting.id, request.member_id, Attendance::Excused, "leave", viewer.account.id, now).await?;

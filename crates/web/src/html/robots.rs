@@ -4,7 +4,7 @@
 //! resend or mark it sent).
 
 use crate::calendar::local;
-use crate::error::english;
+use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::robots::{Platform, check_url, shown_error};
@@ -123,16 +123,26 @@ pub async fn add(State(state): State<AppState>, viewer: SignedIn, Form(form): Fo
     crate::fields::at_most("url", &form.url, crate::fields::URL)?;
     crate::fields::at_most("secret", &form.secret, crate::fields::SECRET)?;
     duty::may_administer(&viewer.account, "set up group robots")?;
-    let platform = Platform::parse(&form.platform)
-        .ok_or_else(|| WebError::BadRequest(english!("platform: \"{}\"", form.platform)))?;
+    let platform = Platform::parse(&form.platform).ok_or_else(|| {
+        WebError::BadRequest(Why::new(
+            format!("平台“{}”无效。", form.platform),
+            format!("platform: \"{}\"", form.platform),
+        ))
+    })?;
     let (name, url, secret) = (form.name.trim(), form.url.trim(), form.secret.trim());
     if name.is_empty() {
-        return Err(WebError::BadRequest("name: say which group this robot posts to".into()));
+        return Err(WebError::BadRequest(Why::new(
+            "名称：请写明此机器人发往哪个群。",
+            "name: say which group this robot posts to",
+        )));
     }
     check_url(platform, url, state.config().allow_loopback_robots)
-        .map_err(|e| WebError::BadRequest(english!("url: {e}")))?;
+        .map_err(|e| WebError::BadRequest(Why::new(format!("地址：{e}"), format!("url: {e}"))))?;
     if platform == Platform::WeCom && !secret.is_empty() {
-        return Err(WebError::BadRequest("secret: WeCom robots are not signed; leave it empty".into()));
+        return Err(WebError::BadRequest(Why::new(
+            "密钥：企业微信机器人不使用签名，请留空。",
+            "secret: WeCom robots are not signed; leave it empty",
+        )));
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
@@ -195,13 +205,18 @@ pub async fn settle(
     let resend = match form.action.as_str() {
         "resend" => true,
         "mark_sent" => false,
-        other => return Err(WebError::BadRequest(english!("action: \"{other}\""))),
+        other => {
+            return Err(WebError::BadRequest(Why::new(format!("操作“{other}”无效。"), format!("action: \"{other}\""))));
+        }
     };
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     tx.outbox_message(community, id).await?;
     if !tx.settle_message(community, id, resend, now()).await? {
-        return Err(WebError::Refused("only an uncertain or failed message is settled by hand".into()));
+        return Err(WebError::Refused(Why::new(
+            "只有状态不明或发送失败的消息可以手工处理。",
+            "only an uncertain or failed message is settled by hand",
+        )));
     }
     tx.audit(Some(community), &viewer.actor(), "outbox.settle", &format!("message {id}: {}", form.action)).await?;
     tx.commit().await?;

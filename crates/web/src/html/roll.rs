@@ -8,7 +8,7 @@
 //! are shown masked; an edit form never shows one whole (empty keeps it).
 
 use crate::calendar::{current_period, today};
-use crate::error::{WebError, WebResult, english, render};
+use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, confirmed};
 use crate::names;
 use crate::page::Page;
@@ -283,23 +283,28 @@ fn phone_change(raw: &str, remove: bool) -> WebResult<PhoneChange> {
     if raw.trim().is_empty() {
         return Ok(PhoneChange::Keep);
     }
-    Phone::parse(raw).map(PhoneChange::Set).map_err(|e| bad(english!("phone: {e}")))
+    Phone::parse(raw)
+        .map(PhoneChange::Set)
+        .map_err(|e| bad(Why::new(format!("手机：{}", e.zh()), format!("phone: {e}"))))
 }
 
 fn member_fields(form: &MemberPost) -> WebResult<MemberFields> {
     Ok(MemberFields {
-        name: PersonName::parse(&form.name).map_err(|e| bad(english!("name: {e}")))?,
+        name: PersonName::parse(&form.name)
+            .map_err(|e| bad(Why::new(format!("姓名：{}", e.zh()), format!("name: {e}"))))?,
         phone: phone_change(&form.phone, form.remove_phone.is_some())?,
-        branch_id: form.branch.parse().map_err(|_| bad("branch: not a number"))?,
+        branch_id: form.branch.parse().map_err(|_| bad(Why::new("支部：编号无效。", "branch: not a number")))?,
         party_group_id: match form.group.trim() {
             "" => None,
-            g => Some(g.parse().map_err(|_| bad("group: not a number"))?),
+            g => Some(g.parse().map_err(|_| bad(Why::new("党小组：编号无效。", "group: not a number")))?),
         },
         probationary: form.probationary.is_some(),
         exempt_reason: Some(form.exempt_reason.clone()).filter(|r| !r.trim().is_empty()),
         joined_on: match form.joined_on.trim() {
             "" => None,
-            d => Some(d.parse().map_err(|_| bad(english!("joined on: \"{d}\" is not a date")))?),
+            d => Some(d.parse().map_err(|_| {
+                bad(Why::new(format!("入党日期：“{d}”不是日期。"), format!("joined on: \"{d}\" is not a date")))
+            })?),
         },
     })
 }
@@ -347,8 +352,9 @@ pub async fn transfer_out(
     axum::Form(form): axum::Form<TransferPost>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let on: jiff::civil::Date =
-        form.on.trim().parse().map_err(|_| bad(english!("date: \"{}\" is not a date", form.on)))?;
+    let on: jiff::civil::Date = form.on.trim().parse().map_err(|_| {
+        bad(Why::new(format!("日期：“{}”不是日期。", form.on), format!("date: \"{}\" is not a date", form.on)))
+    })?;
     if !confirmed(form.confirm.as_deref()) {
         viewer.require(&[Role::Committee])?;
         let community = viewer.account.community_id;

@@ -6,7 +6,7 @@
 //! `starledger-exchange`'s, the rules the domain's, the writing the
 //! application's: this page only translates.
 
-use crate::error::english;
+use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::session::SignedIn;
@@ -76,14 +76,19 @@ struct UploadForm {
 }
 
 async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
-    let bad = |what: String| WebError::BadRequest(what.into());
-    let too_large = || bad(format!("file: larger than {} MB; split it", MAX_IMPORT_BYTES / 1024 / 1024));
+    let bad = |zh: String, en: String| WebError::BadRequest(Why::new(zh, en));
+    let limit = MAX_IMPORT_BYTES / 1024 / 1024;
+    let too_large =
+        || bad(format!("文件：超过 {limit} MB，请拆分后导入。"), format!("file: larger than {limit} MB; split it"));
     let mut form = UploadForm::default();
-    while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("form: {e}")))? {
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| bad("表单无法读取，请重新提交。".into(), format!("form: {e}")))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             let file_name = field.file_name().unwrap_or_default().to_string();
-            let bytes = field.bytes().await.map_err(|e| bad(format!("file: {e}")))?;
+            let bytes =
+                field.bytes().await.map_err(|e| bad("文件无法读取，请重新上传。".into(), format!("file: {e}")))?;
             if bytes.is_empty() {
                 continue;
             }
@@ -93,7 +98,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
             form.file = Some((file_name, bytes.to_vec()));
             continue;
         }
-        let text = field.text().await.map_err(|e| bad(format!("{name}: {e}")))?;
+        let text = field.text().await.map_err(|e| bad("表单无法读取，请重新提交。".into(), format!("{name}: {e}")))?;
         match name.as_str() {
             "csrf" => form.csrf = text,
             "kind" => form.kind = text,
@@ -104,9 +109,9 @@ async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
         }
     }
     if form.file.is_none() && !form.data.is_empty() {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(form.data.trim())
-            .map_err(|_| bad("data: not the file this page sent".into()))?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(form.data.trim()).map_err(|_| {
+            bad("数据与本页发送的文件不符，请重新上传。".into(), "data: not the file this page sent".into())
+        })?;
         if bytes.len() > MAX_IMPORT_BYTES {
             return Err(too_large());
         }
@@ -120,13 +125,19 @@ pub async fn upload(State(state): State<AppState>, viewer: SignedIn, multipart: 
     let form = read_form(multipart).await?;
     viewer.check_csrf(&form.csrf)?;
     starledger_domain::duty::may_administer(&viewer.account, "import the roll")?;
-    let kind = Kind::parse(&form.kind)
-        .ok_or_else(|| WebError::BadRequest(english!("kind: \"{}\" is not members, households or links", form.kind)))?;
-    let (file, bytes) = form.file.ok_or_else(|| WebError::BadRequest("file: choose a file to import".into()))?;
+    let kind = Kind::parse(&form.kind).ok_or_else(|| {
+        WebError::BadRequest(Why::new(
+            format!("导入类型“{}”无效：应为党员、农户或联户关系。", form.kind),
+            format!("kind: \"{}\" is not members, households or links", form.kind),
+        ))
+    })?;
+    let (file, bytes) = form
+        .file
+        .ok_or_else(|| WebError::BadRequest(Why::new("文件：请选择要导入的文件。", "file: choose a file to import")))?;
     // Only the name's last part is shown and used for the file's kind.
     let file = file.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
-    let sheets =
-        starledger_exchange::read_bytes(&file, &bytes).map_err(|e| WebError::BadRequest(e.to_string().into()))?;
+    let sheets = starledger_exchange::read_bytes(&file, &bytes)
+        .map_err(|e| WebError::BadRequest(Why::new(e.zh(), e.to_string())))?;
     let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
     let mut tx = viewer.write(&state).await?;
     let preview = roll_import::import(&mut tx, &viewer.account, records, problems, form.confirm).await?;

@@ -1,7 +1,7 @@
 //! Evidence (photos, screenshots) is shown only to those who review or
 //! audit it, and to the member who uploaded it.
 
-use crate::error::{WebError, WebResult};
+use crate::error::{WebError, WebResult, Why};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -22,7 +22,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
         Role::Member => false,
     } || upload.uploaded_by == viewer.account.id;
     if !allowed {
-        return Err(WebError::Forbidden("this evidence is not yours to see".into()));
+        return Err(WebError::Forbidden(Why::new("您无权查看此证明材料。", "this evidence is not yours to see")));
     }
     Ok((
         [

@@ -801,7 +801,7 @@ async fn the_volunteer_cap_refuses_a_confirmation_past_forty_points() {
 
     // 39 + 2 > 40.
     let refused = text(app.confirm_service(&committee, cleanup, &[f.liang]).await, StatusCode::CONFLICT).await;
-    assert!(refused.contains("volunteer"), "the cap is named: {refused}");
+    assert!(refused.contains("最多计 40 分"), "the cap is named: {refused}");
     assert_eq!(app.written().await, before, "nothing past the cap");
     assert_eq!(app.signups(cleanup).await[0].3, None);
 

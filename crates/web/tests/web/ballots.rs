@@ -291,11 +291,11 @@ async fn grades_are_decided_after_the_close_within_the_cap_and_never_by_the_prop
     let body =
         text(post_grades(&app, &secretary, id, "decide", &proposal(&[f.liang, f.wang])).await, StatusCode::CONFLICT)
             .await;
-    assert!(body.contains("at most 1"), "{body}");
+    assert!(body.contains("至多 1 人"), "{body}");
     nothing_written().await;
     // 胡国强 proposes, and the ballot made him 合格: he may not lift himself.
     let body = text(post_grades(&app, &secretary, id, "decide", &proposal(&[f.hu])).await, StatusCode::CONFLICT).await;
-    assert!(body.contains("proposer"), "{body}");
+    assert!(body.contains("提议人本人"), "{body}");
     nothing_written().await;
     // Neither a member nor another branch's secretary proposes.
     for client in [&app.login(MEMBER, PASSWORD).await, &other_secretary] {
@@ -383,7 +383,7 @@ async fn a_ballot_closes_only_at_the_turnout_and_no_tally_exists_below_it() {
     let page = text(app.get(&secretary, &format!("/ballots/{lone}")).await, StatusCode::OK).await;
     assert!(page.contains("data-testid=\"papers-needed\">5<"), "the page says how many papers are needed:\n{page}");
     let body = text(close(&app, &secretary, lone).await, StatusCode::CONFLICT).await;
-    assert!(body.contains("1 of 7") && body.contains("closes at 5"), "{body}");
+    assert!(body.contains("7 名有表决权的党员中已交 1 张") && body.contains("须达 5 张"), "{body}");
     // Nor does the committee close it, nor a ballot nobody voted in.
     let committee = app.login(COMMITTEE_2, PASSWORD).await;
     text(close(&app, &committee, lone).await, StatusCode::CONFLICT).await;
@@ -439,7 +439,7 @@ async fn a_grade_against_the_tally_needs_a_reason_and_a_second_person_s_co_sign(
 
     // Without a reason: refused.
     let body = text(post_grades(&app, &secretary, id, "decide", &against).await, StatusCode::CONFLICT).await;
-    assert!(body.contains("co-signs"), "{body}");
+    assert!(body.contains("会签"), "{body}");
     nothing_written().await;
     assert_eq!(app.rows_in("ballot_exceptions").await, 0);
 

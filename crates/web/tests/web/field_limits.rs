@@ -19,7 +19,7 @@ async fn a_megabyte_leave_reason_or_meeting_title_is_refused_and_writes_nothing(
     let path = format!("/meetings/{meeting}/leave");
     let page =
         text(app.post(&member, &path, &[("csrf", &csrf), ("reason", &huge)]).await, StatusCode::BAD_REQUEST).await;
-    assert!(page.contains("reason") && page.contains("500"), "the field and its limit are named:\n{page:.500}");
+    assert!(page.contains("理由") && page.contains("500"), "the field and its limit are named:\n{page:.500}");
 
     let csrf = app.csrf(&secretary).await;
     let title = "会".repeat(81);

@@ -327,7 +327,7 @@ async fn a_branch_secretary_files_only_about_their_own_branch() {
     let records = app.rows_in("integrity_records").await;
 
     let body = text(file(&app, &secretary, f.peng, FAULT, Some(PNG)).await, StatusCode::FORBIDDEN).await;
-    assert!(body.contains("own branch"), "{body}");
+    assert!(body.contains("本支部党员"), "{body}");
     text(file(&app, &secretary, f.hu, COMMENDATION, None).await, StatusCode::FORBIDDEN).await;
     // Points no committee decides, and a day that has not come, are refused too.
     text(file(&app, &secretary, f.liang, "meeting.group", None).await, StatusCode::BAD_REQUEST).await;
@@ -392,7 +392,7 @@ async fn below_the_floor_the_overseer_above_decides_rather_than_the_record_stall
     assert!(row.contains("待上级组织部决定") && !row.contains("/vote\""), "no vote is offered:\n{row}");
     // The one who may vote cannot decide alone.
     let body = text(vote(&app, &zhao, record, "approve").await, StatusCode::CONFLICT).await;
-    assert!(body.contains("overseer"), "{body}");
+    assert!(body.contains("监督人"), "{body}");
     assert_eq!(votes_on(&app, record).await, 0);
 
     // Not the committee through the region's route, not an overseer

@@ -91,7 +91,7 @@ async fn going_past_the_maximum_refuses_the_whole_batch() {
 
     // 梁小改 serves 4; seven more would make 11.
     let refused = text(change(&app, &committee, "link", f.liang, &new).await, StatusCode::CONFLICT).await;
-    assert!(refused.contains("maximum"), "{refused}");
+    assert!(refused.contains("规则上限"), "{refused}");
     assert_eq!(app.written().await, before, "not even the first six are linked");
     assert_eq!(linked_to(&app, f.liang).await, 4);
 

@@ -362,7 +362,7 @@ async fn a_meeting_outside_the_open_years_is_refused() {
     for starts_at in ["0001-01-01T00:00".to_string(), far] {
         let form = MeetingForm { starts_at: starts_at.clone(), ..MeetingForm::general(f.branch1, 0) };
         let page = text(app.schedule(&secretary, &form).await, StatusCode::CONFLICT).await;
-        assert!(page.contains("not in an open year"), "{starts_at}:\n{page}");
+        assert!(page.contains("不在已开放的年度内"), "{starts_at}:\n{page}");
     }
     assert_eq!(app.written().await, before, "nothing was written");
     let form = MeetingForm::general(f.branch1, 60);

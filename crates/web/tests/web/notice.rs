@@ -209,7 +209,7 @@ async fn accounts_and_households_object_during_the_notice_and_not_after_it() {
     let before = app.written().await;
     let count = objections(&app).await;
     let body = text(object(&app, &liang, Some(f.hu), "走访次数与实际不符").await, StatusCode::CONFLICT).await;
-    assert!(body.contains("no longer taken"), "{body}");
+    assert!(body.contains("不再受理异议"), "{body}");
     let page = text(app.get(&browser, &format!("/r/{token}/notice")).await, StatusCode::OK).await;
     assert!(!page.contains("method=\"post\""), "no form once the notice is over:\n{page}");
     let form = [("csrf", cookie.value.as_str()), ("member", ""), ("text", "她很少来我家走访")];
@@ -245,9 +245,9 @@ async fn a_year_is_finalized_after_the_notice_with_every_objection_answered() {
     // Nobody answers their own objection, nor one about themselves.
     let before = app.written().await;
     let body = text(answer(&app, &peng, by_peng, "dismissed").await, StatusCode::FORBIDDEN).await;
-    assert!(body.contains("their own objection"), "{body}");
+    assert!(body.contains("自己提出的异议"), "{body}");
     let body = text(answer(&app, &peng, about_peng, "dismissed").await, StatusCode::FORBIDDEN).await;
-    assert!(body.contains("about themselves"), "{body}");
+    assert!(body.contains("关于自己或亲属"), "{body}");
     assert_eq!(app.written().await, before);
     let page = rating_page(&app, &peng).await;
     for id in [by_peng, about_peng] {
@@ -483,7 +483,7 @@ async fn the_running_year_is_not_published_before_it_is_over() {
     let response =
         app.post(&committee, &format!("/rating/{this_year}/publish"), &[("csrf", &csrf), ("confirm", "yes")]).await;
     let body = text(response, StatusCode::CONFLICT).await;
-    assert!(body.contains("is not over yet"), "{body}");
+    assert!(body.contains("尚未结束"), "{body}");
     assert_eq!((app.rows_in("rating_rounds").await, app.written().await), (0, before));
     assert!(app.work(COMMITTEE_2).await.is_empty(), "nothing audited");
     // Nothing is in notice, so nothing can be objected to or finalized.
@@ -638,7 +638,7 @@ async fn planning_work_in_a_finalized_year_is_refused_until_a_documented_reopeni
         ("the committee's ballot", open_ballot_for(&app, &zhao, year_of(&app)).await),
     ] {
         let body = text(response, StatusCode::CONFLICT).await;
-        assert!(body.contains("is finalized"), "{what}: {body}");
+        assert!(body.contains("已确认"), "{what}: {body}");
     }
     assert_eq!((app.written().await, ballots().await), (before, (0, 0)), "no meeting, activity or ballot");
 

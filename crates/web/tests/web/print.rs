@@ -140,7 +140,7 @@ async fn a_year_not_published_is_refused_with_the_reason() {
     let committee = app.login(COMMITTEE, PASSWORD).await;
     let year = app.fixture.last_year().get();
     let page = text(app.get(&committee, &format!("/print/certificates?year={year}")).await, StatusCode::CONFLICT).await;
-    assert!(page.contains("has not been published"), "{page}");
+    assert!(page.contains("尚未公示"), "{page}");
     let roll = text(app.get(&committee, &format!("/honours?year={year}")).await, StatusCode::OK).await;
     assert!(!roll.contains("/print/certificates"), "no link before publication");
     text(app.get(&committee, &format!("/print/honour-roll?year={year}&paper=B5")).await, StatusCode::BAD_REQUEST).await;

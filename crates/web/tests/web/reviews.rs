@@ -258,7 +258,7 @@ async fn an_approval_past_a_cap_is_refused_and_writes_nothing() {
 
     let refused = app.decide(&secretary, claims[4], "approve").await;
     let body = text(refused, StatusCode::CONFLICT).await;
-    assert!(body.contains("household.visit"), "the refusal names the cap: {body}");
+    assert!(body.contains("入户走访联系户"), "the refusal names the cap: {body}");
     assert_eq!(app.claim_state(claims[4]).await, ("pending".into(), None, None), "the claim still waits");
     assert_eq!(app.written().await, before, "nothing is written");
     let total = app

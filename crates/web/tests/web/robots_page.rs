@@ -130,7 +130,7 @@ async fn a_robot_url_must_be_the_platform_s_own_host() {
         ("feishu", "https://open.feishu.cn:8443/open-apis/bot/v2/hook/x"),
     ] {
         let page = text(add(&app, &committee, platform, "群", url).await, StatusCode::BAD_REQUEST).await;
-        assert!(page.contains("url"), "{url}: the error names the field:\n{page}");
+        assert!(page.contains("地址"), "{url}: the error names the field:\n{page}");
     }
     assert!(robots(&app).await.is_empty(), "no robot was stored");
     // The control: each platform's own host is taken.

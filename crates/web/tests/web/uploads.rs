@@ -98,7 +98,7 @@ async fn uploads_are_bounded_per_member() {
     let csrf = app.csrf(&member).await;
     let response = app.log_visit(&member, &csrf, f.liang_households[3], today(), "走访", Some(&big)).await;
     let page = text(response, StatusCode::CONFLICT).await;
-    assert!(page.contains("photo") && page.contains("24 MB"), "{page}");
+    assert!(page.contains("照片") && page.contains("24 MB"), "{page}");
     assert_eq!(app.written().await, before, "nothing was written");
     // The control: another member uploads as before.
     let committee = app.login(COMMITTEE, PASSWORD).await;
