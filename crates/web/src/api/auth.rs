@@ -67,7 +67,12 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let value = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let Some(secret) = value.and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
+        // The scheme's name is case-insensitive (RFC 9110).
+        let secret = value
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, secret)| secret.trim());
+        let Some(secret) = secret else {
             return Err(Problem::new(
                 "auth.missing_token",
                 Why::new(

@@ -125,3 +125,32 @@ impl IntoResponse for Problem {
 }
 
 pub type ApiResult<T> = Result<T, Problem>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_and_the_application_s_errors_map_to_their_codes() {
+        let mut codes: Vec<&str> = CODES.iter().map(|c| c.0).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), CODES.len(), "codes are unique");
+        let refusal = Refusal::ReadOnly { login: "shenji".into() };
+        let cases = [
+            (AppError::Duty(refusal), 403, "duty.refused"),
+            (AppError::Refused("2025 is closed".into()), 409, "refused"),
+            (AppError::Invalid("no such rule".into()), 400, "invalid"),
+            (AppError::Store(StoreError::not_found("ledger entry", 7)), 404, "not_found"),
+        ];
+        for (error, status, code) in cases {
+            let body = Problem::from_app(error).body();
+            assert_eq!((body["status"].as_u64(), body["code"].as_str()), (Some(status), Some(code)), "{body}");
+            assert!(body["detail_zh"].as_str().is_some_and(|zh| !zh.is_empty()), "{body}");
+            assert!(body["detail_en"].as_str().is_some_and(|en| !en.is_empty()), "{body}");
+        }
+        // A reason written in English only still says in Chinese what kind it is.
+        let body = Problem::from_app(AppError::Refused("2025 is closed".into())).body();
+        assert_eq!(body["detail_zh"], "按积分规则，此操作现在不能进行：2025 is closed");
+    }
+}

@@ -100,6 +100,9 @@ async fn a_token_is_shown_once_kept_as_a_hash_and_works_until_revoked() {
     let (status, _) = answer(get(&app, &secret, "/api/v1/members").await).await;
     assert_eq!(status, StatusCode::OK);
     assert!(app.count("SELECT COUNT(*) FROM api_tokens WHERE last_used_at IS NOT NULL").await == 1);
+    // The scheme's name is case-insensitive.
+    let lower = api().get(app.url("/api/v1/members")).header("authorization", format!("bearer {secret}"));
+    assert_eq!(lower.send().await.expect("answered").status(), StatusCode::OK);
 
     // No token, a wrong one, and a session cookie are all not a token.
     let none = api().get(app.url("/api/v1/members")).send().await.expect("answered");
