@@ -7,9 +7,10 @@ use crate::recording::{self, Event, subject};
 use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::ledger::{Actor, Entry, EntryDraft};
-use starledger_domain::org::{Account, Member, Role, Year};
+use starledger_domain::org::{Account, BranchId, Member, MemberId, Role, Year};
 use starledger_domain::rulebook::RuleSource;
-use starledger_store::{Appended, IntegrityQueries, LedgerQueries, OrgQueries, PeriodStatus, WriteTx};
+use starledger_store::{Appended, IntegrityQueries, LedgerQueries, NoticeQueries, OrgQueries, PeriodStatus, WriteTx};
+use std::collections::HashMap;
 
 /// An entry typed by hand: an event that happened outside the system's own
 /// flows (a paper sign-in sheet, a service done before the system).
@@ -160,4 +161,47 @@ pub async fn reverse(tx: &mut WriteTx, actor: &Account, id: i64, reason: &str) -
 /// How an account is named in the audit log by the command line.
 pub fn actor_label(account: &Account) -> String {
     format!("account:{} ({})", account.id, account.login)
+}
+
+/// Which of a year's entries a list asks for; `None` asks for any.
+#[derive(Clone, Debug, Default)]
+pub struct EntryFilter {
+    pub category: Option<String>,
+    pub member: Option<MemberId>,
+    /// The member's branch in that year's roll.
+    pub branch: Option<BranchId>,
+}
+
+/// A page of a year's entries, in chain (id) order: those matching `filter`
+/// with ids above `after`, at most `limit`, and whether more follow. `None`
+/// if the community has no such year.
+pub async fn entries_after<Q>(
+    q: &mut Q,
+    community: i64,
+    year: Year,
+    filter: &EntryFilter,
+    after: Option<i64>,
+    limit: usize,
+) -> AppResult<Option<(Vec<Entry>, bool)>>
+where
+    Q: LedgerQueries + OrgQueries + NoticeQueries + Sized,
+{
+    if q.period(community, year).await?.is_none() {
+        return Ok(None);
+    }
+    let branch_of: HashMap<MemberId, BranchId> = match filter.branch {
+        Some(_) => q.year_roll(community, year).await?.iter().map(|m| (m.id, m.branch_id)).collect(),
+        None => HashMap::new(),
+    };
+    let facts = q.year_entry_facts(community, year).await?;
+    let mut ids = facts
+        .iter()
+        .filter(|f| after.is_none_or(|after| f.id > after))
+        .filter(|f| filter.category.as_ref().is_none_or(|c| *c == f.category))
+        .filter(|f| filter.member.is_none_or(|m| m == f.member_id))
+        .filter(|f| filter.branch.is_none_or(|b| branch_of.get(&f.member_id) == Some(&b)))
+        .map(|f| f.id);
+    let page: Vec<i64> = ids.by_ref().take(limit).collect();
+    let more = ids.next().is_some();
+    Ok(Some((q.entries_among(community, &page).await?, more)))
 }

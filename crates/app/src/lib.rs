@@ -8,6 +8,7 @@
 //! in tests.
 
 pub mod anomalies;
+pub mod api_tokens;
 pub mod ballots;
 pub mod clock;
 pub mod error;

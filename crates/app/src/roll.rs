@@ -64,6 +64,11 @@ pub struct HouseholdFields {
 }
 
 /// The longest address and head's name kept.
+/// Who reads the roll's lists (the page and the API): the committee, and
+/// the auditor who reads everything.
+pub const READERS: [starledger_domain::org::Role; 2] =
+    [starledger_domain::org::Role::Committee, starledger_domain::org::Role::Auditor];
+
 pub const ADDRESS_CHARS: usize = 100;
 pub const REASON_CHARS: usize = 100;
 

@@ -31,6 +31,8 @@ pub const TABLES: &[&str] = &[
     "honours",
     "audit_log",
     "sessions",
+    "api_tokens",
+    "api_idempotency",
     "household_tokens",
     "household_ratings",
     "household_link_state",

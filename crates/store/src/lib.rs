@@ -10,6 +10,7 @@
 
 mod access;
 mod activities;
+mod api_tokens;
 mod backup;
 mod ballots;
 mod baseline;
@@ -32,6 +33,7 @@ mod seals;
 
 pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
+pub use api_tokens::{ApiToken, ApiTokenHolder, ApiTokenQueries, KeptAnswer};
 pub use backup::{CommunityHead, Manifest, manifest_path};
 pub use ballots::{BallotQueries, BallotRow, BallotStatus, ExceptionRow, GradeRow, grade_key, parse_grade};
 pub use baseline::{BaselineQueries, Census};

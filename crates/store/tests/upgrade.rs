@@ -242,6 +242,9 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
     assert_eq!(
         added,
         [
+            "table api_idempotency",
+            "table api_tokens",
+            "index api_tokens_by_account",
             "table ballot_exceptions",
             "table branch_year_stats",
             "trigger branches_delete_revision",
@@ -277,6 +280,8 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "trigger seals_no_update",
             "table sign_in_origins",
             "index sign_in_origins_by_community",
+            "index sqlite_autoindex_api_idempotency_1",
+            "index sqlite_autoindex_api_tokens_1",
             "index sqlite_autoindex_ballot_exceptions_1",
             "index sqlite_autoindex_branch_year_stats_1",
             "index sqlite_autoindex_community_year_stats_1",

@@ -26,6 +26,11 @@ impl Why {
         Why { zh: zh.into(), en: en.into() }
     }
 
+    /// The Chinese text, if it has been written.
+    pub fn zh(&self) -> Option<&str> {
+        self.zh.as_deref()
+    }
+
     /// The text for a page in `lang`.
     pub fn in_lang(&self, lang: Lang) -> &str {
         match lang {

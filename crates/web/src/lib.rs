@@ -3,6 +3,7 @@
 //! domain rules and store as the command line. Every page and every write
 //! checks the account's role on the server.
 
+mod api;
 pub mod backups;
 mod calendar;
 mod download;
@@ -43,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(html::record_mine::show))
         .route("/me/receipts/{entry}", get(html::record_mine::receipt))
         .route("/me/data", get(html::my_data::download_mine))
+        .route("/me/tokens", get(html::tokens::show).post(html::tokens::create))
+        .route("/me/tokens/{id}/revoke", post(html::tokens::revoke))
         .route("/standings", get(html::standings::show))
         .route("/households/cards", get(html::household_cards::show))
         .route("/households/cards/print", post(html::household_cards::print))
@@ -134,7 +137,16 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::scrape))
         // An address nobody serves gets the same page as a missing record,
         // in the visitor's language, not an empty answer.
-        .fallback(|| async { error::WebError::NotFound })
+        // The API's routes, from the one table its document is written from.
+        .merge(api::router())
+        .fallback(|uri: axum::http::Uri| async move {
+            use axum::response::IntoResponse;
+            if uri.path().starts_with("/api/") {
+                api::unknown_route()
+            } else {
+                error::WebError::NotFound.into_response()
+            }
+        })
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -30,5 +30,6 @@ pub mod roll;
 pub mod roll_import;
 pub mod seal;
 pub mod standings;
+pub mod tokens;
 pub mod uploads;
 pub mod what_if;

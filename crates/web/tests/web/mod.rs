@@ -3,6 +3,7 @@
 mod activities;
 mod adjustments;
 mod anomalies;
+mod api;
 mod ballots;
 mod checkin;
 mod claims;

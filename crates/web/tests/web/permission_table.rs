@@ -106,6 +106,8 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get("/".into(), "/"),
         get("/password".into(), "/password"),
         get("/me".into(), "/me"),
+        get("/me/tokens".into(), "/me/tokens"),
+        get("/api".into(), "/api"),
         get("/standings".into(), "/standings"),
         get("/honours".into(), "/honours"),
         get(format!("/members/{}/stars", o.member), "/members/{id}/stars"),

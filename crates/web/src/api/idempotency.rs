@@ -1,0 +1,83 @@
+//! `Idempotency-Key`: every API request that writes points carries one. The
+//! first answer is kept with the key, in the same transaction as the write,
+//! under the community's write lock; a retry with the same key and the same
+//! request gets that answer again and writes nothing, even when the retries
+//! race each other (they wait for the lock, then find the kept answer). The
+//! same key with another request is refused. A refused write keeps nothing:
+//! its retry is judged again.
+
+use super::auth::Caller;
+use super::problem::{ApiResult, Problem};
+use crate::error::Why;
+use crate::security::sha256_hex;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use starledger_store::{ApiTokenQueries, KeptAnswer, WriteTx};
+
+pub const HEADER: &str = "idempotency-key";
+/// The header a replayed answer carries.
+pub const REPLAYED: &str = "idempotent-replayed";
+/// The longest key taken.
+pub const MAX_KEY_CHARS: usize = 200;
+
+/// The request's key: 1 to 200 visible ASCII characters.
+pub fn key(headers: &HeaderMap) -> ApiResult<String> {
+    let key = headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
+    if key.is_empty() || key.len() > MAX_KEY_CHARS || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::new(
+            "idempotency.key_missing",
+            Why::new(
+                format!(
+                    "记入积分的请求须带 Idempotency-Key 请求头（1 到 {MAX_KEY_CHARS} 个可见 ASCII 字符，如 UUID）。"
+                ),
+                format!(
+                    "a request that writes points needs an Idempotency-Key header (1 to {MAX_KEY_CHARS} visible ASCII characters, e.g. a UUID)"
+                ),
+            ),
+        ));
+    }
+    Ok(key.to_string())
+}
+
+/// What identifies a request for its key: its method, path and body.
+pub fn request_hash(line: &str, body: &[u8]) -> String {
+    let mut text = format!("{line}\n");
+    text.push_str(&String::from_utf8_lossy(body));
+    sha256_hex(&text)
+}
+
+/// The kept answer for this key, replayed, if the key was used for this
+/// request; a refusal if it was used for another.
+pub async fn replay(tx: &mut WriteTx, caller: &Caller, key: &str, request: &str) -> ApiResult<Option<Response>> {
+    let Some(kept) = tx.kept_answer(caller.account.id, key).await? else { return Ok(None) };
+    if kept.request_sha256 != request {
+        return Err(Problem::new(
+            "idempotency.key_reused",
+            Why::new(
+                "此 Idempotency-Key 已用于另一个请求；新的请求请使用新的 Idempotency-Key。",
+                "this Idempotency-Key was used for a different request; use a new key for a new request",
+            ),
+        ));
+    }
+    let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, kept.body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
+    Ok(Some(response))
+}
+
+/// Keeps the answer with the key, commits the write and the answer
+/// together, and answers.
+pub async fn keep_and_commit(
+    mut tx: WriteTx,
+    caller: &Caller,
+    key: &str,
+    request: String,
+    status: StatusCode,
+    body: serde_json::Value,
+) -> ApiResult<Response> {
+    let answer = KeptAnswer { request_sha256: request, status: status.as_u16(), body: body.to_string() };
+    tx.keep_answer(caller.account.id, key, Some(caller.token_id), &answer, crate::session::now()).await?;
+    tx.commit().await?;
+    Ok(super::json(status, &body))
+}

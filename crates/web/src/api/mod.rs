@@ -1,0 +1,465 @@
+//! The JSON API (`/api/v1`, docs/api.md): personal tokens, the same use
+//! cases and read rules as the pages, problems as `application/problem+json`.
+//!
+//! One table, [`routes`], is both the router and the OpenAPI document: the
+//! router is built from it and the document is written from it, so a route
+//! cannot exist undocumented nor a documented one be missing; a test checks
+//! both against the running server.
+
+pub mod auth;
+pub mod idempotency;
+pub mod problem;
+pub mod v1;
+
+use crate::error::{WebResult, render};
+use crate::i18n::{Lang, Tr};
+use crate::page::Page;
+use crate::session::{LANG_COOKIE, cookie};
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use problem::{ApiResult, Problem};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// Where a parameter is given.
+#[derive(Clone, Copy)]
+pub enum In {
+    Path,
+    Query,
+}
+
+/// One parameter of a route: name, where, JSON type, and its i18n key.
+#[derive(Clone, Copy)]
+pub struct Param(pub &'static str, pub In, pub &'static str, pub &'static str);
+
+/// One route of the API: the router's and the document's.
+pub struct ApiRoute {
+    pub method: Method,
+    /// In OpenAPI's form, which is axum's too: `/api/v1/entries/{id}/reverse`.
+    pub path: &'static str,
+    pub operation: &'static str,
+    /// The i18n key of what it does.
+    pub summary: &'static str,
+    /// The token scope it needs; `None` for the public documents.
+    pub scope: Option<&'static str>,
+    pub params: Vec<Param>,
+    /// The schema of the JSON body it takes.
+    pub body: Option<&'static str>,
+    /// Its answer: status and schema (`None`: not JSON).
+    pub answer: (u16, Option<&'static str>),
+    /// Whether it takes an `Idempotency-Key`.
+    pub idempotent: bool,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn page_params() -> Vec<Param> {
+    vec![
+        Param("cursor", In::Query, "string", "api_param_cursor"),
+        Param("limit", In::Query, "integer", "api_param_limit"),
+    ]
+}
+
+/// Every route of the API.
+pub fn routes() -> Vec<ApiRoute> {
+    let year = || Param("year", In::Query, "integer", "api_param_year");
+    let branch = || Param("branch", In::Query, "integer", "api_param_branch");
+    vec![
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/members",
+            operation: "listMembers",
+            summary: "api_op_members",
+            scope: Some("read"),
+            params: [page_params(), vec![branch()]].concat(),
+            body: None,
+            answer: (200, Some("MemberPage")),
+            idempotent: false,
+            handler: get(v1::members),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/standings",
+            operation: "getStandings",
+            summary: "api_op_standings",
+            scope: Some("read"),
+            params: vec![year(), branch()],
+            body: None,
+            answer: (200, Some("Standings")),
+            idempotent: false,
+            handler: get(v1::standings),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/entries",
+            operation: "listEntries",
+            summary: "api_op_entries",
+            scope: Some("read"),
+            params: [
+                page_params(),
+                vec![
+                    year(),
+                    branch(),
+                    Param("category", In::Query, "string", "api_param_category"),
+                    Param("member", In::Query, "integer", "api_param_member"),
+                ],
+            ]
+            .concat(),
+            body: None,
+            answer: (200, Some("EntryPage")),
+            idempotent: false,
+            handler: get(v1::entries),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/entries",
+            operation: "recordEntry",
+            summary: "api_op_record",
+            scope: Some("record"),
+            params: Vec::new(),
+            body: Some("NewEntry"),
+            answer: (201, Some("Entry")),
+            idempotent: true,
+            handler: post(v1::record),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/entries/{id}/reverse",
+            operation: "reverseEntry",
+            summary: "api_op_reverse",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_entry")],
+            body: Some("Reversal"),
+            answer: (201, Some("Entry")),
+            idempotent: true,
+            handler: post(v1::reverse),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/seals/{year}",
+            operation: "getSeal",
+            summary: "api_op_seal",
+            scope: Some("read"),
+            params: vec![Param("year", In::Path, "integer", "api_param_year")],
+            body: None,
+            answer: (200, Some("Seal")),
+            idempotent: false,
+            handler: get(v1::seal),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/openapi.json",
+            operation: "getOpenApi",
+            summary: "api_op_openapi",
+            scope: None,
+            params: Vec::new(),
+            body: None,
+            answer: (200, None),
+            idempotent: false,
+            handler: get(openapi),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api",
+            operation: "getApiPage",
+            summary: "api_op_page",
+            scope: None,
+            params: Vec::new(),
+            body: None,
+            answer: (200, None),
+            idempotent: false,
+            handler: get(page),
+        },
+    ]
+}
+
+/// The API's routes, built from [`routes`] and nothing else.
+pub fn router() -> Router<AppState> {
+    let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+    for route in routes() {
+        let merged = match by_path.remove(route.path) {
+            Some(before) => before.merge(route.handler),
+            None => route.handler,
+        };
+        by_path.insert(route.path, merged);
+    }
+    by_path.into_iter().fold(Router::new(), |router, (path, handler)| router.route(path, handler))
+}
+
+/// A JSON answer.
+pub fn json(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A JSON body, or a problem naming what is wrong in it.
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        Problem::new(
+            "invalid",
+            crate::error::Why::new(
+                format!("请求体不是所需的 JSON：{e}"),
+                format!("the body is not the JSON asked for: {e}"),
+            ),
+        )
+    })
+}
+
+/// What an address under `/api/` that no route serves gets.
+pub fn unknown_route() -> Response {
+    Problem::new(
+        "route.unknown",
+        crate::error::Why::new("没有这个接口地址，请查看 /api。", "no API route here; see /api"),
+    )
+    .into_response()
+}
+
+/// The reusable schemas of the document.
+fn schemas() -> Value {
+    let cursor =
+        json!({ "type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last." });
+    json!({
+        "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status", "code", "detail_zh", "detail_en"],
+            "properties": {
+                "type": { "type": "string" },
+                "title": { "type": "string" },
+                "status": { "type": "integer" },
+                "code": { "type": "string", "enum": problem::CODES.iter().map(|c| c.0).collect::<Vec<_>>() },
+                "detail_zh": { "type": "string" },
+                "detail_en": { "type": "string" }
+            }
+        },
+        "Member": {
+            "type": "object",
+            "required": ["id", "name", "branch_id", "branch", "phone_masked", "probationary", "joined_on", "left_on"],
+            "properties": {
+                "id": { "type": "integer" },
+                "name": { "type": "string" },
+                "branch_id": { "type": "integer" },
+                "branch": { "type": "string" },
+                "phone_masked": { "type": ["string", "null"], "example": "138****5678" },
+                "probationary": { "type": "boolean" },
+                "joined_on": { "type": ["string", "null"], "format": "date" },
+                "left_on": { "type": ["string", "null"], "format": "date" }
+            }
+        },
+        "MemberPage": {
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Member" } },
+                "next_cursor": cursor
+            }
+        },
+        "Standing": {
+            "type": "object",
+            "required": ["member_id", "name", "branch_id", "branch", "total", "rank", "stars", "eligible"],
+            "properties": {
+                "member_id": { "type": "integer" },
+                "name": { "type": "string" },
+                "branch_id": { "type": ["integer", "null"] },
+                "branch": { "type": "string" },
+                "total": { "type": "string", "description": "Points as a decimal, e.g. \"12.5\"." },
+                "rank": { "type": ["integer", "null"] },
+                "stars": { "type": "integer", "minimum": 0, "maximum": 5 },
+                "eligible": { "type": "boolean" }
+            }
+        },
+        "Standings": {
+            "type": "object",
+            "required": ["year", "final", "items"],
+            "properties": {
+                "year": { "type": "integer" },
+                "final": { "type": "boolean" },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Standing" } }
+            }
+        },
+        "Entry": {
+            "type": "object",
+            "required": ["id", "year", "member_id", "category", "rule", "points", "reason", "source", "source_ref",
+                         "occurred_on", "recorded_by", "recorded_at", "reverses"],
+            "properties": {
+                "id": { "type": "integer" },
+                "year": { "type": "integer" },
+                "member_id": { "type": "integer" },
+                "category": { "type": "string" },
+                "rule": { "type": "string" },
+                "points": { "type": "string", "description": "Points as a decimal, e.g. \"-0.5\"." },
+                "reason": { "type": "string" },
+                "source": { "type": "string" },
+                "source_ref": { "type": "string" },
+                "occurred_on": { "type": "string", "format": "date" },
+                "recorded_by": { "type": "string", "example": "account:3" },
+                "recorded_at": { "type": "integer", "description": "Unix seconds." },
+                "reverses": { "type": ["integer", "null"] }
+            }
+        },
+        "EntryPage": {
+            "type": "object",
+            "required": ["year", "items", "next_cursor"],
+            "properties": {
+                "year": { "type": "integer" },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Entry" } },
+                "next_cursor": cursor
+            }
+        },
+        "NewEntry": {
+            "type": "object",
+            "required": ["member_id", "rule", "on", "reference"],
+            "additionalProperties": false,
+            "properties": {
+                "member_id": { "type": "integer" },
+                "rule": { "type": "string", "example": "meeting.group" },
+                "on": { "type": "string", "format": "date" },
+                "reference": { "type": "string", "description": "Where the event is on paper, e.g. a sign-in sheet." },
+                "reason": { "type": ["string", "null"] }
+            }
+        },
+        "Reversal": {
+            "type": "object",
+            "required": ["reason"],
+            "additionalProperties": false,
+            "properties": { "reason": { "type": "string" } }
+        },
+        "Seal": {
+            "type": "object",
+            "description": "The year's latest seal, as docs/ledger-format.md describes it and `starledger seal verify` reads it."
+        }
+    })
+}
+
+/// The OpenAPI 3.1 document, written from [`routes`].
+pub fn document() -> Value {
+    let (en, zh) = (Tr(Lang::En), Tr(Lang::Zh));
+    let mut paths: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    for route in routes() {
+        let mut parameters: Vec<Value> = route
+            .params
+            .iter()
+            .map(|Param(name, at, kind, key)| {
+                json!({
+                    "name": name,
+                    "in": match at { In::Path => "path", In::Query => "query" },
+                    "required": matches!(at, In::Path),
+                    "description": format!("{} / {}", en.get(key), zh.get(key)),
+                    "schema": { "type": kind },
+                })
+            })
+            .collect();
+        if route.idempotent {
+            parameters.push(json!({
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": true,
+                "description": "Retries with the same key and body get the first answer; nothing is written twice.",
+                "schema": { "type": "string", "minLength": 1, "maxLength": idempotency::MAX_KEY_CHARS },
+            }));
+        }
+        let (status, schema) = route.answer;
+        let content = match (schema, route.path) {
+            (Some(schema), _) => {
+                json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } })
+            }
+            (None, "/api/openapi.json") => json!({ "application/json": { "schema": { "type": "object" } } }),
+            (None, _) => json!({ "text/html": { "schema": { "type": "string" } } }),
+        };
+        let mut operation = json!({
+            "operationId": route.operation,
+            "summary": en.get(route.summary),
+            "description": zh.get(route.summary),
+            "parameters": parameters,
+            "responses": {
+                status.to_string(): { "description": en.get(route.summary), "content": content },
+                "default": {
+                    "description": "A problem (RFC 9457) with a stable code and details in Chinese and English.",
+                    "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                }
+            },
+        });
+        match route.scope {
+            Some(scope) => operation["security"] = json!([{ "bearer": [scope] }]),
+            None => operation["security"] = json!([]),
+        }
+        if let Some(body) = route.body {
+            operation["requestBody"] = json!({
+                "required": true,
+                "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } }
+            });
+        }
+        paths.entry(route.path).or_default().insert(route.method.as_str().to_ascii_lowercase(), operation);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "starledger API",
+            "version": "1",
+            "description": "Member points and star rating. Personal tokens act as their owner's account, \
+                            with the same duty and recusal checks as the pages. See docs/api.md."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal token made on /me/tokens; scopes: read, record."
+                }
+            },
+            "schemas": schemas(),
+        },
+    })
+}
+
+/// `GET /api/openapi.json`
+async fn openapi() -> Response {
+    json(StatusCode::OK, &document())
+}
+
+struct EndpointRow {
+    method: String,
+    path: &'static str,
+    summary: &'static str,
+    scope: &'static str,
+    idempotent: bool,
+}
+
+struct CodeRow {
+    code: &'static str,
+    status: u16,
+    title: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "api.html")]
+struct ApiPage {
+    page: Page,
+    endpoints: Vec<EndpointRow>,
+    codes: Vec<CodeRow>,
+}
+
+/// `GET /api`: the API's endpoints and problem codes, written from the
+/// same table as the document, in the visitor's language.
+async fn page(headers: HeaderMap) -> WebResult<Response> {
+    let t = Tr(Lang::from_cookie(cookie(&headers, LANG_COOKIE).as_deref()));
+    let endpoints = routes()
+        .into_iter()
+        .map(|r| EndpointRow {
+            method: r.method.to_string(),
+            path: r.path,
+            summary: t.get(r.summary),
+            scope: r.scope.unwrap_or(""),
+            idempotent: r.idempotent,
+        })
+        .collect();
+    let codes = problem::CODES
+        .iter()
+        .map(|(code, status, zh, en)| CodeRow { code, status: *status, title: if t.0 == Lang::Zh { zh } else { en } })
+        .collect();
+    Ok(render(ApiPage { page: Page::public(t, "api_title"), endpoints, codes })?.into_response())
+}

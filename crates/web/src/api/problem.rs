@@ -1,0 +1,156 @@
+//! The API's errors, as `application/problem+json` (RFC 9457): a stable
+//! `code` a client can branch on, the HTTP status, and what went wrong in
+//! Chinese and in English. The application's typed errors become problems
+//! in one place, [`Problem::from_app`], as the pages' become error pages.
+
+use crate::error::{Why, refusal_why};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use starledger_app::AppError;
+use starledger_domain::duty::Refusal;
+use starledger_store::StoreError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One problem, with the codes listed in [`CODES`].
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: Why,
+}
+
+/// Every code a problem may carry, with its status and title (zh, en): the
+/// API page lists them, and each problem's `type` points to its line there.
+pub const CODES: &[(&str, u16, &str, &str)] = &[
+    ("auth.missing_token", 401, "缺少访问令牌", "No bearer token"),
+    ("auth.invalid_token", 401, "访问令牌无效、已过期或已撤销", "The token is unknown, expired or revoked"),
+    ("scope.insufficient", 403, "令牌的权限范围不够", "The token's scope does not allow this"),
+    ("role.forbidden", 403, "此账号的身份不能进行此操作", "The account's role may not do this"),
+    ("duty.refused", 403, "按职责与回避规则，您不能进行此操作", "Duty or recusal refuses it"),
+    ("refused", 409, "按积分规则，此操作现在不能进行", "The method's rules refuse it now"),
+    ("conflict", 409, "与已有记录冲突", "It conflicts with what is recorded"),
+    ("invalid", 400, "请求内容有误", "The request is wrong"),
+    ("idempotency.key_missing", 400, "缺少 Idempotency-Key 请求头", "The Idempotency-Key header is missing"),
+    ("idempotency.key_reused", 422, "此 Idempotency-Key 已用于另一个请求", "The key was used for another request"),
+    ("not_found", 404, "没有这个对象", "Not found"),
+    ("route.unknown", 404, "没有这个接口地址", "No such API route"),
+    ("server_error", 500, "服务器内部错误", "Server error"),
+];
+
+impl Problem {
+    pub fn new(code: &'static str, detail: Why) -> Problem {
+        let status = CODES
+            .iter()
+            .find(|(c, ..)| *c == code)
+            .and_then(|(_, status, ..)| StatusCode::from_u16(*status).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Problem { status, code, detail }
+    }
+
+    /// The application's answer as a problem: the one mapping of the API.
+    pub fn from_app(error: AppError) -> Problem {
+        match error {
+            AppError::Duty(refusal) => Problem::from(refusal),
+            AppError::Refused(why) => Problem::new("refused", why.into()),
+            AppError::Invalid(why) => Problem::new("invalid", why.into()),
+            AppError::Store(error) => Problem::from(error),
+            AppError::Print(error) => Problem::new("server_error", error.to_string().into()),
+        }
+    }
+
+    fn title(&self) -> (&'static str, &'static str) {
+        CODES.iter().find(|(c, ..)| *c == self.code).map(|(_, _, zh, en)| (*zh, *en)).unwrap_or(("", ""))
+    }
+
+    /// The problem as its JSON body.
+    pub fn body(&self) -> serde_json::Value {
+        let (title_zh, title_en) = self.title();
+        let en = self.detail.in_lang(crate::i18n::Lang::En).to_string();
+        let zh = match self.detail.zh().filter(|zh| !zh.is_empty()) {
+            Some(zh) => zh.to_string(),
+            // A reason not yet written in Chinese: the title says what
+            // kind of refusal it is, the English text says which.
+            None if en.is_empty() => title_zh.to_string(),
+            None => format!("{title_zh}：{en}"),
+        };
+        serde_json::json!({
+            "type": format!("/api#{}", self.code),
+            "title": title_en,
+            "status": self.status.as_u16(),
+            "code": self.code,
+            "detail_zh": zh,
+            "detail_en": if en.is_empty() { title_en.to_string() } else { en },
+        })
+    }
+}
+
+impl From<Refusal> for Problem {
+    fn from(refusal: Refusal) -> Problem {
+        Problem::new("duty.refused", refusal_why(&refusal))
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(error: AppError) -> Problem {
+        Problem::from_app(error)
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Problem {
+        match error {
+            StoreError::NotFound { what, key } => Problem::new(
+                "not_found",
+                Why::new(format!("没有这个对象：{what} {key}"), format!("{what} {key} is not found")),
+            ),
+            StoreError::Conflict(why) => Problem::new("conflict", why.into()),
+            error => {
+                tracing::error!(error = %error, "API request failed");
+                Problem::new("server_error", Why::new("", ""))
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body().to_string()).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, Problem>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_and_the_application_s_errors_map_to_their_codes() {
+        let mut codes: Vec<&str> = CODES.iter().map(|c| c.0).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), CODES.len(), "codes are unique");
+        let refusal = Refusal::ReadOnly { login: "shenji".into() };
+        let cases = [
+            (AppError::Duty(refusal), 403, "duty.refused"),
+            (AppError::Refused("2025 is closed".into()), 409, "refused"),
+            (AppError::Invalid("no such rule".into()), 400, "invalid"),
+            (AppError::Store(StoreError::not_found("ledger entry", 7)), 404, "not_found"),
+        ];
+        for (error, status, code) in cases {
+            let body = Problem::from_app(error).body();
+            assert_eq!((body["status"].as_u64(), body["code"].as_str()), (Some(status), Some(code)), "{body}");
+            assert!(body["detail_zh"].as_str().is_some_and(|zh| !zh.is_empty()), "{body}");
+            assert!(body["detail_en"].as_str().is_some_and(|en| !en.is_empty()), "{body}");
+        }
+        // A reason written in English only still says in Chinese what kind it is.
+        let body = Problem::from_app(AppError::Refused("2025 is closed".into())).body();
+        assert_eq!(body["detail_zh"], "按积分规则，此操作现在不能进行：2025 is closed");
+    }
+}
