@@ -411,7 +411,10 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
                         entered.entry
                     );
                 }
-                Err(refusal @ starledger_app::paper_forms::FormRefusal::Malformed(_)) => {
+                Err(
+                    refusal @ (starledger_app::paper_forms::FormRefusal::Malformed(_)
+                    | starledger_app::paper_forms::FormRefusal::Unknown(_)),
+                ) => {
                     return Err(Failure::bad_input(format!("--number: {refusal}")));
                 }
                 Err(refusal) => return Err(Failure::refused(refusal)),
