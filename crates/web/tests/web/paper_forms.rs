@@ -317,7 +317,7 @@ async fn a_paper_rating_counts_exactly_like_one_through_the_link() {
             f.liang
         ))
         .await;
-    assert_eq!(total, 2 * i64::from(link.points.tenths()));
+    assert_eq!(total, 2 * link.points.tenths());
     let levels: Vec<(String,)> =
         app.rows(&format!("SELECT level FROM household_ratings WHERE member_id = {} ORDER BY entry_id", f.liang)).await;
     assert_eq!(levels, [("basically_satisfied".to_string(),), ("basically_satisfied".to_string(),)]);
