@@ -6,6 +6,9 @@
 //! year is open, the household has not rated in this window, and the
 //! rating's entry, its row, where it came from (keyed hashes, see
 //! [`crate::household_origins`]) and the audit row are written together.
+//! A household without a smartphone rates on a paper form instead
+//! ([`crate::paper_forms`]): its rating is written by the same
+//! [`write_rating`], so it counts exactly as one through the link.
 
 use crate::clock;
 use crate::error::{AppError, AppResult, refused};
