@@ -4,7 +4,7 @@
 //! its scope only narrows what the account may already do. Only the
 //! SHA-256 of a token's secret is kept; the secret is shown once.
 
-use crate::error::{AppError, AppResult, refused};
+use crate::error::{AppResult, invalid, refused};
 use crate::ledger::actor_label;
 use starledger_domain::org::{Account, Role};
 use starledger_store::{ApiTokenHolder, ApiTokenQueries, WriteTx};
@@ -32,7 +32,10 @@ impl Scope {
         match text {
             "read" => Ok(Scope::Read),
             "record" => Ok(Scope::Record),
-            other => Err(AppError::Invalid(format!("scope \"{other}\" is unknown: use read or record"))),
+            other => Err(invalid(
+                format!("权限范围“{other}”无效：应为只读或记入。"),
+                format!("scope \"{other}\" is unknown: use read or record"),
+            )),
         }
     }
 
@@ -80,16 +83,25 @@ pub struct NewToken<'a> {
 pub async fn create(tx: &mut WriteTx, owner: &Account, new: NewToken<'_>, now: i64) -> AppResult<i64> {
     let name = new.name.trim();
     if name.is_empty() {
-        return Err(AppError::Invalid("the token needs a name: say what will use it".into()));
+        return Err(invalid("令牌需要一个名称：写明由什么使用它。", "the token needs a name: say what will use it"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::Invalid(format!("the token's name is longer than {MAX_NAME_CHARS} characters")));
+        return Err(invalid(
+            format!("令牌名称最多 {MAX_NAME_CHARS} 个字。"),
+            format!("the token's name is longer than {MAX_NAME_CHARS} characters"),
+        ));
     }
     if !(1..=MAX_DAYS).contains(&new.days) {
-        return Err(AppError::Invalid(format!("a token lives 1 to {MAX_DAYS} days, not {}", new.days)));
+        return Err(invalid(
+            format!("令牌有效期为 1 至 {MAX_DAYS} 天，不能是 {} 天。", new.days),
+            format!("a token lives 1 to {MAX_DAYS} days, not {}", new.days),
+        ));
     }
     if !scopes_for(owner.role).contains(&new.scope) {
-        return Err(refused(format!("a {} account may make read tokens only", owner.role.as_str().replace('_', " "))));
+        return Err(refused(
+            format!("{}账号只能创建只读令牌。", owner.role.label_zh()),
+            format!("a {} account may make read tokens only", owner.role.as_str().replace('_', " ")),
+        ));
     }
     let expires_at = now + new.days * 24 * 3600;
     let id = tx.add_api_token(owner.id, name, new.scope.stored(), new.secret_sha256, now, expires_at).await?;
@@ -101,7 +113,10 @@ pub async fn create(tx: &mut WriteTx, owner: &Account, new: NewToken<'_>, now: i
 /// Revokes the owner's token `id`: only the owner revokes their tokens.
 pub async fn revoke(tx: &mut WriteTx, owner: &Account, id: i64, now: i64) -> AppResult<()> {
     if !tx.revoke_api_token(owner.id, id, now).await? {
-        return Err(refused(format!("token {id} is not a live token of yours")));
+        return Err(refused(
+            format!("第 {id} 号令牌不是您的有效令牌。"),
+            format!("token {id} is not a live token of yours"),
+        ));
     }
     tx.audit(Some(owner.community_id), &actor_label(owner), "api_token.revoke", &format!("token {id}")).await?;
     Ok(())

@@ -6,6 +6,9 @@
 //! year is open, the household has not rated in this window, and the
 //! rating's entry, its row, where it came from (keyed hashes, see
 //! [`crate::household_origins`]) and the audit row are written together.
+//! A household without a smartphone rates on a paper form instead
+//! ([`crate::paper_forms`]): its rating is written by the same
+//! [`write_rating`], so it counts exactly as one through the link.
 
 use crate::clock;
 use crate::error::{AppResult, invalid, refused};
@@ -15,10 +18,11 @@ use jiff::civil::Date;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{CommunityId, HouseholdId, MemberId, Year};
+use starledger_domain::org::{Account, CommunityId, HouseholdId, MemberId, Year};
 use starledger_domain::seal::Receipt;
 use starledger_store::{
-    Appended, LedgerQueries, LinkQueries, NewRating, OrgQueries, PeriodStatus, SealQueries, StoreError, WriteTx,
+    Appended, HouseholdRow, LedgerQueries, LinkQueries, NewRating, OrgQueries, PaperFormQueries, PeriodStatus,
+    SealQueries, StoreError, WriteTx,
 };
 
 /// A household's rating as the page took it.
@@ -56,7 +60,6 @@ pub const COMMENT_CHARS: usize = 500;
 
 /// Records a household's rating of its member for the window containing today.
 pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Rated> {
-    let today: Date = clock::today();
     match household_links::bound_household(tx, rating.token, rating.binding).await? {
         Some(found) if found == (rating.community, rating.household) => {}
         Some(_) => return Err(refused("此链接属于另一户。", "this link leads to another household")),
@@ -69,8 +72,38 @@ pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Ra
             "this household's link now leads to another member; open the link again",
         ));
     }
-    let member = tx.member(rating.community, rating.member).await?;
-    let period = match tx.period(rating.community, Year::of(today)).await? {
+    write_rating(tx, rating.community, &household, rating.level, rating.comment, Channel::Link(rating.origin)).await
+}
+
+/// How a household's rating reached the server.
+pub(crate) enum Channel<'a> {
+    /// Through its private link, from a device bound to it.
+    Link(Origin<'a>),
+    /// On a paper form (纸质评议表) the household ticked and returned, typed
+    /// in by `entered_by`, whose duty [`crate::paper_forms::enter`] checked.
+    Paper { number: &'a str, entered_by: &'a Account },
+}
+
+/// Writes a household's rating of the member it is linked to, for the
+/// window containing today, whichever way it came: the year is open, only
+/// the linked household rates, one rating per household per window (the
+/// idempotency key), and the entry, its row, where it came from and the
+/// audit row are written together. A paper rating is the household's as a
+/// link rating is (the same rule, points, category and key); its source
+/// names the form and who typed it in.
+pub(crate) async fn write_rating(
+    tx: &mut WriteTx,
+    community: CommunityId,
+    household: &HouseholdRow,
+    level: Satisfaction,
+    comment: &str,
+    channel: Channel<'_>,
+) -> AppResult<Rated> {
+    let today: Date = clock::today();
+    let member_id =
+        household.member_id.ok_or_else(|| refused("该户没有联系党员。", "this household is linked to no member"))?;
+    let member = tx.member(community, member_id).await?;
+    let period = match tx.period(community, Year::of(today)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
         _ => {
             return Err(refused(
@@ -81,7 +114,7 @@ pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Ra
     };
     let rulebook = &period.rulebook;
     let rule = rulebook
-        .rule(rating.level.rule_key(&rulebook.linking))
+        .rule(level.rule_key(&rulebook.linking))
         .ok_or_else(|| invalid("本年度规则中没有联户满意度规则。", "the rulebook lacks a satisfaction rule"))?;
     let actor = Actor::Household(household.id);
     let subject = Subject { member_id: member.id, branch_id: member.branch_id };
@@ -89,6 +122,12 @@ pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Ra
         return Err(refused("只有所联系的农户可以评议该党员。", "only the linked household rates its member"));
     }
     let window = RatingWindow::containing(today, &rulebook.linking).key();
+    let source_ref = match &channel {
+        Channel::Link(_) => format!("rating:{window}"),
+        Channel::Paper { number, entered_by } => {
+            format!("rating:{window}:paper:{number}:{}", Actor::Account(entered_by.id))
+        }
+    };
     let now = clock::now();
     let draft = EntryDraft {
         community_id: member.community_id,
@@ -98,9 +137,9 @@ pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Ra
         rule_key: rule.key.clone(),
         rulebook_version: rulebook.version.clone(),
         points: rule.points,
-        reason: format!("联系户评议：{}", rating.level.label_zh()),
+        reason: format!("联系户评议：{}", level.label_zh()),
         source_kind: rule.source.as_str().to_string(),
-        source_ref: format!("rating:{window}"),
+        source_ref,
         recorded_by: actor,
         recorded_at: now,
         occurred_on: today,
@@ -110,35 +149,48 @@ pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Ra
     let Appended::New(entry) = tx.append_entry(draft).await? else {
         return Ok(Rated::Already);
     };
-    let level = match rating.level {
-        Satisfaction::Satisfied => "satisfied",
-        Satisfaction::BasicallySatisfied => "basically_satisfied",
-        Satisfaction::NotSatisfied => "not_satisfied",
-    };
-    let comment: String = rating.comment.trim().chars().take(COMMENT_CHARS).collect();
+    let comment: String = comment.trim().chars().take(COMMENT_CHARS).collect();
     tx.insert_household_rating(&NewRating {
         community_id: member.community_id,
         household_id: household.id,
         member_id: member.id,
         window_key: window,
-        level,
+        level: level_key(level),
         comment,
         rated_at: now,
         entry_id: entry.id,
     })
     .await?;
-    household_origins::record_rating(
-        tx,
-        member.community_id,
-        household.id,
-        entry.id,
-        i64::from(period.year.get()),
-        rating.origin,
-    )
-    .await?;
-    let detail = format!("entry {}", entry.id);
-    tx.audit(Some(member.community_id), &actor.to_string(), "household.rate", &detail).await?;
+    match channel {
+        Channel::Link(origin) => {
+            household_origins::record_rating(
+                tx,
+                member.community_id,
+                household.id,
+                entry.id,
+                i64::from(period.year.get()),
+                origin,
+            )
+            .await?;
+            let detail = format!("entry {}", entry.id);
+            tx.audit(Some(member.community_id), &actor.to_string(), "household.rate", &detail).await?;
+        }
+        Channel::Paper { number, entered_by } => {
+            let detail = format!("paper form {number} of household {}: entry {}", household.id, entry.id);
+            let by = Actor::Account(entered_by.id).to_string();
+            tx.audit(Some(member.community_id), &by, "household.paper_form.enter", &detail).await?;
+        }
+    }
     Ok(Rated::New(entry.id))
+}
+
+/// A level as the rating rows keep it.
+pub fn level_key(level: Satisfaction) -> &'static str {
+    match level {
+        Satisfaction::Satisfied => "satisfied",
+        Satisfaction::BasicallySatisfied => "basically_satisfied",
+        Satisfaction::NotSatisfied => "not_satisfied",
+    }
 }
 
 /// The household's own rating entries: (entry, year, window).
@@ -151,7 +203,7 @@ pub async fn own_ratings<Q: LinkQueries>(q: &mut Q, household: HouseholdId) -> A
 /// for an entry this household recorded; anyone else's entry is not found.
 pub async fn receipt<Q>(q: &mut Q, token: &str, binding: Option<&str>, entry: i64) -> AppResult<Receipt>
 where
-    Q: LinkQueries + OrgQueries + SealQueries + LedgerQueries + Sized,
+    Q: LinkQueries + OrgQueries + SealQueries + LedgerQueries + PaperFormQueries + Sized,
 {
     let Some((community, household)) = household_links::bound_household(q, token, binding).await? else {
         return Err(StoreError::not_found("ledger entry", entry).into());
@@ -163,5 +215,11 @@ where
     if found.draft.recorded_by != Actor::Household(household) {
         return Err(StoreError::not_found("ledger entry", entry).into());
     }
-    crate::seals::receipt(q, community, entry, None).await
+    let mut receipt = crate::seals::receipt(q, community, entry, None).await?;
+    if let Some(form) = q.paper_form_of_entry(entry).await? {
+        // A rating from paper names its form, so the household can match
+        // the receipt to the sheet it ticked.
+        receipt.about = format!("{} 纸质评议表 paper form {}", receipt.about, form.number);
+    }
+    Ok(receipt)
 }

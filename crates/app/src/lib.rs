@@ -18,6 +18,7 @@ pub mod households;
 pub mod integrity;
 pub mod ledger;
 pub mod meetings;
+pub mod paper_forms;
 pub mod personal_data;
 pub mod print;
 pub mod rating;

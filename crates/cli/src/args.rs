@@ -471,6 +471,21 @@ pub enum HouseholdCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Enter a household's returned paper rating form (纸质评议表) by its
+    /// number, once, within its window; refused to the member rated, their
+    /// relatives and their branch secretary. The rating counts as the
+    /// household's own.
+    EnterForm {
+        /// The form's number as printed (ten digits; spaces are ignored).
+        #[arg(long)]
+        number: String,
+        /// The level ticked: satisfied (满意), basic (基本满意) or unsatisfied (不满意).
+        #[arg(long)]
+        level: String,
+        /// The committee member or branch secretary typing it in.
+        #[arg(long)]
+        by: String,
+    },
     /// Coverage: unlinked households, members outside the rulebook's range, excused members.
     Report {
         /// The year whose rulebook sets the range; default: the latest open year.
@@ -657,6 +672,22 @@ pub enum PrintCommand {
         /// The address households reach, as in their QR codes.
         #[arg(long, env = "STARLEDGER_PUBLIC_URL")]
         public_url: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        font: FontArgs,
+    },
+    /// Paper rating forms (纸质评议表) for the rating window running today,
+    /// one per linked household not yet rated in it, three to an A4 sheet;
+    /// the committee's only, and audited. Printing again replaces the
+    /// window's unentered forms.
+    Forms {
+        /// Only this branch's households (default: the whole community).
+        #[arg(long)]
+        branch: Option<i64>,
+        /// The committee account printing them.
+        #[arg(long)]
+        by: String,
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]

@@ -44,6 +44,11 @@ pub enum Refusal {
     NoPerson { login: String },
     #[error("{login} is not the overseer nearest above this community; that overseer decides its records")]
     NotDecidingOverseer { login: String },
+    #[error(
+        "{login} is the secretary of the rated member's branch: a paper form is entered by someone other than \
+         the member, their relatives and their branch secretary"
+    )]
+    OwnBranchSecretary { login: String },
     #[error("{login} proposed this; a different committee member must agree to it")]
     SameProposer { login: String },
     #[error("entry {id} was decided by {origin}; one account cannot undo it: {how}")]
@@ -253,6 +258,43 @@ pub fn may_administer(actor: &Account, action: &str) -> Result<(), Refusal> {
     committee_only(actor, action)
 }
 
+/// Whether `actor` enters paper forms at all: the committee and branch
+/// secretaries, as persons on the roll. Answers the person.
+pub fn paper_form_enterer(actor: &Account) -> Result<MemberId, Refusal> {
+    match actor.role {
+        Role::Committee | Role::BranchSecretary => acting_person(actor),
+        Role::Auditor => Err(Refusal::ReadOnly { login: actor.login.clone() }),
+        role => Err(Refusal::CommitteeOnly {
+            login: actor.login.clone(),
+            role,
+            action: "enter paper rating forms (the committee and branch secretaries do)".into(),
+        }),
+    }
+}
+
+/// May `actor` enter a household's returned paper form (纸质评议表) rating
+/// `subject`? The committee or a branch secretary, who is a person on the
+/// roll and neither the member rated, one of their relatives, nor (through
+/// any of their accounts) the secretary of the member's branch: the
+/// persons behind that branch's secretary accounts are `secretaries`. The
+/// level typed is the household's, read off its paper; the entry counts as
+/// the household's own rating.
+pub fn may_enter_paper_form(
+    actor: &Account,
+    subject: Subject,
+    relatives: &[MemberId],
+    secretaries: &[MemberId],
+) -> Result<(), Refusal> {
+    let person = paper_form_enterer(actor)?;
+    not_recused(actor, subject, relatives)?;
+    if secretaries.contains(&person)
+        || (actor.role == Role::BranchSecretary && actor.branch_id == Some(subject.branch_id))
+    {
+        return Err(Refusal::OwnBranchSecretary { login: actor.login.clone() });
+    }
+    Ok(())
+}
+
 /// The inputs no account types: a household's rating must come from a
 /// household linked to the member, a review grade from the member's branch.
 pub fn may_input_directly(actor: Actor, rule: &Rule, subject: Subject, linked_member: Option<MemberId>) -> bool {
@@ -430,6 +472,34 @@ mod tests {
         assert!(may_input_directly(Actor::BranchBallot(2), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::BranchBallot(3), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::Household(5), excellent, SUBJECT, Some(10)));
+    }
+
+    #[test]
+    fn a_paper_form_is_entered_by_someone_unconcerned() {
+        let committee = account(Role::Committee, Some(1), None);
+        assert!(may_enter_paper_form(&committee, SUBJECT, &[], &[3]).is_ok(), "control: the committee");
+        let other_secretary = account(Role::BranchSecretary, Some(6), Some(5));
+        assert!(may_enter_paper_form(&other_secretary, SUBJECT, &[], &[3]).is_ok(), "control: another branch's");
+        let own_secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        assert!(matches!(
+            may_enter_paper_form(&own_secretary, SUBJECT, &[], &[3]),
+            Err(Refusal::OwnBranchSecretary { .. })
+        ));
+        // The same person at a committee login is still the branch's secretary.
+        let secretary_on_the_committee = account(Role::Committee, Some(3), None);
+        assert!(matches!(
+            may_enter_paper_form(&secretary_on_the_committee, SUBJECT, &[], &[3]),
+            Err(Refusal::OwnBranchSecretary { .. })
+        ));
+        let subject_itself = account(Role::Committee, Some(10), None);
+        assert!(matches!(may_enter_paper_form(&subject_itself, SUBJECT, &[], &[]), Err(Refusal::Recused { .. })));
+        assert!(matches!(may_enter_paper_form(&committee, SUBJECT, &[1], &[]), Err(Refusal::Recused { .. })));
+        let member = account(Role::Member, Some(4), Some(2));
+        assert!(matches!(may_enter_paper_form(&member, SUBJECT, &[], &[]), Err(Refusal::CommitteeOnly { .. })));
+        let auditor = account(Role::Auditor, None, None);
+        assert!(matches!(may_enter_paper_form(&auditor, SUBJECT, &[], &[]), Err(Refusal::ReadOnly { .. })));
+        let nobody = account(Role::Committee, None, None);
+        assert!(matches!(may_enter_paper_form(&nobody, SUBJECT, &[], &[]), Err(Refusal::NoPerson { .. })));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod meetings;
 pub mod notice;
 pub mod org;
 pub mod oversight;
+pub mod paper_form;
 pub mod points;
 pub mod rating;
 pub mod regions;

@@ -59,6 +59,18 @@ impl RatingWindow {
         RatingWindow { year, index: index as u32, starts_on, ends_on }
     }
 
+    /// The window a [`RatingWindow::key`] names, by the same rules.
+    pub fn by_key(key: &str, rules: &LinkingRules) -> Option<RatingWindow> {
+        let (year, index) = key.split_once('w')?;
+        let year = Year::new(year.parse().ok()?).ok()?;
+        let index: i32 = index.parse().ok()?;
+        let first = RatingWindow::containing(year.first_day(), rules);
+        let starts_on =
+            year.first_day().checked_add(jiff::Span::new().days(index * rules.rating_window_days as i32)).ok()?;
+        let window = RatingWindow::containing(starts_on, rules);
+        (window.year == first.year && window.index as i32 == index).then_some(window)
+    }
+
     /// Part of the idempotency key of a rating: one per household per window.
     pub fn key(&self) -> String {
         format!("{}w{}", self.year, self.index)
@@ -137,6 +149,10 @@ mod tests {
         // 365 = 2 * 182 + 1: the spare day joins the second window.
         assert_eq!((second.index, second.starts_on, second.ends_on), (1, date(2025, 7, 2), date(2025, 12, 31)));
         assert_eq!(second.key(), "2025w1");
+        assert_eq!(RatingWindow::by_key("2025w1", &rules), Some(second));
+        assert_eq!(RatingWindow::by_key("2025w0", &rules), Some(first));
+        assert_eq!(RatingWindow::by_key("2025w2", &rules), None);
+        assert_eq!(RatingWindow::by_key("2025x1", &rules), None);
     }
 
     #[test]

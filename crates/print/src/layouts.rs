@@ -372,3 +372,79 @@ pub fn sign_in_sheet(font: &PrintFont, sheet: &SignInSheet) -> PrintResult<Vec<u
     }
     finish(document)
 }
+
+/// One household's paper rating form (纸质评议表), for a household without
+/// a smartphone: single use, numbered, good for one rating window.
+#[derive(Clone, Debug)]
+pub struct RatingForm {
+    pub community: String,
+    /// Ten digits, the last a check digit.
+    pub number: String,
+    /// The same, grouped for reading: `1234 5678 90`.
+    pub number_grouped: String,
+    /// 户主 and address, as the roll has them.
+    pub household: String,
+    pub member_name: String,
+    /// The window the form is good for, as people read it:
+    /// `2026年1月1日至2026年7月1日`.
+    pub window: String,
+}
+
+/// Forms on one A4 sheet, one above the other with cut lines between.
+pub const FORMS_PER_SHEET: usize = 3;
+
+/// The three levels a household ticks, as printed.
+const LEVELS: [&str; 3] = ["满意", "基本满意", "不满意"];
+
+/// Paper rating forms, three to an A4 sheet with dashed cut lines: the
+/// community, the title, the form's number (large, and as plain text for
+/// typing), the household, the member, the window's dates, three boxes to
+/// tick and a short instruction.
+pub fn rating_forms(font: &PrintFont, forms: &[RatingForm]) -> PrintResult<Vec<u8>> {
+    let first = forms.first().ok_or_else(|| PrintError::Empty("no household needs a paper form".into()))?;
+    let mut document = document(format!("{} 党员联户服务满意度评议表", first.community));
+    let (w, h) = A4;
+    let fh = h / FORMS_PER_SHEET as f32;
+    for sheet in forms.chunks(FORMS_PER_SHEET) {
+        let mut page = document.start_page_with(page_settings((w, h))?);
+        let mut surface = page.surface();
+        let mut c = Canvas { surface: &mut surface, font };
+        for row in 1..FORMS_PER_SHEET {
+            c.line((0.0, fh * row as f32), (w, fh * row as f32), 0.5, GREY, true);
+        }
+        for (i, form) in sheet.iter().enumerate() {
+            let y = i as f32 * fh;
+            let pad = 12.0 * MM;
+            let inner = w - 2.0 * pad;
+            let size = c.fitting(&form.community, 10.0, inner / 2.0);
+            c.text(pad, y + pad, size, GREY, Align::Left, &form.community);
+            c.text(pad, y + pad + 10.0 * MM, 17.0, RED, Align::Left, "党员联户服务满意度评议表");
+            // The number, large, at the top right; and as plain text under it.
+            c.text(w - pad, y + pad + 10.0 * MM, 20.0, INK, Align::Right, &form.number_grouped);
+            let plain = format!("编号 {}", form.number);
+            c.text(w - pad, y + pad + 15.5 * MM, 8.0, GREY, Align::Right, &plain);
+            let mut line_y = y + pad + 25.0 * MM;
+            for (label, value) in [("住户", &form.household), ("联系党员", &form.member_name), ("评议期", &form.window)]
+            {
+                let text = format!("{label}：{value}");
+                let size = c.fitting(&text, 12.0, inner);
+                c.text(pad, line_y, size, INK, Align::Left, &text);
+                line_y += 8.0 * MM;
+            }
+            // Three boxes to tick, one level each.
+            let box_side = 7.0 * MM;
+            let column = inner / LEVELS.len() as f32;
+            let boxes_y = line_y + 1.0 * MM;
+            for (k, level) in LEVELS.iter().enumerate() {
+                let x = pad + k as f32 * column;
+                c.frame(x, boxes_y, box_side, box_side, 1.2, INK);
+                c.text(x + box_side + 3.0 * MM, boxes_y + box_side - 1.5 * MM, 14.0, INK, Align::Left, level);
+            }
+            let note =
+                "请在一个方框内打“√”，交回社区党委或联系党员以外的工作人员。本表仅限本户、本评议期使用一次，涂改无效。";
+            let size = c.fitting(note, 8.5, inner);
+            c.text(pad, y + fh - pad, size, GREY, Align::Left, note);
+        }
+    }
+    finish(document)
+}

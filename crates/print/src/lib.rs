@@ -1,6 +1,7 @@
 //! Paper for the community's notice board and doors: five-star
-//! certificates (荣誉证书), the honour-roll poster (光荣榜) and household
-//! cards (联系卡), laid out as PDF with the Chinese text embedded (a subset
+//! certificates (荣誉证书), the honour-roll poster (光荣榜), household
+//! cards (联系卡), meetings' sign-in sheets and households' paper rating
+//! forms (纸质评议表), laid out as PDF with the Chinese text embedded (a subset
 //! of a CJK font found on the machine) and extractable.
 //!
 //! Layout only: every function takes plain values and returns PDF bytes.
@@ -13,8 +14,8 @@ mod layouts;
 
 pub use font::{FONT_CANDIDATES, PrintFont};
 pub use layouts::{
-    Card, Certificate, HonourBranch, HonourRoll, Paper, SIGN_IN_ROWS_PER_SHEET, SignInSheet, cards, certificates,
-    honour_roll, sign_in_sheet,
+    Card, Certificate, FORMS_PER_SHEET, HonourBranch, HonourRoll, Paper, RatingForm, SIGN_IN_ROWS_PER_SHEET,
+    SignInSheet, cards, certificates, honour_roll, rating_forms, sign_in_sheet,
 };
 
 /// What can go wrong while printing.

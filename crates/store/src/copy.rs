@@ -39,6 +39,7 @@ pub const TABLES: &[&str] = &[
     "household_bindings",
     "rating_origins",
     "sign_in_origins",
+    "paper_forms",
     "uploads",
     "claims",
     "meetings",

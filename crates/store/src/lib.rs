@@ -26,6 +26,7 @@ mod meetings;
 mod notices;
 mod org;
 mod outbox;
+mod paper_forms;
 mod ratings;
 mod regions;
 mod rows;
@@ -53,6 +54,7 @@ pub use notices::{
 pub use org::OrgQueries;
 pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Period, PeriodStatus};
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
+pub use paper_forms::{NewPaperForm, PaperForm, PaperFormQueries};
 pub use ratings::{NewRating, RatingQueries, TokenHolder};
 pub use regions::{BranchStats, CommunityFigures, CommunityStats, PlacedCommunity, RegionQueries};
 pub use seals::SealQueries;

@@ -263,6 +263,9 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "trigger members_delete_revision",
             "trigger members_insert_revision",
             "trigger members_update_revision",
+            "table paper_forms",
+            "index paper_forms_by_entry",
+            "index paper_forms_one_live",
             "trigger periods_delete_revision",
             "trigger periods_insert_revision",
             "trigger periods_update_revision",
@@ -288,6 +291,7 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "index sqlite_autoindex_household_bindings_1",
             "index sqlite_autoindex_household_link_state_1",
             "index sqlite_autoindex_member_rule_totals_1",
+            "index sqlite_autoindex_paper_forms_1",
             "index sqlite_autoindex_seals_1",
         ],
         "only the new tables (and their indexes), the ledger's index by community and the revision's and seals' triggers are new"

@@ -26,9 +26,9 @@ impl Why {
         Why { zh: zh.into(), en: en.into() }
     }
 
-    /// The Chinese text, if it has been written.
-    pub fn zh(&self) -> Option<&str> {
-        self.zh.as_deref()
+    /// The Chinese text.
+    pub fn zh(&self) -> &str {
+        &self.zh
     }
 
     /// The text for a page in `lang`.
@@ -111,6 +111,9 @@ pub fn refusal_why(refusal: &Refusal) -> Why {
             "此账号没有对应花名册上的党员，不能处理积分：请先把账号关联到本人（starledger account link）。".to_string()
         }
         Refusal::NotDecidingOverseer { .. } => "您不是此社区的直接上级组织，由直接上级决定。".to_string(),
+        Refusal::OwnBranchSecretary { .. } => {
+            "您是被评议党员所在支部的书记，须回避：纸质评议表由党员本人、其亲属和其支部书记以外的人录入。".to_string()
+        }
         Refusal::SameProposer { .. } => "此事由您提出，须由另一名党委委员同意。".to_string(),
         Refusal::CollectiveReversal { id, .. } => {
             format!("条目 #{id} 由集体决定（联户评议、党委表决、支部投票或经复核的调整），一个账号不能撤销。")

@@ -778,6 +778,35 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("token_expired", "已过期", "Expired"),
     ("scope_read", "只读", "Read"),
     ("scope_record", "读取和记入积分", "Read and record"),
+    ("paper_forms", "纸质评议表", "Paper rating forms"),
+    (
+        "paper_forms_about",
+        "没有智能手机的住户用纸质表评议：每户每个评议期一张，带编号，只能录入一次。录入后与扫码评议同样计分。",
+        "Households without a smartphone rate on paper: one numbered form per household per window, entered once. An entered form counts exactly like a rating through the link.",
+    ),
+    ("paper_forms_print", "打印评议表", "Print the forms"),
+    (
+        "paper_forms_reprint_note",
+        "只有社区党委可以打印，每次打印都留痕。为本评议期重新打印会替换尚未录入的旧表，旧表不能再录入；本期已评议的住户不再打印。",
+        "Only the committee prints forms, and every print is audited. Printing again for this window replaces the forms not yet entered, which can then no longer be entered; households that have rated in this window get no form.",
+    ),
+    ("paper_forms_print_button", "打印本期评议表（PDF）", "Print this window's forms (PDF)"),
+    ("paper_forms_enter", "录入交回的评议表", "Enter a returned form"),
+    (
+        "paper_forms_enter_note",
+        "被评议的党员本人、其亲属和其所在支部书记不能录入。下一步会显示住户、党员和等级，请与纸上核对后再确认。",
+        "The member rated, their relatives and their branch secretary may not enter it. The next step shows the household, the member and the level: check them against the paper before you confirm.",
+    ),
+    ("paper_form_number", "表号（10位数字）", "Form number (10 digits)"),
+    ("paper_form_level_ticked", "纸上勾选的等级", "The level ticked on the paper"),
+    ("paper_forms_next", "下一步：核对", "Next: check"),
+    ("paper_form_confirm_heading", "确认录入评议表 {number}", "Confirm entering form {number}"),
+    ("paper_form_household", "住户：{household}", "Household: {household}"),
+    ("paper_form_member", "联系党员：{member}", "Member: {member}"),
+    ("paper_form_window", "评议期：{window}", "Window: {window}"),
+    ("paper_form_level", "评议等级：{level}", "Level: {level}"),
+    ("paper_form_enter_button", "确认录入", "Enter the form"),
+    ("paper_form_entered", "评议表 {number} 已录入。", "Form {number} has been entered."),
 ];
 
 #[derive(Clone, Copy, Debug, Default)]

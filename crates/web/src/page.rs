@@ -118,6 +118,7 @@ impl Page {
                 (true, "/standings", "standings"),
                 (true, "/honours", "honours"),
                 (nav.cards, "/households/cards", "cards"),
+                (nav.cards, "/households/forms", "paper_forms"),
             ]
             .into_iter()
             .filter(|(shown, _, _)| *shown)
@@ -153,6 +154,7 @@ fn section(title_key: &str) -> &'static str {
         "standings" => "/standings",
         "honours" => "/honours",
         "cards" => "/households/cards",
+        "paper_forms" => "/households/forms",
         "region" | "region_cases" => "/region",
         "change_password" => "/password",
         _ => "",

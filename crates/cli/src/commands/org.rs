@@ -6,7 +6,7 @@ use crate::args::{AccountCommand, BranchCommand, HouseholdCommand, InitArgs, Mem
 use crate::failure::{Failure, Outcome};
 use crate::output;
 use starledger_domain::duty;
-use starledger_domain::linking::{LinkStatus, link_status, may_link_one_more};
+use starledger_domain::linking::{LinkStatus, Satisfaction, link_status, may_link_one_more};
 use starledger_domain::org::{PersonName, Phone, Role};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{NewAccount, NewHousehold, NewMember, OrgQueries, Store};
@@ -384,6 +384,40 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
                     h.phone_masked().unwrap_or_else(|| "-".into()),
                     h.member_name.as_deref().unwrap_or("（未联户）")
                 );
+            }
+        }
+        HouseholdCommand::EnterForm { number, level, by } => {
+            let level = match level.as_str() {
+                "satisfied" => Satisfaction::Satisfied,
+                "basic" => Satisfaction::BasicallySatisfied,
+                "unsatisfied" => Satisfaction::NotSatisfied,
+                other => {
+                    return Err(Failure::bad_input(format!(
+                        "--level: \"{other}\" is not satisfied, basic or unsatisfied"
+                    )));
+                }
+            };
+            let (_, actor) = context.actor(&store, &by).await?;
+            let mut tx = store.write().await?;
+            match starledger_app::paper_forms::enter(&mut tx, &actor, &number, level).await? {
+                Ok(entered) => {
+                    tx.commit().await?;
+                    println!(
+                        "entered form {}: {} rates {} {} (entry {})",
+                        entered.form.number,
+                        entered.form.address,
+                        entered.form.member_name,
+                        level.label_zh(),
+                        entered.entry
+                    );
+                }
+                Err(
+                    refusal @ (starledger_app::paper_forms::FormRefusal::Malformed(_)
+                    | starledger_app::paper_forms::FormRefusal::Unknown(_)),
+                ) => {
+                    return Err(Failure::bad_input(format!("--number: {refusal}")));
+                }
+                Err(refusal) => return Err(Failure::refused(refusal)),
             }
         }
         HouseholdCommand::Report { year } => report(context, &store, year).await?,

@@ -1,5 +1,5 @@
-//! `starledger print`: certificates, the honour-roll poster and household
-//! cards as PDF files. The use cases (`starledger_app::print`) decide what
+//! `starledger print`: certificates, the honour-roll poster, household
+//! cards, sign-in sheets and paper rating forms as PDF files. The use cases (`starledger_app::print`) decide what
 //! may be printed; this writes the file whole or not at all.
 
 use super::Context;
@@ -56,6 +56,32 @@ pub async fn print(context: &Context, command: PrintCommand) -> Outcome {
             let pdf = starledger_app::meetings::sign_in_pdf(&mut reader, &actor, meeting, public_url, &font).await?;
             write(&out, &pdf)?;
             println!("wrote {}: the sign-in sheet of meeting {meeting}", out.display());
+        }
+        PrintCommand::Forms { branch, by, out, font: font_args } => {
+            let (_, actor) = context.actor(&store, &by).await?;
+            let font = font(&font_args)?;
+            let mut tx = store.write().await?;
+            let printed = starledger_app::paper_forms::print(&mut tx, &actor, branch, &font).await?;
+            // The file first: an audit row for forms nobody holds would mislead.
+            write(&out, &printed.pdf)?;
+            tx.commit().await?;
+            let window = &printed.window;
+            println!(
+                "wrote {}: {} paper rating forms for {} to {}",
+                out.display(),
+                printed.forms,
+                window.starts_on,
+                window.ends_on
+            );
+            if printed.replaced > 0 {
+                println!(
+                    "{} of them replace forms printed before for this window: the old forms can no longer be entered",
+                    printed.replaced
+                );
+            }
+            if printed.already_rated > 0 {
+                println!("{} households have already rated in this window and get no form", printed.already_rated);
+            }
         }
         PrintCommand::Cards { branch, by, public_url, out, font: font_args } => {
             let (_, actor) = context.actor(&store, &by).await?;

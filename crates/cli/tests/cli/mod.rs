@@ -20,6 +20,7 @@ mod fairness;
 mod helpers;
 mod ledger_verify;
 mod opening;
+mod paper_forms;
 mod print;
 mod rating_json;
 mod record_refusals;

@@ -52,10 +52,10 @@ impl Problem {
     pub fn from_app(error: AppError) -> Problem {
         match error {
             AppError::Duty(refusal) => Problem::from(refusal),
-            AppError::Refused(why) => Problem::new("refused", why.into()),
-            AppError::Invalid(why) => Problem::new("invalid", why.into()),
+            AppError::Refused(why) => Problem::new("refused", Why::new(why.zh, why.en)),
+            AppError::Invalid(why) => Problem::new("invalid", Why::new(why.zh, why.en)),
             AppError::Store(error) => Problem::from(error),
-            AppError::Print(error) => Problem::new("server_error", error.to_string().into()),
+            AppError::Print(error) => Problem::new("server_error", Why::new("无法生成文件。", error.to_string())),
         }
     }
 
@@ -67,12 +67,9 @@ impl Problem {
     pub fn body(&self) -> serde_json::Value {
         let (title_zh, title_en) = self.title();
         let en = self.detail.in_lang(crate::i18n::Lang::En).to_string();
-        let zh = match self.detail.zh().filter(|zh| !zh.is_empty()) {
-            Some(zh) => zh.to_string(),
-            // A reason not yet written in Chinese: the title says what
-            // kind of refusal it is, the English text says which.
-            None if en.is_empty() => title_zh.to_string(),
-            None => format!("{title_zh}：{en}"),
+        let zh = match self.detail.zh() {
+            "" => title_zh.to_string(),
+            zh => zh.to_string(),
         };
         serde_json::json!({
             "type": format!("/api#{}", self.code),
@@ -104,7 +101,9 @@ impl From<StoreError> for Problem {
                 "not_found",
                 Why::new(format!("没有这个对象：{what} {key}"), format!("{what} {key} is not found")),
             ),
-            StoreError::Conflict(why) => Problem::new("conflict", why.into()),
+            StoreError::Conflict(why) => {
+                Problem::new("conflict", Why::new("此操作与已有记录冲突（可能已由他人处理），未作任何更改。", why))
+            }
             error => {
                 tracing::error!(error = %error, "API request failed");
                 Problem::new("server_error", Why::new("", ""))

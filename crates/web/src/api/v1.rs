@@ -40,7 +40,7 @@ pub struct PageQuery {
 }
 
 fn query(query: Result<Query<PageQuery>, QueryRejection>) -> ApiResult<PageQuery> {
-    query.map(|Query(q)| q).map_err(|e| Problem::new("invalid", e.body_text().into()))
+    query.map(|Query(q)| q).map_err(|e| Problem::new("invalid", Why::new("查询参数无效。", e.body_text())))
 }
 
 impl PageQuery {
@@ -280,6 +280,6 @@ pub async fn seal(State(state): State<AppState>, caller: Caller, Path(year): Pat
     let seals = state.store().read().await?.seals(caller.account.community_id, year).await?;
     let latest = seals.last().ok_or_else(none)?;
     let document: Value = serde_json::from_str(&latest.to_json())
-        .map_err(|e| Problem::new("server_error", format!("seal: {e}").into()))?;
+        .map_err(|e| Problem::new("server_error", Why::new("封存文件无法读取。", format!("seal: {e}"))))?;
     Ok(super::json(StatusCode::OK, &document))
 }

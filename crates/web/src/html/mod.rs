@@ -19,6 +19,7 @@ pub mod logout;
 pub mod meetings;
 pub mod my_data;
 pub mod notice;
+pub mod paper_forms;
 pub mod password_change;
 pub mod print;
 pub mod record_mine;

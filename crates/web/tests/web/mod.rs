@@ -29,6 +29,7 @@ mod my_data;
 mod my_record;
 mod notice;
 mod one_language;
+mod paper_forms;
 mod permission_table;
 mod permissions;
 mod print;

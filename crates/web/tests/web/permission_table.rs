@@ -113,6 +113,7 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get(format!("/members/{}/stars", o.member), "/members/{id}/stars"),
         get("/households".into(), "/households"),
         get("/households/cards".into(), "/households/cards"),
+        get("/households/forms".into(), "/households/forms"),
         get("/households/new".into(), "/households/new"),
         get(format!("/households/{}/edit", f.unlinked_household), "/households/{id}/edit"),
         get("/members".into(), "/members"),

@@ -15,7 +15,7 @@ fn required() -> bool {
 }
 
 /// Whether PDFs can be made and read here; says loudly why not.
-fn can_print() -> bool {
+pub(super) fn can_print() -> bool {
     let font = starledger_print::PrintFont::load(None).err().map(|e| e.to_string());
     let reader = Command::new("pdftotext")
         .arg("-v")
@@ -33,7 +33,7 @@ fn can_print() -> bool {
 }
 
 /// The text of a PDF, page by page.
-fn pages(pdf: &[u8]) -> Vec<String> {
+pub(super) fn pages(pdf: &[u8]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.pdf");
     std::fs::write(&path, pdf).unwrap();
