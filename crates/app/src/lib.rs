@@ -11,6 +11,7 @@ pub mod anomalies;
 pub mod ballots;
 pub mod clock;
 pub mod error;
+pub mod figures;
 pub mod household_links;
 pub mod household_origins;
 pub mod households;

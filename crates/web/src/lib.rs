@@ -5,6 +5,7 @@
 
 pub mod backups;
 mod calendar;
+mod chart;
 mod download;
 mod error;
 mod fields;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/receipts/{entry}", get(html::record_mine::receipt))
         .route("/me/data", get(html::my_data::download_mine))
         .route("/standings", get(html::standings::show))
+        .route("/figures", get(html::figures::show))
         .route("/households/cards", get(html::household_cards::show))
         .route("/households/cards/print", post(html::household_cards::print))
         .route("/households/links", post(html::household_cards::issue_missing))

@@ -4,6 +4,7 @@ mod activities;
 mod adjustments;
 mod anomalies;
 mod ballots;
+mod charts;
 mod checkin;
 mod claims;
 mod communities;
