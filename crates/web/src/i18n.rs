@@ -732,13 +732,12 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("chart_service", "志愿服务", "In service"),
     ("chart_satisfaction", "农户满意率", "Satisfaction"),
     ("chart_five_star", "五星率", "Five-star"),
-    ("chart_taking_part", "全年各月参与人数", "Taking part, month by month"),
     ("chart_windows", "各评议期农户满意率", "Household satisfaction per rating window"),
     ("chart_window", "评议期", "Rating window"),
     ("chart_communities", "各社区对比", "Communities compared"),
     ("month_n", "{n}月", "M{n}"),
     ("ratings_count", "评分条数", "Ratings"),
-    ("of_members", "党员{n}人", "of {n} members"),
+    ("chart_taking_part_of", "全年各月参与人数（党员{n}人）", "Taking part, month by month (of {n} members)"),
 ];
 
 #[derive(Clone, Copy, Debug, Default)]

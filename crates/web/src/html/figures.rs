@@ -108,7 +108,7 @@ fn community_charts(t: Tr, figures: &YearFigures) -> Vec<String> {
     charts.push(
         Chart {
             id: "taking-part".into(),
-            title: format!("{}（{}）", t.get("chart_taking_part"), t.fill_one("of_members", "n", figures.members)),
+            title: t.fill_one("chart_taking_part_of", "n", figures.members),
             label_axis: t.get("chart_month").into(),
             value_axis: t.get("chart_persons").into(),
             labels: figures.taking_part.iter().map(|m| t.fill_one("month_n", "n", m.month)).collect(),

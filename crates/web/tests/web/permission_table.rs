@@ -107,6 +107,7 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get("/password".into(), "/password"),
         get("/me".into(), "/me"),
         get("/standings".into(), "/standings"),
+        get("/figures".into(), "/figures"),
         get("/honours".into(), "/honours"),
         get(format!("/members/{}/stars", o.member), "/members/{id}/stars"),
         get("/households".into(), "/households"),
