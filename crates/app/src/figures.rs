@@ -294,11 +294,14 @@ struct Key {
     day: Option<Date>,
 }
 
+/// Figures with the revision they were computed at.
+type Kept = (i64, Arc<YearFigures>);
+
 /// Figures kept per community, year and audience under the revision they
 /// were computed at, as [`RatingCache`] keeps ratings. One per server.
 #[derive(Clone, Default)]
 pub struct FiguresCache {
-    kept: Arc<Mutex<HashMap<Key, (i64, Arc<YearFigures>)>>>,
+    kept: Arc<Mutex<HashMap<Key, Kept>>>,
 }
 
 /// More keys than this and the cache starts over.
@@ -333,6 +336,8 @@ impl FiguresCache {
         }
         let figures = Arc::new(compute(q, &rating, audience, today).await?);
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        // Past days' views of a running year are not asked for again.
+        kept.retain(|k, _| k.day.is_none_or(|d| d >= today));
         if kept.len() >= MAX_KEYS {
             kept.clear();
         }

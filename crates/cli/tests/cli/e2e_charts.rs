@@ -25,8 +25,8 @@ async fn the_chart_pages_fit_a_phone_and_draw_their_tables_numbers() {
 
 async fn chart_pages(site: Arc<Site>) {
     for (login, path, charts, shot) in [
-        (MEMBER, "/me", 2, "charts-01-my-record"),
-        (COMMITTEE, "/figures", 4, "charts-02-figures"),
+        (MEMBER, "/me?year=2025", 2, "charts-01-my-record"),
+        (COMMITTEE, "/figures?year=2025", 4, "charts-02-figures"),
         (CITY, "/region", 1, "charts-03-region"),
     ] {
         let phone = site.session(PHONE.0, PHONE.1).await;
