@@ -167,9 +167,10 @@ impl Chart {
     }
 
     /// Grouped horizontal bars: a row of bars per label, the value written
-    /// at each bar's end.
+    /// at each bar's end; each row's label on a line of its own above its
+    /// bars, so that a long Chinese name keeps the whole width.
     fn bars(&self) -> String {
-        const LABEL: i64 = 84;
+        const LABEL: i64 = 16;
         const TEXT: i64 = 48;
         const BAR: i64 = 14;
         const GAP: i64 = 8;
@@ -183,17 +184,16 @@ impl Chart {
         );
         y += 18;
         let (low, high) = self.range();
-        let span = WIDTH - LABEL - TEXT;
-        let at = |amount: i64| LABEL + (amount - low) * span / (high - low);
+        let span = WIDTH - TEXT;
+        let at = |amount: i64| (amount - low) * span / (high - low);
         let zero = at(0);
         let top = y;
-        let per_row = BAR * self.series.len().max(1) as i64 + GAP;
+        let per_row = LABEL + BAR * self.series.len().max(1) as i64 + GAP;
         for (i, label) in self.labels.iter().enumerate() {
             let row = top + i as i64 * per_row;
-            let _ =
-                write!(body, "<text x=\"0\" y=\"{}\" class=\"label\">{}</text>", row + BAR - 3, escape(&fit(label, 7)));
+            let _ = write!(body, "<text x=\"0\" y=\"{}\" class=\"label\">{}</text>", row + 12, escape(&fit(label, 26)));
             for (s, series) in self.series.iter().enumerate() {
-                let bar = row + s as i64 * BAR;
+                let bar = row + LABEL + s as i64 * BAR;
                 let colour = COLOURS[s % COLOURS.len()];
                 match series.values.get(i).and_then(Option::as_ref) {
                     Some(v) => {
@@ -287,9 +287,11 @@ impl Chart {
         for (i, label) in self.labels.iter().enumerate() {
             let _ = write!(
                 body,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"label\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"label\" font-size=\"{}\">{}</text>",
                 x(i),
                 bottom + 14,
+                // Twelve months fit a phone's width in a smaller type.
+                if n > 8 { 9 } else { FONT },
                 escape(&fit(label, 4))
             );
         }
@@ -479,12 +481,12 @@ mod tests {
         let c = chart();
         let svg = c.svg(Kind::Bars);
         assert!(svg.contains("viewBox=\"0 0 340 "), "scales from its viewBox");
-        // The widest bar spans the whole value column: 12.5 is the maximum.
-        let span = WIDTH - 84 - 48;
-        let zero = 84 + 30 * span / 155;
-        assert!(svg.contains(&format!("x=\"{zero}\" ")), "bars start at zero: {svg}");
-        assert!(svg.contains(&format!("width=\"{}\"", (125 + 30) * span / 155 - 30 * span / 155)));
-        assert!(svg.contains("x=\"84\" "), "the negative bar starts at the left edge");
+        // From -3.0 to 12.5 over the width less the values' column.
+        let span = WIDTH - 48;
+        let zero = 30 * span / 155;
+        assert!(svg.contains(&format!("<rect x=\"{zero}\" ")), "bars start at zero: {svg}");
+        assert!(svg.contains(&format!("width=\"{}\"", 155 * span / 155 - zero)), "12.5 spans to the end: {svg}");
+        assert!(svg.contains(&format!("width=\"{zero}\" height")), "-3.0 runs from the left edge to zero: {svg}");
     }
 
     #[test]
@@ -497,6 +499,9 @@ mod tests {
     #[test]
     fn long_labels_are_cut_in_the_picture_not_in_the_table() {
         assert_eq!(fit("一二三四五六七八九", 7), "一二三四五六…");
+        let long = Chart { labels: vec!["第".repeat(30)], ..chart() };
+        assert!(long.svg(Kind::Bars).contains(&format!("{}…", "第".repeat(25))));
+        assert!(long.table("—").contains(&"第".repeat(30)));
         assert_eq!(fit("一二三", 7), "一二三");
     }
 }

@@ -736,7 +736,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("chart_window", "评议期", "Rating window"),
     ("chart_communities", "各社区对比", "Communities compared"),
     ("month_n", "{n}月", "M{n}"),
-    ("ratings_count", "评分条数", "Ratings"),
+    ("chart_window_label", "{from}至{until}，{n}条", "{from} to {until}, {n}"),
     ("chart_taking_part_of", "全年各月参与人数（党员{n}人）", "Taking part, month by month (of {n} members)"),
 ];
 

@@ -131,21 +131,21 @@ fn community_charts(t: Tr, figures: &YearFigures) -> Vec<String> {
             title: t.get("chart_windows").into(),
             label_axis: t.get("chart_window").into(),
             value_axis: t.get("chart_share").into(),
+            // Each window's number of ratings in its label: a count does
+            // not share the axis of a share.
             labels: figures
                 .windows
                 .iter()
-                .map(|w| format!("{}—{}", w.starts_on.strftime("%m-%d"), w.ends_on.strftime("%m-%d")))
+                .map(|w| {
+                    let from = w.starts_on.strftime("%m-%d").to_string();
+                    let until = w.ends_on.strftime("%m-%d").to_string();
+                    t.fill("chart_window_label", &[("from", &from), ("until", &until), ("n", &w.ratings)])
+                })
                 .collect(),
-            series: vec![
-                Series {
-                    name: t.get("chart_satisfaction").into(),
-                    values: figures.windows.iter().map(|w| w.satisfaction_per_mille.map(share)).collect(),
-                },
-                Series {
-                    name: t.get("ratings_count").into(),
-                    values: figures.windows.iter().map(|w| Some(count(w.ratings))).collect(),
-                },
-            ],
+            series: vec![Series {
+                name: t.get("chart_satisfaction").into(),
+                values: figures.windows.iter().map(|w| w.satisfaction_per_mille.map(share)).collect(),
+            }],
         }
         .figure(Kind::Bars, withheld),
     );
