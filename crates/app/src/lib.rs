@@ -12,6 +12,7 @@ pub mod api_tokens;
 pub mod ballots;
 pub mod clock;
 pub mod error;
+pub mod figures;
 pub mod household_links;
 pub mod household_origins;
 pub mod households;

@@ -493,7 +493,7 @@ fn subtotal(rating: &MemberRating) -> Points {
 }
 
 /// The median, the mean of the middle two for an even count.
-fn median(mut values: Vec<Points>) -> Option<Points> {
+pub fn median(mut values: Vec<Points>) -> Option<Points> {
     if values.is_empty() {
         return None;
     }

@@ -6,6 +6,7 @@
 mod api;
 pub mod backups;
 mod calendar;
+mod chart;
 mod download;
 mod error;
 mod fields;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/tokens", get(html::tokens::show).post(html::tokens::create))
         .route("/me/tokens/{id}/revoke", post(html::tokens::revoke))
         .route("/standings", get(html::standings::show))
+        .route("/figures", get(html::figures::show))
         .route("/households/cards", get(html::household_cards::show))
         .route("/households/cards/print", post(html::household_cards::print))
         .route("/households/forms", get(html::paper_forms::show))

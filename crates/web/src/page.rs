@@ -24,6 +24,8 @@ pub struct Nav {
     pub roll: bool,
     /// An overseer's one page: the region's figures.
     pub region: bool,
+    /// The community's figures in charts (the committee, the auditor).
+    pub figures: bool,
 }
 
 pub struct Page {
@@ -71,6 +73,7 @@ impl Page {
                 roll_import: false,
                 roll: false,
                 region: true,
+                figures: false,
             },
         });
         Page {
@@ -116,6 +119,7 @@ impl Page {
                 (nav.roll, "/members", "roll"),
                 (nav.roll_import, "/import", "import_roll"),
                 (true, "/standings", "standings"),
+                (nav.figures, "/figures", "figures"),
                 (true, "/honours", "honours"),
                 (nav.cards, "/households/cards", "cards"),
                 (nav.cards, "/households/forms", "paper_forms"),
@@ -152,6 +156,7 @@ fn section(title_key: &str) -> &'static str {
         "import_roll" => "/import",
         "roll" | "transfer_out" | "member_new" | "member_edit" => "/members",
         "standings" => "/standings",
+        "figures" => "/figures",
         "honours" => "/honours",
         "cards" => "/households/cards",
         "paper_forms" => "/households/forms",
@@ -177,6 +182,7 @@ fn community_nav(account: &Account) -> Nav {
         roll_import: role == Role::Committee,
         roll: matches!(role, Role::Committee | Role::Auditor),
         region: false,
+        figures: starledger_app::figures::READERS.contains(&role),
     }
 }
 

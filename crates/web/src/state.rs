@@ -56,6 +56,8 @@ pub struct Inner {
     pub clock: Clock,
     /// Years' ratings as the pages show them, kept per revision.
     pub ratings: starledger_app::standings::RatingCache,
+    /// Years' figures for the charts, kept per revision beside the ratings.
+    pub figures: starledger_app::figures::FiguresCache,
     /// What `/metrics` shows; the server's background jobs count into it too.
     pub metrics: Arc<Metrics>,
 }
@@ -71,6 +73,7 @@ impl AppState {
             limits,
             clock: starledger_app::clock::current(),
             ratings: Default::default(),
+            figures: Default::default(),
             metrics: Default::default(),
         }))
     }
@@ -103,5 +106,9 @@ impl AppState {
 
     pub fn ratings(&self) -> &starledger_app::standings::RatingCache {
         &self.0.ratings
+    }
+
+    pub fn figures(&self) -> &starledger_app::figures::FiguresCache {
+        &self.0.figures
     }
 }

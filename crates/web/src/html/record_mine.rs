@@ -116,6 +116,9 @@ struct RecordPage {
     /// While the year runs: how far the next star level is, and where
     /// points can still grow.
     gap: Option<GapView>,
+    /// The member's points by category and by month against the branch's
+    /// median: each chart with its table.
+    charts: Vec<String>,
 }
 
 struct GapView {
@@ -165,10 +168,13 @@ pub async fn show(
     let period_years = reader.period_years(community).await?;
     let years: Vec<i16> = period_years.iter().map(|y| y.get()).collect();
     let kept = match chosen_year(&period_years, query.year) {
-        Some(year) => state.ratings().get(&mut reader, community, year, Audience::of(viewer.account.role)).await?,
+        Some(year) => {
+            let audience = Audience::of(viewer.account.role);
+            state.figures().get(&mut reader, state.ratings(), community, year, audience).await?
+        }
         None => None,
     };
-    let Some(kept) = kept else {
+    let Some((kept, figures)) = kept else {
         let page = RecordPage {
             sealed: false,
             page: Page::signed_in(&viewer, "my_record"),
@@ -183,6 +189,7 @@ pub async fn show(
             running: false,
             ranked: true,
             gap: None,
+            charts: Vec::new(),
         };
         return Ok(render(page)?.into_response());
     };
@@ -357,6 +364,10 @@ pub async fn show(
         running: is_running(year),
         ranked,
         gap,
+        charts: figures
+            .member(&kept, member_id)
+            .map(|f| crate::html::figures::member_charts(viewer.t, &f))
+            .unwrap_or_default(),
     };
     Ok(render(page)?.into_response())
 }

@@ -90,6 +90,8 @@ struct RegionPage {
     communities: Vec<CommunityLine>,
     total: Option<Figures>,
     branches: Vec<BranchLine>,
+    /// The communities compared in a chart, its table beside it.
+    chart: Option<String>,
 }
 
 /// The sums over communities; percentiles do not add up, so the total
@@ -150,7 +152,10 @@ pub async fn show(
         Some(year) => (reader.community_stats(&below, year).await?, reader.branch_stats(&below, year).await?),
         None => (Vec::new(), Vec::new()),
     };
+    let compared: Vec<(String, &Summary)> = communities.iter().map(|c| (c.community.clone(), &c.summary)).collect();
+    let chart = (!compared.is_empty()).then(|| crate::html::figures::region_chart(viewer.holder.t, &compared));
     let page = RegionPage {
+        chart,
         page: Page::held(&viewer.holder, "region"),
         path: tree.path(region),
         level: here.level.label_zh().to_string(),

@@ -5,6 +5,7 @@ mod adjustments;
 mod anomalies;
 mod api;
 mod ballots;
+mod charts;
 mod checkin;
 mod claims;
 mod communities;

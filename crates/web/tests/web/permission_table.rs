@@ -109,6 +109,7 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get("/me/tokens".into(), "/me/tokens"),
         get("/api".into(), "/api"),
         get("/standings".into(), "/standings"),
+        get("/figures".into(), "/figures"),
         get("/honours".into(), "/honours"),
         get(format!("/members/{}/stars", o.member), "/members/{id}/stars"),
         get("/households".into(), "/households"),

@@ -95,7 +95,7 @@ async fn region_page(app: &TestApp, client: &Client, query: &str) -> String {
 }
 
 /// Recomputes both communities' figures, as the server does every ten minutes.
-async fn refresh(app: &TestApp) {
+pub(super) async fn refresh(app: &TestApp) {
     let n = app.neighbour.as_ref().expect("the neighbour community");
     let mut tx = app.store.write().await.expect("a write transaction");
     for community in [app.fixture.community, n.community] {
