@@ -46,8 +46,9 @@ async fn transfer_and_relink(site: Arc<Site>) {
     assert!(phone.text("main h1").await.contains(&name), "the confirmation names {name}");
     assert_eq!(phone.count("select[name^='to_']").await, households.len(), "one proposal per household");
 
-    // Every household has someone proposed; change the first one to the
-    // second choice offered.
+    // Every household has someone proposed; change the first one to
+    // another member offered whom no other household is proposed to (so
+    // they have room for it).
     let mut chosen = Vec::new();
     for household in &households {
         let css = format!("select[name='to_{household}']");
@@ -58,13 +59,18 @@ async fn transfer_and_relink(site: Arc<Site>) {
         chosen.push(value);
     }
     let first = format!("select[name='to_{}']", households[0]);
-    let second: String = phone
+    let offered = phone
         .client
-        .execute(&format!("return document.querySelector(\"{first}\").options[2].value"), vec![])
+        .execute(&format!("return Array.from(document.querySelector(\"{first}\").options).map(o => o.value)"), vec![])
         .await
+        .unwrap();
+    let second: String = offered
+        .as_array()
         .unwrap()
-        .as_str()
-        .expect("a second member is offered")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .find(|v| !v.is_empty() && !chosen.iter().any(|c| c == v))
+        .expect("another member is offered")
         .to_string();
     phone.choose(&first, &second).await;
     chosen[0] = second;
@@ -73,7 +79,9 @@ async fn transfer_and_relink(site: Arc<Site>) {
     assert!(overflow.as_i64().unwrap_or(1) <= 0, "the confirmation is wider than the phone by {overflow}");
     phone.screenshot("roll-transfer-relink-phone").await;
     phone.confirm().await;
-    assert_eq!(phone.path().await, "/members?done=left", "every household was relinked");
+    let landed = phone.path().await;
+    let text = super::browser::page_text(&phone.client).await;
+    assert_eq!(landed, "/members?done=left", "every household was relinked: {text}");
     site.done("the transfer with its households relinked");
 
     let left: Option<String> =
