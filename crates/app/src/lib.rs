@@ -7,6 +7,7 @@
 //! The time comes from [`clock`]: the system's in production, a stated day
 //! in tests.
 
+pub mod accounts;
 pub mod anomalies;
 pub mod api_tokens;
 pub mod ballots;

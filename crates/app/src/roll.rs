@@ -8,20 +8,23 @@
 //! the values before and after. Phones are written into the audit row
 //! masked.
 //!
-//! A finalized year's rating never moves: every change to a member is
-//! checked against each finalized year's rating, recomputed on the frozen
-//! roll before and after the change in the same transaction; a change that
-//! would alter one is refused (reopen that year first), and the caller
-//! drops the transaction.
+//! A finalized year's rating never moves: it is rated from the roll as it
+//! stood when it was finalized (`final_roll`, read by
+//! `store::NoticeQueries::year_roll`), so a member on a finalized year's
+//! roll can still become a full member, be exempted or move branch. Only a
+//! transfer out dated inside a finalized year is refused: the roll would
+//! then contradict the year's record.
 
 use crate::clock;
 use crate::error::{AppResult, invalid, refused};
 use crate::ledger::actor_label;
 use jiff::civil::Date;
 use starledger_domain::duty;
+use starledger_domain::linking::may_link_one_more;
 use starledger_domain::org::{Account, BranchId, HouseholdId, Member, MemberId, PartyGroupId, PersonName, Phone};
-use starledger_domain::rating::rate;
-use starledger_store::{HouseholdRow, LedgerQueries, NewHousehold, NewMember, NoticeQueries, OrgQueries, WriteTx};
+use starledger_domain::rulebook::LinkingRules;
+use starledger_store::{HouseholdRow, NewHousehold, NewMember, NoticeQueries, OrgQueries, WriteTx};
+use std::collections::{HashMap, HashSet};
 
 /// A member's roll fields as a form gives them.
 #[derive(Clone, Debug)]
@@ -164,43 +167,40 @@ fn clean_reason(reason: Option<&str>) -> AppResult<Option<String>> {
     Ok(Some(reason.to_string()))
 }
 
-/// Each finalized year's rating fingerprint, computed on its frozen roll.
-async fn finalized_digests(tx: &mut WriteTx, community: i64) -> AppResult<Vec<(i16, String)>> {
-    let mut digests = Vec::new();
-    for year in tx.period_years(community).await? {
-        if tx.final_stars(community, i64::from(year.get())).await?.is_none() {
-            continue;
-        }
-        let Some(period) = tx.period(community, year).await? else { continue };
-        let roll = tx.year_roll(community, year).await?;
-        let scored = tx.year_scored(community, year).await?;
-        digests.push((year.get(), rate(year, &period.rulebook, &roll, &scored).digest()));
-    }
-    Ok(digests)
-}
-
-/// Refuses if a finalized year's rating differs from `before`.
-async fn finalized_unchanged(tx: &mut WriteTx, community: i64, before: &[(i16, String)], who: &str) -> AppResult<()> {
-    let after = finalized_digests(tx, community).await?;
-    for ((year, was), (_, now)) in before.iter().zip(&after) {
-        if was != now {
-            return Err(refused(
-                format!(
-                    "这将改变 {year} 年度已确认的{who}的评定结果：已确认年度的名册保持原样（请先重新开启 {year} 年度）。"
-                ),
-                format!(
-                    "this would change {year}'s finalized rating of {who}: a finalized year's roll stays as it was \
-                 (reopen {year} first)"
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Adds a member to the roll; their id.
 pub async fn add_member(tx: &mut WriteTx, actor: &Account, fields: MemberFields) -> AppResult<MemberId> {
     duty::may_administer(actor, "add a member to the roll")?;
+    insert_member(tx, actor, fields, None, "member.add").await
+}
+
+/// Transfers a member in (转入) from another organization: they join this
+/// roll on `fields.joined_on` (required: the day counts for the rating's
+/// days on the roll), and the roll notes where they came from.
+pub async fn transfer_in(tx: &mut WriteTx, actor: &Account, fields: MemberFields, from: &str) -> AppResult<MemberId> {
+    duty::may_administer(actor, "transfer a member in")?;
+    let from = from.trim();
+    if from.is_empty() || from.chars().count() > REASON_CHARS || from.chars().any(char::is_control) {
+        return Err(invalid(
+            format!("转出单位：1 至 {REASON_CHARS} 个字。"),
+            format!("from: the organization they come from, 1 to {REASON_CHARS} characters"),
+        ));
+    }
+    let Some(on) = fields.joined_on else {
+        return Err(invalid("日期：请填写转入本社区名册的日期。", "on: the day they join this roll"));
+    };
+    if on > clock::today().saturating_add(jiff::Span::new().years(1)) {
+        return Err(invalid(format!("{on} 距今超过一年。"), format!("{on} is more than a year ahead")));
+    }
+    insert_member(tx, actor, fields, Some(format!("转入自 {from}")), "member.transfer_in").await
+}
+
+async fn insert_member(
+    tx: &mut WriteTx,
+    actor: &Account,
+    fields: MemberFields,
+    note: Option<String>,
+    action: &str,
+) -> AppResult<MemberId> {
     let community = actor.community_id;
     let branch = check_branch(tx, community, &fields).await?;
     let phone = fields.phone.apply(None);
@@ -216,11 +216,47 @@ pub async fn add_member(tx: &mut WriteTx, actor: &Account, fields: MemberFields)
         linking_exempt_reason: clean_reason(fields.exempt_reason.as_deref())?,
         joined_on: fields.joined_on,
         left_on: None,
-        note: None,
+        note: note.clone(),
     };
     let id = tx.add_member(&member).await?;
-    let detail = format!("member {id}: before (none); after {}", describe(&member, &branch));
-    tx.audit(Some(community), &actor_label(actor), "member.add", &detail).await?;
+    let note = note.map(|n| format!("; note={n}")).unwrap_or_default();
+    let detail = format!("member {id}: before (none); after {}{note}", describe(&member, &branch));
+    tx.audit(Some(community), &actor_label(actor), action, &detail).await?;
+    Ok(id)
+}
+
+/// Adds a branch (党支部); its id.
+pub async fn add_branch(tx: &mut WriteTx, actor: &Account, name: &str) -> AppResult<BranchId> {
+    duty::may_administer(actor, "add branches")?;
+    let name =
+        PersonName::parse(name).map_err(|e| invalid(format!("支部名称：{}", e.zh()), format!("branch name: {e}")))?;
+    let community = actor.community_id;
+    let id = tx.add_branch(community, name.as_str()).await?;
+    let detail = format!("branch {id}: before (none); after name={name}");
+    tx.audit(Some(community), &actor_label(actor), "branch.add", &detail).await?;
+    Ok(id)
+}
+
+/// Adds a party group (党小组) to a branch; its id.
+pub async fn add_party_group(
+    tx: &mut WriteTx,
+    actor: &Account,
+    branch: BranchId,
+    name: &str,
+) -> AppResult<PartyGroupId> {
+    duty::may_administer(actor, "add party groups")?;
+    let name =
+        PersonName::parse(name).map_err(|e| invalid(format!("党小组名称：{}", e.zh()), format!("group name: {e}")))?;
+    let community = actor.community_id;
+    if !tx.has_branch(community, branch).await? {
+        return Err(invalid(
+            format!("编号为 {branch} 的支部不属于本社区。"),
+            format!("branch {branch} is not one of this community's"),
+        ));
+    }
+    let id = tx.add_party_group(community, branch, name.as_str()).await?;
+    let detail = format!("group {id}: before (none); after name={name}, branch={branch}");
+    tx.audit(Some(community), &actor_label(actor), "group.add", &detail).await?;
     Ok(id)
 }
 
@@ -285,9 +321,7 @@ pub async fn edit_member(tx: &mut WriteTx, actor: &Account, id: MemberId, fields
     }
     let before_line = describe(&before, &current.branch);
     let after_line = describe(&after, &branch);
-    let digests = finalized_digests(tx, community).await?;
     tx.update_member(id, &after).await?;
-    finalized_unchanged(tx, community, &digests, current.name.as_str()).await?;
     let detail = format!("member {id}: before {before_line}; after {after_line}");
     tx.audit(Some(community), &actor_label(actor), "member.edit", &detail).await?;
     Ok(())
@@ -338,9 +372,7 @@ pub async fn transfer_out(tx: &mut WriteTx, actor: &Account, id: MemberId, on: D
             ));
         }
     }
-    let digests = finalized_digests(tx, community).await?;
     tx.set_member_left(community, id, on).await?;
-    finalized_unchanged(tx, community, &digests, member.name.as_str()).await?;
     let label = actor_label(actor);
     let served: Vec<HouseholdId> =
         tx.households(community).await?.into_iter().filter(|h| h.member_id == Some(id)).map(|h| h.id).collect();
@@ -430,4 +462,152 @@ pub async fn edit_household(
         format!("household {id}: before {}; after {}", describe_household(&before), describe_household(&after));
     tx.audit(Some(community), &actor_label(actor), "household.edit", &detail).await?;
     Ok(())
+}
+
+/// One household of a member who leaves, with whom it is proposed to go to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relink {
+    pub household: HouseholdId,
+    pub address: String,
+    /// The nearest member with room, if any.
+    pub proposed: Option<MemberId>,
+    /// Members with room, nearest first (at most [`RELINK_CHOICES`]): the
+    /// proposal can be changed to any of them.
+    pub candidates: Vec<Candidate>,
+}
+
+/// A member who could take a household.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub member: MemberId,
+    pub name: String,
+    pub branch: String,
+    /// Households they serve now.
+    pub linked: u32,
+}
+
+/// How many members a relinking form offers per household.
+pub const RELINK_CHOICES: usize = 12;
+
+/// The street of an address: what comes before its first digit (东街 in
+/// 东街12号); the whole address if it has none.
+fn street(address: &str) -> &str {
+    let end = address.find(|c: char| c.is_ascii_digit()).unwrap_or(address.len());
+    address[..end].trim()
+}
+
+/// Proposes where the households `leaving` serves go when they leave: to
+/// the nearest members who link households, are on the roll and have room
+/// under the rulebook's maximum — the same party group first, then the
+/// same branch, then members who already serve a household on the same
+/// street, then those with fewest households. Each proposal counts the
+/// households proposed before it, so no one is proposed past the maximum.
+/// Nothing is written: the committee confirms or changes it ([`relink`]).
+pub async fn relink_proposal<Q: OrgQueries>(
+    q: &mut Q,
+    community: i64,
+    leaving: MemberId,
+    rules: &LinkingRules,
+) -> AppResult<Vec<Relink>> {
+    let today = clock::today();
+    let leaver = q.member(community, leaving).await?;
+    let households = q.households(community).await?;
+    let mut counts = q.link_counts(community).await?;
+    let mut streets: HashMap<MemberId, HashSet<String>> = HashMap::new();
+    for h in &households {
+        if let Some(m) = h.member_id {
+            streets.entry(m).or_default().insert(street(&h.address).to_string());
+        }
+    }
+    let members: Vec<Member> = q
+        .members(community)
+        .await?
+        .into_iter()
+        .filter(|m| m.id != leaving && m.linking.is_linked() && m.left_on.is_none_or(|left| left >= today))
+        .collect();
+    let mut proposals = Vec::new();
+    for household in households.iter().filter(|h| h.member_id == Some(leaving)) {
+        let here = street(&household.address);
+        let mut ranked: Vec<(u8, u8, u8, u32, &Member)> = members
+            .iter()
+            .filter_map(|m| {
+                let linked = counts.get(&m.id).copied().unwrap_or(0);
+                (linked < rules.households_max).then(|| {
+                    let group = u8::from(leaver.party_group_id.is_none() || m.party_group_id != leaver.party_group_id);
+                    let branch = u8::from(m.branch_id != leaver.branch_id);
+                    let near = u8::from(!streets.get(&m.id).is_some_and(|s| s.contains(here)));
+                    (group, branch, near, linked, m)
+                })
+            })
+            .collect();
+        ranked.sort_by_key(|r| (r.0, r.1, r.2, r.3, r.4.id));
+        let proposed = ranked.first().map(|r| r.4.id);
+        if let Some(id) = proposed {
+            *counts.entry(id).or_default() += 1;
+        }
+        proposals.push(Relink {
+            household: household.id,
+            address: household.address.clone(),
+            proposed,
+            candidates: ranked
+                .iter()
+                .take(RELINK_CHOICES)
+                .map(|(_, _, _, linked, m)| Candidate {
+                    member: m.id,
+                    name: m.name.to_string(),
+                    branch: m.branch.clone(),
+                    linked: *linked,
+                })
+                .collect(),
+        });
+    }
+    Ok(proposals)
+}
+
+/// Links each household to its member, in the caller's transaction: the
+/// member is on the roll, links households and has room under the
+/// rulebook's maximum (counting the households linked before in the same
+/// call). Each link is audited with the member before and after. The
+/// number of households whose link changed.
+pub async fn relink(
+    tx: &mut WriteTx,
+    actor: &Account,
+    rules: &LinkingRules,
+    pairs: &[(HouseholdId, MemberId)],
+) -> AppResult<usize> {
+    duty::may_administer(actor, "link households")?;
+    let community = actor.community_id;
+    let today = clock::today();
+    let label = actor_label(actor);
+    let mut counts = tx.link_counts(community).await?;
+    let mut changed = 0;
+    for (household, member_id) in pairs {
+        let current = tx.household(community, *household).await?;
+        if current.member_id == Some(*member_id) {
+            continue;
+        }
+        let member = tx.member(community, *member_id).await?;
+        if member.left_on.is_some_and(|left| left < today) {
+            return Err(refused(format!("{} 已离开名册。", member.name), format!("{} has left the roll", member.name)));
+        }
+        if let Some(excuse) = member.linking.excuse() {
+            return Err(refused(
+                format!("{} 不联系农户（{excuse}）。", member.name),
+                format!("{} does not link households ({excuse})", member.name),
+            ));
+        }
+        let linked = counts.get(member_id).copied().unwrap_or(0);
+        may_link_one_more(*member_id, linked, rules)
+            .map_err(|e| refused(format!("{}：{}", member.name, e.zh()), format!("{}: {e}", member.name)))?;
+        tx.link_household(community, *household, *member_id, today, &label).await?;
+        if let Some(before) = current.member_id {
+            *counts.entry(before).or_default() = counts.get(&before).copied().unwrap_or(1).saturating_sub(1);
+        }
+        *counts.entry(*member_id).or_default() += 1;
+        let before = current.member_id.map(|m| format!("member {m}")).unwrap_or_else(|| "(none)".into());
+        let detail = format!("household {household}: before {before}; after member {member_id}");
+        tx.audit(Some(community), &label, "household.link", &detail).await?;
+        changed += 1;
+    }
+    Ok(changed)
 }

@@ -12,8 +12,7 @@ use starledger_domain::duty;
 use starledger_domain::org::Account;
 use starledger_domain::roll_import::{self, HouseholdAction, MemberAction, Problem, Roll, StoredHousehold};
 use starledger_domain::rulebook::Rulebook;
-use starledger_store::{NewHousehold, NewMember, NoticeQueries, OrgQueries, WriteTx};
-use std::collections::HashMap;
+use starledger_store::{NewHousehold, NewMember, OrgQueries, WriteTx};
 
 pub use starledger_domain::roll_import::Records;
 
@@ -47,19 +46,7 @@ pub async fn import(
     let groups = tx.party_groups(community).await?;
     let members = tx.members(community).await?;
     let link_counts = tx.link_counts(community).await?;
-    let mut finalized = HashMap::new();
-    for year in tx.period_years(community).await? {
-        for stars in tx.final_stars(community, i64::from(year.get())).await?.unwrap_or_default() {
-            finalized.insert(stars.member_id, year);
-        }
-    }
-    let roll = Roll {
-        branches: &branches,
-        groups: &groups,
-        members: &members,
-        link_counts: &link_counts,
-        finalized: &finalized,
-    };
+    let roll = Roll { branches: &branches, groups: &groups, members: &members, link_counts: &link_counts };
     let stored: Vec<StoredHousehold> = tx
         .households(community)
         .await?

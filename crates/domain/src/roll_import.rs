@@ -11,7 +11,7 @@
 
 use crate::linking::LinkStatus;
 use crate::linking::link_status;
-use crate::org::{BranchId, HouseholdId, LinkingDuty, Member, MemberId, PartyGroupId, PersonName, Phone, Year};
+use crate::org::{BranchId, HouseholdId, LinkingDuty, Member, MemberId, PartyGroupId, PersonName, Phone};
 use crate::rulebook::LinkingRules;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
@@ -159,9 +159,6 @@ pub struct Roll<'a> {
     pub members: &'a [Member],
     /// Linked households per member.
     pub link_counts: &'a HashMap<MemberId, u32>,
-    /// Members rated in a finalized year, with the latest such year: what
-    /// that rating was computed from (joined date, probationary) stays.
-    pub finalized: &'a HashMap<MemberId, Year>,
 }
 
 /// A household as it stands: (id, address, head, phone, linked member).
@@ -323,26 +320,6 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
                 let changes = member_changes(member, &values, &duty, roll);
                 if changes.is_empty() {
                     plan.unchanged += 1;
-                    continue;
-                }
-                if let Some(year) = roll.finalized.get(&member.id)
-                    && (member.joined_on != values.joined_on || member.probationary != values.probationary)
-                {
-                    let (column, value) = if member.joined_on != values.joined_on {
-                        ("入党时间", values.joined_on.map(|d| d.to_string()))
-                    } else {
-                        ("预备党员", Some(if values.probationary { "是" } else { "否" }.to_string()))
-                    };
-                    plan.problems.push(Problem::new(
-                        place,
-                        Some(column),
-                        value.as_deref(),
-                        format!(
-                            "would change what {year}'s finalized rating of {} was computed from: \
-                             a finalized year's roll stays as it was (reopen the year first)",
-                            member.name
-                        ),
-                    ));
                     continue;
                 }
                 let linked = roll.link_counts.get(&member.id).copied().unwrap_or(0);
@@ -626,10 +603,8 @@ mod tests {
     fn members_are_added_once_and_matched_after() {
         let branches = vec![(1, "第1党支部".to_string())];
         let counts = HashMap::new();
-        let finalized = HashMap::new();
         let today = jiff::civil::date(2026, 6, 10);
-        let empty =
-            Roll { branches: &branches, groups: &[], members: &[], link_counts: &counts, finalized: &finalized };
+        let empty = Roll { branches: &branches, groups: &[], members: &[], link_counts: &counts };
         let records = vec![record(2, "梁小改", "第1党支部")];
         let plan = plan_members(&records, &empty, today);
         assert_eq!(plan.actions.len(), 1);
@@ -638,23 +613,18 @@ mod tests {
         let again = plan_members(&records, &full, today);
         assert!(again.actions.is_empty() && again.problems.is_empty());
         assert_eq!(again.unchanged, 1);
-        // A member of a finalized year keeps what the rating was computed from.
+        // A finalized year is rated from its own snapshot of the roll
+        // (store::year_roll), so the roll itself changes freely.
         let mut probationary = records.clone();
         probationary[0].probationary = true;
-        assert_eq!(plan_members(&probationary, &full, today).actions.len(), 1, "control: an open year's roll changes");
-        let finalized = HashMap::from([(1, Year::new(2025).unwrap())]);
-        let frozen = Roll { finalized: &finalized, ..full };
-        let plan = plan_members(&probationary, &frozen, today);
-        assert!(plan.actions.is_empty());
-        assert!(plan.problems[0].message.contains("2025's finalized rating"), "{:?}", plan.problems);
+        assert_eq!(plan_members(&probationary, &full, today).actions.len(), 1, "probationary is an edit");
     }
 
     #[test]
     fn unknown_branch_future_date_and_duplicates_are_problems() {
         let branches = vec![(1, "第1党支部".to_string())];
         let counts = HashMap::new();
-        let finalized = HashMap::new();
-        let roll = Roll { branches: &branches, groups: &[], members: &[], link_counts: &counts, finalized: &finalized };
+        let roll = Roll { branches: &branches, groups: &[], members: &[], link_counts: &counts };
         let mut late = record(3, "胡国强", "第1党支部");
         late.joined_on = Some(jiff::civil::date(2027, 1, 1));
         let records = vec![
@@ -674,13 +644,11 @@ mod tests {
         let rules = Rulebook::default_rulebook().linking;
         let branches = vec![(1, "第1党支部".to_string())];
         let counts = HashMap::new();
-        let finalized = HashMap::new();
         let members = vec![
             member(1, "梁小改", 1, LinkingDuty::Linked),
             member(2, "胡国强", 1, LinkingDuty::Exempt("年老体弱".into())),
         ];
-        let roll =
-            Roll { branches: &branches, groups: &[], members: &members, link_counts: &counts, finalized: &finalized };
+        let roll = Roll { branches: &branches, groups: &[], members: &members, link_counts: &counts };
         let stored: Vec<StoredHousehold> = (1..=12)
             .map(|i| StoredHousehold {
                 id: i, address: format!("东街{i}号"), head: None, phone: None, member_id: None

@@ -60,6 +60,7 @@ pub const TABLES: &[&str] = &[
     "rating_rounds",
     "objections",
     "final_stars",
+    "final_roll",
     "seals",
     "rating_motions",
     "robots",

@@ -201,19 +201,35 @@ pub trait NoticeQueries: Queries {
     }
 
     /// The roll a year is rated on: the community's members, or, once the
-    /// year is finalized, only those its finalized result holds. Finalizing
-    /// freezes the roll, so a member added later with an earlier joining
-    /// date never changes a finalized year's rating or pages.
+    /// year is finalized, the roll as it stood when it was finalized
+    /// (`final_roll`: those its result holds, with the branch, group, name,
+    /// probationary flag, post or exemption and dates they had then; the
+    /// phone is today's, as the rating does not read it). Finalizing
+    /// freezes the roll, so neither a member added later with an earlier
+    /// joining date nor a later change to a member (probationary to full,
+    /// an exemption, another branch) changes a finalized year's rating or
+    /// pages.
     async fn year_roll(&mut self, community: CommunityId, year: Year) -> Result<Vec<Member>>
     where
         Self: Sized,
     {
-        let members = crate::OrgQueries::members(self, community).await?;
-        let Some(finals) = self.final_stars(community, i64::from(year.get())).await? else {
-            return Ok(members);
+        let Some(round) = self.live_round(community, i64::from(year.get())).await?.filter(RatingRound::is_final) else {
+            return crate::OrgQueries::members(self, community).await;
         };
-        let frozen: std::collections::HashSet<MemberId> = finals.iter().map(|f| f.member_id).collect();
-        Ok(members.into_iter().filter(|m| frozen.contains(&m.id)).collect())
+        let (conn, location) = self.parts();
+        let rows: Vec<crate::rows::MemberRow> = sqlx::query_as(
+            "SELECT f.member_id AS id, f.community_id, f.branch_id, f.branch, f.party_group_id, f.name, m.phone, \
+             f.probationary, f.post, f.linking_exempt_reason, f.joined_on, f.left_on \
+             FROM final_roll f JOIN members m ON m.id = f.member_id \
+             WHERE f.community_id = $1 AND f.year = $2 AND f.round = $3 ORDER BY f.member_id",
+        )
+        .bind(community)
+        .bind(i64::from(year.get()))
+        .bind(round.round)
+        .fetch_all(conn)
+        .await
+        .at(location)?;
+        rows.into_iter().map(crate::rows::MemberRow::into_member).collect()
     }
 }
 
@@ -301,6 +317,22 @@ impl WriteTx {
             .await
             .at(&self.location)?;
         }
+        // The roll the year was rated on, as it stands now: a finalized
+        // year is rated from it from now on (see `year_roll`).
+        sqlx::query(
+            "INSERT INTO final_roll (community_id, year, round, member_id, branch_id, branch, party_group_id, name, \
+             probationary, post, linking_exempt_reason, joined_on, left_on) \
+             SELECT f.community_id, f.year, f.round, m.id, m.branch_id, b.name, m.party_group_id, m.name, \
+             m.probationary, m.post, m.linking_exempt_reason, m.joined_on, m.left_on \
+             FROM final_stars f JOIN members m ON m.id = f.member_id JOIN branches b ON b.id = m.branch_id \
+             WHERE f.community_id = $1 AND f.year = $2 AND f.round = $3",
+        )
+        .bind(community)
+        .bind(year)
+        .bind(round)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
         let result = sqlx::query(
             "UPDATE rating_rounds SET finalized_by = $1, finalized_at = $2, final_sha256 = $3 \
              WHERE community_id = $4 AND year = $5 AND round = $6 AND finalized_at IS NULL AND reopened_at IS NULL",

@@ -191,6 +191,18 @@ pub trait OrgQueries: Queries {
         rows.into_iter().map(AccountRow::into_account).collect()
     }
 
+    /// The community's disabled accounts (`accounts` lists them too).
+    async fn disabled_accounts(&mut self, community: CommunityId) -> Result<std::collections::HashSet<AccountId>> {
+        let (conn, location) = self.parts();
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE community_id = $1 AND disabled_at IS NOT NULL")
+                .bind(community)
+                .fetch_all(conn)
+                .await
+                .at(location)?;
+        Ok(ids.into_iter().collect())
+    }
+
     /// The community's accounts among `ids` (a page naming who recorded a
     /// member's entries needs those few, not every account).
     async fn accounts_among(&mut self, community: CommunityId, ids: &[AccountId]) -> Result<Vec<Account>> {

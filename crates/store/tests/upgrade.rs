@@ -252,6 +252,9 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "trigger branches_update_revision",
             "table community_revisions",
             "table community_year_stats",
+            "table final_roll",
+            "trigger final_roll_no_delete",
+            "trigger final_roll_no_update",
             "trigger final_stars_delete_revision",
             "trigger final_stars_insert_revision",
             "table household_bindings",
@@ -288,6 +291,7 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "index sqlite_autoindex_ballot_exceptions_1",
             "index sqlite_autoindex_branch_year_stats_1",
             "index sqlite_autoindex_community_year_stats_1",
+            "index sqlite_autoindex_final_roll_1",
             "index sqlite_autoindex_household_bindings_1",
             "index sqlite_autoindex_household_link_state_1",
             "index sqlite_autoindex_member_rule_totals_1",
@@ -627,4 +631,74 @@ async fn an_overseer_is_no_community_account(backing: Backing) {
 
     constraints_hold(&store, Ids { community, branch, member, region: city }).await;
     store.close().await;
+}
+
+/// Migration 0019 keeps what each finalized year was rated on: a year
+/// finalized before it gets its snapshot (`final_roll`) from the roll's
+/// values when it runs, and from then on the year is rated from the
+/// snapshot, so a later change to the roll does not reach it; a year not
+/// finalized still reads today's roll.
+#[tokio::test]
+async fn finalized_years_get_their_roll_snapshot_on_upgrade() {
+    const BEFORE_SNAPSHOT: i64 = 18;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("finalized.db");
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .journal_mode(SqliteJournalMode::Wal);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.migrations =
+        migrator.migrations.iter().filter(|m| m.version <= BEFORE_SNAPSHOT).cloned().collect::<Vec<_>>().into();
+    migrator.run(&mut conn).await.unwrap();
+    for sql in &RELEASED_ROWS[..4] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    for sql in [
+        "INSERT INTO accounts (id, community_id, login, name, role, created_at) \
+         VALUES (1, 1, 'secretary', '梁雍宏', 'committee', '2025-01-02T08:00:00Z')",
+        "INSERT INTO periods (community_id, year, status, rulebook_version, rulebook_sha256, rulebook_toml, \
+         opened_at, opened_by) VALUES (1, 2025, 'closed', 'v1', 'sha', '', '2025-01-01T00:00:00Z', 'cli'), \
+         (1, 2026, 'open', 'v1', 'sha', '', '2026-01-01T00:00:00Z', 'cli')",
+        "INSERT INTO rating_rounds (community_id, year, round, published_by, published_at, notice_from, \
+         notice_until, published_sha256, finalized_by, finalized_at, final_sha256) \
+         VALUES (1, 2025, 1, 1, 1767225600, '2026-01-01', '2026-01-05', 'p', 1, 1767657600, 'f')",
+        "INSERT INTO final_stars (community_id, year, round, member_id, rank, total_tenths, stars) \
+         VALUES (1, 2025, 1, 1, 1, 100, 5), (1, 2025, 1, 3, NULL, 80, 0)",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    conn.close().await.unwrap();
+
+    let store = Store::open(&path, OpenMode::Existing, TIMEOUT).await.unwrap();
+    let year = |y| starledger_domain::org::Year::new(y).unwrap();
+    let mut reader = store.read().await.unwrap();
+    let frozen = starledger_store::NoticeQueries::year_roll(&mut reader, 1, year(2025)).await.unwrap();
+    let names: Vec<(i64, String, bool)> = frozen.iter().map(|m| (m.id, m.name.to_string(), m.probationary)).collect();
+    assert_eq!(
+        names,
+        vec![(1, "梁小改".into(), false), (3, "彭雅丽".into(), true)],
+        "the finalized year's members, with the flags they had"
+    );
+    drop(reader);
+
+    // 彭雅丽 becomes a full member and moves branch: 2025 keeps what it was
+    // rated on; 2026, not finalized, reads the roll as it is.
+    let mut tx = store.write().await.unwrap();
+    let (conn, _) = tx.parts();
+    sqlx::query("UPDATE members SET probationary = 0, branch_id = 2 WHERE id = 3").execute(conn).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut reader = store.read().await.unwrap();
+    let frozen = starledger_store::NoticeQueries::year_roll(&mut reader, 1, year(2025)).await.unwrap();
+    let peng = frozen.iter().find(|m| m.id == 3).unwrap();
+    assert!(peng.probationary && peng.branch_id == 1 && peng.branch == "第一党支部", "{peng:?}");
+    let open = starledger_store::NoticeQueries::year_roll(&mut reader, 1, year(2026)).await.unwrap();
+    let peng = open.iter().find(|m| m.id == 3).unwrap();
+    assert!(!peng.probationary && peng.branch_id == 2, "{peng:?}");
+    drop(reader);
+    // The snapshot is append-only.
+    let refused = statement(&store, "UPDATE final_roll SET probationary = 0").await;
+    assert!(refused.is_err_and(|e| e.contains("append-only")));
 }

@@ -67,6 +67,12 @@ pub fn router(state: AppState) -> Router {
         .route("/members/new", get(html::roll::new_member).post(html::roll::add_member))
         .route("/members/{id}/edit", get(html::roll::edit_member).post(html::roll::save_member))
         .route("/members/{id}/transfer", post(html::roll::transfer_out))
+        .route("/members/transfer-in", get(html::roll::transfer_in_form).post(html::roll::transfer_in))
+        .route("/branches", get(html::roll_admin::branches).post(html::roll_admin::add_branch))
+        .route("/branches/{id}/groups", post(html::roll_admin::add_group))
+        .route("/accounts", get(html::roll_admin::accounts).post(html::roll_admin::add_account))
+        .route("/accounts/{id}/reset", post(html::roll_admin::reset_password))
+        .route("/accounts/{id}/disable", post(html::roll_admin::disable_account))
         .route(
             "/import",
             get(html::roll_import::show).post(html::roll_import::upload).layer(

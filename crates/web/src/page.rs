@@ -154,7 +154,7 @@ fn section(title_key: &str) -> &'static str {
         "rating" | "what_if" => "/rating",
         "link_households" | "origins_title" => "/households",
         "import_roll" => "/import",
-        "roll" | "transfer_out" | "member_new" | "member_edit" => "/members",
+        "roll" | "transfer_out" | "transfer_in" | "member_new" | "member_edit" | "branches" | "accounts" => "/members",
         "standings" => "/standings",
         "figures" => "/figures",
         "honours" => "/honours",

@@ -5,6 +5,7 @@ use super::{Context, actor_label};
 use crate::args::{AccountCommand, BranchCommand, HouseholdCommand, InitArgs, MemberAddArgs, MemberCommand};
 use crate::failure::{Failure, Outcome};
 use crate::output;
+use starledger_app::{accounts, roll};
 use starledger_domain::duty;
 use starledger_domain::linking::{LinkStatus, Satisfaction, link_status, may_link_one_more};
 use starledger_domain::org::{PersonName, Phone, Role};
@@ -39,41 +40,25 @@ pub async fn init(context: &Context, args: InitArgs) -> Outcome {
 }
 
 pub(super) fn check_login(login: &str) -> Result<(), Failure> {
-    let valid = !login.is_empty()
-        && login.len() <= 32
-        && login.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
-    if valid { Ok(()) } else { Err(Failure::bad_input(format!("login \"{login}\": use 1-32 of a-z, 0-9, _ and ."))) }
+    Ok(accounts::check_login(login)?)
 }
 
 pub async fn branch(context: &Context, command: BranchCommand) -> Outcome {
     let store = context.open().await?;
     match command {
         BranchCommand::Add { name, by } => {
-            let (community, actor) = context.actor(&store, &by).await?;
-            duty::may_administer(&actor, "add branches")?;
-            let name = PersonName::parse(&name).map_err(|e| Failure::bad_input(format!("branch name: {e}")))?;
+            let (_, actor) = context.actor(&store, &by).await?;
             let mut tx = store.write().await?;
-            let id = tx.add_branch(community.id, name.as_str()).await?;
-            tx.audit(Some(community.id), &actor_label(&actor), "branch.add", &format!("branch {id} {name}")).await?;
+            let id = roll::add_branch(&mut tx, &actor, &name).await?;
             tx.commit().await?;
-            println!("added branch {id}: {name}");
+            println!("added branch {id}: {}", name.trim());
         }
         BranchCommand::AddGroup { branch, name, by } => {
-            let (community, actor) = context.actor(&store, &by).await?;
-            duty::may_administer(&actor, "add party groups")?;
-            let name = PersonName::parse(&name).map_err(|e| Failure::bad_input(format!("group name: {e}")))?;
-            require_branch(&store, community.id, branch).await?;
+            let (_, actor) = context.actor(&store, &by).await?;
             let mut tx = store.write().await?;
-            let id = tx.add_party_group(community.id, branch, name.as_str()).await?;
-            tx.audit(
-                Some(community.id),
-                &actor_label(&actor),
-                "group.add",
-                &format!("group {id} {name} in branch {branch}"),
-            )
-            .await?;
+            let id = roll::add_party_group(&mut tx, &actor, branch, &name).await?;
             tx.commit().await?;
-            println!("added party group {id}: {name}");
+            println!("added party group {id}: {}", name.trim());
         }
         BranchCommand::List => {
             let mut reader = store.read().await?;
@@ -190,80 +175,44 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
     let store = context.open().await?;
     match command {
         AccountCommand::Add { login, name, role, member, branch, by } => {
-            let (community, actor) = context.actor(&store, &by).await?;
-            duty::may_administer(&actor, "add accounts")?;
-            check_login(&login)?;
+            let (_, actor) = context.actor(&store, &by).await?;
             let role: Role = role.parse().map_err(|e| Failure::bad_input(format!("--role: {e}")))?;
-            if role == Role::BranchSecretary && branch.is_none() {
-                return Err(Failure::bad_input("a branch_secretary account needs --branch"));
-            }
-            if let Some(branch) = branch {
-                require_branch(&store, community.id, branch).await?;
-            }
-            if let Some(member) = member {
-                store.read().await?.member(community.id, member).await?;
-            }
             let name = PersonName::parse(&name).map_err(|e| Failure::bad_input(format!("--name: {e}")))?;
-            let account = NewAccount {
-                community_id: community.id,
-                login: login.clone(),
-                name: name.to_string(),
-                role,
-                member_id: member,
-                branch_id: branch,
-            };
+            let new = accounts::NewLogin { login: login.clone(), role, member, name: Some(name), branch };
             let (password, hash) = one_time_password().await?;
             let mut tx = store.write().await?;
-            let id = tx.add_account(&account).await?;
-            tx.set_password(id, &hash, true).await?;
-            let detail = format!("account {id} {login} as {role}");
-            tx.audit(Some(community.id), &actor_label(&actor), "account.add", &detail).await?;
+            accounts::create(&mut tx, &actor, new, &hash).await?;
             tx.commit().await?;
             println!("added account {login} ({role}); one-time password: {password} (to be changed at first sign-in)");
         }
         AccountCommand::ResetPassword { login, by } => {
             let (community, actor) = context.actor(&store, &by).await?;
-            duty::may_administer(&actor, "reset passwords")?;
             if login == actor.login {
                 return Err(Failure::refused("change your own password on the web page (/password)"));
             }
             let target = account_in(&store, community.id, &login).await?;
             let (password, hash) = one_time_password().await?;
             let mut tx = store.write().await?;
-            tx.set_password(target.id, &hash, true).await?;
-            // The old password's sessions end with it.
-            tx.delete_sessions_of(target.id).await?;
-            let detail = format!("account {}", target.id);
-            tx.audit(Some(community.id), &actor_label(&actor), "account.reset_password", &detail).await?;
+            accounts::reset_password(&mut tx, &actor, target.id, &hash).await?;
             tx.commit().await?;
             println!("new one-time password for {login}: {password} (to be changed at first sign-in)");
         }
         AccountCommand::Link { login, member, by } => {
             let (community, actor) = context.actor(&store, &by).await?;
-            duty::may_administer(&actor, "link accounts to members")?;
             let target = account_in(&store, community.id, &login).await?;
-            if let Some(linked) = target.member_id {
-                return Err(Failure::refused(format!("account {login} already belongs to member {linked}")));
-            }
             let mut tx = store.write().await?;
-            let person = tx.member(community.id, member).await?;
-            tx.link_account(community.id, target.id, member).await?;
-            let detail = format!("account {} {login} is member {member}", target.id);
-            tx.audit(Some(community.id), &actor_label(&actor), "account.link", &detail).await?;
+            let name = accounts::link(&mut tx, &actor, target.id, member).await?;
             tx.commit().await?;
-            println!("account {login} now acts as {} (member {member})", person.name);
+            println!("account {login} now acts as {name} (member {member})");
         }
         AccountCommand::Disable { login, by } => {
             let (community, actor) = context.actor(&store, &by).await?;
-            duty::may_administer(&actor, "disable accounts")?;
             if login == actor.login {
                 return Err(Failure::refused("an account does not disable itself; ask another committee member"));
             }
             let target = account_in(&store, community.id, &login).await?;
             let mut tx = store.write().await?;
-            tx.disable_account(community.id, target.id).await?;
-            let detail = format!("account {} {login} disabled", target.id);
-            tx.audit(Some(community.id), &actor_label(&actor), "account.disable", &detail).await?;
+            accounts::disable(&mut tx, &actor, target.id).await?;
             tx.commit().await?;
             println!("account {login} is disabled; its sessions ended");
         }

@@ -29,6 +29,7 @@ pub mod region_integrity;
 pub mod reviews;
 pub mod robots;
 pub mod roll;
+pub mod roll_admin;
 pub mod roll_import;
 pub mod seal;
 pub mod standings;

@@ -9,7 +9,7 @@
 
 use crate::calendar::{current_period, today};
 use crate::error::{WebError, WebResult, Why, render};
-use crate::html::confirm::{Choice, ConfirmPage, confirmed};
+use crate::html::confirm::confirmed;
 use crate::names;
 use crate::page::Page;
 use crate::session::SignedIn;
@@ -18,7 +18,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use starledger_app::roll::{self, HouseholdFields, MemberFields, PhoneChange};
+use starledger_app::roll::{self, HouseholdFields, MemberFields, PhoneChange, Relink};
 use starledger_domain::org::{Member, MemberId, PersonName, Phone, Role};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::OrgQueries;
@@ -159,6 +159,7 @@ pub async fn members(
         "added" => Some(viewer.t.get("member_added").to_string()),
         "saved" => Some(viewer.t.get("saved").to_string()),
         "left" => Some(viewer.t.get("member_transferred").to_string()),
+        "transferred_in" => Some(viewer.t.get("member_transferred_in").to_string()),
         _ => None,
     };
     let page = MembersPage {
@@ -196,9 +197,16 @@ struct MemberForm {
     /// (id, branch, name)
     groups: Vec<(i64, i64, String)>,
     today: String,
+    /// A member transferred in (转入): where from, and the day is required.
+    transfer_in: bool,
 }
 
-async fn member_form(state: &AppState, viewer: &SignedIn, id: Option<MemberId>) -> WebResult<Response> {
+async fn member_form(
+    state: &AppState,
+    viewer: &SignedIn,
+    id: Option<MemberId>,
+    transfer_in: bool,
+) -> WebResult<Response> {
     viewer.require(&[Role::Committee])?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
@@ -216,6 +224,7 @@ async fn member_form(state: &AppState, viewer: &SignedIn, id: Option<MemberId>) 
                 _ => String::new(),
             },
         ),
+        None if transfer_in => ("transfer_in", String::new()),
         None => ("add_member", String::new()),
     };
     let form = MemberForm {
@@ -235,12 +244,17 @@ async fn member_form(state: &AppState, viewer: &SignedIn, id: Option<MemberId>) 
         branches,
         groups,
         today: today().to_string(),
+        transfer_in,
     };
     Ok(render(form)?.into_response())
 }
 
 pub async fn new_member(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
-    member_form(&state, &viewer, None).await
+    member_form(&state, &viewer, None, false).await
+}
+
+pub async fn transfer_in_form(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
+    member_form(&state, &viewer, None, true).await
 }
 
 pub async fn edit_member(
@@ -248,7 +262,7 @@ pub async fn edit_member(
     viewer: SignedIn,
     Path(id): Path<MemberId>,
 ) -> WebResult<Response> {
-    member_form(&state, &viewer, Some(id)).await
+    member_form(&state, &viewer, Some(id), false).await
 }
 
 #[derive(Deserialize)]
@@ -270,6 +284,9 @@ pub struct MemberPost {
     exempt_reason: String,
     #[serde(default)]
     joined_on: String,
+    /// Where a member transferred in comes from.
+    #[serde(default)]
+    from: String,
 }
 
 fn bad(what: impl Into<crate::error::Why>) -> WebError {
@@ -322,6 +339,20 @@ pub async fn add_member(
     Ok(Redirect::to("/members?done=added").into_response())
 }
 
+/// Transfers a member in (转入): a new member with where they come from.
+pub async fn transfer_in(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    axum::Form(form): axum::Form<MemberPost>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let fields = member_fields(&form)?;
+    let mut tx = viewer.write(&state).await?;
+    roll::transfer_in(&mut tx, &viewer.account, fields, &form.from).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/members?done=transferred_in").into_response())
+}
+
 pub async fn save_member(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -336,52 +367,80 @@ pub async fn save_member(
     Ok(Redirect::to("/members?done=saved").into_response())
 }
 
-#[derive(Deserialize)]
-pub struct TransferPost {
-    csrf: String,
-    #[serde(default)]
+#[derive(Template)]
+#[template(path = "transfer_out.html")]
+struct TransferPage {
+    page: Page,
+    id: i64,
+    name: String,
     on: String,
-    confirm: Option<String>,
+    households: Vec<Relink>,
 }
 
-/// Transfers a member out, after a confirmation that says what it does.
+/// Transfers a member out, after a confirmation that says what it does and
+/// proposes, for each household they serve, the nearest member with room
+/// (`app::roll::relink_proposal`); the committee keeps or changes each
+/// proposal, and the transfer and the relinking are one transaction.
+/// Fields: `on`, `confirm=yes`, and `to_HOUSEHOLD=MEMBER` (empty: leave
+/// the household unlinked, to be linked later on /households).
 pub async fn transfer_out(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<MemberId>,
-    axum::Form(form): axum::Form<TransferPost>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
-    let on: jiff::civil::Date = form.on.trim().parse().map_err(|_| {
-        bad(Why::new(format!("日期：“{}”不是日期。", form.on), format!("date: \"{}\" is not a date", form.on)))
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    viewer.check_csrf(field("csrf"))?;
+    let on: jiff::civil::Date = field("on").trim().parse().map_err(|_| {
+        bad(Why::new(format!("日期：“{}”不是日期。", field("on")), format!("date: \"{}\" is not a date", field("on"))))
     })?;
-    if !confirmed(form.confirm.as_deref()) {
+    let community = viewer.account.community_id;
+    if !confirmed(Some(field("confirm"))) {
         viewer.require(&[Role::Committee])?;
-        let community = viewer.account.community_id;
         let mut reader = state.store().read().await?;
         let member = reader.member(community, id).await.map_err(|_| WebError::NotFound)?;
-        let served = reader.link_counts(community).await?.get(&id).copied().unwrap_or(0);
-        let t = viewer.t;
-        return ConfirmPage {
+        let rules = current_period(&mut reader, community)
+            .await?
+            .map_or_else(Rulebook::default_rulebook, |p| p.rulebook)
+            .linking;
+        let households = roll::relink_proposal(&mut reader, community, id, &rules).await?;
+        let page = TransferPage {
             page: Page::signed_in(&viewer, "transfer_out"),
-            heading: format!("{} · {}", t.get("transfer_out"), member.name),
-            lines: vec![
-                format!("{} {on}", t.get("transfer_out_from")),
-                format!("{}: {served}", t.get("transfer_out_unlinks")),
-                t.get("transfer_out_kept").to_string(),
-            ],
-            groups: Vec::new(),
-            action: format!("/members/{id}/transfer"),
-            carried: vec![("on".into(), on.to_string())],
-            choices: vec![Choice::plain(t.get("transfer_out"))],
-            back: format!("/members/{id}/edit"),
+            id,
+            name: member.name.to_string(),
+            on: on.to_string(),
+            households,
+        };
+        return Ok(render(page)?.into_response());
+    }
+    let mut relinks = Vec::new();
+    for (key, value) in &pairs {
+        let Some(household) = key.strip_prefix("to_") else { continue };
+        let household: i64 = household
+            .parse()
+            .map_err(|_| bad(Why::new(format!("{key}：农户编号无效。"), format!("{key}: not a household"))))?;
+        if value.trim().is_empty() {
+            continue;
         }
-        .respond();
+        let member: i64 = value
+            .trim()
+            .parse()
+            .map_err(|_| bad(Why::new(format!("{key}：党员编号无效。"), format!("{key}: not a member"))))?;
+        relinks.push((household, member));
     }
     let mut tx = viewer.write(&state).await?;
+    let rules =
+        current_period(&mut tx, community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook).linking;
     let done = roll::transfer_out(&mut tx, &viewer.account, id, on).await?;
+    if let Some((household, _)) = relinks.iter().find(|(h, _)| !done.unlinked.contains(h)) {
+        return Err(bad(Why::new(
+            format!("to_{household}：不是该党员所联系的农户。"),
+            format!("to_{household}: not one of the households this member served"),
+        )));
+    }
+    roll::relink(&mut tx, &viewer.account, &rules, &relinks).await?;
     tx.commit().await?;
-    if done.unlinked.is_empty() {
+    if done.unlinked.len() == relinks.len() {
         return Ok(Redirect::to("/members?done=left").into_response());
     }
     Ok(Redirect::to("/households?filter=unlinked").into_response())

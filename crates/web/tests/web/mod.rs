@@ -38,6 +38,7 @@ mod region;
 mod reviews;
 mod robots_page;
 mod roll;
+mod roll_admin;
 mod roll_import;
 mod scoping;
 mod security_headers;

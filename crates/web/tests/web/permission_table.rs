@@ -121,6 +121,9 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get("/members/new".into(), "/members/new"),
         get(format!("/members/{}/edit", o.member), "/members/{id}/edit"),
         get("/members/pick?q=l".into(), "/members/pick"),
+        get("/members/transfer-in".into(), "/members/transfer-in"),
+        get("/branches".into(), "/branches"),
+        get("/accounts".into(), "/accounts"),
         get("/audit/household-origins".into(), "/audit/household-origins"),
         get("/claims".into(), "/claims"),
         get("/reviews".into(), "/reviews"),
@@ -174,7 +177,13 @@ fn render(rows: &[(String, Vec<&str>)]) -> String {
          Beyond roles, rules about persons apply everywhere: nobody records, checks or votes on their \
          own record or a relative's; one person has one account; collective decisions (reversing a \
          household's or a body's decision, reopening and publishing again, branch grades, integrity \
-         records) are never taken by one account. See [architecture.md](architecture.md).\n\n",
+         records) are never taken by one account. See [architecture.md](architecture.md).\n\n\
+         名册（党员的增改、转入转出及其联系农户的重新分配、支部与党小组、账号的开设、重置与停用）只由党委改动：\
+         名册决定谁参评、谁联系哪些农户，支部书记的职责不包括这些，需要时向党委提出。\
+         The roll (adding and editing members, transfers in and out with their households relinked, \
+         branches and party groups, creating, resetting and disabling accounts) is changed by the \
+         committee only: the roll decides who is rated and who serves whom, which no branch \
+         secretary's duty covers; a branch secretary asks the committee.\n\n",
     );
     doc.push_str("| 页面 · Page |");
     for (zh, en, _) in WHO {
