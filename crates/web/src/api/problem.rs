@@ -128,6 +128,7 @@ pub type ApiResult<T> = Result<T, Problem>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use starledger_app::Reason;
 
     #[test]
     fn every_code_is_listed_once_and_the_application_s_errors_map_to_their_codes() {
@@ -138,8 +139,8 @@ mod tests {
         let refusal = Refusal::ReadOnly { login: "shenji".into() };
         let cases = [
             (AppError::Duty(refusal), 403, "duty.refused"),
-            (AppError::Refused("2025 is closed".into()), 409, "refused"),
-            (AppError::Invalid("no such rule".into()), 400, "invalid"),
+            (AppError::Refused(Reason::new("2025 年度已关闭。", "2025 is closed")), 409, "refused"),
+            (AppError::Invalid(Reason::new("没有这条规则。", "no such rule")), 400, "invalid"),
             (AppError::Store(StoreError::not_found("ledger entry", 7)), 404, "not_found"),
         ];
         for (error, status, code) in cases {
@@ -148,8 +149,11 @@ mod tests {
             assert!(body["detail_zh"].as_str().is_some_and(|zh| !zh.is_empty()), "{body}");
             assert!(body["detail_en"].as_str().is_some_and(|en| !en.is_empty()), "{body}");
         }
-        // A reason written in English only still says in Chinese what kind it is.
-        let body = Problem::from_app(AppError::Refused("2025 is closed".into())).body();
-        assert_eq!(body["detail_zh"], "按积分规则，此操作现在不能进行：2025 is closed");
+        // Each language carries its own text of the reason.
+        let body = Problem::from_app(AppError::Refused(Reason::new("2025 年度已关闭。", "2025 is closed"))).body();
+        assert_eq!(
+            (body["detail_zh"].as_str(), body["detail_en"].as_str()),
+            (Some("2025 年度已关闭。"), Some("2025 is closed"))
+        );
     }
 }
