@@ -422,7 +422,7 @@ async fn branch_ballot(site: Arc<Site>) {
     let needed: usize = desk.text("[data-testid=papers-needed]").await.parse().expect("a number of papers");
     assert_eq!(needed, (usize::try_from(on_roll).unwrap() * 67).div_ceil(100).max(3), "two thirds of the branch");
     desk.click(&format!("form[action='/ballots/{ballot}/close'] button[type=submit]")).await;
-    assert_refused(&desk, &["closes at"]).await;
+    assert_refused(&desk, &["须达"]).await;
     site.done("ballot: no close below the turnout");
 
     // The rest of the branch hands in its papers (here straight into the
@@ -516,7 +516,7 @@ async fn branch_ballot(site: Arc<Site>) {
     // against the tally, so with a reason, and a second member co-signs.
     desk.choose(&proposed(guoqiang), "qualified").await;
     desk.click(&format!("form[action='/ballots/{ballot}/decide'] button[type=submit]")).await;
-    assert_refused(&desk, &["co-signs"]).await;
+    assert_refused(&desk, &["会签"]).await;
     desk.goto(&format!("/ballots/{ballot}")).await;
     desk.choose(&proposed(guoqiang), "qualified").await;
     desk.type_into(&format!("input[name=r{guoqiang}]"), "常年参加秸秆禁烧巡查，服务群众表现突出").await;
@@ -810,7 +810,7 @@ async fn rating_made_final(site: Arc<Site>) {
     let starts = find(&desk.client, &format!("{form} input[type=datetime-local][name=starts_at]")).await;
     set_value(&desk.client, &starts, &format!("{year}-12-20T09:00")).await;
     desk.click(&format!("{form} button[type=submit]")).await;
-    assert_refused(&desk, &["finalized"]).await;
+    assert_refused(&desk, &["已确认"]).await;
     desk.screenshot("rating-07-write-refused").await;
     let scheduled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meetings WHERE title = $1")
         .bind(LATE_MEETING_TITLE)

@@ -87,6 +87,19 @@ struct IntegrityPage {
     page_number: usize,
     pages: usize,
     page_link: &'static str,
+    kept: Kept,
+}
+
+/// A record's form as it was typed, brought back when its photo was too
+/// large (nothing is written; the secretary picks a smaller photo and sends
+/// the rest again instead of typing it twice). Empty on a plain visit.
+#[derive(Default)]
+struct Kept {
+    member: Option<i64>,
+    rule: String,
+    date: String,
+    description: String,
+    why: String,
 }
 
 /// Records on one page: a year of a large community's records stays well
@@ -103,6 +116,10 @@ pub async fn show(
     viewer: SignedIn,
     axum::extract::Query(query): axum::extract::Query<IntegrityQuery>,
 ) -> WebResult<Response> {
+    integrity_page(&state, &viewer, query.page, Kept::default()).await
+}
+
+async fn integrity_page(state: &AppState, viewer: &SignedIn, page: Option<usize>, kept: Kept) -> WebResult<Response> {
     viewer.require(&[Role::Committee, Role::BranchSecretary, Role::Auditor])?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
@@ -126,7 +143,7 @@ pub async fn show(
     let mut periods: HashMap<i64, Option<Period>> = HashMap::new();
     let all = reader.integrity_records(community).await?;
     let pages = all.len().div_ceil(RECORDS_PER_PAGE).max(1);
-    let page_number = query.page.unwrap_or(1).clamp(1, pages);
+    let page_number = page.unwrap_or(1).clamp(1, pages);
     for record in all.into_iter().skip((page_number - 1) * RECORDS_PER_PAGE).take(RECORDS_PER_PAGE) {
         let votes = reader.integrity_votes(record.id).await?;
         let member = members
@@ -200,10 +217,10 @@ pub async fn show(
     let can_file = matches!(viewer.account.role, Role::Committee | Role::BranchSecretary)
         && period.as_ref().is_some_and(|p| p.status == PeriodStatus::Open);
     let page = IntegrityPage {
-        page: Page::signed_in(&viewer, "integrity"),
+        page: Page::signed_in(viewer, "integrity"),
         can_file,
         is_committee: viewer.is(Role::Committee),
-        today: today().to_string(),
+        today: if kept.date.is_empty() { today().to_string() } else { kept.date.clone() },
         members: members
             .iter()
             .filter(|m| m.left_on.is_none() && may_file(&viewer.account, m).is_ok())
@@ -215,6 +232,7 @@ pub async fn show(
         page_number,
         pages,
         page_link: "/integrity?page=",
+        kept,
     };
     Ok(render(page)?.into_response())
 }
@@ -227,20 +245,26 @@ struct FileForm {
     date: Option<Date>,
     description: String,
     evidence: Option<(String, Vec<u8>)>,
+    evidence_too_large: bool,
 }
 
 async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
     let bad = |zh: &str, en: String| WebError::BadRequest(Why::new(zh, en));
     let mut form = FileForm::default();
-    while let Some(field) =
-        multipart.next_field().await.map_err(|e| bad("表单无法读取，请重新提交。", format!("form: {e}")))?
-    {
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            // The body was cut off past its limit while the photo was read.
+            Err(_) if form.evidence_too_large => break,
+            Err(e) => return Err(bad("表单无法读取，请重新提交。", format!("form: {e}"))),
+        };
         let name = field.name().unwrap_or_default().to_string();
         if name == "evidence" {
             match read_file(field, "evidence").await? {
                 FileField::Empty => {}
                 // Read to its end, so the answer reaches the browser.
-                FileField::TooLarge => return Err(WebError::Refused(too_large_why())),
+                FileField::TooLarge => form.evidence_too_large = true,
                 FileField::Image(kind, bytes) => form.evidence = Some((kind.to_string(), bytes)),
             }
             continue;
@@ -268,6 +292,18 @@ async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
 pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Multipart) -> WebResult<Response> {
     let form = read_file_form(multipart).await?;
     viewer.check_csrf(&form.csrf)?;
+    if form.evidence_too_large {
+        let kept = Kept {
+            member: form.member,
+            rule: form.rule,
+            date: form.date.map(|d| d.to_string()).unwrap_or_default(),
+            description: form.description,
+            why: too_large_why().in_lang(viewer.t.0).to_string(),
+        };
+        let mut answer = integrity_page(&state, &viewer, None, kept).await?;
+        *answer.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+        return Ok(answer);
+    }
     let community = viewer.account.community_id;
     let member_id = form.member.ok_or_else(|| WebError::BadRequest(Why::new("党员：未选择。", "member: missing")))?;
     let date = form.date.ok_or_else(|| WebError::BadRequest(Why::new("日期：未填写。", "date: missing")))?;

@@ -436,3 +436,35 @@ async fn below_the_floor_the_overseer_above_decides_rather_than_the_record_stall
     // Once.
     text(overseer_decides(&app, &county, record, "reject", "再次决定无效").await, StatusCode::CONFLICT).await;
 }
+
+/// Issue 14, item 2, for the integrity record: evidence straight from a
+/// phone (12 MB, past the 8 MB kept) sent without the browser's shrinking
+/// brings the form back as it was typed, with why, in Chinese; nothing is
+/// written. The same record with a smaller photo is filed.
+#[tokio::test]
+async fn evidence_past_the_limit_brings_the_record_back_as_typed() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    let mut phone_photo = PNG.to_vec();
+    phone_photo.resize(12 * 1024 * 1024, 0x5A);
+    let date = today() - jiff::Span::new().days(3);
+    let before = (app.written().await, app.rows_in("integrity_records").await);
+    let csrf = app.csrf(&committee).await;
+    let response = file_with(&app, &committee, Some(&csrf), f.liang, FAULT, date, Some(&phone_photo)).await;
+    let page = text(response, StatusCode::PAYLOAD_TOO_LARGE).await;
+    assert_eq!((app.written().await, app.rows_in("integrity_records").await), before, "nothing was written");
+    assert!(page.contains("data-testid=\"evidence-too-large\""), "{page}");
+    assert!(page.contains("照片超过 8 MB"), "said in Chinese: {page}");
+    assert!(page.contains(">帮助邻居修缮房屋，群众来信表扬</textarea>"), "the description is kept: {page}");
+    assert!(page.contains(&format!("<option value=\"{}\" selected>", f.liang)), "the member is kept: {page}");
+    assert!(page.contains(&format!("<option value=\"{FAULT}\" selected>")), "the rule is kept: {page}");
+    assert!(page.contains(&format!("value=\"{date}\"")), "the date is kept: {page}");
+
+    let mut smaller = PNG.to_vec();
+    smaller.resize(900 * 1024, 0x5A);
+    let csrf = app.csrf(&committee).await;
+    let response = file_with(&app, &committee, Some(&csrf), f.liang, FAULT, date, Some(&smaller)).await;
+    assert_redirect(&response, "/integrity");
+    assert_eq!(app.rows_in("integrity_records").await, before.1 + 1, "the record with a smaller photo is filed");
+}
