@@ -25,6 +25,11 @@ use starledger_store::{
     SealQueries, StoreError, WriteTx,
 };
 
+/// Who reads the list of households and their links (the households page
+/// and `GET /api/v1/households`): the committee, and the auditor.
+pub const LIST_READERS: [starledger_domain::org::Role; 2] =
+    [starledger_domain::org::Role::Committee, starledger_domain::org::Role::Auditor];
+
 /// A household's rating as the page took it.
 pub struct HouseholdRating<'a> {
     /// The link it came through.

@@ -35,6 +35,50 @@ pub fn invited(meeting: &Meeting, members: &[Member]) -> Vec<Member> {
         .collect()
 }
 
+/// The meetings an account sees on the meetings list (and the API): the
+/// committee and the auditor every branch's, a branch secretary their
+/// branch's, a member those they are invited to. `None`: a member's
+/// account that belongs to no branch, which sees none.
+pub async fn visible<Q>(q: &mut Q, account: &Account) -> AppResult<Option<Visible>>
+where
+    Q: MeetingQueries + OrgQueries,
+{
+    let community = account.community_id;
+    let own_branch = match account.role {
+        Role::Committee | Role::Auditor => None,
+        Role::BranchSecretary => account.branch_id,
+        Role::Member => match account.member_id {
+            Some(member) => Some(q.member(community, member).await?.branch_id),
+            None => return Ok(None),
+        },
+    };
+    let roll = q.members(community).await?;
+    let me = account.member_id;
+    let meetings = q
+        .meetings(community, own_branch)
+        .await?
+        .into_iter()
+        // A member sees the meetings they are invited to (not other groups').
+        .filter(|m| account.role != Role::Member || invited(m, &roll).iter().any(|i| Some(i.id) == me))
+        .collect();
+    Ok(Some(Visible { branch: own_branch, meetings }))
+}
+
+/// The meetings an account sees, and the one branch it is limited to.
+pub struct Visible {
+    /// `None`: every branch (the committee, the auditor).
+    pub branch: Option<BranchId>,
+    pub meetings: Vec<Meeting>,
+}
+
+/// Who may read a meeting and its attendance sheet: whoever manages it,
+/// the members it invites, and the auditor.
+pub fn may_read(account: &Account, meeting: &Meeting, invited: &[Member]) -> bool {
+    may_manage(account, meeting.branch_id)
+        || account.role == Role::Auditor
+        || account.member_id.is_some_and(|me| invited.iter().any(|i| i.id == me))
+}
+
 /// A meeting's sign-in sheet as PDF, for whoever manages the meeting; the
 /// check-in QR code leads to `public_url`'s check-in page.
 pub async fn sign_in_pdf<Q>(

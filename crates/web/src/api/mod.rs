@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod idempotency;
 pub mod problem;
+pub mod resources;
 pub mod v1;
 
 use crate::error::{WebResult, render};
@@ -151,6 +152,79 @@ pub fn routes() -> Vec<ApiRoute> {
         },
         ApiRoute {
             method: Method::GET,
+            path: "/api/v1/households",
+            operation: "listHouseholds",
+            summary: "api_op_households",
+            scope: Some("read"),
+            params: [page_params(), vec![branch(), Param("unlinked", In::Query, "boolean", "api_param_unlinked")]]
+                .concat(),
+            body: None,
+            answer: (200, Some("HouseholdPage")),
+            idempotent: false,
+            handler: get(resources::list_households),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/meetings",
+            operation: "listMeetings",
+            summary: "api_op_meetings",
+            scope: Some("read"),
+            params: [page_params(), vec![year(), branch()]].concat(),
+            body: None,
+            answer: (200, Some("MeetingPage")),
+            idempotent: false,
+            handler: get(resources::list_meetings),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/meetings/{id}/attendance",
+            operation: "getAttendance",
+            summary: "api_op_attendance",
+            scope: Some("read"),
+            params: vec![Param("id", In::Path, "integer", "api_param_meeting")],
+            body: None,
+            answer: (200, Some("AttendanceSheet")),
+            idempotent: false,
+            handler: get(resources::meeting_attendance),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/activities",
+            operation: "listActivities",
+            summary: "api_op_activities",
+            scope: Some("read"),
+            params: [page_params(), vec![year()]].concat(),
+            body: None,
+            answer: (200, Some("ActivityPage")),
+            idempotent: false,
+            handler: get(resources::list_activities),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/ratings/{year}",
+            operation: "getPublishedRating",
+            summary: "api_op_rating",
+            scope: Some("read"),
+            params: vec![Param("year", In::Path, "integer", "api_param_year_path")],
+            body: None,
+            answer: (200, Some("PublishedRating")),
+            idempotent: false,
+            handler: get(resources::published_rating),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/me",
+            operation: "getMyRecord",
+            summary: "api_op_me",
+            scope: Some("read"),
+            params: vec![year()],
+            body: None,
+            answer: (200, Some("MyRecord")),
+            idempotent: false,
+            handler: get(resources::me),
+        },
+        ApiRoute {
+            method: Method::GET,
             path: "/api/openapi.json",
             operation: "getOpenApi",
             summary: "api_op_openapi",
@@ -222,7 +296,7 @@ pub fn unknown_route() -> Response {
 fn schemas() -> Value {
     let cursor =
         json!({ "type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last." });
-    json!({
+    let mut schemas = json!({
         "Problem": {
             "type": "object",
             "required": ["type", "title", "status", "code", "detail_zh", "detail_en"],
@@ -330,6 +404,161 @@ fn schemas() -> Value {
         "Seal": {
             "type": "object",
             "description": "The year's latest seal, as docs/ledger-format.md describes it and `starledger seal verify` reads it."
+        }
+    });
+    let more = resource_schemas(&cursor);
+    if let (Some(schemas), Value::Object(more)) = (schemas.as_object_mut(), more) {
+        schemas.extend(more);
+    }
+    schemas
+}
+
+/// The schemas of the resources beyond the ledger (`api::resources`).
+fn resource_schemas(cursor: &Value) -> Value {
+    json!({
+        "Household": {
+            "type": "object",
+            "description": "A household and the member it is linked to. Never its rating link.",
+            "required": ["id", "address", "head_name", "head_phone_masked", "member_id", "member_name", "branch_id"],
+            "properties": {
+                "id": { "type": "integer" },
+                "address": { "type": "string" },
+                "head_name": { "type": ["string", "null"] },
+                "head_phone_masked": { "type": ["string", "null"], "example": "138****5678" },
+                "member_id": { "type": ["integer", "null"] },
+                "member_name": { "type": ["string", "null"] },
+                "branch_id": { "type": ["integer", "null"], "description": "The linked member's branch." }
+            }
+        },
+        "HouseholdPage": {
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Household" } },
+                "next_cursor": cursor
+            }
+        },
+        "Meeting": {
+            "type": "object",
+            "required": ["id", "title", "rule", "branch_id", "branch", "party_group_id", "place", "starts_at", "closed"],
+            "properties": {
+                "id": { "type": "integer" },
+                "title": { "type": "string" },
+                "rule": { "type": "string", "example": "meeting.lecture" },
+                "branch_id": { "type": "integer" },
+                "branch": { "type": "string" },
+                "party_group_id": { "type": ["integer", "null"] },
+                "place": { "type": "string" },
+                "starts_at": { "type": "integer", "description": "Unix seconds." },
+                "closed": { "type": "boolean" }
+            }
+        },
+        "MeetingPage": {
+            "type": "object",
+            "required": ["year", "items", "next_cursor"],
+            "properties": {
+                "year": { "type": "integer" },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Meeting" } },
+                "next_cursor": cursor
+            }
+        },
+        "AttendanceRow": {
+            "type": "object",
+            "required": ["member_id", "name", "status", "via", "recorded"],
+            "properties": {
+                "member_id": { "type": "integer" },
+                "name": { "type": "string" },
+                "status": { "type": ["string", "null"], "description": "null: not marked yet." },
+                "via": { "type": ["string", "null"], "example": "qr" },
+                "recorded": { "type": "boolean", "description": "Recorded in the ledger." }
+            }
+        },
+        "AttendanceSheet": {
+            "type": "object",
+            "required": ["meeting_id", "closed", "items"],
+            "properties": {
+                "meeting_id": { "type": "integer" },
+                "closed": { "type": "boolean" },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/AttendanceRow" } }
+            }
+        },
+        "Activity": {
+            "type": "object",
+            "required": ["id", "title", "rule", "place", "starts_at", "ends_at", "slots", "signed_up"],
+            "properties": {
+                "id": { "type": "integer" },
+                "title": { "type": "string" },
+                "rule": { "type": "string" },
+                "place": { "type": "string" },
+                "starts_at": { "type": "integer", "description": "Unix seconds." },
+                "ends_at": { "type": "integer", "description": "Unix seconds." },
+                "slots": { "type": "integer" },
+                "signed_up": { "type": "integer" }
+            }
+        },
+        "ActivityPage": {
+            "type": "object",
+            "required": ["year", "items", "next_cursor"],
+            "properties": {
+                "year": { "type": "integer" },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Activity" } },
+                "next_cursor": cursor
+            }
+        },
+        "RatedMember": {
+            "type": "object",
+            "required": ["member_id", "name", "branch", "total", "rank", "stars"],
+            "properties": {
+                "member_id": { "type": "integer" },
+                "name": { "type": "string" },
+                "branch": { "type": "string" },
+                "total": { "type": "string" },
+                "rank": { "type": ["integer", "null"] },
+                "stars": { "type": "integer", "minimum": 0, "maximum": 5 }
+            }
+        },
+        "PublishedRating": {
+            "type": "object",
+            "required": ["year", "round", "final", "notice_from", "notice_until", "seal", "items"],
+            "properties": {
+                "year": { "type": "integer" },
+                "round": { "type": "integer" },
+                "final": { "type": "boolean" },
+                "notice_from": { "type": "string", "format": "date" },
+                "notice_until": { "type": "string", "format": "date" },
+                "seal": { "type": ["string", "null"], "description": "The latest seal's short form." },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/RatedMember" } }
+            }
+        },
+        "MyRecord": {
+            "type": "object",
+            "required": ["member_id", "name", "branch", "year", "total", "rank", "stars", "eligible", "categories"],
+            "properties": {
+                "member_id": { "type": "integer" },
+                "name": { "type": "string" },
+                "branch": { "type": "string" },
+                "year": { "type": "integer" },
+                "total": { "type": "string" },
+                "rank": { "type": ["integer", "null"] },
+                "stars": { "type": ["integer", "null"], "description": "null while nobody has points." },
+                "eligible": { "type": "integer" },
+                "categories": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "points", "windows"],
+                        "properties": {
+                            "name": { "type": "string" },
+                            "points": { "type": "string" },
+                            "windows": {
+                                "type": "array",
+                                "description": "Household ratings per window; counts and points are null (withheld) below three ratings.",
+                                "items": { "type": "object" }
+                            }
+                        }
+                    }
+                }
+            }
         }
     })
 }

@@ -112,6 +112,25 @@ impl From<StoreError> for Problem {
     }
 }
 
+/// A page helper's error, when the API reads through one: the same codes
+/// as the application's.
+impl From<crate::error::WebError> for Problem {
+    fn from(error: crate::error::WebError) -> Problem {
+        use crate::error::WebError;
+        match error {
+            WebError::NotFound => Problem::new("not_found", Why::new("没有这个对象。", "not found")),
+            WebError::Forbidden(why) => Problem::new("role.forbidden", why),
+            WebError::BadRequest(why) => Problem::new("invalid", why),
+            WebError::Refused(why) => Problem::new("refused", why),
+            WebError::Store(error) => Problem::from(error),
+            error => {
+                tracing::error!(error = %error, "API request failed");
+                Problem::new("server_error", Why::new("", ""))
+            }
+        }
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut response = (self.status, self.body().to_string()).into_response();

@@ -31,20 +31,23 @@ pub const DEFAULT_LIMIT: usize = 50;
 /// A list's page: `cursor` is the `next_cursor` of the page before.
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
-    cursor: Option<String>,
-    limit: Option<usize>,
-    year: Option<i64>,
-    branch: Option<i64>,
-    category: Option<String>,
-    member: Option<i64>,
+    pub(super) cursor: Option<String>,
+    pub(super) limit: Option<usize>,
+    pub(super) year: Option<i64>,
+    pub(super) branch: Option<i64>,
+    pub(super) category: Option<String>,
+    pub(super) member: Option<i64>,
+    /// Households: only those linked to no member.
+    #[serde(default)]
+    pub(super) unlinked: bool,
 }
 
-fn query(query: Result<Query<PageQuery>, QueryRejection>) -> ApiResult<PageQuery> {
+pub(super) fn query(query: Result<Query<PageQuery>, QueryRejection>) -> ApiResult<PageQuery> {
     query.map(|Query(q)| q).map_err(|e| Problem::new("invalid", Why::new("查询参数无效。", e.body_text())))
 }
 
 impl PageQuery {
-    fn limit(&self) -> ApiResult<usize> {
+    pub(super) fn limit(&self) -> ApiResult<usize> {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
@@ -60,7 +63,7 @@ impl PageQuery {
 
     /// The last id of the page before. The cursor is opaque to clients:
     /// they pass back what `next_cursor` gave.
-    fn after(&self) -> ApiResult<Option<i64>> {
+    pub(super) fn after(&self) -> ApiResult<Option<i64>> {
         let Some(cursor) = self.cursor.as_deref().filter(|c| !c.is_empty()) else { return Ok(None) };
         cursor.strip_prefix('c').and_then(|id| id.parse::<i64>().ok()).map(Some).ok_or_else(|| {
             Problem::new(
@@ -70,14 +73,14 @@ impl PageQuery {
         })
     }
 
-    async fn year(&self, state: &AppState, caller: &Caller) -> ApiResult<Year> {
+    pub(super) async fn year(&self, state: &AppState, caller: &Caller) -> ApiResult<Year> {
         let years = state.store().read().await?.period_years(caller.account.community_id).await?;
         chosen_year(&years, self.year)
             .ok_or_else(|| Problem::new("not_found", Why::new("社区没有这个年度。", "the community has no such year")))
     }
 }
 
-fn cursor_after(id: i64) -> String {
+pub(super) fn cursor_after(id: i64) -> String {
     format!("c{id}")
 }
 

@@ -135,7 +135,7 @@ pub async fn show(
     viewer: SignedIn,
     Query(query): Query<HouseholdsQuery>,
 ) -> WebResult<Response> {
-    viewer.require(&[Role::Committee, Role::Auditor])?;
+    viewer.require(&starledger_app::households::LIST_READERS)?;
     page(&state, &viewer, query, None).await
 }
 

@@ -53,19 +53,10 @@ fn kind_name(rule_name: &str) -> String {
 pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
-    let own_branch = match viewer.account.role {
-        Role::Committee | Role::Auditor => None,
-        Role::BranchSecretary => viewer.account.branch_id,
-        Role::Member => match viewer.account.member_id {
-            Some(member) => Some(reader.member(community, member).await?.branch_id),
-            None => {
-                return Err(WebError::Forbidden(Why::new(
-                    "此账号不属于任何支部。",
-                    "this account belongs to no branch",
-                )));
-            }
-        },
-    };
+    let visible = starledger_app::meetings::visible(&mut reader, &viewer.account)
+        .await?
+        .ok_or_else(|| WebError::Forbidden(Why::new("此账号不属于任何支部。", "this account belongs to no branch")))?;
+    let own_branch = visible.branch;
     let rulebook = crate::calendar::current_period(&mut reader, community).await?.map(|p| p.rulebook);
     let kinds = MEETING_RULES
         .iter()
@@ -81,14 +72,9 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         .filter(|(_, branch, _)| names.contains_key(branch))
         .map(|(id, branch, name)| (id, format!("{} {name}", names[&branch])))
         .collect();
-    let roll = reader.members(community).await?;
-    let me = viewer.account.member_id;
-    let meetings = reader
-        .meetings(community, own_branch)
-        .await?
+    let meetings = visible
+        .meetings
         .into_iter()
-        // A member sees the meetings they are invited to (not other groups').
-        .filter(|m| !viewer.is(Role::Member) || invited(m, &roll).iter().any(|i| Some(i.id) == me))
         .map(|m| (m.id, local(m.starts_at), m.title, m.branch, if m.closed_at.is_some() { "已结束" } else { "进行中" }))
         .collect();
     let page = MeetingsPage {
@@ -226,7 +212,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let me = viewer.account.member_id;
     let is_invited = me.is_some_and(|m| invited.iter().any(|i| i.id == m));
     let can_manage = may_manage(&viewer, meeting.branch_id);
-    if !can_manage && !is_invited && !viewer.is(Role::Auditor) {
+    if !starledger_app::meetings::may_read(&viewer.account, &meeting, &invited) {
         return Err(WebError::Forbidden(Why::new("这是其他支部的会议。", "this meeting is another branch's")));
     }
     let attendance: HashMap<i64, _> = reader.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();

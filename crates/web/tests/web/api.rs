@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// Makes a token on `login`'s tokens page, as its owner does; its secret.
-async fn token(app: &TestApp, login: &str, scope: &str) -> String {
+pub(super) async fn token(app: &TestApp, login: &str, scope: &str) -> String {
     let client = app.login(login, PASSWORD).await;
     let csrf = app.csrf(&client).await;
     let response =
@@ -24,11 +24,11 @@ fn secret_of(html: &str) -> String {
     html[start..start + end].to_string()
 }
 
-fn api() -> Client {
+pub(super) fn api() -> Client {
     Client::builder().no_proxy().build().expect("a client")
 }
 
-async fn get(app: &TestApp, secret: &str, path: &str) -> Response {
+pub(super) async fn get(app: &TestApp, secret: &str, path: &str) -> Response {
     api().get(app.url(path)).bearer_auth(secret).send().await.expect("answered")
 }
 
@@ -43,7 +43,7 @@ async fn post(app: &TestApp, secret: &str, path: &str, key: Option<&str>, body: 
 }
 
 /// The status and JSON body of an answer.
-async fn answer(response: Response) -> (StatusCode, Value) {
+pub(super) async fn answer(response: Response) -> (StatusCode, Value) {
     let status = response.status();
     let body = response.text().await.expect("a body");
     let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
@@ -51,7 +51,7 @@ async fn answer(response: Response) -> (StatusCode, Value) {
 }
 
 /// Asserts a problem: its status, content type and code; its body.
-async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
+pub(super) async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
     let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (got, body) = answer(response).await;
     assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{body}");

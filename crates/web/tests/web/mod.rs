@@ -4,6 +4,7 @@ mod activities;
 mod adjustments;
 mod anomalies;
 mod api;
+mod api_resources;
 mod ballots;
 mod charts;
 mod checkin;
