@@ -216,7 +216,9 @@ pub fn parse_date(cell: &Cell) -> Result<Option<Date>, String> {
     if !(1900..=2100).contains(&year) {
         return Err(invalid());
     }
-    Date::new(year as i16, month as i8, day as i8).map(Some).map_err(|_| invalid())
+    // Checked, not cast: `as i8` would wrap a month of 257 round to 1.
+    let (Ok(month), Ok(day)) = (i8::try_from(month), i8::try_from(day)) else { return Err(invalid()) };
+    Date::new(year as i16, month, day).map(Some).map_err(|_| invalid())
 }
 
 #[cfg(test)]
@@ -234,6 +236,16 @@ mod tests {
         assert_eq!(parse_date(&Cell::Number(45170.0)), expected);
         assert!(date("2023/13/01").is_err());
         assert!(date("去年").is_err());
+    }
+
+    /// Found by tests/arbitrary_input.rs: a month or day past 255 wrapped
+    /// round into range (1900-1-12545 was read as 1 January 1900).
+    #[test]
+    fn a_month_or_day_out_of_range_is_refused_not_wrapped() {
+        let date = |text: &str| parse_date(&Cell::Text(text.into()));
+        for text in ["1900-1-12545", "2023-257-01", "2023年9月257日", "2023/-255/1", "2023.9.65537"] {
+            assert!(date(text).is_err(), "{text} read as {:?}", date(text));
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod confirmations;
 mod csrf;
 mod fairness;
 mod field_limits;
+mod fuzz_forms;
 mod health;
 mod helpers;
 mod honours;
