@@ -9,10 +9,12 @@
 //! window is still running its points do not count in the category's sum
 //! for a viewer who sees what members see.
 
-use crate::error::{AppResult, bad_year, invalid, refused};
+use crate::AppError;
+use crate::error::{AppResult, bad_year, invalid};
 use crate::print::chinese_date;
 use crate::standings::{Audience, YearRating};
 use jiff::civil::Date;
+use starledger_domain::duty::Refusal;
 use starledger_domain::ledger::{Actor, Entry};
 use starledger_domain::linking::RatingWindow;
 use starledger_domain::org::{Account, Member, MemberId, Role, Year};
@@ -184,16 +186,11 @@ fn may_print(actor: &Account, member: &Member) -> AppResult<()> {
     if allowed {
         return Ok(());
     }
-    Err(match actor.role {
-        Role::BranchSecretary => refused(
-            format!("{} 是其他支部的书记：只能打印本支部党员的积分记录。", actor.login),
-            format!("{} is secretary of another branch: only their own branch's members' records", actor.login),
-        ),
-        _ => refused(
-            "只能打印本人的积分记录；他人的记录由党委或其所在支部书记打印。",
-            "only one's own record; another member's is printed by the committee or their branch secretary",
-        ),
-    })
+    let login = actor.login.clone();
+    Err(AppError::Duty(match actor.role {
+        Role::BranchSecretary => Refusal::OtherBranch { login },
+        role => Refusal::CommitteeOnly { login, role, action: "print another member's record".into() },
+    }))
 }
 
 /// A member's record of a year as PDF, for the member, the committee or the

@@ -45,6 +45,11 @@ async fn e2e_print_the_committee_and_a_member_download_their_paper() {
 /// Fetches `url` in the page with its session cookie (a POST of `form`'s
 /// fields when given); the status, the content type and the body's bytes.
 async fn fetch(phone: &Session, url: &str, form: Option<Value>) -> (u16, String, Vec<u8>) {
+    // A debug build lays out a branch's cards (QR codes, a font subset)
+    // slowly: the script may wait for its answer longer than a page.
+    let slow = std::time::Duration::from_secs(300);
+    let timeouts = fantoccini::wd::TimeoutConfiguration::new(Some(slow), Some(slow), None);
+    phone.client.update_timeouts(timeouts).await.expect("set the script timeout");
     let answer = phone
         .client
         .execute_async(
@@ -147,6 +152,8 @@ async fn downloads(site: Arc<Site>) {
     .await
     .unwrap()
     .get(0);
+    // Closed before the print writes: an open reader here would hold it up.
+    sqlx::Connection::close(db).await.expect("close the database");
     let (status, kind, pdf) = fetch(&committee, &action, Some(json!({"csrf": csrf, "branch": branch}))).await;
     assert_eq!((status, kind.as_str()), (200, "application/pdf"), "{}", String::from_utf8_lossy(&pdf));
     let sheets = pdf_pages(&pdf, "e2e-print-cards.pdf");

@@ -212,7 +212,7 @@ async fn a_members_record_is_theirs_their_secretarys_and_the_committees() {
     let other = dir.path().join("other.pdf");
     let done = print("huguojie", &other);
     assert!(!done.status.success());
-    assert!(String::from_utf8_lossy(&done.stderr).contains("only one's own record"), "{done:?}");
+    assert!(String::from_utf8_lossy(&done.stderr).contains("print another member's record"), "{done:?}");
     assert!(!other.exists());
     // Branch secretaries: only hers may print it.
     let mut branches: Vec<&str> = members.iter().filter_map(|m| m["branch"].as_str()).collect();
