@@ -24,6 +24,7 @@ pub mod paper_forms;
 pub mod personal_data;
 pub mod print;
 pub mod rating;
+pub mod record;
 pub mod recording;
 pub mod roll;
 pub mod roll_import;

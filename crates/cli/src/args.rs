@@ -693,6 +693,22 @@ pub enum PrintCommand {
         #[command(flatten)]
         font: FontArgs,
     },
+    /// A member's record of a year (积分记录): the total, the stars once
+    /// published, and every entry by category, as the member's page shows it.
+    /// The member themself, the committee or the member's branch secretary.
+    Record {
+        #[arg(long)]
+        member: i64,
+        #[arg(long)]
+        year: i64,
+        /// The account printing it.
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        font: FontArgs,
+    },
     /// A meeting's paper sign-in sheet (签到表): the invited members, a line
     /// each to sign, and the check-in QR code while the meeting is open.
     SignIn {

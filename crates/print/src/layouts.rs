@@ -448,3 +448,205 @@ pub fn rating_forms(font: &PrintFont, forms: &[RatingForm]) -> PrintResult<Vec<u
     }
     finish(document)
 }
+
+/// A member's yearly record (个人年度积分记录): who, the year, where the
+/// total stands, and every entry by category, as the member's own page
+/// shows it. Every value arrives as printed text; the application decides
+/// what may be shown (household ratings withheld under three, say).
+#[derive(Clone, Debug)]
+pub struct MemberRecord {
+    pub community: String,
+    pub member: String,
+    pub branch: String,
+    pub year: i16,
+    pub total: String,
+    /// The stars and rank of a published year, or that the year is running.
+    pub standing: String,
+    /// The rulebook the points were priced by.
+    pub rulebook: String,
+    /// The date printed at the foot, e.g. 2026年7月1日.
+    pub date: String,
+    pub categories: Vec<RecordCategory>,
+}
+
+/// One category of the record: its points and what they came from.
+#[derive(Clone, Debug)]
+pub struct RecordCategory {
+    pub name: String,
+    pub points: String,
+    pub windows: Vec<RecordWindow>,
+    pub entries: Vec<RecordEntry>,
+}
+
+/// Household ratings in one rating window.
+#[derive(Clone, Debug)]
+pub struct RecordWindow {
+    /// The window's dates.
+    pub label: String,
+    /// Satisfied, basically satisfied, not satisfied and the points; `None`
+    /// where the window has too few ratings to show them.
+    pub shown: Option<(i64, i64, i64, String)>,
+}
+
+/// One ledger entry as printed.
+#[derive(Clone, Debug)]
+pub struct RecordEntry {
+    pub date: String,
+    pub rule: String,
+    pub reason: String,
+    pub points: String,
+    /// Where it came from, in words.
+    pub source: String,
+    /// A reversal, or reversed: said beside the source.
+    pub marks: String,
+}
+
+/// One line of the record's body, before it is placed on a sheet.
+enum RecordLine<'a> {
+    Category(&'a RecordCategory),
+    WindowHead,
+    Window(&'a RecordWindow),
+    EntryHead,
+    Entry(&'a RecordEntry),
+}
+
+impl RecordLine<'_> {
+    fn height(&self) -> f32 {
+        match self {
+            RecordLine::Category(_) => 12.0 * MM,
+            RecordLine::Entry(_) => 10.0 * MM,
+            _ => 7.0 * MM,
+        }
+    }
+}
+
+/// A member's yearly record, A4 portrait: the header and summary on the
+/// first sheet, then each category with its household-rating windows and
+/// its entries (date, rule, reason, source, points), continued on further
+/// sheets with the member's name repeated, each sheet numbered.
+pub fn member_record(font: &PrintFont, record: &MemberRecord) -> PrintResult<Vec<u8>> {
+    let mut document = document(format!("{} {} {}年度积分记录", record.community, record.member, record.year));
+    let (w, h) = A4;
+    let margin = 16.0 * MM;
+    let inner = w - 2.0 * margin;
+    let bottom = h - 20.0 * MM;
+    let mut lines = Vec::new();
+    for category in &record.categories {
+        lines.push(RecordLine::Category(category));
+        if !category.windows.is_empty() {
+            lines.push(RecordLine::WindowHead);
+            lines.extend(category.windows.iter().map(RecordLine::Window));
+        }
+        if !category.entries.is_empty() {
+            lines.push(RecordLine::EntryHead);
+            lines.extend(category.entries.iter().map(RecordLine::Entry));
+        }
+    }
+    // Lines to sheets: the first sheet starts below the summary.
+    let mut sheets: Vec<Vec<RecordLine>> = vec![Vec::new()];
+    let mut y = 74.0 * MM;
+    for line in lines {
+        if y + line.height() > bottom {
+            sheets.push(Vec::new());
+            y = 36.0 * MM;
+        }
+        y += line.height();
+        sheets.last_mut().expect("a sheet").push(line);
+    }
+    let count = sheets.len();
+    // Columns of an entry line: date, rule and reason, source, points.
+    let (date_x, rule_x, source_x, points_x) = (margin, margin + 24.0 * MM, w - margin - 52.0 * MM, w - margin);
+    for (index, sheet) in sheets.iter().enumerate() {
+        let mut page = document.start_page_with(page_settings((w, h))?);
+        let mut surface = page.surface();
+        let mut c = Canvas { surface: &mut surface, font };
+        let size = c.fitting(&record.community, 11.0, inner);
+        c.text(margin, 16.0 * MM, size, GREY, Align::Left, &record.community);
+        let mut y = if index == 0 {
+            c.text(margin, 28.0 * MM, 20.0, RED, Align::Left, &format!("{}年度党员积分记录", record.year));
+            let who = format!("{}　·　{}", record.member, record.branch);
+            let size = c.fitting(&who, 15.0, inner);
+            c.text(margin, 39.0 * MM, size, INK, Align::Left, &who);
+            let total = format!("总积分 {}", record.total);
+            c.text(margin, 52.0 * MM, 18.0, INK, Align::Left, &total);
+            let size = c.fitting(&record.standing, 13.0, inner / 2.0);
+            c.text(w - margin, 52.0 * MM, size, RED, Align::Right, &record.standing);
+            let sums: Vec<String> = record.categories.iter().map(|k| format!("{} {}", k.name, k.points)).collect();
+            let sums = sums.join("　");
+            let size = c.fitting(&sums, 10.5, inner);
+            c.text(margin, 60.0 * MM, size, INK, Align::Left, &sums);
+            c.line((margin, 64.0 * MM), (w - margin, 64.0 * MM), 0.8, RED, false);
+            74.0 * MM
+        } else {
+            let heading = format!("{}年度党员积分记录（续）　{}", record.year, record.member);
+            let size = c.fitting(&heading, 14.0, inner);
+            c.text(margin, 26.0 * MM, size, RED, Align::Left, &heading);
+            36.0 * MM
+        };
+        for line in sheet {
+            let baseline = y + line.height() - 3.0 * MM;
+            match line {
+                RecordLine::Category(category) => {
+                    c.block(margin, baseline - 5.0 * MM, 2.5, 6.5 * MM, RED);
+                    let size = c.fitting(&category.name, 14.0, inner - 40.0 * MM);
+                    c.text(margin + 3.0 * MM, baseline, size, RED, Align::Left, &category.name);
+                    c.text(points_x, baseline, 14.0, RED, Align::Right, &category.points);
+                }
+                RecordLine::WindowHead => {
+                    c.text(rule_x, baseline, 9.0, GREY, Align::Left, "联系户评议（评议期 · 满意 / 基本满意 / 不满意）");
+                    c.text(points_x, baseline, 9.0, GREY, Align::Right, "积分");
+                }
+                RecordLine::Window(window) => {
+                    let size = c.fitting(&window.label, 10.0, source_x - rule_x);
+                    c.text(rule_x, baseline, size, INK, Align::Left, &window.label);
+                    match &window.shown {
+                        Some((satisfied, basically, not, points)) => {
+                            let counts = format!("{satisfied} / {basically} / {not}");
+                            c.text(source_x, baseline, 10.0, INK, Align::Left, &counts);
+                            c.text(points_x, baseline, 10.0, INK, Align::Right, points);
+                        }
+                        None => {
+                            let note = "本期评议不足3条，不公开明细";
+                            let size = c.fitting(note, 9.0, points_x - source_x - 14.0 * MM);
+                            c.text(source_x, baseline, size, GREY, Align::Left, note);
+                            c.text(points_x, baseline, 9.0, GREY, Align::Right, "未公开");
+                        }
+                    }
+                }
+                RecordLine::EntryHead => {
+                    for (x, align, label) in [
+                        (date_x, Align::Left, "日期"),
+                        (rule_x, Align::Left, "规则 · 事由"),
+                        (source_x, Align::Left, "来源"),
+                        (points_x, Align::Right, "积分"),
+                    ] {
+                        c.text(x, baseline, 9.0, GREY, align, label);
+                    }
+                    c.line((margin, y + line.height()), (w - margin, y + line.height()), 0.4, GREY, false);
+                }
+                RecordLine::Entry(entry) => {
+                    let top = baseline - 3.5 * MM;
+                    c.text(date_x, top, 10.0, INK, Align::Left, &entry.date);
+                    let size = c.fitting(&entry.rule, 10.0, source_x - rule_x - 3.0 * MM);
+                    c.text(rule_x, top, size, INK, Align::Left, &entry.rule);
+                    let size = c.fitting(&entry.reason, 8.0, source_x - rule_x - 3.0 * MM);
+                    c.text(rule_x, baseline, size, GREY, Align::Left, &entry.reason);
+                    c.text(source_x, top, 10.0, INK, Align::Left, &entry.source);
+                    let size = c.fitting(&entry.marks, 8.0, points_x - source_x - 14.0 * MM);
+                    c.text(source_x, baseline, size, GREY, Align::Left, &entry.marks);
+                    c.text(points_x, top, 10.0, INK, Align::Right, &entry.points);
+                    c.line((margin, y + line.height()), (w - margin, y + line.height()), 0.3, GREY, true);
+                }
+            }
+            y += line.height();
+        }
+        if index + 1 == count {
+            let foot = format!("规则 {} · 打印于 {}", record.rulebook, record.date);
+            let size = c.fitting(&foot, 8.0, inner);
+            c.text(margin, (y + 10.0 * MM).min(bottom + 6.0 * MM), size, GREY, Align::Left, &foot);
+        }
+        let footer = format!("{} · 第 {} 页，共 {} 页", record.member, index + 1, count);
+        c.text(w / 2.0, h - 8.0 * MM, 8.0, GREY, Align::Centre, &footer);
+    }
+    finish(document)
+}

@@ -1,7 +1,7 @@
 //! Paper for the community's notice board and doors: five-star
 //! certificates (荣誉证书), the honour-roll poster (光荣榜), household
 //! cards (联系卡), meetings' sign-in sheets and households' paper rating
-//! forms (纸质评议表), laid out as PDF with the Chinese text embedded (a subset
+//! forms (纸质评议表) and a member's yearly record (积分记录), laid out as PDF with the Chinese text embedded (a subset
 //! of a CJK font found on the machine) and extractable.
 //!
 //! Layout only: every function takes plain values and returns PDF bytes.
@@ -14,8 +14,9 @@ mod layouts;
 
 pub use font::{FONT_CANDIDATES, PrintFont};
 pub use layouts::{
-    Card, Certificate, FORMS_PER_SHEET, HonourBranch, HonourRoll, Paper, RatingForm, SIGN_IN_ROWS_PER_SHEET,
-    SignInSheet, cards, certificates, honour_roll, rating_forms, sign_in_sheet,
+    Card, Certificate, FORMS_PER_SHEET, HonourBranch, HonourRoll, MemberRecord, Paper, RatingForm, RecordCategory,
+    RecordEntry, RecordWindow, SIGN_IN_ROWS_PER_SHEET, SignInSheet, cards, certificates, honour_roll, member_record,
+    rating_forms, sign_in_sheet,
 };
 
 /// What can go wrong while printing.

@@ -165,3 +165,69 @@ fn a_sign_in_sheet_continues_on_a_second_sheet_and_totals_on_the_last() {
     let empty = starledger_print::SignInSheet { members: Vec::new(), ..sheet };
     assert!(starledger_print::sign_in_sheet(&font, &empty).is_err(), "no invitees, no sheet");
 }
+
+#[test]
+fn a_members_record_continues_on_more_sheets_and_renders() {
+    use starledger_print::{MemberRecord, RecordCategory, RecordEntry, RecordWindow};
+    let Some(font) = font() else { return };
+    let entries: Vec<RecordEntry> = (1..=40)
+        .map(|i| RecordEntry {
+            date: format!("2025-03-{:02}", i % 28 + 1),
+            rule: "参加支部党员大会".into(),
+            reason: format!("第{i}次会议"),
+            points: "+2".into(),
+            source: "考勤".into(),
+            marks: String::new(),
+        })
+        .collect();
+    let record = MemberRecord {
+        community: "幸福里社区党委".into(),
+        member: "欧阳明".into(),
+        branch: "第一网格党支部".into(),
+        year: 2025,
+        total: "80".into(),
+        standing: "年度进行中".into(),
+        rulebook: "v1".into(),
+        date: "2025年7月1日".into(),
+        categories: vec![RecordCategory {
+            name: "学习".into(),
+            points: "80".into(),
+            windows: vec![
+                RecordWindow { label: "2025-01-01 — 2025-06-30".into(), shown: Some((3, 1, 0, "7".into())) },
+                RecordWindow { label: "2025-07-01 — 2025-12-31".into(), shown: None },
+            ],
+            entries,
+        }],
+    };
+    let pdf = starledger_print::member_record(&font, &record).unwrap();
+    let Some(pages) = pdf_pages(&pdf) else { return };
+    assert!(pages.len() >= 2, "40 entries fit on one sheet?");
+    assert!(pages[0].contains("欧阳明") && pages[0].contains("2025年度党员积分记录"), "{}", pages[0]);
+    assert!(pages[0].contains("总积分 80") && pages[0].contains("年度进行中"), "{}", pages[0]);
+    assert!(pages[0].contains("本期评议不足3条"), "{}", pages[0]);
+    assert!(pages[1].contains("（续）") && pages[1].contains("欧阳明"), "{}", pages[1]);
+    let all = pages.concat();
+    assert_eq!(all.matches("参加支部党员大会").count(), 40);
+    assert!(all.contains("第40次会议"));
+    // It renders as an image too (a broken font or page tree would not).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("record.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    match Command::new("pdftoppm")
+        .args(["-r", "30", "-png", "-f", "1", "-l", "1"])
+        .arg(&path)
+        .arg(dir.path().join("page"))
+        .status()
+    {
+        Ok(status) => {
+            assert!(status.success());
+            let png = std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "png"));
+            assert!(png, "pdftoppm wrote no image");
+        }
+        Err(e) if required() => panic!("STARLEDGER_PDF=require and pdftoppm cannot run: {e}"),
+        Err(_) => eprintln!("\n!!! SKIPPED: pdftoppm not found\n"),
+    }
+}

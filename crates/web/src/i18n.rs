@@ -187,6 +187,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("revoke_link", "停用并更换链接", "Revoke and replace the link"),
     ("print", "打印", "Print"),
     ("print_pdf", "下载打印文件（PDF）", "Download for print (PDF)"),
+    ("print_record", "打印 / 下载 PDF", "Print / download PDF"),
+    ("record_pdf", "积分记录（PDF）", "Record (PDF)"),
     ("print_certificates", "五星级党员荣誉证书", "Five-star certificates"),
     ("print_honour_roll", "光荣榜海报", "Honour-roll poster"),
     ("phone", "电话", "Phone"),

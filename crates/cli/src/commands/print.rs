@@ -1,5 +1,5 @@
 //! `starledger print`: certificates, the honour-roll poster, household
-//! cards, sign-in sheets and paper rating forms as PDF files. The use cases (`starledger_app::print`) decide what
+//! cards, sign-in sheets, paper rating forms and members' records as PDF files. The use cases (`starledger_app::print`) decide what
 //! may be printed; this writes the file whole or not at all.
 
 use super::Context;
@@ -47,6 +47,14 @@ pub async fn print(context: &Context, command: PrintCommand) -> Outcome {
             let pdf = print::honour_roll_pdf(&mut reader, Asker::Operator(community.id), year, paper, &font).await?;
             write(&out, &pdf)?;
             println!("wrote {}: the {year} honour roll of {}", out.display(), community.name);
+        }
+        PrintCommand::Record { member, year, by, out, font: font_args } => {
+            let (_, actor) = context.actor(&store, &by).await?;
+            let font = font(&font_args)?;
+            let mut reader = store.read().await?;
+            let pdf = starledger_app::record::record_pdf(&mut reader, &actor, member, year, &font).await?;
+            write(&out, &pdf)?;
+            println!("wrote {}: the {year} record of member {member}", out.display());
         }
         PrintCommand::SignIn { meeting, by, public_url, out, font: font_args } => {
             let (_, actor) = context.actor(&store, &by).await?;

@@ -45,8 +45,8 @@ const ROLES: [(&str, &str); 5] = [
 
 /// Links not followed: files (photos, receipts, PDFs, seals), the language
 /// switch, and what is not a page.
-const NOT_PAGES: [&str; 9] =
-    ["/uploads/", "/receipts/", "/seals/", "/print/", "/lang/", "/static/", "/healthz", "/readyz", "/metrics"];
+const NOT_PAGES: [&str; 10] =
+    ["/uploads/", "/receipts/", "/seals/", "/print/", ".pdf", "/lang/", "/static/", "/healthz", "/readyz", "/metrics"];
 
 #[tokio::test]
 async fn every_page_for_every_role_fits_a_phone() {

@@ -13,6 +13,7 @@ mod e2e;
 mod e2e_charts;
 mod e2e_phone;
 mod e2e_photo;
+mod e2e_print;
 mod e2e_region;
 mod e2e_roll;
 mod e2e_service;

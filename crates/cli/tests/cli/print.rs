@@ -159,3 +159,79 @@ async fn the_demos_finalized_year_prints_and_cards_are_the_committees() {
     assert_eq!(count(&db, reprinted).await, linked, "every reprinted card has a new link");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'print.cards'").await, 2);
 }
+
+/// A member's record: the member prints their own, with their name, the
+/// year, a rule's Chinese name and the total the rating gives; another
+/// member and another branch's secretary are refused and write nothing;
+/// the member's own branch secretary and the committee may print it.
+#[tokio::test]
+async fn a_members_record_is_theirs_their_secretarys_and_the_committees() {
+    if !can_print() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let output = starledger(&db).args(["demo", "--no-serve"]).output().unwrap();
+    assert!(output.status.success(), "demo: {}", String::from_utf8_lossy(&output.stderr));
+    let rating = starledger(&db).args(["rating", "--year", "2025", "--json"]).output().unwrap();
+    let rating: Value = serde_json::from_slice(&rating.stdout).unwrap();
+    let members = rating["members"].as_array().unwrap();
+    let her = members.iter().find(|m| m["name"] == "梁小改").unwrap();
+    let id = her["member_id"].as_i64().unwrap().to_string();
+    let total = her["total"].as_f64().unwrap();
+    let print = |by: &str, out: &Path| {
+        starledger(&db)
+            .args(["print", "record", "--member", &id, "--year", "2025", "--by", by, "--out"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let own = dir.path().join("own.pdf");
+    let done = print("liangxiaogai", &own);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let text = pages(&own).join("\n");
+    assert!(text.contains("梁小改") && text.contains("2025年度党员积分记录"), "{text}");
+    assert!(text.contains("参加支部党员大会"), "a rule's Chinese name:\n{text}");
+    assert!(text.contains("考勤"), "the source in words:\n{text}");
+    let printed: f64 = text
+        .split("总积分 ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no total in:\n{text}"));
+    assert!((printed - total).abs() < 0.05, "printed {printed}, rated {total}");
+    assert!(text.contains("5 星"), "2025 is final and she is five-star:\n{text}");
+    // It renders.
+    let png = dir.path().join("own");
+    let rendered =
+        std::process::Command::new("pdftoppm").args(["-r", "30", "-png", "-singlefile"]).arg(&own).arg(&png).status();
+    assert!(rendered.expect("pdftoppm").success());
+    assert!(dir.path().join("own.png").exists());
+
+    // Another member: refused, nothing written.
+    let other = dir.path().join("other.pdf");
+    let done = print("huguojie", &other);
+    assert!(!done.status.success());
+    assert!(String::from_utf8_lossy(&done.stderr).contains("print another member's record"), "{done:?}");
+    assert!(!other.exists());
+    // Branch secretaries: only hers may print it.
+    let mut branches: Vec<&str> = members.iter().filter_map(|m| m["branch"].as_str()).collect();
+    branches.sort_unstable();
+    branches.dedup();
+    let (mut allowed, mut refused) = (0, 0);
+    for b in 1..=branches.len() {
+        let out = dir.path().join(format!("branch{b}.pdf"));
+        let done = print(&format!("branch{b}"), &out);
+        if done.status.success() {
+            allowed += 1;
+            assert!(pages(&out).join("\n").contains("梁小改"));
+        } else {
+            refused += 1;
+            assert!(String::from_utf8_lossy(&done.stderr).contains("another branch"), "{done:?}");
+            assert!(!out.exists());
+        }
+    }
+    assert_eq!((allowed, refused), (1, branches.len() - 1));
+    let done = print("liangyonghong", &dir.path().join("committee.pdf"));
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+}

@@ -76,3 +76,38 @@ pub async fn sign_in_sheet(
     let bytes = starledger_app::meetings::sign_in_pdf(&mut reader, &viewer.account, meeting, public_url, font).await?;
     Ok(pdf(bytes, &format!("meeting-{meeting}-签到表.pdf")))
 }
+
+#[derive(Deserialize)]
+pub struct RecordQuery {
+    year: i64,
+}
+
+/// The signed-in member's own record of a year, as their page shows it.
+pub async fn my_record(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Query(query): Query<RecordQuery>,
+) -> WebResult<Response> {
+    let member = viewer.account.member_id.ok_or_else(|| {
+        WebError::Forbidden(Why::new("此账号不是党员本人的账号，没有个人积分。", "this account is not a member's"))
+    })?;
+    record(state, viewer, member, query.year).await
+}
+
+/// A member's record of a year, for the committee or the member's branch
+/// secretary (the use case decides).
+pub async fn member_record(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    axum::extract::Path(member): axum::extract::Path<i64>,
+    Query(query): Query<RecordQuery>,
+) -> WebResult<Response> {
+    record(state, viewer, member, query.year).await
+}
+
+async fn record(state: AppState, viewer: SignedIn, member: i64, year: i64) -> WebResult<Response> {
+    let mut reader = state.store().read().await?;
+    let font = font()?;
+    let bytes = starledger_app::record::record_pdf(&mut reader, &viewer.account, member, year, font).await?;
+    Ok(pdf(bytes, &format!("record-{member}-{year}-积分记录.pdf")))
+}

@@ -16,13 +16,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::standings::Audience;
 use starledger_domain::ledger::{Actor, Entry};
-use starledger_domain::linking::RatingWindow;
 use starledger_domain::org::Account;
 use starledger_domain::points::Points;
 use starledger_domain::rating::{CreditKind, Gap, TermKind};
-use starledger_domain::rulebook::{RuleSource, Rulebook};
+use starledger_domain::rulebook::Rulebook;
 use starledger_store::{LedgerQueries, OrgQueries, SealQueries};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Where an entry came from, as the page's language names it.
 pub(crate) fn source_label(t: Tr, source_kind: &str) -> String {
@@ -42,10 +41,7 @@ pub(crate) fn source_label(t: Tr, source_kind: &str) -> String {
     t.get(key).to_string()
 }
 
-/// Below this many ratings in a window, the counts are withheld.
-pub const MIN_RATINGS_SHOWN: i64 = 3;
-
-pub(crate) struct EntryRow {
+struct EntryRow {
     id: i64,
     date: String,
     rule: String,
@@ -156,7 +152,7 @@ pub(crate) fn ranks_anyone(rating: &starledger_domain::rating::Rating) -> bool {
 
 /// A member's entries of a year by category, as their record shows them
 /// (the page, and `GET /api/v1/me`): household ratings as counts per
-/// window, withheld below [`MIN_RATINGS_SHOWN`]; the running window's
+/// window, withheld below three ratings; the running window's
 /// points left out of what the member sees until then.
 pub(crate) async fn categories<Q: OrgQueries>(
     reader: &mut Q,
@@ -182,78 +178,49 @@ pub(crate) async fn categories<Q: OrgQueries>(
         .map(|a| (a.id, format!("{}（{}）", a.name, a.role.label_zh())))
         .collect();
     let branches: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
-    let reversed_by: HashMap<i64, i64> =
-        entries.iter().filter_map(|e| e.draft.reverses.map(|original| (original, e.id))).collect();
-
-    let mut categories: Vec<CategoryRow> = rulebook
-        .categories
-        .iter()
-        .map(|c| CategoryRow { name: c.name.clone(), points: Points::ZERO, entries: Vec::new(), windows: Vec::new() })
-        .collect();
-    let mut windows: BTreeMap<(usize, String), WindowRow> = BTreeMap::new();
-    for entry in entries {
-        let draft = &entry.draft;
-        let Some(index) = rulebook.categories.iter().position(|c| c.key == draft.category) else { continue };
-        categories[index].points += draft.points;
-        let rule = rulebook.rule(&draft.rule_key);
-        if rule.is_some_and(|r| r.source == RuleSource::Household) {
-            let window = RatingWindow::containing(draft.occurred_on, &rulebook.linking);
-            let row = windows.entry((index, window.key())).or_insert_with(|| WindowRow {
-                label: format!("{} — {}", window.starts_on, window.ends_on),
-                ..Default::default()
-            });
-            row.points += draft.points;
-            // A reversal cancels one rating of its level.
-            let one = if draft.reverses.is_some() { -1 } else { 1 };
-            match draft.rule_key.as_str() {
-                key if key == rulebook.linking.satisfied_rule => row.satisfied += one,
-                key if key == rulebook.linking.basically_satisfied_rule => row.basically += one,
-                _ => row.not += one,
-            }
-            continue;
-        }
-        let recorder = match draft.recorded_by {
-            Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
-            Actor::BranchBallot(id) => format!("{} 民主评议票决", branches.get(&id).cloned().unwrap_or_default()),
-            Actor::Household(_) => "联系户".to_string(),
-            Actor::Decision(id) => format!("党委会决定（诚信档案 #{id}）"),
-        };
-        let marks = match (draft.reverses, reversed_by.get(&entry.id)) {
-            (Some(original), _) => format!("冲销 #{original}"),
-            (None, Some(reversal)) => format!("已被 #{reversal} 冲销"),
-            _ => String::new(),
-        };
-        categories[index].entries.push(EntryRow {
-            id: entry.id,
-            date: draft.occurred_on.to_string(),
-            rule: rule.map_or(draft.rule_key.clone(), |r| r.name.clone()),
-            reason: draft.reason.clone(),
-            points: if draft.points.is_positive() { format!("+{}", draft.points) } else { draft.points.to_string() },
-            source: source_label(t, &draft.source_kind),
-            recorder,
-            recorded_at: crate::calendar::local(draft.recorded_at),
-            marks,
-        });
-    }
-    let running = RatingWindow::containing(crate::calendar::today(), &rulebook.linking).key();
-    for ((index, key), mut row) in windows {
-        row.shown = row.satisfied + row.basically + row.not >= MIN_RATINGS_SHOWN;
-        // The running window's points count in what the member sees only
-        // from three ratings on (as in the standings): one or two would
-        // tell their levels through the category's total.
-        let sees_counts =
-            matches!(account.role, starledger_domain::org::Role::Committee | starledger_domain::org::Role::Auditor);
-        if !row.shown && key == running && !sees_counts {
-            categories[index].points = categories[index].points - row.points;
-        }
-        // A withheld window hides its points too: with one or two ratings the
-        // points alone would tell their levels.
-        if !row.shown {
-            (row.satisfied, row.basically, row.not) = (0, 0, 0);
-        }
-        categories[index].windows.push(row);
-    }
-    Ok(categories)
+    // The categories as the printed record has them (one computation).
+    let sees_counts = starledger_app::record::sees_counts(account.role);
+    Ok(starledger_app::record::categories(rulebook, entries, sees_counts, crate::calendar::today())
+        .into_iter()
+        .map(|c| CategoryRow {
+            name: c.name,
+            points: c.points,
+            windows: c
+                .windows
+                .iter()
+                .map(|w| WindowRow {
+                    label: w.label(),
+                    shown: w.shown,
+                    satisfied: w.satisfied,
+                    basically: w.basically,
+                    not: w.not,
+                    points: w.points,
+                })
+                .collect(),
+            entries: c
+                .entries
+                .into_iter()
+                .map(|e| EntryRow {
+                    id: e.id,
+                    date: e.date.to_string(),
+                    rule: e.rule,
+                    reason: e.reason,
+                    points: starledger_app::record::signed(e.points),
+                    source: source_label(t, &e.source_kind),
+                    recorder: match e.recorded_by {
+                        Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
+                        Actor::BranchBallot(id) => {
+                            format!("{} 民主评议票决", branches.get(&id).cloned().unwrap_or_default())
+                        }
+                        Actor::Household(_) => "联系户".to_string(),
+                        Actor::Decision(id) => format!("党委会决定（诚信档案 #{id}）"),
+                    },
+                    recorded_at: crate::calendar::local(e.recorded_at),
+                    marks: e.marks,
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 #[derive(Deserialize)]

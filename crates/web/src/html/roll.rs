@@ -71,6 +71,8 @@ struct MembersPage {
     found: usize,
     range: (u32, u32),
     may_edit: bool,
+    /// The year whose records the rows link to (the current period's).
+    record_year: Option<i16>,
     page_number: usize,
     pages: usize,
     page_link: String,
@@ -96,8 +98,9 @@ pub async fn members(
     viewer.require(READERS)?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
-    let rulebook =
-        current_period(&mut reader, community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
+    let period = current_period(&mut reader, community).await?;
+    let record_year = period.as_ref().map(|p| p.year.get());
+    let rulebook = period.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
     let (min, max) = (rulebook.linking.households_min, rulebook.linking.households_max);
     let counts = reader.link_counts(community).await?;
     let groups = reader.party_groups(community).await?;
@@ -172,6 +175,7 @@ pub async fn members(
         found: total,
         range: (min, max),
         may_edit: viewer.account.role == Role::Committee,
+        record_year,
         page_number,
         pages,
         page_link: format!("/members?{link}&page="),

@@ -112,6 +112,8 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get("/figures".into(), "/figures"),
         get("/honours".into(), "/honours"),
         get(format!("/members/{}/stars", o.member), "/members/{id}/stars"),
+        get(format!("/members/{}/record.pdf?year={year}", o.member), "/members/{id}/record.pdf"),
+        get(format!("/me/record.pdf?year={year}"), "/me/record.pdf"),
         get("/households".into(), "/households"),
         get("/households/cards".into(), "/households/cards"),
         get("/households/forms".into(), "/households/forms"),
