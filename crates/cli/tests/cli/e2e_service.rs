@@ -36,6 +36,8 @@ const SECOND_MEMBER: &str = "huguoqiang";
 
 const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (390, 844);
+/// The narrowest phone the pages are made for.
+const NARROW_PHONE: (u32, u32) = (360, 740);
 
 /// The refusal page's heading: the method's rules (or the database) said no.
 const REFUSED: &str = "无法完成此操作。";
@@ -508,6 +510,42 @@ async fn branch_ballot(site: Arc<Site>) {
     assert_eq!(value(proposed(guoqiang)).await, "basically_qualified", "a tie goes to the lower grade");
     assert_eq!(value(proposed(secretary)).await, "qualified");
     desk.screenshot("ballot-04-closed-tally").await;
+    // On a 360 px phone the tally's grade pickers stay within reach: the
+    // page does not scroll sideways, and each picker lies on the screen or
+    // inside a table box that scrolls on its own.
+    let pocket = site.session(NARROW_PHONE.0, NARROW_PHONE.1).await;
+    pocket.sign_in(BRANCH_SECRETARY).await;
+    pocket.goto(&format!("/ballots/{ballot}")).await;
+    let facts = pocket
+        .client
+        .execute(
+            "const inner = document.documentElement.clientWidth;
+             const pickers = [...document.querySelectorAll('select[name^=g]')].map(s => {
+               const r = s.getBoundingClientRect();
+               let box = s.parentElement;
+               while (box && box !== document.body) {
+                 const x = getComputedStyle(box).overflowX;
+                 if ((x === 'auto' || x === 'scroll') && box.getBoundingClientRect().right <= inner + 1) break;
+                 box = box.parentElement;
+               }
+               return { left: r.left, right: r.right, width: r.width, boxed: !!box && box !== document.body };
+             });
+             return { inner, page: document.documentElement.scrollWidth, pickers };",
+            vec![],
+        )
+        .await
+        .expect("measure the tally on a phone");
+    let inner = facts["inner"].as_f64().unwrap_or(0.0);
+    assert!(facts["page"].as_f64().unwrap_or(f64::MAX) <= inner, "the tally page scrolls sideways at 360 px: {facts}");
+    let pickers = facts["pickers"].as_array().expect("the pickers");
+    assert_eq!(pickers.len(), graded.len(), "a grade picker for each graded member: {facts}");
+    for picker in pickers {
+        let on_screen =
+            picker["left"].as_f64().unwrap_or(-1.0) >= 0.0 && picker["right"].as_f64().unwrap_or(f64::MAX) <= inner;
+        assert!(on_screen || picker["boxed"] == true, "a picker is cut off at 360 px: {picker}");
+        assert!(picker["width"].as_f64().unwrap_or(0.0) >= 60.0, "a picker is too narrow to use: {picker}");
+    }
+    pocket.screenshot("ballot-05-tally-360").await;
     // A voter sees the tally too, once closed.
     voters[0].goto(&format!("/ballots/{ballot}")).await;
     assert_eq!(voters[0].count("tr[data-member] [data-testid=proposed]").await, graded.len());
