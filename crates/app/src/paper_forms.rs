@@ -93,12 +93,7 @@ pub async fn print(
     let window = RatingWindow::containing(today, &period.rulebook.linking);
     let key = window.key();
     let branches = tx.branches(community).await?;
-    let branch_name = match branch {
-        Some(id) => Some(branches.iter().find(|(b, _)| *b == id).map(|(_, name)| name.clone()).ok_or_else(|| {
-            invalid(format!("本社区没有编号为 {id} 的支部。"), format!("branch: no branch {id} in this community"))
-        })?),
-        None => None,
-    };
+    let branch_name = crate::print::chosen_branch(&branches, branch)?;
     let community_name = tx.community(community).await?.name;
     let members = tx.members(community).await?;
     let live = tx.live_paper_forms(community, &key).await?;

@@ -236,6 +236,16 @@ pub struct PrintedCards {
     pub without_link: usize,
 }
 
+/// The name of the branch a print is for (`None`: the whole community);
+/// a branch of another community is refused.
+pub(crate) fn chosen_branch(branches: &[(i64, String)], branch: Option<i64>) -> AppResult<Option<String>> {
+    let Some(id) = branch else { return Ok(None) };
+    let name = branches.iter().find(|(b, _)| *b == id).map(|(_, name)| name.clone());
+    name.map(Some).ok_or_else(|| {
+        invalid(format!("本社区没有编号为 {id} 的支部。"), format!("branch: no branch {id} in this community"))
+    })
+}
+
 /// The household cards of a branch, or of the whole community: the
 /// committee's only, since each card carries a household's private link.
 /// Every print is audited (who, which branch or all, how many), and a card
@@ -252,12 +262,7 @@ pub async fn cards_pdf(
     duty::may_administer(actor, "print household cards")?;
     let community = actor.community_id;
     let branches = tx.branches(community).await?;
-    let branch_name = match branch {
-        Some(id) => Some(branches.iter().find(|(b, _)| *b == id).map(|(_, name)| name.clone()).ok_or_else(|| {
-            invalid(format!("本社区没有编号为 {id} 的支部。"), format!("branch: no branch {id} in this community"))
-        })?),
-        None => None,
-    };
+    let branch_name = chosen_branch(&branches, branch)?;
     let community_name = tx.community(community).await?.name;
     let members = tx.members(community).await?;
     let links: BTreeMap<i64, LiveLink> =

@@ -143,12 +143,7 @@ pub async fn print(
     Form(form): Form<PrintForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let branch = match form.branch.as_str() {
-        "all" => None,
-        text => Some(text.parse::<i64>().map_err(|_| {
-            WebError::BadRequest(Why::new("支部：应为支部编号或“全部”。", "branch: a branch's id or all"))
-        })?),
-    };
+    let branch = crate::html::print::branch_choice(&form.branch)?;
     let font = crate::html::print::font()?;
     let mut tx = viewer.write(&state).await?;
     let printed =

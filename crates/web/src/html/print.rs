@@ -111,3 +111,13 @@ async fn record(state: AppState, viewer: SignedIn, member: i64, year: i64) -> We
     let bytes = starledger_app::record::record_pdf(&mut reader, &viewer.account, member, year, font).await?;
     Ok(pdf(bytes, &format!("record-{member}-{year}-积分记录.pdf")))
 }
+
+/// A print form's branch: a branch's id, or `all` for the whole community.
+pub(crate) fn branch_choice(text: &str) -> WebResult<Option<i64>> {
+    match text {
+        "all" => Ok(None),
+        text => text.parse::<i64>().map(Some).map_err(|_| {
+            WebError::BadRequest(Why::new("支部：应为支部编号或“全部”。", "branch: a branch's id or all"))
+        }),
+    }
+}
