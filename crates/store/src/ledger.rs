@@ -294,10 +294,17 @@ pub trait LedgerQueries: Queries {
         on: Date,
     ) -> Result<GainedSoFar> {
         let (conn, location) = self.parts();
-        let month_prefix = format!("{:04}-{:02}-%", on.year(), on.month());
+        // The month as a half-open range of ISO dates: text that sorts as the
+        // dates do, on both backends, and no pattern match per row.
+        let month_starts = format!("{:04}-{:02}-01", on.year(), on.month());
+        let next_month = match on.month() {
+            12 => format!("{:04}-01-01", i32::from(on.year()) + 1),
+            month => format!("{:04}-{:02}-01", on.year(), month + 1),
+        };
         let row: (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT \
-               CAST(SUM(CASE WHEN rule_key = $3 AND occurred_on LIKE $5 THEN points_tenths ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN rule_key = $3 AND occurred_on >= $5 AND occurred_on < $7 \
+                             THEN points_tenths ELSE 0 END) AS BIGINT), \
                CAST(SUM(CASE WHEN rule_key = $3 THEN points_tenths ELSE 0 END) AS BIGINT), \
                CAST(SUM(CASE WHEN category = $4 THEN points_tenths ELSE 0 END) AS BIGINT) \
              FROM ledger_entries WHERE community_id = $1 AND member_id = $2 AND year = $6",
@@ -306,8 +313,9 @@ pub trait LedgerQueries: Queries {
         .bind(member)
         .bind(rule_key)
         .bind(category)
-        .bind(month_prefix)
+        .bind(month_starts)
         .bind(i64::from(on.year()))
+        .bind(next_month)
         .fetch_one(conn)
         .await
         .at(location)?;

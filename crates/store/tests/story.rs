@@ -207,6 +207,38 @@ async fn a_projection_edited_alone_is_caught(backing: Backing) {
     assert_eq!(report.projection_mismatches[0].recomputed, Some(Points::whole(1)));
 }
 
+on_both!(a_month_cap_counts_its_own_month, month_edges_in_sqlite, month_edges_in_postgres);
+
+/// The month a monthly cap counts is the calendar month of the entry,
+/// edges included: the last day of November is not December's, the first
+/// and last of December are, and a December's month ends with its year.
+async fn a_month_cap_counts_its_own_month(backing: Backing) {
+    let store = backing.create().await;
+    let mut tx = store.write().await.unwrap();
+    let community = tx.create_community("十里社区").await.unwrap();
+    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
+    let member = tx.add_member(&member_of(community, branch, "胡国强")).await.unwrap();
+    tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
+        .await
+        .unwrap();
+    for (key, tenths, on) in [
+        ("oct", 1, date(2025, 10, 1)),
+        ("nov", 10, date(2025, 11, 30)),
+        ("dec-first", 100, date(2025, 12, 1)),
+        ("dec-last", 1000, date(2025, 12, 31)),
+    ] {
+        tx.append_entry(draft(community, member, "meeting.group", tenths, key, on)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut reader = store.read().await.unwrap();
+    for (on, tenths) in
+        [(date(2025, 10, 31), 1), (date(2025, 11, 1), 10), (date(2025, 12, 15), 1100), (date(2025, 9, 30), 0)]
+    {
+        let gained = reader.gained_so_far(community, member, "meeting.group", "study", on).await.unwrap();
+        assert_eq!(gained.rule_in_month.tenths(), tenths, "the month of {on}");
+    }
+}
+
 on_both!(
     verify_reads_one_snapshot_while_a_writer_appends,
     verify_while_writing_in_sqlite,
