@@ -746,6 +746,10 @@ pub enum BenchCommand {
     /// Serve the database in-process on 127.0.0.1 and drive keep-alive
     /// connections at pages and at a static file (the baseline).
     Reads(BenchReadsArgs),
+    /// Serve the database in-process on 127.0.0.1 and write household
+    /// ratings through the web path with N clients, against one-row write
+    /// transactions (the baseline). It records real ratings: use a copy.
+    Writes(BenchWritesArgs),
 }
 
 #[derive(Args, Debug)]
@@ -789,6 +793,20 @@ pub struct BenchReadsArgs {
     /// (default: the community's first active committee account).
     #[arg(long)]
     pub login: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchWritesArgs {
+    /// Clients writing at once.
+    #[arg(long, default_value_t = 16)]
+    pub clients: u32,
+    /// Seconds each side is driven (the ratings stop earlier when every
+    /// household has rated in today's window).
+    #[arg(long, default_value_t = 10)]
+    pub duration_secs: u64,
+    /// Say that this database is a copy: the bench records real ratings.
+    #[arg(long)]
+    pub on_a_copy: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -46,6 +46,29 @@ pub trait BaselineQueries: Queries {
         .at(location)
     }
 
+    /// A scratch table for the write baseline: one integer column, nothing
+    /// refers to it. Dropped by [`BaselineQueries::drop_scratch`] when the
+    /// bench ends; `IF NOT EXISTS` lets a bench that was killed run again.
+    async fn create_scratch(&mut self) -> Result<()> {
+        let (conn, location) = self.parts();
+        sqlx::query("CREATE TABLE IF NOT EXISTS bench_scratch (n BIGINT NOT NULL)").execute(conn).await.at(location)?;
+        Ok(())
+    }
+
+    /// The baseline of a write: one row, as a client of the database would
+    /// write it in its own transaction (the caller's).
+    async fn insert_scratch(&mut self, n: i64) -> Result<()> {
+        let (conn, location) = self.parts();
+        sqlx::query("INSERT INTO bench_scratch (n) VALUES ($1)").bind(n).execute(conn).await.at(location)?;
+        Ok(())
+    }
+
+    async fn drop_scratch(&mut self) -> Result<()> {
+        let (conn, location) = self.parts();
+        sqlx::query("DROP TABLE IF EXISTS bench_scratch").execute(conn).await.at(location)?;
+        Ok(())
+    }
+
     /// The years that hold entries, oldest first.
     async fn years_with_entries(&mut self) -> Result<Vec<i64>> {
         let (conn, location) = self.parts();

@@ -119,6 +119,26 @@ fn a_tiny_city_builds_verifies_and_is_measured() {
         assert_eq!(number(result, "failed"), 0.0, "every answer 2xx or 3xx: {}", reads.stdout);
     }
     assert!(!reads.stdout.contains("note:"), "every page answered at once: {}", reads.stdout);
+
+    // Writes record real ratings: refused unless the database is said to be a copy.
+    let unsaid = run(&db, &["bench", "writes", "--clients", "2", "--duration-secs", "1"]);
+    assert_ne!(unsaid.code, 0, "{unsaid:#?}");
+    assert!(unsaid.stderr.contains("--on-a-copy"), "{unsaid:#?}");
+    let writes = run(&db, &["bench", "writes", "--on-a-copy", "--clients", "2", "--duration-secs", "1"]).succeeded();
+    let sides = results(&writes.stdout);
+    let names: Vec<&str> = sides.iter().map(|r| r["what"].as_str()).collect();
+    assert_eq!(names, ["baseline", "household"], "{}", writes.stdout);
+    for side in &sides {
+        assert!(number(side, "writes_per_s") > 0.0, "{side:?}");
+        assert_eq!(number(side, "server_errors"), 0.0, "no 5xx: {}", writes.stdout);
+    }
+    assert!(writes.stdout.contains("reproduce: starledger"), "{}", writes.stdout);
+    // Each rating it counted is one more entry in a chain that still verifies.
+    let written = number(&sides[1], "written") as u64;
+    assert!(written > 0, "{}", writes.stdout);
+    let verified = run(&db, &["ledger", "verify"]).succeeded();
+    let intact = format!("ledger intact: {} entries", entries + 1 + written);
+    assert!(verified.stdout.contains(&intact), "{intact}: {}", verified.stdout);
     drop(pg);
 }
 

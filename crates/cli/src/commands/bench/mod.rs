@@ -6,6 +6,7 @@
 mod city;
 mod rating;
 mod reads;
+mod writes;
 mod year;
 
 use crate::args::BenchCommand;
@@ -17,6 +18,7 @@ pub async fn bench(context: &Context, command: BenchCommand) -> Outcome {
         BenchCommand::City(args) => city::run(context, args).await,
         BenchCommand::Rating(args) => rating::run(context, args).await,
         BenchCommand::Reads(args) => reads::run(context, args).await,
+        BenchCommand::Writes(args) => writes::run(context, args).await,
     }
 }
 

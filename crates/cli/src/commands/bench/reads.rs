@@ -220,7 +220,7 @@ pub async fn run(context: &Context, args: BenchReadsArgs) -> Outcome {
 }
 
 /// The limiters stay in the request path, but never refuse (see the module).
-fn limits_that_never_refuse() -> Limits {
+pub(super) fn limits_that_never_refuse() -> Limits {
     let never = |window| RateLimiter::bounded(u32::MAX, Duration::from_secs(window), 10_000_000);
     Limits { login_by_ip: never(60), login_failures: never(900), rating_by_token: never(600), rating_by_ip: never(600) }
 }
@@ -352,15 +352,16 @@ async fn drive(
 }
 
 /// A minimal HTTP/1.1 client over one keep-alive connection: enough to
-/// send GETs and read whole answers (by length or chunked), nothing more.
-struct Client {
+/// send GETs (and the write bench's posts) and read whole answers (by
+/// length or chunked), nothing more.
+pub(super) struct Client {
     stream: BufReader<TcpStream>,
     host: String,
     cookie: String,
 }
 
 impl Client {
-    async fn connect(address: SocketAddr, cookie: &str) -> Result<Client, Failure> {
+    pub(super) async fn connect(address: SocketAddr, cookie: &str) -> Result<Client, Failure> {
         let stream = TcpStream::connect(address)
             .await
             .map_err(|e| Failure::failed(format!("cannot connect to {address}: {e}")))?;
@@ -375,6 +376,17 @@ impl Client {
              Accept-Encoding: gzip\r\nUser-Agent: starledger-bench\r\n\r\n",
             self.host, self.cookie
         );
+        self.send(&request).await
+    }
+
+    /// The `Host` this client names: the server's address.
+    pub(super) fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Sends one whole request; the answer's status, and whether the
+    /// connection stays open.
+    pub(super) async fn send(&mut self, request: &str) -> std::io::Result<(u16, bool)> {
         self.stream.get_mut().write_all(request.as_bytes()).await?;
         let mut line = String::new();
         if self.stream.read_line(&mut line).await? == 0 {
