@@ -120,7 +120,7 @@ pub async fn show(
 }
 
 async fn integrity_page(state: &AppState, viewer: &SignedIn, page: Option<usize>, kept: Kept) -> WebResult<Response> {
-    viewer.require(&[Role::Committee, Role::BranchSecretary, Role::Auditor])?;
+    viewer.require(&app_integrity::READERS)?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let members = reader.members(community).await?;
