@@ -1,5 +1,5 @@
 //! One error type for the use cases. A refusal keeps its kind up to the page
-//! or the command line: who may not do it (`Duty`), what the method's rules
+//! or the command line: who may not do it (`Duty`, `Forbidden`), what the method's rules
 //! forbid now (`Refused`: a cap, a closed year), input that is wrong
 //! (`Invalid`), and the store's own errors.
 //!
@@ -15,6 +15,10 @@ pub enum AppError {
     /// The person may not do this (duty, recusal, role).
     #[error(transparent)]
     Duty(#[from] Refusal),
+    /// The person may not do this, in the use case's own words: a claim
+    /// that is another's, a leave request of another branch.
+    #[error("{0}")]
+    Forbidden(Reason),
     /// The method's rules refuse it now: a cap, a closed or finalized year,
     /// an event that did not happen.
     #[error("{0}")]

@@ -10,9 +10,47 @@ use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::integrity::{self, Deciders};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::{Account, Member, Year};
+use starledger_domain::org::{Account, Member, Role, Year};
 use starledger_domain::regions::Overseer;
 use starledger_store::{IntegrityQueries, IntegrityRecord, OrgQueries, Period, RegionQueries, WriteTx};
+
+/// Who reads the integrity records: the /integrity page's and the API's
+/// audience. A record is about a person's conduct; members do not read
+/// each other's.
+pub const READERS: [Role; 3] = [Role::Committee, Role::BranchSecretary, Role::Auditor];
+
+/// Refuses an account that may not read the integrity records.
+pub fn may_read(actor: &Account) -> AppResult<()> {
+    if READERS.contains(&actor.role) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(crate::Reason::new(
+        format!("{}账号不能查看诚信档案。", actor.role.label_zh()),
+        format!("a {} account may not read the integrity records", actor.role.as_str().replace('_', " ")),
+    )))
+}
+
+/// The records an account may read, in the order they were filed.
+pub async fn visible<Q: IntegrityQueries>(q: &mut Q, actor: &Account) -> AppResult<Vec<IntegrityRecord>> {
+    may_read(actor)?;
+    Ok(q.integrity_records_by_id(actor.community_id).await?)
+}
+
+/// Whether `actor`, a committee member, is recused from `record` (the
+/// member concerned or a relative), as their vote would find. Who does not
+/// vote is not recused.
+pub async fn recused<Q: IntegrityQueries + OrgQueries>(
+    q: &mut Q,
+    actor: &Account,
+    record: &IntegrityRecord,
+) -> AppResult<bool> {
+    if actor.role != Role::Committee {
+        return Ok(false);
+    }
+    let member = q.member(record.community_id, record.member_id).await?;
+    let relatives = q.relative_ids(member.id).await?;
+    Ok(duty::may_vote_on_decision(actor, subject(&member), &relatives).is_err())
+}
 
 /// Who decides `record` now, by the rulebook of its year.
 pub async fn deciders<Q: IntegrityQueries>(

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod anomalies;
 pub mod api_tokens;
 pub mod ballots;
+pub mod claims;
 pub mod clock;
 pub mod error;
 pub mod figures;

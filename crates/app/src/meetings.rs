@@ -1,15 +1,20 @@
-//! Meetings (三会一课, 主题党日): who manages one, who it invites, and its
-//! paper sign-in sheet. (Scheduling, attendance and closing are still
-//! written in the pages; they move here next.)
+//! Meetings (三会一课, 主题党日): who manages one, who it invites, its
+//! paper sign-in sheet, and the decision on a leave request (请假).
+//! (Scheduling, attendance and closing are still written in the pages;
+//! they move here next.)
 
 use crate::AppResult;
+use crate::claims::Verdict;
 use crate::clock;
-use crate::error::AppError;
+use crate::error::{AppError, Reason, refused};
 use crate::print::chinese_date;
-use starledger_domain::duty::Refusal;
+use starledger_domain::claims::ClaimStatus;
+use starledger_domain::duty::{self, Refusal};
+use starledger_domain::ledger::Actor;
+use starledger_domain::meetings::{Attendance, may_decide_leave};
 use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, Role};
 use starledger_print::{PrintFont, SignInSheet};
-use starledger_store::{Meeting, MeetingQueries, OrgQueries};
+use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, OrgQueries, WriteTx};
 
 /// The committee manages every meeting; a branch secretary their branch's.
 pub fn may_manage(account: &Account, branch: BranchId) -> bool {
@@ -112,4 +117,47 @@ where
         check_in_url: meeting.closed_at.is_none().then(|| format!("{public_url}/checkin/{}", meeting.checkin_token)),
     };
     Ok(starledger_print::sign_in_sheet(font, &sheet)?)
+}
+
+/// Approves or rejects a pending leave request. The person deciding is
+/// neither the member who asked nor their relative (回避), and is the
+/// committee or the secretary of the meeting's branch; an approval marks
+/// the member excused. Once the meeting's attendance is in the ledger an
+/// approval would change nothing, and is refused: a reversal corrects it.
+pub async fn decide_leave(
+    tx: &mut WriteTx,
+    actor: &Account,
+    id: i64,
+    verdict: Verdict,
+    now: i64,
+) -> AppResult<ClaimStatus> {
+    let community = actor.community_id;
+    let request = tx.leave_request(community, id).await?;
+    let meeting = tx.meeting(community, request.meeting_id).await?;
+    // On the person: an account of no member cannot be checked for recusal.
+    duty::acting_person(actor)?;
+    let relatives = tx.relative_ids(request.member_id).await?;
+    may_decide_leave(actor, request.member_id, meeting.branch_id, &relatives)
+        .map_err(|e| AppError::Forbidden(Reason::new(e.zh(), e.to_string())))?;
+    let status = match verdict {
+        Verdict::Approve => ClaimStatus::Approved,
+        Verdict::Reject => ClaimStatus::Rejected,
+    };
+    if status == ClaimStatus::Approved
+        && tx.attendance(meeting.id).await?.iter().any(|a| a.member_id == request.member_id && a.ledgered)
+    {
+        return Err(refused(
+            "该党员的出席情况已记入台账；如需更正，请冲销。",
+            "this member's attendance is already in the ledger; correct it with a reversal",
+        ));
+    }
+    if !tx.decide_leave(community, id, status, actor.id, now).await? {
+        return Err(refused("该申请已由他人处理。", "the request was decided meanwhile"));
+    }
+    if status == ClaimStatus::Approved {
+        tx.set_attendance(meeting.id, request.member_id, Attendance::Excused, "leave", actor.id, now).await?;
+    }
+    let detail = format!("leave {id} {}", status.as_str());
+    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "leave.decide", &detail).await?;
+    Ok(status)
 }

@@ -62,6 +62,7 @@ impl From<starledger_app::AppError> for Failure {
         use starledger_app::AppError;
         match error {
             AppError::Duty(refusal) => Failure::refused(refusal),
+            AppError::Forbidden(why) => Failure::refused(why),
             AppError::Refused(why) => Failure::refused(why),
             AppError::Invalid(why) => Failure::bad_input(why),
             AppError::Store(error) => Failure::from(error),

@@ -142,6 +142,17 @@ pub trait ClaimQueries: Queries {
         rows.into_iter().map(ClaimRow::into_claim).collect()
     }
 
+    /// Every claim, of one branch when given, in the order they were made
+    /// (the API's lists, a page at a time by id).
+    async fn claims_in(&mut self, community: CommunityId, branch: Option<i64>) -> Result<Vec<Claim>> {
+        let (conn, location) = self.parts();
+        let sql =
+            format!("{CLAIM_SELECT} WHERE c.community_id = $1 AND ($2 IS NULL OR m.branch_id = $2) ORDER BY c.id");
+        let rows: Vec<ClaimRow> =
+            sqlx::query_as(&sql).bind(community).bind(branch).fetch_all(conn).await.at(location)?;
+        rows.into_iter().map(ClaimRow::into_claim).collect()
+    }
+
     async fn upload(&mut self, community: CommunityId, id: i64) -> Result<Upload> {
         let (conn, location) = self.parts();
         let row: Option<Upload> = sqlx::query_as(

@@ -104,6 +104,14 @@ pub trait IntegrityQueries: Queries {
         row.ok_or_else(|| StoreError::not_found("integrity record", id))
     }
 
+    /// Every record of the community in the order they were filed (the
+    /// API's lists, a page at a time by id).
+    async fn integrity_records_by_id(&mut self, community: CommunityId) -> Result<Vec<IntegrityRecord>> {
+        let (conn, location) = self.parts();
+        let sql = format!("{RECORD_SELECT} WHERE community_id = $1 ORDER BY id");
+        sqlx::query_as(&sql).bind(community).fetch_all(conn).await.at(location)
+    }
+
     /// Pending records first, then the latest decided.
     async fn integrity_records(&mut self, community: CommunityId) -> Result<Vec<IntegrityRecord>> {
         let (conn, location) = self.parts();

@@ -72,6 +72,7 @@ impl From<starledger_app::AppError> for WebError {
         use starledger_app::AppError;
         match error {
             AppError::Duty(refusal) => refusal.into(),
+            AppError::Forbidden(why) => WebError::Forbidden(Why::new(why.zh, why.en)),
             AppError::Refused(why) => WebError::Refused(Why::new(why.zh, why.en)),
             AppError::Invalid(why) => WebError::BadRequest(Why::new(why.zh, why.en)),
             AppError::Store(error) => WebError::Store(error),

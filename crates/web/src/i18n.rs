@@ -819,6 +819,36 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("api_param_unlinked", "只列未联系党员的户", "Only households linked to no member"),
     ("api_param_meeting", "会议编号", "A meeting's id"),
     ("api_param_year_path", "年度", "The year"),
+    (
+        "api_op_claims",
+        "您能查看的申报：党员本人的，支部书记本支部的，党委与审计全部的；可按状态、支部筛选",
+        "The claims you may read: a member's own, a branch secretary's branch's, everyone's for the committee and the auditor; filtered by status and branch",
+    ),
+    ("api_op_claim", "一条申报及其审核结果", "One claim and its review"),
+    (
+        "api_op_claim_decision",
+        "审核一条申报（通过或不通过；申报人本人及其亲属回避，通过即记入积分）",
+        "Approve or reject a claim (the claimant and relatives recused; an approval records its entry)",
+    ),
+    (
+        "api_op_integrity",
+        "诚信档案记录及表决情况（党委、支部书记与审计可查看）",
+        "Integrity records and their votes (for the committee, branch secretaries and the auditor)",
+    ),
+    (
+        "api_op_integrity_vote",
+        "党委委员对一条诚信记录表决（当事人及其亲属回避）",
+        "A committee member's vote on an integrity record (the member concerned and relatives recused)",
+    ),
+    ("api_param_claim", "申报编号", "A claim's id"),
+    (
+        "api_param_claim_status",
+        "状态：pending、approved、rejected 或 cancelled",
+        "Status: pending, approved, rejected or cancelled",
+    ),
+    ("api_param_mine", "只列本人的申报", "Only your own claims"),
+    ("api_param_record", "诚信记录编号", "An integrity record's id"),
+    ("api_param_record_status", "状态：pending、approved 或 rejected", "Status: pending, approved or rejected"),
     ("tokens_title", "接口令牌", "API tokens"),
     (
         "tokens_help",

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod idempotency;
 pub mod problem;
 pub mod resources;
+pub mod reviews;
 pub mod v1;
 
 use crate::error::{WebResult, render};
@@ -225,6 +226,74 @@ pub fn routes() -> Vec<ApiRoute> {
         },
         ApiRoute {
             method: Method::GET,
+            path: "/api/v1/claims",
+            operation: "listClaims",
+            summary: "api_op_claims",
+            scope: Some("read"),
+            params: [
+                page_params(),
+                vec![
+                    Param("status", In::Query, "string", "api_param_claim_status"),
+                    branch(),
+                    Param("mine", In::Query, "boolean", "api_param_mine"),
+                ],
+            ]
+            .concat(),
+            body: None,
+            answer: (200, Some("ClaimPage")),
+            idempotent: false,
+            handler: get(reviews::list_claims),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/claims/{id}",
+            operation: "getClaim",
+            summary: "api_op_claim",
+            scope: Some("read"),
+            params: vec![Param("id", In::Path, "integer", "api_param_claim")],
+            body: None,
+            answer: (200, Some("Claim")),
+            idempotent: false,
+            handler: get(reviews::get_claim),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/claims/{id}/decision",
+            operation: "decideClaim",
+            summary: "api_op_claim_decision",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_claim")],
+            body: Some("ClaimDecision"),
+            answer: (200, Some("Claim")),
+            idempotent: true,
+            handler: post(reviews::decide_claim),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/integrity",
+            operation: "listIntegrityRecords",
+            summary: "api_op_integrity",
+            scope: Some("read"),
+            params: [page_params(), vec![Param("status", In::Query, "string", "api_param_record_status")]].concat(),
+            body: None,
+            answer: (200, Some("IntegrityRecordPage")),
+            idempotent: false,
+            handler: get(reviews::list_integrity),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/integrity/{id}/vote",
+            operation: "voteOnIntegrityRecord",
+            summary: "api_op_integrity_vote",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_record")],
+            body: Some("Vote"),
+            answer: (200, Some("IntegrityRecord")),
+            idempotent: true,
+            handler: post(reviews::vote_integrity),
+        },
+        ApiRoute {
+            method: Method::GET,
             path: "/api/openapi.json",
             operation: "getOpenApi",
             summary: "api_op_openapi",
@@ -406,9 +475,10 @@ fn schemas() -> Value {
             "description": "The year's latest seal, as docs/ledger-format.md describes it and `starledger seal verify` reads it."
         }
     });
-    let more = resource_schemas(&cursor);
-    if let (Some(schemas), Value::Object(more)) = (schemas.as_object_mut(), more) {
-        schemas.extend(more);
+    for more in [resource_schemas(&cursor), review_schemas(&cursor)] {
+        if let (Some(schemas), Value::Object(more)) = (schemas.as_object_mut(), more) {
+            schemas.extend(more);
+        }
     }
     schemas
 }
@@ -559,6 +629,92 @@ fn resource_schemas(cursor: &Value) -> Value {
                     }
                 }
             }
+        }
+    })
+}
+
+/// The schemas of claims and integrity records (`api::reviews`).
+fn review_schemas(cursor: &Value) -> Value {
+    json!({
+        "Claim": {
+            "type": "object",
+            "description": "A visit or a study week a member claimed, and its review.",
+            "required": ["id", "member_id", "member_name", "branch_id", "kind", "occurred_on", "household_id",
+                         "household_address", "note", "photo", "status", "claimed_at", "decided_by",
+                         "decision_note", "entry_id"],
+            "properties": {
+                "id": { "type": "integer" },
+                "member_id": { "type": "integer" },
+                "member_name": { "type": "string" },
+                "branch_id": { "type": "integer" },
+                "kind": { "type": "string", "enum": ["visit", "study_week"] },
+                "occurred_on": { "type": "string", "format": "date", "description": "A study week: its Monday." },
+                "household_id": { "type": ["integer", "null"] },
+                "household_address": { "type": ["string", "null"] },
+                "note": { "type": "string" },
+                "photo": { "type": "boolean", "description": "A photo is attached (seen on the pages, not here)." },
+                "status": { "type": "string", "enum": ["pending", "approved", "rejected", "cancelled"] },
+                "claimed_at": { "type": "integer", "description": "Unix seconds." },
+                "decided_by": { "type": ["integer", "null"], "description": "The deciding account's id." },
+                "decision_note": { "type": "string" },
+                "entry_id": { "type": ["integer", "null"], "description": "The entry an approval wrote." }
+            }
+        },
+        "ClaimPage": {
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Claim" } },
+                "next_cursor": cursor
+            }
+        },
+        "ClaimDecision": {
+            "type": "object",
+            "required": ["decision"],
+            "additionalProperties": false,
+            "properties": {
+                "decision": { "type": "string", "enum": ["approve", "reject"] },
+                "note": { "type": "string" }
+            }
+        },
+        "IntegrityRecord": {
+            "type": "object",
+            "required": ["id", "member_id", "member_name", "year", "rule", "happened_on", "description", "evidence",
+                         "status", "approvals", "rejections", "quorum", "escalated", "entry_id", "decision_note",
+                         "recused", "my_vote"],
+            "properties": {
+                "id": { "type": "integer" },
+                "member_id": { "type": "integer" },
+                "member_name": { "type": ["string", "null"] },
+                "year": { "type": "integer" },
+                "rule": { "type": "string" },
+                "happened_on": { "type": "string", "format": "date" },
+                "description": { "type": "string" },
+                "evidence": { "type": "boolean" },
+                "status": { "type": "string", "enum": ["pending", "approved", "rejected"] },
+                "approvals": { "type": "integer" },
+                "rejections": { "type": "integer" },
+                "quorum": { "type": ["integer", "null"], "description": "Votes needed; null when the overseer decides." },
+                "escalated": { "type": "boolean", "description": "Too few may vote: the overseer above decides." },
+                "entry_id": { "type": ["integer", "null"] },
+                "decision_note": { "type": ["string", "null"] },
+                "recused": { "type": "boolean", "description": "The caller, a committee member, is recused (回避)." },
+                "my_vote": { "type": ["string", "null"], "enum": ["approve", "reject", null] }
+            }
+        },
+        "IntegrityRecordPage": {
+            "type": "object",
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/IntegrityRecord" } },
+                "next_cursor": cursor
+            }
+        },
+        "Vote": {
+            "type": "object",
+            "required": ["vote"],
+            "additionalProperties": false,
+            "properties": { "vote": { "type": "string", "enum": ["approve", "reject"] } }
         }
     })
 }

@@ -52,6 +52,7 @@ impl Problem {
     pub fn from_app(error: AppError) -> Problem {
         match error {
             AppError::Duty(refusal) => Problem::from(refusal),
+            AppError::Forbidden(why) => Problem::new("duty.refused", Why::new(why.zh, why.en)),
             AppError::Refused(why) => Problem::new("refused", Why::new(why.zh, why.en)),
             AppError::Invalid(why) => Problem::new("invalid", Why::new(why.zh, why.en)),
             AppError::Store(error) => Problem::from(error),

@@ -24,7 +24,11 @@ use std::collections::HashMap;
 
 /// One page of `items` (sorted by id) after the cursor: the page and the
 /// next cursor.
-fn paged<T>(items: Vec<T>, id: impl Fn(&T) -> i64, asked: &PageQuery) -> ApiResult<(Vec<T>, Option<String>)> {
+pub(super) fn paged<T>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> i64,
+    asked: &PageQuery,
+) -> ApiResult<(Vec<T>, Option<String>)> {
     let (limit, after) = (asked.limit()?, asked.after()?);
     let mut matching = items.into_iter().filter(|item| after.is_none_or(|after| id(item) > after));
     let page: Vec<T> = matching.by_ref().take(limit).collect();

@@ -13,9 +13,9 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
-use starledger_domain::claims::{self, ClaimKind, ClaimStatus};
-use starledger_domain::org::Year;
-use starledger_store::{ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus, WriteTx};
+use starledger_app::claims::{self, Filing, Photo, Quota};
+use starledger_domain::claims::{ClaimKind, ClaimStatus};
+use starledger_store::{ClaimQueries, OrgQueries};
 
 /// The largest photo kept. The pages shrink a phone's photo in the browser
 /// before it is sent (/static/app.js), so what arrives is far smaller; a
@@ -151,8 +151,7 @@ async fn claims_page(
     submitted: Option<i64>,
     kept: Option<Kept>,
 ) -> WebResult<Response> {
-    let member = claims::may_claim(&viewer.account)
-        .map_err(|e| WebError::Forbidden(Why::new("只有党员本人才能申报自己的走访和学习。", e.to_string())))?;
+    let member = claims::claimant(&viewer.account)?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let households = reader
@@ -277,8 +276,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
 async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: Multipart) -> WebResult<Response> {
     let form = read_form(multipart).await?;
     viewer.check_csrf(&form.csrf)?;
-    let member = claims::may_claim(&viewer.account)
-        .map_err(|e| WebError::Forbidden(Why::new("只有党员本人才能申报自己的走访和学习。", e.to_string())))?;
+    claims::claimant(&viewer.account)?;
     if form.photo_too_large {
         // The form comes back as it was typed, with why: nothing is written.
         let kept = Kept {
@@ -292,76 +290,11 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
         *answer.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
         return Ok(answer);
     }
-    let community = viewer.account.community_id;
-    let date = form.date.ok_or_else(|| WebError::BadRequest(Why::new("日期：未填写。", "date: missing")))?;
-    if date > today() {
-        return Err(WebError::Refused(Why::new(
-            format!("{date} 是将来的日期，请在完成后再申报。"),
-            format!("{date} is in the future; claim work after it is done"),
-        )));
-    }
+    let on = form.date.ok_or_else(|| WebError::BadRequest(Why::new("日期：未填写。", "date: missing")))?;
+    let photo = form.photo.map(|(content_type, bytes)| Photo { content_type, bytes });
+    let filing = Filing { kind, household: form.household, on, note: form.note, photo };
     let mut tx = viewer.write(&state).await?;
-    let (occurred_on, household, note) = match kind {
-        ClaimKind::Visit => {
-            let household =
-                form.household.ok_or_else(|| WebError::BadRequest(Why::new("农户：未选择。", "household: missing")))?;
-            let linked = tx.household(community, household).await?;
-            if linked.member_id != Some(member) {
-                return Err(WebError::Forbidden(Why::new(
-                    "只能申报走访自己所联系的农户。",
-                    "one claims visits to one's own linked households",
-                )));
-            }
-            if form.note.is_empty() {
-                return Err(WebError::BadRequest(Why::new("说明：请写明做了什么。", "note: say what was done")));
-            }
-            (date, Some(household), form.note.clone())
-        }
-        ClaimKind::StudyWeek => {
-            if form.photo.is_none() {
-                return Err(WebError::BadRequest(Why::new(
-                    "照片：学习周须附截图。",
-                    "photo: a study week needs its screenshot",
-                )));
-            }
-            // A week is named by its Monday.
-            let monday = date - jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset()));
-            (monday, None, form.note.clone())
-        }
-    };
-    // A week counts in the year of its Monday; that year must be open, or
-    // the claim could never be approved.
-    match tx.period(community, Year::of(occurred_on)).await? {
-        Some(period) if period.status == PeriodStatus::Open => {}
-        _ => {
-            return Err(WebError::Refused(Why::new(
-                format!("{} 年度未开放。", occurred_on.year()),
-                format!("{} is not an open year", occurred_on.year()),
-            )));
-        }
-    }
-    starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(occurred_on)).await?;
-    let now = now();
-    let upload_id = match &form.photo {
-        Some((content_type, bytes)) => {
-            within_quota(&mut tx, viewer.account.id, bytes.len(), now).await?;
-            Some(tx.add_upload(community, content_type, bytes, &sha256_hex_bytes(bytes), viewer.account.id, now).await?)
-        }
-        None => None,
-    };
-    let id = tx
-        .add_claim(&NewClaim {
-            community_id: community,
-            member_id: member,
-            kind,
-            occurred_on,
-            household_id: household,
-            note,
-            upload_id,
-            claimed_at: now,
-        })
-        .await?;
-    tx.audit(Some(community), &viewer.actor(), "claim.add", &format!("claim {id} {}", kind.as_str())).await?;
+    let id = claims::file(&mut tx, &viewer.account, filing, quota(), now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/claims?submitted={id}")).into_response())
 }
@@ -370,25 +303,9 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
 pub const UPLOAD_QUOTA_BYTES: i64 = 3 * MAX_UPLOAD_BYTES as i64;
 pub const QUOTA_DAYS: i64 = 30;
 
-/// Refuses an upload past the account's quota: files stay stored when a
-/// claim is withdrawn, so withdrawing does not give the room back.
-pub(crate) async fn within_quota(tx: &mut WriteTx, by: i64, adding: usize, now: i64) -> WebResult<()> {
-    let used = tx.uploaded_bytes_since(by, now - QUOTA_DAYS * 86_400).await?;
-    if used + adding as i64 > UPLOAD_QUOTA_BYTES {
-        return Err(WebError::Refused({
-            let (quota, used) = (UPLOAD_QUOTA_BYTES / (1024 * 1024), used / (1024 * 1024));
-            Why::new(
-                format!("照片：{QUOTA_DAYS} 天内最多上传 {quota} MB，已用 {used} MB。"),
-                format!("photo: at most {quota} MB of files in {QUOTA_DAYS} days; {used} MB are used"),
-            )
-        }));
-    }
-    Ok(())
-}
-
-pub(crate) fn sha256_hex_bytes(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
+/// The upload quota the use cases hold an account to.
+pub(crate) fn quota() -> Quota {
+    Quota { bytes: UPLOAD_QUOTA_BYTES, days: QUOTA_DAYS }
 }
 
 pub async fn submit_visit(
@@ -414,24 +331,8 @@ pub async fn cancel(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let claim = tx.claim(community, id).await?;
-    claims::may_cancel(&viewer.account, claim.member_id, claim.status).map_err(|e| match e {
-        claims::ClaimRefusal::AlreadyDecided(_) => WebError::Refused(Why::new(e.zh(), e.to_string())),
-        _ => WebError::Forbidden(Why::new(e.zh(), e.to_string())),
-    })?;
-    let decision = ClaimDecision {
-        status: ClaimStatus::Cancelled,
-        by: Some(viewer.account.id),
-        at: now(),
-        note: String::new(),
-        entry_id: None,
-    };
-    if !tx.decide_claim(community, id, &decision).await? {
-        return Err(WebError::Refused(Why::new("该申报已由他人处理。", "the claim was decided meanwhile")));
-    }
-    tx.audit(Some(community), &viewer.actor(), "claim.cancel", &format!("claim {id}")).await?;
+    claims::cancel(&mut tx, &viewer.account, id, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to("/claims").into_response())
 }

@@ -8,7 +8,7 @@
 use crate::calendar::today;
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
-use crate::html::claims::{FileField, read_file, sha256_hex_bytes, too_large_why};
+use crate::html::claims::{FileField, read_file, too_large_why};
 use crate::page::Page;
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
@@ -120,7 +120,7 @@ pub async fn show(
 }
 
 async fn integrity_page(state: &AppState, viewer: &SignedIn, page: Option<usize>, kept: Kept) -> WebResult<Response> {
-    viewer.require(&[Role::Committee, Role::BranchSecretary, Role::Auditor])?;
+    viewer.require(&app_integrity::READERS)?;
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let members = reader.members(community).await?;
@@ -290,7 +290,7 @@ async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
 }
 
 pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Multipart) -> WebResult<Response> {
-    let form = read_file_form(multipart).await?;
+    let mut form = read_file_form(multipart).await?;
     viewer.check_csrf(&form.csrf)?;
     if form.evidence_too_large {
         let kept = Kept {
@@ -336,10 +336,11 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
         }
     }
     let now = now();
-    let evidence_id = match &form.evidence {
-        Some((kind, bytes)) => {
-            crate::html::claims::within_quota(&mut tx, viewer.account.id, bytes.len(), now).await?;
-            Some(tx.add_upload(community, kind, bytes, &sha256_hex_bytes(bytes), viewer.account.id, now).await?)
+    let evidence_id = match form.evidence.take() {
+        Some((content_type, bytes)) => {
+            let photo = starledger_app::claims::Photo { content_type, bytes };
+            let quota = crate::html::claims::quota();
+            Some(starledger_app::claims::add_photo(&mut tx, &viewer.account, &photo, quota, now).await?)
         }
         None => None,
     };

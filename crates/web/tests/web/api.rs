@@ -32,7 +32,7 @@ pub(super) async fn get(app: &TestApp, secret: &str, path: &str) -> Response {
     api().get(app.url(path)).bearer_auth(secret).send().await.expect("answered")
 }
 
-async fn post(app: &TestApp, secret: &str, path: &str, key: Option<&str>, body: &Value) -> Response {
+pub(super) async fn post(app: &TestApp, secret: &str, path: &str, key: Option<&str>, body: &Value) -> Response {
     let request =
         api().post(app.url(path)).bearer_auth(secret).header("content-type", "application/json").body(body.to_string());
     let request = match key {

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 /// Every item of a list, following `next_cursor` with pages of `limit`;
 /// the number of pages too.
-async fn every_item(app: &TestApp, secret: &str, path: &str, limit: usize) -> (Vec<Value>, usize) {
+pub(super) async fn every_item(app: &TestApp, secret: &str, path: &str, limit: usize) -> (Vec<Value>, usize) {
     let joiner = if path.contains('?') { '&' } else { '?' };
     let (mut items, mut pages) = (Vec::new(), 0);
     let mut next = format!("{path}{joiner}limit={limit}");
@@ -32,12 +32,12 @@ async fn every_item(app: &TestApp, secret: &str, path: &str, limit: usize) -> (V
     (items, pages)
 }
 
-fn ids(items: &[Value], field: &str) -> Vec<i64> {
+pub(super) fn ids(items: &[Value], field: &str) -> Vec<i64> {
     items.iter().map(|i| i[field].as_i64().unwrap_or_else(|| panic!("{field} in {i}"))).collect()
 }
 
 /// The fields a schema of the OpenAPI document requires.
-async fn schema_fields(app: &TestApp, schema: &str) -> BTreeSet<String> {
+pub(super) async fn schema_fields(app: &TestApp, schema: &str) -> BTreeSet<String> {
     let document: Value =
         serde_json::from_str(&text(app.get(&app.client(), "/api/openapi.json").await, StatusCode::OK).await)
             .expect("the document is JSON");
@@ -49,7 +49,7 @@ async fn schema_fields(app: &TestApp, schema: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn keys(value: &Value) -> BTreeSet<String> {
+pub(super) fn keys(value: &Value) -> BTreeSet<String> {
     value.as_object().unwrap_or_else(|| panic!("an object: {value}")).keys().cloned().collect()
 }
 

@@ -218,3 +218,34 @@ async fn a_leave_approved_after_closing_leaves_no_absence_standing() {
         assert!(!(state == "approved" && points < 0), "leave {state}, yet {points} tenths for the meeting");
     }
 }
+
+/// Recusal is about the person: a committee login of no member of the roll
+/// cannot be checked against the requester's relatives, so it decides no
+/// leave (`app::meetings::decide_leave`); a member's relative decides none either.
+#[tokio::test]
+async fn leave_is_decided_by_a_person_who_is_no_relative() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    let id = app.meeting(&secretary, &MeetingForm::general(f.branch1, 120)).await;
+    let member = app.login(MEMBER, PASSWORD).await;
+    assert_redirect(&ask(&app, &member, id, "外出务工").await, &format!("/meetings/{id}"));
+    let request = last_request(&app).await;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    let csrf = app.csrf(&committee).await;
+    let (hu, liang) = (f.hu.to_string(), f.liang.to_string());
+    let form = [("csrf", csrf.as_str()), ("member", &hu), ("relative", &liang), ("relation", "配偶")];
+    assert_redirect(&app.post(&committee, "/integrity/relatives", &form).await, "/integrity");
+
+    let before = app.written().await;
+    let off_roll = app.login(OFF_ROLL, PASSWORD).await;
+    text(decide(&app, &off_roll, request, "approve").await, StatusCode::FORBIDDEN).await;
+    let page = text(decide(&app, &secretary, request, "approve").await, StatusCode::FORBIDDEN).await;
+    assert!(page.contains("回避"), "{page}");
+    assert_eq!(app.written().await, before);
+    assert_eq!(request_state(&app, request).await, ("pending".into(), None));
+
+    // Control: a committee member of the roll, no relative, decides it.
+    assert_redirect(&decide(&app, &committee, request, "approve").await, "/reviews");
+    assert_eq!(request_state(&app, request).await, ("approved".into(), Some(f.accounts[COMMITTEE])));
+}

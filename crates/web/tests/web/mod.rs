@@ -5,6 +5,7 @@ mod adjustments;
 mod anomalies;
 mod api;
 mod api_resources;
+mod api_reviews;
 mod ballots;
 mod charts;
 mod checkin;
