@@ -10,6 +10,7 @@ mod chart;
 mod download;
 mod error;
 mod fields;
+mod form_text;
 mod headers;
 mod html;
 mod i18n;
@@ -160,6 +161,8 @@ pub fn router(state: AppState) -> Router {
                 error::WebError::NotFound.into_response()
             }
         })
+        // Inside the origin check: a cross-site post is refused unread.
+        .layer(axum::middleware::from_fn(form_text::forms_in_utf8))
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn(headers::security_headers))
