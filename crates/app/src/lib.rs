@@ -24,6 +24,7 @@ pub mod meetings;
 pub mod paper_forms;
 pub mod personal_data;
 pub mod print;
+pub mod privacy;
 pub mod rating;
 pub mod record;
 pub mod recording;

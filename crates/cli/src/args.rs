@@ -105,6 +105,9 @@ pub enum Command {
     /// Move a whole installation between stores.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Personal data past its retention period (docs/privacy.md).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Bring the roll in from a spreadsheet (.xlsx, .xls, .ods, or .csv in UTF-8 or GBK): a dry run
     /// unless --commit.
     #[command(subcommand)]
@@ -273,6 +276,46 @@ pub struct WebArgs {
     /// which other users of the machine can read). Without it /metrics answers 404.
     #[arg(long, env = "STARLEDGER_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    #[command(flatten)]
+    pub retention: RetentionArgs,
+}
+
+/// How long personal data is kept (docs/privacy.md): the server applies
+/// these periods every few hours, `retention apply` by hand, and
+/// `member pseudonymize` and the roll's page check the first.
+#[derive(Args, Debug, Clone)]
+pub struct RetentionArgs {
+    /// Years after a member left the roll (transfer, death) before their personal data may be pseudonymized.
+    #[arg(long, env = "STARLEDGER_RETENTION_LEFT_YEARS", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub retention_left_years: u16,
+    /// Days after a claim was withdrawn or rejected before its file (photo, screenshot) is removed.
+    #[arg(long, env = "STARLEDGER_RETENTION_UPLOAD_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub retention_upload_days: u32,
+    /// Years an audit row is kept; older rows are removed (the ledger's verification needs none of them).
+    #[arg(long, env = "STARLEDGER_RETENTION_AUDIT_YEARS", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub retention_audit_years: u16,
+}
+
+impl RetentionArgs {
+    pub fn periods(&self) -> starledger_app::privacy::Retention {
+        starledger_app::privacy::Retention {
+            left_years: self.retention_left_years,
+            upload_days: self.retention_upload_days,
+            audit_years: self.retention_audit_years,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RetentionCommand {
+    /// Remove what is past its retention period: files of withdrawn or rejected claims and old audit rows.
+    Apply {
+        /// Say what would be removed; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        retention: RetentionArgs,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -352,6 +395,20 @@ pub enum BranchCommand {
 pub enum MemberCommand {
     /// Add a member to the roll.
     Add(MemberAddArgs),
+    /// Replace the personal data of a member who left the roll, after the retention period, by an
+    /// alias: name, phone, claim files, relatives' links; their accounts are disabled. The ledger,
+    /// seals and past results still verify. Asks for confirmation unless --yes.
+    Pseudonymize {
+        #[arg(long)]
+        member: i64,
+        #[arg(long)]
+        by: String,
+        /// Do it without asking.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        retention: RetentionArgs,
+    },
     /// List members with their household links.
     List {
         #[arg(long)]

@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use starledger_domain::ledger::EntryHash;
-use starledger_domain::org::{PersonName, Phone, Year};
+use starledger_domain::org::{NameError, PersonName, Phone, Year, is_format};
 use starledger_domain::paper_form::{DIGITS, FormNumber};
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook, RulebookError};
 use starledger_domain::seal::{Seal, Sealed, Stage};
@@ -16,7 +16,8 @@ fn awkward_text(max: usize) -> impl Strategy<Value = String> {
     let pieces = prop_oneof![
         4 => any::<char>(),
         2 => prop::sample::select(vec![
-            '\0', '\t', '\n', '\r', '\u{7f}', '\u{85}', '\u{2028}', '\u{202e}', '\u{3000}', '\u{feff}', '"', '\'',
+            '\0', '\t', '\n', '\r', '\u{7f}', '\u{85}', '\u{2028}', '\u{202e}', '\u{3000}', '\u{feff}', '\u{200b}',
+            '\u{200d}', '\u{2066}', '\u{ad}', '"', '\'',
             '[', ']', '=', '#', '\\', '.', '-', '1', '9', '０', '张', '三',
         ]),
     ];
@@ -126,10 +127,22 @@ proptest! {
                 prop_assert!(!text.is_empty());
                 prop_assert!(text.chars().count() <= PersonName::MAX_CHARS);
                 prop_assert!(!text.chars().any(char::is_control));
+                prop_assert!(!text.chars().any(is_format), "an invisible format character kept: {:?}", text);
                 prop_assert_eq!(PersonName::parse(&name.to_string()), Ok(name.clone()));
             }
             Err(error) => prop_assert!(!error.to_string().is_empty() && !error.zh().is_empty()),
         }
+    }
+
+    #[test]
+    fn a_name_with_a_format_character_anywhere_is_refused_by_it(
+        before in "[张王李梁小改a-z]{0,10}",
+        after in "[张王李梁小改a-z]{1,10}",
+        format in prop::sample::select(vec!['\u{202e}', '\u{202d}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{200e}',
+            '\u{2060}', '\u{2066}', '\u{2069}', '\u{feff}', '\u{ad}', '\u{61c}', '\u{e0001}', '\u{e007f}']),
+    ) {
+        let raw = format!("{before}{format}{after}");
+        prop_assert_eq!(PersonName::parse(&raw), Err(NameError::Format { code: u32::from(format) }));
     }
 
     #[test]
@@ -247,4 +260,17 @@ fn seal() -> impl Strategy<Value = Seal> {
                 checkpoints,
             },
         )
+}
+
+/// Regressions (issue 17): names that once passed with an invisible format
+/// character: a right-to-left override that shows 梁小改 as 改小梁, a
+/// zero-width space that makes a second 梁小改 on the roll, a byte-order
+/// mark pasted from a spreadsheet's first cell.
+#[test]
+fn names_once_accepted_with_format_characters_are_refused() {
+    for (raw, code) in [("梁\u{202e}小改", 0x202E), ("梁小\u{200b}改", 0x200B), ("\u{feff}梁小改", 0xFEFF)] {
+        let error = PersonName::parse(raw).unwrap_err();
+        assert_eq!(error, NameError::Format { code }, "{raw:?}");
+        assert!(error.zh().contains(&format!("U+{code:04X}")), "{}", error.zh());
+    }
 }

@@ -61,6 +61,7 @@ pub const TABLES: &[&str] = &[
     "objections",
     "final_stars",
     "final_roll",
+    "pseudonymized_members",
     "seals",
     "rating_motions",
     "robots",

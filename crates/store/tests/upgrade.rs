@@ -272,6 +272,7 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "trigger periods_delete_revision",
             "trigger periods_insert_revision",
             "trigger periods_update_revision",
+            "table pseudonymized_members",
             "table rating_motions",
             "index rating_motions_by_year",
             "table rating_origins",
@@ -296,6 +297,7 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
             "index sqlite_autoindex_household_link_state_1",
             "index sqlite_autoindex_member_rule_totals_1",
             "index sqlite_autoindex_paper_forms_1",
+            "index sqlite_autoindex_pseudonymized_members_1",
             "index sqlite_autoindex_seals_1",
         ],
         "only the new tables (and their indexes), the ledger's index by community and the revision's and seals' triggers are new"

@@ -345,6 +345,25 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("holds_post", "职务", "Post"),
     ("save", "保存", "Save"),
     ("transfer_out", "转出", "Transfer out"),
+    ("pseudonymize", "匿名化个人信息", "Pseudonymize personal data"),
+    ("pseudonymize_heading", "匿名化{name}的个人信息", "Pseudonymize {name}'s personal data"),
+    (
+        "pseudonymize_will_rename",
+        "{name}于 {left} 离开名册，保留期已满：姓名将改为“{alias}”，手机号、转入备注和免于联户的原因将删除。",
+        "{name} left the roll on {left} and the retention period is over: the name becomes \"{alias}\"; the phone, \
+         the transfer note and an exemption's reason are removed.",
+    ),
+    (
+        "pseudonymize_will_remove",
+        "将删除其申报附带的 {files} 个文件和亲属关系，停用其 {accounts} 个账号。",
+        "{files} files of their claims and their relatives' links are removed; {accounts} accounts are disabled.",
+    ),
+    (
+        "pseudonymize_kept",
+        "积分记录、封存和以往年度的评定结果及光荣榜保留，仍可核验；其中只显示别名。",
+        "Ledger entries, seals, past years' results and honour rolls stay and still verify, showing the alias only.",
+    ),
+    ("member_pseudonymized", "已匿名化。", "Pseudonymized."),
     ("transfer_out_from", "转出日期", "Leaves the roll on"),
     ("transfer_out_unlinks", "将解除联系的农户数", "Households to be unlinked and relinked"),
     (

@@ -10,6 +10,7 @@ mod chart;
 mod download;
 mod error;
 mod fields;
+mod form_text;
 mod headers;
 mod html;
 mod i18n;
@@ -20,6 +21,7 @@ mod page;
 mod qr;
 pub mod refresher;
 mod request_log;
+pub mod retention;
 pub mod robots;
 pub mod security;
 mod session;
@@ -68,6 +70,10 @@ pub fn router(state: AppState) -> Router {
         .route("/members/new", get(html::roll::new_member).post(html::roll::add_member))
         .route("/members/{id}/edit", get(html::roll::edit_member).post(html::roll::save_member))
         .route("/members/{id}/transfer", post(html::roll::transfer_out))
+        .route(
+            "/members/{id}/pseudonymize",
+            get(html::member_pseudonymize::show).post(html::member_pseudonymize::pseudonymize),
+        )
         .route("/members/transfer-in", get(html::roll::transfer_in_form).post(html::roll::transfer_in))
         .route("/branches", get(html::roll_admin::branches).post(html::roll_admin::add_branch))
         .route("/branches/{id}/groups", post(html::roll_admin::add_group))
@@ -160,6 +166,8 @@ pub fn router(state: AppState) -> Router {
                 error::WebError::NotFound.into_response()
             }
         })
+        // Inside the origin check: a cross-site post is refused unread.
+        .layer(axum::middleware::from_fn(form_text::forms_in_utf8))
         .layer(axum::middleware::from_fn(session::same_origin_only))
         .layer(axum::middleware::from_fn(session::referrer_same_origin))
         .layer(axum::middleware::from_fn(headers::security_headers))
@@ -227,6 +235,13 @@ pub async fn serve(
     let mut jobs = vec![
         tokio::spawn(sender.run_until(stop.clone())),
         tokio::spawn(refresher::run(store.clone(), refresher::EVERY, metrics.clone(), stop.clone())),
+        tokio::spawn(retention::run(
+            store.clone(),
+            state.config().retention,
+            state.clock(),
+            retention::EVERY,
+            stop.clone(),
+        )),
     ];
     if let Some(schedule) = backups {
         jobs.push(tokio::spawn(backups::run(store.clone(), schedule, metrics, stop)));

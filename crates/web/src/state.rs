@@ -20,6 +20,9 @@ pub struct Config {
     /// The bearer token a scraper must send to read `/metrics`; without
     /// one `/metrics` is not served (see `metrics.rs` and docs/security.md).
     pub metrics_token: Option<String>,
+    /// How long personal data is kept: when a member who left may be
+    /// pseudonymized, and what the server's retention job removes.
+    pub retention: starledger_app::privacy::Retention,
 }
 
 pub struct Limits {

@@ -12,6 +12,7 @@ mod print;
 pub mod rating;
 mod record;
 mod regions;
+mod retention;
 pub mod serve;
 mod store;
 
@@ -167,6 +168,7 @@ async fn dispatch(context: &Context, command: Command) -> Outcome {
         Command::Audit(command) => audit::audit(context, command).await,
         Command::Receipt(command) => ledger::receipt(context, command).await,
         Command::Store(command) => store::store(context, command).await,
+        Command::Retention(command) => retention::retention(context, command).await,
         Command::Import(command) => exchange::import(context, command).await,
         Command::Export(command) => exchange::export(context, command).await,
         Command::Print(command) => print::print(context, command).await,

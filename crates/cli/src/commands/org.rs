@@ -88,6 +88,9 @@ pub async fn member(context: &Context, command: MemberCommand) -> Outcome {
     match command {
         MemberCommand::Add(args) => add_member(context, &store, args).await,
         MemberCommand::List { branch, json } => list_members(context, &store, branch, json).await,
+        MemberCommand::Pseudonymize { member, by, yes, retention } => {
+            super::retention::pseudonymize(context, &store, member, &by, yes, &retention).await
+        }
     }
 }
 

@@ -39,6 +39,7 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs, backups: Op
         secure_cookies: web.secure_cookies || public_url.starts_with("https://"),
         allow_loopback_robots: false,
         metrics_token,
+        retention: web.retention.periods(),
     };
     install_log();
     // Said loudly, so that no server runs on a stated day by accident.

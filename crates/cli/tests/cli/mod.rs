@@ -25,6 +25,7 @@ mod ledger_verify;
 mod opening;
 mod paper_forms;
 mod print;
+mod privacy;
 mod rating_json;
 mod record_refusals;
 mod regions;

@@ -18,6 +18,7 @@ pub mod lang;
 pub mod login;
 pub mod logout;
 pub mod meetings;
+pub mod member_pseudonymize;
 pub mod my_data;
 pub mod notice;
 pub mod paper_forms;

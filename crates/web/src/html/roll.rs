@@ -163,6 +163,7 @@ pub async fn members(
         "saved" => Some(viewer.t.get("saved").to_string()),
         "left" => Some(viewer.t.get("member_transferred").to_string()),
         "transferred_in" => Some(viewer.t.get("member_transferred_in").to_string()),
+        "pseudonymized" => Some(viewer.t.get("member_pseudonymized").to_string()),
         _ => None,
     };
     let page = MembersPage {

@@ -162,6 +162,8 @@ pub struct Setup {
     /// boundary (`2026-12-31T23:30:00+08:00`; a trailing `!` stops it);
     /// otherwise the suite's. Run the test's body in [`TestApp::on_its_day`].
     pub now: Option<&'static str>,
+    /// Retention periods other than the defaults (docs/privacy.md).
+    pub retention: Option<starledger_app::privacy::Retention>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -210,6 +212,7 @@ async fn build(setup: Setup, clock: Clock) -> TestApp {
         secure_cookies: setup.secure_cookies,
         allow_loopback_robots: false,
         metrics_token: Some(METRICS_TOKEN.into()),
+        retention: setup.retention.unwrap_or_default(),
     };
     let app = router(AppState::new(store.clone(), config, Limits::default()).with_clock(clock));
     tokio::spawn(async move {

@@ -37,6 +37,7 @@ mod paper_forms;
 mod permission_table;
 mod permissions;
 mod print;
+mod privacy;
 mod region;
 mod reviews;
 mod robots_page;

@@ -124,6 +124,7 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get(format!("/members/{}/edit", o.member), "/members/{id}/edit"),
         get("/members/pick?q=l".into(), "/members/pick"),
         get("/members/transfer-in".into(), "/members/transfer-in"),
+        get(format!("/members/{}/pseudonymize", o.member), "/members/{id}/pseudonymize"),
         get("/branches".into(), "/branches"),
         get("/accounts".into(), "/accounts"),
         get("/audit/household-origins".into(), "/audit/household-origins"),

@@ -247,6 +247,7 @@ pub fn id_writes(o: &Objects) -> Vec<(String, Vec<(String, String)>)> {
         (format!("/robots/{}/enabled", o.robot), pairs(&[("enabled", "0")])),
         (format!("/robots/outbox/{}", o.message), pairs(&[("action", "mark_sent")])),
         (format!("/households/{}/revoke", o.household), vec![]),
+        (format!("/members/{}/pseudonymize", o.member), pairs(&[("confirm", "yes")])),
     ]
 }
 

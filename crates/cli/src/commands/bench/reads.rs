@@ -138,6 +138,7 @@ pub async fn run(context: &Context, args: BenchReadsArgs) -> Outcome {
         secure_cookies: false,
         allow_loopback_robots: false,
         metrics_token: None,
+        retention: Default::default(),
     };
     let app = starledger_web::router(AppState::new(store.clone(), config, limits_that_never_refuse()));
     let server =
