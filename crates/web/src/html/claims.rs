@@ -17,37 +17,46 @@ use starledger_domain::claims::{self, ClaimKind, ClaimStatus};
 use starledger_domain::org::Year;
 use starledger_store::{ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus, WriteTx};
 
-/// The largest photo kept. The pages shrink a phone's photo in the browser
-/// before it is sent (/static/app.js), so what arrives is far smaller; a
-/// browser without script sends the file as it is, and past this the form
-/// comes back with what was typed and says so.
-pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+// The largest photo kept is the operator's setting (`photo_max_bytes`,
+// `Settings` in state.rs; 8 MB by default). The pages shrink a phone's
+// photo in the browser before it is sent (/static/app.js), so what arrives
+// is far smaller; a browser without script sends the file as it is, and
+// past the limit the form comes back with what was typed and says so.
 
-/// The most a photo form's body may carry: a phone's unshrunk photo is read
-/// to its end (and dropped) so that the answer can keep what was typed; a
-/// body past this is cut off.
-pub const MAX_UPLOAD_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// A size for people: whole megabytes, or kilobytes below one.
+pub(crate) fn megabytes(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    match bytes {
+        b if b >= MB && b % MB == 0 => (b / MB).to_string(),
+        b if b >= MB => format!("{:.1}", b as f64 / MB as f64),
+        b => format!("{:.3}", b as f64 / MB as f64),
+    }
+}
 
 /// A form's file field, read.
 pub(crate) enum FileField {
     Empty,
-    /// Past [`MAX_UPLOAD_BYTES`]: read (or cut off) and dropped.
+    /// Past the photo limit: read (or cut off) and dropped.
     TooLarge,
     /// A known image type and its bytes.
     Image(&'static str, Vec<u8>),
 }
 
-/// Reads a file field chunk by chunk, keeping at most [`MAX_UPLOAD_BYTES`]
+/// Reads a file field chunk by chunk, keeping at most `max_bytes`
 /// in memory: a larger file is read to its end and dropped, so the rest of
 /// the form still arrives. A body cut off at the route's limit counts as
 /// too large, not as a broken form.
-pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, name: &str) -> WebResult<FileField> {
+pub(crate) async fn read_file(
+    mut field: axum::extract::multipart::Field<'_>,
+    name: &str,
+    max_bytes: usize,
+) -> WebResult<FileField> {
     let mut bytes = Vec::new();
     let mut too_large = false;
     loop {
         match field.chunk().await {
             Ok(Some(chunk)) => {
-                if too_large || bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                if too_large || bytes.len() + chunk.len() > max_bytes {
                     too_large = true;
                     bytes = Vec::new();
                 } else {
@@ -76,17 +85,14 @@ pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, na
     Ok(FileField::Image(kind, bytes))
 }
 
-/// The refusal of a photo past [`MAX_UPLOAD_BYTES`], in both languages.
-pub(crate) fn too_large_why() -> Why {
+/// The refusal of a photo past `max_bytes`, in both languages.
+pub(crate) fn too_large_why(max_bytes: usize) -> Why {
+    let limit = megabytes(max_bytes);
     Why::new(
+        format!("照片超过 {limit} MB，未能上传。您填写的内容已保留，请换一张较小的照片（或截图）后再提交。"),
         format!(
-            "照片超过 {} MB，未能上传。您填写的内容已保留，请换一张较小的照片（或截图）后再提交。",
-            MAX_UPLOAD_BYTES / (1024 * 1024)
-        ),
-        format!(
-            "The photo is larger than {} MB and was not uploaded. What you typed is kept: choose a smaller photo \
-             (or a screenshot) and submit again.",
-            MAX_UPLOAD_BYTES / (1024 * 1024)
+            "The photo is larger than {limit} MB and was not uploaded. What you typed is kept: choose a smaller photo \
+             (or a screenshot) and submit again."
         ),
     )
 }
@@ -120,7 +126,7 @@ struct ClaimsPage {
     study_date: String,
     kept_note: String,
     /// The largest photo kept, in MB, stated on the forms.
-    max_photo_mb: usize,
+    max_photo_mb: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -205,7 +211,7 @@ async fn claims_page(
         kept_form,
         kept_household: kept.as_ref().and_then(|k| k.household),
         kept_note: kept.map(|k| k.note).unwrap_or_default(),
-        max_photo_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
+        max_photo_mb: megabytes(state.settings().photo_max_bytes),
     };
     Ok(render(page)?.into_response())
 }
@@ -218,7 +224,7 @@ struct ClaimForm {
     date: Option<Date>,
     note: String,
     photo: Option<(String, Vec<u8>)>,
-    /// The photo was past [`MAX_UPLOAD_BYTES`]: the form comes back.
+    /// The photo was past the photo limit: the form comes back.
     photo_too_large: bool,
 }
 
@@ -233,7 +239,7 @@ pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
+async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<ClaimForm> {
     let bad = |zh: &str, en: String| WebError::BadRequest(Why::new(zh, en));
     let mut form = ClaimForm::default();
     loop {
@@ -246,7 +252,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
         };
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
-            "photo" => match read_file(field, "photo").await? {
+            "photo" => match read_file(field, "photo", max_bytes).await? {
                 FileField::Empty => {}
                 FileField::TooLarge => form.photo_too_large = true,
                 FileField::Image(kind, bytes) => form.photo = Some((kind.to_string(), bytes)),
@@ -275,7 +281,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
 }
 
 async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: Multipart) -> WebResult<Response> {
-    let form = read_form(multipart).await?;
+    let form = read_form(multipart, state.settings().photo_max_bytes).await?;
     viewer.check_csrf(&form.csrf)?;
     let member = claims::may_claim(&viewer.account)
         .map_err(|e| WebError::Forbidden(Why::new("只有党员本人才能申报自己的走访和学习。", e.to_string())))?;
@@ -286,7 +292,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
             household: form.household,
             date: form.date.map(|d| d.to_string()),
             note: form.note,
-            why: too_large_why().in_lang(viewer.t.0).to_string(),
+            why: too_large_why(state.settings().photo_max_bytes).in_lang(viewer.t.0).to_string(),
         };
         let mut answer = claims_page(&state, &viewer, None, Some(kept)).await?;
         *answer.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
@@ -344,7 +350,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     let now = now();
     let upload_id = match &form.photo {
         Some((content_type, bytes)) => {
-            within_quota(&mut tx, viewer.account.id, bytes.len(), now).await?;
+            within_quota(&state, &mut tx, viewer.account.id, bytes.len(), now).await?;
             Some(tx.add_upload(community, content_type, bytes, &sha256_hex_bytes(bytes), viewer.account.id, now).await?)
         }
         None => None,
@@ -366,17 +372,24 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     Ok(Redirect::to(&format!("/claims?submitted={id}")).into_response())
 }
 
-/// What one account may upload in [`QUOTA_DAYS`]: three full-size photos.
-pub const UPLOAD_QUOTA_BYTES: i64 = 3 * MAX_UPLOAD_BYTES as i64;
+/// What one account may upload in [`QUOTA_DAYS`]: this many full-size photos.
+pub const UPLOAD_QUOTA_PHOTOS: i64 = 3;
 pub const QUOTA_DAYS: i64 = 30;
 
 /// Refuses an upload past the account's quota: files stay stored when a
 /// claim is withdrawn, so withdrawing does not give the room back.
-pub(crate) async fn within_quota(tx: &mut WriteTx, by: i64, adding: usize, now: i64) -> WebResult<()> {
+pub(crate) async fn within_quota(
+    state: &AppState,
+    tx: &mut WriteTx,
+    by: i64,
+    adding: usize,
+    now: i64,
+) -> WebResult<()> {
+    let quota_bytes = UPLOAD_QUOTA_PHOTOS.saturating_mul(state.settings().photo_max_bytes as i64);
     let used = tx.uploaded_bytes_since(by, now - QUOTA_DAYS * 86_400).await?;
-    if used + adding as i64 > UPLOAD_QUOTA_BYTES {
+    if used + adding as i64 > quota_bytes {
         return Err(WebError::Refused({
-            let (quota, used) = (UPLOAD_QUOTA_BYTES / (1024 * 1024), used / (1024 * 1024));
+            let (quota, used) = (megabytes(quota_bytes as usize), megabytes(used.max(0) as usize));
             Why::new(
                 format!("照片：{QUOTA_DAYS} 天内最多上传 {quota} MB，已用 {used} MB。"),
                 format!("photo: at most {quota} MB of files in {QUOTA_DAYS} days; {used} MB are used"),

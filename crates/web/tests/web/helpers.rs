@@ -20,7 +20,7 @@ use starledger_store::{
     AccessQueries, Appended, Credentials, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, RatingQueries,
     Store, Target, WriteTx,
 };
-use starledger_web::{AppState, Config, Limits, router};
+use starledger_web::{AppState, Config, router};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -162,6 +162,8 @@ pub struct Setup {
     /// boundary (`2026-12-31T23:30:00+08:00`; a trailing `!` stops it);
     /// otherwise the suite's. Run the test's body in [`TestApp::on_its_day`].
     pub now: Option<&'static str>,
+    /// The operator's settings (rate limits, upload sizes); the defaults otherwise.
+    pub settings: Option<starledger_web::Settings>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -211,7 +213,7 @@ async fn build(setup: Setup, clock: Clock) -> TestApp {
         allow_loopback_robots: false,
         metrics_token: Some(METRICS_TOKEN.into()),
     };
-    let app = router(AppState::new(store.clone(), config, Limits::default()).with_clock(clock));
+    let app = router(AppState::configured(store.clone(), config, setup.settings.unwrap_or_default()).with_clock(clock));
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("the server runs");
     });

@@ -222,7 +222,14 @@ pub async fn run(context: &Context, args: BenchReadsArgs) -> Outcome {
 /// The limiters stay in the request path, but never refuse (see the module).
 fn limits_that_never_refuse() -> Limits {
     let never = |window| RateLimiter::bounded(u32::MAX, Duration::from_secs(window), 10_000_000);
-    Limits { login_by_ip: never(60), login_failures: never(900), rating_by_token: never(600), rating_by_ip: never(600) }
+    Limits {
+        login_by_ip: never(60),
+        login_failures: never(900),
+        rating_by_token: never(600),
+        rating_by_ip: never(600),
+        api_by_token: never(60),
+        api_failures_by_ip: never(60),
+    }
 }
 
 /// Drives each path in turn; the figures per path and the status of the
