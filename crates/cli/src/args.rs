@@ -36,6 +36,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "STARLEDGER_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
     pub connect_timeout_secs: u64,
 
+    /// Connections kept open to the database (at least 2; default: 4 for
+    /// SQLite, 8 for PostgreSQL).
+    #[arg(long, global = true, env = "STARLEDGER_POOL_SIZE", value_parser = clap::value_parser!(u32).range(2..))]
+    pub pool_size: Option<u32>,
+
     /// The configuration file: every setting with an environment variable,
     /// by its name without `STARLEDGER_` in lower case (default: starledger.toml
     /// in the working folder, if there is one; see `starledger config check`).
@@ -278,6 +283,8 @@ pub struct WebArgs {
     pub metrics_token: Option<String>,
     #[command(flatten)]
     pub retention: RetentionArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// How long personal data is kept (docs/privacy.md): the server applies
@@ -316,6 +323,50 @@ pub enum RetentionCommand {
         #[command(flatten)]
         retention: RetentionArgs,
     },
+}
+
+/// The server's operational limits (docs/operations.md): rate limits and
+/// upload sizes. The rules of the method (caps, objections per year) are the
+/// rulebook's, not these.
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Sign-in attempts per client address per minute; past it 429.
+    #[arg(long, env = "STARLEDGER_SIGN_IN_PER_MINUTE", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_per_minute: u32,
+    /// Requests to one household link per ten minutes; past it 429.
+    #[arg(long, env = "STARLEDGER_HOUSEHOLD_LINK_PER_10_MINUTES", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub household_link_per_10_minutes: u32,
+    /// Requests to household links from one client address per ten minutes; past it 429.
+    #[arg(long, env = "STARLEDGER_HOUSEHOLD_ADDRESS_PER_10_MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    pub household_address_per_10_minutes: u32,
+    /// API requests per personal token per minute; past it 429 with Retry-After.
+    #[arg(long, env = "STARLEDGER_API_TOKEN_PER_MINUTE", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub api_token_per_minute: u32,
+    /// Failed API token authentications per client address per minute; past
+    /// it the address gets 429 until its minute ends.
+    #[arg(long, env = "STARLEDGER_API_FAILURES_PER_MINUTE", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub api_failures_per_minute: u32,
+    /// The largest photo (claims, integrity evidence) taken, in bytes; past it 413.
+    #[arg(long, env = "STARLEDGER_PHOTO_MAX_BYTES", default_value_t = 8 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub photo_max_bytes: u64,
+    /// The largest roll file imported on the web, in bytes; past it 413.
+    #[arg(long, env = "STARLEDGER_IMPORT_MAX_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub import_max_bytes: u64,
+}
+
+impl LimitArgs {
+    /// The web application's settings.
+    pub fn settings(&self) -> starledger_web::Settings {
+        starledger_web::Settings {
+            sign_in_per_minute: self.sign_in_per_minute,
+            household_link_per_link: self.household_link_per_10_minutes,
+            household_link_per_address: self.household_address_per_10_minutes,
+            api_per_token_per_minute: self.api_token_per_minute,
+            api_failures_per_address_per_minute: self.api_failures_per_minute,
+            photo_max_bytes: self.photo_max_bytes as usize,
+            import_max_bytes: self.import_max_bytes as usize,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -184,6 +184,12 @@ fn sqlite_url(path: &Path, mode: OpenMode) -> String {
 /// How long opening waits for a database server that does not answer.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Connections kept to a SQLite file by default: readers beside the one
+/// writer (writes take the file's lock one at a time anyway).
+pub const DEFAULT_POOL_SIZE_SQLITE: u32 = 4;
+/// Connections kept to a PostgreSQL server by default.
+pub const DEFAULT_POOL_SIZE_POSTGRES: u32 = 8;
+
 /// Refuses a SQLite file that is not a starledger database: an empty file
 /// (only `init` makes one), or one holding tables without our migration
 /// history (another program's database).
@@ -245,6 +251,19 @@ impl Store {
         mode: OpenMode,
         busy_timeout: Duration,
         connect_timeout: Duration,
+    ) -> Result<Store> {
+        Store::connect_pooled(target, mode, busy_timeout, connect_timeout, None).await
+    }
+
+    /// [`Store::connect_within`] with at most `pool_size` connections
+    /// (the operator's `pool_size`); `None` keeps the default,
+    /// [`DEFAULT_POOL_SIZE_SQLITE`] or [`DEFAULT_POOL_SIZE_POSTGRES`].
+    pub async fn connect_pooled(
+        target: &Target,
+        mode: OpenMode,
+        busy_timeout: Duration,
+        connect_timeout: Duration,
+        pool_size: Option<u32>,
     ) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = match target {
@@ -311,7 +330,10 @@ impl Store {
         }
         first.close().await.map_err(|e| StoreError::classify(e, &location))?;
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .max_connections(pool_size.unwrap_or(match backend {
+                Backend::Sqlite => DEFAULT_POOL_SIZE_SQLITE,
+                Backend::Postgres => DEFAULT_POOL_SIZE_POSTGRES,
+            }))
             .acquire_timeout(busy_timeout.max(connect_timeout))
             .after_connect(move |conn, _| {
                 Box::pin(async move {

@@ -54,6 +54,9 @@ pub enum WebError {
     Forbidden(Why),
     #[error("bad request: {0}")]
     BadRequest(Why),
+    /// A file past the operator's upload limit (413).
+    #[error("too large: {0}")]
+    TooLarge(Why),
     #[error("the form's CSRF token is missing or wrong")]
     Csrf,
     /// The method's rules refused it (a cap, a closed year, a decided claim).
@@ -148,6 +151,7 @@ impl IntoResponse for WebError {
             WebError::NotFound => (StatusCode::NOT_FOUND, "not_found", String::new()),
             WebError::Forbidden(why) => (StatusCode::FORBIDDEN, "forbidden", why.in_lang(lang).to_string()),
             WebError::BadRequest(why) => (StatusCode::BAD_REQUEST, "bad_request", why.in_lang(lang).to_string()),
+            WebError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, "bad_request", why.in_lang(lang).to_string()),
             WebError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed", String::new()),
             WebError::Refused(why) => (StatusCode::CONFLICT, "cannot_be_done", why.in_lang(lang).to_string()),
             WebError::Store(StoreError::NotFound { .. }) => (StatusCode::NOT_FOUND, "not_found", String::new()),

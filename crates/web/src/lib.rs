@@ -28,7 +28,7 @@ mod session;
 pub mod shutdown;
 mod state;
 
-pub use state::{AppState, Config, Limits};
+pub use state::{AppState, Config, Limits, Settings};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -38,6 +38,11 @@ use tokio::net::TcpListener;
 
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
+    let settings = state.settings().clone();
+    // Photo and screenshot forms may carry a phone's unshrunk photo: it is
+    // read and dropped past the photo limit, so that the answer keeps what
+    // was typed.
+    let upload_limit = || axum::extract::DefaultBodyLimit::max(settings.photo_body_max_bytes());
     Router::new()
         .route("/", get(html::dashboard::show))
         .route("/login", get(html::login::show).post(html::login::submit))
@@ -82,10 +87,9 @@ pub fn router(state: AppState) -> Router {
         .route("/accounts/{id}/disable", post(html::roll_admin::disable_account))
         .route(
             "/import",
-            get(html::roll_import::show).post(html::roll_import::upload).layer(
-                // The file, and again as base64 on the confirm button.
-                axum::extract::DefaultBodyLimit::max(html::roll_import::MAX_IMPORT_BYTES * 2 + 64 * 1024),
-            ),
+            get(html::roll_import::show)
+                .post(html::roll_import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(settings.import_body_max_bytes())),
         )
         .route("/claims", get(html::claims::show))
         .route("/claims/visit", post(html::claims::submit_visit).layer(upload_limit()))
@@ -207,12 +211,6 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
-/// Photo and screenshot forms may carry a phone's unshrunk photo: it is read
-/// and dropped past the photo limit, so that the answer keeps what was typed.
-fn upload_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(html::claims::MAX_UPLOAD_BODY_BYTES)
-}
-
 /// Serves until SIGTERM or Ctrl-C, posting the outbox's group-robot
 /// messages, refreshing the regions' figures and, if scheduled, taking
 /// backups beside. The first signal stops accepting connections, lets the
@@ -222,11 +220,12 @@ pub async fn serve(
     store: Store,
     listener: TcpListener,
     config: Config,
+    settings: Settings,
     backups: Option<backups::Schedule>,
 ) -> std::io::Result<()> {
     let mut signals = shutdown::Signals::listen()?;
     let (switch, stop) = shutdown::switch();
-    let state = AppState::new(store.clone(), config, Limits::default());
+    let state = AppState::configured(store.clone(), config, settings);
     let metrics = state.metrics().clone();
     let sender = robots::Sender::start(store.clone(), robots::SenderConfig::default())
         .await

@@ -62,6 +62,22 @@ impl RateLimiter {
         counts.get(bounded_key(key)).filter(|(start, _)| now.duration_since(*start) < self.window).map_or(0, |s| s.1)
     }
 
+    /// The requests a key may make in one window.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// How long until `key`'s window ends and it may ask again, in whole
+    /// seconds rounded up (at least one): an answer's `Retry-After`.
+    pub fn retry_after_secs(&self, key: &str) -> u64 {
+        let now = Instant::now();
+        let left = self.counts.lock().ok().and_then(|counts| {
+            counts.get(bounded_key(key)).map(|(start, _)| self.window.saturating_sub(now.duration_since(*start)))
+        });
+        let left = left.unwrap_or(self.window);
+        (left.as_millis().div_ceil(1000) as u64).max(1)
+    }
+
     /// Forgets `key` (a successful sign-in clears its failures).
     pub fn clear(&self, key: &str) {
         if let Ok(mut counts) = self.counts.lock() {
@@ -124,6 +140,16 @@ mod tests {
         assert_eq!(limiter.check_at("a", start), Verdict::Refused);
         assert_eq!(limiter.check_at("b", start), Verdict::Allowed, "keys are counted apart");
         assert_eq!(limiter.check_at("a", start + Duration::from_secs(61)), Verdict::Allowed, "a new window");
+    }
+
+    #[test]
+    fn retry_after_is_what_is_left_of_the_keys_window_rounded_up() {
+        let limiter = RateLimiter::new(1, Duration::from_secs(60));
+        assert_eq!(limiter.retry_after_secs("unseen"), 60, "a key not counted waits a whole window at most");
+        limiter.check("a");
+        let left = limiter.retry_after_secs("a");
+        assert!((59..=60).contains(&left), "{left}");
+        assert_eq!(limiter.limit(), 1);
     }
 
     /// Issue 17, item 4: a flood of distinct (and long) keys keeps at most

@@ -32,6 +32,8 @@ pub struct Context {
     pub busy_timeout: Duration,
     /// How long to wait for a database server to answer (`--connect-timeout-secs`).
     pub connect_timeout: Duration,
+    /// How many connections a store keeps (`--pool-size`); `None`: the store's default.
+    pub pool_size: Option<u32>,
     /// Stores opened by the command, closed when it ends: closing the last
     /// connection checkpoints SQLite's WAL into the database file, so the
     /// file alone holds everything (a copy of it is a whole backup).
@@ -41,13 +43,27 @@ pub struct Context {
 impl Context {
     pub async fn open(&self) -> Result<Store, Failure> {
         self.keep(
-            Store::connect_within(&self.target, OpenMode::Existing, self.busy_timeout, self.connect_timeout).await?,
+            Store::connect_pooled(
+                &self.target,
+                OpenMode::Existing,
+                self.busy_timeout,
+                self.connect_timeout,
+                self.pool_size,
+            )
+            .await?,
         )
     }
 
     pub async fn create(&self) -> Result<Store, Failure> {
         self.keep(
-            Store::connect_within(&self.target, OpenMode::CreateNew, self.busy_timeout, self.connect_timeout).await?,
+            Store::connect_pooled(
+                &self.target,
+                OpenMode::CreateNew,
+                self.busy_timeout,
+                self.connect_timeout,
+                self.pool_size,
+            )
+            .await?,
         )
     }
 
@@ -136,6 +152,7 @@ pub async fn run(cli: Cli) -> Outcome {
         community: cli.community,
         busy_timeout: Duration::from_millis(cli.busy_timeout_ms),
         connect_timeout: Duration::from_secs(cli.connect_timeout_secs.max(1)),
+        pool_size: cli.pool_size,
         opened: Mutex::new(Vec::new()),
     };
     let outcome = dispatch(&context, cli.command).await;

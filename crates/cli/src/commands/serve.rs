@@ -56,7 +56,7 @@ pub async fn run(store: Store, listener: TcpListener, web: &WebArgs, backups: Op
             schedule.keep
         );
     }
-    starledger_web::serve(store, listener, config, backups)
+    starledger_web::serve(store, listener, config, web.limits.settings(), backups)
         .await
         .map_err(|e| Failure::failed(format!("the server stopped: {e}")))
 }

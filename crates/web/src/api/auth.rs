@@ -5,6 +5,7 @@
 
 use super::problem::{ApiResult, Problem};
 use crate::error::Why;
+use crate::limits::Verdict;
 use crate::security::sha256_hex;
 use crate::session::now;
 use crate::state::AppState;
@@ -87,19 +88,45 @@ impl FromRequestParts<AppState> for Caller {
                 Why::new("令牌无效、已过期或已撤销。", "the token is unknown, expired or revoked"),
             )
         };
-        if !secret.starts_with(api_tokens::SECRET_PREFIX) || secret.len() > 200 {
-            return Err(invalid());
-        }
-        let now = now();
-        let hash = sha256_hex(secret);
-        let mut reader = state.store().read().await?;
-        let holder = api_tokens::authenticate(&mut reader, &hash, now).await?.ok_or_else(invalid)?;
-        drop(reader);
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
+        // An address that sent too many bad tokens is refused before any
+        // lookup: guessing costs a minute per few tries. The count is kept
+        // by address only, so a flood of distinct tokens stores nothing each.
+        let failures = &state.limits().api_failures_by_ip;
+        if failures.count(&ip) >= failures.limit() {
+            return Err(throttled_address(failures.retry_after_secs(&ip)));
+        }
+        let now = now();
+        let holder = if !secret.starts_with(api_tokens::SECRET_PREFIX) || secret.len() > 200 {
+            None
+        } else {
+            let mut reader = state.store().read().await?;
+            api_tokens::authenticate(&mut reader, &sha256_hex(secret), now).await?
+        };
+        let Some(holder) = holder else {
+            state.metrics().sign_in_refused("api_token");
+            return Err(match failures.check(&ip) {
+                Verdict::Allowed => invalid(),
+                _ => throttled_address(failures.retry_after_secs(&ip)),
+            });
+        };
+        // Each token has its own allowance, keyed by its id, never its secret.
+        let key = format!("token {}", holder.token.id);
+        let per_token = &state.limits().api_by_token;
+        if per_token.check(&key) != Verdict::Allowed {
+            let (limit, seconds) = (per_token.limit(), per_token.retry_after_secs(&key));
+            return Err(Problem::too_many(
+                Why::new(
+                    format!("此令牌每分钟最多 {limit} 次请求，请在 {seconds} 秒后再试。"),
+                    format!("this token may make {limit} requests a minute; retry in {seconds} s"),
+                ),
+                seconds,
+            ));
+        }
         if api_tokens::due_for_touch(&holder, now) {
             let mut tx = state.store().write_shared().await?;
             api_tokens::touch(&mut tx, &holder, now).await?;
@@ -112,4 +139,15 @@ impl FromRequestParts<AppState> for Caller {
             ip,
         })
     }
+}
+
+/// The refusal of an address past its failed authentications.
+fn throttled_address(seconds: u64) -> Problem {
+    Problem::too_many(
+        Why::new(
+            format!("此地址无效令牌过多，请在 {seconds} 秒后再试。"),
+            format!("too many invalid tokens from this address; retry in {seconds} s"),
+        ),
+        seconds,
+    )
 }

@@ -88,7 +88,7 @@ pub fn routes() -> Vec<ApiRoute> {
             operation: "getStandings",
             summary: "api_op_standings",
             scope: Some("read"),
-            params: vec![year(), branch()],
+            params: [page_params(), vec![year(), branch()]].concat(),
             body: None,
             answer: (200, Some("Standings")),
             idempotent: false,
@@ -416,11 +416,12 @@ fn schemas() -> Value {
         },
         "Standings": {
             "type": "object",
-            "required": ["year", "final", "items"],
+            "required": ["year", "final", "items", "next_cursor"],
             "properties": {
                 "year": { "type": "integer" },
                 "final": { "type": "boolean" },
-                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Standing" } }
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Standing" } },
+                "next_cursor": cursor
             }
         },
         "Entry": {

@@ -18,6 +18,8 @@ pub struct Problem {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: Why,
+    /// Seconds before asking again, sent as `Retry-After` (429 only).
+    pub retry_after_secs: Option<u64>,
 }
 
 /// Every code a problem may carry, with its status and title (zh, en): the
@@ -36,6 +38,7 @@ pub const CODES: &[(&str, u16, &str, &str)] = &[
     ("not_found", 404, "没有这个对象", "Not found"),
     ("route.unknown", 404, "没有这个接口地址", "No such API route"),
     ("server_error", 500, "服务器内部错误", "Server error"),
+    ("rate.limited", 429, "请求过于频繁，请稍后再试", "Too many requests; retry later"),
 ];
 
 impl Problem {
@@ -45,7 +48,12 @@ impl Problem {
             .find(|(c, ..)| *c == code)
             .and_then(|(_, status, ..)| StatusCode::from_u16(*status).ok())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        Problem { status, code, detail }
+        Problem { status, code, detail, retry_after_secs: None }
+    }
+
+    /// Too many requests: ask again after `retry_after_secs`.
+    pub fn too_many(detail: Why, retry_after_secs: u64) -> Problem {
+        Problem { retry_after_secs: Some(retry_after_secs), ..Problem::new("rate.limited", detail) }
     }
 
     /// The application's answer as a problem: the one mapping of the API.
@@ -121,7 +129,7 @@ impl From<crate::error::WebError> for Problem {
         match error {
             WebError::NotFound => Problem::new("not_found", Why::new("没有这个对象。", "not found")),
             WebError::Forbidden(why) => Problem::new("role.forbidden", why),
-            WebError::BadRequest(why) => Problem::new("invalid", why),
+            WebError::BadRequest(why) | WebError::TooLarge(why) => Problem::new("invalid", why),
             WebError::Refused(why) => Problem::new("refused", why),
             WebError::Store(error) => Problem::from(error),
             error => {
@@ -138,6 +146,9 @@ impl IntoResponse for Problem {
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

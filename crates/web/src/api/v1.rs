@@ -120,13 +120,16 @@ pub async fn members(
     Ok(super::json(StatusCode::OK, &json!({ "items": items, "next_cursor": next })))
 }
 
-/// `GET /api/v1/standings`: a year's rating as the account's pages show it.
+/// `GET /api/v1/standings`: a year's rating as the account's pages show
+/// it, in rank order, a page at a time (the cursor names the last member
+/// of the page before).
 pub async fn standings(
     State(state): State<AppState>,
     caller: Caller,
     asked: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let asked = query(asked)?;
+    let (limit, after) = (asked.limit()?, asked.after()?);
     let year = asked.year(&state, &caller).await?;
     let community = caller.account.community_id;
     let mut reader = state.store().read().await?;
@@ -136,11 +139,27 @@ pub async fn standings(
             Problem::new("not_found", Why::new("社区没有这个年度。", "the community has no such year"))
         })?;
     let branch_of: std::collections::HashMap<i64, i64> = kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
-    let items: Vec<Value> = kept
+    let mut matching = kept
         .standing()
         .members
         .iter()
         .filter(|m| asked.branch.is_none_or(|b| branch_of.get(&m.member_id) == Some(&b)))
+        .peekable();
+    if let Some(after) = after {
+        // Past the member the page before ended with; one no longer in the
+        // list (the roll changed) is a cursor this list did not give.
+        if !matching.any(|m| m.member_id == after) {
+            return Err(Problem::new(
+                "invalid",
+                Why::new("cursor 无效：请使用上一页返回的 next_cursor。", "cursor is not one this list gave"),
+            ));
+        }
+    }
+    let page: Vec<_> = matching.by_ref().take(limit).collect();
+    let more = matching.peek().is_some();
+    let next = page.last().filter(|_| more).map(|m| cursor_after(m.member_id));
+    let items: Vec<Value> = page
+        .into_iter()
         .map(|m| {
             json!({
                 "member_id": m.member_id,
@@ -154,7 +173,10 @@ pub async fn standings(
             })
         })
         .collect();
-    Ok(super::json(StatusCode::OK, &json!({ "year": year.get(), "final": kept.finalized.is_some(), "items": items })))
+    Ok(super::json(
+        StatusCode::OK,
+        &json!({ "year": year.get(), "final": kept.finalized.is_some(), "items": items, "next_cursor": next }),
+    ))
 }
 
 /// An entry as the API shows it.

@@ -17,37 +17,46 @@ use starledger_app::claims::{self, Filing, Photo, Quota};
 use starledger_domain::claims::{ClaimKind, ClaimStatus};
 use starledger_store::{ClaimQueries, OrgQueries};
 
-/// The largest photo kept. The pages shrink a phone's photo in the browser
-/// before it is sent (/static/app.js), so what arrives is far smaller; a
-/// browser without script sends the file as it is, and past this the form
-/// comes back with what was typed and says so.
-pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+// The largest photo kept is the operator's setting (`photo_max_bytes`,
+// `Settings` in state.rs; 8 MB by default). The pages shrink a phone's
+// photo in the browser before it is sent (/static/app.js), so what arrives
+// is far smaller; a browser without script sends the file as it is, and
+// past the limit the form comes back with what was typed and says so.
 
-/// The most a photo form's body may carry: a phone's unshrunk photo is read
-/// to its end (and dropped) so that the answer can keep what was typed; a
-/// body past this is cut off.
-pub const MAX_UPLOAD_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// A size for people: whole megabytes, or kilobytes below one.
+pub(crate) fn megabytes(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    match bytes {
+        b if b >= MB && b % MB == 0 => (b / MB).to_string(),
+        b if b >= MB => format!("{:.1}", b as f64 / MB as f64),
+        b => format!("{:.3}", b as f64 / MB as f64),
+    }
+}
 
 /// A form's file field, read.
 pub(crate) enum FileField {
     Empty,
-    /// Past [`MAX_UPLOAD_BYTES`]: read (or cut off) and dropped.
+    /// Past the photo limit: read (or cut off) and dropped.
     TooLarge,
     /// A known image type and its bytes.
     Image(&'static str, Vec<u8>),
 }
 
-/// Reads a file field chunk by chunk, keeping at most [`MAX_UPLOAD_BYTES`]
+/// Reads a file field chunk by chunk, keeping at most `max_bytes`
 /// in memory: a larger file is read to its end and dropped, so the rest of
 /// the form still arrives. A body cut off at the route's limit counts as
 /// too large, not as a broken form.
-pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, name: &str) -> WebResult<FileField> {
+pub(crate) async fn read_file(
+    mut field: axum::extract::multipart::Field<'_>,
+    name: &str,
+    max_bytes: usize,
+) -> WebResult<FileField> {
     let mut bytes = Vec::new();
     let mut too_large = false;
     loop {
         match field.chunk().await {
             Ok(Some(chunk)) => {
-                if too_large || bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                if too_large || bytes.len() + chunk.len() > max_bytes {
                     too_large = true;
                     bytes = Vec::new();
                 } else {
@@ -76,17 +85,14 @@ pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, na
     Ok(FileField::Image(kind, bytes))
 }
 
-/// The refusal of a photo past [`MAX_UPLOAD_BYTES`], in both languages.
-pub(crate) fn too_large_why() -> Why {
+/// The refusal of a photo past `max_bytes`, in both languages.
+pub(crate) fn too_large_why(max_bytes: usize) -> Why {
+    let limit = megabytes(max_bytes);
     Why::new(
+        format!("照片超过 {limit} MB，未能上传。您填写的内容已保留，请换一张较小的照片（或截图）后再提交。"),
         format!(
-            "照片超过 {} MB，未能上传。您填写的内容已保留，请换一张较小的照片（或截图）后再提交。",
-            MAX_UPLOAD_BYTES / (1024 * 1024)
-        ),
-        format!(
-            "The photo is larger than {} MB and was not uploaded. What you typed is kept: choose a smaller photo \
-             (or a screenshot) and submit again.",
-            MAX_UPLOAD_BYTES / (1024 * 1024)
+            "The photo is larger than {limit} MB and was not uploaded. What you typed is kept: choose a smaller photo \
+             (or a screenshot) and submit again."
         ),
     )
 }
@@ -120,7 +126,7 @@ struct ClaimsPage {
     study_date: String,
     kept_note: String,
     /// The largest photo kept, in MB, stated on the forms.
-    max_photo_mb: usize,
+    max_photo_mb: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -204,7 +210,7 @@ async fn claims_page(
         kept_form,
         kept_household: kept.as_ref().and_then(|k| k.household),
         kept_note: kept.map(|k| k.note).unwrap_or_default(),
-        max_photo_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
+        max_photo_mb: megabytes(state.settings().photo_max_bytes),
     };
     Ok(render(page)?.into_response())
 }
@@ -217,7 +223,7 @@ struct ClaimForm {
     date: Option<Date>,
     note: String,
     photo: Option<(String, Vec<u8>)>,
-    /// The photo was past [`MAX_UPLOAD_BYTES`]: the form comes back.
+    /// The photo was past the photo limit: the form comes back.
     photo_too_large: bool,
 }
 
@@ -232,7 +238,7 @@ pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
+async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<ClaimForm> {
     let bad = |zh: &str, en: String| WebError::BadRequest(Why::new(zh, en));
     let mut form = ClaimForm::default();
     loop {
@@ -245,7 +251,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
         };
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
-            "photo" => match read_file(field, "photo").await? {
+            "photo" => match read_file(field, "photo", max_bytes).await? {
                 FileField::Empty => {}
                 FileField::TooLarge => form.photo_too_large = true,
                 FileField::Image(kind, bytes) => form.photo = Some((kind.to_string(), bytes)),
@@ -274,7 +280,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<ClaimForm> {
 }
 
 async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: Multipart) -> WebResult<Response> {
-    let form = read_form(multipart).await?;
+    let form = read_form(multipart, state.settings().photo_max_bytes).await?;
     viewer.check_csrf(&form.csrf)?;
     claims::claimant(&viewer.account)?;
     if form.photo_too_large {
@@ -284,7 +290,7 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
             household: form.household,
             date: form.date.map(|d| d.to_string()),
             note: form.note,
-            why: too_large_why().in_lang(viewer.t.0).to_string(),
+            why: too_large_why(state.settings().photo_max_bytes).in_lang(viewer.t.0).to_string(),
         };
         let mut answer = claims_page(&state, &viewer, None, Some(kept)).await?;
         *answer.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
@@ -294,18 +300,19 @@ async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: M
     let photo = form.photo.map(|(content_type, bytes)| Photo { content_type, bytes });
     let filing = Filing { kind, household: form.household, on, note: form.note, photo };
     let mut tx = viewer.write(&state).await?;
-    let id = claims::file(&mut tx, &viewer.account, filing, quota(), now()).await?;
+    let id = claims::file(&mut tx, &viewer.account, filing, quota(&state), now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/claims?submitted={id}")).into_response())
 }
 
-/// What one account may upload in [`QUOTA_DAYS`]: three full-size photos.
-pub const UPLOAD_QUOTA_BYTES: i64 = 3 * MAX_UPLOAD_BYTES as i64;
+/// What one account may upload in [`QUOTA_DAYS`]: this many full-size photos.
+pub const UPLOAD_QUOTA_PHOTOS: i64 = 3;
 pub const QUOTA_DAYS: i64 = 30;
 
-/// The upload quota the use cases hold an account to.
-pub(crate) fn quota() -> Quota {
-    Quota { bytes: UPLOAD_QUOTA_BYTES, days: QUOTA_DAYS }
+/// The upload quota the use cases hold an account to: this many full-size
+/// photos (the operator's `photo_max_bytes`) in [`QUOTA_DAYS`].
+pub(crate) fn quota(state: &AppState) -> Quota {
+    Quota { bytes: UPLOAD_QUOTA_PHOTOS.saturating_mul(state.settings().photo_max_bytes as i64), days: QUOTA_DAYS }
 }
 
 pub async fn submit_visit(

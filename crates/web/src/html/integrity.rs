@@ -248,7 +248,7 @@ struct FileForm {
     evidence_too_large: bool,
 }
 
-async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
+async fn read_file_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<FileForm> {
     let bad = |zh: &str, en: String| WebError::BadRequest(Why::new(zh, en));
     let mut form = FileForm::default();
     loop {
@@ -261,7 +261,7 @@ async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
         };
         let name = field.name().unwrap_or_default().to_string();
         if name == "evidence" {
-            match read_file(field, "evidence").await? {
+            match read_file(field, "evidence", max_bytes).await? {
                 FileField::Empty => {}
                 // Read to its end, so the answer reaches the browser.
                 FileField::TooLarge => form.evidence_too_large = true,
@@ -290,7 +290,7 @@ async fn read_file_form(mut multipart: Multipart) -> WebResult<FileForm> {
 }
 
 pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Multipart) -> WebResult<Response> {
-    let mut form = read_file_form(multipart).await?;
+    let mut form = read_file_form(multipart, state.settings().photo_max_bytes).await?;
     viewer.check_csrf(&form.csrf)?;
     if form.evidence_too_large {
         let kept = Kept {
@@ -298,7 +298,7 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
             rule: form.rule,
             date: form.date.map(|d| d.to_string()).unwrap_or_default(),
             description: form.description,
-            why: too_large_why().in_lang(viewer.t.0).to_string(),
+            why: too_large_why(state.settings().photo_max_bytes).in_lang(viewer.t.0).to_string(),
         };
         let mut answer = integrity_page(&state, &viewer, None, kept).await?;
         *answer.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
@@ -339,7 +339,7 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
     let evidence_id = match form.evidence.take() {
         Some((content_type, bytes)) => {
             let photo = starledger_app::claims::Photo { content_type, bytes };
-            let quota = crate::html::claims::quota();
+            let quota = crate::html::claims::quota(&state);
             Some(starledger_app::claims::add_photo(&mut tx, &viewer.account, &photo, quota, now).await?)
         }
         None => None,

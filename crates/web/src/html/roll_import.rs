@@ -19,9 +19,6 @@ use starledger_app::roll_import;
 use starledger_domain::org::Role;
 use starledger_exchange::Kind;
 
-/// The largest file taken from a browser.
-pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
-
 #[derive(Template)]
 #[template(path = "roll_import.html")]
 struct ImportPage {
@@ -75,11 +72,17 @@ struct UploadForm {
     data: String,
 }
 
-async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
+/// Reads the import form; a file past `max_bytes` (the operator's
+/// `import_max_bytes`, 2 MB by default) is refused with 413.
+async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<UploadForm> {
     let bad = |zh: String, en: String| WebError::BadRequest(Why::new(zh, en));
-    let limit = MAX_IMPORT_BYTES / 1024 / 1024;
-    let too_large =
-        || bad(format!("文件：超过 {limit} MB，请拆分后导入。"), format!("file: larger than {limit} MB; split it"));
+    let limit = crate::html::claims::megabytes(max_bytes);
+    let too_large = || {
+        WebError::TooLarge(Why::new(
+            format!("文件：超过 {limit} MB，请拆分后导入。"),
+            format!("file: larger than {limit} MB; split it"),
+        ))
+    };
     let mut form = UploadForm::default();
     while let Some(field) =
         multipart.next_field().await.map_err(|e| bad("表单无法读取，请重新提交。".into(), format!("form: {e}")))?
@@ -87,12 +90,18 @@ async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             let file_name = field.file_name().unwrap_or_default().to_string();
-            let bytes =
-                field.bytes().await.map_err(|e| bad("文件无法读取，请重新上传。".into(), format!("file: {e}")))?;
+            // Cut off at the route's body limit: too large, not a broken form.
+            let bytes = field.bytes().await.map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    bad("文件无法读取，请重新上传。".into(), format!("file: {e}"))
+                }
+            })?;
             if bytes.is_empty() {
                 continue;
             }
-            if bytes.len() > MAX_IMPORT_BYTES {
+            if bytes.len() > max_bytes {
                 return Err(too_large());
             }
             form.file = Some((file_name, bytes.to_vec()));
@@ -112,7 +121,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
         let bytes = base64::engine::general_purpose::STANDARD.decode(form.data.trim()).map_err(|_| {
             bad("数据与本页发送的文件不符，请重新上传。".into(), "data: not the file this page sent".into())
         })?;
-        if bytes.len() > MAX_IMPORT_BYTES {
+        if bytes.len() > max_bytes {
             return Err(too_large());
         }
         form.file = Some((std::mem::take(&mut form.data_name), bytes));
@@ -122,7 +131,7 @@ async fn read_form(mut multipart: Multipart) -> WebResult<UploadForm> {
 
 /// Preview (no `confirm=yes`), or write after the preview's confirm button.
 pub async fn upload(State(state): State<AppState>, viewer: SignedIn, multipart: Multipart) -> WebResult<Response> {
-    let form = read_form(multipart).await?;
+    let form = read_form(multipart, state.settings().import_max_bytes).await?;
     viewer.check_csrf(&form.csrf)?;
     starledger_domain::duty::may_administer(&viewer.account, "import the roll")?;
     let kind = Kind::parse(&form.kind).ok_or_else(|| {

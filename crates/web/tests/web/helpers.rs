@@ -20,7 +20,7 @@ use starledger_store::{
     AccessQueries, Appended, Credentials, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, RatingQueries,
     Store, Target, WriteTx,
 };
-use starledger_web::{AppState, Config, Limits, router};
+use starledger_web::{AppState, Config, router};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -164,6 +164,8 @@ pub struct Setup {
     pub now: Option<&'static str>,
     /// Retention periods other than the defaults (docs/privacy.md).
     pub retention: Option<starledger_app::privacy::Retention>,
+    /// The operator's settings (rate limits, upload sizes); the defaults otherwise.
+    pub settings: Option<starledger_web::Settings>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -214,7 +216,7 @@ async fn build(setup: Setup, clock: Clock) -> TestApp {
         metrics_token: Some(METRICS_TOKEN.into()),
         retention: setup.retention.unwrap_or_default(),
     };
-    let app = router(AppState::new(store.clone(), config, Limits::default()).with_clock(clock));
+    let app = router(AppState::configured(store.clone(), config, setup.settings.unwrap_or_default()).with_clock(clock));
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("the server runs");
     });

@@ -133,14 +133,7 @@ pub async fn run(context: &Context, args: BenchReadsArgs) -> Outcome {
         .await
         .map_err(|e| Failure::failed(format!("cannot listen on 127.0.0.1: {e}")))?;
     let address = listener.local_addr().map_err(|e| Failure::failed(format!("no local address: {e}")))?;
-    let config = Config {
-        public_url: format!("http://{address}"),
-        secure_cookies: false,
-        allow_loopback_robots: false,
-        metrics_token: None,
-        retention: Default::default(),
-    };
-    let app = starledger_web::router(AppState::new(store.clone(), config, limits_that_never_refuse()));
+    let app = bench_app(&store, address);
     let server =
         tokio::spawn(
             async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await },
@@ -220,10 +213,30 @@ pub async fn run(context: &Context, args: BenchReadsArgs) -> Outcome {
     Ok(())
 }
 
+/// The web application as the benches serve it on `address`: a served
+/// application's defaults, with limiters that never refuse.
+pub(super) fn bench_app(store: &starledger_store::Store, address: SocketAddr) -> axum::Router {
+    let config = Config {
+        public_url: format!("http://{address}"),
+        secure_cookies: false,
+        allow_loopback_robots: false,
+        metrics_token: None,
+        retention: Default::default(),
+    };
+    starledger_web::router(AppState::new(store.clone(), config, limits_that_never_refuse()))
+}
+
 /// The limiters stay in the request path, but never refuse (see the module).
-pub(super) fn limits_that_never_refuse() -> Limits {
+fn limits_that_never_refuse() -> Limits {
     let never = |window| RateLimiter::bounded(u32::MAX, Duration::from_secs(window), 10_000_000);
-    Limits { login_by_ip: never(60), login_failures: never(900), rating_by_token: never(600), rating_by_ip: never(600) }
+    Limits {
+        login_by_ip: never(60),
+        login_failures: never(900),
+        rating_by_token: never(600),
+        rating_by_ip: never(600),
+        api_by_token: never(60),
+        api_failures_by_ip: never(60),
+    }
 }
 
 /// Drives each path in turn; the figures per path and the status of the

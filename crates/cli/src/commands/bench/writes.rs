@@ -17,7 +17,7 @@
 //! that is dropped at the end. The ratio says how much of a bare write the
 //! rating's rule checks, ledger chain, projection, audit and page cost.
 
-use super::reads::{Client, limits_that_never_refuse};
+use super::reads::{Client, bench_app};
 use super::{median, reproduce};
 use crate::args::BenchWritesArgs;
 use crate::commands::Context;
@@ -25,7 +25,6 @@ use crate::failure::{Failure, Outcome};
 use starledger_app::household_links::secret_hash;
 use starledger_store::{BaselineQueries, OrgQueries, RatingQueries, Store};
 use starledger_web::security::random_token;
-use starledger_web::{AppState, Config};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -100,13 +99,7 @@ pub async fn run(context: &Context, args: BenchWritesArgs) -> Outcome {
         .await
         .map_err(|e| Failure::failed(format!("cannot listen on 127.0.0.1: {e}")))?;
     let address = listener.local_addr().map_err(|e| Failure::failed(format!("no local address: {e}")))?;
-    let config = Config {
-        public_url: format!("http://{address}"),
-        secure_cookies: false,
-        allow_loopback_robots: false,
-        metrics_token: None,
-    };
-    let app = starledger_web::router(AppState::new(store.clone(), config, limits_that_never_refuse()));
+    let app = bench_app(&store, address);
     let server =
         tokio::spawn(
             async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await },
