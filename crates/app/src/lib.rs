@@ -13,6 +13,7 @@ pub mod api_tokens;
 pub mod ballots;
 pub mod clock;
 pub mod error;
+pub mod exports;
 pub mod figures;
 pub mod household_links;
 pub mod household_origins;
