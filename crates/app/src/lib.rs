@@ -21,6 +21,7 @@ pub mod households;
 pub mod integrity;
 pub mod ledger;
 pub mod meetings;
+pub mod opening;
 pub mod paper_forms;
 pub mod personal_data;
 pub mod print;

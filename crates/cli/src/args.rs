@@ -149,7 +149,16 @@ pub enum ImportCommand {
     Households(ImportArgs),
     /// Household links (联户名单): 地址, 户主, 党员姓名, 所属支部.
     Links(ImportArgs),
-    /// Write an empty template with the Chinese headers: members, households or links.
+    /// Opening balances (期初积分) of past years: 姓名, 所属支部, 手机, 年度, each category, 总分, 星级.
+    /// Kept as records of those years; a year starledger rates is refused.
+    Opening {
+        #[command(flatten)]
+        import: ImportArgs,
+        /// The year of rows without a 年度 column.
+        #[arg(long)]
+        year: Option<i64>,
+    },
+    /// Write an empty template with the Chinese headers: members, households, links or opening.
     Template {
         kind: String,
         #[arg(long)]

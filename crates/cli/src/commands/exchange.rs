@@ -7,7 +7,7 @@ use super::{Context, year};
 use crate::args::{ExportCommand, ImportArgs, ImportCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_app::exports::{self, ExportKind};
-use starledger_app::roll_import;
+use starledger_app::{opening, roll_import};
 use starledger_app::standings::Audience;
 use starledger_domain::duty;
 use starledger_exchange::Kind;
@@ -20,13 +20,35 @@ pub async fn import(context: &Context, command: ImportCommand) -> Outcome {
         ImportCommand::Members(args) => (Kind::Members, args),
         ImportCommand::Households(args) => (Kind::Households, args),
         ImportCommand::Links(args) => (Kind::Links, args),
+        ImportCommand::Opening { import, year: y } => return import_opening(context, import, y).await,
     };
     import_file(context, kind, args).await
 }
 
+async fn import_opening(context: &Context, args: ImportArgs, given_year: Option<i64>) -> Outcome {
+    let store = context.open().await?;
+    let (_, actor) = context.actor(&store, &args.by).await?;
+    duty::may_administer(&actor, "import opening balances")?;
+    let given_year = given_year.map(year).transpose()?;
+    let sheets = read_file(&args.file).map_err(Failure::bad_input)?;
+    let file = display_name(&args.file);
+    let (records, problems, rows) = starledger_exchange::opening::parse(&file, &sheets);
+    let mut tx = store.write().await?;
+    let preview = opening::import(&mut tx, &actor, records, problems, given_year, args.commit).await?;
+    report(tx, &file, rows, preview).await
+}
+
 fn template(kind: &str, out: &std::path::Path) -> Outcome {
-    let kind = Kind::parse(kind)
-        .ok_or_else(|| Failure::bad_input(format!("template \"{kind}\": use members, households or links")))?;
+    if kind == "opening" {
+        let columns = starledger_exchange::opening::TEMPLATE.iter().map(|(h, w)| (h.to_string(), *w)).collect();
+        let table = write::Table { sheet: "期初积分".into(), columns, rows: Vec::new() };
+        write::write(out, &[table]).map_err(Failure::failed)?;
+        println!("wrote the 期初积分 template to {}", out.display());
+        return Ok(());
+    }
+    let kind = Kind::parse(kind).ok_or_else(|| {
+        Failure::bad_input(format!("template \"{kind}\": use members, households, links or opening"))
+    })?;
     write::template(out, kind).map_err(Failure::failed)?;
     println!("wrote the {} template to {}", kind.sheet_name(), out.display());
     Ok(())
@@ -41,6 +63,11 @@ async fn import_file(context: &Context, kind: Kind, args: ImportArgs) -> Outcome
     let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
     let mut tx = store.write().await?;
     let preview = roll_import::import(&mut tx, &actor, records, problems, args.commit).await?;
+    report(tx, &file, rows, preview).await
+}
+
+/// Prints what an import did or would do, and commits it when it was written.
+async fn report(tx: starledger_store::WriteTx, file: &str, rows: usize, preview: roll_import::Preview) -> Outcome {
     let (add, change) = if preview.written { ("added", "changed") } else { ("would add", "would change") };
     println!("{file}: {rows} rows read");
     println!("{add} {}:", preview.added.len());
