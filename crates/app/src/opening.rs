@@ -47,9 +47,8 @@ pub async fn import(
     let mut planned: Vec<(&Member, i64, BTreeMap<String, Points>, u8, String)> = Vec::new();
     for record in &records {
         let place = &record.place;
-        let problem = |column: &str, value: Option<&str>, message: String| {
-            Problem::new(place, Some(column), value, message)
-        };
+        let problem =
+            |column: &str, value: Option<&str>, message: String| Problem::new(place, Some(column), value, message);
         let Some(year) = record.year.or(year.map(|y| i64::from(y.get()))) else {
             preview.problems.push(problem(
                 "年度",
@@ -172,7 +171,8 @@ pub async fn import(
         }
         if write {
             for (category, points) in &values {
-                let balance = OpeningBalance { member_id: member.id, year, category: category.clone(), points: *points };
+                let balance =
+                    OpeningBalance { member_id: member.id, year, category: category.clone(), points: *points };
                 tx.set_opening_balance(member.community_id, &balance, &note, at).await?;
             }
             tx.set_imported_honour(member.community_id, member.id, year, stars_now, &note).await?;

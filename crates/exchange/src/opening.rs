@@ -122,7 +122,11 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
             // A masked number (as exports show it) says nothing.
             Some(p) if p.contains('*') => Ok(None),
             Some(p) => Phone::parse(&p).map(Some).map_err(|_| {
-                bad("手机", Some(&p), "不是手机号：以 1 开头的 11 位数字 / is not a mobile number: 11 digits starting with 1".into())
+                bad(
+                    "手机",
+                    Some(&p),
+                    "不是手机号：以 1 开头的 11 位数字 / is not a mobile number: 11 digits starting with 1".into(),
+                )
             }),
             None => Ok(None),
         };
@@ -145,7 +149,11 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
                     _ if star_marks > 0 && star_marks <= 5 && text.chars().all(|c| c == '★' || c == '☆') => {
                         Ok(star_marks as u8)
                     }
-                    _ => Err(bad("星级", Some(&text), "不是 0 到 5 的星数 / is not a number of stars from 0 to 5".into())),
+                    _ => Err(bad(
+                        "星级",
+                        Some(&text),
+                        "不是 0 到 5 的星数 / is not a number of stars from 0 to 5".into(),
+                    )),
                 }
             }
         };
@@ -176,16 +184,7 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
         if let (Some(name), Ok(phone), Ok(year), Ok(stars), Ok(total), true) =
             (name, phone, year, stars, total, categories_ok)
         {
-            records.push(OpeningRecord {
-                place,
-                name,
-                branch: cell(branch_at),
-                phone,
-                year,
-                stars,
-                total,
-                categories,
-            });
+            records.push(OpeningRecord { place, name, branch: cell(branch_at), phone, year, stars, total, categories });
         }
     }
     (records, problems, rows.len())

@@ -7,8 +7,8 @@ use super::{Context, year};
 use crate::args::{ExportCommand, ImportArgs, ImportCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_app::exports::{self, ExportKind};
-use starledger_app::{opening, roll_import};
 use starledger_app::standings::Audience;
+use starledger_app::{opening, roll_import};
 use starledger_domain::duty;
 use starledger_exchange::Kind;
 use starledger_exchange::read::{display_name, read_file};
@@ -46,9 +46,8 @@ fn template(kind: &str, out: &std::path::Path) -> Outcome {
         println!("wrote the 期初积分 template to {}", out.display());
         return Ok(());
     }
-    let kind = Kind::parse(kind).ok_or_else(|| {
-        Failure::bad_input(format!("template \"{kind}\": use members, households, links or opening"))
-    })?;
+    let kind = Kind::parse(kind)
+        .ok_or_else(|| Failure::bad_input(format!("template \"{kind}\": use members, households, links or opening")))?;
     write::template(out, kind).map_err(Failure::failed)?;
     println!("wrote the {} template to {}", kind.sheet_name(), out.display());
     Ok(())
