@@ -194,7 +194,7 @@ fn roll_and_standings_round_trip_into_a_fresh_community() {
         "--commit",
     ]);
     assert!(this_year.stderr.contains("is not a past year"), "{this_year:#?}");
-    f.run(&[
+    c.run(&[
         "import",
         "opening",
         standings_file.to_str().unwrap(),
@@ -204,7 +204,7 @@ fn roll_and_standings_round_trip_into_a_fresh_community() {
         MEMBER_ACCOUNT,
         "--commit",
     ])
-    .failed(1, &[]);
+    .failed(1, &["refused"]);
 }
 
 #[test]
