@@ -157,7 +157,16 @@ pub enum ImportCommand {
     Households(ImportArgs),
     /// Household links (联户名单): 地址, 户主, 党员姓名, 所属支部.
     Links(ImportArgs),
-    /// Write an empty template with the Chinese headers: members, households or links.
+    /// Opening balances (期初积分) of past years: 姓名, 所属支部, 手机, 年度, each category, 总分, 星级.
+    /// Kept as records of those years; a year starledger rates is refused.
+    Opening {
+        #[command(flatten)]
+        import: ImportArgs,
+        /// The year of rows without a 年度 column.
+        #[arg(long)]
+        year: Option<i64>,
+    },
+    /// Write an empty template with the Chinese headers: members, households, links or opening.
     Template {
         kind: String,
         #[arg(long)]
@@ -187,19 +196,36 @@ pub enum ExportCommand {
     Links(ExportArgs),
     /// A year's standings: rank, name, branch, each category, total, stars (--year required).
     Standings(ExportArgs),
+    /// Each member's points of a year by category and rule, with subtotals (--year required).
+    Breakdown(ExportArgs),
+    /// A year's ledger entries, or those from --from until --until (--year required).
+    Ledger(ExportArgs),
+    /// A year's meetings × members: present, late, on leave, absent (--year required).
+    Attendance(ExportArgs),
+    /// A year's volunteer activities × members: hours served and points (--year required).
+    Volunteer(ExportArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     #[arg(long)]
     pub year: Option<i64>,
-    /// The .xlsx file to write.
+    /// The file to write.
     #[arg(long)]
     pub out: PathBuf,
+    /// xlsx (the default) or csv (UTF-8 with a BOM, which Excel opens as such).
+    #[arg(long, default_value = "xlsx")]
+    pub format: String,
+    /// The ledger from this day (YYYY-MM-DD, within --year).
+    #[arg(long)]
+    pub from: Option<jiff::civil::Date>,
+    /// The ledger until this day, inclusive.
+    #[arg(long)]
+    pub until: Option<jiff::civil::Date>,
     /// Whole phone numbers instead of masked ones: committee only, needs --by, written to the audit log.
     #[arg(long)]
     pub with_phones: bool,
-    /// The account exporting (required with --with-phones).
+    /// The account exporting: required with --with-phones; a branch secretary exports their branch only.
     #[arg(long)]
     pub by: Option<String>,
 }

@@ -29,6 +29,7 @@ pub const TABLES: &[&str] = &[
     "ledger_entries",
     "member_rule_totals",
     "honours",
+    "opening_balances",
     "audit_log",
     "sessions",
     "api_tokens",

@@ -263,6 +263,15 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("record_remaining", "记入剩余考勤", "Record the remaining attendance"),
     ("link_households", "联户定岗", "Household linking"),
     ("import_roll", "导入名册", "Import the roll"),
+    ("exports", "导出表格", "Spreadsheets"),
+    ("exports_kind", "表格", "Table"),
+    ("exports_show", "选择年度", "Choose the year"),
+    ("exports_branch_only", "只含本支部党员。", "Your branch's members only."),
+    (
+        "exports_phones",
+        "导出的手机号一律隐去中间四位；CSV 为带 BOM 的 UTF-8，Excel 可直接打开。",
+        "Phone numbers are masked in every export; CSV is UTF-8 with a BOM, which Excel opens directly.",
+    ),
     ("roll", "党员名册", "The roll"),
     ("group_of_member", "党小组", "Party group"),
     (

@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me/tokens", get(html::tokens::show).post(html::tokens::create))
         .route("/me/tokens/{id}/revoke", post(html::tokens::revoke))
         .route("/standings", get(html::standings::show))
+        .route("/exports", get(html::exports::show))
+        .route("/exports/{kind}", get(html::exports::file))
         .route("/figures", get(html::figures::show))
         .route("/households/cards", get(html::household_cards::show))
         .route("/households/cards/print", post(html::household_cards::print))

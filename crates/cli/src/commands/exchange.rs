@@ -3,17 +3,16 @@
 //! `starledger-exchange`'s, what a file may change is the domain's and the
 //! application's; this only translates and prints.
 
-use super::{Context, actor_label, year};
+use super::{Context, year};
 use crate::args::{ExportCommand, ImportArgs, ImportCommand};
 use crate::failure::{Failure, Outcome};
-use crate::output;
-use starledger_app::roll_import;
+use starledger_app::exports::{self, ExportKind};
+use starledger_app::standings::Audience;
+use starledger_app::{opening, roll_import};
 use starledger_domain::duty;
-use starledger_domain::org::{LinkingDuty, Member, Phone};
 use starledger_exchange::Kind;
 use starledger_exchange::read::{display_name, read_file};
-use starledger_exchange::write::{self, Table, Value};
-use starledger_store::{NoticeQueries, OrgQueries};
+use starledger_exchange::write;
 
 pub async fn import(context: &Context, command: ImportCommand) -> Outcome {
     let (kind, args) = match command {
@@ -21,13 +20,34 @@ pub async fn import(context: &Context, command: ImportCommand) -> Outcome {
         ImportCommand::Members(args) => (Kind::Members, args),
         ImportCommand::Households(args) => (Kind::Households, args),
         ImportCommand::Links(args) => (Kind::Links, args),
+        ImportCommand::Opening { import, year: y } => return import_opening(context, import, y).await,
     };
     import_file(context, kind, args).await
 }
 
+async fn import_opening(context: &Context, args: ImportArgs, given_year: Option<i64>) -> Outcome {
+    let store = context.open().await?;
+    let (_, actor) = context.actor(&store, &args.by).await?;
+    duty::may_administer(&actor, "import opening balances")?;
+    let given_year = given_year.map(year).transpose()?;
+    let sheets = read_file(&args.file).map_err(Failure::bad_input)?;
+    let file = display_name(&args.file);
+    let (records, problems, rows) = starledger_exchange::opening::parse(&file, &sheets);
+    let mut tx = store.write().await?;
+    let preview = opening::import(&mut tx, &actor, records, problems, given_year, args.commit).await?;
+    report(tx, &file, rows, preview).await
+}
+
 fn template(kind: &str, out: &std::path::Path) -> Outcome {
+    if kind == "opening" {
+        let columns = starledger_exchange::opening::TEMPLATE.iter().map(|(h, w)| (h.to_string(), *w)).collect();
+        let table = write::Table { sheet: "期初积分".into(), columns, rows: Vec::new() };
+        write::write(out, &[table]).map_err(Failure::failed)?;
+        println!("wrote the 期初积分 template to {}", out.display());
+        return Ok(());
+    }
     let kind = Kind::parse(kind)
-        .ok_or_else(|| Failure::bad_input(format!("template \"{kind}\": use members, households or links")))?;
+        .ok_or_else(|| Failure::bad_input(format!("template \"{kind}\": use members, households, links or opening")))?;
     write::template(out, kind).map_err(Failure::failed)?;
     println!("wrote the {} template to {}", kind.sheet_name(), out.display());
     Ok(())
@@ -42,6 +62,11 @@ async fn import_file(context: &Context, kind: Kind, args: ImportArgs) -> Outcome
     let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
     let mut tx = store.write().await?;
     let preview = roll_import::import(&mut tx, &actor, records, problems, args.commit).await?;
+    report(tx, &file, rows, preview).await
+}
+
+/// Prints what an import did or would do, and commits it when it was written.
+async fn report(tx: starledger_store::WriteTx, file: &str, rows: usize, preview: roll_import::Preview) -> Outcome {
     let (add, change) = if preview.written { ("added", "changed") } else { ("would add", "would change") };
     println!("{file}: {rows} rows read");
     println!("{add} {}:", preview.added.len());
@@ -83,12 +108,23 @@ async fn import_file(context: &Context, kind: Kind, args: ImportArgs) -> Outcome
 pub async fn export(context: &Context, command: ExportCommand) -> Outcome {
     let store = context.open().await?;
     let (kind, args) = match command {
-        ExportCommand::Roll(args) => ("roll", args),
-        ExportCommand::Households(args) => ("households", args),
-        ExportCommand::Links(args) => ("links", args),
-        ExportCommand::Standings(args) => ("standings", args),
+        ExportCommand::Roll(args) => (ExportKind::Roll, args),
+        ExportCommand::Households(args) => (ExportKind::Households, args),
+        ExportCommand::Links(args) => (ExportKind::Links, args),
+        ExportCommand::Standings(args) => (ExportKind::Standings, args),
+        ExportCommand::Breakdown(args) => (ExportKind::Breakdown, args),
+        ExportCommand::Ledger(args) => (ExportKind::Ledger, args),
+        ExportCommand::Attendance(args) => (ExportKind::Attendance, args),
+        ExportCommand::Volunteer(args) => (ExportKind::Volunteer, args),
     };
-    // Whole phone numbers leave the system only for the committee, on the record.
+    let csv = match args.format.as_str() {
+        "xlsx" => false,
+        "csv" => true,
+        other => return Err(Failure::bad_input(format!("--format {other}: use xlsx or csv"))),
+    };
+    // The operator (no --by) exports the whole community, as ever; an
+    // account exports what the application lets it (a branch secretary,
+    // their branch). Whole phone numbers only for the committee, on the record.
     let (community, actor) = match (&args.by, args.with_phones) {
         (Some(login), _) => {
             let (community, actor) = context.actor(&store, login).await?;
@@ -97,127 +133,36 @@ pub async fn export(context: &Context, command: ExportCommand) -> Outcome {
         (None, true) => return Err(Failure::bad_input("--with-phones needs --by LOGIN (a committee account)")),
         (None, false) => (context.community(&mut store.read().await?).await?, None),
     };
-    if args.with_phones {
-        let actor = actor.as_ref().expect("checked above");
-        duty::may_administer(actor, "export whole phone numbers")?;
+    let mut request = exports::Request::new(kind);
+    if let Some(actor) = &actor {
+        request.branch = exports::scope(actor, kind)?;
+        request.audience = Audience::of(actor.role);
+        if args.with_phones {
+            exports::may_export_whole_phones(actor, kind)?;
+        }
     }
-    let phone = |raw: Option<&str>| -> Value {
-        let parsed = raw.and_then(|p| Phone::parse(p).ok());
-        match parsed {
-            Some(p) if args.with_phones => Value::Text(p.as_str().to_string()),
-            Some(p) => Value::Text(p.masked()),
-            None => Value::Empty,
-        }
-    };
-    let table = match kind {
-        "roll" => {
-            let mut reader = store.read().await?;
-            let members: Vec<Member> = match args.year {
-                Some(y) => {
-                    let y = year(y)?;
-                    reader.year_roll(community.id, y).await?.into_iter().filter(|m| m.days_on_roll(y) > 0).collect()
-                }
-                None => {
-                    let today = output::today();
-                    reader
-                        .members(community.id)
-                        .await?
-                        .into_iter()
-                        .filter(|m| m.left_on.is_none_or(|l| l >= today))
-                        .collect()
-                }
-            };
-            let groups = reader.party_groups(community.id).await?;
-            let rows = members
-                .iter()
-                .map(|m| {
-                    let group = m.party_group_id.and_then(|g| groups.iter().find(|(id, _, _)| *id == g));
-                    let (post, exempt) = match &m.linking {
-                        LinkingDuty::Linked => (None, None),
-                        LinkingDuty::HoldsPost(post) => (Some(post.clone()), None),
-                        LinkingDuty::Exempt(reason) => (None, Some(reason.clone())),
-                    };
-                    vec![
-                        m.name.as_str().into(),
-                        m.branch.as_str().into(),
-                        group.map(|(_, _, n)| n.clone()).into(),
-                        phone(m.phone.as_ref().map(|p| p.as_str())),
-                        post.into(),
-                        m.joined_on.map(|d| d.to_string()).into(),
-                        (if m.probationary { "是" } else { "否" }).into(),
-                        exempt.into(),
-                    ]
-                })
-                .collect();
-            Table { sheet: Kind::Members.sheet_name().into(), columns: write::columns(Kind::Members), rows }
-        }
-        "households" | "links" => {
-            let mut reader = store.read().await?;
-            let households = reader.households(community.id).await?;
-            let members = reader.members(community.id).await?;
-            if kind == "households" {
-                let rows = households
-                    .iter()
-                    .map(|h| vec![h.address.as_str().into(), h.head_name.clone().into(), phone(h.phone.as_deref())])
-                    .collect();
-                Table { sheet: Kind::Households.sheet_name().into(), columns: write::columns(Kind::Households), rows }
-            } else {
-                let rows = households
-                    .iter()
-                    .filter_map(|h| {
-                        let member = members.iter().find(|m| Some(m.id) == h.member_id)?;
-                        Some(vec![
-                            h.address.as_str().into(),
-                            h.head_name.clone().into(),
-                            member.name.as_str().into(),
-                            member.branch.as_str().into(),
-                        ])
-                    })
-                    .collect();
-                Table { sheet: Kind::Links.sheet_name().into(), columns: write::columns(Kind::Links), rows }
-            }
-        }
-        _ => {
-            let y = args.year.ok_or_else(|| Failure::bad_input("export standings needs --year"))?;
-            let y = year(y)?;
-            let rating = super::rating::compute(&store, community.id, y).await?;
-            let period = store.read().await?.period(community.id, y).await?.expect("compute found the period");
-            let categories = &period.rulebook.categories;
-            let mut columns = vec![("名次".to_string(), 6.0), ("姓名".into(), 10.0), ("所属支部".into(), 16.0)];
-            columns.extend(categories.iter().map(|c| (c.name.clone(), 10.0)));
-            columns.extend([("总分".to_string(), 8.0), ("星级".to_string(), 6.0)]);
-            let rows = rating
-                .members
-                .iter()
-                .map(|m| {
-                    let mut row: Vec<Value> = vec![
-                        m.rank.map(|r| Value::Number(f64::from(r))).unwrap_or(Value::Empty),
-                        m.name.as_str().into(),
-                        m.branch.as_str().into(),
-                    ];
-                    row.extend(
-                        categories
-                            .iter()
-                            .map(|c| Value::Number(m.categories.get(&c.key).map(|p| p.as_f64()).unwrap_or(0.0))),
-                    );
-                    row.push(Value::Number(m.total.as_f64()));
-                    row.push(Value::Number(f64::from(m.stars)));
-                    row
-                })
-                .collect();
-            Table { sheet: format!("{y}年星级评定"), columns, rows }
-        }
-    };
+    request.whole_phones = args.with_phones;
+    request.year = args.year.map(year).transpose()?;
+    request.from = args.from;
+    request.until = args.until;
+    if kind.needs_year() && request.year.is_none() {
+        return Err(Failure::bad_input(format!("export {} needs --year", kind.key())));
+    }
+    let table = exports::table(&mut store.read().await?, community.id, &request).await?;
     let count = table.rows.len();
-    write::write(&args.out, &[table]).map_err(Failure::failed)?;
+    if csv {
+        write::write_csv(&args.out, &table).map_err(Failure::failed)?;
+    } else {
+        write::write(&args.out, &[table]).map_err(Failure::failed)?;
+    }
     if args.with_phones {
         let actor = actor.as_ref().expect("checked above");
         let mut tx = store.write().await?;
-        let detail = format!("export {kind} with whole phone numbers: {count} rows");
-        tx.audit(Some(community.id), &actor_label(actor), "export.with_phones", &detail).await?;
+        exports::audit_whole_phones(&mut tx, actor, kind, count).await?;
         tx.commit().await?;
     }
     let phones = if args.with_phones { "whole phone numbers (audited)" } else { "phones masked" };
-    println!("wrote {count} rows of {kind} to {} ({phones})", args.out.display());
+    let scope = if request.branch.is_some() { ", your branch only" } else { "" };
+    println!("wrote {count} rows of {} to {} ({phones}{scope})", kind.key(), args.out.display());
     Ok(())
 }

@@ -19,6 +19,7 @@ mod e2e_roll;
 mod e2e_service;
 mod e2e_sweep;
 mod exchange;
+mod exports;
 mod fairness;
 mod helpers;
 mod ledger_verify;

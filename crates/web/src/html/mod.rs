@@ -7,6 +7,7 @@ pub mod ballots;
 pub mod claims;
 pub mod confirm;
 pub mod dashboard;
+pub mod exports;
 pub mod figures;
 pub mod honours;
 pub mod household_cards;
