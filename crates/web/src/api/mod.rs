@@ -206,7 +206,7 @@ pub fn routes() -> Vec<ApiRoute> {
             operation: "getPublishedRating",
             summary: "api_op_rating",
             scope: Some("read"),
-            params: vec![Param("year", In::Path, "integer", "api_param_year_path")],
+            params: [vec![Param("year", In::Path, "integer", "api_param_year_path")], page_params()].concat(),
             body: None,
             answer: (200, Some("PublishedRating")),
             idempotent: false,
@@ -590,7 +590,7 @@ fn resource_schemas(cursor: &Value) -> Value {
         },
         "PublishedRating": {
             "type": "object",
-            "required": ["year", "round", "final", "notice_from", "notice_until", "seal", "items"],
+            "required": ["year", "round", "final", "notice_from", "notice_until", "seal", "items", "next_cursor"],
             "properties": {
                 "year": { "type": "integer" },
                 "round": { "type": "integer" },
@@ -598,7 +598,8 @@ fn resource_schemas(cursor: &Value) -> Value {
                 "notice_from": { "type": "string", "format": "date" },
                 "notice_until": { "type": "string", "format": "date" },
                 "seal": { "type": ["string", "null"], "description": "The latest seal's short form." },
-                "items": { "type": "array", "items": { "$ref": "#/components/schemas/RatedMember" } }
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/RatedMember" } },
+                "next_cursor": cursor
             }
         },
         "MyRecord": {

@@ -200,7 +200,10 @@ pub async fn published_rating(
     State(state): State<AppState>,
     caller: Caller,
     Path(year): Path<i64>,
+    asked: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let asked = query(asked)?;
+    let (limit, after) = (asked.limit()?, asked.after()?);
     let none =
         || Problem::new("not_found", Why::new("这一年度的评定结果尚未公示。", "the year's rating is not published"));
     let year = Year::new(year).map_err(|_| none())?;
@@ -211,10 +214,9 @@ pub async fn published_rating(
     let audience = Audience::of(caller.account.role);
     let kept = state.ratings().get(&mut reader, community, year, audience).await?.ok_or_else(none)?;
     let seal = reader.seals(community, year).await?.pop().map(|s| s.short());
-    let items: Vec<Value> = kept
-        .standing()
-        .members
-        .iter()
+    let (page, next) = super::v1::page_in_order(kept.standing().members.iter(), |m| m.member_id, after, limit)?;
+    let items: Vec<Value> = page
+        .into_iter()
         .map(|m| {
             json!({
                 "member_id": m.member_id,
@@ -236,6 +238,7 @@ pub async fn published_rating(
             "notice_until": live.notice_until,
             "seal": seal,
             "items": items,
+            "next_cursor": next,
         }),
     ))
 }

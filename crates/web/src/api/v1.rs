@@ -84,6 +84,31 @@ pub(super) fn cursor_after(id: i64) -> String {
     format!("c{id}")
 }
 
+/// One page of a list in an order of its own (a rating's rank order): the
+/// items after the one whose id is `after`, at most `limit`, and the cursor
+/// of the next page. An id no longer in the list (the roll changed) is a
+/// cursor this list did not give.
+pub(super) fn page_in_order<T>(
+    items: impl Iterator<Item = T>,
+    id: impl Fn(&T) -> i64,
+    after: Option<i64>,
+    limit: usize,
+) -> ApiResult<(Vec<T>, Option<String>)> {
+    let mut items = items.peekable();
+    if let Some(after) = after
+        && !items.any(|item| id(&item) == after)
+    {
+        return Err(Problem::new(
+            "invalid",
+            Why::new("cursor 无效：请使用上一页返回的 next_cursor。", "cursor is not one this list gave"),
+        ));
+    }
+    let page: Vec<T> = items.by_ref().take(limit).collect();
+    let more = items.peek().is_some();
+    let next = page.last().filter(|_| more).map(|item| cursor_after(id(item)));
+    Ok((page, next))
+}
+
 /// `GET /api/v1/members`: the roll, phones masked (the roll's readers).
 pub async fn members(
     State(state): State<AppState>,
@@ -139,25 +164,9 @@ pub async fn standings(
             Problem::new("not_found", Why::new("社区没有这个年度。", "the community has no such year"))
         })?;
     let branch_of: std::collections::HashMap<i64, i64> = kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
-    let mut matching = kept
-        .standing()
-        .members
-        .iter()
-        .filter(|m| asked.branch.is_none_or(|b| branch_of.get(&m.member_id) == Some(&b)))
-        .peekable();
-    if let Some(after) = after {
-        // Past the member the page before ended with; one no longer in the
-        // list (the roll changed) is a cursor this list did not give.
-        if !matching.any(|m| m.member_id == after) {
-            return Err(Problem::new(
-                "invalid",
-                Why::new("cursor 无效：请使用上一页返回的 next_cursor。", "cursor is not one this list gave"),
-            ));
-        }
-    }
-    let page: Vec<_> = matching.by_ref().take(limit).collect();
-    let more = matching.peek().is_some();
-    let next = page.last().filter(|_| more).map(|m| cursor_after(m.member_id));
+    let matching =
+        kept.standing().members.iter().filter(|m| asked.branch.is_none_or(|b| branch_of.get(&m.member_id) == Some(&b)));
+    let (page, next) = page_in_order(matching, |m| m.member_id, after, limit)?;
     let items: Vec<Value> = page
         .into_iter()
         .map(|m| {

@@ -219,6 +219,12 @@ async fn a_rating_is_read_once_published_with_its_stars_and_the_seal_s_short_for
     };
     assert_eq!(stars(&rating), stars(&standings));
     assert!(!rating["items"].as_array().unwrap().is_empty());
+    // A page at a time, in the same order.
+    let (_, first) = answer(get(&app, &liang, &format!("{path}?limit=1")).await).await;
+    let next = first["next_cursor"].as_str().expect("more than one member").to_string();
+    let (_, rest) = answer(get(&app, &liang, &format!("{path}?limit=200&cursor={next}")).await).await;
+    assert_eq!([stars(&first), stars(&rest)].concat(), stars(&rating));
+    assert_eq!(rest["next_cursor"], Value::Null);
 }
 
 #[tokio::test]
