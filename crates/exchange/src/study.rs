@@ -36,6 +36,8 @@ pub fn monday_of(day: Date) -> Date {
     day.checked_sub(jiff::Span::new().days(back)).unwrap_or(day)
 }
 
+// `Err(bad(..))`: the problem is recorded, the cell is marked failed.
+#[allow(clippy::unit_arg)]
 pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<StudyRecord>, Vec<Problem>, usize) {
     let mut problems = Vec::new();
     let header = |text: &str| text.replace(['*', '＊', ' '], "");

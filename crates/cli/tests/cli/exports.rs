@@ -156,7 +156,11 @@ fn roll_and_standings_round_trip_into_a_fresh_community() {
         (1..sheet.rows.len()).map(|r| texts(sheet, r)).map(|row| (row[1].clone(), row[stars_at].clone())).collect();
     let ids: serde_json::Value = serde_json::from_str(&f.ok(&["member", "list", "--json"]).stdout).unwrap();
     let name_of = |id: &str| {
-        ids.as_array().unwrap().iter().find(|m| m["member_id"].to_string() == id).unwrap()["name"]
+        ids.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["member_id"].as_i64().map(|i| i.to_string()).as_deref() == Some(id))
+            .unwrap()["name"]
             .as_str()
             .unwrap()
             .to_string()
