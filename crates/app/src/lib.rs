@@ -34,6 +34,7 @@ pub mod roll;
 pub mod roll_import;
 pub mod seals;
 pub mod standings;
+pub mod study_import;
 pub mod what_if;
 
 pub use error::{AppError, AppResult, Reason};

@@ -21,6 +21,9 @@ use starledger_exchange::opening::OpeningRecord;
 use starledger_store::{ExportQueries, OPENING_TOTAL, OpeningBalance, OrgQueries, WriteTx};
 use std::collections::{BTreeMap, HashMap};
 
+/// One member's year as it would be written: (member, year, points by category, stars, note).
+type Planned<'a> = (&'a Member, i64, BTreeMap<String, Points>, u8, String);
+
 /// Plans `records` (for `year` where a row names none) and writes them
 /// when `write` is set and nothing is wrong.
 pub async fn import(
@@ -44,7 +47,8 @@ pub async fn import(
         tx.imported_honours(community).await?.into_iter().map(|(m, y, s)| ((m, y), s)).collect();
     let mut preview = Preview { problems: parse_problems, ..Preview::default() };
     let mut seen: HashMap<(MemberId, i64), u32> = HashMap::new();
-    let mut planned: Vec<(&Member, i64, BTreeMap<String, Points>, u8, String)> = Vec::new();
+    // (member, year, points by category, stars, note)
+    let mut planned: Vec<Planned<'_>> = Vec::new();
     for record in &records {
         let place = &record.place;
         let problem =

@@ -166,7 +166,10 @@ pub enum ImportCommand {
         #[arg(long)]
         year: Option<i64>,
     },
-    /// Write an empty template with the Chinese headers: members, households, links or opening.
+    /// 学习强国 study weeks: 姓名, 所属支部, 手机, 周开始 (any day of the week), 天数, 积分.
+    /// A week of five days or more is recorded by --by as an approved study claim would be.
+    Study(ImportArgs),
+    /// Write an empty template with the Chinese headers: members, households, links, opening or study.
     Template {
         kind: String,
         #[arg(long)]

@@ -7,6 +7,7 @@
 pub mod opening;
 pub mod read;
 pub mod roll;
+pub mod study;
 pub mod write;
 
 pub use read::{ReadError, read_bytes, read_file};

@@ -53,6 +53,8 @@ fn header(text: &str) -> String {
 
 /// The rows of a file, each bad cell a problem naming file, sheet, row and
 /// column in Chinese and English.
+// `Err(bad(..))`: the problem is recorded, the cell is marked failed.
+#[allow(clippy::unit_arg)]
 pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>, usize) {
     let mut problems = Vec::new();
     let found = sheets.iter().find_map(|sheet| {

@@ -269,7 +269,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("exports_branch_only", "只含本支部党员。", "Your branch's members only."),
     (
         "exports_phones",
-        "导出的手机号一律隐去中间四位；CSV 为带 BOM 的 UTF-8，Excel 可直接打开。",
+        "导出的手机号一律隐去中间四位；.csv 文件为带字节顺序标记的 UTF-8 编码，Excel 可直接打开。",
         "Phone numbers are masked in every export; CSV is UTF-8 with a BOM, which Excel opens directly.",
     ),
     ("roll", "党员名册", "The roll"),

@@ -8,7 +8,7 @@ use crate::args::{ExportCommand, ImportArgs, ImportCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_app::exports::{self, ExportKind};
 use starledger_app::standings::Audience;
-use starledger_app::{opening, roll_import};
+use starledger_app::{opening, roll_import, study_import};
 use starledger_domain::duty;
 use starledger_exchange::Kind;
 use starledger_exchange::read::{display_name, read_file};
@@ -21,6 +21,7 @@ pub async fn import(context: &Context, command: ImportCommand) -> Outcome {
         ImportCommand::Households(args) => (Kind::Households, args),
         ImportCommand::Links(args) => (Kind::Links, args),
         ImportCommand::Opening { import, year: y } => return import_opening(context, import, y).await,
+        ImportCommand::Study(args) => return import_study(context, args).await,
     };
     import_file(context, kind, args).await
 }
@@ -39,15 +40,21 @@ async fn import_opening(context: &Context, args: ImportArgs, given_year: Option<
 }
 
 fn template(kind: &str, out: &std::path::Path) -> Outcome {
-    if kind == "opening" {
-        let columns = starledger_exchange::opening::TEMPLATE.iter().map(|(h, w)| (h.to_string(), *w)).collect();
-        let table = write::Table { sheet: "期初积分".into(), columns, rows: Vec::new() };
+    let other = match kind {
+        "opening" => Some(("期初积分", starledger_exchange::opening::TEMPLATE)),
+        "study" => Some(("学习强国", starledger_exchange::study::TEMPLATE)),
+        _ => None,
+    };
+    if let Some((sheet, columns)) = other {
+        let columns = columns.iter().map(|(h, w)| (h.to_string(), *w)).collect();
+        let table = write::Table { sheet: sheet.into(), columns, rows: Vec::new() };
         write::write(out, &[table]).map_err(Failure::failed)?;
-        println!("wrote the 期初积分 template to {}", out.display());
+        println!("wrote the {sheet} template to {}", out.display());
         return Ok(());
     }
-    let kind = Kind::parse(kind)
-        .ok_or_else(|| Failure::bad_input(format!("template \"{kind}\": use members, households, links or opening")))?;
+    let kind = Kind::parse(kind).ok_or_else(|| {
+        Failure::bad_input(format!("template \"{kind}\": use members, households, links, opening or study"))
+    })?;
     write::template(out, kind).map_err(Failure::failed)?;
     println!("wrote the {} template to {}", kind.sheet_name(), out.display());
     Ok(())
@@ -62,6 +69,17 @@ async fn import_file(context: &Context, kind: Kind, args: ImportArgs) -> Outcome
     let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
     let mut tx = store.write().await?;
     let preview = roll_import::import(&mut tx, &actor, records, problems, args.commit).await?;
+    report(tx, &file, rows, preview).await
+}
+
+async fn import_study(context: &Context, args: ImportArgs) -> Outcome {
+    let store = context.open().await?;
+    let (_, actor) = context.actor(&store, &args.by).await?;
+    let sheets = read_file(&args.file).map_err(Failure::bad_input)?;
+    let file = display_name(&args.file);
+    let (records, problems, rows) = starledger_exchange::study::parse(&file, &sheets);
+    let mut tx = store.write().await?;
+    let preview = study_import::import(&mut tx, &actor, records, problems, args.commit).await?;
     report(tx, &file, rows, preview).await
 }
 
@@ -94,7 +112,7 @@ async fn report(tx: starledger_store::WriteTx, file: &str, rows: usize, preview:
     if preview.written {
         tx.commit().await?;
         if preview.added.is_empty() && preview.changed.is_empty() {
-            println!("nothing to change: the roll already holds this file");
+            println!("nothing to change: the database already holds this file");
         } else {
             println!("written in one transaction");
         }

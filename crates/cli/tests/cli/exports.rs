@@ -156,7 +156,11 @@ fn roll_and_standings_round_trip_into_a_fresh_community() {
         (1..sheet.rows.len()).map(|r| texts(sheet, r)).map(|row| (row[1].clone(), row[stars_at].clone())).collect();
     let ids: serde_json::Value = serde_json::from_str(&f.ok(&["member", "list", "--json"]).stdout).unwrap();
     let name_of = |id: &str| {
-        ids.as_array().unwrap().iter().find(|m| m["member_id"].to_string() == id).unwrap()["name"]
+        ids.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["member_id"].as_i64().map(|i| i.to_string()).as_deref() == Some(id))
+            .unwrap()["name"]
             .as_str()
             .unwrap()
             .to_string()
@@ -231,4 +235,63 @@ fn the_opening_template_imports_back_and_names_bad_rows() {
     assert!(problems[1].contains("row 4, 姓名: \"张三\" 花名册上没有此党员"), "{problems:?}");
     assert!(problems[2].contains("row 5, 学习教育: \"x\" 不是积分"), "{problems:?}");
     assert_eq!(f.snapshot(), before, "nothing half-written");
+}
+
+#[test]
+fn a_paper_year_written_by_libreoffice_and_as_gbk_imports_once() {
+    let c = Community::new();
+    let fixture = |name: &str| format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let run = c.ok(&["import", "opening", &fixture("opening.xlsx"), "--year", "2023", "--by", SECRETARY, "--commit"]);
+    assert!(run.stdout.contains("3 rows read") && run.stdout.contains("added 3:"), "{run:#?}");
+    assert!(run.stdout.contains("梁小改 (第一党支部) 2023年: 5星，总分 90.5"), "{run:#?}");
+    assert!(run.stdout.contains("彭雅丽 (第一党支部) 2023年: 3星"), "★★★ is three stars: {run:#?}");
+    let after = c.snapshot();
+    assert_eq!(after.rows("opening_balances"), 3 * 4, "three categories and the total for each");
+    let again =
+        c.ok(&["import", "opening", &fixture("opening-gbk.csv"), "--year", "2023", "--by", SECRETARY, "--commit"]);
+    assert!(again.stdout.contains("unchanged: 3") && again.stdout.contains("added 0:"), "{again:#?}");
+    assert_eq!(c.snapshot(), after, "the same year from GBK changes nothing");
+}
+
+#[test]
+fn study_weeks_are_recorded_once_by_whom_the_duty_allows() {
+    let c = Community::new();
+    let template = c.path("study-template.xlsx");
+    c.ok(&["import", "template", "study", "--out", template.to_str().unwrap()]);
+    assert_eq!(texts(&read(&template)[0], 0)[..4], ["姓名", "所属支部", "手机", "周开始"]);
+    // 彭雅丽 is the secretary of branch 1 (zhishu1): her own week is refused
+    // as a row problem, 胡国杰 is of branch 2, 梁小改 studied four days only.
+    let file = c.path("学习强国.csv");
+    std::fs::write(
+        &file,
+        "姓名,周开始,天数,积分\n梁小改,2025-03-05,6,130\n彭雅丽,2025-03-03,7,150\n胡国杰,2025-03-03,5,\n\
+         梁小改,2025-03-12,4,60\n",
+    )
+    .unwrap();
+    let before = c.snapshot();
+    let run = c.run(&["import", "study", file.to_str().unwrap(), "--by", BRANCH_SECRETARY, "--commit"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let problems: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("problem: ")).collect();
+    assert_eq!(problems.len(), 2, "{run:#?}");
+    assert!(
+        problems[0].contains("row 3, 姓名: \"彭雅丽\" 导入者无权") && problems[0].contains("themselves"),
+        "{problems:?}"
+    );
+    assert!(problems[1].contains("row 4, 姓名: \"胡国杰\"") && problems[1].contains("another branch"), "{problems:?}");
+    assert_eq!(c.snapshot(), before, "nothing half-written");
+
+    // The committee imports it (胡国强 is neither of them nor a relative).
+    let run = c.ok(&["import", "study", file.to_str().unwrap(), "--by", SECRETARY, "--commit"]);
+    assert!(run.stdout.contains("added 3:") && run.stdout.contains("不足 5 天"), "{run:#?}");
+    let after = c.snapshot();
+    let again = c.ok(&["import", "study", file.to_str().unwrap(), "--by", SECRETARY, "--commit"]);
+    assert!(again.stdout.contains("added 0:") && again.stdout.contains("unchanged: 3"), "{again:#?}");
+    assert_eq!(c.snapshot(), after, "the same weeks again change nothing");
+    let ledger = c.path("ledger.csv");
+    c.ok(&["export", "ledger", "--year", "2025", "--format", "csv", "--out", ledger.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    assert!(
+        text.contains("2025-03-03,梁小改") && text.contains("学习强国：2025-03-03 当周学习 6 天，积分 130"),
+        "{text}"
+    );
 }
