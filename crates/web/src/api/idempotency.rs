@@ -20,6 +20,30 @@ pub const REPLAYED: &str = "idempotent-replayed";
 /// The longest key taken.
 pub const MAX_KEY_CHARS: usize = 200;
 
+/// What every write that creates points starts with: the caller may
+/// record, the request's key, the hash that tells a retry from another
+/// request under the same key, and the JSON body read.
+pub struct Keyed<T> {
+    pub key: String,
+    pub request: String,
+    pub input: T,
+}
+
+/// Checks the scope and the key and reads the body of `line` (the method
+/// and path, e.g. `POST /api/v1/entries`), in that order.
+pub fn keyed<T: serde::de::DeserializeOwned>(
+    caller: &Caller,
+    headers: &HeaderMap,
+    line: &str,
+    body: &[u8],
+) -> ApiResult<Keyed<T>> {
+    caller.require_scope(starledger_app::api_tokens::Scope::Record)?;
+    let key = key(headers)?;
+    let request = request_hash(line, body);
+    let input = super::parse_json(body)?;
+    Ok(Keyed { key, request, input })
+}
+
 /// The request's key: 1 to 200 visible ASCII characters.
 pub fn key(headers: &HeaderMap) -> ApiResult<String> {
     let key = headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();

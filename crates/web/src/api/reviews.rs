@@ -4,8 +4,7 @@
 //! and runs through the use case the page calls: recusal holds as there.
 
 use super::auth::Caller;
-use super::idempotency;
-use super::parse_json;
+use super::idempotency::{self, Keyed};
 use super::problem::{ApiResult, Problem};
 use super::resources::paged;
 use super::v1::PageQuery;
@@ -19,7 +18,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use starledger_app::api_tokens::Scope;
 use starledger_app::claims::{self, ClaimFilter, Verdict};
 use starledger_app::integrity;
 use starledger_domain::claims::ClaimStatus;
@@ -124,10 +122,12 @@ pub async fn decide_claim(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    caller.require_scope(Scope::Record)?;
-    let key = idempotency::key(&headers)?;
-    let request = idempotency::request_hash(&format!("POST /api/v1/claims/{id}/decision"), &body);
-    let input: ClaimDecisionBody = parse_json(&body)?;
+    let Keyed { key, request, input } = idempotency::keyed::<ClaimDecisionBody>(
+        &caller,
+        &headers,
+        &format!("POST /api/v1/claims/{id}/decision"),
+        &body,
+    )?;
     crate::fields::at_most("note", &input.note, crate::fields::REASON)?;
     let verdict = Verdict::parse(&input.decision)?;
     let mut tx = caller.write(&state).await?;
@@ -227,10 +227,8 @@ pub async fn vote_integrity(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    caller.require_scope(Scope::Record)?;
-    let key = idempotency::key(&headers)?;
-    let request = idempotency::request_hash(&format!("POST /api/v1/integrity/{id}/vote"), &body);
-    let input: VoteBody = parse_json(&body)?;
+    let Keyed { key, request, input } =
+        idempotency::keyed::<VoteBody>(&caller, &headers, &format!("POST /api/v1/integrity/{id}/vote"), &body)?;
     let approve = match input.vote.as_str() {
         "approve" => true,
         "reject" => false,

@@ -2,8 +2,7 @@
 //! same use cases and the same read rules as the pages), and answers JSON.
 
 use super::auth::Caller;
-use super::idempotency;
-use super::parse_json;
+use super::idempotency::{self, Keyed};
 use super::problem::{ApiResult, Problem};
 use crate::calendar::chosen_year;
 use crate::error::Why;
@@ -15,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use starledger_app::api_tokens::Scope;
 use starledger_app::ledger::{self, EntryFilter, HandEntry, Recorded};
 use starledger_app::standings::Audience;
 use starledger_app::{anomalies, roll};
@@ -248,10 +246,8 @@ pub async fn record(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    caller.require_scope(Scope::Record)?;
-    let key = idempotency::key(&headers)?;
-    let request = idempotency::request_hash("POST /api/v1/entries", &body);
-    let input: NewEntry = parse_json(&body)?;
+    let Keyed { key, request, input } =
+        idempotency::keyed::<NewEntry>(&caller, &headers, "POST /api/v1/entries", &body)?;
     let on = input.on.parse().map_err(|_| {
         Problem::new(
             "invalid",
@@ -295,10 +291,8 @@ pub async fn reverse(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    caller.require_scope(Scope::Record)?;
-    let key = idempotency::key(&headers)?;
-    let request = idempotency::request_hash(&format!("POST /api/v1/entries/{id}/reverse"), &body);
-    let input: Reversal = parse_json(&body)?;
+    let Keyed { key, request, input } =
+        idempotency::keyed::<Reversal>(&caller, &headers, &format!("POST /api/v1/entries/{id}/reverse"), &body)?;
     let mut tx = caller.write(&state).await?;
     if let Some(replayed) = idempotency::replay(&mut tx, &caller, &key, &request).await? {
         return Ok(replayed);

@@ -22,6 +22,31 @@ pub async fn bench(context: &Context, command: BenchCommand) -> Outcome {
     }
 }
 
+/// The community a bench drives: `--community`, or the database's first
+/// (a city's database holds many).
+async fn driven_community(
+    context: &Context,
+    reader: &mut starledger_store::Reader,
+) -> Result<starledger_store::Community, crate::failure::Failure> {
+    use starledger_store::OrgQueries;
+    match &context.community {
+        Some(_) => context.community(reader).await,
+        None => reader.communities().await?.into_iter().next().ok_or_else(|| {
+            crate::failure::Failure::refused(
+                "the database has no community; build one with `starledger demo` or `starledger bench city`",
+            )
+        }),
+    }
+}
+
+/// A count a bench takes on the command line, within its bounds.
+fn within(option: &str, value: u64, most: u64) -> Result<(), crate::failure::Failure> {
+    if value == 0 || value > most {
+        return Err(crate::failure::Failure::bad_input(format!("{option} must be between 1 and {most}")));
+    }
+    Ok(())
+}
+
 /// The median of some durations, in seconds.
 pub fn median(mut seconds: Vec<f64>) -> f64 {
     seconds.sort_by(f64::total_cmp);

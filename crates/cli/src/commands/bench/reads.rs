@@ -18,7 +18,7 @@
 //! as in production. The clients run in the same process and on the same
 //! two cores as the server, as `wrk` on the same machine would.
 
-use super::{median, reproduce};
+use super::{driven_community, median, reproduce, within};
 use crate::args::BenchReadsArgs;
 use crate::commands::Context;
 use crate::failure::{Failure, Outcome};
@@ -63,21 +63,12 @@ impl Measured {
 }
 
 pub async fn run(context: &Context, args: BenchReadsArgs) -> Outcome {
-    if args.connections == 0 || args.connections > 4096 {
-        return Err(Failure::bad_input("--connections must be between 1 and 4096"));
-    }
-    if args.duration_secs == 0 || args.duration_secs > 3600 {
-        return Err(Failure::bad_input("--duration-secs must be between 1 and 3600"));
-    }
+    within("--connections", u64::from(args.connections), 4096)?;
+    within("--duration-secs", args.duration_secs, 3600)?;
     let store = context.open().await?;
     let mut reader = store.read().await?;
-    let community = match &context.community {
-        Some(_) => context.community(&mut reader).await?,
-        // A city's database: its first community, unless --community names one.
-        None => reader.communities().await?.into_iter().next().ok_or_else(|| {
-            Failure::refused("the database has no community; build one with `starledger bench city` or `demo`")
-        })?,
-    };
+    // A city's database: its first community, unless --community names one.
+    let community = driven_community(context, &mut reader).await?;
     let accounts = reader.accounts(community.id).await?;
     let account = match &args.login {
         Some(login) => reader.account_by_login(login).await?,

@@ -18,12 +18,12 @@
 //! rating's rule checks, ledger chain, projection, audit and page cost.
 
 use super::reads::{Client, bench_app};
-use super::{median, reproduce};
+use super::{driven_community, median, reproduce, within};
 use crate::args::BenchWritesArgs;
 use crate::commands::Context;
 use crate::failure::{Failure, Outcome};
 use starledger_app::household_links::secret_hash;
-use starledger_store::{BaselineQueries, OrgQueries, RatingQueries, Store};
+use starledger_store::{BaselineQueries, RatingQueries, Store};
 use starledger_web::security::random_token;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,20 +62,11 @@ pub async fn run(context: &Context, args: BenchWritesArgs) -> Outcome {
              (`starledger --db copy.db demo --no-serve`, or `store copy`) and say so with --on-a-copy",
         ));
     }
-    if args.clients == 0 || args.clients > 1024 {
-        return Err(Failure::bad_input("--clients must be between 1 and 1024"));
-    }
-    if args.duration_secs == 0 || args.duration_secs > 3600 {
-        return Err(Failure::bad_input("--duration-secs must be between 1 and 3600"));
-    }
+    within("--clients", u64::from(args.clients), 1024)?;
+    within("--duration-secs", args.duration_secs, 3600)?;
     let store = context.open().await?;
     let mut reader = store.read().await?;
-    let community = match &context.community {
-        Some(_) => context.community(&mut reader).await?,
-        None => reader.communities().await?.into_iter().next().ok_or_else(|| {
-            Failure::refused("the database has no community; build one with `starledger demo` or `bench city`")
-        })?,
-    };
+    let community = driven_community(context, &mut reader).await?;
     let mut tokens: Vec<String> = reader.live_tokens(community.id).await?.into_values().collect();
     tokens.sort();
     drop(reader);
