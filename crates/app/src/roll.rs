@@ -260,6 +260,66 @@ pub async fn add_party_group(
     Ok(id)
 }
 
+/// Renames a branch (党支部). Another branch of the community by that name
+/// refuses it; the audit row keeps the name before and after. The same
+/// name again changes nothing.
+pub async fn rename_branch(tx: &mut WriteTx, actor: &Account, branch: BranchId, name: &str) -> AppResult<()> {
+    duty::may_administer(actor, "rename branches")?;
+    let name =
+        PersonName::parse(name).map_err(|e| invalid(format!("支部名称：{}", e.zh()), format!("branch name: {e}")))?;
+    let community = actor.community_id;
+    let branches = tx.branches(community).await?;
+    let Some((_, before)) = branches.iter().find(|(id, _)| *id == branch) else {
+        return Err(invalid(
+            format!("编号为 {branch} 的支部不属于本社区。"),
+            format!("branch {branch} is not one of this community's"),
+        ));
+    };
+    if before == name.as_str() {
+        return Ok(());
+    }
+    if branches.iter().any(|(id, other)| *id != branch && other == name.as_str()) {
+        return Err(refused(
+            format!("本社区已有名为“{name}”的支部，请换一个名称。"),
+            format!("branch name: this community already has a branch \"{name}\""),
+        ));
+    }
+    let detail = format!("branch {branch}: before name={before}; after name={name}");
+    tx.rename_branch(community, branch, name.as_str()).await?;
+    tx.audit(Some(community), &actor_label(actor), "branch.rename", &detail).await?;
+    Ok(())
+}
+
+/// Renames a party group (党小组). Another group of the same branch by that
+/// name refuses it; the audit row keeps the name before and after. The
+/// same name again changes nothing.
+pub async fn rename_party_group(tx: &mut WriteTx, actor: &Account, group: PartyGroupId, name: &str) -> AppResult<()> {
+    duty::may_administer(actor, "rename party groups")?;
+    let name =
+        PersonName::parse(name).map_err(|e| invalid(format!("党小组名称：{}", e.zh()), format!("group name: {e}")))?;
+    let community = actor.community_id;
+    let groups = tx.party_groups(community).await?;
+    let Some((_, branch, before)) = groups.iter().find(|(id, _, _)| *id == group) else {
+        return Err(invalid(
+            format!("编号为 {group} 的党小组不属于本社区。"),
+            format!("party group {group} is not one of this community's"),
+        ));
+    };
+    if before == name.as_str() {
+        return Ok(());
+    }
+    if groups.iter().any(|(id, b, other)| *id != group && b == branch && other == name.as_str()) {
+        return Err(refused(
+            format!("本支部已有名为“{name}”的党小组，请换一个名称。"),
+            format!("group name: this branch already has a party group \"{name}\""),
+        ));
+    }
+    let detail = format!("group {group}: before name={before}; after name={name}, branch={branch}");
+    tx.rename_party_group(community, group, name.as_str()).await?;
+    tx.audit(Some(community), &actor_label(actor), "group.rename", &detail).await?;
+    Ok(())
+}
+
 /// Edits a member's roll fields. A member who still serves households
 /// cannot be exempted (relink them first); a member who left is not edited.
 pub async fn edit_member(tx: &mut WriteTx, actor: &Account, id: MemberId, fields: MemberFields) -> AppResult<()> {

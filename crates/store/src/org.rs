@@ -389,6 +389,41 @@ impl WriteTx {
         Ok(id)
     }
 
+    /// Renames one of the community's branches; false when it has no such branch.
+    pub async fn rename_branch(&mut self, community: CommunityId, branch: BranchId, name: &str) -> Result<bool> {
+        self.savepoint().await?;
+        let attempt = sqlx::query("UPDATE branches SET name = $1 WHERE community_id = $2 AND id = $3")
+            .bind(name)
+            .bind(community)
+            .bind(branch)
+            .execute(&mut *self.tx)
+            .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        let done =
+            attempt.map_err(|e| unique_to_conflict(e, &self.location, format!("branch \"{name}\" already exists")))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Renames one of the community's party groups; false when it has no such group.
+    pub async fn rename_party_group(
+        &mut self,
+        community: CommunityId,
+        group: PartyGroupId,
+        name: &str,
+    ) -> Result<bool> {
+        self.savepoint().await?;
+        let attempt = sqlx::query("UPDATE party_groups SET name = $1 WHERE community_id = $2 AND id = $3")
+            .bind(name)
+            .bind(community)
+            .bind(group)
+            .execute(&mut *self.tx)
+            .await;
+        let attempt = self.end_savepoint(attempt).await?;
+        let done = attempt
+            .map_err(|e| unique_to_conflict(e, &self.location, format!("party group \"{name}\" already exists")))?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn add_member(&mut self, member: &NewMember) -> Result<MemberId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO members (community_id, branch_id, party_group_id, name, phone, probationary, post, \

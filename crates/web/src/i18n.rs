@@ -313,6 +313,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("add", "添加", "Add"),
     ("add_branch", "添加支部", "Add a branch"),
     ("branch_name", "支部名称", "Branch name"),
+    ("rename", "改名", "Rename"),
+    ("new_name", "新名称", "New name"),
     ("accounts", "账号管理", "Accounts"),
     ("add_account", "为党员开设账号", "Create an account for a member"),
     ("account_member", "党员", "Member"),

@@ -84,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .route("/members/transfer-in", get(html::roll::transfer_in_form).post(html::roll::transfer_in))
         .route("/branches", get(html::roll_admin::branches).post(html::roll_admin::add_branch))
         .route("/branches/{id}/groups", post(html::roll_admin::add_group))
+        .route("/branches/{id}/rename", post(html::roll_admin::rename_branch))
+        .route("/groups/{id}/rename", post(html::roll_admin::rename_group))
         .route("/accounts", get(html::roll_admin::accounts).post(html::roll_admin::add_account))
         .route("/accounts/{id}/reset", post(html::roll_admin::reset_password))
         .route("/accounts/{id}/disable", post(html::roll_admin::disable_account))

@@ -11,6 +11,7 @@ mod database_errors;
 mod demo;
 mod e2e;
 mod e2e_charts;
+mod e2e_import;
 mod e2e_phone;
 mod e2e_photo;
 mod e2e_print;

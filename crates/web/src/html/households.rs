@@ -1,9 +1,10 @@
 //! Household linking (联户定岗) for the committee: select households and
 //! link them to a member, or unlink them, in one go. A member with a post or
 //! an exemption does not link households, and no member goes past the
-//! rulebook's maximum; a refused batch writes nothing.
+//! rulebook's maximum (`app::roll::relink`'s rule, the one the transfer
+//! out and the import use too); a refused batch writes nothing.
 
-use crate::calendar::{current_period, today};
+use crate::calendar::current_period;
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
@@ -13,7 +14,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use starledger_domain::linking::may_link_one_more;
 use starledger_domain::org::Role;
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{HouseholdRow, OrgQueries};
@@ -167,37 +167,12 @@ pub async fn change(
             let member_id: i64 = field("member")
                 .parse()
                 .map_err(|_| WebError::BadRequest(Why::new("党员：编号无效。", "member: not a number")))?;
+            // One rule for linking, the application's: the member is on the
+            // roll, links households and has room under the maximum.
+            let pairs: Vec<(i64, i64)> = selected.iter().map(|household| (*household, member_id)).collect();
+            starledger_app::roll::relink(&mut tx, &viewer.account, &rulebook.linking, &pairs).await?;
             let member = tx.member(community, member_id).await?;
-            if member.left_on.is_some_and(|left| left < today()) {
-                return Err(WebError::Refused(Why::new(
-                    format!("{}已不在党员名册中。", member.name),
-                    format!("{} has left the roll", member.name),
-                )));
-            }
-            if let Some(excuse) = member.linking.excuse() {
-                return Err(WebError::Refused(Why::new(
-                    format!("{}不承担联户任务（{excuse}）。", member.name),
-                    format!("{} does not link households ({excuse})", member.name),
-                )));
-            }
-            let mut linked = tx.link_counts(community).await?.get(&member_id).copied().unwrap_or(0);
-            for household in &selected {
-                let current = tx.household(community, *household).await?;
-                if current.member_id == Some(member_id) {
-                    continue;
-                }
-                may_link_one_more(member_id, linked, &rulebook.linking)
-                    .map_err(|e| WebError::Refused(Why::new(e.zh(), e.to_string())))?;
-                tx.link_household(community, *household, member_id, today(), &actor).await?;
-                tx.audit(
-                    Some(community),
-                    &actor,
-                    "household.link",
-                    &format!("household {household} -> member {member_id}"),
-                )
-                .await?;
-                linked += 1;
-            }
+            let linked = tx.link_counts(community).await?.get(&member_id).copied().unwrap_or(0);
             format!("{} 现联系 {linked} 户", member.name)
         }
         "unlink" => {

@@ -1,5 +1,5 @@
 //! The rest of the roll on the web (issue 12): branches and party groups
-//! (/branches), accounts (/accounts: create one for a member with a
+//! (/branches: add and rename), accounts (/accounts: create one for a member with a
 //! one-time password, reset a password, disable an account after a
 //! confirmation), and transferring a member in (/members/transfer-in).
 //! Every change is `app::roll`'s or `app::accounts`'s, the committee's
@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::accounts::{self, NewLogin};
 use starledger_app::roll;
-use starledger_domain::org::{AccountId, BranchId, Role};
+use starledger_domain::org::{AccountId, BranchId, PartyGroupId, Role};
 use starledger_store::OrgQueries;
 use std::collections::HashSet;
 
@@ -37,8 +37,8 @@ fn bad(what: Why) -> WebError {
 pub struct BranchRow {
     pub id: i64,
     pub name: String,
-    /// (name, members on the roll)
-    pub groups: Vec<(String, usize)>,
+    /// (id, name, members on the roll)
+    pub groups: Vec<(i64, String, usize)>,
     pub members: usize,
 }
 
@@ -72,7 +72,7 @@ pub async fn branches(
             groups: groups
                 .iter()
                 .filter(|(_, branch, _)| *branch == id)
-                .map(|(g, _, n)| (n.clone(), members.iter().filter(|m| m.party_group_id == Some(*g)).count()))
+                .map(|(g, _, n)| (*g, n.clone(), members.iter().filter(|m| m.party_group_id == Some(*g)).count()))
                 .collect(),
         })
         .collect();
@@ -108,6 +108,34 @@ pub async fn add_group(
     viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     roll::add_party_group(&mut tx, &viewer.account, branch, &form.name).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/branches?done=saved").into_response())
+}
+
+/// Renames a branch (the committee's; a duplicate name is refused).
+pub async fn rename_branch(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(branch): Path<BranchId>,
+    axum::Form(form): axum::Form<NamePost>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let mut tx = viewer.write(&state).await?;
+    roll::rename_branch(&mut tx, &viewer.account, branch, &form.name).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/branches?done=saved").into_response())
+}
+
+/// Renames a party group (the committee's; a duplicate name in its branch is refused).
+pub async fn rename_group(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    Path(group): Path<PartyGroupId>,
+    axum::Form(form): axum::Form<NamePost>,
+) -> WebResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let mut tx = viewer.write(&state).await?;
+    roll::rename_party_group(&mut tx, &viewer.account, group, &form.name).await?;
     tx.commit().await?;
     Ok(Redirect::to("/branches?done=saved").into_response())
 }

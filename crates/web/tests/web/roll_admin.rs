@@ -156,6 +156,65 @@ async fn a_member_transfers_in_and_branches_and_groups_are_added() {
 }
 
 #[tokio::test]
+async fn only_the_committee_renames_branches_and_groups_and_never_onto_another_name() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let committee = app.login(COMMITTEE, PASSWORD).await;
+    let branch1 = f.branch1;
+    let taken = app.count(&format!("SELECT COUNT(*) FROM branches WHERE id <> {branch1}")).await;
+    assert!(taken >= 1, "the fixture has another branch to collide with");
+    let other: String =
+        app.text_of(&format!("SELECT name FROM branches WHERE id <> {branch1} ORDER BY id LIMIT 1")).await;
+    let before: String = app.text_of(&format!("SELECT name FROM branches WHERE id = {branch1}")).await;
+    let rename = format!("/branches/{branch1}/rename");
+
+    // A secretary (or anyone but the committee) is refused and nothing moves.
+    let renames = || async { app.audit_log().await.iter().filter(|(_, a, _)| a.ends_with(".rename")).count() };
+    for who in [MEMBER, BRANCH_SECRETARY, AUDITOR] {
+        let client = app.login(who, PASSWORD).await;
+        assert_eq!(post(&app, &client, &rename, &[("name", "东街党支部")]).await.status(), StatusCode::FORBIDDEN);
+    }
+    // Another branch's name: refused, in Chinese on a Chinese page.
+    let response = post(&app, &committee, &rename, &[("name", other.as_str())]).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("本社区已有名为"), "{page}");
+    assert_eq!(app.text_of(&format!("SELECT name FROM branches WHERE id = {branch1}")).await, before);
+    assert_eq!(renames().await, 0, "a refused rename writes nothing");
+
+    // The committee renames the branch, then a group in it.
+    assert_redirect(&post(&app, &committee, &rename, &[("name", "东街党支部")]).await, "/branches?done=saved");
+    assert_eq!(app.text_of(&format!("SELECT name FROM branches WHERE id = {branch1}")).await, "东街党支部");
+    let audit = app.audit_log().await;
+    let entry = audit.iter().find(|(_, a, _)| a == "branch.rename").expect("audited");
+    assert!(
+        entry.2.contains(&format!("before name={before}")) && entry.2.contains("after name=东街党支部"),
+        "{entry:?}"
+    );
+    let groups = format!("/branches/{branch1}/groups");
+    assert_redirect(&post(&app, &committee, &groups, &[("name", "第一党小组")]).await, "/branches?done=saved");
+    assert_redirect(&post(&app, &committee, &groups, &[("name", "第二党小组")]).await, "/branches?done=saved");
+    let group = app.count("SELECT id FROM party_groups WHERE name = '第一党小组'").await;
+    let rename = format!("/groups/{group}/rename");
+    let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
+    assert_eq!(post(&app, &secretary, &rename, &[("name", "东一组")]).await.status(), StatusCode::FORBIDDEN);
+    let response = post(&app, &committee, &rename, &[("name", "第二党小组")]).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(response.text().await.unwrap().contains("本支部已有名为"));
+    assert_redirect(&post(&app, &committee, &rename, &[("name", "东一组")]).await, "/branches?done=saved");
+    assert_eq!(app.count("SELECT COUNT(*) FROM party_groups WHERE name = '东一组'").await, 1);
+    let audit = app.audit_log().await;
+    let entry = audit.iter().find(|(_, a, _)| a == "group.rename").expect("audited");
+    assert!(entry.2.contains("before name=第一党小组") && entry.2.contains("after name=东一组"), "{entry:?}");
+    let page = text(app.get(&committee, "/branches").await, StatusCode::OK).await;
+    assert!(page.contains("东街党支部") && page.contains("东一组"), "{page}");
+    // Not without the token.
+    let response =
+        app.post(&committee, &format!("/branches/{branch1}/rename"), &[("csrf", "wrong"), ("name", "x")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn the_committee_creates_resets_and_disables_accounts_one_person_one_account() {
     let app = spawn_app().await;
     let f = &app.fixture;
