@@ -93,14 +93,8 @@ pub async fn import(
             Ok(_) => {}
         }
         // The member: the phone when it is given, else the name (and branch).
-        let matches: Vec<&Member> = match &record.phone {
-            Some(phone) => members.iter().filter(|m| m.phone.as_ref() == Some(phone)).collect(),
-            None => members
-                .iter()
-                .filter(|m| m.name == record.name)
-                .filter(|m| record.branch.as_ref().is_none_or(|b| &m.branch == b))
-                .collect(),
-        };
+        let matches =
+            crate::roll_import::named_members(&members, record.phone.as_ref(), &record.name, record.branch.as_ref());
         let member = match matches.as_slice() {
             [member] if member.name == record.name => *member,
             [member] => {

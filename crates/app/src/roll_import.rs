@@ -177,3 +177,23 @@ async fn current_rulebook(tx: &mut WriteTx, community: i64) -> AppResult<Ruleboo
     };
     Ok(tx.period(community, year).await?.map(|p| p.rulebook).unwrap_or_else(Rulebook::default_rulebook))
 }
+
+/// The members of the roll a sheet's row names: by the phone when it gives
+/// one, else by the name and, when given, the branch (folded as the reader
+/// folds it). A phone that is another member's is found too: the caller
+/// says so rather than taking the namesake.
+pub fn named_members<'a>(
+    members: &'a [starledger_domain::org::Member],
+    phone: Option<&starledger_domain::org::Phone>,
+    name: &starledger_domain::org::PersonName,
+    branch: Option<&String>,
+) -> Vec<&'a starledger_domain::org::Member> {
+    match phone {
+        Some(phone) => members.iter().filter(|m| m.phone.as_ref() == Some(phone)).collect(),
+        None => members
+            .iter()
+            .filter(|m| &m.name == name)
+            .filter(|m| branch.is_none_or(|b| starledger_domain::roll_import::same_label(&m.branch, b)))
+            .collect(),
+    }
+}

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::recording::{self, Event};
 use crate::roll_import::Preview;
 use starledger_domain::claims::ClaimKind;
-use starledger_domain::org::{Account, Member};
+use starledger_domain::org::Account;
 use starledger_domain::roll_import::Problem;
 use starledger_exchange::study::StudyRecord;
 use starledger_store::{Appended, OrgQueries, WriteTx};
@@ -37,14 +37,8 @@ pub async fn import(
     let at = now();
     for record in &records {
         let place = &record.place;
-        let matches: Vec<&Member> = match &record.phone {
-            Some(phone) => members.iter().filter(|m| m.phone.as_ref() == Some(phone)).collect(),
-            None => members
-                .iter()
-                .filter(|m| m.name == record.name)
-                .filter(|m| record.branch.as_ref().is_none_or(|b| &m.branch == b))
-                .collect(),
-        };
+        let matches =
+            crate::roll_import::named_members(&members, record.phone.as_ref(), &record.name, record.branch.as_ref());
         let member = match matches.as_slice() {
             [member] if member.name == record.name => *member,
             [] | [_] => {

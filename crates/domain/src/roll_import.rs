@@ -180,8 +180,26 @@ pub fn check_joined_on(date: Date, today: Date) -> Result<(), String> {
     if date > today { Err(format!("is in the future (today is {today})")) } else { Ok(()) }
 }
 
+/// Full-width letters, digits, brackets and spaces as half-width, and
+/// Excel's non-breaking space as a space: how sheets are read (a phone typed
+/// as １３８… must read as digits).
+pub fn fold_width(c: char) -> char {
+    match c {
+        '\u{3000}' | '\u{a0}' => ' ',
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        other => other,
+    }
+}
+
+/// Whether a name typed in a sheet names a branch or group of the roll.
+/// The reader folds widths ([`fold_width`]) while names on the roll keep
+/// what was typed, e.g. 第一党支部（东街）: both sides are folded alike.
+pub fn same_label(on_roll: &str, in_sheet: &str) -> bool {
+    on_roll.trim().chars().map(fold_width).eq(in_sheet.trim().chars().map(fold_width))
+}
+
 fn branch_id(branches: &[(BranchId, String)], name: &str) -> Option<BranchId> {
-    branches.iter().find(|(_, n)| n == name).map(|(id, _)| *id)
+    branches.iter().find(|(_, n)| same_label(n, name)).map(|(id, _)| *id)
 }
 
 fn known_branches(branches: &[(BranchId, String)]) -> String {
@@ -230,7 +248,7 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
         };
         let group = match &record.party_group {
             None => None,
-            Some(name) => match roll.groups.iter().find(|(_, b, n)| *b == branch && n == name) {
+            Some(name) => match roll.groups.iter().find(|(_, b, n)| *b == branch && same_label(n, name)) {
                 Some((id, _, _)) => Some(*id),
                 None => {
                     plan.problems.push(Problem::new(
@@ -477,7 +495,7 @@ pub fn plan_links(
             .members
             .iter()
             .filter(|m| m.name == record.member)
-            .filter(|m| record.branch.as_ref().is_none_or(|b| &m.branch == b))
+            .filter(|m| record.branch.as_ref().is_none_or(|b| same_label(&m.branch, b)))
             .filter(|m| m.left_on.is_none_or(|left| left >= today))
             .collect();
         let member = match named.as_slice() {
@@ -671,5 +689,15 @@ mod tests {
         let plan = plan_links(&within, &roll, &stored, &rules, jiff::civil::date(2026, 6, 10));
         assert!(plan.problems.is_empty());
         assert_eq!(plan.actions.len(), 6);
+    }
+
+    #[test]
+    fn a_branch_named_with_full_width_brackets_is_found_as_the_reader_gives_it() {
+        // The reader folds （东街） to (东街); the roll keeps what was typed.
+        assert!(same_label("第一党支部（东街）", "第一党支部(东街)"));
+        assert!(same_label("第一党支部（东街）", " 第一党支部（东街） "));
+        assert!(!same_label("第一党支部（东街）", "第一党支部(西街)"));
+        let branches = vec![(7, "第一党支部（东街）".to_string())];
+        assert_eq!(branch_id(&branches, "第一党支部(东街)"), Some(7));
     }
 }

@@ -35,14 +35,7 @@ impl Cell {
 /// Trims, turns full-width digits, letters and spaces into half-width, and
 /// collapses the non-breaking space Excel users paste.
 pub fn normalize(text: &str) -> String {
-    let mapped: String = text
-        .chars()
-        .map(|c| match c {
-            '\u{3000}' | '\u{a0}' => ' ',
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            other => other,
-        })
-        .collect();
+    let mapped: String = text.chars().map(starledger_domain::roll_import::fold_width).collect();
     mapped.trim().to_string()
 }
 
