@@ -110,7 +110,10 @@ impl ClaimRefusal {
     /// The refusal in Chinese, for the pages.
     pub fn zh(&self) -> String {
         match self {
-            ClaimRefusal::AlreadyDecided(status) => format!("该申报已{}，已处理的申报不能更改。", status.label_zh()),
+            // The status reads as a whole: 已通过, 未通过, 已撤回.
+            ClaimRefusal::AlreadyDecided(status) => {
+                format!("该申报{}，已处理的申报不能更改。", status.label_zh())
+            }
             ClaimRefusal::NotTheClaimant => "只有提出申报的党员本人可以撤回。".to_string(),
             ClaimRefusal::NotAMember => "只有党员可以申报，且只能申报自己的工作。".to_string(),
         }
@@ -161,5 +164,13 @@ mod tests {
         assert_eq!(may_claim(&account(Role::BranchSecretary, Some(4))), Ok(4));
         assert_eq!("study_week".parse::<ClaimKind>(), Ok(ClaimKind::StudyWeek));
         assert_eq!("approved".parse::<ClaimStatus>(), Ok(ClaimStatus::Approved));
+    }
+
+    #[test]
+    fn an_already_decided_claim_is_named_by_its_status_once() {
+        let said = ClaimRefusal::AlreadyDecided(ClaimStatus::Approved).zh();
+        assert!(said.starts_with("该申报已通过，"), "{said}");
+        assert!(!said.contains("已已"), "{said}");
+        assert!(ClaimRefusal::AlreadyDecided(ClaimStatus::Rejected).zh().starts_with("该申报未通过，"));
     }
 }
