@@ -348,7 +348,9 @@ fn key_on_line(text: &str, line: usize) -> Option<String> {
         let key = key.trim();
         return (!key.is_empty()).then(|| key.to_string());
     }
-    content.starts_with('[').then(|| content.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+    // A table header; a bare `[` names no table, and then no key is on the line.
+    let table = content.strip_prefix('[')?.trim_matches(|c| c == '[' || c == ']').trim();
+    (!table.is_empty()).then(|| table.to_string())
 }
 
 // ---- the file's shape, before checks ----------------------------------------

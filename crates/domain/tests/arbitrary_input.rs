@@ -274,3 +274,16 @@ fn names_once_accepted_with_format_characters_are_refused() {
         assert!(error.zh().contains(&format!("U+{code:04X}")), "{}", error.zh());
     }
 }
+
+/// Found by `a_changed_line_of_the_default_rulebook_is_refused_with_a_place`:
+/// a line turned into a bare `[` (or `[[]]`) named an empty field.
+#[test]
+fn a_bare_bracket_line_is_refused_with_a_field_named() {
+    for broken in ["[", "[[]]", "[ ]"] {
+        let text = DEFAULT_RULEBOOK.replacen("version = ", &format!("{broken}\nversion = "), 1);
+        let error = Rulebook::parse(&text).expect_err("a bare bracket is not TOML");
+        assert_names_a_place(&text, &error);
+        let first = format!("{broken}\n{}", DEFAULT_RULEBOOK);
+        assert_names_a_place(&first, &Rulebook::parse(&first).expect_err("nor on the first line"));
+    }
+}
