@@ -47,6 +47,17 @@ fn within(option: &str, value: u64, most: u64) -> Result<(), crate::failure::Fai
     Ok(())
 }
 
+/// The median and the 99th percentile of latencies in microseconds, in
+/// milliseconds (NaN when there are none).
+pub fn p50_p99_ms(mut latencies_us: Vec<u32>) -> (f64, f64) {
+    latencies_us.sort_unstable();
+    let p99 = match latencies_us.len() {
+        0 => f64::NAN,
+        n => f64::from(latencies_us[((n as f64 * 0.99).ceil() as usize).clamp(1, n) - 1]) / 1000.0,
+    };
+    (median(latencies_us.iter().map(|&l| f64::from(l) / 1000.0).collect()), p99)
+}
+
 /// The median of some durations, in seconds.
 pub fn median(mut seconds: Vec<f64>) -> f64 {
     seconds.sort_by(f64::total_cmp);

@@ -18,7 +18,7 @@
 //! as in production. The clients run in the same process and on the same
 //! two cores as the server, as `wrk` on the same machine would.
 
-use super::{driven_community, median, reproduce, within};
+use super::{driven_community, p50_p99_ms, reproduce, within};
 use crate::args::BenchReadsArgs;
 use crate::commands::Context;
 use crate::failure::{Failure, Outcome};
@@ -267,21 +267,14 @@ async fn drive_all(
             broken += tally.broken;
         }
         let seconds = started.elapsed().as_secs_f64();
-        latencies.sort_unstable();
-        let percentile = |p: f64| -> f64 {
-            if latencies.is_empty() {
-                return f64::NAN;
-            }
-            let index = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
-            f64::from(latencies[index]) / 1000.0
-        };
-        let p50 = median(latencies.iter().map(|&l| f64::from(l) / 1000.0).collect());
+        let requests = latencies.len();
+        let (p50, p99) = p50_p99_ms(latencies);
         measured.push(Measured {
             path: path.clone(),
-            requests: latencies.len(),
+            requests,
             seconds,
             p50_ms: p50,
-            p99_ms: percentile(0.99),
+            p99_ms: p99,
             failed,
             server_errors,
             broken,

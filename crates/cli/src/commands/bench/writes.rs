@@ -18,7 +18,7 @@
 //! rating's rule checks, ledger chain, projection, audit and page cost.
 
 use super::reads::{Client, bench_app};
-use super::{driven_community, median, reproduce, within};
+use super::{driven_community, p50_p99_ms, reproduce, within};
 use crate::args::BenchWritesArgs;
 use crate::commands::Context;
 use crate::failure::{Failure, Outcome};
@@ -177,13 +177,8 @@ impl Tally {
         self.server_errors += other.server_errors;
     }
 
-    fn measured(mut self, what: &'static str, seconds: f64) -> Measured {
-        self.latencies_us.sort_unstable();
-        let p99 = match self.latencies_us.len() {
-            0 => f64::NAN,
-            n => f64::from(self.latencies_us[((n as f64 * 0.99).ceil() as usize).clamp(1, n) - 1]) / 1000.0,
-        };
-        let p50 = median(self.latencies_us.iter().map(|&l| f64::from(l) / 1000.0).collect());
+    fn measured(self, what: &'static str, seconds: f64) -> Measured {
+        let (p50, p99) = p50_p99_ms(self.latencies_us);
         Measured {
             what,
             written: self.written,
