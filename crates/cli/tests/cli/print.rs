@@ -61,17 +61,22 @@ async fn count(db: &Path, sql: &str) -> i64 {
     value
 }
 
+/// The demo built in `dir`, and its finalized 2025 as `rating --json` gives it.
+fn demo_rated(dir: &Path) -> (std::path::PathBuf, Value) {
+    let db = dir.join("demo.db");
+    let output = starledger(&db).args(["demo", "--no-serve"]).output().unwrap();
+    assert!(output.status.success(), "demo: {}", String::from_utf8_lossy(&output.stderr));
+    let rating = starledger(&db).args(["rating", "--year", "2025", "--json"]).output().unwrap();
+    (db, serde_json::from_slice(&rating.stdout).unwrap())
+}
+
 #[tokio::test]
 async fn the_demos_finalized_year_prints_and_cards_are_the_committees() {
     if !can_print() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let output = starledger(&db).args(["demo", "--no-serve"]).output().unwrap();
-    assert!(output.status.success(), "demo: {}", String::from_utf8_lossy(&output.stderr));
-    let rating = starledger(&db).args(["rating", "--year", "2025", "--json"]).output().unwrap();
-    let rating: Value = serde_json::from_slice(&rating.stdout).unwrap();
+    let (db, rating) = demo_rated(dir.path());
     let five_star: Vec<String> = rating["members"]
         .as_array()
         .unwrap()
@@ -170,11 +175,7 @@ async fn a_members_record_is_theirs_their_secretarys_and_the_committees() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let output = starledger(&db).args(["demo", "--no-serve"]).output().unwrap();
-    assert!(output.status.success(), "demo: {}", String::from_utf8_lossy(&output.stderr));
-    let rating = starledger(&db).args(["rating", "--year", "2025", "--json"]).output().unwrap();
-    let rating: Value = serde_json::from_slice(&rating.stdout).unwrap();
+    let (db, rating) = demo_rated(dir.path());
     let members = rating["members"].as_array().unwrap();
     let her = members.iter().find(|m| m["name"] == "梁小改").unwrap();
     let id = her["member_id"].as_i64().unwrap().to_string();
