@@ -4,7 +4,8 @@
 //! the record goes up to the overseer of the region above the community,
 //! who decides it, recorded as such — a record never stalls.
 
-use crate::error::{AppError, AppResult, bad_year, invalid, refused};
+use crate::claims::{Photo, Quota};
+use crate::error::{AppError, AppResult, Reason, bad_year, invalid, refused};
 use crate::recording::{self, Event, subject};
 use jiff::civil::Date;
 use starledger_domain::duty;
@@ -12,7 +13,10 @@ use starledger_domain::integrity::{self, Deciders};
 use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Account, Member, Role, Year};
 use starledger_domain::regions::Overseer;
-use starledger_store::{IntegrityQueries, IntegrityRecord, OrgQueries, Period, RegionQueries, WriteTx};
+use starledger_domain::rulebook::RuleSource;
+use starledger_store::{
+    IntegrityQueries, IntegrityRecord, NewIntegrityRecord, OrgQueries, Period, PeriodStatus, RegionQueries, WriteTx,
+};
 
 /// Who reads the integrity records: the /integrity page's and the API's
 /// audience. A record is about a person's conduct; members do not read
@@ -195,4 +199,91 @@ async fn decide(
     let appended = recording::append(tx, Actor::Decision(record.id), member, period, event, points, now).await?;
     tx.decide_integrity_record(record.id, true, Some(recording::entry_id(&appended)), now).await?;
     Ok(())
+}
+
+/// Filing is not deciding: the committee files about anyone, a branch
+/// secretary about their own branch; nobody about themselves.
+pub fn may_file(actor: &Account, member: &Member) -> AppResult<()> {
+    let forbidden = |zh: &str, en: &str| Err(AppError::Forbidden(Reason::new(zh, en)));
+    if !matches!(actor.role, Role::Committee | Role::BranchSecretary) {
+        return forbidden(
+            "诚信记录由社区党委或支部书记提交。",
+            "the committee or a branch secretary files integrity records",
+        );
+    }
+    if actor.member_id == Some(member.id) {
+        return forbidden("任何人不能提交关于自己的记录。", "no one files a record about themselves");
+    }
+    if actor.role == Role::BranchSecretary && actor.branch_id != Some(member.branch_id) {
+        return forbidden(
+            "支部书记只能提交本支部党员的记录。",
+            "a branch secretary files records about their own branch",
+        );
+    }
+    Ok(())
+}
+
+/// An integrity record as it is filed.
+pub struct Filing {
+    pub member_id: i64,
+    pub rule: String,
+    pub on: Date,
+    pub description: String,
+    pub evidence: Option<Photo>,
+}
+
+/// Files an integrity record for the committee to decide: about a member
+/// the actor may file about, on a day of an open year that is not final and
+/// not in the future, under a rule the committee decides; its evidence
+/// counts against the actor's upload quota. The record's id.
+pub async fn file(tx: &mut WriteTx, actor: &Account, filing: Filing, quota: Quota, now: i64) -> AppResult<i64> {
+    let community = actor.community_id;
+    if filing.description.trim().is_empty() {
+        return Err(invalid("情况说明：请写明发生了什么。", "description: say what happened"));
+    }
+    let date = filing.on;
+    if date > crate::clock::today() {
+        return Err(refused(format!("{date} 是将来的日期。"), format!("{date} is in the future")));
+    }
+    let member = tx.member(community, filing.member_id).await?;
+    may_file(actor, &member)?;
+    let period = match tx.period(community, Year::of(date)).await? {
+        Some(period) if period.status == PeriodStatus::Open => period,
+        _ => {
+            return Err(refused(
+                format!("{} 年度未开放。", date.year()),
+                format!("{} is not an open year", date.year()),
+            ));
+        }
+    };
+    recording::refuse_if_final(tx, community, period.year).await?;
+    match period.rulebook.rule(&filing.rule) {
+        Some(rule) if rule.source == RuleSource::Decision => {}
+        _ => {
+            return Err(invalid(
+                format!("规则“{}”不由党委表决决定。", filing.rule),
+                format!("rule: \"{}\" is not decided by the committee", filing.rule),
+            ));
+        }
+    }
+    let evidence_id = match &filing.evidence {
+        Some(photo) => Some(crate::claims::add_photo(tx, actor, photo, quota, now).await?),
+        None => None,
+    };
+    let id = tx
+        .file_integrity_record(&NewIntegrityRecord {
+            community_id: community,
+            year: i64::from(period.year.get()),
+            member_id: member.id,
+            rule_key: filing.rule.clone(),
+            happened_on: date.to_string(),
+            description: filing.description.clone(),
+            evidence_id,
+            filed_by: actor.id,
+            filed_at: now,
+        })
+        .await?;
+    let detail = format!("record {id} member {} {}", member.id, filing.rule);
+    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "integrity.file", &detail).await?;
+    Ok(id)
 }

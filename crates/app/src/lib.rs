@@ -8,6 +8,7 @@
 //! in tests.
 
 pub mod accounts;
+pub mod activities;
 pub mod anomalies;
 pub mod api_tokens;
 pub mod ballots;

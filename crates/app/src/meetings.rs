@@ -1,20 +1,23 @@
 //! Meetings (三会一课, 主题党日): who manages one, who it invites, its
 //! paper sign-in sheet, and the decision on a leave request (请假).
-//! (Scheduling, attendance and closing are still written in the pages;
-//! they move here next.)
+//! Keeping the attendance sheet and closing a meeting (which records the
+//! attendance in the ledger) are here, shared by the page and the API;
+//! scheduling is still written in the page.
 
 use crate::AppResult;
 use crate::claims::Verdict;
 use crate::clock;
-use crate::error::{AppError, Reason, refused};
+use crate::error::{AppError, Reason, invalid, refused};
 use crate::print::chinese_date;
+use crate::recording::{self, Event};
 use starledger_domain::claims::ClaimStatus;
 use starledger_domain::duty::{self, Refusal};
 use starledger_domain::ledger::Actor;
 use starledger_domain::meetings::{Attendance, may_decide_leave};
-use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, Role};
+use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, MemberId, Role, Year};
 use starledger_print::{PrintFont, SignInSheet};
-use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, OrgQueries, WriteTx};
+use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, OrgQueries, Period, PeriodStatus, WriteTx};
+use std::collections::{HashMap, HashSet};
 
 /// The committee manages every meeting; a branch secretary their branch's.
 pub fn may_manage(account: &Account, branch: BranchId) -> bool {
@@ -160,4 +163,227 @@ pub async fn decide_leave(
     let detail = format!("leave {id} {}", status.as_str());
     tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "leave.decide", &detail).await?;
     Ok(status)
+}
+
+/// A meeting the actor keeps: their branch's as its secretary, any as the
+/// committee.
+pub async fn managed(tx: &mut WriteTx, actor: &Account, id: i64) -> AppResult<Meeting> {
+    let meeting = tx.meeting(actor.community_id, id).await?;
+    if !may_manage(actor, meeting.branch_id) {
+        return Err(AppError::Forbidden(Reason::new(
+            "只有本支部书记或社区党委才能管理本支部的会议。",
+            "only the branch's secretary or the committee keeps its meetings",
+        )));
+    }
+    Ok(meeting)
+}
+
+/// The members an account may not record about: its member and anyone
+/// marked as their relative (回避).
+pub async fn recused_members(tx: &mut WriteTx, actor: &Account) -> AppResult<Vec<MemberId>> {
+    let Some(me) = actor.member_id else { return Ok(Vec::new()) };
+    let mut recused = tx.relative_ids(me).await?;
+    recused.push(me);
+    Ok(recused)
+}
+
+/// What to do with a mark for a member the meeting does not invite: the
+/// page's form ignores it (it lists the invited only); the API refuses it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Uninvited {
+    Ignore,
+    Refuse,
+}
+
+/// A mark's status: present, late, absent or excused.
+pub fn parse_status(value: &str) -> AppResult<Attendance> {
+    value.parse().map_err(|e: String| invalid(format!("出席情况（status）“{value}”无效：应为 present、late、absent 或 excused。"), format!("status: {e}")))
+}
+
+/// Saves marks on a meeting's sheet (the page's sheet and the API's marks
+/// alike: the keeper's, `via` "secretary"). The keeper is the meeting's branch secretary or
+/// the committee; nobody marks themselves or a relative. Rows already in
+/// the ledger stay as they are. How many rows changed.
+pub async fn mark_attendance(
+    tx: &mut WriteTx,
+    actor: &Account,
+    id: i64,
+    marks: &[(MemberId, String)],
+    uninvited: Uninvited,
+    now: i64,
+) -> AppResult<usize> {
+    let community = actor.community_id;
+    let meeting = managed(tx, actor, id).await?;
+    // After closing, rows already in the ledger stay as they are (the store
+    // refuses to change them); the rest, such as the closer's own, can still
+    // be marked by someone else and then recorded.
+    let members = tx.members(community).await?;
+    let invited = invited(&meeting, &members);
+    if uninvited == Uninvited::Refuse
+        && let Some((member, _)) = marks.iter().find(|(m, _)| !invited.iter().any(|i| i.id == *m))
+    {
+        return Err(invalid(
+            format!("member_id {member}：不是此会议应到的党员。"),
+            format!("member_id {member}: not a member this meeting invites"),
+        ));
+    }
+    let recused = recused_members(tx, actor).await?;
+    let mut saved = 0;
+    for member in &invited {
+        let Some((_, value)) = marks.iter().find(|(m, _)| *m == member.id) else { continue };
+        if Some(member.id) == actor.member_id {
+            return Err(AppError::Forbidden(Reason::new(
+                "任何人不能记录自己的出席情况。",
+                "nobody records their own attendance",
+            )));
+        }
+        if recused.contains(&member.id) {
+            return Err(AppError::Forbidden(Reason::new(
+                format!("{}是您的亲属，其考勤由其他人登记（回避）。", member.name),
+                format!("{} is your relative: another account records their attendance", member.name),
+            )));
+        }
+        let status = parse_status(value)?;
+        if tx.set_attendance(id, member.id, status, "secretary", actor.id, now).await? {
+            saved += 1;
+        }
+    }
+    let detail = format!("meeting {id}: {saved} rows");
+    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "meeting.attendance", &detail).await?;
+    Ok(saved)
+}
+
+/// What closing a meeting did, or why it did not.
+pub enum Closing {
+    /// Members nobody marked block the close until the closer says what
+    /// they were; nothing was written.
+    Unmarked { unmarked: Vec<Member>, absent: Vec<Member>, recused: Vec<Member> },
+    /// Closed (if it was open) and every attendance the closer may record
+    /// recorded.
+    Closed { entries: usize, counted: HashMap<Attendance, usize>, absent: Vec<Member>, recused: Vec<Member> },
+}
+
+/// The refusal of a close that would leave members unmarked.
+pub fn unmarked_refusal(unmarked: &[Member]) -> AppError {
+    let count = unmarked.len();
+    let listed = unmarked.iter().map(|m| m.name.to_string()).collect::<Vec<_>>().join("、");
+    refused(
+        format!("有 {count} 名党员尚未标记（{listed}）：请逐一标记，或选择全部出席、全部缺席。"),
+        format!(
+            "{count} members are not marked ({listed}): mark them, or choose that all of them were present, or all absent"
+        ),
+    )
+}
+
+/// Closes a meeting and records every attendance the actor may record
+/// through the rulebook. Members nobody marked block the close until the
+/// closer says, in one explicit choice (`fill`: present or absent), what
+/// they were: a meeting never marks forty people absent because nobody
+/// ticked them. Run again by someone else, it records what remains (the
+/// closer's own attendance and their relatives'). Each entry is keyed to
+/// the meeting, member and rule, so nothing is recorded twice.
+pub async fn close(
+    tx: &mut WriteTx,
+    actor: &Account,
+    id: i64,
+    fill: Option<Attendance>,
+    now: i64,
+) -> AppResult<Closing> {
+    let community = actor.community_id;
+    let meeting = managed(tx, actor, id).await?;
+    if now < meeting.starts_at {
+        return Err(refused("会议开始后才能结束。", "a meeting is closed after it has started"));
+    }
+    if fill.is_some_and(|f| !matches!(f, Attendance::Present | Attendance::Absent)) {
+        return Err(invalid("unmarked：应为 present 或 absent。", "unmarked: is present or absent"));
+    }
+    let day = jiff::Timestamp::from_second(meeting.starts_at)
+        .map_err(|e| invalid(format!("会议时间无效：{e}"), format!("meeting time: {e}")))?
+        .to_zoned(clock::china())
+        .date();
+    let period = match tx.period(community, Year::of(day)).await? {
+        Some(period) if period.status == PeriodStatus::Open => period,
+        _ => {
+            return Err(refused(
+                format!("{} 年度未开放。", day.year()),
+                format!("{} is not an open year", day.year()),
+            ));
+        }
+    };
+    let members = tx.members(community).await?;
+    let invited = invited(&meeting, &members);
+    let mut attendance: HashMap<MemberId, Attendance> =
+        tx.attendance(id).await?.into_iter().map(|a| (a.member_id, a.status)).collect();
+    // The closer's own attendance and their relatives' wait for another
+    // account: nobody records about themselves or a relative (回避).
+    let recused_ids = recused_members(tx, actor).await?;
+    let recused: Vec<Member> = invited.iter().filter(|m| recused_ids.contains(&m.id)).cloned().collect();
+    let unmarked: Vec<Member> = if meeting.closed_at.is_none() {
+        invited.iter().filter(|m| !attendance.contains_key(&m.id) && !recused_ids.contains(&m.id)).cloned().collect()
+    } else {
+        Vec::new()
+    };
+    if !unmarked.is_empty() && fill.is_none() {
+        let absent =
+            invited.iter().filter(|m| attendance.get(&m.id) == Some(&Attendance::Absent)).cloned().collect();
+        return Ok(Closing::Unmarked { unmarked, absent, recused });
+    }
+    if meeting.closed_at.is_none() {
+        if let Some(fill) = fill {
+            for member in &unmarked {
+                tx.set_attendance(id, member.id, fill, "secretary", actor.id, now).await?;
+                attendance.insert(member.id, fill);
+            }
+        }
+        tx.close_meeting(id, now).await?;
+    }
+    let ledgered: HashSet<MemberId> =
+        tx.attendance(id).await?.into_iter().filter(|a| a.ledgered).map(|a| a.member_id).collect();
+    let mut entries = 0;
+    let mut counted: HashMap<Attendance, usize> = HashMap::new();
+    let mut absent = Vec::new();
+    for member in invited.iter().filter(|m| !ledgered.contains(&m.id) && !recused_ids.contains(&m.id)) {
+        let Some(status) = attendance.get(&member.id) else { continue };
+        entries += ledger_attendance(tx, actor, member, &meeting, &period, *status, day, now).await?;
+        tx.mark_attendance_ledgered(id, member.id).await?;
+        *counted.entry(*status).or_default() += 1;
+        if *status == Attendance::Absent {
+            absent.push(member.clone());
+        }
+    }
+    let detail = format!("meeting {id}: {entries} entries");
+    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "meeting.close", &detail).await?;
+    Ok(Closing::Closed { entries, counted, absent, recused })
+}
+
+/// The entries one member's attendance is worth; an entry past a cap is not
+/// recorded (a secretary would not record it either).
+#[allow(clippy::too_many_arguments)]
+async fn ledger_attendance(
+    tx: &mut WriteTx,
+    actor: &Account,
+    member: &Member,
+    meeting: &Meeting,
+    period: &Period,
+    status: Attendance,
+    day: jiff::civil::Date,
+    now: i64,
+) -> AppResult<usize> {
+    let mut recorded = 0;
+    for rule_key in status.rule_keys(&meeting.rule_key) {
+        let event = Event {
+            rule_key: &rule_key,
+            on: day,
+            source_ref: format!("meeting:{}", meeting.id),
+            reason: Some(format!("{}（{}）", meeting.title, status.label_zh())),
+            idempotency_key: format!("meeting:{}:{}:{rule_key}", meeting.id, member.id),
+        };
+        match recording::record(tx, actor, member, period, event, now).await {
+            Ok(_) => recorded += 1,
+            // Past a cap: not recorded, as a secretary would not record it.
+            Err(AppError::Refused(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(recorded)
 }

@@ -872,6 +872,57 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("api_param_claim", "申报编号", "A claim's id"),
     (
+        "api_op_mark_attendance",
+        "在会议签到表上登记出席情况（签到机或书记；本人及亲属回避，不记积分）",
+        "Mark attendance on a meeting's sheet (a sign-in machine or the secretary; never oneself or a relative; no points yet)",
+    ),
+    (
+        "api_op_close_meeting",
+        "结束会议并按积分规则记入考勤（本人及亲属的考勤待他人记入）",
+        "Close a meeting and record its attendance by the rulebook (one's own and relatives' wait for another account)",
+    ),
+    ("api_op_leave", "一次会议的请假申请", "A meeting's leave requests"),
+    (
+        "api_op_leave_decision",
+        "批准或不批准请假（申请人本人及其亲属回避，批准即记为请假）",
+        "Approve or reject a leave request (the member and relatives recused; an approval marks them excused)",
+    ),
+    ("api_param_leave", "请假申请编号", "A leave request's id"),
+    (
+        "api_op_activity_answer",
+        "党员本人报名或取消报名志愿活动",
+        "A member signs up for an activity, or cancels, for themselves",
+    ),
+    (
+        "api_op_activity_confirm",
+        "组织者确认报名党员的服务并记入积分（本人及亲属回避）",
+        "The organizer confirms signed-up members' service and records its points (never oneself or a relative)",
+    ),
+    ("api_param_activity", "活动编号", "An activity's id"),
+    ("api_op_household_add", "新增农户（社区党委）", "Add a household (the committee)"),
+    (
+        "api_op_household_edit",
+        "修改农户的地址、户主或电话（社区党委；未给出的项不变）",
+        "Edit a household's address, head or phone (the committee; fields left out stay)",
+    ),
+    (
+        "api_op_household_links",
+        "将农户联系到党员或改由他人联系（社区党委；不超过联系户上限）",
+        "Link households to members, or relink them (the committee; within the maximum)",
+    ),
+    ("api_param_household", "农户编号", "A household's id"),
+    (
+        "api_op_claim_file",
+        "党员本人申报走访或学习（JSON，或带照片的 multipart/form-data）",
+        "A member files a claim about their own visit or study week (JSON, or multipart/form-data with a photo)",
+    ),
+    ("api_op_claim_withdraw", "申报人撤回待审核的申报", "The claimant withdraws a pending claim"),
+    (
+        "api_op_integrity_file",
+        "提交一条诚信记录，待党委表决（党委可提交任何党员的，支部书记本支部的，不能提交自己的）",
+        "File an integrity record for the committee to decide (the committee about anyone, a branch secretary about their branch, nobody about themselves)",
+    ),
+    (
         "api_param_claim_status",
         "状态：pending、approved、rejected 或 cancelled",
         "Status: pending, approved, rejected or cancelled",

@@ -165,7 +165,7 @@ pub fn router(state: AppState) -> Router {
         // An address nobody serves gets the same page as a missing record,
         // in the visitor's language, not an empty answer.
         // The API's routes, from the one table its document is written from.
-        .merge(api::router())
+        .merge(api::router(settings.photo_body_max_bytes()))
         .fallback(|uri: axum::http::Uri| async move {
             use axum::response::IntoResponse;
             if uri.path().starts_with("/api/") {

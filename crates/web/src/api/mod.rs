@@ -6,7 +6,11 @@
 //! cannot exist undocumented nor a documented one be missing; a test checks
 //! both against the running server.
 
+pub mod activities;
+pub mod attendance;
 pub mod auth;
+pub mod claim_filing;
+pub mod households;
 pub mod idempotency;
 pub mod problem;
 pub mod resources;
@@ -22,7 +26,7 @@ use askama::Template;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, patch, post};
 use problem::{ApiResult, Problem};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -293,6 +297,150 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: post(reviews::vote_integrity),
         },
         ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/meetings/{id}/attendance",
+            operation: "markAttendance",
+            summary: "api_op_mark_attendance",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_meeting")],
+            body: Some("Marks"),
+            answer: (200, Some("AttendanceSheet")),
+            idempotent: false,
+            handler: post(attendance::mark),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/meetings/{id}/close",
+            operation: "closeMeeting",
+            summary: "api_op_close_meeting",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_meeting")],
+            body: Some("Close"),
+            answer: (200, Some("Closed")),
+            idempotent: true,
+            handler: post(attendance::close),
+        },
+        ApiRoute {
+            method: Method::GET,
+            path: "/api/v1/meetings/{id}/leave",
+            operation: "listLeaveRequests",
+            summary: "api_op_leave",
+            scope: Some("read"),
+            params: vec![Param("id", In::Path, "integer", "api_param_meeting")],
+            body: None,
+            answer: (200, Some("LeaveRequests")),
+            idempotent: false,
+            handler: get(attendance::list_leave),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/leave/{id}/decision",
+            operation: "decideLeave",
+            summary: "api_op_leave_decision",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_leave")],
+            body: Some("ClaimDecision"),
+            answer: (200, Some("LeaveRequest")),
+            idempotent: true,
+            handler: post(attendance::decide_leave),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/activities/{id}/answer",
+            operation: "answerActivity",
+            summary: "api_op_activity_answer",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_activity")],
+            body: Some("ActivityAnswer"),
+            answer: (200, Some("SignUp")),
+            idempotent: false,
+            handler: post(activities::answer),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/activities/{id}/confirmation",
+            operation: "confirmService",
+            summary: "api_op_activity_confirm",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_activity")],
+            body: Some("ServiceConfirmation"),
+            answer: (200, Some("ServiceConfirmed")),
+            idempotent: true,
+            handler: post(activities::confirm),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/households",
+            operation: "addHousehold",
+            summary: "api_op_household_add",
+            scope: Some("record"),
+            params: Vec::new(),
+            body: Some("HouseholdFields"),
+            answer: (201, Some("Household")),
+            idempotent: false,
+            handler: post(households::add),
+        },
+        ApiRoute {
+            method: Method::PATCH,
+            path: "/api/v1/households/{id}",
+            operation: "editHousehold",
+            summary: "api_op_household_edit",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_household")],
+            body: Some("HouseholdFields"),
+            answer: (200, Some("Household")),
+            idempotent: false,
+            handler: patch(households::edit),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/households/links",
+            operation: "linkHouseholds",
+            summary: "api_op_household_links",
+            scope: Some("record"),
+            params: Vec::new(),
+            body: Some("HouseholdLinks"),
+            answer: (200, Some("HouseholdsLinked")),
+            idempotent: false,
+            handler: post(households::link),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/claims",
+            operation: FILE_CLAIM,
+            summary: "api_op_claim_file",
+            scope: Some("record"),
+            params: Vec::new(),
+            body: Some("NewClaim"),
+            answer: (201, Some("Claim")),
+            idempotent: false,
+            handler: post(claim_filing::file),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/claims/{id}/withdrawal",
+            operation: "withdrawClaim",
+            summary: "api_op_claim_withdraw",
+            scope: Some("record"),
+            params: vec![Param("id", In::Path, "integer", "api_param_claim")],
+            body: None,
+            answer: (200, Some("Claim")),
+            idempotent: false,
+            handler: post(claim_filing::withdraw),
+        },
+        ApiRoute {
+            method: Method::POST,
+            path: "/api/v1/integrity",
+            operation: "fileIntegrityRecord",
+            summary: "api_op_integrity_file",
+            scope: Some("record"),
+            params: Vec::new(),
+            body: Some("NewIntegrityRecord"),
+            answer: (201, Some("IntegrityRecord")),
+            idempotent: false,
+            handler: post(reviews::file_integrity),
+        },
+        ApiRoute {
             method: Method::GET,
             path: "/api/openapi.json",
             operation: "getOpenApi",
@@ -319,13 +467,23 @@ pub fn routes() -> Vec<ApiRoute> {
     ]
 }
 
-/// The API's routes, built from [`routes`] and nothing else.
-pub fn router() -> Router<AppState> {
+/// The operation that takes a photo (`multipart/form-data`), and so the
+/// page's photo body limit.
+pub const FILE_CLAIM: &str = "fileClaim";
+
+/// The API's routes, built from [`routes`] and nothing else; the one that
+/// takes a photo reads bodies up to `photo_body_max` bytes, as /claims.
+pub fn router(photo_body_max: usize) -> Router<AppState> {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
     for route in routes() {
+        let handler = if route.operation == FILE_CLAIM {
+            route.handler.layer(axum::extract::DefaultBodyLimit::max(photo_body_max))
+        } else {
+            route.handler
+        };
         let merged = match by_path.remove(route.path) {
-            Some(before) => before.merge(route.handler),
-            None => route.handler,
+            Some(before) => before.merge(handler),
+            None => handler,
         };
         by_path.insert(route.path, merged);
     }
@@ -507,6 +665,44 @@ fn resource_schemas(cursor: &Value) -> Value {
             "properties": {
                 "items": { "type": "array", "items": { "$ref": "#/components/schemas/Household" } },
                 "next_cursor": cursor
+            }
+        },
+        "HouseholdFields": {
+            "type": "object",
+            "additionalProperties": false,
+            "description": "To add: address required. To edit: a field left out stays as it is.",
+            "properties": {
+                "address": { "type": "string", "maxLength": 100 },
+                "head_name": { "type": ["string", "null"] },
+                "phone": {
+                    "type": ["string", "null"],
+                    "description": "The head's mobile number; null removes it. Answered masked, never whole."
+                }
+            }
+        },
+        "HouseholdLinks": {
+            "type": "object",
+            "required": ["links"],
+            "additionalProperties": false,
+            "properties": {
+                "links": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["household_id", "member_id"],
+                        "additionalProperties": false,
+                        "properties": { "household_id": { "type": "integer" }, "member_id": { "type": "integer" } }
+                    }
+                }
+            }
+        },
+        "HouseholdsLinked": {
+            "type": "object",
+            "required": ["changed", "items"],
+            "properties": {
+                "changed": { "type": "integer", "description": "Households whose member changed." },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Household" } }
             }
         },
         "Meeting": {
@@ -712,6 +908,150 @@ fn review_schemas(cursor: &Value) -> Value {
                 "next_cursor": cursor
             }
         },
+        "Marks": {
+            "type": "object",
+            "required": ["marks"],
+            "additionalProperties": false,
+            "properties": {
+                "marks": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["member_id", "status"],
+                        "additionalProperties": false,
+                        "properties": {
+                            "member_id": { "type": "integer" },
+                            "status": { "type": "string", "enum": ["present", "late", "absent", "excused"] }
+                        }
+                    }
+                }
+            }
+        },
+        "Close": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "unmarked": {
+                    "type": ["string", "null"],
+                    "enum": ["present", "absent", null],
+                    "description": "What the members nobody marked were; without it they refuse the close."
+                }
+            }
+        },
+        "Closed": {
+            "type": "object",
+            "required": ["meeting_id", "entries", "waiting", "sheet"],
+            "properties": {
+                "meeting_id": { "type": "integer" },
+                "entries": { "type": "integer", "description": "Entries this close recorded." },
+                "waiting": {
+                    "type": "array",
+                    "items": { "type": "integer" },
+                    "description": "Members whose attendance waits for another account (the closer and relatives)."
+                },
+                "sheet": { "$ref": "#/components/schemas/AttendanceSheet" }
+            }
+        },
+        "LeaveRequest": {
+            "type": "object",
+            "required": ["id", "meeting_id", "member_id", "member_name", "reason", "status"],
+            "properties": {
+                "id": { "type": "integer" },
+                "meeting_id": { "type": "integer" },
+                "member_id": { "type": "integer" },
+                "member_name": { "type": "string" },
+                "reason": { "type": "string" },
+                "status": { "type": "string", "enum": ["pending", "approved", "rejected"] }
+            }
+        },
+        "LeaveRequests": {
+            "type": "object",
+            "required": ["meeting_id", "items"],
+            "properties": {
+                "meeting_id": { "type": "integer" },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/LeaveRequest" } }
+            }
+        },
+        "ActivityAnswer": {
+            "type": "object",
+            "required": ["answer"],
+            "additionalProperties": false,
+            "properties": { "answer": { "type": "string", "enum": ["sign_up", "cancel"] } }
+        },
+        "SignUp": {
+            "type": "object",
+            "required": ["activity_id", "member_id", "signed_up", "signed_up_count"],
+            "properties": {
+                "activity_id": { "type": "integer" },
+                "member_id": { "type": "integer" },
+                "signed_up": { "type": "boolean", "description": "The caller is signed up now." },
+                "signed_up_count": { "type": "integer" }
+            }
+        },
+        "ServiceConfirmation": {
+            "type": "object",
+            "required": ["member_ids"],
+            "additionalProperties": false,
+            "properties": {
+                "member_ids": { "type": "array", "minItems": 1, "items": { "type": "integer" } }
+            }
+        },
+        "ServiceConfirmed": {
+            "type": "object",
+            "required": ["activity_id", "items"],
+            "properties": {
+                "activity_id": { "type": "integer" },
+                "items": {
+                    "type": "array",
+                    "description": "The members this confirmation credited (one confirmed before is skipped).",
+                    "items": {
+                        "type": "object",
+                        "required": ["member_id", "name", "points", "entry_id"],
+                        "properties": {
+                            "member_id": { "type": "integer" },
+                            "name": { "type": "string" },
+                            "points": { "type": "string" },
+                            "entry_id": { "type": "integer" }
+                        }
+                    }
+                }
+            }
+        },
+        "NewClaim": {
+            "type": "object",
+            "required": ["kind", "on"],
+            "additionalProperties": false,
+            "properties": {
+                "kind": { "type": "string", "enum": ["visit", "study_week"] },
+                "household_id": { "type": ["integer", "null"], "description": "A visit's household, one you link." },
+                "on": { "type": "string", "format": "date", "description": "A study week: its Monday." },
+                "note": { "type": "string", "maxLength": 300 }
+            }
+        },
+        "NewClaimWithPhoto": {
+            "type": "object",
+            "required": ["kind", "on"],
+            "description": "The same fields as NewClaim, as form fields, and a photo (JPEG, PNG, GIF or WebP) no larger than the server's photo limit (8 MB unless the operator sets otherwise).",
+            "properties": {
+                "kind": { "type": "string", "enum": ["visit", "study_week"] },
+                "household_id": { "type": "integer" },
+                "on": { "type": "string", "format": "date" },
+                "note": { "type": "string", "maxLength": 300 },
+                "photo": { "type": "string", "format": "binary" }
+            }
+        },
+        "NewIntegrityRecord": {
+            "type": "object",
+            "required": ["member_id", "rule", "on", "description"],
+            "additionalProperties": false,
+            "properties": {
+                "member_id": { "type": "integer" },
+                "rule": { "type": "string", "example": "integrity.commendation", "description": "A rule the committee decides." },
+                "on": { "type": "string", "format": "date" },
+                "description": { "type": "string", "maxLength": 500 }
+            }
+        },
         "Vote": {
             "type": "object",
             "required": ["vote"],
@@ -774,10 +1114,11 @@ pub fn document() -> Value {
             None => operation["security"] = json!([]),
         }
         if let Some(body) = route.body {
-            operation["requestBody"] = json!({
-                "required": true,
-                "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } }
-            });
+            let mut content = json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } });
+            if route.operation == FILE_CLAIM {
+                content["multipart/form-data"] = json!({ "schema": { "$ref": "#/components/schemas/NewClaimWithPhoto" } });
+            }
+            operation["requestBody"] = json!({ "required": true, "content": content });
         }
         paths.entry(route.path).or_default().insert(route.method.as_str().to_ascii_lowercase(), operation);
     }

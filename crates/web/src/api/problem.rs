@@ -38,6 +38,7 @@ pub const CODES: &[(&str, u16, &str, &str)] = &[
     ("not_found", 404, "没有这个对象", "Not found"),
     ("route.unknown", 404, "没有这个接口地址", "No such API route"),
     ("server_error", 500, "服务器内部错误", "Server error"),
+    ("payload.too_large", 413, "照片过大", "The photo is larger than the limit"),
     ("rate.limited", 429, "请求过于频繁，请稍后再试", "Too many requests; retry later"),
 ];
 

@@ -141,7 +141,16 @@ pub async fn meeting_attendance(
             Why::new("这是其他支部的会议。", "this meeting is another branch's"),
         ));
     }
-    let attendance: HashMap<i64, _> = reader.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();
+    Ok(super::json(StatusCode::OK, &sheet_json(&mut reader, community, id).await?))
+}
+
+/// A meeting's attendance sheet as the API shows it: one row per member
+/// it invites.
+pub(super) async fn sheet_json<Q: MeetingQueries + OrgQueries>(q: &mut Q, community: i64, id: i64) -> ApiResult<Value> {
+    let meeting = q.meeting(community, id).await?;
+    let members = q.members(community).await?;
+    let invited = meetings::invited(&meeting, &members);
+    let attendance: HashMap<i64, _> = q.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();
     let items: Vec<Value> = invited
         .iter()
         .map(|m| {
@@ -155,7 +164,7 @@ pub async fn meeting_attendance(
             })
         })
         .collect();
-    Ok(super::json(StatusCode::OK, &json!({ "meeting_id": id, "closed": meeting.closed_at.is_some(), "items": items })))
+    Ok(json!({ "meeting_id": id, "closed": meeting.closed_at.is_some(), "items": items }))
 }
 
 /// `GET /api/v1/activities`: a year's activities, as every signed-in

@@ -252,3 +252,40 @@ pub async fn vote_integrity(
     let answer = record_json(&mut tx, &caller.account, &record, &names, &mut HashMap::new()).await?;
     idempotency::keep_and_commit(tx, &caller, &key, request, StatusCode::OK, answer).await
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecordBody {
+    member_id: i64,
+    rule: String,
+    on: String,
+    description: String,
+}
+
+/// `POST /api/v1/integrity`: files an integrity record for the committee
+/// to decide, through `app::integrity::file` as /integrity does (the
+/// committee about anyone, a branch secretary about their branch, nobody
+/// about themselves). Filing writes no points, so it takes no
+/// `Idempotency-Key`; evidence is attached on the page.
+pub async fn file_integrity(State(state): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
+    caller.require_scope(starledger_app::api_tokens::Scope::Record)?;
+    let input: NewRecordBody = super::parse_json(&body)?;
+    crate::fields::at_most("description", &input.description, crate::fields::REASON)?;
+    let on = input.on.parse().map_err(|_| {
+        Problem::new("invalid", Why::new("on（日期）：不是日期（年-月-日）。", "on: not a date (YYYY-MM-DD)"))
+    })?;
+    let filing = integrity::Filing {
+        member_id: input.member_id,
+        rule: input.rule,
+        on,
+        description: input.description.trim().to_string(),
+        evidence: None,
+    };
+    let mut tx = caller.write(&state).await?;
+    let id = integrity::file(&mut tx, &caller.account, filing, crate::html::claims::quota(&state), now()).await?;
+    let record = tx.integrity_record(caller.account.community_id, id).await?;
+    let names = member_names(&mut tx, &caller.account).await?;
+    let answer = record_json(&mut tx, &caller.account, &record, &names, &mut HashMap::new()).await?;
+    tx.commit().await?;
+    Ok(super::json(StatusCode::CREATED, &answer))
+}

@@ -18,10 +18,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::AppError;
+use starledger_app::activities;
 use starledger_app::recording::{self, Event};
 use starledger_domain::org::{Role, Year};
 use starledger_domain::rulebook::{Rule, RuleSource};
-use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule, hourly_points};
+use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule};
 use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, OutboxQueries, PeriodStatus};
 use std::collections::{HashMap, HashSet};
 
@@ -68,7 +69,7 @@ fn schedule(activity: &Activity) -> WebResult<Schedule> {
 
 /// Organizers: the committee, and branch secretaries for their members.
 fn may_organize(viewer: &SignedIn) -> bool {
-    matches!(viewer.account.role, Role::Committee | Role::BranchSecretary)
+    activities::may_organize(&viewer.account)
 }
 
 #[derive(Template)]
@@ -355,39 +356,9 @@ pub async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let member = viewer
-        .account
-        .member_id
-        .ok_or_else(|| WebError::Forbidden(Why::new("只有党员可以回复活动通知。", "only members answer notices")))?;
-    let community = viewer.account.community_id;
+    let answer = activities::Answer::parse(&form.answer)?;
     let mut tx = viewer.write(&state).await?;
-    let activity = tx.activity(community, id).await?;
-    let schedule = schedule(&activity)?;
-    let signups = tx.signups(id).await?;
-    let now = now();
-    let signing_up = match form.answer.as_str() {
-        "sign_up" => true,
-        "cancel" => false,
-        other => {
-            return Err(WebError::BadRequest(Why::new(
-                format!("回复“{other}”无效。"),
-                format!("unknown answer \"{other}\""),
-            )));
-        }
-    };
-    let already = signups.iter().any(|s| s.member_id == member && s.is_signed_up());
-    if signing_up {
-        // Someone already signed up does not take a second place.
-        let taken = signups.iter().filter(|s| s.is_signed_up()).count() as u32 - u32::from(already);
-        schedule
-            .may_sign_up(now, taken, activity.slots as u32)
-            .map_err(|e| WebError::Refused(Why::new(e.zh(), e.to_string())))?;
-    }
-    if !signing_up {
-        schedule.may_cancel(now).map_err(|e| WebError::Refused(Why::new(e.zh(), e.to_string())))?;
-    }
-    tx.answer_activity(id, member, signing_up, now).await?;
-    tx.audit(Some(community), &viewer.actor(), "activity.answer", &format!("activity {id} {}", form.answer)).await?;
+    activities::answer(&mut tx, &viewer.account, id, answer, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())
 }
@@ -525,74 +496,11 @@ async fn confirm_step(
     chosen: Vec<i64>,
     confirmed: bool,
 ) -> WebResult<Response> {
-    if !may_organize(viewer) {
-        return Err(WebError::Forbidden(Why::new(
-            "只有社区党委或支部书记才能确认服务。",
-            "only the committee or a branch secretary confirms service",
-        )));
-    }
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(state).await?;
-    let activity = tx.activity(community, id).await?;
-    let now = now();
-    if now < activity.starts_at {
-        return Err(WebError::Refused(Why::new(
-            "活动开始后才能确认服务。",
-            "service is confirmed once the activity has started",
-        )));
-    }
-    let day = day_of(activity.starts_at)?;
-    let period = tx.period(community, Year::of(day)).await?.ok_or_else(|| {
-        WebError::Refused(Why::new(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))
-    })?;
-    let signups = tx.signups(id).await?;
-    let mut recorded = Vec::new();
-    for member_id in &chosen {
-        let member_id = *member_id;
-        let Some(signup) = signups.iter().find(|s| s.member_id == member_id && s.is_signed_up()) else {
-            return Err(WebError::Refused(Why::new(
-                format!("该党员（{member_id}）没有报名。"),
-                format!("member {member_id} did not sign up"),
-            )));
-        };
-        if signup.entry_id.is_some() {
-            continue;
-        }
-        let member = tx.member(community, member_id).await?;
-        let mut event = Event {
-            rule_key: &activity.rule_key,
-            on: day,
-            source_ref: format!("activity:{id}"),
-            reason: Some(format!("{}（{}）", activity.title, day)),
-            idempotency_key: format!("activity:{id}:{member_id}"),
-        };
-        let rule = recording::priced_rule(&period, &event)?;
-        let points = if rule.per_hour {
-            let (Some(from), Some(to)) = (signup.checked_in_at, signup.checked_out_at) else {
-                return Err(WebError::Refused(Why::new(
-                    format!("{}没有签到和签退；此项服务按小时计分。", member.name),
-                    format!("{} has not checked in and out; this service is counted by the hour", member.name),
-                )));
-            };
-            let half_hours = schedule(&activity)?.half_hours_served(from, to);
-            if half_hours == 0 {
-                return Err(WebError::Refused(Why::new(
-                    format!("{}服务不足半小时。", member.name),
-                    format!("{} served less than half an hour", member.name),
-                )));
-            }
-            event.reason = Some(format!("{}（{}，{} 小时）", activity.title, day, half_hours as f64 / 2.0));
-            hourly_points(rule.points, half_hours)
-        } else {
-            rule.points
-        };
-        // Refused here (about themselves, another branch, a cap) means the
-        // whole confirmation is refused and nothing is written.
-        let appended = recording::record_priced(&mut tx, &viewer.account, &member, &period, event, points, now).await?;
-        let entry = recording::entry_id(&appended);
-        tx.mark_activity_confirmed(id, member_id, entry).await?;
-        recorded.push((member.name.to_string(), points));
-    }
+    let credited = activities::confirm(&mut tx, &viewer.account, id, &chosen, now()).await?;
+    let activity = tx.activity(viewer.account.community_id, id).await?;
+    let recorded: Vec<(String, starledger_domain::points::Points)> =
+        credited.into_iter().map(|c| (c.name, c.points)).collect();
     if !confirmed {
         drop(tx);
         let t = viewer.t;
@@ -626,8 +534,6 @@ async fn confirm_step(
         .respond();
     }
     if !recorded.is_empty() {
-        let detail = format!("activity {id}: {} confirmed", recorded.len());
-        tx.audit(Some(community), &viewer.actor(), "activity.confirm", &detail).await?;
         tx.commit().await?;
     }
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())

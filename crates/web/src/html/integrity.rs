@@ -19,40 +19,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
 use starledger_app::integrity as app_integrity;
-use starledger_app::recording;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::integrity::Deciders;
-use starledger_domain::org::{Account, Member, Role, Year};
+use starledger_domain::org::{Member, Role, Year};
 use starledger_domain::rulebook::RuleSource;
-use starledger_store::{IntegrityQueries, NewIntegrityRecord, OrgQueries, Period, PeriodStatus};
+use starledger_store::{IntegrityQueries, OrgQueries, Period, PeriodStatus};
 use std::collections::HashMap;
 
 fn subject(member: &Member) -> Subject {
     Subject { member_id: member.id, branch_id: member.branch_id }
-}
-
-/// Filing is not deciding: the committee files about anyone, a branch
-/// secretary about their own branch; nobody about themselves.
-fn may_file(viewer: &Account, member: &Member) -> WebResult<()> {
-    if !matches!(viewer.role, Role::Committee | Role::BranchSecretary) {
-        return Err(WebError::Forbidden(Why::new(
-            "诚信记录由社区党委或支部书记提交。",
-            "the committee or a branch secretary files integrity records",
-        )));
-    }
-    if viewer.member_id == Some(member.id) {
-        return Err(WebError::Forbidden(Why::new(
-            "任何人不能提交关于自己的记录。",
-            "no one files a record about themselves",
-        )));
-    }
-    if viewer.role == Role::BranchSecretary && viewer.branch_id != Some(member.branch_id) {
-        return Err(WebError::Forbidden(Why::new(
-            "支部书记只能提交本支部党员的记录。",
-            "a branch secretary files records about their own branch",
-        )));
-    }
-    Ok(())
 }
 
 struct RecordRow {
@@ -223,7 +198,7 @@ async fn integrity_page(state: &AppState, viewer: &SignedIn, page: Option<usize>
         today: if kept.date.is_empty() { today().to_string() } else { kept.date.clone() },
         members: members
             .iter()
-            .filter(|m| m.left_on.is_none() && may_file(&viewer.account, m).is_ok())
+            .filter(|m| m.left_on.is_none() && app_integrity::may_file(&viewer.account, m).is_ok())
             .map(|m| (m.id, m.name.to_string()))
             .collect(),
         rules,
@@ -304,66 +279,17 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
         *answer.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
         return Ok(answer);
     }
-    let community = viewer.account.community_id;
     let member_id = form.member.ok_or_else(|| WebError::BadRequest(Why::new("党员：未选择。", "member: missing")))?;
     let date = form.date.ok_or_else(|| WebError::BadRequest(Why::new("日期：未填写。", "date: missing")))?;
-    if form.description.is_empty() {
-        return Err(WebError::BadRequest(Why::new("情况说明：请写明发生了什么。", "description: say what happened")));
-    }
-    if date > today() {
-        return Err(WebError::Refused(Why::new(format!("{date} 是将来的日期。"), format!("{date} is in the future"))));
-    }
+    let filing = app_integrity::Filing {
+        member_id,
+        rule: form.rule.clone(),
+        on: date,
+        description: form.description.clone(),
+        evidence: form.evidence.take().map(|(content_type, bytes)| starledger_app::claims::Photo { content_type, bytes }),
+    };
     let mut tx = viewer.write(&state).await?;
-    let member = tx.member(community, member_id).await?;
-    may_file(&viewer.account, &member)?;
-    let period = match tx.period(community, Year::of(date)).await? {
-        Some(period) if period.status == PeriodStatus::Open => period,
-        _ => {
-            return Err(WebError::Refused(Why::new(
-                format!("{} 年度未开放。", date.year()),
-                format!("{} is not an open year", date.year()),
-            )));
-        }
-    };
-    recording::refuse_if_final(&mut tx, community, period.year).await?;
-    match period.rulebook.rule(&form.rule) {
-        Some(rule) if rule.source == RuleSource::Decision => {}
-        _ => {
-            return Err(WebError::BadRequest(Why::new(
-                format!("规则“{}”不由党委表决决定。", form.rule),
-                format!("rule: \"{}\" is not decided by the committee", form.rule),
-            )));
-        }
-    }
-    let now = now();
-    let evidence_id = match form.evidence.take() {
-        Some((content_type, bytes)) => {
-            let photo = starledger_app::claims::Photo { content_type, bytes };
-            let quota = crate::html::claims::quota(&state);
-            Some(starledger_app::claims::add_photo(&mut tx, &viewer.account, &photo, quota, now).await?)
-        }
-        None => None,
-    };
-    let id = tx
-        .file_integrity_record(&NewIntegrityRecord {
-            community_id: community,
-            year: i64::from(period.year.get()),
-            member_id,
-            rule_key: form.rule.clone(),
-            happened_on: date.to_string(),
-            description: form.description.clone(),
-            evidence_id,
-            filed_by: viewer.account.id,
-            filed_at: now,
-        })
-        .await?;
-    tx.audit(
-        Some(community),
-        &viewer.actor(),
-        "integrity.file",
-        &format!("record {id} member {member_id} {}", form.rule),
-    )
-    .await?;
+    app_integrity::file(&mut tx, &viewer.account, filing, crate::html::claims::quota(&state), now()).await?;
     tx.commit().await?;
     Ok(Redirect::to("/integrity").into_response())
 }

@@ -5,7 +5,7 @@
 //! records their own attendance; what the closer cannot record waits for
 //! someone else. Members ask for leave before a meeting.
 
-use crate::calendar::{china, day_of, local};
+use crate::calendar::{china, local};
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::page::Page;
@@ -18,12 +18,10 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use starledger_app::AppError;
-use starledger_app::meetings::invited;
-use starledger_app::recording::{self, Event};
+use starledger_app::meetings::{self, Closing, Uninvited, invited};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
 use starledger_domain::org::{Member, Role, Year};
-use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, NewMeeting, OrgQueries, PeriodStatus, WriteTx};
+use starledger_store::{MeetingQueries, NewMeeting, OrgQueries};
 use std::collections::HashMap;
 
 /// The committee manages every meeting; a branch secretary their branch's
@@ -264,20 +262,9 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     Ok(render(page)?.into_response())
 }
 
-/// A meeting the viewer keeps: their branch's as its secretary, any as the
-/// committee.
-async fn managed_meeting(tx: &mut WriteTx, viewer: &SignedIn, id: i64) -> WebResult<Meeting> {
-    let meeting = tx.meeting(viewer.account.community_id, id).await?;
-    if !may_manage(viewer, meeting.branch_id) {
-        return Err(WebError::Forbidden(Why::new(
-            "只有本支部书记或社区党委才能管理本支部的会议。",
-            "only the branch's secretary or the committee keeps its meetings",
-        )));
-    }
-    Ok(meeting)
-}
-
-/// Saves the sheet: `m{member}` = present | late | absent | excused.
+/// Saves the sheet: `m{member}` = present | late | absent | excused, through
+/// `app::meetings::mark_attendance` (which the API calls too); marks for
+/// members the meeting does not invite are ignored.
 pub async fn save_attendance(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -285,38 +272,12 @@ pub async fn save_attendance(
     Form(form): Form<HashMap<String, String>>,
 ) -> WebResult<Response> {
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
-    let community = viewer.account.community_id;
+    let marks: Vec<(i64, String)> = form
+        .iter()
+        .filter_map(|(name, value)| Some((name.strip_prefix('m')?.parse().ok()?, value.clone())))
+        .collect();
     let mut tx = viewer.write(&state).await?;
-    let meeting = managed_meeting(&mut tx, &viewer, id).await?;
-    // After closing, rows already in the ledger stay as they are (the store
-    // refuses to change them); the rest, such as the closer's own, can still
-    // be marked by someone else and then recorded.
-    let members = tx.members(community).await?;
-    let invited = invited(&meeting, &members);
-    let now = now();
-    let mut saved = 0;
-    let recused = recused_members(&mut tx, &viewer).await?;
-    for member in &invited {
-        let Some(value) = form.get(&format!("m{}", member.id)) else { continue };
-        if Some(member.id) == viewer.account.member_id {
-            return Err(WebError::Forbidden(Why::new(
-                "任何人不能记录自己的出席情况。",
-                "nobody records their own attendance",
-            )));
-        }
-        if recused.contains(&member.id) {
-            return Err(WebError::Forbidden(Why::new(
-                format!("{}是您的亲属，其考勤由其他人登记（回避）。", member.name),
-                format!("{} is your relative: another account records their attendance", member.name),
-            )));
-        }
-        let status: Attendance =
-            value.parse().map_err(|e: String| WebError::BadRequest(Why::new(format!("出席情况“{value}”无效。"), e)))?;
-        if tx.set_attendance(id, member.id, status, "secretary", viewer.account.id, now).await? {
-            saved += 1;
-        }
-    }
-    tx.audit(Some(community), &viewer.actor(), "meeting.attendance", &format!("meeting {id}: {saved} rows")).await?;
+    meetings::mark_attendance(&mut tx, &viewer.account, id, &marks, Uninvited::Ignore, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }
@@ -360,39 +321,13 @@ async fn close_step(
     fill: Option<Attendance>,
     confirmed: bool,
 ) -> WebResult<Response> {
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(state).await?;
-    let meeting = managed_meeting(&mut tx, viewer, id).await?;
-    let now = now();
-    if now < meeting.starts_at {
-        return Err(WebError::Refused(Why::new("会议开始后才能结束。", "a meeting is closed after it has started")));
-    }
-    let day = day_of(meeting.starts_at)?;
-    let period = match tx.period(community, Year::of(day)).await? {
-        Some(period) if period.status == PeriodStatus::Open => period,
-        _ => {
-            return Err(WebError::Refused(Why::new(
-                format!("{} 年度未开放。", day.year()),
-                format!("{} is not an open year", day.year()),
-            )));
-        }
-    };
-    let members = tx.members(community).await?;
-    let invited = invited(&meeting, &members);
-    let mut attendance: HashMap<i64, _> =
-        tx.attendance(id).await?.into_iter().map(|a| (a.member_id, a.status)).collect();
-    // The closer's own attendance and their relatives' wait for another
-    // account: nobody records about themselves or a relative (回避).
-    let recused = recused_members(&mut tx, viewer).await?;
-    let unmarked: Vec<&Member> = if meeting.closed_at.is_none() {
-        invited.iter().filter(|m| !attendance.contains_key(&m.id) && !recused.contains(&m.id)).collect()
-    } else {
-        Vec::new()
-    };
+    let closing = meetings::close(&mut tx, &viewer.account, id, fill, now()).await?;
+    let title = tx.meeting(viewer.account.community_id, id).await?.title;
     let t = viewer.t;
     let confirm_page = |lines: Vec<String>, groups: Vec<Group>, choices: Vec<Choice>, carried| ConfirmPage {
         page: Page::signed_in(viewer, "meetings"),
-        heading: t.fill("confirm_meeting_heading", &[("title", &meeting.title)]),
+        heading: t.fill("confirm_meeting_heading", &[("title", &title)]),
         lines,
         groups,
         action: format!("/meetings/{id}/close"),
@@ -400,145 +335,74 @@ async fn close_step(
         choices,
         back: format!("/meetings/{id}"),
     };
-    let names = |members: &[&Member]| members.iter().map(|m| m.name.to_string()).collect::<Vec<_>>();
-    let recused_group = Group {
+    let names = |members: &[Member]| members.iter().map(|m| m.name.to_string()).collect::<Vec<_>>();
+    let recused_group = |recused: &[Member]| Group {
         heading: t.get("confirm_meeting_recused").to_string(),
-        names: names(&invited.iter().filter(|m| recused.contains(&m.id)).collect::<Vec<_>>()),
+        names: names(recused),
         testid: "recused",
     };
-    if !unmarked.is_empty() && fill.is_none() {
-        if confirmed {
-            let (count, listed) = (unmarked.len(), names(&unmarked).join("、"));
-            return Err(WebError::Refused(Why::new(
-                format!("有 {count} 名党员尚未标记（{listed}）：请逐一标记，或选择全部出席、全部缺席。"),
-                format!(
-                    "{count} members are not marked ({listed}): mark them, or choose that all of them were present, \
-                     or all absent"
-                ),
-            )));
-        }
-        drop(tx);
-        let count = unmarked.len();
-        let absent: Vec<&Member> =
-            invited.iter().filter(|m| attendance.get(&m.id) == Some(&Attendance::Absent)).collect();
-        let groups = vec![
-            Group {
-                heading: t.get("confirm_meeting_unmarked_names").to_string(),
-                names: names(&unmarked),
-                testid: "unmarked",
-            },
-            Group { heading: t.get("confirm_meeting_absent").to_string(), names: names(&absent), testid: "absent" },
-            recused_group,
-        ];
-        let choices = vec![
-            Choice {
-                field: Some(("unmarked", "present".into())),
-                label: t.fill("confirm_all_present", &[("count", &count)]),
-                secondary: false,
-            },
-            Choice {
-                field: Some(("unmarked", "absent".into())),
-                label: t.fill("confirm_all_absent", &[("count", &count)]),
-                secondary: true,
-            },
-        ];
-        return confirm_page(
-            vec![t.fill("confirm_meeting_unmarked", &[("count", &count)])],
-            groups,
-            choices,
-            Vec::new(),
-        )
-        .respond();
-    }
-    if meeting.closed_at.is_none() {
-        if let Some(fill) = fill {
-            for member in &unmarked {
-                tx.set_attendance(id, member.id, fill, "secretary", viewer.account.id, now).await?;
-                attendance.insert(member.id, fill);
+    match closing {
+        Closing::Unmarked { unmarked, absent, recused } => {
+            if confirmed {
+                return Err(meetings::unmarked_refusal(&unmarked).into());
             }
+            drop(tx);
+            let count = unmarked.len();
+            let groups = vec![
+                Group {
+                    heading: t.get("confirm_meeting_unmarked_names").to_string(),
+                    names: names(&unmarked),
+                    testid: "unmarked",
+                },
+                Group { heading: t.get("confirm_meeting_absent").to_string(), names: names(&absent), testid: "absent" },
+                recused_group(&recused),
+            ];
+            let choices = vec![
+                Choice {
+                    field: Some(("unmarked", "present".into())),
+                    label: t.fill("confirm_all_present", &[("count", &count)]),
+                    secondary: false,
+                },
+                Choice {
+                    field: Some(("unmarked", "absent".into())),
+                    label: t.fill("confirm_all_absent", &[("count", &count)]),
+                    secondary: true,
+                },
+            ];
+            confirm_page(
+                vec![t.fill("confirm_meeting_unmarked", &[("count", &count)])],
+                groups,
+                choices,
+                Vec::new(),
+            )
+            .respond()
         }
-        tx.close_meeting(id, now).await?;
-    }
-    let ledgered: std::collections::HashSet<i64> =
-        tx.attendance(id).await?.into_iter().filter(|a| a.ledgered).map(|a| a.member_id).collect();
-    let mut recorded = 0;
-    let mut counted: HashMap<Attendance, usize> = HashMap::new();
-    let mut absent = Vec::new();
-    for member in invited.iter().filter(|m| !ledgered.contains(&m.id) && !recused.contains(&m.id)) {
-        let Some(status) = attendance.get(&member.id) else { continue };
-        recorded += ledger_attendance(&mut tx, viewer, member, &meeting, &period, *status, day, now).await?;
-        tx.mark_attendance_ledgered(id, member.id).await?;
-        *counted.entry(*status).or_default() += 1;
-        if *status == Attendance::Absent {
-            absent.push(member);
+        Closing::Closed { entries, counted, absent, recused } if !confirmed => {
+            drop(tx);
+            let of = |status| counted.get(&status).copied().unwrap_or_default();
+            let line = t.fill(
+                "confirm_meeting_summary",
+                &[
+                    ("count", &counted.values().sum::<usize>()),
+                    ("entries", &entries),
+                    ("present", &of(Attendance::Present)),
+                    ("late", &of(Attendance::Late)),
+                    ("absent", &of(Attendance::Absent)),
+                    ("excused", &of(Attendance::Excused)),
+                ],
+            );
+            let groups = vec![
+                Group { heading: t.get("confirm_meeting_absent").to_string(), names: names(&absent), testid: "absent" },
+                recused_group(&recused),
+            ];
+            let carried = fill.map(|f| ("unmarked".to_string(), f.as_str().to_string())).into_iter().collect();
+            confirm_page(vec![line], groups, vec![Choice::plain(t.get("confirm_meeting_button"))], carried).respond()
         }
-    }
-    if !confirmed {
-        drop(tx);
-        let of = |status| counted.get(&status).copied().unwrap_or_default();
-        let line = t.fill(
-            "confirm_meeting_summary",
-            &[
-                ("count", &counted.values().sum::<usize>()),
-                ("entries", &recorded),
-                ("present", &of(Attendance::Present)),
-                ("late", &of(Attendance::Late)),
-                ("absent", &of(Attendance::Absent)),
-                ("excused", &of(Attendance::Excused)),
-            ],
-        );
-        let groups = vec![
-            Group { heading: t.get("confirm_meeting_absent").to_string(), names: names(&absent), testid: "absent" },
-            recused_group,
-        ];
-        let carried = fill.map(|f| ("unmarked".to_string(), f.as_str().to_string())).into_iter().collect();
-        return confirm_page(vec![line], groups, vec![Choice::plain(t.get("confirm_meeting_button"))], carried)
-            .respond();
-    }
-    tx.audit(Some(community), &viewer.actor(), "meeting.close", &format!("meeting {id}: {recorded} entries")).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
-}
-
-/// The members the viewer may not record about: themselves and anyone
-/// marked as their relative.
-async fn recused_members(tx: &mut WriteTx, viewer: &SignedIn) -> WebResult<Vec<i64>> {
-    let Some(me) = viewer.account.member_id else { return Ok(Vec::new()) };
-    let mut recused = tx.relative_ids(me).await?;
-    recused.push(me);
-    Ok(recused)
-}
-
-/// The entries one member's attendance is worth; an entry past a cap is not
-/// recorded (a secretary would not record it either).
-#[allow(clippy::too_many_arguments)]
-async fn ledger_attendance(
-    tx: &mut WriteTx,
-    viewer: &SignedIn,
-    member: &Member,
-    meeting: &Meeting,
-    period: &starledger_store::Period,
-    status: Attendance,
-    day: jiff::civil::Date,
-    now: i64,
-) -> WebResult<usize> {
-    let mut recorded = 0;
-    for rule_key in status.rule_keys(&meeting.rule_key) {
-        let event = Event {
-            rule_key: &rule_key,
-            on: day,
-            source_ref: format!("meeting:{}", meeting.id),
-            reason: Some(format!("{}（{}）", meeting.title, status.label_zh())),
-            idempotency_key: format!("meeting:{}:{}:{rule_key}", meeting.id, member.id),
-        };
-        match recording::record(tx, &viewer.account, member, period, event, now).await {
-            Ok(_) => recorded += 1,
-            // Past a cap: not recorded, as a secretary would not record it.
-            Err(AppError::Refused(_)) => {}
-            Err(other) => return Err(other.into()),
+        Closing::Closed { .. } => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
         }
     }
-    Ok(recorded)
 }
 
 #[derive(Template)]

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// The committee marks `relative` as `member`'s relative, on /integrity.
-async fn relatives(app: &TestApp, member: i64, relative: i64) {
+pub(super) async fn relatives(app: &TestApp, member: i64, relative: i64) {
     let committee = app.login(COMMITTEE, PASSWORD).await;
     let csrf = app.csrf(&committee).await;
     let (member, relative) = (member.to_string(), relative.to_string());
@@ -20,7 +20,7 @@ async fn relatives(app: &TestApp, member: i64, relative: i64) {
 }
 
 /// The same request sent `times` at once with one key; every answer.
-async fn at_once(
+pub(super) async fn at_once(
     app: &TestApp,
     secret: &str,
     path: &str,

@@ -1132,7 +1132,7 @@ pub enum Part<'a> {
     File(&'a str, &'a str, &'a str, &'a [u8]),
 }
 
-const BOUNDARY: &str = "----starledger-test-boundary-5f1c2a";
+pub const BOUNDARY: &str = "----starledger-test-boundary-5f1c2a";
 
 /// The body a browser sends for a `multipart/form-data` form.
 pub fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
