@@ -106,6 +106,7 @@ async fn claims_are_filed_only_by_a_member_about_their_own_work() {
     assert!(body["detail_zh"].as_str().is_some_and(|zh| zh.contains("将来")), "{body}");
     assert_eq!(app.written().await, before, "refusals write nothing");
     // A member's own household is theirs to claim.
-    let own = json!({ "kind": "visit", "household_id": f.peng_household, "on": on });
-    assert_eq!(post(&app, &peng, "/api/v1/claims", None, &own).await.status(), StatusCode::CREATED);
+    let own = json!({ "kind": "visit", "household_id": f.peng_household, "on": on, "note": "送去了慰问品" });
+    let (status, filed) = answer(post(&app, &peng, "/api/v1/claims", None, &own).await).await;
+    assert_eq!((status, filed["member_id"].as_i64()), (StatusCode::CREATED, Some(f.peng)), "{filed}");
 }
