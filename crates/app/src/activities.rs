@@ -56,9 +56,9 @@ impl Answer {
 /// The member behind the account answers for themselves: signs up while
 /// places are left and before the start, or cancels before the start.
 pub async fn answer(tx: &mut WriteTx, actor: &Account, id: i64, answer: Answer, now: i64) -> AppResult<()> {
-    let member = actor.member_id.ok_or_else(|| {
-        AppError::Forbidden(Reason::new("只有党员可以回复活动通知。", "only members answer notices"))
-    })?;
+    let member = actor
+        .member_id
+        .ok_or_else(|| AppError::Forbidden(Reason::new("只有党员可以回复活动通知。", "only members answer notices")))?;
     let community = actor.community_id;
     let activity = tx.activity(community, id).await?;
     let schedule = schedule(&activity)?;
@@ -115,15 +115,19 @@ pub async fn confirm(
         .map_err(|e| invalid(format!("活动时间无效：{e}"), format!("the activity's time: {e}")))?
         .to_zoned(clock::china())
         .date();
-    let period = tx.period(community, Year::of(day)).await?.ok_or_else(|| {
-        refused(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year()))
-    })?;
+    let period = tx
+        .period(community, Year::of(day))
+        .await?
+        .ok_or_else(|| refused(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))?;
     let signups = tx.signups(id).await?;
     let mut credited = Vec::new();
     for member_id in chosen {
         let member_id = *member_id;
         let Some(signup) = signups.iter().find(|s| s.member_id == member_id && s.is_signed_up()) else {
-            return Err(refused(format!("该党员（{member_id}）没有报名。"), format!("member {member_id} did not sign up")));
+            return Err(refused(
+                format!("该党员（{member_id}）没有报名。"),
+                format!("member {member_id} did not sign up"),
+            ));
         };
         if signup.entry_id.is_some() {
             continue;

@@ -197,7 +197,12 @@ pub enum Uninvited {
 
 /// A mark's status: present, late, absent or excused.
 pub fn parse_status(value: &str) -> AppResult<Attendance> {
-    value.parse().map_err(|e: String| invalid(format!("出席情况（status）“{value}”无效：应为 present、late、absent 或 excused。"), format!("status: {e}")))
+    value.parse().map_err(|e: String| {
+        invalid(
+            format!("出席情况（status）“{value}”无效：应为 present、late、absent 或 excused。"),
+            format!("status: {e}"),
+        )
+    })
 }
 
 /// Saves marks on a meeting's sheet (the page's sheet and the API's marks
@@ -304,10 +309,7 @@ pub async fn close(
     let period = match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => period,
         _ => {
-            return Err(refused(
-                format!("{} 年度未开放。", day.year()),
-                format!("{} is not an open year", day.year()),
-            ));
+            return Err(refused(format!("{} 年度未开放。", day.year()), format!("{} is not an open year", day.year())));
         }
     };
     let members = tx.members(community).await?;
@@ -324,8 +326,7 @@ pub async fn close(
         Vec::new()
     };
     if !unmarked.is_empty() && fill.is_none() {
-        let absent =
-            invited.iter().filter(|m| attendance.get(&m.id) == Some(&Attendance::Absent)).cloned().collect();
+        let absent = invited.iter().filter(|m| attendance.get(&m.id) == Some(&Attendance::Absent)).cloned().collect();
         return Ok(Closing::Unmarked { unmarked, absent, recused });
     }
     if meeting.closed_at.is_none() {

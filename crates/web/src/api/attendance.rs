@@ -55,10 +55,7 @@ pub async fn mark(
     if input.marks.is_empty() || input.marks.len() > MAX_MARKS {
         return Err(Problem::new(
             "invalid",
-            Why::new(
-                format!("marks：应有 1 到 {MAX_MARKS} 条。"),
-                format!("marks: 1 to {MAX_MARKS} marks are taken"),
-            ),
+            Why::new(format!("marks：应有 1 到 {MAX_MARKS} 条。"), format!("marks: 1 to {MAX_MARKS} marks are taken")),
         ));
     }
     let mut marks: Vec<(i64, String)> = Vec::new();

@@ -57,7 +57,10 @@ fn date_of(text: &str) -> ApiResult<Date> {
 fn note_of(text: &str) -> ApiResult<String> {
     let note = text.trim();
     if note.chars().count() > NOTE_CHARS {
-        return Err(bad(format!("note（说明）：最多 {NOTE_CHARS} 个字。"), format!("note: at most {NOTE_CHARS} characters")));
+        return Err(bad(
+            format!("note（说明）：最多 {NOTE_CHARS} 个字。"),
+            format!("note: at most {NOTE_CHARS} characters"),
+        ));
     }
     Ok(note.to_string())
 }
@@ -91,9 +94,11 @@ async fn from_multipart(state: &AppState, mut multipart: Multipart) -> ApiResult
         match name.as_str() {
             "kind" => kind = Some(text),
             "household_id" if !text.trim().is_empty() => {
-                household = Some(text.trim().parse().map_err(|_| {
-                    bad("household_id（农户编号）：不是数字。", "household_id: not a number")
-                })?);
+                household = Some(
+                    text.trim()
+                        .parse()
+                        .map_err(|_| bad("household_id（农户编号）：不是数字。", "household_id: not a number"))?,
+                );
             }
             "household_id" => {}
             "on" => on = Some(text),

@@ -61,9 +61,9 @@ fn phone_change(phone: &Option<Option<String>>) -> ApiResult<PhoneChange> {
     match phone {
         None => Ok(PhoneChange::Keep),
         Some(None) => Ok(PhoneChange::Remove),
-        Some(Some(raw)) => Phone::parse(raw)
-            .map(PhoneChange::Set)
-            .map_err(|e| Problem::new("invalid", Why::new(format!("phone（手机）：{}", e.zh()), format!("phone: {e}")))),
+        Some(Some(raw)) => Phone::parse(raw).map(PhoneChange::Set).map_err(|e| {
+            Problem::new("invalid", Why::new(format!("phone（手机）：{}", e.zh()), format!("phone: {e}")))
+        }),
     }
 }
 
@@ -82,7 +82,8 @@ pub async fn add(State(state): State<AppState>, caller: Caller, body: Bytes) -> 
     let Some(address) = input.address.clone() else {
         return Err(Problem::new("invalid", Why::new("address（地址）：必须填写。", "address: required")));
     };
-    let fields = HouseholdFields { address, head: input.head_name.clone().flatten(), phone: phone_change(&input.phone)? };
+    let fields =
+        HouseholdFields { address, head: input.head_name.clone().flatten(), phone: phone_change(&input.phone)? };
     let mut tx = caller.write(&state).await?;
     let id = roll::add_household(&mut tx, &caller.account, fields).await?;
     let answer = household_json(&mut tx, caller.account.community_id, id).await?;

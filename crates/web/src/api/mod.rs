@@ -1114,9 +1114,11 @@ pub fn document() -> Value {
             None => operation["security"] = json!([]),
         }
         if let Some(body) = route.body {
-            let mut content = json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } });
+            let mut content =
+                json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } });
             if route.operation == FILE_CLAIM {
-                content["multipart/form-data"] = json!({ "schema": { "$ref": "#/components/schemas/NewClaimWithPhoto" } });
+                content["multipart/form-data"] =
+                    json!({ "schema": { "$ref": "#/components/schemas/NewClaimWithPhoto" } });
             }
             operation["requestBody"] = json!({ "required": true, "content": content });
         }

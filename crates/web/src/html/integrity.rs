@@ -286,7 +286,10 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
         rule: form.rule.clone(),
         on: date,
         description: form.description.clone(),
-        evidence: form.evidence.take().map(|(content_type, bytes)| starledger_app::claims::Photo { content_type, bytes }),
+        evidence: form
+            .evidence
+            .take()
+            .map(|(content_type, bytes)| starledger_app::claims::Photo { content_type, bytes }),
     };
     let mut tx = viewer.write(&state).await?;
     app_integrity::file(&mut tx, &viewer.account, filing, crate::html::claims::quota(&state), now()).await?;

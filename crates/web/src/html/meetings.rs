@@ -272,10 +272,8 @@ pub async fn save_attendance(
     Form(form): Form<HashMap<String, String>>,
 ) -> WebResult<Response> {
     viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
-    let marks: Vec<(i64, String)> = form
-        .iter()
-        .filter_map(|(name, value)| Some((name.strip_prefix('m')?.parse().ok()?, value.clone())))
-        .collect();
+    let marks: Vec<(i64, String)> =
+        form.iter().filter_map(|(name, value)| Some((name.strip_prefix('m')?.parse().ok()?, value.clone()))).collect();
     let mut tx = viewer.write(&state).await?;
     meetings::mark_attendance(&mut tx, &viewer.account, id, &marks, Uninvited::Ignore, now()).await?;
     tx.commit().await?;
@@ -369,13 +367,8 @@ async fn close_step(
                     secondary: true,
                 },
             ];
-            confirm_page(
-                vec![t.fill("confirm_meeting_unmarked", &[("count", &count)])],
-                groups,
-                choices,
-                Vec::new(),
-            )
-            .respond()
+            confirm_page(vec![t.fill("confirm_meeting_unmarked", &[("count", &count)])], groups, choices, Vec::new())
+                .respond()
         }
         Closing::Closed { entries, counted, absent, recused } if !confirmed => {
             drop(tx);

@@ -45,7 +45,8 @@ async fn members_sign_up_for_themselves_and_the_organizer_confirms_once() {
     problem(post(&app, &zhao, &confirm, Some("early"), &all).await, StatusCode::CONFLICT, "refused").await;
     app.reschedule_service(id, -30, 90).await;
     // Answering after the start is refused.
-    problem(post(&app, &liang, &path, None, &json!({ "answer": "cancel" })).await, StatusCode::CONFLICT, "refused").await;
+    problem(post(&app, &liang, &path, None, &json!({ "answer": "cancel" })).await, StatusCode::CONFLICT, "refused")
+        .await;
 
     // Eight retries at once: three entries, one answer.
     let ledger = app.ledger_rows().await;
@@ -90,9 +91,12 @@ async fn answers_and_confirmations_are_refused_to_the_wrong_accounts_and_bad_bod
     for secret in [&reader, &auditor] {
         problem(post(&app, secret, &path, None, &sign_up).await, StatusCode::FORBIDDEN, "scope.insufficient").await;
     }
-    let body =
-        problem(post(&app, &liang, &path, None, &json!({ "answer": "maybe" })).await, StatusCode::BAD_REQUEST, "invalid")
-            .await;
+    let body = problem(
+        post(&app, &liang, &path, None, &json!({ "answer": "maybe" })).await,
+        StatusCode::BAD_REQUEST,
+        "invalid",
+    )
+    .await;
     assert!(body["detail_en"].as_str().is_some_and(|en| en.contains("answer")), "{body}");
     assert_eq!(app.written().await, before);
 
@@ -109,12 +113,17 @@ async fn answers_and_confirmations_are_refused_to_the_wrong_accounts_and_bad_bod
     assert!(body["detail_zh"].as_str().is_some_and(|zh| zh.contains("确认服务")), "{body}");
     for member in [f.hu, f.peng] {
         let body = json!({ "member_ids": [f.liang, member] });
-        problem(post(&app, &hu, &confirm, Some(&format!("h{member}")), &body).await, StatusCode::FORBIDDEN, "duty.refused")
-            .await;
+        problem(
+            post(&app, &hu, &confirm, Some(&format!("h{member}")), &body).await,
+            StatusCode::FORBIDDEN,
+            "duty.refused",
+        )
+        .await;
     }
     // Bad bodies name their field.
     for (body, field) in [(json!({ "member_ids": [] }), "member_ids"), (json!({ "members": [f.liang] }), "members")] {
-        let refused = problem(post(&app, &hu, &confirm, Some("bad"), &body).await, StatusCode::BAD_REQUEST, "invalid").await;
+        let refused =
+            problem(post(&app, &hu, &confirm, Some("bad"), &body).await, StatusCode::BAD_REQUEST, "invalid").await;
         assert!(refused["detail_en"].as_str().is_some_and(|en| en.contains(field)), "{refused}");
     }
     assert_eq!(app.written().await, before, "refusals write nothing");

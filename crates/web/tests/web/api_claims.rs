@@ -37,9 +37,14 @@ async fn a_member_files_a_claim_as_json_or_with_a_photo_and_withdraws_it() {
 
     // The study week with its screenshot, as a multipart form.
     let on = today().to_string();
-    let parts = [Part::Text("kind", "study_week"), Part::Text("on", &on), Part::File("photo", "s.png", "image/png", PNG)];
+    let parts =
+        [Part::Text("kind", "study_week"), Part::Text("on", &on), Part::File("photo", "s.png", "image/png", PNG)];
     let (status, study) = answer(post_form(&app, &liang, &parts).await).await;
-    assert_eq!((status, study["photo"].as_bool(), study["kind"].as_str()), (StatusCode::CREATED, Some(true), Some("study_week")), "{study}");
+    assert_eq!(
+        (status, study["photo"].as_bool(), study["kind"].as_str()),
+        (StatusCode::CREATED, Some(true), Some("study_week")),
+        "{study}"
+    );
     let uploads = app.rows_in("uploads").await;
     assert_eq!(uploads, 1);
 
@@ -57,8 +62,12 @@ async fn a_member_files_a_claim_as_json_or_with_a_photo_and_withdraws_it() {
     let body = problem(post_form(&app, &liang, &parts).await, StatusCode::PAYLOAD_TOO_LARGE, "payload.too_large").await;
     assert!(body["detail_zh"].as_str().is_some_and(|zh| zh.contains("8 MB")), "{body}");
     // Not an image; a bad kind; a bad date; a field unknown.
-    let parts = [Part::Text("kind", "visit"), Part::Text("household_id", &household), Part::Text("on", &on),
-        Part::File("photo", "x.png", "image/png", NOT_AN_IMAGE)];
+    let parts = [
+        Part::Text("kind", "visit"),
+        Part::Text("household_id", &household),
+        Part::Text("on", &on),
+        Part::File("photo", "x.png", "image/png", NOT_AN_IMAGE),
+    ];
     let body = problem(post_form(&app, &liang, &parts).await, StatusCode::BAD_REQUEST, "invalid").await;
     assert!(body["detail_en"].as_str().is_some_and(|en| en.contains("photo")), "{body}");
     for (body, field) in [
@@ -67,7 +76,8 @@ async fn a_member_files_a_claim_as_json_or_with_a_photo_and_withdraws_it() {
         (json!({ "kind": "study_week" }), "on"),
         (json!({ "kind": "study_week", "on": on, "points": 5 }), "points"),
     ] {
-        let refused = problem(post(&app, &liang, "/api/v1/claims", None, &body).await, StatusCode::BAD_REQUEST, "invalid").await;
+        let refused =
+            problem(post(&app, &liang, "/api/v1/claims", None, &body).await, StatusCode::BAD_REQUEST, "invalid").await;
         assert!(refused["detail_en"].as_str().is_some_and(|en| en.contains(field)), "{field}: {refused}");
     }
     assert_eq!(app.written().await, before, "refusals write nothing");
@@ -97,7 +107,8 @@ async fn claims_are_filed_only_by_a_member_about_their_own_work() {
     // Someone else's household; a read token; the auditor, who is no member; a day to come.
     let theirs = json!({ "kind": "visit", "household_id": f.liang_households[0], "on": on });
     problem(post(&app, &peng, "/api/v1/claims", None, &theirs).await, StatusCode::FORBIDDEN, "duty.refused").await;
-    problem(post(&app, &reader, "/api/v1/claims", None, &theirs).await, StatusCode::FORBIDDEN, "scope.insufficient").await;
+    problem(post(&app, &reader, "/api/v1/claims", None, &theirs).await, StatusCode::FORBIDDEN, "scope.insufficient")
+        .await;
     problem(post(&app, &auditor, "/api/v1/claims", None, &theirs).await, StatusCode::FORBIDDEN, "scope.insufficient")
         .await;
     let tomorrow = (today() + jiff::Span::new().days(1)).to_string();

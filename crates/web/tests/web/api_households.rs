@@ -24,7 +24,10 @@ async fn patch(app: &TestApp, secret: &str, path: &str, body: &Value) -> reqwest
 async fn households_work(app: &TestApp) -> Vec<String> {
     let peng = format!("account:{} ", app.fixture.accounts[COMMITTEE]);
     let audit = app.audit_log().await.into_iter();
-    audit.filter(|(actor, action, _)| actor.starts_with(&peng) && action.starts_with("household.")).map(|row| row.1).collect()
+    audit
+        .filter(|(actor, action, _)| actor.starts_with(&peng) && action.starts_with("household."))
+        .map(|row| row.1)
+        .collect()
 }
 
 #[tokio::test]
@@ -48,7 +51,10 @@ async fn the_committee_adds_and_edits_a_household_and_its_phone_stays_masked() {
     let path = format!("/api/v1/households/{id}");
     let (status, edited) = answer(patch(&app, &peng, &path, &json!({ "head_name": "李五" })).await).await;
     assert_eq!(status, StatusCode::OK, "{edited}");
-    assert_eq!((edited["address"].as_str(), edited["head_phone_masked"].as_str()), (Some("南街9号"), Some("138****1111")));
+    assert_eq!(
+        (edited["address"].as_str(), edited["head_phone_masked"].as_str()),
+        (Some("南街9号"), Some("138****1111"))
+    );
     assert_eq!(edited["head_name"], "李五");
     let (_, edited) = answer(patch(&app, &peng, &path, &json!({ "phone": null })).await).await;
     assert_eq!(edited["head_phone_masked"], Value::Null, "{edited}");
@@ -63,11 +69,13 @@ async fn the_committee_adds_and_edits_a_household_and_its_phone_stays_masked() {
         (json!({ "address": "南街10号", "mobile": "13800001111" }), "mobile"),
     ] {
         let refused =
-            problem(post(&app, &peng, "/api/v1/households", None, &body).await, StatusCode::BAD_REQUEST, "invalid").await;
+            problem(post(&app, &peng, "/api/v1/households", None, &body).await, StatusCode::BAD_REQUEST, "invalid")
+                .await;
         assert!(refused["detail_en"].as_str().is_some_and(|en| en.contains(field)), "{field}: {refused}");
     }
-    let body = problem(patch(&app, &peng, &path, &json!({ "address": "东街1号" })).await, StatusCode::CONFLICT, "refused")
-        .await;
+    let body =
+        problem(patch(&app, &peng, &path, &json!({ "address": "东街1号" })).await, StatusCode::CONFLICT, "refused")
+            .await;
     assert!(body["detail_zh"].as_str().is_some_and(|zh| zh.contains("东街1号")), "{body}");
     assert_eq!(app.written().await, before, "refusals write nothing");
 }
@@ -89,24 +97,33 @@ async fn only_the_committee_writes_households_and_links_keep_the_rules() {
     problem(post(&app, &reader, "/api/v1/households", None, &new).await, StatusCode::FORBIDDEN, "scope.insufficient")
         .await;
     for secret in &others {
-        problem(post(&app, secret, "/api/v1/households", None, &new).await, StatusCode::FORBIDDEN, "duty.refused").await;
+        problem(post(&app, secret, "/api/v1/households", None, &new).await, StatusCode::FORBIDDEN, "duty.refused")
+            .await;
         problem(patch(&app, secret, &path, &new).await, StatusCode::FORBIDDEN, "duty.refused").await;
         let linked = post(&app, secret, "/api/v1/households/links", None, &link(f.liang)).await;
         problem(linked, StatusCode::FORBIDDEN, "duty.refused").await;
     }
     problem(patch(&app, &wuli, &path, &new).await, StatusCode::NOT_FOUND, "not_found").await;
-    problem(post(&app, &wuli, "/api/v1/households/links", None, &link(f.liang)).await, StatusCode::NOT_FOUND, "not_found")
-        .await;
+    problem(
+        post(&app, &wuli, "/api/v1/households/links", None, &link(f.liang)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     assert_eq!(app.written().await, before, "refusals write nothing");
 
     // The committee links the unlinked household to 梁小改; 王德福 links none.
-    let refused =
-        problem(post(&app, &peng, "/api/v1/households/links", None, &link(f.wang)).await, StatusCode::CONFLICT, "refused")
-            .await;
+    let refused = problem(
+        post(&app, &peng, "/api/v1/households/links", None, &link(f.wang)).await,
+        StatusCode::CONFLICT,
+        "refused",
+    )
+    .await;
     assert!(refused["detail_zh"].as_str().is_some_and(|zh| zh.contains("王德福")), "{refused}");
     let body = json!({ "links": [{ "household_id": f.unlinked_household }] });
     let refused =
-        problem(post(&app, &peng, "/api/v1/households/links", None, &body).await, StatusCode::BAD_REQUEST, "invalid").await;
+        problem(post(&app, &peng, "/api/v1/households/links", None, &body).await, StatusCode::BAD_REQUEST, "invalid")
+            .await;
     assert!(refused["detail_en"].as_str().is_some_and(|en| en.contains("member_id")), "{refused}");
     assert_eq!(app.written().await, before);
     let (status, linked) = answer(post(&app, &peng, "/api/v1/households/links", None, &link(f.liang)).await).await;

@@ -70,7 +70,8 @@ async fn the_keeper_marks_the_sheet_and_closes_it_once_however_often_it_is_retri
             (f.wang, "meeting.absent".into(), -20, hu_account.clone())
         ]
     );
-    let closes = app.audit_log().await.into_iter().filter(|(a, action, _)| a == &hu_account && action == "meeting.close");
+    let closes =
+        app.audit_log().await.into_iter().filter(|(a, action, _)| a == &hu_account && action == "meeting.close");
     assert_eq!(closes.count(), 1, "one audit row");
 
     // The secretary's own attendance waits for the committee, which records it with its own key.
@@ -126,9 +127,12 @@ async fn marks_are_refused_to_other_accounts_about_oneself_and_relatives_and_for
     assert!(body["detail_en"].as_str().is_some_and(|en| en.contains("status")), "{body}");
     problem(post(&app, &hu, &path, None, &json!({ "marks": [] })).await, StatusCode::BAD_REQUEST, "invalid").await;
     let close = format!("/api/v1/meetings/{id}/close");
-    let body =
-        problem(post(&app, &hu, &close, Some("x"), &json!({ "unmarked": "late" })).await, StatusCode::BAD_REQUEST, "invalid")
-            .await;
+    let body = problem(
+        post(&app, &hu, &close, Some("x"), &json!({ "unmarked": "late" })).await,
+        StatusCode::BAD_REQUEST,
+        "invalid",
+    )
+    .await;
     assert!(body["detail_en"].as_str().is_some_and(|en| en.contains("unmarked")), "{body}");
     problem(post(&app, &hu, &close, None, &json!({})).await, StatusCode::BAD_REQUEST, "idempotency.key_missing").await;
     assert_eq!(app.written().await, before, "refusals write nothing");
@@ -157,7 +161,10 @@ async fn leave_is_decided_over_the_api_by_the_keeper_never_by_the_member_or_a_re
     let (status, listed) = answer(get(&app, &hu, &format!("/api/v1/meetings/{id}/leave")).await).await;
     assert_eq!(status, StatusCode::OK, "{listed}");
     assert_eq!(keys(&listed["items"][0]), schema_fields(&app, "LeaveRequest").await);
-    assert_eq!((listed["items"][0]["member_id"].as_i64(), listed["items"][0]["status"].as_str()), (Some(f.liang), Some("pending")));
+    assert_eq!(
+        (listed["items"][0]["member_id"].as_i64(), listed["items"][0]["status"].as_str()),
+        (Some(f.liang), Some("pending"))
+    );
     let request = listed["items"][0]["id"].as_i64().expect("an id");
     let auditor = token(&app, AUDITOR, "read").await;
     assert_eq!(get(&app, &auditor, &format!("/api/v1/meetings/{id}/leave")).await.status(), StatusCode::OK);
@@ -169,11 +176,16 @@ async fn leave_is_decided_over_the_api_by_the_keeper_never_by_the_member_or_a_re
     let path = format!("/api/v1/leave/{request}/decision");
     let approve = json!({ "decision": "approve" });
     problem(post(&app, &liang, &path, Some("own"), &approve).await, StatusCode::FORBIDDEN, "duty.refused").await;
-    let body = problem(post(&app, &hu, &path, Some("b"), &json!({ "decision": "perhaps" })).await, StatusCode::BAD_REQUEST, "invalid")
-        .await;
+    let body = problem(
+        post(&app, &hu, &path, Some("b"), &json!({ "decision": "perhaps" })).await,
+        StatusCode::BAD_REQUEST,
+        "invalid",
+    )
+    .await;
     assert!(body["detail_en"].as_str().is_some_and(|en| en.contains("decision")), "{body}");
     relatives(&app, f.hu, f.liang).await;
-    let body = problem(post(&app, &hu, &path, Some("rel"), &approve).await, StatusCode::FORBIDDEN, "duty.refused").await;
+    let body =
+        problem(post(&app, &hu, &path, Some("rel"), &approve).await, StatusCode::FORBIDDEN, "duty.refused").await;
     assert!(body["detail_zh"].as_str().is_some_and(|zh| !zh.is_empty()), "{body}");
     assert_eq!(app.rows_in("meeting_attendance").await, 0);
 
