@@ -913,7 +913,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("api_param_household", "农户编号", "A household's id"),
     (
         "api_op_claim_file",
-        "党员本人申报走访或学习（JSON，或带照片的 multipart/form-data）",
+        "党员本人申报自己的走访或学习（可附照片）",
         "A member files a claim about their own visit or study week (JSON, or multipart/form-data with a photo)",
     ),
     ("api_op_claim_withdraw", "申报人撤回待审核的申报", "The claimant withdraws a pending claim"),
