@@ -887,6 +887,19 @@ pub enum BenchCommand {
     /// ratings through the web path with N clients, against one-row write
     /// transactions (the baseline). It records real ratings: use a copy.
     Writes(BenchWritesArgs),
+    /// Draw the growth figures (a CSV: panel,series,members,value,baseline)
+    /// as an SVG, each series beside its baseline; needs no database.
+    Plot(BenchPlotArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchPlotArgs {
+    /// The figures, e.g. docs/growth.csv.
+    #[arg(long)]
+    pub csv: PathBuf,
+    /// The SVG to write, e.g. docs/growth.svg.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Args, Debug)]

@@ -98,8 +98,16 @@ impl WriteTx {
     /// Inserts `rows` in as few statements as the parameter limit allows.
     /// The full-size statement is the same text every time, so each
     /// connection prepares it once.
+    ///
+    /// On SQLite the parameters are anonymous (`?`), not numbered (`$1`):
+    /// the driver asks SQLite for each parameter's name before binding it,
+    /// and SQLite finds a name by walking the list of all of them, so
+    /// numbered parameters cost time quadratic in their count (4,000 per
+    /// statement: about 8 million steps each). `perf` put that walk
+    /// (`sqlite3VListNumToName`) at the top of `bench city`'s profile.
     async fn insert_rows(&mut self, head: &str, columns: usize, tail: &str, rows: Vec<Vec<Cell>>) -> Result<()> {
         let per_statement = (PARAMETERS_PER_STATEMENT / columns).max(1);
+        let numbered = self.location.backend == Backend::Postgres;
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
@@ -114,8 +122,12 @@ impl WriteTx {
                     if column > 0 {
                         sql.push_str(", ");
                     }
-                    sql.push('$');
-                    sql.push_str(&parameter.to_string());
+                    if numbered {
+                        sql.push('$');
+                        sql.push_str(&parameter.to_string());
+                    } else {
+                        sql.push('?');
+                    }
                 }
                 sql.push(')');
             }

@@ -100,7 +100,7 @@ fn a_tiny_city_builds_verifies_and_is_measured() {
     let rating = results(&measured.stdout);
     assert_eq!(rating.len(), 1, "{}", measured.stdout);
     assert_eq!(rating[0]["year"], year);
-    for key in ["product_s", "baseline_s", "ratio"] {
+    for key in ["product_s", "baseline_s", "ratio", "kept_s", "kept_ratio"] {
         let value = number(&rating[0], key);
         assert!(value.is_finite() && value > 0.0, "{key}={value}: {}", measured.stdout);
     }

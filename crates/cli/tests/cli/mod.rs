@@ -4,6 +4,7 @@ mod audit;
 mod audit_origin;
 mod backup;
 mod bench;
+mod bench_plot;
 mod browser;
 mod closed_pipe;
 mod config;

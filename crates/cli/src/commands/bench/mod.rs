@@ -4,6 +4,7 @@
 //! do not. See BENCHMARKS.md for the figures and how they were taken.
 
 mod city;
+mod plot;
 mod rating;
 mod reads;
 mod writes;
@@ -19,6 +20,7 @@ pub async fn bench(context: &Context, command: BenchCommand) -> Outcome {
         BenchCommand::Rating(args) => rating::run(context, args).await,
         BenchCommand::Reads(args) => reads::run(context, args).await,
         BenchCommand::Writes(args) => writes::run(context, args).await,
+        BenchCommand::Plot(args) => plot::run(args).await,
     }
 }
 
