@@ -10,7 +10,6 @@ use crate::error::{AppError, Reason, refused};
 use crate::print::chinese_date;
 use starledger_domain::claims::ClaimStatus;
 use starledger_domain::duty::{self, Refusal};
-use starledger_domain::ledger::Actor;
 use starledger_domain::meetings::{Attendance, may_decide_leave};
 use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, Role};
 use starledger_print::{PrintFont, SignInSheet};
@@ -158,6 +157,6 @@ pub async fn decide_leave(
         tx.set_attendance(meeting.id, request.member_id, Attendance::Excused, "leave", actor.id, now).await?;
     }
     let detail = format!("leave {id} {}", status.as_str());
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "leave.decide", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "leave.decide", &detail).await?;
     Ok(status)
 }

@@ -46,6 +46,12 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
 
 pub use starledger_app::clock::now;
 
+/// How an account of a community or an overseer is named in the audit log:
+/// `app::ledger::account_label`'s `account:N (login)`, as everywhere else.
+pub fn actor_label(principal: &Principal) -> String {
+    starledger_app::ledger::account_label(principal.id(), principal.login())
+}
+
 /// Anyone: their language, address and, if signed in, their session.
 pub struct Visitor {
     pub t: Tr,
@@ -71,7 +77,7 @@ pub struct Holder {
 impl Holder {
     /// How this account is named in the audit log.
     pub fn actor(&self) -> String {
-        starledger_domain::ledger::Actor::Account(self.principal.id()).to_string()
+        actor_label(&self.principal)
     }
 
     /// The community whose audit log records this account's acts.
@@ -125,7 +131,7 @@ pub struct CsrfForm {
 impl SignedIn {
     /// How this account is named in the audit log.
     pub fn actor(&self) -> String {
-        starledger_domain::ledger::Actor::Account(self.account.id).to_string()
+        starledger_app::ledger::actor_label(&self.account)
     }
     /// A write transaction in the account's community, holding its lock
     /// from the first statement; its audit rows name this client's address.

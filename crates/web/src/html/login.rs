@@ -10,8 +10,8 @@ use crate::limits::Verdict;
 use crate::page::Page;
 use crate::security::{dummy_hash, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{
-    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, check_form_token, device_cookie, form_token, now, safe_next,
-    set_cookie,
+    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, actor_label, check_form_token, device_cookie, form_token,
+    now, safe_next, set_cookie,
 };
 use crate::state::AppState;
 use askama::Template;
@@ -21,7 +21,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::household_origins::Origin;
-use starledger_domain::ledger::Actor;
 use starledger_domain::regions::Principal;
 use starledger_store::AccessQueries;
 
@@ -168,7 +167,7 @@ pub async fn submit(
                 ""
             }
         );
-        tx.audit(account.community_id(), &Actor::Account(account.id()).to_string(), "login.failed", &detail).await?;
+        tx.audit(account.community_id(), &actor_label(account), "login.failed", &detail).await?;
         tx.commit().await?;
         return refuse(if locked || everywhere { "locked" } else { "bad_login" }, StatusCode::UNAUTHORIZED);
     }
@@ -184,13 +183,7 @@ pub async fn submit(
         let origin = Origin { device: Some(&device), address: &visitor.ip };
         starledger_app::household_origins::record_sign_in(&mut tx, account, origin).await?;
     }
-    tx.audit(
-        account.community_id(),
-        &Actor::Account(account.id()).to_string(),
-        "login",
-        &format!("from {}", visitor.ip),
-    )
-    .await?;
+    tx.audit(account.community_id(), &actor_label(account), "login", &format!("from {}", visitor.ip)).await?;
     tx.commit().await?;
     let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, secure);
     // Back to the page that asked for sign-in (a check-in QR), if it named one.
@@ -216,7 +209,7 @@ async fn audit_attempt(
 ) -> WebResult<()> {
     let mut tx = visitor.write(state).await?;
     let (community, actor) = match account {
-        Some(account) => (account.community_id(), Actor::Account(account.id()).to_string()),
+        Some(account) => (account.community_id(), actor_label(account)),
         None => (None, "anonymous".to_string()),
     };
     tx.audit(community, &actor, action, detail).await?;

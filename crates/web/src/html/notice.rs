@@ -162,7 +162,7 @@ pub async fn show(
         .into_iter()
         .filter(|o| Some(o.round) == live_round)
         .map(|o| {
-            let by_me = o.filed_by == viewer.actor();
+            let by_me = o.filed_by == filer(&viewer);
             ObjectionRow {
                 id: o.id,
                 // Who objected is for the committee (and the objector) to know.
@@ -418,6 +418,12 @@ async fn file(
     Ok(tx.file_objection(&objection).await?)
 }
 
+/// Who filed an objection, as the objections name an account: `account:N`
+/// (read back as an [`Actor`]), not the audit log's label.
+fn filer(viewer: &SignedIn) -> String {
+    Actor::Account(viewer.account.id).to_string()
+}
+
 pub async fn object(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -431,7 +437,7 @@ pub async fn object(
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let id = file(&mut tx, community, year, &viewer.actor(), &form).await?;
+    let id = file(&mut tx, community, year, &filer(&viewer), &form).await?;
     tx.audit(Some(community), &viewer.actor(), "rating.object", &format!("{year}: objection {id}")).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
@@ -473,7 +479,7 @@ pub async fn answer(
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let objection = tx.objection(community, id).await?;
-    if objection.filed_by == viewer.actor() {
+    if objection.filed_by == filer(&viewer) {
         return Err(WebError::Forbidden(Why::new(
             "任何人不能答复自己提出的异议。",
             "no one answers their own objection",

@@ -8,6 +8,7 @@ mod api_limits;
 mod api_resources;
 mod api_reviews;
 mod api_standings;
+mod audit_actors;
 mod ballots;
 mod charts;
 mod checkin;
