@@ -8,14 +8,14 @@
 use crate::error::{WebResult, render};
 use crate::limits::Verdict;
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::security::{dummy_hash, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{
-    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, actor_label, check_form_token, device_cookie, form_token,
-    now, safe_next, set_cookie,
+    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, actor_label, device_cookie, form_token, now, safe_next,
+    set_cookie,
 };
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -88,7 +88,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    csrf: String,
     login: String,
     password: String,
     #[serde(default)]
@@ -98,9 +97,8 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
-    Form(form): Form<LoginForm>,
+    CheckedForm(form): CheckedForm<LoginForm>,
 ) -> WebResult<Response> {
-    check_form_token(&visitor, &form.csrf)?;
     let t = visitor.t;
     let secure = state.config().secure_cookies;
     let login = form.login.trim().to_lowercase();
