@@ -59,10 +59,6 @@ fn ballot_refusal(error: BallotError) -> AppError {
     AppError::Refused(crate::Reason::new(error.zh(), error.to_string()))
 }
 
-fn audit_actor(actor: &Account) -> String {
-    Actor::Account(actor.id).to_string()
-}
-
 async fn period_of(tx: &mut WriteTx, row: &BallotRow) -> AppResult<Period> {
     let year = Year::new(row.year).map_err(bad_year)?;
     tx.period(row.community_id, year)
@@ -87,7 +83,7 @@ pub async fn close(tx: &mut WriteTx, actor: &Account, id: i64, now: i64) -> AppR
     }
     tx.set_ballot_turnout(id, eligible as i64).await?;
     let detail = format!("ballot {id}: {papers} papers of {eligible} voting members");
-    tx.audit(Some(community), &audit_actor(actor), "ballot.close", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "ballot.close", &detail).await?;
     Ok(papers)
 }
 
@@ -160,7 +156,7 @@ pub async fn propose(
             return Err(refused("该投票已由他人处理。", "the ballot was decided meanwhile"));
         }
         let detail = format!("ballot {id}: {} graded, as the tally gives", proposal.len());
-        tx.audit(Some(community), &audit_actor(actor), "ballot.decide", &detail).await?;
+        tx.audit(Some(community), &crate::ledger::actor_label(actor), "ballot.decide", &detail).await?;
         return Ok(Proposed::Decided { graded: proposal.len() });
     }
     let rows: Vec<(MemberId, ReviewGrade, String)> =
@@ -171,7 +167,7 @@ pub async fn propose(
         .map(|(m, e)| format!("member {m} {}→{}: {}", e.tally.label_zh(), e.grade.label_zh(), e.reason))
         .collect();
     let detail = format!("ballot {id}: {} against the tally, awaiting a co-sign; {}", rows.len(), listed.join("; "));
-    tx.audit(Some(community), &audit_actor(actor), "ballot.propose_exception", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "ballot.propose_exception", &detail).await?;
     Ok(Proposed::AwaitingCosign { exceptions: rows.len() })
 }
 
@@ -212,11 +208,11 @@ pub async fn cosign(tx: &mut WriteTx, actor: &Account, id: i64, today: Date, now
         "ballot {id}: {} grade(s) against the tally proposed by {} ({}) and co-signed by {} ({})",
         waiting.len(),
         proposer.name,
-        audit_actor(&proposer),
+        crate::ledger::actor_label(&proposer),
         actor.name,
-        audit_actor(actor)
+        crate::ledger::actor_label(actor)
     );
-    tx.audit(Some(actor.community_id), &audit_actor(actor), "ballot.cosign", &detail).await?;
+    tx.audit(Some(actor.community_id), &crate::ledger::actor_label(actor), "ballot.cosign", &detail).await?;
     Ok(grades.len())
 }
 
@@ -236,7 +232,8 @@ pub async fn withdraw(tx: &mut WriteTx, actor: &Account, id: i64) -> AppResult<u
         return Err(refused("没有等待会签的例外等次。", "no grade against the tally waits for a co-sign"));
     }
     let detail = format!("ballot {id}: {withdrawn} exception(s) withdrawn");
-    tx.audit(Some(actor.community_id), &audit_actor(actor), "ballot.withdraw_exception", &detail).await?;
+    tx.audit(Some(actor.community_id), &crate::ledger::actor_label(actor), "ballot.withdraw_exception", &detail)
+        .await?;
     Ok(withdrawn)
 }
 

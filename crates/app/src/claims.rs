@@ -11,7 +11,6 @@ use crate::error::{AppError, AppResult, Reason, invalid, refused};
 use crate::recording::{self, Event};
 use jiff::civil::Date;
 use starledger_domain::claims::{self, ClaimKind, ClaimRefusal, ClaimStatus, must_be_pending};
-use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Account, AccountId, BranchId, Role, Year};
 use starledger_store::{Claim, ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus, WriteTx};
 
@@ -125,7 +124,7 @@ pub async fn file(tx: &mut WriteTx, actor: &Account, filing: Filing, quota: Quot
         })
         .await?;
     let detail = format!("claim {id} {}", filing.kind.as_str());
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "claim.add", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "claim.add", &detail).await?;
     Ok(id)
 }
 
@@ -168,7 +167,7 @@ pub async fn cancel(tx: &mut WriteTx, actor: &Account, id: i64, now: i64) -> App
     if !tx.decide_claim(community, id, &decision).await? {
         return Err(refused("该申报已由他人处理。", "the claim was decided meanwhile"));
     }
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "claim.cancel", &format!("claim {id}")).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "claim.cancel", &format!("claim {id}")).await?;
     Ok(())
 }
 
@@ -251,7 +250,7 @@ pub async fn decide(
         return Err(refused("该申报已由他人处理。", "the claim was decided meanwhile"));
     }
     let detail = format!("claim {id} {} entry {entry_id:?}", status.as_str());
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "claim.decide", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "claim.decide", &detail).await?;
     Ok(Decided { status, entry_id })
 }
 

@@ -245,7 +245,7 @@ pub async fn issue_visit_code(tx: &mut WriteTx, actor: &Account, household: Hous
     let expires = clock::now() + VISIT_CODE_DAYS * 24 * 3600;
     tx.set_visit_code(&token, Some((&secret_hash(&code), actor.id, expires))).await?;
     let detail = format!("visit code for household {household}, valid {VISIT_CODE_DAYS} days");
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "household.visit_code", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "household.visit_code", &detail).await?;
     Ok(code)
 }
 
@@ -261,13 +261,8 @@ pub async fn issue_missing(tx: &mut WriteTx, actor: &Account) -> AppResult<usize
         tx.issue_household_token(community, household.id, &new_secret(), now).await?;
         issued += 1;
     }
-    tx.audit(
-        Some(community),
-        &Actor::Account(actor.id).to_string(),
-        "household.links.issue",
-        &format!("{issued} links"),
-    )
-    .await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "household.links.issue", &format!("{issued} links"))
+        .await?;
     Ok(issued)
 }
 
@@ -281,7 +276,7 @@ pub async fn replace(tx: &mut WriteTx, actor: &Account, household: HouseholdId) 
     rotate(tx, community, household, "replaced").await?;
     tx.audit(
         Some(community),
-        &Actor::Account(actor.id).to_string(),
+        &crate::ledger::actor_label(actor),
         "household.link.revoke",
         &format!("household {household}"),
     )

@@ -182,7 +182,7 @@ pub(crate) async fn write_rating(
         }
         Channel::Paper { number, entered_by } => {
             let detail = format!("paper form {number} of household {}: entry {}", household.id, entry.id);
-            let by = Actor::Account(entered_by.id).to_string();
+            let by = crate::ledger::actor_label(entered_by);
             tx.audit(Some(member.community_id), &by, "household.paper_form.enter", &detail).await?;
         }
     }

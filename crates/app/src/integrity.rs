@@ -107,7 +107,7 @@ pub async fn vote(tx: &mut WriteTx, actor: &Account, id: i64, approve: bool, now
         return Err(refused("每名委员只投一票。", "each committee member votes once"));
     }
     let choice = if approve { "approve" } else { "reject" };
-    let actor_label = Actor::Account(actor.id).to_string();
+    let actor_label = crate::ledger::actor_label(actor);
     tx.audit(Some(community), &actor_label, "integrity.vote", &format!("record {id}: {choice}")).await?;
     let votes = tx.integrity_votes(id).await?;
     let approvals = votes.iter().filter(|v| v.approve).count() as u32;
@@ -161,7 +161,13 @@ pub async fn overseer_decide(
     tx.note_integrity_decider(id, overseer.id, note).await?;
     let choice = if approve { "approve" } else { "reject" };
     let detail = format!("record {id}: {choice} by the overseer {} above the community: {note}", overseer.name);
-    tx.audit(Some(community), &Actor::Account(overseer.id).to_string(), "integrity.overseer_decide", &detail).await?;
+    tx.audit(
+        Some(community),
+        &crate::ledger::account_label(overseer.id, &overseer.login),
+        "integrity.overseer_decide",
+        &detail,
+    )
+    .await?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use crate::recording::{self, Event, subject};
 use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::ledger::{Actor, Entry, EntryDraft};
-use starledger_domain::org::{Account, BranchId, Member, MemberId, Role, Year};
+use starledger_domain::org::{Account, AccountId, BranchId, Member, MemberId, Role, Year};
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{Appended, IntegrityQueries, LedgerQueries, NoticeQueries, OrgQueries, PeriodStatus, WriteTx};
 use std::collections::HashMap;
@@ -158,9 +158,17 @@ pub async fn reverse(tx: &mut WriteTx, actor: &Account, id: i64, reason: &str) -
     Ok((entry, member))
 }
 
-/// How an account is named in the audit log by the command line.
+/// How an account is named in the audit log, whoever writes the row (the
+/// web, the API, the command line, an import): `account:N (login)`, the
+/// number for the machine and the login for the reader. The one place this
+/// label is made; [`actor_label`] names an account of a community with it.
+pub fn account_label(id: AccountId, login: &str) -> String {
+    format!("account:{id} ({login})")
+}
+
+/// How an account of a community is named in the audit log ([`account_label`]).
 pub fn actor_label(account: &Account) -> String {
-    format!("account:{} ({})", account.id, account.login)
+    account_label(account.id, &account.login)
 }
 
 /// Which of a year's entries a list asks for; `None` asks for any.

@@ -12,7 +12,6 @@ use crate::print::chinese_date;
 use crate::recording::{self, Event};
 use starledger_domain::claims::ClaimStatus;
 use starledger_domain::duty::{self, Refusal};
-use starledger_domain::ledger::Actor;
 use starledger_domain::meetings::{Attendance, may_decide_leave};
 use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, MemberId, Role, Year};
 use starledger_print::{PrintFont, SignInSheet};
@@ -161,7 +160,7 @@ pub async fn decide_leave(
         tx.set_attendance(meeting.id, request.member_id, Attendance::Excused, "leave", actor.id, now).await?;
     }
     let detail = format!("leave {id} {}", status.as_str());
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "leave.decide", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "leave.decide", &detail).await?;
     Ok(status)
 }
 

@@ -30,7 +30,6 @@ use crate::print::chinese_date;
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 use starledger_domain::duty::{self, Subject};
-use starledger_domain::ledger::Actor;
 use starledger_domain::linking::{RatingWindow, Satisfaction};
 use starledger_domain::org::{Account, Role, Year};
 use starledger_domain::paper_form::{FormNumber, FormNumberError};
@@ -154,7 +153,7 @@ pub async fn print(
         forms.len(),
         branch_name.as_deref().unwrap_or("whole community")
     );
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "print.paper_forms", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "print.paper_forms", &detail).await?;
     Ok(PrintedForms { pdf, forms: forms.len(), replaced, already_rated, window })
 }
 

@@ -100,7 +100,8 @@ where
     }
     let mut audit = Vec::new();
     for account in &accounts {
-        for (at, action, detail) in q.audit_rows_by(community, &Actor::Account(account.id).to_string()).await? {
+        let (label, formerly) = (crate::ledger::actor_label(account), Actor::Account(account.id).to_string());
+        for (at, action, detail) in q.audit_rows_by(community, &label, &formerly).await? {
             audit.push((account.login.clone(), at, action, detail));
         }
     }

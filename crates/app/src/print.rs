@@ -14,7 +14,6 @@ use crate::error::{AppResult, bad_year, invalid, refused};
 use crate::standings::Audience;
 use jiff::civil::Date;
 use starledger_domain::duty;
-use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Account, CommunityId, Year};
 use starledger_domain::rating::{Rating, five_star_streak};
 use starledger_print::{Card, Certificate, HonourBranch, HonourRoll, Paper, PrintFont};
@@ -314,6 +313,6 @@ pub async fn cards_pdf(
         cards.len(),
         branch_name.as_deref().unwrap_or("whole community")
     );
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "print.cards", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "print.cards", &detail).await?;
     Ok(PrintedCards { pdf, cards: cards.len(), replaced, without_link })
 }

@@ -7,7 +7,6 @@
 use crate::error::{AppError, AppResult, bad_year, invalid, refused};
 use jiff::civil::Date;
 use starledger_domain::duty;
-use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::{Account, CommunityId, Year};
 use starledger_domain::rating::rate;
@@ -43,10 +42,6 @@ impl Motion {
 pub enum Outcome {
     Done,
     Proposed { motion: i64 },
-}
-
-fn audit_actor(actor: &Account) -> String {
-    Actor::Account(actor.id).to_string()
 }
 
 async fn period(tx: &mut WriteTx, community: CommunityId, year: i64) -> AppResult<Period> {
@@ -131,7 +126,13 @@ async fn propose(
     }
     let id = tx.propose_motion(community, year, motion.as_str(), reason, actor.id, now).await?;
     let detail = format!("{year} motion {id}: {}, proposed by {}: {reason}", motion.as_str(), actor.name);
-    tx.audit(Some(community), &audit_actor(actor), &format!("rating.{}.propose", motion.as_str()), &detail).await?;
+    tx.audit(
+        Some(community),
+        &crate::ledger::actor_label(actor),
+        &format!("rating.{}.propose", motion.as_str()),
+        &detail,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -166,12 +167,12 @@ pub async fn agree(tx: &mut WriteTx, actor: &Account, year: i64, id: i64, today:
                 live.round,
                 live.is_final(),
                 proposer.name,
-                audit_actor(&proposer),
+                crate::ledger::actor_label(&proposer),
                 actor.name,
-                audit_actor(actor),
+                crate::ledger::actor_label(actor),
                 motion.reason
             );
-            tx.audit(Some(community), &audit_actor(actor), "rating.reopen", &detail).await?;
+            tx.audit(Some(community), &crate::ledger::actor_label(actor), "rating.reopen", &detail).await?;
             tx.refresh_stats(community, now).await?;
         }
         Motion::Publish => {
@@ -197,7 +198,13 @@ pub async fn withdraw(tx: &mut WriteTx, actor: &Account, year: i64, id: i64, now
     if !tx.settle_motion(id, None, now).await? {
         return Err(refused(format!("第 {id} 号动议已有结果。"), format!("motion {id} has been settled")));
     }
-    tx.audit(Some(community), &audit_actor(actor), "rating.motion.withdraw", &format!("{year} motion {id}")).await?;
+    tx.audit(
+        Some(community),
+        &crate::ledger::actor_label(actor),
+        "rating.motion.withdraw",
+        &format!("{year} motion {id}"),
+    )
+    .await?;
     Ok(())
 }
 
@@ -234,14 +241,14 @@ async fn publish_round(
             detail.push_str(&format!(
                 "; proposed by {} ({}), agreed by {} ({})",
                 by.name,
-                audit_actor(by),
+                crate::ledger::actor_label(by),
                 second.name,
-                audit_actor(second)
+                crate::ledger::actor_label(second)
             ));
             second
         }
         None => by,
     };
-    tx.audit(Some(community), &audit_actor(actor), "rating.publish", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "rating.publish", &detail).await?;
     Ok(round)
 }

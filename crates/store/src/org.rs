@@ -275,13 +275,23 @@ pub trait OrgQueries: Queries {
         Ok(Some(Period { community_id: community, year, status, rulebook }))
     }
 
-    /// The audit rows written by `actor` (as the audit log names it) in a
-    /// community, oldest first: (when, action, detail).
-    async fn audit_rows_by(&mut self, community: CommunityId, actor: &str) -> Result<Vec<(String, String, String)>> {
+    /// The audit rows written by an actor in a community, oldest first:
+    /// (when, action, detail). The actor is named by either of two labels,
+    /// as the audit log names it now and as it did before (an account's
+    /// rows written by the web before its labels were one carry `account:N`).
+    async fn audit_rows_by(
+        &mut self,
+        community: CommunityId,
+        actor: &str,
+        formerly: &str,
+    ) -> Result<Vec<(String, String, String)>> {
         let (conn, location) = self.parts();
-        sqlx::query_as("SELECT at, action, detail FROM audit_log WHERE community_id = $1 AND actor = $2 ORDER BY id")
-            .bind(community)
-            .bind(actor)
+        sqlx::query_as(
+            "SELECT at, action, detail FROM audit_log WHERE community_id = $1 AND (actor = $2 OR actor = $3) ORDER BY id",
+        )
+        .bind(community)
+        .bind(actor)
+        .bind(formerly)
             .fetch_all(conn)
             .await
             .at(location)

@@ -18,11 +18,13 @@ pub mod limits;
 pub mod metrics;
 mod names;
 mod page;
+mod proof;
 mod qr;
 pub mod refresher;
 mod request_log;
 pub mod retention;
 pub mod robots;
+mod routes;
 pub mod security;
 mod session;
 pub mod shutdown;
@@ -31,19 +33,19 @@ mod state;
 pub use state::{AppState, Config, Limits, Settings};
 
 use axum::Router;
-use axum::routing::{get, post};
+use routes::{get, post};
 use starledger_store::Store;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
-/// Every route of the application.
-pub fn router(state: AppState) -> Router {
-    let settings = state.settings().clone();
+/// The pages' routes (not the API's), with the table of their paths and
+/// methods.
+fn pages(settings: &Settings) -> (Router<AppState>, Vec<(axum::http::Method, &'static str)>) {
     // Photo and screenshot forms may carry a phone's unshrunk photo: it is
     // read and dropped past the photo limit, so that the answer keeps what
     // was typed.
     let upload_limit = || axum::extract::DefaultBodyLimit::max(settings.photo_body_max_bytes());
-    Router::new()
+    routes::Table::new()
         .route("/", get(html::dashboard::show))
         .route("/login", get(html::login::show).post(html::login::submit))
         .route("/logout", post(html::logout::here))
@@ -162,6 +164,22 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::scrape))
+        .into_parts()
+}
+
+/// Every page's route that changes something (all but `GET`), as
+/// `(method, path)` with axum's `{name}` for a path's parameters: each
+/// takes its form through `proof::CheckedForm` or `CheckedMultipart`, which
+/// the tests check route by route on the real router.
+pub fn state_changing_routes() -> Vec<(axum::http::Method, &'static str)> {
+    let (_, table) = pages(&Settings::default());
+    table.into_iter().filter(|(method, _)| *method != axum::http::Method::GET).collect()
+}
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    let (pages, _) = pages(state.settings());
+    pages
         // An address nobody serves gets the same page as a missing record,
         // in the visitor's language, not an empty answer.
         // The API's routes, from the one table its document is written from.

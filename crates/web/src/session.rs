@@ -4,7 +4,7 @@
 
 use crate::error::{WebError, Why};
 use crate::i18n::{Lang, Tr};
-use crate::security::{random_token, same_secret, sha256_hex};
+use crate::security::{random_token, sha256_hex};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -46,6 +46,12 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
 
 pub use starledger_app::clock::now;
 
+/// How an account of a community or an overseer is named in the audit log:
+/// `app::ledger::account_label`'s `account:N (login)`, as everywhere else.
+pub fn actor_label(principal: &Principal) -> String {
+    starledger_app::ledger::account_label(principal.id(), principal.login())
+}
+
 /// Anyone: their language, address and, if signed in, their session.
 pub struct Visitor {
     pub t: Tr,
@@ -71,16 +77,12 @@ pub struct Holder {
 impl Holder {
     /// How this account is named in the audit log.
     pub fn actor(&self) -> String {
-        starledger_domain::ledger::Actor::Account(self.principal.id()).to_string()
+        actor_label(&self.principal)
     }
 
     /// The community whose audit log records this account's acts.
     pub fn community(&self) -> Option<CommunityId> {
         self.principal.community_id()
-    }
-
-    pub fn check_csrf(&self, posted: &str) -> Result<(), WebError> {
-        if same_secret(&self.csrf_token, posted) { Ok(()) } else { Err(WebError::Csrf) }
     }
 
     /// A write transaction for the account's own rows (its password, its
@@ -116,16 +118,15 @@ pub struct SignedIn {
     pub t: Tr,
 }
 
-/// The form of an action whose only field is the CSRF token.
+/// The form of an action whose only field is the CSRF token, which
+/// [`crate::proof::CheckedForm`] checks before the handler runs.
 #[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
+pub struct CsrfForm {}
 
 impl SignedIn {
     /// How this account is named in the audit log.
     pub fn actor(&self) -> String {
-        starledger_domain::ledger::Actor::Account(self.account.id).to_string()
+        starledger_app::ledger::actor_label(&self.account)
     }
     /// A write transaction in the account's community, holding its lock
     /// from the first statement; its audit rows name this client's address.
@@ -133,11 +134,6 @@ impl SignedIn {
         let mut tx = state.store().write_in(self.account.community_id).await?;
         tx.set_origin(&self.ip);
         Ok(tx)
-    }
-
-    /// Every form that changes something posts the session's token back.
-    pub fn check_csrf(&self, posted: &str) -> Result<(), WebError> {
-        if same_secret(&self.csrf_token, posted) { Ok(()) } else { Err(WebError::Csrf) }
     }
 
     pub fn is(&self, role: Role) -> bool {
@@ -246,6 +242,8 @@ impl FromRequestParts<AppState> for Holder {
         if holder.must_change_password && !allowed_before_change.contains(&path) {
             return Err(SignInRequired::ChangePassword);
         }
+        // The token this holder's forms must carry, for `proof::CheckedForm`.
+        parts.extensions.insert(crate::proof::SessionToken(holder.csrf_token.clone()));
         Ok(holder)
     }
 }
@@ -405,12 +403,5 @@ pub fn device_cookie(visitor: &Visitor, secure: bool) -> (String, Option<axum::h
             let header = set_cookie(DEVICE_COOKIE, &id, DEVICE_SECONDS, secure).parse().ok();
             (id, header)
         }
-    }
-}
-
-pub fn check_form_token(visitor: &Visitor, posted: &str) -> Result<(), WebError> {
-    match cookie(&visitor.headers, FORM_COOKIE) {
-        Some(token) if same_secret(&token, posted) => Ok(()),
-        _ => Err(WebError::Csrf),
     }
 }

@@ -8,12 +8,12 @@ use crate::calendar::{china, current_period, day_of, local};
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::qr::qr_svg;
 use crate::security::random_token;
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -111,7 +111,6 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct NewActivityForm {
-    csrf: String,
     rule: String,
     title: String,
     place: String,
@@ -124,9 +123,8 @@ pub struct NewActivityForm {
 pub async fn publish(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Form(form): Form<NewActivityForm>,
+    CheckedForm(form): CheckedForm<NewActivityForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("title", &form.title, crate::fields::TITLE)?;
     crate::fields::at_most("place", &form.place, crate::fields::TITLE)?;
     viewer.require(&[Role::Committee])?;
@@ -345,7 +343,6 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
 
 #[derive(Deserialize)]
 pub struct AnswerForm {
-    csrf: String,
     answer: String,
 }
 
@@ -353,9 +350,8 @@ pub async fn answer(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<AnswerForm>,
+    CheckedForm(form): CheckedForm<AnswerForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let answer = activities::Answer::parse(&form.answer)?;
     let mut tx = viewer.write(&state).await?;
     activities::answer(&mut tx, &viewer.account, id, answer, now()).await?;
@@ -368,9 +364,8 @@ pub async fn check_in(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(token): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let member = viewer
         .account
         .member_id
@@ -469,10 +464,9 @@ pub async fn confirm(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    viewer.check_csrf(field("csrf").unwrap_or(""))?;
     let chosen = pairs
         .iter()
         .filter(|(k, _)| k == "m")
@@ -547,9 +541,8 @@ pub async fn record_no_shows(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     if !may_organize(&viewer) {
         return Err(WebError::Forbidden(Why::new(
             "只有社区党委或支部书记可以记录未到人员。",

@@ -6,10 +6,10 @@ use crate::calendar::today;
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -105,7 +105,6 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct MakeForm {
-    csrf: String,
     member: i64,
     rule: String,
     points: String,
@@ -113,8 +112,11 @@ pub struct MakeForm {
     year: Option<i64>,
 }
 
-pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<MakeForm>) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
+pub async fn make(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    CheckedForm(form): CheckedForm<MakeForm>,
+) -> WebResult<Response> {
     crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let points: Points =
         form.points.trim().parse().map_err(|_| {
@@ -176,7 +178,6 @@ pub async fn make(State(state): State<AppState>, viewer: SignedIn, Form(form): F
 
 #[derive(Deserialize)]
 pub struct CheckForm {
-    csrf: String,
     decision: String,
     note: String,
 }
@@ -185,9 +186,8 @@ pub async fn check(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CheckForm>,
+    CheckedForm(form): CheckedForm<CheckForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let approve = match form.decision.as_str() {
         "approve" => true,

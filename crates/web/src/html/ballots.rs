@@ -10,11 +10,11 @@ use crate::calendar::today;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, confirmed};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::security::random_token;
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -88,13 +88,15 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct OpenForm {
-    csrf: String,
     branch: i64,
     year: i64,
 }
 
-pub async fn open(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<OpenForm>) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
+pub async fn open(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    CheckedForm(form): CheckedForm<OpenForm>,
+) -> WebResult<Response> {
     may_run_or_refuse(&viewer, form.branch)?;
     let community = viewer.account.community_id;
     let year = Year::new(form.year).map_err(|e| WebError::BadRequest(Why::new(e.zh(), format!("year: {e}"))))?;
@@ -307,17 +309,12 @@ fn read_grades(pairs: &[(String, String)]) -> WebResult<BTreeMap<MemberId, Revie
     Ok(grades)
 }
 
-fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str())
-}
-
 pub async fn vote(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(csrf_of(&pairs))?;
     let paper = read_grades(&pairs)?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
@@ -355,9 +352,8 @@ pub async fn close(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<ConfirmForm>,
+    CheckedForm(form): CheckedForm<ConfirmForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     close_step(&state, &viewer, id, confirmed(form.confirm.as_deref())).await
 }
 
@@ -448,9 +444,8 @@ pub async fn decide(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(csrf_of(&pairs))?;
     let proposal = read_grades(&pairs)?;
     let reasons = read_reasons(&pairs)?;
     let mut tx = viewer.write(&state).await?;
@@ -468,9 +463,8 @@ pub async fn cosign(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     app_ballots::cosign(&mut tx, &viewer.account, id, today(), now()).await?;
     tx.commit().await?;
@@ -482,9 +476,8 @@ pub async fn withdraw(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     app_ballots::withdraw(&mut tx, &viewer.account, id).await?;
     tx.commit().await?;

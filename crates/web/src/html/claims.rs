@@ -6,11 +6,11 @@
 use crate::calendar::today;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::page::Page;
+use crate::proof::{CheckedForm, CheckedMultipart};
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use starledger_app::claims::{self, Filing, Photo, Quota};
@@ -218,7 +218,6 @@ async fn claims_page(
 /// The fields of a claim form, with its file.
 #[derive(Default)]
 struct ClaimForm {
-    csrf: String,
     household: Option<i64>,
     date: Option<Date>,
     note: String,
@@ -238,7 +237,7 @@ pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<ClaimForm> {
+async fn read_form(CheckedMultipart(mut multipart): CheckedMultipart, max_bytes: usize) -> WebResult<ClaimForm> {
     let bad = |zh: &str, en: String| WebError::BadRequest(Why::new(zh, en));
     let mut form = ClaimForm::default();
     loop {
@@ -259,7 +258,6 @@ async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<Clai
             _ => {
                 let text = field.text().await.map_err(|e| bad("表单无法读取，请重新提交。", format!("{name}: {e}")))?;
                 match name.as_str() {
-                    "csrf" => form.csrf = text,
                     "household" => {
                         form.household =
                             Some(text.parse().map_err(|_| bad("农户：编号无效。", "household: not a number".into()))?)
@@ -279,9 +277,13 @@ async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<Clai
     Ok(form)
 }
 
-async fn submit(state: AppState, viewer: SignedIn, kind: ClaimKind, multipart: Multipart) -> WebResult<Response> {
+async fn submit(
+    state: AppState,
+    viewer: SignedIn,
+    kind: ClaimKind,
+    multipart: CheckedMultipart,
+) -> WebResult<Response> {
     let form = read_form(multipart, state.settings().photo_max_bytes).await?;
-    viewer.check_csrf(&form.csrf)?;
     claims::claimant(&viewer.account)?;
     if form.photo_too_large {
         // The form comes back as it was typed, with why: nothing is written.
@@ -318,7 +320,7 @@ pub(crate) fn quota(state: &AppState) -> Quota {
 pub async fn submit_visit(
     State(state): State<AppState>,
     viewer: SignedIn,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> WebResult<Response> {
     submit(state, viewer, ClaimKind::Visit, multipart).await
 }
@@ -326,7 +328,7 @@ pub async fn submit_visit(
 pub async fn submit_study(
     State(state): State<AppState>,
     viewer: SignedIn,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> WebResult<Response> {
     submit(state, viewer, ClaimKind::StudyWeek, multipart).await
 }
@@ -335,9 +337,8 @@ pub async fn cancel(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     claims::cancel(&mut tx, &viewer.account, id, now()).await?;
     tx.commit().await?;

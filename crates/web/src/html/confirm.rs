@@ -14,7 +14,6 @@ use serde::Deserialize;
 /// The form of an irreversible action without other fields.
 #[derive(Deserialize)]
 pub struct ConfirmForm {
-    pub csrf: String,
     #[serde(default)]
     pub confirm: Option<String>,
 }

@@ -8,10 +8,10 @@
 
 use crate::error::{WebError, WebResult, Why, render};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::{CsrfForm, SignedIn};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -130,7 +130,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct PrintForm {
-    csrf: String,
     /// A branch's id, or `all`.
     branch: String,
 }
@@ -140,9 +139,8 @@ pub struct PrintForm {
 pub async fn print(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Form(form): Form<PrintForm>,
+    CheckedForm(form): CheckedForm<PrintForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let branch = crate::html::print::branch_choice(&form.branch)?;
     let font = crate::html::print::font()?;
     let mut tx = viewer.write(&state).await?;
@@ -160,9 +158,8 @@ pub async fn print(
 pub async fn issue_missing(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     household_links::issue_missing(&mut tx, &viewer.account).await?;
     tx.commit().await?;
@@ -174,9 +171,8 @@ pub async fn revoke(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(household): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     household_links::replace(&mut tx, &viewer.account, household).await?;
     tx.commit().await?;
@@ -188,9 +184,8 @@ pub async fn visit_code(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(household): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     let code = household_links::issue_visit_code(&mut tx, &viewer.account, household).await?;
     tx.commit().await?;

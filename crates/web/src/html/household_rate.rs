@@ -12,10 +12,10 @@ use crate::calendar::today;
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
-use crate::session::{FORM_COOKIE, Visitor, check_form_token, cookie, device_cookie, form_token, set_cookie};
+use crate::proof::CheckedForm;
+use crate::session::{FORM_COOKIE, Visitor, cookie, device_cookie, form_token, set_cookie};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -278,7 +278,6 @@ pub async fn show(State(state): State<AppState>, visitor: Visitor, Path(token): 
 
 #[derive(Deserialize)]
 pub struct ProofFormData {
-    csrf: String,
     #[serde(default)]
     code: String,
 }
@@ -290,9 +289,8 @@ pub async fn bind(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,
-    Form(form): Form<ProofFormData>,
+    CheckedForm(form): CheckedForm<ProofFormData>,
 ) -> WebResult<Response> {
-    check_form_token(&visitor, &form.csrf)?;
     crate::fields::at_most("code", &form.code, 32)?;
     if let Some(refused) = admitted(&state, &visitor, &token)? {
         return Ok(refused);
@@ -344,7 +342,6 @@ pub async fn bind(
 
 #[derive(Deserialize)]
 pub struct RatingForm {
-    csrf: String,
     level: String,
     #[serde(default)]
     comment: String,
@@ -354,9 +351,8 @@ pub async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,
-    Form(form): Form<RatingForm>,
+    CheckedForm(form): CheckedForm<RatingForm>,
 ) -> WebResult<Response> {
-    check_form_token(&visitor, &form.csrf)?;
     crate::fields::at_most("comment", &form.comment, crate::fields::REASON)?;
     let level = match form.level.as_str() {
         "satisfied" => Satisfaction::Satisfied,

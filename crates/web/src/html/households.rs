@@ -8,6 +8,7 @@ use crate::calendar::current_period;
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use askama::Template;
@@ -143,10 +144,9 @@ pub async fn show(
 pub async fn change(
     State(state): State<AppState>,
     viewer: SignedIn,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
-    viewer.check_csrf(field("csrf"))?;
     starledger_domain::duty::may_administer(&viewer.account, "link households")?;
     let selected: Vec<i64> = pairs.iter().filter(|(k, _)| k == "h").filter_map(|(_, v)| v.parse().ok()).collect();
     if selected.is_empty() {

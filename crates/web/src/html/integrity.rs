@@ -10,11 +10,11 @@ use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::html::claims::{FileField, read_file, too_large_why};
 use crate::page::Page;
+use crate::proof::{CheckedForm, CheckedMultipart};
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -214,7 +214,6 @@ async fn integrity_page(state: &AppState, viewer: &SignedIn, page: Option<usize>
 
 #[derive(Default)]
 struct FileForm {
-    csrf: String,
     member: Option<i64>,
     rule: String,
     date: Option<Date>,
@@ -223,7 +222,7 @@ struct FileForm {
     evidence_too_large: bool,
 }
 
-async fn read_file_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<FileForm> {
+async fn read_file_form(CheckedMultipart(mut multipart): CheckedMultipart, max_bytes: usize) -> WebResult<FileForm> {
     let bad = |zh: &str, en: String| WebError::BadRequest(Why::new(zh, en));
     let mut form = FileForm::default();
     loop {
@@ -246,7 +245,6 @@ async fn read_file_form(mut multipart: Multipart, max_bytes: usize) -> WebResult
         }
         let text = field.text().await.map_err(|e| bad("表单无法读取，请重新提交。", format!("{name}: {e}")))?;
         match name.as_str() {
-            "csrf" => form.csrf = text,
             "member" => {
                 form.member = Some(text.parse().map_err(|_| bad("党员：编号无效。", "member: not a number".into()))?)
             }
@@ -264,9 +262,8 @@ async fn read_file_form(mut multipart: Multipart, max_bytes: usize) -> WebResult
     Ok(form)
 }
 
-pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Multipart) -> WebResult<Response> {
+pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: CheckedMultipart) -> WebResult<Response> {
     let mut form = read_file_form(multipart, state.settings().photo_max_bytes).await?;
-    viewer.check_csrf(&form.csrf)?;
     if form.evidence_too_large {
         let kept = Kept {
             member: form.member,
@@ -299,7 +296,6 @@ pub async fn file(State(state): State<AppState>, viewer: SignedIn, multipart: Mu
 
 #[derive(Deserialize)]
 pub struct VoteForm {
-    csrf: String,
     vote: String,
 }
 
@@ -309,9 +305,8 @@ pub async fn vote(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<VoteForm>,
+    CheckedForm(form): CheckedForm<VoteForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let approve = match form.vote.as_str() {
         "approve" => true,
         "reject" => false,
@@ -330,7 +325,6 @@ pub async fn vote(
 
 #[derive(Deserialize)]
 pub struct RelativesForm {
-    csrf: String,
     member: i64,
     relative: i64,
     relation: String,
@@ -340,9 +334,8 @@ pub struct RelativesForm {
 pub async fn mark_relatives(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Form(form): Form<RelativesForm>,
+    CheckedForm(form): CheckedForm<RelativesForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("relation", &form.relation, crate::fields::NAME)?;
     duty::may_administer(&viewer.account, "mark relatives")?;
     let relation = form.relation.trim();

@@ -8,20 +8,19 @@
 use crate::error::{WebResult, render};
 use crate::limits::Verdict;
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::security::{dummy_hash, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{
-    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, check_form_token, device_cookie, form_token, now, safe_next,
+    FORM_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Visitor, actor_label, device_cookie, form_token, now, safe_next,
     set_cookie,
 };
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::household_origins::Origin;
-use starledger_domain::ledger::Actor;
 use starledger_domain::regions::Principal;
 use starledger_store::AccessQueries;
 
@@ -89,7 +88,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    csrf: String,
     login: String,
     password: String,
     #[serde(default)]
@@ -99,9 +97,8 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
-    Form(form): Form<LoginForm>,
+    CheckedForm(form): CheckedForm<LoginForm>,
 ) -> WebResult<Response> {
-    check_form_token(&visitor, &form.csrf)?;
     let t = visitor.t;
     let secure = state.config().secure_cookies;
     let login = form.login.trim().to_lowercase();
@@ -168,7 +165,7 @@ pub async fn submit(
                 ""
             }
         );
-        tx.audit(account.community_id(), &Actor::Account(account.id()).to_string(), "login.failed", &detail).await?;
+        tx.audit(account.community_id(), &actor_label(account), "login.failed", &detail).await?;
         tx.commit().await?;
         return refuse(if locked || everywhere { "locked" } else { "bad_login" }, StatusCode::UNAUTHORIZED);
     }
@@ -184,13 +181,7 @@ pub async fn submit(
         let origin = Origin { device: Some(&device), address: &visitor.ip };
         starledger_app::household_origins::record_sign_in(&mut tx, account, origin).await?;
     }
-    tx.audit(
-        account.community_id(),
-        &Actor::Account(account.id()).to_string(),
-        "login",
-        &format!("from {}", visitor.ip),
-    )
-    .await?;
+    tx.audit(account.community_id(), &actor_label(account), "login", &format!("from {}", visitor.ip)).await?;
     tx.commit().await?;
     let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, secure);
     // Back to the page that asked for sign-in (a check-in QR), if it named one.
@@ -216,7 +207,7 @@ async fn audit_attempt(
 ) -> WebResult<()> {
     let mut tx = visitor.write(state).await?;
     let (community, actor) = match account {
-        Some(account) => (account.community_id(), Actor::Account(account.id()).to_string()),
+        Some(account) => (account.community_id(), actor_label(account)),
         None => (None, "anonymous".to_string()),
     };
     tx.audit(community, &actor, action, detail).await?;

@@ -1,9 +1,9 @@
 //! Signing out of this device, or of every device at once.
 
 use crate::error::WebResult;
+use crate::proof::CheckedForm;
 use crate::session::{CsrfForm, Holder, SESSION_COOKIE, set_cookie};
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,8 +13,11 @@ fn signed_out(state: &AppState) -> Response {
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }
 
-pub async fn here(State(state): State<AppState>, viewer: Holder, Form(form): Form<CsrfForm>) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
+pub async fn here(
+    State(state): State<AppState>,
+    viewer: Holder,
+    CheckedForm(_): CheckedForm<CsrfForm>,
+) -> WebResult<Response> {
     let mut tx = viewer.write(&state).await?;
     tx.delete_session(&viewer.session_hash).await?;
     tx.audit(viewer.community(), &viewer.actor(), "logout", "").await?;
@@ -25,9 +28,8 @@ pub async fn here(State(state): State<AppState>, viewer: Holder, Form(form): For
 pub async fn everywhere(
     State(state): State<AppState>,
     viewer: Holder,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     let ended = tx.delete_sessions_of(viewer.principal.id()).await?;
     let detail = format!("{ended} sessions ended");

@@ -9,12 +9,12 @@ use crate::calendar::{china, local};
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::qr::qr_svg;
 use crate::security::random_token;
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -88,7 +88,6 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct NewMeetingForm {
-    csrf: String,
     rule: String,
     branch: i64,
     #[serde(default)]
@@ -101,9 +100,8 @@ pub struct NewMeetingForm {
 pub async fn create(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Form(form): Form<NewMeetingForm>,
+    CheckedForm(form): CheckedForm<NewMeetingForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("title", &form.title, crate::fields::TITLE)?;
     crate::fields::at_most("place", &form.place, crate::fields::TITLE)?;
     if !may_manage(&viewer, form.branch) {
@@ -269,9 +267,8 @@ pub async fn save_attendance(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    CheckedForm(form): CheckedForm<HashMap<String, String>>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     let marks: Vec<(i64, String)> =
         form.iter().filter_map(|(name, value)| Some((name.strip_prefix('m')?.parse().ok()?, value.clone()))).collect();
     let mut tx = viewer.write(&state).await?;
@@ -295,9 +292,8 @@ pub async fn close(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    CheckedForm(form): CheckedForm<HashMap<String, String>>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(form.get("csrf").map_or("", String::as_str))?;
     let unmarked = match form.get("unmarked").map(String::as_str) {
         None | Some("") => None,
         Some("present") => Some(Attendance::Present),
@@ -432,9 +428,8 @@ pub async fn check_in(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(token): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let meeting =
@@ -467,7 +462,6 @@ pub async fn check_in(
 
 #[derive(Deserialize)]
 pub struct LeaveForm {
-    csrf: String,
     reason: String,
 }
 
@@ -475,9 +469,8 @@ pub async fn ask_leave(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<LeaveForm>,
+    CheckedForm(form): CheckedForm<LeaveForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let community = viewer.account.community_id;
     let member = viewer

@@ -6,6 +6,7 @@
 use crate::error::{WebResult, render};
 use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, confirmed};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -45,9 +46,8 @@ pub async fn pseudonymize(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<MemberId>,
-    axum::Form(form): axum::Form<ConfirmForm>,
+    CheckedForm(form): CheckedForm<ConfirmForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     if !confirmed(form.confirm.as_deref()) {
         return confirmation(&state, &viewer, id).await;
     }

@@ -12,10 +12,10 @@ use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, Group, confirmed};
 use crate::i18n::Tr;
 use crate::page::{Page, reasons_text, star_text};
-use crate::session::{CsrfForm, FORM_COOKIE, SignedIn, Visitor, check_form_token, form_token, now, set_cookie};
+use crate::proof::CheckedForm;
+use crate::session::{CsrfForm, FORM_COOKIE, SignedIn, Visitor, form_token, now, set_cookie};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -162,7 +162,7 @@ pub async fn show(
         .into_iter()
         .filter(|o| Some(o.round) == live_round)
         .map(|o| {
-            let by_me = o.filed_by == viewer.actor();
+            let by_me = o.filed_by == filer(&viewer);
             ObjectionRow {
                 id: o.id,
                 // Who objected is for the committee (and the objector) to know.
@@ -271,9 +271,8 @@ pub async fn publish(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<ConfirmForm>,
+    CheckedForm(form): CheckedForm<ConfirmForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     publish_step(&state, &viewer, year, confirmed(form.confirm.as_deref())).await
 }
 
@@ -346,7 +345,6 @@ fn five_star_group(t: crate::i18n::Tr, rating: &Rating) -> Group {
 
 #[derive(Deserialize)]
 pub struct ObjectionForm {
-    csrf: String,
     member: Option<String>,
     text: String,
 }
@@ -418,20 +416,25 @@ async fn file(
     Ok(tx.file_objection(&objection).await?)
 }
 
+/// Who filed an objection, as the objections name an account: `account:N`
+/// (read back as an [`Actor`]), not the audit log's label.
+fn filer(viewer: &SignedIn) -> String {
+    Actor::Account(viewer.account.id).to_string()
+}
+
 pub async fn object(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<ObjectionForm>,
+    CheckedForm(form): CheckedForm<ObjectionForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("text", &form.text, crate::fields::OBJECTION)?;
     if viewer.is(Role::Auditor) {
         return Err(WebError::Forbidden(Why::new("审计人员只能查看，不能提交。", "auditors read and write nothing")));
     }
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let id = file(&mut tx, community, year, &viewer.actor(), &form).await?;
+    let id = file(&mut tx, community, year, &filer(&viewer), &form).await?;
     tx.audit(Some(community), &viewer.actor(), "rating.object", &format!("{year}: objection {id}")).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
@@ -439,7 +442,6 @@ pub async fn object(
 
 #[derive(Deserialize)]
 pub struct AnswerForm {
-    csrf: String,
     answer: String,
     outcome: String,
 }
@@ -448,9 +450,8 @@ pub async fn answer(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<AnswerForm>,
+    CheckedForm(form): CheckedForm<AnswerForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("answer", &form.answer, crate::fields::OBJECTION)?;
     duty::may_administer(&viewer.account, "answer objections")?;
     let upheld = match form.outcome.as_str() {
@@ -473,7 +474,7 @@ pub async fn answer(
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
     let objection = tx.objection(community, id).await?;
-    if objection.filed_by == viewer.actor() {
+    if objection.filed_by == filer(&viewer) {
         return Err(WebError::Forbidden(Why::new(
             "任何人不能答复自己提出的异议。",
             "no one answers their own objection",
@@ -529,9 +530,8 @@ pub async fn finalize(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<ConfirmForm>,
+    CheckedForm(form): CheckedForm<ConfirmForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     finalize_step(&state, &viewer, year, confirmed(form.confirm.as_deref())).await
 }
 
@@ -605,7 +605,6 @@ async fn finalize_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed
 
 #[derive(Deserialize)]
 pub struct ReopenForm {
-    csrf: String,
     reason: String,
 }
 
@@ -616,9 +615,8 @@ pub async fn reopen(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(year): Path<i64>,
-    Form(form): Form<ReopenForm>,
+    CheckedForm(form): CheckedForm<ReopenForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
     let mut tx = viewer.write(&state).await?;
     app_rating::propose_reopen(&mut tx, &viewer.account, year, &form.reason, now()).await?;
@@ -632,9 +630,8 @@ pub async fn agree(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path((year, id)): Path<(i64, i64)>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     app_rating::agree(&mut tx, &viewer.account, year, id, today(), now()).await?;
     tx.commit().await?;
@@ -646,9 +643,8 @@ pub async fn withdraw(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path((year, id)): Path<(i64, i64)>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     app_rating::withdraw(&mut tx, &viewer.account, year, id, now()).await?;
     tx.commit().await?;
@@ -747,9 +743,8 @@ pub async fn household_object(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,
-    Form(form): Form<ObjectionForm>,
+    CheckedForm(form): CheckedForm<ObjectionForm>,
 ) -> WebResult<Response> {
-    check_form_token(&visitor, &form.csrf)?;
     crate::fields::at_most("text", &form.text, crate::fields::OBJECTION)?;
     let (community, period, _) = household_notice(&state, &visitor, &token).await?;
     let mut tx = visitor.write_in(&state, community).await?;

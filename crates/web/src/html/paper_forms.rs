@@ -10,10 +10,10 @@ use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, confirmed};
 use crate::i18n::Tr;
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -61,7 +61,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct PrintForm {
-    csrf: String,
     /// A branch's id, or `all`.
     branch: String,
 }
@@ -71,9 +70,8 @@ pub struct PrintForm {
 pub async fn print(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Form(form): Form<PrintForm>,
+    CheckedForm(form): CheckedForm<PrintForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let branch = crate::html::print::branch_choice(&form.branch)?;
     let font = crate::html::print::font()?;
     let mut tx = viewer.write(&state).await?;
@@ -88,7 +86,6 @@ pub async fn print(
 
 #[derive(Deserialize)]
 pub struct EnterForm {
-    csrf: String,
     #[serde(default)]
     number: String,
     #[serde(default)]
@@ -141,9 +138,8 @@ fn refusal(refusal: FormRefusal) -> WebError {
 pub async fn enter(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Form(form): Form<EnterForm>,
+    CheckedForm(form): CheckedForm<EnterForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let level = level_of(&form.level)?;
     let t = viewer.t;
     if !confirmed(form.confirm.as_deref()) {

@@ -4,11 +4,11 @@
 use crate::error::{WebError, WebResult, render};
 use crate::html::login::{LOCKOUT_SECONDS, MAX_FAILURES};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::security::{hash_password_blocking, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{Holder, SESSION_COOKIE, SESSION_SECONDS, set_cookie};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -36,7 +36,6 @@ pub async fn show(viewer: Holder) -> WebResult<Response> {
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
-    csrf: String,
     current: String,
     new: String,
     repeat: String,
@@ -45,9 +44,8 @@ pub struct PasswordForm {
 pub async fn submit(
     State(state): State<AppState>,
     viewer: Holder,
-    Form(form): Form<PasswordForm>,
+    CheckedForm(form): CheckedForm<PasswordForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("current", &form.current, crate::fields::PASSWORD)?;
     crate::fields::at_most("new", &form.new, crate::fields::PASSWORD)?;
     crate::fields::at_most("repeat", &form.repeat, crate::fields::PASSWORD)?;

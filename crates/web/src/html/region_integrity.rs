@@ -9,10 +9,10 @@
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::{Overseeing, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -79,7 +79,6 @@ pub async fn show(State(state): State<AppState>, viewer: Overseeing) -> WebResul
 
 #[derive(Deserialize)]
 pub struct DecideForm {
-    csrf: String,
     decision: String,
     note: String,
 }
@@ -88,9 +87,8 @@ pub async fn decide(
     State(state): State<AppState>,
     viewer: Overseeing,
     Path((community, id)): Path<(i64, i64)>,
-    Form(form): Form<DecideForm>,
+    CheckedForm(form): CheckedForm<DecideForm>,
 ) -> WebResult<Response> {
-    viewer.holder.check_csrf(&form.csrf)?;
     crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let approve = match form.decision.as_str() {
         "approve" => true,

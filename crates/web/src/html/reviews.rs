@@ -5,10 +5,10 @@
 
 use crate::error::{WebResult, render};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -86,7 +86,6 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
-    csrf: String,
     decision: String,
     #[serde(default)]
     note: String,
@@ -96,9 +95,8 @@ pub async fn decide_claim(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
+    CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let verdict = Verdict::parse(&form.decision)?;
     let mut tx = viewer.write(&state).await?;
@@ -111,9 +109,8 @@ pub async fn decide_leave(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
+    CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let verdict = Verdict::parse(&form.decision)?;
     let mut tx = viewer.write(&state).await?;

@@ -7,11 +7,11 @@ use crate::calendar::local;
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::robots::{Platform, check_url, shown_error};
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -110,15 +110,17 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct RobotForm {
-    csrf: String,
     platform: String,
     name: String,
     url: String,
     secret: String,
 }
 
-pub async fn add(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<RobotForm>) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
+pub async fn add(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    CheckedForm(form): CheckedForm<RobotForm>,
+) -> WebResult<Response> {
     crate::fields::at_most("name", &form.name, crate::fields::NAME)?;
     crate::fields::at_most("url", &form.url, crate::fields::URL)?;
     crate::fields::at_most("secret", &form.secret, crate::fields::SECRET)?;
@@ -164,7 +166,6 @@ pub async fn add(State(state): State<AppState>, viewer: SignedIn, Form(form): Fo
 
 #[derive(Deserialize)]
 pub struct ToggleForm {
-    csrf: String,
     enabled: String,
 }
 
@@ -172,9 +173,8 @@ pub async fn toggle(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<ToggleForm>,
+    CheckedForm(form): CheckedForm<ToggleForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     duty::may_administer(&viewer.account, "set up group robots")?;
     let enabled = form.enabled == "1";
     let community = viewer.account.community_id;
@@ -189,7 +189,6 @@ pub async fn toggle(
 
 #[derive(Deserialize)]
 pub struct SettleForm {
-    csrf: String,
     action: String,
 }
 
@@ -198,9 +197,8 @@ pub async fn settle(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<SettleForm>,
+    CheckedForm(form): CheckedForm<SettleForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     duty::may_administer(&viewer.account, "settle robot messages")?;
     let resend = match form.action.as_str() {
         "resend" => true,

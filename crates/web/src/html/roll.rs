@@ -12,6 +12,7 @@ use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::confirmed;
 use crate::names;
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use askama::Template;
@@ -272,7 +273,6 @@ pub async fn edit_member(
 
 #[derive(Deserialize)]
 pub struct MemberPost {
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -334,9 +334,8 @@ fn member_fields(form: &MemberPost) -> WebResult<MemberFields> {
 pub async fn add_member(
     State(state): State<AppState>,
     viewer: SignedIn,
-    axum::Form(form): axum::Form<MemberPost>,
+    CheckedForm(form): CheckedForm<MemberPost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let fields = member_fields(&form)?;
     let mut tx = viewer.write(&state).await?;
     roll::add_member(&mut tx, &viewer.account, fields).await?;
@@ -348,9 +347,8 @@ pub async fn add_member(
 pub async fn transfer_in(
     State(state): State<AppState>,
     viewer: SignedIn,
-    axum::Form(form): axum::Form<MemberPost>,
+    CheckedForm(form): CheckedForm<MemberPost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let fields = member_fields(&form)?;
     let mut tx = viewer.write(&state).await?;
     roll::transfer_in(&mut tx, &viewer.account, fields, &form.from).await?;
@@ -362,9 +360,8 @@ pub async fn save_member(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<MemberId>,
-    axum::Form(form): axum::Form<MemberPost>,
+    CheckedForm(form): CheckedForm<MemberPost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let fields = member_fields(&form)?;
     let mut tx = viewer.write(&state).await?;
     roll::edit_member(&mut tx, &viewer.account, id, fields).await?;
@@ -392,10 +389,9 @@ pub async fn transfer_out(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<MemberId>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
-    viewer.check_csrf(field("csrf"))?;
     let on: jiff::civil::Date = field("on").trim().parse().map_err(|_| {
         bad(Why::new(format!("日期：“{}”不是日期。", field("on")), format!("date: \"{}\" is not a date", field("on"))))
     })?;
@@ -539,7 +535,6 @@ pub async fn edit_household(
 
 #[derive(Deserialize)]
 pub struct HouseholdPost {
-    csrf: String,
     #[serde(default)]
     address: String,
     #[serde(default)]
@@ -561,9 +556,8 @@ fn household_fields(form: &HouseholdPost) -> WebResult<HouseholdFields> {
 pub async fn add_household(
     State(state): State<AppState>,
     viewer: SignedIn,
-    axum::Form(form): axum::Form<HouseholdPost>,
+    CheckedForm(form): CheckedForm<HouseholdPost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let fields = household_fields(&form)?;
     let mut tx = viewer.write(&state).await?;
     let id = roll::add_household(&mut tx, &viewer.account, fields).await?;
@@ -575,9 +569,8 @@ pub async fn save_household(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<HouseholdPost>,
+    CheckedForm(form): CheckedForm<HouseholdPost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let fields = household_fields(&form)?;
     let mut tx = viewer.write(&state).await?;
     roll::edit_household(&mut tx, &viewer.account, id, fields).await?;

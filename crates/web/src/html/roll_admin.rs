@@ -10,6 +10,7 @@ use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmForm, ConfirmPage, confirmed};
 use crate::html::roll::on_roll;
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use askama::Template;
@@ -82,7 +83,6 @@ pub async fn branches(
 
 #[derive(Deserialize)]
 pub struct NamePost {
-    csrf: String,
     #[serde(default)]
     name: String,
 }
@@ -90,9 +90,8 @@ pub struct NamePost {
 pub async fn add_branch(
     State(state): State<AppState>,
     viewer: SignedIn,
-    axum::Form(form): axum::Form<NamePost>,
+    CheckedForm(form): CheckedForm<NamePost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     roll::add_branch(&mut tx, &viewer.account, &form.name).await?;
     tx.commit().await?;
@@ -103,9 +102,8 @@ pub async fn add_group(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(branch): Path<BranchId>,
-    axum::Form(form): axum::Form<NamePost>,
+    CheckedForm(form): CheckedForm<NamePost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     roll::add_party_group(&mut tx, &viewer.account, branch, &form.name).await?;
     tx.commit().await?;
@@ -117,9 +115,8 @@ pub async fn rename_branch(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(branch): Path<BranchId>,
-    axum::Form(form): axum::Form<NamePost>,
+    CheckedForm(form): CheckedForm<NamePost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     roll::rename_branch(&mut tx, &viewer.account, branch, &form.name).await?;
     tx.commit().await?;
@@ -131,9 +128,8 @@ pub async fn rename_group(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(group): Path<PartyGroupId>,
-    axum::Form(form): axum::Form<NamePost>,
+    CheckedForm(form): CheckedForm<NamePost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     roll::rename_party_group(&mut tx, &viewer.account, group, &form.name).await?;
     tx.commit().await?;
@@ -235,7 +231,6 @@ pub async fn accounts(
 
 #[derive(Deserialize)]
 pub struct AccountPost {
-    csrf: String,
     #[serde(default)]
     login: String,
     #[serde(default)]
@@ -260,9 +255,8 @@ async fn one_time_password() -> WebResult<(String, String)> {
 pub async fn add_account(
     State(state): State<AppState>,
     viewer: SignedIn,
-    axum::Form(form): axum::Form<AccountPost>,
+    CheckedForm(form): CheckedForm<AccountPost>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let role: Role = form.role.parse().map_err(|e| bad(Why::new("角色无效。", format!("role: {e}"))))?;
     let member: i64 =
         form.member.trim().parse().map_err(|_| {
@@ -287,9 +281,8 @@ pub async fn reset_password(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<AccountId>,
-    axum::Form(form): axum::Form<ConfirmForm>,
+    CheckedForm(_): CheckedForm<ConfirmForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let (password, hash) = one_time_password().await?;
     let mut tx = viewer.write(&state).await?;
     accounts::reset_password(&mut tx, &viewer.account, id, &hash).await?;
@@ -304,9 +297,8 @@ pub async fn disable_account(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<AccountId>,
-    axum::Form(form): axum::Form<ConfirmForm>,
+    CheckedForm(form): CheckedForm<ConfirmForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     if !confirmed(form.confirm.as_deref()) {
         viewer.require(&[Role::Committee])?;
         let mut reader = state.store().read().await?;

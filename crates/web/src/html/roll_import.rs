@@ -9,10 +9,11 @@
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
+use crate::proof::CheckedMultipart;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use starledger_app::roll_import;
@@ -63,7 +64,6 @@ pub async fn show(viewer: SignedIn) -> WebResult<Response> {
 
 #[derive(Default)]
 struct UploadForm {
-    csrf: String,
     kind: String,
     confirm: bool,
     file: Option<(String, Vec<u8>)>,
@@ -74,7 +74,7 @@ struct UploadForm {
 
 /// Reads the import form; a file past `max_bytes` (the operator's
 /// `import_max_bytes`, 2 MB by default) is refused with 413.
-async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<UploadForm> {
+async fn read_form(CheckedMultipart(mut multipart): CheckedMultipart, max_bytes: usize) -> WebResult<UploadForm> {
     let bad = |zh: String, en: String| WebError::BadRequest(Why::new(zh, en));
     let limit = crate::html::claims::megabytes(max_bytes);
     let too_large = || {
@@ -109,7 +109,6 @@ async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<Uplo
         }
         let text = field.text().await.map_err(|e| bad("表单无法读取，请重新提交。".into(), format!("{name}: {e}")))?;
         match name.as_str() {
-            "csrf" => form.csrf = text,
             "kind" => form.kind = text,
             "confirm" => form.confirm = text == "yes",
             "data_name" => form.data_name = text,
@@ -130,9 +129,12 @@ async fn read_form(mut multipart: Multipart, max_bytes: usize) -> WebResult<Uplo
 }
 
 /// Preview (no `confirm=yes`), or write after the preview's confirm button.
-pub async fn upload(State(state): State<AppState>, viewer: SignedIn, multipart: Multipart) -> WebResult<Response> {
+pub async fn upload(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    multipart: CheckedMultipart,
+) -> WebResult<Response> {
     let form = read_form(multipart, state.settings().import_max_bytes).await?;
-    viewer.check_csrf(&form.csrf)?;
     starledger_domain::duty::may_administer(&viewer.account, "import the roll")?;
     let kind = Kind::parse(&form.kind).ok_or_else(|| {
         WebError::BadRequest(Why::new(

@@ -6,11 +6,11 @@
 use crate::calendar::local;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
+use crate::proof::CheckedForm;
 use crate::security::{random_token, sha256_hex};
 use crate::session::{CsrfForm, SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -73,7 +73,6 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    csrf: String,
     name: String,
     scope: String,
     days: String,
@@ -83,9 +82,8 @@ pub struct TokenForm {
 pub async fn create(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Form(form): Form<TokenForm>,
+    CheckedForm(form): CheckedForm<TokenForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     crate::fields::at_most("name", &form.name, api_tokens::MAX_NAME_CHARS)?;
     let scope = Scope::parse(form.scope.trim())?;
     let days: i64 = form.days.trim().parse().map_err(|_| {
@@ -110,9 +108,8 @@ pub async fn revoke(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
     let mut tx = viewer.write(&state).await?;
     api_tokens::revoke(&mut tx, &viewer.account, id, now()).await?;
     tx.commit().await?;

@@ -7,10 +7,10 @@ use crate::calendar::chosen_past_year;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::i18n::{Lang, Tr};
 use crate::page::{Page, star_text};
+use crate::proof::CheckedForm;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -138,13 +138,15 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct TryForm {
-    csrf: String,
     year: i64,
     rulebook: String,
 }
 
-pub async fn replay(State(state): State<AppState>, viewer: SignedIn, Form(form): Form<TryForm>) -> WebResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
+pub async fn replay(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    CheckedForm(form): CheckedForm<TryForm>,
+) -> WebResult<Response> {
     viewer.require(MAY_TRY)?;
     let length = form.rulebook.chars().count();
     if length > MAX_RULEBOOK_CHARS {

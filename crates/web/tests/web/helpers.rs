@@ -701,9 +701,10 @@ impl TestApp {
             .expect("the audit log reads")
     }
 
-    /// The actions the audit log holds for one account, oldest first.
+    /// The actions the audit log holds for one account, oldest first. The
+    /// audit log names an account `account:N (login)`, whoever wrote the row.
     pub async fn audited_actions(&self, login: &str) -> Vec<String> {
-        let actor = format!("account:{}", self.fixture.accounts[login]);
+        let actor = format!("account:{} ({login})", self.fixture.accounts[login]);
         self.audit_log().await.into_iter().filter(|(a, ..)| *a == actor).map(|(_, action, _)| action).collect()
     }
 
@@ -1060,7 +1061,8 @@ impl TestApp {
 
     /// The audited work of any account (signing in and out left out), oldest first.
     pub async fn work_of(&self, account: AccountId) -> Vec<String> {
-        let sql = format!("SELECT action FROM audit_log WHERE actor = 'account:{account}' AND {WORK} ORDER BY id");
+        let sql =
+            format!("SELECT action FROM audit_log WHERE actor LIKE 'account:{account} (%' AND {WORK} ORDER BY id");
         self.rows::<(String,)>(&sql).await.into_iter().map(|(action,)| action).collect()
     }
 
@@ -1133,6 +1135,11 @@ pub enum Part<'a> {
 }
 
 pub const BOUNDARY: &str = "----starledger-test-boundary-5f1c2a";
+
+/// The `Content-Type` of [`multipart_body`]'s bodies.
+pub fn multipart_content_type() -> String {
+    format!("multipart/form-data; boundary={BOUNDARY}")
+}
 
 /// The body a browser sends for a `multipart/form-data` form.
 pub fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {

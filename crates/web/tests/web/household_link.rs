@@ -239,7 +239,7 @@ async fn only_the_committee_prints_cards_and_a_reprint_replaces_the_links() {
         "{audit:?}"
     );
     let actors: Vec<(String,)> = app.rows("SELECT actor FROM audit_log WHERE action = 'print.cards'").await;
-    assert!(actors.iter().all(|(a,)| *a == format!("account:{}", f.accounts[COMMITTEE])));
+    assert!(actors.iter().all(|(a,)| *a == format!("account:{} ({COMMITTEE})", f.accounts[COMMITTEE])));
 }
 
 #[tokio::test]

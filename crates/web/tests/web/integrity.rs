@@ -429,7 +429,7 @@ async fn below_the_floor_the_overseer_above_decides_rather_than_the_record_stall
     assert_eq!(reason[0].1, format!("decision:{record}"));
     let audit: Vec<(String,)> =
         app.rows("SELECT actor FROM audit_log WHERE action = 'integrity.overseer_decide'").await;
-    assert_eq!(audit, [(format!("account:{}", f.accounts[COUNTY_OVERSEER]),)]);
+    assert_eq!(audit, [(format!("account:{} ({COUNTY_OVERSEER})", f.accounts[COUNTY_OVERSEER]),)]);
     let page = text(app.get(&zhao, "/integrity").await, StatusCode::OK).await;
     let row = row_containing(&page, &format!("data-record=\"{record}\"")).expect("the record is listed");
     assert!(row.contains("上级组织部决定通过") && row.contains(note), "{row}");

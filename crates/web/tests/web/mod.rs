@@ -12,6 +12,7 @@ mod api_meetings;
 mod api_resources;
 mod api_reviews;
 mod api_standings;
+mod audit_actors;
 mod ballots;
 mod charts;
 mod checkin;

@@ -438,7 +438,7 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     assert_redirect(&reopen(&app, &zhao, reason).await, &format!("/rating?year={}", year_of(&app)));
     assert_eq!(app.count("SELECT COUNT(*) FROM rating_rounds WHERE reopened_at IS NOT NULL").await, 0);
     assert_redirect(&agree(&app, &sun).await, &format!("/rating?year={}", year_of(&app)));
-    let actor = format!("account:{}", f.accounts[COMMITTEE_3]);
+    let actor = format!("account:{} ({COMMITTEE_3})", f.accounts[COMMITTEE_3]);
     let reopenings: Vec<(String, String, String)> =
         app.audit_log().await.into_iter().filter(|(_, action, _)| action == "rating.reopen").collect();
     let [(by, _, detail)] = reopenings.as_slice() else { panic!("one reopening audited: {reopenings:?}") };
@@ -570,7 +570,7 @@ async fn reopening_and_publishing_again_take_a_second_committee_member() {
         .map(|(actor, _, detail)| (actor, detail))
         .collect();
     let (actor, detail) = published.last().expect("the second publication is audited");
-    assert_eq!(actor, &format!("account:{}", f.accounts[COMMITTEE]));
+    assert_eq!(actor, &format!("account:{} ({COMMITTEE})", f.accounts[COMMITTEE]));
     assert!(detail.contains("孙丽华") && detail.contains("彭雅丽"), "{detail}");
 }
 

@@ -628,8 +628,11 @@ async fn an_overseer_changes_its_password_and_signs_out_outside_any_community() 
     assert_redirect(&app.get(&again, "/region").await, "/login");
 
     let id = app.fixture.accounts[COUNTY_OVERSEER];
-    let audited: Vec<(String, Option<i64>)> =
-        app.rows(&format!("SELECT action, community_id FROM audit_log WHERE actor = 'account:{id}' ORDER BY id")).await;
+    let audited: Vec<(String, Option<i64>)> = app
+        .rows(&format!(
+            "SELECT action, community_id FROM audit_log WHERE actor = 'account:{id} ({COUNTY_OVERSEER})' ORDER BY id"
+        ))
+        .await;
     let actions: Vec<&str> = audited.iter().map(|(action, _)| action.as_str()).collect();
     assert_eq!(actions, ["login", "password.change", "logout", "login.failed", "login", "logout.everywhere"]);
     assert!(

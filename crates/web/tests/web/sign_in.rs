@@ -64,7 +64,7 @@ async fn a_correct_sign_in_sets_a_safe_cookie_and_goes_home() {
     assert_redirect(&app.get(&client, "/login").await, "/");
 
     let log = app.audit_log().await;
-    let actor = format!("account:{}", app.fixture.accounts[COMMITTEE]);
+    let actor = format!("account:{} ({COMMITTEE})", app.fixture.accounts[COMMITTEE]);
     assert!(
         log.iter().any(|(a, action, detail)| *a == actor && action == "login" && detail.contains("127.0.0.1")),
         "the sign-in is audited with its address: {log:?}"
