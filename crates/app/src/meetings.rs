@@ -1,7 +1,8 @@
 //! Meetings (三会一课, 主题党日): who manages one, who it invites, its
-//! paper sign-in sheet, and the decision on a leave request (请假).
-//! (Scheduling, attendance and closing are still written in the pages;
-//! they move here next.)
+//! paper sign-in sheet, its attendance sheet (marked on the page or
+//! imported from a 会议签到表), and the decision on a leave request (请假).
+//! (Scheduling and closing are still written in the pages; they move here
+//! next.)
 
 use crate::AppResult;
 use crate::claims::Verdict;
@@ -12,9 +13,10 @@ use starledger_domain::claims::ClaimStatus;
 use starledger_domain::duty::{self, Refusal};
 use starledger_domain::ledger::Actor;
 use starledger_domain::meetings::{Attendance, may_decide_leave};
-use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, Role};
+use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, MemberId, Role, Year};
 use starledger_print::{PrintFont, SignInSheet};
 use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, OrgQueries, WriteTx};
+use std::collections::HashMap;
 
 /// The committee manages every meeting; a branch secretary their branch's.
 pub fn may_manage(account: &Account, branch: BranchId) -> bool {
@@ -160,4 +162,92 @@ pub async fn decide_leave(
     let detail = format!("leave {id} {}", status.as_str());
     tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "leave.decide", &detail).await?;
     Ok(status)
+}
+
+/// The day a meeting is held, in China.
+pub fn meeting_day(meeting: &Meeting) -> jiff::civil::Date {
+    jiff::Timestamp::from_second(meeting.starts_at)
+        .map(|t| t.to_zoned(clock::china()).date())
+        .unwrap_or_else(|_| clock::today())
+}
+
+/// Who keeps a meeting's attendance sheet: the secretary of its branch or
+/// the committee, in a year that is not finalized.
+pub async fn may_keep_sheet(tx: &mut WriteTx, actor: &Account, meeting: &Meeting) -> AppResult<()> {
+    if !may_manage(actor, meeting.branch_id) {
+        return Err(AppError::Forbidden(Reason::new(
+            "只有本支部书记或社区党委才能管理本支部的会议。",
+            "only the branch's secretary or the committee keeps its meetings",
+        )));
+    }
+    crate::recording::refuse_if_final(tx, meeting.community_id, Year::of(meeting_day(meeting))).await
+}
+
+/// The members `actor` may not mark: the person behind the account and
+/// their relatives (回避).
+pub async fn recused(tx: &mut WriteTx, actor: &Account) -> AppResult<Vec<MemberId>> {
+    let Some(me) = actor.member_id else { return Ok(Vec::new()) };
+    let mut recused = tx.relative_ids(me).await?;
+    recused.push(me);
+    Ok(recused)
+}
+
+/// Whether `actor` may mark `member`'s attendance: never their own, never a relative's.
+pub fn may_mark(actor: &Account, recused: &[MemberId], member: &Member) -> AppResult<()> {
+    if Some(member.id) == actor.member_id {
+        return Err(AppError::Forbidden(Reason::new(
+            "任何人不能记录自己的出席情况。",
+            "nobody records their own attendance",
+        )));
+    }
+    if recused.contains(&member.id) {
+        return Err(AppError::Forbidden(Reason::new(
+            format!("{}是您的亲属，其考勤由其他人登记（回避）。", member.name),
+            format!("{} is your relative: another account records their attendance", member.name),
+        )));
+    }
+    Ok(())
+}
+
+/// Marks a meeting's attendance sheet, the page's and an imported sheet's
+/// one use case: whoever keeps the sheet ([`may_keep_sheet`]), for members
+/// the meeting invites, never about themselves or a relative ([`may_mark`]).
+/// A mark the sheet already holds writes nothing, and one already in the
+/// ledger stays (a correction is a reversal). One audit row; returns how
+/// many marks changed. Any refusal refuses the whole sheet: the caller
+/// drops the transaction.
+pub async fn mark_sheet(
+    tx: &mut WriteTx,
+    actor: &Account,
+    meeting: &Meeting,
+    marks: &[(MemberId, Attendance)],
+    via: &str,
+    now: i64,
+) -> AppResult<usize> {
+    may_keep_sheet(tx, actor, meeting).await?;
+    let community = meeting.community_id;
+    let members = tx.members(community).await?;
+    let invited = invited(meeting, &members);
+    let recused = recused(tx, actor).await?;
+    let held: HashMap<MemberId, Attendance> =
+        tx.attendance(meeting.id).await?.into_iter().map(|a| (a.member_id, a.status)).collect();
+    let mut saved = 0;
+    for (member_id, status) in marks {
+        let Some(member) = invited.iter().find(|m| m.id == *member_id) else {
+            return Err(crate::error::invalid(
+                format!("编号为 {member_id} 的党员不在本次会议的应到名单中。"),
+                format!("member {member_id} is not invited to meeting {}", meeting.id),
+            ));
+        };
+        may_mark(actor, &recused, member)?;
+        if held.get(member_id) == Some(status) {
+            continue;
+        }
+        if tx.set_attendance(meeting.id, member.id, *status, via, actor.id, now).await? {
+            saved += 1;
+        }
+    }
+    let detail = format!("meeting {}: {saved} rows ({via})", meeting.id);
+    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "meeting.attendance", &detail).await?;
+    Ok(saved)
 }

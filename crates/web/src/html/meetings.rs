@@ -23,7 +23,7 @@ use starledger_app::meetings::invited;
 use starledger_app::recording::{self, Event};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
 use starledger_domain::org::{Member, Role, Year};
-use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, NewMeeting, OrgQueries, PeriodStatus, WriteTx};
+use starledger_store::{Meeting, MeetingQueries, NewMeeting, OrgQueries, PeriodStatus, WriteTx};
 use std::collections::HashMap;
 
 /// The committee manages every meeting; a branch secretary their branch's
@@ -277,7 +277,8 @@ async fn managed_meeting(tx: &mut WriteTx, viewer: &SignedIn, id: i64) -> WebRes
     Ok(meeting)
 }
 
-/// Saves the sheet: `m{member}` = present | late | absent | excused.
+/// Saves the sheet: `m{member}` = present | late | absent | excused. Who
+/// may mark whom is `app::meetings::mark_sheet`'s.
 pub async fn save_attendance(
     State(state): State<AppState>,
     viewer: SignedIn,
@@ -292,31 +293,14 @@ pub async fn save_attendance(
     // refuses to change them); the rest, such as the closer's own, can still
     // be marked by someone else and then recorded.
     let members = tx.members(community).await?;
-    let invited = invited(&meeting, &members);
-    let now = now();
-    let mut saved = 0;
-    let recused = recused_members(&mut tx, &viewer).await?;
-    for member in &invited {
+    let mut marks = Vec::new();
+    for member in invited(&meeting, &members) {
         let Some(value) = form.get(&format!("m{}", member.id)) else { continue };
-        if Some(member.id) == viewer.account.member_id {
-            return Err(WebError::Forbidden(Why::new(
-                "任何人不能记录自己的出席情况。",
-                "nobody records their own attendance",
-            )));
-        }
-        if recused.contains(&member.id) {
-            return Err(WebError::Forbidden(Why::new(
-                format!("{}是您的亲属，其考勤由其他人登记（回避）。", member.name),
-                format!("{} is your relative: another account records their attendance", member.name),
-            )));
-        }
         let status: Attendance =
             value.parse().map_err(|e: String| WebError::BadRequest(Why::new(format!("出席情况“{value}”无效。"), e)))?;
-        if tx.set_attendance(id, member.id, status, "secretary", viewer.account.id, now).await? {
-            saved += 1;
-        }
+        marks.push((member.id, status));
     }
-    tx.audit(Some(community), &viewer.actor(), "meeting.attendance", &format!("meeting {id}: {saved} rows")).await?;
+    starledger_app::meetings::mark_sheet(&mut tx, &viewer.account, &meeting, &marks, "secretary", now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }
@@ -503,10 +487,7 @@ async fn close_step(
 /// The members the viewer may not record about: themselves and anyone
 /// marked as their relative.
 async fn recused_members(tx: &mut WriteTx, viewer: &SignedIn) -> WebResult<Vec<i64>> {
-    let Some(me) = viewer.account.member_id else { return Ok(Vec::new()) };
-    let mut recused = tx.relative_ids(me).await?;
-    recused.push(me);
-    Ok(recused)
+    Ok(starledger_app::meetings::recused(tx, &viewer.account).await?)
 }
 
 /// The entries one member's attendance is worth; an entry past a cap is not
