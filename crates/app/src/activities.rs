@@ -74,7 +74,7 @@ pub async fn answer(tx: &mut WriteTx, actor: &Account, id: i64, answer: Answer, 
     }
     tx.answer_activity(id, member, signing_up, now).await?;
     let detail = format!("activity {id} {}", answer.as_str());
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "activity.answer", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "activity.answer", &detail).await?;
     Ok(())
 }
 
@@ -169,7 +169,7 @@ pub async fn confirm(
     }
     if !credited.is_empty() {
         let detail = format!("activity {id}: {} confirmed", credited.len());
-        tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "activity.confirm", &detail).await?;
+        tx.audit(Some(community), &crate::ledger::actor_label(actor), "activity.confirm", &detail).await?;
     }
     Ok(credited)
 }

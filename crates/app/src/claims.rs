@@ -233,6 +233,22 @@ pub async fn decide(
                 }
                 ClaimKind::StudyWeek => format!("学习强国：{} 当周学习满5天（截图已审核）", claim.occurred_on),
             };
+            // A week is recorded once: one imported from a sheet is not approved again.
+            if claim.kind == ClaimKind::StudyWeek
+                && let Some(entry) =
+                    crate::study_import::imported_week(tx, community, member.id, claim.occurred_on).await?
+            {
+                return Err(refused(
+                    format!(
+                        "{} 当周的学习已由表格导入记分（账本条目 #{entry}），不能重复记录：请驳回此申报。",
+                        claim.occurred_on
+                    ),
+                    format!(
+                        "the week of {} is already recorded by an import (entry {entry}): reject this claim",
+                        claim.occurred_on
+                    ),
+                ));
+            }
             let event = Event {
                 rule_key: claim.kind.rule_key(),
                 on: claim.occurred_on,

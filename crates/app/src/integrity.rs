@@ -290,6 +290,6 @@ pub async fn file(tx: &mut WriteTx, actor: &Account, filing: Filing, quota: Quot
         })
         .await?;
     let detail = format!("record {id} member {} {}", member.id, filing.rule);
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "integrity.file", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "integrity.file", &detail).await?;
     Ok(id)
 }

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod activities;
 pub mod anomalies;
 pub mod api_tokens;
+pub mod attendance_import;
 pub mod ballots;
 pub mod claims;
 pub mod clock;

@@ -1,8 +1,8 @@
 //! Meetings (三会一课, 主题党日): who manages one, who it invites, its
-//! paper sign-in sheet, and the decision on a leave request (请假).
-//! Keeping the attendance sheet and closing a meeting (which records the
-//! attendance in the ledger) are here, shared by the page and the API;
-//! scheduling is still written in the page.
+//! paper sign-in sheet, its attendance sheet (marked on the page, through
+//! the API or imported from a 会议签到表), closing a meeting (which records
+//! the attendance in the ledger), and the decision on a leave request
+//! (请假). Scheduling is still written in the page.
 
 use crate::AppResult;
 use crate::claims::Verdict;
@@ -164,22 +164,41 @@ pub async fn decide_leave(
     Ok(status)
 }
 
+/// The day a meeting is held, in China.
+pub fn meeting_day(meeting: &Meeting) -> jiff::civil::Date {
+    jiff::Timestamp::from_second(meeting.starts_at)
+        .map(|t| t.to_zoned(clock::china()).date())
+        .unwrap_or_else(|_| clock::today())
+}
+
 /// A meeting the actor keeps: their branch's as its secretary, any as the
 /// committee.
 pub async fn managed(tx: &mut WriteTx, actor: &Account, id: i64) -> AppResult<Meeting> {
     let meeting = tx.meeting(actor.community_id, id).await?;
+    refuse_unless_manager(actor, &meeting)?;
+    Ok(meeting)
+}
+
+/// Who keeps a meeting's attendance sheet: the secretary of its branch or
+/// the committee, in a year that is not finalized.
+pub async fn may_keep_sheet(tx: &mut WriteTx, actor: &Account, meeting: &Meeting) -> AppResult<()> {
+    refuse_unless_manager(actor, meeting)?;
+    crate::recording::refuse_if_final(tx, meeting.community_id, Year::of(meeting_day(meeting))).await
+}
+
+fn refuse_unless_manager(actor: &Account, meeting: &Meeting) -> AppResult<()> {
     if !may_manage(actor, meeting.branch_id) {
         return Err(AppError::Forbidden(Reason::new(
             "只有本支部书记或社区党委才能管理本支部的会议。",
             "only the branch's secretary or the committee keeps its meetings",
         )));
     }
-    Ok(meeting)
+    Ok(())
 }
 
-/// The members an account may not record about: its member and anyone
-/// marked as their relative (回避).
-pub async fn recused_members(tx: &mut WriteTx, actor: &Account) -> AppResult<Vec<MemberId>> {
+/// The members `actor` may not mark or record about: the person behind the
+/// account and their relatives (回避).
+pub async fn recused(tx: &mut WriteTx, actor: &Account) -> AppResult<Vec<MemberId>> {
     let Some(me) = actor.member_id else { return Ok(Vec::new()) };
     let mut recused = tx.relative_ids(me).await?;
     recused.push(me);
@@ -204,10 +223,10 @@ pub fn parse_status(value: &str) -> AppResult<Attendance> {
     })
 }
 
-/// Saves marks on a meeting's sheet (the page's sheet and the API's marks
-/// alike: the keeper's, `via` "secretary"). The keeper is the meeting's branch secretary or
-/// the committee; nobody marks themselves or a relative. Rows already in
-/// the ledger stay as they are. How many rows changed.
+/// Saves marks on a meeting's sheet as the page's form and the API send
+/// them (member, status as typed), through [`mark_sheet`]. A mark for a
+/// member the meeting does not invite is ignored (the page lists the
+/// invited only) or refused (the API). How many rows changed.
 pub async fn mark_attendance(
     tx: &mut WriteTx,
     actor: &Account,
@@ -216,45 +235,23 @@ pub async fn mark_attendance(
     uninvited: Uninvited,
     now: i64,
 ) -> AppResult<usize> {
-    let community = actor.community_id;
     let meeting = managed(tx, actor, id).await?;
-    // After closing, rows already in the ledger stay as they are (the store
-    // refuses to change them); the rest, such as the closer's own, can still
-    // be marked by someone else and then recorded.
-    let members = tx.members(community).await?;
+    let members = tx.members(meeting.community_id).await?;
     let invited = invited(&meeting, &members);
-    if uninvited == Uninvited::Refuse
-        && let Some((member, _)) = marks.iter().find(|(m, _)| !invited.iter().any(|i| i.id == *m))
-    {
-        return Err(invalid(
-            format!("member_id {member}：不是此会议应到的党员。"),
-            format!("member_id {member}: not a member this meeting invites"),
-        ));
+    let mut parsed = Vec::with_capacity(marks.len());
+    for (member, value) in marks {
+        if !invited.iter().any(|i| i.id == *member) {
+            if uninvited == Uninvited::Refuse {
+                return Err(invalid(
+                    format!("member_id {member}：不是此会议应到的党员。"),
+                    format!("member_id {member}: not a member this meeting invites"),
+                ));
+            }
+            continue;
+        }
+        parsed.push((*member, parse_status(value)?));
     }
-    let recused = recused_members(tx, actor).await?;
-    let mut saved = 0;
-    for member in &invited {
-        let Some((_, value)) = marks.iter().find(|(m, _)| *m == member.id) else { continue };
-        if Some(member.id) == actor.member_id {
-            return Err(AppError::Forbidden(Reason::new(
-                "任何人不能记录自己的出席情况。",
-                "nobody records their own attendance",
-            )));
-        }
-        if recused.contains(&member.id) {
-            return Err(AppError::Forbidden(Reason::new(
-                format!("{}是您的亲属，其考勤由其他人登记（回避）。", member.name),
-                format!("{} is your relative: another account records their attendance", member.name),
-            )));
-        }
-        let status = parse_status(value)?;
-        if tx.set_attendance(id, member.id, status, "secretary", actor.id, now).await? {
-            saved += 1;
-        }
-    }
-    let detail = format!("meeting {id}: {saved} rows");
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "meeting.attendance", &detail).await?;
-    Ok(saved)
+    mark_sheet(tx, actor, &meeting, &parsed, "secretary", now).await
 }
 
 /// What closing a meeting did, or why it did not.
@@ -317,7 +314,7 @@ pub async fn close(
         tx.attendance(id).await?.into_iter().map(|a| (a.member_id, a.status)).collect();
     // The closer's own attendance and their relatives' wait for another
     // account: nobody records about themselves or a relative (回避).
-    let recused_ids = recused_members(tx, actor).await?;
+    let recused_ids = recused(tx, actor).await?;
     let recused: Vec<Member> = invited.iter().filter(|m| recused_ids.contains(&m.id)).cloned().collect();
     let unmarked: Vec<Member> = if meeting.closed_at.is_none() {
         invited.iter().filter(|m| !attendance.contains_key(&m.id) && !recused_ids.contains(&m.id)).cloned().collect()
@@ -352,7 +349,7 @@ pub async fn close(
         }
     }
     let detail = format!("meeting {id}: {entries} entries");
-    tx.audit(Some(community), &Actor::Account(actor.id).to_string(), "meeting.close", &detail).await?;
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "meeting.close", &detail).await?;
     Ok(Closing::Closed { entries, counted, absent, recused })
 }
 
@@ -386,4 +383,64 @@ async fn ledger_attendance(
         }
     }
     Ok(recorded)
+}
+
+/// Whether `actor` may mark `member`'s attendance: never their own, never a relative's.
+pub fn may_mark(actor: &Account, recused: &[MemberId], member: &Member) -> AppResult<()> {
+    if Some(member.id) == actor.member_id {
+        return Err(AppError::Forbidden(Reason::new(
+            "任何人不能记录自己的出席情况。",
+            "nobody records their own attendance",
+        )));
+    }
+    if recused.contains(&member.id) {
+        return Err(AppError::Forbidden(Reason::new(
+            format!("{}是您的亲属，其考勤由其他人登记（回避）。", member.name),
+            format!("{} is your relative: another account records their attendance", member.name),
+        )));
+    }
+    Ok(())
+}
+
+/// Marks a meeting's attendance sheet, the page's and an imported sheet's
+/// one use case: whoever keeps the sheet ([`may_keep_sheet`]), for members
+/// the meeting invites, never about themselves or a relative ([`may_mark`]).
+/// A mark the sheet already holds writes nothing, and one already in the
+/// ledger stays (a correction is a reversal). One audit row; returns how
+/// many marks changed. Any refusal refuses the whole sheet: the caller
+/// drops the transaction.
+pub async fn mark_sheet(
+    tx: &mut WriteTx,
+    actor: &Account,
+    meeting: &Meeting,
+    marks: &[(MemberId, Attendance)],
+    via: &str,
+    now: i64,
+) -> AppResult<usize> {
+    may_keep_sheet(tx, actor, meeting).await?;
+    let community = meeting.community_id;
+    let members = tx.members(community).await?;
+    let invited = invited(meeting, &members);
+    let recused = recused(tx, actor).await?;
+    let held: HashMap<MemberId, Attendance> =
+        tx.attendance(meeting.id).await?.into_iter().map(|a| (a.member_id, a.status)).collect();
+    let mut saved = 0;
+    for (member_id, status) in marks {
+        let Some(member) = invited.iter().find(|m| m.id == *member_id) else {
+            return Err(crate::error::invalid(
+                format!("编号为 {member_id} 的党员不在本次会议的应到名单中。"),
+                format!("member {member_id} is not invited to meeting {}", meeting.id),
+            ));
+        };
+        may_mark(actor, &recused, member)?;
+        if held.get(member_id) == Some(status) {
+            continue;
+        }
+        if tx.set_attendance(meeting.id, member.id, *status, via, actor.id, now).await? {
+            saved += 1;
+        }
+    }
+    let detail = format!("meeting {}: {saved} rows ({via})", meeting.id);
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "meeting.attendance", &detail).await?;
+    Ok(saved)
 }

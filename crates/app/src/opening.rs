@@ -51,29 +51,31 @@ pub async fn import(
     let mut planned: Vec<Planned<'_>> = Vec::new();
     for record in &records {
         let place = &record.place;
-        let problem =
-            |column: &str, value: Option<&str>, message: String| Problem::new(place, Some(column), value, message);
+        let problem = |column: &str, value: Option<&str>, zh: String, en: String| {
+            Problem::new(place, Some(column), value, zh, en)
+        };
         let Some(year) = record.year.or(year.map(|y| i64::from(y.get()))) else {
             preview.problems.push(problem(
                 "年度",
                 None,
-                "未写年度：请填写“年度”列，或在导入时指定年度 / no year: fill in 年度 or give the year (--year)".into(),
+                "未写年度：请填写“年度”列，或在导入时指定年度".into(),
+                "no year: fill in 年度 or give the year (--year)".into(),
             ));
             continue;
         };
         let shown = year.to_string();
         match Year::new(year) {
             Err(e) => {
-                preview.problems.push(problem("年度", Some(&shown), format!("{} / {e}", e.zh())));
+                preview.problems.push(problem("年度", Some(&shown), e.zh(), e.to_string()));
                 continue;
             }
             Ok(y) if y >= this_year => {
                 preview.problems.push(problem(
                     "年度",
                     Some(&shown),
+                    format!("不是往年：期初积分只记 {this_year} 年以前的年度，本年度积分请逐条记录"),
                     format!(
-                        "不是往年：期初积分只记 {this_year} 年以前的年度，本年度积分请逐条记录 / \
-                         is not a past year: opening balances are for years before {this_year}; \
+                        "is not a past year: opening balances are for years before {this_year}; \
                          record this year's points as they happen"
                     ),
                 ));
@@ -83,10 +85,8 @@ pub async fn import(
                 preview.problems.push(problem(
                     "年度",
                     Some(&shown),
-                    format!(
-                        "{year} 年度已在系统中开放或确认，其积分以台账为准，不能导入 / \
-                         {year} is a year starledger rates (open or finalized): its points come from the ledger"
-                    ),
+                    format!("{year} 年度已在系统中开放或确认，其积分以台账为准，不能导入"),
+                    format!("{year} is a year starledger rates (open or finalized): its points come from the ledger"),
                 ));
                 continue;
             }
@@ -101,10 +101,8 @@ pub async fn import(
                 preview.problems.push(problem(
                     "手机",
                     record.phone.as_ref().map(|p| p.as_str()),
-                    format!(
-                        "属于 {}，不是 {}：请更正手机或姓名 / belongs to {}, not {}: correct the phone or the name",
-                        member.name, record.name, member.name, record.name
-                    ),
+                    format!("属于 {}，不是 {}：请更正手机或姓名", member.name, record.name),
+                    format!("belongs to {}, not {}: correct the phone or the name", member.name, record.name),
                 ));
                 continue;
             }
@@ -112,7 +110,8 @@ pub async fn import(
                 preview.problems.push(problem(
                     "姓名",
                     Some(record.name.as_str()),
-                    "花名册上没有此党员：请先导入党员 / is not a member on the roll: import the members first".into(),
+                    "花名册上没有此党员：请先导入党员".into(),
+                    "is not a member on the roll: import the members first".into(),
                 ));
                 continue;
             }
@@ -121,13 +120,8 @@ pub async fn import(
                 preview.problems.push(problem(
                     "姓名",
                     Some(record.name.as_str()),
-                    format!(
-                        "与 {} 名党员同名（{}）：请填写所属支部或手机 / matches {} members ({}): fill in 所属支部 or 手机",
-                        several.len(),
-                        branches.join("、"),
-                        several.len(),
-                        branches.join("、")
-                    ),
+                    format!("与 {} 名党员同名（{}）：请填写所属支部或手机", several.len(), branches.join("、")),
+                    format!("matches {} members ({}): fill in 所属支部 or 手机", several.len(), branches.join("、")),
                 ));
                 continue;
             }
@@ -136,9 +130,8 @@ pub async fn import(
             preview.problems.push(problem(
                 "姓名",
                 Some(record.name.as_str()),
-                format!(
-                    "{year} 年度已在第 {first} 行：删去重复的行 / {year} is already on row {first}: remove the duplicate row"
-                ),
+                format!("{year} 年度已在第 {first} 行：删去重复的行"),
+                format!("{year} is already on row {first}: remove the duplicate row"),
             ));
             continue;
         }

@@ -7,20 +7,63 @@
 //! member's week has one idempotency key, so importing the file again, or an
 //! overlapping one, changes nothing. The entries are written into the
 //! caller's transaction, which commits only a file with no problem.
+//!
+//! A week is recorded once, whichever way it came: a week already approved
+//! as a study claim (its entry `claim:{id}`) is a row problem naming the
+//! claim, and a claim for a week already imported is refused when it is
+//! approved ([`claimed_week`], [`imported_week`]).
 
 use crate::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::recording::{self, Event};
 use crate::roll_import::Preview;
+use jiff::civil::Date;
 use starledger_domain::claims::ClaimKind;
+use starledger_domain::claims::ClaimStatus;
 use starledger_domain::org::Account;
+use starledger_domain::org::{CommunityId, MemberId};
 use starledger_domain::roll_import::Problem;
 use starledger_exchange::study::StudyRecord;
-use starledger_store::{Appended, OrgQueries, WriteTx};
+use starledger_store::{Appended, ClaimQueries, LedgerQueries, OrgQueries, WriteTx};
 use std::collections::HashMap;
 
 /// Days in a week that earn the week's study points.
 pub const DAYS_FOR_A_WEEK: u8 = 5;
+
+/// The ledger key of a member's study week imported from a sheet (named by its Monday).
+pub fn week_key(member: MemberId, monday: Date) -> String {
+    format!("study-week:{member}:{monday}")
+}
+
+/// The approved study claim whose entry (not reversed) records this member's week, if any.
+pub async fn claimed_week(
+    tx: &mut WriteTx,
+    community: CommunityId,
+    member: MemberId,
+    monday: Date,
+) -> AppResult<Option<i64>> {
+    for claim in tx.member_claims(community, member).await? {
+        if claim.kind != ClaimKind::StudyWeek || claim.status != ClaimStatus::Approved || claim.occurred_on != monday {
+            continue;
+        }
+        let Some(entry) = claim.entry_id else { continue };
+        if tx.reversal_of(community, entry).await?.is_none() {
+            return Ok(Some(claim.id));
+        }
+    }
+    Ok(None)
+}
+
+/// The imported entry (not reversed) that records this member's week, if any.
+pub async fn imported_week(
+    tx: &mut WriteTx,
+    community: CommunityId,
+    member: MemberId,
+    monday: Date,
+) -> AppResult<Option<i64>> {
+    let Some(entry) = tx.entry_id_by_key(community, &week_key(member, monday)).await? else { return Ok(None) };
+    Ok(tx.reversal_of(community, entry).await?.is_none().then_some(entry))
+}
 
 pub async fn import(
     tx: &mut WriteTx,
@@ -46,7 +89,8 @@ pub async fn import(
                     place,
                     Some("姓名"),
                     Some(record.name.as_str()),
-                    "花名册上没有此党员（或手机与姓名不符） / is not a member on the roll (or the phone is another's)",
+                    "花名册上没有此党员（或手机与姓名不符）",
+                    "is not a member on the roll (or the phone is another's)",
                 ));
                 continue;
             }
@@ -55,10 +99,8 @@ pub async fn import(
                     place,
                     Some("姓名"),
                     Some(record.name.as_str()),
-                    format!(
-                        "与 {0} 名党员同名：请填写所属支部或手机 / matches {0} members: fill in 所属支部 or 手机",
-                        several.len()
-                    ),
+                    format!("与 {} 名党员同名：请填写所属支部或手机", several.len()),
+                    format!("matches {} members: fill in 所属支部 or 手机", several.len()),
                 ));
                 continue;
             }
@@ -68,7 +110,8 @@ pub async fn import(
                 place,
                 Some("周开始"),
                 Some(&record.week.to_string()),
-                format!("该周已在第 {first} 行 / this week is already on row {first}"),
+                format!("该周已在第 {first} 行：删去重复的行"),
+                format!("this week is already on row {first}: remove the duplicate row"),
             ));
             continue;
         }
@@ -80,6 +123,16 @@ pub async fn import(
             ));
             continue;
         }
+        if let Some(claim) = claimed_week(tx, community, member.id, record.week).await? {
+            preview.problems.push(Problem::new(
+                place,
+                Some("周开始"),
+                Some(&record.week.to_string()),
+                format!("该周已由学习申报 #{claim} 审核记分，不能重复记录：请删去此行"),
+                format!("this week is already recorded by study claim {claim} (approved): remove the row"),
+            ));
+            continue;
+        }
         let period = match recording::open_period_of(tx, community, record.week).await {
             Ok(period) => period,
             Err(AppError::Refused(reason)) => {
@@ -87,7 +140,8 @@ pub async fn import(
                     place,
                     Some("周开始"),
                     Some(&record.week.to_string()),
-                    format!("{} / {}", reason.zh, reason.en),
+                    reason.zh,
+                    reason.en,
                 ));
                 continue;
             }
@@ -103,7 +157,7 @@ pub async fn import(
                 }
                 None => format!("学习强国：{} 当周学习 {} 天（表格导入）", record.week, record.days),
             }),
-            idempotency_key: format!("study-week:{}:{}", member.id, record.week),
+            idempotency_key: week_key(member.id, record.week),
         };
         match recording::record(tx, actor, member, &period, event, at).await {
             Ok(Appended::New(_)) => preview.added.push(line),
@@ -112,13 +166,15 @@ pub async fn import(
                 place,
                 Some("姓名"),
                 Some(record.name.as_str()),
-                format!("导入者无权为此党员记分（本人与亲属回避，支部书记只记本支部） / {refusal}"),
+                "导入者无权为此党员记分（本人与亲属回避，支部书记只记本支部）",
+                refusal.to_string(),
             )),
             Err(AppError::Refused(reason) | AppError::Invalid(reason)) => preview.problems.push(Problem::new(
                 place,
                 Some("周开始"),
                 Some(&record.week.to_string()),
-                format!("{} / {}", reason.zh, reason.en),
+                reason.zh,
+                reason.en,
             )),
             Err(other) => return Err(other),
         }

@@ -169,7 +169,18 @@ pub enum ImportCommand {
     /// 学习强国 study weeks: 姓名, 所属支部, 手机, 周开始 (any day of the week), 天数, 积分.
     /// A week of five days or more is recorded by --by as an approved study claim would be.
     Study(ImportArgs),
-    /// Write an empty template with the Chinese headers: members, households, links, opening or study.
+    /// Meeting attendance sheets (会议签到表): 会议日期, 会议名称, 姓名, 所属支部, 出席情况
+    /// (出席/迟到/请假/缺席). Marked by --by as on the meeting's page: whoever keeps its sheet,
+    /// never about themselves or a relative, never in a finalized year.
+    Attendance {
+        #[command(flatten)]
+        import: ImportArgs,
+        /// The meeting of every row (its id on /meetings), for a sheet without 会议日期 and 会议名称.
+        #[arg(long)]
+        meeting: Option<i64>,
+    },
+    /// Write an empty template with the Chinese headers: members, households, links, opening, study
+    /// or attendance.
     Template {
         kind: String,
         #[arg(long)]
@@ -181,7 +192,7 @@ pub enum ImportCommand {
 pub struct ImportArgs {
     /// The file: .xlsx, .xls, .ods or .csv.
     pub file: PathBuf,
-    /// The committee account that imports.
+    /// The account that imports: the committee; for study weeks and attendance, whoever may record them.
     #[arg(long)]
     pub by: String,
     /// Write it (one transaction, all or nothing); without it, only show what would change.
@@ -463,6 +474,15 @@ pub enum BranchCommand {
     AddGroup {
         #[arg(long)]
         branch: i64,
+        name: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Rename a branch (the same as /branches on the web: committee only, audited before and after).
+    Rename {
+        /// The branch's id (`starledger branch list`).
+        branch: i64,
+        /// Its new name.
         name: String,
         #[arg(long)]
         by: String,

@@ -32,17 +32,43 @@ pub struct Problem {
     pub place: Place,
     pub column: Option<String>,
     pub value: Option<String>,
-    pub message: String,
+    /// What is wrong and what to do, in Chinese (for a Chinese page).
+    pub zh: String,
+    /// The same in English (the command line, an English page, the logs).
+    pub en: String,
 }
 
 impl Problem {
-    pub fn new(place: &Place, column: Option<&str>, value: Option<&str>, message: impl Into<String>) -> Problem {
+    /// A problem is written once, in both languages, where it is found.
+    pub fn new(
+        place: &Place,
+        column: Option<&str>,
+        value: Option<&str>,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Problem {
         Problem {
             place: place.clone(),
             column: column.map(str::to_string),
             value: value.map(str::to_string),
-            message: message.into(),
+            zh: zh.into(),
+            en: en.into(),
         }
+    }
+
+    /// The problem as a Chinese page shows it: file, sheet, row, column, value, what is wrong.
+    pub fn to_zh(&self) -> String {
+        let Place { file, sheet, row } = &self.place;
+        let mut text = format!("{file} {sheet} 第 {row} 行");
+        if let Some(column) = &self.column {
+            text.push_str(&format!("，{column}"));
+        }
+        text.push('：');
+        if let Some(value) = &self.value {
+            text.push_str(&format!("“{value}” "));
+        }
+        text.push_str(&self.zh);
+        text
     }
 }
 
@@ -57,7 +83,7 @@ impl fmt::Display for Problem {
         if let Some(value) = &self.value {
             write!(f, "\"{value}\" ")?;
         }
-        f.write_str(&self.message)
+        f.write_str(&self.en)
     }
 }
 
@@ -175,9 +201,13 @@ pub fn address_key(address: &str) -> String {
     address.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A joined date is a day that has happened.
-pub fn check_joined_on(date: Date, today: Date) -> Result<(), String> {
-    if date > today { Err(format!("is in the future (today is {today})")) } else { Ok(()) }
+/// A joined date is a day that has happened; else what is wrong, (Chinese, English).
+pub fn check_joined_on(date: Date, today: Date) -> Result<(), (String, String)> {
+    if date > today {
+        Err((format!("是将来的日期（今天是 {today}）"), format!("is in the future (today is {today})")))
+    } else {
+        Ok(())
+    }
 }
 
 /// Full-width letters, digits, brackets and spaces as half-width, and
@@ -202,9 +232,17 @@ fn branch_id(branches: &[(BranchId, String)], name: &str) -> Option<BranchId> {
     branches.iter().find(|(_, n)| same_label(n, name)).map(|(id, _)| *id)
 }
 
-fn known_branches(branches: &[(BranchId, String)]) -> String {
+/// The branches of the roll, (Chinese, English), for a row that names another.
+fn known_branches(branches: &[(BranchId, String)]) -> (String, String) {
     let names: Vec<&str> = branches.iter().map(|(_, n)| n.as_str()).collect();
-    if names.is_empty() { "none yet: add one with `starledger branch add`".into() } else { names.join("、") }
+    if names.is_empty() {
+        (
+            "尚无支部：请先在“支部”页或用 `starledger branch add` 添加".into(),
+            "none yet: add one with `starledger branch add`".into(),
+        )
+    } else {
+        (names.join("、"), names.join("、"))
+    }
 }
 
 /// What a members file would do to the roll.
@@ -220,6 +258,7 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
                 place,
                 Some("姓名"),
                 Some(record.name.as_str()),
+                format!("已在本文件第 {} 行（{}）：请删去重复的行", first.row, record.branch),
                 format!("is already in {} of this file (row {}): remove the duplicate row", record.branch, first.row),
             ));
             continue;
@@ -231,6 +270,7 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
                     place,
                     Some("手机"),
                     Some(phone.as_str()),
+                    format!("也在第 {} 行：一个手机号只属于一名党员", first.row),
                     format!("is also on row {}: one phone belongs to one member", first.row),
                 ));
                 continue;
@@ -238,11 +278,13 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
             seen_phone.insert(phone.as_str().to_string(), place);
         }
         let Some(branch) = branch_id(roll.branches, &record.branch) else {
+            let (known_zh, known_en) = known_branches(roll.branches);
             plan.problems.push(Problem::new(
                 place,
                 Some("所属支部"),
                 Some(&record.branch),
-                format!("is not a branch of this community; branches: {}", known_branches(roll.branches)),
+                format!("不是本社区的支部；现有支部：{known_zh}"),
+                format!("is not a branch of this community; branches: {known_en}"),
             ));
             continue;
         };
@@ -255,6 +297,7 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
                         place,
                         Some("党小组"),
                         Some(name),
+                        format!("不是{}的党小组：请先在“支部”页添加", record.branch),
                         format!("is not a party group of {}; add it with `starledger branch add-group`", record.branch),
                     ));
                     continue;
@@ -262,9 +305,9 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
             },
         };
         if let Some(joined) = record.joined_on
-            && let Err(why) = check_joined_on(joined, today)
+            && let Err((zh, en)) = check_joined_on(joined, today)
         {
-            plan.problems.push(Problem::new(place, Some("入党时间"), Some(&joined.to_string()), why));
+            plan.problems.push(Problem::new(place, Some("入党时间"), Some(&joined.to_string()), zh, en));
             continue;
         }
         let values = MemberValues {
@@ -288,6 +331,10 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
                     Some("手机"),
                     record.phone.as_ref().map(|p| p.as_str()),
                     format!(
+                        "属于 {}（{}），而{}的 {} 是另一名党员：请更正手机或姓名",
+                        a.name, a.branch, record.branch, record.name
+                    ),
+                    format!(
                         "belongs to {} ({}), but {} of {} is another member: correct the phone or the name",
                         a.name, a.branch, record.name, record.branch
                     ),
@@ -302,6 +349,13 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
                         place,
                         Some("手机"),
                         record.phone.as_ref().map(|p| p.as_str()),
+                        format!(
+                            "与名册上{}的 {} 的手机（{}）不同：若是同一人，请先在名册上更正；\
+                             若是同名的另一人，请用能区分二人的姓名",
+                            m.branch,
+                            m.name,
+                            stored.masked()
+                        ),
                         format!(
                             "differs from the phone on the roll for {} of {} ({}): if it is the same person, \
                              correct it on the roll first; a namesake needs a name that tells them apart",
@@ -346,6 +400,10 @@ pub fn plan_members(records: &[MemberRecord], roll: &Roll<'_>, today: Date) -> P
                         place,
                         Some(if values.exempt_reason.is_some() { "免于联户原因" } else { "职务" }),
                         values.exempt_reason.as_deref().or(values.post.as_deref()),
+                        format!(
+                            "{} 仍联系 {linked} 户；有职务或免于联户的党员不联户：请先把这些农户改联给其他党员",
+                            member.name
+                        ),
                         format!(
                             "{} still serves {linked} households; a member with a post or an exemption links none: \
                              relink them first",
@@ -408,6 +466,7 @@ pub fn plan_households(records: &[HouseholdRecord], stored: &[StoredHousehold]) 
                 &record.place,
                 Some("地址"),
                 Some(&record.address),
+                format!("已在第 {first} 行：一个地址只有一户，请删去重复的行"),
                 format!("is already on row {first}: one household per address; remove the duplicate row"),
             ));
             continue;
@@ -477,6 +536,7 @@ pub fn plan_links(
                 place,
                 Some("地址"),
                 Some(&record.address),
+                format!("已在第 {first} 行：一户只由一名党员联系"),
                 format!("is already on row {first}: a household is linked to one member"),
             ));
             continue;
@@ -487,6 +547,7 @@ pub fn plan_links(
                 place,
                 Some("地址"),
                 Some(&record.address),
+                "不是台账上的农户：请先导入农户",
                 "is not a household on the roll: import the households first",
             ));
             continue;
@@ -501,11 +562,13 @@ pub fn plan_links(
         let member = match named.as_slice() {
             [member] => *member,
             [] => {
-                let what = match &record.branch {
-                    Some(branch) => format!("is not a member of {branch} on the roll"),
-                    None => "is not a member on the roll".into(),
+                let (zh, en) = match &record.branch {
+                    Some(branch) => {
+                        (format!("不是名册上{branch}的党员"), format!("is not a member of {branch} on the roll"))
+                    }
+                    None => ("不是名册上的党员".to_string(), "is not a member on the roll".to_string()),
                 };
-                plan.problems.push(Problem::new(place, Some("党员姓名"), Some(record.member.as_str()), what));
+                plan.problems.push(Problem::new(place, Some("党员姓名"), Some(record.member.as_str()), zh, en));
                 continue;
             }
             several => {
@@ -514,6 +577,7 @@ pub fn plan_links(
                     place,
                     Some("党员姓名"),
                     Some(record.member.as_str()),
+                    format!("与 {} 名党员同名（{}）：请填写所属支部", several.len(), branches.join("、")),
                     format!("matches {} members ({}): fill in 所属支部", several.len(), branches.join("、")),
                 ));
                 continue;
@@ -524,6 +588,7 @@ pub fn plan_links(
                 place,
                 Some("党员姓名"),
                 Some(record.member.as_str()),
+                format!("不联系农户（{excuse}）"),
                 format!("does not link households ({excuse})"),
             ));
             continue;
@@ -559,6 +624,7 @@ pub fn plan_links(
                     last,
                     Some("党员姓名"),
                     Some(member.name.as_str()),
+                    format!("将联系 {linked} 户，超过 {max} 户：请把其中几户改联给其他党员"),
                     format!("would serve {linked} households, more than {max}: link some to another member"),
                 ));
             }
@@ -613,8 +679,9 @@ mod tests {
 
     #[test]
     fn a_problem_names_file_sheet_row_and_column() {
-        let problem = Problem::new(&place(7), Some("入党时间"), Some("2023/13/01"), "is not a date");
+        let problem = Problem::new(&place(7), Some("入党时间"), Some("2023/13/01"), "不是日期", "is not a date");
         assert_eq!(problem.to_string(), "roll.xlsx 党员 row 7, 入党时间: \"2023/13/01\" is not a date");
+        assert_eq!(problem.to_zh(), "roll.xlsx 党员 第 7 行，入党时间：“2023/13/01” 不是日期");
     }
 
     #[test]
@@ -681,7 +748,7 @@ mod tests {
         let mut records: Vec<LinkRecord> = (1..=11).map(|i| link(i + 1, format!("东街{i}号"), "梁小改")).collect();
         records.push(link(13, "东街12号".into(), "胡国强"));
         let plan = plan_links(&records, &roll, &stored, &rules, jiff::civil::date(2026, 6, 10));
-        let messages: Vec<String> = plan.problems.iter().map(|p| p.message.clone()).collect();
+        let messages: Vec<String> = plan.problems.iter().map(|p| p.en.clone()).collect();
         assert_eq!(plan.problems.len(), 2, "{messages:?}");
         assert!(messages.iter().any(|m| m.contains("does not link")));
         assert!(messages.iter().any(|m| m.contains("more than")));

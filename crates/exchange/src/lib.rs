@@ -4,6 +4,7 @@
 //! and column, and writing templates and exports ([`write`]). No rule of the
 //! method is decided here: the domain plans, the application writes.
 
+pub mod attendance;
 pub mod opening;
 pub mod read;
 pub mod roll;

@@ -70,8 +70,8 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
             &Place { file: file.to_string(), sheet, row: 1 },
             None,
             None,
-            "找不到含“姓名”和“星级”的表头行：请从 `starledger import template opening` 的模板开始 / \
-             no header row with 姓名 and 星级: start from `starledger import template opening`",
+            "找不到含“姓名”和“星级”的表头行：请从期初积分的模板开始",
+            "no header row with 姓名 and 星级: start from `starledger import template opening`",
         ));
         return (Vec::new(), problems, 0);
     };
@@ -92,13 +92,8 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
             &Place { file: file.to_string(), sheet: sheet.name.clone(), row: rows[crate::roll::MAX_ROWS].0 },
             None,
             None,
-            format!(
-                "文件有 {} 行，超过 {} 行：请拆分 / the file has {} rows, more than {}: split it",
-                rows.len(),
-                crate::roll::MAX_ROWS,
-                rows.len(),
-                crate::roll::MAX_ROWS
-            ),
+            format!("文件有 {} 行，超过 {} 行：请拆分", rows.len(), crate::roll::MAX_ROWS),
+            format!("the file has {} rows, more than {}: split it", rows.len(), crate::roll::MAX_ROWS),
         ));
         return (Vec::new(), problems, rows.len());
     }
@@ -106,17 +101,17 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
     for (row, cells) in &rows {
         let place = Place { file: file.to_string(), sheet: sheet.name.clone(), row: *row };
         let cell = |at: Option<usize>| at.and_then(|i| cells.get(i)).and_then(Cell::text);
-        let mut bad = |column: &str, value: Option<&str>, message: String| {
-            problems.push(Problem::new(&place, Some(column), value, message));
+        let mut bad = |column: &str, value: Option<&str>, zh: &str, en: &str| {
+            problems.push(Problem::new(&place, Some(column), value, zh, en));
         };
         let name = match cell(name_at).map(|n| PersonName::parse(&n).map_err(|e| (n, e))) {
             Some(Ok(name)) => Some(name),
             Some(Err((value, e))) => {
-                bad("姓名", Some(&value), format!("不是有效的姓名 / {e}"));
+                bad("姓名", Some(&value), &e.zh(), &e.to_string());
                 None
             }
             None => {
-                bad("姓名", None, "为空：此列必填 / is empty: this column is required".into());
+                bad("姓名", None, "为空：此列必填", "is empty: this column is required");
                 None
             }
         };
@@ -127,7 +122,8 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
                 bad(
                     "手机",
                     Some(&p),
-                    "不是手机号：以 1 开头的 11 位数字 / is not a mobile number: 11 digits starting with 1".into(),
+                    "不是手机号：以 1 开头的 11 位数字",
+                    "is not a mobile number: 11 digits starting with 1",
                 )
             }),
             None => Ok(None),
@@ -136,13 +132,14 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
             None => Ok(None),
             Some(text) => {
                 let digits = normalize(&text).trim_end_matches('年').to_string();
-                digits.parse::<i64>().map(Some).map_err(|_| {
-                    bad("年度", Some(&text), "不是年份：写作 2023 / is not a year: write it as 2023".into())
-                })
+                digits
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| bad("年度", Some(&text), "不是年份：写作 2023", "is not a year: write it as 2023"))
             }
         };
         let stars = match cell(stars_at) {
-            None => Err(bad("星级", None, "为空：此列必填（0 到 5） / is empty: write 0 to 5".into())),
+            None => Err(bad("星级", None, "为空：此列必填（0 到 5）", "is empty: write 0 to 5")),
             Some(text) => {
                 let count = normalize(&text).trim_end_matches('星').trim_end_matches("星级").to_string();
                 let star_marks = text.chars().filter(|c| *c == '★').count();
@@ -151,11 +148,7 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
                     _ if star_marks > 0 && star_marks <= 5 && text.chars().all(|c| c == '★' || c == '☆') => {
                         Ok(star_marks as u8)
                     }
-                    _ => Err(bad(
-                        "星级",
-                        Some(&text),
-                        "不是 0 到 5 的星数 / is not a number of stars from 0 to 5".into(),
-                    )),
+                    _ => Err(bad("星级", Some(&text), "不是 0 到 5 的星数", "is not a number of stars from 0 to 5")),
                 }
             }
         };
@@ -165,8 +158,8 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
                 bad(
                     column,
                     Some(&text),
-                    "不是积分：写作数字，至多一位小数，如 12.5 / is not points: a number with at most one decimal, like 12.5"
-                        .into(),
+                    "不是积分：写作数字，至多一位小数，如 12.5",
+                    "is not points: a number with at most one decimal, like 12.5".into(),
                 )
             })
         };
@@ -220,9 +213,11 @@ mod tests {
         assert!(records.is_empty());
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(shown.len(), 4, "{shown:?}");
-        assert!(shown[0].starts_with("old.csv 期初 row 2, 年度: \"去年\" 不是年份"), "{shown:?}");
+        assert!(shown[0].starts_with("old.csv 期初 row 2, 年度: \"去年\" is not a year"), "{shown:?}");
         assert!(shown.iter().any(|s| s.contains("星级: \"6\"") && s.contains("from 0 to 5")));
-        assert!(shown.iter().any(|s| s.contains("学习教育: \"十分\" 不是积分")));
-        assert!(shown.iter().any(|s| s.contains("row 3, 姓名: 为空")));
+        let zh: Vec<String> = problems.iter().map(Problem::to_zh).collect();
+        assert!(zh[0].starts_with("old.csv 期初 第 2 行，年度：“去年” 不是年份"), "{zh:?}");
+        assert!(zh.iter().any(|s| s.contains("学习教育：“十分” 不是积分")), "{zh:?}");
+        assert!(zh.iter().any(|s| s.contains("第 3 行，姓名：为空")), "{zh:?}");
     }
 }

@@ -24,6 +24,15 @@ impl Kind {
         }
     }
 
+    /// The kind as `starledger import KIND` and the page name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::Members => "members",
+            Kind::Households => "households",
+            Kind::Links => "links",
+        }
+    }
+
     pub fn sheet_name(self) -> &'static str {
         match self {
             Kind::Members => "党员",
@@ -118,14 +127,11 @@ fn rows<'a>(file: &'a str, sheets: &'a [Sheet], kind: Kind, problems: &mut Vec<P
             &Place { file: file.to_string(), sheet, row: 1 },
             None,
             None,
+            format!("找不到含{}各列的表头行：请从“{}”模板开始", required.join("、"), kind.sheet_name()),
             format!(
                 "no header row with the columns {}: start from `starledger import template {}`",
                 required.join("、"),
-                match kind {
-                    Kind::Members => "members",
-                    Kind::Households => "households",
-                    Kind::Links => "links",
-                }
+                kind.key()
             ),
         ));
         return Vec::new();
@@ -163,7 +169,13 @@ impl<'a> Row<'a> {
         let value = self.text(header);
         if value.is_none() {
             let (column, _) = self.cell(header);
-            self.problems.push(Problem::new(self.place, Some(column), None, "is empty: this column is required"));
+            self.problems.push(Problem::new(
+                self.place,
+                Some(column),
+                None,
+                "为空：此列必填",
+                "is empty: this column is required",
+            ));
         }
         value
     }
@@ -173,7 +185,7 @@ impl<'a> Row<'a> {
         match PersonName::parse(&value) {
             Ok(name) => Some(name),
             Err(e) => {
-                self.problems.push(Problem::new(self.place, Some(header), Some(&value), e.to_string()));
+                self.problems.push(Problem::new(self.place, Some(header), Some(&value), e.zh(), e.to_string()));
                 None
             }
         }
@@ -188,8 +200,13 @@ impl<'a> Row<'a> {
         match Phone::parse(&value) {
             Ok(phone) => Ok(Some(phone)),
             Err(_) => {
-                let message = "is not a mobile number: 11 digits starting with 1";
-                self.problems.push(Problem::new(self.place, Some(header), Some(&value), message));
+                self.problems.push(Problem::new(
+                    self.place,
+                    Some(header),
+                    Some(&value),
+                    "不是手机号：以 1 开头的 11 位数字",
+                    "is not a mobile number: 11 digits starting with 1",
+                ));
                 Err(())
             }
         }
@@ -200,12 +217,21 @@ impl<'a> Row<'a> {
             None | Some("否" | "N" | "n" | "no" | "0" | "正式" | "正式党员") => Ok(false),
             Some("是" | "Y" | "y" | "yes" | "1" | "预备" | "预备党员") => Ok(true),
             Some(other) => {
-                self.problems.push(Problem::new(self.place, Some(header), Some(other), "write 是 or 否"));
+                self.problems.push(Problem::new(
+                    self.place,
+                    Some(header),
+                    Some(other),
+                    "请填写“是”或“否”",
+                    "write 是 or 否",
+                ));
                 Err(())
             }
         }
     }
 }
+
+/// What a date cell that is not one says to a Chinese reader.
+pub const DATE_ZH: &str = "不是日期：写作 2023-09-01";
 
 /// Parsed rows of a kind, and every problem found in the cells.
 pub struct Parsed<R> {
@@ -225,6 +251,7 @@ fn too_many(file: &str, count: usize, problems: &mut Vec<Problem>) -> bool {
             &place,
             None,
             None,
+            format!("文件有 {count} 行，超过 {MAX_ROWS} 行：请拆分"),
             format!("the file has {count} rows, more than {MAX_ROWS}: split it"),
         ));
         return true;
@@ -270,7 +297,7 @@ pub fn members(file: &str, sheets: &[Sheet]) -> Parsed<MemberRecord> {
             Ok(date) => Ok(date),
             Err(message) => {
                 let value = cell.text();
-                row.problems.push(Problem::new(place, Some(column), value.as_deref(), message));
+                row.problems.push(Problem::new(place, Some(column), value.as_deref(), DATE_ZH, message));
                 Err(())
             }
         };

@@ -54,8 +54,8 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<StudyRecord>, Vec<Problem>, u
             &Place { file: file.to_string(), sheet, row: 1 },
             None,
             None,
-            "找不到含“姓名”“周开始”“天数”的表头行：请从 `starledger import template study` 的模板开始 / \
-             no header row with 姓名, 周开始 and 天数: start from `starledger import template study`",
+            "找不到含“姓名”“周开始”“天数”的表头行：请从学习强国的模板开始",
+            "no header row with 姓名, 周开始 and 天数: start from `starledger import template study`",
         ));
         return (Vec::new(), problems, 0);
     };
@@ -69,7 +69,8 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<StudyRecord>, Vec<Problem>, u
             &Place { file: file.to_string(), sheet: sheet.name.clone(), row: rows[crate::roll::MAX_ROWS].0 },
             None,
             None,
-            format!("文件超过 {0} 行：请拆分 / the file has more than {0} rows: split it", crate::roll::MAX_ROWS),
+            format!("文件超过 {} 行：请拆分", crate::roll::MAX_ROWS),
+            format!("the file has more than {} rows: split it", crate::roll::MAX_ROWS),
         ));
         return (Vec::new(), problems, rows.len());
     }
@@ -77,18 +78,18 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<StudyRecord>, Vec<Problem>, u
     for (row, cells) in &rows {
         let place = Place { file: file.to_string(), sheet: sheet.name.clone(), row: *row };
         let get = |at: Option<usize>| at.and_then(|i| cells.get(i)).cloned().unwrap_or(Cell::Empty);
-        let mut bad = |column: &str, value: Option<&str>, message: &str| {
-            problems.push(Problem::new(&place, Some(column), value, message));
+        let mut bad = |column: &str, value: Option<&str>, zh: &str, en: &str| {
+            problems.push(Problem::new(&place, Some(column), value, zh, en));
         };
         let name = match get(name_at).text() {
             None => {
-                bad("姓名", None, "为空：此列必填 / is empty: this column is required");
+                bad("姓名", None, "为空：此列必填", "is empty: this column is required");
                 None
             }
             Some(text) => match PersonName::parse(&text) {
                 Ok(name) => Some(name),
                 Err(_) => {
-                    bad("姓名", Some(&text), "不是有效的姓名 / is not a name");
+                    bad("姓名", Some(&text), "不是有效的姓名", "is not a name");
                     None
                 }
             },
@@ -99,7 +100,8 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<StudyRecord>, Vec<Problem>, u
                 bad(
                     "手机",
                     Some(&p),
-                    "不是手机号：以 1 开头的 11 位数字 / is not a mobile number: 11 digits starting with 1",
+                    "不是手机号：以 1 开头的 11 位数字",
+                    "is not a mobile number: 11 digits starting with 1",
                 )
             }),
             None => Ok(None),
@@ -108,27 +110,28 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<StudyRecord>, Vec<Problem>, u
         let week = match parse_date(&week_cell) {
             Ok(Some(day)) => Ok(monday_of(day)),
             Ok(None) => {
-                Err(bad("周开始", None, "为空：写该周任一天，如 2025-03-03 / is empty: write a day of the week"))
+                Err(bad("周开始", None, "为空：写该周任一天，如 2025-03-03", "is empty: write a day of the week"))
             }
             Err(_) => Err(bad(
                 "周开始",
                 week_cell.text().as_deref(),
-                "不是日期：写作 2025-03-03 / is not a date: write it as 2025-03-03",
+                "不是日期：写作 2025-03-03",
+                "is not a date: write it as 2025-03-03",
             )),
         };
         let days = match get(days_at).text().map(|t| (normalize(&t).trim_end_matches('天').parse::<u8>(), t)) {
             Some((Ok(n), _)) if n <= 7 => Ok(n),
             Some((_, text)) => {
-                Err(bad("天数", Some(&text), "不是 0 到 7 的天数 / is not a number of days from 0 to 7"))
+                Err(bad("天数", Some(&text), "不是 0 到 7 的天数", "is not a number of days from 0 to 7"))
             }
-            None => Err(bad("天数", None, "为空：写本周学习的天数 / is empty: write the days studied that week")),
+            None => Err(bad("天数", None, "为空：写本周学习的天数", "is empty: write the days studied that week")),
         };
         let points = match get(points_at).text() {
             None => Ok(None),
             Some(text) => normalize(&text)
                 .parse::<u32>()
                 .map(Some)
-                .map_err(|_| bad("积分", Some(&text), "不是整数积分 / is not a whole number of points")),
+                .map_err(|_| bad("积分", Some(&text), "不是整数积分", "is not a whole number of points")),
         };
         if let (Some(name), Ok(phone), Ok(week), Ok(days), Ok(points)) = (name, phone, week, days, points) {
             records.push(StudyRecord { place, name, branch: get(branch_at).text(), phone, week, days, points });
@@ -154,7 +157,8 @@ mod tests {
         assert_eq!((records[0].days, records[0].points), (6, Some(120)));
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(shown.len(), 2, "{shown:?}");
-        assert!(shown[0].contains("row 3, 周开始: \"下周\" 不是日期"), "{shown:?}");
+        assert!(shown[0].contains("row 3, 周开始: \"下周\" is not a date"), "{shown:?}");
+        assert!(problems[0].to_zh().contains("第 3 行，周开始：“下周” 不是日期"), "{:?}", problems[0]);
         assert!(shown[1].contains("row 3, 天数: \"8\""), "{shown:?}");
     }
 }

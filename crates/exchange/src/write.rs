@@ -134,6 +134,30 @@ pub fn template(path: &Path, kind: Kind) -> Result<(), WriteError> {
     write(path, &[Table { sheet: kind.sheet_name().into(), columns: columns(kind), rows: Vec::new() }])
 }
 
+/// The kinds a template is written for, as `starledger import template KIND`
+/// and the import page name them.
+pub const TEMPLATE_KINDS: &[&str] = &["members", "households", "links", "opening", "study", "attendance"];
+
+/// The empty template of a kind named as in [`TEMPLATE_KINDS`]: its sheet
+/// named as secretaries name it, the Chinese headers, a frozen header row.
+pub fn template_table(kind: &str) -> Option<Table> {
+    let other = |sheet: &str, columns: &[(&str, f64)]| Table {
+        sheet: sheet.into(),
+        columns: columns.iter().map(|(h, w)| (h.to_string(), *w)).collect(),
+        rows: Vec::new(),
+    };
+    match kind {
+        "opening" => Some(other("期初积分", crate::opening::TEMPLATE)),
+        "study" => Some(other("学习强国", crate::study::TEMPLATE)),
+        "attendance" => Some(other("会议签到表", crate::attendance::TEMPLATE)),
+        _ => Kind::parse(kind).map(|kind| Table {
+            sheet: kind.sheet_name().into(),
+            columns: columns(kind),
+            rows: Vec::new(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

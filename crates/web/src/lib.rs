@@ -97,6 +97,7 @@ fn pages(settings: &Settings) -> (Router<AppState>, Vec<(axum::http::Method, &'s
                 .post(html::roll_import::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(settings.import_body_max_bytes())),
         )
+        .route("/import/templates/{kind}", get(html::roll_import::template))
         .route("/claims", get(html::claims::show))
         .route("/claims/visit", post(html::claims::submit_visit).layer(upload_limit()))
         .route("/claims/study", post(html::claims::submit_study).layer(upload_limit()))

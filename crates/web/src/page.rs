@@ -181,7 +181,7 @@ fn community_nav(account: &Account) -> Nav {
         adjustments: matches!(role, Role::Committee | Role::Auditor),
         robots: matches!(role, Role::Committee | Role::Auditor),
         anomalies: starledger_app::anomalies::READERS.contains(&role),
-        roll_import: role == Role::Committee,
+        roll_import: matches!(role, Role::Committee | Role::BranchSecretary),
         roll: matches!(role, Role::Committee | Role::Auditor),
         region: false,
         figures: starledger_app::figures::READERS.contains(&role),

@@ -8,7 +8,7 @@ use crate::args::{ExportCommand, ImportArgs, ImportCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_app::exports::{self, ExportKind};
 use starledger_app::standings::Audience;
-use starledger_app::{opening, roll_import, study_import};
+use starledger_app::{attendance_import, opening, roll_import, study_import};
 use starledger_domain::duty;
 use starledger_exchange::Kind;
 use starledger_exchange::read::{display_name, read_file};
@@ -22,6 +22,7 @@ pub async fn import(context: &Context, command: ImportCommand) -> Outcome {
         ImportCommand::Links(args) => (Kind::Links, args),
         ImportCommand::Opening { import, year: y } => return import_opening(context, import, y).await,
         ImportCommand::Study(args) => return import_study(context, args).await,
+        ImportCommand::Attendance { import, meeting } => return import_attendance(context, import, meeting).await,
     };
     import_file(context, kind, args).await
 }
@@ -40,23 +41,11 @@ async fn import_opening(context: &Context, args: ImportArgs, given_year: Option<
 }
 
 fn template(kind: &str, out: &std::path::Path) -> Outcome {
-    let other = match kind {
-        "opening" => Some(("期初积分", starledger_exchange::opening::TEMPLATE)),
-        "study" => Some(("学习强国", starledger_exchange::study::TEMPLATE)),
-        _ => None,
-    };
-    if let Some((sheet, columns)) = other {
-        let columns = columns.iter().map(|(h, w)| (h.to_string(), *w)).collect();
-        let table = write::Table { sheet: sheet.into(), columns, rows: Vec::new() };
-        write::write(out, &[table]).map_err(Failure::failed)?;
-        println!("wrote the {sheet} template to {}", out.display());
-        return Ok(());
-    }
-    let kind = Kind::parse(kind).ok_or_else(|| {
-        Failure::bad_input(format!("template \"{kind}\": use members, households, links, opening or study"))
-    })?;
-    write::template(out, kind).map_err(Failure::failed)?;
-    println!("wrote the {} template to {}", kind.sheet_name(), out.display());
+    let table = write::template_table(kind)
+        .ok_or_else(|| Failure::bad_input(format!("template \"{kind}\": use {}", write::TEMPLATE_KINDS.join(", "))))?;
+    let sheet = table.sheet.clone();
+    write::write(out, &[table]).map_err(Failure::failed)?;
+    println!("wrote the {sheet} template to {}", out.display());
     Ok(())
 }
 
@@ -80,6 +69,17 @@ async fn import_study(context: &Context, args: ImportArgs) -> Outcome {
     let (records, problems, rows) = starledger_exchange::study::parse(&file, &sheets);
     let mut tx = store.write().await?;
     let preview = study_import::import(&mut tx, &actor, records, problems, args.commit).await?;
+    report(tx, &file, rows, preview).await
+}
+
+async fn import_attendance(context: &Context, args: ImportArgs, meeting: Option<i64>) -> Outcome {
+    let store = context.open().await?;
+    let (_, actor) = context.actor(&store, &args.by).await?;
+    let sheets = read_file(&args.file).map_err(Failure::bad_input)?;
+    let file = display_name(&args.file);
+    let (records, problems, rows) = starledger_exchange::attendance::parse(&file, &sheets);
+    let mut tx = store.write().await?;
+    let preview = attendance_import::import(&mut tx, &actor, records, problems, meeting, args.commit).await?;
     report(tx, &file, rows, preview).await
 }
 

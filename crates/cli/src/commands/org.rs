@@ -60,6 +60,13 @@ pub async fn branch(context: &Context, command: BranchCommand) -> Outcome {
             tx.commit().await?;
             println!("added party group {id}: {}", name.trim());
         }
+        BranchCommand::Rename { branch, name, by } => {
+            let (_, actor) = context.actor(&store, &by).await?;
+            let mut tx = store.write().await?;
+            roll::rename_branch(&mut tx, &actor, branch, &name).await?;
+            tx.commit().await?;
+            println!("branch {branch} is now named {}", name.trim());
+        }
         BranchCommand::List => {
             let mut reader = store.read().await?;
             let community = context.community(&mut reader).await?;

@@ -78,7 +78,7 @@ async fn import_and_link(site: Arc<Site>) {
     let problems = phone.text("ul.problems").await;
     let lines: Vec<&str> = problems.lines().collect();
     assert_eq!(lines.len(), 1, "one row is refused: {problems}");
-    assert!(lines[0].contains("row 4"), "the problem names row 4: {problems}");
+    assert!(lines[0].contains("第 4 行"), "the problem names row 4, in the page's language: {problems}");
     assert!(lines[0].contains("所属支部"), "the problem names the branch column: {problems}");
     assert!(lines[0].contains("第九党支部"), "the problem quotes the value: {problems}");
     assert_eq!(phone.count(CONFIRM).await, 0, "a refused file cannot be committed");

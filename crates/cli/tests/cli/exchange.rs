@@ -191,3 +191,113 @@ fn an_awkward_sheet_reads_as_meant() {
     let again = c.ok(&["import", "members", &fixture("roll-awkward.xlsx"), "--by", SECRETARY, "--commit"]);
     assert!(again.stdout.contains("unchanged: 3"), "{again:#?}");
 }
+
+#[test]
+fn branch_rename_from_the_command_line_is_the_committees_and_audited_before_and_after() {
+    let c = Community::new();
+    let before = c.snapshot();
+    // Only the committee: a branch secretary is refused and nothing is written.
+    c.run(&["branch", "rename", "1", "东街党支部", "--by", BRANCH_SECRETARY]).failed(1, &["refused"]);
+    // Another branch's name is refused too.
+    c.run(&["branch", "rename", "1", "第二党支部", "--by", SECRETARY]).failed(1, &["already has a branch"]);
+    assert_eq!(c.snapshot(), before);
+    let run = c.ok(&["branch", "rename", "1", "东街党支部", "--by", SECRETARY]);
+    assert!(run.stdout.contains("branch 1 is now named 东街党支部"), "{run:#?}");
+    assert!(c.ok(&["branch", "list"]).stdout.contains("1\t东街党支部"));
+    let audit = &c.snapshot().0["audit_log"];
+    let renamed: Vec<&String> = audit.iter().filter(|row| row.contains("branch.rename")).collect();
+    assert_eq!(renamed.len(), 1, "{audit:#?}");
+    assert!(renamed[0].contains("before name=第一党支部; after name=东街党支部"), "{renamed:?}");
+    // The same name again changes nothing.
+    let after = c.snapshot();
+    c.ok(&["branch", "rename", "1", "东街党支部", "--by", SECRETARY]);
+    assert_eq!(c.snapshot(), after);
+}
+
+/// 三月主题党日 of 第一党支部, 2025-03-08 09:00 in China, as the committee
+/// schedules it on /meetings (the command line schedules no meeting).
+fn schedule_theme_day(c: &Community) {
+    c.execute(&["INSERT INTO meetings (community_id, branch_id, party_group_id, rule_key, title, place, starts_at, \
+         checkin_token, created_by, created_at, closed_at) VALUES (1, 1, NULL, 'meeting.theme_day', '三月主题党日', \
+         '党群服务中心', 1741395600, 'theme-day-token', 1, 1741300000, NULL)"])
+        .expect("the meeting is scheduled");
+}
+
+#[test]
+fn an_attendance_sheet_from_libreoffice_imports_once_by_whoever_keeps_the_meeting() {
+    // Written by LibreOffice from attendance-source.csv: a title row, header
+    // variants (日期, 党员姓名, 支部, 考勤), a trailing space, an empty row,
+    // a date cell and a date as text, and 出席情况 as √, 迟到10分钟 and 病假.
+    let c = Community::new();
+    schedule_theme_day(&c);
+    let file = fixture("attendance.xlsx");
+    let before = c.snapshot();
+    // 彭雅丽 (zhishu1) keeps her branch's sheet, but never her own row.
+    let run = c.run(&["import", "attendance", &file, "--by", BRANCH_SECRETARY, "--commit"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let problems: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("problem: ")).collect();
+    assert_eq!(
+        problems,
+        ["problem: attendance.xlsx 会议签到表 row 6, 姓名: \"彭雅丽\" nobody records their own attendance"],
+        "{run:#?}"
+    );
+    // A member keeps no meeting's sheet.
+    let run = c.run(&["import", "attendance", &file, "--by", MEMBER_ACCOUNT, "--commit"]);
+    assert!(run.code == 1 && run.stderr.contains("keeps its meetings"), "{run:#?}");
+    assert_eq!(c.snapshot(), before, "nothing half-written");
+
+    // 胡国杰 of the committee (another branch, no relative of theirs) may.
+    let dry = c.ok(&["import", "attendance", &file, "--by", COMMITTEE_MEMBER]);
+    assert!(dry.stdout.contains("3 rows read") && dry.stdout.contains("would add 3:"), "{dry:#?}");
+    assert!(
+        dry.stdout.contains("梁小改 (第一党支部)：出席") && dry.stdout.contains("胡国强 (第一党支部)：迟到"),
+        "{dry:#?}"
+    );
+    assert!(dry.stdout.contains("彭雅丽 (第一党支部)：请假"), "{dry:#?}");
+    assert_eq!(c.snapshot(), before, "a dry run writes nothing");
+    let run = c.ok(&["import", "attendance", &file, "--by", COMMITTEE_MEMBER, "--commit"]);
+    assert!(run.stdout.contains("added 3:"), "{run:#?}");
+    let after = c.snapshot();
+    assert_eq!(after.rows("meeting_attendance"), 3);
+    let again = c.ok(&["import", "attendance", &file, "--by", COMMITTEE_MEMBER, "--commit"]);
+    assert!(again.stdout.contains("added 0:") && again.stdout.contains("unchanged: 3"), "{again:#?}");
+    assert_eq!(c.snapshot(), after, "the same sheet again changes nothing");
+
+    // A sheet without the meeting's columns, the meeting chosen: a corrected mark is a change.
+    let sheet = c.path("补登.csv");
+    std::fs::write(&sheet, "姓名,出席情况\n梁小改,缺席\n").unwrap();
+    let run = c.ok(&[
+        "import",
+        "attendance",
+        sheet.to_str().unwrap(),
+        "--meeting",
+        "1",
+        "--by",
+        COMMITTEE_MEMBER,
+        "--commit",
+    ]);
+    assert!(run.stdout.contains("changed 1:") && run.stdout.contains("原为出席"), "{run:#?}");
+    // A day with no meeting, and a status that is none, are named.
+    std::fs::write(&sheet, "会议日期,姓名,出席情况\n2025-03-09,梁小改,出席\n2025-03-08,胡国强,睡觉\n").unwrap();
+    let run = c.run(&["import", "attendance", sheet.to_str().unwrap(), "--by", COMMITTEE_MEMBER, "--commit"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(run.stderr.contains("row 2, 会议日期: \"2025-03-09\" no meeting on that day"), "{run:#?}");
+    assert!(run.stderr.contains("row 3, 出席情况: \"睡觉\" is not an attendance"), "{run:#?}");
+
+    // A finalized year takes no marks: the meetings page's own refusal.
+    c.execute(&["INSERT INTO rating_rounds (community_id, year, round, published_by, published_at, notice_from, \
+         notice_until, published_sha256, finalized_by, finalized_at, final_sha256) \
+         VALUES (1, 2025, 1, 1, 1, '2026-01-01', '2026-01-06', 'published', 1, 2, 'final')"])
+        .expect("2025 is finalized");
+    std::fs::write(&sheet, "会议日期,姓名,出席情况\n2025-03-08,梁小改,出席\n").unwrap();
+    let finalized = c.snapshot();
+    let run = c.run(&["import", "attendance", sheet.to_str().unwrap(), "--by", COMMITTEE_MEMBER, "--commit"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(run.stderr.contains("row 2, 会议名称: \"2025-03-08 三月主题党日\" 2025 is finalized"), "{run:#?}");
+    assert_eq!(c.snapshot(), finalized);
+
+    let template = c.path("签到模板.xlsx");
+    c.ok(&["import", "template", "attendance", "--out", template.to_str().unwrap()]);
+    let sheets = starledger_exchange::read_file(&template).unwrap();
+    assert_eq!(sheets[0].rows[0].1[0].text().as_deref(), Some("会议日期"));
+}

@@ -1,6 +1,9 @@
 //! The committee brings its roll in from Excel (/import): upload a members,
-//! households or links file, see what it would add or change and every
-//! problem with its row and column, then confirm. The confirmation carries
+//! households or links file, past years' opening balances, or 学习强国 study
+//! weeks (which a branch secretary may import too, each row checked by the
+//! application against the importer's duty and recusal), see what it would
+//! add or change and every problem with its row and column in the page's
+//! language, then confirm. The confirmation carries
 //! the same bytes back, and the import is planned again on the roll as it
 //! then stands and written in one transaction, all or nothing. Reading is
 //! `starledger-exchange`'s, the rules the domain's, the writing the
@@ -16,15 +19,47 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use starledger_app::roll_import;
-use starledger_domain::org::Role;
+use starledger_app::{attendance_import, opening, roll_import, study_import};
+use starledger_domain::org::{Role, Year};
 use starledger_exchange::Kind;
+
+/// What the page imports: (kind as the form and the template name it, its label's key).
+const KINDS: &[(&str, &str)] = &[
+    ("members", "import_kind_members"),
+    ("households", "import_kind_households"),
+    ("links", "import_kind_links"),
+    ("opening", "import_kind_opening"),
+    ("study", "import_kind_study"),
+    ("attendance", "import_kind_attendance"),
+];
+
+/// Who opens the page: the committee imports every kind; a branch
+/// secretary, study weeks and attendance sheets (the application refuses
+/// each row they may not record).
+const IMPORTERS: &[Role] = &[Role::Committee, Role::BranchSecretary];
+
+/// The kinds the viewer is offered.
+fn kinds_for(viewer: &SignedIn) -> Vec<KindChoice> {
+    KINDS
+        .iter()
+        .filter(|(kind, _)| viewer.account.role == Role::Committee || matches!(*kind, "study" | "attendance"))
+        .map(|(kind, key)| KindChoice { key: kind, label: viewer.t.get(key).to_string() })
+        .collect()
+}
+
+struct KindChoice {
+    key: &'static str,
+    label: String,
+}
 
 #[derive(Template)]
 #[template(path = "roll_import.html")]
 struct ImportPage {
     page: Page,
+    kinds: Vec<KindChoice>,
     kind: String,
+    year: String,
+    meeting: String,
     file: String,
     rows: usize,
     added: Vec<String>,
@@ -42,7 +77,10 @@ impl ImportPage {
     fn empty(viewer: &SignedIn) -> ImportPage {
         ImportPage {
             page: Page::signed_in(viewer, "import_roll"),
-            kind: "members".into(),
+            kinds: kinds_for(viewer),
+            kind: if viewer.account.role == Role::Committee { "members" } else { "study" }.into(),
+            year: String::new(),
+            meeting: String::new(),
             file: String::new(),
             rows: 0,
             added: Vec::new(),
@@ -58,13 +96,25 @@ impl ImportPage {
 }
 
 pub async fn show(viewer: SignedIn) -> WebResult<Response> {
-    viewer.require(&[Role::Committee])?;
+    viewer.require(IMPORTERS)?;
     Ok(render(ImportPage::empty(&viewer))?.into_response())
+}
+
+/// An empty template of a kind, as `.xlsx` with the Chinese headers.
+pub async fn template(viewer: SignedIn, axum::extract::Path(kind): axum::extract::Path<String>) -> WebResult<Response> {
+    viewer.require(IMPORTERS)?;
+    let table = starledger_exchange::write::template_table(&kind).ok_or(WebError::NotFound)?;
+    let name = format!("{}模板.xlsx", table.sheet);
+    let bytes =
+        starledger_exchange::write::xlsx_bytes(&name, &[table]).map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(crate::download::download("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &name, bytes))
 }
 
 #[derive(Default)]
 struct UploadForm {
     kind: String,
+    year: String,
+    meeting: String,
     confirm: bool,
     file: Option<(String, Vec<u8>)>,
     /// The file sent back by the confirm button: name and base64 bytes.
@@ -110,6 +160,8 @@ async fn read_form(CheckedMultipart(mut multipart): CheckedMultipart, max_bytes:
         let text = field.text().await.map_err(|e| bad("表单无法读取，请重新提交。".into(), format!("{name}: {e}")))?;
         match name.as_str() {
             "kind" => form.kind = text,
+            "year" => form.year = text,
+            "meeting" => form.meeting = text,
             "confirm" => form.confirm = text == "yes",
             "data_name" => form.data_name = text,
             "data" => form.data = text,
@@ -135,13 +187,43 @@ pub async fn upload(
     multipart: CheckedMultipart,
 ) -> WebResult<Response> {
     let form = read_form(multipart, state.settings().import_max_bytes).await?;
-    starledger_domain::duty::may_administer(&viewer.account, "import the roll")?;
-    let kind = Kind::parse(&form.kind).ok_or_else(|| {
+    viewer.require(IMPORTERS)?;
+    let bad_kind = || {
         WebError::BadRequest(Why::new(
-            format!("导入类型“{}”无效：应为党员、农户或联户关系。", form.kind),
-            format!("kind: \"{}\" is not members, households or links", form.kind),
+            format!("导入类型“{}”无效：应为党员、农户、联户关系、期初积分、学习强国或会议签到表。", form.kind),
+            format!("kind: \"{}\" is not members, households, links, opening, study or attendance", form.kind),
         ))
-    })?;
+    };
+    if !KINDS.iter().any(|(kind, _)| *kind == form.kind) {
+        return Err(bad_kind());
+    }
+    // The roll and opening balances are the committee's; the application
+    // checks it again, and study weeks and attendance row by row.
+    if !matches!(form.kind.as_str(), "study" | "attendance") {
+        starledger_domain::duty::may_administer(&viewer.account, "import the roll")?;
+    }
+    let year = match form.year.trim() {
+        "" => None,
+        text => Some(
+            text.parse::<i64>().ok().and_then(|y| Year::new(y).ok()).filter(|_| form.kind == "opening").ok_or_else(
+                || {
+                    WebError::BadRequest(Why::new(
+                        format!("年度“{text}”无效：写作 2023，仅用于期初积分。"),
+                        format!("year: \"{text}\" is not a year like 2023 (opening balances only)"),
+                    ))
+                },
+            )?,
+        ),
+    };
+    let meeting = match form.meeting.trim() {
+        "" => None,
+        text => Some(text.parse::<i64>().ok().filter(|_| form.kind == "attendance").ok_or_else(|| {
+            WebError::BadRequest(Why::new(
+                format!("会议编号“{text}”无效：仅用于会议签到表。"),
+                format!("meeting: \"{text}\" is not a meeting's number (attendance sheets only)"),
+            ))
+        })?),
+    };
     let (file, bytes) = form
         .file
         .ok_or_else(|| WebError::BadRequest(Why::new("文件：请选择要导入的文件。", "file: choose a file to import")))?;
@@ -149,9 +231,28 @@ pub async fn upload(
     let file = file.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
     let sheets = starledger_exchange::read_bytes(&file, &bytes)
         .map_err(|e| WebError::BadRequest(Why::new(e.zh(), e.to_string())))?;
-    let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
     let mut tx = viewer.write(&state).await?;
-    let preview = roll_import::import(&mut tx, &viewer.account, records, problems, form.confirm).await?;
+    let (preview, rows) = match form.kind.as_str() {
+        "opening" => {
+            let (records, problems, rows) = starledger_exchange::opening::parse(&file, &sheets);
+            (opening::import(&mut tx, &viewer.account, records, problems, year, form.confirm).await?, rows)
+        }
+        "study" => {
+            let (records, problems, rows) = starledger_exchange::study::parse(&file, &sheets);
+            (study_import::import(&mut tx, &viewer.account, records, problems, form.confirm).await?, rows)
+        }
+        "attendance" => {
+            let (records, problems, rows) = starledger_exchange::attendance::parse(&file, &sheets);
+            let preview =
+                attendance_import::import(&mut tx, &viewer.account, records, problems, meeting, form.confirm).await?;
+            (preview, rows)
+        }
+        other => {
+            let kind = Kind::parse(other).ok_or_else(bad_kind)?;
+            let (records, problems, rows) = starledger_exchange::roll::parse(kind, &file, &sheets);
+            (roll_import::import(&mut tx, &viewer.account, records, problems, form.confirm).await?, rows)
+        }
+    };
     if preview.written {
         tx.commit().await?;
     } else {
@@ -161,14 +262,19 @@ pub async fn upload(
         (!preview.written && preview.problems.is_empty() && !(preview.added.is_empty() && preview.changed.is_empty()))
             .then(|| base64::engine::general_purpose::STANDARD.encode(&bytes));
     let has_problems = !preview.problems.is_empty();
+    // Each problem in the page's language, naming its row and column.
+    let english = viewer.t.lang() == "en";
+    let problems = preview.problems.iter().map(|p| if english { p.to_string() } else { p.to_zh() }).collect();
     let page = ImportPage {
         kind: form.kind,
+        year: year.map(|y| y.get().to_string()).unwrap_or_default(),
+        meeting: meeting.map(|m| m.to_string()).unwrap_or_default(),
         file,
         rows,
         added: preview.added,
         changed: preview.changed,
         unchanged: preview.unchanged,
-        problems: preview.problems.iter().map(ToString::to_string).collect(),
+        problems,
         notes: preview.notes,
         confirm_data,
         written: preview.written,
