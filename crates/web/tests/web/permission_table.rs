@@ -130,6 +130,8 @@ pub(super) async fn every_page(app: &TestApp) -> Vec<(String, String)> {
         get(format!("/members/{}/pseudonymize", o.member), "/members/{id}/pseudonymize"),
         get("/branches".into(), "/branches"),
         get("/accounts".into(), "/accounts"),
+        get("/import".into(), "/import"),
+        get("/import/templates/study".into(), "/import/templates/{kind}"),
         get("/audit/household-origins".into(), "/audit/household-origins"),
         get("/claims".into(), "/claims"),
         get("/reviews".into(), "/reviews"),
