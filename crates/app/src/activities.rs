@@ -8,7 +8,6 @@ use crate::AppResult;
 use crate::clock;
 use crate::error::{AppError, Reason, invalid, refused};
 use crate::recording::{self, Event};
-use starledger_domain::ledger::Actor;
 use starledger_domain::org::{Account, MemberId, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::volunteering::{Schedule, hourly_points};

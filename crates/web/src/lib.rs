@@ -179,12 +179,13 @@ pub fn state_changing_routes() -> Vec<(axum::http::Method, &'static str)> {
 
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
-    let (pages, _) = pages(state.settings());
+    let settings = state.settings();
+    let (pages, _) = pages(settings);
     pages
-        // An address nobody serves gets the same page as a missing record,
-        // in the visitor's language, not an empty answer.
         // The API's routes, from the one table its document is written from.
         .merge(api::router(settings.photo_body_max_bytes()))
+        // An address nobody serves gets the same page as a missing record,
+        // in the visitor's language, not an empty answer.
         .fallback(|uri: axum::http::Uri| async move {
             use axum::response::IntoResponse;
             if uri.path().starts_with("/api/") {
