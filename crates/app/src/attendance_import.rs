@@ -66,7 +66,7 @@ pub async fn import(
                     .filter(|m| record.meeting_title.as_ref().is_none_or(|t| same_label(&m.title, t)))
                     .collect();
                 match on_day.as_slice() {
-                    [meeting] => *meeting,
+                    [meeting] => meeting,
                     [] => {
                         let (zh, en) = match &record.meeting_title {
                             Some(title) => (
@@ -96,14 +96,14 @@ pub async fn import(
             }
         };
         // Whoever keeps the sheet, in a year not finalized.
-        if !keeps.contains_key(&meeting.id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = keeps.entry(meeting.id) {
             let verdict = match may_keep_sheet(tx, actor, meeting).await {
                 Ok(()) => Ok(()),
                 Err(AppError::Forbidden(why) | AppError::Refused(why)) => Err((why.zh, why.en)),
                 Err(AppError::Duty(refusal)) => Err(("您不能登记此会议的出席情况".into(), refusal.to_string())),
                 Err(other) => return Err(other),
             };
-            keeps.insert(meeting.id, verdict);
+            slot.insert(verdict);
             let rows = tx.attendance(meeting.id).await?;
             held.insert(meeting.id, rows.into_iter().map(|a| (a.member_id, (a.status, a.ledgered))).collect());
         }

@@ -159,7 +159,7 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
                     column,
                     Some(&text),
                     "不是积分：写作数字，至多一位小数，如 12.5",
-                    "is not points: a number with at most one decimal, like 12.5".into(),
+                    "is not points: a number with at most one decimal, like 12.5",
                 )
             })
         };
