@@ -308,9 +308,17 @@ pub async fn bound_household<Q: LinkQueries + OrgQueries>(
     token: &str,
     binding: Option<&str>,
 ) -> AppResult<Option<(CommunityId, HouseholdId)>> {
-    match open(q, token, binding).await? {
-        Link::Open(link) if link.bound => Ok(Some((link.community, link.household))),
-        Link::Open(_) => Ok(None),
-        _ => Err(AppError::Store(StoreError::not_found("household link", 0))),
+    // As `open` follows it, without the household's phone: which proof the
+    // link asks for does not matter to a device that is bound already.
+    let Some(guard) = q.link_guard(token).await? else {
+        return Err(AppError::Store(StoreError::not_found("household link", 0)));
+    };
+    if guard.revoked || guard.locked {
+        return Err(AppError::Store(StoreError::not_found("household link", 0)));
     }
+    let bound = match binding {
+        Some(secret) => q.is_bound(token, &secret_hash(secret)).await?,
+        None => false,
+    };
+    Ok(bound.then_some((guard.community_id, guard.household_id)))
 }

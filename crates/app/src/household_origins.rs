@@ -40,13 +40,16 @@ pub struct Origin<'a> {
     pub address: &'a str,
 }
 
+/// Where the installation's key is kept (`meta`).
+pub(crate) const KEY: &str = "origin_key";
+
 /// The installation's key, made on first use.
 async fn key(tx: &mut WriteTx) -> AppResult<String> {
-    if let Some(key) = tx.meta("origin_key").await? {
+    if let Some(key) = tx.meta(KEY).await? {
         return Ok(key);
     }
     let key = crate::household_links::new_secret();
-    tx.set_meta("origin_key", &key).await?;
+    tx.set_meta(KEY, &key).await?;
     Ok(key)
 }
 
@@ -70,9 +73,13 @@ fn hmac(key: &[u8], message: &[u8]) -> String {
 /// The keyed hashes of a device and an address (each in its own domain).
 pub(crate) async fn hashes(tx: &mut WriteTx, origin: Origin<'_>) -> AppResult<(Option<String>, String)> {
     let key = key(tx).await?;
+    Ok(keyed_hashes(&key, origin))
+}
+
+fn keyed_hashes(key: &str, origin: Origin<'_>) -> (Option<String>, String) {
     let device = origin.device.map(|d| hmac(key.as_bytes(), format!("device\0{d}").as_bytes()));
     let address = hmac(key.as_bytes(), format!("address\0{}", origin.address).as_bytes());
-    Ok((device, address))
+    (device, address)
 }
 
 /// Records where a committee or branch secretary's account signed in from;
@@ -230,8 +237,15 @@ pub(crate) async fn record_rating(
     entry: i64,
     year: i64,
     origin: Origin<'_>,
+    known_key: Option<String>,
 ) -> AppResult<()> {
-    let (device_hash, address_hash) = hashes(tx, origin).await?;
+    // A key read before the transaction is the key: once made it is never
+    // replaced (`key`).
+    let key = match known_key {
+        Some(key) => key,
+        None => key(tx).await?,
+    };
+    let (device_hash, address_hash) = keyed_hashes(&key, origin);
     let row = RatingOrigin { entry_id: entry, household_id: household, device_hash, address_hash };
     tx.record_rating_origin(community, &row, year, clock::now()).await?;
     Ok(())

@@ -18,11 +18,11 @@ use jiff::civil::Date;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::{Actor, EntryDraft};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{Account, CommunityId, HouseholdId, MemberId, Year};
+use starledger_domain::org::{Account, CommunityId, HouseholdId, Member, MemberId, Year};
 use starledger_domain::seal::Receipt;
 use starledger_store::{
-    Appended, HouseholdRow, LedgerQueries, LinkQueries, NewRating, OrgQueries, PaperFormQueries, PeriodStatus,
-    SealQueries, StoreError, WriteTx,
+    Appended, HouseholdRow, LedgerQueries, LinkQueries, NewRating, OrgQueries, PaperFormQueries, Period, PeriodStatus,
+    RatingQueries, SealQueries, StoreError, WriteTx,
 };
 
 /// Who reads the list of households and their links (the households page
@@ -63,8 +63,76 @@ pub enum Rated {
 /// The longest comment kept.
 pub const COMMENT_CHARS: usize = 500;
 
-/// Records a household's rating of its member for the window containing today.
-pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Rated> {
+/// What a household's rating reads before its write transaction, so that
+/// the write lock is held for the write itself: the household and its
+/// member, the open year and its rulebook, and the installation's origin
+/// key. [`rate`] checks the link, the binding, the member and the year again
+/// inside the transaction in one statement, and takes none of this on
+/// trust: if anything changed in between, it reads everything again there.
+pub struct Prepared {
+    household: HouseholdRow,
+    member: Member,
+    period: Period,
+    origin_key: Option<String>,
+}
+
+/// Reads what [`rate`] needs, outside the write lock; `None` when the
+/// rating would not be written as it stands (the link is gone or not bound
+/// to this device, the household moved, the year is not open): [`rate`]
+/// then finds out why inside its transaction, as it always did.
+pub async fn prepare<Q>(q: &mut Q, rating: &HouseholdRating<'_>) -> AppResult<Option<Prepared>>
+where
+    Q: LinkQueries + OrgQueries + Sized,
+{
+    let Some(secret) = rating.binding else { return Ok(None) };
+    let year = Year::of(clock::today());
+    let Some(guard) =
+        q.rating_guard(rating.token, &household_links::secret_hash(secret), i64::from(year.get())).await?
+    else {
+        return Ok(None);
+    };
+    if !guard.live
+        || !guard.bound
+        || !guard.year_open
+        || (guard.community_id, guard.household_id) != (rating.community, rating.household)
+        || guard.member_id != Some(rating.member)
+    {
+        return Ok(None);
+    }
+    let household = q.household(rating.community, rating.household).await?;
+    let member = q.member(rating.community, rating.member).await?;
+    let Some(period) = q.period(rating.community, year).await? else { return Ok(None) };
+    let origin_key = q.meta(household_origins::KEY).await?;
+    Ok(Some(Prepared { household, member, period, origin_key }))
+}
+
+/// Records a household's rating of its member for the window containing
+/// today. With what [`prepare`] read, the link, its binding, the household's
+/// member and the open year are checked again in one statement; if they are
+/// all as read, the rating is written from them, otherwise (or without them)
+/// everything is read again here, inside the transaction.
+pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>, prepared: Option<Prepared>) -> AppResult<Rated> {
+    if let (Some(prepared), Some(secret)) = (prepared, rating.binding) {
+        let today = clock::today();
+        let year = Year::of(today);
+        let guard = tx.rating_guard(rating.token, &household_links::secret_hash(secret), i64::from(year.get())).await?;
+        let unchanged = guard.is_some_and(|guard| {
+            guard.live
+                && guard.bound
+                && guard.year_open
+                && (guard.community_id, guard.household_id) == (rating.community, rating.household)
+                && guard.member_id == Some(rating.member)
+                && prepared.household.member_id == Some(rating.member)
+                && prepared.member.id == rating.member
+                && prepared.period.year == year
+                && guard.rulebook_sha256.as_deref() == Some(prepared.period.rulebook.sha256.as_str())
+        });
+        if unchanged {
+            let Prepared { household, member, period, origin_key } = prepared;
+            let channel = Channel::Link(rating.origin, origin_key);
+            return write_checked(tx, &household, &member, &period, today, rating.level, rating.comment, channel).await;
+        }
+    }
     match household_links::bound_household(tx, rating.token, rating.binding).await? {
         Some(found) if found == (rating.community, rating.household) => {}
         Some(_) => return Err(refused("此链接属于另一户。", "this link leads to another household")),
@@ -77,13 +145,15 @@ pub async fn rate(tx: &mut WriteTx, rating: HouseholdRating<'_>) -> AppResult<Ra
             "this household's link now leads to another member; open the link again",
         ));
     }
-    write_rating(tx, rating.community, &household, rating.level, rating.comment, Channel::Link(rating.origin)).await
+    let channel = Channel::Link(rating.origin, None);
+    write_rating(tx, rating.community, &household, rating.level, rating.comment, channel).await
 }
 
 /// How a household's rating reached the server.
 pub(crate) enum Channel<'a> {
-    /// Through its private link, from a device bound to it.
-    Link(Origin<'a>),
+    /// Through its private link, from a device bound to it; with the
+    /// installation's origin key if it was read already.
+    Link(Origin<'a>, Option<String>),
     /// On a paper form (纸质评议表) the household ticked and returned, typed
     /// in by `entered_by`, whose duty [`crate::paper_forms::enter`] checked.
     Paper { number: &'a str, entered_by: &'a Account },
@@ -117,6 +187,21 @@ pub(crate) async fn write_rating(
             ));
         }
     };
+    write_checked(tx, household, &member, &period, today, level, comment, channel).await
+}
+
+/// [`write_rating`] once the member and the open period are known.
+#[allow(clippy::too_many_arguments)]
+async fn write_checked(
+    tx: &mut WriteTx,
+    household: &HouseholdRow,
+    member: &Member,
+    period: &Period,
+    today: Date,
+    level: Satisfaction,
+    comment: &str,
+    channel: Channel<'_>,
+) -> AppResult<Rated> {
     let rulebook = &period.rulebook;
     let rule = rulebook
         .rule(level.rule_key(&rulebook.linking))
@@ -128,7 +213,7 @@ pub(crate) async fn write_rating(
     }
     let window = RatingWindow::containing(today, &rulebook.linking).key();
     let source_ref = match &channel {
-        Channel::Link(_) => format!("rating:{window}"),
+        Channel::Link(..) => format!("rating:{window}"),
         Channel::Paper { number, entered_by } => {
             format!("rating:{window}:paper:{number}:{}", Actor::Account(entered_by.id))
         }
@@ -167,7 +252,7 @@ pub(crate) async fn write_rating(
     })
     .await?;
     match channel {
-        Channel::Link(origin) => {
+        Channel::Link(origin, key) => {
             household_origins::record_rating(
                 tx,
                 member.community_id,
@@ -175,6 +260,7 @@ pub(crate) async fn write_rating(
                 entry.id,
                 i64::from(period.year.get()),
                 origin,
+                key,
             )
             .await?;
             let detail = format!("entry {}", entry.id);

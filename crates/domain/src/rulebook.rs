@@ -270,8 +270,10 @@ impl Rulebook {
         Checker { text }.check(raw, sha256)
     }
 
+    /// The shipped rulebook, parsed once per process.
     pub fn default_rulebook() -> Rulebook {
-        Rulebook::parse(DEFAULT_RULEBOOK).expect("the shipped rulebook is valid")
+        static PARSED: std::sync::OnceLock<Rulebook> = std::sync::OnceLock::new();
+        PARSED.get_or_init(|| Rulebook::parse(DEFAULT_RULEBOOK).expect("the shipped rulebook is valid")).clone()
     }
 
     pub fn rule(&self, key: &str) -> Option<&Rule> {

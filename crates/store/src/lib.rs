@@ -61,7 +61,7 @@ pub use org::{Community, HouseholdRow, NewAccount, NewHousehold, NewMember, Peri
 pub use outbox::{NewRobot, OutboxMessage, OutboxQueries, Robot};
 pub use paper_forms::{NewPaperForm, PaperForm, PaperFormQueries};
 pub use privacy::{ExpiredFile, PrivacyQueries, Pseudonymized};
-pub use ratings::{NewRating, RatingQueries, TokenHolder};
+pub use ratings::{NewRating, RatingGuard, RatingQueries, TokenHolder};
 pub use regions::{BranchStats, CommunityFigures, CommunityStats, PlacedCommunity, RegionQueries};
 pub use seals::SealQueries;
 
@@ -172,6 +172,13 @@ pub struct Store {
     origin: Arc<str>,
     /// What this store's transactions wrote, shared by its clones.
     counters: Arc<Counters>,
+    /// SQLite's writers of this process (this store and its clones) take
+    /// turns here, in the order they asked, before they take a connection
+    /// and `BEGIN IMMEDIATE`: SQLite itself makes a second writer sleep and
+    /// retry (1, 2, 5, 10 … ms) while the first holds the lock, which left
+    /// the lock idle between short writes (BENCHMARKS.md, "Writes").
+    /// Other processes still meet SQLite's own lock and its busy timeout.
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A SQLite path as a URL: `sqlx` percent-decodes the path part.
@@ -348,7 +355,8 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::classify(e, &location))?;
-        let store = Store { pool, location, origin: Arc::from("cli"), counters: Arc::default() };
+        let store =
+            Store { pool, location, origin: Arc::from("cli"), counters: Arc::default(), writers: Arc::default() };
         if backend == Backend::Postgres {
             store.check_postgres_mode(mode).await?;
         }
@@ -377,7 +385,8 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::classify(e, &location))?;
-        let store = Store { pool, location, origin: Arc::from("cli"), counters: Arc::default() };
+        let store =
+            Store { pool, location, origin: Arc::from("cli"), counters: Arc::default(), writers: Arc::default() };
         let mut conn = store.pool.acquire().await.map_err(|e| StoreError::classify(e, &store.location))?;
         let ours = check_ours(&mut conn, path)
             .await
@@ -588,9 +597,19 @@ impl Store {
 
     async fn begin(&self, held: Held) -> Result<WriteTx> {
         let classify = |e| StoreError::classify(e, &self.location);
+        let mut turn = None;
         let (tx, held) = match self.location.backend {
             // SQLite has one writer at a time: every write holds everything.
-            Backend::Sqlite => (self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify)?, Held::Everything),
+            Backend::Sqlite => {
+                // Waiting for the turn counts against the same busy timeout
+                // as waiting for SQLite's lock, and fails the same way.
+                let waited = tokio::time::timeout(self.location.busy_timeout, self.writers.clone().lock_owned());
+                turn = Some(waited.await.map_err(|_| StoreError::Locked {
+                    path: self.location.path.clone(),
+                    waited_ms: self.location.busy_timeout.as_millis(),
+                })?);
+                (self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify)?, Held::Everything)
+            }
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await.map_err(classify)?;
                 let lock = match held {
@@ -610,6 +629,7 @@ impl Store {
             origin: self.origin.to_string(),
             counters: self.counters.clone(),
             entries_appended: 0,
+            _turn: turn,
         })
     }
 
@@ -675,6 +695,9 @@ pub struct WriteTx {
     counters: Arc<Counters>,
     /// New ledger entries in this transaction, counted once it commits.
     entries_appended: u64,
+    /// SQLite: this process's turn to write ([`Store`]'s `writers`), given
+    /// back when the transaction ends (after `tx`, declared first, drops).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {

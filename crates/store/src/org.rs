@@ -11,6 +11,7 @@ use starledger_domain::org::{
 };
 use starledger_domain::rulebook::Rulebook;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Community {
@@ -76,6 +77,35 @@ impl HouseholdRow {
 pub enum PeriodStatus {
     Open,
     Closed,
+}
+
+/// How many rulebook texts [`parsed_rulebook`] keeps parsed; a process
+/// meets one or two per year it serves, so this is never reached in use.
+const PARSED_RULEBOOKS: usize = 64;
+
+/// The rulebook a period's text holds, parsed once per text for the whole
+/// process: a year's rulebook is frozen into its period (a trigger refuses
+/// to change it), so every write and page of the year reads the same text,
+/// and parsing it each time was most of a household rating's own work
+/// (BENCHMARKS.md). Keyed by the text itself, not by a version or a hash
+/// column, so a new rulebook (a new year, or a database replaced under the
+/// process) is simply a new key and nothing has to be invalidated; what is
+/// handed out is a clone of the parse, so no caller can change another's.
+pub(crate) fn parsed_rulebook(text: &str) -> std::result::Result<Rulebook, String> {
+    static PARSED: OnceLock<Mutex<HashMap<Box<str>, Arc<Rulebook>>>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(Mutex::default);
+    let found = parsed.lock().unwrap_or_else(PoisonError::into_inner).get(text).cloned();
+    if let Some(rulebook) = found {
+        return Ok(Rulebook::clone(&rulebook));
+    }
+    // Parsed outside the lock: two first readers may both parse; both agree.
+    let rulebook = Rulebook::parse(text).map_err(|e| e.to_string())?;
+    let mut kept = parsed.lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() >= PARSED_RULEBOOKS {
+        kept.clear();
+    }
+    kept.insert(text.into(), Arc::new(rulebook.clone()));
+    Ok(rulebook)
 }
 
 /// A rating year and the rulebook frozen into it.
@@ -269,7 +299,7 @@ pub trait OrgQueries: Queries {
                 .await
                 .at(location)?;
         let Some((status, text)) = row else { return Ok(None) };
-        let rulebook = Rulebook::parse(&text)
+        let rulebook = parsed_rulebook(&text)
             .map_err(|e| StoreError::Corrupt(format!("the rulebook frozen into {year} no longer parses: {e}")))?;
         let status = if status == "open" { PeriodStatus::Open } else { PeriodStatus::Closed };
         Ok(Some(Period { community_id: community, year, status, rulebook }))

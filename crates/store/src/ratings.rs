@@ -27,8 +27,59 @@ pub struct NewRating {
     pub entry_id: i64,
 }
 
+/// What a household's rating checks again inside its write, read in one
+/// statement: the link, this device's binding, the member the household
+/// is linked to, and the year's period (see `app::households::rate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingGuard {
+    pub community_id: CommunityId,
+    pub household_id: HouseholdId,
+    /// Neither replaced nor locked.
+    pub live: bool,
+    /// The device holding the binding's secret is bound to the link.
+    pub bound: bool,
+    pub member_id: Option<MemberId>,
+    /// The year's period is open.
+    pub year_open: bool,
+    /// The SHA-256 of the year's rulebook, if the year has a period.
+    pub rulebook_sha256: Option<String>,
+}
+
 #[allow(async_fn_in_trait)]
 pub trait RatingQueries: Queries {
+    /// The link `token` as a rating checks it, for the device whose binding
+    /// secret hashes to `secret_sha256`, in `year`; `None` for no such link.
+    async fn rating_guard(&mut self, token: &str, secret_sha256: &str, year: i64) -> Result<Option<RatingGuard>> {
+        let (conn, location) = self.parts();
+        type Row = (i64, i64, i64, i64, Option<i64>, Option<String>, Option<String>);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT t.community_id, t.household_id, \
+             CAST(CASE WHEN t.revoked_at IS NULL AND s.locked_at IS NULL THEN 1 ELSE 0 END AS BIGINT), \
+             CAST((SELECT COUNT(*) FROM household_bindings b WHERE b.token = t.token AND b.secret_sha256 = $2) \
+             AS BIGINT), \
+             (SELECT l.member_id FROM household_links l WHERE l.household_id = t.household_id), \
+             p.status, p.rulebook_sha256 \
+             FROM household_tokens t LEFT JOIN household_link_state s ON s.token = t.token \
+             LEFT JOIN periods p ON p.community_id = t.community_id AND p.year = $3 \
+             WHERE t.token = $1",
+        )
+        .bind(token)
+        .bind(secret_sha256)
+        .bind(year)
+        .fetch_optional(conn)
+        .await
+        .at(location)?;
+        Ok(row.map(|(community_id, household_id, live, bound, member_id, status, rulebook_sha256)| RatingGuard {
+            community_id,
+            household_id,
+            live: live == 1,
+            bound: bound > 0,
+            member_id,
+            year_open: status.as_deref() == Some("open"),
+            rulebook_sha256,
+        }))
+    }
+
     async fn token_holder(&mut self, token: &str) -> Result<Option<TokenHolder>> {
         let (conn, location) = self.parts();
         let row: Option<(i64, i64, Option<i64>)> =

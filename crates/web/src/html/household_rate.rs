@@ -382,25 +382,24 @@ pub async fn submit(
         Ok(rating) => rating,
         Err(response) => return Ok(response),
     };
-    drop(reader);
     let community = rating.member.community_id;
     let secret = binding(&visitor);
     let device = cookie(&visitor.headers, crate::session::DEVICE_COOKIE);
+    let household_rating = HouseholdRating {
+        token: &token,
+        binding: secret.as_deref(),
+        community,
+        household: rating.household_id,
+        member: rating.member.id,
+        level,
+        comment: &form.comment,
+        origin: Origin { device: device.as_deref(), address: &visitor.ip },
+    };
+    // Read before the write lock; the write checks it again.
+    let prepared = households::prepare(&mut reader, &household_rating).await?;
+    drop(reader);
     let mut tx = visitor.write_in(&state, community).await?;
-    let rated = households::rate(
-        &mut tx,
-        HouseholdRating {
-            token: &token,
-            binding: secret.as_deref(),
-            community,
-            household: rating.household_id,
-            member: rating.member.id,
-            level,
-            comment: &form.comment,
-            origin: Origin { device: device.as_deref(), address: &visitor.ip },
-        },
-    )
-    .await?;
+    let rated = households::rate(&mut tx, household_rating, prepared).await?;
     match rated {
         Rated::New(_) => {
             tx.commit().await?;
