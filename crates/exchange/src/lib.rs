@@ -9,6 +9,7 @@ pub mod opening;
 pub mod read;
 pub mod roll;
 pub mod study;
+mod table;
 pub mod write;
 
 pub use read::{ReadError, read_bytes, read_file};

@@ -47,59 +47,43 @@ pub const TEMPLATE: &[(&str, f64)] = &[
     ("星级", 6.0),
 ];
 
-fn header(text: &str) -> String {
-    text.replace(['*', '＊', ' '], "")
-}
-
 /// The rows of a file, each bad cell a problem naming file, sheet, row and
 /// column in Chinese and English.
 // `Err(bad(..))`: the problem is recorded, the cell is marked failed.
 #[allow(clippy::unit_arg)]
 pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>, usize) {
-    let mut problems = Vec::new();
-    let found = sheets.iter().find_map(|sheet| {
-        sheet.rows.iter().take(10).enumerate().find_map(|(position, (_, cells))| {
-            let headers: Vec<String> = cells.iter().map(|c| c.text().map(|t| header(&t)).unwrap_or_default()).collect();
-            let has = |names: &[&str]| headers.iter().any(|h| names.contains(&h.as_str()));
-            (has(NAME) && has(STARS)).then_some((sheet, position, headers))
-        })
-    });
-    let Some((sheet, position, headers)) = found else {
-        let sheet = sheets.first().map(|s| s.name.clone()).unwrap_or_default();
-        problems.push(Problem::new(
-            &Place { file: file.to_string(), sheet, row: 1 },
-            None,
-            None,
+    let table = match crate::table::find(
+        file,
+        sheets,
+        &[NAME, STARS],
+        (
             "找不到含“姓名”和“星级”的表头行：请从期初积分的模板开始",
             "no header row with 姓名 and 星级: start from `starledger import template opening`",
-        ));
-        return (Vec::new(), problems, 0);
+        ),
+    ) {
+        Ok(table) => table,
+        Err((problems, rows)) => return (Vec::new(), problems, rows),
     };
-    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let (name_at, branch_at, phone_at, year_at, stars_at, total_at) =
-        (find(NAME), find(BRANCH), find(PHONE), find(YEAR), find(STARS), find(TOTAL));
+    let (name_at, branch_at, phone_at, year_at, stars_at, total_at) = (
+        table.column(NAME),
+        table.column(BRANCH),
+        table.column(PHONE),
+        table.column(YEAR),
+        table.column(STARS),
+        table.column(TOTAL),
+    );
     let known = [NAME, BRANCH, PHONE, YEAR, STARS, TOTAL, IGNORED];
-    let category_columns: Vec<(usize, String)> = headers
+    let category_columns: Vec<(usize, String)> = table
+        .headers
         .iter()
         .enumerate()
         .filter(|(_, h)| !h.is_empty() && !known.iter().any(|names| names.contains(&h.as_str())))
         .map(|(i, h)| (i, h.clone()))
         .collect();
-    let rows: Vec<&(u32, Vec<Cell>)> =
-        sheet.rows[position + 1..].iter().filter(|(_, cells)| cells.iter().any(|c| c.text().is_some())).collect();
-    if rows.len() > crate::roll::MAX_ROWS {
-        problems.push(Problem::new(
-            &Place { file: file.to_string(), sheet: sheet.name.clone(), row: rows[crate::roll::MAX_ROWS].0 },
-            None,
-            None,
-            format!("文件有 {} 行，超过 {} 行：请拆分", rows.len(), crate::roll::MAX_ROWS),
-            format!("the file has {} rows, more than {}: split it", rows.len(), crate::roll::MAX_ROWS),
-        ));
-        return (Vec::new(), problems, rows.len());
-    }
+    let mut problems = Vec::new();
     let mut records = Vec::new();
-    for (row, cells) in &rows {
-        let place = Place { file: file.to_string(), sheet: sheet.name.clone(), row: *row };
+    for (row, cells) in &table.rows {
+        let place = table.place(file, *row);
         let cell = |at: Option<usize>| at.and_then(|i| cells.get(i)).and_then(Cell::text);
         let mut bad = |column: &str, value: Option<&str>, zh: &str, en: &str| {
             problems.push(Problem::new(&place, Some(column), value, zh, en));
@@ -182,7 +166,7 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<OpeningRecord>, Vec<Problem>,
             records.push(OpeningRecord { place, name, branch: cell(branch_at), phone, year, stars, total, categories });
         }
     }
-    (records, problems, rows.len())
+    (records, problems, table.rows.len())
 }
 
 #[cfg(test)]

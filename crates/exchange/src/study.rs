@@ -39,44 +39,30 @@ pub fn monday_of(day: Date) -> Date {
 // `Err(bad(..))`: the problem is recorded, the cell is marked failed.
 #[allow(clippy::unit_arg)]
 pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<StudyRecord>, Vec<Problem>, usize) {
-    let mut problems = Vec::new();
-    let header = |text: &str| text.replace(['*', '＊', ' '], "");
-    let found = sheets.iter().find_map(|sheet| {
-        sheet.rows.iter().take(10).enumerate().find_map(|(position, (_, cells))| {
-            let headers: Vec<String> = cells.iter().map(|c| c.text().map(|t| header(&t)).unwrap_or_default()).collect();
-            let has = |names: &[&str]| headers.iter().any(|h| names.contains(&h.as_str()));
-            (has(NAME) && has(WEEK) && has(DAYS)).then_some((sheet, position, headers))
-        })
-    });
-    let Some((sheet, position, headers)) = found else {
-        let sheet = sheets.first().map(|s| s.name.clone()).unwrap_or_default();
-        problems.push(Problem::new(
-            &Place { file: file.to_string(), sheet, row: 1 },
-            None,
-            None,
+    let table = match crate::table::find(
+        file,
+        sheets,
+        &[NAME, WEEK, DAYS],
+        (
             "找不到含“姓名”“周开始”“天数”的表头行：请从学习强国的模板开始",
             "no header row with 姓名, 周开始 and 天数: start from `starledger import template study`",
-        ));
-        return (Vec::new(), problems, 0);
+        ),
+    ) {
+        Ok(table) => table,
+        Err((problems, rows)) => return (Vec::new(), problems, rows),
     };
-    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let (name_at, branch_at, phone_at, week_at, days_at, points_at) =
-        (find(NAME), find(BRANCH), find(PHONE), find(WEEK), find(DAYS), find(POINTS));
-    let rows: Vec<&(u32, Vec<Cell>)> =
-        sheet.rows[position + 1..].iter().filter(|(_, cells)| cells.iter().any(|c| c.text().is_some())).collect();
-    if rows.len() > crate::roll::MAX_ROWS {
-        problems.push(Problem::new(
-            &Place { file: file.to_string(), sheet: sheet.name.clone(), row: rows[crate::roll::MAX_ROWS].0 },
-            None,
-            None,
-            format!("文件超过 {} 行：请拆分", crate::roll::MAX_ROWS),
-            format!("the file has more than {} rows: split it", crate::roll::MAX_ROWS),
-        ));
-        return (Vec::new(), problems, rows.len());
-    }
+    let (name_at, branch_at, phone_at, week_at, days_at, points_at) = (
+        table.column(NAME),
+        table.column(BRANCH),
+        table.column(PHONE),
+        table.column(WEEK),
+        table.column(DAYS),
+        table.column(POINTS),
+    );
+    let mut problems = Vec::new();
     let mut records = Vec::new();
-    for (row, cells) in &rows {
-        let place = Place { file: file.to_string(), sheet: sheet.name.clone(), row: *row };
+    for (row, cells) in &table.rows {
+        let place = table.place(file, *row);
         let get = |at: Option<usize>| at.and_then(|i| cells.get(i)).cloned().unwrap_or(Cell::Empty);
         let mut bad = |column: &str, value: Option<&str>, zh: &str, en: &str| {
             problems.push(Problem::new(&place, Some(column), value, zh, en));
@@ -137,7 +123,7 @@ pub fn parse(file: &str, sheets: &[Sheet]) -> (Vec<StudyRecord>, Vec<Problem>, u
             records.push(StudyRecord { place, name, branch: get(branch_at).text(), phone, week, days, points });
         }
     }
-    (records, problems, rows.len())
+    (records, problems, table.rows.len())
 }
 
 #[cfg(test)]
