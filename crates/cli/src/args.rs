@@ -1,6 +1,6 @@
 //! The command line: one clap struct per command, `--db` (or `--database-url`) everywhere.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -904,8 +904,9 @@ pub enum BenchCommand {
     /// connections at pages and at a static file (the baseline).
     Reads(BenchReadsArgs),
     /// Serve the database in-process on 127.0.0.1 and write household
-    /// ratings through the web path with N clients, against one-row write
-    /// transactions (the baseline). It records real ratings: use a copy.
+    /// ratings or meeting closes through the web path with N clients,
+    /// against one-row write transactions (the baseline). It records real
+    /// entries: use a copy.
     Writes(BenchWritesArgs),
     /// Draw the growth figures (a CSV: panel,series,members,value,baseline)
     /// as an SVG, each series beside its baseline; needs no database.
@@ -977,6 +978,20 @@ pub struct BenchWritesArgs {
     /// Say that this database is a copy: the bench records real ratings.
     #[arg(long)]
     pub on_a_copy: bool,
+    /// What the clients write: household ratings (`POST /r/TOKEN`) or
+    /// meeting closes (`POST /meetings/ID/close`, as the committee).
+    #[arg(long, value_enum, default_value = "ratings")]
+    pub what: WriteKind,
+}
+
+/// The writes `bench writes` drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WriteKind {
+    /// A household's satisfaction rating through its private link.
+    Ratings,
+    /// A branch meeting closed by the committee, every member's attendance
+    /// recorded in the ledger.
+    Meetings,
 }
 
 #[derive(Subcommand, Debug)]

@@ -136,8 +136,30 @@ fn a_tiny_city_builds_verifies_and_is_measured() {
     // Each rating it counted is one more entry in a chain that still verifies.
     let written = number(&sides[1], "written") as u64;
     assert!(written > 0, "{}", writes.stdout);
+    assert_eq!(number(&sides[1], "ledger_entries") as u64, written, "one entry per rating: {}", writes.stdout);
     let verified = run(&db, &["ledger", "verify"]).succeeded();
     let intact = format!("ledger intact: {} entries", entries + 1 + written);
+    assert!(verified.stdout.contains(&intact), "{intact}: {}", verified.stdout);
+
+    // Meeting closes: each close the committee made put a branch's
+    // attendance in the ledger, and the chain still verifies.
+    let closes =
+        run(&db, &["bench", "writes", "--on-a-copy", "--what", "meetings", "--clients", "2", "--duration-secs", "1"])
+            .succeeded();
+    let sides = results(&closes.stdout);
+    let names: Vec<&str> = sides.iter().map(|r| r["what"].as_str()).collect();
+    assert_eq!(names, ["baseline", "meeting"], "{}", closes.stdout);
+    for side in &sides {
+        assert!(number(side, "writes_per_s") > 0.0, "{side:?}");
+        assert_eq!(number(side, "server_errors"), 0.0, "no 5xx: {}", closes.stdout);
+        assert_eq!(number(side, "refused"), 0.0, "no close refused: {}", closes.stdout);
+    }
+    let closed = number(&sides[1], "written") as u64;
+    let recorded = number(&sides[1], "ledger_entries") as u64;
+    assert!(closed > 0 && recorded >= closed, "every close records attendance: {}", closes.stdout);
+    assert!(closes.stdout.contains("bench writes --on-a-copy --what meetings"), "{}", closes.stdout);
+    let verified = run(&db, &["ledger", "verify"]).succeeded();
+    let intact = format!("ledger intact: {} entries", entries + 1 + written + recorded);
     assert!(verified.stdout.contains(&intact), "{intact}: {}", verified.stdout);
     drop(pg);
 }

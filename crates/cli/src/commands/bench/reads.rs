@@ -38,7 +38,7 @@ const STATIC_PATH: &str = "/static/app.css";
 /// Stands for the households' private links in `--paths`.
 const TOKEN_PATH: &str = "/r/TOKEN";
 /// The session cookie's name, as the web application sets it.
-const SESSION_COOKIE: &str = "sl_session";
+pub(super) const SESSION_COOKIE: &str = "sl_session";
 /// Household tokens taken in turn.
 const MAX_TOKENS: usize = 5_000;
 
@@ -375,11 +375,6 @@ impl Client {
             self.host, self.cookie
         );
         self.send(&request).await
-    }
-
-    /// The `Host` this client names: the server's address.
-    pub(super) fn host(&self) -> &str {
-        &self.host
     }
 
     /// Sends one whole request; the answer's status, and whether the

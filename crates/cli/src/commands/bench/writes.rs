@@ -1,34 +1,48 @@
-//! `starledger bench writes`: household ratings written through the web
-//! path (`POST /r/TOKEN`, the application served in-process on 127.0.0.1)
-//! by N clients, against one-row write transactions through the same store
-//! and the same number of clients, in the same run on the same database.
+//! `starledger bench writes`: writes through the web path (the
+//! application served in-process on 127.0.0.1) by N clients, against
+//! one-row write transactions through the same store and the same number
+//! of clients, in the same run on the same database. Two kinds:
 //!
-//! What it writes: a household's rating is one per household per window,
-//! so each client takes the next household not yet rated in the window
-//! containing today (the clock: `STARLEDGER_NOW`), until the duration ends
-//! or the households run out. The bench binds each household's link to a
-//! device first (a binding row, as the phone's last four digits would
-//! make it), then posts the rating form with the cookies a phone would
-//! send. The ratings it writes are real ledger entries: the command asks
-//! for `--on-a-copy`, and BENCHMARKS.md runs it on a fresh demo.
+//! - **household ratings** (`--what ratings`, `POST /r/TOKEN`): a
+//!   household's rating is one per household per window, so each client
+//!   takes the next household not yet rated in the window containing today
+//!   (the clock: `STARLEDGER_NOW`), until the duration ends or the
+//!   households run out. The bench binds each household's link to a device
+//!   first (a binding row, as the phone's last four digits would make it),
+//!   then posts the rating form with the cookies a phone would send.
+//! - **meeting closes** (`--what meetings`, `POST /meetings/ID/close`): the
+//!   bench schedules theme-day meetings (主题党日) of every branch, started
+//!   just before today, and a session of the committee account the reads
+//!   bench reads as; each client closes the next meeting with `unmarked =
+//!   absent` and `confirm = yes`, so every invited member but the closer
+//!   and their relatives gets one attendance entry (absence has no cap, so
+//!   every close writes a whole branch: the most a close writes).
+//!
+//! The entries it writes are real ledger entries: the command asks for
+//! `--on-a-copy`, and BENCHMARKS.md runs it on a fresh demo.
 //!
 //! The baseline: each client writes one row in its own write transaction
-//! (the store's, holding the same lock a rating holds) into a scratch table
+//! (the store's, holding the same lock a write holds) into a scratch table
 //! that is dropped at the end. The ratio says how much of a bare write the
-//! rating's rule checks, ledger chain, projection, audit and page cost.
+//! rule checks, ledger chain, projection, audit and page cost.
 
-use super::reads::{Client, bench_app};
+use super::reads::{Client, SESSION_COOKIE, bench_app};
 use super::{driven_community, p50_p99_ms, reproduce, within};
-use crate::args::BenchWritesArgs;
+use crate::args::{BenchWritesArgs, WriteKind};
 use crate::commands::Context;
 use crate::failure::{Failure, Outcome};
 use starledger_app::household_links::secret_hash;
-use starledger_store::{BaselineQueries, RatingQueries, Store};
-use starledger_web::security::random_token;
+use starledger_domain::org::Role;
+use starledger_store::{BaselineQueries, Community, NewMeeting, OrgQueries, RatingQueries, Store};
+use starledger_web::security::{random_token, sha256_hex};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// Meetings scheduled per second of `--duration-secs`: more than 16
+/// clients close on this machine, so the run ends by the clock.
+const MEETINGS_PER_SECOND: u64 = 400;
 
 /// One side of the comparison.
 struct Measured {
@@ -47,18 +61,22 @@ impl Measured {
     }
 }
 
-/// A household ready to rate: its link and the cookies of its bound phone.
-struct Household {
-    token: String,
-    binding: String,
-    device: String,
-    form: String,
+/// The requests the clients send, one per write, each whole (headers,
+/// cookies and form), and the status that means it was written.
+struct Work {
+    what: &'static str,
+    /// What each request writes, for the header line ("household links").
+    items: &'static str,
+    requests: Vec<String>,
+    written: u16,
+    /// The session the bench made, deleted at the end.
+    session: Option<String>,
 }
 
 pub async fn run(context: &Context, args: BenchWritesArgs) -> Outcome {
     if !args.on_a_copy {
         return Err(Failure::bad_input(
-            "bench writes records real household ratings in this database: run it on a copy \
+            "bench writes records real ledger entries in this database: run it on a copy \
              (`starledger --db copy.db demo --no-serve`, or `store copy`) and say so with --on-a-copy",
         ));
     }
@@ -67,51 +85,43 @@ pub async fn run(context: &Context, args: BenchWritesArgs) -> Outcome {
     let store = context.open().await?;
     let mut reader = store.read().await?;
     let community = driven_community(context, &mut reader).await?;
-    let mut tokens: Vec<String> = reader.live_tokens(community.id).await?.into_values().collect();
-    tokens.sort();
+    let entries_before = reader.census().await?.entries;
     drop(reader);
-    if tokens.is_empty() {
-        return Err(Failure::refused(format!("{} has no live household links to rate through", community.name)));
-    }
-
-    // Each household's phone, bound as the last four digits would bind it.
-    let now = starledger_app::clock::now();
-    let mut tx = store.write_in(community.id).await?;
-    let mut households = Vec::with_capacity(tokens.len());
-    for token in tokens {
-        let binding = random_token();
-        tx.bind_device(&token, &secret_hash(&binding), "digits", None, now).await?;
-        households.push(Household { token, binding, device: random_token(), form: random_token() });
-    }
-    tx.commit().await?;
-    let households = Arc::new(households);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| Failure::failed(format!("cannot listen on 127.0.0.1: {e}")))?;
     let address = listener.local_addr().map_err(|e| Failure::failed(format!("no local address: {e}")))?;
+    let work = match args.what {
+        WriteKind::Ratings => household_ratings(&store, &community, address).await?,
+        WriteKind::Meetings => meeting_closes(&store, &community, address, args.duration_secs).await?,
+    };
     let app = bench_app(&store, address);
     let server =
         tokio::spawn(
             async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await },
         );
-    let ratings = drive_ratings(address, households.clone(), &args).await;
+    let items = work.requests.len();
+    let driven = drive(address, Arc::new(work.requests), work.written, work.what, &args).await;
     server.abort();
-    let ratings = ratings?;
+    if let Some(session) = &work.session {
+        let mut tx = store.write().await?;
+        tx.delete_session(session).await?;
+        tx.commit().await?;
+    }
+    let driven = driven?;
+    let entries = store.read().await?.census().await?.entries - entries_before;
     let baseline = drive_baseline(&store, &args).await?;
 
     println!(
-        "bench writes: {} ({} household links), {} clients × up to {} s, server in-process on {address}",
-        community.name,
-        households.len(),
-        args.clients,
-        args.duration_secs
+        "bench writes: {} ({items} {}), {} clients × up to {} s, server in-process on {address}",
+        community.name, work.items, args.clients, args.duration_secs
     );
-    if ratings.written == 0 {
+    if driven.written == 0 {
         return Err(Failure::refused(format!(
-            "no rating could be written: {} answers refused (every household had rated in this window, \
+            "nothing could be written: {} answers refused (every household had rated in this window, \
              or no year is open today; set STARLEDGER_NOW to a day in an open year's window)",
-            ratings.refused
+            driven.refused
         )));
     }
     println!(
@@ -119,7 +129,7 @@ pub async fn run(context: &Context, args: BenchWritesArgs) -> Outcome {
         "what", "written", "refused", "5xx", "writes/s", "p50 ms", "p99 ms", "vs baseline"
     );
     let base = baseline.per_second();
-    for m in [&baseline, &ratings] {
+    for m in [&baseline, &driven] {
         println!(
             "  {:<34} {:>8} {:>8} {:>5} {:>10.1} {:>9.2} {:>9.2} {:>12.4}",
             m.what,
@@ -132,9 +142,14 @@ pub async fn run(context: &Context, args: BenchWritesArgs) -> Outcome {
             m.per_second() / base
         );
     }
-    for m in [&baseline, &ratings] {
+    println!(
+        "  ledger entries written: {entries} ({:.1} per write, {:.1} entries/s)",
+        entries as f64 / driven.written as f64,
+        entries as f64 / driven.seconds.max(1e-9)
+    );
+    for (m, entries) in [(&baseline, 0), (&driven, entries)] {
         println!(
-            "result: what={} written={} writes_per_s={:.1} p50_ms={:.3} p99_ms={:.3} refused={} server_errors={} ratio={:.4}",
+            "result: what={} written={} writes_per_s={:.1} p50_ms={:.3} p99_ms={:.3} refused={} server_errors={} ratio={:.4} ledger_entries={entries}",
             m.what.split_whitespace().next().unwrap_or(m.what),
             m.written,
             m.per_second(),
@@ -147,17 +162,123 @@ pub async fn run(context: &Context, args: BenchWritesArgs) -> Outcome {
     }
     let community_option =
         if context.community.is_some() { format!("--community {} ", community.name) } else { String::new() };
+    let what = match args.what {
+        WriteKind::Ratings => "",
+        WriteKind::Meetings => "--what meetings ",
+    };
     println!(
         "reproduce: {}",
         reproduce(
             context,
             &format!(
-                "{community_option}bench writes --on-a-copy --clients {} --duration-secs {}",
+                "{community_option}bench writes --on-a-copy {what}--clients {} --duration-secs {}",
                 args.clients, args.duration_secs
             )
         )
     );
     Ok(())
+}
+
+/// Every live household link of the community, bound to a phone, and the
+/// rating form that phone posts.
+async fn household_ratings(store: &Store, community: &Community, address: SocketAddr) -> Result<Work, Failure> {
+    let mut reader = store.read().await?;
+    let mut tokens: Vec<String> = reader.live_tokens(community.id).await?.into_values().collect();
+    tokens.sort();
+    drop(reader);
+    if tokens.is_empty() {
+        return Err(Failure::refused(format!("{} has no live household links to rate through", community.name)));
+    }
+    // Each household's phone, bound as the last four digits would bind it.
+    let now = starledger_app::clock::now();
+    let mut tx = store.write_in(community.id).await?;
+    let mut requests = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let binding = random_token();
+        tx.bind_device(&token, &secret_hash(&binding), "digits", None, now).await?;
+        let (device, form) = (random_token(), random_token());
+        let body = format!("csrf={form}&level=satisfied&comment=");
+        requests.push(format!(
+            "POST /r/{token} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
+             Cookie: sl_form={form}; sl_bind={binding}; sl_device={device}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\
+             Accept: text/html\r\nUser-Agent: starledger-bench\r\n\r\n{body}",
+            length = body.len(),
+        ));
+    }
+    tx.commit().await?;
+    Ok(Work {
+        what: "household ratings (POST /r/TOKEN)",
+        items: "household links",
+        requests,
+        written: 200,
+        session: None,
+    })
+}
+
+/// Theme-day meetings of every branch, started a minute or more before
+/// today's clock, and the close form the committee posts for each.
+async fn meeting_closes(
+    store: &Store,
+    community: &Community,
+    address: SocketAddr,
+    duration_secs: u64,
+) -> Result<Work, Failure> {
+    let mut reader = store.read().await?;
+    let branches = reader.branches(community.id).await?;
+    let account = reader
+        .accounts(community.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.role == Role::Committee && a.member_id.is_some())
+        .min_by_key(|a| a.id)
+        .ok_or_else(|| {
+            Failure::refused(format!("{} has no committee member's account to close with", community.name))
+        })?;
+    drop(reader);
+    if branches.is_empty() {
+        return Err(Failure::refused(format!("{} has no branch to hold meetings in", community.name)));
+    }
+    let now = starledger_app::clock::now();
+    let (cookie, csrf) = (random_token(), random_token());
+    let session = sha256_hex(&cookie);
+    let count = (duration_secs * MEETINGS_PER_SECOND) as i64;
+    let mut tx = store.write_in(community.id).await?;
+    tx.create_session(&session, account.id, &csrf, now, now + 6 * 3600, "127.0.0.1").await?;
+    let mut requests = Vec::with_capacity(count as usize);
+    for n in 0..count {
+        let (branch, _) = &branches[n as usize % branches.len()];
+        let id = tx
+            .add_meeting(&NewMeeting {
+                community_id: community.id,
+                branch_id: *branch,
+                party_group_id: None,
+                rule_key: "meeting.theme_day".to_string(),
+                title: format!("主题党日（测速 {n}）"),
+                place: "党群服务中心".to_string(),
+                starts_at: now - 60 - n,
+                checkin_token: random_token(),
+                created_by: account.id,
+                created_at: now,
+            })
+            .await?;
+        let body = format!("csrf={csrf}&unmarked=absent&confirm=yes");
+        requests.push(format!(
+            "POST /meetings/{id}/close HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
+             Cookie: {SESSION_COOKIE}={cookie}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\
+             Accept: text/html\r\nUser-Agent: starledger-bench\r\n\r\n{body}",
+            length = body.len(),
+        ));
+    }
+    tx.commit().await?;
+    Ok(Work {
+        what: "meeting closes (POST /meetings/ID/close)",
+        items: "meetings",
+        requests,
+        written: 303,
+        session: Some(session),
+    })
 }
 
 /// Latencies in microseconds, and what the clients counted.
@@ -195,9 +316,13 @@ fn micros(since: Instant) -> u32 {
     since.elapsed().as_micros().min(u128::from(u32::MAX)) as u32
 }
 
-async fn drive_ratings(
+/// Sends each request once, N clients at a time, until the duration ends or
+/// the requests run out.
+async fn drive(
     address: SocketAddr,
-    households: Arc<Vec<Household>>,
+    requests: Arc<Vec<String>>,
+    written: u16,
+    what: &'static str,
     args: &BenchWritesArgs,
 ) -> Result<Measured, Failure> {
     let next = Arc::new(AtomicUsize::new(0));
@@ -205,13 +330,13 @@ async fn drive_ratings(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
-        let (households, next) = (households.clone(), next.clone());
+        let (requests, next) = (requests.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::default();
             let mut client: Option<Client> = None;
             while Instant::now() < deadline {
                 let turn = next.fetch_add(1, Ordering::Relaxed);
-                let Some(household) = households.get(turn) else { break };
+                let Some(request) = requests.get(turn) else { break };
                 let connection = match client.as_mut() {
                     Some(connection) => connection,
                     None => match Client::connect(address, "").await {
@@ -223,11 +348,11 @@ async fn drive_ratings(
                     },
                 };
                 let sent = Instant::now();
-                match rate(connection, household).await {
+                match connection.send(request).await {
                     Ok((status, keep_alive)) => {
                         tally.latencies_us.push(micros(sent));
                         match status {
-                            200 => tally.written += 1,
+                            status if status == written => tally.written += 1,
                             500.. => tally.server_errors += 1,
                             _ => tally.refused += 1,
                         }
@@ -248,7 +373,7 @@ async fn drive_ratings(
     for task in tasks {
         total.add(task.await.map_err(|e| Failure::failed(format!("a client task failed: {e}")))?);
     }
-    Ok(total.measured("household ratings (POST /r/TOKEN)", started.elapsed().as_secs_f64()))
+    Ok(total.measured(what, started.elapsed().as_secs_f64()))
 }
 
 async fn drive_baseline(store: &Store, args: &BenchWritesArgs) -> Result<Measured, Failure> {
@@ -291,22 +416,4 @@ async fn drive_baseline(store: &Store, args: &BenchWritesArgs) -> Result<Measure
     tx.drop_scratch().await?;
     tx.commit().await?;
     Ok(total.measured("baseline (one-row transactions)", seconds))
-}
-
-/// Posts the household's rating as its bound phone would.
-async fn rate(client: &mut Client, household: &Household) -> std::io::Result<(u16, bool)> {
-    let body = format!("csrf={}&level=satisfied&comment=", household.form);
-    let request = format!(
-        "POST /r/{token} HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n\
-         Cookie: sl_form={form}; sl_bind={binding}; sl_device={device}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\
-         Accept: text/html\r\nUser-Agent: starledger-bench\r\n\r\n{body}",
-        token = household.token,
-        host = client.host(),
-        form = household.form,
-        binding = household.binding,
-        device = household.device,
-        length = body.len(),
-    );
-    client.send(&request).await
 }
