@@ -3,6 +3,8 @@
 
 use crate::error::{WebError, WebResult};
 use qrcode::{Color, QrCode};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// The smallest a code is drawn, in CSS pixels, when the page does not size
 /// it: large enough to scan from a phone held to a screen.
@@ -13,6 +15,29 @@ const MIN_PIXELS: usize = 160;
 /// 45 KB drawn module by module), at least [`MIN_PIXELS`] wide unless the
 /// page's CSS sizes it.
 pub fn qr_svg(text: &str) -> WebResult<String> {
+    if let Some(svg) = DRAWN.lock().unwrap_or_else(PoisonError::into_inner).get(text) {
+        return Ok(svg.clone());
+    }
+    let svg = draw(text)?;
+    let mut drawn = DRAWN.lock().unwrap_or_else(PoisonError::into_inner);
+    if drawn.len() >= MAX_DRAWN {
+        drawn.clear();
+    }
+    drawn.insert(text.to_string(), svg.clone());
+    Ok(svg)
+}
+
+/// Codes already drawn, by their text. A seal's code or a meeting's
+/// check-in link never changes, and choosing a code's mask costs more
+/// than all the rest of the honour roll (profiled: four fifths of its
+/// CPU went to drawing and compressing the seal's code on every visit).
+static DRAWN: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Mutex::default);
+
+/// At most this many codes are kept (a few kilobytes each); past it the
+/// cache starts again, so no stream of new texts can grow it.
+const MAX_DRAWN: usize = 512;
+
+fn draw(text: &str) -> WebResult<String> {
     let code = QrCode::new(text.as_bytes()).map_err(|e| WebError::Internal(format!("QR code: {e}")))?;
     let width = code.width();
     let quiet = 4;
@@ -58,5 +83,15 @@ mod tests {
             .sum();
         assert_eq!(drawn, dark);
         assert!(svg.starts_with("<svg") && !svg.contains("<?xml"));
+    }
+
+    #[test]
+    fn a_kept_code_is_the_code_of_its_own_text() {
+        let (a, b) = ("https://example.org/checkin/aaaa", "https://example.org/checkin/bbbb");
+        let first = qr_svg(a).unwrap();
+        assert_eq!(first, draw(a).unwrap());
+        assert_eq!(qr_svg(a).unwrap(), first, "the second visit gets the same code");
+        assert_ne!(qr_svg(b).unwrap(), first, "another text, another code");
+        assert_eq!(qr_svg(b).unwrap(), draw(b).unwrap());
     }
 }
