@@ -81,6 +81,9 @@ pub struct YearFigures {
     member_months: HashMap<MemberId, Vec<Points>>,
     /// Each member's branch.
     branch_of: HashMap<MemberId, BranchId>,
+    /// Each branch's members (built once, so a member's chart reads their
+    /// branch, not the whole community).
+    members_of: HashMap<BranchId, Vec<MemberId>>,
     /// The committee's view only (empty for members).
     pub branches: Vec<BranchFigures>,
     pub taking_part: Vec<MonthFigures>,
@@ -119,8 +122,8 @@ impl YearFigures {
     /// median of each (the branch's members on the year's rating).
     pub fn member(&self, rating: &YearRating, member: MemberId) -> Option<MemberFigures> {
         let branch = *self.branch_of.get(&member)?;
-        let rated = rating.rating.member(member)?;
-        let peers: Vec<MemberId> = self.branch_of.iter().filter(|(_, b)| **b == branch).map(|(m, _)| *m).collect();
+        let rated = rating.member(member)?;
+        let peers = self.members_of.get(&branch).map_or(&[][..], Vec::as_slice);
         let categories = rating
             .period
             .rulebook
@@ -130,7 +133,7 @@ impl YearFigures {
                 label: c.name.clone(),
                 mine: rated.category_points(&c.key),
                 median: group_median(
-                    peers.iter().filter_map(|p| rating.rating.member(*p)).map(|m| m.category_points(&c.key)).collect(),
+                    peers.iter().filter_map(|p| rating.member(*p)).map(|m| m.category_points(&c.key)).collect(),
                 ),
             })
             .collect();
@@ -165,6 +168,10 @@ where
     let months: Vec<u8> = (1..=last_month).collect();
     let on_roll: Vec<_> = rating.roll.iter().filter(|m| m.days_on_roll(year) > 0).collect();
     let branch_of: HashMap<MemberId, BranchId> = on_roll.iter().map(|m| (m.id, m.branch_id)).collect();
+    let mut members_of: HashMap<BranchId, Vec<MemberId>> = HashMap::new();
+    for (member, branch) in &branch_of {
+        members_of.entry(*branch).or_default().push(*member);
+    }
 
     let household_rules: Vec<String> =
         rulebook.rules.values().filter(|r| r.source == RuleSource::Household).map(|r| r.key.clone()).collect();
@@ -187,6 +194,7 @@ where
         months,
         member_months,
         branch_of,
+        members_of,
         branches: Vec::new(),
         taking_part: Vec::new(),
         members: on_roll.len() as u32,

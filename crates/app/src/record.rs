@@ -219,7 +219,7 @@ where
     let today = crate::clock::today();
     let categories = categories(&rated.period.rulebook, &entries, sees_counts(role), today);
     let standing = standing_text(q, &rated, member_id, today).await?;
-    let total = rated.rating.member(member_id).map_or(Points::ZERO, |m| m.total);
+    let total = rated.member(member_id).map_or(Points::ZERO, |m| m.total);
     let record = MemberRecord {
         community: q.community(community).await?.name,
         member: member.name.to_string(),

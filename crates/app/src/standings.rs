@@ -16,9 +16,9 @@ use crate::AppResult;
 use crate::clock::today;
 use jiff::civil::Date;
 use starledger_domain::linking::RatingWindow;
-use starledger_domain::org::{CommunityId, Member, Role, Year};
+use starledger_domain::org::{BranchId, CommunityId, Member, MemberId, Role, Year};
 use starledger_domain::points::Points;
-use starledger_domain::rating::{Rating, Scored, rate, withhold_thin_window};
+use starledger_domain::rating::{MemberRating, Rating, Scored, rate, withhold_thin_window};
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Period};
 use std::collections::HashMap;
@@ -42,7 +42,9 @@ impl Audience {
     }
 }
 
-/// A year's rating with what it was computed from.
+/// A year's rating with what it was computed from, and the lookups the
+/// pages make in it, built once with it: a page then costs a few lookups,
+/// not a pass over a community of 20,000 members per request.
 #[derive(Debug)]
 pub struct YearRating {
     pub period: Period,
@@ -53,12 +55,54 @@ pub struct YearRating {
     /// The rating with the finalized round's ranks, totals and stars over
     /// it, once the year is final; the honour roll and certificates show this.
     pub finalized: Option<Rating>,
+    /// Each member's place in `rating.members` (and in `finalized`'s,
+    /// which lists them in the same order).
+    position: HashMap<MemberId, usize>,
+    /// Each member's branch on the year's roll.
+    branch_of: HashMap<MemberId, BranchId>,
+    /// Per branch name, in name order: eligible members and five-star
+    /// members of the standing rating (the 五星支部 campaign's input).
+    branch_stars: Vec<(String, usize, usize)>,
 }
 
 impl YearRating {
+    /// A rating and its lookups.
+    pub fn new(period: Period, roll: Vec<Member>, rating: Rating, finalized: Option<Rating>) -> YearRating {
+        let position = rating.members.iter().enumerate().map(|(i, m)| (m.member_id, i)).collect();
+        let branch_of = roll.iter().map(|m| (m.id, m.branch_id)).collect();
+        let mut branches: std::collections::BTreeMap<&str, (usize, usize)> = std::collections::BTreeMap::new();
+        for rated in finalized.as_ref().unwrap_or(&rating).members.iter().filter(|m| m.eligible) {
+            let counts = branches.entry(rated.branch.as_str()).or_default();
+            counts.0 += 1;
+            counts.1 += usize::from(rated.stars == 5);
+        }
+        let branch_stars = branches.into_iter().map(|(name, (rated, five))| (name.to_string(), rated, five)).collect();
+        YearRating { period, roll, rating, finalized, position, branch_of, branch_stars }
+    }
+
     /// The rating as it stands: the finalized one if the year is final.
     pub fn standing(&self) -> &Rating {
         self.finalized.as_ref().unwrap_or(&self.rating)
+    }
+
+    /// A member's line in the rating as the ledger gives it now.
+    pub fn member(&self, id: MemberId) -> Option<&MemberRating> {
+        self.position.get(&id).and_then(|&i| self.rating.members.get(i))
+    }
+
+    /// A member's line in the rating as it stands (finalized if final).
+    pub fn standing_member(&self, id: MemberId) -> Option<&MemberRating> {
+        self.position.get(&id).and_then(|&i| self.standing().members.get(i))
+    }
+
+    /// The member's branch on the year's roll.
+    pub fn branch_of(&self, id: MemberId) -> Option<BranchId> {
+        self.branch_of.get(&id).copied()
+    }
+
+    /// Per branch name: eligible members and five-star members, as it stands.
+    pub fn branch_stars(&self) -> &[(String, usize, usize)] {
+        &self.branch_stars
     }
 }
 
@@ -106,8 +150,10 @@ where
             // Only a year that is over is published and finalized, and
             // everyone sees a year that is over whole: this rating is it.
             let mut whole = rating.clone();
+            let position: HashMap<MemberId, usize> =
+                whole.members.iter().enumerate().map(|(i, m)| (m.member_id, i)).collect();
             for row in finals {
-                if let Some(rated) = whole.members.iter_mut().find(|m| m.member_id == row.member_id) {
+                if let Some(rated) = position.get(&row.member_id).and_then(|&i| whole.members.get_mut(i)) {
                     rated.stars = row.stars.clamp(0, 5) as u8;
                     rated.rank = row.rank.map(|r| r as u32);
                     rated.total = Points::from_tenths(row.total_tenths);
@@ -116,7 +162,7 @@ where
             Some(whole)
         }
     };
-    Ok(Some(YearRating { period, roll, rating, finalized }))
+    Ok(Some(YearRating::new(period, roll, rating, finalized)))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

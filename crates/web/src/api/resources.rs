@@ -281,7 +281,7 @@ pub async fn me(
         record_mine::categories(&mut reader, &caller.account, Tr(Lang::Zh), &kept.period.rulebook, &entries).await?;
     let rating = &kept.rating;
     let ranked = record_mine::ranks_anyone(rating);
-    let rated = rating.member(member_id);
+    let rated = kept.member(member_id);
     let categories: Vec<Value> = categories
         .iter()
         .map(|c| {

@@ -58,7 +58,7 @@ fn history(
     }
     let this_year = Year::of(today());
     for (year, rating) in ratings {
-        if let Some(rated) = rating.standing().member(member) {
+        if let Some(rated) = rating.standing_member(member) {
             let source = if finalized.contains(year) {
                 "公示后确认"
             } else if *year >= this_year {
@@ -133,7 +133,8 @@ pub async fn roll(
             .copied()
             .ok_or(WebError::NotFound)?,
     };
-    let rating = ratings.get(&year).ok_or(WebError::NotFound)?.standing();
+    let kept = ratings.get(&year).ok_or(WebError::NotFound)?;
+    let rating = kept.standing();
     let mut roll = Vec::new();
     // Streaks count only up to the year shown.
     let upto: BTreeMap<Year, Arc<YearRating>> =
@@ -156,12 +157,6 @@ pub async fn roll(
             streak: streak_of(&years),
         });
     }
-    let mut branches: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for rated in rating.members.iter().filter(|m| m.eligible) {
-        let counts = branches.entry(rated.branch.clone()).or_default();
-        counts.0 += 1;
-        counts.1 += usize::from(rated.stars == 5);
-    }
     let page = HonoursPage {
         page: Page::signed_in(&viewer, "honours"),
         community: reader.community(community).await?.name,
@@ -170,7 +165,7 @@ pub async fn roll(
         years: ratings.keys().map(|y| y.get()).collect(),
         rulebook_version: rating.rulebook_version.clone(),
         roll,
-        branches: branches.into_iter().map(|(name, (rated, five))| (name, rated, five)).collect(),
+        branches: kept.branch_stars().to_vec(),
         can_print: viewer.is(Role::Committee) && reader.live_round(community, i64::from(year.get())).await?.is_some(),
         seal: crate::html::seal::latest(&mut reader, community, year).await?,
     };

@@ -274,7 +274,7 @@ pub async fn show(
     let rating = &kept.rating;
     let ranked = ranks_anyone(rating);
     let categories = categories(&mut reader, &viewer.account, viewer.t, rulebook, &entries).await?;
-    let rated = rating.member(member_id);
+    let rated = kept.member(member_id);
     let summary = Summary {
         year: year.get(),
         total: rated.map_or(Points::ZERO, |m| m.total),

@@ -81,12 +81,11 @@ pub async fn show(
     // A year with no points yet ranks nobody (not everyone 1st to 210th at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
     let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
-    let branch_ids: std::collections::HashMap<i64, i64> = kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
     let mut matching: Vec<&MemberRating> = rating
         .members
         .iter()
-        .filter(|m| branch.is_none_or(|b| branch_ids.get(&m.member_id) == Some(&b)))
-        .filter(|m| names::matches(&m.name, &query.q))
+        .filter(|m| branch.is_none_or(|b| kept.branch_of(m.member_id) == Some(b)))
+        .filter(|m| query.q.is_empty() || names::matches(&m.name, &query.q))
         .collect();
     let sort = if query.sort == "name" { "name" } else { "rank" };
     if sort == "name" {
