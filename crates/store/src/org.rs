@@ -151,6 +151,26 @@ pub trait OrgQueries: Queries {
             .at(location)
     }
 
+    /// The names of the community's branches among `ids` (a member's
+    /// record names the branches whose ballots graded them, not all 600 of
+    /// a large community's).
+    async fn branches_among(&mut self, community: CommunityId, ids: &[BranchId]) -> Result<Vec<(BranchId, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (conn, location) = self.parts();
+        // Ids are numbers from the database: listed inline, as in `accounts_among`.
+        let list: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        sqlx::query_as(&format!(
+            "SELECT id, name FROM branches WHERE community_id = $1 AND id IN ({}) ORDER BY id",
+            list.join(", ")
+        ))
+        .bind(community)
+        .fetch_all(conn)
+        .await
+        .at(location)
+    }
+
     /// Whether a branch is one of this community's: every id a form or a
     /// command names is checked against the community it acts in.
     async fn has_branch(&mut self, community: CommunityId, branch: BranchId) -> Result<bool> {

@@ -177,7 +177,16 @@ pub(crate) async fn categories<Q: OrgQueries>(
         .into_iter()
         .map(|a| (a.id, format!("{}（{}）", a.name, a.role.label_zh())))
         .collect();
-    let branches: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
+    let mut ballots: Vec<i64> = entries
+        .iter()
+        .filter_map(|e| match e.draft.recorded_by {
+            Actor::BranchBallot(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    ballots.sort_unstable();
+    ballots.dedup();
+    let branches: HashMap<i64, String> = reader.branches_among(community, &ballots).await?.into_iter().collect();
     // The categories as the printed record has them (one computation).
     let sees_counts = starledger_app::record::sees_counts(account.role);
     Ok(starledger_app::record::categories(rulebook, entries, sees_counts, crate::calendar::today())
