@@ -206,7 +206,13 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_requests))
         // Compressed for every browser that asks (all do); a phone on a
         // slow network gets the 1,355-household page in a tenth of its size.
-        .layer(tower_http::compression::CompressionLayer::new())
+        // At gzip's fastest level: profiled at 64 connections, the default
+        // level spent a fifth of the server's CPU compressing, for pages of
+        // a few kilobytes either way (BENCHMARKS.md, "Compression").
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::compression::CompressionLevel::Fastest),
+        )
         .with_state(state)
 }
 
