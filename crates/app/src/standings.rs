@@ -63,6 +63,9 @@ pub struct YearRating {
     /// Per branch name, in name order: eligible members and five-star
     /// members of the standing rating (the 五星支部 campaign's input).
     branch_stars: Vec<(String, usize, usize)>,
+    /// The branches of the year's roll by id, as the standings filter
+    /// lists them (a large community has hundreds).
+    branches: Vec<(BranchId, String)>,
 }
 
 impl YearRating {
@@ -77,7 +80,15 @@ impl YearRating {
             counts.1 += usize::from(rated.stars == 5);
         }
         let branch_stars = branches.into_iter().map(|(name, (rated, five))| (name.to_string(), rated, five)).collect();
-        YearRating { period, roll, rating, finalized, position, branch_of, branch_stars }
+        let branches: std::collections::BTreeMap<BranchId, &str> =
+            roll.iter().map(|m| (m.branch_id, m.branch.as_str())).collect();
+        let branches = branches.into_iter().map(|(id, name)| (id, name.to_string())).collect();
+        YearRating { period, roll, rating, finalized, position, branch_of, branch_stars, branches }
+    }
+
+    /// The branches of the year's roll, by id.
+    pub fn branches(&self) -> &[(BranchId, String)] {
+        &self.branches
     }
 
     /// The rating as it stands: the finalized one if the year is final.

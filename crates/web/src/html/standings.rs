@@ -113,12 +113,8 @@ pub async fn show(
         year: year.get(),
         q: query.q.clone(),
         sort: sort.to_string(),
-        branches: reader
-            .branches(community)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id, name, Some(id) == branch))
-            .collect(),
+        // The year's branches, kept with its rating (not read per visit).
+        branches: kept.branches().iter().map(|(id, name)| (*id, name.clone(), Some(*id) == branch)).collect(),
         rows,
         years: years.iter().map(|y| y.get()).collect(),
         year_base: "/standings",
