@@ -14,7 +14,7 @@ use crate::error::{AppResult, bad_year, invalid, refused};
 use crate::standings::Audience;
 use jiff::civil::Date;
 use starledger_domain::duty;
-use starledger_domain::org::{Account, CommunityId, Year};
+use starledger_domain::org::{Account, CommunityId, HouseholdId, Year};
 use starledger_domain::rating::{Rating, five_star_streak};
 use starledger_print::{Card, Certificate, HonourBranch, HonourRoll, Paper, PrintFont};
 use starledger_store::{LedgerQueries, LinkQueries, LiveLink, NoticeQueries, OrgQueries, SealQueries, WriteTx};
@@ -264,7 +264,7 @@ pub async fn cards_pdf(
     let branch_name = chosen_branch(&branches, branch)?;
     let community_name = tx.community(community).await?.name;
     let members = tx.members(community).await?;
-    let links: BTreeMap<i64, LiveLink> =
+    let links: BTreeMap<HouseholdId, LiveLink> =
         tx.live_links(community).await?.into_iter().map(|link| (link.household_id, link)).collect();
     let now = crate::clock::now();
     let mut cards = Vec::new();

@@ -1,6 +1,7 @@
 //! The command line: one clap struct per command, `--db` (or `--database-url`) everywhere.
 
 use clap::{Args, Parser, Subcommand};
+use starledger_domain::org::HouseholdId;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -610,7 +611,7 @@ pub enum HouseholdCommand {
     /// Link a household to a member (联户).
     Link {
         #[arg(long)]
-        household: i64,
+        household: HouseholdId,
         #[arg(long)]
         member: i64,
         #[arg(long)]
@@ -619,7 +620,7 @@ pub enum HouseholdCommand {
     /// Remove a household's link.
     Unlink {
         #[arg(long)]
-        household: i64,
+        household: HouseholdId,
         #[arg(long)]
         by: String,
     },

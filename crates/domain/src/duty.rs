@@ -439,7 +439,7 @@ mod tests {
         let committee = account(Role::Committee, Some(1), None);
         let secretary = account(Role::BranchSecretary, Some(3), Some(2));
         for (by, source) in [
-            (Actor::Household(4), "household"),
+            (Actor::Household(4.into()), "household"),
             (Actor::Decision(5), "decision"),
             (Actor::BranchBallot(2), "ballot"),
             (Actor::Account(8), "adjustment"),
@@ -466,12 +466,12 @@ mod tests {
         let rulebook = Rulebook::default_rulebook();
         let satisfied = rulebook.rule("household.satisfied").unwrap();
         let excellent = rulebook.rule("review.excellent").unwrap();
-        assert!(may_input_directly(Actor::Household(5), satisfied, SUBJECT, Some(10)));
-        assert!(!may_input_directly(Actor::Household(5), satisfied, SUBJECT, Some(11)));
+        assert!(may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(10)));
+        assert!(!may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(11)));
         assert!(!may_input_directly(Actor::Account(1), satisfied, SUBJECT, Some(10)));
         assert!(may_input_directly(Actor::BranchBallot(2), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::BranchBallot(3), excellent, SUBJECT, None));
-        assert!(!may_input_directly(Actor::Household(5), excellent, SUBJECT, Some(10)));
+        assert!(!may_input_directly(Actor::Household(5.into()), excellent, SUBJECT, Some(10)));
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl FromStr for Actor {
         let id: i64 = id.parse().map_err(|_| bad())?;
         match kind {
             "account" => Ok(Actor::Account(id)),
-            "household" => Ok(Actor::Household(id)),
+            "household" => Ok(Actor::Household(id.into())),
             "ballot" => Ok(Actor::BranchBallot(id)),
             "decision" => Ok(Actor::Decision(id)),
             _ => Err(bad()),
@@ -430,7 +430,7 @@ mod tests {
 
     #[test]
     fn actors_round_trip() {
-        for actor in [Actor::Account(3), Actor::Household(44), Actor::BranchBallot(2), Actor::Decision(9)] {
+        for actor in [Actor::Account(3), Actor::Household(44.into()), Actor::BranchBallot(2), Actor::Decision(9)] {
             assert_eq!(actor.to_string().parse::<Actor>(), Ok(actor));
         }
         assert!("root".parse::<Actor>().is_err());

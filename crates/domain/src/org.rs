@@ -10,8 +10,12 @@ pub type CommunityId = i64;
 pub type BranchId = i64;
 pub type PartyGroupId = i64;
 pub type MemberId = i64;
-pub type HouseholdId = i64;
 pub type AccountId = i64;
+
+crate::id::id_type! {
+    /// A household (农户/住户) on the roll.
+    HouseholdId
+}
 
 /// A person's name as written on the roll: non-empty, printable, short.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

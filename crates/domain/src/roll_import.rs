@@ -736,7 +736,11 @@ mod tests {
         let roll = Roll { branches: &branches, groups: &[], members: &members, link_counts: &counts };
         let stored: Vec<StoredHousehold> = (1..=12)
             .map(|i| StoredHousehold {
-                id: i, address: format!("东街{i}号"), head: None, phone: None, member_id: None
+                id: i.into(),
+                address: format!("东街{i}号"),
+                head: None,
+                phone: None,
+                member_id: None,
             })
             .collect();
         let link = |row: u32, address: String, name: &str| LinkRecord {

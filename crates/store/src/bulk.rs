@@ -199,13 +199,13 @@ impl WriteTx {
         self.require_everything()?;
         let first = self.next_id("households").await?;
         let created = now_text();
-        let ids: Vec<HouseholdId> = (first..first + households.len() as i64).collect();
+        let ids: Vec<HouseholdId> = (first..first + households.len() as i64).map(HouseholdId::new).collect();
         let rows = households
             .iter()
             .zip(&ids)
             .map(|(h, id)| {
                 vec![
-                    Cell::Int(Some(*id)),
+                    Cell::Int(Some(id.get())),
                     Cell::Int(Some(community)),
                     Cell::Text(Some(h.address.clone())),
                     Cell::Text(Some(h.head_name.clone())),
@@ -216,7 +216,7 @@ impl WriteTx {
         self.insert_rows("INSERT INTO households (id, community_id, address, head_name, created_at)", 5, "", rows)
             .await?;
         if let Some(last) = ids.last() {
-            self.advance_identity("households", *last).await?;
+            self.advance_identity("households", last.get()).await?;
         }
         let links = households
             .iter()
@@ -224,7 +224,7 @@ impl WriteTx {
             .filter_map(|(h, id)| {
                 let member = h.linked_to?;
                 Some(vec![
-                    Cell::Int(Some(*id)),
+                    Cell::Int(Some(id.get())),
                     Cell::Int(Some(community)),
                     Cell::Int(Some(member)),
                     Cell::Text(Some(linked_on.to_string())),
@@ -246,7 +246,7 @@ impl WriteTx {
                 Some(vec![
                     Cell::Text(Some(h.token.clone()?)),
                     Cell::Int(Some(community)),
-                    Cell::Int(Some(*id)),
+                    Cell::Int(Some(id.get())),
                     Cell::Int(Some(token_created_at)),
                 ])
             })

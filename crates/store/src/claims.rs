@@ -36,7 +36,7 @@ struct ClaimRow {
     branch_id: i64,
     kind: String,
     occurred_on: String,
-    household_id: Option<i64>,
+    household_id: Option<HouseholdId>,
     household_address: Option<String>,
     note: String,
     upload_id: Option<i64>,

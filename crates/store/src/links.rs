@@ -54,8 +54,8 @@ pub struct SignInOrigin {
 }
 
 type GuardRow = (
-    i64,
-    i64,
+    CommunityId,
+    HouseholdId,
     Option<i64>,
     Option<String>,
     Option<i64>,
@@ -67,7 +67,7 @@ type GuardRow = (
 );
 
 /// household, token, printed at, locked at, devices
-type LiveRow = (i64, String, Option<i64>, Option<i64>, i64);
+type LiveRow = (HouseholdId, String, Option<i64>, Option<i64>, i64);
 
 #[allow(async_fn_in_trait)]
 pub trait LinkQueries: Queries {
@@ -151,7 +151,7 @@ pub trait LinkQueries: Queries {
     /// Where the year's household ratings came from (ratings since reversed included).
     async fn rating_origins(&mut self, community: CommunityId, year: i64) -> Result<Vec<RatingOrigin>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<(i64, HouseholdId, Option<String>, String)> = sqlx::query_as(
             "SELECT entry_id, household_id, device_hash, address_hash FROM rating_origins \
              WHERE community_id = $1 AND year = $2 ORDER BY entry_id",
         )

@@ -637,7 +637,7 @@ impl WriteTx {
     }
 
     pub async fn add_household(&mut self, household: &NewHousehold) -> Result<HouseholdId> {
-        let id: i64 = sqlx::query_scalar(
+        let id: HouseholdId = sqlx::query_scalar(
             "INSERT INTO households (community_id, address, head_name, phone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(household.community_id)

@@ -10,6 +10,7 @@ use crate::failure::Outcome;
 use crate::output;
 use serde::Serialize;
 use starledger_domain::ledger::Actor;
+use starledger_domain::org::HouseholdId;
 use starledger_domain::points::Points;
 use starledger_store::{LedgerQueries, OrgQueries};
 use std::collections::{BTreeMap, HashMap};
@@ -55,7 +56,7 @@ pub async fn explain(context: &Context, args: ExplainArgs) -> Outcome {
         .into_iter()
         .map(|a| (a.id, format!("{} ({})", a.name, a.role.label_zh())))
         .collect();
-    let households: HashMap<i64, String> =
+    let households: HashMap<HouseholdId, String> =
         reader.households(community.id).await?.into_iter().map(|h| (h.id, h.address)).collect();
     let branches: HashMap<i64, String> = reader.branches(community.id).await?.into_iter().collect();
     let recorder = |actor: Actor| match actor {

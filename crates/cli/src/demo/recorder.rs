@@ -10,7 +10,7 @@ use starledger_domain::duty::{self, Subject};
 use starledger_domain::integrity::ReviewGrade;
 use starledger_domain::ledger::Actor;
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{Account, Member, Year};
+use starledger_domain::org::{Account, HouseholdId, Member, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{GainedSoFar, Rule, Rulebook};
 use starledger_store::{Appended, NewIntegrityRecord, WriteTx};
@@ -126,7 +126,7 @@ impl<'a> Recorder<'a> {
     /// A household rates its member through its link, once per window.
     pub async fn household_rating(
         &mut self,
-        household: i64,
+        household: HouseholdId,
         member: &Member,
         level: Satisfaction,
         on: Date,

@@ -7,7 +7,7 @@ use crate::failure::Failure;
 use jiff::civil::{Date, date};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, LinkingDuty, Member, PersonName, Phone, Role};
+use starledger_domain::org::{Account, HouseholdId, LinkingDuty, Member, PersonName, Phone, Role};
 use starledger_store::{NewAccount, NewHousehold, NewMember, WriteTx};
 
 /// What a member does in the demo's story.
@@ -32,7 +32,7 @@ pub struct DemoMember {
     /// How readily the member answers volunteer notices, per demo year.
     pub affinity: [f64; 2],
     pub story: Story,
-    pub households: Vec<i64>,
+    pub households: Vec<HouseholdId>,
     pub committee_of_branch: bool,
 }
 
@@ -50,7 +50,7 @@ pub struct Roll {
     pub accounts: Vec<Account>,
     /// Indexes into `accounts` of the committee, the secretary first.
     pub committee: Vec<usize>,
-    pub households: Vec<(i64, Option<usize>)>,
+    pub households: Vec<(HouseholdId, Option<usize>)>,
 }
 
 impl Roll {
@@ -382,7 +382,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    async fn add_household(&mut self, branch: usize, numbers: &mut [u32; 6]) -> Result<i64, Failure> {
+    async fn add_household(&mut self, branch: usize, numbers: &mut [u32; 6]) -> Result<HouseholdId, Failure> {
         numbers[branch] += 1;
         let street = STREETS[branch];
         let head = self.names.fresh_any(self.rng);

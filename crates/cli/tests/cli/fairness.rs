@@ -48,7 +48,7 @@ fn decided_entry(community: &Community, rule_key: &str, by: Actor, key: &str) ->
 fn one_account_cannot_undo_what_several_decided() {
     let community = Community::new();
     let decided = [
-        ("household.satisfied", Actor::Household(1), "a household's rating"),
+        ("household.satisfied", Actor::Household(1.into()), "a household's rating"),
         ("integrity.commendation", Actor::Decision(1), "a committee decision"),
         ("review.qualified", Actor::BranchBallot(1), "the branch's secret ballot"),
         ("adjustment.ethics", Actor::Account(2), "a maker and a checker"),

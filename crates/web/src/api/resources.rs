@@ -64,7 +64,7 @@ pub async fn list_households(
         .filter(|h| asked.branch.is_none_or(|b| h.member_id.and_then(|m| branch_of.get(&m)) == Some(&b)))
         .collect();
     found.sort_by_key(|h| h.id);
-    let (page, next) = paged(found, |h| h.id, &asked)?;
+    let (page, next) = paged(found, |h| h.id.get(), &asked)?;
     let items: Vec<Value> = page
         .iter()
         .map(|h| {

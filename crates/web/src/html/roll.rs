@@ -20,7 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::roll::{self, HouseholdFields, MemberFields, PhoneChange, Relink};
-use starledger_domain::org::{Member, MemberId, PersonName, Phone, Role};
+use starledger_domain::org::{HouseholdId, Member, MemberId, PersonName, Phone, Role};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::OrgQueries;
 
@@ -417,13 +417,13 @@ pub async fn transfer_out(
     let mut relinks = Vec::new();
     for (key, value) in &pairs {
         let Some(household) = key.strip_prefix("to_") else { continue };
-        let household: i64 = household
+        let household: HouseholdId = household
             .parse()
             .map_err(|_| bad(Why::new(format!("{key}：农户编号无效。"), format!("{key}: not a household"))))?;
         if value.trim().is_empty() {
             continue;
         }
-        let member: i64 = value
+        let member: MemberId = value
             .trim()
             .parse()
             .map_err(|_| bad(Why::new(format!("{key}：党员编号无效。"), format!("{key}: not a member"))))?;
@@ -498,13 +498,13 @@ pub async fn pick(
 #[template(path = "household_form.html")]
 struct HouseholdForm {
     page: Page,
-    id: Option<i64>,
+    id: Option<HouseholdId>,
     address: String,
     head: String,
     has_phone: bool,
 }
 
-async fn household_form(state: &AppState, viewer: &SignedIn, id: Option<i64>) -> WebResult<Response> {
+async fn household_form(state: &AppState, viewer: &SignedIn, id: Option<HouseholdId>) -> WebResult<Response> {
     viewer.require(&[Role::Committee])?;
     let community = viewer.account.community_id;
     let household = match id {
@@ -528,7 +528,7 @@ pub async fn new_household(State(state): State<AppState>, viewer: SignedIn) -> W
 pub async fn edit_household(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
 ) -> WebResult<Response> {
     household_form(&state, &viewer, Some(id)).await
 }
@@ -568,7 +568,7 @@ pub async fn add_household(
 pub async fn save_household(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     CheckedForm(form): CheckedForm<HouseholdPost>,
 ) -> WebResult<Response> {
     let fields = household_fields(&form)?;

@@ -6,9 +6,10 @@
 use super::helpers::*;
 use jiff::civil::Date;
 use reqwest::StatusCode;
+use starledger_domain::org::HouseholdId;
 
 /// id, member, kind, occurred_on, household, note, status, upload, decided_by, entry.
-type ClaimRow = (i64, i64, String, String, Option<i64>, String, String, Option<i64>, Option<i64>, Option<i64>);
+type ClaimRow = (i64, i64, String, String, Option<HouseholdId>, String, String, Option<i64>, Option<i64>, Option<i64>);
 
 fn tomorrow() -> Date {
     today().tomorrow().expect("a tomorrow")
@@ -165,7 +166,7 @@ async fn a_visit_is_claimed_only_for_ones_own_linked_households() {
         text(response, StatusCode::FORBIDDEN).await;
     }
     // A household that does not exist is not found.
-    let response = app.log_visit(&member, &csrf, 999_999, today(), "走访", None).await;
+    let response = app.log_visit(&member, &csrf, 999_999.into(), today(), "走访", None).await;
     text(response, StatusCode::NOT_FOUND).await;
     assert_eq!(app.written().await, before);
 }

@@ -510,7 +510,7 @@ async fn build_fixture(tx: &mut WriteTx) -> Fixture {
     accounts.insert(OFF_ROLL, roll.account(OFF_ROLL, "孔办事员", Role::Committee, None, None, false).await);
 
     let mut tokens = HashMap::new();
-    let mut liang_households = [0; 4];
+    let mut liang_households = [HouseholdId::new(0); 4];
     for (slot, address) in liang_households.iter_mut().zip(LIANG_ADDRESSES) {
         let (id, token) = roll.household(address, Some(liang), true).await;
         *slot = id;

@@ -18,7 +18,7 @@ use crate::failure::{Failure, Outcome};
 use jiff::civil::{Date, date};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, Role, Year};
+use starledger_domain::org::{Account, HouseholdId, Role, Year};
 use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{BulkHousehold, BulkMember, NewAccount, Store, Target, WriteTx};
@@ -54,7 +54,7 @@ pub struct Person {
     pub diligence: f64,
     /// How eagerly they answer volunteer notices.
     pub affinity: f64,
-    pub households: Vec<i64>,
+    pub households: Vec<HouseholdId>,
 }
 
 pub struct Branch {
