@@ -1,7 +1,7 @@
 //! The command line: one clap struct per command, `--db` (or `--database-url`) everywhere.
 
 use clap::{Args, Parser, Subcommand};
-use starledger_domain::org::HouseholdId;
+use starledger_domain::org::{HouseholdId, PartyGroupId};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -526,7 +526,7 @@ pub struct MemberAddArgs {
     #[arg(long)]
     pub branch: i64,
     #[arg(long)]
-    pub group: Option<i64>,
+    pub group: Option<PartyGroupId>,
     /// Mobile number; shown masked in lists.
     #[arg(long)]
     pub phone: Option<String>,

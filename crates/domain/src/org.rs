@@ -8,9 +8,13 @@ use std::str::FromStr;
 
 pub type CommunityId = i64;
 pub type BranchId = i64;
-pub type PartyGroupId = i64;
 pub type MemberId = i64;
 pub type AccountId = i64;
+
+crate::id::id_type! {
+    /// A party group (党小组) of a branch.
+    PartyGroupId
+}
 
 crate::id::id_type! {
     /// A household (农户/住户) on the roll.

@@ -162,7 +162,7 @@ impl WriteTx {
                     Cell::Int(Some(*id)),
                     Cell::Int(Some(community)),
                     Cell::Int(Some(m.branch_id)),
-                    Cell::Int(m.party_group_id),
+                    Cell::Int(m.party_group_id.map(i64::from)),
                     Cell::Text(Some(m.name.clone())),
                     Cell::Int(Some(i64::from(m.probationary))),
                     Cell::Text(m.post.clone()),

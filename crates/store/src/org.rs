@@ -424,7 +424,7 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await;
         let attempt = self.end_savepoint(attempt).await?;
-        let id: i64 = attempt
+        let id: PartyGroupId = attempt
             .map_err(|e| unique_to_conflict(e, &self.location, format!("party group \"{name}\" already exists")))?;
         Ok(id)
     }

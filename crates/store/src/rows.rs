@@ -4,7 +4,9 @@
 use crate::StoreError;
 use jiff::civil::Date;
 use starledger_domain::ledger::{Actor, Entry, EntryDraft, EntryHash};
-use starledger_domain::org::{Account, LinkingDuty, Member, PersonName, Phone, Role};
+use starledger_domain::org::{
+    Account, BranchId, CommunityId, LinkingDuty, Member, MemberId, PartyGroupId, PersonName, Phone, Role,
+};
 use starledger_domain::points::Points;
 use starledger_domain::regions::{Overseer, Principal};
 
@@ -18,11 +20,11 @@ pub(crate) fn optional_date(text: Option<&str>, what: &str) -> Result<Option<Dat
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MemberRow {
-    pub id: i64,
-    pub community_id: i64,
-    pub branch_id: i64,
+    pub id: MemberId,
+    pub community_id: CommunityId,
+    pub branch_id: BranchId,
     pub branch: String,
-    pub party_group_id: Option<i64>,
+    pub party_group_id: Option<PartyGroupId>,
     pub name: String,
     pub phone: Option<String>,
     #[sqlx(try_from = "crate::rows::Flag")]

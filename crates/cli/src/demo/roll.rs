@@ -7,7 +7,7 @@ use crate::failure::Failure;
 use jiff::civil::{Date, date};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, HouseholdId, LinkingDuty, Member, PersonName, Phone, Role};
+use starledger_domain::org::{Account, HouseholdId, LinkingDuty, Member, PartyGroupId, PersonName, Phone, Role};
 use starledger_store::{NewAccount, NewHousehold, NewMember, WriteTx};
 
 /// What a member does in the demo's story.
@@ -38,7 +38,7 @@ pub struct DemoMember {
 
 pub struct DemoBranch {
     pub id: i64,
-    pub groups: Vec<i64>,
+    pub groups: Vec<PartyGroupId>,
     /// Index into `Roll::accounts`.
     pub secretary: usize,
 }
@@ -232,7 +232,7 @@ impl Builder<'_> {
         &mut self,
         branch_id: i64,
         branch: &str,
-        groups: &[i64],
+        groups: &[PartyGroupId],
         spec: &Spec,
     ) -> Result<DemoMember, Failure> {
         let name = match spec.name {

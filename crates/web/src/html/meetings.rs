@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::meetings::{self, Closing, Uninvited, invited};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
-use starledger_domain::org::{Member, Role, Year};
+use starledger_domain::org::{Member, PartyGroupId, Role, Year};
 use starledger_store::{MeetingQueries, NewMeeting, OrgQueries};
 use std::collections::HashMap;
 
@@ -37,7 +37,7 @@ struct MeetingsPage {
     can_schedule: bool,
     kinds: Vec<(&'static str, String)>,
     branches: Vec<(i64, String)>,
-    groups: Vec<(i64, String)>,
+    groups: Vec<(PartyGroupId, String)>,
     meetings: Vec<(i64, String, String, String, &'static str)>,
 }
 
@@ -137,7 +137,7 @@ pub async fn create(
     }
     starledger_app::recording::open_period_of(&mut tx, community, starts.date()).await?;
     starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
-    let group = match form.group.parse::<i64>() {
+    let group = match form.group.parse::<PartyGroupId>() {
         Ok(group) => {
             let groups = tx.party_groups(community).await?;
             if !groups.iter().any(|(id, branch, _)| *id == group && *branch == form.branch) {

@@ -20,7 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::roll::{self, HouseholdFields, MemberFields, PhoneChange, Relink};
-use starledger_domain::org::{HouseholdId, Member, MemberId, PersonName, Phone, Role};
+use starledger_domain::org::{HouseholdId, Member, MemberId, PartyGroupId, PersonName, Phone, Role};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::OrgQueries;
 
@@ -194,14 +194,14 @@ struct MemberForm {
     name: String,
     phone_masked: String,
     branch_id: i64,
-    group_id: Option<i64>,
+    group_id: Option<PartyGroupId>,
     probationary: bool,
     exempt_reason: String,
     joined_on: String,
     post: String,
     branches: Vec<(i64, String)>,
     /// (id, branch, name)
-    groups: Vec<(i64, i64, String)>,
+    groups: Vec<(PartyGroupId, i64, String)>,
     today: String,
     /// A member transferred in (转入): where from, and the day is required.
     transfer_in: bool,

@@ -36,10 +36,10 @@ fn bad(what: Why) -> WebError {
 // ---- branches and party groups ---------------------------------------------
 
 pub struct BranchRow {
-    pub id: i64,
+    pub id: BranchId,
     pub name: String,
     /// (id, name, members on the roll)
-    pub groups: Vec<(i64, String, usize)>,
+    pub groups: Vec<(PartyGroupId, String, usize)>,
     pub members: usize,
 }
 

@@ -291,7 +291,7 @@ async fn a_party_group_meeting_invites_only_that_group() {
     let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
     let form = MeetingForm { rule: "meeting.group", group: Some(group), ..MeetingForm::general(f.branch1, -60) };
     let id = app.meeting(&secretary, &form).await;
-    assert_eq!(app.count(&format!("SELECT party_group_id FROM meetings WHERE id = {id}")).await, group);
+    assert_eq!(app.count(&format!("SELECT party_group_id FROM meetings WHERE id = {id}")).await, group.get());
 
     let sheet = text(app.get(&secretary, &format!("/meetings/{id}")).await, StatusCode::OK).await;
     assert_eq!(sheet.matches("data-member=").count(), 2, "{sheet}");
