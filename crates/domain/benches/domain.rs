@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
 use sha2::{Digest, Sha256};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft, EntryHash, seal, verify_chain};
-use starledger_domain::org::{LinkingDuty, Member, PersonName, Year};
+use starledger_domain::org::{AccountId, LinkingDuty, Member, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{Scored, rate};
 use starledger_domain::rulebook::Rulebook;
@@ -105,7 +105,7 @@ fn chain(count: usize) -> Vec<Entry> {
                 reason: "参加主题党日".into(),
                 source_kind: "attendance".into(),
                 source_ref: format!("meeting:1:theme:{n}"),
-                recorded_by: Actor::Account(3),
+                recorded_by: Actor::Account(AccountId::new(3)),
                 recorded_at: 1_740_000_000 + n as i64,
                 occurred_on: date(2025, 3, 8),
                 idempotency_key: format!("demo:2025:{n}"),

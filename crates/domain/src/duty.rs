@@ -310,10 +310,19 @@ pub fn may_input_directly(actor: Actor, rule: &Rule, subject: Subject, linked_me
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::AccountId;
     use crate::rulebook::Rulebook;
 
     fn account(role: Role, member_id: Option<MemberId>, branch_id: Option<BranchId>) -> Account {
-        Account { id: 1, community_id: 1, login: "someone".into(), name: "某某".into(), role, member_id, branch_id }
+        Account {
+            id: AccountId::new(1),
+            community_id: 1,
+            login: "someone".into(),
+            name: "某某".into(),
+            role,
+            member_id,
+            branch_id,
+        }
     }
 
     const SUBJECT: Subject = Subject { member_id: 10, branch_id: 2 };
@@ -371,17 +380,20 @@ mod tests {
         assert!(may_make_adjustment(&committee, adjustment, SUBJECT, &[]).is_ok());
         assert!(may_make_adjustment(&committee, adjustment, SUBJECT, &[1]).is_err(), "a relative is recused");
         assert!(may_make_adjustment(&subject_itself, adjustment, SUBJECT, &[]).is_err());
-        let checker = Account { id: 2, ..account(Role::Committee, Some(5), None) };
+        let checker = Account { id: AccountId::new(2), ..account(Role::Committee, Some(5), None) };
         assert!(may_check_adjustment(&checker, &committee, SUBJECT, &[]).is_ok());
         assert!(may_check_adjustment(&checker, &committee, SUBJECT, &[5]).is_err(), "a relative is recused");
         assert!(matches!(
             may_check_adjustment(&committee, &committee, SUBJECT, &[]),
             Err(Refusal::SameMakerAndChecker { .. })
         ));
-        assert!(may_check_adjustment(&Account { id: 3, ..subject_itself }, &committee, SUBJECT, &[]).is_err());
+        assert!(
+            may_check_adjustment(&Account { id: AccountId::new(3), ..subject_itself }, &committee, SUBJECT, &[])
+                .is_err()
+        );
         assert!(may_record(&committee, adjustment, SUBJECT, &[]).is_err(), "adjustments only through maker-checker");
         // The same person behind a second login is still the maker.
-        let second_login = Account { id: 9, ..committee.clone() };
+        let second_login = Account { id: AccountId::new(9), ..committee.clone() };
         assert!(matches!(
             may_check_adjustment(&second_login, &committee, SUBJECT, &[]),
             Err(Refusal::SameMakerAndChecker { .. })
@@ -442,7 +454,7 @@ mod tests {
             (Actor::Household(4.into()), "household"),
             (Actor::Decision(5), "decision"),
             (Actor::BranchBallot(2), "ballot"),
-            (Actor::Account(8), "adjustment"),
+            (Actor::Account(AccountId::new(8)), "adjustment"),
         ] {
             for actor in [&committee, &secretary] {
                 assert!(
@@ -455,7 +467,7 @@ mod tests {
                 );
             }
         }
-        let typed = entry(Actor::Account(8), "attendance");
+        let typed = entry(Actor::Account(AccountId::new(8)), "attendance");
         assert!(may_reverse(&secretary, &typed, SUBJECT, &[], false).is_ok(), "control: a typed entry");
         assert!(matches!(may_reverse(&secretary, &typed, SUBJECT, &[3], false), Err(Refusal::Recused { .. })));
         assert!(matches!(may_reverse(&secretary, &typed, SUBJECT, &[], true), Err(Refusal::AlreadyReversed { .. })));
@@ -468,7 +480,7 @@ mod tests {
         let excellent = rulebook.rule("review.excellent").unwrap();
         assert!(may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(10)));
         assert!(!may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(11)));
-        assert!(!may_input_directly(Actor::Account(1), satisfied, SUBJECT, Some(10)));
+        assert!(!may_input_directly(Actor::Account(AccountId::new(1)), satisfied, SUBJECT, Some(10)));
         assert!(may_input_directly(Actor::BranchBallot(2), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::BranchBallot(3), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::Household(5.into()), excellent, SUBJECT, Some(10)));
@@ -505,14 +517,14 @@ mod tests {
     #[test]
     fn a_motion_needs_a_second_person() {
         let proposer = account(Role::Committee, Some(1), None);
-        let other = Account { id: 2, ..account(Role::Committee, Some(5), None) };
+        let other = Account { id: AccountId::new(2), ..account(Role::Committee, Some(5), None) };
         assert!(may_second(&other, &proposer).is_ok(), "control: another committee member");
         assert!(matches!(may_second(&proposer, &proposer), Err(Refusal::SameProposer { .. })));
-        let second_login = Account { id: 9, ..proposer.clone() };
+        let second_login = Account { id: AccountId::new(9), ..proposer.clone() };
         assert!(matches!(may_second(&second_login, &proposer), Err(Refusal::SameProposer { .. })));
-        let secretary = Account { id: 3, ..account(Role::BranchSecretary, Some(6), Some(2)) };
+        let secretary = Account { id: AccountId::new(3), ..account(Role::BranchSecretary, Some(6), Some(2)) };
         assert!(matches!(may_second(&secretary, &proposer), Err(Refusal::CommitteeOnly { .. })));
-        let nobody = Account { id: 4, ..account(Role::Committee, None, None) };
+        let nobody = Account { id: AccountId::new(4), ..account(Role::Committee, None, None) };
         assert!(matches!(may_second(&nobody, &proposer), Err(Refusal::NoPerson { .. })));
         assert!(matches!(may_propose(&nobody, "reopen a year"), Err(Refusal::NoPerson { .. })));
     }

@@ -46,7 +46,7 @@ impl FromStr for Actor {
         let (kind, id) = text.split_once(':').ok_or_else(bad)?;
         let id: i64 = id.parse().map_err(|_| bad())?;
         match kind {
-            "account" => Ok(Actor::Account(id)),
+            "account" => Ok(Actor::Account(id.into())),
             "household" => Ok(Actor::Household(id.into())),
             "ballot" => Ok(Actor::BranchBallot(id)),
             "decision" => Ok(Actor::Decision(id)),
@@ -301,7 +301,7 @@ mod tests {
             reason: "参加党小组会".into(),
             source_kind: "meeting".into(),
             source_ref: format!("meeting:{n}"),
-            recorded_by: Actor::Account(7),
+            recorded_by: Actor::Account(AccountId::new(7)),
             recorded_at: 1_740_000_000 + n as i64,
             occurred_on: jiff::civil::date(2025, 3, 1),
             idempotency_key: format!("key-{n}"),
@@ -408,7 +408,7 @@ mod tests {
             reason: "环境整治".into(),
             source_kind: "activity".into(),
             source_ref: "activity:3".into(),
-            recorded_by: Actor::Account(2),
+            recorded_by: Actor::Account(AccountId::new(2)),
             recorded_at: 1_741_420_800,
             occurred_on: jiff::civil::date(2025, 3, 8),
             idempotency_key: "activity:3:member:5".into(),
@@ -419,7 +419,7 @@ mod tests {
         let reversal = EntryDraft::reversal_of(
             &one,
             "当天未到场，记录有误".into(),
-            Actor::Account(1),
+            Actor::Account(AccountId::new(1)),
             1_741_507_200,
             one.draft.occurred_on,
         );
@@ -430,7 +430,9 @@ mod tests {
 
     #[test]
     fn actors_round_trip() {
-        for actor in [Actor::Account(3), Actor::Household(44.into()), Actor::BranchBallot(2), Actor::Decision(9)] {
+        for actor in
+            [Actor::Account(AccountId::new(3)), Actor::Household(44.into()), Actor::BranchBallot(2), Actor::Decision(9)]
+        {
             assert_eq!(actor.to_string().parse::<Actor>(), Ok(actor));
         }
         assert!("root".parse::<Actor>().is_err());
@@ -444,7 +446,7 @@ mod tests {
             2 => draft.reason.push('!'),
             3 => draft.rule_key.push('x'),
             4 => draft.category.push('x'),
-            5 => draft.recorded_by = Actor::Account(999),
+            5 => draft.recorded_by = Actor::Account(AccountId::new(999)),
             6 => draft.recorded_at += 1,
             7 => draft.occurred_on = draft.occurred_on.tomorrow().unwrap(),
             8 => draft.idempotency_key.push('x'),
@@ -492,7 +494,7 @@ mod tests {
             let mut drafts: Vec<EntryDraft> = extra.iter().enumerate().map(|(n, p)| draft(1, *p, n + 1)).collect();
             let before: Points = drafts.iter().map(|d| d.points).sum();
             let original = seal(1000, draft(1, points, 0), EntryHash::GENESIS);
-            let reversal = EntryDraft::reversal_of(&original, "录入错误".into(), Actor::Account(2), 1, original.draft.occurred_on);
+            let reversal = EntryDraft::reversal_of(&original, "录入错误".into(), Actor::Account(AccountId::new(2)), 1, original.draft.occurred_on);
             prop_assert_eq!(reversal.reverses, Some(1000));
             drafts.push(original.draft.clone());
             drafts.push(reversal);

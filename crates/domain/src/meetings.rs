@@ -123,6 +123,7 @@ pub fn may_decide_leave(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::AccountId;
 
     #[test]
     fn attendance_is_priced_by_its_rules() {
@@ -149,7 +150,7 @@ mod tests {
     #[test]
     fn leave_is_decided_by_someone_else() {
         let secretary = Account {
-            id: 1,
+            id: AccountId::new(1),
             community_id: 1,
             login: "s".into(),
             name: "s".into(),

@@ -9,11 +9,15 @@ use std::str::FromStr;
 pub type CommunityId = i64;
 pub type BranchId = i64;
 pub type MemberId = i64;
-pub type AccountId = i64;
 
 crate::id::id_type! {
     /// A party group (党小组) of a branch.
     PartyGroupId
+}
+
+crate::id::id_type! {
+    /// An account that signs in and acts (one person, one account).
+    AccountId
 }
 
 crate::id::id_type! {

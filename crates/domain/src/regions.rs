@@ -278,10 +278,15 @@ mod tests {
             region(3, Some(2), RegionLevel::Street),
         ]);
         let overseer = |id, region_id| Overseer { id, region_id, login: format!("o{id}"), name: String::new() };
-        let county_and_city = [overseer(10, 1), overseer(11, 2)];
-        assert_eq!(tree.deciding_overseer(3, &county_and_city).map(|o| o.id), Some(11), "the county, above the street");
-        let with_street = [overseer(10, 1), overseer(11, 2), overseer(12, 3)];
-        assert_eq!(tree.deciding_overseer(3, &with_street).map(|o| o.id), Some(12), "the street's own");
+        let county_and_city = [overseer(AccountId::new(10), 1), overseer(AccountId::new(11), 2)];
+        assert_eq!(
+            tree.deciding_overseer(3, &county_and_city).map(|o| o.id),
+            Some(AccountId::new(11)),
+            "the county, above the street"
+        );
+        let with_street =
+            [overseer(AccountId::new(10), 1), overseer(AccountId::new(11), 2), overseer(AccountId::new(12), 3)];
+        assert_eq!(tree.deciding_overseer(3, &with_street).map(|o| o.id), Some(AccountId::new(12)), "the street's own");
         assert_eq!(tree.deciding_overseer(3, &[]), None, "nobody above: nobody decides");
     }
 }

@@ -13,7 +13,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{PersonName, Year};
+use starledger_domain::org::{AccountId, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{NewMember, OpenMode, Store, Target};
@@ -82,7 +82,7 @@ async fn append_under(store: &Store, community: i64, member: i64, lock: Lock) {
         reason: "环境整治".into(),
         source_kind: "activity".into(),
         source_ref: format!("activity:{n}"),
-        recorded_by: Actor::Account(1),
+        recorded_by: Actor::Account(AccountId::new(1)),
         recorded_at: 1_740_000_000 + n,
         occurred_on: date(2025, 5, 1),
         idempotency_key: format!("bench:{n}"),

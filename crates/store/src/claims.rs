@@ -42,7 +42,7 @@ struct ClaimRow {
     upload_id: Option<i64>,
     status: String,
     claimed_at: i64,
-    decided_by: Option<i64>,
+    decided_by: Option<AccountId>,
     decision_note: String,
     entry_id: Option<i64>,
 }

@@ -62,7 +62,7 @@ type GuardRow = (
     Option<i64>,
     Option<i64>,
     Option<String>,
-    Option<i64>,
+    Option<AccountId>,
     Option<i64>,
 );
 
@@ -174,7 +174,7 @@ pub trait LinkQueries: Queries {
     /// Where the community's officials signed in from, between two moments.
     async fn sign_in_origins(&mut self, community: CommunityId, from: i64, until: i64) -> Result<Vec<SignInOrigin>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<(AccountId, String, String, Option<String>, String)> = sqlx::query_as(
             "SELECT o.account_id, a.login, a.role, o.device_hash, o.address_hash FROM sign_in_origins o \
              JOIN accounts a ON a.id = o.account_id \
              WHERE o.community_id = $1 AND o.signed_in_at >= $2 AND o.signed_in_at < $3 ORDER BY o.id",

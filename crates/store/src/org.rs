@@ -224,7 +224,7 @@ pub trait OrgQueries: Queries {
     /// The community's disabled accounts (`accounts` lists them too).
     async fn disabled_accounts(&mut self, community: CommunityId) -> Result<std::collections::HashSet<AccountId>> {
         let (conn, location) = self.parts();
-        let ids: Vec<i64> =
+        let ids: Vec<AccountId> =
             sqlx::query_scalar("SELECT id FROM accounts WHERE community_id = $1 AND disabled_at IS NOT NULL")
                 .bind(community)
                 .fetch_all(conn)
@@ -242,7 +242,7 @@ pub trait OrgQueries: Queries {
         let (conn, location) = self.parts();
         // Ids are numbers from the database: listing them inline is safe and
         // keeps one query shape for both backends and any number of ids.
-        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let list: Vec<String> = ids.iter().map(AccountId::to_string).collect();
         let rows: Vec<AccountRow> = sqlx::query_as(&format!(
             "SELECT id, community_id, region_id, login, name, role, member_id, branch_id FROM accounts \
              WHERE community_id = $1 AND id IN ({}) ORDER BY id",
@@ -570,7 +570,7 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await;
         let attempt = self.end_savepoint(attempt).await?;
-        let id: i64 = attempt
+        let id: AccountId = attempt
             .map_err(|e| unique_to_conflict(e, &self.location, format!("login \"{}\" is taken", account.login)))?;
         Ok(id)
     }

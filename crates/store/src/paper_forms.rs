@@ -51,7 +51,7 @@ type FormRow = (
     AccountId,
     i64,
     Option<i64>,
-    Option<i64>,
+    Option<AccountId>,
     Option<i64>,
     Option<String>,
     Option<i64>,

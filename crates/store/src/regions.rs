@@ -158,7 +158,7 @@ pub trait RegionQueries: Queries {
     /// The overseers of every region.
     async fn overseers(&mut self) -> Result<Vec<Overseer>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        let rows: Vec<(AccountId, i64, String, String)> = sqlx::query_as(
             "SELECT id, region_id, login, name FROM accounts WHERE role = $1 AND region_id IS NOT NULL ORDER BY id",
         )
         .bind(OVERSEER_ROLE)

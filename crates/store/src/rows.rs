@@ -5,7 +5,7 @@ use crate::StoreError;
 use jiff::civil::Date;
 use starledger_domain::ledger::{Actor, Entry, EntryDraft, EntryHash};
 use starledger_domain::org::{
-    Account, BranchId, CommunityId, LinkingDuty, Member, MemberId, PartyGroupId, PersonName, Phone, Role,
+    Account, AccountId, BranchId, CommunityId, LinkingDuty, Member, MemberId, PartyGroupId, PersonName, Phone, Role,
 };
 use starledger_domain::points::Points;
 use starledger_domain::regions::{Overseer, Principal};
@@ -59,7 +59,7 @@ impl MemberRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
-    pub id: i64,
+    pub id: AccountId,
     pub community_id: Option<i64>,
     pub region_id: Option<i64>,
     pub login: String,

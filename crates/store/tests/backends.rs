@@ -7,7 +7,7 @@ mod support;
 
 use jiff::civil::date;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::Role;
+use starledger_domain::org::{AccountId, Role};
 use starledger_domain::org::{PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
@@ -29,7 +29,7 @@ fn draft(community: i64, member: i64, n: i64, key: &str) -> EntryDraft {
         reason: format!("环境整治 {n}"),
         source_kind: "activity".into(),
         source_ref: format!("activity:{n}"),
-        recorded_by: Actor::Account(1),
+        recorded_by: Actor::Account(AccountId::new(1)),
         recorded_at: 1_740_000_000 + n,
         occurred_on: date(2025, 5, 1),
         idempotency_key: key.into(),

@@ -8,7 +8,7 @@ mod support;
 use jiff::civil::date;
 use sqlx::Connection;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{PersonName, Role, Year};
+use starledger_domain::org::{AccountId, PersonName, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
@@ -29,7 +29,7 @@ fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: ji
         reason: "参加党小组会".into(),
         source_kind: "attendance".into(),
         source_ref: "meeting:1".into(),
-        recorded_by: Actor::Account(1),
+        recorded_by: Actor::Account(AccountId::new(1)),
         recorded_at: 1_740_000_000,
         occurred_on: on,
         idempotency_key: key.into(),
@@ -123,8 +123,13 @@ async fn a_year_in_the_store(backing: Backing) {
             Appended::New(entry) => entry.id,
             Appended::Duplicate(_) => panic!("a new key"),
         };
-    let reversal =
-        EntryDraft::reversal_of(&first, "录入错误".into(), Actor::Account(1), 1_740_000_100, first.draft.occurred_on);
+    let reversal = EntryDraft::reversal_of(
+        &first,
+        "录入错误".into(),
+        Actor::Account(AccountId::new(1)),
+        1_740_000_100,
+        first.draft.occurred_on,
+    );
     // On PostgreSQL ids come from a sequence, so the retry above used one up:
     // ids rise, not necessarily by one.
     let reversal_id = match tx.append_entry(reversal.clone()).await.unwrap() {

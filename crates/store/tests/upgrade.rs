@@ -7,7 +7,7 @@ mod support;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, PgConnection, SqliteConnection};
-use starledger_domain::org::{Account, PersonName, Role};
+use starledger_domain::org::{Account, AccountId, PersonName, Role};
 use starledger_domain::regions::{Principal, RegionPath};
 use starledger_store::{
     AccessQueries, NewAccount, NewMember, OpenMode, OrgQueries, Queries, RegionQueries, Store, StoreError,
@@ -102,12 +102,12 @@ fn released_accounts() -> Vec<Account> {
         branch_id,
     };
     vec![
-        account(1, 1, "secretary", "梁雍宏", Role::Committee, None, None),
-        account(2, 1, "weiyuan", "胡国杰", Role::Committee, Some(2), None),
-        account(4, 1, "zhishu1", "彭雅丽", Role::BranchSecretary, Some(3), Some(1)),
-        account(7, 1, "dangyuan", "梁小改", Role::Member, Some(1), None),
-        account(8, 1, "shenji", "审计员", Role::Auditor, None, None),
-        account(11, 2, "wuli", "王五里", Role::Committee, None, None),
+        account(AccountId::new(1), 1, "secretary", "梁雍宏", Role::Committee, None, None),
+        account(AccountId::new(2), 1, "weiyuan", "胡国杰", Role::Committee, Some(2), None),
+        account(AccountId::new(4), 1, "zhishu1", "彭雅丽", Role::BranchSecretary, Some(3), Some(1)),
+        account(AccountId::new(7), 1, "dangyuan", "梁小改", Role::Member, Some(1), None),
+        account(AccountId::new(8), 1, "shenji", "审计员", Role::Auditor, None, None),
+        account(AccountId::new(11), 2, "wuli", "王五里", Role::Committee, None, None),
     ]
 }
 
@@ -439,7 +439,7 @@ async fn released_accounts_read_back(store: &Store) {
     // The sessions still lead to their accounts.
     for (session, account) in [("session-of-secretary", 1), ("session-of-zhishu1", 4), ("session-of-wuli", 11)] {
         let found = reader.session(session, NOW).await.unwrap().unwrap_or_else(|| panic!("{session} lives"));
-        assert_eq!(found.principal.id(), account, "{session}");
+        assert_eq!(found.principal.id().get(), account, "{session}");
         assert_eq!(found.principal.community_id(), Some(if account == 11 { 2 } else { 1 }));
     }
 }
@@ -449,7 +449,8 @@ async fn released_accounts_read_back(store: &Store) {
 /// next ids, and the new constraints hold.
 async fn takes_the_new_release(store: &Store) {
     let mut tx = store.write().await.unwrap();
-    let orphan = tx.create_session("session-of-nobody", 999, "csrf", NOW, NOW + 3600, "127.0.0.1").await;
+    let orphan =
+        tx.create_session("session-of-nobody", AccountId::new(999), "csrf", NOW, NOW + 3600, "127.0.0.1").await;
     assert!(orphan.is_err(), "a session for no account is refused: {orphan:?}");
     drop(tx);
     let error = statement(
@@ -466,7 +467,7 @@ async fn takes_the_new_release(store: &Store) {
     let mut tx = store.write().await.unwrap();
     let city = tx.ensure_region(&RegionPath::parse("许昌市").unwrap()).await.unwrap();
     let overseer = tx.add_overseer(city, "city", "市委组织部").await.unwrap();
-    assert_eq!(overseer, 12, "the next id after the released accounts");
+    assert_eq!(overseer, AccountId::new(12), "the next id after the released accounts");
     tx.set_password(overseer, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDEy$aGFzaDEy", true).await.unwrap();
     let auditor = NewAccount {
         community_id: 2,
@@ -476,7 +477,7 @@ async fn takes_the_new_release(store: &Store) {
         member_id: None,
         branch_id: None,
     };
-    assert_eq!(tx.add_account(&auditor).await.unwrap(), 13);
+    assert_eq!(tx.add_account(&auditor).await.unwrap(), AccountId::new(13));
     let taken = NewAccount { login: "secretary".into(), ..auditor };
     assert!(matches!(tx.add_account(&taken).await, Err(StoreError::Conflict(_))), "logins stay unique");
     tx.create_session("session-of-city", overseer, "csrf-12", NOW, NOW + 3600, "10.0.0.12").await.unwrap();

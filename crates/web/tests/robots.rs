@@ -12,7 +12,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
-use starledger_domain::org::Role;
+use starledger_domain::org::{AccountId, Role};
 use starledger_store::{NewAccount, NewRobot, OpenMode, OutboxQueries, Store};
 use starledger_web::robots::{Sender, SenderConfig};
 use std::sync::{Arc, Mutex};
@@ -104,7 +104,7 @@ async fn add_robot(setup: &Setup, platform: &str, url: String, secret: Option<&s
             name: format!("{platform} 工作群"),
             url,
             secret: secret.map(String::from),
-            created_by: 1,
+            created_by: AccountId::new(1),
             created_at: 0,
         })
         .await

@@ -10,7 +10,7 @@ use crate::failure::Outcome;
 use crate::output;
 use serde::Serialize;
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::HouseholdId;
+use starledger_domain::org::{AccountId, HouseholdId};
 use starledger_domain::points::Points;
 use starledger_store::{LedgerQueries, OrgQueries};
 use std::collections::{BTreeMap, HashMap};
@@ -50,7 +50,7 @@ pub async fn explain(context: &Context, args: ExplainArgs) -> Outcome {
     let member = reader.member(community.id, args.member).await?;
     let entries = reader.member_entries(community.id, member.id, year).await?;
     let rulebook = reader.period(community.id, year).await?.map(|p| p.rulebook);
-    let accounts: HashMap<i64, String> = reader
+    let accounts: HashMap<AccountId, String> = reader
         .accounts(community.id)
         .await?
         .into_iter()

@@ -51,7 +51,7 @@ fn one_account_cannot_undo_what_several_decided() {
         ("household.satisfied", Actor::Household(1.into()), "a household's rating"),
         ("integrity.commendation", Actor::Decision(1), "a committee decision"),
         ("review.qualified", Actor::BranchBallot(1), "the branch's secret ballot"),
-        ("adjustment.ethics", Actor::Account(2), "a maker and a checker"),
+        ("adjustment.ethics", Actor::Account(2.into()), "a maker and a checker"),
     ];
     for (rule, by, origin) in decided {
         let id = decided_entry(&community, rule, by, &format!("decided:{rule}")).to_string();

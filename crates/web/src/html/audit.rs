@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::anomalies::{self, Selection, days_late};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::Year;
+use starledger_domain::org::{AccountId, Year};
 use starledger_store::{EntryFact, OrgQueries};
 use std::collections::HashMap;
 
@@ -209,7 +209,12 @@ struct EntriesPage {
 }
 
 /// Who recorded an entry, in the page's language; a household is not named.
-fn recorder_label(t: Tr, actor: Actor, accounts: &HashMap<i64, String>, branches: &HashMap<i64, String>) -> String {
+fn recorder_label(
+    t: Tr,
+    actor: Actor,
+    accounts: &HashMap<AccountId, String>,
+    branches: &HashMap<i64, String>,
+) -> String {
     match actor {
         Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
         Actor::Household(_) => t.get("recorder_household").to_string(),
@@ -244,14 +249,14 @@ pub async fn entries(
     let members: HashMap<i64, (String, i64)> =
         reader.members(community).await?.into_iter().map(|m| (m.id, (m.name.to_string(), m.branch_id))).collect();
     let branches: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
-    let mut recorders: Vec<i64> = entries
+    let mut recorders: Vec<AccountId> = entries
         .iter()
         .filter_map(|e| if let Actor::Account(id) = e.draft.recorded_by { Some(id) } else { None })
         .collect();
     recorders.sort_unstable();
     recorders.dedup();
     let role = |role: starledger_domain::org::Role| viewer.t.get(&format!("role_{}", role.as_str())).to_string();
-    let accounts: HashMap<i64, String> = reader
+    let accounts: HashMap<AccountId, String> = reader
         .accounts_among(community, &recorders)
         .await?
         .into_iter()

@@ -22,7 +22,7 @@ use starledger_app::ballots::{self as app_ballots, Proposed};
 use starledger_app::recording;
 use starledger_domain::ballot::{self, Tally};
 use starledger_domain::integrity::{ReviewGrade, excellent_places};
-use starledger_domain::org::{Member, MemberId, Role, Year};
+use starledger_domain::org::{AccountId, Member, MemberId, Role, Year};
 use starledger_store::{BallotQueries, BallotRow, BallotStatus, OrgQueries, PeriodStatus, grade_key, parse_grade};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -243,7 +243,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
             })
             .collect(),
     };
-    let accounts: HashMap<i64, String> =
+    let accounts: HashMap<AccountId, String> =
         reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
     let exception_rows = reader.ballot_exceptions(id).await?;
     let awaiting_cosign = status == BallotStatus::Closed && !exception_rows.is_empty();

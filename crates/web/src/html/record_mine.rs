@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::standings::Audience;
 use starledger_domain::ledger::{Actor, Entry};
-use starledger_domain::org::Account;
+use starledger_domain::org::{Account, AccountId};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{CreditKind, Gap, TermKind};
 use starledger_domain::rulebook::Rulebook;
@@ -162,7 +162,7 @@ pub(crate) async fn categories<Q: OrgQueries>(
     entries: &[Entry],
 ) -> WebResult<Vec<CategoryRow>> {
     let community = account.community_id;
-    let mut recorders: Vec<i64> = entries
+    let mut recorders: Vec<AccountId> = entries
         .iter()
         .filter_map(|e| match e.draft.recorded_by {
             Actor::Account(id) => Some(id),
@@ -171,7 +171,7 @@ pub(crate) async fn categories<Q: OrgQueries>(
         .collect();
     recorders.sort_unstable();
     recorders.dedup();
-    let accounts: HashMap<i64, String> = reader
+    let accounts: HashMap<AccountId, String> = reader
         .accounts_among(community, &recorders)
         .await?
         .into_iter()

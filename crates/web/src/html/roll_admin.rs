@@ -139,7 +139,7 @@ pub async fn rename_group(
 // ---- accounts -------------------------------------------------------------
 
 pub struct AccountRow {
-    pub id: i64,
+    pub id: AccountId,
     pub login: String,
     pub name: String,
     pub role: &'static str,

@@ -6,7 +6,7 @@
 use super::helpers::*;
 use jiff::civil::Date;
 use reqwest::StatusCode;
-use starledger_domain::org::HouseholdId;
+use starledger_domain::org::{AccountId, HouseholdId};
 
 /// id, member, kind, occurred_on, household, note, status, upload, decided_by, entry.
 type ClaimRow = (i64, i64, String, String, Option<HouseholdId>, String, String, Option<i64>, Option<i64>, Option<i64>);
@@ -53,7 +53,7 @@ async fn a_member_logs_a_visit_with_a_photo_and_it_waits_for_review() {
     assert_eq!((*decided_by, *entry), (None, None), "nobody decided it yet");
 
     // The photo is kept as it came, typed by its bytes, with its hash.
-    let uploads: Vec<(i64, String, Vec<u8>, String, i64)> =
+    let uploads: Vec<(i64, String, Vec<u8>, String, AccountId)> =
         app.rows("SELECT id, content_type, bytes, sha256, uploaded_by FROM uploads").await;
     let [(upload_id, content_type, bytes, sha256, by)] = &uploads[..] else { panic!("one upload: {uploads:?}") };
     assert_eq!(Some(*upload_id), *upload);

@@ -1254,7 +1254,7 @@ impl TestApp {
     }
 
     /// A claim's (status, decided_by, entry_id).
-    pub async fn claim_state(&self, claim: i64) -> (String, Option<i64>, Option<i64>) {
+    pub async fn claim_state(&self, claim: i64) -> (String, Option<AccountId>, Option<i64>) {
         let sql = format!("SELECT status, decided_by, entry_id FROM claims WHERE id = {claim}");
         self.rows(&sql).await.pop().unwrap_or_else(|| panic!("claim {claim} exists"))
     }

@@ -4,6 +4,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, Response, StatusCode};
+use starledger_domain::org::AccountId;
 
 async fn ask(app: &TestApp, client: &Client, meeting: i64, reason: &str) -> Response {
     let csrf = app.csrf(client).await;
@@ -16,7 +17,7 @@ async fn decide(app: &TestApp, client: &Client, request: i64, decision: &str) ->
 }
 
 /// (status, decided_by) of a leave request.
-async fn request_state(app: &TestApp, request: i64) -> (String, Option<i64>) {
+async fn request_state(app: &TestApp, request: i64) -> (String, Option<AccountId>) {
     app.rows(&format!("SELECT status, decided_by FROM leave_requests WHERE id = {request}"))
         .await
         .pop()
