@@ -8,7 +8,7 @@ use starledger_domain::org::{
     Account, AccountId, BranchId, CommunityId, LinkingDuty, Member, MemberId, PartyGroupId, PersonName, Phone, Role,
 };
 use starledger_domain::points::Points;
-use starledger_domain::regions::{Overseer, Principal};
+use starledger_domain::regions::{Overseer, Principal, RegionId};
 
 pub(crate) fn date(text: &str, what: &str) -> Result<Date, StoreError> {
     text.parse().map_err(|_| StoreError::Corrupt(format!("{what}: \"{text}\" is not a date")))
@@ -61,7 +61,7 @@ impl MemberRow {
 pub(crate) struct AccountRow {
     pub id: AccountId,
     pub community_id: Option<i64>,
-    pub region_id: Option<i64>,
+    pub region_id: Option<RegionId>,
     pub login: String,
     pub name: String,
     pub role: String,

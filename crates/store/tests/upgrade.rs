@@ -8,7 +8,7 @@ mod support;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, PgConnection, SqliteConnection};
 use starledger_domain::org::{Account, AccountId, PersonName, Role};
-use starledger_domain::regions::{Principal, RegionPath};
+use starledger_domain::regions::{Principal, RegionId, RegionPath};
 use starledger_store::{
     AccessQueries, NewAccount, NewMember, OpenMode, OrgQueries, Queries, RegionQueries, Store, StoreError,
 };
@@ -502,7 +502,7 @@ struct Ids {
     community: i64,
     branch: i64,
     member: i64,
-    region: i64,
+    region: RegionId,
 }
 
 const INSERT_ACCOUNT: &str =
