@@ -9,7 +9,7 @@ use crate::clock;
 use crate::error::AppResult;
 use crate::ledger::actor_label;
 use starledger_domain::duty;
-use starledger_domain::org::Account;
+use starledger_domain::org::{Account, BranchId};
 use starledger_domain::roll_import::{self, HouseholdAction, MemberAction, Problem, Roll, StoredHousehold};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{NewHousehold, NewMember, OrgQueries, WriteTx};
@@ -150,7 +150,7 @@ pub async fn import(
     Ok(preview)
 }
 
-fn branch_name(branches: &[(i64, String)], id: i64) -> String {
+fn branch_name(branches: &[(BranchId, String)], id: BranchId) -> String {
     branches.iter().find(|(b, _)| *b == id).map(|(_, n)| n.clone()).unwrap_or_default()
 }
 

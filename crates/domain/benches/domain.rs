@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
 use sha2::{Digest, Sha256};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft, EntryHash, seal, verify_chain};
-use starledger_domain::org::{AccountId, LinkingDuty, Member, PersonName, Year};
+use starledger_domain::org::{AccountId, BranchId, LinkingDuty, Member, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{Scored, rate};
 use starledger_domain::rulebook::Rulebook;
@@ -43,7 +43,7 @@ fn members(count: i64, rng: &mut SplitMix) -> Vec<Member> {
         .map(|id| Member {
             id,
             community_id: 1,
-            branch_id: 1 + id % 6,
+            branch_id: BranchId::new(1 + id % 6),
             branch: format!("第{}党支部", 1 + id % 6),
             party_group_id: None,
             name: PersonName::parse(&format!("党员{id}")).unwrap(),

@@ -325,7 +325,7 @@ mod tests {
         }
     }
 
-    const SUBJECT: Subject = Subject { member_id: 10, branch_id: 2 };
+    const SUBJECT: Subject = Subject { member_id: 10, branch_id: BranchId::new(2) };
 
     #[test]
     fn scenarios() {
@@ -337,14 +337,19 @@ mod tests {
             ("committee records attendance", account(Role::Committee, Some(1), None), attendance, true),
             (
                 "own branch secretary records attendance",
-                account(Role::BranchSecretary, Some(3), Some(2)),
+                account(Role::BranchSecretary, Some(3), Some(BranchId::new(2))),
                 attendance,
                 true,
             ),
-            ("other branch secretary refused", account(Role::BranchSecretary, Some(3), Some(5)), attendance, false),
+            (
+                "other branch secretary refused",
+                account(Role::BranchSecretary, Some(3), Some(BranchId::new(5))),
+                attendance,
+                false,
+            ),
             (
                 "secretary about themselves refused",
-                account(Role::BranchSecretary, Some(10), Some(2)),
+                account(Role::BranchSecretary, Some(10), Some(BranchId::new(2))),
                 attendance,
                 false,
             ),
@@ -352,11 +357,11 @@ mod tests {
             ("no one alone decides an integrity record", account(Role::Committee, Some(1), None), decision, false),
             (
                 "branch secretary may not decide moral review",
-                account(Role::BranchSecretary, Some(3), Some(2)),
+                account(Role::BranchSecretary, Some(3), Some(BranchId::new(2))),
                 decision,
                 false,
             ),
-            ("member may not record", account(Role::Member, Some(4), Some(2)), attendance, false),
+            ("member may not record", account(Role::Member, Some(4), Some(BranchId::new(2))), attendance, false),
             ("auditor writes nothing", account(Role::Auditor, None, None), attendance, false),
             ("no one types a satisfaction score", account(Role::Committee, Some(1), None), satisfied, false),
         ];
@@ -373,7 +378,7 @@ mod tests {
         assert!(matches!(may_vote_on_decision(&committee, SUBJECT, &[1]), Err(Refusal::Recused { .. })));
         let subject_itself = account(Role::Committee, Some(10), None);
         assert!(matches!(may_vote_on_decision(&subject_itself, SUBJECT, &[]), Err(Refusal::Recused { .. })));
-        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
         assert!(matches!(may_vote_on_decision(&secretary, SUBJECT, &[]), Err(Refusal::CommitteeOnly { .. })));
 
         let adjustment = rulebook.rule("adjustment.ethics").unwrap();
@@ -403,7 +408,7 @@ mod tests {
     #[test]
     fn relatives_are_recused_from_every_input() {
         let rulebook = Rulebook::default_rulebook();
-        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
         for key in ["meeting.group", "volunteer.straw_patrol", "study.app_week", "household.visit"] {
             let rule = rulebook.rule(key).unwrap();
             assert!(may_record(&secretary, rule, SUBJECT, &[]).is_ok(), "{key}: control");
@@ -449,11 +454,11 @@ mod tests {
     #[test]
     fn undoing_is_deciding() {
         let committee = account(Role::Committee, Some(1), None);
-        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
         for (by, source) in [
             (Actor::Household(4.into()), "household"),
             (Actor::Decision(5), "decision"),
-            (Actor::BranchBallot(2), "ballot"),
+            (Actor::BranchBallot(BranchId::new(2)), "ballot"),
             (Actor::Account(AccountId::new(8)), "adjustment"),
         ] {
             for actor in [&committee, &secretary] {
@@ -481,8 +486,8 @@ mod tests {
         assert!(may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(10)));
         assert!(!may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(11)));
         assert!(!may_input_directly(Actor::Account(AccountId::new(1)), satisfied, SUBJECT, Some(10)));
-        assert!(may_input_directly(Actor::BranchBallot(2), excellent, SUBJECT, None));
-        assert!(!may_input_directly(Actor::BranchBallot(3), excellent, SUBJECT, None));
+        assert!(may_input_directly(Actor::BranchBallot(BranchId::new(2)), excellent, SUBJECT, None));
+        assert!(!may_input_directly(Actor::BranchBallot(BranchId::new(3)), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::Household(5.into()), excellent, SUBJECT, Some(10)));
     }
 
@@ -490,9 +495,9 @@ mod tests {
     fn a_paper_form_is_entered_by_someone_unconcerned() {
         let committee = account(Role::Committee, Some(1), None);
         assert!(may_enter_paper_form(&committee, SUBJECT, &[], &[3]).is_ok(), "control: the committee");
-        let other_secretary = account(Role::BranchSecretary, Some(6), Some(5));
+        let other_secretary = account(Role::BranchSecretary, Some(6), Some(BranchId::new(5)));
         assert!(may_enter_paper_form(&other_secretary, SUBJECT, &[], &[3]).is_ok(), "control: another branch's");
-        let own_secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        let own_secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
         assert!(matches!(
             may_enter_paper_form(&own_secretary, SUBJECT, &[], &[3]),
             Err(Refusal::OwnBranchSecretary { .. })
@@ -506,7 +511,7 @@ mod tests {
         let subject_itself = account(Role::Committee, Some(10), None);
         assert!(matches!(may_enter_paper_form(&subject_itself, SUBJECT, &[], &[]), Err(Refusal::Recused { .. })));
         assert!(matches!(may_enter_paper_form(&committee, SUBJECT, &[1], &[]), Err(Refusal::Recused { .. })));
-        let member = account(Role::Member, Some(4), Some(2));
+        let member = account(Role::Member, Some(4), Some(BranchId::new(2)));
         assert!(matches!(may_enter_paper_form(&member, SUBJECT, &[], &[]), Err(Refusal::CommitteeOnly { .. })));
         let auditor = account(Role::Auditor, None, None);
         assert!(matches!(may_enter_paper_form(&auditor, SUBJECT, &[], &[]), Err(Refusal::ReadOnly { .. })));
@@ -522,7 +527,8 @@ mod tests {
         assert!(matches!(may_second(&proposer, &proposer), Err(Refusal::SameProposer { .. })));
         let second_login = Account { id: AccountId::new(9), ..proposer.clone() };
         assert!(matches!(may_second(&second_login, &proposer), Err(Refusal::SameProposer { .. })));
-        let secretary = Account { id: AccountId::new(3), ..account(Role::BranchSecretary, Some(6), Some(2)) };
+        let secretary =
+            Account { id: AccountId::new(3), ..account(Role::BranchSecretary, Some(6), Some(BranchId::new(2))) };
         assert!(matches!(may_second(&secretary, &proposer), Err(Refusal::CommitteeOnly { .. })));
         let nobody = Account { id: AccountId::new(4), ..account(Role::Committee, None, None) };
         assert!(matches!(may_second(&nobody, &proposer), Err(Refusal::NoPerson { .. })));

@@ -48,7 +48,7 @@ impl FromStr for Actor {
         match kind {
             "account" => Ok(Actor::Account(id.into())),
             "household" => Ok(Actor::Household(id.into())),
-            "ballot" => Ok(Actor::BranchBallot(id)),
+            "ballot" => Ok(Actor::BranchBallot(id.into())),
             "decision" => Ok(Actor::Decision(id)),
             _ => Err(bad()),
         }
@@ -430,9 +430,12 @@ mod tests {
 
     #[test]
     fn actors_round_trip() {
-        for actor in
-            [Actor::Account(AccountId::new(3)), Actor::Household(44.into()), Actor::BranchBallot(2), Actor::Decision(9)]
-        {
+        for actor in [
+            Actor::Account(AccountId::new(3)),
+            Actor::Household(44.into()),
+            Actor::BranchBallot(BranchId::new(2)),
+            Actor::Decision(9),
+        ] {
             assert_eq!(actor.to_string().parse::<Actor>(), Ok(actor));
         }
         assert!("root".parse::<Actor>().is_err());

@@ -7,8 +7,12 @@ use std::fmt;
 use std::str::FromStr;
 
 pub type CommunityId = i64;
-pub type BranchId = i64;
 pub type MemberId = i64;
+
+crate::id::id_type! {
+    /// A branch (党支部) of a community.
+    BranchId
+}
 
 crate::id::id_type! {
     /// A party group (党小组) of a branch.
@@ -384,7 +388,7 @@ mod tests {
         let member = |joined: Option<Date>, left: Option<Date>| Member {
             id: 1,
             community_id: 1,
-            branch_id: 1,
+            branch_id: BranchId::new(1),
             branch: "第一党支部".into(),
             party_group_id: None,
             name: PersonName::parse("张三").unwrap(),

@@ -686,14 +686,14 @@ mod tests {
 
     #[test]
     fn members_are_added_once_and_matched_after() {
-        let branches = vec![(1, "第1党支部".to_string())];
+        let branches = vec![(BranchId::new(1), "第1党支部".to_string())];
         let counts = HashMap::new();
         let today = jiff::civil::date(2026, 6, 10);
         let empty = Roll { branches: &branches, groups: &[], members: &[], link_counts: &counts };
         let records = vec![record(2, "梁小改", "第1党支部")];
         let plan = plan_members(&records, &empty, today);
         assert_eq!(plan.actions.len(), 1);
-        let members = vec![member(1, "梁小改", 1, LinkingDuty::Linked)];
+        let members = vec![member(1, "梁小改", BranchId::new(1), LinkingDuty::Linked)];
         let full = Roll { members: &members, ..empty };
         let again = plan_members(&records, &full, today);
         assert!(again.actions.is_empty() && again.problems.is_empty());
@@ -707,7 +707,7 @@ mod tests {
 
     #[test]
     fn unknown_branch_future_date_and_duplicates_are_problems() {
-        let branches = vec![(1, "第1党支部".to_string())];
+        let branches = vec![(BranchId::new(1), "第1党支部".to_string())];
         let counts = HashMap::new();
         let roll = Roll { branches: &branches, groups: &[], members: &[], link_counts: &counts };
         let mut late = record(3, "胡国强", "第1党支部");
@@ -727,11 +727,11 @@ mod tests {
     #[test]
     fn links_respect_the_range_and_the_excused() {
         let rules = Rulebook::default_rulebook().linking;
-        let branches = vec![(1, "第1党支部".to_string())];
+        let branches = vec![(BranchId::new(1), "第1党支部".to_string())];
         let counts = HashMap::new();
         let members = vec![
-            member(1, "梁小改", 1, LinkingDuty::Linked),
-            member(2, "胡国强", 1, LinkingDuty::Exempt("年老体弱".into())),
+            member(1, "梁小改", BranchId::new(1), LinkingDuty::Linked),
+            member(2, "胡国强", BranchId::new(1), LinkingDuty::Exempt("年老体弱".into())),
         ];
         let roll = Roll { branches: &branches, groups: &[], members: &members, link_counts: &counts };
         let stored: Vec<StoredHousehold> = (1..=12)
@@ -768,7 +768,7 @@ mod tests {
         assert!(same_label("第一党支部（东街）", "第一党支部(东街)"));
         assert!(same_label("第一党支部（东街）", " 第一党支部（东街） "));
         assert!(!same_label("第一党支部（东街）", "第一党支部(西街)"));
-        let branches = vec![(7, "第一党支部（东街）".to_string())];
-        assert_eq!(branch_id(&branches, "第一党支部(东街)"), Some(7));
+        let branches = vec![(BranchId::new(7), "第一党支部（东街）".to_string())];
+        assert_eq!(branch_id(&branches, "第一党支部(东街)"), Some(BranchId::new(7)));
     }
 }

@@ -161,7 +161,7 @@ impl WriteTx {
                 vec![
                     Cell::Int(Some(*id)),
                     Cell::Int(Some(community)),
-                    Cell::Int(Some(m.branch_id)),
+                    Cell::Int(Some(m.branch_id.get())),
                     Cell::Int(m.party_group_id.map(i64::from)),
                     Cell::Text(Some(m.name.clone())),
                     Cell::Int(Some(i64::from(m.probationary))),

@@ -403,7 +403,7 @@ impl WriteTx {
             .fetch_one(&mut *self.tx)
             .await;
         let attempt = self.end_savepoint(attempt).await?;
-        let id: i64 =
+        let id: BranchId =
             attempt.map_err(|e| unique_to_conflict(e, &self.location, format!("branch \"{name}\" already exists")))?;
         Ok(id)
     }

@@ -107,7 +107,7 @@ struct CommunityStatsRow {
 struct BranchStatsRow {
     community_id: i64,
     community: String,
-    branch_id: i64,
+    branch_id: BranchId,
     branch: String,
     #[sqlx(flatten)]
     summary: SummaryRow,

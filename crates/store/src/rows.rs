@@ -66,7 +66,7 @@ pub(crate) struct AccountRow {
     pub name: String,
     pub role: String,
     pub member_id: Option<i64>,
-    pub branch_id: Option<i64>,
+    pub branch_id: Option<BranchId>,
 }
 
 /// The role a region's account has in the database; it is no community role.

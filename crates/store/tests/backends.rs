@@ -7,7 +7,7 @@ mod support;
 
 use jiff::civil::date;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{AccountId, Role};
+use starledger_domain::org::{AccountId, BranchId, Role};
 use starledger_domain::org::{PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
@@ -149,7 +149,7 @@ async fn a_copy_round_trip_loses_nothing() {
     // New rows continue after the copied ids on PostgreSQL.
     let mut tx = middle.write().await.unwrap();
     let branch = tx.add_branch(community, "第二党支部").await.unwrap();
-    assert_eq!(branch, 2);
+    assert_eq!(branch, BranchId::new(2));
     match tx.append_entry(draft(community, members[0], 600, "after-copy")).await.unwrap() {
         Appended::New(entry) => assert_eq!(entry.id, 601),
         Appended::Duplicate(_) => panic!("a new key"),

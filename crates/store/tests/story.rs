@@ -8,7 +8,7 @@ mod support;
 use jiff::civil::date;
 use sqlx::Connection;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{AccountId, PersonName, Role, Year};
+use starledger_domain::org::{AccountId, BranchId, PersonName, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
@@ -38,7 +38,7 @@ fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: ji
 }
 
 /// A member of `branch` without a post, on the roll with no dates.
-fn member_of(community: i64, branch: i64, name: &str) -> NewMember {
+fn member_of(community: i64, branch: BranchId, name: &str) -> NewMember {
     NewMember {
         community_id: community,
         branch_id: branch,

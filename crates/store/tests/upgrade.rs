@@ -7,7 +7,7 @@ mod support;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, PgConnection, SqliteConnection};
-use starledger_domain::org::{Account, AccountId, PersonName, Role};
+use starledger_domain::org::{Account, AccountId, BranchId, PersonName, Role};
 use starledger_domain::regions::{Principal, RegionId, RegionPath};
 use starledger_store::{
     AccessQueries, NewAccount, NewMember, OpenMode, OrgQueries, Queries, RegionQueries, Store, StoreError,
@@ -104,7 +104,7 @@ fn released_accounts() -> Vec<Account> {
     vec![
         account(AccountId::new(1), 1, "secretary", "梁雍宏", Role::Committee, None, None),
         account(AccountId::new(2), 1, "weiyuan", "胡国杰", Role::Committee, Some(2), None),
-        account(AccountId::new(4), 1, "zhishu1", "彭雅丽", Role::BranchSecretary, Some(3), Some(1)),
+        account(AccountId::new(4), 1, "zhishu1", "彭雅丽", Role::BranchSecretary, Some(3), Some(BranchId::new(1))),
         account(AccountId::new(7), 1, "dangyuan", "梁小改", Role::Member, Some(1), None),
         account(AccountId::new(8), 1, "shenji", "审计员", Role::Auditor, None, None),
         account(AccountId::new(11), 2, "wuli", "王五里", Role::Committee, None, None),
@@ -492,7 +492,7 @@ async fn takes_the_new_release(store: &Store) {
     drop(reader);
 
     // The new constraints hold in the rebuilt table.
-    constraints_hold(store, Ids { community: 1, branch: 1, member: 1, region: city }).await;
+    constraints_hold(store, Ids { community: 1, branch: BranchId::new(1), member: 1, region: city }).await;
 }
 
 /// The ids a breach refers to; each exists, so that only the constraint at
@@ -500,7 +500,7 @@ async fn takes_the_new_release(store: &Store) {
 #[derive(Clone, Copy)]
 struct Ids {
     community: i64,
-    branch: i64,
+    branch: BranchId,
     member: i64,
     region: RegionId,
 }
@@ -699,10 +699,10 @@ async fn finalized_years_get_their_roll_snapshot_on_upgrade() {
     let mut reader = store.read().await.unwrap();
     let frozen = starledger_store::NoticeQueries::year_roll(&mut reader, 1, year(2025)).await.unwrap();
     let peng = frozen.iter().find(|m| m.id == 3).unwrap();
-    assert!(peng.probationary && peng.branch_id == 1 && peng.branch == "第一党支部", "{peng:?}");
+    assert!(peng.probationary && peng.branch_id == BranchId::new(1) && peng.branch == "第一党支部", "{peng:?}");
     let open = starledger_store::NoticeQueries::year_roll(&mut reader, 1, year(2026)).await.unwrap();
     let peng = open.iter().find(|m| m.id == 3).unwrap();
-    assert!(!peng.probationary && peng.branch_id == 2, "{peng:?}");
+    assert!(!peng.probationary && peng.branch_id == BranchId::new(2), "{peng:?}");
     drop(reader);
     // The snapshot is append-only.
     let refused = statement(&store, "UPDATE final_roll SET probationary = 0").await;

@@ -8,7 +8,7 @@ use crate::output;
 use starledger_app::{accounts, roll};
 use starledger_domain::duty;
 use starledger_domain::linking::{LinkStatus, Satisfaction, link_status, may_link_one_more};
-use starledger_domain::org::{PersonName, Phone, Role};
+use starledger_domain::org::{BranchId, PersonName, Phone, Role};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{NewAccount, NewHousehold, NewMember, OrgQueries, Store};
 
@@ -78,7 +78,7 @@ pub async fn branch(context: &Context, command: BranchCommand) -> Outcome {
     Ok(())
 }
 
-async fn require_branch(store: &Store, community: i64, branch: i64) -> Result<(), Failure> {
+async fn require_branch(store: &Store, community: i64, branch: BranchId) -> Result<(), Failure> {
     if store.read().await?.has_branch(community, branch).await? {
         Ok(())
     } else {
@@ -132,7 +132,7 @@ async fn add_member(context: &Context, store: &Store, args: MemberAddArgs) -> Ou
     Ok(())
 }
 
-async fn list_members(context: &Context, store: &Store, branch: Option<i64>, json: bool) -> Outcome {
+async fn list_members(context: &Context, store: &Store, branch: Option<BranchId>, json: bool) -> Outcome {
     let mut reader = store.read().await?;
     let community = context.community(&mut reader).await?;
     let members = reader.members(community.id).await?;

@@ -7,7 +7,9 @@ use crate::failure::Failure;
 use jiff::civil::{Date, date};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, HouseholdId, LinkingDuty, Member, PartyGroupId, PersonName, Phone, Role};
+use starledger_domain::org::{
+    Account, BranchId, HouseholdId, LinkingDuty, Member, PartyGroupId, PersonName, Phone, Role,
+};
 use starledger_store::{NewAccount, NewHousehold, NewMember, WriteTx};
 
 /// What a member does in the demo's story.
@@ -37,7 +39,7 @@ pub struct DemoMember {
 }
 
 pub struct DemoBranch {
-    pub id: i64,
+    pub id: BranchId,
     pub groups: Vec<PartyGroupId>,
     /// Index into `Roll::accounts`.
     pub secretary: usize,
@@ -230,7 +232,7 @@ impl Builder<'_> {
 
     async fn add_member(
         &mut self,
-        branch_id: i64,
+        branch_id: BranchId,
         branch: &str,
         groups: &[PartyGroupId],
         spec: &Spec,
@@ -287,7 +289,7 @@ impl Builder<'_> {
         login: &str,
         role: Role,
         member: Option<usize>,
-        branch: Option<i64>,
+        branch: Option<BranchId>,
         name: Option<&str>,
     ) -> Result<usize, Failure> {
         let person = member.map(|m| &roll.members[m].member);

@@ -50,7 +50,7 @@ fn one_account_cannot_undo_what_several_decided() {
     let decided = [
         ("household.satisfied", Actor::Household(1.into()), "a household's rating"),
         ("integrity.commendation", Actor::Decision(1), "a committee decision"),
-        ("review.qualified", Actor::BranchBallot(1), "the branch's secret ballot"),
+        ("review.qualified", Actor::BranchBallot(1.into()), "the branch's secret ballot"),
         ("adjustment.ethics", Actor::Account(2.into()), "a maker and a checker"),
     ];
     for (rule, by, origin) in decided {

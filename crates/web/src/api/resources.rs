@@ -18,7 +18,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use starledger_app::standings::Audience;
 use starledger_app::{households, meetings};
-use starledger_domain::org::Year;
+use starledger_domain::org::{BranchId, Year};
 use starledger_store::{ActivityQueries, LedgerQueries, MeetingQueries, NoticeQueries, OrgQueries, SealQueries};
 use std::collections::HashMap;
 
@@ -54,7 +54,7 @@ pub async fn list_households(
     caller.require_role(&households::LIST_READERS)?;
     let community = caller.account.community_id;
     let mut reader = state.store().read().await?;
-    let branch_of: HashMap<i64, i64> =
+    let branch_of: HashMap<i64, BranchId> =
         reader.members(community).await?.into_iter().map(|m| (m.id, m.branch_id)).collect();
     let mut found: Vec<_> = reader
         .households(community)

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::anomalies::{self, Selection, days_late};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::{AccountId, Year};
+use starledger_domain::org::{AccountId, BranchId, Year};
 use starledger_store::{EntryFact, OrgQueries};
 use std::collections::HashMap;
 
@@ -173,7 +173,7 @@ impl EntriesQuery {
         Ok(Selection {
             ids: id_list(self.ids.as_deref())?,
             members: id_list(self.members.as_deref())?,
-            branch: number(&self.branch)?,
+            branch: number(&self.branch)?.map(BranchId::new),
             recorder,
             category: self.category.clone().filter(|c| !c.trim().is_empty()),
             late_after_days: number(&self.late)?,
@@ -213,7 +213,7 @@ fn recorder_label(
     t: Tr,
     actor: Actor,
     accounts: &HashMap<AccountId, String>,
-    branches: &HashMap<i64, String>,
+    branches: &HashMap<BranchId, String>,
 ) -> String {
     match actor {
         Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
@@ -246,9 +246,9 @@ pub async fn entries(
         return Err(WebError::NotFound);
     };
     let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
-    let members: HashMap<i64, (String, i64)> =
+    let members: HashMap<i64, (String, BranchId)> =
         reader.members(community).await?.into_iter().map(|m| (m.id, (m.name.to_string(), m.branch_id))).collect();
-    let branches: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
+    let branches: HashMap<BranchId, String> = reader.branches(community).await?.into_iter().collect();
     let mut recorders: Vec<AccountId> = entries
         .iter()
         .filter_map(|e| if let Actor::Account(id) = e.draft.recorded_by { Some(id) } else { None })

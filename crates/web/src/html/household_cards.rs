@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::household_links::{self, VISIT_CODE_DAYS};
-use starledger_domain::org::{HouseholdId, Role};
+use starledger_domain::org::{BranchId, HouseholdId, Role};
 use starledger_store::{LinkQueries, OrgQueries};
 use std::collections::HashMap;
 
@@ -35,8 +35,8 @@ struct Card {
 #[template(path = "household_cards.html")]
 struct CardsPage {
     page: Page,
-    branches: Vec<(i64, String)>,
-    branch_id: i64,
+    branches: Vec<(BranchId, String)>,
+    branch_id: BranchId,
     cards: Vec<Card>,
     missing: usize,
     /// A visit code just made, shown once.
@@ -52,14 +52,14 @@ pub const CARDS_PER_PAGE: usize = 100;
 
 #[derive(Deserialize)]
 pub struct CardsQuery {
-    branch: Option<i64>,
+    branch: Option<BranchId>,
     page: Option<usize>,
 }
 
 async fn overview(
     state: &AppState,
     viewer: &SignedIn,
-    branch: Option<i64>,
+    branch: Option<BranchId>,
     visit_code: Option<String>,
     wanted: usize,
 ) -> WebResult<Response> {

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::standings::Audience;
 use starledger_domain::ledger::{Actor, Entry};
-use starledger_domain::org::{Account, AccountId};
+use starledger_domain::org::{Account, AccountId, BranchId};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{CreditKind, Gap, TermKind};
 use starledger_domain::rulebook::Rulebook;
@@ -177,7 +177,7 @@ pub(crate) async fn categories<Q: OrgQueries>(
         .into_iter()
         .map(|a| (a.id, format!("{}（{}）", a.name, a.role.label_zh())))
         .collect();
-    let branches: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
+    let branches: HashMap<BranchId, String> = reader.branches(community).await?.into_iter().collect();
     // The categories as the printed record has them (one computation).
     let sees_counts = starledger_app::record::sees_counts(account.role);
     Ok(starledger_app::record::categories(rulebook, entries, sees_counts, crate::calendar::today())

@@ -159,7 +159,7 @@ struct AccountsPage {
     rows: Vec<AccountRow>,
     /// Members on the roll without an active account: (id, label).
     members: Vec<(i64, String)>,
-    branches: Vec<(i64, String)>,
+    branches: Vec<(BranchId, String)>,
     roles: Vec<(&'static str, &'static str)>,
 }
 

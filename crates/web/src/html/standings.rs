@@ -35,7 +35,7 @@ struct StandingsPage {
     q: String,
     sort: String,
     /// (id, name, selected)
-    branches: Vec<(i64, String, bool)>,
+    branches: Vec<(starledger_domain::org::BranchId, String, bool)>,
     rows: Vec<Row>,
     /// The years with a period, for the picker.
     years: Vec<i16>,
@@ -80,8 +80,9 @@ pub async fn show(
     let rating = &kept.rating;
     // A year with no points yet ranks nobody (not everyone 1st to 210th at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
-    let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
-    let branch_ids: std::collections::HashMap<i64, i64> = kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
+    let branch = query.branch.as_deref().and_then(|b| b.parse::<starledger_domain::org::BranchId>().ok());
+    let branch_ids: std::collections::HashMap<i64, starledger_domain::org::BranchId> =
+        kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
     let mut matching: Vec<&MemberRating> = rating
         .members
         .iter()
@@ -133,7 +134,12 @@ pub async fn show(
 }
 
 /// This view's address up to its page number, for the pager's links.
-fn page_link(year: starledger_domain::org::Year, q: &str, sort: &str, branch: Option<i64>) -> String {
+fn page_link(
+    year: starledger_domain::org::Year,
+    q: &str,
+    sort: &str,
+    branch: Option<starledger_domain::org::BranchId>,
+) -> String {
     let mut link = form_urlencoded::Serializer::new(String::new());
     link.append_pair("year", &year.get().to_string()).append_pair("q", q).append_pair("sort", sort);
     if let Some(branch) = branch {

@@ -5,10 +5,10 @@
 
 use super::helpers::*;
 use reqwest::StatusCode;
-use starledger_domain::org::{AccountId, MemberId};
+use starledger_domain::org::{AccountId, BranchId, MemberId};
 
 /// branch, party group, rule, title, place, starts_at, created_by, closed_at.
-type MeetingRow = (i64, Option<i64>, String, String, String, i64, AccountId, Option<i64>);
+type MeetingRow = (BranchId, Option<i64>, String, String, String, i64, AccountId, Option<i64>);
 
 /// (member, rule, points in tenths, recorded_by), sorted.
 fn sorted(mut entries: Vec<(MemberId, String, i64, String)>) -> Vec<(MemberId, String, i64, String)> {

@@ -18,7 +18,7 @@ use crate::failure::{Failure, Outcome};
 use jiff::civil::{Date, date};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, HouseholdId, PartyGroupId, Role, Year};
+use starledger_domain::org::{Account, BranchId, HouseholdId, PartyGroupId, Role, Year};
 use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{BulkHousehold, BulkMember, NewAccount, Store, Target, WriteTx};
@@ -58,7 +58,7 @@ pub struct Person {
 }
 
 pub struct Branch {
-    pub id: i64,
+    pub id: BranchId,
     pub secretary: Account,
     pub groups: Vec<PartyGroupId>,
 }
@@ -353,7 +353,7 @@ async fn account(
     name: &str,
     role: Role,
     member: i64,
-    branch: Option<i64>,
+    branch: Option<BranchId>,
 ) -> Result<Account, Failure> {
     let new = NewAccount {
         community_id: community,
