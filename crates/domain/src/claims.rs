@@ -145,11 +145,12 @@ pub fn may_claim(actor: &Account) -> Result<crate::org::MemberId, ClaimRefusal> 
 mod tests {
     use super::*;
     use crate::org::AccountId;
+    use crate::org::CommunityId;
 
     fn account(role: Role, member_id: Option<i64>) -> Account {
         Account {
             id: AccountId::new(1),
-            community_id: 1,
+            community_id: CommunityId::new(1),
             login: "x".into(),
             name: "x".into(),
             role,

@@ -311,12 +311,13 @@ pub fn may_input_directly(actor: Actor, rule: &Rule, subject: Subject, linked_me
 mod tests {
     use super::*;
     use crate::org::AccountId;
+    use crate::org::CommunityId;
     use crate::rulebook::Rulebook;
 
     fn account(role: Role, member_id: Option<MemberId>, branch_id: Option<BranchId>) -> Account {
         Account {
             id: AccountId::new(1),
-            community_id: 1,
+            community_id: CommunityId::new(1),
             login: "someone".into(),
             name: "某某".into(),
             role,
@@ -432,7 +433,7 @@ mod tests {
 
     fn entry(by: Actor, source_kind: &str) -> Entry {
         let draft = crate::ledger::EntryDraft {
-            community_id: 1,
+            community_id: CommunityId::new(1),
             year: 2025,
             member_id: SUBJECT.member_id,
             category: "household".into(),

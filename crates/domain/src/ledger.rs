@@ -168,7 +168,7 @@ pub fn entry_hash(id: i64, draft: &EntryDraft, prev: EntryHash) -> EntryHash {
     field(b"starledger-entry-v1");
     field(&prev.0);
     field(&id.to_be_bytes());
-    field(&draft.community_id.to_be_bytes());
+    field(&draft.community_id.get().to_be_bytes());
     field(&draft.year.to_be_bytes());
     field(&draft.member_id.to_be_bytes());
     field(draft.category.as_bytes());
@@ -291,7 +291,7 @@ mod tests {
 
     pub(crate) fn draft(member_id: MemberId, points: i64, n: usize) -> EntryDraft {
         EntryDraft {
-            community_id: 1,
+            community_id: CommunityId::new(1),
             year: 2025,
             member_id,
             category: "study".into(),
@@ -398,7 +398,7 @@ mod tests {
 
         // The ledger's own code agrees, and the two form a valid chain.
         let draft = EntryDraft {
-            community_id: 1,
+            community_id: CommunityId::new(1),
             year: 2025,
             member_id: 5,
             category: "volunteer".into(),
@@ -458,7 +458,7 @@ mod tests {
             11 => draft.year += 1,
             12 => draft.rulebook_version.push('x'),
             13 => draft.source_kind.push('x'),
-            _ => draft.community_id += 1,
+            _ => draft.community_id = CommunityId::new(draft.community_id.get() + 1),
         }
     }
 

@@ -123,6 +123,7 @@ pub fn may_decide_leave(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::CommunityId;
     use crate::org::{AccountId, BranchId};
 
     #[test]
@@ -151,7 +152,7 @@ mod tests {
     fn leave_is_decided_by_someone_else() {
         let secretary = Account {
             id: AccountId::new(1),
-            community_id: 1,
+            community_id: CommunityId::new(1),
             login: "s".into(),
             name: "s".into(),
             role: Role::BranchSecretary,

@@ -6,8 +6,12 @@ use jiff::civil::Date;
 use std::fmt;
 use std::str::FromStr;
 
-pub type CommunityId = i64;
 pub type MemberId = i64;
+
+crate::id::id_type! {
+    /// A community (社区/村), the unit the method runs in.
+    CommunityId
+}
 
 crate::id::id_type! {
     /// A branch (党支部) of a community.
@@ -387,7 +391,7 @@ mod tests {
     fn days_on_roll_counts_partial_years() {
         let member = |joined: Option<Date>, left: Option<Date>| Member {
             id: 1,
-            community_id: 1,
+            community_id: CommunityId::new(1),
             branch_id: BranchId::new(1),
             branch: "第一党支部".into(),
             party_group_id: None,

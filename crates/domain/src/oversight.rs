@@ -191,6 +191,7 @@ fn percentile(sorted: &[i64], p: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::CommunityId;
     use crate::org::{LinkingDuty, PersonName};
     use crate::rating::{Scored, rate};
     use crate::{Points, rulebook};
@@ -198,7 +199,7 @@ mod tests {
     fn member(id: MemberId, branch: BranchId) -> Member {
         Member {
             id,
-            community_id: 1,
+            community_id: CommunityId::new(1),
             branch_id: branch,
             branch: format!("第{branch}支部"),
             party_group_id: None,

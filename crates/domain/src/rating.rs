@@ -527,6 +527,7 @@ fn compare_for_rank(tie_break: &[TieBreak], a: &Working, b: &Working) -> Orderin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::CommunityId;
     use crate::org::{BranchId, LinkingDuty, PersonName};
     use jiff::civil::date;
     use proptest::prelude::*;
@@ -541,7 +542,7 @@ mod tests {
     fn member(id: MemberId) -> Member {
         Member {
             id,
-            community_id: 1,
+            community_id: CommunityId::new(1),
             branch_id: BranchId::new(1 + id % 3),
             branch: format!("第{}党支部", 1 + id % 3),
             party_group_id: None,

@@ -641,6 +641,7 @@ pub fn plan_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::CommunityId;
     use crate::rulebook::Rulebook;
 
     fn place(row: u32) -> Place {
@@ -650,7 +651,7 @@ mod tests {
     fn member(id: MemberId, name: &str, branch: BranchId, linking: LinkingDuty) -> Member {
         Member {
             id,
-            community_id: 1,
+            community_id: CommunityId::new(1),
             branch_id: branch,
             branch: format!("第{branch}党支部"),
             party_group_id: None,

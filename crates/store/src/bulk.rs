@@ -160,7 +160,7 @@ impl WriteTx {
             .map(|(m, id)| {
                 vec![
                     Cell::Int(Some(*id)),
-                    Cell::Int(Some(community)),
+                    Cell::Int(Some(community.get())),
                     Cell::Int(Some(m.branch_id.get())),
                     Cell::Int(m.party_group_id.map(i64::from)),
                     Cell::Text(Some(m.name.clone())),
@@ -206,7 +206,7 @@ impl WriteTx {
             .map(|(h, id)| {
                 vec![
                     Cell::Int(Some(id.get())),
-                    Cell::Int(Some(community)),
+                    Cell::Int(Some(community.get())),
                     Cell::Text(Some(h.address.clone())),
                     Cell::Text(Some(h.head_name.clone())),
                     Cell::Text(Some(created.clone())),
@@ -225,7 +225,7 @@ impl WriteTx {
                 let member = h.linked_to?;
                 Some(vec![
                     Cell::Int(Some(id.get())),
-                    Cell::Int(Some(community)),
+                    Cell::Int(Some(community.get())),
                     Cell::Int(Some(member)),
                     Cell::Text(Some(linked_on.to_string())),
                     Cell::Text(Some(linked_by.to_string())),
@@ -245,7 +245,7 @@ impl WriteTx {
             .filter_map(|(h, id)| {
                 Some(vec![
                     Cell::Text(Some(h.token.clone()?)),
-                    Cell::Int(Some(community)),
+                    Cell::Int(Some(community.get())),
                     Cell::Int(Some(id.get())),
                     Cell::Int(Some(token_created_at)),
                 ])
@@ -290,7 +290,7 @@ impl WriteTx {
                 let d = &entry.draft;
                 vec![
                     Cell::Int(Some(entry.id)),
-                    Cell::Int(Some(d.community_id)),
+                    Cell::Int(Some(d.community_id.get())),
                     Cell::Int(Some(i64::from(d.year))),
                     Cell::Int(Some(d.member_id)),
                     Cell::Text(Some(d.category.clone())),
@@ -325,7 +325,7 @@ impl WriteTx {
             .into_iter()
             .map(|((member, year, category, rule_key), tally)| {
                 vec![
-                    Cell::Int(Some(community)),
+                    Cell::Int(Some(community.get())),
                     Cell::Int(Some(i64::from(year))),
                     Cell::Int(Some(member)),
                     Cell::Text(Some(category)),

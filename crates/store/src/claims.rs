@@ -30,7 +30,7 @@ pub struct Claim {
 #[derive(sqlx::FromRow)]
 struct ClaimRow {
     id: i64,
-    community_id: i64,
+    community_id: CommunityId,
     member_id: i64,
     member_name: String,
     branch_id: BranchId,

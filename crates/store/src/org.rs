@@ -122,14 +122,14 @@ pub trait OrgQueries: Queries {
     /// Every community the database holds.
     async fn communities(&mut self) -> Result<Vec<Community>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String)> =
+        let rows: Vec<(CommunityId, String)> =
             sqlx::query_as("SELECT id, name FROM communities ORDER BY id").fetch_all(conn).await.at(location)?;
         Ok(rows.into_iter().map(|(id, name)| Community { id, name }).collect())
     }
 
     async fn community(&mut self, id: CommunityId) -> Result<Community> {
         let (conn, location) = self.parts();
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE id = $1")
+        let row: Option<(CommunityId, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE id = $1")
             .bind(id)
             .fetch_optional(conn)
             .await
@@ -386,12 +386,13 @@ impl WriteTx {
     }
 
     pub async fn create_community(&mut self, name: &str) -> Result<CommunityId> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
-            .bind(name)
-            .bind(now_text())
-            .fetch_one(&mut *self.tx)
-            .await
-            .at(&self.location)?;
+        let id: CommunityId =
+            sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(now_text())
+                .fetch_one(&mut *self.tx)
+                .await
+                .at(&self.location)?;
         Ok(id)
     }
 

@@ -95,7 +95,7 @@ impl SummaryRow {
 
 #[derive(sqlx::FromRow)]
 struct CommunityStatsRow {
-    community_id: i64,
+    community_id: CommunityId,
     community: String,
     region_id: RegionId,
     computed_at: i64,
@@ -105,7 +105,7 @@ struct CommunityStatsRow {
 
 #[derive(sqlx::FromRow)]
 struct BranchStatsRow {
-    community_id: i64,
+    community_id: CommunityId,
     community: String,
     branch_id: BranchId,
     branch: String,
@@ -147,7 +147,7 @@ pub trait RegionQueries: Queries {
 
     async fn community_named(&mut self, name: &str) -> Result<Option<Community>> {
         let (conn, location) = self.parts();
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE name = $1")
+        let row: Option<(CommunityId, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE name = $1")
             .bind(name)
             .fetch_optional(conn)
             .await

@@ -60,7 +60,7 @@ impl MemberRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
     pub id: AccountId,
-    pub community_id: Option<i64>,
+    pub community_id: Option<CommunityId>,
     pub region_id: Option<RegionId>,
     pub login: String,
     pub name: String,
@@ -111,7 +111,7 @@ impl AccountRow {
 #[derive(sqlx::FromRow, Clone)]
 pub(crate) struct EntryRow {
     pub id: i64,
-    pub community_id: i64,
+    pub community_id: CommunityId,
     pub year: i64,
     pub member_id: i64,
     pub category: String,

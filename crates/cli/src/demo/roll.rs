@@ -8,7 +8,7 @@ use jiff::civil::{Date, date};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use starledger_domain::org::{
-    Account, BranchId, HouseholdId, LinkingDuty, Member, PartyGroupId, PersonName, Phone, Role,
+    Account, BranchId, CommunityId, HouseholdId, LinkingDuty, Member, PartyGroupId, PersonName, Phone, Role,
 };
 use starledger_store::{NewAccount, NewHousehold, NewMember, WriteTx};
 
@@ -46,7 +46,7 @@ pub struct DemoBranch {
 }
 
 pub struct Roll {
-    pub community: i64,
+    pub community: CommunityId,
     pub branches: Vec<DemoBranch>,
     pub members: Vec<DemoMember>,
     pub accounts: Vec<Account>,
@@ -106,7 +106,7 @@ struct Builder<'a> {
     tx: &'a mut WriteTx,
     rng: &'a mut ChaCha8Rng,
     names: NameBook,
-    community: i64,
+    community: CommunityId,
 }
 
 pub async fn build(tx: &mut WriteTx, rng: &mut ChaCha8Rng) -> Result<Roll, Failure> {

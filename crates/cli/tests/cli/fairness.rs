@@ -20,7 +20,7 @@ fn decided_entry(community: &Community, rule_key: &str, by: Actor, key: &str) ->
         let rulebook = Rulebook::default_rulebook();
         let rule = rulebook.rule(rule_key).expect("a rule of the default rulebook");
         let draft = EntryDraft {
-            community_id: 1,
+            community_id: 1.into(),
             year: 2025,
             member_id: LIANG_XIAOGAI,
             category: rule.category.clone(),

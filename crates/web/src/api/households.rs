@@ -18,12 +18,12 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use starledger_app::api_tokens::Scope;
 use starledger_app::roll::{self, HouseholdFields, PhoneChange};
-use starledger_domain::org::{HouseholdId, Phone};
+use starledger_domain::org::{CommunityId, HouseholdId, Phone};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{OrgQueries, WriteTx};
 
 /// A household as `GET /api/v1/households` lists it.
-async fn household_json(tx: &mut WriteTx, community: i64, id: HouseholdId) -> ApiResult<Value> {
+async fn household_json(tx: &mut WriteTx, community: CommunityId, id: HouseholdId) -> ApiResult<Value> {
     let h = tx.household(community, id).await?;
     let branch = match h.member_id {
         Some(member) => Some(tx.member(community, member).await?.branch_id),

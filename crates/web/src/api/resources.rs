@@ -18,7 +18,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use starledger_app::standings::Audience;
 use starledger_app::{households, meetings};
-use starledger_domain::org::{BranchId, Year};
+use starledger_domain::org::{BranchId, CommunityId, Year};
 use starledger_store::{ActivityQueries, LedgerQueries, MeetingQueries, NoticeQueries, OrgQueries, SealQueries};
 use std::collections::HashMap;
 
@@ -146,7 +146,11 @@ pub async fn meeting_attendance(
 
 /// A meeting's attendance sheet as the API shows it: one row per member
 /// it invites.
-pub(super) async fn sheet_json<Q: MeetingQueries + OrgQueries>(q: &mut Q, community: i64, id: i64) -> ApiResult<Value> {
+pub(super) async fn sheet_json<Q: MeetingQueries + OrgQueries>(
+    q: &mut Q,
+    community: CommunityId,
+    id: i64,
+) -> ApiResult<Value> {
     let meeting = q.meeting(community, id).await?;
     let members = q.members(community).await?;
     let invited = meetings::invited(&meeting, &members);

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::anomalies::{self, Selection, days_late};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::{AccountId, BranchId, Year};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, Year};
 use starledger_store::{EntryFact, OrgQueries};
 use std::collections::HashMap;
 
@@ -47,7 +47,7 @@ pub struct YearQuery {
 /// The years with a period, and the one asked for (404 for a year without one).
 async fn year_of(
     reader: &mut impl OrgQueries,
-    community: i64,
+    community: CommunityId,
     asked: Option<i64>,
 ) -> WebResult<(Vec<i16>, Option<Year>)> {
     let years = reader.period_years(community).await?;

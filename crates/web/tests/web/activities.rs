@@ -7,7 +7,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, Response, StatusCode};
-use starledger_domain::org::{AccountId, MemberId};
+use starledger_domain::org::{AccountId, CommunityId, MemberId};
 
 const CLEANUP: &str = "volunteer.cleanup";
 const DONATION: &str = "volunteer.donation";
@@ -37,7 +37,7 @@ impl ActivityForm<'_> {
 }
 
 /// rule, title, place, starts_at, ends_at, slots, created_by, community.
-type ActivityRow = (String, String, String, i64, i64, i64, AccountId, i64);
+type ActivityRow = (String, String, String, i64, i64, i64, AccountId, CommunityId);
 
 /// member, status, checked_in_at, entry_id.
 type SignupRow = (MemberId, String, Option<i64>, Option<i64>);
@@ -581,7 +581,7 @@ async fn another_communitys_activity_is_not_found() {
     let id = app.new_activity(&neighbour, &ActivityForm::cleanup(10)).await;
     assert_eq!(
         app.count(&format!("SELECT community_id FROM activities WHERE id = {id}")).await,
-        app.neighbour.as_ref().expect("a neighbour").community
+        app.neighbour.as_ref().expect("a neighbour").community.get()
     );
     let token = app.activity_token(id).await;
     let member = app.login(MEMBER, PASSWORD).await;

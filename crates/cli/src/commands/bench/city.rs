@@ -18,7 +18,7 @@ use crate::failure::{Failure, Outcome};
 use jiff::civil::{Date, date};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, BranchId, HouseholdId, PartyGroupId, Role, Year};
+use starledger_domain::org::{Account, BranchId, CommunityId, HouseholdId, PartyGroupId, Role, Year};
 use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{BulkHousehold, BulkMember, NewAccount, Store, Target, WriteTx};
@@ -65,7 +65,7 @@ pub struct Branch {
 
 /// One community as the year planner needs it.
 pub struct Roll {
-    pub community: i64,
+    pub community: CommunityId,
     pub branches: Vec<Branch>,
     pub committee: Vec<Account>,
     pub people: Vec<Person>,
@@ -348,7 +348,7 @@ async fn build_roll(
 
 async fn account(
     tx: &mut WriteTx,
-    community: i64,
+    community: CommunityId,
     login: &str,
     name: &str,
     role: Role,
