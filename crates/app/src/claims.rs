@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult, Reason, invalid, refused};
 use crate::recording::{self, Event};
 use jiff::civil::Date;
 use starledger_domain::claims::{self, ClaimKind, ClaimRefusal, ClaimStatus, must_be_pending};
-use starledger_domain::org::{Account, AccountId, BranchId, Role, Year};
+use starledger_domain::org::{Account, AccountId, BranchId, HouseholdId, Role, Year};
 use starledger_store::{Claim, ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus, WriteTx};
 
 /// A photo or screenshot, its type already read from its first bytes.
@@ -32,7 +32,7 @@ pub struct Quota {
 pub struct Filing {
     pub kind: ClaimKind,
     /// A visit's household; a study week has none.
-    pub household: Option<i64>,
+    pub household: Option<HouseholdId>,
     pub on: Date,
     pub note: String,
     pub photo: Option<Photo>,

@@ -20,7 +20,9 @@ use starledger_domain::duty::Refusal;
 use starledger_domain::ledger::{Actor, Entry};
 use starledger_domain::linking::RatingWindow;
 use starledger_domain::meetings::Attendance;
-use starledger_domain::org::{Account, BranchId, CommunityId, LinkingDuty, Member, MemberId, Phone, Role, Year};
+use starledger_domain::org::{
+    Account, AccountId, BranchId, CommunityId, LinkingDuty, Member, MemberId, Phone, Role, Year,
+};
 use starledger_domain::points::Points;
 use starledger_domain::rating::MIN_RATINGS_SHOWN;
 use starledger_domain::rulebook::{RuleSource, Rulebook};
@@ -464,7 +466,7 @@ where
     let rulebook = &period.rulebook;
     let members: HashMap<MemberId, Member> =
         year_members(q, community, year, request).await?.into_iter().map(|m| (m.id, m)).collect();
-    let accounts: HashMap<i64, String> =
+    let accounts: HashMap<AccountId, String> =
         q.accounts(community).await?.into_iter().map(|a| (a.id, format!("{}（{}）", a.name, a.login))).collect();
     let within = |day: Date| request.from.is_none_or(|f| day >= f) && request.until.is_none_or(|u| day <= u);
     let entries = q.year_entries(community, year).await?;

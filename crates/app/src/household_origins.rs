@@ -17,7 +17,7 @@
 use crate::clock;
 use crate::error::AppResult;
 use sha2::{Digest, Sha256};
-use starledger_domain::org::{Account, CommunityId, Role, Year};
+use starledger_domain::org::{Account, CommunityId, HouseholdId, Role, Year};
 use starledger_store::{LinkQueries, OrgQueries, RatingOrigin, WriteTx};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -197,7 +197,7 @@ pub async fn flags<Q: LinkQueries + OrgQueries>(
     for (kind, threshold) in
         [(FlagKind::ManyFromOneDevice, MANY_FROM_ONE_DEVICE), (FlagKind::ManyFromOneAddress, MANY_FROM_ONE_ADDRESS)]
     {
-        let mut by_origin: BTreeMap<String, (BTreeSet<i64>, Vec<i64>)> = BTreeMap::new();
+        let mut by_origin: BTreeMap<String, (BTreeSet<HouseholdId>, Vec<i64>)> = BTreeMap::new();
         for rating in &ratings {
             let hash = match kind {
                 FlagKind::ManyFromOneDevice => rating.device_hash.clone(),
@@ -208,7 +208,7 @@ pub async fn flags<Q: LinkQueries + OrgQueries>(
             slot.0.insert(rating.household_id);
             slot.1.push(rating.entry_id);
         }
-        let mut found: Vec<(BTreeSet<i64>, Vec<i64>)> =
+        let mut found: Vec<(BTreeSet<HouseholdId>, Vec<i64>)> =
             by_origin.into_values().filter(|(households, _)| households.len() >= threshold).collect();
         found.sort_by_key(|(_, entries)| entries.first().copied());
         for (households, entries) in found {
@@ -233,7 +233,7 @@ pub async fn flags<Q: LinkQueries + OrgQueries>(
 pub(crate) async fn record_rating(
     tx: &mut WriteTx,
     community: CommunityId,
-    household: i64,
+    household: HouseholdId,
     entry: i64,
     year: i64,
     origin: Origin<'_>,

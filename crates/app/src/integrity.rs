@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::integrity::{self, Deciders};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::{Account, Member, Role, Year};
+use starledger_domain::org::{Account, CommunityId, Member, Role, Year};
 use starledger_domain::regions::Overseer;
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{
@@ -123,7 +123,7 @@ pub async fn vote(tx: &mut WriteTx, actor: &Account, id: i64, approve: bool, now
 pub async fn overseer_decide(
     tx: &mut WriteTx,
     overseer: &Overseer,
-    community: i64,
+    community: CommunityId,
     id: i64,
     approve: bool,
     note: &str,

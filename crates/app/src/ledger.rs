@@ -7,7 +7,7 @@ use crate::recording::{self, Event, subject};
 use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::ledger::{Actor, Entry, EntryDraft};
-use starledger_domain::org::{Account, AccountId, BranchId, Member, MemberId, Role, Year};
+use starledger_domain::org::{Account, AccountId, BranchId, CommunityId, Member, MemberId, Role, Year};
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{Appended, IntegrityQueries, LedgerQueries, NoticeQueries, OrgQueries, PeriodStatus, WriteTx};
 use std::collections::HashMap;
@@ -185,7 +185,7 @@ pub struct EntryFilter {
 /// if the community has no such year.
 pub async fn entries_after<Q>(
     q: &mut Q,
-    community: i64,
+    community: CommunityId,
     year: Year,
     filter: &EntryFilter,
     after: Option<i64>,

@@ -31,7 +31,7 @@ use rand::TryRngCore;
 use rand::rngs::OsRng;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{Account, Role, Year};
+use starledger_domain::org::{Account, BranchId, HouseholdId, Role, Year};
 use starledger_domain::paper_form::{FormNumber, FormNumberError};
 use starledger_print::{PrintFont, RatingForm};
 use starledger_store::{
@@ -74,7 +74,7 @@ async fn new_number(tx: &mut WriteTx) -> AppResult<FormNumber> {
 pub async fn print(
     tx: &mut WriteTx,
     actor: &Account,
-    branch: Option<i64>,
+    branch: Option<BranchId>,
     font: &PrintFont,
 ) -> AppResult<PrintedForms> {
     duty::may_administer(actor, "print paper rating forms")?;
@@ -184,7 +184,7 @@ pub enum FormRefusal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormToEnter {
     pub number: FormNumber,
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub address: String,
     pub head: Option<String>,
     pub member_name: String,

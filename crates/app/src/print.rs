@@ -14,7 +14,7 @@ use crate::error::{AppResult, bad_year, invalid, refused};
 use crate::standings::Audience;
 use jiff::civil::Date;
 use starledger_domain::duty;
-use starledger_domain::org::{Account, CommunityId, Year};
+use starledger_domain::org::{Account, BranchId, CommunityId, HouseholdId, Year};
 use starledger_domain::rating::{Rating, five_star_streak};
 use starledger_print::{Card, Certificate, HonourBranch, HonourRoll, Paper, PrintFont};
 use starledger_store::{LedgerQueries, LinkQueries, LiveLink, NoticeQueries, OrgQueries, SealQueries, WriteTx};
@@ -237,7 +237,7 @@ pub struct PrintedCards {
 
 /// The name of the branch a print is for (`None`: the whole community);
 /// a branch of another community is refused.
-pub(crate) fn chosen_branch(branches: &[(i64, String)], branch: Option<i64>) -> AppResult<Option<String>> {
+pub(crate) fn chosen_branch(branches: &[(BranchId, String)], branch: Option<BranchId>) -> AppResult<Option<String>> {
     let Some(id) = branch else { return Ok(None) };
     let name = branches.iter().find(|(b, _)| *b == id).map(|(_, name)| name.clone());
     name.map(Some).ok_or_else(|| {
@@ -254,7 +254,7 @@ pub(crate) fn chosen_branch(branches: &[(i64, String)], branch: Option<i64>) -> 
 pub async fn cards_pdf(
     tx: &mut WriteTx,
     actor: &Account,
-    branch: Option<i64>,
+    branch: Option<BranchId>,
     public_url: &str,
     font: &PrintFont,
 ) -> AppResult<PrintedCards> {
@@ -264,7 +264,7 @@ pub async fn cards_pdf(
     let branch_name = chosen_branch(&branches, branch)?;
     let community_name = tx.community(community).await?.name;
     let members = tx.members(community).await?;
-    let links: BTreeMap<i64, LiveLink> =
+    let links: BTreeMap<HouseholdId, LiveLink> =
         tx.live_links(community).await?.into_iter().map(|link| (link.household_id, link)).collect();
     let now = crate::clock::now();
     let mut cards = Vec::new();

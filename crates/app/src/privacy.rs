@@ -216,11 +216,16 @@ mod tests {
 
     #[test]
     fn an_alias_is_stable_short_and_tells_members_apart() {
-        assert_eq!(alias(1, 7), alias(1, 7));
-        assert_ne!(alias(1, 7), alias(1, 8));
-        assert_ne!(alias(1, 7), alias(2, 7));
-        assert!(alias(1, 7).starts_with("已匿名党员") && alias(1, 7).chars().count() == 11, "{}", alias(1, 7));
-        assert!(starledger_domain::org::PersonName::parse(&alias(1, 7)).is_ok());
+        assert_eq!(alias(CommunityId::new(1), 7), alias(CommunityId::new(1), 7));
+        assert_ne!(alias(CommunityId::new(1), 7), alias(CommunityId::new(1), 8));
+        assert_ne!(alias(CommunityId::new(1), 7), alias(CommunityId::new(2), 7));
+        assert!(
+            alias(CommunityId::new(1), 7).starts_with("已匿名党员")
+                && alias(CommunityId::new(1), 7).chars().count() == 11,
+            "{}",
+            alias(CommunityId::new(1), 7)
+        );
+        assert!(starledger_domain::org::PersonName::parse(&alias(CommunityId::new(1), 7)).is_ok());
     }
 
     #[test]

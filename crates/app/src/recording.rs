@@ -145,7 +145,7 @@ pub fn draft(
 
 /// Refuses to plan work (a meeting, an activity, a ballot) in a year that
 /// is finalized: its points could never be written.
-pub async fn refuse_if_final(tx: &mut WriteTx, community: i64, year: Year) -> AppResult<()> {
+pub async fn refuse_if_final(tx: &mut WriteTx, community: CommunityId, year: Year) -> AppResult<()> {
     match tx.live_round(community, i64::from(year.get())).await? {
         Some(round) if round.is_final() => Err(refused(
             format!("{year} 年度已确认；只有经记录在案的重新开启后积分才能变动。"),
@@ -158,7 +158,7 @@ pub async fn refuse_if_final(tx: &mut WriteTx, community: i64, year: Year) -> Ap
 /// Refuses to plan work on a day outside the community's open years (a
 /// meeting dated `0001-01-01`, or in a year not opened): its points could
 /// never be written. Returns the open period.
-pub async fn open_period_of(tx: &mut WriteTx, community: i64, day: Date) -> AppResult<Period> {
+pub async fn open_period_of(tx: &mut WriteTx, community: CommunityId, day: Date) -> AppResult<Period> {
     match tx.period(community, Year::of(day)).await? {
         Some(period) if period.status == PeriodStatus::Open => Ok(period),
         _ => Err(refused(

@@ -21,7 +21,9 @@ use crate::ledger::actor_label;
 use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::linking::may_link_one_more;
-use starledger_domain::org::{Account, BranchId, HouseholdId, Member, MemberId, PartyGroupId, PersonName, Phone};
+use starledger_domain::org::{
+    Account, BranchId, CommunityId, HouseholdId, Member, MemberId, PartyGroupId, PersonName, Phone,
+};
 use starledger_domain::rulebook::LinkingRules;
 use starledger_store::{HouseholdRow, NewHousehold, NewMember, NoticeQueries, OrgQueries, WriteTx};
 use std::collections::{HashMap, HashSet};
@@ -117,7 +119,7 @@ fn as_new(member: &Member) -> NewMember {
 
 /// The branch exists in the actor's community and the group, if any, is one
 /// of that branch's; the branch's name.
-async fn check_branch(tx: &mut WriteTx, community: i64, fields: &MemberFields) -> AppResult<String> {
+async fn check_branch(tx: &mut WriteTx, community: CommunityId, fields: &MemberFields) -> AppResult<String> {
     let branches = tx.branches(community).await?;
     let Some((_, name)) = branches.iter().find(|(id, _)| *id == fields.branch_id) else {
         return Err(invalid(
@@ -141,7 +143,7 @@ async fn check_branch(tx: &mut WriteTx, community: i64, fields: &MemberFields) -
 /// finds its member on the next import.
 async fn check_phone(
     tx: &mut WriteTx,
-    community: i64,
+    community: CommunityId,
     phone: Option<&Phone>,
     except: Option<MemberId>,
 ) -> AppResult<()> {
@@ -470,7 +472,12 @@ fn describe_household(h: &NewHousehold) -> String {
 }
 
 /// No two households share an address: it is how an import finds a household.
-async fn check_address(tx: &mut WriteTx, community: i64, address: &str, except: Option<HouseholdId>) -> AppResult<()> {
+async fn check_address(
+    tx: &mut WriteTx,
+    community: CommunityId,
+    address: &str,
+    except: Option<HouseholdId>,
+) -> AppResult<()> {
     if tx.households(community).await?.iter().any(|h| Some(h.id) != except && h.address == address) {
         return Err(refused(
             format!("地址为{address}的农户已在名册上。"),
@@ -565,7 +572,7 @@ fn street(address: &str) -> &str {
 /// Nothing is written: the committee confirms or changes it ([`relink`]).
 pub async fn relink_proposal<Q: OrgQueries>(
     q: &mut Q,
-    community: i64,
+    community: CommunityId,
     leaving: MemberId,
     rules: &LinkingRules,
 ) -> AppResult<Vec<Relink>> {

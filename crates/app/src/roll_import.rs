@@ -9,7 +9,7 @@ use crate::clock;
 use crate::error::AppResult;
 use crate::ledger::actor_label;
 use starledger_domain::duty;
-use starledger_domain::org::Account;
+use starledger_domain::org::{Account, BranchId, CommunityId};
 use starledger_domain::roll_import::{self, HouseholdAction, MemberAction, Problem, Roll, StoredHousehold};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{NewHousehold, NewMember, OrgQueries, WriteTx};
@@ -150,11 +150,11 @@ pub async fn import(
     Ok(preview)
 }
 
-fn branch_name(branches: &[(i64, String)], id: i64) -> String {
+fn branch_name(branches: &[(BranchId, String)], id: BranchId) -> String {
     branches.iter().find(|(b, _)| *b == id).map(|(_, n)| n.clone()).unwrap_or_default()
 }
 
-fn new_member(community: i64, values: roll_import::MemberValues) -> NewMember {
+fn new_member(community: CommunityId, values: roll_import::MemberValues) -> NewMember {
     NewMember {
         community_id: community,
         branch_id: values.branch_id,
@@ -171,7 +171,7 @@ fn new_member(community: i64, values: roll_import::MemberValues) -> NewMember {
 }
 
 /// The linking range of the latest year opened, or the default rulebook's.
-async fn current_rulebook(tx: &mut WriteTx, community: i64) -> AppResult<Rulebook> {
+async fn current_rulebook(tx: &mut WriteTx, community: CommunityId) -> AppResult<Rulebook> {
     let Some(year) = tx.period_years(community).await?.last().copied() else {
         return Ok(Rulebook::default_rulebook());
     };

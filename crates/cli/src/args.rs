@@ -1,6 +1,7 @@
 //! The command line: one clap struct per command, `--db` (or `--database-url`) everywhere.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use starledger_domain::org::{BranchId, HouseholdId, PartyGroupId};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -473,7 +474,7 @@ pub enum BranchCommand {
     /// Add a party group to a branch.
     AddGroup {
         #[arg(long)]
-        branch: i64,
+        branch: BranchId,
         name: String,
         #[arg(long)]
         by: String,
@@ -481,7 +482,7 @@ pub enum BranchCommand {
     /// Rename a branch (the same as /branches on the web: committee only, audited before and after).
     Rename {
         /// The branch's id (`starledger branch list`).
-        branch: i64,
+        branch: BranchId,
         /// Its new name.
         name: String,
         #[arg(long)]
@@ -512,7 +513,7 @@ pub enum MemberCommand {
     /// List members with their household links.
     List {
         #[arg(long)]
-        branch: Option<i64>,
+        branch: Option<BranchId>,
         #[arg(long)]
         json: bool,
     },
@@ -523,9 +524,9 @@ pub struct MemberAddArgs {
     #[arg(long)]
     pub name: String,
     #[arg(long)]
-    pub branch: i64,
+    pub branch: BranchId,
     #[arg(long)]
-    pub group: Option<i64>,
+    pub group: Option<PartyGroupId>,
     /// Mobile number; shown masked in lists.
     #[arg(long)]
     pub phone: Option<String>,
@@ -564,7 +565,7 @@ pub enum AccountCommand {
         member: Option<i64>,
         /// For a branch secretary: their branch.
         #[arg(long)]
-        branch: Option<i64>,
+        branch: Option<BranchId>,
         #[arg(long)]
         by: String,
     },
@@ -610,7 +611,7 @@ pub enum HouseholdCommand {
     /// Link a household to a member (联户).
     Link {
         #[arg(long)]
-        household: i64,
+        household: HouseholdId,
         #[arg(long)]
         member: i64,
         #[arg(long)]
@@ -619,7 +620,7 @@ pub enum HouseholdCommand {
     /// Remove a household's link.
     Unlink {
         #[arg(long)]
-        household: i64,
+        household: HouseholdId,
         #[arg(long)]
         by: String,
     },
@@ -822,7 +823,7 @@ pub enum PrintCommand {
     Cards {
         /// Only this branch's households (default: the whole community).
         #[arg(long)]
-        branch: Option<i64>,
+        branch: Option<BranchId>,
         /// The committee account printing them.
         #[arg(long)]
         by: String,
@@ -841,7 +842,7 @@ pub enum PrintCommand {
     Forms {
         /// Only this branch's households (default: the whole community).
         #[arg(long)]
-        branch: Option<i64>,
+        branch: Option<BranchId>,
         /// The committee account printing them.
         #[arg(long)]
         by: String,

@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
 use sha2::{Digest, Sha256};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft, EntryHash, seal, verify_chain};
-use starledger_domain::org::{LinkingDuty, Member, PersonName, Year};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, LinkingDuty, Member, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{Scored, rate};
 use starledger_domain::rulebook::Rulebook;
@@ -42,8 +42,8 @@ fn members(count: i64, rng: &mut SplitMix) -> Vec<Member> {
     (1..=count)
         .map(|id| Member {
             id,
-            community_id: 1,
-            branch_id: 1 + id % 6,
+            community_id: CommunityId::new(1),
+            branch_id: BranchId::new(1 + id % 6),
             branch: format!("第{}党支部", 1 + id % 6),
             party_group_id: None,
             name: PersonName::parse(&format!("党员{id}")).unwrap(),
@@ -95,7 +95,7 @@ fn chain(count: usize) -> Vec<Entry> {
     (0..count)
         .map(|n| {
             let draft = EntryDraft {
-                community_id: 1,
+                community_id: CommunityId::new(1),
                 year: 2025,
                 member_id: (n % 216) as i64,
                 category: "study".into(),
@@ -105,7 +105,7 @@ fn chain(count: usize) -> Vec<Entry> {
                 reason: "参加主题党日".into(),
                 source_kind: "attendance".into(),
                 source_ref: format!("meeting:1:theme:{n}"),
-                recorded_by: Actor::Account(3),
+                recorded_by: Actor::Account(AccountId::new(3)),
                 recorded_at: 1_740_000_000 + n as i64,
                 occurred_on: date(2025, 3, 8),
                 idempotency_key: format!("demo:2025:{n}"),

@@ -144,9 +144,19 @@ pub fn may_claim(actor: &Account) -> Result<crate::org::MemberId, ClaimRefusal> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::AccountId;
+    use crate::org::CommunityId;
 
     fn account(role: Role, member_id: Option<i64>) -> Account {
-        Account { id: 1, community_id: 1, login: "x".into(), name: "x".into(), role, member_id, branch_id: None }
+        Account {
+            id: AccountId::new(1),
+            community_id: CommunityId::new(1),
+            login: "x".into(),
+            name: "x".into(),
+            role,
+            member_id,
+            branch_id: None,
+        }
     }
 
     #[test]

@@ -310,13 +310,23 @@ pub fn may_input_directly(actor: Actor, rule: &Rule, subject: Subject, linked_me
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::AccountId;
+    use crate::org::CommunityId;
     use crate::rulebook::Rulebook;
 
     fn account(role: Role, member_id: Option<MemberId>, branch_id: Option<BranchId>) -> Account {
-        Account { id: 1, community_id: 1, login: "someone".into(), name: "某某".into(), role, member_id, branch_id }
+        Account {
+            id: AccountId::new(1),
+            community_id: CommunityId::new(1),
+            login: "someone".into(),
+            name: "某某".into(),
+            role,
+            member_id,
+            branch_id,
+        }
     }
 
-    const SUBJECT: Subject = Subject { member_id: 10, branch_id: 2 };
+    const SUBJECT: Subject = Subject { member_id: 10, branch_id: BranchId::new(2) };
 
     #[test]
     fn scenarios() {
@@ -328,14 +338,19 @@ mod tests {
             ("committee records attendance", account(Role::Committee, Some(1), None), attendance, true),
             (
                 "own branch secretary records attendance",
-                account(Role::BranchSecretary, Some(3), Some(2)),
+                account(Role::BranchSecretary, Some(3), Some(BranchId::new(2))),
                 attendance,
                 true,
             ),
-            ("other branch secretary refused", account(Role::BranchSecretary, Some(3), Some(5)), attendance, false),
+            (
+                "other branch secretary refused",
+                account(Role::BranchSecretary, Some(3), Some(BranchId::new(5))),
+                attendance,
+                false,
+            ),
             (
                 "secretary about themselves refused",
-                account(Role::BranchSecretary, Some(10), Some(2)),
+                account(Role::BranchSecretary, Some(10), Some(BranchId::new(2))),
                 attendance,
                 false,
             ),
@@ -343,11 +358,11 @@ mod tests {
             ("no one alone decides an integrity record", account(Role::Committee, Some(1), None), decision, false),
             (
                 "branch secretary may not decide moral review",
-                account(Role::BranchSecretary, Some(3), Some(2)),
+                account(Role::BranchSecretary, Some(3), Some(BranchId::new(2))),
                 decision,
                 false,
             ),
-            ("member may not record", account(Role::Member, Some(4), Some(2)), attendance, false),
+            ("member may not record", account(Role::Member, Some(4), Some(BranchId::new(2))), attendance, false),
             ("auditor writes nothing", account(Role::Auditor, None, None), attendance, false),
             ("no one types a satisfaction score", account(Role::Committee, Some(1), None), satisfied, false),
         ];
@@ -364,24 +379,27 @@ mod tests {
         assert!(matches!(may_vote_on_decision(&committee, SUBJECT, &[1]), Err(Refusal::Recused { .. })));
         let subject_itself = account(Role::Committee, Some(10), None);
         assert!(matches!(may_vote_on_decision(&subject_itself, SUBJECT, &[]), Err(Refusal::Recused { .. })));
-        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
         assert!(matches!(may_vote_on_decision(&secretary, SUBJECT, &[]), Err(Refusal::CommitteeOnly { .. })));
 
         let adjustment = rulebook.rule("adjustment.ethics").unwrap();
         assert!(may_make_adjustment(&committee, adjustment, SUBJECT, &[]).is_ok());
         assert!(may_make_adjustment(&committee, adjustment, SUBJECT, &[1]).is_err(), "a relative is recused");
         assert!(may_make_adjustment(&subject_itself, adjustment, SUBJECT, &[]).is_err());
-        let checker = Account { id: 2, ..account(Role::Committee, Some(5), None) };
+        let checker = Account { id: AccountId::new(2), ..account(Role::Committee, Some(5), None) };
         assert!(may_check_adjustment(&checker, &committee, SUBJECT, &[]).is_ok());
         assert!(may_check_adjustment(&checker, &committee, SUBJECT, &[5]).is_err(), "a relative is recused");
         assert!(matches!(
             may_check_adjustment(&committee, &committee, SUBJECT, &[]),
             Err(Refusal::SameMakerAndChecker { .. })
         ));
-        assert!(may_check_adjustment(&Account { id: 3, ..subject_itself }, &committee, SUBJECT, &[]).is_err());
+        assert!(
+            may_check_adjustment(&Account { id: AccountId::new(3), ..subject_itself }, &committee, SUBJECT, &[])
+                .is_err()
+        );
         assert!(may_record(&committee, adjustment, SUBJECT, &[]).is_err(), "adjustments only through maker-checker");
         // The same person behind a second login is still the maker.
-        let second_login = Account { id: 9, ..committee.clone() };
+        let second_login = Account { id: AccountId::new(9), ..committee.clone() };
         assert!(matches!(
             may_check_adjustment(&second_login, &committee, SUBJECT, &[]),
             Err(Refusal::SameMakerAndChecker { .. })
@@ -391,7 +409,7 @@ mod tests {
     #[test]
     fn relatives_are_recused_from_every_input() {
         let rulebook = Rulebook::default_rulebook();
-        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
         for key in ["meeting.group", "volunteer.straw_patrol", "study.app_week", "household.visit"] {
             let rule = rulebook.rule(key).unwrap();
             assert!(may_record(&secretary, rule, SUBJECT, &[]).is_ok(), "{key}: control");
@@ -415,7 +433,7 @@ mod tests {
 
     fn entry(by: Actor, source_kind: &str) -> Entry {
         let draft = crate::ledger::EntryDraft {
-            community_id: 1,
+            community_id: CommunityId::new(1),
             year: 2025,
             member_id: SUBJECT.member_id,
             category: "household".into(),
@@ -437,12 +455,12 @@ mod tests {
     #[test]
     fn undoing_is_deciding() {
         let committee = account(Role::Committee, Some(1), None);
-        let secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
         for (by, source) in [
-            (Actor::Household(4), "household"),
+            (Actor::Household(4.into()), "household"),
             (Actor::Decision(5), "decision"),
-            (Actor::BranchBallot(2), "ballot"),
-            (Actor::Account(8), "adjustment"),
+            (Actor::BranchBallot(BranchId::new(2)), "ballot"),
+            (Actor::Account(AccountId::new(8)), "adjustment"),
         ] {
             for actor in [&committee, &secretary] {
                 assert!(
@@ -455,7 +473,7 @@ mod tests {
                 );
             }
         }
-        let typed = entry(Actor::Account(8), "attendance");
+        let typed = entry(Actor::Account(AccountId::new(8)), "attendance");
         assert!(may_reverse(&secretary, &typed, SUBJECT, &[], false).is_ok(), "control: a typed entry");
         assert!(matches!(may_reverse(&secretary, &typed, SUBJECT, &[3], false), Err(Refusal::Recused { .. })));
         assert!(matches!(may_reverse(&secretary, &typed, SUBJECT, &[], true), Err(Refusal::AlreadyReversed { .. })));
@@ -466,21 +484,21 @@ mod tests {
         let rulebook = Rulebook::default_rulebook();
         let satisfied = rulebook.rule("household.satisfied").unwrap();
         let excellent = rulebook.rule("review.excellent").unwrap();
-        assert!(may_input_directly(Actor::Household(5), satisfied, SUBJECT, Some(10)));
-        assert!(!may_input_directly(Actor::Household(5), satisfied, SUBJECT, Some(11)));
-        assert!(!may_input_directly(Actor::Account(1), satisfied, SUBJECT, Some(10)));
-        assert!(may_input_directly(Actor::BranchBallot(2), excellent, SUBJECT, None));
-        assert!(!may_input_directly(Actor::BranchBallot(3), excellent, SUBJECT, None));
-        assert!(!may_input_directly(Actor::Household(5), excellent, SUBJECT, Some(10)));
+        assert!(may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(10)));
+        assert!(!may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(11)));
+        assert!(!may_input_directly(Actor::Account(AccountId::new(1)), satisfied, SUBJECT, Some(10)));
+        assert!(may_input_directly(Actor::BranchBallot(BranchId::new(2)), excellent, SUBJECT, None));
+        assert!(!may_input_directly(Actor::BranchBallot(BranchId::new(3)), excellent, SUBJECT, None));
+        assert!(!may_input_directly(Actor::Household(5.into()), excellent, SUBJECT, Some(10)));
     }
 
     #[test]
     fn a_paper_form_is_entered_by_someone_unconcerned() {
         let committee = account(Role::Committee, Some(1), None);
         assert!(may_enter_paper_form(&committee, SUBJECT, &[], &[3]).is_ok(), "control: the committee");
-        let other_secretary = account(Role::BranchSecretary, Some(6), Some(5));
+        let other_secretary = account(Role::BranchSecretary, Some(6), Some(BranchId::new(5)));
         assert!(may_enter_paper_form(&other_secretary, SUBJECT, &[], &[3]).is_ok(), "control: another branch's");
-        let own_secretary = account(Role::BranchSecretary, Some(3), Some(2));
+        let own_secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
         assert!(matches!(
             may_enter_paper_form(&own_secretary, SUBJECT, &[], &[3]),
             Err(Refusal::OwnBranchSecretary { .. })
@@ -494,7 +512,7 @@ mod tests {
         let subject_itself = account(Role::Committee, Some(10), None);
         assert!(matches!(may_enter_paper_form(&subject_itself, SUBJECT, &[], &[]), Err(Refusal::Recused { .. })));
         assert!(matches!(may_enter_paper_form(&committee, SUBJECT, &[1], &[]), Err(Refusal::Recused { .. })));
-        let member = account(Role::Member, Some(4), Some(2));
+        let member = account(Role::Member, Some(4), Some(BranchId::new(2)));
         assert!(matches!(may_enter_paper_form(&member, SUBJECT, &[], &[]), Err(Refusal::CommitteeOnly { .. })));
         let auditor = account(Role::Auditor, None, None);
         assert!(matches!(may_enter_paper_form(&auditor, SUBJECT, &[], &[]), Err(Refusal::ReadOnly { .. })));
@@ -505,14 +523,15 @@ mod tests {
     #[test]
     fn a_motion_needs_a_second_person() {
         let proposer = account(Role::Committee, Some(1), None);
-        let other = Account { id: 2, ..account(Role::Committee, Some(5), None) };
+        let other = Account { id: AccountId::new(2), ..account(Role::Committee, Some(5), None) };
         assert!(may_second(&other, &proposer).is_ok(), "control: another committee member");
         assert!(matches!(may_second(&proposer, &proposer), Err(Refusal::SameProposer { .. })));
-        let second_login = Account { id: 9, ..proposer.clone() };
+        let second_login = Account { id: AccountId::new(9), ..proposer.clone() };
         assert!(matches!(may_second(&second_login, &proposer), Err(Refusal::SameProposer { .. })));
-        let secretary = Account { id: 3, ..account(Role::BranchSecretary, Some(6), Some(2)) };
+        let secretary =
+            Account { id: AccountId::new(3), ..account(Role::BranchSecretary, Some(6), Some(BranchId::new(2))) };
         assert!(matches!(may_second(&secretary, &proposer), Err(Refusal::CommitteeOnly { .. })));
-        let nobody = Account { id: 4, ..account(Role::Committee, None, None) };
+        let nobody = Account { id: AccountId::new(4), ..account(Role::Committee, None, None) };
         assert!(matches!(may_second(&nobody, &proposer), Err(Refusal::NoPerson { .. })));
         assert!(matches!(may_propose(&nobody, "reopen a year"), Err(Refusal::NoPerson { .. })));
     }

@@ -46,9 +46,9 @@ impl FromStr for Actor {
         let (kind, id) = text.split_once(':').ok_or_else(bad)?;
         let id: i64 = id.parse().map_err(|_| bad())?;
         match kind {
-            "account" => Ok(Actor::Account(id)),
-            "household" => Ok(Actor::Household(id)),
-            "ballot" => Ok(Actor::BranchBallot(id)),
+            "account" => Ok(Actor::Account(id.into())),
+            "household" => Ok(Actor::Household(id.into())),
+            "ballot" => Ok(Actor::BranchBallot(id.into())),
             "decision" => Ok(Actor::Decision(id)),
             _ => Err(bad()),
         }
@@ -168,7 +168,7 @@ pub fn entry_hash(id: i64, draft: &EntryDraft, prev: EntryHash) -> EntryHash {
     field(b"starledger-entry-v1");
     field(&prev.0);
     field(&id.to_be_bytes());
-    field(&draft.community_id.to_be_bytes());
+    field(&draft.community_id.get().to_be_bytes());
     field(&draft.year.to_be_bytes());
     field(&draft.member_id.to_be_bytes());
     field(draft.category.as_bytes());
@@ -291,7 +291,7 @@ mod tests {
 
     pub(crate) fn draft(member_id: MemberId, points: i64, n: usize) -> EntryDraft {
         EntryDraft {
-            community_id: 1,
+            community_id: CommunityId::new(1),
             year: 2025,
             member_id,
             category: "study".into(),
@@ -301,7 +301,7 @@ mod tests {
             reason: "参加党小组会".into(),
             source_kind: "meeting".into(),
             source_ref: format!("meeting:{n}"),
-            recorded_by: Actor::Account(7),
+            recorded_by: Actor::Account(AccountId::new(7)),
             recorded_at: 1_740_000_000 + n as i64,
             occurred_on: jiff::civil::date(2025, 3, 1),
             idempotency_key: format!("key-{n}"),
@@ -398,7 +398,7 @@ mod tests {
 
         // The ledger's own code agrees, and the two form a valid chain.
         let draft = EntryDraft {
-            community_id: 1,
+            community_id: CommunityId::new(1),
             year: 2025,
             member_id: 5,
             category: "volunteer".into(),
@@ -408,7 +408,7 @@ mod tests {
             reason: "环境整治".into(),
             source_kind: "activity".into(),
             source_ref: "activity:3".into(),
-            recorded_by: Actor::Account(2),
+            recorded_by: Actor::Account(AccountId::new(2)),
             recorded_at: 1_741_420_800,
             occurred_on: jiff::civil::date(2025, 3, 8),
             idempotency_key: "activity:3:member:5".into(),
@@ -419,7 +419,7 @@ mod tests {
         let reversal = EntryDraft::reversal_of(
             &one,
             "当天未到场，记录有误".into(),
-            Actor::Account(1),
+            Actor::Account(AccountId::new(1)),
             1_741_507_200,
             one.draft.occurred_on,
         );
@@ -430,7 +430,12 @@ mod tests {
 
     #[test]
     fn actors_round_trip() {
-        for actor in [Actor::Account(3), Actor::Household(44), Actor::BranchBallot(2), Actor::Decision(9)] {
+        for actor in [
+            Actor::Account(AccountId::new(3)),
+            Actor::Household(44.into()),
+            Actor::BranchBallot(BranchId::new(2)),
+            Actor::Decision(9),
+        ] {
             assert_eq!(actor.to_string().parse::<Actor>(), Ok(actor));
         }
         assert!("root".parse::<Actor>().is_err());
@@ -444,7 +449,7 @@ mod tests {
             2 => draft.reason.push('!'),
             3 => draft.rule_key.push('x'),
             4 => draft.category.push('x'),
-            5 => draft.recorded_by = Actor::Account(999),
+            5 => draft.recorded_by = Actor::Account(AccountId::new(999)),
             6 => draft.recorded_at += 1,
             7 => draft.occurred_on = draft.occurred_on.tomorrow().unwrap(),
             8 => draft.idempotency_key.push('x'),
@@ -453,7 +458,7 @@ mod tests {
             11 => draft.year += 1,
             12 => draft.rulebook_version.push('x'),
             13 => draft.source_kind.push('x'),
-            _ => draft.community_id += 1,
+            _ => draft.community_id = CommunityId::new(draft.community_id.get() + 1),
         }
     }
 
@@ -492,7 +497,7 @@ mod tests {
             let mut drafts: Vec<EntryDraft> = extra.iter().enumerate().map(|(n, p)| draft(1, *p, n + 1)).collect();
             let before: Points = drafts.iter().map(|d| d.points).sum();
             let original = seal(1000, draft(1, points, 0), EntryHash::GENESIS);
-            let reversal = EntryDraft::reversal_of(&original, "录入错误".into(), Actor::Account(2), 1, original.draft.occurred_on);
+            let reversal = EntryDraft::reversal_of(&original, "录入错误".into(), Actor::Account(AccountId::new(2)), 1, original.draft.occurred_on);
             prop_assert_eq!(reversal.reverses, Some(1000));
             drafts.push(original.draft.clone());
             drafts.push(reversal);

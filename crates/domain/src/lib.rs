@@ -5,6 +5,7 @@
 pub mod ballot;
 pub mod claims;
 pub mod duty;
+mod id;
 pub mod integrity;
 pub mod ledger;
 pub mod linking;

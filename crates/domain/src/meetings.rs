@@ -123,6 +123,8 @@ pub fn may_decide_leave(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::CommunityId;
+    use crate::org::{AccountId, BranchId};
 
     #[test]
     fn attendance_is_priced_by_its_rules() {
@@ -149,16 +151,16 @@ mod tests {
     #[test]
     fn leave_is_decided_by_someone_else() {
         let secretary = Account {
-            id: 1,
-            community_id: 1,
+            id: AccountId::new(1),
+            community_id: CommunityId::new(1),
             login: "s".into(),
             name: "s".into(),
             role: Role::BranchSecretary,
             member_id: Some(3),
-            branch_id: Some(2),
+            branch_id: Some(BranchId::new(2)),
         };
-        assert!(may_decide_leave(&secretary, 7, 2, &[]).is_ok());
-        assert_eq!(may_decide_leave(&secretary, 3, 2, &[]), Err(LeaveRefusal::OwnRequest));
-        assert_eq!(may_decide_leave(&secretary, 7, 5, &[]), Err(LeaveRefusal::NotTheirs));
+        assert!(may_decide_leave(&secretary, 7, BranchId::new(2), &[]).is_ok());
+        assert_eq!(may_decide_leave(&secretary, 3, BranchId::new(2), &[]), Err(LeaveRefusal::OwnRequest));
+        assert_eq!(may_decide_leave(&secretary, 7, BranchId::new(5), &[]), Err(LeaveRefusal::NotTheirs));
     }
 }

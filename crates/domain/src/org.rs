@@ -6,12 +6,32 @@ use jiff::civil::Date;
 use std::fmt;
 use std::str::FromStr;
 
-pub type CommunityId = i64;
-pub type BranchId = i64;
-pub type PartyGroupId = i64;
 pub type MemberId = i64;
-pub type HouseholdId = i64;
-pub type AccountId = i64;
+
+crate::id::id_type! {
+    /// A community (社区/村), the unit the method runs in.
+    CommunityId
+}
+
+crate::id::id_type! {
+    /// A branch (党支部) of a community.
+    BranchId
+}
+
+crate::id::id_type! {
+    /// A party group (党小组) of a branch.
+    PartyGroupId
+}
+
+crate::id::id_type! {
+    /// An account that signs in and acts (one person, one account).
+    AccountId
+}
+
+crate::id::id_type! {
+    /// A household (农户/住户) on the roll.
+    HouseholdId
+}
 
 /// A person's name as written on the roll: non-empty, printable, short.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -371,8 +391,8 @@ mod tests {
     fn days_on_roll_counts_partial_years() {
         let member = |joined: Option<Date>, left: Option<Date>| Member {
             id: 1,
-            community_id: 1,
-            branch_id: 1,
+            community_id: CommunityId::new(1),
+            branch_id: BranchId::new(1),
             branch: "第一党支部".into(),
             party_group_id: None,
             name: PersonName::parse("张三").unwrap(),

@@ -191,6 +191,7 @@ fn percentile(sorted: &[i64], p: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::CommunityId;
     use crate::org::{LinkingDuty, PersonName};
     use crate::rating::{Scored, rate};
     use crate::{Points, rulebook};
@@ -198,7 +199,7 @@ mod tests {
     fn member(id: MemberId, branch: BranchId) -> Member {
         Member {
             id,
-            community_id: 1,
+            community_id: CommunityId::new(1),
             branch_id: branch,
             branch: format!("第{branch}支部"),
             party_group_id: None,
@@ -219,7 +220,8 @@ mod tests {
     fn counts_service_satisfaction_and_stars_by_branch() {
         let rulebook = rulebook::Rulebook::default_rulebook();
         let year = Year::new(2025).unwrap();
-        let members: Vec<Member> = (1..=6).map(|id| member(id, if id <= 4 { 10 } else { 20 })).collect();
+        let members: Vec<Member> =
+            (1..=6).map(|id| member(id, if id <= 4 { BranchId::new(10) } else { BranchId::new(20) })).collect();
         let scored: Vec<Scored> = members
             .iter()
             .map(|m| Scored {
@@ -245,13 +247,13 @@ mod tests {
         assert_eq!(summary.community.serving, 2);
         assert_eq!(summary.community.ratings(), 7);
         assert_eq!(summary.community.satisfaction_per_mille(), Some(857));
-        assert_eq!(summary.branches[&10].members, 4);
-        assert_eq!(summary.branches[&10].serving, 1);
-        assert_eq!(summary.branches[&20].satisfied, 0);
-        assert_eq!(summary.branches[&20].basically_satisfied, 2);
+        assert_eq!(summary.branches[&BranchId::new(10)].members, 4);
+        assert_eq!(summary.branches[&BranchId::new(10)].serving, 1);
+        assert_eq!(summary.branches[&BranchId::new(20)].satisfied, 0);
+        assert_eq!(summary.branches[&BranchId::new(20)].basically_satisfied, 2);
         // Two members are too few to show a branch's spread of points.
-        assert_eq!(summary.branches[&20].points_p50, None);
-        assert_eq!(summary.branches[&10].points_p50, Some(200));
+        assert_eq!(summary.branches[&BranchId::new(20)].points_p50, None);
+        assert_eq!(summary.branches[&BranchId::new(10)].points_p50, Some(200));
         let stars = &summary.community;
         assert_eq!(stars.five_star + stars.four_star + stars.three_star + stars.below_three, stars.eligible);
     }
@@ -265,7 +267,7 @@ mod tests {
             .find(|r| r.source == RuleSource::Activity && !r.points.is_positive())
             .expect("the default rulebook deducts for a no-show");
         let year = Year::new(2025).unwrap();
-        let members: Vec<Member> = (1..=3).map(|id| member(id, 10)).collect();
+        let members: Vec<Member> = (1..=3).map(|id| member(id, BranchId::new(10))).collect();
         let rating = rate(year, &rulebook, &members, &[]);
         let summary = summarize(&rating, &rulebook, &members, &[count(1, &no_show.key, 1)], None);
         assert_eq!(summary.community.serving, 0);
@@ -275,7 +277,7 @@ mod tests {
     fn final_stars_stand_over_computed_ones() {
         let rulebook = rulebook::Rulebook::default_rulebook();
         let year = Year::new(2025).unwrap();
-        let members: Vec<Member> = (1..=3).map(|id| member(id, 10)).collect();
+        let members: Vec<Member> = (1..=3).map(|id| member(id, BranchId::new(10))).collect();
         let rating = rate(year, &rulebook, &members, &[]);
         let finals: HashMap<MemberId, u8> = [(1, 5), (2, 5), (3, 4)].into();
         let summary = summarize(&rating, &rulebook, &members, &[], Some(&finals));

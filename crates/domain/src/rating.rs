@@ -527,7 +527,8 @@ fn compare_for_rank(tie_break: &[TieBreak], a: &Working, b: &Working) -> Orderin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::org::{LinkingDuty, PersonName};
+    use crate::org::CommunityId;
+    use crate::org::{BranchId, LinkingDuty, PersonName};
     use jiff::civil::date;
     use proptest::prelude::*;
 
@@ -541,8 +542,8 @@ mod tests {
     fn member(id: MemberId) -> Member {
         Member {
             id,
-            community_id: 1,
-            branch_id: 1 + id % 3,
+            community_id: CommunityId::new(1),
+            branch_id: BranchId::new(1 + id % 3),
             branch: format!("第{}党支部", 1 + id % 3),
             party_group_id: None,
             name: PersonName::parse(&format!("党员{id}")).unwrap(),

@@ -8,7 +8,10 @@ use crate::org::{Account, AccountId, CommunityId};
 use std::fmt;
 use std::str::FromStr;
 
-pub type RegionId = i64;
+crate::id::id_type! {
+    /// A region of the tree above the communities (市, 县/区, 街道/乡镇).
+    RegionId
+}
 
 /// A level of the tree, by its depth from the city.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -247,19 +250,19 @@ mod tests {
     fn a_tree_finds_paths_and_subtrees() {
         let region = |id, parent_id, level, name: &str| Region { id, parent_id, level, name: name.into() };
         let tree = RegionTree::new(vec![
-            region(1, None, RegionLevel::City, "许昌市"),
-            region(2, Some(1), RegionLevel::County, "甲区"),
-            region(3, Some(2), RegionLevel::Street, "甲街道"),
-            region(4, Some(1), RegionLevel::County, "乙区"),
-            region(5, None, RegionLevel::City, "淄博市"),
-            region(6, Some(5), RegionLevel::County, "甲区"),
+            region(RegionId::new(1), None, RegionLevel::City, "许昌市"),
+            region(RegionId::new(2), Some(RegionId::new(1)), RegionLevel::County, "甲区"),
+            region(RegionId::new(3), Some(RegionId::new(2)), RegionLevel::Street, "甲街道"),
+            region(RegionId::new(4), Some(RegionId::new(1)), RegionLevel::County, "乙区"),
+            region(RegionId::new(5), None, RegionLevel::City, "淄博市"),
+            region(RegionId::new(6), Some(RegionId::new(5)), RegionLevel::County, "甲区"),
         ]);
-        assert_eq!(tree.find(&RegionPath::parse("许昌市/甲区/甲街道").unwrap()).map(|r| r.id), Some(3));
-        assert_eq!(tree.find(&RegionPath::parse("淄博市/甲区").unwrap()).map(|r| r.id), Some(6));
+        assert_eq!(tree.find(&RegionPath::parse("许昌市/甲区/甲街道").unwrap()).map(|r| r.id), Some(RegionId::new(3)));
+        assert_eq!(tree.find(&RegionPath::parse("淄博市/甲区").unwrap()).map(|r| r.id), Some(RegionId::new(6)));
         assert_eq!(tree.find(&RegionPath::parse("淄博市/甲区/甲街道").unwrap()), None);
-        assert_eq!(tree.path(3), "许昌市/甲区/甲街道");
-        assert_eq!(tree.subtree(1), [1, 2, 4, 3]);
-        assert_eq!(tree.subtree(5), [5, 6]);
+        assert_eq!(tree.path(RegionId::new(3)), "许昌市/甲区/甲街道");
+        assert_eq!(tree.subtree(RegionId::new(1)), [1, 2, 4, 3].map(RegionId::new));
+        assert_eq!(tree.subtree(RegionId::new(5)), [5, 6].map(RegionId::new));
     }
 
     #[test]
@@ -273,15 +276,28 @@ mod tests {
     fn the_nearest_overseer_up_the_tree_decides() {
         let region = |id, parent_id, level| Region { id, parent_id, level, name: format!("r{id}") };
         let tree = RegionTree::new(vec![
-            region(1, None, RegionLevel::City),
-            region(2, Some(1), RegionLevel::County),
-            region(3, Some(2), RegionLevel::Street),
+            region(RegionId::new(1), None, RegionLevel::City),
+            region(RegionId::new(2), Some(RegionId::new(1)), RegionLevel::County),
+            region(RegionId::new(3), Some(RegionId::new(2)), RegionLevel::Street),
         ]);
         let overseer = |id, region_id| Overseer { id, region_id, login: format!("o{id}"), name: String::new() };
-        let county_and_city = [overseer(10, 1), overseer(11, 2)];
-        assert_eq!(tree.deciding_overseer(3, &county_and_city).map(|o| o.id), Some(11), "the county, above the street");
-        let with_street = [overseer(10, 1), overseer(11, 2), overseer(12, 3)];
-        assert_eq!(tree.deciding_overseer(3, &with_street).map(|o| o.id), Some(12), "the street's own");
-        assert_eq!(tree.deciding_overseer(3, &[]), None, "nobody above: nobody decides");
+        let county_and_city =
+            [overseer(AccountId::new(10), RegionId::new(1)), overseer(AccountId::new(11), RegionId::new(2))];
+        assert_eq!(
+            tree.deciding_overseer(RegionId::new(3), &county_and_city).map(|o| o.id),
+            Some(AccountId::new(11)),
+            "the county, above the street"
+        );
+        let with_street = [
+            overseer(AccountId::new(10), RegionId::new(1)),
+            overseer(AccountId::new(11), RegionId::new(2)),
+            overseer(AccountId::new(12), RegionId::new(3)),
+        ];
+        assert_eq!(
+            tree.deciding_overseer(RegionId::new(3), &with_street).map(|o| o.id),
+            Some(AccountId::new(12)),
+            "the street's own"
+        );
+        assert_eq!(tree.deciding_overseer(RegionId::new(3), &[]), None, "nobody above: nobody decides");
     }
 }

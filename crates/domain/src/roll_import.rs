@@ -641,6 +641,7 @@ pub fn plan_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::org::CommunityId;
     use crate::rulebook::Rulebook;
 
     fn place(row: u32) -> Place {
@@ -650,7 +651,7 @@ mod tests {
     fn member(id: MemberId, name: &str, branch: BranchId, linking: LinkingDuty) -> Member {
         Member {
             id,
-            community_id: 1,
+            community_id: CommunityId::new(1),
             branch_id: branch,
             branch: format!("第{branch}党支部"),
             party_group_id: None,
@@ -686,14 +687,14 @@ mod tests {
 
     #[test]
     fn members_are_added_once_and_matched_after() {
-        let branches = vec![(1, "第1党支部".to_string())];
+        let branches = vec![(BranchId::new(1), "第1党支部".to_string())];
         let counts = HashMap::new();
         let today = jiff::civil::date(2026, 6, 10);
         let empty = Roll { branches: &branches, groups: &[], members: &[], link_counts: &counts };
         let records = vec![record(2, "梁小改", "第1党支部")];
         let plan = plan_members(&records, &empty, today);
         assert_eq!(plan.actions.len(), 1);
-        let members = vec![member(1, "梁小改", 1, LinkingDuty::Linked)];
+        let members = vec![member(1, "梁小改", BranchId::new(1), LinkingDuty::Linked)];
         let full = Roll { members: &members, ..empty };
         let again = plan_members(&records, &full, today);
         assert!(again.actions.is_empty() && again.problems.is_empty());
@@ -707,7 +708,7 @@ mod tests {
 
     #[test]
     fn unknown_branch_future_date_and_duplicates_are_problems() {
-        let branches = vec![(1, "第1党支部".to_string())];
+        let branches = vec![(BranchId::new(1), "第1党支部".to_string())];
         let counts = HashMap::new();
         let roll = Roll { branches: &branches, groups: &[], members: &[], link_counts: &counts };
         let mut late = record(3, "胡国强", "第1党支部");
@@ -727,16 +728,20 @@ mod tests {
     #[test]
     fn links_respect_the_range_and_the_excused() {
         let rules = Rulebook::default_rulebook().linking;
-        let branches = vec![(1, "第1党支部".to_string())];
+        let branches = vec![(BranchId::new(1), "第1党支部".to_string())];
         let counts = HashMap::new();
         let members = vec![
-            member(1, "梁小改", 1, LinkingDuty::Linked),
-            member(2, "胡国强", 1, LinkingDuty::Exempt("年老体弱".into())),
+            member(1, "梁小改", BranchId::new(1), LinkingDuty::Linked),
+            member(2, "胡国强", BranchId::new(1), LinkingDuty::Exempt("年老体弱".into())),
         ];
         let roll = Roll { branches: &branches, groups: &[], members: &members, link_counts: &counts };
         let stored: Vec<StoredHousehold> = (1..=12)
             .map(|i| StoredHousehold {
-                id: i, address: format!("东街{i}号"), head: None, phone: None, member_id: None
+                id: i.into(),
+                address: format!("东街{i}号"),
+                head: None,
+                phone: None,
+                member_id: None,
             })
             .collect();
         let link = |row: u32, address: String, name: &str| LinkRecord {
@@ -764,7 +769,7 @@ mod tests {
         assert!(same_label("第一党支部（东街）", "第一党支部(东街)"));
         assert!(same_label("第一党支部（东街）", " 第一党支部（东街） "));
         assert!(!same_label("第一党支部（东街）", "第一党支部(西街)"));
-        let branches = vec![(7, "第一党支部（东街）".to_string())];
-        assert_eq!(branch_id(&branches, "第一党支部(东街)"), Some(7));
+        let branches = vec![(BranchId::new(7), "第一党支部（东街）".to_string())];
+        assert_eq!(branch_id(&branches, "第一党支部(东街)"), Some(BranchId::new(7)));
     }
 }

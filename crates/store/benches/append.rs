@@ -13,7 +13,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{PersonName, Year};
+use starledger_domain::org::{AccountId, CommunityId, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{NewMember, OpenMode, Store, Target};
@@ -22,14 +22,14 @@ use std::time::Duration;
 
 static KEY: AtomicI64 = AtomicI64::new(0);
 
-async fn prepared(target: &Target) -> (Store, i64, i64) {
+async fn prepared(target: &Target) -> (Store, CommunityId, i64) {
     let store = Store::connect(target, OpenMode::CreateNew, Duration::from_secs(5)).await.expect("a new database");
     let (community, member) = add_community(&store, "十里社区").await;
     (store, community, member)
 }
 
 /// A community with one member and an open 2025.
-async fn add_community(store: &Store, name: &str) -> (i64, i64) {
+async fn add_community(store: &Store, name: &str) -> (CommunityId, i64) {
     let mut tx = store.write().await.unwrap();
     let community = tx.create_community(name).await.unwrap();
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
@@ -61,11 +61,11 @@ enum Lock {
     Community,
 }
 
-async fn append_one(store: &Store, community: i64, member: i64) {
+async fn append_one(store: &Store, community: CommunityId, member: i64) {
     append_under(store, community, member, Lock::DatabaseWide).await
 }
 
-async fn append_under(store: &Store, community: i64, member: i64, lock: Lock) {
+async fn append_under(store: &Store, community: CommunityId, member: i64, lock: Lock) {
     let n = KEY.fetch_add(1, Ordering::Relaxed);
     let mut tx = match lock {
         Lock::DatabaseWide => store.write().await.unwrap(),
@@ -82,7 +82,7 @@ async fn append_under(store: &Store, community: i64, member: i64, lock: Lock) {
         reason: "环境整治".into(),
         source_kind: "activity".into(),
         source_ref: format!("activity:{n}"),
-        recorded_by: Actor::Account(1),
+        recorded_by: Actor::Account(AccountId::new(1)),
         recorded_at: 1_740_000_000 + n,
         occurred_on: date(2025, 5, 1),
         idempotency_key: format!("bench:{n}"),

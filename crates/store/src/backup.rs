@@ -22,7 +22,7 @@ pub struct Manifest {
 /// One community's ledger in a backup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommunityHead {
-    pub id: i64,
+    pub id: starledger_domain::org::CommunityId,
     pub name: String,
     pub entries: u64,
     /// The hash of the community's last entry, empty when it has none.

@@ -160,9 +160,9 @@ impl WriteTx {
             .map(|(m, id)| {
                 vec![
                     Cell::Int(Some(*id)),
-                    Cell::Int(Some(community)),
-                    Cell::Int(Some(m.branch_id)),
-                    Cell::Int(m.party_group_id),
+                    Cell::Int(Some(community.get())),
+                    Cell::Int(Some(m.branch_id.get())),
+                    Cell::Int(m.party_group_id.map(i64::from)),
                     Cell::Text(Some(m.name.clone())),
                     Cell::Int(Some(i64::from(m.probationary))),
                     Cell::Text(m.post.clone()),
@@ -199,14 +199,14 @@ impl WriteTx {
         self.require_everything()?;
         let first = self.next_id("households").await?;
         let created = now_text();
-        let ids: Vec<HouseholdId> = (first..first + households.len() as i64).collect();
+        let ids: Vec<HouseholdId> = (first..first + households.len() as i64).map(HouseholdId::new).collect();
         let rows = households
             .iter()
             .zip(&ids)
             .map(|(h, id)| {
                 vec![
-                    Cell::Int(Some(*id)),
-                    Cell::Int(Some(community)),
+                    Cell::Int(Some(id.get())),
+                    Cell::Int(Some(community.get())),
                     Cell::Text(Some(h.address.clone())),
                     Cell::Text(Some(h.head_name.clone())),
                     Cell::Text(Some(created.clone())),
@@ -216,7 +216,7 @@ impl WriteTx {
         self.insert_rows("INSERT INTO households (id, community_id, address, head_name, created_at)", 5, "", rows)
             .await?;
         if let Some(last) = ids.last() {
-            self.advance_identity("households", *last).await?;
+            self.advance_identity("households", last.get()).await?;
         }
         let links = households
             .iter()
@@ -224,8 +224,8 @@ impl WriteTx {
             .filter_map(|(h, id)| {
                 let member = h.linked_to?;
                 Some(vec![
-                    Cell::Int(Some(*id)),
-                    Cell::Int(Some(community)),
+                    Cell::Int(Some(id.get())),
+                    Cell::Int(Some(community.get())),
                     Cell::Int(Some(member)),
                     Cell::Text(Some(linked_on.to_string())),
                     Cell::Text(Some(linked_by.to_string())),
@@ -245,8 +245,8 @@ impl WriteTx {
             .filter_map(|(h, id)| {
                 Some(vec![
                     Cell::Text(Some(h.token.clone()?)),
-                    Cell::Int(Some(community)),
-                    Cell::Int(Some(*id)),
+                    Cell::Int(Some(community.get())),
+                    Cell::Int(Some(id.get())),
                     Cell::Int(Some(token_created_at)),
                 ])
             })
@@ -290,7 +290,7 @@ impl WriteTx {
                 let d = &entry.draft;
                 vec![
                     Cell::Int(Some(entry.id)),
-                    Cell::Int(Some(d.community_id)),
+                    Cell::Int(Some(d.community_id.get())),
                     Cell::Int(Some(i64::from(d.year))),
                     Cell::Int(Some(d.member_id)),
                     Cell::Text(Some(d.category.clone())),
@@ -325,7 +325,7 @@ impl WriteTx {
             .into_iter()
             .map(|((member, year, category, rule_key), tally)| {
                 vec![
-                    Cell::Int(Some(community)),
+                    Cell::Int(Some(community.get())),
                     Cell::Int(Some(i64::from(year))),
                     Cell::Int(Some(member)),
                     Cell::Text(Some(category)),

@@ -5,7 +5,7 @@ use crate::error::Classify;
 use crate::{Queries, Result, StoreError, WriteTx};
 use jiff::civil::Date;
 use starledger_domain::claims::{ClaimKind, ClaimStatus};
-use starledger_domain::org::{AccountId, CommunityId, HouseholdId, MemberId};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, HouseholdId, MemberId};
 
 #[derive(Debug, Clone)]
 pub struct Claim {
@@ -13,7 +13,7 @@ pub struct Claim {
     pub community_id: CommunityId,
     pub member_id: MemberId,
     pub member_name: String,
-    pub branch_id: i64,
+    pub branch_id: BranchId,
     pub kind: ClaimKind,
     pub occurred_on: Date,
     pub household_id: Option<HouseholdId>,
@@ -30,19 +30,19 @@ pub struct Claim {
 #[derive(sqlx::FromRow)]
 struct ClaimRow {
     id: i64,
-    community_id: i64,
+    community_id: CommunityId,
     member_id: i64,
     member_name: String,
-    branch_id: i64,
+    branch_id: BranchId,
     kind: String,
     occurred_on: String,
-    household_id: Option<i64>,
+    household_id: Option<HouseholdId>,
     household_address: Option<String>,
     note: String,
     upload_id: Option<i64>,
     status: String,
     claimed_at: i64,
-    decided_by: Option<i64>,
+    decided_by: Option<AccountId>,
     decision_note: String,
     entry_id: Option<i64>,
 }
@@ -120,7 +120,7 @@ pub trait ClaimQueries: Queries {
     }
 
     /// Pending claims, oldest first; for one branch when given.
-    async fn pending_claims(&mut self, community: CommunityId, branch: Option<i64>) -> Result<Vec<Claim>> {
+    async fn pending_claims(&mut self, community: CommunityId, branch: Option<BranchId>) -> Result<Vec<Claim>> {
         let (conn, location) = self.parts();
         let sql = format!(
             "{CLAIM_SELECT} WHERE c.community_id = $1 AND c.status = 'pending' AND ($2 IS NULL OR m.branch_id = $2) \
@@ -144,7 +144,7 @@ pub trait ClaimQueries: Queries {
 
     /// Every claim, of one branch when given, in the order they were made
     /// (the API's lists, a page at a time by id).
-    async fn claims_in(&mut self, community: CommunityId, branch: Option<i64>) -> Result<Vec<Claim>> {
+    async fn claims_in(&mut self, community: CommunityId, branch: Option<BranchId>) -> Result<Vec<Claim>> {
         let (conn, location) = self.parts();
         let sql =
             format!("{CLAIM_SELECT} WHERE c.community_id = $1 AND ($2 IS NULL OR m.branch_id = $2) ORDER BY c.id");

@@ -710,7 +710,7 @@ impl WriteTx {
         if held.contains(&community) {
             return Ok(());
         }
-        let folded = (community.rem_euclid(i64::from(i32::MAX))) as i32;
+        let folded = (community.get().rem_euclid(i64::from(i32::MAX))) as i32;
         sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
             .bind(COMMUNITY_LOCK_SPACE)
             .bind(folded)

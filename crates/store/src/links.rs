@@ -54,20 +54,20 @@ pub struct SignInOrigin {
 }
 
 type GuardRow = (
-    i64,
-    i64,
+    CommunityId,
+    HouseholdId,
     Option<i64>,
     Option<String>,
     Option<i64>,
     Option<i64>,
     Option<i64>,
     Option<String>,
-    Option<i64>,
+    Option<AccountId>,
     Option<i64>,
 );
 
 /// household, token, printed at, locked at, devices
-type LiveRow = (i64, String, Option<i64>, Option<i64>, i64);
+type LiveRow = (HouseholdId, String, Option<i64>, Option<i64>, i64);
 
 #[allow(async_fn_in_trait)]
 pub trait LinkQueries: Queries {
@@ -151,7 +151,7 @@ pub trait LinkQueries: Queries {
     /// Where the year's household ratings came from (ratings since reversed included).
     async fn rating_origins(&mut self, community: CommunityId, year: i64) -> Result<Vec<RatingOrigin>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<(i64, HouseholdId, Option<String>, String)> = sqlx::query_as(
             "SELECT entry_id, household_id, device_hash, address_hash FROM rating_origins \
              WHERE community_id = $1 AND year = $2 ORDER BY entry_id",
         )
@@ -174,7 +174,7 @@ pub trait LinkQueries: Queries {
     /// Where the community's officials signed in from, between two moments.
     async fn sign_in_origins(&mut self, community: CommunityId, from: i64, until: i64) -> Result<Vec<SignInOrigin>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<(AccountId, String, String, Option<String>, String)> = sqlx::query_as(
             "SELECT o.account_id, a.login, a.role, o.device_hash, o.address_hash FROM sign_in_origins o \
              JOIN accounts a ON a.id = o.account_id \
              WHERE o.community_id = $1 AND o.signed_in_at >= $2 AND o.signed_in_at < $3 ORDER BY o.id",

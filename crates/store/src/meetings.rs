@@ -4,7 +4,7 @@ use crate::error::Classify;
 use crate::{Queries, Result, StoreError, WriteTx};
 use starledger_domain::claims::ClaimStatus;
 use starledger_domain::meetings::Attendance;
-use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, PartyGroupId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Meeting {
@@ -12,7 +12,7 @@ pub struct Meeting {
     pub community_id: CommunityId,
     pub branch_id: BranchId,
     pub branch: String,
-    pub party_group_id: Option<i64>,
+    pub party_group_id: Option<PartyGroupId>,
     pub rule_key: String,
     pub title: String,
     pub place: String,
@@ -47,7 +47,7 @@ pub struct LeaveRequest {
 pub struct NewMeeting {
     pub community_id: CommunityId,
     pub branch_id: BranchId,
-    pub party_group_id: Option<i64>,
+    pub party_group_id: Option<PartyGroupId>,
     pub rule_key: String,
     pub title: String,
     pub place: String,

@@ -122,14 +122,14 @@ pub trait OrgQueries: Queries {
     /// Every community the database holds.
     async fn communities(&mut self) -> Result<Vec<Community>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String)> =
+        let rows: Vec<(CommunityId, String)> =
             sqlx::query_as("SELECT id, name FROM communities ORDER BY id").fetch_all(conn).await.at(location)?;
         Ok(rows.into_iter().map(|(id, name)| Community { id, name }).collect())
     }
 
     async fn community(&mut self, id: CommunityId) -> Result<Community> {
         let (conn, location) = self.parts();
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE id = $1")
+        let row: Option<(CommunityId, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE id = $1")
             .bind(id)
             .fetch_optional(conn)
             .await
@@ -244,7 +244,7 @@ pub trait OrgQueries: Queries {
     /// The community's disabled accounts (`accounts` lists them too).
     async fn disabled_accounts(&mut self, community: CommunityId) -> Result<std::collections::HashSet<AccountId>> {
         let (conn, location) = self.parts();
-        let ids: Vec<i64> =
+        let ids: Vec<AccountId> =
             sqlx::query_scalar("SELECT id FROM accounts WHERE community_id = $1 AND disabled_at IS NOT NULL")
                 .bind(community)
                 .fetch_all(conn)
@@ -262,7 +262,7 @@ pub trait OrgQueries: Queries {
         let (conn, location) = self.parts();
         // Ids are numbers from the database: listing them inline is safe and
         // keeps one query shape for both backends and any number of ids.
-        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let list: Vec<String> = ids.iter().map(AccountId::to_string).collect();
         let rows: Vec<AccountRow> = sqlx::query_as(&format!(
             "SELECT id, community_id, region_id, login, name, role, member_id, branch_id FROM accounts \
              WHERE community_id = $1 AND id IN ({}) ORDER BY id",
@@ -406,12 +406,13 @@ impl WriteTx {
     }
 
     pub async fn create_community(&mut self, name: &str) -> Result<CommunityId> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
-            .bind(name)
-            .bind(now_text())
-            .fetch_one(&mut *self.tx)
-            .await
-            .at(&self.location)?;
+        let id: CommunityId =
+            sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(now_text())
+                .fetch_one(&mut *self.tx)
+                .await
+                .at(&self.location)?;
         Ok(id)
     }
 
@@ -423,7 +424,7 @@ impl WriteTx {
             .fetch_one(&mut *self.tx)
             .await;
         let attempt = self.end_savepoint(attempt).await?;
-        let id: i64 =
+        let id: BranchId =
             attempt.map_err(|e| unique_to_conflict(e, &self.location, format!("branch \"{name}\" already exists")))?;
         Ok(id)
     }
@@ -444,7 +445,7 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await;
         let attempt = self.end_savepoint(attempt).await?;
-        let id: i64 = attempt
+        let id: PartyGroupId = attempt
             .map_err(|e| unique_to_conflict(e, &self.location, format!("party group \"{name}\" already exists")))?;
         Ok(id)
     }
@@ -590,7 +591,7 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await;
         let attempt = self.end_savepoint(attempt).await?;
-        let id: i64 = attempt
+        let id: AccountId = attempt
             .map_err(|e| unique_to_conflict(e, &self.location, format!("login \"{}\" is taken", account.login)))?;
         Ok(id)
     }
@@ -657,7 +658,7 @@ impl WriteTx {
     }
 
     pub async fn add_household(&mut self, household: &NewHousehold) -> Result<HouseholdId> {
-        let id: i64 = sqlx::query_scalar(
+        let id: HouseholdId = sqlx::query_scalar(
             "INSERT INTO households (community_id, address, head_name, phone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(household.community_id)

@@ -41,8 +41,21 @@ pub struct NewPaperForm<'a> {
     pub printed_at: i64,
 }
 
-type FormRow =
-    (String, i64, i64, i64, i64, String, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
+type FormRow = (
+    String,
+    CommunityId,
+    HouseholdId,
+    MemberId,
+    i64,
+    String,
+    AccountId,
+    i64,
+    Option<i64>,
+    Option<AccountId>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
 
 const FORM_SELECT: &str = "SELECT number, community_id, household_id, member_id, year, window_key, printed_by, \
      printed_at, replaced_at, entered_by, entered_at, level, entry_id FROM paper_forms";

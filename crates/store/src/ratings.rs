@@ -51,7 +51,7 @@ pub trait RatingQueries: Queries {
     /// secret hashes to `secret_sha256`, in `year`; `None` for no such link.
     async fn rating_guard(&mut self, token: &str, secret_sha256: &str, year: i64) -> Result<Option<RatingGuard>> {
         let (conn, location) = self.parts();
-        type Row = (i64, i64, i64, i64, Option<i64>, Option<String>, Option<String>);
+        type Row = (CommunityId, HouseholdId, i64, i64, Option<MemberId>, Option<String>, Option<String>);
         let row: Option<Row> = sqlx::query_as(
             "SELECT t.community_id, t.household_id, \
              CAST(CASE WHEN t.revoked_at IS NULL AND s.locked_at IS NULL THEN 1 ELSE 0 END AS BIGINT), \
@@ -82,7 +82,7 @@ pub trait RatingQueries: Queries {
 
     async fn token_holder(&mut self, token: &str) -> Result<Option<TokenHolder>> {
         let (conn, location) = self.parts();
-        let row: Option<(i64, i64, Option<i64>)> =
+        let row: Option<(CommunityId, HouseholdId, Option<i64>)> =
             sqlx::query_as("SELECT community_id, household_id, revoked_at FROM household_tokens WHERE token = $1")
                 .bind(token)
                 .fetch_optional(conn)
@@ -98,7 +98,7 @@ pub trait RatingQueries: Queries {
     /// Each household's live token, for printing cards.
     async fn live_tokens(&mut self, community: CommunityId) -> Result<HashMap<HouseholdId, String>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String)> = sqlx::query_as(
+        let rows: Vec<(HouseholdId, String)> = sqlx::query_as(
             "SELECT household_id, token FROM household_tokens WHERE community_id = $1 AND revoked_at IS NULL",
         )
         .bind(community)

@@ -95,9 +95,9 @@ impl SummaryRow {
 
 #[derive(sqlx::FromRow)]
 struct CommunityStatsRow {
-    community_id: i64,
+    community_id: CommunityId,
     community: String,
-    region_id: i64,
+    region_id: RegionId,
     computed_at: i64,
     #[sqlx(flatten)]
     summary: SummaryRow,
@@ -105,9 +105,9 @@ struct CommunityStatsRow {
 
 #[derive(sqlx::FromRow)]
 struct BranchStatsRow {
-    community_id: i64,
+    community_id: CommunityId,
     community: String,
-    branch_id: i64,
+    branch_id: BranchId,
     branch: String,
     #[sqlx(flatten)]
     summary: SummaryRow,
@@ -122,7 +122,7 @@ pub trait RegionQueries: Queries {
     /// The whole tree.
     async fn regions(&mut self) -> Result<RegionTree> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, Option<i64>, String, String)> =
+        let rows: Vec<(RegionId, Option<RegionId>, String, String)> =
             sqlx::query_as("SELECT id, parent_id, level, name FROM regions ORDER BY id")
                 .fetch_all(conn)
                 .await
@@ -137,7 +137,7 @@ pub trait RegionQueries: Queries {
     /// Every community, with its place in the tree.
     async fn placed_communities(&mut self) -> Result<Vec<PlacedCommunity>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, Option<i64>)> =
+        let rows: Vec<(CommunityId, String, Option<RegionId>)> =
             sqlx::query_as("SELECT id, name, region_id FROM communities ORDER BY id")
                 .fetch_all(conn)
                 .await
@@ -147,7 +147,7 @@ pub trait RegionQueries: Queries {
 
     async fn community_named(&mut self, name: &str) -> Result<Option<Community>> {
         let (conn, location) = self.parts();
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE name = $1")
+        let row: Option<(CommunityId, String)> = sqlx::query_as("SELECT id, name FROM communities WHERE name = $1")
             .bind(name)
             .fetch_optional(conn)
             .await
@@ -158,7 +158,7 @@ pub trait RegionQueries: Queries {
     /// The overseers of every region.
     async fn overseers(&mut self) -> Result<Vec<Overseer>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        let rows: Vec<(AccountId, RegionId, String, String)> = sqlx::query_as(
             "SELECT id, region_id, login, name FROM accounts WHERE role = $1 AND region_id IS NOT NULL ORDER BY id",
         )
         .bind(OVERSEER_ROLE)
@@ -310,7 +310,7 @@ pub struct CommunityFigures {
 /// Ids are numbers from the database, so listing them inline is safe; it
 /// keeps one query shape for both backends.
 fn id_list(ids: &[RegionId]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter().map(RegionId::to_string).collect::<Vec<_>>().join(", ")
 }
 
 impl WriteTx {
@@ -319,9 +319,9 @@ impl WriteTx {
         let mut parent: Option<RegionId> = None;
         for (depth, name) in path.names().iter().enumerate() {
             let level = RegionLevel::at_depth(depth).expect("a parsed path has at most three levels");
-            let existing: Option<(i64, String)> =
+            let existing: Option<(RegionId, String)> =
                 sqlx::query_as("SELECT id, level FROM regions WHERE COALESCE(parent_id, 0) = $1 AND name = $2")
-                    .bind(parent.unwrap_or(0))
+                    .bind(parent.map_or(0, RegionId::get))
                     .bind(name)
                     .fetch_optional(&mut *self.tx)
                     .await

@@ -4,9 +4,11 @@
 use crate::StoreError;
 use jiff::civil::Date;
 use starledger_domain::ledger::{Actor, Entry, EntryDraft, EntryHash};
-use starledger_domain::org::{Account, LinkingDuty, Member, PersonName, Phone, Role};
+use starledger_domain::org::{
+    Account, AccountId, BranchId, CommunityId, LinkingDuty, Member, MemberId, PartyGroupId, PersonName, Phone, Role,
+};
 use starledger_domain::points::Points;
-use starledger_domain::regions::{Overseer, Principal};
+use starledger_domain::regions::{Overseer, Principal, RegionId};
 
 pub(crate) fn date(text: &str, what: &str) -> Result<Date, StoreError> {
     text.parse().map_err(|_| StoreError::Corrupt(format!("{what}: \"{text}\" is not a date")))
@@ -18,11 +20,11 @@ pub(crate) fn optional_date(text: Option<&str>, what: &str) -> Result<Option<Dat
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MemberRow {
-    pub id: i64,
-    pub community_id: i64,
-    pub branch_id: i64,
+    pub id: MemberId,
+    pub community_id: CommunityId,
+    pub branch_id: BranchId,
     pub branch: String,
-    pub party_group_id: Option<i64>,
+    pub party_group_id: Option<PartyGroupId>,
     pub name: String,
     pub phone: Option<String>,
     #[sqlx(try_from = "crate::rows::Flag")]
@@ -57,14 +59,14 @@ impl MemberRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
-    pub id: i64,
-    pub community_id: Option<i64>,
-    pub region_id: Option<i64>,
+    pub id: AccountId,
+    pub community_id: Option<CommunityId>,
+    pub region_id: Option<RegionId>,
     pub login: String,
     pub name: String,
     pub role: String,
     pub member_id: Option<i64>,
-    pub branch_id: Option<i64>,
+    pub branch_id: Option<BranchId>,
 }
 
 /// The role a region's account has in the database; it is no community role.
@@ -109,7 +111,7 @@ impl AccountRow {
 #[derive(sqlx::FromRow, Clone)]
 pub(crate) struct EntryRow {
     pub id: i64,
-    pub community_id: i64,
+    pub community_id: CommunityId,
     pub year: i64,
     pub member_id: i64,
     pub category: String,

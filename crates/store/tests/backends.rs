@@ -7,7 +7,7 @@ mod support;
 
 use jiff::civil::date;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::Role;
+use starledger_domain::org::{AccountId, BranchId, CommunityId, Role};
 use starledger_domain::org::{PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
@@ -17,7 +17,7 @@ use starledger_store::{
 };
 use support::Backing;
 
-fn draft(community: i64, member: i64, n: i64, key: &str) -> EntryDraft {
+fn draft(community: CommunityId, member: i64, n: i64, key: &str) -> EntryDraft {
     EntryDraft {
         community_id: community,
         year: 2025,
@@ -29,7 +29,7 @@ fn draft(community: i64, member: i64, n: i64, key: &str) -> EntryDraft {
         reason: format!("环境整治 {n}"),
         source_kind: "activity".into(),
         source_ref: format!("activity:{n}"),
-        recorded_by: Actor::Account(1),
+        recorded_by: Actor::Account(AccountId::new(1)),
         recorded_at: 1_740_000_000 + n,
         occurred_on: date(2025, 5, 1),
         idempotency_key: key.into(),
@@ -38,11 +38,11 @@ fn draft(community: i64, member: i64, n: i64, key: &str) -> EntryDraft {
 }
 
 /// A community with `members` members and an open 2025.
-async fn community(store: &Store, members: usize) -> (i64, Vec<i64>) {
+async fn community(store: &Store, members: usize) -> (CommunityId, Vec<i64>) {
     named_community(store, "十里社区", members).await
 }
 
-async fn named_community(store: &Store, name: &str, members: usize) -> (i64, Vec<i64>) {
+async fn named_community(store: &Store, name: &str, members: usize) -> (CommunityId, Vec<i64>) {
     let mut tx = store.write().await.unwrap();
     let community = tx.create_community(name).await.unwrap();
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
@@ -82,7 +82,7 @@ async fn both_schemas_have_the_same_tables_and_columns() {
     assert_eq!(tables, listed, "store copy lists every table");
 }
 
-async fn standings(store: &Store, community: i64) -> Vec<(i64, Points, u8)> {
+async fn standings(store: &Store, community: CommunityId) -> Vec<(i64, Points, u8)> {
     let mut reader = store.read().await.unwrap();
     let members = reader.members(community).await.unwrap();
     let period = reader.period(community, Year::new(2025).unwrap()).await.unwrap().unwrap();
@@ -149,7 +149,7 @@ async fn a_copy_round_trip_loses_nothing() {
     // New rows continue after the copied ids on PostgreSQL.
     let mut tx = middle.write().await.unwrap();
     let branch = tx.add_branch(community, "第二党支部").await.unwrap();
-    assert_eq!(branch, 2);
+    assert_eq!(branch, BranchId::new(2));
     match tx.append_entry(draft(community, members[0], 600, "after-copy")).await.unwrap() {
         Appended::New(entry) => assert_eq!(entry.id, 601),
         Appended::Duplicate(_) => panic!("a new key"),

@@ -9,7 +9,7 @@ mod support;
 use jiff::civil::date;
 use proptest::prelude::*;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{PersonName, Year};
+use starledger_domain::org::{AccountId, CommunityId, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{Appended, LedgerQueries, NewMember};
@@ -21,7 +21,7 @@ use support::Backing;
 /// after it.
 type Write = (u8, bool, bool);
 
-fn draft(community: i64, member: i64, key: u8, tenths: i64, n: usize) -> EntryDraft {
+fn draft(community: CommunityId, member: i64, key: u8, tenths: i64, n: usize) -> EntryDraft {
     EntryDraft {
         community_id: community,
         year: 2025,
@@ -33,7 +33,7 @@ fn draft(community: i64, member: i64, key: u8, tenths: i64, n: usize) -> EntryDr
         reason: format!("write {n}"),
         source_kind: "activity".into(),
         source_ref: format!("activity:{key}"),
-        recorded_by: Actor::Account(1),
+        recorded_by: Actor::Account(AccountId::new(1)),
         recorded_at: 1_740_000_000 + n as i64,
         occurred_on: date(2025, 5, 1),
         idempotency_key: format!("key-{key}"),

@@ -8,7 +8,7 @@ mod support;
 use jiff::civil::date;
 use sqlx::Connection;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{PersonName, Role, Year};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, PersonName, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
@@ -17,7 +17,7 @@ use starledger_store::{
 use std::time::Duration;
 use support::Backing;
 
-fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: jiff::civil::Date) -> EntryDraft {
+fn draft(community: CommunityId, member: i64, rule: &str, tenths: i64, key: &str, on: jiff::civil::Date) -> EntryDraft {
     EntryDraft {
         community_id: community,
         year: 2025,
@@ -29,7 +29,7 @@ fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: ji
         reason: "参加党小组会".into(),
         source_kind: "attendance".into(),
         source_ref: "meeting:1".into(),
-        recorded_by: Actor::Account(1),
+        recorded_by: Actor::Account(AccountId::new(1)),
         recorded_at: 1_740_000_000,
         occurred_on: on,
         idempotency_key: key.into(),
@@ -38,7 +38,7 @@ fn draft(community: i64, member: i64, rule: &str, tenths: i64, key: &str, on: ji
 }
 
 /// A member of `branch` without a post, on the roll with no dates.
-fn member_of(community: i64, branch: i64, name: &str) -> NewMember {
+fn member_of(community: CommunityId, branch: BranchId, name: &str) -> NewMember {
     NewMember {
         community_id: community,
         branch_id: branch,
@@ -123,8 +123,13 @@ async fn a_year_in_the_store(backing: Backing) {
             Appended::New(entry) => entry.id,
             Appended::Duplicate(_) => panic!("a new key"),
         };
-    let reversal =
-        EntryDraft::reversal_of(&first, "录入错误".into(), Actor::Account(1), 1_740_000_100, first.draft.occurred_on);
+    let reversal = EntryDraft::reversal_of(
+        &first,
+        "录入错误".into(),
+        Actor::Account(AccountId::new(1)),
+        1_740_000_100,
+        first.draft.occurred_on,
+    );
     // On PostgreSQL ids come from a sequence, so the retry above used one up:
     // ids rise, not necessarily by one.
     let reversal_id = match tx.append_entry(reversal.clone()).await.unwrap() {
@@ -304,7 +309,7 @@ on_both!(the_revision_follows_what_a_rating_reads, revision_in_sqlite, revision_
 /// must be the ledger's sums, reversals included.
 async fn the_revision_follows_what_a_rating_reads(backing: Backing) {
     let store = backing.create().await;
-    let revision = |community: i64| {
+    let revision = |community: CommunityId| {
         let store = store.clone();
         async move { store.read().await.unwrap().revision(community).await.unwrap() }
     };

@@ -7,8 +7,8 @@ mod support;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, PgConnection, SqliteConnection};
-use starledger_domain::org::{Account, PersonName, Role};
-use starledger_domain::regions::{Principal, RegionPath};
+use starledger_domain::org::{Account, AccountId, BranchId, CommunityId, PersonName, Role};
+use starledger_domain::regions::{Principal, RegionId, RegionPath};
 use starledger_store::{
     AccessQueries, NewAccount, NewMember, OpenMode, OrgQueries, Queries, RegionQueries, Store, StoreError,
 };
@@ -102,12 +102,20 @@ fn released_accounts() -> Vec<Account> {
         branch_id,
     };
     vec![
-        account(1, 1, "secretary", "梁雍宏", Role::Committee, None, None),
-        account(2, 1, "weiyuan", "胡国杰", Role::Committee, Some(2), None),
-        account(4, 1, "zhishu1", "彭雅丽", Role::BranchSecretary, Some(3), Some(1)),
-        account(7, 1, "dangyuan", "梁小改", Role::Member, Some(1), None),
-        account(8, 1, "shenji", "审计员", Role::Auditor, None, None),
-        account(11, 2, "wuli", "王五里", Role::Committee, None, None),
+        account(AccountId::new(1), CommunityId::new(1), "secretary", "梁雍宏", Role::Committee, None, None),
+        account(AccountId::new(2), CommunityId::new(1), "weiyuan", "胡国杰", Role::Committee, Some(2), None),
+        account(
+            AccountId::new(4),
+            CommunityId::new(1),
+            "zhishu1",
+            "彭雅丽",
+            Role::BranchSecretary,
+            Some(3),
+            Some(BranchId::new(1)),
+        ),
+        account(AccountId::new(7), CommunityId::new(1), "dangyuan", "梁小改", Role::Member, Some(1), None),
+        account(AccountId::new(8), CommunityId::new(1), "shenji", "审计员", Role::Auditor, None, None),
+        account(AccountId::new(11), CommunityId::new(2), "wuli", "王五里", Role::Committee, None, None),
     ]
 }
 
@@ -345,8 +353,8 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
     // Opened again, nothing is migrated twice and all is as it was.
     let store = Store::open(&path, OpenMode::Existing, TIMEOUT).await.unwrap();
     let mut reader = store.read().await.unwrap();
-    assert_eq!(reader.accounts(1).await.unwrap(), released_accounts()[..5]);
-    assert_eq!(reader.accounts(2).await.unwrap().len(), 2);
+    assert_eq!(reader.accounts(CommunityId::new(1)).await.unwrap(), released_accounts()[..5]);
+    assert_eq!(reader.accounts(CommunityId::new(2)).await.unwrap().len(), 2);
     assert_eq!(scalar(&mut reader, "SELECT COUNT(*) FROM accounts").await, 8);
     drop(reader);
     store.close().await;
@@ -439,8 +447,8 @@ async fn released_accounts_read_back(store: &Store) {
     // The sessions still lead to their accounts.
     for (session, account) in [("session-of-secretary", 1), ("session-of-zhishu1", 4), ("session-of-wuli", 11)] {
         let found = reader.session(session, NOW).await.unwrap().unwrap_or_else(|| panic!("{session} lives"));
-        assert_eq!(found.principal.id(), account, "{session}");
-        assert_eq!(found.principal.community_id(), Some(if account == 11 { 2 } else { 1 }));
+        assert_eq!(found.principal.id().get(), account, "{session}");
+        assert_eq!(found.principal.community_id(), Some(CommunityId::new(if account == 11 { 2 } else { 1 })));
     }
 }
 
@@ -449,7 +457,8 @@ async fn released_accounts_read_back(store: &Store) {
 /// next ids, and the new constraints hold.
 async fn takes_the_new_release(store: &Store) {
     let mut tx = store.write().await.unwrap();
-    let orphan = tx.create_session("session-of-nobody", 999, "csrf", NOW, NOW + 3600, "127.0.0.1").await;
+    let orphan =
+        tx.create_session("session-of-nobody", AccountId::new(999), "csrf", NOW, NOW + 3600, "127.0.0.1").await;
     assert!(orphan.is_err(), "a session for no account is refused: {orphan:?}");
     drop(tx);
     let error = statement(
@@ -466,17 +475,17 @@ async fn takes_the_new_release(store: &Store) {
     let mut tx = store.write().await.unwrap();
     let city = tx.ensure_region(&RegionPath::parse("许昌市").unwrap()).await.unwrap();
     let overseer = tx.add_overseer(city, "city", "市委组织部").await.unwrap();
-    assert_eq!(overseer, 12, "the next id after the released accounts");
+    assert_eq!(overseer, AccountId::new(12), "the next id after the released accounts");
     tx.set_password(overseer, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDEy$aGFzaDEy", true).await.unwrap();
     let auditor = NewAccount {
-        community_id: 2,
+        community_id: CommunityId::new(2),
         login: "shenji2".into(),
         name: "审计员".into(),
         role: Role::Auditor,
         member_id: None,
         branch_id: None,
     };
-    assert_eq!(tx.add_account(&auditor).await.unwrap(), 13);
+    assert_eq!(tx.add_account(&auditor).await.unwrap(), AccountId::new(13));
     let taken = NewAccount { login: "secretary".into(), ..auditor };
     assert!(matches!(tx.add_account(&taken).await, Err(StoreError::Conflict(_))), "logins stay unique");
     tx.create_session("session-of-city", overseer, "csrf-12", NOW, NOW + 3600, "10.0.0.12").await.unwrap();
@@ -491,17 +500,18 @@ async fn takes_the_new_release(store: &Store) {
     drop(reader);
 
     // The new constraints hold in the rebuilt table.
-    constraints_hold(store, Ids { community: 1, branch: 1, member: 1, region: city }).await;
+    constraints_hold(store, Ids { community: CommunityId::new(1), branch: BranchId::new(1), member: 1, region: city })
+        .await;
 }
 
 /// The ids a breach refers to; each exists, so that only the constraint at
 /// hand can refuse the row.
 #[derive(Clone, Copy)]
 struct Ids {
-    community: i64,
-    branch: i64,
+    community: CommunityId,
+    branch: BranchId,
     member: i64,
-    region: i64,
+    region: RegionId,
 }
 
 const INSERT_ACCOUNT: &str =
@@ -680,7 +690,8 @@ async fn finalized_years_get_their_roll_snapshot_on_upgrade() {
     let store = Store::open(&path, OpenMode::Existing, TIMEOUT).await.unwrap();
     let year = |y| starledger_domain::org::Year::new(y).unwrap();
     let mut reader = store.read().await.unwrap();
-    let frozen = starledger_store::NoticeQueries::year_roll(&mut reader, 1, year(2025)).await.unwrap();
+    let frozen =
+        starledger_store::NoticeQueries::year_roll(&mut reader, CommunityId::new(1), year(2025)).await.unwrap();
     let names: Vec<(i64, String, bool)> = frozen.iter().map(|m| (m.id, m.name.to_string(), m.probationary)).collect();
     assert_eq!(
         names,
@@ -696,12 +707,13 @@ async fn finalized_years_get_their_roll_snapshot_on_upgrade() {
     sqlx::query("UPDATE members SET probationary = 0, branch_id = 2 WHERE id = 3").execute(conn).await.unwrap();
     tx.commit().await.unwrap();
     let mut reader = store.read().await.unwrap();
-    let frozen = starledger_store::NoticeQueries::year_roll(&mut reader, 1, year(2025)).await.unwrap();
+    let frozen =
+        starledger_store::NoticeQueries::year_roll(&mut reader, CommunityId::new(1), year(2025)).await.unwrap();
     let peng = frozen.iter().find(|m| m.id == 3).unwrap();
-    assert!(peng.probationary && peng.branch_id == 1 && peng.branch == "第一党支部", "{peng:?}");
-    let open = starledger_store::NoticeQueries::year_roll(&mut reader, 1, year(2026)).await.unwrap();
+    assert!(peng.probationary && peng.branch_id == BranchId::new(1) && peng.branch == "第一党支部", "{peng:?}");
+    let open = starledger_store::NoticeQueries::year_roll(&mut reader, CommunityId::new(1), year(2026)).await.unwrap();
     let peng = open.iter().find(|m| m.id == 3).unwrap();
-    assert!(!peng.probationary && peng.branch_id == 2, "{peng:?}");
+    assert!(!peng.probationary && peng.branch_id == BranchId::new(2), "{peng:?}");
     drop(reader);
     // The snapshot is append-only.
     let refused = statement(&store, "UPDATE final_roll SET probationary = 0").await;

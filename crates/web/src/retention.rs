@@ -45,7 +45,7 @@ pub async fn run(store: Store, retention: Retention, clock: Clock, every: Durati
             Ok(removed) => {
                 for due in removed {
                     tracing::info!(
-                        community = due.community,
+                        community = due.community.get(),
                         files = due.files.len(),
                         audit_rows = due.audit_rows,
                         "retention: removed files of withdrawn or rejected claims and old audit rows"

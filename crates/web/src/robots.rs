@@ -365,7 +365,7 @@ mod tests {
     fn robot(platform: &str, url: &str, secret: Option<&str>) -> Robot {
         Robot {
             id: 1,
-            community_id: 1,
+            community_id: 1.into(),
             platform: platform.into(),
             name: "工作群".into(),
             url: url.into(),

@@ -12,7 +12,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
-use starledger_domain::org::Role;
+use starledger_domain::org::{AccountId, CommunityId, Role};
 use starledger_store::{NewAccount, NewRobot, OpenMode, OutboxQueries, Store};
 use starledger_web::robots::{Sender, SenderConfig};
 use std::sync::{Arc, Mutex};
@@ -72,7 +72,7 @@ async fn start_receiver() -> (String, Arc<Receiver>) {
 struct Setup {
     store: Store,
     path: std::path::PathBuf,
-    community: i64,
+    community: CommunityId,
     _dir: tempfile::TempDir,
 }
 
@@ -104,7 +104,7 @@ async fn add_robot(setup: &Setup, platform: &str, url: String, secret: Option<&s
             name: format!("{platform} 工作群"),
             url,
             secret: secret.map(String::from),
-            created_by: 1,
+            created_by: AccountId::new(1),
             created_at: 0,
         })
         .await
@@ -113,7 +113,7 @@ async fn add_robot(setup: &Setup, platform: &str, url: String, secret: Option<&s
     id
 }
 
-async fn enqueue(store: &Store, community: i64, subject: &str, text: &str) -> u64 {
+async fn enqueue(store: &Store, community: CommunityId, subject: &str, text: &str) -> u64 {
     let mut tx = store.write().await.unwrap();
     let queued = tx.enqueue_for_robots(community, subject, text, jiff::Timestamp::now().as_second()).await.unwrap();
     tx.commit().await.unwrap();
@@ -143,7 +143,7 @@ async fn drain(sender: &Sender) -> usize {
     sent
 }
 
-async fn statuses(store: &Store, community: i64) -> Vec<(String, String, i64)> {
+async fn statuses(store: &Store, community: CommunityId) -> Vec<(String, String, i64)> {
     let mut reader = store.read().await.unwrap();
     let mut rows: Vec<(String, String, i64)> =
         reader.outbox(community, None).await.unwrap().into_iter().map(|m| (m.subject, m.status, m.attempts)).collect();

@@ -10,6 +10,7 @@ use crate::failure::Outcome;
 use crate::output;
 use serde::Serialize;
 use starledger_domain::ledger::Actor;
+use starledger_domain::org::{AccountId, BranchId, HouseholdId};
 use starledger_domain::points::Points;
 use starledger_store::{LedgerQueries, OrgQueries};
 use std::collections::{BTreeMap, HashMap};
@@ -49,15 +50,15 @@ pub async fn explain(context: &Context, args: ExplainArgs) -> Outcome {
     let member = reader.member(community.id, args.member).await?;
     let entries = reader.member_entries(community.id, member.id, year).await?;
     let rulebook = reader.period(community.id, year).await?.map(|p| p.rulebook);
-    let accounts: HashMap<i64, String> = reader
+    let accounts: HashMap<AccountId, String> = reader
         .accounts(community.id)
         .await?
         .into_iter()
         .map(|a| (a.id, format!("{} ({})", a.name, a.role.label_zh())))
         .collect();
-    let households: HashMap<i64, String> =
+    let households: HashMap<HouseholdId, String> =
         reader.households(community.id).await?.into_iter().map(|h| (h.id, h.address)).collect();
-    let branches: HashMap<i64, String> = reader.branches(community.id).await?.into_iter().collect();
+    let branches: HashMap<BranchId, String> = reader.branches(community.id).await?.into_iter().collect();
     let recorder = |actor: Actor| match actor {
         Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("account {id}")),
         Actor::Household(id) => format!("联系户 {}", households.get(&id).cloned().unwrap_or_else(|| id.to_string())),

@@ -8,7 +8,7 @@ use crate::output;
 use starledger_app::{accounts, roll};
 use starledger_domain::duty;
 use starledger_domain::linking::{LinkStatus, Satisfaction, link_status, may_link_one_more};
-use starledger_domain::org::{PersonName, Phone, Role};
+use starledger_domain::org::{BranchId, CommunityId, PersonName, Phone, Role};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{NewAccount, NewHousehold, NewMember, OrgQueries, Store};
 
@@ -78,7 +78,7 @@ pub async fn branch(context: &Context, command: BranchCommand) -> Outcome {
     Ok(())
 }
 
-async fn require_branch(store: &Store, community: i64, branch: i64) -> Result<(), Failure> {
+async fn require_branch(store: &Store, community: CommunityId, branch: BranchId) -> Result<(), Failure> {
     if store.read().await?.has_branch(community, branch).await? {
         Ok(())
     } else {
@@ -132,7 +132,7 @@ async fn add_member(context: &Context, store: &Store, args: MemberAddArgs) -> Ou
     Ok(())
 }
 
-async fn list_members(context: &Context, store: &Store, branch: Option<i64>, json: bool) -> Outcome {
+async fn list_members(context: &Context, store: &Store, branch: Option<BranchId>, json: bool) -> Outcome {
     let mut reader = store.read().await?;
     let community = context.community(&mut reader).await?;
     let members = reader.members(community.id).await?;
@@ -241,7 +241,7 @@ pub async fn account(context: &Context, command: AccountCommand) -> Outcome {
 /// The account `login`, which must be of the acting community.
 async fn account_in(
     store: &starledger_store::Store,
-    community: i64,
+    community: CommunityId,
     login: &str,
 ) -> Result<starledger_domain::org::Account, Failure> {
     let target = store.read().await?.account_by_login(login).await?;
@@ -385,7 +385,7 @@ pub async fn household(context: &Context, command: HouseholdCommand) -> Outcome 
 }
 
 /// The rulebook that sets the linking range: the given year's, or the latest.
-async fn current_rulebook(store: &Store, community: i64, year: Option<i64>) -> Result<Rulebook, Failure> {
+async fn current_rulebook(store: &Store, community: CommunityId, year: Option<i64>) -> Result<Rulebook, Failure> {
     let mut reader = store.read().await?;
     let year = match year {
         Some(year) => Some(super::year(year)?),

@@ -8,7 +8,7 @@ use super::org::{check_login, one_time_password};
 use crate::args::{CommunityCommand, InitArgs, RegionCommand, StatsCommand};
 use crate::failure::{Failure, Outcome};
 use starledger_domain::org::{PersonName, Role};
-use starledger_domain::regions::{Region, RegionLevel, RegionPath, RegionTree};
+use starledger_domain::regions::{Region, RegionId, RegionLevel, RegionPath, RegionTree};
 use starledger_store::{NewAccount, OrgQueries, RegionQueries, Store, WriteTx};
 
 /// How the installation's operator is named in the audit log.
@@ -31,7 +31,7 @@ async fn existing_region(store: &Store, text: &str) -> Result<Region, Failure> {
 
 /// The street or town a community is placed in: communities sit at the
 /// bottom of the tree, so that every region's figures add up.
-async fn existing_street(store: &Store, text: &str) -> Result<i64, Failure> {
+async fn existing_street(store: &Store, text: &str) -> Result<RegionId, Failure> {
     let region = existing_region(store, text).await?;
     if region.level != RegionLevel::Street {
         return Err(Failure::bad_input(format!(
@@ -151,7 +151,7 @@ async fn list(store: &Store) -> Result<(), Failure> {
     let tree = reader.regions().await?;
     let communities = reader.placed_communities().await?;
     let overseers = reader.overseers().await?;
-    fn walk(tree: &RegionTree, parent: Option<i64>, depth: usize, print: &mut dyn FnMut(&Region, usize)) {
+    fn walk(tree: &RegionTree, parent: Option<RegionId>, depth: usize, print: &mut dyn FnMut(&Region, usize)) {
         for region in tree.children(parent) {
             print(region, depth);
             walk(tree, Some(region.id), depth + 1, print);

@@ -15,7 +15,7 @@ use crate::failure::{Failure, Outcome};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use roll::Story;
-use starledger_domain::org::Year;
+use starledger_domain::org::{CommunityId, Year};
 use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{OpenMode, OrgQueries, RatingQueries, Store, Target, WriteTx};
@@ -59,7 +59,7 @@ fn rulebook_text(year: i64) -> String {
 
 /// Puts the community into the city's tree, gives the city an overseer and
 /// computes the figures the city reads.
-async fn place_in_city(tx: &mut WriteTx, community: i64, password_hash: &str) -> Result<(), Failure> {
+async fn place_in_city(tx: &mut WriteTx, community: CommunityId, password_hash: &str) -> Result<(), Failure> {
     let street = RegionPath::parse(DEMO_REGION).map_err(Failure::failed)?;
     let street_id = tx.ensure_region(&street).await?;
     tx.place_community(community, street_id).await?;

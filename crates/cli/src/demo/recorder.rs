@@ -10,7 +10,7 @@ use starledger_domain::duty::{self, Subject};
 use starledger_domain::integrity::ReviewGrade;
 use starledger_domain::ledger::Actor;
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{Account, Member, Year};
+use starledger_domain::org::{Account, CommunityId, HouseholdId, Member, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{GainedSoFar, Rule, Rulebook};
 use starledger_store::{Appended, NewIntegrityRecord, WriteTx};
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 pub struct Recorder<'a> {
     tx: &'a mut WriteTx,
     rulebook: &'a Rulebook,
-    community: i64,
+    community: CommunityId,
     year: Year,
     rule_in_month: HashMap<(i64, String, i8), Points>,
     rule_in_year: HashMap<(i64, String), Points>,
@@ -36,7 +36,7 @@ fn subject(member: &Member) -> Subject {
 }
 
 impl<'a> Recorder<'a> {
-    pub fn new(tx: &'a mut WriteTx, rulebook: &'a Rulebook, community: i64, year: Year) -> Self {
+    pub fn new(tx: &'a mut WriteTx, rulebook: &'a Rulebook, community: CommunityId, year: Year) -> Self {
         Recorder {
             tx,
             rulebook,
@@ -126,7 +126,7 @@ impl<'a> Recorder<'a> {
     /// A household rates its member through its link, once per window.
     pub async fn household_rating(
         &mut self,
-        household: i64,
+        household: HouseholdId,
         member: &Member,
         level: Satisfaction,
         on: Date,

@@ -7,7 +7,9 @@ use crate::failure::Failure;
 use jiff::civil::{Date, date};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, LinkingDuty, Member, PersonName, Phone, Role};
+use starledger_domain::org::{
+    Account, BranchId, CommunityId, HouseholdId, LinkingDuty, Member, PartyGroupId, PersonName, Phone, Role,
+};
 use starledger_store::{NewAccount, NewHousehold, NewMember, WriteTx};
 
 /// What a member does in the demo's story.
@@ -32,25 +34,25 @@ pub struct DemoMember {
     /// How readily the member answers volunteer notices, per demo year.
     pub affinity: [f64; 2],
     pub story: Story,
-    pub households: Vec<i64>,
+    pub households: Vec<HouseholdId>,
     pub committee_of_branch: bool,
 }
 
 pub struct DemoBranch {
-    pub id: i64,
-    pub groups: Vec<i64>,
+    pub id: BranchId,
+    pub groups: Vec<PartyGroupId>,
     /// Index into `Roll::accounts`.
     pub secretary: usize,
 }
 
 pub struct Roll {
-    pub community: i64,
+    pub community: CommunityId,
     pub branches: Vec<DemoBranch>,
     pub members: Vec<DemoMember>,
     pub accounts: Vec<Account>,
     /// Indexes into `accounts` of the committee, the secretary first.
     pub committee: Vec<usize>,
-    pub households: Vec<(i64, Option<usize>)>,
+    pub households: Vec<(HouseholdId, Option<usize>)>,
 }
 
 impl Roll {
@@ -104,7 +106,7 @@ struct Builder<'a> {
     tx: &'a mut WriteTx,
     rng: &'a mut ChaCha8Rng,
     names: NameBook,
-    community: i64,
+    community: CommunityId,
 }
 
 pub async fn build(tx: &mut WriteTx, rng: &mut ChaCha8Rng) -> Result<Roll, Failure> {
@@ -230,9 +232,9 @@ impl Builder<'_> {
 
     async fn add_member(
         &mut self,
-        branch_id: i64,
+        branch_id: BranchId,
         branch: &str,
-        groups: &[i64],
+        groups: &[PartyGroupId],
         spec: &Spec,
     ) -> Result<DemoMember, Failure> {
         let name = match spec.name {
@@ -287,7 +289,7 @@ impl Builder<'_> {
         login: &str,
         role: Role,
         member: Option<usize>,
-        branch: Option<i64>,
+        branch: Option<BranchId>,
         name: Option<&str>,
     ) -> Result<usize, Failure> {
         let person = member.map(|m| &roll.members[m].member);
@@ -382,7 +384,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    async fn add_household(&mut self, branch: usize, numbers: &mut [u32; 6]) -> Result<i64, Failure> {
+    async fn add_household(&mut self, branch: usize, numbers: &mut [u32; 6]) -> Result<HouseholdId, Failure> {
         numbers[branch] += 1;
         let street = STREETS[branch];
         let head = self.names.fresh_any(self.rng);

@@ -11,7 +11,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use starledger_domain::integrity::{ReviewGrade, excellent_places};
 use starledger_domain::linking::Satisfaction;
-use starledger_domain::org::{Account, Year};
+use starledger_domain::org::{Account, BranchId, HouseholdId, Year};
 use starledger_domain::rulebook::{RuleSource, Rulebook};
 use starledger_domain::volunteering::ActivityKind;
 use starledger_store::WriteTx;
@@ -25,7 +25,7 @@ enum Who {
 
 enum Input {
     Account { who: Who, rule: &'static str, source_ref: String, reason: Option<String> },
-    Household { household: i64, level: Satisfaction },
+    Household { household: HouseholdId, level: Satisfaction },
     Ballot(ReviewGrade),
 }
 
@@ -99,7 +99,7 @@ pub async fn simulate(
 
 /// The branch secretary first, then the committee in order; the rules pick
 /// the first who may act (never the member concerned).
-fn candidates(roll: &Roll, who: Who, branch_id: i64) -> Vec<&Account> {
+fn candidates(roll: &Roll, who: Who, branch_id: BranchId) -> Vec<&Account> {
     let committee = roll.committee.iter().map(|&i| &roll.accounts[i]);
     match who {
         Who::Committee => committee.collect(),

@@ -20,7 +20,7 @@ fn decided_entry(community: &Community, rule_key: &str, by: Actor, key: &str) ->
         let rulebook = Rulebook::default_rulebook();
         let rule = rulebook.rule(rule_key).expect("a rule of the default rulebook");
         let draft = EntryDraft {
-            community_id: 1,
+            community_id: 1.into(),
             year: 2025,
             member_id: LIANG_XIAOGAI,
             category: rule.category.clone(),
@@ -48,10 +48,10 @@ fn decided_entry(community: &Community, rule_key: &str, by: Actor, key: &str) ->
 fn one_account_cannot_undo_what_several_decided() {
     let community = Community::new();
     let decided = [
-        ("household.satisfied", Actor::Household(1), "a household's rating"),
+        ("household.satisfied", Actor::Household(1.into()), "a household's rating"),
         ("integrity.commendation", Actor::Decision(1), "a committee decision"),
-        ("review.qualified", Actor::BranchBallot(1), "the branch's secret ballot"),
-        ("adjustment.ethics", Actor::Account(2), "a maker and a checker"),
+        ("review.qualified", Actor::BranchBallot(1.into()), "the branch's secret ballot"),
+        ("adjustment.ethics", Actor::Account(2.into()), "a maker and a checker"),
     ];
     for (rule, by, origin) in decided {
         let id = decided_entry(&community, rule, by, &format!("decided:{rule}")).to_string();

@@ -6,6 +6,7 @@ use super::browser::demo_database;
 use super::helpers::{runtime, starledger};
 use sqlx::{Connection, SqliteConnection};
 use starledger_domain::ledger::{EntryHash, seal};
+use starledger_domain::org::CommunityId;
 use starledger_store::{LedgerQueries, OpenMode, Store};
 use std::path::Path;
 use std::time::Duration;
@@ -89,7 +90,7 @@ fn stretch(error: &str) -> (i64, i64) {
 /// database's back (its append-only trigger dropped). Returns its id.
 async fn rewrite_from_the_end_of(db: &Path, year: i64, back: usize) -> i64 {
     let mut raw = SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-    let community: i64 = sqlx::query_scalar("SELECT id FROM communities").fetch_one(&mut raw).await.unwrap();
+    let community: CommunityId = sqlx::query_scalar("SELECT id FROM communities").fetch_one(&mut raw).await.unwrap();
     let year_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM ledger_entries WHERE year = $1 ORDER BY id")
         .bind(year)
         .fetch_all(&mut raw)

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use starledger_app::api_tokens::Scope;
 use starledger_app::claims::{self, Filing, Photo};
 use starledger_domain::claims::ClaimKind;
+use starledger_domain::org::HouseholdId;
 use starledger_store::ClaimQueries;
 
 /// The longest note kept, as on the page.
@@ -36,7 +37,7 @@ const NOTE_CHARS: usize = 300;
 pub struct ClaimBody {
     kind: String,
     #[serde(default)]
-    household_id: Option<i64>,
+    household_id: Option<HouseholdId>,
     on: String,
     #[serde(default)]
     note: String,

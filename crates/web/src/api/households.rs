@@ -18,12 +18,12 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use starledger_app::api_tokens::Scope;
 use starledger_app::roll::{self, HouseholdFields, PhoneChange};
-use starledger_domain::org::Phone;
+use starledger_domain::org::{CommunityId, HouseholdId, Phone};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{OrgQueries, WriteTx};
 
 /// A household as `GET /api/v1/households` lists it.
-async fn household_json(tx: &mut WriteTx, community: i64, id: i64) -> ApiResult<Value> {
+async fn household_json(tx: &mut WriteTx, community: CommunityId, id: HouseholdId) -> ApiResult<Value> {
     let h = tx.household(community, id).await?;
     let branch = match h.member_id {
         Some(member) => Some(tx.member(community, member).await?.branch_id),
@@ -96,7 +96,7 @@ pub async fn add(State(state): State<AppState>, caller: Caller, body: Bytes) -> 
 pub async fn edit(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let input = checked(&caller, &body)?;
@@ -123,7 +123,7 @@ pub async fn edit(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
-    household_id: i64,
+    household_id: HouseholdId,
     member_id: i64,
 }
 
@@ -146,7 +146,7 @@ pub async fn link(State(state): State<AppState>, caller: Caller, body: Bytes) ->
             Why::new("links：应有 1 到 1000 条。", "links: 1 to 1000 links are taken"),
         ));
     }
-    let pairs: Vec<(i64, i64)> = input.links.iter().map(|l| (l.household_id, l.member_id)).collect();
+    let pairs: Vec<(HouseholdId, i64)> = input.links.iter().map(|l| (l.household_id, l.member_id)).collect();
     let community = caller.account.community_id;
     let mut tx = caller.write(&state).await?;
     starledger_domain::duty::may_administer(&caller.account, "link households")?;

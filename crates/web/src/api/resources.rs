@@ -18,7 +18,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use starledger_app::standings::Audience;
 use starledger_app::{households, meetings};
-use starledger_domain::org::Year;
+use starledger_domain::org::{BranchId, CommunityId, Year};
 use starledger_store::{ActivityQueries, LedgerQueries, MeetingQueries, NoticeQueries, OrgQueries, SealQueries};
 use std::collections::HashMap;
 
@@ -54,7 +54,7 @@ pub async fn list_households(
     caller.require_role(&households::LIST_READERS)?;
     let community = caller.account.community_id;
     let mut reader = state.store().read().await?;
-    let branch_of: HashMap<i64, i64> =
+    let branch_of: HashMap<i64, BranchId> =
         reader.members(community).await?.into_iter().map(|m| (m.id, m.branch_id)).collect();
     let mut found: Vec<_> = reader
         .households(community)
@@ -64,7 +64,7 @@ pub async fn list_households(
         .filter(|h| asked.branch.is_none_or(|b| h.member_id.and_then(|m| branch_of.get(&m)) == Some(&b)))
         .collect();
     found.sort_by_key(|h| h.id);
-    let (page, next) = paged(found, |h| h.id, &asked)?;
+    let (page, next) = paged(found, |h| h.id.get(), &asked)?;
     let items: Vec<Value> = page
         .iter()
         .map(|h| {
@@ -146,7 +146,11 @@ pub async fn meeting_attendance(
 
 /// A meeting's attendance sheet as the API shows it: one row per member
 /// it invites.
-pub(super) async fn sheet_json<Q: MeetingQueries + OrgQueries>(q: &mut Q, community: i64, id: i64) -> ApiResult<Value> {
+pub(super) async fn sheet_json<Q: MeetingQueries + OrgQueries>(
+    q: &mut Q,
+    community: CommunityId,
+    id: i64,
+) -> ApiResult<Value> {
     let meeting = q.meeting(community, id).await?;
     let members = q.members(community).await?;
     let invited = meetings::invited(&meeting, &members);

@@ -22,7 +22,7 @@ use starledger_app::claims::{self, ClaimFilter, Verdict};
 use starledger_app::integrity;
 use starledger_domain::claims::ClaimStatus;
 use starledger_domain::integrity::Deciders;
-use starledger_domain::org::{Account, Year};
+use starledger_domain::org::{Account, BranchId, Year};
 use starledger_store::{Claim, ClaimQueries, IntegrityQueries, IntegrityRecord, OrgQueries};
 use std::collections::HashMap;
 
@@ -32,7 +32,7 @@ pub struct ReviewQuery {
     cursor: Option<String>,
     limit: Option<usize>,
     status: Option<String>,
-    branch: Option<i64>,
+    branch: Option<BranchId>,
     /// Claims: only the caller's own.
     #[serde(default)]
     mine: bool,

@@ -18,7 +18,7 @@ use starledger_app::ledger::{self, EntryFilter, HandEntry, Recorded};
 use starledger_app::standings::Audience;
 use starledger_app::{anomalies, roll};
 use starledger_domain::ledger::Entry;
-use starledger_domain::org::Year;
+use starledger_domain::org::{BranchId, Year};
 use starledger_store::{LedgerQueries, OrgQueries, SealQueries};
 
 /// The most items one page of a list holds.
@@ -32,7 +32,7 @@ pub struct PageQuery {
     pub(super) cursor: Option<String>,
     pub(super) limit: Option<usize>,
     pub(super) year: Option<i64>,
-    pub(super) branch: Option<i64>,
+    pub(super) branch: Option<BranchId>,
     pub(super) category: Option<String>,
     pub(super) member: Option<i64>,
     /// Households: only those linked to no member.
@@ -161,7 +161,7 @@ pub async fn standings(
         state.ratings().get(&mut reader, community, year, audience).await?.ok_or_else(|| {
             Problem::new("not_found", Why::new("社区没有这个年度。", "the community has no such year"))
         })?;
-    let branch_of: std::collections::HashMap<i64, i64> = kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
+    let branch_of: std::collections::HashMap<i64, BranchId> = kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
     let matching =
         kept.standing().members.iter().filter(|m| asked.branch.is_none_or(|b| branch_of.get(&m.member_id) == Some(&b)));
     let (page, next) = page_in_order(matching, |m| m.member_id, after, limit)?;

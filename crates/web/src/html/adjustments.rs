@@ -17,7 +17,7 @@ use starledger_app::recording::{self, Event};
 use starledger_domain::Points;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::{Role, Year};
+use starledger_domain::org::{AccountId, Role, Year};
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{AccessQueries, IntegrityQueries, NewAdjustment, OrgQueries, PeriodStatus};
 use std::collections::HashMap;
@@ -51,7 +51,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let mut reader = state.store().read().await?;
     let members = reader.members(community).await?;
     let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
-    let accounts: HashMap<i64, String> =
+    let accounts: HashMap<AccountId, String> =
         reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
     let period = reader.period(community, Year::of(today())).await?;
     let rules = period

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::anomalies::{self, Selection, days_late};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::Year;
+use starledger_domain::org::{AccountId, BranchId, CommunityId, Year};
 use starledger_store::{EntryFact, OrgQueries};
 use std::collections::HashMap;
 
@@ -47,7 +47,7 @@ pub struct YearQuery {
 /// The years with a period, and the one asked for (404 for a year without one).
 async fn year_of(
     reader: &mut impl OrgQueries,
-    community: i64,
+    community: CommunityId,
     asked: Option<i64>,
 ) -> WebResult<(Vec<i16>, Option<Year>)> {
     let years = reader.period_years(community).await?;
@@ -173,7 +173,7 @@ impl EntriesQuery {
         Ok(Selection {
             ids: id_list(self.ids.as_deref())?,
             members: id_list(self.members.as_deref())?,
-            branch: number(&self.branch)?,
+            branch: number(&self.branch)?.map(BranchId::new),
             recorder,
             category: self.category.clone().filter(|c| !c.trim().is_empty()),
             late_after_days: number(&self.late)?,
@@ -209,7 +209,12 @@ struct EntriesPage {
 }
 
 /// Who recorded an entry, in the page's language; a household is not named.
-fn recorder_label(t: Tr, actor: Actor, accounts: &HashMap<i64, String>, branches: &HashMap<i64, String>) -> String {
+fn recorder_label(
+    t: Tr,
+    actor: Actor,
+    accounts: &HashMap<AccountId, String>,
+    branches: &HashMap<BranchId, String>,
+) -> String {
     match actor {
         Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
         Actor::Household(_) => t.get("recorder_household").to_string(),
@@ -241,17 +246,17 @@ pub async fn entries(
         return Err(WebError::NotFound);
     };
     let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
-    let members: HashMap<i64, (String, i64)> =
+    let members: HashMap<i64, (String, BranchId)> =
         reader.members(community).await?.into_iter().map(|m| (m.id, (m.name.to_string(), m.branch_id))).collect();
-    let branches: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
-    let mut recorders: Vec<i64> = entries
+    let branches: HashMap<BranchId, String> = reader.branches(community).await?.into_iter().collect();
+    let mut recorders: Vec<AccountId> = entries
         .iter()
         .filter_map(|e| if let Actor::Account(id) = e.draft.recorded_by { Some(id) } else { None })
         .collect();
     recorders.sort_unstable();
     recorders.dedup();
     let role = |role: starledger_domain::org::Role| viewer.t.get(&format!("role_{}", role.as_str())).to_string();
-    let accounts: HashMap<i64, String> = reader
+    let accounts: HashMap<AccountId, String> = reader
         .accounts_among(community, &recorders)
         .await?
         .into_iter()

@@ -22,16 +22,16 @@ use starledger_app::ballots::{self as app_ballots, Proposed};
 use starledger_app::recording;
 use starledger_domain::ballot::{self, Tally};
 use starledger_domain::integrity::{ReviewGrade, excellent_places};
-use starledger_domain::org::{Member, MemberId, Role, Year};
+use starledger_domain::org::{AccountId, BranchId, Member, MemberId, Role, Year};
 use starledger_store::{BallotQueries, BallotRow, BallotStatus, OrgQueries, PeriodStatus, grade_key, parse_grade};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Who runs a branch's ballot: its secretary, or the committee.
-fn may_run(viewer: &SignedIn, branch: i64) -> bool {
+fn may_run(viewer: &SignedIn, branch: BranchId) -> bool {
     app_ballots::may_run(&viewer.account, branch)
 }
 
-fn may_run_or_refuse(viewer: &SignedIn, branch: i64) -> WebResult<()> {
+fn may_run_or_refuse(viewer: &SignedIn, branch: BranchId) -> WebResult<()> {
     if may_run(viewer, branch) {
         Ok(())
     } else {
@@ -43,7 +43,7 @@ fn may_run_or_refuse(viewer: &SignedIn, branch: i64) -> WebResult<()> {
 }
 
 /// The viewer's member record, if they vote in this branch.
-fn voter<'m>(viewer: &SignedIn, members: &'m [Member], branch: i64) -> Option<&'m Member> {
+fn voter<'m>(viewer: &SignedIn, members: &'m [Member], branch: BranchId) -> Option<&'m Member> {
     let me = viewer.account.member_id?;
     members.iter().find(|m| m.id == me && m.branch_id == branch && m.left_on.is_none())
 }
@@ -57,7 +57,7 @@ fn year_of(row: &BallotRow) -> WebResult<Year> {
 struct BallotsPage {
     page: Page,
     year: i16,
-    branches: Vec<(i64, String)>,
+    branches: Vec<(BranchId, String)>,
     ballots: Vec<(i64, i64, String, &'static str)>,
 }
 
@@ -72,14 +72,14 @@ fn status_label(status: &BallotStatus) -> &'static str {
 pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
-    let branch_names: HashMap<i64, String> = reader.branches(community).await?.into_iter().collect();
+    let branch_names: HashMap<BranchId, String> = reader.branches(community).await?.into_iter().collect();
     let ballots = reader
         .ballots(community)
         .await?
         .into_iter()
         .map(|b| (b.id, b.year, branch_names.get(&b.branch_id).cloned().unwrap_or_default(), status_label(&b.status())))
         .collect();
-    let mut branches: Vec<(i64, String)> =
+    let mut branches: Vec<(BranchId, String)> =
         branch_names.iter().filter(|(id, _)| may_run(&viewer, **id)).map(|(id, n)| (*id, n.clone())).collect();
     branches.sort();
     let page = BallotsPage { page: Page::signed_in(&viewer, "ballots"), year: today().year(), branches, ballots };
@@ -88,7 +88,7 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct OpenForm {
-    branch: i64,
+    branch: BranchId,
     year: i64,
 }
 
@@ -243,7 +243,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
             })
             .collect(),
     };
-    let accounts: HashMap<i64, String> =
+    let accounts: HashMap<AccountId, String> =
         reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
     let exception_rows = reader.ballot_exceptions(id).await?;
     let awaiting_cosign = status == BallotStatus::Closed && !exception_rows.is_empty();

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use starledger_app::claims::{self, Filing, Photo, Quota};
 use starledger_domain::claims::{ClaimKind, ClaimStatus};
+use starledger_domain::org::HouseholdId;
 use starledger_store::{ClaimQueries, OrgQueries};
 
 // The largest photo kept is the operator's setting (`photo_max_bytes`,
@@ -113,7 +114,7 @@ struct ClaimRow {
 struct ClaimsPage {
     page: Page,
     today: String,
-    households: Vec<(i64, String)>,
+    households: Vec<(HouseholdId, String)>,
     claims: Vec<ClaimRow>,
     /// The claim just submitted, shown first so that nobody submits twice.
     submitted: Option<ClaimRow>,
@@ -121,7 +122,7 @@ struct ClaimsPage {
     /// ("visit" or "study"), and what was typed in it.
     kept_why: String,
     kept_form: &'static str,
-    kept_household: Option<i64>,
+    kept_household: Option<HouseholdId>,
     visit_date: String,
     study_date: String,
     kept_note: String,
@@ -137,7 +138,7 @@ pub struct ClaimsQuery {
 /// A claim form that came back: what was typed, and why it came back.
 struct Kept {
     kind: ClaimKind,
-    household: Option<i64>,
+    household: Option<HouseholdId>,
     date: Option<String>,
     note: String,
     why: String,
@@ -218,7 +219,7 @@ async fn claims_page(
 /// The fields of a claim form, with its file.
 #[derive(Default)]
 struct ClaimForm {
-    household: Option<i64>,
+    household: Option<HouseholdId>,
     date: Option<Date>,
     note: String,
     photo: Option<(String, Vec<u8>)>,

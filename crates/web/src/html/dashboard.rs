@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use starledger_app::standings::Audience;
 use starledger_domain::linking::{LinkStatus, link_status};
-use starledger_domain::org::Role;
+use starledger_domain::org::{BranchId, Role};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{ClaimQueries, MeetingQueries, OrgQueries, RatingQueries};
@@ -57,7 +57,8 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let rulebook = kept.as_ref().map_or_else(Rulebook::default_rulebook, |k| k.period.rulebook.clone());
     let name = reader.community(community).await?.name;
     // A branch secretary's view is their branch.
-    let in_view = |branch_id: i64| !viewer.is(Role::BranchSecretary) || viewer.account.branch_id == Some(branch_id);
+    let in_view =
+        |branch_id: BranchId| !viewer.is(Role::BranchSecretary) || viewer.account.branch_id == Some(branch_id);
     let today = today();
     let members: Vec<_> = reader
         .members(community)

@@ -16,12 +16,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::household_links::{self, VISIT_CODE_DAYS};
-use starledger_domain::org::Role;
+use starledger_domain::org::{BranchId, HouseholdId, Role};
 use starledger_store::{LinkQueries, OrgQueries};
 use std::collections::HashMap;
 
 struct Card {
-    household_id: i64,
+    household_id: HouseholdId,
     address: String,
     member_name: String,
     /// 未打印 / 已打印 / 无链接 …, in the viewer's language.
@@ -35,8 +35,8 @@ struct Card {
 #[template(path = "household_cards.html")]
 struct CardsPage {
     page: Page,
-    branches: Vec<(i64, String)>,
-    branch_id: i64,
+    branches: Vec<(BranchId, String)>,
+    branch_id: BranchId,
     cards: Vec<Card>,
     missing: usize,
     /// A visit code just made, shown once.
@@ -52,14 +52,14 @@ pub const CARDS_PER_PAGE: usize = 100;
 
 #[derive(Deserialize)]
 pub struct CardsQuery {
-    branch: Option<i64>,
+    branch: Option<BranchId>,
     page: Option<usize>,
 }
 
 async fn overview(
     state: &AppState,
     viewer: &SignedIn,
-    branch: Option<i64>,
+    branch: Option<BranchId>,
     visit_code: Option<String>,
     wanted: usize,
 ) -> WebResult<Response> {
@@ -74,7 +74,7 @@ async fn overview(
         None => branches.first().map(|(id, _)| *id).ok_or(WebError::NotFound)?,
     };
     let members = reader.members(community).await?;
-    let links: HashMap<i64, _> =
+    let links: HashMap<HouseholdId, _> =
         reader.live_links(community).await?.into_iter().map(|link| (link.household_id, link)).collect();
     let mut cards = Vec::new();
     let mut missing = 0;
@@ -170,7 +170,7 @@ pub async fn issue_missing(
 pub async fn revoke(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Path(household): Path<i64>,
+    Path(household): Path<HouseholdId>,
     CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
     let mut tx = viewer.write(&state).await?;
@@ -183,7 +183,7 @@ pub async fn revoke(
 pub async fn visit_code(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Path(household): Path<i64>,
+    Path(household): Path<HouseholdId>,
     CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
     let mut tx = viewer.write(&state).await?;

@@ -26,7 +26,7 @@ use starledger_app::household_links::{
 use starledger_app::household_origins::Origin;
 use starledger_app::households::{self, HouseholdRating, Rated};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{Member, Year};
+use starledger_domain::org::{HouseholdId, Member, Year};
 use starledger_store::{LinkQueries, OrgQueries, PeriodStatus, RatingQueries, Reader, SealQueries};
 
 /// The cookie that binds a device to one link; its path is the link's.
@@ -171,7 +171,7 @@ fn admitted(state: &AppState, visitor: &Visitor, token: &str) -> WebResult<Optio
 
 /// Everything a bound link leads to.
 struct Rating {
-    household_id: i64,
+    household_id: HouseholdId,
     address: String,
     member: Member,
     window: RatingWindow,

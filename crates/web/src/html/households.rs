@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use starledger_domain::org::Role;
+use starledger_domain::org::{BranchId, HouseholdId, MemberId, Role};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{HouseholdRow, OrgQueries};
 
@@ -25,13 +25,13 @@ struct HouseholdsPage {
     page: Page,
     message: Option<String>,
     /// The picker's members: those `mq` finds with room for one more.
-    members: Vec<(i64, String)>,
+    members: Vec<(MemberId, String)>,
     /// (id, address, head, linked member)
-    households: Vec<(i64, String, String, String)>,
+    households: Vec<(HouseholdId, String, String, String)>,
     q: String,
     mq: String,
     filter: String,
-    branches: Vec<(i64, String, bool)>,
+    branches: Vec<(BranchId, String, bool)>,
     found: usize,
     may_edit: bool,
     page_number: usize,
@@ -75,11 +75,11 @@ async fn page(
 ) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
-    let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
-    let branch_of: std::collections::HashMap<i64, i64> =
+    let branch = query.branch.as_deref().and_then(|b| b.parse::<BranchId>().ok());
+    let branch_of: std::collections::HashMap<MemberId, BranchId> =
         reader.members(community).await?.into_iter().map(|m| (m.id, m.branch_id)).collect();
     let filter = if query.filter == "unlinked" { "unlinked" } else { "" };
-    let found: Vec<(i64, String, String, String)> = reader
+    let found: Vec<(HouseholdId, String, String, String)> = reader
         .households(community)
         .await?
         .into_iter()
@@ -148,7 +148,8 @@ pub async fn change(
 ) -> WebResult<Response> {
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
     starledger_domain::duty::may_administer(&viewer.account, "link households")?;
-    let selected: Vec<i64> = pairs.iter().filter(|(k, _)| k == "h").filter_map(|(_, v)| v.parse().ok()).collect();
+    let selected: Vec<HouseholdId> =
+        pairs.iter().filter(|(k, _)| k == "h").filter_map(|(_, v)| v.parse().ok()).collect();
     if selected.is_empty() {
         return page(
             &state,
@@ -164,12 +165,13 @@ pub async fn change(
     let rulebook = current_period(&mut tx, community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
     let message = match field("action") {
         "link" => {
-            let member_id: i64 = field("member")
+            let member_id: MemberId = field("member")
                 .parse()
                 .map_err(|_| WebError::BadRequest(Why::new("党员：编号无效。", "member: not a number")))?;
             // One rule for linking, the application's: the member is on the
             // roll, links households and has room under the maximum.
-            let pairs: Vec<(i64, i64)> = selected.iter().map(|household| (*household, member_id)).collect();
+            let pairs: Vec<(HouseholdId, MemberId)> =
+                selected.iter().map(|household| (*household, member_id)).collect();
             starledger_app::roll::relink(&mut tx, &viewer.account, &rulebook.linking, &pairs).await?;
             let member = tx.member(community, member_id).await?;
             let linked = tx.link_counts(community).await?.get(&member_id).copied().unwrap_or(0);

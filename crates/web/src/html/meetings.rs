@@ -20,13 +20,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::meetings::{self, Closing, Uninvited, invited};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
-use starledger_domain::org::{Member, Role, Year};
+use starledger_domain::org::{BranchId, Member, PartyGroupId, Role, Year};
 use starledger_store::{MeetingQueries, NewMeeting, OrgQueries};
 use std::collections::HashMap;
 
 /// The committee manages every meeting; a branch secretary their branch's
 /// (the rule is the application layer's).
-fn may_manage(viewer: &SignedIn, branch_id: i64) -> bool {
+fn may_manage(viewer: &SignedIn, branch_id: BranchId) -> bool {
     starledger_app::meetings::may_manage(&viewer.account, branch_id)
 }
 
@@ -36,8 +36,8 @@ struct MeetingsPage {
     page: Page,
     can_schedule: bool,
     kinds: Vec<(&'static str, String)>,
-    branches: Vec<(i64, String)>,
-    groups: Vec<(i64, String)>,
+    branches: Vec<(BranchId, String)>,
+    groups: Vec<(PartyGroupId, String)>,
     meetings: Vec<(i64, String, String, String, &'static str)>,
 }
 
@@ -62,7 +62,7 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
         .collect();
     let mut branches = reader.branches(community).await?;
     branches.retain(|(id, _)| own_branch.is_none_or(|b| b == *id));
-    let names: HashMap<i64, String> = branches.iter().cloned().collect();
+    let names: HashMap<BranchId, String> = branches.iter().cloned().collect();
     let groups = reader
         .party_groups(community)
         .await?
@@ -89,7 +89,7 @@ pub async fn list(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 #[derive(Deserialize)]
 pub struct NewMeetingForm {
     rule: String,
-    branch: i64,
+    branch: BranchId,
     #[serde(default)]
     group: String,
     title: String,
@@ -137,7 +137,7 @@ pub async fn create(
     }
     starledger_app::recording::open_period_of(&mut tx, community, starts.date()).await?;
     starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
-    let group = match form.group.parse::<i64>() {
+    let group = match form.group.parse::<PartyGroupId>() {
         Ok(group) => {
             let groups = tx.party_groups(community).await?;
             if !groups.iter().any(|(id, branch, _)| *id == group && *branch == form.branch) {

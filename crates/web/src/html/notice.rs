@@ -25,7 +25,7 @@ use starledger_app::rating as app_rating;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
-use starledger_domain::org::{CommunityId, Role, Year};
+use starledger_domain::org::{AccountId, CommunityId, Role, Year};
 use starledger_domain::rating::{Rating, rate};
 use starledger_domain::seal::Stage;
 use starledger_store::{
@@ -150,7 +150,7 @@ pub async fn show(
     let live = rounds.iter().rev().find(|r| r.is_live()).cloned();
     let today = today();
     let notice = live.as_ref().map(period_of).transpose()?;
-    let accounts: std::collections::HashMap<i64, String> =
+    let accounts: std::collections::HashMap<AccountId, String> =
         reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
     let members = reader.members(community).await?;
     let names: std::collections::HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
@@ -220,7 +220,7 @@ pub async fn show(
             .iter()
             .filter(|r| r.reopened_at.is_some())
             .map(|r| {
-                let name = |a: Option<i64>| a.and_then(|a| accounts.get(&a).cloned()).unwrap_or_default();
+                let name = |a: Option<AccountId>| a.and_then(|a| accounts.get(&a).cloned()).unwrap_or_default();
                 format!(
                     "第{}轮：{} 重新开启（{}提议，{}同意）：{}",
                     r.round,
@@ -245,7 +245,7 @@ pub async fn show(
     Ok(render(page)?.into_response())
 }
 
-fn describe_actor(actor: &str, accounts: &std::collections::HashMap<i64, String>) -> String {
+fn describe_actor(actor: &str, accounts: &std::collections::HashMap<AccountId, String>) -> String {
     match actor.parse::<Actor>() {
         Ok(Actor::Account(id)) => accounts.get(&id).cloned().unwrap_or_else(|| actor.to_string()),
         Ok(Actor::Household(_)) => "联系户（通过评议链接）".into(),

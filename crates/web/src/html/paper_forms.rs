@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::paper_forms::{self, FormRefusal};
 use starledger_domain::linking::Satisfaction;
-use starledger_domain::org::Role;
+use starledger_domain::org::{BranchId, Role};
 use starledger_store::OrgQueries;
 
 #[derive(Template)]
@@ -28,7 +28,7 @@ struct FormsPage {
     page: Page,
     /// The committee prints; branch secretaries only enter.
     may_print: bool,
-    branches: Vec<(i64, String)>,
+    branches: Vec<(BranchId, String)>,
     /// The form just entered, said once.
     entered: Option<String>,
 }

@@ -113,10 +113,10 @@ async fn record(state: AppState, viewer: SignedIn, member: i64, year: i64) -> We
 }
 
 /// A print form's branch: a branch's id, or `all` for the whole community.
-pub(crate) fn branch_choice(text: &str) -> WebResult<Option<i64>> {
+pub(crate) fn branch_choice(text: &str) -> WebResult<Option<starledger_domain::org::BranchId>> {
     match text {
         "all" => Ok(None),
-        text => text.parse::<i64>().map(Some).map_err(|_| {
+        text => text.parse::<starledger_domain::org::BranchId>().map(Some).map_err(|_| {
             WebError::BadRequest(Why::new("支部：应为支部编号或“全部”。", "branch: a branch's id or all"))
         }),
     }

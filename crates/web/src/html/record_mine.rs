@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::standings::Audience;
 use starledger_domain::ledger::{Actor, Entry};
-use starledger_domain::org::Account;
+use starledger_domain::org::{Account, AccountId, BranchId};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{CreditKind, Gap, TermKind};
 use starledger_domain::rulebook::Rulebook;
@@ -162,7 +162,7 @@ pub(crate) async fn categories<Q: OrgQueries>(
     entries: &[Entry],
 ) -> WebResult<Vec<CategoryRow>> {
     let community = account.community_id;
-    let mut recorders: Vec<i64> = entries
+    let mut recorders: Vec<AccountId> = entries
         .iter()
         .filter_map(|e| match e.draft.recorded_by {
             Actor::Account(id) => Some(id),
@@ -171,13 +171,13 @@ pub(crate) async fn categories<Q: OrgQueries>(
         .collect();
     recorders.sort_unstable();
     recorders.dedup();
-    let accounts: HashMap<i64, String> = reader
+    let accounts: HashMap<AccountId, String> = reader
         .accounts_among(community, &recorders)
         .await?
         .into_iter()
         .map(|a| (a.id, format!("{}（{}）", a.name, a.role.label_zh())))
         .collect();
-    let mut ballots: Vec<i64> = entries
+    let mut ballots: Vec<BranchId> = entries
         .iter()
         .filter_map(|e| match e.draft.recorded_by {
             Actor::BranchBallot(id) => Some(id),
@@ -186,7 +186,7 @@ pub(crate) async fn categories<Q: OrgQueries>(
         .collect();
     ballots.sort_unstable();
     ballots.dedup();
-    let branches: HashMap<i64, String> = reader.branches_among(community, &ballots).await?.into_iter().collect();
+    let branches: HashMap<BranchId, String> = reader.branches_among(community, &ballots).await?.into_iter().collect();
     // The categories as the printed record has them (one computation).
     let sees_counts = starledger_app::record::sees_counts(account.role);
     Ok(starledger_app::record::categories(rulebook, entries, sees_counts, crate::calendar::today())

@@ -18,11 +18,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::integrity as app_integrity;
 use starledger_domain::integrity::Deciders;
-use starledger_domain::org::Year;
+use starledger_domain::org::{CommunityId, Year};
 use starledger_store::{IntegrityQueries, OrgQueries, RegionQueries};
 
 struct Case {
-    community_id: i64,
+    community_id: CommunityId,
     community: String,
     id: i64,
     member: String,
@@ -86,7 +86,7 @@ pub struct DecideForm {
 pub async fn decide(
     State(state): State<AppState>,
     viewer: Overseeing,
-    Path((community, id)): Path<(i64, i64)>,
+    Path((community, id)): Path<(CommunityId, i64)>,
     CheckedForm(form): CheckedForm<DecideForm>,
 ) -> WebResult<Response> {
     crate::fields::at_most("note", &form.note, crate::fields::REASON)?;

@@ -20,7 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::roll::{self, HouseholdFields, MemberFields, PhoneChange, Relink};
-use starledger_domain::org::{Member, MemberId, PersonName, Phone, Role};
+use starledger_domain::org::{BranchId, HouseholdId, Member, MemberId, PartyGroupId, PersonName, Phone, Role};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::OrgQueries;
 
@@ -67,7 +67,7 @@ struct MembersPage {
     message: Option<String>,
     q: String,
     filter: String,
-    branches: Vec<(i64, String, bool)>,
+    branches: Vec<(BranchId, String, bool)>,
     rows: Vec<MemberRow>,
     found: usize,
     range: (u32, u32),
@@ -105,7 +105,7 @@ pub async fn members(
     let (min, max) = (rulebook.linking.households_min, rulebook.linking.households_max);
     let counts = reader.link_counts(community).await?;
     let groups = reader.party_groups(community).await?;
-    let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
+    let branch = query.branch.as_deref().and_then(|b| b.parse::<BranchId>().ok());
     let filter = match query.filter.as_str() {
         f @ ("probationary" | "outside" | "left") => f,
         _ => "",
@@ -193,15 +193,15 @@ struct MemberForm {
     id: Option<i64>,
     name: String,
     phone_masked: String,
-    branch_id: i64,
-    group_id: Option<i64>,
+    branch_id: BranchId,
+    group_id: Option<PartyGroupId>,
     probationary: bool,
     exempt_reason: String,
     joined_on: String,
     post: String,
-    branches: Vec<(i64, String)>,
+    branches: Vec<(BranchId, String)>,
     /// (id, branch, name)
-    groups: Vec<(i64, i64, String)>,
+    groups: Vec<(PartyGroupId, BranchId, String)>,
     today: String,
     /// A member transferred in (转入): where from, and the day is required.
     transfer_in: bool,
@@ -238,7 +238,7 @@ async fn member_form(
         id,
         name: member.as_ref().map(|m| m.name.to_string()).unwrap_or_default(),
         phone_masked: member.as_ref().and_then(|m| m.phone.as_ref()).map(Phone::masked).unwrap_or_default(),
-        branch_id: member.as_ref().map_or_else(|| branches.first().map_or(0, |b| b.0), |m| m.branch_id),
+        branch_id: member.as_ref().map_or_else(|| branches.first().map_or(BranchId::new(0), |b| b.0), |m| m.branch_id),
         group_id: member.as_ref().and_then(|m| m.party_group_id),
         probationary: member.as_ref().is_some_and(|m| m.probationary),
         exempt_reason: match member.as_ref().map(|m| &m.linking) {
@@ -417,13 +417,13 @@ pub async fn transfer_out(
     let mut relinks = Vec::new();
     for (key, value) in &pairs {
         let Some(household) = key.strip_prefix("to_") else { continue };
-        let household: i64 = household
+        let household: HouseholdId = household
             .parse()
             .map_err(|_| bad(Why::new(format!("{key}：农户编号无效。"), format!("{key}: not a household"))))?;
         if value.trim().is_empty() {
             continue;
         }
-        let member: i64 = value
+        let member: MemberId = value
             .trim()
             .parse()
             .map_err(|_| bad(Why::new(format!("{key}：党员编号无效。"), format!("{key}: not a member"))))?;
@@ -498,13 +498,13 @@ pub async fn pick(
 #[template(path = "household_form.html")]
 struct HouseholdForm {
     page: Page,
-    id: Option<i64>,
+    id: Option<HouseholdId>,
     address: String,
     head: String,
     has_phone: bool,
 }
 
-async fn household_form(state: &AppState, viewer: &SignedIn, id: Option<i64>) -> WebResult<Response> {
+async fn household_form(state: &AppState, viewer: &SignedIn, id: Option<HouseholdId>) -> WebResult<Response> {
     viewer.require(&[Role::Committee])?;
     let community = viewer.account.community_id;
     let household = match id {
@@ -528,7 +528,7 @@ pub async fn new_household(State(state): State<AppState>, viewer: SignedIn) -> W
 pub async fn edit_household(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
 ) -> WebResult<Response> {
     household_form(&state, &viewer, Some(id)).await
 }
@@ -568,7 +568,7 @@ pub async fn add_household(
 pub async fn save_household(
     State(state): State<AppState>,
     viewer: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     CheckedForm(form): CheckedForm<HouseholdPost>,
 ) -> WebResult<Response> {
     let fields = household_fields(&form)?;

@@ -36,10 +36,10 @@ fn bad(what: Why) -> WebError {
 // ---- branches and party groups ---------------------------------------------
 
 pub struct BranchRow {
-    pub id: i64,
+    pub id: BranchId,
     pub name: String,
     /// (id, name, members on the roll)
-    pub groups: Vec<(i64, String, usize)>,
+    pub groups: Vec<(PartyGroupId, String, usize)>,
     pub members: usize,
 }
 
@@ -139,7 +139,7 @@ pub async fn rename_group(
 // ---- accounts -------------------------------------------------------------
 
 pub struct AccountRow {
-    pub id: i64,
+    pub id: AccountId,
     pub login: String,
     pub name: String,
     pub role: &'static str,
@@ -159,7 +159,7 @@ struct AccountsPage {
     rows: Vec<AccountRow>,
     /// Members on the roll without an active account: (id, label).
     members: Vec<(i64, String)>,
-    branches: Vec<(i64, String)>,
+    branches: Vec<(BranchId, String)>,
     roles: Vec<(&'static str, &'static str)>,
 }
 

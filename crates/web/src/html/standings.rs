@@ -35,7 +35,7 @@ struct StandingsPage {
     q: String,
     sort: String,
     /// (id, name, selected)
-    branches: Vec<(i64, String, bool)>,
+    branches: Vec<(starledger_domain::org::BranchId, String, bool)>,
     rows: Vec<Row>,
     /// The years with a period, for the picker.
     years: Vec<i16>,
@@ -80,7 +80,7 @@ pub async fn show(
     let rating = &kept.rating;
     // A year with no points yet ranks nobody (not everyone 1st to 210th at 0).
     let ranked = rating.members.iter().any(|m| m.total != Points::ZERO);
-    let branch = query.branch.as_deref().and_then(|b| b.parse::<i64>().ok());
+    let branch = query.branch.as_deref().and_then(|b| b.parse::<starledger_domain::org::BranchId>().ok());
     let mut matching: Vec<&MemberRating> = rating
         .members
         .iter()
@@ -128,7 +128,12 @@ pub async fn show(
 }
 
 /// This view's address up to its page number, for the pager's links.
-fn page_link(year: starledger_domain::org::Year, q: &str, sort: &str, branch: Option<i64>) -> String {
+fn page_link(
+    year: starledger_domain::org::Year,
+    q: &str,
+    sort: &str,
+    branch: Option<starledger_domain::org::BranchId>,
+) -> String {
     let mut link = form_urlencoded::Serializer::new(String::new());
     link.append_pair("year", &year.get().to_string()).append_pair("q", q).append_pair("sort", sort);
     if let Some(branch) = branch {

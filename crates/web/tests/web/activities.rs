@@ -7,7 +7,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, Response, StatusCode};
-use starledger_domain::org::MemberId;
+use starledger_domain::org::{AccountId, CommunityId, MemberId};
 
 const CLEANUP: &str = "volunteer.cleanup";
 const DONATION: &str = "volunteer.donation";
@@ -37,7 +37,7 @@ impl ActivityForm<'_> {
 }
 
 /// rule, title, place, starts_at, ends_at, slots, created_by, community.
-type ActivityRow = (String, String, String, i64, i64, i64, i64, i64);
+type ActivityRow = (String, String, String, i64, i64, i64, AccountId, CommunityId);
 
 /// member, status, checked_in_at, entry_id.
 type SignupRow = (MemberId, String, Option<i64>, Option<i64>);
@@ -45,7 +45,7 @@ type SignupRow = (MemberId, String, Option<i64>, Option<i64>);
 /// id, member, rule, category, points in tenths, recorded_by, source_ref, idempotency key, occurred_on.
 type EntryRow = (i64, MemberId, String, String, i64, String, String, String, String);
 
-fn by(account: i64) -> String {
+fn by(account: AccountId) -> String {
     format!("account:{account}")
 }
 
@@ -581,7 +581,7 @@ async fn another_communitys_activity_is_not_found() {
     let id = app.new_activity(&neighbour, &ActivityForm::cleanup(10)).await;
     assert_eq!(
         app.count(&format!("SELECT community_id FROM activities WHERE id = {id}")).await,
-        app.neighbour.as_ref().expect("a neighbour").community
+        app.neighbour.as_ref().expect("a neighbour").community.get()
     );
     let token = app.activity_token(id).await;
     let member = app.login(MEMBER, PASSWORD).await;

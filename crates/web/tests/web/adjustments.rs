@@ -5,7 +5,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, Response, StatusCode};
-use starledger_domain::org::MemberId;
+use starledger_domain::org::{AccountId, MemberId};
 
 const ETHICS: &str = "adjustment.ethics";
 
@@ -35,7 +35,7 @@ async fn check(app: &TestApp, client: &Client, id: i64, decision: &str) -> Respo
 }
 
 /// (status, checked_by, entry_id) of an adjustment.
-async fn state_of(app: &TestApp, id: i64) -> (String, Option<i64>, Option<i64>) {
+async fn state_of(app: &TestApp, id: i64) -> (String, Option<AccountId>, Option<i64>) {
     app.rows(&format!("SELECT status, checked_by, entry_id FROM adjustments WHERE id = {id}"))
         .await
         .pop()
@@ -56,7 +56,7 @@ async fn a_maker_makes_and_only_a_different_committee_member_checks() {
     let ledger = app.ledger_rows().await;
 
     let id = made(&app, &zhao, f.liang, "2.5").await;
-    let rows: Vec<(MemberId, String, i64, i64, String)> =
+    let rows: Vec<(MemberId, String, i64, AccountId, String)> =
         app.rows("SELECT member_id, rule_key, points_tenths, made_by, status FROM adjustments").await;
     assert_eq!(rows, [(f.liang, ETHICS.to_string(), 25, f.accounts[COMMITTEE_2], "pending".to_string())]);
     assert_eq!(app.ledger_rows().await, ledger, "making is not checking: no points");

@@ -130,7 +130,7 @@ async fn only_the_committee_writes_households_and_links_keep_the_rules() {
     assert_eq!(status, StatusCode::OK, "{linked}");
     assert_eq!(keys(&linked), schema_fields(&app, "HouseholdsLinked").await);
     assert_eq!((linked["changed"].as_i64(), linked["items"][0]["member_id"].as_i64()), (Some(1), Some(f.liang)));
-    assert_eq!(linked["items"][0]["branch_id"].as_i64(), Some(f.branch1));
+    assert_eq!(linked["items"][0]["branch_id"].as_i64(), Some(f.branch1.get()));
     // Relinked to 彭雅丽; the same link again changes nothing.
     let (_, relinked) = answer(post(&app, &peng, "/api/v1/households/links", None, &link(f.peng)).await).await;
     assert_eq!((relinked["changed"].as_i64(), relinked["items"][0]["member_id"].as_i64()), (Some(1), Some(f.peng)));

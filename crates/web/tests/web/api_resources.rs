@@ -83,9 +83,9 @@ async fn households_are_the_committee_s_and_auditor_s_in_pages_with_phones_maske
 
     // The page's filters: unlinked, and the linked member's branch.
     let (unlinked, _) = every_item(&app, &committee, "/api/v1/households?unlinked=true", 50).await;
-    assert_eq!(ids(&unlinked, "id"), [f.unlinked_household]);
+    assert_eq!(ids(&unlinked, "id"), [f.unlinked_household.get()]);
     let (branch2, _) = every_item(&app, &committee, &format!("/api/v1/households?branch={}", f.branch2), 50).await;
-    let mut peng = vec![f.peng_household, f.peng_household_unissued];
+    let mut peng = vec![f.peng_household.get(), f.peng_household_unissued.get()];
     peng.sort_unstable();
     assert_eq!(ids(&branch2, "id"), peng);
 

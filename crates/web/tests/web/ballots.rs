@@ -12,7 +12,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, Response, StatusCode};
-use starledger_domain::org::{MemberId, Role};
+use starledger_domain::org::{AccountId, BranchId, MemberId, Role};
 
 /// Branch 1 for a ballot: 梁小改, 胡国强 (its secretary), 王德福 (who signs
 /// in as the committee's 赵春明 and does not vote here) and three more full
@@ -44,23 +44,23 @@ async fn branch_with_voters(app: &TestApp) -> Branch {
     Branch { graded, voters, probationary }
 }
 
-async fn open_ballot(app: &TestApp, client: &Client, branch: i64) -> Response {
+async fn open_ballot(app: &TestApp, client: &Client, branch: BranchId) -> Response {
     open_ballot_in(app, client, branch, app.fixture.year.get()).await
 }
 
-async fn open_ballot_in(app: &TestApp, client: &Client, branch: i64, year: i16) -> Response {
+async fn open_ballot_in(app: &TestApp, client: &Client, branch: BranchId, year: i16) -> Response {
     let csrf = app.csrf(client).await;
     let (branch, year) = (branch.to_string(), year.to_string());
     app.post(client, "/ballots", &[("csrf", csrf.as_str()), ("branch", &branch), ("year", &year)]).await
 }
 
 /// Opens a ballot that must be accepted; its id.
-async fn opened(app: &TestApp, client: &Client, branch: i64) -> i64 {
+async fn opened(app: &TestApp, client: &Client, branch: BranchId) -> i64 {
     opened_in(app, client, branch, app.fixture.year.get()).await
 }
 
 /// Opens a ballot of `year` that must be accepted; its id.
-async fn opened_in(app: &TestApp, client: &Client, branch: i64, year: i16) -> i64 {
+async fn opened_in(app: &TestApp, client: &Client, branch: BranchId, year: i16) -> i64 {
     let response = open_ballot_in(app, client, branch, year).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "the ballot opens");
     let to = location(&response);
@@ -506,7 +506,7 @@ async fn a_grade_against_the_tally_needs_a_reason_and_a_second_person_s_co_sign(
         let expected = if member == jia { "review.excellent" } else { "review.qualified" };
         assert_eq!(rule, expected, "member {member}");
     }
-    let cosigned: Vec<(Option<i64>,)> = app.rows("SELECT DISTINCT cosigned_by FROM ballot_exceptions").await;
+    let cosigned: Vec<(Option<AccountId>,)> = app.rows("SELECT DISTINCT cosigned_by FROM ballot_exceptions").await;
     assert_eq!(cosigned, [(Some(f.accounts[COMMITTEE]),)]);
     let detail: Vec<(String,)> = app.rows("SELECT detail FROM audit_log WHERE action = 'ballot.cosign'").await;
     assert!(detail[0].0.contains("胡国强") && detail[0].0.contains("彭雅丽"), "both names: {detail:?}");

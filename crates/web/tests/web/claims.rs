@@ -6,9 +6,10 @@
 use super::helpers::*;
 use jiff::civil::Date;
 use reqwest::StatusCode;
+use starledger_domain::org::{AccountId, HouseholdId};
 
 /// id, member, kind, occurred_on, household, note, status, upload, decided_by, entry.
-type ClaimRow = (i64, i64, String, String, Option<i64>, String, String, Option<i64>, Option<i64>, Option<i64>);
+type ClaimRow = (i64, i64, String, String, Option<HouseholdId>, String, String, Option<i64>, Option<i64>, Option<i64>);
 
 fn tomorrow() -> Date {
     today().tomorrow().expect("a tomorrow")
@@ -52,7 +53,7 @@ async fn a_member_logs_a_visit_with_a_photo_and_it_waits_for_review() {
     assert_eq!((*decided_by, *entry), (None, None), "nobody decided it yet");
 
     // The photo is kept as it came, typed by its bytes, with its hash.
-    let uploads: Vec<(i64, String, Vec<u8>, String, i64)> =
+    let uploads: Vec<(i64, String, Vec<u8>, String, AccountId)> =
         app.rows("SELECT id, content_type, bytes, sha256, uploaded_by FROM uploads").await;
     let [(upload_id, content_type, bytes, sha256, by)] = &uploads[..] else { panic!("one upload: {uploads:?}") };
     assert_eq!(Some(*upload_id), *upload);
@@ -165,7 +166,7 @@ async fn a_visit_is_claimed_only_for_ones_own_linked_households() {
         text(response, StatusCode::FORBIDDEN).await;
     }
     // A household that does not exist is not found.
-    let response = app.log_visit(&member, &csrf, 999_999, today(), "走访", None).await;
+    let response = app.log_visit(&member, &csrf, 999_999.into(), today(), "走访", None).await;
     text(response, StatusCode::NOT_FOUND).await;
     assert_eq!(app.written().await, before);
 }

@@ -510,7 +510,7 @@ async fn build_fixture(tx: &mut WriteTx) -> Fixture {
     accounts.insert(OFF_ROLL, roll.account(OFF_ROLL, "孔办事员", Role::Committee, None, None, false).await);
 
     let mut tokens = HashMap::new();
-    let mut liang_households = [0; 4];
+    let mut liang_households = [HouseholdId::new(0); 4];
     for (slot, address) in liang_households.iter_mut().zip(LIANG_ADDRESSES) {
         let (id, token) = roll.household(address, Some(liang), true).await;
         *slot = id;
@@ -1254,7 +1254,7 @@ impl TestApp {
     }
 
     /// A claim's (status, decided_by, entry_id).
-    pub async fn claim_state(&self, claim: i64) -> (String, Option<i64>, Option<i64>) {
+    pub async fn claim_state(&self, claim: i64) -> (String, Option<AccountId>, Option<i64>) {
         let sql = format!("SELECT status, decided_by, entry_id FROM claims WHERE id = {claim}");
         self.rows(&sql).await.pop().unwrap_or_else(|| panic!("claim {claim} exists"))
     }

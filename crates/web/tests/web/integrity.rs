@@ -8,7 +8,7 @@
 use super::helpers::*;
 use jiff::civil::Date;
 use reqwest::{Client, Response, StatusCode};
-use starledger_domain::org::{MemberId, Role};
+use starledger_domain::org::{AccountId, MemberId, Role};
 
 const COMMENDATION: &str = "integrity.commendation";
 const FAULT: &str = "integrity.fault";
@@ -108,7 +108,7 @@ async fn a_filed_record_waits_for_the_committee_and_writes_no_points() {
     // The secretary of branch 1 files a commendation of 梁小改 with a photo of the letter.
     let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
     assert_redirect(&file(&app, &secretary, f.liang, COMMENDATION, Some(PNG)).await, "/integrity");
-    let rows: Vec<(MemberId, String, String, Option<i64>, i64, i64)> = app
+    let rows: Vec<(MemberId, String, String, Option<i64>, AccountId, i64)> = app
         .rows(
             "SELECT member_id, rule_key, status, entry_id, filed_by, \
              CASE WHEN evidence_id IS NULL THEN 0 ELSE 1 END FROM integrity_records",
@@ -417,7 +417,7 @@ async fn below_the_floor_the_overseer_above_decides_rather_than_the_record_stall
     assert_eq!(status, "approved");
     assert!(entry.is_some());
     assert_eq!(app.ledger_rows().await, ledger + 1);
-    let decided: Vec<(Option<i64>, Option<String>)> =
+    let decided: Vec<(Option<AccountId>, Option<String>)> =
         app.rows(&format!("SELECT decided_by, decision_note FROM integrity_records WHERE id = {record}")).await;
     assert_eq!(decided, [(Some(f.accounts[COUNTY_OVERSEER]), Some(note.to_string()))]);
     let entries = entries_of_record(&app, record).await;

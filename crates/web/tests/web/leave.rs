@@ -4,6 +4,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, Response, StatusCode};
+use starledger_domain::org::{AccountId, CommunityId};
 
 async fn ask(app: &TestApp, client: &Client, meeting: i64, reason: &str) -> Response {
     let csrf = app.csrf(client).await;
@@ -16,7 +17,7 @@ async fn decide(app: &TestApp, client: &Client, request: i64, decision: &str) ->
 }
 
 /// (status, decided_by) of a leave request.
-async fn request_state(app: &TestApp, request: i64) -> (String, Option<i64>) {
+async fn request_state(app: &TestApp, request: i64) -> (String, Option<AccountId>) {
     app.rows(&format!("SELECT status, decided_by FROM leave_requests WHERE id = {request}"))
         .await
         .pop()
@@ -36,7 +37,7 @@ async fn an_invited_member_asks_for_leave_before_the_start() {
     let member = app.login(MEMBER, PASSWORD).await;
 
     assert_redirect(&ask(&app, &member, id, "  外出务工  ").await, &format!("/meetings/{id}"));
-    let rows: Vec<(i64, i64, i64, String, String, Option<i64>)> =
+    let rows: Vec<(i64, i64, CommunityId, String, String, Option<i64>)> =
         app.rows("SELECT meeting_id, member_id, community_id, reason, status, decided_by FROM leave_requests").await;
     assert_eq!(rows, [(id, f.liang, f.community, "外出务工".into(), "pending".into(), None)]);
     assert_eq!(app.work(MEMBER).await, ["leave.ask"]);

@@ -5,10 +5,10 @@
 
 use super::helpers::*;
 use reqwest::StatusCode;
-use starledger_domain::org::MemberId;
+use starledger_domain::org::{AccountId, BranchId, MemberId};
 
 /// branch, party group, rule, title, place, starts_at, created_by, closed_at.
-type MeetingRow = (i64, Option<i64>, String, String, String, i64, i64, Option<i64>);
+type MeetingRow = (BranchId, Option<i64>, String, String, String, i64, AccountId, Option<i64>);
 
 /// (member, rule, points in tenths, recorded_by), sorted.
 fn sorted(mut entries: Vec<(MemberId, String, i64, String)>) -> Vec<(MemberId, String, i64, String)> {
@@ -16,7 +16,7 @@ fn sorted(mut entries: Vec<(MemberId, String, i64, String)>) -> Vec<(MemberId, S
     entries
 }
 
-fn by(account: i64) -> String {
+fn by(account: AccountId) -> String {
     format!("account:{account}")
 }
 
@@ -291,7 +291,7 @@ async fn a_party_group_meeting_invites_only_that_group() {
     let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
     let form = MeetingForm { rule: "meeting.group", group: Some(group), ..MeetingForm::general(f.branch1, -60) };
     let id = app.meeting(&secretary, &form).await;
-    assert_eq!(app.count(&format!("SELECT party_group_id FROM meetings WHERE id = {id}")).await, group);
+    assert_eq!(app.count(&format!("SELECT party_group_id FROM meetings WHERE id = {id}")).await, group.get());
 
     let sheet = text(app.get(&secretary, &format!("/meetings/{id}")).await, StatusCode::OK).await;
     assert_eq!(sheet.matches("data-member=").count(), 2, "{sheet}");

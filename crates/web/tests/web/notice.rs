@@ -12,7 +12,7 @@
 use super::helpers::*;
 use jiff::ToSpan;
 use reqwest::{Client, Response, StatusCode};
-use starledger_domain::org::MemberId;
+use starledger_domain::org::{AccountId, MemberId};
 
 /// The year whose results are published: last year, the latest that is
 /// over (the fixture opens it beside the running year), as the path carries it.
@@ -123,7 +123,7 @@ async fn only_the_committee_publishes_finalizes_and_reopens() {
     let page = rating_page(&app, &committee).await;
     assert!(page.contains("未公示（暂定结果）") && page.contains("/publish\""), "{page}");
     assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={}", year_of(&app)));
-    let rounds: Vec<(i64, String, String, i64)> =
+    let rounds: Vec<(i64, String, String, AccountId)> =
         app.rows("SELECT round, notice_from, notice_until, published_by FROM rating_rounds").await;
     let until = today() + 4.days();
     assert_eq!(rounds, [(1, today().to_string(), until.to_string(), app.fixture.accounts[COMMITTEE_2])]);
@@ -262,7 +262,7 @@ async fn a_year_is_finalized_after_the_notice_with_every_objection_answered() {
     let body = text(finalize(&app, &zhao).await, StatusCode::CONFLICT).await;
     assert!(body.contains("还有 1 条异议"), "{body}");
     assert_redirect(&answer(&app, &zhao, about_peng, "dismissed").await, &format!("/rating?year={}", year_of(&app)));
-    let answered: Vec<(i64, String, i64)> =
+    let answered: Vec<(i64, String, AccountId)> =
         app.rows("SELECT id, outcome, answered_by FROM objections ORDER BY id").await;
     let (peng_id, zhao_id) = (f.accounts[COMMITTEE], f.accounts[COMMITTEE_2]);
     assert_eq!(
@@ -444,7 +444,7 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     let [(by, _, detail)] = reopenings.as_slice() else { panic!("one reopening audited: {reopenings:?}") };
     assert!(by == &actor && detail.contains(reason) && detail.contains("final: true"), "{by} {detail}");
     assert!(detail.contains("赵春明") && detail.contains("孙丽华"), "both names: {detail}");
-    let rounds: Vec<(i64, String, i64)> = app
+    let rounds: Vec<(AccountId, String, AccountId)> = app
         .rows("SELECT reopened_by, reopen_reason, reopen_agreed_by FROM rating_rounds WHERE reopened_at IS NOT NULL")
         .await;
     assert_eq!(rounds, [(f.accounts[COMMITTEE_2], reason.to_string(), f.accounts[COMMITTEE_3])]);
@@ -546,7 +546,7 @@ async fn reopening_and_publishing_again_take_a_second_committee_member() {
     // Control: 孙丽华, another person, agrees, and the year is reopened with both names.
     assert_redirect(&agree(&app, &sun).await, &format!("/rating?year={}", year_of(&app)));
     assert_eq!(app.count(finalized).await, 0);
-    let motion: Vec<(i64, i64)> = app.rows("SELECT proposed_by, agreed_by FROM rating_motions").await;
+    let motion: Vec<(AccountId, AccountId)> = app.rows("SELECT proposed_by, agreed_by FROM rating_motions").await;
     assert_eq!(motion, [(f.accounts[COMMITTEE_2], f.accounts[COMMITTEE_3])]);
     let page = rating_page(&app, &peng).await;
     let line = &page[page.find("data-testid=\"reopening\"").expect("the reopening is shown")..];
@@ -559,7 +559,7 @@ async fn reopening_and_publishing_again_take_a_second_committee_member() {
     text(agree(&app, &sun).await, StatusCode::FORBIDDEN).await;
     assert_eq!(app.count(live).await, 0);
     assert_redirect(&agree(&app, &peng).await, &format!("/rating?year={}", year_of(&app)));
-    let round: Vec<(i64, i64, i64)> =
+    let round: Vec<(i64, AccountId, AccountId)> =
         app.rows("SELECT round, published_by, published_agreed_by FROM rating_rounds WHERE reopened_at IS NULL").await;
     assert_eq!(round, [(2, f.accounts[COMMITTEE_3], f.accounts[COMMITTEE])]);
     let published: Vec<(String, String)> = app

@@ -3,6 +3,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, Method, StatusCode};
+use starledger_domain::org::HouseholdId;
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -162,7 +163,7 @@ async fn only_the_committee_issues_and_revokes_links() {
     let f = &app.fixture;
     let post = Method::POST;
     let own_branch = f.liang_households[0];
-    let revoke = |household: i64| format!("/households/{household}/revoke");
+    let revoke = |household: HouseholdId| format!("/households/{household}/revoke");
     let mut scenarios = Vec::new();
     for who in [BranchSecretary, Member, Auditor] {
         scenarios.push(scenario(who, post.clone(), "/households/links", Forbidden));

@@ -185,7 +185,8 @@ pub async fn neighbour_objects(app: &TestApp) -> Objects {
     let committee = app.login(NEIGHBOUR_COMMITTEE, PASSWORD).await;
     app.add_account_in(n.community, NEIGHBOUR_MEMBER, Role::Member, Some(n.member), None).await;
     let member = app.login(NEIGHBOUR_MEMBER, PASSWORD).await;
-    let committee_id = app.count(&format!("SELECT id FROM accounts WHERE login = '{NEIGHBOUR_COMMITTEE}'")).await;
+    let committee_id =
+        app.count(&format!("SELECT id FROM accounts WHERE login = '{NEIGHBOUR_COMMITTEE}'")).await.into();
     let makers = Makers {
         community: n.community,
         committee: &committee,

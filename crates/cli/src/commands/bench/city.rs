@@ -18,7 +18,7 @@ use crate::failure::{Failure, Outcome};
 use jiff::civil::{Date, date};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, Role, Year};
+use starledger_domain::org::{Account, BranchId, CommunityId, HouseholdId, PartyGroupId, Role, Year};
 use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{BulkHousehold, BulkMember, NewAccount, Store, Target, WriteTx};
@@ -44,7 +44,7 @@ const MEMBERS_PER_GROUP: usize = 12;
 pub struct Person {
     pub id: i64,
     pub branch: usize,
-    pub group: Option<i64>,
+    pub group: Option<PartyGroupId>,
     pub probationary: bool,
     /// Holds a post in their branch (支部书记, 支部委员): attends its committee.
     pub branch_committee: bool,
@@ -54,18 +54,18 @@ pub struct Person {
     pub diligence: f64,
     /// How eagerly they answer volunteer notices.
     pub affinity: f64,
-    pub households: Vec<i64>,
+    pub households: Vec<HouseholdId>,
 }
 
 pub struct Branch {
-    pub id: i64,
+    pub id: BranchId,
     pub secretary: Account,
-    pub groups: Vec<i64>,
+    pub groups: Vec<PartyGroupId>,
 }
 
 /// One community as the year planner needs it.
 pub struct Roll {
-    pub community: i64,
+    pub community: CommunityId,
     pub branches: Vec<Branch>,
     pub committee: Vec<Account>,
     pub people: Vec<Person>,
@@ -219,7 +219,7 @@ async fn build_roll(
 
     let branch_count = size.div_ceil(MEMBERS_PER_BRANCH).max(1) as usize;
     let mut branch_ids = Vec::with_capacity(branch_count);
-    let mut groups: Vec<Vec<i64>> = Vec::with_capacity(branch_count);
+    let mut groups: Vec<Vec<PartyGroupId>> = Vec::with_capacity(branch_count);
     for b in 0..branch_count {
         let branch = tx.add_branch(community, &format!("第{}党支部", b + 1)).await?;
         let in_branch = (size as usize).div_ceil(branch_count);
@@ -348,12 +348,12 @@ async fn build_roll(
 
 async fn account(
     tx: &mut WriteTx,
-    community: i64,
+    community: CommunityId,
     login: &str,
     name: &str,
     role: Role,
     member: i64,
-    branch: Option<i64>,
+    branch: Option<BranchId>,
 ) -> Result<Account, Failure> {
     let new = NewAccount {
         community_id: community,

@@ -19,7 +19,7 @@ use starledger_domain::duty::{self, Subject};
 use starledger_domain::integrity::{ReviewGrade, excellent_places};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{Account, Year};
+use starledger_domain::org::{Account, HouseholdId, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{GainedSoFar, Rule, RuleSource, Rulebook};
 use starledger_store::{BulkReversal, NewIntegrityRecord, Store, WriteTx};
@@ -46,7 +46,7 @@ enum What {
     Account(Who, &'static str),
     /// A committee decision on an integrity record.
     Decision(&'static str),
-    Household(i64, Satisfaction),
+    Household(HouseholdId, Satisfaction),
     Ballot(ReviewGrade),
 }
 
