@@ -197,13 +197,11 @@ async fn household_ratings(store: &Store, community: &Community, address: Socket
         let binding = random_token();
         tx.bind_device(&token, &secret_hash(&binding), "digits", None, now).await?;
         let (device, form) = (random_token(), random_token());
-        let body = format!("csrf={form}&level=satisfied&comment=");
-        requests.push(format!(
-            "POST /r/{token} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
-             Cookie: sl_form={form}; sl_bind={binding}; sl_device={device}\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\
-             Accept: text/html\r\nUser-Agent: starledger-bench\r\n\r\n{body}",
-            length = body.len(),
+        requests.push(form_post(
+            address,
+            &format!("/r/{token}"),
+            &format!("sl_form={form}; sl_bind={binding}; sl_device={device}"),
+            &format!("csrf={form}&level=satisfied&comment="),
         ));
     }
     tx.commit().await?;
@@ -262,13 +260,11 @@ async fn meeting_closes(
                 created_at: now,
             })
             .await?;
-        let body = format!("csrf={csrf}&unmarked=absent&confirm=yes");
-        requests.push(format!(
-            "POST /meetings/{id}/close HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
-             Cookie: {SESSION_COOKIE}={cookie}\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\
-             Accept: text/html\r\nUser-Agent: starledger-bench\r\n\r\n{body}",
-            length = body.len(),
+        requests.push(form_post(
+            address,
+            &format!("/meetings/{id}/close"),
+            &format!("{SESSION_COOKIE}={cookie}"),
+            &format!("csrf={csrf}&unmarked=absent&confirm=yes"),
         ));
     }
     tx.commit().await?;
@@ -279,6 +275,17 @@ async fn meeting_closes(
         written: 303,
         session: Some(session),
     })
+}
+
+/// A whole form post as a phone's browser sends it: same-origin, with its
+/// cookies, asking for a page.
+fn form_post(address: SocketAddr, path: &str, cookies: &str, body: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\nCookie: {cookies}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\
+         Accept: text/html\r\nUser-Agent: starledger-bench\r\n\r\n{body}",
+        length = body.len(),
+    )
 }
 
 /// Latencies in microseconds, and what the clients counted.
