@@ -341,6 +341,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("reset_password", "重置密码", "Reset password"),
     ("disable_account", "停用账号", "Disable the account"),
     (
+        "reset_password_means",
+        "重置后原密码立即失效，该账号的所有登录会话立即结束；新的一次性密码只显示这一次，请当面告知本人，本人首次登录时须改设密码。",
+        "The old password stops working now and the account's sessions end; the new one-time password is shown once only: tell the person face to face; they set their own at their next sign-in.",
+    ),
+    (
         "disable_account_means",
         "停用后该账号不能再登录，所有登录会话立即结束；以往的操作记录保留在原账号名下。",
         "The account can no longer sign in and its sessions end now; its past acts stay on record under its name.",

@@ -281,8 +281,32 @@ pub async fn reset_password(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<AccountId>,
-    CheckedForm(_): CheckedForm<ConfirmForm>,
+    CheckedForm(form): CheckedForm<ConfirmForm>,
 ) -> WebResult<Response> {
+    // The old password stops working at once and the person is signed out
+    // everywhere: a tap on the wrong row asks first, as disabling does.
+    if !confirmed(form.confirm.as_deref()) {
+        viewer.require(&[Role::Committee])?;
+        let mut reader = state.store().read().await?;
+        let account = reader
+            .accounts(viewer.account.community_id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(WebError::NotFound)?;
+        let t = viewer.t;
+        return ConfirmPage {
+            page: Page::signed_in(&viewer, "accounts"),
+            heading: format!("{} · {}（{}）", t.get("reset_password"), account.name, account.login),
+            lines: vec![t.get("reset_password_means").to_string()],
+            groups: Vec::new(),
+            action: format!("/accounts/{id}/reset"),
+            carried: Vec::new(),
+            choices: vec![Choice::plain(t.get("reset_password"))],
+            back: "/accounts".into(),
+        }
+        .respond();
+    }
     let (password, hash) = one_time_password().await?;
     let mut tx = viewer.write(&state).await?;
     accounts::reset_password(&mut tx, &viewer.account, id, &hash).await?;

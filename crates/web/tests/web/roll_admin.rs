@@ -247,9 +247,17 @@ async fn the_committee_creates_resets_and_disables_accounts_one_person_one_accou
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(app.rows_in("accounts").await, accounts);
 
-    // A reset gives a new one-time password; the old one no longer works.
+    // A reset asks first (the old password would stop working at once),
+    // then gives a new one-time password; the old one no longer works.
     let id = app.count("SELECT id FROM accounts WHERE login = 'wangdefu'").await;
-    let reset = text(post(&app, &committee, &format!("/accounts/{id}/reset"), &[]).await, StatusCode::OK).await;
+    let hash = "SELECT password_hash FROM accounts WHERE login = 'wangdefu'";
+    let before = app.text_of(hash).await;
+    let asked = text(post(&app, &committee, &format!("/accounts/{id}/reset"), &[]).await, StatusCode::OK).await;
+    assert!(asked.contains("name=\"confirm\"") && asked.contains("wangdefu"), "{asked}");
+    assert_eq!(app.text_of(hash).await, before, "asking changes nothing");
+    assert_eq!(app.sign_in(&app.client(), "wangdefu", &password).await.status(), StatusCode::SEE_OTHER);
+    let reset = post(&app, &committee, &format!("/accounts/{id}/reset"), &[("confirm", "yes")]).await;
+    let reset = text(reset, StatusCode::OK).await;
     let fresh = shown_password(&reset);
     assert_ne!(fresh, password);
     assert_ne!(app.sign_in(&app.client(), "wangdefu", &password).await.status(), StatusCode::SEE_OTHER);
