@@ -36,9 +36,15 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// Equality of two secrets without an early exit.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Equality of two secrets in time that says nothing about either: their
+/// digests are compared without an early exit. An empty secret matches
+/// nothing, so a missing cookie and a missing field never make a pair.
+pub fn same_secret(offered: &str, expected: &str) -> bool {
+    if offered.is_empty() || expected.is_empty() {
+        return false;
+    }
+    let (a, b) = (Sha256::digest(offered.as_bytes()), Sha256::digest(expected.as_bytes()));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[derive(Debug, thiserror::Error)]
