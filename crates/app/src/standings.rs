@@ -20,8 +20,8 @@ use starledger_domain::org::{BranchId, CommunityId, Member, MemberId, Role, Year
 use starledger_domain::points::Points;
 use starledger_domain::rating::{MemberRating, Rating, Scored, rate, withhold_thin_window};
 use starledger_domain::rulebook::RuleSource;
-use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Period};
-use std::collections::HashMap;
+use starledger_store::{FinalStars, LedgerQueries, NoticeQueries, OrgQueries, Period};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 /// Whose view of a running year: the committee and the auditor see every
@@ -69,19 +69,34 @@ pub struct YearRating {
 }
 
 impl YearRating {
-    /// A rating and its lookups.
-    pub fn new(period: Period, roll: Vec<Member>, rating: Rating, finalized: Option<Rating>) -> YearRating {
-        let position = rating.members.iter().enumerate().map(|(i, m)| (m.member_id, i)).collect();
+    /// A rating, the finalized round's stars over it (once the year is
+    /// final), and its lookups.
+    fn new(period: Period, roll: Vec<Member>, rating: Rating, finals: Option<Vec<FinalStars>>) -> YearRating {
+        let position: HashMap<MemberId, usize> =
+            rating.members.iter().enumerate().map(|(i, m)| (m.member_id, i)).collect();
+        // Only a year that is over is published and finalized, and everyone
+        // sees a year that is over whole: this rating is it, with the
+        // finalized ranks, totals and stars over it (members in the same order).
+        let finalized = finals.map(|finals| {
+            let mut whole = rating.clone();
+            for row in finals {
+                if let Some(rated) = position.get(&row.member_id).and_then(|&i| whole.members.get_mut(i)) {
+                    rated.stars = row.stars.clamp(0, 5) as u8;
+                    rated.rank = row.rank.map(|r| r as u32);
+                    rated.total = Points::from_tenths(row.total_tenths);
+                }
+            }
+            whole
+        });
         let branch_of = roll.iter().map(|m| (m.id, m.branch_id)).collect();
-        let mut branches: std::collections::BTreeMap<&str, (usize, usize)> = std::collections::BTreeMap::new();
+        let mut branches: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for rated in finalized.as_ref().unwrap_or(&rating).members.iter().filter(|m| m.eligible) {
             let counts = branches.entry(rated.branch.as_str()).or_default();
             counts.0 += 1;
             counts.1 += usize::from(rated.stars == 5);
         }
         let branch_stars = branches.into_iter().map(|(name, (rated, five))| (name.to_string(), rated, five)).collect();
-        let branches: std::collections::BTreeMap<BranchId, &str> =
-            roll.iter().map(|m| (m.branch_id, m.branch.as_str())).collect();
+        let branches: BTreeMap<BranchId, &str> = roll.iter().map(|m| (m.branch_id, m.branch.as_str())).collect();
         let branches = branches.into_iter().map(|(id, name)| (id, name.to_string())).collect();
         YearRating { period, roll, rating, finalized, position, branch_of, branch_stars, branches }
     }
@@ -155,25 +170,8 @@ where
     let roll = q.year_roll(community, year).await?;
     let scored = visible_scored(q, &period, audience, today()).await?;
     let rating = rate(year, &period.rulebook, &roll, &scored);
-    let finalized = match q.final_stars(community, i64::from(year.get())).await? {
-        None => None,
-        Some(finals) => {
-            // Only a year that is over is published and finalized, and
-            // everyone sees a year that is over whole: this rating is it.
-            let mut whole = rating.clone();
-            let position: HashMap<MemberId, usize> =
-                whole.members.iter().enumerate().map(|(i, m)| (m.member_id, i)).collect();
-            for row in finals {
-                if let Some(rated) = position.get(&row.member_id).and_then(|&i| whole.members.get_mut(i)) {
-                    rated.stars = row.stars.clamp(0, 5) as u8;
-                    rated.rank = row.rank.map(|r| r as u32);
-                    rated.total = Points::from_tenths(row.total_tenths);
-                }
-            }
-            Some(whole)
-        }
-    };
-    Ok(Some(YearRating::new(period, roll, rating, finalized)))
+    let finals = q.final_stars(community, i64::from(year.get())).await?;
+    Ok(Some(YearRating::new(period, roll, rating, finals)))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

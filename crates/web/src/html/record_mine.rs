@@ -162,30 +162,25 @@ pub(crate) async fn categories<Q: OrgQueries>(
     entries: &[Entry],
 ) -> WebResult<Vec<CategoryRow>> {
     let community = account.community_id;
-    let mut recorders: Vec<AccountId> = entries
-        .iter()
-        .filter_map(|e| match e.draft.recorded_by {
-            Actor::Account(id) => Some(id),
-            _ => None,
-        })
-        .collect();
+    // Who recorded the entries: accounts, and branches by their ballots.
+    let (mut recorders, mut ballots) = (Vec::new(), Vec::new());
+    for entry in entries {
+        match entry.draft.recorded_by {
+            Actor::Account(id) => recorders.push(id),
+            Actor::BranchBallot(id) => ballots.push(id),
+            _ => {}
+        }
+    }
     recorders.sort_unstable();
     recorders.dedup();
+    ballots.sort_unstable();
+    ballots.dedup();
     let accounts: HashMap<AccountId, String> = reader
         .accounts_among(community, &recorders)
         .await?
         .into_iter()
         .map(|a| (a.id, format!("{}（{}）", a.name, a.role.label_zh())))
         .collect();
-    let mut ballots: Vec<BranchId> = entries
-        .iter()
-        .filter_map(|e| match e.draft.recorded_by {
-            Actor::BranchBallot(id) => Some(id),
-            _ => None,
-        })
-        .collect();
-    ballots.sort_unstable();
-    ballots.dedup();
     let branches: HashMap<BranchId, String> = reader.branches_among(community, &ballots).await?.into_iter().collect();
     // The categories as the printed record has them (one computation).
     let sees_counts = starledger_app::record::sees_counts(account.role);

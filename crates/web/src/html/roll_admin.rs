@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::accounts::{self, NewLogin};
 use starledger_app::roll;
-use starledger_domain::org::{AccountId, BranchId, PartyGroupId, Role};
+use starledger_domain::org::{Account, AccountId, BranchId, PartyGroupId, Role};
 use starledger_store::OrgQueries;
 use std::collections::HashSet;
 
@@ -286,26 +286,10 @@ pub async fn reset_password(
     // The old password stops working at once and the person is signed out
     // everywhere: a tap on the wrong row asks first, as disabling does.
     if !confirmed(form.confirm.as_deref()) {
-        viewer.require(&[Role::Committee])?;
-        let mut reader = state.store().read().await?;
-        let account = reader
-            .accounts(viewer.account.community_id)
-            .await?
-            .into_iter()
-            .find(|a| a.id == id)
-            .ok_or(WebError::NotFound)?;
-        let t = viewer.t;
-        return ConfirmPage {
-            page: Page::signed_in(&viewer, "accounts"),
-            heading: format!("{} · {}（{}）", t.get("reset_password"), account.name, account.login),
-            lines: vec![t.get("reset_password_means").to_string()],
-            groups: Vec::new(),
-            action: format!("/accounts/{id}/reset"),
-            carried: Vec::new(),
-            choices: vec![Choice::plain(t.get("reset_password"))],
-            back: "/accounts".into(),
-        }
-        .respond();
+        return ask_first(&state, &viewer, id, "reset", "reset_password", "reset_password_means", |a| {
+            format!("{}（{}）", a.name, a.login)
+        })
+        .await;
     }
     let (password, hash) = one_time_password().await?;
     let mut tx = viewer.write(&state).await?;
@@ -324,29 +308,47 @@ pub async fn disable_account(
     CheckedForm(form): CheckedForm<ConfirmForm>,
 ) -> WebResult<Response> {
     if !confirmed(form.confirm.as_deref()) {
-        viewer.require(&[Role::Committee])?;
-        let mut reader = state.store().read().await?;
-        let account = reader
-            .accounts(viewer.account.community_id)
-            .await?
-            .into_iter()
-            .find(|a| a.id == id)
-            .ok_or(WebError::NotFound)?;
-        let t = viewer.t;
-        return ConfirmPage {
-            page: Page::signed_in(&viewer, "accounts"),
-            heading: format!("{} · {}", t.get("disable_account"), account.name),
-            lines: vec![t.get("disable_account_means").to_string()],
-            groups: Vec::new(),
-            action: format!("/accounts/{id}/disable"),
-            carried: Vec::new(),
-            choices: vec![Choice::plain(t.get("disable_account"))],
-            back: "/accounts".into(),
-        }
-        .respond();
+        return ask_first(&state, &viewer, id, "disable", "disable_account", "disable_account_means", |a| {
+            a.name.to_string()
+        })
+        .await;
     }
     let mut tx = viewer.write(&state).await?;
     accounts::disable(&mut tx, &viewer.account, id).await?;
     tx.commit().await?;
     Ok(Redirect::to("/accounts?done=disabled").into_response())
+}
+
+/// The page that asks before an account is changed for good: what is done
+/// (`action`, the text key of its button), to whom, and what it means; it
+/// posts back to `/accounts/ID/{path}` with `confirm`.
+async fn ask_first(
+    state: &AppState,
+    viewer: &SignedIn,
+    id: AccountId,
+    path: &str,
+    action: &str,
+    means: &str,
+    whom: impl Fn(&Account) -> String,
+) -> WebResult<Response> {
+    viewer.require(&[Role::Committee])?;
+    let mut reader = state.store().read().await?;
+    let account = reader
+        .accounts(viewer.account.community_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(WebError::NotFound)?;
+    let t = viewer.t;
+    ConfirmPage {
+        page: Page::signed_in(viewer, "accounts"),
+        heading: format!("{} · {}", t.get(action), whom(&account)),
+        lines: vec![t.get(means).to_string()],
+        groups: Vec::new(),
+        action: format!("/accounts/{id}/{path}"),
+        carried: Vec::new(),
+        choices: vec![Choice::plain(t.get(action))],
+        back: "/accounts".into(),
+    }
+    .respond()
 }
