@@ -183,8 +183,7 @@ pub async fn cosign(tx: &mut WriteTx, actor: &Account, id: i64, today: Date, now
     let proposer = tx.account(first.proposed_by).await?;
     let excepted: BTreeSet<MemberId> = waiting.iter().map(|e| e.member_id).collect();
     let relatives = tx.relative_ids(person).await?;
-    let proposer_person = proposer.member_id.unwrap_or_default();
-    ballot::check_cosign(person, &relatives, proposer_person, &excepted).map_err(|e| match e {
+    ballot::check_cosign(person, &relatives, proposer.member_id, &excepted).map_err(|e| match e {
         BallotError::SamePerson => AppError::Duty(Refusal::SameProposer { login: proposer.login.clone() }),
         BallotError::CosignerRecused(_) => AppError::Duty(Refusal::Recused { login: actor.login.clone() }),
         other => ballot_refusal(other),

@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult, Reason, invalid, refused};
 use crate::recording::{self, Event};
 use jiff::civil::Date;
 use starledger_domain::claims::{self, ClaimKind, ClaimRefusal, ClaimStatus, must_be_pending};
-use starledger_domain::org::{Account, AccountId, BranchId, HouseholdId, Role, Year};
+use starledger_domain::org::{Account, AccountId, BranchId, HouseholdId, MemberId, Role, Year};
 use starledger_store::{Claim, ClaimDecision, ClaimQueries, NewClaim, OrgQueries, PeriodStatus, WriteTx};
 
 /// A photo or screenshot, its type already read from its first bytes.
@@ -48,7 +48,7 @@ fn refusal(error: ClaimRefusal) -> AppError {
 }
 
 /// The member a claim may be filed for: the person behind the account.
-pub fn claimant(actor: &Account) -> AppResult<i64> {
+pub fn claimant(actor: &Account) -> AppResult<MemberId> {
     claims::may_claim(actor).map_err(|_| {
         AppError::Forbidden(Reason::new(
             "只有党员本人才能申报自己的走访和学习。",

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::integrity::{self, Deciders};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::{Account, CommunityId, Member, Role, Year};
+use starledger_domain::org::{Account, CommunityId, Member, MemberId, Role, Year};
 use starledger_domain::regions::Overseer;
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{
@@ -231,7 +231,7 @@ pub fn may_file(actor: &Account, member: &Member) -> AppResult<()> {
 
 /// An integrity record as it is filed.
 pub struct Filing {
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub rule: String,
     pub on: Date,
     pub description: String,

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 /// An entry typed by hand: an event that happened outside the system's own
 /// flows (a paper sign-in sheet, a service done before the system).
 pub struct HandEntry<'a> {
-    pub member: i64,
+    pub member: MemberId,
     pub rule_key: &'a str,
     pub on: Date,
     pub reference: &'a str,

@@ -31,7 +31,7 @@ use rand::TryRngCore;
 use rand::rngs::OsRng;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{Account, BranchId, HouseholdId, Role, Year};
+use starledger_domain::org::{Account, BranchId, HouseholdId, MemberId, Role, Year};
 use starledger_domain::paper_form::{FormNumber, FormNumberError};
 use starledger_print::{PrintFont, RatingForm};
 use starledger_store::{
@@ -214,7 +214,7 @@ where
     };
     let member = q.member(community, form.member_id).await?;
     let relatives = q.relative_ids(member.id).await?;
-    let secretaries: Vec<i64> = q
+    let secretaries: Vec<MemberId> = q
         .accounts(community)
         .await?
         .into_iter()

@@ -216,16 +216,16 @@ mod tests {
 
     #[test]
     fn an_alias_is_stable_short_and_tells_members_apart() {
-        assert_eq!(alias(CommunityId::new(1), 7), alias(CommunityId::new(1), 7));
-        assert_ne!(alias(CommunityId::new(1), 7), alias(CommunityId::new(1), 8));
-        assert_ne!(alias(CommunityId::new(1), 7), alias(CommunityId::new(2), 7));
+        assert_eq!(alias(CommunityId::new(1), MemberId::new(7)), alias(CommunityId::new(1), MemberId::new(7)));
+        assert_ne!(alias(CommunityId::new(1), MemberId::new(7)), alias(CommunityId::new(1), MemberId::new(8)));
+        assert_ne!(alias(CommunityId::new(1), MemberId::new(7)), alias(CommunityId::new(2), MemberId::new(7)));
         assert!(
-            alias(CommunityId::new(1), 7).starts_with("已匿名党员")
-                && alias(CommunityId::new(1), 7).chars().count() == 11,
+            alias(CommunityId::new(1), MemberId::new(7)).starts_with("已匿名党员")
+                && alias(CommunityId::new(1), MemberId::new(7)).chars().count() == 11,
             "{}",
-            alias(CommunityId::new(1), 7)
+            alias(CommunityId::new(1), MemberId::new(7))
         );
-        assert!(starledger_domain::org::PersonName::parse(&alias(CommunityId::new(1), 7)).is_ok());
+        assert!(starledger_domain::org::PersonName::parse(&alias(CommunityId::new(1), MemberId::new(7))).is_ok());
     }
 
     #[test]

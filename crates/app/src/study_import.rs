@@ -76,7 +76,7 @@ pub async fn import(
     let members = tx.members(community).await?;
     let rule_key = ClaimKind::StudyWeek.rule_key();
     let mut preview = Preview { problems: parse_problems, ..Preview::default() };
-    let mut seen: HashMap<(i64, jiff::civil::Date), u32> = HashMap::new();
+    let mut seen: HashMap<(MemberId, jiff::civil::Date), u32> = HashMap::new();
     let at = now();
     for record in &records {
         let place = &record.place;

@@ -1,7 +1,7 @@
 //! The command line: one clap struct per command, `--db` (or `--database-url`) everywhere.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use starledger_domain::org::{BranchId, HouseholdId, PartyGroupId};
+use starledger_domain::org::{BranchId, HouseholdId, MemberId, PartyGroupId};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -501,7 +501,7 @@ pub enum MemberCommand {
     /// seals and past results still verify. Asks for confirmation unless --yes.
     Pseudonymize {
         #[arg(long)]
-        member: i64,
+        member: MemberId,
         #[arg(long)]
         by: String,
         /// Do it without asking.
@@ -562,7 +562,7 @@ pub enum AccountCommand {
         role: String,
         /// The member this account belongs to.
         #[arg(long)]
-        member: Option<i64>,
+        member: Option<MemberId>,
         /// For a branch secretary: their branch.
         #[arg(long)]
         branch: Option<BranchId>,
@@ -580,7 +580,7 @@ pub enum AccountCommand {
     Link {
         login: String,
         #[arg(long)]
-        member: i64,
+        member: MemberId,
         #[arg(long)]
         by: String,
     },
@@ -613,7 +613,7 @@ pub enum HouseholdCommand {
         #[arg(long)]
         household: HouseholdId,
         #[arg(long)]
-        member: i64,
+        member: MemberId,
         #[arg(long)]
         by: String,
     },
@@ -679,7 +679,7 @@ pub enum RulebookCommand {
 #[derive(Args, Debug)]
 pub struct RecordArgs {
     #[arg(long)]
-    pub member: i64,
+    pub member: MemberId,
     /// The rule's key, e.g. meeting.group (see `starledger rulebook show YEAR`).
     #[arg(long)]
     pub rule: String,
@@ -726,7 +726,7 @@ pub struct RatingArgs {
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
     #[arg(long)]
-    pub member: i64,
+    pub member: MemberId,
     #[arg(long)]
     pub year: i64,
     #[arg(long)]
@@ -856,7 +856,7 @@ pub enum PrintCommand {
     /// The member themself, the committee or the member's branch secretary.
     Record {
         #[arg(long)]
-        member: i64,
+        member: MemberId,
         #[arg(long)]
         year: i64,
         /// The account printing it.

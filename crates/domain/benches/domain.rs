@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
 use sha2::{Digest, Sha256};
 use starledger_domain::ledger::{Actor, Entry, EntryDraft, EntryHash, seal, verify_chain};
-use starledger_domain::org::{AccountId, BranchId, CommunityId, LinkingDuty, Member, PersonName, Year};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, LinkingDuty, Member, MemberId, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{Scored, rate};
 use starledger_domain::rulebook::Rulebook;
@@ -41,7 +41,7 @@ impl SplitMix {
 fn members(count: i64, rng: &mut SplitMix) -> Vec<Member> {
     (1..=count)
         .map(|id| Member {
-            id,
+            id: MemberId::new(id),
             community_id: CommunityId::new(1),
             branch_id: BranchId::new(1 + id % 6),
             branch: format!("第{}党支部", 1 + id % 6),
@@ -61,7 +61,7 @@ fn scored(members: i64, entries: usize, rng: &mut SplitMix) -> Vec<Scored> {
         .map(|_| {
             let category = CATEGORIES[rng.below(5) as usize];
             Scored {
-                member_id: 1 + rng.below(members as u64) as i64,
+                member_id: MemberId::new(1 + rng.below(members as u64) as i64),
                 category: category.into(),
                 rule_key: format!("{category}.rule"),
                 points: Points::from_tenths(rng.below(30) as i64 - 5),
@@ -79,7 +79,7 @@ fn bench_rating(c: &mut Criterion) {
     let mut group = c.benchmark_group("rating_216_members_20500_entries");
     group.bench_function("baseline_sum_per_member", |b| {
         b.iter(|| {
-            let mut totals: HashMap<i64, Points> = HashMap::new();
+            let mut totals: HashMap<MemberId, Points> = HashMap::new();
             for entry in black_box(&entries) {
                 *totals.entry(entry.member_id).or_default() += entry.points;
             }
@@ -97,7 +97,7 @@ fn chain(count: usize) -> Vec<Entry> {
             let draft = EntryDraft {
                 community_id: CommunityId::new(1),
                 year: 2025,
-                member_id: (n % 216) as i64,
+                member_id: MemberId::new((n % 216) as i64),
                 category: "study".into(),
                 rule_key: "meeting.theme_day".into(),
                 rulebook_version: "2025.1".into(),

@@ -170,15 +170,16 @@ pub struct Exception {
 }
 
 /// May the person `cosigner` (with their marked relatives) co-sign the
-/// exceptions `proposer` made? Another person, and for every member an
-/// exception is about, neither that member nor a relative.
+/// exceptions `proposer` made (`None`: an account with no member behind it)?
+/// Another person, and for every member an exception is about, neither that
+/// member nor a relative.
 pub fn check_cosign(
     cosigner: MemberId,
     cosigner_relatives: &[MemberId],
-    proposer: MemberId,
+    proposer: Option<MemberId>,
     excepted: &BTreeSet<MemberId>,
 ) -> Result<(), BallotError> {
-    if cosigner == proposer {
+    if Some(cosigner) == proposer {
         return Err(BallotError::SamePerson);
     }
     if let Some(member) = excepted.iter().find(|m| **m == cosigner || cosigner_relatives.contains(m)) {
@@ -270,12 +271,13 @@ mod tests {
 
     #[test]
     fn papers_grade_everyone_but_the_voter() {
-        let graded: BTreeSet<MemberId> = [1, 2, 3].into();
-        let paper: BTreeMap<MemberId, ReviewGrade> = [(2, ReviewGrade::Excellent), (3, ReviewGrade::Qualified)].into();
-        assert_eq!(check_paper(&paper, &graded, 1), Ok(()));
-        assert_eq!(check_paper(&paper, &graded, 4), Err(BallotError::PaperIncomplete(1)));
-        let with_self: BTreeMap<MemberId, ReviewGrade> = [(1, ReviewGrade::Excellent)].into();
-        assert_eq!(check_paper(&with_self, &graded, 1), Err(BallotError::NotGraded(1)));
+        let graded: BTreeSet<MemberId> = [1, 2, 3].map(MemberId::new).into();
+        let paper: BTreeMap<MemberId, ReviewGrade> =
+            [(MemberId::new(2), ReviewGrade::Excellent), (MemberId::new(3), ReviewGrade::Qualified)].into();
+        assert_eq!(check_paper(&paper, &graded, MemberId::new(1)), Ok(()));
+        assert_eq!(check_paper(&paper, &graded, MemberId::new(4)), Err(BallotError::PaperIncomplete(MemberId::new(1))));
+        let with_self: BTreeMap<MemberId, ReviewGrade> = [(MemberId::new(1), ReviewGrade::Excellent)].into();
+        assert_eq!(check_paper(&with_self, &graded, MemberId::new(1)), Err(BallotError::NotGraded(MemberId::new(1))));
     }
 
     fn check(
@@ -292,37 +294,41 @@ mod tests {
     fn proposals_respect_the_cap_and_the_proposers_own_ballot() {
         let rules = Rulebook::default_rulebook().review;
         let check_proposal = check;
-        let graded: BTreeSet<MemberId> = (1..=6).collect();
-        let tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (m, tally([1, 4, 0, 0]))).collect();
-        let mut proposal: BTreeMap<MemberId, ReviewGrade> = (1..=6).map(|m| (m, ReviewGrade::Qualified)).collect();
-        assert_eq!(check_proposal(&proposal, &tallies, &graded, Some(1), &rules), Ok(()));
-        proposal.insert(2, ReviewGrade::Excellent);
+        let graded: BTreeSet<MemberId> = (1..=6).map(MemberId::new).collect();
+        let tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (MemberId::new(m), tally([1, 4, 0, 0]))).collect();
+        let mut proposal: BTreeMap<MemberId, ReviewGrade> =
+            (1..=6).map(|m| (MemberId::new(m), ReviewGrade::Qualified)).collect();
+        assert_eq!(check_proposal(&proposal, &tallies, &graded, Some(MemberId::new(1)), &rules), Ok(()));
+        proposal.insert(MemberId::new(2), ReviewGrade::Excellent);
         // Against the tally (合格) without a reason: refused.
         assert!(matches!(
-            check_proposal(&proposal, &tallies, &graded, Some(1), &rules),
-            Err(BallotError::ExceptionWithoutReason { member: 2, .. })
+            check_proposal(&proposal, &tallies, &graded, Some(MemberId::new(1)), &rules),
+            Err(BallotError::ExceptionWithoutReason { member, .. }) if member == MemberId::new(2)
         ));
-        proposal.insert(3, ReviewGrade::Excellent);
+        proposal.insert(MemberId::new(3), ReviewGrade::Excellent);
         assert!(matches!(
-            check_proposal(&proposal, &tallies, &graded, Some(1), &rules),
+            check_proposal(&proposal, &tallies, &graded, Some(MemberId::new(1)), &rules),
             Err(BallotError::TooManyExcellent { proposed: 2, places: 1, graded: 6 })
         ));
-        proposal.insert(3, ReviewGrade::Qualified);
-        proposal.insert(1, ReviewGrade::Excellent);
-        proposal.insert(2, ReviewGrade::Qualified);
+        proposal.insert(MemberId::new(3), ReviewGrade::Qualified);
+        proposal.insert(MemberId::new(1), ReviewGrade::Excellent);
+        proposal.insert(MemberId::new(2), ReviewGrade::Qualified);
         assert!(matches!(
-            check_proposal(&proposal, &tallies, &graded, Some(1), &rules),
+            check_proposal(&proposal, &tallies, &graded, Some(MemberId::new(1)), &rules),
             Err(BallotError::OwnGrade { .. })
         ));
         // A proposer with no votes at all stands at 合格, and can still propose.
         let unvoted: BTreeMap<MemberId, Tally> = BTreeMap::new();
-        proposal.insert(1, ReviewGrade::Qualified);
-        assert_eq!(check_proposal(&proposal, &unvoted, &graded, Some(1), &rules), Ok(()));
-        proposal.insert(1, ReviewGrade::Excellent);
-        assert!(check_proposal(&proposal, &unvoted, &graded, Some(1), &rules).is_err());
-        proposal.insert(1, ReviewGrade::Qualified);
-        proposal.remove(&6);
-        assert_eq!(check_proposal(&proposal, &tallies, &graded, None, &rules), Err(BallotError::ProposalIncomplete(6)));
+        proposal.insert(MemberId::new(1), ReviewGrade::Qualified);
+        assert_eq!(check_proposal(&proposal, &unvoted, &graded, Some(MemberId::new(1)), &rules), Ok(()));
+        proposal.insert(MemberId::new(1), ReviewGrade::Excellent);
+        assert!(check_proposal(&proposal, &unvoted, &graded, Some(MemberId::new(1)), &rules).is_err());
+        proposal.insert(MemberId::new(1), ReviewGrade::Qualified);
+        proposal.remove(&MemberId::new(6));
+        assert_eq!(
+            check_proposal(&proposal, &tallies, &graded, None, &rules),
+            Err(BallotError::ProposalIncomplete(MemberId::new(6)))
+        );
     }
 
     #[test]
@@ -342,50 +348,68 @@ mod tests {
     #[test]
     fn the_tally_gives_the_grades_within_the_cap() {
         let rules = Rulebook::default_rulebook().review;
-        let graded: BTreeSet<MemberId> = (1..=6).collect();
+        let graded: BTreeSet<MemberId> = (1..=6).map(MemberId::new).collect();
         // One place for 优秀 among six; members 1 and 2 have a plurality of it.
-        let mut tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (m, tally([0, 5, 0, 0]))).collect();
-        tallies.insert(1, tally([4, 1, 0, 0]));
-        tallies.insert(2, tally([3, 2, 0, 0]));
-        tallies.insert(3, tally([0, 1, 1, 3]));
+        let mut tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (MemberId::new(m), tally([0, 5, 0, 0]))).collect();
+        tallies.insert(MemberId::new(1), tally([4, 1, 0, 0]));
+        tallies.insert(MemberId::new(2), tally([3, 2, 0, 0]));
+        tallies.insert(MemberId::new(3), tally([0, 1, 1, 3]));
         let grades = tally_grades(&tallies, &graded, &rules);
-        assert_eq!(grades[&1], ReviewGrade::Excellent, "the most 优秀 votes keep the place");
-        assert_eq!(grades[&2], ReviewGrade::Qualified, "beyond the cap: 合格");
-        assert_eq!(grades[&3], ReviewGrade::Unqualified);
-        assert_eq!(grades[&4], ReviewGrade::Qualified);
+        assert_eq!(grades[&MemberId::new(1)], ReviewGrade::Excellent, "the most 优秀 votes keep the place");
+        assert_eq!(grades[&MemberId::new(2)], ReviewGrade::Qualified, "beyond the cap: 合格");
+        assert_eq!(grades[&MemberId::new(3)], ReviewGrade::Unqualified);
+        assert_eq!(grades[&MemberId::new(4)], ReviewGrade::Qualified);
         // Tied at the edge: nobody is lifted by chance.
-        tallies.insert(2, tally([4, 1, 0, 0]));
+        tallies.insert(MemberId::new(2), tally([4, 1, 0, 0]));
         let grades = tally_grades(&tallies, &graded, &rules);
-        assert_eq!((grades[&1], grades[&2]), (ReviewGrade::Qualified, ReviewGrade::Qualified));
+        assert_eq!(
+            (grades[&MemberId::new(1)], grades[&MemberId::new(2)]),
+            (ReviewGrade::Qualified, ReviewGrade::Qualified)
+        );
         // A member no paper graded stands at 合格.
-        assert_eq!(tally_grades(&BTreeMap::new(), &graded, &rules)[&5], ReviewGrade::Qualified);
+        assert_eq!(tally_grades(&BTreeMap::new(), &graded, &rules)[&MemberId::new(5)], ReviewGrade::Qualified);
     }
 
     #[test]
     fn grades_against_the_tally_need_a_reason_and_another_person_s_co_sign() {
         let rules = Rulebook::default_rulebook().review;
-        let graded: BTreeSet<MemberId> = (1..=6).collect();
-        let tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (m, tally([0, 5, 0, 0]))).collect();
-        let mut proposal: BTreeMap<MemberId, ReviewGrade> = (1..=6).map(|m| (m, ReviewGrade::Qualified)).collect();
-        proposal.insert(4, ReviewGrade::Unqualified);
+        let graded: BTreeSet<MemberId> = (1..=6).map(MemberId::new).collect();
+        let tallies: BTreeMap<MemberId, Tally> = (1..=6).map(|m| (MemberId::new(m), tally([0, 5, 0, 0]))).collect();
+        let mut proposal: BTreeMap<MemberId, ReviewGrade> =
+            (1..=6).map(|m| (MemberId::new(m), ReviewGrade::Qualified)).collect();
+        proposal.insert(MemberId::new(4), ReviewGrade::Unqualified);
         let mut reasons = BTreeMap::new();
-        let none = check_proposal(&proposal, &reasons, &tallies, &graded, Some(1), &[], &rules);
-        assert!(matches!(none, Err(BallotError::ExceptionWithoutReason { member: 4, tally: "合格" })));
-        reasons.insert(4, "  ".to_string());
-        assert!(check_proposal(&proposal, &reasons, &tallies, &graded, Some(1), &[], &rules).is_err());
-        reasons.insert(4, "全年未参加组织生活".to_string());
-        let exceptions = check_proposal(&proposal, &reasons, &tallies, &graded, Some(1), &[], &rules).unwrap();
+        let none = check_proposal(&proposal, &reasons, &tallies, &graded, Some(MemberId::new(1)), &[], &rules);
+        assert!(
+            matches!(none, Err(BallotError::ExceptionWithoutReason { member, tally: "合格" }) if member == MemberId::new(4))
+        );
+        reasons.insert(MemberId::new(4), "  ".to_string());
+        assert!(check_proposal(&proposal, &reasons, &tallies, &graded, Some(MemberId::new(1)), &[], &rules).is_err());
+        reasons.insert(MemberId::new(4), "全年未参加组织生活".to_string());
+        let exceptions =
+            check_proposal(&proposal, &reasons, &tallies, &graded, Some(MemberId::new(1)), &[], &rules).unwrap();
         assert_eq!(exceptions.len(), 1);
-        assert_eq!(exceptions[&4].grade, ReviewGrade::Unqualified);
-        assert_eq!(exceptions[&4].tally, ReviewGrade::Qualified);
+        assert_eq!(exceptions[&MemberId::new(4)].grade, ReviewGrade::Unqualified);
+        assert_eq!(exceptions[&MemberId::new(4)].tally, ReviewGrade::Qualified);
         // Not about the proposer's relative.
-        let relative = check_proposal(&proposal, &reasons, &tallies, &graded, Some(1), &[4], &rules);
-        assert_eq!(relative, Err(BallotError::RelativeException(4)));
+        let relative =
+            check_proposal(&proposal, &reasons, &tallies, &graded, Some(MemberId::new(1)), &[MemberId::new(4)], &rules);
+        assert_eq!(relative, Err(BallotError::RelativeException(MemberId::new(4))));
         // The co-signer: another person, not the member, not a relative.
-        let excepted: BTreeSet<MemberId> = [4].into();
-        assert_eq!(check_cosign(1, &[], 1, &excepted), Err(BallotError::SamePerson), "a second login of one person");
-        assert_eq!(check_cosign(4, &[], 1, &excepted), Err(BallotError::CosignerRecused(4)));
-        assert_eq!(check_cosign(5, &[4], 1, &excepted), Err(BallotError::CosignerRecused(4)));
-        assert_eq!(check_cosign(5, &[], 1, &excepted), Ok(()));
+        let excepted: BTreeSet<MemberId> = [MemberId::new(4)].into();
+        assert_eq!(
+            check_cosign(MemberId::new(1), &[], Some(MemberId::new(1)), &excepted),
+            Err(BallotError::SamePerson),
+            "a second login of one person"
+        );
+        assert_eq!(
+            check_cosign(MemberId::new(4), &[], Some(MemberId::new(1)), &excepted),
+            Err(BallotError::CosignerRecused(MemberId::new(4)))
+        );
+        assert_eq!(
+            check_cosign(MemberId::new(5), &[MemberId::new(4)], Some(MemberId::new(1)), &excepted),
+            Err(BallotError::CosignerRecused(MemberId::new(4)))
+        );
+        assert_eq!(check_cosign(MemberId::new(5), &[], Some(MemberId::new(1)), &excepted), Ok(()));
     }
 }

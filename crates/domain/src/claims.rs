@@ -146,8 +146,10 @@ mod tests {
     use super::*;
     use crate::org::AccountId;
     use crate::org::CommunityId;
+    use crate::org::MemberId;
 
     fn account(role: Role, member_id: Option<i64>) -> Account {
+        let member_id = member_id.map(MemberId::new);
         Account {
             id: AccountId::new(1),
             community_id: CommunityId::new(1),
@@ -165,13 +167,13 @@ mod tests {
         for status in [ClaimStatus::Approved, ClaimStatus::Rejected, ClaimStatus::Cancelled] {
             assert_eq!(must_be_pending(status), Err(ClaimRefusal::AlreadyDecided(status)));
         }
-        assert!(may_cancel(&account(Role::Member, Some(4)), 4, ClaimStatus::Pending).is_ok());
+        assert!(may_cancel(&account(Role::Member, Some(4)), MemberId::new(4), ClaimStatus::Pending).is_ok());
         assert_eq!(
-            may_cancel(&account(Role::Committee, Some(5)), 4, ClaimStatus::Pending),
+            may_cancel(&account(Role::Committee, Some(5)), MemberId::new(4), ClaimStatus::Pending),
             Err(ClaimRefusal::NotTheClaimant)
         );
         assert!(may_claim(&account(Role::Auditor, Some(4))).is_err());
-        assert_eq!(may_claim(&account(Role::BranchSecretary, Some(4))), Ok(4));
+        assert_eq!(may_claim(&account(Role::BranchSecretary, Some(4))), Ok(MemberId::new(4)));
         assert_eq!("study_week".parse::<ClaimKind>(), Ok(ClaimKind::StudyWeek));
         assert_eq!("approved".parse::<ClaimStatus>(), Ok(ClaimStatus::Approved));
     }

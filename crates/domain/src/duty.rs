@@ -326,7 +326,7 @@ mod tests {
         }
     }
 
-    const SUBJECT: Subject = Subject { member_id: 10, branch_id: BranchId::new(2) };
+    const SUBJECT: Subject = Subject { member_id: MemberId::new(10), branch_id: BranchId::new(2) };
 
     #[test]
     fn scenarios() {
@@ -335,36 +335,56 @@ mod tests {
         let decision = rulebook.rule("moral.deduction").unwrap();
         let satisfied = rulebook.rule("household.satisfied").unwrap();
         let cases: Vec<(&str, Account, &Rule, bool)> = vec![
-            ("committee records attendance", account(Role::Committee, Some(1), None), attendance, true),
+            ("committee records attendance", account(Role::Committee, Some(MemberId::new(1)), None), attendance, true),
             (
                 "own branch secretary records attendance",
-                account(Role::BranchSecretary, Some(3), Some(BranchId::new(2))),
+                account(Role::BranchSecretary, Some(MemberId::new(3)), Some(BranchId::new(2))),
                 attendance,
                 true,
             ),
             (
                 "other branch secretary refused",
-                account(Role::BranchSecretary, Some(3), Some(BranchId::new(5))),
+                account(Role::BranchSecretary, Some(MemberId::new(3)), Some(BranchId::new(5))),
                 attendance,
                 false,
             ),
             (
                 "secretary about themselves refused",
-                account(Role::BranchSecretary, Some(10), Some(BranchId::new(2))),
+                account(Role::BranchSecretary, Some(MemberId::new(10)), Some(BranchId::new(2))),
                 attendance,
                 false,
             ),
-            ("committee member about themselves refused", account(Role::Committee, Some(10), None), decision, false),
-            ("no one alone decides an integrity record", account(Role::Committee, Some(1), None), decision, false),
             (
-                "branch secretary may not decide moral review",
-                account(Role::BranchSecretary, Some(3), Some(BranchId::new(2))),
+                "committee member about themselves refused",
+                account(Role::Committee, Some(MemberId::new(10)), None),
                 decision,
                 false,
             ),
-            ("member may not record", account(Role::Member, Some(4), Some(BranchId::new(2))), attendance, false),
+            (
+                "no one alone decides an integrity record",
+                account(Role::Committee, Some(MemberId::new(1)), None),
+                decision,
+                false,
+            ),
+            (
+                "branch secretary may not decide moral review",
+                account(Role::BranchSecretary, Some(MemberId::new(3)), Some(BranchId::new(2))),
+                decision,
+                false,
+            ),
+            (
+                "member may not record",
+                account(Role::Member, Some(MemberId::new(4)), Some(BranchId::new(2))),
+                attendance,
+                false,
+            ),
             ("auditor writes nothing", account(Role::Auditor, None, None), attendance, false),
-            ("no one types a satisfaction score", account(Role::Committee, Some(1), None), satisfied, false),
+            (
+                "no one types a satisfaction score",
+                account(Role::Committee, Some(MemberId::new(1)), None),
+                satisfied,
+                false,
+            ),
         ];
         for (name, actor, rule, allowed) in cases {
             assert_eq!(may_record(&actor, rule, SUBJECT, &[]).is_ok(), allowed, "{name}");
@@ -374,21 +394,27 @@ mod tests {
     #[test]
     fn recusal_and_maker_checker() {
         let rulebook = Rulebook::default_rulebook();
-        let committee = account(Role::Committee, Some(1), None);
+        let committee = account(Role::Committee, Some(MemberId::new(1)), None);
         assert!(may_vote_on_decision(&committee, SUBJECT, &[]).is_ok());
-        assert!(matches!(may_vote_on_decision(&committee, SUBJECT, &[1]), Err(Refusal::Recused { .. })));
-        let subject_itself = account(Role::Committee, Some(10), None);
+        assert!(matches!(may_vote_on_decision(&committee, SUBJECT, &[MemberId::new(1)]), Err(Refusal::Recused { .. })));
+        let subject_itself = account(Role::Committee, Some(MemberId::new(10)), None);
         assert!(matches!(may_vote_on_decision(&subject_itself, SUBJECT, &[]), Err(Refusal::Recused { .. })));
-        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
+        let secretary = account(Role::BranchSecretary, Some(MemberId::new(3)), Some(BranchId::new(2)));
         assert!(matches!(may_vote_on_decision(&secretary, SUBJECT, &[]), Err(Refusal::CommitteeOnly { .. })));
 
         let adjustment = rulebook.rule("adjustment.ethics").unwrap();
         assert!(may_make_adjustment(&committee, adjustment, SUBJECT, &[]).is_ok());
-        assert!(may_make_adjustment(&committee, adjustment, SUBJECT, &[1]).is_err(), "a relative is recused");
+        assert!(
+            may_make_adjustment(&committee, adjustment, SUBJECT, &[MemberId::new(1)]).is_err(),
+            "a relative is recused"
+        );
         assert!(may_make_adjustment(&subject_itself, adjustment, SUBJECT, &[]).is_err());
-        let checker = Account { id: AccountId::new(2), ..account(Role::Committee, Some(5), None) };
+        let checker = Account { id: AccountId::new(2), ..account(Role::Committee, Some(MemberId::new(5)), None) };
         assert!(may_check_adjustment(&checker, &committee, SUBJECT, &[]).is_ok());
-        assert!(may_check_adjustment(&checker, &committee, SUBJECT, &[5]).is_err(), "a relative is recused");
+        assert!(
+            may_check_adjustment(&checker, &committee, SUBJECT, &[MemberId::new(5)]).is_err(),
+            "a relative is recused"
+        );
         assert!(matches!(
             may_check_adjustment(&committee, &committee, SUBJECT, &[]),
             Err(Refusal::SameMakerAndChecker { .. })
@@ -409,12 +435,12 @@ mod tests {
     #[test]
     fn relatives_are_recused_from_every_input() {
         let rulebook = Rulebook::default_rulebook();
-        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
+        let secretary = account(Role::BranchSecretary, Some(MemberId::new(3)), Some(BranchId::new(2)));
         for key in ["meeting.group", "volunteer.straw_patrol", "study.app_week", "household.visit"] {
             let rule = rulebook.rule(key).unwrap();
             assert!(may_record(&secretary, rule, SUBJECT, &[]).is_ok(), "{key}: control");
             assert!(
-                matches!(may_record(&secretary, rule, SUBJECT, &[3]), Err(Refusal::Recused { .. })),
+                matches!(may_record(&secretary, rule, SUBJECT, &[MemberId::new(3)]), Err(Refusal::Recused { .. })),
                 "{key}: the subject's relative is recused"
             );
         }
@@ -454,8 +480,8 @@ mod tests {
 
     #[test]
     fn undoing_is_deciding() {
-        let committee = account(Role::Committee, Some(1), None);
-        let secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
+        let committee = account(Role::Committee, Some(MemberId::new(1)), None);
+        let secretary = account(Role::BranchSecretary, Some(MemberId::new(3)), Some(BranchId::new(2)));
         for (by, source) in [
             (Actor::Household(4.into()), "household"),
             (Actor::Decision(5), "decision"),
@@ -475,7 +501,10 @@ mod tests {
         }
         let typed = entry(Actor::Account(AccountId::new(8)), "attendance");
         assert!(may_reverse(&secretary, &typed, SUBJECT, &[], false).is_ok(), "control: a typed entry");
-        assert!(matches!(may_reverse(&secretary, &typed, SUBJECT, &[3], false), Err(Refusal::Recused { .. })));
+        assert!(matches!(
+            may_reverse(&secretary, &typed, SUBJECT, &[MemberId::new(3)], false),
+            Err(Refusal::Recused { .. })
+        ));
         assert!(matches!(may_reverse(&secretary, &typed, SUBJECT, &[], true), Err(Refusal::AlreadyReversed { .. })));
     }
 
@@ -484,35 +513,41 @@ mod tests {
         let rulebook = Rulebook::default_rulebook();
         let satisfied = rulebook.rule("household.satisfied").unwrap();
         let excellent = rulebook.rule("review.excellent").unwrap();
-        assert!(may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(10)));
-        assert!(!may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(11)));
-        assert!(!may_input_directly(Actor::Account(AccountId::new(1)), satisfied, SUBJECT, Some(10)));
+        assert!(may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(MemberId::new(10))));
+        assert!(!may_input_directly(Actor::Household(5.into()), satisfied, SUBJECT, Some(MemberId::new(11))));
+        assert!(!may_input_directly(Actor::Account(AccountId::new(1)), satisfied, SUBJECT, Some(MemberId::new(10))));
         assert!(may_input_directly(Actor::BranchBallot(BranchId::new(2)), excellent, SUBJECT, None));
         assert!(!may_input_directly(Actor::BranchBallot(BranchId::new(3)), excellent, SUBJECT, None));
-        assert!(!may_input_directly(Actor::Household(5.into()), excellent, SUBJECT, Some(10)));
+        assert!(!may_input_directly(Actor::Household(5.into()), excellent, SUBJECT, Some(MemberId::new(10))));
     }
 
     #[test]
     fn a_paper_form_is_entered_by_someone_unconcerned() {
-        let committee = account(Role::Committee, Some(1), None);
-        assert!(may_enter_paper_form(&committee, SUBJECT, &[], &[3]).is_ok(), "control: the committee");
-        let other_secretary = account(Role::BranchSecretary, Some(6), Some(BranchId::new(5)));
-        assert!(may_enter_paper_form(&other_secretary, SUBJECT, &[], &[3]).is_ok(), "control: another branch's");
-        let own_secretary = account(Role::BranchSecretary, Some(3), Some(BranchId::new(2)));
+        let committee = account(Role::Committee, Some(MemberId::new(1)), None);
+        assert!(may_enter_paper_form(&committee, SUBJECT, &[], &[MemberId::new(3)]).is_ok(), "control: the committee");
+        let other_secretary = account(Role::BranchSecretary, Some(MemberId::new(6)), Some(BranchId::new(5)));
+        assert!(
+            may_enter_paper_form(&other_secretary, SUBJECT, &[], &[MemberId::new(3)]).is_ok(),
+            "control: another branch's"
+        );
+        let own_secretary = account(Role::BranchSecretary, Some(MemberId::new(3)), Some(BranchId::new(2)));
         assert!(matches!(
-            may_enter_paper_form(&own_secretary, SUBJECT, &[], &[3]),
+            may_enter_paper_form(&own_secretary, SUBJECT, &[], &[MemberId::new(3)]),
             Err(Refusal::OwnBranchSecretary { .. })
         ));
         // The same person at a committee login is still the branch's secretary.
-        let secretary_on_the_committee = account(Role::Committee, Some(3), None);
+        let secretary_on_the_committee = account(Role::Committee, Some(MemberId::new(3)), None);
         assert!(matches!(
-            may_enter_paper_form(&secretary_on_the_committee, SUBJECT, &[], &[3]),
+            may_enter_paper_form(&secretary_on_the_committee, SUBJECT, &[], &[MemberId::new(3)]),
             Err(Refusal::OwnBranchSecretary { .. })
         ));
-        let subject_itself = account(Role::Committee, Some(10), None);
+        let subject_itself = account(Role::Committee, Some(MemberId::new(10)), None);
         assert!(matches!(may_enter_paper_form(&subject_itself, SUBJECT, &[], &[]), Err(Refusal::Recused { .. })));
-        assert!(matches!(may_enter_paper_form(&committee, SUBJECT, &[1], &[]), Err(Refusal::Recused { .. })));
-        let member = account(Role::Member, Some(4), Some(BranchId::new(2)));
+        assert!(matches!(
+            may_enter_paper_form(&committee, SUBJECT, &[MemberId::new(1)], &[]),
+            Err(Refusal::Recused { .. })
+        ));
+        let member = account(Role::Member, Some(MemberId::new(4)), Some(BranchId::new(2)));
         assert!(matches!(may_enter_paper_form(&member, SUBJECT, &[], &[]), Err(Refusal::CommitteeOnly { .. })));
         let auditor = account(Role::Auditor, None, None);
         assert!(matches!(may_enter_paper_form(&auditor, SUBJECT, &[], &[]), Err(Refusal::ReadOnly { .. })));
@@ -522,14 +557,16 @@ mod tests {
 
     #[test]
     fn a_motion_needs_a_second_person() {
-        let proposer = account(Role::Committee, Some(1), None);
-        let other = Account { id: AccountId::new(2), ..account(Role::Committee, Some(5), None) };
+        let proposer = account(Role::Committee, Some(MemberId::new(1)), None);
+        let other = Account { id: AccountId::new(2), ..account(Role::Committee, Some(MemberId::new(5)), None) };
         assert!(may_second(&other, &proposer).is_ok(), "control: another committee member");
         assert!(matches!(may_second(&proposer, &proposer), Err(Refusal::SameProposer { .. })));
         let second_login = Account { id: AccountId::new(9), ..proposer.clone() };
         assert!(matches!(may_second(&second_login, &proposer), Err(Refusal::SameProposer { .. })));
-        let secretary =
-            Account { id: AccountId::new(3), ..account(Role::BranchSecretary, Some(6), Some(BranchId::new(2))) };
+        let secretary = Account {
+            id: AccountId::new(3),
+            ..account(Role::BranchSecretary, Some(MemberId::new(6)), Some(BranchId::new(2)))
+        };
         assert!(matches!(may_second(&secretary, &proposer), Err(Refusal::CommitteeOnly { .. })));
         let nobody = Account { id: AccountId::new(4), ..account(Role::Committee, None, None) };
         assert!(matches!(may_second(&nobody, &proposer), Err(Refusal::NoPerson { .. })));

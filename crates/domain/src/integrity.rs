@@ -91,21 +91,21 @@ mod tests {
     #[test]
     fn the_quorum_counts_only_those_not_recused_and_goes_up_below_the_floor() {
         let rules = Rulebook::default_rulebook().integrity;
-        let committee: BTreeSet<MemberId> = [1, 2, 3].into();
+        let committee: BTreeSet<MemberId> = [1, 2, 3].map(MemberId::new).into();
         // Three committee members, a record about one of them: two may vote,
         // and the two decide (the floor is two), rather than waiting forever.
-        let eligible = eligible_voters(&committee, 3, &[]);
+        let eligible = eligible_voters(&committee, MemberId::new(3), &[]);
         assert_eq!(eligible, 2);
         assert_eq!(deciders(eligible, &rules), Deciders::Committee { quorum: 2, eligible: 2 });
         assert_eq!(committee_outcome(1, 1, 2), None);
         assert_eq!(committee_outcome(2, 2, 2), Some(true));
         assert_eq!(committee_outcome(2, 1, 2), Some(false), "a tie does not approve");
         // One more recused (a relative): below the floor, the overseer decides.
-        let eligible = eligible_voters(&committee, 3, &[2]);
+        let eligible = eligible_voters(&committee, MemberId::new(3), &[MemberId::new(2)]);
         assert_eq!(deciders(eligible, &rules), Deciders::Overseer { eligible: 1 });
         // A record about someone outside the committee: the full quorum.
         assert_eq!(
-            deciders(eligible_voters(&committee, 9, &[]), &rules),
+            deciders(eligible_voters(&committee, MemberId::new(9), &[]), &rules),
             Deciders::Committee { quorum: 3, eligible: 3 }
         );
     }

@@ -170,7 +170,7 @@ pub fn entry_hash(id: i64, draft: &EntryDraft, prev: EntryHash) -> EntryHash {
     field(&id.to_be_bytes());
     field(&draft.community_id.get().to_be_bytes());
     field(&draft.year.to_be_bytes());
-    field(&draft.member_id.to_be_bytes());
+    field(&draft.member_id.get().to_be_bytes());
     field(draft.category.as_bytes());
     field(draft.rule_key.as_bytes());
     field(draft.rulebook_version.as_bytes());
@@ -289,11 +289,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    pub(crate) fn draft(member_id: MemberId, points: i64, n: usize) -> EntryDraft {
+    pub(crate) fn draft(member: i64, points: i64, n: usize) -> EntryDraft {
         EntryDraft {
             community_id: CommunityId::new(1),
             year: 2025,
-            member_id,
+            member_id: MemberId::new(member),
             category: "study".into(),
             rule_key: "meeting.group".into(),
             rulebook_version: "2025.1".into(),
@@ -400,7 +400,7 @@ mod tests {
         let draft = EntryDraft {
             community_id: CommunityId::new(1),
             year: 2025,
-            member_id: 5,
+            member_id: MemberId::new(5),
             category: "volunteer".into(),
             rule_key: "volunteer.cleanup".into(),
             rulebook_version: "2026.1".into(),
@@ -444,7 +444,7 @@ mod tests {
     /// Every field of a draft, each changed in a way that keeps it valid.
     fn tamper(draft: &mut EntryDraft, field: usize) {
         match field {
-            0 => draft.member_id += 1,
+            0 => draft.member_id = MemberId::new(draft.member_id.get() + 1),
             1 => draft.points += Points::from_tenths(1),
             2 => draft.reason.push('!'),
             3 => draft.rule_key.push('x'),
@@ -511,8 +511,8 @@ mod tests {
             let drafts: Vec<EntryDraft> = points.iter().enumerate().map(|(n, (m, p))| draft(*m, *p, n)).collect();
             let totals = totals(&drafts);
             for member in 0..6 {
-                let expected: Points = drafts.iter().filter(|d| d.member_id == member).map(|d| d.points).sum();
-                let counted: Points = totals.iter().filter(|(k, _)| k.0 == member).map(|(_, t)| t.points).sum();
+                let expected: Points = drafts.iter().filter(|d| d.member_id == MemberId::new(member)).map(|d| d.points).sum();
+                let counted: Points = totals.iter().filter(|(k, _)| k.0 == MemberId::new(member)).map(|(_, t)| t.points).sum();
                 prop_assert_eq!(counted, expected);
             }
         }

@@ -162,7 +162,7 @@ mod tests {
         assert_eq!(link_status(&LinkingDuty::Linked, 7, &rules), LinkStatus::WithinRange);
         assert_eq!(link_status(&LinkingDuty::Linked, 11, &rules), LinkStatus::TooMany { linked: 11, max: 10 });
         assert!(matches!(link_status(&LinkingDuty::Exempt("年老体弱".into()), 0, &rules), LinkStatus::Excused { .. }));
-        assert!(may_link_one_more(1, 10, &rules).is_err());
-        assert!(may_link_one_more(1, 9, &rules).is_ok());
+        assert!(may_link_one_more(MemberId::new(1), 10, &rules).is_err());
+        assert!(may_link_one_more(MemberId::new(1), 9, &rules).is_ok());
     }
 }

@@ -124,7 +124,7 @@ pub fn may_decide_leave(
 mod tests {
     use super::*;
     use crate::org::CommunityId;
-    use crate::org::{AccountId, BranchId};
+    use crate::org::{AccountId, BranchId, MemberId};
 
     #[test]
     fn attendance_is_priced_by_its_rules() {
@@ -156,11 +156,14 @@ mod tests {
             login: "s".into(),
             name: "s".into(),
             role: Role::BranchSecretary,
-            member_id: Some(3),
+            member_id: Some(MemberId::new(3)),
             branch_id: Some(BranchId::new(2)),
         };
-        assert!(may_decide_leave(&secretary, 7, BranchId::new(2), &[]).is_ok());
-        assert_eq!(may_decide_leave(&secretary, 3, BranchId::new(2), &[]), Err(LeaveRefusal::OwnRequest));
-        assert_eq!(may_decide_leave(&secretary, 7, BranchId::new(5), &[]), Err(LeaveRefusal::NotTheirs));
+        assert!(may_decide_leave(&secretary, MemberId::new(7), BranchId::new(2), &[]).is_ok());
+        assert_eq!(
+            may_decide_leave(&secretary, MemberId::new(3), BranchId::new(2), &[]),
+            Err(LeaveRefusal::OwnRequest)
+        );
+        assert_eq!(may_decide_leave(&secretary, MemberId::new(7), BranchId::new(5), &[]), Err(LeaveRefusal::NotTheirs));
     }
 }

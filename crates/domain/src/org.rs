@@ -6,7 +6,10 @@ use jiff::civil::Date;
 use std::fmt;
 use std::str::FromStr;
 
-pub type MemberId = i64;
+crate::id::id_type! {
+    /// A member (党员) on the roll.
+    MemberId
+}
 
 crate::id::id_type! {
     /// A community (社区/村), the unit the method runs in.
@@ -390,7 +393,7 @@ mod tests {
     #[test]
     fn days_on_roll_counts_partial_years() {
         let member = |joined: Option<Date>, left: Option<Date>| Member {
-            id: 1,
+            id: MemberId::new(1),
             community_id: CommunityId::new(1),
             branch_id: BranchId::new(1),
             branch: "第一党支部".into(),

@@ -196,7 +196,8 @@ mod tests {
     use crate::rating::{Scored, rate};
     use crate::{Points, rulebook};
 
-    fn member(id: MemberId, branch: BranchId) -> Member {
+    fn member(raw: i64, branch: BranchId) -> Member {
+        let id = MemberId::new(raw);
         Member {
             id,
             community_id: CommunityId::new(1),
@@ -228,18 +229,18 @@ mod tests {
                 member_id: m.id,
                 category: "study".into(),
                 rule_key: "study.theory".into(),
-                points: Points::whole(m.id * 10),
+                points: Points::whole(m.id.get() * 10),
             })
             .collect();
         let rating = rate(year, &rulebook, &members, &scored);
         let service = rulebook.rules.values().find(|r| r.source == RuleSource::Activity).unwrap().key.clone();
         let counts = vec![
-            count(1, &service, 2),
-            count(5, &service, 1),
-            count(6, &service, 0), // served, then reversed
-            count(1, &rulebook.linking.satisfied_rule, 4),
-            count(2, &rulebook.linking.not_satisfied_rule, 1),
-            count(5, &rulebook.linking.basically_satisfied_rule, 2),
+            count(MemberId::new(1), &service, 2),
+            count(MemberId::new(5), &service, 1),
+            count(MemberId::new(6), &service, 0), // served, then reversed
+            count(MemberId::new(1), &rulebook.linking.satisfied_rule, 4),
+            count(MemberId::new(2), &rulebook.linking.not_satisfied_rule, 1),
+            count(MemberId::new(5), &rulebook.linking.basically_satisfied_rule, 2),
         ];
         let summary = summarize(&rating, &rulebook, &members, &counts, None);
 
@@ -269,7 +270,7 @@ mod tests {
         let year = Year::new(2025).unwrap();
         let members: Vec<Member> = (1..=3).map(|id| member(id, BranchId::new(10))).collect();
         let rating = rate(year, &rulebook, &members, &[]);
-        let summary = summarize(&rating, &rulebook, &members, &[count(1, &no_show.key, 1)], None);
+        let summary = summarize(&rating, &rulebook, &members, &[count(MemberId::new(1), &no_show.key, 1)], None);
         assert_eq!(summary.community.serving, 0);
     }
 
@@ -279,7 +280,8 @@ mod tests {
         let year = Year::new(2025).unwrap();
         let members: Vec<Member> = (1..=3).map(|id| member(id, BranchId::new(10))).collect();
         let rating = rate(year, &rulebook, &members, &[]);
-        let finals: HashMap<MemberId, u8> = [(1, 5), (2, 5), (3, 4)].into();
+        let finals: HashMap<MemberId, u8> =
+            [(MemberId::new(1), 5), (MemberId::new(2), 5), (MemberId::new(3), 4)].into();
         let summary = summarize(&rating, &rulebook, &members, &[], Some(&finals));
         assert_eq!(summary.community.five_star, 2);
         assert_eq!(summary.community.four_star, 1);

@@ -539,12 +539,13 @@ mod tests {
         Year::new(2025).unwrap()
     }
 
-    fn member(id: MemberId) -> Member {
+    fn member(raw: i64) -> Member {
+        let id = MemberId::new(raw);
         Member {
             id,
             community_id: CommunityId::new(1),
-            branch_id: BranchId::new(1 + id % 3),
-            branch: format!("第{}党支部", 1 + id % 3),
+            branch_id: BranchId::new(1 + raw % 3),
+            branch: format!("第{}党支部", 1 + raw % 3),
             party_group_id: None,
             name: PersonName::parse(&format!("党员{id}")).unwrap(),
             phone: None,
@@ -555,7 +556,8 @@ mod tests {
         }
     }
 
-    fn scored(member_id: MemberId, category: &str, tenths: i64) -> Scored {
+    fn scored(member: i64, category: &str, tenths: i64) -> Scored {
+        let member_id = MemberId::new(member);
         Scored {
             member_id,
             category: category.into(),
@@ -577,22 +579,22 @@ mod tests {
         let rating = rate(year(), &rulebook, &members, &entries);
         assert_eq!(rating.five_star_places, 6);
 
-        let three = rating.gap(&rulebook, 31).expect("a three-star member has a next level");
+        let three = rating.gap(&rulebook, MemberId::new(31)).expect("a three-star member has a next level");
         assert_eq!((three.next, three.points, three.five_star_cut), (4, Points::whole(10), None));
         let room: BTreeMap<String, Option<Points>> = three.room.into_iter().collect();
         assert_eq!(room["volunteer"], Some(Points::whole(20)), "40 cap, 20 counted");
         assert_eq!(room["study"], None, "study has no yearly cap");
 
         // Member 24 (104.0) is seventh: the sixth place (member 25) holds 105.0.
-        let four = rating.gap(&rulebook, 24).expect("the first four-star member looks to five");
-        assert_eq!(rating.member(24).unwrap().stars, 4);
+        let four = rating.gap(&rulebook, MemberId::new(24)).expect("the first four-star member looks to five");
+        assert_eq!(rating.member(MemberId::new(24)).unwrap().stars, 4);
         assert_eq!((four.next, four.five_star_cut), (5, Some(Points::whole(105))));
         assert_eq!(four.points, Points::from_tenths(11), "105.0 + 0.1 - 104.0");
 
-        assert_eq!(rating.gap(&rulebook, 30), None, "five stars: no next level");
+        assert_eq!(rating.gap(&rulebook, MemberId::new(30)), None, "five stars: no next level");
         members[0].probationary = true;
         let rating = rate(year(), &rulebook, &members, &entries);
-        assert_eq!(rating.gap(&rulebook, 1), None, "a member who is not ranked has no gap to show");
+        assert_eq!(rating.gap(&rulebook, MemberId::new(1)), None, "a member who is not ranked has no gap to show");
     }
 
     #[test]
@@ -603,11 +605,11 @@ mod tests {
         let rating = rate(year(), &rulebook, &members, &entries);
         assert_eq!(rating.five_star_places, 25);
         let five: Vec<MemberId> = rating.five_star().map(|m| m.member_id).collect();
-        assert_eq!(five, (176..=200).rev().collect::<Vec<_>>());
+        assert_eq!(five, (176..=200).rev().map(MemberId::new).collect::<Vec<_>>());
         // Member 170 has 85 points: four stars (threshold 80).
-        assert_eq!(rating.member(170).unwrap().stars, 4);
-        assert_eq!(rating.member(20).unwrap().stars, 0);
-        assert_eq!(rating.member(200).unwrap().rank, Some(1));
+        assert_eq!(rating.member(MemberId::new(170)).unwrap().stars, 4);
+        assert_eq!(rating.member(MemberId::new(20)).unwrap().stars, 0);
+        assert_eq!(rating.member(MemberId::new(200)).unwrap().rank, Some(1));
     }
 
     #[test]
@@ -618,7 +620,7 @@ mod tests {
         let entries: Vec<Scored> = (1..=200).map(|id| scored(id, "study", id)).collect();
         let rating = rate(year(), &rulebook, &members, &entries);
         assert_eq!(rating.five_star().count(), 0);
-        assert_eq!(rating.member(200).unwrap().rank, Some(1));
+        assert_eq!(rating.member(MemberId::new(200)).unwrap().rank, Some(1));
     }
 
     #[test]
@@ -641,8 +643,8 @@ mod tests {
         entries.push(scored(30, "study", -10));
         let rating = rate(year(), &rulebook, &members, &entries);
         let five: Vec<MemberId> = rating.five_star().map(|m| m.member_id).collect();
-        assert_eq!(five[0], 30, "more ethics points wins the tie");
-        assert_eq!(&five[1..], &(1..=24).collect::<Vec<_>>()[..], "then the lower member number");
+        assert_eq!(five[0], MemberId::new(30), "more ethics points wins the tie");
+        assert_eq!(&five[1..], &(1..=24).map(MemberId::new).collect::<Vec<_>>()[..], "then the lower member number");
     }
 
     #[test]
@@ -657,7 +659,7 @@ mod tests {
             scored(1, "study", 999),
             scored(2, "study", 999),
             Scored {
-                member_id: 3,
+                member_id: MemberId::new(3),
                 category: "review".into(),
                 rule_key: "review.unqualified".into(),
                 points: Points::whole(-10),
@@ -666,14 +668,14 @@ mod tests {
         ];
         let rating = rate(year(), &rulebook, &[probationary, newcomer, vetoed], &entries);
         for id in 1..=3 {
-            let m = rating.member(id).unwrap();
+            let m = rating.member(MemberId::new(id)).unwrap();
             assert!(!m.eligible && m.rank.is_none() && m.stars == 0, "{m:?}");
             assert_eq!(m.reasons.len(), 1, "{m:?}");
         }
         assert!(
-            matches!(&rating.member(3).unwrap().reasons[0], Ineligible::Veto { rule, .. } if rule == "review.unqualified")
+            matches!(&rating.member(MemberId::new(3)).unwrap().reasons[0], Ineligible::Veto { rule, .. } if rule == "review.unqualified")
         );
-        assert!(rating.member(3).unwrap().reasons[0].to_string().contains("否决"));
+        assert!(rating.member(MemberId::new(3)).unwrap().reasons[0].to_string().contains("否决"));
     }
 
     #[test]
@@ -681,20 +683,20 @@ mod tests {
         let rulebook = Rulebook::default_rulebook();
         let entries = vec![
             Scored {
-                member_id: 3,
+                member_id: MemberId::new(3),
                 category: "review".into(),
                 rule_key: "review.unqualified".into(),
                 points: Points::whole(-10),
             },
             Scored {
-                member_id: 3,
+                member_id: MemberId::new(3),
                 category: "review".into(),
                 rule_key: "review.unqualified".into(),
                 points: Points::whole(10),
             },
         ];
         let rating = rate(year(), &rulebook, &[member(3)], &entries);
-        assert!(rating.member(3).unwrap().eligible);
+        assert!(rating.member(MemberId::new(3)).unwrap().eligible);
     }
 
     #[test]
@@ -712,7 +714,7 @@ mod tests {
             scored(4, "study", 400),
         ];
         let rating = rate(year(), &rulebook, &members, &entries);
-        let old = rating.member(4).unwrap();
+        let old = rating.member(MemberId::new(4)).unwrap();
         assert_eq!(old.credits.len(), 1);
         assert_eq!(old.credits[0].points, Points::from_tenths(150));
         assert_eq!(old.total, Points::from_tenths(600));
@@ -724,7 +726,7 @@ mod tests {
         let mut joiner = member(1);
         joiner.joined_on = Some(date(2025, 7, 1)); // 184 days
         let rating = rate(year(), &rulebook, &[joiner], &[scored(1, "study", 184)]);
-        assert_eq!(rating.member(1).unwrap().total, Points::from_tenths(365));
+        assert_eq!(rating.member(MemberId::new(1)).unwrap().total, Points::from_tenths(365));
     }
 
     fn entry(member_id: MemberId, category: &str, rule_key: &str, tenths: i64) -> Scored {
@@ -737,19 +739,19 @@ mod tests {
     #[test]
     fn a_category_cap_holds_after_reversals() {
         let rulebook = Rulebook::default_rulebook();
-        let mut entries = vec![entry(11, "volunteer", "volunteer.no_show", -10); 2];
-        entries.extend(vec![entry(11, "volunteer", "volunteer.cleanup", 20); 21]);
-        entries.extend(vec![entry(11, "volunteer", "volunteer.no_show", 10); 2]);
+        let mut entries = vec![entry(MemberId::new(11), "volunteer", "volunteer.no_show", -10); 2];
+        entries.extend(vec![entry(MemberId::new(11), "volunteer", "volunteer.cleanup", 20); 21]);
+        entries.extend(vec![entry(MemberId::new(11), "volunteer", "volunteer.no_show", 10); 2]);
         let rating = rate(year(), &rulebook, &[member(11)], &entries);
-        let rated = rating.member(11).unwrap();
+        let rated = rating.member(MemberId::new(11)).unwrap();
         assert_eq!(rated.categories["volunteer"], Points::whole(40));
         assert_eq!(rated.over_cap["volunteer"], Points::whole(2), "what was cut stays visible");
         assert_eq!(rated.total, Points::whole(40));
         // Control: at the cap exactly, nothing is cut.
-        let at_cap = vec![entry(11, "volunteer", "volunteer.cleanup", 20); 20];
+        let at_cap = vec![entry(MemberId::new(11), "volunteer", "volunteer.cleanup", 20); 20];
         let rating = rate(year(), &rulebook, &[member(11)], &at_cap);
-        assert!(rating.member(11).unwrap().over_cap.is_empty());
-        assert_eq!(rating.member(11).unwrap().total, Points::whole(40));
+        assert!(rating.member(MemberId::new(11)).unwrap().over_cap.is_empty());
+        assert_eq!(rating.member(MemberId::new(11)).unwrap().total, Points::whole(40));
     }
 
     /// Issue 11, fix 2: a veto that allows up to three stars never gives
@@ -764,16 +766,16 @@ mod tests {
         assert_eq!(rulebook.stars.vetoes[0].max_stars, 3, "the test's rulebook has the 3-star veto");
         let mut probationary = member(1);
         probationary.probationary = true;
-        let absent = entry(1, "study", "meeting.absent", -20);
+        let absent = entry(MemberId::new(1), "study", "meeting.absent", -20);
         let entries = vec![scored(1, "study", 720), absent.clone()];
         let rating = rate(year(), &rulebook, &[probationary.clone()], &entries);
-        assert_eq!(rating.member(1).unwrap().stars, 0, "not rated, vetoed");
+        assert_eq!(rating.member(MemberId::new(1)).unwrap().stars, 0, "not rated, vetoed");
         let rating = rate(year(), &rulebook, &[probationary], &entries[..1]);
-        assert_eq!(rating.member(1).unwrap().stars, 0, "not rated, no veto");
+        assert_eq!(rating.member(MemberId::new(1)).unwrap().stars, 0, "not rated, no veto");
         // Control: a rated member with the same veto leaves the ranking but
         // keeps the stars of their total, at most three.
         let rating = rate(year(), &rulebook, &[member(1)], &entries);
-        let rated = rating.member(1).unwrap();
+        let rated = rating.member(MemberId::new(1)).unwrap();
         assert_eq!((rated.rank, rated.stars, rated.total), (None, 3, Points::whole(70)));
     }
 
@@ -784,7 +786,7 @@ mod tests {
     #[test]
     fn doc_who_is_rated() {
         let rulebook = Rulebook::default_rulebook();
-        let joined = |id: MemberId, on: jiff::civil::Date| Member { joined_on: Some(on), ..member(id) };
+        let joined = |id: i64, on: jiff::civil::Date| Member { joined_on: Some(on), ..member(id) };
         let a = joined(1, date(2025, 7, 5));
         let b = joined(2, date(2025, 7, 6));
         let mut c = member(3);
@@ -792,10 +794,10 @@ mod tests {
         let d = Member { left_on: Some(date(2024, 12, 31)), ..member(4) };
         assert_eq!((a.days_on_roll(year()), b.days_on_roll(year())), (180, 179));
         let rating = rate(year(), &rulebook, &[a, b, c, d], &[]);
-        assert!(rating.member(1).unwrap().rated);
-        assert!(!rating.member(2).unwrap().rated);
-        assert!(!rating.member(3).unwrap().rated);
-        assert!(rating.member(4).is_none(), "no day on the roll in 2025: not in the rating at all");
+        assert!(rating.member(MemberId::new(1)).unwrap().rated);
+        assert!(!rating.member(MemberId::new(2)).unwrap().rated);
+        assert!(!rating.member(MemberId::new(3)).unwrap().rated);
+        assert!(rating.member(MemberId::new(4)).is_none(), "no day on the roll in 2025: not in the rating at all");
     }
 
     /// docs/rating.md, "Part-year scaling".
@@ -805,13 +807,13 @@ mod tests {
         let joiner = Member { joined_on: Some(date(2025, 7, 1)), ..member(1) };
         assert_eq!(joiner.days_on_roll(year()), 184);
         let rating = rate(year(), &rulebook, std::slice::from_ref(&joiner), &[scored(1, "study", 184)]);
-        let rated = rating.member(1).unwrap();
+        let rated = rating.member(MemberId::new(1)).unwrap();
         assert_eq!(rated.total, Points::from_tenths(365));
         assert_eq!(rated.credits[0].kind, CreditKind::PartialYear);
         assert_eq!(rated.credits[0].points, Points::from_tenths(181));
         // 10.0 x 365 / 184 = 19.836..., rounded to 19.8.
         let rating = rate(year(), &rulebook, &[joiner], &[scored(1, "study", 100)]);
-        assert_eq!(rating.member(1).unwrap().total, Points::from_tenths(198));
+        assert_eq!(rating.member(MemberId::new(1)).unwrap().total, Points::from_tenths(198));
     }
 
     /// docs/rating.md, "Exemption credit": an even count's median rounds
@@ -834,11 +836,14 @@ mod tests {
         let credit =
             |id| rating.member(id).unwrap().credits.iter().find(|c| c.kind == CreditKind::ExemptLinking).cloned();
         // Median of 1.5 and 2.0 is 1.75, rounded to 1.8.
-        let exempt = credit(3).unwrap();
+        let exempt = credit(MemberId::new(3)).unwrap();
         assert_eq!((exempt.points, exempt.category.as_deref()), (Points::from_tenths(13), Some("household")));
-        assert_eq!(rating.member(3).unwrap().category_points("household"), Points::from_tenths(18));
-        assert!(credit(4).is_none(), "3.0 of his own is above the median: no credit");
-        assert!(credit(1).is_none() && credit(2).is_none(), "linked members are never credited");
+        assert_eq!(rating.member(MemberId::new(3)).unwrap().category_points("household"), Points::from_tenths(18));
+        assert!(credit(MemberId::new(4)).is_none(), "3.0 of his own is above the median: no credit");
+        assert!(
+            credit(MemberId::new(1)).is_none() && credit(MemberId::new(2)).is_none(),
+            "linked members are never credited"
+        );
     }
 
     /// docs/rating.md, "Caps".
@@ -851,10 +856,13 @@ mod tests {
     #[test]
     fn doc_vetoes() {
         let rulebook = Rulebook::default_rulebook();
-        let entries =
-            vec![scored(1, "study", 900), entry(1, "review", "review.unqualified", -100), scored(2, "study", 900)];
+        let entries = vec![
+            scored(1, "study", 900),
+            entry(MemberId::new(1), "review", "review.unqualified", -100),
+            scored(2, "study", 900),
+        ];
         let rating = rate(year(), &rulebook, &[member(1), member(2)], &entries);
-        let vetoed = rating.member(1).unwrap();
+        let vetoed = rating.member(MemberId::new(1)).unwrap();
         assert_eq!((vetoed.rated, vetoed.eligible, vetoed.rank, vetoed.stars), (true, false, None, 0));
         assert_eq!(vetoed.total, Points::whole(80), "the deduction counts; the veto removes rank and stars");
         assert_eq!(rating.eligible_count, 1);
@@ -877,7 +885,10 @@ mod tests {
         entries.push(scored(2, "study", 790));
         let rating = rate(year(), &rulebook, &members, &entries);
         assert_eq!(rating.five_star_places, 2);
-        assert_eq!((rating.member(1).unwrap().stars, rating.member(2).unwrap().stars), (5, 3));
+        assert_eq!(
+            (rating.member(MemberId::new(1)).unwrap().stars, rating.member(MemberId::new(2)).unwrap().stars),
+            (5, 3)
+        );
     }
 
     /// docs/rating.md, "Thresholds".
@@ -903,7 +914,7 @@ mod tests {
             scored(4, "household", 40),
         ];
         let rating = rate(year(), &rulebook, &members, &entries);
-        let (a, b) = (rating.member(1).unwrap(), rating.member(2).unwrap());
+        let (a, b) = (rating.member(MemberId::new(1)).unwrap(), rating.member(MemberId::new(2)).unwrap());
         assert_eq!((a.total, b.total), (Points::whole(10), Points::whole(10)));
         assert_eq!(b.category_points("household"), Points::whole(3), "0 of his own and the median 3.0");
         assert!(b.rank < a.rank, "household 3.0 (with the credit) beats 2.0: {:?} {:?}", b.rank, a.rank);
@@ -911,7 +922,7 @@ mod tests {
         let late = Member { joined_on: Some(date(2010, 1, 1)), ..member(5) };
         let rating = rate(year(), &rulebook, &[late, member(6), member(7)], &[]);
         let order: Vec<MemberId> = rating.members.iter().map(|m| m.member_id).collect();
-        assert_eq!(order, [6, 7, 5]);
+        assert_eq!(order, [6, 7, 5].map(MemberId::new));
     }
 
     #[test]
@@ -972,7 +983,7 @@ mod tests {
                     let (category, rule) = RULES[r];
                     // A veto's entry is a deduction, as the rulebook has it.
                     let p = if matches!(rule, "meeting.absent" | "review.unqualified") { -p.abs().max(1) } else { p };
-                    entry(m, category, rule, p)
+                    entry(MemberId::new(m), category, rule, p)
                 })
                 .collect()
         })
@@ -1161,9 +1172,9 @@ mod tests {
             let count = members.len() as i64;
             for (member, reversed) in vetoed {
                 let member = 1 + member % count;
-                entries.push(entry(member, "study", "meeting.absent", -20));
+                entries.push(entry(MemberId::new(member), "study", "meeting.absent", -20));
                 if reversed {
-                    entries.push(entry(member, "study", "meeting.absent", 20));
+                    entries.push(entry(MemberId::new(member), "study", "meeting.absent", 20));
                 }
             }
             let rating = rate(year(), &rulebook, &members, &entries);
@@ -1256,10 +1267,10 @@ mod withholding {
 
     #[test]
     fn a_thin_running_window_is_withheld_and_a_full_one_is_not() {
-        let year = [s(1, "sat", 15), s(1, "not", -5), s(2, "sat", 15)];
+        let year = [s(MemberId::new(1), "sat", 15), s(MemberId::new(1), "not", -5), s(MemberId::new(2), "sat", 15)];
         // Member 1: one "not satisfied" rating in the running window (and
         // three satisfied from earlier windows); member 2: three this window.
-        let window = [(s(1, "not", -5), 1), (s(2, "sat", 15), 3)];
+        let window = [(s(MemberId::new(1), "not", -5), 1), (s(MemberId::new(2), "sat", 15), 3)];
         let seen = withhold_thin_window(&year, &window);
         assert_eq!(seen[1].points, Points::ZERO, "member 1's single rating is withheld");
         assert_eq!(seen[0].points, Points::from_tenths(15), "earlier windows count");

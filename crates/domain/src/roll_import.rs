@@ -648,7 +648,8 @@ mod tests {
         Place { file: "roll.xlsx".into(), sheet: "党员".into(), row }
     }
 
-    fn member(id: MemberId, name: &str, branch: BranchId, linking: LinkingDuty) -> Member {
+    fn member(raw: i64, name: &str, branch: BranchId, linking: LinkingDuty) -> Member {
+        let id = MemberId::new(raw);
         Member {
             id,
             community_id: CommunityId::new(1),

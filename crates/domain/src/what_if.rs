@@ -406,13 +406,13 @@ mod tests {
     fn the_same_rulebook_gives_the_same_points() {
         let rulebook = Rulebook::default_rulebook();
         let rows = [
-            month(1, "meeting.group", 1, 10, 1),
-            month(1, "meeting.group", 2, 10, 1),
-            month(2, "meeting.lecture", 3, 40, 2),
+            month(MemberId::new(1), "meeting.group", 1, 10, 1),
+            month(MemberId::new(1), "meeting.group", 2, 10, 1),
+            month(MemberId::new(2), "meeting.lecture", 3, 40, 2),
         ];
         let replay = reprice(&rulebook, &rulebook, &rows);
-        assert_eq!(points_of(&replay, 1, "meeting.group"), Some(Points::whole(2)));
-        assert_eq!(points_of(&replay, 2, "meeting.lecture"), Some(Points::whole(4)));
+        assert_eq!(points_of(&replay, MemberId::new(1), "meeting.group"), Some(Points::whole(2)));
+        assert_eq!(points_of(&replay, MemberId::new(2), "meeting.lecture"), Some(Points::whole(4)));
         assert!(replay.dropped.is_empty());
         assert!(changes(&rulebook, &rulebook).is_empty());
     }
@@ -425,10 +425,17 @@ mod tests {
             "key = \"meeting.lecture\"\nname = \"参加党课\"\ncategory = \"study\"\npoints = 2",
             "key = \"meeting.lecture\"\nname = \"参加党课\"\ncategory = \"study\"\npoints = 3",
         );
-        let rows = [month(1, "meeting.lecture", 3, 20, 1), month(2, "meeting.lecture", 3, 80, 4)];
+        let rows = [
+            month(MemberId::new(1), "meeting.lecture", 3, 20, 1),
+            month(MemberId::new(2), "meeting.lecture", 3, 80, 4),
+        ];
         let replay = reprice(&current, &proposed, &rows);
-        assert_eq!(points_of(&replay, 1, "meeting.lecture"), Some(Points::whole(3)));
-        assert_eq!(points_of(&replay, 2, "meeting.lecture"), Some(Points::whole(8)), "12 capped at the yearly 8");
+        assert_eq!(points_of(&replay, MemberId::new(1), "meeting.lecture"), Some(Points::whole(3)));
+        assert_eq!(
+            points_of(&replay, MemberId::new(2), "meeting.lecture"),
+            Some(Points::whole(8)),
+            "12 capped at the yearly 8"
+        );
         let words = changes(&current, &proposed);
         assert_eq!(words.len(), 1, "{words:?}");
         assert!(words[0].zh.contains("2 分 → 3 分"), "{}", words[0].zh);
@@ -444,19 +451,24 @@ mod tests {
             "key = \"meeting.group\"\nname = \"参加党小组会\"\ncategory = \"study\"\npoints = 2",
         );
         let rows = [
-            month(1, "meeting.group", 1, 10, 1),
-            month(1, "meeting.group", 2, 10, 1),
-            month(3, "meeting.absent", 5, -40, 2),
+            month(MemberId::new(1), "meeting.group", 1, 10, 1),
+            month(MemberId::new(1), "meeting.group", 2, 10, 1),
+            month(MemberId::new(3), "meeting.absent", 5, -40, 2),
         ];
         let replay = reprice(&current, &proposed, &rows);
-        assert_eq!(points_of(&replay, 1, "meeting.group"), Some(Points::whole(2)), "1 + 1: each month at its cap");
-        assert_eq!(points_of(&replay, 3, "meeting.absent"), Some(Points::whole(-4)));
+        assert_eq!(
+            points_of(&replay, MemberId::new(1), "meeting.group"),
+            Some(Points::whole(2)),
+            "1 + 1: each month at its cap"
+        );
+        assert_eq!(points_of(&replay, MemberId::new(3), "meeting.absent"), Some(Points::whole(-4)));
     }
 
     #[test]
     fn a_rule_the_proposal_drops_counts_nothing_and_is_named() {
         let current = Rulebook::default_rulebook();
-        let rows = [month(1, "meeting.lecture", 3, 20, 1), month(1, "no.such.rule", 3, 20, 1)];
+        let rows =
+            [month(MemberId::new(1), "meeting.lecture", 3, 20, 1), month(MemberId::new(1), "no.such.rule", 3, 20, 1)];
         let replay = reprice(&current, &current, &rows);
         assert_eq!(replay.dropped.get("no.such.rule"), Some(&1));
         assert_eq!(replay.scored.len(), 1);

@@ -13,7 +13,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{AccountId, CommunityId, PersonName, Year};
+use starledger_domain::org::{AccountId, CommunityId, MemberId, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{NewMember, OpenMode, Store, Target};
@@ -22,14 +22,14 @@ use std::time::Duration;
 
 static KEY: AtomicI64 = AtomicI64::new(0);
 
-async fn prepared(target: &Target) -> (Store, CommunityId, i64) {
+async fn prepared(target: &Target) -> (Store, CommunityId, MemberId) {
     let store = Store::connect(target, OpenMode::CreateNew, Duration::from_secs(5)).await.expect("a new database");
     let (community, member) = add_community(&store, "十里社区").await;
     (store, community, member)
 }
 
 /// A community with one member and an open 2025.
-async fn add_community(store: &Store, name: &str) -> (CommunityId, i64) {
+async fn add_community(store: &Store, name: &str) -> (CommunityId, MemberId) {
     let mut tx = store.write().await.unwrap();
     let community = tx.create_community(name).await.unwrap();
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
@@ -61,11 +61,11 @@ enum Lock {
     Community,
 }
 
-async fn append_one(store: &Store, community: CommunityId, member: i64) {
+async fn append_one(store: &Store, community: CommunityId, member: MemberId) {
     append_under(store, community, member, Lock::DatabaseWide).await
 }
 
-async fn append_under(store: &Store, community: CommunityId, member: i64, lock: Lock) {
+async fn append_under(store: &Store, community: CommunityId, member: MemberId, lock: Lock) {
     let n = KEY.fetch_add(1, Ordering::Relaxed);
     let mut tx = match lock {
         Lock::DatabaseWide => store.write().await.unwrap(),

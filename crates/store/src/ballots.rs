@@ -66,7 +66,7 @@ pub struct GradeRow {
 
 #[derive(sqlx::FromRow)]
 struct GradeRecord {
-    member_id: i64,
+    member_id: MemberId,
     excellent: i64,
     qualified: i64,
     basically: i64,
@@ -106,7 +106,7 @@ pub trait BallotQueries: Queries {
 
     async fn ballot_graded(&mut self, ballot: i64) -> Result<BTreeSet<MemberId>> {
         let (conn, location) = self.parts();
-        let rows: Vec<i64> = sqlx::query_scalar("SELECT member_id FROM ballot_graded WHERE ballot_id = $1")
+        let rows: Vec<MemberId> = sqlx::query_scalar("SELECT member_id FROM ballot_graded WHERE ballot_id = $1")
             .bind(ballot)
             .fetch_all(conn)
             .await
@@ -116,7 +116,7 @@ pub trait BallotQueries: Queries {
 
     async fn ballot_voters(&mut self, ballot: i64) -> Result<BTreeSet<MemberId>> {
         let (conn, location) = self.parts();
-        let rows: Vec<i64> = sqlx::query_scalar("SELECT member_id FROM ballot_voters WHERE ballot_id = $1")
+        let rows: Vec<MemberId> = sqlx::query_scalar("SELECT member_id FROM ballot_voters WHERE ballot_id = $1")
             .bind(ballot)
             .fetch_all(conn)
             .await
@@ -127,7 +127,7 @@ pub trait BallotQueries: Queries {
     /// Votes per member and grade. The caller shows it only after the close.
     async fn ballot_tallies(&mut self, ballot: i64) -> Result<BTreeMap<MemberId, Tally>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        let rows: Vec<(MemberId, String, i64)> = sqlx::query_as(
             "SELECT member_id, grade, COUNT(*) FROM ballot_marks WHERE ballot_id = $1 GROUP BY member_id, grade",
         )
         .bind(ballot)

@@ -153,13 +153,13 @@ impl WriteTx {
         self.require_everything()?;
         let first = self.next_id("members").await?;
         let created = now_text();
-        let ids: Vec<MemberId> = (first..first + members.len() as i64).collect();
+        let ids: Vec<MemberId> = (first..first + members.len() as i64).map(MemberId::new).collect();
         let rows = members
             .iter()
             .zip(&ids)
             .map(|(m, id)| {
                 vec![
-                    Cell::Int(Some(*id)),
+                    Cell::Int(Some(id.get())),
                     Cell::Int(Some(community.get())),
                     Cell::Int(Some(m.branch_id.get())),
                     Cell::Int(m.party_group_id.map(i64::from)),
@@ -181,7 +181,7 @@ impl WriteTx {
         )
         .await?;
         if let Some(last) = ids.last() {
-            self.advance_identity("members", *last).await?;
+            self.advance_identity("members", last.get()).await?;
         }
         Ok(ids)
     }
@@ -226,7 +226,7 @@ impl WriteTx {
                 Some(vec![
                     Cell::Int(Some(id.get())),
                     Cell::Int(Some(community.get())),
-                    Cell::Int(Some(member)),
+                    Cell::Int(Some(member.get())),
                     Cell::Text(Some(linked_on.to_string())),
                     Cell::Text(Some(linked_by.to_string())),
                 ])
@@ -292,7 +292,7 @@ impl WriteTx {
                     Cell::Int(Some(entry.id)),
                     Cell::Int(Some(d.community_id.get())),
                     Cell::Int(Some(i64::from(d.year))),
-                    Cell::Int(Some(d.member_id)),
+                    Cell::Int(Some(d.member_id.get())),
                     Cell::Text(Some(d.category.clone())),
                     Cell::Text(Some(d.rule_key.clone())),
                     Cell::Text(Some(d.rulebook_version.clone())),
@@ -327,7 +327,7 @@ impl WriteTx {
                 vec![
                     Cell::Int(Some(community.get())),
                     Cell::Int(Some(i64::from(year))),
-                    Cell::Int(Some(member)),
+                    Cell::Int(Some(member.get())),
                     Cell::Text(Some(category)),
                     Cell::Text(Some(rule_key)),
                     Cell::Int(Some(tally.points.tenths())),

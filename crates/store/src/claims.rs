@@ -31,7 +31,7 @@ pub struct Claim {
 struct ClaimRow {
     id: i64,
     community_id: CommunityId,
-    member_id: i64,
+    member_id: MemberId,
     member_name: String,
     branch_id: BranchId,
     kind: String,

@@ -65,7 +65,7 @@ pub trait ExportQueries: Queries {
     /// The community's opening balances, by member, year and category.
     async fn opening_balances(&mut self, community: CommunityId) -> Result<Vec<OpeningBalance>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        let rows: Vec<(MemberId, i64, String, i64)> = sqlx::query_as(
             "SELECT member_id, year, category, points_tenths FROM opening_balances WHERE community_id = $1 \
              ORDER BY member_id, year, category",
         )

@@ -64,7 +64,7 @@ pub trait FigureQueries: Queries {
              FROM ledger_entries e WHERE e.community_id = $1 AND e.year = $2 {clause} \
              GROUP BY e.member_id, substr(e.occurred_on, 6, 2) ORDER BY e.member_id, month"
         );
-        let mut query = sqlx::query_as::<_, (i64, String, i64)>(&sql).bind(community).bind(i64::from(year.get()));
+        let mut query = sqlx::query_as::<_, (MemberId, String, i64)>(&sql).bind(community).bind(i64::from(year.get()));
         if let Some(l) = &leave_out {
             query = query.bind(l.from.clone()).bind(l.until.clone());
             for rule in l.rules {

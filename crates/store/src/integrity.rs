@@ -126,7 +126,7 @@ pub trait IntegrityQueries: Queries {
     /// committee accounts (an account with nobody behind it votes on nothing).
     async fn committee_persons(&mut self, community: CommunityId) -> Result<std::collections::BTreeSet<MemberId>> {
         let (conn, location) = self.parts();
-        let rows: Vec<i64> = sqlx::query_scalar(
+        let rows: Vec<MemberId> = sqlx::query_scalar(
             "SELECT DISTINCT member_id FROM accounts WHERE community_id = $1 AND role = 'committee' \
              AND member_id IS NOT NULL AND disabled_at IS NULL",
         )

@@ -135,7 +135,7 @@ pub trait LedgerQueries: Queries {
     /// words or hashes: one query, however many members.
     async fn year_entry_facts(&mut self, community: CommunityId, year: Year) -> Result<Vec<EntryFact>> {
         let (conn, location) = self.parts();
-        type Row = (i64, i64, String, String, i64, String, i64, String, Option<i64>);
+        type Row = (i64, MemberId, String, String, i64, String, i64, String, Option<i64>);
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, member_id, category, rule_key, points_tenths, recorded_by, recorded_at, occurred_on, \
              reverses_entry_id FROM ledger_entries WHERE community_id = $1 AND year = $2 ORDER BY id",
@@ -195,7 +195,7 @@ pub trait LedgerQueries: Queries {
     /// would, from a few thousand rows instead of tens of thousands.
     async fn year_scored(&mut self, community: CommunityId, year: Year) -> Result<Vec<Scored>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        let rows: Vec<(MemberId, String, String, i64)> = sqlx::query_as(
             // The projection, kept with every entry: members × rules rows,
             // however many entries the year holds.
             "SELECT member_id, category, rule_key, points_tenths FROM member_rule_totals \
@@ -223,7 +223,7 @@ pub trait LedgerQueries: Queries {
     /// One pass over the year's entries; only the committee's what-if reads it.
     async fn year_rule_months(&mut self, community: CommunityId, year: Year) -> Result<Vec<RuleMonth>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(MemberId, String, String, i64, i64)> = sqlx::query_as(
             "SELECT member_id, rule_key, SUBSTR(occurred_on, 6, 2), CAST(SUM(points_tenths) AS BIGINT), \
                CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) \
              FROM ledger_entries WHERE community_id = $1 AND year = $2 \
@@ -267,7 +267,7 @@ pub trait LedgerQueries: Queries {
              AND rule_key IN ({}) GROUP BY member_id, category, rule_key ORDER BY member_id, category, rule_key",
             placeholders.join(", ")
         );
-        let mut query = sqlx::query_as::<_, (i64, String, String, i64, i64)>(&sql)
+        let mut query = sqlx::query_as::<_, (MemberId, String, String, i64, i64)>(&sql)
             .bind(community)
             .bind(i64::from(year.get()))
             .bind(from.to_string())
@@ -366,7 +366,7 @@ async fn compare_projection(
     community: CommunityId,
     recomputed: &BTreeMap<TotalsKey, Tally>,
 ) -> Result<Vec<ProjectionMismatch>> {
-    let stored: Vec<(i64, i64, String, String, i64, i64, i64)> = sqlx::query_as(
+    let stored: Vec<(MemberId, i64, String, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT member_id, year, category, rule_key, points_tenths, entries, net_entries FROM member_rule_totals \
          WHERE community_id = $1",
     )

@@ -84,7 +84,7 @@ pub trait MeetingQueries: Queries {
 
     async fn attendance(&mut self, meeting: i64) -> Result<Vec<AttendanceRow>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, String, i64)> =
+        let rows: Vec<(MemberId, String, String, i64)> =
             sqlx::query_as("SELECT member_id, status, via, ledgered FROM meeting_attendance WHERE meeting_id = $1")
                 .bind(meeting)
                 .fetch_all(conn)
@@ -109,7 +109,7 @@ pub trait MeetingQueries: Queries {
         pending_only: bool,
     ) -> Result<Vec<LeaveRequest>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64, i64, String, String, String)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, MemberId, String, String, String)> = sqlx::query_as(
             "SELECT l.id, l.meeting_id, l.member_id, m.name, l.reason, l.status FROM leave_requests l \
              JOIN members m ON m.id = l.member_id WHERE l.community_id = $1 AND ($2 IS NULL OR l.meeting_id = $2) \
              AND ($3 = 0 OR l.status = 'pending') ORDER BY l.requested_at",

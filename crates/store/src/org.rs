@@ -299,7 +299,7 @@ pub trait OrgQueries: Queries {
     /// Linked households per member, for every member with at least one.
     async fn link_counts(&mut self, community: CommunityId) -> Result<HashMap<MemberId, u32>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
+        let rows: Vec<(MemberId, i64)> = sqlx::query_as(
             "SELECT member_id, COUNT(*) FROM household_links WHERE community_id = $1 GROUP BY member_id",
         )
         .bind(community)
@@ -486,7 +486,7 @@ impl WriteTx {
     }
 
     pub async fn add_member(&mut self, member: &NewMember) -> Result<MemberId> {
-        let id: i64 = sqlx::query_scalar(
+        let id: MemberId = sqlx::query_scalar(
             "INSERT INTO members (community_id, branch_id, party_group_id, name, phone, probationary, post, \
              linking_exempt_reason, joined_on, left_on, note, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",

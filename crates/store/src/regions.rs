@@ -281,7 +281,7 @@ pub trait RegionQueries: Queries {
     /// Entries per member and rule in a year, net of reversals.
     async fn rule_counts(&mut self, community: CommunityId, year: Year) -> Result<Vec<RuleCount>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        let rows: Vec<(MemberId, String, i64)> = sqlx::query_as(
             // From the projection: members × rules rows, not the year's entries.
             "SELECT member_id, rule_key, CAST(SUM(net_entries) AS BIGINT) \
              FROM member_rule_totals WHERE community_id = $1 AND year = $2 GROUP BY member_id, rule_key",

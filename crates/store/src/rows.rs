@@ -65,7 +65,7 @@ pub(crate) struct AccountRow {
     pub login: String,
     pub name: String,
     pub role: String,
-    pub member_id: Option<i64>,
+    pub member_id: Option<MemberId>,
     pub branch_id: Option<BranchId>,
 }
 
@@ -113,7 +113,7 @@ pub(crate) struct EntryRow {
     pub id: i64,
     pub community_id: CommunityId,
     pub year: i64,
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub category: String,
     pub rule_key: String,
     pub rulebook_version: String,

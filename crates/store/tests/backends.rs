@@ -7,7 +7,7 @@ mod support;
 
 use jiff::civil::date;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{AccountId, BranchId, CommunityId, Role};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, Role};
 use starledger_domain::org::{PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
@@ -17,7 +17,7 @@ use starledger_store::{
 };
 use support::Backing;
 
-fn draft(community: CommunityId, member: i64, n: i64, key: &str) -> EntryDraft {
+fn draft(community: CommunityId, member: MemberId, n: i64, key: &str) -> EntryDraft {
     EntryDraft {
         community_id: community,
         year: 2025,
@@ -38,11 +38,11 @@ fn draft(community: CommunityId, member: i64, n: i64, key: &str) -> EntryDraft {
 }
 
 /// A community with `members` members and an open 2025.
-async fn community(store: &Store, members: usize) -> (CommunityId, Vec<i64>) {
+async fn community(store: &Store, members: usize) -> (CommunityId, Vec<MemberId>) {
     named_community(store, "十里社区", members).await
 }
 
-async fn named_community(store: &Store, name: &str, members: usize) -> (CommunityId, Vec<i64>) {
+async fn named_community(store: &Store, name: &str, members: usize) -> (CommunityId, Vec<MemberId>) {
     let mut tx = store.write().await.unwrap();
     let community = tx.create_community(name).await.unwrap();
     let branch = tx.add_branch(community, "第一党支部").await.unwrap();
@@ -82,7 +82,7 @@ async fn both_schemas_have_the_same_tables_and_columns() {
     assert_eq!(tables, listed, "store copy lists every table");
 }
 
-async fn standings(store: &Store, community: CommunityId) -> Vec<(i64, Points, u8)> {
+async fn standings(store: &Store, community: CommunityId) -> Vec<(MemberId, Points, u8)> {
     let mut reader = store.read().await.unwrap();
     let members = reader.members(community).await.unwrap();
     let period = reader.period(community, Year::new(2025).unwrap()).await.unwrap().unwrap();

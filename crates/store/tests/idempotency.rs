@@ -9,7 +9,7 @@ mod support;
 use jiff::civil::date;
 use proptest::prelude::*;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{AccountId, CommunityId, PersonName, Year};
+use starledger_domain::org::{AccountId, CommunityId, MemberId, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{Appended, LedgerQueries, NewMember};
@@ -21,7 +21,7 @@ use support::Backing;
 /// after it.
 type Write = (u8, bool, bool);
 
-fn draft(community: CommunityId, member: i64, key: u8, tenths: i64, n: usize) -> EntryDraft {
+fn draft(community: CommunityId, member: MemberId, key: u8, tenths: i64, n: usize) -> EntryDraft {
     EntryDraft {
         community_id: community,
         year: 2025,
@@ -73,7 +73,7 @@ async fn run(writes: Vec<Write>) -> Result<(), TestCaseError> {
 
     // Event k is member k % 3's, worth 5 + k tenths, under key k.
     let event = |k: u8| (members[usize::from(k) % 3], 5 + i64::from(k));
-    let mut written: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut written: BTreeMap<String, (MemberId, i64)> = BTreeMap::new();
     let mut tx = store.write().await.unwrap();
     for (n, (k, reuse, commit)) in writes.into_iter().enumerate() {
         let (member, tenths) = event(k);
@@ -106,7 +106,7 @@ async fn run(writes: Vec<Write>) -> Result<(), TestCaseError> {
     tx.commit().await.unwrap();
 
     let mut reader = store.read().await.unwrap();
-    let mut kept: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut kept: BTreeMap<String, (MemberId, i64)> = BTreeMap::new();
     for member in &members {
         for entry in reader.member_entries(community, *member, Year::new(2025).unwrap()).await.unwrap() {
             let draft = &entry.draft;

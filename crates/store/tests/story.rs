@@ -8,7 +8,7 @@ mod support;
 use jiff::civil::date;
 use sqlx::Connection;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{AccountId, BranchId, CommunityId, PersonName, Role, Year};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, PersonName, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
@@ -17,7 +17,14 @@ use starledger_store::{
 use std::time::Duration;
 use support::Backing;
 
-fn draft(community: CommunityId, member: i64, rule: &str, tenths: i64, key: &str, on: jiff::civil::Date) -> EntryDraft {
+fn draft(
+    community: CommunityId,
+    member: MemberId,
+    rule: &str,
+    tenths: i64,
+    key: &str,
+    on: jiff::civil::Date,
+) -> EntryDraft {
     EntryDraft {
         community_id: community,
         year: 2025,

@@ -7,7 +7,7 @@ mod support;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, PgConnection, SqliteConnection};
-use starledger_domain::org::{Account, AccountId, BranchId, CommunityId, PersonName, Role};
+use starledger_domain::org::{Account, AccountId, BranchId, CommunityId, MemberId, PersonName, Role};
 use starledger_domain::regions::{Principal, RegionId, RegionPath};
 use starledger_store::{
     AccessQueries, NewAccount, NewMember, OpenMode, OrgQueries, Queries, RegionQueries, Store, StoreError,
@@ -92,13 +92,13 @@ const RELEASED_ROWS: &[&str] = &[
 
 /// The accounts above, as a community account reads them.
 fn released_accounts() -> Vec<Account> {
-    let account = |id, community_id, login: &str, name: &str, role, member_id, branch_id| Account {
+    let account = |id, community_id, login: &str, name: &str, role, member_id: Option<i64>, branch_id| Account {
         id,
         community_id,
         login: login.into(),
         name: name.into(),
         role,
-        member_id,
+        member_id: member_id.map(MemberId::new),
         branch_id,
     };
     vec![
@@ -500,8 +500,11 @@ async fn takes_the_new_release(store: &Store) {
     drop(reader);
 
     // The new constraints hold in the rebuilt table.
-    constraints_hold(store, Ids { community: CommunityId::new(1), branch: BranchId::new(1), member: 1, region: city })
-        .await;
+    constraints_hold(
+        store,
+        Ids { community: CommunityId::new(1), branch: BranchId::new(1), member: MemberId::new(1), region: city },
+    )
+    .await;
 }
 
 /// The ids a breach refers to; each exists, so that only the constraint at
@@ -510,7 +513,7 @@ async fn takes_the_new_release(store: &Store) {
 struct Ids {
     community: CommunityId,
     branch: BranchId,
-    member: i64,
+    member: MemberId,
     region: RegionId,
 }
 
@@ -692,10 +695,11 @@ async fn finalized_years_get_their_roll_snapshot_on_upgrade() {
     let mut reader = store.read().await.unwrap();
     let frozen =
         starledger_store::NoticeQueries::year_roll(&mut reader, CommunityId::new(1), year(2025)).await.unwrap();
-    let names: Vec<(i64, String, bool)> = frozen.iter().map(|m| (m.id, m.name.to_string(), m.probationary)).collect();
+    let names: Vec<(MemberId, String, bool)> =
+        frozen.iter().map(|m| (m.id, m.name.to_string(), m.probationary)).collect();
     assert_eq!(
         names,
-        vec![(1, "梁小改".into(), false), (3, "彭雅丽".into(), true)],
+        vec![(MemberId::new(1), "梁小改".into(), false), (MemberId::new(3), "彭雅丽".into(), true)],
         "the finalized year's members, with the flags they had"
     );
     drop(reader);
@@ -709,10 +713,10 @@ async fn finalized_years_get_their_roll_snapshot_on_upgrade() {
     let mut reader = store.read().await.unwrap();
     let frozen =
         starledger_store::NoticeQueries::year_roll(&mut reader, CommunityId::new(1), year(2025)).await.unwrap();
-    let peng = frozen.iter().find(|m| m.id == 3).unwrap();
+    let peng = frozen.iter().find(|m| m.id == MemberId::new(3)).unwrap();
     assert!(peng.probationary && peng.branch_id == BranchId::new(1) && peng.branch == "第一党支部", "{peng:?}");
     let open = starledger_store::NoticeQueries::year_roll(&mut reader, CommunityId::new(1), year(2026)).await.unwrap();
-    let peng = open.iter().find(|m| m.id == 3).unwrap();
+    let peng = open.iter().find(|m| m.id == MemberId::new(3)).unwrap();
     assert!(!peng.probationary && peng.branch_id == BranchId::new(2), "{peng:?}");
     drop(reader);
     // The snapshot is append-only.

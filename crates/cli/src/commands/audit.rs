@@ -7,6 +7,7 @@ use crate::failure::{Failure, Outcome};
 use crate::output;
 use serde::Serialize;
 use starledger_app::anomalies::{self, Anomalies, Flag};
+use starledger_domain::org::MemberId;
 use std::collections::BTreeMap;
 
 /// Said with every list of flags, in both languages.
@@ -54,7 +55,7 @@ struct FlagJson<'a> {
     seen_zh: &'a str,
     seen_en: &'a str,
     figures: BTreeMap<&'static str, &'a str>,
-    members: &'a [i64],
+    members: &'a [MemberId],
     entries: &'a [i64],
 }
 

@@ -7,7 +7,7 @@ use crate::failure::{Failure, Outcome};
 use crate::output;
 use serde::Serialize;
 use starledger_app::what_if::WhatIf;
-use starledger_domain::org::{CommunityId, Year};
+use starledger_domain::org::{CommunityId, MemberId, Year};
 use starledger_domain::rating::{Rating, rate};
 use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Store};
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ struct RatingJson<'a> {
 
 #[derive(Serialize)]
 struct MemberJson<'a> {
-    member_id: i64,
+    member_id: MemberId,
     name: &'a str,
     branch: &'a str,
     categories: BTreeMap<&'a str, f64>,
@@ -199,7 +199,7 @@ struct WhatIfJson<'a> {
 
 #[derive(Serialize)]
 struct MoverJson<'a> {
-    member_id: i64,
+    member_id: MemberId,
     name: &'a str,
     branch: &'a str,
     stars_before: u8,

@@ -7,6 +7,7 @@ use super::Context;
 use crate::args::{RetentionArgs, RetentionCommand};
 use crate::failure::Outcome;
 use starledger_app::privacy::{self, Due};
+use starledger_domain::org::MemberId;
 use starledger_store::{OrgQueries, Store};
 
 /// `member pseudonymize --member ID --by LOGIN [--yes]`: without `--yes`,
@@ -14,7 +15,7 @@ use starledger_store::{OrgQueries, Store};
 pub async fn pseudonymize(
     context: &Context,
     store: &Store,
-    member: i64,
+    member: MemberId,
     by: &str,
     yes: bool,
     retention: &RetentionArgs,

@@ -10,7 +10,7 @@ use starledger_domain::duty::{self, Subject};
 use starledger_domain::integrity::ReviewGrade;
 use starledger_domain::ledger::Actor;
 use starledger_domain::linking::{RatingWindow, Satisfaction};
-use starledger_domain::org::{Account, CommunityId, HouseholdId, Member, Year};
+use starledger_domain::org::{Account, CommunityId, HouseholdId, Member, MemberId, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{GainedSoFar, Rule, Rulebook};
 use starledger_store::{Appended, NewIntegrityRecord, WriteTx};
@@ -21,9 +21,9 @@ pub struct Recorder<'a> {
     rulebook: &'a Rulebook,
     community: CommunityId,
     year: Year,
-    rule_in_month: HashMap<(i64, String, i8), Points>,
-    rule_in_year: HashMap<(i64, String), Points>,
-    category_in_year: HashMap<(i64, String), Points>,
+    rule_in_month: HashMap<(MemberId, String, i8), Points>,
+    rule_in_year: HashMap<(MemberId, String), Points>,
+    category_in_year: HashMap<(MemberId, String), Points>,
     sequence: i64,
     pub written: usize,
     pub capped: usize,

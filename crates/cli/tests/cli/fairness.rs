@@ -5,6 +5,7 @@
 
 use super::helpers::{BRANCH_SECRETARY, Community, LIANG_XIAOGAI, PENG_YALI, SECRETARY, runtime};
 use starledger_domain::ledger::{Actor, EntryDraft};
+use starledger_domain::org::MemberId;
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{Appended, OpenMode, Store, Target};
 use std::time::Duration;
@@ -22,7 +23,7 @@ fn decided_entry(community: &Community, rule_key: &str, by: Actor, key: &str) ->
         let draft = EntryDraft {
             community_id: 1.into(),
             year: 2025,
-            member_id: LIANG_XIAOGAI,
+            member_id: MemberId::new(LIANG_XIAOGAI),
             category: rule.category.clone(),
             rule_key: rule.key.clone(),
             rulebook_version: rulebook.version.clone(),

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 use starledger_app::activities::{self, Answer};
 use starledger_app::api_tokens::Scope;
+use starledger_domain::org::MemberId;
 use starledger_store::ActivityQueries;
 
 #[derive(Deserialize)]
@@ -52,7 +53,7 @@ pub async fn answer(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmBody {
-    member_ids: Vec<i64>,
+    member_ids: Vec<MemberId>,
 }
 
 /// `POST /api/v1/activities/{id}/confirmation`: the organizer confirms the

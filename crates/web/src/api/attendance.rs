@@ -21,12 +21,13 @@ use starledger_app::api_tokens::Scope;
 use starledger_app::claims::Verdict;
 use starledger_app::meetings::{self, Closing, Uninvited};
 use starledger_domain::meetings::Attendance;
+use starledger_domain::org::MemberId;
 use starledger_store::{LeaveRequest, MeetingQueries};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mark {
-    member_id: i64,
+    member_id: MemberId,
     status: String,
 }
 
@@ -58,7 +59,7 @@ pub async fn mark(
             Why::new(format!("marks：应有 1 到 {MAX_MARKS} 条。"), format!("marks: 1 to {MAX_MARKS} marks are taken")),
         ));
     }
-    let mut marks: Vec<(i64, String)> = Vec::new();
+    let mut marks: Vec<(MemberId, String)> = Vec::new();
     for mark in input.marks {
         meetings::parse_status(&mark.status)?;
         if marks.iter().any(|(m, _)| *m == mark.member_id) {

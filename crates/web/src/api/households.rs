@@ -18,7 +18,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use starledger_app::api_tokens::Scope;
 use starledger_app::roll::{self, HouseholdFields, PhoneChange};
-use starledger_domain::org::{CommunityId, HouseholdId, Phone};
+use starledger_domain::org::{CommunityId, HouseholdId, MemberId, Phone};
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{OrgQueries, WriteTx};
 
@@ -124,7 +124,7 @@ pub async fn edit(
 #[serde(deny_unknown_fields)]
 pub struct Link {
     household_id: HouseholdId,
-    member_id: i64,
+    member_id: MemberId,
 }
 
 #[derive(Deserialize)]
@@ -146,7 +146,7 @@ pub async fn link(State(state): State<AppState>, caller: Caller, body: Bytes) ->
             Why::new("links：应有 1 到 1000 条。", "links: 1 to 1000 links are taken"),
         ));
     }
-    let pairs: Vec<(HouseholdId, i64)> = input.links.iter().map(|l| (l.household_id, l.member_id)).collect();
+    let pairs: Vec<(HouseholdId, MemberId)> = input.links.iter().map(|l| (l.household_id, l.member_id)).collect();
     let community = caller.account.community_id;
     let mut tx = caller.write(&state).await?;
     starledger_domain::duty::may_administer(&caller.account, "link households")?;

@@ -18,7 +18,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use starledger_app::standings::Audience;
 use starledger_app::{households, meetings};
-use starledger_domain::org::{BranchId, CommunityId, Year};
+use starledger_domain::org::{BranchId, CommunityId, MemberId, Year};
 use starledger_store::{ActivityQueries, LedgerQueries, MeetingQueries, NoticeQueries, OrgQueries, SealQueries};
 use std::collections::HashMap;
 
@@ -54,7 +54,7 @@ pub async fn list_households(
     caller.require_role(&households::LIST_READERS)?;
     let community = caller.account.community_id;
     let mut reader = state.store().read().await?;
-    let branch_of: HashMap<i64, BranchId> =
+    let branch_of: HashMap<MemberId, BranchId> =
         reader.members(community).await?.into_iter().map(|m| (m.id, m.branch_id)).collect();
     let mut found: Vec<_> = reader
         .households(community)
@@ -154,7 +154,7 @@ pub(super) async fn sheet_json<Q: MeetingQueries + OrgQueries>(
     let meeting = q.meeting(community, id).await?;
     let members = q.members(community).await?;
     let invited = meetings::invited(&meeting, &members);
-    let attendance: HashMap<i64, _> = q.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();
+    let attendance: HashMap<MemberId, _> = q.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();
     let items: Vec<Value> = invited
         .iter()
         .map(|m| {
@@ -227,7 +227,7 @@ pub async fn published_rating(
     let audience = Audience::of(caller.account.role);
     let kept = state.ratings().get(&mut reader, community, year, audience).await?.ok_or_else(none)?;
     let seal = reader.seals(community, year).await?.pop().map(|s| s.short());
-    let (page, next) = super::v1::page_in_order(kept.standing().members.iter(), |m| m.member_id, after, limit)?;
+    let (page, next) = super::v1::page_in_order(kept.standing().members.iter(), |m| m.member_id.get(), after, limit)?;
     let items: Vec<Value> = page
         .into_iter()
         .map(|m| {

@@ -22,7 +22,7 @@ use starledger_app::claims::{self, ClaimFilter, Verdict};
 use starledger_app::integrity;
 use starledger_domain::claims::ClaimStatus;
 use starledger_domain::integrity::Deciders;
-use starledger_domain::org::{Account, BranchId, Year};
+use starledger_domain::org::{Account, BranchId, MemberId, Year};
 use starledger_store::{Claim, ClaimQueries, IntegrityQueries, IntegrityRecord, OrgQueries};
 use std::collections::HashMap;
 
@@ -145,7 +145,7 @@ async fn record_json<Q: IntegrityQueries + OrgQueries>(
     q: &mut Q,
     caller: &Account,
     record: &IntegrityRecord,
-    names: &HashMap<i64, String>,
+    names: &HashMap<MemberId, String>,
     periods: &mut HashMap<i64, Option<starledger_store::Period>>,
 ) -> ApiResult<Value> {
     let votes = q.integrity_votes(record.id).await?;
@@ -182,7 +182,7 @@ async fn record_json<Q: IntegrityQueries + OrgQueries>(
     }))
 }
 
-async fn member_names<Q: OrgQueries>(q: &mut Q, caller: &Account) -> ApiResult<HashMap<i64, String>> {
+async fn member_names<Q: OrgQueries>(q: &mut Q, caller: &Account) -> ApiResult<HashMap<MemberId, String>> {
     Ok(q.members(caller.community_id).await?.into_iter().map(|m| (m.id, m.name.to_string())).collect())
 }
 
@@ -256,7 +256,7 @@ pub async fn vote_integrity(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewRecordBody {
-    member_id: i64,
+    member_id: MemberId,
     rule: String,
     on: String,
     description: String,

@@ -18,7 +18,7 @@ use starledger_app::ledger::{self, EntryFilter, HandEntry, Recorded};
 use starledger_app::standings::Audience;
 use starledger_app::{anomalies, roll};
 use starledger_domain::ledger::Entry;
-use starledger_domain::org::{BranchId, Year};
+use starledger_domain::org::{BranchId, MemberId, Year};
 use starledger_store::{LedgerQueries, OrgQueries, SealQueries};
 
 /// The most items one page of a list holds.
@@ -34,7 +34,7 @@ pub struct PageQuery {
     pub(super) year: Option<i64>,
     pub(super) branch: Option<BranchId>,
     pub(super) category: Option<String>,
-    pub(super) member: Option<i64>,
+    pub(super) member: Option<MemberId>,
     /// Households: only those linked to no member.
     #[serde(default)]
     pub(super) unlinked: bool,
@@ -120,11 +120,11 @@ pub async fn members(
     members.sort_by_key(|m| m.id);
     let mut matching = members
         .into_iter()
-        .filter(|m| after.is_none_or(|after| m.id > after))
+        .filter(|m| after.is_none_or(|after| m.id.get() > after))
         .filter(|m| asked.branch.is_none_or(|b| m.branch_id == b));
     let page: Vec<_> = matching.by_ref().take(limit).collect();
     let more = matching.next().is_some();
-    let next = page.last().filter(|_| more).map(|m| cursor_after(m.id));
+    let next = page.last().filter(|_| more).map(|m| cursor_after(m.id.get()));
     let items: Vec<Value> = page
         .iter()
         .map(|m| {
@@ -161,10 +161,11 @@ pub async fn standings(
         state.ratings().get(&mut reader, community, year, audience).await?.ok_or_else(|| {
             Problem::new("not_found", Why::new("社区没有这个年度。", "the community has no such year"))
         })?;
-    let branch_of: std::collections::HashMap<i64, BranchId> = kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
+    let branch_of: std::collections::HashMap<MemberId, BranchId> =
+        kept.roll.iter().map(|m| (m.id, m.branch_id)).collect();
     let matching =
         kept.standing().members.iter().filter(|m| asked.branch.is_none_or(|b| branch_of.get(&m.member_id) == Some(&b)));
-    let (page, next) = page_in_order(matching, |m| m.member_id, after, limit)?;
+    let (page, next) = page_in_order(matching, |m| m.member_id.get(), after, limit)?;
     let items: Vec<Value> = page
         .into_iter()
         .map(|m| {
@@ -230,7 +231,7 @@ pub async fn entries(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
-    member_id: i64,
+    member_id: MemberId,
     rule: String,
     on: String,
     reference: String,

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use starledger_app::AppError;
 use starledger_app::activities;
 use starledger_app::recording::{self, Event};
-use starledger_domain::org::{Role, Year};
+use starledger_domain::org::{MemberId, Role, Year};
 use starledger_domain::rulebook::{Rule, RuleSource};
 use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule};
 use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, OutboxQueries, PeriodStatus};
@@ -196,7 +196,7 @@ pub async fn publish(
 }
 
 struct SignupRow {
-    member_id: i64,
+    member_id: MemberId,
     name: String,
     checked_in: bool,
     checked_in_at: String,
@@ -241,7 +241,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let period = reader.period(community, year).await?;
     let rule = period.as_ref().and_then(|p| p.rulebook.rule(&activity.rule_key).cloned());
     let community_name = reader.community(community).await?.name;
-    let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let names: HashMap<MemberId, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
     let taken = signups.iter().filter(|s| s.is_signed_up()).count();
     let me = viewer.account.member_id;
     let mine = me.and_then(|m| signups.iter().find(|s| s.member_id == m));
@@ -270,7 +270,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     } else {
         Vec::new()
     };
-    let answered: HashSet<i64> = signups.iter().map(|s| s.member_id).collect();
+    let answered: HashSet<MemberId> = signups.iter().map(|s| s.member_id).collect();
     let rows = if can_organize {
         signups
             .iter()
@@ -449,7 +449,7 @@ pub async fn confirm_page(State(state): State<AppState>, viewer: SignedIn, Path(
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     reader.activity(community, id).await?;
-    let chosen: Vec<i64> = reader
+    let chosen: Vec<MemberId> = reader
         .signups(id)
         .await?
         .iter()
@@ -471,11 +471,11 @@ pub async fn confirm(
         .iter()
         .filter(|(k, _)| k == "m")
         .map(|(_, v)| {
-            v.parse::<i64>().map_err(|_| {
+            v.parse::<MemberId>().map_err(|_| {
                 WebError::BadRequest(Why::new(format!("“{v}”不是党员编号。"), format!("m: \"{v}\" is not a member id")))
             })
         })
-        .collect::<WebResult<Vec<i64>>>()?;
+        .collect::<WebResult<Vec<MemberId>>>()?;
     confirm_step(&state, &viewer, id, chosen, confirmed(field("confirm"))).await
 }
 
@@ -487,7 +487,7 @@ async fn confirm_step(
     state: &AppState,
     viewer: &SignedIn,
     id: i64,
-    chosen: Vec<i64>,
+    chosen: Vec<MemberId>,
     confirmed: bool,
 ) -> WebResult<Response> {
     let mut tx = viewer.write(state).await?;

@@ -17,7 +17,7 @@ use starledger_app::recording::{self, Event};
 use starledger_domain::Points;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::{AccountId, Role, Year};
+use starledger_domain::org::{AccountId, MemberId, Role, Year};
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{AccessQueries, IntegrityQueries, NewAdjustment, OrgQueries, PeriodStatus};
 use std::collections::HashMap;
@@ -40,7 +40,7 @@ struct AdjustmentRow {
 struct AdjustmentsPage {
     page: Page,
     can_make: bool,
-    members: Vec<(i64, String)>,
+    members: Vec<(MemberId, String)>,
     rules: Vec<(String, String)>,
     rows: Vec<AdjustmentRow>,
 }
@@ -50,7 +50,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let members = reader.members(community).await?;
-    let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let names: HashMap<MemberId, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
     let accounts: HashMap<AccountId, String> =
         reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
     let period = reader.period(community, Year::of(today())).await?;
@@ -105,7 +105,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
 
 #[derive(Deserialize)]
 pub struct MakeForm {
-    member: i64,
+    member: MemberId,
     rule: String,
     points: String,
     reason: String,

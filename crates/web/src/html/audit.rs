@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::anomalies::{self, Selection, days_late};
 use starledger_domain::ledger::Actor;
-use starledger_domain::org::{AccountId, BranchId, CommunityId, Year};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, Year};
 use starledger_store::{EntryFact, OrgQueries};
 use std::collections::HashMap;
 
@@ -95,16 +95,20 @@ pub async fn anomalies(
     Ok(render(page)?.into_response())
 }
 
+/// Ids as an address lists them: `3,5,8`.
+fn comma_list<Id: std::fmt::Display>(ids: &[Id]) -> String {
+    ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
 /// The address of the entries a selection gives in a year.
 fn entries_link(year: Year, selection: &Selection) -> String {
     let mut link = form_urlencoded::Serializer::new(String::new());
     link.append_pair("year", &year.get().to_string());
-    let list = |ids: &[i64]| ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
     if !selection.ids.is_empty() {
-        link.append_pair("ids", &list(&selection.ids));
+        link.append_pair("ids", &comma_list(&selection.ids));
     }
     if !selection.members.is_empty() {
-        link.append_pair("members", &list(&selection.members));
+        link.append_pair("members", &comma_list(&selection.members));
     }
     if let Some(branch) = selection.branch {
         link.append_pair("branch", &branch.to_string());
@@ -143,11 +147,11 @@ fn bad(zh: &str, en: &str) -> WebError {
 }
 
 /// A comma-separated list of ids.
-fn id_list(text: Option<&str>) -> WebResult<Vec<i64>> {
+fn id_list<Id: std::str::FromStr>(text: Option<&str>) -> WebResult<Vec<Id>> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(Vec::new()) };
-    let ids: Vec<i64> = text
+    let ids: Vec<Id> = text
         .split(',')
-        .map(|part| part.trim().parse::<i64>())
+        .map(|part| part.trim().parse::<Id>())
         .collect::<Result<_, _>>()
         .map_err(|_| bad("编号列表应为以逗号分隔的数字。", "a list of ids is numbers separated by commas"))?;
     if ids.len() > MOST_LISTED {
@@ -246,7 +250,7 @@ pub async fn entries(
         return Err(WebError::NotFound);
     };
     let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
-    let members: HashMap<i64, (String, BranchId)> =
+    let members: HashMap<MemberId, (String, BranchId)> =
         reader.members(community).await?.into_iter().map(|m| (m.id, (m.name.to_string(), m.branch_id))).collect();
     let branches: HashMap<BranchId, String> = reader.branches(community).await?.into_iter().collect();
     let mut recorders: Vec<AccountId> = entries

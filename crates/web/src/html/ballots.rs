@@ -136,7 +136,7 @@ pub async fn open(
 }
 
 struct ResultRow {
-    member_id: i64,
+    member_id: MemberId,
     name: String,
     tally: Tally,
     /// The grade the votes give (the plurality within the cap).
@@ -161,7 +161,7 @@ struct BallotPage {
     papers: usize,
     eligible_voters: usize,
     /// The graded members on the viewer's paper (everyone but themselves).
-    paper: Vec<(i64, String, bool)>,
+    paper: Vec<(MemberId, String, bool)>,
     results: Vec<ResultRow>,
     excellent_places: usize,
     grades: Vec<(&'static str, &'static str)>,
@@ -189,7 +189,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let mut reader = state.store().read().await?;
     let row = reader.ballot(community, id).await?;
     let members = reader.members(community).await?;
-    let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let names: HashMap<MemberId, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
     let graded = reader.ballot_graded(id).await?;
     let voters = reader.ballot_voters(id).await?;
     let me = voter(&viewer, &members, row.branch_id);

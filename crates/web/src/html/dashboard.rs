@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use starledger_app::standings::Audience;
 use starledger_domain::linking::{LinkStatus, link_status};
-use starledger_domain::org::{BranchId, Role};
+use starledger_domain::org::{BranchId, MemberId, Role};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::{ClaimQueries, MeetingQueries, OrgQueries, RatingQueries};
@@ -87,7 +87,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn) -> WebResult<
     }
     let households = reader.households(community).await?;
     let tokens = reader.live_tokens(community).await?;
-    let member_ids: std::collections::HashSet<i64> = members.iter().map(|m| m.id).collect();
+    let member_ids: std::collections::HashSet<MemberId> = members.iter().map(|m| m.id).collect();
     let unlinked = if viewer.is(Role::BranchSecretary) {
         Vec::new()
     } else {

@@ -82,7 +82,7 @@ fn streak_of(history: &BTreeMap<Year, (u8, &'static str)>) -> u32 {
 }
 
 struct RollRow {
-    member_id: i64,
+    member_id: MemberId,
     rank: u32,
     name: String,
     branch: String,
@@ -182,7 +182,7 @@ struct StarsPage {
     history: Vec<(i16, String, &'static str)>,
 }
 
-pub async fn member(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<i64>) -> WebResult<Response> {
+pub async fn member(State(state): State<AppState>, viewer: SignedIn, Path(id): Path<MemberId>) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let member = reader.member(community, id).await?;

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use starledger_app::integrity as app_integrity;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::integrity::Deciders;
-use starledger_domain::org::{Member, Role, Year};
+use starledger_domain::org::{Member, MemberId, Role, Year};
 use starledger_domain::rulebook::RuleSource;
 use starledger_store::{IntegrityQueries, OrgQueries, Period, PeriodStatus};
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ struct IntegrityPage {
     can_file: bool,
     is_committee: bool,
     today: String,
-    members: Vec<(i64, String)>,
+    members: Vec<(MemberId, String)>,
     rules: Vec<(String, String)>,
     records: Vec<RecordRow>,
     relatives: Vec<(String, String, String)>,
@@ -70,7 +70,7 @@ struct IntegrityPage {
 /// the rest again instead of typing it twice). Empty on a plain visit.
 #[derive(Default)]
 struct Kept {
-    member: Option<i64>,
+    member: Option<MemberId>,
     rule: String,
     date: String,
     description: String,
@@ -99,7 +99,7 @@ async fn integrity_page(state: &AppState, viewer: &SignedIn, page: Option<usize>
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let members = reader.members(community).await?;
-    let names: HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let names: HashMap<MemberId, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
     let this_year = Year::of(today());
     let period = reader.period(community, this_year).await?;
     let rules: Vec<(String, String)> = period
@@ -214,7 +214,7 @@ async fn integrity_page(state: &AppState, viewer: &SignedIn, page: Option<usize>
 
 #[derive(Default)]
 struct FileForm {
-    member: Option<i64>,
+    member: Option<MemberId>,
     rule: String,
     date: Option<Date>,
     description: String,
@@ -325,8 +325,8 @@ pub async fn vote(
 
 #[derive(Deserialize)]
 pub struct RelativesForm {
-    member: i64,
-    relative: i64,
+    member: MemberId,
+    relative: MemberId,
     relation: String,
 }
 

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::meetings::{self, Closing, Uninvited, invited};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
-use starledger_domain::org::{BranchId, Member, PartyGroupId, Role, Year};
+use starledger_domain::org::{BranchId, Member, MemberId, PartyGroupId, Role, Year};
 use starledger_store::{MeetingQueries, NewMeeting, OrgQueries};
 use std::collections::HashMap;
 
@@ -170,7 +170,7 @@ pub async fn create(
 }
 
 struct SheetRow {
-    member_id: i64,
+    member_id: MemberId,
     name: String,
     status: &'static str,
     status_label: &'static str,
@@ -211,7 +211,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     if !starledger_app::meetings::may_read(&viewer.account, &meeting, &invited) {
         return Err(WebError::Forbidden(Why::new("这是其他支部的会议。", "this meeting is another branch's")));
     }
-    let attendance: HashMap<i64, _> = reader.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();
+    let attendance: HashMap<MemberId, _> = reader.attendance(id).await?.into_iter().map(|a| (a.member_id, a)).collect();
     let rows = invited
         .iter()
         .map(|m| {
@@ -269,7 +269,7 @@ pub async fn save_attendance(
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<HashMap<String, String>>,
 ) -> WebResult<Response> {
-    let marks: Vec<(i64, String)> =
+    let marks: Vec<(MemberId, String)> =
         form.iter().filter_map(|(name, value)| Some((name.strip_prefix('m')?.parse().ok()?, value.clone()))).collect();
     let mut tx = viewer.write(&state).await?;
     meetings::mark_attendance(&mut tx, &viewer.account, id, &marks, Uninvited::Ignore, now()).await?;

@@ -25,7 +25,7 @@ use starledger_app::rating as app_rating;
 use starledger_domain::duty::{self, Subject};
 use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
-use starledger_domain::org::{AccountId, CommunityId, Role, Year};
+use starledger_domain::org::{AccountId, CommunityId, MemberId, Role, Year};
 use starledger_domain::rating::{Rating, rate};
 use starledger_domain::seal::Stage;
 use starledger_store::{
@@ -50,7 +50,7 @@ fn period_of(round: &RatingRound) -> WebResult<NoticePeriod> {
 }
 
 struct ResultRow {
-    member_id: i64,
+    member_id: MemberId,
     rank: Option<u32>,
     name: String,
     branch: String,
@@ -123,7 +123,7 @@ struct RatingPage {
     /// The viewer may agree to it (a committee member who is another person).
     can_agree: bool,
     can_withdraw: bool,
-    members: Vec<(i64, String)>,
+    members: Vec<(MemberId, String)>,
     objections: Vec<ObjectionRow>,
     rows: Vec<ResultRow>,
     /// The year's seal once published: short form and QR code.
@@ -153,7 +153,8 @@ pub async fn show(
     let accounts: std::collections::HashMap<AccountId, String> =
         reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
     let members = reader.members(community).await?;
-    let names: std::collections::HashMap<i64, String> = members.iter().map(|m| (m.id, m.name.to_string())).collect();
+    let names: std::collections::HashMap<MemberId, String> =
+        members.iter().map(|m| (m.id, m.name.to_string())).collect();
     let is_committee = viewer.is(Role::Committee);
     let live_round = live.as_ref().map(|r| r.round);
     let objections: Vec<ObjectionRow> = reader
@@ -371,7 +372,7 @@ async fn file(
     let member = match form.member.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
         Some(m) => {
             let id = m
-                .parse::<i64>()
+                .parse::<MemberId>()
                 .map_err(|_| WebError::BadRequest(Why::new("党员：不是本社区的党员。", "member: not a member")))?;
             Some(tx.member(community, id).await?.id)
         }

@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use starledger_app::print::{self, Asker};
+use starledger_domain::org::MemberId;
 use starledger_print::{Paper, PrintFont};
 use std::sync::OnceLock;
 
@@ -99,13 +100,13 @@ pub async fn my_record(
 pub async fn member_record(
     State(state): State<AppState>,
     viewer: SignedIn,
-    axum::extract::Path(member): axum::extract::Path<i64>,
+    axum::extract::Path(member): axum::extract::Path<MemberId>,
     Query(query): Query<RecordQuery>,
 ) -> WebResult<Response> {
     record(state, viewer, member, query.year).await
 }
 
-async fn record(state: AppState, viewer: SignedIn, member: i64, year: i64) -> WebResult<Response> {
+async fn record(state: AppState, viewer: SignedIn, member: MemberId, year: i64) -> WebResult<Response> {
     let mut reader = state.store().read().await?;
     let font = font()?;
     let bytes = starledger_app::record::record_pdf(&mut reader, &viewer.account, member, year, font).await?;

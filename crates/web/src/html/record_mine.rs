@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::standings::Audience;
 use starledger_domain::ledger::{Actor, Entry};
-use starledger_domain::org::{Account, AccountId, BranchId};
+use starledger_domain::org::{Account, AccountId, BranchId, MemberId};
 use starledger_domain::points::Points;
 use starledger_domain::rating::{CreditKind, Gap, TermKind};
 use starledger_domain::rulebook::Rulebook;
@@ -97,7 +97,7 @@ struct RecordPage {
     /// The year is sealed: each entry offers its receipt.
     sealed: bool,
     /// The member's id, for the link to their stars by year.
-    member_id: i64,
+    member_id: MemberId,
     name: String,
     branch: String,
     summary: Option<Summary>,

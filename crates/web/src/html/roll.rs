@@ -47,7 +47,7 @@ pub fn on_roll(member: &Member) -> bool {
 }
 
 pub struct MemberRow {
-    pub id: i64,
+    pub id: MemberId,
     pub name: String,
     pub branch: String,
     pub group: String,
@@ -190,7 +190,7 @@ pub async fn members(
 struct MemberForm {
     page: Page,
     /// None: a new member.
-    id: Option<i64>,
+    id: Option<MemberId>,
     name: String,
     phone_masked: String,
     branch_id: BranchId,
@@ -373,7 +373,7 @@ pub async fn save_member(
 #[template(path = "transfer_out.html")]
 struct TransferPage {
     page: Page,
-    id: i64,
+    id: MemberId,
     name: String,
     on: String,
     households: Vec<Relink>,
@@ -455,13 +455,13 @@ pub struct PickQuery {
 
 /// Members who may take one more household and whom `q` finds, at most
 /// [`PICK_LIMIT`], in pinyin order: (id, label). The picker's one source.
-pub async fn pickable(state: &AppState, viewer: &SignedIn, q: &str) -> WebResult<Vec<(i64, String)>> {
+pub async fn pickable(state: &AppState, viewer: &SignedIn, q: &str) -> WebResult<Vec<(MemberId, String)>> {
     let community = viewer.account.community_id;
     let mut reader = state.store().read().await?;
     let rulebook =
         current_period(&mut reader, community).await?.map_or_else(Rulebook::default_rulebook, |p| p.rulebook);
     let counts = reader.link_counts(community).await?;
-    let mut found: Vec<(String, i64, String)> = reader
+    let mut found: Vec<(String, MemberId, String)> = reader
         .members(community)
         .await?
         .into_iter()

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::accounts::{self, NewLogin};
 use starledger_app::roll;
-use starledger_domain::org::{Account, AccountId, BranchId, PartyGroupId, Role};
+use starledger_domain::org::{Account, AccountId, BranchId, MemberId, PartyGroupId, Role};
 use starledger_store::OrgQueries;
 use std::collections::HashSet;
 
@@ -158,7 +158,7 @@ struct AccountsPage {
     password: Option<(String, String)>,
     rows: Vec<AccountRow>,
     /// Members on the roll without an active account: (id, label).
-    members: Vec<(i64, String)>,
+    members: Vec<(MemberId, String)>,
     branches: Vec<(BranchId, String)>,
     roles: Vec<(&'static str, &'static str)>,
 }
@@ -183,9 +183,9 @@ async fn accounts_page(
     let mut reader = state.store().read().await?;
     let disabled = reader.disabled_accounts(community).await?;
     let all = reader.accounts(community).await?;
-    let with_account: HashSet<i64> =
+    let with_account: HashSet<MemberId> =
         all.iter().filter(|a| !disabled.contains(&a.id)).filter_map(|a| a.member_id).collect();
-    let mut members: Vec<(String, i64, String)> = reader
+    let mut members: Vec<(String, MemberId, String)> = reader
         .members(community)
         .await?
         .into_iter()
@@ -258,7 +258,7 @@ pub async fn add_account(
     CheckedForm(form): CheckedForm<AccountPost>,
 ) -> WebResult<Response> {
     let role: Role = form.role.parse().map_err(|e| bad(Why::new("角色无效。", format!("role: {e}"))))?;
-    let member: i64 =
+    let member: MemberId =
         form.member.trim().parse().map_err(|_| {
             bad(Why::new("党员：请选择此账号所属的党员。", "member: choose the member the account is for"))
         })?;

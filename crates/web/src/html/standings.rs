@@ -13,12 +13,13 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use starledger_app::standings::Audience;
+use starledger_domain::org::MemberId;
 use starledger_domain::points::Points;
 use starledger_domain::rating::MemberRating;
 use starledger_store::OrgQueries;
 
 struct Row {
-    member_id: i64,
+    member_id: MemberId,
     rank: Option<u32>,
     name: String,
     branch: String,

@@ -6,6 +6,7 @@
 use super::helpers::*;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
+use starledger_domain::org::MemberId;
 use std::collections::BTreeSet;
 
 /// Makes a token on `login`'s tokens page, as its owner does; its secret.
@@ -63,7 +64,7 @@ pub(super) async fn problem(response: Response, status: StatusCode, code: &str) 
     body
 }
 
-fn lecture(member: i64) -> Value {
+fn lecture(member: MemberId) -> Value {
     json!({ "member_id": member, "rule": "meeting.lecture", "on": today().to_string(), "reference": "签到表 第3页" })
 }
 
@@ -238,8 +239,12 @@ async fn lists_come_in_cursor_pages_with_filters_and_masked_phones() {
     assert_eq!(ids(&mine), f.liang_entries);
     let (_, branch2) =
         answer(get(&app, &secret, &format!("/api/v1/entries?year={year}&branch={}", f.branch2)).await).await;
-    let members: BTreeSet<i64> =
-        branch2["items"].as_array().unwrap().iter().map(|e| e["member_id"].as_i64().unwrap()).collect();
+    let members: BTreeSet<MemberId> = branch2["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["member_id"].as_i64().map(MemberId::new).unwrap())
+        .collect();
     assert_eq!(members, BTreeSet::from([f.peng, f.zeng]));
     let (_, meetings) =
         answer(get(&app, &secret, &format!("/api/v1/entries?year={year}&category=meetings")).await).await;
@@ -283,7 +288,10 @@ async fn a_retry_gets_the_first_answer_and_records_once_even_concurrently() {
     let first = post(&app, &secret, "/api/v1/entries", Some("sheet-3"), &lecture(f.liang)).await;
     let (status, entry) = answer(first).await;
     assert_eq!(status, StatusCode::CREATED, "{entry}");
-    assert_eq!((entry["member_id"].as_i64(), entry["rule"].as_str()), (Some(f.liang), Some("meeting.lecture")));
+    assert_eq!(
+        (entry["member_id"].as_i64().map(MemberId::new), entry["rule"].as_str()),
+        (Some(f.liang), Some("meeting.lecture"))
+    );
     let again = post(&app, &secret, "/api/v1/entries", Some("sheet-3"), &lecture(f.liang)).await;
     assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
     assert_eq!(answer(again).await, (StatusCode::CREATED, entry.clone()));

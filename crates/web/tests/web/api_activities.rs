@@ -10,6 +10,7 @@ use super::api_reviews::{at_once, relatives};
 use super::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
+use starledger_domain::org::MemberId;
 
 const CLEANUP: &str = "volunteer.cleanup";
 
@@ -27,7 +28,10 @@ async fn members_sign_up_for_themselves_and_the_organizer_confirms_once() {
     let (status, signed) = answer(post(&app, &liang, &path, None, &sign_up).await).await;
     assert_eq!(status, StatusCode::OK, "{signed}");
     assert_eq!(keys(&signed), schema_fields(&app, "SignUp").await);
-    assert_eq!((signed["member_id"].as_i64(), signed["signed_up"].as_bool()), (Some(f.liang), Some(true)));
+    assert_eq!(
+        (signed["member_id"].as_i64().map(MemberId::new), signed["signed_up"].as_bool()),
+        (Some(f.liang), Some(true))
+    );
     let (_, cancelled) = answer(post(&app, &liang, &path, None, &json!({ "answer": "cancel" })).await).await;
     assert_eq!((cancelled["signed_up"].as_bool(), cancelled["signed_up_count"].as_i64()), (Some(false), Some(0)));
     answer(post(&app, &liang, &path, None, &sign_up).await).await;
@@ -55,8 +59,12 @@ async fn members_sign_up_for_themselves_and_the_organizer_confirms_once() {
     let (status, confirmed) = &answers[0];
     assert_eq!(*status, StatusCode::OK, "{confirmed}");
     assert_eq!(keys(confirmed), schema_fields(&app, "ServiceConfirmed").await);
-    let credited: Vec<i64> =
-        confirmed["items"].as_array().expect("items").iter().map(|i| i["member_id"].as_i64().expect("id")).collect();
+    let credited: Vec<MemberId> = confirmed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["member_id"].as_i64().map(MemberId::new).expect("id"))
+        .collect();
     assert_eq!(credited, [f.liang, f.hu, f.peng]);
     assert_eq!(confirmed["items"][0]["points"], "2", "{confirmed}");
     assert_eq!(app.ledger_rows().await, ledger + 3, "eight retries recorded once");

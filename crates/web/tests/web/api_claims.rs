@@ -7,6 +7,7 @@ use super::api_resources::{keys, schema_fields};
 use super::helpers::*;
 use reqwest::{Response, StatusCode};
 use serde_json::json;
+use starledger_domain::org::MemberId;
 
 async fn post_form(app: &TestApp, secret: &str, parts: &[Part<'_>]) -> Response {
     api()
@@ -29,7 +30,12 @@ async fn a_member_files_a_claim_as_json_or_with_a_photo_and_withdraws_it() {
     assert_eq!(status, StatusCode::CREATED, "{filed}");
     assert_eq!(keys(&filed), schema_fields(&app, "Claim").await);
     assert_eq!(
-        (filed["member_id"].as_i64(), filed["kind"].as_str(), filed["status"].as_str(), filed["photo"].as_bool()),
+        (
+            filed["member_id"].as_i64().map(MemberId::new),
+            filed["kind"].as_str(),
+            filed["status"].as_str(),
+            filed["photo"].as_bool()
+        ),
         (Some(f.liang), Some("visit"), Some("pending"), Some(false))
     );
     let visit_id = filed["id"].as_i64().expect("an id");
@@ -119,5 +125,9 @@ async fn claims_are_filed_only_by_a_member_about_their_own_work() {
     // A member's own household is theirs to claim.
     let own = json!({ "kind": "visit", "household_id": f.peng_household, "on": on, "note": "送去了慰问品" });
     let (status, filed) = answer(post(&app, &peng, "/api/v1/claims", None, &own).await).await;
-    assert_eq!((status, filed["member_id"].as_i64()), (StatusCode::CREATED, Some(f.peng)), "{filed}");
+    assert_eq!(
+        (status, filed["member_id"].as_i64().map(MemberId::new)),
+        (StatusCode::CREATED, Some(f.peng)),
+        "{filed}"
+    );
 }

@@ -8,6 +8,7 @@ use super::api_resources::{keys, schema_fields};
 use super::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use starledger_domain::org::MemberId;
 
 async fn patch(app: &TestApp, secret: &str, path: &str, body: &Value) -> reqwest::Response {
     api()
@@ -86,7 +87,7 @@ async fn only_the_committee_writes_households_and_links_keep_the_rules() {
     let f = &app.fixture;
     let new = json!({ "address": "南街9号" });
     let path = format!("/api/v1/households/{}", f.unlinked_household);
-    let link = |member: i64| json!({ "links": [{ "household_id": f.unlinked_household, "member_id": member }] });
+    let link = |member: MemberId| json!({ "links": [{ "household_id": f.unlinked_household, "member_id": member }] });
     let reader = token(&app, COMMITTEE, "read").await;
     let others = [token(&app, BRANCH_SECRETARY, "record").await, token(&app, MEMBER, "record").await];
     let wuli = token(&app, NEIGHBOUR_COMMITTEE, "record").await;
@@ -129,11 +130,17 @@ async fn only_the_committee_writes_households_and_links_keep_the_rules() {
     let (status, linked) = answer(post(&app, &peng, "/api/v1/households/links", None, &link(f.liang)).await).await;
     assert_eq!(status, StatusCode::OK, "{linked}");
     assert_eq!(keys(&linked), schema_fields(&app, "HouseholdsLinked").await);
-    assert_eq!((linked["changed"].as_i64(), linked["items"][0]["member_id"].as_i64()), (Some(1), Some(f.liang)));
+    assert_eq!(
+        (linked["changed"].as_i64(), linked["items"][0]["member_id"].as_i64().map(MemberId::new)),
+        (Some(1), Some(f.liang))
+    );
     assert_eq!(linked["items"][0]["branch_id"].as_i64(), Some(f.branch1.get()));
     // Relinked to 彭雅丽; the same link again changes nothing.
     let (_, relinked) = answer(post(&app, &peng, "/api/v1/households/links", None, &link(f.peng)).await).await;
-    assert_eq!((relinked["changed"].as_i64(), relinked["items"][0]["member_id"].as_i64()), (Some(1), Some(f.peng)));
+    assert_eq!(
+        (relinked["changed"].as_i64(), relinked["items"][0]["member_id"].as_i64().map(MemberId::new)),
+        (Some(1), Some(f.peng))
+    );
     let (_, same) = answer(post(&app, &peng, "/api/v1/households/links", None, &link(f.peng)).await).await;
     assert_eq!(same["changed"], 0);
     assert_eq!(households_work(&app).await, ["household.link", "household.link"]);

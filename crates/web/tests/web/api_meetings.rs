@@ -10,20 +10,21 @@ use super::api_reviews::{at_once, relatives};
 use super::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use starledger_domain::org::MemberId;
 
-fn marks(pairs: &[(i64, &str)]) -> Value {
+fn marks(pairs: &[(MemberId, &str)]) -> Value {
     json!({ "marks": pairs.iter().map(|(m, s)| json!({ "member_id": m, "status": s })).collect::<Vec<_>>() })
 }
 
 /// (member, status, via) of the sheet as the API answers it.
-fn rows(sheet: &Value) -> Vec<(i64, Option<String>, Option<String>)> {
+fn rows(sheet: &Value) -> Vec<(MemberId, Option<String>, Option<String>)> {
     sheet["items"]
         .as_array()
         .expect("items")
         .iter()
         .map(|r| {
             let text = |f: &str| r[f].as_str().map(str::to_string);
-            (r["member_id"].as_i64().expect("member_id"), text("status"), text("via"))
+            (r["member_id"].as_i64().map(MemberId::new).expect("member_id"), text("status"), text("via"))
         })
         .collect()
 }
@@ -165,7 +166,7 @@ async fn leave_is_decided_over_the_api_by_the_keeper_never_by_the_member_or_a_re
     assert_eq!(status, StatusCode::OK, "{listed}");
     assert_eq!(keys(&listed["items"][0]), schema_fields(&app, "LeaveRequest").await);
     assert_eq!(
-        (listed["items"][0]["member_id"].as_i64(), listed["items"][0]["status"].as_str()),
+        (listed["items"][0]["member_id"].as_i64().map(MemberId::new), listed["items"][0]["status"].as_str()),
         (Some(f.liang), Some("pending"))
     );
     let request = listed["items"][0]["id"].as_i64().expect("an id");

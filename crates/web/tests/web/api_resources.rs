@@ -9,6 +9,7 @@ use super::api::{answer, get, problem, token};
 use super::helpers::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use starledger_domain::org::MemberId;
 use std::collections::BTreeSet;
 
 /// Every item of a list, following `next_cursor` with pages of `limit`;
@@ -142,9 +143,9 @@ async fn meetings_and_their_attendance_are_read_by_those_who_see_them_on_the_pag
     assert_eq!(keys(&sheet), schema_fields(&app, "AttendanceSheet").await);
     assert_eq!(keys(&sheet["items"][0]), schema_fields(&app, "AttendanceRow").await);
     let rows = sheet["items"].as_array().unwrap();
-    let liang_row = rows.iter().find(|r| r["member_id"] == f.liang).expect("liang is invited");
+    let liang_row = rows.iter().find(|r| r["member_id"] == f.liang.get()).expect("liang is invited");
     assert_eq!(liang_row["status"], "present", "{sheet}");
-    assert!(rows.iter().all(|r| r["member_id"] != f.peng), "only branch 1 is invited: {sheet}");
+    assert!(rows.iter().all(|r| r["member_id"] != f.peng.get()), "only branch 1 is invited: {sheet}");
     let body = problem(
         get(&app, &liang, &format!("/api/v1/meetings/{second}/attendance")).await,
         StatusCode::FORBIDDEN,
@@ -209,12 +210,12 @@ async fn a_rating_is_read_once_published_with_its_stars_and_the_seal_s_short_for
     assert!(notice.contains(&format!("<code data-testid=\"seal-short\">{short}</code>")), "{short} on:\n{notice}");
     // The stars are the year's standings'.
     let (_, standings) = answer(get(&app, &liang, &format!("/api/v1/standings?year={year}")).await).await;
-    let stars = |v: &Value| -> Vec<(i64, i64)> {
+    let stars = |v: &Value| -> Vec<(MemberId, i64)> {
         v["items"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| (m["member_id"].as_i64().unwrap(), m["stars"].as_i64().unwrap()))
+            .map(|m| (m["member_id"].as_i64().map(MemberId::new).unwrap(), m["stars"].as_i64().unwrap()))
             .collect()
     };
     assert_eq!(stars(&rating), stars(&standings));
@@ -237,7 +238,11 @@ async fn my_record_is_the_caller_s_own_and_withholds_a_window_under_three_rating
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(keys(&me), schema_fields(&app, "MyRecord").await);
     // As /me shows it: 2.5, second of five.
-    assert_eq!((me["member_id"].as_i64(), me["total"].as_str()), (Some(f.liang), Some("2.5")), "{me}");
+    assert_eq!(
+        (me["member_id"].as_i64().map(MemberId::new), me["total"].as_str()),
+        (Some(f.liang), Some("2.5")),
+        "{me}"
+    );
     assert_eq!((me["rank"].as_i64(), me["eligible"].as_i64()), (Some(2), Some(5)), "{me}");
 
     let rate = |index: usize, level: &'static str| {
@@ -286,7 +291,7 @@ async fn my_record_is_the_caller_s_own_and_withholds_a_window_under_three_rating
     // Another member's token reads its own record; an account of no member none.
     let peng = token(&app, COMMITTEE, "read").await;
     let (_, theirs) = answer(get(&app, &peng, &path).await).await;
-    assert_eq!(theirs["member_id"].as_i64(), Some(f.peng), "{theirs}");
+    assert_eq!(theirs["member_id"].as_i64().map(MemberId::new), Some(f.peng), "{theirs}");
     let auditor = token(&app, AUDITOR, "read").await;
     let body = problem(get(&app, &auditor, &path).await, StatusCode::FORBIDDEN, "role.forbidden").await;
     assert_eq!(body["detail_zh"], "此账号不是党员本人的账号，没有个人积分。", "{body}");

@@ -9,9 +9,10 @@ use super::api_resources::{every_item, ids, keys, schema_fields};
 use super::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use starledger_domain::org::MemberId;
 
 /// The committee marks `relative` as `member`'s relative, on /integrity.
-pub(super) async fn relatives(app: &TestApp, member: i64, relative: i64) {
+pub(super) async fn relatives(app: &TestApp, member: MemberId, relative: MemberId) {
     let committee = app.login(COMMITTEE, PASSWORD).await;
     let csrf = app.csrf(&committee).await;
     let (member, relative) = (member.to_string(), relative.to_string());

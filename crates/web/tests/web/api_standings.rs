@@ -6,6 +6,7 @@ use super::api::{answer, get, problem, token};
 use super::helpers::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use starledger_domain::org::MemberId;
 
 #[tokio::test]
 async fn the_standings_come_in_pages_in_rank_order_and_by_branch() {
@@ -13,8 +14,8 @@ async fn the_standings_come_in_pages_in_rank_order_and_by_branch() {
     let f = &app.fixture;
     let year = f.year.get();
     let secret = token(&app, COMMITTEE, "read").await;
-    let ids = |page: &Value| -> Vec<i64> {
-        page["items"].as_array().unwrap().iter().map(|m| m["member_id"].as_i64().unwrap()).collect()
+    let ids = |page: &Value| -> Vec<MemberId> {
+        page["items"].as_array().unwrap().iter().map(|m| m["member_id"].as_i64().map(MemberId::new).unwrap()).collect()
     };
     let (status, whole) = answer(get(&app, &secret, &format!("/api/v1/standings?year={year}")).await).await;
     assert_eq!(status, StatusCode::OK);
@@ -47,7 +48,7 @@ async fn the_standings_come_in_pages_in_rank_order_and_by_branch() {
     assert_eq!(ids(&first).len(), 1);
     let next = first["next_cursor"].as_str().expect("branch 1 has three members").to_string();
     let (_, rest) = answer(get(&app, &secret, &format!("{branch1}&cursor={next}&limit=200")).await).await;
-    let mut branch: Vec<i64> = [ids(&first), ids(&rest)].concat();
+    let mut branch: Vec<MemberId> = [ids(&first), ids(&rest)].concat();
     branch.sort_unstable();
     let mut expected = vec![f.liang, f.hu, f.wang];
     expected.sort_unstable();

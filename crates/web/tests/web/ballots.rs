@@ -188,7 +188,11 @@ async fn each_voter_hands_in_one_complete_paper_that_never_grades_themselves() {
     app.add_member_account(f.branch2, "路人甲", "luren").await;
     for login in [COMMITTEE, COMMITTEE_3, AUDITOR, "luren"] {
         let client = app.login(login, PASSWORD).await;
-        text(post_grades(&app, &client, id, "vote", &paper(&branch, 0, everyone)).await, StatusCode::FORBIDDEN).await;
+        text(
+            post_grades(&app, &client, id, "vote", &paper(&branch, MemberId::new(0), everyone)).await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     assert_eq!(marks(&app).await, (2, 11));
 

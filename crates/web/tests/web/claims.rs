@@ -6,10 +6,11 @@
 use super::helpers::*;
 use jiff::civil::Date;
 use reqwest::StatusCode;
-use starledger_domain::org::{AccountId, HouseholdId};
+use starledger_domain::org::{AccountId, HouseholdId, MemberId};
 
 /// id, member, kind, occurred_on, household, note, status, upload, decided_by, entry.
-type ClaimRow = (i64, i64, String, String, Option<HouseholdId>, String, String, Option<i64>, Option<i64>, Option<i64>);
+type ClaimRow =
+    (i64, MemberId, String, String, Option<HouseholdId>, String, String, Option<i64>, Option<i64>, Option<i64>);
 
 fn tomorrow() -> Date {
     today().tomorrow().expect("a tomorrow")
@@ -109,7 +110,7 @@ async fn a_study_week_needs_a_screenshot_that_is_an_image() {
     // A JPEG is accepted, and the week is named by its Monday.
     let response = app.declare_study(&member, &csrf, today(), Some(JPEG)).await;
     assert_eq!(submitted_claim(&response), app.last_claim().await);
-    let rows: Vec<(i64, String, String, Option<i64>, String)> = app
+    let rows: Vec<(MemberId, String, String, Option<i64>, String)> = app
         .rows("SELECT c.member_id, c.kind, c.occurred_on, c.household_id, u.content_type FROM claims c JOIN uploads u ON u.id = c.upload_id")
         .await;
     assert_eq!(rows, [(f.liang, "study_week".into(), monday_of(today()).to_string(), None, "image/jpeg".into())]);

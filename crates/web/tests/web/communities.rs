@@ -3,6 +3,7 @@
 
 use super::helpers::*;
 use reqwest::StatusCode;
+use starledger_domain::org::MemberId;
 
 #[tokio::test]
 async fn the_committee_of_one_community_cannot_reach_the_other() {
@@ -37,7 +38,7 @@ async fn the_committee_of_one_community_cannot_reach_the_other() {
     assert_eq!(member_rows(&page).len(), 5);
     assert!(!page.contains("邻居甲") && !page.contains("五里第一党支部"), "{page}");
     let page = text(app.get(&committee, &format!("/standings?branch={}", n.branch)).await, StatusCode::OK).await;
-    assert_eq!(member_rows(&page), Vec::<i64>::new(), "the neighbour's branch filters to nobody");
+    assert_eq!(member_rows(&page), Vec::<MemberId>::new(), "the neighbour's branch filters to nobody");
     let page = text(app.get(&committee, "/").await, StatusCode::OK).await;
     assert!(!page.contains("邻居甲") && !page.contains("五里"), "{page}");
     let page = text(app.get(&committee, "/me").await, StatusCode::OK).await;

@@ -4,7 +4,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, Response, StatusCode};
-use starledger_domain::org::{AccountId, CommunityId};
+use starledger_domain::org::{AccountId, CommunityId, MemberId};
 
 async fn ask(app: &TestApp, client: &Client, meeting: i64, reason: &str) -> Response {
     let csrf = app.csrf(client).await;
@@ -37,7 +37,7 @@ async fn an_invited_member_asks_for_leave_before_the_start() {
     let member = app.login(MEMBER, PASSWORD).await;
 
     assert_redirect(&ask(&app, &member, id, "  外出务工  ").await, &format!("/meetings/{id}"));
-    let rows: Vec<(i64, i64, CommunityId, String, String, Option<i64>)> =
+    let rows: Vec<(i64, MemberId, CommunityId, String, String, Option<i64>)> =
         app.rows("SELECT meeting_id, member_id, community_id, reason, status, decided_by FROM leave_requests").await;
     assert_eq!(rows, [(id, f.liang, f.community, "外出务工".into(), "pending".into(), None)]);
     assert_eq!(app.work(MEMBER).await, ["leave.ask"]);
@@ -180,7 +180,7 @@ async fn nobody_decides_their_own_leave_and_members_decide_none() {
     let committee = app.login(COMMITTEE_2, PASSWORD).await;
     assert_redirect(&decide(&app, &committee, own, "approve").await, "/reviews");
     assert_eq!(request_state(&app, own).await, ("approved".into(), Some(f.accounts[COMMITTEE_2])));
-    let excused: Vec<(i64, String, String)> =
+    let excused: Vec<(MemberId, String, String)> =
         app.rows(&format!("SELECT member_id, status, via FROM meeting_attendance WHERE meeting_id = {id}")).await;
     assert_eq!(excused, [(f.hu, "excused".into(), "leave".into())]);
 }

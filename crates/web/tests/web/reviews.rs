@@ -4,9 +4,10 @@
 
 use super::helpers::*;
 use reqwest::StatusCode;
+use starledger_domain::org::MemberId;
 
 /// (member, rule, points in tenths, recorded_by, source_ref, idempotency_key, occurred_on) of an entry.
-type EntryRow = (i64, String, i64, String, String, String, String);
+type EntryRow = (MemberId, String, i64, String, String, String, String);
 
 async fn entry(app: &TestApp, id: i64) -> EntryRow {
     let sql = format!(
@@ -198,7 +199,7 @@ async fn nobody_decides_their_own_claim() {
     assert_redirect(&app.decide(&committee, secretarys, "approve").await, "/reviews");
     let other = app.login(COMMITTEE_2, PASSWORD).await;
     assert_redirect(&app.decide(&other, committees, "approve").await, "/reviews");
-    let recorders: Vec<(i64, String)> = app
+    let recorders: Vec<(MemberId, String)> = app
         .rows(&format!(
             "SELECT member_id, recorded_by FROM ledger_entries WHERE source_ref IN ('claim:{secretarys}', 'claim:{committees}') ORDER BY id"
         ))

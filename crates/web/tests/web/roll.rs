@@ -284,7 +284,7 @@ async fn households_are_added_edited_searched_and_the_picker_narrows_as_one_type
     let picked = text(app.get(&committee, "/members/pick?q=lxg").await, StatusCode::OK).await;
     let picked: Vec<serde_json::Value> = serde_json::from_str(&picked).unwrap();
     assert_eq!(picked.len(), 1);
-    assert_eq!(picked[0]["id"], f.liang);
+    assert_eq!(picked[0]["id"], f.liang.get());
     let html = text(app.get(&committee, "/households?mq=lxg").await, StatusCode::OK).await;
     let select = &html[html.find("id=\"member-pick\"").unwrap()..];
     let select = &select[..select.find("</select>").unwrap()];

@@ -8,6 +8,7 @@
 
 use super::helpers::*;
 use reqwest::{Client, StatusCode};
+use starledger_domain::org::MemberId;
 use starledger_domain::rulebook::Rulebook;
 use starledger_store::OrgQueries;
 
@@ -84,7 +85,7 @@ async fn a_transfer_out_relinks_the_households_to_the_proposed_nearest_members_i
         let linked = app
             .count(&format!("SELECT member_id FROM household_links WHERE household_id = {}", relink.household))
             .await;
-        assert_eq!(linked, relink.proposed.unwrap());
+        assert_eq!(MemberId::new(linked), relink.proposed.unwrap());
     }
     let left = app
         .count(&format!("SELECT COUNT(*) FROM household_links WHERE household_id = {}", proposal[3].household))

@@ -513,7 +513,7 @@ async fn no_form_names_the_neighbour_s_member_household_or_branch() {
 
     assert_unchanged(&before, &everything(&app).await, "forms naming the neighbour's member, household or branch");
     let sql = format!("SELECT member_id FROM household_links WHERE household_id = {}", n.household);
-    assert_eq!(app.count(&sql).await, n.member, "the neighbour's household stays linked to its member");
+    assert_eq!(app.count(&sql).await, n.member.get(), "the neighbour's household stays linked to its member");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use super::helpers::*;
 use reqwest::StatusCode;
+use starledger_domain::org::MemberId;
 
 #[tokio::test]
 async fn standings_rank_everyone_by_total() {
@@ -69,7 +70,7 @@ async fn filtering_by_branch_keeps_that_branch_only() {
     let path = format!("/standings?branch={}&q=lxg", f.branch1);
     assert_eq!(member_rows(&text(app.get(&client, &path).await, StatusCode::OK).await), [f.liang]);
     let path = format!("/standings?branch={}&q=lxg", f.branch2);
-    assert_eq!(member_rows(&text(app.get(&client, &path).await, StatusCode::OK).await), Vec::<i64>::new());
+    assert_eq!(member_rows(&text(app.get(&client, &path).await, StatusCode::OK).await), Vec::<MemberId>::new());
 
     // An empty or unreadable branch means all branches.
     for query in ["branch=", "branch=abc"] {

@@ -18,7 +18,7 @@ use crate::failure::{Failure, Outcome};
 use jiff::civil::{Date, date};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use starledger_domain::org::{Account, BranchId, CommunityId, HouseholdId, PartyGroupId, Role, Year};
+use starledger_domain::org::{Account, BranchId, CommunityId, HouseholdId, MemberId, PartyGroupId, Role, Year};
 use starledger_domain::regions::RegionPath;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{BulkHousehold, BulkMember, NewAccount, Store, Target, WriteTx};
@@ -42,7 +42,7 @@ const MEMBERS_PER_GROUP: usize = 12;
 
 /// One person on a synthetic roll, with what drives their events.
 pub struct Person {
-    pub id: i64,
+    pub id: MemberId,
     pub branch: usize,
     pub group: Option<PartyGroupId>,
     pub probationary: bool,
@@ -272,7 +272,7 @@ async fn build_roll(
             joined_on: Some(joined_on),
         });
         people.push(Person {
-            id: 0,
+            id: MemberId::new(0), // the roll gives it below
             branch,
             group: Some(group),
             probationary,
@@ -352,7 +352,7 @@ async fn account(
     login: &str,
     name: &str,
     role: Role,
-    member: i64,
+    member: MemberId,
     branch: Option<BranchId>,
 ) -> Result<Account, Failure> {
     let new = NewAccount {
