@@ -24,6 +24,7 @@ pub mod households;
 pub mod integrity;
 pub mod ledger;
 pub mod meetings;
+pub mod objections;
 pub mod opening;
 pub mod paper_forms;
 pub mod personal_data;

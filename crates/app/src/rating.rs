@@ -9,10 +9,11 @@ use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::{Account, CommunityId, Year};
-use starledger_domain::rating::rate;
+use starledger_domain::rating::{Rating, rate};
 use starledger_domain::seal::Stage;
 use starledger_store::{
-    AccessQueries, LedgerQueries, NewRound, NoticeQueries, OrgQueries, Period, RatingMotion, WriteTx,
+    AccessQueries, FinalStars, Finalization, LedgerQueries, NewRound, NoticeQueries, OrgQueries, Period, RatingMotion,
+    RatingRound, StoreError, WriteTx,
 };
 
 /// What a motion asks for.
@@ -49,6 +50,18 @@ async fn period(tx: &mut WriteTx, community: CommunityId, year: i64) -> AppResul
     tx.period(community, year)
         .await?
         .ok_or_else(|| invalid(format!("{year} 年度没有评定年度。"), format!("{year} has no period")))
+}
+
+/// The year's rating as the ledger gives it now: the year's roll, its
+/// points, the period's rulebook.
+pub async fn rating_now<Q: LedgerQueries + OrgQueries>(
+    q: &mut Q,
+    period: &Period,
+    community: CommunityId,
+) -> AppResult<Rating> {
+    let members = q.year_roll(community, period.year).await?;
+    let scored = q.year_scored(community, period.year).await?;
+    Ok(rate(period.year, &period.rulebook, &members, &scored))
 }
 
 async fn pending(tx: &mut WriteTx, community: CommunityId, year: i64) -> AppResult<Option<RatingMotion>> {
@@ -218,9 +231,7 @@ async fn publish_round(
 ) -> AppResult<i64> {
     let community = by.community_id;
     let period = period(tx, community, year).await?;
-    let members = tx.year_roll(community, period.year).await?;
-    let scored = tx.year_scored(community, period.year).await?;
-    let rating = rate(period.year, &period.rulebook, &members, &scored);
+    let rating = rating_now(tx, &period, community).await?;
     let notice = NoticePeriod::starting(today, period.rulebook.stars.notice_days);
     let round = tx
         .publish_round(&NewRound {
@@ -251,4 +262,61 @@ async fn publish_round(
     };
     tx.audit(Some(community), &crate::ledger::actor_label(actor), "rating.publish", &detail).await?;
     Ok(round)
+}
+
+/// A year that may be finalized now: its round in notice and the rating
+/// finalizing it would lock, as the ledger gives it now.
+pub struct Finalizing {
+    pub round: RatingRound,
+    pub rating: Rating,
+}
+
+/// Whether `actor` may finalize the year now, and what that would lock;
+/// nothing written. The committee finalizes, once the notice period is over
+/// and every objection of the round is answered.
+pub async fn may_finalize(tx: &mut WriteTx, actor: &Account, year: i64, today: Date) -> AppResult<Finalizing> {
+    duty::may_administer(actor, "finalize the rating")?;
+    let community = actor.community_id;
+    let no_period = || AppError::Store(StoreError::not_found("period", year));
+    let period = tx.period(community, Year::new(year).map_err(|_| no_period())?).await?.ok_or_else(no_period)?;
+    let round = tx.live_round(community, year).await?.ok_or_else(|| {
+        refused(format!("{year} 年度尚未发布公示。"), format!("{year} has not been published for public notice"))
+    })?;
+    if round.is_final() {
+        return Err(refused(format!("{year} 年度已确认锁定。"), format!("{year} is already finalized")));
+    }
+    let unanswered = tx
+        .objections(community, year)
+        .await?
+        .iter()
+        .filter(|o| o.round == round.round && o.answered_at.is_none())
+        .count();
+    crate::objections::notice_of(&round)?
+        .may_finalize(today, unanswered)
+        .map_err(|e| AppError::Refused(crate::objections::notice_refusal(&e)))?;
+    let rating = rating_now(tx, &period, community).await?;
+    Ok(Finalizing { round, rating })
+}
+
+/// Finalizes the year (确认): locks the round's stars as the rating gives
+/// them, seals them, and records who did it; what was locked.
+pub async fn finalize(tx: &mut WriteTx, actor: &Account, year: i64, today: Date, now: i64) -> AppResult<Finalizing> {
+    let finalizing = may_finalize(tx, actor, year, today).await?;
+    let community = actor.community_id;
+    let (round, rating) = (&finalizing.round, &finalizing.rating);
+    let sha = rating.digest();
+    let finalization = Finalization { community, year, round: round.round, final_sha256: &sha, by: actor.id, at: now };
+    tx.finalize_round(&finalization, &FinalStars::of(rating)).await?;
+    let seal = crate::seals::seal_year(tx, community, round.round, Stage::Finalized, rating, now).await?;
+    let detail = format!(
+        "{year} round {}: {} five-star, digest {sha} (published {}), seal {}",
+        round.round,
+        rating.five_star().count(),
+        round.published_sha256,
+        seal.short()
+    );
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "rating.finalize", &detail).await?;
+    // The region sees the final stars as soon as they are final.
+    tx.refresh_stats(community, now).await?;
+    Ok(finalizing)
 }

@@ -55,6 +55,14 @@ impl FromStr for Actor {
     }
 }
 
+/// An actor read back from where it is stored as text (`account:N`).
+impl TryFrom<String> for Actor {
+    type Error = ActorError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
 /// A hash in the chain: SHA-256, shown as hex.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EntryHash(pub [u8; 32]);

@@ -3,6 +3,7 @@
 
 use crate::error::Classify;
 use crate::{Queries, Result, StoreError, WriteTx};
+use starledger_domain::ledger::Actor;
 use starledger_domain::org::{AccountId, CommunityId, Member, MemberId, Year};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -73,7 +74,9 @@ pub struct Objection {
     pub community_id: CommunityId,
     pub year: i64,
     pub round: i64,
-    pub filed_by: String,
+    /// An account or a household (its link).
+    #[sqlx(try_from = "String")]
+    pub filed_by: Actor,
     pub member_id: Option<MemberId>,
     pub text: String,
     pub filed_at: i64,
@@ -129,8 +132,8 @@ pub struct NewObjection<'a> {
     pub community_id: CommunityId,
     pub year: i64,
     pub round: i64,
-    /// An actor: `account:N` or `household:N`.
-    pub filed_by: &'a str,
+    /// An account or a household (its link).
+    pub filed_by: Actor,
     pub member_id: Option<MemberId>,
     pub text: &'a str,
     pub filed_at: i64,
@@ -265,7 +268,7 @@ impl WriteTx {
         .bind(objection.community_id)
         .bind(objection.year)
         .bind(objection.round)
-        .bind(objection.filed_by)
+        .bind(objection.filed_by.to_string())
         .bind(objection.member_id)
         .bind(objection.text)
         .bind(objection.filed_at)

@@ -50,13 +50,12 @@ pub async fn publish_and_finalize(
     if let (Some(sixth), Some((household, _))) =
         (rating.members.get(5), roll.households.iter().find(|(_, m)| m.is_some()))
     {
-        let filed_by = Actor::Household(*household).to_string();
         let text = format!("{}的走访次数是否属实？", sixth.name);
         let objection = NewObjection {
             community_id: community,
             year: raw_year,
             round,
-            filed_by: &filed_by,
+            filed_by: Actor::Household(*household),
             member_id: Some(sixth.member_id),
             text: &text,
             filed_at: at(published, 15)?,

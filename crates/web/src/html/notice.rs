@@ -19,19 +19,15 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::civil::Date;
 use serde::Deserialize;
+use starledger_app::objections;
 use starledger_app::rating as app_rating;
-use starledger_domain::duty::{self, Subject};
+use starledger_domain::duty;
 use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::{AccountId, CommunityId, MemberId, Role, Year};
-use starledger_domain::rating::{Rating, rate};
-use starledger_domain::seal::Stage;
-use starledger_store::{
-    FinalStars, Finalization, IntegrityQueries, LedgerQueries, NewObjection, NoticeQueries, OrgQueries, Period,
-    RatingQueries, RatingRound, WriteTx,
-};
+use starledger_domain::rating::Rating;
+use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Period, RatingQueries, RatingRound, WriteTx};
 
 /// The year's rating as the ledger gives it now.
 pub async fn compute<Q: LedgerQueries + OrgQueries>(
@@ -39,14 +35,11 @@ pub async fn compute<Q: LedgerQueries + OrgQueries>(
     period: &Period,
     community: CommunityId,
 ) -> WebResult<Rating> {
-    let members = reader.year_roll(community, period.year).await?;
-    let scored = reader.year_scored(community, period.year).await?;
-    Ok(rate(period.year, &period.rulebook, &members, &scored))
+    Ok(app_rating::rating_now(reader, period, community).await?)
 }
 
 fn period_of(round: &RatingRound) -> WebResult<NoticePeriod> {
-    let parse = |text: &str| text.parse::<Date>().map_err(|_| WebError::Internal(format!("notice date {text}")));
-    Ok(NoticePeriod { from: parse(&round.notice_from)?, until: parse(&round.notice_until)? })
+    Ok(objections::notice_of(round)?)
 }
 
 struct ResultRow {
@@ -57,17 +50,6 @@ struct ResultRow {
     total: String,
     stars: String,
     note: String,
-}
-
-/// A public notice's refusal in both languages.
-fn notice_why(error: &starledger_domain::notice::NoticeError) -> Why {
-    use starledger_domain::notice::NoticeError;
-    let zh = match error {
-        NoticeError::Closed { until } => format!("公示期已于 {until} 结束，不再受理异议。"),
-        NoticeError::StillRunning { until } => format!("公示期到 {until} 为止，期满后才能确认本年度结果。"),
-        NoticeError::Unanswered(count) => format!("还有 {count} 条异议等待党委答复。"),
-    };
-    Why::new(zh, error.to_string())
 }
 
 fn result_rows(t: Tr, rating: &Rating) -> Vec<ResultRow> {
@@ -163,12 +145,12 @@ pub async fn show(
         .into_iter()
         .filter(|o| Some(o.round) == live_round)
         .map(|o| {
-            let by_me = o.filed_by == filer(&viewer);
+            let by_me = o.filed_by == Actor::Account(viewer.account.id);
             ObjectionRow {
                 id: o.id,
                 // Who objected is for the committee (and the objector) to know.
                 filed_by: if is_committee || by_me || viewer.is(Role::Auditor) {
-                    describe_actor(&o.filed_by, &accounts)
+                    describe_actor(o.filed_by, &accounts)
                 } else {
                     "—".into()
                 },
@@ -246,10 +228,10 @@ pub async fn show(
     Ok(render(page)?.into_response())
 }
 
-fn describe_actor(actor: &str, accounts: &std::collections::HashMap<AccountId, String>) -> String {
-    match actor.parse::<Actor>() {
-        Ok(Actor::Account(id)) => accounts.get(&id).cloned().unwrap_or_else(|| actor.to_string()),
-        Ok(Actor::Household(_)) => "联系户（通过评议链接）".into(),
+fn describe_actor(actor: Actor, accounts: &std::collections::HashMap<AccountId, String>) -> String {
+    match actor {
+        Actor::Account(id) => accounts.get(&id).cloned().unwrap_or_else(|| actor.to_string()),
+        Actor::Household(_) => "联系户（通过评议链接）".into(),
         _ => actor.to_string(),
     }
 }
@@ -350,77 +332,19 @@ pub struct ObjectionForm {
     text: String,
 }
 
-/// Checks and files one objection, from an account or a household.
-/// Objections one account or one household link may file in a year: each
-/// must be answered before the year is finalized, so they are bounded.
-pub const MAX_OBJECTIONS_PER_YEAR: usize = 3;
-
-async fn file(
-    tx: &mut WriteTx,
-    community: CommunityId,
-    year: i64,
-    filed_by: &str,
-    form: &ObjectionForm,
-) -> WebResult<i64> {
-    let text = form.text.trim();
-    if text.chars().count() < 4 || text.chars().count() > 1000 {
-        return Err(WebError::BadRequest(Why::new(
-            "内容：请写明哪里有误（4 至 1000 个字）。",
-            "text: say what is wrong (4 to 1000 characters)",
-        )));
-    }
-    let member = match form.member.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-        Some(m) => {
-            let id = m
-                .parse::<MemberId>()
-                .map_err(|_| WebError::BadRequest(Why::new("党员：不是本社区的党员。", "member: not a member")))?;
-            Some(tx.member(community, id).await?.id)
-        }
-        None => None,
-    };
-    let live = tx.live_round(community, year).await?.ok_or_else(|| {
-        WebError::Refused(Why::new(
-            format!("{year} 年度结果不在公示期。"),
-            format!("{year}'s results are not in public notice"),
-        ))
-    })?;
-    if live.is_final() {
-        return Err(WebError::Refused(Why::new(
-            format!("{year} 年度已确认锁定，不再受理异议。"),
-            format!("{year} is finalized; objections are no longer taken"),
-        )));
-    }
-    period_of(&live)?.may_object(today()).map_err(|e| WebError::Refused(notice_why(&e)))?;
-    // Counted under the community's write lock this transaction holds, so
-    // objections filed at once cannot pass the limit together.
-    let filed = tx.objections(community, year).await?.iter().filter(|o| o.filed_by == filed_by).count();
-    if filed >= MAX_OBJECTIONS_PER_YEAR {
-        return Err(WebError::Refused(Why::new(
-            format!(
-                "每个账号或联系户链接每年最多提出 {MAX_OBJECTIONS_PER_YEAR} 条异议；{year} 年度已提出 {filed} 条。"
+impl ObjectionForm {
+    /// The form as a filing: its member field, if filled, must be a
+    /// member's id.
+    fn filing(&self, year: i64) -> WebResult<objections::Filing<'_>> {
+        let member = match self.member.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            Some(m) => Some(
+                m.parse::<MemberId>()
+                    .map_err(|_| WebError::BadRequest(Why::new("党员：不是本社区的党员。", "member: not a member")))?,
             ),
-            format!(
-                "at most {MAX_OBJECTIONS_PER_YEAR} objections a year from one account or household link; \
-                 {filed} are filed for {year}"
-            ),
-        )));
+            None => None,
+        };
+        Ok(objections::Filing { year, member, text: &self.text })
     }
-    let objection = NewObjection {
-        community_id: community,
-        year,
-        round: live.round,
-        filed_by,
-        member_id: member,
-        text,
-        filed_at: now(),
-    };
-    Ok(tx.file_objection(&objection).await?)
-}
-
-/// Who filed an objection, as the objections name an account: `account:N`
-/// (read back as an [`Actor`]), not the audit log's label.
-fn filer(viewer: &SignedIn) -> String {
-    Actor::Account(viewer.account.id).to_string()
 }
 
 pub async fn object(
@@ -430,13 +354,10 @@ pub async fn object(
     CheckedForm(form): CheckedForm<ObjectionForm>,
 ) -> WebResult<Response> {
     crate::fields::at_most("text", &form.text, crate::fields::OBJECTION)?;
-    if viewer.is(Role::Auditor) {
-        return Err(WebError::Forbidden(Why::new("审计人员只能查看，不能提交。", "auditors read and write nothing")));
-    }
+    let filing = form.filing(year)?;
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let id = file(&mut tx, community, year, &filer(&viewer), &form).await?;
-    tx.audit(Some(community), &viewer.actor(), "rating.object", &format!("{year}: objection {id}")).await?;
+    objections::file(&mut tx, community, objections::Filer::Account(&viewer.account), &filing, today(), now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={year}")).into_response())
 }
@@ -454,7 +375,6 @@ pub async fn answer(
     CheckedForm(form): CheckedForm<AnswerForm>,
 ) -> WebResult<Response> {
     crate::fields::at_most("answer", &form.answer, crate::fields::OBJECTION)?;
-    duty::may_administer(&viewer.account, "answer objections")?;
     let upheld = match form.outcome.as_str() {
         "upheld" => true,
         "dismissed" => false,
@@ -465,55 +385,8 @@ pub async fn answer(
             )));
         }
     };
-    let answer = form.answer.trim();
-    if answer.chars().count() < 4 {
-        return Err(WebError::BadRequest(Why::new(
-            "答复：请至少用几句话作出记录在案的答复。",
-            "answer: answer on the record, in a few words at least",
-        )));
-    }
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let objection = tx.objection(community, id).await?;
-    if objection.filed_by == filer(&viewer) {
-        return Err(WebError::Forbidden(Why::new(
-            "任何人不能答复自己提出的异议。",
-            "no one answers their own objection",
-        )));
-    }
-    if let Some(member) = objection.member_id {
-        // Nor about a relative (回避).
-        let relatives = tx.relative_ids(member).await?;
-        let subject = tx.member(community, member).await?;
-        duty::not_recused(&viewer.account, Subject { member_id: member, branch_id: subject.branch_id }, &relatives)
-            .map_err(|_| {
-                WebError::Forbidden(Why::new(
-                    "任何人不能答复关于自己或亲属的异议。",
-                    "no one answers an objection about themselves or a relative",
-                ))
-            })?;
-    } else if let Some(own) = viewer.account.member_id {
-        // An objection that names no member but names the one answering (or
-        // a relative of his) in its text is about him all the same.
-        let mut concerned = vec![own];
-        concerned.extend(tx.relative_ids(own).await?);
-        for member in concerned {
-            let name = tx.member(community, member).await?.name.to_string();
-            if !name.is_empty() && objection.text.contains(&name) {
-                return Err(WebError::Forbidden(Why::new(
-                    format!("该异议涉及{name}：任何人不得答复关于本人或亲属的异议（回避）。"),
-                    format!("the objection names {name}: no one answers an objection about themselves or a relative"),
-                )));
-            }
-        }
-    }
-    if !tx.answer_objection(id, answer, upheld, viewer.account.id, now()).await? {
-        return Err(WebError::Refused(Why::new(
-            format!("第 {id} 条异议已经答复。"),
-            format!("objection {id} has been answered"),
-        )));
-    }
-    tx.audit(Some(community), &viewer.actor(), "rating.answer", &format!("objection {id}: {}", form.outcome)).await?;
+    let objection = objections::answer(&mut tx, &viewer.account, id, &form.answer, upheld, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rating?year={}", objection.year)).into_response())
 }
@@ -538,70 +411,30 @@ pub async fn finalize(
 
 /// Finalizes once confirmed; before that, the same checks and a summary.
 async fn finalize_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed: bool) -> WebResult<Response> {
-    duty::may_administer(&viewer.account, "finalize the rating")?;
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(state).await?;
-    let period = open_period(&mut tx, community, year).await?;
-    let live = tx.live_round(community, year).await?.ok_or_else(|| {
-        WebError::Refused(Why::new(
-            format!("{year} 年度尚未发布公示。"),
-            format!("{year} has not been published for public notice"),
-        ))
-    })?;
-    if live.is_final() {
-        return Err(WebError::Refused(Why::new(
-            format!("{year} 年度已确认锁定。"),
-            format!("{year} is already finalized"),
-        )));
+    if confirmed {
+        app_rating::finalize(&mut tx, &viewer.account, year, today(), now()).await?;
+        tx.commit().await?;
+        return Ok(Redirect::to(&format!("/honours?year={year}")).into_response());
     }
-    let unanswered = tx
-        .objections(community, year)
-        .await?
-        .iter()
-        .filter(|o| o.round == live.round && o.answered_at.is_none())
-        .count();
-    period_of(&live)?.may_finalize(today(), unanswered).map_err(|e| WebError::Refused(notice_why(&e)))?;
-    let rating = compute(&mut tx, &period, community).await?;
+    let rating = app_rating::may_finalize(&mut tx, &viewer.account, year, today()).await?.rating;
+    drop(tx);
+    let t = viewer.t;
     let five = rating.five_star().count();
-    if !confirmed {
-        drop(tx);
-        let t = viewer.t;
-        return ConfirmPage {
-            page: Page::signed_in(viewer, "rating"),
-            heading: t.fill("confirm_finalize_heading", &[("year", &year)]),
-            lines: vec![
-                t.fill(
-                    "confirm_finalize_summary",
-                    &[("year", &year), ("members", &rating.members.len()), ("five", &five)],
-                ),
-                t.fill("confirm_finalize_lock", &[("year", &year)]),
-            ],
-            groups: vec![five_star_group(t, &rating)],
-            action: format!("/rating/{year}/finalize"),
-            carried: Vec::new(),
-            choices: vec![Choice::plain(t.get("confirm_finalize_button"))],
-            back: format!("/rating?year={year}"),
-        }
-        .respond();
+    ConfirmPage {
+        page: Page::signed_in(viewer, "rating"),
+        heading: t.fill("confirm_finalize_heading", &[("year", &year)]),
+        lines: vec![
+            t.fill("confirm_finalize_summary", &[("year", &year), ("members", &rating.members.len()), ("five", &five)]),
+            t.fill("confirm_finalize_lock", &[("year", &year)]),
+        ],
+        groups: vec![five_star_group(t, &rating)],
+        action: format!("/rating/{year}/finalize"),
+        carried: Vec::new(),
+        choices: vec![Choice::plain(t.get("confirm_finalize_button"))],
+        back: format!("/rating?year={year}"),
     }
-    let stars = FinalStars::of(&rating);
-    let sha = rating.digest();
-    let finalization =
-        Finalization { community, year, round: live.round, final_sha256: &sha, by: viewer.account.id, at: now() };
-    tx.finalize_round(&finalization, &stars).await?;
-    let seal =
-        starledger_app::seals::seal_year(&mut tx, community, live.round, Stage::Finalized, &rating, now()).await?;
-    let detail = format!(
-        "{year} round {}: {five} five-star, digest {sha} (published {}), seal {}",
-        live.round,
-        live.published_sha256,
-        seal.short()
-    );
-    tx.audit(Some(community), &viewer.actor(), "rating.finalize", &detail).await?;
-    // The region sees the final stars as soon as they are final.
-    tx.refresh_stats(community, now()).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/honours?year={year}")).into_response())
+    .respond()
 }
 
 #[derive(Deserialize)]
@@ -750,10 +583,9 @@ pub async fn household_object(
     let (community, period, _) = household_notice(&state, &visitor, &token).await?;
     let mut tx = visitor.write_in(&state, community).await?;
     let holder = tx.token_holder(&token).await?.ok_or(WebError::NotFound)?;
-    let filed_by = Actor::Household(holder.household_id).to_string();
-    let year = i64::from(period.year.get());
-    let id = file(&mut tx, community, year, &filed_by, &form).await?;
-    tx.audit(Some(community), &filed_by, "rating.object", &format!("{year}: objection {id}")).await?;
+    let filing = form.filing(i64::from(period.year.get()))?;
+    let filer = objections::Filer::Household(holder.household_id);
+    objections::file(&mut tx, community, filer, &filing, today(), now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/r/{token}/notice?filed=1")).into_response())
 }

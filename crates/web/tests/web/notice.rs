@@ -12,7 +12,7 @@
 use super::helpers::*;
 use jiff::ToSpan;
 use reqwest::{Client, Response, StatusCode};
-use starledger_domain::org::{AccountId, MemberId};
+use starledger_domain::org::{AccountId, MemberId, Role};
 
 /// The year whose results are published: last year, the latest that is
 /// over (the fixture opens it beside the running year), as the path carries it.
@@ -842,4 +842,32 @@ async fn publishing_and_finalizing_seal_the_year() {
     for sql in ["UPDATE seals SET body = '{}'", "DELETE FROM seals"] {
         assert!(app.try_execute(sql).await.is_err(), "{sql} is refused");
     }
+}
+
+#[tokio::test]
+async fn an_objection_is_not_answered_by_the_person_who_filed_it_through_a_later_account() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let (peng, zhao) = (app.login(COMMITTEE, PASSWORD).await, app.login(COMMITTEE_2, PASSWORD).await);
+    assert_redirect(&publish(&app, &zhao).await, &format!("/rating?year={}", year_of(&app)));
+    let by_peng = objected(&app, &peng, Some(f.liang)).await;
+
+    // Her account is disabled and she is given another: still her objection.
+    app.execute(&format!(
+        "UPDATE accounts SET disabled_at = '2026-01-01T00:00:00Z' WHERE id = {}",
+        f.accounts[COMMITTEE]
+    ))
+    .await;
+    app.add_account("peng2", Role::Committee, Some(f.peng), None).await;
+    let peng2 = app.login("peng2", PASSWORD).await;
+    let before = app.written().await;
+    let body = text(answer(&app, &peng2, by_peng, "dismissed").await, StatusCode::FORBIDDEN).await;
+    assert!(body.contains("自己提出的异议"), "{body}");
+    assert_eq!(app.written().await, before, "nothing written");
+
+    // Another committee member answers it, on the record.
+    assert_redirect(&answer(&app, &zhao, by_peng, "upheld").await, &format!("/rating?year={}", year_of(&app)));
+    let answered: Vec<(String, AccountId)> =
+        app.rows(&format!("SELECT outcome, answered_by FROM objections WHERE id = {by_peng}")).await;
+    assert_eq!(answered, [("upheld".to_string(), f.accounts[COMMITTEE_2])]);
 }
