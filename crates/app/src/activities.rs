@@ -1,17 +1,22 @@
 //! Volunteer service (志愿服务): a member answers an activity notice (signs
 //! up, or cancels, for themselves), and the organizer confirms who served,
 //! never themselves or a relative, each confirmation writing the points the
-//! rulebook gives. Shared by the activity pages and the API. (Publishing,
-//! check-in and no-shows are still written in the pages.)
+//! rulebook gives; the committee publishes the notices, and members check
+//! in at the venue; after it, the organizer records the no-shows. Shared by
+//! the activity pages and the API.
 
 use crate::AppResult;
 use crate::clock;
 use crate::error::{AppError, Reason, invalid, refused};
 use crate::recording::{self, Event};
+use starledger_domain::duty;
 use starledger_domain::org::{Account, MemberId, Role, Year};
 use starledger_domain::points::Points;
-use starledger_domain::volunteering::{Schedule, hourly_points};
-use starledger_store::{Activity, ActivityQueries, OrgQueries, WriteTx};
+use starledger_domain::rulebook::{Rule, RuleSource};
+use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule, hourly_points};
+use starledger_store::{
+    Activity, ActivityQueries, Appended, NewActivity, OrgQueries, PeriodStatus, StoreError, WriteTx,
+};
 
 /// The activity's times as a schedule.
 pub fn schedule(activity: &Activity) -> AppResult<Schedule> {
@@ -171,4 +176,190 @@ pub async fn confirm(
         tx.audit(Some(community), &crate::ledger::actor_label(actor), "activity.confirm", &detail).await?;
     }
     Ok(credited)
+}
+
+/// An activity as the committee drafts its notice.
+#[derive(Clone, Debug)]
+pub struct Draft<'a> {
+    /// The rulebook's activity rule that prices the service.
+    pub rule: &'a str,
+    pub title: &'a str,
+    pub place: &'a str,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub slots: i64,
+}
+
+/// The notice as it is pasted into (or posted to) the work group.
+pub fn notice_text(activity: &Draft<'_>, rule: Option<&Rule>, url: &str, community_name: &str) -> String {
+    let points = rule.map_or(String::new(), |r| {
+        let unit = if r.per_hour { "每小时" } else { "每人" };
+        format!("，{unit}{}分（{}）", r.points, r.name)
+    });
+    format!(
+        "【志愿服务通知】{}\n时间：{} — {}\n地点：{}\n名额：{}人{points}\n报名：{url}\n——{community_name}党委",
+        activity.title,
+        clock::local(activity.starts_at),
+        clock::local(activity.ends_at),
+        activity.place,
+        activity.slots,
+    )
+}
+
+/// The committee publishes an activity notice in an open, unfinalized
+/// year, priced by one of the year's activity rules (never a penalty); its
+/// id. With `announce_at` (the server's public address) the notice is
+/// queued for the community's work-group robots in the same transaction:
+/// published means announced.
+pub async fn publish(
+    tx: &mut WriteTx,
+    actor: &Account,
+    draft: &Draft<'_>,
+    checkin_token: String,
+    announce_at: Option<&str>,
+    now: i64,
+) -> AppResult<i64> {
+    duty::may_administer(actor, "publish an activity")?;
+    let (title, place) = (draft.title.trim(), draft.place.trim());
+    if title.is_empty() || place.is_empty() {
+        return Err(invalid("标题和地点必须填写。", "title and place are required"));
+    }
+    if !(1..=500).contains(&draft.slots) {
+        return Err(invalid("名额：1 至 500 人。", "slots: 1 to 500"));
+    }
+    Schedule::new(draft.starts_at, draft.ends_at).map_err(|e| invalid(e.zh(), e.to_string()))?;
+    let community = actor.community_id;
+    let day = clock::day_of(draft.starts_at).ok_or_else(|| invalid("开始时间无效。", "starts_at: not a time"))?;
+    let period = match tx.period(community, Year::of(day)).await? {
+        Some(period) if period.status == PeriodStatus::Open => period,
+        _ => {
+            return Err(refused(format!("{} 年度未开放。", day.year()), format!("{} is not an open year", day.year())));
+        }
+    };
+    recording::refuse_if_final(tx, community, period.year).await?;
+    let rule = match period.rulebook.rule(draft.rule) {
+        // An activity is priced by service, never by a penalty (volunteer.no_show).
+        Some(rule) if rule.source == RuleSource::Activity && rule.points.is_positive() => rule,
+        _ => {
+            return Err(invalid(
+                format!("“{}”不是本年度的活动规则。", draft.rule),
+                format!("\"{}\" is not an activity rule of this year", draft.rule),
+            ));
+        }
+    };
+    let activity = NewActivity {
+        community_id: community,
+        rule_key: draft.rule.to_string(),
+        title: title.to_string(),
+        place: place.to_string(),
+        starts_at: draft.starts_at,
+        ends_at: draft.ends_at,
+        slots: draft.slots,
+        checkin_token,
+        created_by: actor.id,
+        created_at: now,
+    };
+    let id = tx.add_activity(&activity).await?;
+    if let Some(public_url) = announce_at {
+        let community_name = tx.community(community).await?.name;
+        let trimmed = Draft { title, place, ..draft.clone() };
+        let text = notice_text(&trimmed, Some(rule), &format!("{public_url}/activities/{id}"), &community_name);
+        tx.enqueue_for_robots(community, &format!("activity:{id}"), &text, now).await?;
+    }
+    let label = crate::ledger::actor_label(actor);
+    tx.audit(Some(community), &label, "activity.publish", &format!("activity {id} {}", draft.rule)).await?;
+    Ok(id)
+}
+
+/// Whether the activity's rule counts service by the hour.
+async fn counts_hours(tx: &mut WriteTx, activity: &Activity) -> AppResult<bool> {
+    let Some(day) = clock::day_of(activity.starts_at) else { return Ok(false) };
+    let period = tx.period(activity.community_id, Year::of(day)).await?;
+    Ok(period.and_then(|p| p.rulebook.rule(&activity.rule_key).map(|r| r.per_hour)).unwrap_or(false))
+}
+
+/// The venue's QR (`token`): the member behind the account, signed up,
+/// checks in within the window; for service counted by the hour the second
+/// scan checks out. The activity's id.
+pub async fn check_in(tx: &mut WriteTx, actor: &Account, token: &str, now: i64) -> AppResult<i64> {
+    let member = actor
+        .member_id
+        .ok_or_else(|| AppError::Forbidden(Reason::new("只有党员可以签到。", "only members check in")))?;
+    let activity = tx
+        .activity_by_token(token)
+        .await?
+        .filter(|a| a.community_id == actor.community_id)
+        .ok_or_else(|| AppError::Store(StoreError::not_found("activity", "its check-in code")))?;
+    let schedule = schedule(&activity)?;
+    let mine = tx.signups(activity.id).await?.into_iter().find(|s| s.member_id == member);
+    let checked_in = mine.as_ref().is_some_and(|s| s.checked_in_at.is_some());
+    let action = if checked_in && counts_hours(tx, &activity).await? {
+        if !schedule.check_out_open(now) || !tx.check_out_activity(activity.id, member, now).await? {
+            return Err(refused(
+                "签退在活动结束后一小时内开放，只能签退一次。",
+                "check-out is open until an hour after the end, once",
+            ));
+        }
+        "activity.checkout"
+    } else {
+        if !schedule.check_in_open(now) {
+            return Err(refused("现在不在签到时间内。", "check-in is not open now"));
+        }
+        if !tx.check_in_activity(activity.id, member, now).await? {
+            return Err(refused("只有已报名的党员可以签到（一次）。", "only members who signed up check in (once)"));
+        }
+        "activity.checkin"
+    };
+    let label = crate::ledger::actor_label(actor);
+    tx.audit(Some(activity.community_id), &label, action, &format!("activity {}", activity.id)).await?;
+    Ok(activity.id)
+}
+
+/// After the activity, the organizer records who signed up and never came
+/// (never checked in, never confirmed), priced by the rulebook's no-show
+/// rule; how many were recorded. Members the organizer may not record about
+/// (themselves, a relative, another branch's) are left for another
+/// organizer.
+pub async fn record_no_shows(tx: &mut WriteTx, actor: &Account, id: i64, now: i64) -> AppResult<usize> {
+    if !may_organize(actor) {
+        return Err(AppError::Forbidden(Reason::new(
+            "只有社区党委或支部书记可以记录未到人员。",
+            "only the committee or a branch secretary records no-shows",
+        )));
+    }
+    let community = actor.community_id;
+    let activity = tx.activity(community, id).await?;
+    if !schedule(&activity)?.is_over(now) {
+        return Err(refused("活动结束后才能记录未到人员。", "no-shows are recorded after the activity is over"));
+    }
+    let day = clock::day_of(activity.starts_at).ok_or_else(|| invalid("活动时间无效。", "the activity's times"))?;
+    let period = tx
+        .period(community, Year::of(day))
+        .await?
+        .ok_or_else(|| refused(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))?;
+    let mut recorded = 0;
+    for signup in tx.signups(id).await?.into_iter().filter(|s| s.is_unrecorded_no_show()) {
+        let member = tx.member(community, signup.member_id).await?;
+        let event = Event {
+            rule_key: NO_SHOW_RULE,
+            on: day,
+            source_ref: format!("activity:{id}"),
+            reason: Some(format!("报名{}后未到（{}）", activity.title, day)),
+            idempotency_key: format!("activity:{id}:{}:no_show", member.id),
+        };
+        let entry = match recording::record(tx, actor, &member, &period, event, now).await {
+            Ok(Appended::New(entry)) => entry.id,
+            Ok(Appended::Duplicate(entry)) => entry,
+            // Not this organizer's to record: someone else will.
+            Err(AppError::Duty(_)) => continue,
+            Err(other) => return Err(other),
+        };
+        tx.mark_activity_no_show(id, member.id, entry).await?;
+        recorded += 1;
+    }
+    if recorded > 0 {
+        let label = crate::ledger::actor_label(actor);
+        tx.audit(Some(community), &label, "activity.no_shows", &format!("activity {id}: {recorded} recorded")).await?;
+    }
+    Ok(recorded)
 }

@@ -58,7 +58,7 @@ pub fn claimant(actor: &Account) -> AppResult<MemberId> {
 }
 
 fn day_of(now: i64) -> Date {
-    jiff::Timestamp::from_second(now).map(|t| t.to_zoned(clock::china()).date()).unwrap_or_else(|_| clock::today())
+    clock::day_of(now).unwrap_or_else(clock::today)
 }
 
 /// Files a claim for the member behind `actor`; its id.

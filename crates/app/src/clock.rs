@@ -107,6 +107,19 @@ pub fn today() -> jiff::civil::Date {
     current().now().to_zoned(china()).date()
 }
 
+/// The day a moment (Unix seconds) falls on in China; `None` for a moment
+/// outside the calendar's range.
+pub fn day_of(seconds: i64) -> Option<jiff::civil::Date> {
+    Timestamp::from_second(seconds).ok().map(|t| t.to_zoned(china()).date())
+}
+
+/// Unix seconds as people read them here: `2026-03-08 09:30`.
+pub fn local(seconds: i64) -> String {
+    Timestamp::from_second(seconds)
+        .map(|t| t.to_zoned(china()).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //! paper sign-in sheet, its attendance sheet (marked on the page, through
 //! the API or imported from a 会议签到表), closing a meeting (which records
 //! the attendance in the ledger), and the decision on a leave request
-//! (请假). Scheduling is still written in the page.
+//! (请假), asked for by the member before the meeting; scheduling one; a
+//! member's check-in by its QR.
 
 use crate::AppResult;
 use crate::claims::Verdict;
@@ -12,10 +13,12 @@ use crate::print::chinese_date;
 use crate::recording::{self, Event};
 use starledger_domain::claims::ClaimStatus;
 use starledger_domain::duty::{self, Refusal};
-use starledger_domain::meetings::{Attendance, may_decide_leave};
-use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, MemberId, Role, Year};
+use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open, may_decide_leave};
+use starledger_domain::org::{Account, BranchId, LinkingDuty, Member, MemberId, PartyGroupId, Role, Year};
 use starledger_print::{PrintFont, SignInSheet};
-use starledger_store::{IntegrityQueries, Meeting, MeetingQueries, OrgQueries, Period, PeriodStatus, WriteTx};
+use starledger_store::{
+    IntegrityQueries, Meeting, MeetingQueries, NewMeeting, OrgQueries, Period, PeriodStatus, StoreError, WriteTx,
+};
 use std::collections::{HashMap, HashSet};
 
 /// The committee manages every meeting; a branch secretary their branch's.
@@ -443,4 +446,136 @@ pub async fn mark_sheet(
     let detail = format!("meeting {}: {saved} rows ({via})", meeting.id);
     tx.audit(Some(community), &crate::ledger::actor_label(actor), "meeting.attendance", &detail).await?;
     Ok(saved)
+}
+
+/// A meeting as its manager schedules it.
+#[derive(Clone, Debug)]
+pub struct Draft<'a> {
+    pub branch: BranchId,
+    /// A party group's meeting (党小组会) names its group, of the branch.
+    pub group: Option<PartyGroupId>,
+    /// One of [`MEETING_RULES`].
+    pub rule: &'a str,
+    pub title: &'a str,
+    pub place: &'a str,
+    /// When it starts, in China.
+    pub starts: jiff::civil::DateTime,
+}
+
+/// The branch's secretary or the committee schedules a meeting of the
+/// branch in an open, unfinalized year; its id.
+pub async fn schedule(
+    tx: &mut WriteTx,
+    actor: &Account,
+    draft: &Draft<'_>,
+    checkin_token: String,
+    now: i64,
+) -> AppResult<i64> {
+    if !may_manage(actor, draft.branch) {
+        return Err(AppError::Forbidden(Reason::new(
+            "只有本支部书记或社区党委可以安排本支部的会议。",
+            "only the branch's secretary or the committee schedules its meetings",
+        )));
+    }
+    if !MEETING_RULES.contains(&draft.rule) {
+        return Err(invalid(
+            format!("会议类型“{}”无效。", draft.rule),
+            format!("unknown meeting kind \"{}\"", draft.rule),
+        ));
+    }
+    let (title, place) = (draft.title.trim(), draft.place.trim());
+    if title.is_empty() || place.is_empty() {
+        return Err(invalid("标题和地点必须填写。", "title and place are required"));
+    }
+    let starts_at = draft
+        .starts
+        .to_zoned(clock::china())
+        .map_err(|e| invalid("时间无效。", e.to_string()))?
+        .timestamp()
+        .as_second();
+    let community = actor.community_id;
+    // A committee may schedule for any branch, but only of its own community.
+    if !tx.has_branch(community, draft.branch).await? {
+        return Err(AppError::Store(StoreError::not_found("branch", draft.branch)));
+    }
+    let day = draft.starts.date();
+    recording::open_period_of(tx, community, day).await?;
+    recording::refuse_if_final(tx, community, Year::of(day)).await?;
+    if let Some(group) = draft.group {
+        let groups = tx.party_groups(community).await?;
+        if !groups.iter().any(|(id, branch, _)| *id == group && *branch == draft.branch) {
+            return Err(invalid("该党小组不属于所选支部。", "the party group is not in that branch"));
+        }
+    }
+    let id = tx
+        .add_meeting(&NewMeeting {
+            community_id: community,
+            branch_id: draft.branch,
+            party_group_id: draft.group,
+            rule_key: draft.rule.to_string(),
+            title: title.to_string(),
+            place: place.to_string(),
+            starts_at,
+            checkin_token,
+            created_by: actor.id,
+            created_at: now,
+        })
+        .await?;
+    let label = crate::ledger::actor_label(actor);
+    tx.audit(Some(community), &label, "meeting.add", &format!("meeting {id} {}", draft.rule)).await?;
+    Ok(id)
+}
+
+/// The meeting's QR (`token`): the member behind the account, invited,
+/// checks in while check-in is open; the meeting. A check-in says the
+/// member was there; the points still come when the meeting is closed, and
+/// a mark the keeper made (late, excused ...) stands. Refused
+/// ([`AppError::Refused`]) when check-in is closed, forbidden
+/// ([`AppError::Forbidden`]) to a member the meeting does not invite.
+pub async fn check_in(tx: &mut WriteTx, actor: &Account, token: &str, now: i64) -> AppResult<Meeting> {
+    let community = actor.community_id;
+    let meeting = tx
+        .meeting_by_token(token)
+        .await?
+        .filter(|m| m.community_id == community)
+        .ok_or_else(|| AppError::Store(StoreError::not_found("meeting", "its check-in code")))?;
+    let member = actor
+        .member_id
+        .ok_or_else(|| AppError::Forbidden(Reason::new("只有党员可以签到。", "only members check in")))?;
+    if !check_in_open(meeting.starts_at, now) || meeting.closed_at.is_some() {
+        return Err(refused("签到已结束或尚未开始。", "check-in is not open for this meeting"));
+    }
+    let members = tx.members(community).await?;
+    if !invited(&meeting, &members).iter().any(|m| m.id == member) {
+        return Err(AppError::Forbidden(Reason::new("这不是您需要参加的会议。", "this meeting is not yours")));
+    }
+    tx.check_in(meeting.id, member, actor.id, now).await?;
+    let label = crate::ledger::actor_label(actor);
+    tx.audit(Some(community), &label, "meeting.checkin", &format!("meeting {}", meeting.id)).await?;
+    Ok(meeting)
+}
+
+/// The member behind the account asks for leave (请假) from a meeting that
+/// invites them, before it starts, with a reason; the request's id.
+pub async fn ask_leave(tx: &mut WriteTx, actor: &Account, id: i64, reason: &str, now: i64) -> AppResult<i64> {
+    let member = actor
+        .member_id
+        .ok_or_else(|| AppError::Forbidden(Reason::new("只有党员可以请假。", "only members ask for leave")))?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("理由：请写明原因。", "reason: say why"));
+    }
+    let community = actor.community_id;
+    let meeting = tx.meeting(community, id).await?;
+    let members = tx.members(community).await?;
+    if !invited(&meeting, &members).iter().any(|m| m.id == member) {
+        return Err(AppError::Forbidden(Reason::new("这不是您需要参加的会议。", "this meeting is not yours")));
+    }
+    if now >= meeting.starts_at || meeting.closed_at.is_some() {
+        return Err(refused("请假须在会议开始前提出。", "leave is asked for before the meeting starts"));
+    }
+    let request = tx.add_leave_request(community, id, member, reason, now).await?;
+    let label = crate::ledger::actor_label(actor);
+    tx.audit(Some(community), &label, "leave.ask", &format!("leave {request} meeting {id}")).await?;
+    Ok(request)
 }

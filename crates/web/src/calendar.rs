@@ -10,18 +10,12 @@ use starledger_store::{OrgQueries, Period, StoreError};
 
 pub use starledger_app::clock::{china, today};
 
-/// Unix seconds as people read them here: `2026-03-08 09:30`.
-pub fn local(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds)
-        .map(|t| t.to_zoned(china()).strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
+pub use starledger_app::clock::local;
 
 /// The day a moment (Unix seconds) falls on, in China.
 pub fn day_of(seconds: i64) -> Result<Date, crate::error::WebError> {
-    jiff::Timestamp::from_second(seconds)
-        .map(|t| t.to_zoned(china()).date())
-        .map_err(|e| crate::error::WebError::Internal(format!("time {seconds}: {e}")))
+    starledger_app::clock::day_of(seconds)
+        .ok_or_else(|| crate::error::WebError::Internal(format!("time {seconds} is outside the calendar")))
 }
 
 /// Whether `year` is still running (this year or later): its points are

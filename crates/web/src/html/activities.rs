@@ -17,13 +17,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use starledger_app::AppError;
 use starledger_app::activities;
-use starledger_app::recording::{self, Event};
 use starledger_domain::org::{MemberId, Role, Year};
-use starledger_domain::rulebook::{Rule, RuleSource};
-use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule};
-use starledger_store::{Activity, ActivityQueries, NewActivity, OrgQueries, OutboxQueries, PeriodStatus};
+use starledger_domain::rulebook::RuleSource;
+use starledger_domain::volunteering::Schedule;
+use starledger_store::{Activity, ActivityQueries, OrgQueries, OutboxQueries};
 use std::collections::{HashMap, HashSet};
 
 fn parse_local(text: &str, field: &str) -> WebResult<i64> {
@@ -38,29 +36,6 @@ fn parse_local(text: &str, field: &str) -> WebResult<i64> {
         .map_err(|e| WebError::BadRequest(Why::new("时间无效。", e.to_string())))?
         .timestamp()
         .as_second())
-}
-
-/// The notice as it is pasted into (or posted to) the work group.
-#[allow(clippy::too_many_arguments)]
-fn notice_text(
-    title: &str,
-    place: &str,
-    starts_at: i64,
-    ends_at: i64,
-    slots: i64,
-    rule: Option<&Rule>,
-    url: &str,
-    community_name: &str,
-) -> String {
-    let points = rule.map_or(String::new(), |r| {
-        let unit = if r.per_hour { "每小时" } else { "每人" };
-        format!("，{unit}{}分（{}）", r.points, r.name)
-    });
-    format!(
-        "【志愿服务通知】{title}\n时间：{} — {}\n地点：{place}\n名额：{slots}人{points}\n报名：{url}\n——{community_name}党委",
-        local(starts_at),
-        local(ends_at),
-    )
 }
 
 fn schedule(activity: &Activity) -> WebResult<Schedule> {
@@ -127,70 +102,17 @@ pub async fn publish(
 ) -> WebResult<Response> {
     crate::fields::at_most("title", &form.title, crate::fields::TITLE)?;
     crate::fields::at_most("place", &form.place, crate::fields::TITLE)?;
-    viewer.require(&[Role::Committee])?;
-    let (title, place) = (form.title.trim(), form.place.trim());
-    if title.is_empty() || place.is_empty() {
-        return Err(WebError::BadRequest(Why::new("标题和地点必须填写。", "title and place are required")));
-    }
-    if !(1..=500).contains(&form.slots) {
-        return Err(WebError::BadRequest(Why::new("名额：1 至 500 人。", "slots: 1 to 500")));
-    }
-    let starts_at = parse_local(&form.starts_at, "starts_at")?;
-    let ends_at = parse_local(&form.ends_at, "ends_at")?;
-    Schedule::new(starts_at, ends_at).map_err(|e| WebError::BadRequest(Why::new(e.zh(), e.to_string())))?;
-    let community = viewer.account.community_id;
-    let mut tx = viewer.write(&state).await?;
-    let day = day_of(starts_at)?;
-    let period = match tx.period(community, Year::of(day)).await? {
-        Some(period) if period.status == PeriodStatus::Open => period,
-        _ => {
-            return Err(WebError::Refused(Why::new(
-                format!("{} 年度未开放。", day.year()),
-                format!("{} is not an open year", day.year()),
-            )));
-        }
-    };
-    recording::refuse_if_final(&mut tx, community, period.year).await?;
-    let rule = match period.rulebook.rule(&form.rule) {
-        // An activity is priced by service, never by a penalty (volunteer.no_show).
-        Some(rule) if rule.source == RuleSource::Activity && rule.points.is_positive() => rule,
-        _ => {
-            return Err(WebError::BadRequest(Why::new(
-                format!("“{}”不是本年度的活动规则。", form.rule),
-                format!("\"{}\" is not an activity rule of this year", form.rule),
-            )));
-        }
-    };
-    let activity = NewActivity {
-        community_id: community,
-        rule_key: form.rule.clone(),
-        title: title.to_string(),
-        place: place.to_string(),
-        starts_at,
-        ends_at,
+    let draft = activities::Draft {
+        rule: &form.rule,
+        title: &form.title,
+        place: &form.place,
+        starts_at: parse_local(&form.starts_at, "starts_at")?,
+        ends_at: parse_local(&form.ends_at, "ends_at")?,
         slots: form.slots,
-        checkin_token: random_token(),
-        created_by: viewer.account.id,
-        created_at: now(),
     };
-    let id = tx.add_activity(&activity).await?;
-    // Queued in the same transaction: published means announced.
-    if form.post_to_robots.as_deref() == Some("1") {
-        let community_name = tx.community(community).await?.name;
-        let url = format!("{}/activities/{id}", state.config().public_url);
-        let text = notice_text(
-            &activity.title,
-            &activity.place,
-            starts_at,
-            ends_at,
-            activity.slots,
-            Some(rule),
-            &url,
-            &community_name,
-        );
-        tx.enqueue_for_robots(community, &format!("activity:{id}"), &text, activity.created_at).await?;
-    }
-    tx.audit(Some(community), &viewer.actor(), "activity.publish", &format!("activity {id} {}", form.rule)).await?;
+    let announce = (form.post_to_robots.as_deref() == Some("1")).then_some(state.config().public_url.as_str());
+    let mut tx = viewer.write(&state).await?;
+    let id = activities::publish(&mut tx, &viewer.account, &draft, random_token(), announce, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())
 }
@@ -247,16 +169,15 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
     let mine = me.and_then(|m| signups.iter().find(|s| s.member_id == m));
     let now = now();
     let url = format!("{}/activities/{id}", state.config().public_url);
-    let notice = notice_text(
-        &activity.title,
-        &activity.place,
-        activity.starts_at,
-        activity.ends_at,
-        activity.slots,
-        rule.as_ref(),
-        &url,
-        &community_name,
-    );
+    let draft = activities::Draft {
+        rule: &activity.rule_key,
+        title: &activity.title,
+        place: &activity.place,
+        starts_at: activity.starts_at,
+        ends_at: activity.ends_at,
+        slots: activity.slots,
+    };
+    let notice = activities::notice_text(&draft, rule.as_ref(), &url, &community_name);
     let can_organize = may_organize(&viewer);
     let posted = if can_organize {
         let robots: HashMap<i64, String> =
@@ -366,51 +287,10 @@ pub async fn check_in(
     Path(token): Path<String>,
     CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    let member = viewer
-        .account
-        .member_id
-        .ok_or_else(|| WebError::Forbidden(Why::new("只有党员可以签到。", "only members check in")))?;
     let mut tx = viewer.write(&state).await?;
-    let activity = tx
-        .activity_by_token(&token)
-        .await?
-        .filter(|a| a.community_id == viewer.account.community_id)
-        .ok_or(WebError::NotFound)?;
-    let now = now();
-    let schedule = schedule(&activity)?;
-    let mine = tx.signups(activity.id).await?.into_iter().find(|s| s.member_id == member);
-    // Service counted by the hour: the second scan checks out.
-    let checked_in = mine.as_ref().is_some_and(|s| s.checked_in_at.is_some());
-    let action = if checked_in && counts_hours(&mut tx, &activity).await? {
-        if !schedule.check_out_open(now) || !tx.check_out_activity(activity.id, member, now).await? {
-            return Err(WebError::Refused(Why::new(
-                "签退在活动结束后一小时内开放，只能签退一次。",
-                "check-out is open until an hour after the end, once",
-            )));
-        }
-        "activity.checkout"
-    } else {
-        if !schedule.check_in_open(now) {
-            return Err(WebError::Refused(Why::new("现在不在签到时间内。", "check-in is not open now")));
-        }
-        if !tx.check_in_activity(activity.id, member, now).await? {
-            return Err(WebError::Refused(Why::new(
-                "只有已报名的党员可以签到（一次）。",
-                "only members who signed up check in (once)",
-            )));
-        }
-        "activity.checkin"
-    };
-    tx.audit(Some(activity.community_id), &viewer.actor(), action, &format!("activity {}", activity.id)).await?;
+    let id = activities::check_in(&mut tx, &viewer.account, &token, now()).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/activities/{}", activity.id)).into_response())
-}
-
-/// Whether the activity's rule counts service by the hour.
-async fn counts_hours(tx: &mut impl OrgQueries, activity: &Activity) -> WebResult<bool> {
-    let year = Year::of(day_of(activity.starts_at)?);
-    let period = tx.period(activity.community_id, year).await?;
-    Ok(period.and_then(|p| p.rulebook.rule(&activity.rule_key).map(|r| r.per_hour)).unwrap_or(false))
+    Ok(Redirect::to(&format!("/activities/{id}")).into_response())
 }
 
 /// The check-in page the venue QR opens: one button, posted with the token.
@@ -533,60 +413,15 @@ async fn confirm_step(
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())
 }
 
-/// After the activity, the organizer records who signed up and never came
-/// (never checked in, never confirmed), priced by the rulebook's no-show
-/// rule. Members the organizer may not record about (themselves, another
-/// branch's) are left for another organizer.
+/// After the activity, the organizer records who signed up and never came.
 pub async fn record_no_shows(
     State(state): State<AppState>,
     viewer: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    if !may_organize(&viewer) {
-        return Err(WebError::Forbidden(Why::new(
-            "只有社区党委或支部书记可以记录未到人员。",
-            "only the committee or a branch secretary records no-shows",
-        )));
-    }
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let activity = tx.activity(community, id).await?;
-    let now = now();
-    if !schedule(&activity)?.is_over(now) {
-        return Err(WebError::Refused(Why::new(
-            "活动结束后才能记录未到人员。",
-            "no-shows are recorded after the activity is over",
-        )));
-    }
-    let day = day_of(activity.starts_at)?;
-    let period = tx.period(community, Year::of(day)).await?.ok_or_else(|| {
-        WebError::Refused(Why::new(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))
-    })?;
-    let mut recorded = 0;
-    for signup in tx.signups(id).await?.into_iter().filter(|s| s.is_unrecorded_no_show()) {
-        let member = tx.member(community, signup.member_id).await?;
-        let event = Event {
-            rule_key: NO_SHOW_RULE,
-            on: day,
-            source_ref: format!("activity:{id}"),
-            reason: Some(format!("报名{}后未到（{}）", activity.title, day)),
-            idempotency_key: format!("activity:{id}:{}:no_show", member.id),
-        };
-        let entry = match recording::record(&mut tx, &viewer.account, &member, &period, event, now).await {
-            Ok(starledger_store::Appended::New(entry)) => entry.id,
-            Ok(starledger_store::Appended::Duplicate(entry)) => entry,
-            // Not this organizer's to record: someone else will.
-            Err(AppError::Duty(_)) => continue,
-            Err(other) => return Err(other.into()),
-        };
-        tx.mark_activity_no_show(id, member.id, entry).await?;
-        recorded += 1;
-    }
-    if recorded > 0 {
-        tx.audit(Some(community), &viewer.actor(), "activity.no_shows", &format!("activity {id}: {recorded} recorded"))
-            .await?;
-        tx.commit().await?;
-    }
+    activities::record_no_shows(&mut tx, &viewer.account, id, now()).await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/activities/{id}")).into_response())
 }

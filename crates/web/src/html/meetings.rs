@@ -5,7 +5,7 @@
 //! records their own attendance; what the closer cannot record waits for
 //! someone else. Members ask for leave before a meeting.
 
-use crate::calendar::{china, local};
+use crate::calendar::local;
 use crate::error::{WebError, WebResult, Why, render};
 use crate::html::confirm::{Choice, ConfirmPage, Group, confirmed};
 use crate::page::Page;
@@ -18,10 +18,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use starledger_app::AppError;
 use starledger_app::meetings::{self, Closing, Uninvited, invited};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
-use starledger_domain::org::{BranchId, Member, MemberId, PartyGroupId, Role, Year};
-use starledger_store::{MeetingQueries, NewMeeting, OrgQueries};
+use starledger_domain::org::{BranchId, Member, MemberId, PartyGroupId, Role};
+use starledger_store::{MeetingQueries, OrgQueries};
 use std::collections::HashMap;
 
 /// The committee manages every meeting; a branch secretary their branch's
@@ -104,67 +105,21 @@ pub async fn create(
 ) -> WebResult<Response> {
     crate::fields::at_most("title", &form.title, crate::fields::TITLE)?;
     crate::fields::at_most("place", &form.place, crate::fields::TITLE)?;
-    if !may_manage(&viewer, form.branch) {
-        return Err(WebError::Forbidden(Why::new(
-            "只有本支部书记或社区党委可以安排本支部的会议。",
-            "only the branch's secretary or the committee schedules its meetings",
-        )));
-    }
-    if !MEETING_RULES.contains(&form.rule.as_str()) {
-        return Err(WebError::BadRequest(Why::new(
-            format!("会议类型“{}”无效。", form.rule),
-            format!("unknown meeting kind \"{}\"", form.rule),
-        )));
-    }
-    let (title, place) = (form.title.trim(), form.place.trim());
-    if title.is_empty() || place.is_empty() {
-        return Err(WebError::BadRequest(Why::new("标题和地点必须填写。", "title and place are required")));
-    }
-    let starts: jiff::civil::DateTime = form
+    let starts = form
         .starts_at
         .parse()
         .map_err(|_| WebError::BadRequest(Why::new("开始时间：不是日期和时间。", "starts_at: not a date and time")))?;
-    let starts_at = starts
-        .to_zoned(china())
-        .map_err(|e| WebError::BadRequest(Why::new("时间无效。", e.to_string())))?
-        .timestamp()
-        .as_second();
-    let community = viewer.account.community_id;
-    let mut tx = viewer.write(&state).await?;
-    // A committee may schedule for any branch, but only of its own community.
-    if !tx.has_branch(community, form.branch).await? {
-        return Err(WebError::NotFound);
-    }
-    starledger_app::recording::open_period_of(&mut tx, community, starts.date()).await?;
-    starledger_app::recording::refuse_if_final(&mut tx, community, Year::of(starts.date())).await?;
-    let group = match form.group.parse::<PartyGroupId>() {
-        Ok(group) => {
-            let groups = tx.party_groups(community).await?;
-            if !groups.iter().any(|(id, branch, _)| *id == group && *branch == form.branch) {
-                return Err(WebError::BadRequest(Why::new(
-                    "该党小组不属于所选支部。",
-                    "the party group is not in that branch",
-                )));
-            }
-            Some(group)
-        }
-        Err(_) => None,
+    let draft = meetings::Draft {
+        branch: form.branch,
+        // The form's "no group" is an empty choice.
+        group: form.group.parse::<PartyGroupId>().ok(),
+        rule: &form.rule,
+        title: &form.title,
+        place: &form.place,
+        starts,
     };
-    let id = tx
-        .add_meeting(&NewMeeting {
-            community_id: community,
-            branch_id: form.branch,
-            party_group_id: group,
-            rule_key: form.rule.clone(),
-            title: title.to_string(),
-            place: place.to_string(),
-            starts_at,
-            checkin_token: random_token(),
-            created_by: viewer.account.id,
-            created_at: now(),
-        })
-        .await?;
-    tx.audit(Some(community), &viewer.actor(), "meeting.add", &format!("meeting {id} {}", form.rule)).await?;
+    let mut tx = viewer.write(&state).await?;
+    let id = meetings::schedule(&mut tx, &viewer.account, &draft, random_token(), now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }
@@ -432,32 +387,27 @@ pub async fn check_in(
 ) -> WebResult<Response> {
     let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    let meeting =
-        tx.meeting_by_token(&token).await?.filter(|m| m.community_id == community).ok_or(WebError::NotFound)?;
-    let member = viewer
-        .account
-        .member_id
-        .ok_or_else(|| WebError::Forbidden(Why::new("只有党员可以签到。", "only members check in")))?;
-    let now = now();
+    // The page names the meeting, whatever the answer.
+    let title =
+        tx.meeting_by_token(&token).await?.filter(|m| m.community_id == community).ok_or(WebError::NotFound)?.title;
     let page = |message| CheckInPage {
         page: Page::signed_in(&viewer, "meetings"),
-        title: meeting.title.clone(),
+        title: title.clone(),
         message: Some(message),
     };
-    if !check_in_open(meeting.starts_at, now) || meeting.closed_at.is_some() {
-        return Ok((axum::http::StatusCode::CONFLICT, render(page(viewer.t.get("checkin_closed")))?).into_response());
+    match meetings::check_in(&mut tx, &viewer.account, &token, now()).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(render(page(viewer.t.get("checked_in")))?.into_response())
+        }
+        Err(AppError::Refused(_)) => {
+            Ok((axum::http::StatusCode::CONFLICT, render(page(viewer.t.get("checkin_closed")))?).into_response())
+        }
+        Err(AppError::Forbidden(_)) if viewer.account.member_id.is_some() => {
+            Ok((axum::http::StatusCode::FORBIDDEN, render(page(viewer.t.get("not_your_branch")))?).into_response())
+        }
+        Err(other) => Err(other.into()),
     }
-    let members = tx.members(community).await?;
-    if !invited(&meeting, &members).iter().any(|m| m.id == member) {
-        return Ok((axum::http::StatusCode::FORBIDDEN, render(page(viewer.t.get("not_your_branch")))?).into_response());
-    }
-    // A check-in says the member was there; the points still come when the
-    // secretary closes the meeting.
-    // The organizer's mark (late, excused ...) stands: a scan never overrides it.
-    tx.check_in(meeting.id, member, viewer.account.id, now).await?;
-    tx.audit(Some(community), &viewer.actor(), "meeting.checkin", &format!("meeting {}", meeting.id)).await?;
-    tx.commit().await?;
-    Ok(render(page(viewer.t.get("checked_in")))?.into_response())
 }
 
 #[derive(Deserialize)]
@@ -472,29 +422,8 @@ pub async fn ask_leave(
     CheckedForm(form): CheckedForm<LeaveForm>,
 ) -> WebResult<Response> {
     crate::fields::at_most("reason", &form.reason, crate::fields::REASON)?;
-    let community = viewer.account.community_id;
-    let member = viewer
-        .account
-        .member_id
-        .ok_or_else(|| WebError::Forbidden(Why::new("只有党员可以请假。", "only members ask for leave")))?;
-    let reason = form.reason.trim();
-    if reason.is_empty() {
-        return Err(WebError::BadRequest(Why::new("理由：请写明原因。", "reason: say why")));
-    }
     let mut tx = viewer.write(&state).await?;
-    let meeting = tx.meeting(community, id).await?;
-    let members = tx.members(community).await?;
-    if !invited(&meeting, &members).iter().any(|m| m.id == member) {
-        return Err(WebError::Forbidden(Why::new("这不是您需要参加的会议。", "this meeting is not yours")));
-    }
-    if now() >= meeting.starts_at || meeting.closed_at.is_some() {
-        return Err(WebError::Refused(Why::new(
-            "请假须在会议开始前提出。",
-            "leave is asked for before the meeting starts",
-        )));
-    }
-    let request = tx.add_leave_request(community, id, member, reason, now()).await?;
-    tx.audit(Some(community), &viewer.actor(), "leave.ask", &format!("leave {request} meeting {id}")).await?;
+    meetings::ask_leave(&mut tx, &viewer.account, id, &form.reason, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }
