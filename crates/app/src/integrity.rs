@@ -75,6 +75,34 @@ async fn period_of(tx: &mut WriteTx, record: &IntegrityRecord) -> AppResult<Peri
         .ok_or_else(|| refused(format!("{year} 年度未开放。"), format!("{year} has no open year")))
 }
 
+/// The committee marks two members as relatives (亲属), for recusal: from
+/// then on neither records, checks, votes or answers about the other. A
+/// mark is kept both ways; marking a pair again changes its relation.
+pub async fn mark_relatives(
+    tx: &mut WriteTx,
+    actor: &Account,
+    member: MemberId,
+    relative: MemberId,
+    relation: &str,
+    now: i64,
+) -> AppResult<()> {
+    duty::may_administer(actor, "mark relatives")?;
+    let relation = relation.trim();
+    if relation.is_empty() || member == relative {
+        return Err(invalid(
+            "请选择两名不同的党员，并写明亲属关系。",
+            "choose two different members and say how they are related",
+        ));
+    }
+    let community = actor.community_id;
+    tx.member(community, member).await?;
+    tx.member(community, relative).await?;
+    tx.mark_relatives(community, member, relative, relation, actor.id, now).await?;
+    let detail = format!("members {member} and {relative}: {relation}");
+    tx.audit(Some(community), &crate::ledger::actor_label(actor), "relatives.mark", &detail).await?;
+    Ok(())
+}
+
 /// A committee member's vote. When the votes reach the quorum of those who
 /// may vote, a majority decides, in the same transaction as the last vote.
 pub async fn vote(tx: &mut WriteTx, actor: &Account, id: i64, approve: bool, now: i64) -> AppResult<()> {

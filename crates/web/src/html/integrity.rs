@@ -337,21 +337,8 @@ pub async fn mark_relatives(
     CheckedForm(form): CheckedForm<RelativesForm>,
 ) -> WebResult<Response> {
     crate::fields::at_most("relation", &form.relation, crate::fields::NAME)?;
-    duty::may_administer(&viewer.account, "mark relatives")?;
-    let relation = form.relation.trim();
-    if relation.is_empty() || form.member == form.relative {
-        return Err(WebError::BadRequest(Why::new(
-            "请选择两名不同的党员，并写明亲属关系。",
-            "choose two different members and say how they are related",
-        )));
-    }
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    tx.member(community, form.member).await?;
-    tx.member(community, form.relative).await?;
-    tx.mark_relatives(community, form.member, form.relative, relation, viewer.account.id, now()).await?;
-    let detail = format!("members {} and {}: {relation}", form.member, form.relative);
-    tx.audit(Some(community), &viewer.actor(), "relatives.mark", &detail).await?;
+    app_integrity::mark_relatives(&mut tx, &viewer.account, form.member, form.relative, &form.relation, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to("/integrity").into_response())
 }
