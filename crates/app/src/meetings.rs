@@ -129,11 +129,13 @@ where
 /// committee or the secretary of the meeting's branch; an approval marks
 /// the member excused. Once the meeting's attendance is in the ledger an
 /// approval would change nothing, and is refused: a reversal corrects it.
+/// A note, if given, is kept with the decision.
 pub async fn decide_leave(
     tx: &mut WriteTx,
     actor: &Account,
     id: i64,
     verdict: Verdict,
+    note: &str,
     now: i64,
 ) -> AppResult<ClaimStatus> {
     let community = actor.community_id;
@@ -156,7 +158,8 @@ pub async fn decide_leave(
             "this member's attendance is already in the ledger; correct it with a reversal",
         ));
     }
-    if !tx.decide_leave(community, id, status, actor.id, now).await? {
+    let note = Some(note.trim()).filter(|n| !n.is_empty());
+    if !tx.decide_leave(community, id, status, note, actor.id, now).await? {
         return Err(refused("该申请已由他人处理。", "the request was decided meanwhile"));
     }
     if status == ClaimStatus::Approved {

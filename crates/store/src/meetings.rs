@@ -41,6 +41,8 @@ pub struct LeaveRequest {
     pub member_name: String,
     pub reason: String,
     pub status: ClaimStatus,
+    /// The decision's note, if the decider gave one.
+    pub decision_note: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,8 +111,8 @@ pub trait MeetingQueries: Queries {
         pending_only: bool,
     ) -> Result<Vec<LeaveRequest>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64, MemberId, String, String, String)> = sqlx::query_as(
-            "SELECT l.id, l.meeting_id, l.member_id, m.name, l.reason, l.status FROM leave_requests l \
+        let rows: Vec<(i64, i64, MemberId, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT l.id, l.meeting_id, l.member_id, m.name, l.reason, l.status, l.decision_note FROM leave_requests l \
              JOIN members m ON m.id = l.member_id WHERE l.community_id = $1 AND ($2 IS NULL OR l.meeting_id = $2) \
              AND ($3 = 0 OR l.status = 'pending') ORDER BY l.requested_at",
         )
@@ -122,7 +124,7 @@ pub trait MeetingQueries: Queries {
         .await
         .at(location)?;
         rows.into_iter()
-            .map(|(id, meeting_id, member_id, member_name, reason, status)| {
+            .map(|(id, meeting_id, member_id, member_name, reason, status, decision_note)| {
                 Ok(LeaveRequest {
                     id,
                     meeting_id,
@@ -130,6 +132,7 @@ pub trait MeetingQueries: Queries {
                     member_name,
                     reason,
                     status: status.parse().map_err(StoreError::Corrupt)?,
+                    decision_note,
                 })
             })
             .collect()
@@ -263,11 +266,12 @@ impl WriteTx {
         community: CommunityId,
         id: i64,
         status: ClaimStatus,
+        note: Option<&str>,
         by: AccountId,
         at: i64,
     ) -> Result<bool> {
         let result = sqlx::query(
-            "UPDATE leave_requests SET status = $1, decided_by = $2, decided_at = $3 \
+            "UPDATE leave_requests SET status = $1, decided_by = $2, decided_at = $3, decision_note = $6 \
              WHERE community_id = $4 AND id = $5 AND status = 'pending'",
         )
         .bind(status.as_str())
@@ -275,6 +279,7 @@ impl WriteTx {
         .bind(at)
         .bind(community)
         .bind(id)
+        .bind(note)
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;

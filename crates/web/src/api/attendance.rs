@@ -142,6 +142,7 @@ fn leave_json(request: &LeaveRequest) -> Value {
         "member_name": request.member_name,
         "reason": request.reason,
         "status": request.status.as_str(),
+        "decision_note": request.decision_note,
     })
 }
 
@@ -198,7 +199,7 @@ pub async fn decide_leave(
     if let Some(replayed) = idempotency::replay(&mut tx, &caller, &key, &request).await? {
         return Ok(replayed);
     }
-    meetings::decide_leave(&mut tx, &caller.account, id, verdict, now()).await?;
+    meetings::decide_leave(&mut tx, &caller.account, id, verdict, &input.note, now()).await?;
     let decided = tx.leave_request(caller.account.community_id, id).await?;
     idempotency::keep_and_commit(tx, &caller, &key, request, StatusCode::OK, leave_json(&decided)).await
 }

@@ -955,14 +955,15 @@ fn review_schemas(cursor: &Value) -> Value {
         },
         "LeaveRequest": {
             "type": "object",
-            "required": ["id", "meeting_id", "member_id", "member_name", "reason", "status"],
+            "required": ["id", "meeting_id", "member_id", "member_name", "reason", "status", "decision_note"],
             "properties": {
                 "id": { "type": "integer" },
                 "meeting_id": { "type": "integer" },
                 "member_id": { "type": "integer" },
                 "member_name": { "type": "string" },
                 "reason": { "type": "string" },
-                "status": { "type": "string", "enum": ["pending", "approved", "rejected"] }
+                "status": { "type": "string", "enum": ["pending", "approved", "rejected"] },
+                "decision_note": { "type": ["string", "null"], "description": "The decision's note, if the decider gave one." }
             }
         },
         "LeaveRequests": {

@@ -114,7 +114,7 @@ pub async fn decide_leave(
     crate::fields::at_most("note", &form.note, crate::fields::REASON)?;
     let verdict = Verdict::parse(&form.decision)?;
     let mut tx = viewer.write(&state).await?;
-    meetings::decide_leave(&mut tx, &viewer.account, id, verdict, now()).await?;
+    meetings::decide_leave(&mut tx, &viewer.account, id, verdict, &form.note, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to("/reviews").into_response())
 }

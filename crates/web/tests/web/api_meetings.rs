@@ -195,8 +195,10 @@ async fn leave_is_decided_over_the_api_by_the_keeper_never_by_the_member_or_a_re
 
     // The committee approves; the retry gets the same answer; the member is excused.
     let peng = token(&app, COMMITTEE_2, "record").await;
+    let approve = json!({ "decision": "approve", "note": "家中有事，同意" });
     let (status, decided) = answer(post(&app, &peng, &path, Some("leave-1"), &approve).await).await;
     assert_eq!((status, decided["status"].as_str()), (StatusCode::OK, Some("approved")), "{decided}");
+    assert_eq!(decided["decision_note"].as_str(), Some("家中有事，同意"), "the note is kept: {decided}");
     let replay = post(&app, &peng, &path, Some("leave-1"), &approve).await;
     assert_eq!(replay.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
     assert_eq!(answer(replay).await, (StatusCode::OK, decided));

@@ -126,9 +126,14 @@ async fn a_rejected_leave_leaves_the_member_expected() {
     assert_redirect(&ask(&app, &member, id, "不想去").await, &format!("/meetings/{id}"));
     let request = last_request(&app).await;
 
-    assert_redirect(&decide(&app, &secretary, request, "reject").await, "/reviews");
+    let csrf = app.csrf(&secretary).await;
+    let form = [("csrf", csrf.as_str()), ("decision", "reject"), ("note", "  支部会议须本人参加  ")];
+    assert_redirect(&app.post(&secretary, &format!("/leave/{request}/decide"), &form).await, "/reviews");
     assert_eq!(request_state(&app, request).await, ("rejected".into(), Some(f.accounts[BRANCH_SECRETARY])));
     assert_eq!(app.rows_in("meeting_attendance").await, 0);
+    let note: Vec<(Option<String>,)> =
+        app.rows(&format!("SELECT decision_note FROM leave_requests WHERE id = {request}")).await;
+    assert_eq!(note, [(Some("支部会议须本人参加".to_string()),)], "the decision's note is kept, trimmed");
 
     // Decided is decided; a decision is approve or reject.
     let before = app.written().await;
