@@ -323,31 +323,54 @@ pub trait LedgerQueries: Queries {
         Ok(GainedSoFar { rule_in_month: points(row.0), rule_in_year: points(row.1), category_in_year: points(row.2) })
     }
 
-    /// Recomputes the hash chain and the projection from the entries.
+    /// Recomputes the hash chain and the projection from the entries. The
+    /// entries are read a page at a time, in id order, so memory holds one
+    /// page and the recomputed totals (members × rules), not a community's
+    /// whole ledger; run it inside a [`crate::Snapshot`] so the pages and
+    /// the stored totals agree.
     async fn verify(&mut self, community: CommunityId) -> Result<VerifyReport> {
+        self.verify_in_pages(community, VERIFY_PAGE).await
+    }
+
+    /// [`LedgerQueries::verify`], reading `page` entries at a time (tests
+    /// use small pages to cross their edges).
+    async fn verify_in_pages(&mut self, community: CommunityId, page: i64) -> Result<VerifyReport> {
         let (conn, location) = self.parts();
-        let sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 ORDER BY id");
-        let rows: Vec<EntryRow> = sqlx::query_as(&sql).bind(community).fetch_all(&mut *conn).await.at(location)?;
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
         let mut verifier = ChainVerifier::default();
         let mut recomputed: BTreeMap<TotalsKey, Tally> = BTreeMap::new();
         let mut chain_break = None;
-        for row in rows {
-            let id = row.id;
-            // A field altered into something unreadable is a changed entry too.
-            let entry = match row.into_entry() {
-                Ok(entry) => entry,
-                Err(_) => {
-                    chain_break = Some(ChainBreak::Content { id });
-                    break;
+        // From the lowest id there can be: a row slipped in below the first
+        // entry is read, and breaks the chain, rather than skipped.
+        let mut after = i64::MIN;
+        'pages: loop {
+            let rows: Vec<EntryRow> =
+                sqlx::query_as(&sql).bind(community).bind(after).bind(page).fetch_all(&mut *conn).await.at(location)?;
+            let full = rows.len() as i64 == page;
+            for row in rows {
+                let id = row.id;
+                after = id;
+                // A field altered into something unreadable is a changed entry too.
+                let entry = match row.into_entry() {
+                    Ok(entry) => entry,
+                    Err(_) => {
+                        chain_break = Some(ChainBreak::Content { id });
+                        break 'pages;
+                    }
+                };
+                if let Err(broken) = verifier.push(&entry) {
+                    chain_break = Some(broken);
+                    break 'pages;
                 }
-            };
-            if let Err(broken) = verifier.push(&entry) {
-                chain_break = Some(broken);
+                let draft = &entry.draft;
+                let key = (draft.member_id, draft.year, draft.category.clone(), draft.rule_key.clone());
+                recomputed.entry(key).or_default().add(draft);
+            }
+            if !full {
                 break;
             }
-            let draft = &entry.draft;
-            let key = (draft.member_id, draft.year, draft.category.clone(), draft.rule_key.clone());
-            recomputed.entry(key).or_default().add(draft);
         }
         let projection_mismatches = if chain_break.is_some() {
             Vec::new()
@@ -357,6 +380,9 @@ pub trait LedgerQueries: Queries {
         Ok(VerifyReport { entries_checked: verifier.checked, chain_break, projection_mismatches })
     }
 }
+
+/// Entries `verify` reads at a time: a few megabytes.
+const VERIFY_PAGE: i64 = 5_000;
 
 impl<T: Queries> LedgerQueries for T {}
 

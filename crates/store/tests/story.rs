@@ -381,3 +381,46 @@ async fn the_revision_follows_what_a_rating_reads(backing: Backing) {
     let sums: Vec<(&str, Points)> = scored.iter().map(|s| (s.rule_key.as_str(), s.points)).collect();
     assert_eq!(sums, [("meeting.group", Points::ZERO), ("meeting.party_class", Points::whole(2))]);
 }
+
+on_both!(verify_reads_the_ledger_a_page_at_a_time, paged_verify_in_sqlite, paged_verify_in_postgres);
+
+/// `ledger verify` reads a community's entries a page at a time; the chain
+/// carries over each page's edge, and an edit past the first page is found.
+async fn verify_reads_the_ledger_a_page_at_a_time(backing: Backing) {
+    let store = backing.create().await;
+    let mut tx = store.write().await.unwrap();
+    let community = tx.create_community("十里社区").await.unwrap();
+    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
+    let member = tx.add_member(&member_of(community, branch, "胡国强")).await.unwrap();
+    tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 1..=7 {
+        let on = date(2025, 3, n);
+        match tx.append_entry(draft(community, member, "meeting.group", 10, &format!("k{n}"), on)).await.unwrap() {
+            Appended::New(entry) => ids.push(entry.id),
+            Appended::Duplicate(_) => panic!("a new key"),
+        }
+    }
+    tx.commit().await.unwrap();
+    for page in [1, 3, 7, 100] {
+        let report = store.snapshot().await.unwrap().verify_in_pages(community, page).await.unwrap();
+        assert!(report.is_intact(), "pages of {page}: {report:?}");
+        assert_eq!(report.entries_checked, 7, "pages of {page}");
+    }
+    store.close().await;
+
+    // The fifth entry, on the second page of three, edited behind the store's back.
+    let mut raw = backing.raw().await;
+    sqlx::query(&backing.drop_trigger("ledger_entries_no_update", "ledger_entries")).execute(&mut raw).await.unwrap();
+    sqlx::query(&format!("UPDATE ledger_entries SET points_tenths = 20 WHERE id = {}", ids[4]))
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    let store = backing.open().await;
+    let report = store.snapshot().await.unwrap().verify_in_pages(community, 3).await.unwrap();
+    assert_eq!(report.chain_break.map(|b| b.entry_id()), Some(ids[4]));
+    assert_eq!(report.entries_checked, 4, "the four entries before it are intact");
+}
