@@ -818,6 +818,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("api_endpoints", "接口地址", "Endpoints"),
     ("api_public", "公开，无需令牌", "Public, no token"),
     ("api_needs_key", "须带请求头", "needs the header"),
+    ("api_takes_key", "可带请求头（重试不重复创建）", "takes, for safe retries, the header"),
     ("api_errors", "错误代码", "Error codes"),
     (
         "api_errors_intro",

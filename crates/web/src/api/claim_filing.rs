@@ -11,6 +11,7 @@
 #![allow(clippy::disallowed_types)]
 
 use super::auth::Caller;
+use super::idempotency;
 use super::problem::{ApiResult, Problem};
 use super::reviews::claim_json;
 use crate::error::Why;
@@ -122,10 +123,21 @@ async fn from_multipart(state: &AppState, mut multipart: Multipart) -> ApiResult
     Ok((ClaimBody { kind, household_id: household, on, note }, photo))
 }
 
+/// What tells a retried claim from another under the same key: what it
+/// claims, photo included, however it was sent (JSON or a form, whose
+/// boundaries differ from one send to the next).
+fn same_claim(filing: &Filing) -> String {
+    let photo = filing.photo.as_ref().map(|p| crate::security::sha256_hex(&p.bytes)).unwrap_or_default();
+    let household = filing.household.map(|h| h.to_string()).unwrap_or_default();
+    let line = format!("{}\n{household}\n{}\n{}\n{photo}", filing.kind.as_str(), filing.on, filing.note);
+    idempotency::request_hash("POST /api/v1/claims", line.as_bytes())
+}
+
 /// `POST /api/v1/claims`: the caller, a member, files a claim about their
 /// own work, as on /claims; it waits for a reviewer (no points yet).
 pub async fn file(State(state): State<AppState>, caller: Caller, request: Request) -> ApiResult<Response> {
     caller.require_scope(Scope::Record)?;
+    let key = idempotency::optional_key(request.headers())?;
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -149,11 +161,14 @@ pub async fn file(State(state): State<AppState>, caller: Caller, request: Reques
         note: note_of(&body.note)?,
         photo,
     };
+    let request = same_claim(&filing);
     let mut tx = caller.write(&state).await?;
+    if let Some(replayed) = idempotency::replay_if_keyed(&mut tx, &caller, key.as_deref(), &request).await? {
+        return Ok(replayed);
+    }
     let id = claims::file(&mut tx, &caller.account, filing, quota(&state), now()).await?;
     let claim = tx.claim(caller.account.community_id, id).await?;
-    tx.commit().await?;
-    Ok(super::json(StatusCode::CREATED, &claim_json(&claim)))
+    idempotency::commit_answer(tx, &caller, key, request, StatusCode::CREATED, claim_json(&claim)).await
 }
 
 /// `POST /api/v1/claims/{id}/withdrawal`: the claimant withdraws their own

@@ -6,13 +6,14 @@
 //! pages list it.
 
 use super::auth::Caller;
+use super::idempotency;
 use super::problem::{ApiResult, Problem};
 use crate::calendar::current_period;
 use crate::error::Why;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
@@ -77,18 +78,27 @@ fn checked(caller: &Caller, body: &[u8]) -> ApiResult<HouseholdBody> {
 
 /// `POST /api/v1/households`: adds a household (the committee, as
 /// /households/new); `address` is required.
-pub async fn add(State(state): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
+pub async fn add(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let input = checked(&caller, &body)?;
+    let key = idempotency::optional_key(&headers)?;
+    let request = idempotency::request_hash("POST /api/v1/households", &body);
     let Some(address) = input.address.clone() else {
         return Err(Problem::new("invalid", Why::new("address（地址）：必须填写。", "address: required")));
     };
     let fields =
         HouseholdFields { address, head: input.head_name.clone().flatten(), phone: phone_change(&input.phone)? };
     let mut tx = caller.write(&state).await?;
+    if let Some(replayed) = idempotency::replay_if_keyed(&mut tx, &caller, key.as_deref(), &request).await? {
+        return Ok(replayed);
+    }
     let id = roll::add_household(&mut tx, &caller.account, fields).await?;
     let answer = household_json(&mut tx, caller.account.community_id, id).await?;
-    tx.commit().await?;
-    Ok(super::json(StatusCode::CREATED, &answer))
+    idempotency::commit_answer(tx, &caller, key, request, StatusCode::CREATED, answer).await
 }
 
 /// `PATCH /api/v1/households/{id}`: edits a household (the committee, as

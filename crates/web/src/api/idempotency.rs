@@ -4,7 +4,9 @@
 //! request gets that answer again and writes nothing, even when the retries
 //! race each other (they wait for the lock, then find the kept answer). The
 //! same key with another request is refused. A refused write keeps nothing:
-//! its retry is judged again.
+//! its retry is judged again. Creations that write no points (a claim, a
+//! household, an integrity record) take a key when the client sends one
+//! ([`optional_key`]), so a phone retrying on a weak network files once.
 
 use super::auth::Caller;
 use super::problem::{ApiResult, Problem};
@@ -61,6 +63,48 @@ pub fn key(headers: &HeaderMap) -> ApiResult<String> {
         ));
     }
     Ok(key.to_string())
+}
+
+/// The request's key if it carries one: for creations that write no
+/// points, where a key is welcome and not required. A header that is there
+/// must still be a key.
+pub fn optional_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    if headers.get(HEADER).is_none() {
+        return Ok(None);
+    }
+    key(headers).map(Some)
+}
+
+/// The kept answer for an optional key (see [`replay`]); nothing without one.
+pub async fn replay_if_keyed(
+    tx: &mut WriteTx,
+    caller: &Caller,
+    key: Option<&str>,
+    request: &str,
+) -> ApiResult<Option<Response>> {
+    match key {
+        Some(key) => replay(tx, caller, key, request).await,
+        None => Ok(None),
+    }
+}
+
+/// Commits and answers; with a key, keeps the answer with it in the same
+/// transaction (see [`keep_and_commit`]).
+pub async fn commit_answer(
+    tx: WriteTx,
+    caller: &Caller,
+    key: Option<String>,
+    request: String,
+    status: StatusCode,
+    body: serde_json::Value,
+) -> ApiResult<Response> {
+    match key {
+        Some(key) => keep_and_commit(tx, caller, &key, request, status, body).await,
+        None => {
+            tx.commit().await?;
+            Ok(super::json(status, &body))
+        }
+    }
 }
 
 /// What identifies a request for its key: its method, path and body.

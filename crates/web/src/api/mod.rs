@@ -58,8 +58,21 @@ pub struct ApiRoute {
     /// Its answer: status and schema (`None`: not JSON).
     pub answer: (u16, Option<&'static str>),
     /// Whether it takes an `Idempotency-Key`.
-    pub idempotent: bool,
+    pub key: Key,
     pub handler: MethodRouter<AppState>,
+}
+
+/// Whether a route takes an `Idempotency-Key` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// Reads, and writes a retry cannot double (marks, edits, links).
+    None,
+    /// Creations that write no points (a claim, a household, an integrity
+    /// record): with a key, a retry gets the first answer and creates
+    /// nothing; without one, each request creates.
+    Optional,
+    /// Writes that create points: a request without a key is refused.
+    Required,
 }
 
 fn page_params() -> Vec<Param> {
@@ -83,7 +96,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: [page_params(), vec![branch()]].concat(),
             body: None,
             answer: (200, Some("MemberPage")),
-            idempotent: false,
+            key: Key::None,
             handler: get(v1::members),
         },
         ApiRoute {
@@ -95,7 +108,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: [page_params(), vec![year(), branch()]].concat(),
             body: None,
             answer: (200, Some("Standings")),
-            idempotent: false,
+            key: Key::None,
             handler: get(v1::standings),
         },
         ApiRoute {
@@ -116,7 +129,7 @@ pub fn routes() -> Vec<ApiRoute> {
             .concat(),
             body: None,
             answer: (200, Some("EntryPage")),
-            idempotent: false,
+            key: Key::None,
             handler: get(v1::entries),
         },
         ApiRoute {
@@ -128,7 +141,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: Vec::new(),
             body: Some("NewEntry"),
             answer: (201, Some("Entry")),
-            idempotent: true,
+            key: Key::Required,
             handler: post(v1::record),
         },
         ApiRoute {
@@ -140,7 +153,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_entry")],
             body: Some("Reversal"),
             answer: (201, Some("Entry")),
-            idempotent: true,
+            key: Key::Required,
             handler: post(v1::reverse),
         },
         ApiRoute {
@@ -152,7 +165,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("year", In::Path, "integer", "api_param_year")],
             body: None,
             answer: (200, Some("Seal")),
-            idempotent: false,
+            key: Key::None,
             handler: get(v1::seal),
         },
         ApiRoute {
@@ -165,7 +178,7 @@ pub fn routes() -> Vec<ApiRoute> {
                 .concat(),
             body: None,
             answer: (200, Some("HouseholdPage")),
-            idempotent: false,
+            key: Key::None,
             handler: get(resources::list_households),
         },
         ApiRoute {
@@ -177,7 +190,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: [page_params(), vec![year(), branch()]].concat(),
             body: None,
             answer: (200, Some("MeetingPage")),
-            idempotent: false,
+            key: Key::None,
             handler: get(resources::list_meetings),
         },
         ApiRoute {
@@ -189,7 +202,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_meeting")],
             body: None,
             answer: (200, Some("AttendanceSheet")),
-            idempotent: false,
+            key: Key::None,
             handler: get(resources::meeting_attendance),
         },
         ApiRoute {
@@ -201,7 +214,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: [page_params(), vec![year()]].concat(),
             body: None,
             answer: (200, Some("ActivityPage")),
-            idempotent: false,
+            key: Key::None,
             handler: get(resources::list_activities),
         },
         ApiRoute {
@@ -213,7 +226,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: [vec![Param("year", In::Path, "integer", "api_param_year_path")], page_params()].concat(),
             body: None,
             answer: (200, Some("PublishedRating")),
-            idempotent: false,
+            key: Key::None,
             handler: get(resources::published_rating),
         },
         ApiRoute {
@@ -225,7 +238,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![year()],
             body: None,
             answer: (200, Some("MyRecord")),
-            idempotent: false,
+            key: Key::None,
             handler: get(resources::me),
         },
         ApiRoute {
@@ -245,7 +258,7 @@ pub fn routes() -> Vec<ApiRoute> {
             .concat(),
             body: None,
             answer: (200, Some("ClaimPage")),
-            idempotent: false,
+            key: Key::None,
             handler: get(reviews::list_claims),
         },
         ApiRoute {
@@ -257,7 +270,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_claim")],
             body: None,
             answer: (200, Some("Claim")),
-            idempotent: false,
+            key: Key::None,
             handler: get(reviews::get_claim),
         },
         ApiRoute {
@@ -269,7 +282,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_claim")],
             body: Some("ClaimDecision"),
             answer: (200, Some("Claim")),
-            idempotent: true,
+            key: Key::Required,
             handler: post(reviews::decide_claim),
         },
         ApiRoute {
@@ -281,7 +294,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: [page_params(), vec![Param("status", In::Query, "string", "api_param_record_status")]].concat(),
             body: None,
             answer: (200, Some("IntegrityRecordPage")),
-            idempotent: false,
+            key: Key::None,
             handler: get(reviews::list_integrity),
         },
         ApiRoute {
@@ -293,7 +306,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_record")],
             body: Some("Vote"),
             answer: (200, Some("IntegrityRecord")),
-            idempotent: true,
+            key: Key::Required,
             handler: post(reviews::vote_integrity),
         },
         ApiRoute {
@@ -305,7 +318,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_meeting")],
             body: Some("Marks"),
             answer: (200, Some("AttendanceSheet")),
-            idempotent: false,
+            key: Key::None,
             handler: post(attendance::mark),
         },
         ApiRoute {
@@ -317,7 +330,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_meeting")],
             body: Some("Close"),
             answer: (200, Some("Closed")),
-            idempotent: true,
+            key: Key::Required,
             handler: post(attendance::close),
         },
         ApiRoute {
@@ -329,7 +342,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_meeting")],
             body: None,
             answer: (200, Some("LeaveRequests")),
-            idempotent: false,
+            key: Key::None,
             handler: get(attendance::list_leave),
         },
         ApiRoute {
@@ -341,7 +354,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_leave")],
             body: Some("ClaimDecision"),
             answer: (200, Some("LeaveRequest")),
-            idempotent: true,
+            key: Key::Required,
             handler: post(attendance::decide_leave),
         },
         ApiRoute {
@@ -353,7 +366,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_activity")],
             body: Some("ActivityAnswer"),
             answer: (200, Some("SignUp")),
-            idempotent: false,
+            key: Key::None,
             handler: post(activities::answer),
         },
         ApiRoute {
@@ -365,7 +378,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_activity")],
             body: Some("ServiceConfirmation"),
             answer: (200, Some("ServiceConfirmed")),
-            idempotent: true,
+            key: Key::Required,
             handler: post(activities::confirm),
         },
         ApiRoute {
@@ -377,7 +390,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: Vec::new(),
             body: Some("HouseholdFields"),
             answer: (201, Some("Household")),
-            idempotent: false,
+            key: Key::Optional,
             handler: post(households::add),
         },
         ApiRoute {
@@ -389,7 +402,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_household")],
             body: Some("HouseholdFields"),
             answer: (200, Some("Household")),
-            idempotent: false,
+            key: Key::None,
             handler: patch(households::edit),
         },
         ApiRoute {
@@ -401,7 +414,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: Vec::new(),
             body: Some("HouseholdLinks"),
             answer: (200, Some("HouseholdsLinked")),
-            idempotent: false,
+            key: Key::None,
             handler: post(households::link),
         },
         ApiRoute {
@@ -413,7 +426,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: Vec::new(),
             body: Some("NewClaim"),
             answer: (201, Some("Claim")),
-            idempotent: false,
+            key: Key::Optional,
             handler: post(claim_filing::file),
         },
         ApiRoute {
@@ -425,7 +438,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: vec![Param("id", In::Path, "integer", "api_param_claim")],
             body: None,
             answer: (200, Some("Claim")),
-            idempotent: false,
+            key: Key::None,
             handler: post(claim_filing::withdraw),
         },
         ApiRoute {
@@ -437,7 +450,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: Vec::new(),
             body: Some("NewIntegrityRecord"),
             answer: (201, Some("IntegrityRecord")),
-            idempotent: false,
+            key: Key::Optional,
             handler: post(reviews::file_integrity),
         },
         ApiRoute {
@@ -449,7 +462,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: Vec::new(),
             body: None,
             answer: (200, None),
-            idempotent: false,
+            key: Key::None,
             handler: get(openapi),
         },
         ApiRoute {
@@ -461,7 +474,7 @@ pub fn routes() -> Vec<ApiRoute> {
             params: Vec::new(),
             body: None,
             answer: (200, None),
-            idempotent: false,
+            key: Key::None,
             handler: get(page),
         },
     ]
@@ -1080,11 +1093,11 @@ pub fn document() -> Value {
                 })
             })
             .collect();
-        if route.idempotent {
+        if route.key != Key::None {
             parameters.push(json!({
                 "name": "Idempotency-Key",
                 "in": "header",
-                "required": true,
+                "required": route.key == Key::Required,
                 "description": "Retries with the same key and body get the first answer; nothing is written twice.",
                 "schema": { "type": "string", "minLength": 1, "maxLength": idempotency::MAX_KEY_CHARS },
             }));
@@ -1157,7 +1170,7 @@ struct EndpointRow {
     path: &'static str,
     summary: &'static str,
     scope: &'static str,
-    idempotent: bool,
+    key: Key,
 }
 
 struct CodeRow {
@@ -1185,7 +1198,7 @@ async fn page(headers: HeaderMap) -> WebResult<Response> {
             path: r.path,
             summary: t.get(r.summary),
             scope: r.scope.unwrap_or(""),
-            idempotent: r.idempotent,
+            key: r.key,
         })
         .collect();
     let codes = problem::CODES

@@ -267,8 +267,15 @@ pub struct NewRecordBody {
 /// committee about anyone, a branch secretary about their branch, nobody
 /// about themselves). Filing writes no points, so it takes no
 /// `Idempotency-Key`; evidence is attached on the page.
-pub async fn file_integrity(State(state): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
+pub async fn file_integrity(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     caller.require_scope(starledger_app::api_tokens::Scope::Record)?;
+    let key = idempotency::optional_key(&headers)?;
+    let request = idempotency::request_hash("POST /api/v1/integrity", &body);
     let input: NewRecordBody = super::parse_json(&body)?;
     crate::fields::at_most("description", &input.description, crate::fields::REASON)?;
     let on = input.on.parse().map_err(|_| {
@@ -282,10 +289,12 @@ pub async fn file_integrity(State(state): State<AppState>, caller: Caller, body:
         evidence: None,
     };
     let mut tx = caller.write(&state).await?;
+    if let Some(replayed) = idempotency::replay_if_keyed(&mut tx, &caller, key.as_deref(), &request).await? {
+        return Ok(replayed);
+    }
     let id = integrity::file(&mut tx, &caller.account, filing, crate::html::claims::quota(&state), now()).await?;
     let record = tx.integrity_record(caller.account.community_id, id).await?;
     let names = member_names(&mut tx, &caller.account).await?;
     let answer = record_json(&mut tx, &caller.account, &record, &names, &mut HashMap::new()).await?;
-    tx.commit().await?;
-    Ok(super::json(StatusCode::CREATED, &answer))
+    idempotency::commit_answer(tx, &caller, key, request, StatusCode::CREATED, answer).await
 }

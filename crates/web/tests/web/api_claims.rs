@@ -131,3 +131,54 @@ async fn claims_are_filed_only_by_a_member_about_their_own_work() {
         "{filed}"
     );
 }
+
+#[tokio::test]
+async fn a_claim_retried_with_its_key_is_filed_once_and_a_key_is_not_required() {
+    let app = spawn_app().await;
+    let f = &app.fixture;
+    let liang = token(&app, MEMBER, "record").await;
+    let visit = json!({ "kind": "visit", "household_id": f.liang_households[0], "on": today().to_string(), "note": "入户走访" });
+
+    // A phone on a weak network sends the same claim twice with its key: one claim.
+    let first = post(&app, &liang, "/api/v1/claims", Some("visit-1"), &visit).await;
+    let (status, filed) = answer(first).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let again = post(&app, &liang, "/api/v1/claims", Some("visit-1"), &visit).await;
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(answer(again).await, (StatusCode::CREATED, filed.clone()));
+    assert_eq!(app.rows_in("claims").await, 1, "filed once");
+
+    // The same key for another claim is refused, and files nothing.
+    let other =
+        json!({ "kind": "visit", "household_id": f.liang_households[0], "on": today().to_string(), "note": "另一次" });
+    problem(
+        post(&app, &liang, "/api/v1/claims", Some("visit-1"), &other).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency.key_reused",
+    )
+    .await;
+    assert_eq!(app.rows_in("claims").await, 1);
+
+    // A form with a photo: the same content under the same key is the same claim.
+    let on = today().to_string();
+    let parts =
+        [Part::Text("kind", "study_week"), Part::Text("on", &on), Part::File("photo", "s.png", "image/png", PNG)];
+    let send = || {
+        api()
+            .post(app.url("/api/v1/claims"))
+            .bearer_auth(&liang)
+            .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+            .header("Idempotency-Key", "week-1")
+            .body(multipart_body(&parts))
+            .send()
+    };
+    let (status, study) = answer(send().await.expect("answered")).await;
+    assert_eq!(status, StatusCode::CREATED, "{study}");
+    assert_eq!(answer(send().await.expect("answered")).await, (StatusCode::CREATED, study));
+    assert_eq!((app.rows_in("claims").await, app.rows_in("uploads").await), (2, 1));
+
+    // Without a key, as before: each request files (here a second visit).
+    let (status, _) = answer(post(&app, &liang, "/api/v1/claims", None, &other).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(app.rows_in("claims").await, 3);
+}

@@ -145,3 +145,26 @@ async fn only_the_committee_writes_households_and_links_keep_the_rules() {
     assert_eq!(same["changed"], 0);
     assert_eq!(households_work(&app).await, ["household.link", "household.link"]);
 }
+
+#[tokio::test]
+async fn a_household_added_again_with_its_key_is_added_once() {
+    let app = spawn_app().await;
+    let peng = token(&app, COMMITTEE, "record").await;
+    let households = app.rows_in("households").await;
+    let new = json!({ "address": "西街3号", "head_name": "王五" });
+    let (status, added) = answer(post(&app, &peng, "/api/v1/households", Some("add-xijie-3"), &new).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let again = post(&app, &peng, "/api/v1/households", Some("add-xijie-3"), &new).await;
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(answer(again).await, (StatusCode::CREATED, added));
+    assert_eq!(app.rows_in("households").await, households + 1, "added once");
+    // A header that is there must be a key.
+    let long = "k".repeat(201);
+    problem(
+        post(&app, &peng, "/api/v1/households", Some(&long), &new).await,
+        StatusCode::BAD_REQUEST,
+        "idempotency.key_missing",
+    )
+    .await;
+    assert_eq!(app.rows_in("households").await, households + 1);
+}
