@@ -111,7 +111,9 @@ pub trait MeetingQueries: Queries {
         pending_only: bool,
     ) -> Result<Vec<LeaveRequest>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(i64, i64, MemberId, String, String, String, Option<String>)> = sqlx::query_as(
+        // id, meeting, member, name, reason, status, decision note
+        type Row = (i64, i64, MemberId, String, String, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT l.id, l.meeting_id, l.member_id, m.name, l.reason, l.status, l.decision_note FROM leave_requests l \
              JOIN members m ON m.id = l.member_id WHERE l.community_id = $1 AND ($2 IS NULL OR l.meeting_id = $2) \
              AND ($3 = 0 OR l.status = 'pending') ORDER BY l.requested_at",
