@@ -197,12 +197,7 @@ on_both!(a_projection_edited_alone_is_caught, projection_in_sqlite, projection_i
 async fn a_projection_edited_alone_is_caught(backing: Backing) {
     let store = backing.create().await;
     let mut tx = store.write().await.unwrap();
-    let community = tx.create_community("十里社区").await.unwrap();
-    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
-    let member = tx.add_member(&member_of(community, branch, "胡国强")).await.unwrap();
-    tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
-        .await
-        .unwrap();
+    let (community, member) = one_member_in_2025(&mut tx).await;
     tx.append_entry(draft(community, member, "meeting.group", 10, "k1", date(2025, 3, 15))).await.unwrap();
     tx.commit().await.unwrap();
     store.close().await;
@@ -227,12 +222,7 @@ on_both!(a_month_cap_counts_its_own_month, month_edges_in_sqlite, month_edges_in
 async fn a_month_cap_counts_its_own_month(backing: Backing) {
     let store = backing.create().await;
     let mut tx = store.write().await.unwrap();
-    let community = tx.create_community("十里社区").await.unwrap();
-    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
-    let member = tx.add_member(&member_of(community, branch, "胡国强")).await.unwrap();
-    tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
-        .await
-        .unwrap();
+    let (community, member) = one_member_in_2025(&mut tx).await;
     for (key, tenths, on) in [
         ("oct", 1, date(2025, 10, 1)),
         ("nov", 10, date(2025, 11, 30)),
@@ -389,12 +379,7 @@ on_both!(verify_reads_the_ledger_a_page_at_a_time, paged_verify_in_sqlite, paged
 async fn verify_reads_the_ledger_a_page_at_a_time(backing: Backing) {
     let store = backing.create().await;
     let mut tx = store.write().await.unwrap();
-    let community = tx.create_community("十里社区").await.unwrap();
-    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
-    let member = tx.add_member(&member_of(community, branch, "胡国强")).await.unwrap();
-    tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
-        .await
-        .unwrap();
+    let (community, member) = one_member_in_2025(&mut tx).await;
     let mut ids = Vec::new();
     for n in 1..=7 {
         let on = date(2025, 3, n);
@@ -423,4 +408,15 @@ async fn verify_reads_the_ledger_a_page_at_a_time(backing: Backing) {
     let report = store.snapshot().await.unwrap().verify_in_pages(community, 3).await.unwrap();
     assert_eq!(report.chain_break.map(|b| b.entry_id()), Some(ids[4]));
     assert_eq!(report.entries_checked, 4, "the four entries before it are intact");
+}
+
+/// A community with one member, 胡国强, and 2025 open.
+async fn one_member_in_2025(tx: &mut starledger_store::WriteTx) -> (CommunityId, MemberId) {
+    let community = tx.create_community("十里社区").await.unwrap();
+    let branch = tx.add_branch(community, "第一党支部").await.unwrap();
+    let member = tx.add_member(&member_of(community, branch, "胡国强")).await.unwrap();
+    tx.open_period(community, Year::new(2025).unwrap(), DEFAULT_RULEBOOK, &Rulebook::default_rulebook(), "t")
+        .await
+        .unwrap();
+    (community, member)
 }
