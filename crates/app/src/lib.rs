@@ -36,6 +36,7 @@ pub mod recording;
 pub mod roll;
 pub mod roll_import;
 pub mod seals;
+pub mod secrets;
 pub mod standings;
 pub mod study_import;
 pub mod what_if;

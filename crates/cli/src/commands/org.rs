@@ -253,8 +253,8 @@ async fn account_in(
 
 /// A readable one-time password and its argon2id hash.
 pub(super) async fn one_time_password() -> Result<(String, String), Failure> {
-    let password = starledger_web::security::readable_password();
-    let hash = starledger_web::security::hash_password_blocking(password.clone()).await.map_err(Failure::failed)?;
+    let password = starledger_app::secrets::readable_password();
+    let hash = starledger_app::secrets::hash_password_blocking(password.clone()).await.map_err(Failure::failed)?;
     Ok((password, hash))
 }
 

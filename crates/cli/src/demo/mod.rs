@@ -119,15 +119,14 @@ pub async fn run(context: &Context, args: DemoArgs) -> Outcome {
     // need not change it, every linked household has its rating link, and
     // this year is open so households can rate today.
     let hash =
-        starledger_web::security::hash_password_blocking(DEMO_PASSWORD.to_string()).await.map_err(Failure::failed)?;
+        starledger_app::secrets::hash_password_blocking(DEMO_PASSWORD.to_string()).await.map_err(Failure::failed)?;
     for account in &roll.accounts {
         tx.set_password(account.id, &hash, false).await?;
     }
     let now = starledger_app::clock::now();
     for (household, member) in &roll.households {
         if member.is_some() {
-            tx.issue_household_token(roll.community, *household, &starledger_web::security::random_token(), now)
-                .await?;
+            tx.issue_household_token(roll.community, *household, &starledger_app::secrets::random_token(), now).await?;
         }
     }
     // Every year after the history up to this one is open: in early January

@@ -106,7 +106,7 @@ pub async fn run(context: &Context, args: BenchCityArgs) -> Outcome {
     let started = Instant::now();
     let years = history(args.years);
     let password =
-        starledger_web::security::hash_password_blocking(BENCH_PASSWORD.to_string()).await.map_err(Failure::failed)?;
+        starledger_app::secrets::hash_password_blocking(BENCH_PASSWORD.to_string()).await.map_err(Failure::failed)?;
     let mut tx = store.write().await?;
     tx.set_meta("kind", "bench").await?;
     tx.set_meta(
@@ -323,7 +323,7 @@ async fn build_roll(
                 address: format!("{name}{}巷{}号", number / 40 + 1, number % 40 + 1),
                 head_name: names.fresh_any(rng),
                 linked_to: Some(person.id),
-                token: Some(starledger_web::security::random_token()),
+                token: Some(starledger_app::secrets::random_token()),
             });
             owners.push(index);
         }

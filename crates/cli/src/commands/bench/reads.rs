@@ -112,11 +112,11 @@ pub async fn run(context: &Context, args: BenchReadsArgs) -> Outcome {
     paths.insert(0, STATIC_PATH.to_string());
 
     // The session, as sign-in writes it, for this run only.
-    let cookie = starledger_web::security::random_token();
-    let cookie_hash = starledger_web::security::sha256_hex(&cookie);
+    let cookie = starledger_app::secrets::random_token();
+    let cookie_hash = starledger_app::secrets::sha256_hex(&cookie);
     let now = starledger_app::clock::now();
     let mut tx = store.write().await?;
-    let csrf = starledger_web::security::random_token();
+    let csrf = starledger_app::secrets::random_token();
     tx.create_session(&cookie_hash, account.id, &csrf, now, now + 6 * 3600, "127.0.0.1").await?;
     tx.commit().await?;
 
