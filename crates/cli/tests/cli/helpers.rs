@@ -35,9 +35,10 @@ pub const PENG_YALI: i64 = 4;
 // ---- the day the suite runs on ---------------------------------------------------
 
 /// The moment every test of this suite starts on, whatever the machine's
-/// date: the suite must pass on December 31 at 23:30 and on January 2 as on
+/// date, so the suite passes on December 31 at 23:30 and on January 2 as on
 /// any day. `STARLEDGER_NOW` in the tests' environment states another
-/// moment for the whole run (CI runs the suite again on such days).
+/// moment for the whole run, to explore (CI runs the suite on this day
+/// only; see the web suite's `SUITE_DAY` for what other days show).
 pub const SUITE_DAY: &str = "2026-06-10T10:00:00+08:00";
 
 /// The suite's clock, running from `STARLEDGER_NOW` or [`SUITE_DAY`],

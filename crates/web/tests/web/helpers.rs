@@ -297,10 +297,13 @@ impl Drop for TestDb {
 // ---- the day the suite runs on ---------------------------------------------------
 
 /// The moment every test of this suite starts on, whatever the machine's
-/// date: a test must pass on December 31 at 23:30 and on January 2 as on
-/// any day. `STARLEDGER_NOW` states another moment for the whole run (CI
-/// runs the suite again on the days that broke it before); a test about a
-/// date boundary states its own with [`Setup::now`].
+/// date, so the suite passes on December 31 at 23:30 and on January 2 as on
+/// any day; a test about a date boundary states its own moment with
+/// [`Setup::now`]. `STARLEDGER_NOW` states another moment for the whole
+/// run, to explore: the fixture opens only that moment's year, so tests
+/// that schedule a meeting or an activity hours ahead fail on the last
+/// evening of a year (60 of them at `2026-12-31T23:30:00+08:00`). CI runs
+/// the suite on this day only.
 pub const SUITE_DAY: &str = "2026-06-10T10:00:00+08:00";
 
 /// The suite's clock: a running clock started at `STARLEDGER_NOW` or
