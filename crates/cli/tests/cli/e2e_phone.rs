@@ -177,19 +177,26 @@ async fn household_objects(site: Arc<Site>) {
     assert!(phone.text("[data-testid=objection-filed]").await.contains("异议"), "the household is told");
     phone.screenshot("phone-03-household-objected").await;
 
-    let stored: Vec<(String, Option<i64>, i64)> =
-        sqlx::query_as("SELECT filed_by, member_id, year FROM objections WHERE text = $1")
+    let stored: Vec<(i64, String, Option<i64>, i64)> =
+        sqlx::query_as("SELECT id, filed_by, member_id, year FROM objections WHERE text = $1")
             .bind(OBJECTION_TEXT)
             .fetch_all(&mut db)
             .await
             .unwrap();
-    assert_eq!(stored, [(format!("household:{household}"), Some(member), year)], "stored once, as the household's");
-    let audited: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND action = 'rating.object'")
-            .bind(format!("household:{household}"))
-            .fetch_one(&mut db)
-            .await
-            .unwrap();
+    let [(id, filed_by, about, filed_in)] = &stored[..] else { panic!("stored once: {stored:?}") };
+    assert_eq!(
+        (filed_by, *about, *filed_in),
+        (&format!("household:{household}"), Some(member), year),
+        "as the household's"
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND action = 'rating.object' AND detail = $2",
+    )
+    .bind(format!("household:{household}"))
+    .bind(format!("{year}: objection {id}"))
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
     assert_eq!(audited, 1, "the objection is in the audit log");
     db.close().await.unwrap();
 }
