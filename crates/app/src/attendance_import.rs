@@ -181,7 +181,7 @@ pub async fn import(
         let at = now();
         for (id, marks) in &marks {
             let meeting = tx.meeting(community, *id).await?;
-            meetings::mark_sheet(tx, actor, &meeting, marks, "secretary", at).await?;
+            meetings::mark_sheet(tx, actor, &meeting, marks, meetings::MarkedVia::Import.as_str(), at).await?;
         }
     }
     preview.written = write;

@@ -229,6 +229,28 @@ pub fn parse_status(value: &str) -> AppResult<Attendance> {
     })
 }
 
+/// Where a mark on a meeting's sheet came from, as the sheet keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkedVia {
+    /// The meeting page's form (kept as `secretary`, its name since the
+    /// first release).
+    Page,
+    /// The API.
+    Api,
+    /// An imported sign-in sheet (会议签到表).
+    Import,
+}
+
+impl MarkedVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkedVia::Page => "secretary",
+            MarkedVia::Api => "api",
+            MarkedVia::Import => "import",
+        }
+    }
+}
+
 /// Saves marks on a meeting's sheet as the page's form and the API send
 /// them (member, status as typed), through [`mark_sheet`]. A mark for a
 /// member the meeting does not invite is ignored (the page lists the
@@ -239,6 +261,7 @@ pub async fn mark_attendance(
     id: i64,
     marks: &[(MemberId, String)],
     uninvited: Uninvited,
+    via: MarkedVia,
     now: i64,
 ) -> AppResult<usize> {
     let meeting = managed(tx, actor, id).await?;
@@ -257,7 +280,7 @@ pub async fn mark_attendance(
         }
         parsed.push((*member, parse_status(value)?));
     }
-    mark_sheet(tx, actor, &meeting, &parsed, "secretary", now).await
+    mark_sheet(tx, actor, &meeting, &parsed, via.as_str(), now).await
 }
 
 /// What closing a meeting did, or why it did not.

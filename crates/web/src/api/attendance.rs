@@ -74,7 +74,8 @@ pub async fn mark(
         marks.push((mark.member_id, mark.status));
     }
     let mut tx = caller.write(&state).await?;
-    meetings::mark_attendance(&mut tx, &caller.account, id, &marks, Uninvited::Refuse, now()).await?;
+    meetings::mark_attendance(&mut tx, &caller.account, id, &marks, Uninvited::Refuse, meetings::MarkedVia::Api, now())
+        .await?;
     let sheet = sheet_json(&mut tx, caller.account.community_id, id).await?;
     tx.commit().await?;
     Ok(super::json(StatusCode::OK, &sheet))

@@ -749,7 +749,7 @@ fn resource_schemas(cursor: &Value) -> Value {
                 "member_id": { "type": "integer" },
                 "name": { "type": "string" },
                 "status": { "type": ["string", "null"], "description": "null: not marked yet." },
-                "via": { "type": ["string", "null"], "example": "qr" },
+                "via": { "type": ["string", "null"], "enum": ["secretary", "qr", "leave", "api", "import", null], "description": "Where the mark came from: the page (secretary), a scan, an approved leave, the API, an imported sheet." },
                 "recorded": { "type": "boolean", "description": "Recorded in the ledger." }
             }
         },

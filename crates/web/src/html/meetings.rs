@@ -19,7 +19,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use starledger_app::AppError;
-use starledger_app::meetings::{self, Closing, Uninvited, invited};
+use starledger_app::meetings::{self, Closing, MarkedVia, Uninvited, invited};
 use starledger_domain::meetings::{Attendance, MEETING_RULES, check_in_open};
 use starledger_domain::org::{BranchId, Member, MemberId, PartyGroupId, Role};
 use starledger_store::{MeetingQueries, OrgQueries};
@@ -40,6 +40,18 @@ struct MeetingsPage {
     branches: Vec<(BranchId, String)>,
     groups: Vec<(PartyGroupId, String)>,
     meetings: Vec<(i64, String, String, String, &'static str)>,
+}
+
+/// Where a mark came from, as the sheet shows it: nothing for the page's
+/// own marks.
+fn via_label(via: &str) -> &'static str {
+    match via {
+        "qr" => "扫码签到",
+        "api" => "接口录入",
+        "import" => "签到表导入",
+        "leave" => "请假批准",
+        _ => "",
+    }
 }
 
 /// A meeting's kind as a noun (支部党员大会): the rulebook names the rule
@@ -176,9 +188,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
                 name: m.name.to_string(),
                 status: row.map_or("", |a| a.status.as_str()),
                 status_label: row.map_or("—", |a| a.status.label_zh()),
-                via: row
-                    .map(|a| if a.via == "qr" { "扫码签到".to_string() } else { String::new() })
-                    .unwrap_or_default(),
+                via: row.map(|a| via_label(&a.via).to_string()).unwrap_or_default(),
                 locked: row.is_some_and(|a| a.ledgered) || Some(m.id) == me,
             }
         })
@@ -227,7 +237,7 @@ pub async fn save_attendance(
     let marks: Vec<(MemberId, String)> =
         form.iter().filter_map(|(name, value)| Some((name.strip_prefix('m')?.parse().ok()?, value.clone()))).collect();
     let mut tx = viewer.write(&state).await?;
-    meetings::mark_attendance(&mut tx, &viewer.account, id, &marks, Uninvited::Ignore, now()).await?;
+    meetings::mark_attendance(&mut tx, &viewer.account, id, &marks, Uninvited::Ignore, MarkedVia::Page, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/meetings/{id}")).into_response())
 }

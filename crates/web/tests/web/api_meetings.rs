@@ -42,7 +42,7 @@ async fn the_keeper_marks_the_sheet_and_closes_it_once_however_often_it_is_retri
     let (status, sheet) = answer(post(&app, &hu, &sheet_path, None, &marks(&[(f.liang, "present")])).await).await;
     assert_eq!(status, StatusCode::OK, "{sheet}");
     assert_eq!(keys(&sheet), schema_fields(&app, "AttendanceSheet").await);
-    assert!(rows(&sheet).contains(&(f.liang, Some("present".into()), Some("secretary".into()))), "{sheet}");
+    assert!(rows(&sheet).contains(&(f.liang, Some("present".into()), Some("api".into()))), "{sheet}");
     let (_, read) = answer(get(&app, &hu, &sheet_path).await).await;
     assert_eq!(read, sheet, "the sheet read back is the sheet answered");
     assert!(app.meeting_entries(id).await.is_empty(), "a mark records no points");

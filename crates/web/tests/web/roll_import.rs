@@ -292,10 +292,7 @@ async fn an_attendance_sheet_marks_the_meeting_through_its_own_use_case_once() {
     let hu = f.accounts[BRANCH_SECRETARY];
     assert_eq!(
         app.attendance_of(id).await,
-        [
-            (f.liang, "present".into(), "secretary".into(), hu, false),
-            (f.wang, "late".into(), "secretary".into(), hu, false)
-        ]
+        [(f.liang, "present".into(), "import".into(), hu, false), (f.wang, "late".into(), "import".into(), hu, false)]
     );
     // The same sheet again changes nothing, not even who marked it when.
     let after = app.written().await;
