@@ -9,13 +9,14 @@ use crate::AppResult;
 use crate::clock;
 use crate::error::{AppError, Reason, invalid, refused};
 use crate::recording::{self, Event};
+use jiff::civil::Date;
 use starledger_domain::duty;
 use starledger_domain::org::{Account, MemberId, Role, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{Rule, RuleSource};
 use starledger_domain::volunteering::{NO_SHOW_RULE, Schedule, hourly_points};
 use starledger_store::{
-    Activity, ActivityQueries, Appended, NewActivity, OrgQueries, PeriodStatus, StoreError, WriteTx,
+    Activity, ActivityQueries, Appended, NewActivity, OrgQueries, Period, PeriodStatus, StoreError, WriteTx,
 };
 
 /// The activity's times as a schedule.
@@ -115,14 +116,7 @@ pub async fn confirm(
     if now < activity.starts_at {
         return Err(refused("活动开始后才能确认服务。", "service is confirmed once the activity has started"));
     }
-    let day = jiff::Timestamp::from_second(activity.starts_at)
-        .map_err(|e| invalid(format!("活动时间无效：{e}"), format!("the activity's time: {e}")))?
-        .to_zoned(clock::china())
-        .date();
-    let period = tx
-        .period(community, Year::of(day))
-        .await?
-        .ok_or_else(|| refused(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))?;
+    let (day, period) = day_and_period(tx, &activity).await?;
     let signups = tx.signups(id).await?;
     let mut credited = Vec::new();
     for member_id in chosen {
@@ -271,6 +265,17 @@ pub async fn publish(
     Ok(id)
 }
 
+/// The day an activity starts (in China) and the period of its year, which
+/// prices what it records.
+async fn day_and_period(tx: &mut WriteTx, activity: &Activity) -> AppResult<(Date, Period)> {
+    let day = clock::day_of(activity.starts_at).ok_or_else(|| invalid("活动时间无效。", "the activity's times"))?;
+    let period = tx
+        .period(activity.community_id, Year::of(day))
+        .await?
+        .ok_or_else(|| refused(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))?;
+    Ok((day, period))
+}
+
 /// Whether the activity's rule counts service by the hour.
 async fn counts_hours(tx: &mut WriteTx, activity: &Activity) -> AppResult<bool> {
     let Some(day) = clock::day_of(activity.starts_at) else { return Ok(false) };
@@ -332,11 +337,7 @@ pub async fn record_no_shows(tx: &mut WriteTx, actor: &Account, id: i64, now: i6
     if !schedule(&activity)?.is_over(now) {
         return Err(refused("活动结束后才能记录未到人员。", "no-shows are recorded after the activity is over"));
     }
-    let day = clock::day_of(activity.starts_at).ok_or_else(|| invalid("活动时间无效。", "the activity's times"))?;
-    let period = tx
-        .period(community, Year::of(day))
-        .await?
-        .ok_or_else(|| refused(format!("{} 年度未开放。", day.year()), format!("{} has no open year", day.year())))?;
+    let (day, period) = day_and_period(tx, &activity).await?;
     let mut recorded = 0;
     for signup in tx.signups(id).await?.into_iter().filter(|s| s.is_unrecorded_no_show()) {
         let member = tx.member(community, signup.member_id).await?;

@@ -29,9 +29,7 @@ pub fn may_manage(account: &Account, branch: BranchId) -> bool {
 /// Who a meeting invites: its party group, the branch committee for a branch
 /// committee meeting, or the whole branch; members on the roll that day.
 pub fn invited(meeting: &Meeting, members: &[Member]) -> Vec<Member> {
-    let day = jiff::Timestamp::from_second(meeting.starts_at)
-        .map(|t| t.to_zoned(clock::china()).date())
-        .unwrap_or_else(|_| clock::today());
+    let day = meeting_day(meeting);
     members
         .iter()
         .filter(|m| m.branch_id == meeting.branch_id)
@@ -172,9 +170,7 @@ pub async fn decide_leave(
 
 /// The day a meeting is held, in China.
 pub fn meeting_day(meeting: &Meeting) -> jiff::civil::Date {
-    jiff::Timestamp::from_second(meeting.starts_at)
-        .map(|t| t.to_zoned(clock::china()).date())
-        .unwrap_or_else(|_| clock::today())
+    clock::day_of(meeting.starts_at).unwrap_or_else(clock::today)
 }
 
 /// A meeting the actor keeps: their branch's as its secretary, any as the
@@ -552,19 +548,22 @@ pub async fn schedule(
     Ok(id)
 }
 
-/// The meeting's QR (`token`): the member behind the account, invited,
-/// checks in while check-in is open; the meeting. A check-in says the
-/// member was there; the points still come when the meeting is closed, and
-/// a mark the keeper made (late, excused ...) stands. Refused
+/// The meeting of the actor's community whose QR carries `token`.
+pub async fn by_check_in_code(tx: &mut WriteTx, actor: &Account, token: &str) -> AppResult<Meeting> {
+    tx.meeting_by_token(token)
+        .await?
+        .filter(|m| m.community_id == actor.community_id)
+        .ok_or_else(|| AppError::Store(StoreError::not_found("meeting", "its check-in code")))
+}
+
+/// The meeting's QR ([`by_check_in_code`]): the member behind the account,
+/// invited, checks in while check-in is open. A check-in says the member
+/// was there; the points still come when the meeting is closed, and a mark
+/// the keeper made (late, excused ...) stands. Refused
 /// ([`AppError::Refused`]) when check-in is closed, forbidden
 /// ([`AppError::Forbidden`]) to a member the meeting does not invite.
-pub async fn check_in(tx: &mut WriteTx, actor: &Account, token: &str, now: i64) -> AppResult<Meeting> {
+pub async fn check_in(tx: &mut WriteTx, actor: &Account, meeting: &Meeting, now: i64) -> AppResult<()> {
     let community = actor.community_id;
-    let meeting = tx
-        .meeting_by_token(token)
-        .await?
-        .filter(|m| m.community_id == community)
-        .ok_or_else(|| AppError::Store(StoreError::not_found("meeting", "its check-in code")))?;
     let member = actor
         .member_id
         .ok_or_else(|| AppError::Forbidden(Reason::new("只有党员可以签到。", "only members check in")))?;
@@ -572,13 +571,13 @@ pub async fn check_in(tx: &mut WriteTx, actor: &Account, token: &str, now: i64) 
         return Err(refused("签到已结束或尚未开始。", "check-in is not open for this meeting"));
     }
     let members = tx.members(community).await?;
-    if !invited(&meeting, &members).iter().any(|m| m.id == member) {
+    if !invited(meeting, &members).iter().any(|m| m.id == member) {
         return Err(AppError::Forbidden(Reason::new("这不是您需要参加的会议。", "this meeting is not yours")));
     }
     tx.check_in(meeting.id, member, actor.id, now).await?;
     let label = crate::ledger::actor_label(actor);
     tx.audit(Some(community), &label, "meeting.checkin", &format!("meeting {}", meeting.id)).await?;
-    Ok(meeting)
+    Ok(())
 }
 
 /// The member behind the account asks for leave (请假) from a meeting that

@@ -20,8 +20,7 @@ use serde::Deserialize;
 use starledger_app::activities;
 use starledger_domain::org::{MemberId, Role, Year};
 use starledger_domain::rulebook::RuleSource;
-use starledger_domain::volunteering::Schedule;
-use starledger_store::{Activity, ActivityQueries, OrgQueries, OutboxQueries};
+use starledger_store::{ActivityQueries, OrgQueries, OutboxQueries};
 use std::collections::{HashMap, HashSet};
 
 fn parse_local(text: &str, field: &str) -> WebResult<i64> {
@@ -36,10 +35,6 @@ fn parse_local(text: &str, field: &str) -> WebResult<i64> {
         .map_err(|e| WebError::BadRequest(Why::new("时间无效。", e.to_string())))?
         .timestamp()
         .as_second())
-}
-
-fn schedule(activity: &Activity) -> WebResult<Schedule> {
-    Schedule::new(activity.starts_at, activity.ends_at).map_err(|e| WebError::Internal(e.to_string()))
 }
 
 /// Organizers: the committee, and branch secretaries for their members.
@@ -253,7 +248,7 @@ pub async fn show(State(state): State<AppState>, viewer: SignedIn, Path(id): Pat
         rows,
         not_answered,
         posted,
-        no_shows: if schedule(&activity)?.is_over(now) {
+        no_shows: if activities::schedule(&activity)?.is_over(now) {
             signups.iter().filter(|s| s.is_unrecorded_no_show()).count()
         } else {
             0

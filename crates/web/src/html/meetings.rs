@@ -395,17 +395,15 @@ pub async fn check_in(
     Path(token): Path<String>,
     CheckedForm(_): CheckedForm<CsrfForm>,
 ) -> WebResult<Response> {
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
+    let meeting = meetings::by_check_in_code(&mut tx, &viewer.account, &token).await?;
     // The page names the meeting, whatever the answer.
-    let title =
-        tx.meeting_by_token(&token).await?.filter(|m| m.community_id == community).ok_or(WebError::NotFound)?.title;
     let page = |message| CheckInPage {
         page: Page::signed_in(&viewer, "meetings"),
-        title: title.clone(),
+        title: meeting.title.clone(),
         message: Some(message),
     };
-    match meetings::check_in(&mut tx, &viewer.account, &token, now()).await {
+    match meetings::check_in(&mut tx, &viewer.account, &meeting, now()).await {
         Ok(_) => {
             tx.commit().await?;
             Ok(render(page(viewer.t.get("checked_in")))?.into_response())

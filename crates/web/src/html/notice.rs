@@ -27,20 +27,7 @@ use starledger_domain::ledger::Actor;
 use starledger_domain::notice::NoticePeriod;
 use starledger_domain::org::{AccountId, CommunityId, MemberId, Role, Year};
 use starledger_domain::rating::Rating;
-use starledger_store::{LedgerQueries, NoticeQueries, OrgQueries, Period, RatingQueries, RatingRound, WriteTx};
-
-/// The year's rating as the ledger gives it now.
-pub async fn compute<Q: LedgerQueries + OrgQueries>(
-    reader: &mut Q,
-    period: &Period,
-    community: CommunityId,
-) -> WebResult<Rating> {
-    Ok(app_rating::rating_now(reader, period, community).await?)
-}
-
-fn period_of(round: &RatingRound) -> WebResult<NoticePeriod> {
-    Ok(objections::notice_of(round)?)
-}
+use starledger_store::{NoticeQueries, OrgQueries, Period, RatingQueries, RatingRound, WriteTx};
 
 struct ResultRow {
     member_id: MemberId,
@@ -127,11 +114,11 @@ pub async fn show(
     let years = reader.period_years(community).await?;
     let year = crate::calendar::chosen_past_year(&years, query.year).ok_or(WebError::NotFound)?;
     let period = reader.period(community, year).await?.ok_or(WebError::NotFound)?;
-    let rating = compute(&mut reader, &period, community).await?;
+    let rating = app_rating::rating_now(&mut reader, &period, community).await?;
     let rounds = reader.rating_rounds(community, i64::from(year.get())).await?;
     let live = rounds.iter().rev().find(|r| r.is_live()).cloned();
     let today = today();
-    let notice = live.as_ref().map(period_of).transpose()?;
+    let notice = live.as_ref().map(objections::notice_of).transpose()?;
     let accounts: std::collections::HashMap<AccountId, String> =
         reader.accounts(community).await?.into_iter().map(|a| (a.id, a.name)).collect();
     let members = reader.members(community).await?;
@@ -286,7 +273,7 @@ async fn publish_step(state: &AppState, viewer: &SignedIn, year: i64, confirmed:
                 Why::new(format!("{year} 年度已在公示中。"), format!("{year} is already in public notice"))
             }));
         }
-        let rating = compute(&mut tx, &period, community).await?;
+        let rating = app_rating::rating_now(&mut tx, &period, community).await?;
         let notice = NoticePeriod::starting(today(), period.rulebook.stars.notice_days);
         drop(tx);
         let t = viewer.t;
@@ -506,7 +493,7 @@ struct HouseholdNoticePage {
 pub async fn open_notice<Q: NoticeQueries + OrgQueries>(reader: &mut Q, community: CommunityId) -> WebResult<bool> {
     for year in reader.period_years(community).await?.into_iter().rev() {
         if let Some(round) = reader.live_round(community, i64::from(year.get())).await?.filter(|r| !r.is_final()) {
-            return Ok(period_of(&round)?.may_object(today()).is_ok());
+            return Ok(objections::notice_of(&round)?.may_object(today()).is_ok());
         }
     }
     Ok(false)
@@ -549,8 +536,8 @@ pub async fn household_show(
 ) -> WebResult<Response> {
     let (community, period, round) = household_notice(&state, &visitor, &token).await?;
     let mut reader = state.store().read().await?;
-    let rating = compute(&mut reader, &period, community).await?;
-    let notice = period_of(&round)?;
+    let rating = app_rating::rating_now(&mut reader, &period, community).await?;
+    let notice = objections::notice_of(&round)?;
     let (form_token, new_cookie) = form_token(&visitor);
     let page = HouseholdNoticePage {
         page: Page::public(visitor.t, "rating"),
