@@ -109,7 +109,7 @@ impl WriteTx {
              WHERE id = $3",
         )
         .bind(hash)
-        .bind(i64::from(must_change))
+        .bind(must_change)
         .bind(account)
         .execute(&mut *self.tx)
         .await

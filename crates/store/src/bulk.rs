@@ -56,10 +56,15 @@ pub struct BulkReversal {
     pub recorded_at: i64,
 }
 
-/// One value of a row; `Any` binds only a few types, so two suffice.
+/// One value of a row; `Any` binds only a few types: integers, text, flags,
+/// and dates told apart for their placeholder.
 enum Cell {
     Int(Option<i64>),
     Text(Option<String>),
+    /// A day, as ISO text: a `DATE` on PostgreSQL, text on SQLite.
+    Date(Option<Date>),
+    /// A flag: a `BOOLEAN` on PostgreSQL, 1 or 0 on SQLite.
+    Flag(bool),
 }
 
 impl WriteTx {
@@ -114,15 +119,22 @@ impl WriteTx {
             let mut sql = String::with_capacity(head.len() + chunk.len() * columns * 6 + tail.len());
             sql.push_str(head);
             sql.push_str(" VALUES ");
+            // A date column's value is cast from its text on PostgreSQL; on
+            // SQLite, where dates are text, `date(?)` would only repeat it.
+            let dates: Vec<bool> = chunk[0].iter().map(|cell| numbered && matches!(cell, Cell::Date(_))).collect();
             let mut parameter = 0;
             for (index, _) in chunk.iter().enumerate() {
                 sql.push_str(if index == 0 { "(" } else { ", (" });
-                for column in 0..columns {
+                for (column, &date) in dates.iter().enumerate() {
                     parameter += 1;
                     if column > 0 {
                         sql.push_str(", ");
                     }
-                    if numbered {
+                    if date {
+                        sql.push_str("date($");
+                        sql.push_str(&parameter.to_string());
+                        sql.push(')');
+                    } else if numbered {
                         sql.push('$');
                         sql.push_str(&parameter.to_string());
                     } else {
@@ -140,6 +152,8 @@ impl WriteTx {
                     query = match cell {
                         Cell::Int(value) => query.bind(value),
                         Cell::Text(value) => query.bind(value),
+                        Cell::Date(value) => query.bind(value.map(|day| day.to_string())),
+                        Cell::Flag(value) => query.bind(value),
                     };
                 }
             }
@@ -164,10 +178,10 @@ impl WriteTx {
                     Cell::Int(Some(m.branch_id.get())),
                     Cell::Int(m.party_group_id.map(i64::from)),
                     Cell::Text(Some(m.name.clone())),
-                    Cell::Int(Some(i64::from(m.probationary))),
+                    Cell::Flag(m.probationary),
                     Cell::Text(m.post.clone()),
                     Cell::Text(m.linking_exempt_reason.clone()),
-                    Cell::Text(m.joined_on.map(|d| d.to_string())),
+                    Cell::Date(m.joined_on),
                     Cell::Text(Some(created.clone())),
                 ]
             })
@@ -227,7 +241,7 @@ impl WriteTx {
                     Cell::Int(Some(id.get())),
                     Cell::Int(Some(community.get())),
                     Cell::Int(Some(member.get())),
-                    Cell::Text(Some(linked_on.to_string())),
+                    Cell::Date(Some(linked_on)),
                     Cell::Text(Some(linked_by.to_string())),
                 ])
             })
@@ -302,7 +316,7 @@ impl WriteTx {
                     Cell::Text(Some(d.source_ref.clone())),
                     Cell::Text(Some(d.recorded_by.to_string())),
                     Cell::Int(Some(d.recorded_at)),
-                    Cell::Text(Some(d.occurred_on.to_string())),
+                    Cell::Date(Some(d.occurred_on)),
                     Cell::Text(Some(d.idempotency_key.clone())),
                     Cell::Int(d.reverses),
                     Cell::Text(Some(entry.prev_hash.to_hex())),

@@ -72,8 +72,8 @@ impl ClaimRow {
 }
 
 const CLAIM_SELECT: &str = "SELECT c.id, c.community_id, c.member_id, m.name AS member_name, m.branch_id, c.kind, \
-     c.occurred_on, c.household_id, h.address AS household_address, c.note, c.upload_id, c.status, c.claimed_at, \
-     c.decided_by, c.decision_note, c.entry_id \
+     CAST(c.occurred_on AS TEXT) AS occurred_on, c.household_id, h.address AS household_address, c.note, c.upload_id, \
+     c.status, c.claimed_at, c.decided_by, c.decision_note, c.entry_id \
      FROM claims c JOIN members m ON m.id = c.member_id LEFT JOIN households h ON h.id = c.household_id";
 
 #[derive(Debug, Clone)]
@@ -223,7 +223,7 @@ impl WriteTx {
         self.savepoint().await?;
         let attempt = sqlx::query_scalar(
             "INSERT INTO claims (community_id, member_id, kind, occurred_on, household_id, note, upload_id, status, claimed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id",
+             VALUES ($1, $2, $3, date($4), $5, $6, $7, 'pending', $8) RETURNING id",
         )
         .bind(claim.community_id)
         .bind(claim.member_id)

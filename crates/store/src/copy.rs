@@ -6,10 +6,11 @@
 //! ids, so a copied chain verifies as the original did.
 
 use crate::error::Classify;
+use crate::rows::Flag;
 use crate::{Backend, Result, Store, StoreError};
 use futures_util::TryStreamExt;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::any::{AnyRow, AnyTypeInfoKind};
+use sqlx::{AnyConnection, Row, ValueRef};
 
 /// Every table, parents before any table that refers to them (the order the
 /// migrations created them, except that the regions come before the
@@ -76,19 +77,29 @@ pub const TABLES: &[&str] = &[
 /// every table is either copied or listed here.
 pub const NOT_COPIED: &[&str] = &["community_revisions"];
 
-/// What a column holds, the same on both backends.
+/// What a column holds, the same on both backends except for dates and flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ColumnKind {
     Integer,
     Text,
     Blob,
     Real,
+    /// A day: `DATE` on PostgreSQL. SQLite has no date type; its dates are
+    /// ISO text and read as `Text`.
+    Date,
+    /// A flag: `BOOLEAN` on PostgreSQL. SQLite's flags are the integers 1
+    /// and 0 and read as `Integer`.
+    Flag,
 }
 
 impl ColumnKind {
     fn of(declared: &str) -> Option<ColumnKind> {
         let declared = declared.to_ascii_lowercase();
-        if declared.contains("int") {
+        if declared == "date" {
+            Some(ColumnKind::Date)
+        } else if declared == "boolean" {
+            Some(ColumnKind::Flag)
+        } else if declared.contains("int") {
             Some(ColumnKind::Integer)
         } else if declared.contains("text") || declared.contains("char") {
             Some(ColumnKind::Text)
@@ -175,8 +186,16 @@ impl Store {
         let mut report = Vec::new();
         for &table in TABLES {
             let columns = columns(&mut tx.tx, target.backend(), &target.location, table).await?;
-            let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-            let select = format!("SELECT {} FROM {table} ORDER BY 1", names.join(", "));
+            // Text and dates are read as text whatever the source's type for
+            // them: a PostgreSQL date is not a type `Any` can decode.
+            let read: Vec<String> = columns
+                .iter()
+                .map(|(name, kind)| match kind {
+                    ColumnKind::Text | ColumnKind::Date => format!("CAST({name} AS TEXT)"),
+                    _ => name.clone(),
+                })
+                .collect();
+            let select = format!("SELECT {} FROM {table} ORDER BY 1", read.join(", "));
             let mut rows = sqlx::query(&select).fetch(&mut *source.tx);
             let mut batch: Vec<AnyRow> = Vec::with_capacity(BATCH);
             let mut copied = 0u64;
@@ -228,10 +247,11 @@ async fn insert(
         if r > 0 {
             sql.push_str(", ");
         }
-        let marks: Vec<String> = (0..columns.len())
-            .map(|_| {
+        let marks: Vec<String> = columns
+            .iter()
+            .map(|(_, kind)| {
                 n += 1;
-                format!("${n}")
+                if *kind == ColumnKind::Date { format!("date(${n})") } else { format!("${n}") }
             })
             .collect();
         sql.push('(');
@@ -243,8 +263,16 @@ async fn insert(
         for (index, (name, kind)) in columns.iter().enumerate() {
             let bad = |e: sqlx::Error| StoreError::Corrupt(format!("{table}.{name}: {e}"));
             query = match kind {
+                // A flag from either backend, into either: read by `Flag`,
+                // bound as a bool (which SQLite stores as 1 or 0).
+                ColumnKind::Flag => query.bind(row.try_get::<Flag, _>(index).map_err(bad)?.0),
+                ColumnKind::Integer if is_flag(row, index) => {
+                    query.bind(i64::from(row.try_get::<Flag, _>(index).map_err(bad)?.0))
+                }
                 ColumnKind::Integer => query.bind(row.try_get::<Option<i64>, _>(index).map_err(bad)?),
-                ColumnKind::Text => query.bind(row.try_get::<Option<String>, _>(index).map_err(bad)?),
+                ColumnKind::Text | ColumnKind::Date => {
+                    query.bind(row.try_get::<Option<String>, _>(index).map_err(bad)?)
+                }
                 ColumnKind::Blob => query.bind(row.try_get::<Option<Vec<u8>>, _>(index).map_err(bad)?),
                 ColumnKind::Real => query.bind(row.try_get::<Option<f64>, _>(index).map_err(bad)?),
             };
@@ -252,4 +280,10 @@ async fn insert(
     }
     let result = query.execute(&mut *tx.tx).await.at(&tx.location)?;
     Ok(result.rows_affected())
+}
+
+/// Whether a value read from the source is a boolean (a PostgreSQL flag
+/// copied into SQLite's integer column).
+fn is_flag(row: &AnyRow, index: usize) -> bool {
+    row.try_get_raw(index).is_ok_and(|value| value.type_info().kind() == AnyTypeInfoKind::Bool)
 }

@@ -53,16 +53,16 @@ pub trait FigureQueries: Queries {
             Some(l) => {
                 let placeholders: Vec<String> = (0..l.rules.len()).map(|i| format!("${}", i + 5)).collect();
                 format!(
-                    "AND NOT (e.occurred_on >= $3 AND e.occurred_on <= $4 AND e.rule_key IN ({}))",
+                    "AND NOT (e.occurred_on >= date($3) AND e.occurred_on <= date($4) AND e.rule_key IN ({}))",
                     placeholders.join(", ")
                 )
             }
             None => String::new(),
         };
         let sql = format!(
-            "SELECT e.member_id, substr(e.occurred_on, 6, 2) AS month, CAST(SUM(e.points_tenths) AS BIGINT) \
+            "SELECT e.member_id, substr(CAST(e.occurred_on AS TEXT), 6, 2) AS month, CAST(SUM(e.points_tenths) AS BIGINT) \
              FROM ledger_entries e WHERE e.community_id = $1 AND e.year = $2 {clause} \
-             GROUP BY e.member_id, substr(e.occurred_on, 6, 2) ORDER BY e.member_id, month"
+             GROUP BY e.member_id, substr(CAST(e.occurred_on AS TEXT), 6, 2) ORDER BY e.member_id, month"
         );
         let mut query = sqlx::query_as::<_, (MemberId, String, i64)>(&sql).bind(community).bind(i64::from(year.get()));
         if let Some(l) = &leave_out {
@@ -82,10 +82,10 @@ pub trait FigureQueries: Queries {
     async fn taking_part(&mut self, community: CommunityId, year: Year) -> Result<Vec<MonthTakingPart>> {
         let (conn, location) = self.parts();
         let sql = format!(
-            "SELECT substr(e.occurred_on, 6, 2) AS month, e.source_kind, CAST(COUNT(DISTINCT e.member_id) AS BIGINT) \
+            "SELECT substr(CAST(e.occurred_on AS TEXT), 6, 2) AS month, e.source_kind, CAST(COUNT(DISTINCT e.member_id) AS BIGINT) \
              FROM ledger_entries e WHERE e.community_id = $1 AND e.year = $2 \
              AND e.source_kind IN ('attendance', 'activity') AND {STANDS} \
-             GROUP BY substr(e.occurred_on, 6, 2), e.source_kind ORDER BY month"
+             GROUP BY substr(CAST(e.occurred_on AS TEXT), 6, 2), e.source_kind ORDER BY month"
         );
         let rows: Vec<(String, String, i64)> =
             sqlx::query_as(&sql).bind(community).bind(i64::from(year.get())).fetch_all(conn).await.at(location)?;
@@ -119,7 +119,7 @@ pub trait FigureQueries: Queries {
         let (conn, location) = self.parts();
         let placeholders: Vec<String> = (0..rules.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
-            "SELECT occurred_on, rule_key, CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) \
+            "SELECT CAST(occurred_on AS TEXT), rule_key, CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) \
              FROM ledger_entries WHERE community_id = $1 AND year = $2 AND rule_key IN ({}) \
              GROUP BY occurred_on, rule_key ORDER BY occurred_on, rule_key",
             placeholders.join(", ")

@@ -24,8 +24,8 @@ pub struct IntegrityRecord {
     pub decision_note: Option<String>,
 }
 
-const RECORD_SELECT: &str = "SELECT id, community_id, year, member_id, rule_key, happened_on, description, \
-     evidence_id, filed_by, filed_at, status, entry_id, decided_by, decision_note FROM integrity_records";
+const RECORD_SELECT: &str = "SELECT id, community_id, year, member_id, rule_key, CAST(happened_on AS TEXT) AS happened_on, \
+     description, evidence_id, filed_by, filed_at, status, entry_id, decided_by, decision_note FROM integrity_records";
 
 #[derive(Debug, Clone)]
 pub struct NewIntegrityRecord {
@@ -199,7 +199,7 @@ impl WriteTx {
     pub async fn file_integrity_record(&mut self, record: &NewIntegrityRecord) -> Result<i64> {
         sqlx::query_scalar(
             "INSERT INTO integrity_records (community_id, year, member_id, rule_key, happened_on, description, \
-             evidence_id, filed_by, filed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             evidence_id, filed_by, filed_at) VALUES ($1, $2, $3, $4, date($5), $6, $7, $8, $9) RETURNING id",
         )
         .bind(record.community_id)
         .bind(record.year)
@@ -223,7 +223,7 @@ impl WriteTx {
         )
         .bind(record)
         .bind(account)
-        .bind(i64::from(approve))
+        .bind(approve)
         .bind(at)
         .execute(&mut *self.tx)
         .await

@@ -137,8 +137,9 @@ pub trait LedgerQueries: Queries {
         let (conn, location) = self.parts();
         type Row = (i64, MemberId, String, String, i64, String, i64, String, Option<i64>);
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, member_id, category, rule_key, points_tenths, recorded_by, recorded_at, occurred_on, \
-             reverses_entry_id FROM ledger_entries WHERE community_id = $1 AND year = $2 ORDER BY id",
+            "SELECT id, member_id, category, rule_key, points_tenths, recorded_by, recorded_at, \
+             CAST(occurred_on AS TEXT), reverses_entry_id FROM ledger_entries WHERE community_id = $1 AND year = $2 \
+             ORDER BY id",
         )
         .bind(community)
         .bind(i64::from(year.get()))
@@ -224,10 +225,10 @@ pub trait LedgerQueries: Queries {
     async fn year_rule_months(&mut self, community: CommunityId, year: Year) -> Result<Vec<RuleMonth>> {
         let (conn, location) = self.parts();
         let rows: Vec<(MemberId, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT member_id, rule_key, SUBSTR(occurred_on, 6, 2), CAST(SUM(points_tenths) AS BIGINT), \
+            "SELECT member_id, rule_key, SUBSTR(CAST(occurred_on AS TEXT), 6, 2), CAST(SUM(points_tenths) AS BIGINT), \
                CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) \
              FROM ledger_entries WHERE community_id = $1 AND year = $2 \
-             GROUP BY member_id, rule_key, SUBSTR(occurred_on, 6, 2) ORDER BY 1, 2, 3",
+             GROUP BY member_id, rule_key, SUBSTR(CAST(occurred_on AS TEXT), 6, 2) ORDER BY 1, 2, 3",
         )
         .bind(community)
         .bind(i64::from(year.get()))
@@ -263,7 +264,7 @@ pub trait LedgerQueries: Queries {
         let sql = format!(
             "SELECT member_id, category, rule_key, CAST(SUM(points_tenths) AS BIGINT), \
              CAST(SUM(CASE WHEN reverses_entry_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) FROM ledger_entries \
-             WHERE community_id = $1 AND year = $2 AND occurred_on >= $3 AND occurred_on <= $4 \
+             WHERE community_id = $1 AND year = $2 AND occurred_on >= date($3) AND occurred_on <= date($4) \
              AND rule_key IN ({}) GROUP BY member_id, category, rule_key ORDER BY member_id, category, rule_key",
             placeholders.join(", ")
         );
@@ -294,8 +295,8 @@ pub trait LedgerQueries: Queries {
         on: Date,
     ) -> Result<GainedSoFar> {
         let (conn, location) = self.parts();
-        // The month as a half-open range of ISO dates: text that sorts as the
-        // dates do, on both backends, and no pattern match per row.
+        // The month as a half-open range of dates (ISO text that sorts as the
+        // dates do on SQLite, dates on PostgreSQL): no pattern match per row.
         let month_starts = format!("{:04}-{:02}-01", on.year(), on.month());
         let next_month = match on.month() {
             12 => format!("{:04}-01-01", i32::from(on.year()) + 1),
@@ -303,7 +304,7 @@ pub trait LedgerQueries: Queries {
         };
         let row: (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT \
-               CAST(SUM(CASE WHEN rule_key = $3 AND occurred_on >= $5 AND occurred_on < $7 \
+               CAST(SUM(CASE WHEN rule_key = $3 AND occurred_on >= date($5) AND occurred_on < date($7) \
                              THEN points_tenths ELSE 0 END) AS BIGINT), \
                CAST(SUM(CASE WHEN rule_key = $3 THEN points_tenths ELSE 0 END) AS BIGINT), \
                CAST(SUM(CASE WHEN category = $4 THEN points_tenths ELSE 0 END) AS BIGINT) \
@@ -546,7 +547,7 @@ impl WriteTx {
             "INSERT INTO ledger_entries (id, community_id, year, member_id, category, rule_key, rulebook_version, \
              points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, occurred_on, idempotency_key, \
              reverses_entry_id, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, date($14), $15, $16, $17, $18) \
              ON CONFLICT (community_id, idempotency_key) DO NOTHING",
         )
         .bind(entry.id)

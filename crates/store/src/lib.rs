@@ -348,6 +348,12 @@ impl Store {
                 Box::pin(async move {
                     if conn.backend_name() == "SQLite" {
                         configure_sqlite(conn, busy_ms).await?;
+                    } else {
+                        // Dates are read back as `CAST(col AS TEXT)`, which
+                        // follows the session's DateStyle: ISO is the
+                        // `YYYY-MM-DD` the program parses, whatever the
+                        // server's default.
+                        conn.execute("SET DateStyle = 'ISO, YMD'").await?;
                     }
                     Ok(())
                 })

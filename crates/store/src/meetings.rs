@@ -86,7 +86,7 @@ pub trait MeetingQueries: Queries {
 
     async fn attendance(&mut self, meeting: i64) -> Result<Vec<AttendanceRow>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(MemberId, String, String, i64)> =
+        let rows: Vec<(MemberId, String, String, crate::rows::Flag)> =
             sqlx::query_as("SELECT member_id, status, via, ledgered FROM meeting_attendance WHERE meeting_id = $1")
                 .bind(meeting)
                 .fetch_all(conn)
@@ -98,7 +98,7 @@ pub trait MeetingQueries: Queries {
                     member_id,
                     status: status.parse().map_err(StoreError::Corrupt)?,
                     via,
-                    ledgered: ledgered != 0,
+                    ledgered: ledgered.0,
                 })
             })
             .collect()
@@ -180,7 +180,7 @@ impl WriteTx {
             "INSERT INTO meeting_attendance (meeting_id, member_id, status, via, recorded_by, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (meeting_id, member_id) DO UPDATE SET \
              status = excluded.status, via = excluded.via, recorded_by = excluded.recorded_by, \
-             recorded_at = excluded.recorded_at WHERE meeting_attendance.ledgered = 0",
+             recorded_at = excluded.recorded_at WHERE meeting_attendance.ledgered = FALSE",
         )
         .bind(meeting)
         .bind(member)
@@ -212,7 +212,7 @@ impl WriteTx {
     }
 
     pub async fn mark_attendance_ledgered(&mut self, meeting: i64, member: MemberId) -> Result<()> {
-        sqlx::query("UPDATE meeting_attendance SET ledgered = 1 WHERE meeting_id = $1 AND member_id = $2")
+        sqlx::query("UPDATE meeting_attendance SET ledgered = TRUE WHERE meeting_id = $1 AND member_id = $2")
             .bind(meeting)
             .bind(member)
             .execute(&mut *self.tx)

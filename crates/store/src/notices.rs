@@ -39,8 +39,8 @@ impl RatingRound {
     }
 }
 
-const ROUND_SELECT: &str = "SELECT community_id, year, round, published_by, published_at, notice_from, notice_until, \
-     published_sha256, finalized_by, finalized_at, final_sha256, reopened_by, reopened_at, reopen_reason, \
+const ROUND_SELECT: &str = "SELECT community_id, year, round, published_by, published_at, CAST(notice_from AS TEXT) AS notice_from, \
+     CAST(notice_until AS TEXT) AS notice_until, published_sha256, finalized_by, finalized_at, final_sha256, reopened_by, reopened_at, reopen_reason, \
      published_agreed_by, reopen_agreed_by FROM rating_rounds";
 
 /// What one committee member proposes and a different one must agree to.
@@ -222,7 +222,8 @@ pub trait NoticeQueries: Queries {
         let (conn, location) = self.parts();
         let rows: Vec<crate::rows::MemberRow> = sqlx::query_as(
             "SELECT f.member_id AS id, f.community_id, f.branch_id, f.branch, f.party_group_id, f.name, m.phone, \
-             f.probationary, f.post, f.linking_exempt_reason, f.joined_on, f.left_on \
+             f.probationary, f.post, f.linking_exempt_reason, CAST(f.joined_on AS TEXT) AS joined_on, \
+             CAST(f.left_on AS TEXT) AS left_on \
              FROM final_roll f JOIN members m ON m.id = f.member_id \
              WHERE f.community_id = $1 AND f.year = $2 AND f.round = $3 ORDER BY f.member_id",
         )
@@ -244,7 +245,7 @@ impl WriteTx {
         sqlx::query_scalar(
             "INSERT INTO rating_rounds (community_id, year, round, published_by, published_at, notice_from, \
              notice_until, published_sha256, published_agreed_by) \
-             SELECT $1, $2, COALESCE(MAX(round), 0) + 1, $3, $4, $5, $6, $7, $8 FROM rating_rounds \
+             SELECT $1, $2, COALESCE(MAX(round), 0) + 1, $3, $4, date($5), date($6), $7, $8 FROM rating_rounds \
              WHERE community_id = $1 AND year = $2 RETURNING round",
         )
         .bind(round.community_id)

@@ -489,14 +489,14 @@ impl WriteTx {
         let id: MemberId = sqlx::query_scalar(
             "INSERT INTO members (community_id, branch_id, party_group_id, name, phone, probationary, post, \
              linking_exempt_reason, joined_on, left_on, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, date($9), date($10), $11, $12) RETURNING id",
         )
         .bind(member.community_id)
         .bind(member.branch_id)
         .bind(member.party_group_id)
         .bind(member.name.as_str())
         .bind(member.phone.as_ref().map(|p| p.as_str()))
-        .bind(i64::from(member.probationary))
+        .bind(member.probationary)
         .bind(member.post.as_deref())
         .bind(member.linking_exempt_reason.as_deref())
         .bind(member.joined_on.map(|d| d.to_string()))
@@ -514,13 +514,13 @@ impl WriteTx {
     pub async fn update_member(&mut self, id: MemberId, member: &NewMember) -> Result<()> {
         let changed = sqlx::query(
             "UPDATE members SET branch_id = $1, party_group_id = $2, name = $3, phone = $4, probationary = $5, \
-             post = $6, linking_exempt_reason = $7, joined_on = $8 WHERE id = $9 AND community_id = $10",
+             post = $6, linking_exempt_reason = $7, joined_on = date($8) WHERE id = $9 AND community_id = $10",
         )
         .bind(member.branch_id)
         .bind(member.party_group_id)
         .bind(member.name.as_str())
         .bind(member.phone.as_ref().map(|p| p.as_str()))
-        .bind(i64::from(member.probationary))
+        .bind(member.probationary)
         .bind(member.post.as_deref())
         .bind(member.linking_exempt_reason.as_deref())
         .bind(member.joined_on.map(|d| d.to_string()))
@@ -539,7 +539,7 @@ impl WriteTx {
     /// A member leaves the roll (转出) from a date: the row stays, with its
     /// past entries and stars, and counts only the days before it.
     pub async fn set_member_left(&mut self, community: CommunityId, id: MemberId, on: Date) -> Result<()> {
-        let changed = sqlx::query("UPDATE members SET left_on = $1 WHERE id = $2 AND community_id = $3")
+        let changed = sqlx::query("UPDATE members SET left_on = date($1) WHERE id = $2 AND community_id = $3")
             .bind(on.to_string())
             .bind(id)
             .bind(community)
@@ -683,7 +683,7 @@ impl WriteTx {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO household_links (household_id, community_id, member_id, linked_on, linked_by) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id) DO UPDATE SET \
+             VALUES ($1, $2, $3, date($4), $5) ON CONFLICT (household_id) DO UPDATE SET \
              member_id = excluded.member_id, linked_on = excluded.linked_on, linked_by = excluded.linked_by",
         )
         .bind(household)

@@ -119,7 +119,7 @@ impl WriteTx {
 
     pub async fn set_robot_enabled(&mut self, community: CommunityId, id: i64, enabled: bool) -> Result<bool> {
         let result = sqlx::query("UPDATE robots SET enabled = $1 WHERE community_id = $2 AND id = $3")
-            .bind(i64::from(enabled))
+            .bind(enabled)
             .bind(community)
             .bind(id)
             .execute(&mut *self.tx)
@@ -139,7 +139,7 @@ impl WriteTx {
     ) -> Result<u64> {
         let result = sqlx::query(
             "INSERT INTO outbox (community_id, robot_id, subject, text, next_attempt_at, created_at) \
-             SELECT community_id, id, $1, $2, $3, $3 FROM robots WHERE community_id = $4 AND enabled = 1 \
+             SELECT community_id, id, $1, $2, $3, $3 FROM robots WHERE community_id = $4 AND enabled = TRUE \
              ON CONFLICT (robot_id, subject) DO NOTHING",
         )
         .bind(subject)
@@ -180,7 +180,7 @@ impl WriteTx {
         let sql = format!(
             "{OUTBOX_SELECT} o WHERE o.status = 'pending' AND o.next_attempt_at <= $1 \
              AND (SELECT COUNT(*) FROM outbox r WHERE r.robot_id = o.robot_id AND r.last_attempt_at > $2) < $3 \
-             AND EXISTS (SELECT 1 FROM robots b WHERE b.id = o.robot_id AND b.enabled = 1) \
+             AND EXISTS (SELECT 1 FROM robots b WHERE b.id = o.robot_id AND b.enabled = TRUE) \
              ORDER BY o.next_attempt_at, o.id LIMIT 1"
         );
         let message: Option<OutboxMessage> = sqlx::query_as(&sql)

@@ -31,12 +31,14 @@ pub trait PrivacyQueries: Queries {
     /// The alias and the day, if the member was pseudonymized.
     async fn pseudonymized(&mut self, community: CommunityId, member: MemberId) -> Result<Option<(String, String)>> {
         let (conn, location) = self.parts();
-        sqlx::query_as("SELECT alias, on_day FROM pseudonymized_members WHERE community_id = $1 AND member_id = $2")
-            .bind(community)
-            .bind(member)
-            .fetch_optional(conn)
-            .await
-            .at(location)
+        sqlx::query_as(
+            "SELECT alias, CAST(on_day AS TEXT) FROM pseudonymized_members WHERE community_id = $1 AND member_id = $2",
+        )
+        .bind(community)
+        .bind(member)
+        .fetch_optional(conn)
+        .await
+        .at(location)
     }
 
     /// Files of claims withdrawn or rejected before `before` (seconds).
@@ -193,7 +195,7 @@ impl WriteTx {
         }
         sqlx::query(
             "INSERT INTO pseudonymized_members (community_id, member_id, alias, on_day, by_account) \
-             VALUES ($1, $2, $3, $4, $5)",
+             VALUES ($1, $2, $3, date($4), $5)",
         )
         .bind(community)
         .bind(member)

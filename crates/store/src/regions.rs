@@ -174,7 +174,7 @@ pub trait RegionQueries: Queries {
     async fn stats_years(&mut self, regions: &[RegionId]) -> Result<Vec<(i64, bool)>> {
         let (conn, location) = self.parts();
         let sql = format!(
-            "SELECT s.year, CAST(MAX(s.final) AS BIGINT) FROM community_year_stats s \
+            "SELECT s.year, CAST(MAX(CASE WHEN s.final THEN 1 ELSE 0 END) AS BIGINT) FROM community_year_stats s \
              JOIN communities c ON c.id = s.community_id \
              WHERE c.region_id IN ({}) GROUP BY s.year ORDER BY s.year DESC",
             id_list(regions)
@@ -456,5 +456,5 @@ fn bind_summary<'q>(query: AnyQuery<'q>, s: &Summary, is_final: bool) -> AnyQuer
         .bind(s.points_p10)
         .bind(s.points_p50)
         .bind(s.points_p90)
-        .bind(i64::from(is_final))
+        .bind(is_final)
 }

@@ -36,7 +36,8 @@ pub(crate) struct MemberRow {
 }
 
 pub(crate) const MEMBER_COLUMNS: &str = "m.id, m.community_id, m.branch_id, b.name AS branch, m.party_group_id, \
-     m.name, m.phone, m.probationary, m.post, m.linking_exempt_reason, m.joined_on, m.left_on";
+     m.name, m.phone, m.probationary, m.post, m.linking_exempt_reason, CAST(m.joined_on AS TEXT) AS joined_on, \
+     CAST(m.left_on AS TEXT) AS left_on";
 
 impl MemberRow {
     pub fn into_member(self) -> Result<Member, StoreError> {
@@ -131,8 +132,8 @@ pub(crate) struct EntryRow {
 }
 
 pub(crate) const ENTRY_COLUMNS: &str = "id, community_id, year, member_id, category, rule_key, rulebook_version, \
-     points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, occurred_on, idempotency_key, \
-     reverses_entry_id, prev_hash, hash";
+     points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, \
+     CAST(occurred_on AS TEXT) AS occurred_on, idempotency_key, reverses_entry_id, prev_hash, hash";
 
 impl EntryRow {
     pub fn into_entry(self) -> Result<Entry, StoreError> {
@@ -164,22 +165,28 @@ impl EntryRow {
     }
 }
 
-/// A column holding 0 or 1, read as a bool. Both backends store flags as
-/// integers, so one query reads them the same way from either.
+/// A flag, read as a bool from either backend: PostgreSQL's flags are
+/// booleans, SQLite's the integers 1 and 0 (`Any` decodes neither as the
+/// other), so one query reads them the same way from either. A flag is
+/// bound as a `bool`, which SQLite stores as 1 or 0.
 pub(crate) struct Flag(pub bool);
 
 impl sqlx::Type<sqlx::Any> for Flag {
     fn type_info() -> sqlx::any::AnyTypeInfo {
-        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
     }
 
     fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+        <bool as sqlx::Type<sqlx::Any>>::compatible(ty) || <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
     }
 }
 
 impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
     fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        use sqlx::ValueRef;
+        if value.type_info().kind() == sqlx::any::AnyTypeInfoKind::Bool {
+            return Ok(Flag(<bool as sqlx::Decode<sqlx::Any>>::decode(value)?));
+        }
         Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0))
     }
 }

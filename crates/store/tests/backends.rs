@@ -13,7 +13,8 @@ use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
-    Appended, ClaimQueries, LedgerQueries, NOT_COPIED, NewAccount, NewMember, OrgQueries, Store, TABLES, schema,
+    AccessQueries, Appended, ClaimQueries, ColumnKind, LedgerQueries, NOT_COPIED, NewAccount, NewMember, OrgQueries,
+    OutboxQueries, Queries, Store, TABLES, schema,
 };
 use support::Backing;
 
@@ -74,8 +75,27 @@ async fn both_schemas_have_the_same_tables_and_columns() {
     let Some(postgres) = Backing::postgres("both_schemas_have_the_same_tables_and_columns").await else { return };
     let sqlite = Backing::sqlite();
     let (a, b) = (sqlite.create().await, postgres.create().await);
-    let (left, right) = (schema(&a).await.unwrap(), schema(&b).await.unwrap());
+    let (left, mut right) = (schema(&a).await.unwrap(), schema(&b).await.unwrap());
+    // PostgreSQL's dates are SQLite's ISO text, its booleans SQLite's
+    // integers: those, and only those, differ.
+    let (mut dates, mut flags) = (Vec::new(), Vec::new());
+    for (table, columns) in &mut right {
+        for (column, kind) in columns.iter_mut() {
+            if *kind == ColumnKind::Date {
+                dates.push((table.as_str().to_owned(), column.clone()));
+                *kind = ColumnKind::Text;
+            } else if *kind == ColumnKind::Flag {
+                flags.push((table.as_str().to_owned(), column.clone()));
+                *kind = ColumnKind::Integer;
+            }
+        }
+        columns.sort();
+    }
     assert_eq!(left, right, "the SQLite and PostgreSQL migrations describe the same schema");
+    let named =
+        |list: Vec<(&str, &str)>| list.into_iter().map(|(t, c)| (t.to_owned(), c.to_owned())).collect::<Vec<_>>();
+    assert_eq!(dates, named(DAYS.to_vec()), "every day is a PostgreSQL date");
+    assert_eq!(flags, named(FLAGS.iter().map(|(t, c, _)| (*t, *c)).collect()), "every flag is a PostgreSQL boolean");
     let mut listed: Vec<String> = TABLES.iter().chain(NOT_COPIED).map(|t| t.to_string()).collect();
     listed.sort();
     let tables: Vec<String> = left.iter().map(|(t, _)| t.clone()).collect();
@@ -156,6 +176,218 @@ async fn a_copy_round_trip_loses_nothing() {
     }
     tx.commit().await.unwrap();
     assert!(middle.read().await.unwrap().verify(community).await.unwrap().is_intact());
+}
+
+/// The days PostgreSQL keeps as dates (migration 0024), as table and column.
+const DAYS: &[(&str, &str)] = &[
+    ("claims", "occurred_on"),
+    ("final_roll", "joined_on"),
+    ("final_roll", "left_on"),
+    ("household_links", "linked_on"),
+    ("integrity_records", "happened_on"),
+    ("ledger_entries", "occurred_on"),
+    ("members", "joined_on"),
+    ("members", "left_on"),
+    ("pseudonymized_members", "on_day"),
+    ("rating_rounds", "notice_from"),
+    ("rating_rounds", "notice_until"),
+];
+
+/// The flags PostgreSQL keeps as booleans (migration 0025), as table and
+/// column, with the integer default each had before.
+const FLAGS: &[(&str, &str, Option<i64>)] = &[
+    ("accounts", "must_change_password", Some(1)),
+    ("branch_year_stats", "final", None),
+    ("community_year_stats", "final", None),
+    ("final_roll", "probationary", None),
+    ("integrity_votes", "approve", None),
+    ("meeting_attendance", "ledgered", Some(0)),
+    ("members", "probationary", Some(0)),
+    ("robots", "enabled", Some(1)),
+];
+
+/// Every row of every table as text, a flag as 1 or 0 whichever its type:
+/// for "nothing changed" checks across the migrations.
+async fn every_row(conn: &mut sqlx::AnyConnection) -> Vec<(String, Vec<String>)> {
+    let mut tables = Vec::new();
+    for table in TABLES {
+        let columns: Vec<(String, String)> = sqlx::query_as(
+            "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+        )
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let values: Vec<String> = columns
+            .iter()
+            .map(|(name, kind)| match kind.as_str() {
+                "boolean" => format!("CASE WHEN \"{name}\" THEN 1 ELSE 0 END"),
+                _ => format!("\"{name}\""),
+            })
+            .collect();
+        let sql = format!("SELECT CAST(ROW({}) AS TEXT) FROM {table} ORDER BY 1", values.join(", "));
+        tables.push((table.to_string(), sqlx::query_scalar(&sql).fetch_all(&mut *conn).await.unwrap()));
+    }
+    tables
+}
+
+/// The PostgreSQL type of each day and each flag.
+async fn native_types(conn: &mut sqlx::AnyConnection) -> (Vec<String>, Vec<String>) {
+    let sql = "SELECT CAST(data_type AS TEXT) FROM information_schema.columns \
+               WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2";
+    let mut days = Vec::new();
+    for (table, column) in DAYS {
+        days.push(sqlx::query_scalar(sql).bind(table).bind(column).fetch_one(&mut *conn).await.unwrap());
+    }
+    let mut flags = Vec::new();
+    for (table, column, _) in FLAGS {
+        flags.push(sqlx::query_scalar(sql).bind(table).bind(column).fetch_one(&mut *conn).await.unwrap());
+    }
+    (days, flags)
+}
+
+/// What the program reads of a community's roll, accounts, robots, claims
+/// and ledger, as text.
+async fn read_back(store: &Store, community: CommunityId, claimant: MemberId) -> String {
+    let mut reader = store.read().await.unwrap();
+    let members = reader.members(community).await.unwrap();
+    let account = reader.credentials("secretary").await.unwrap();
+    let robots = reader.robots(community).await.unwrap();
+    let claims = reader.member_claims(community, claimant).await.unwrap();
+    let entries = reader.year_entry_facts(community, Year::new(2025).unwrap()).await.unwrap();
+    format!("{members:?} {account:?} {robots:?} {claims:?} {entries:?}")
+}
+
+/// A PostgreSQL database of the release before native types (its days ISO
+/// text, its flags integers 0 or 1 with their CHECKs; migrations 0024 and
+/// 0025 not applied) is upgraded: every day becomes a `DATE` and every flag
+/// a `BOOLEAN` holding the same value, every row reads as it did, the
+/// chain still verifies, and what the program reads back is unchanged. The
+/// earlier release is made from a current database by undoing the two
+/// migrations by hand.
+#[tokio::test]
+async fn days_and_flags_of_an_earlier_release_become_postgres_dates_and_booleans() {
+    let test = "days_and_flags_of_an_earlier_release_become_postgres_dates_and_booleans";
+    let Some(postgres) = Backing::postgres(test).await else { return };
+    let store = postgres.create().await;
+    let (community, members) = community(&store, 8).await;
+    let mut tx = store.write().await.unwrap();
+    for n in 0..40 {
+        let mut entry = draft(community, members[(n % 8) as usize], n, &format!("k{n}"));
+        entry.occurred_on = date(2025, 1 + (n % 12) as i8, 1 + (n % 28) as i8);
+        tx.append_entry(entry).await.unwrap();
+    }
+    tx.set_member_left(community, members[7], date(2025, 11, 30)).await.unwrap();
+    let household = tx
+        .add_household(&starledger_store::NewHousehold {
+            community_id: community,
+            address: "东三街1号".into(),
+            head_name: None,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    tx.link_household(community, household, members[0], date(2025, 3, 1), "cli").await.unwrap();
+    tx.add_claim(&starledger_store::NewClaim {
+        community_id: community,
+        member_id: members[1],
+        kind: starledger_domain::claims::ClaimKind::StudyWeek,
+        occurred_on: date(2025, 6, 9),
+        household_id: None,
+        note: String::new(),
+        upload_id: None,
+        claimed_at: 1_749_500_000,
+    })
+    .await
+    .unwrap();
+    let account = tx
+        .add_account(&NewAccount {
+            community_id: community,
+            login: "secretary".into(),
+            name: "梁雍宏".into(),
+            role: Role::Committee,
+            member_id: None,
+            branch_id: None,
+        })
+        .await
+        .unwrap();
+    for (name, enabled) in [("党员群", true), ("旧群", false)] {
+        let robot = tx
+            .add_robot(&starledger_store::NewRobot {
+                community_id: community,
+                platform: "wecom".into(),
+                name: name.into(),
+                url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k".into(),
+                secret: None,
+                created_by: account,
+                created_at: 1_749_000_000,
+            })
+            .await
+            .unwrap();
+        tx.set_robot_enabled(community, robot, enabled).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let current = read_back(&store, community, members[1]).await;
+    store.close().await;
+
+    // As the earlier release left it.
+    let mut raw = postgres.raw().await;
+    let mut undo = vec!["DROP TRIGGER final_roll_no_update ON final_roll".to_string()];
+    for (table, column) in DAYS {
+        undo.push(format!("ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT"));
+    }
+    for (table, column, default) in FLAGS {
+        undo.push(format!("ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT"));
+        undo.push(format!(
+            "ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT USING CASE WHEN {column} THEN 1 ELSE 0 END"
+        ));
+        undo.push(format!("ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_check CHECK ({column} IN (0, 1))"));
+        if let Some(default) = default {
+            undo.push(format!("ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}"));
+        }
+    }
+    undo.push(
+        "CREATE TRIGGER final_roll_no_update BEFORE UPDATE ON final_roll \
+         FOR EACH ROW EXECUTE FUNCTION final_roll_no_change_refuse()"
+            .into(),
+    );
+    undo.push("DELETE FROM _sqlx_migrations WHERE version IN (24, 25)".into());
+    for sql in &undo {
+        sqlx::query(sql).execute(&mut raw).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    assert_eq!(native_types(&mut raw).await, (vec!["text".into(); DAYS.len()], vec!["bigint".into(); FLAGS.len()]));
+    let before = every_row(&mut raw).await;
+    let flags_set: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM members WHERE probationary = 1) + (SELECT COUNT(*) FROM robots WHERE enabled = 1)",
+    )
+    .fetch_one(&mut raw)
+    .await
+    .unwrap();
+    assert_eq!(flags_set, 1 + 1, "one probationary member of eight, one robot of two enabled");
+
+    let upgraded = postgres.open().await;
+    assert_eq!(
+        native_types(&mut raw).await,
+        (vec!["date".into(); DAYS.len()], vec!["boolean".into(); FLAGS.len()]),
+        "every day a date, every flag a boolean"
+    );
+    assert_eq!(every_row(&mut raw).await, before, "every row holds what it held");
+    let verified = upgraded.read().await.unwrap().verify(community).await.unwrap();
+    assert!(verified.is_intact() && verified.entries_checked == 40, "{verified:?}");
+    assert_eq!(read_back(&upgraded, community, members[1]).await, current, "the program reads what it read before");
+    let guard: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'final_roll_no_update'")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(guard, 1, "the snapshot's update trigger is made again");
+    // A new member and account take the flags' defaults as booleans.
+    let mut tx = upgraded.write().await.unwrap();
+    let (conn, _) = tx.parts();
+    sqlx::query("UPDATE accounts SET must_change_password = DEFAULT").execute(conn).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(upgraded.read().await.unwrap().credentials("secretary").await.unwrap().unwrap().must_change_password);
+    upgraded.close().await;
 }
 
 /// Two servers on one PostgreSQL database, each with several writers at

@@ -361,14 +361,28 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
 }
 
 /// Every row of every released table of a PostgreSQL database, each as the
-/// text of a row of the released columns only.
+/// text of a row of the released columns only. A flag reads as 1 or 0
+/// whether it is still an integer or already a boolean (migration 0025).
 async fn pg_contents(
     conn: &mut PgConnection,
     columns: &BTreeMap<String, Vec<String>>,
 ) -> BTreeMap<String, Vec<String>> {
     let mut rows = BTreeMap::new();
     for (table, columns) in columns {
-        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let flags: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 AND data_type = 'boolean'",
+        )
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let quoted: Vec<String> = columns
+            .iter()
+            .map(
+                |c| if flags.contains(c) { format!("CASE WHEN \"{c}\" THEN 1 ELSE 0 END") } else { format!("\"{c}\"") },
+            )
+            .collect();
         let sql = format!("SELECT CAST(ROW({}) AS TEXT) FROM \"{table}\" ORDER BY 1", quoted.join(", "));
         rows.insert(table.clone(), sqlx::query_scalar(&sql).fetch_all(&mut *conn).await.unwrap());
     }

@@ -80,7 +80,7 @@ fn b_rulebook(c: &Community) -> String {
 
 // ---- the database, read directly ---------------------------------------------------
 
-/// Every row of a query whose columns are all integers.
+/// Every row of a query whose columns are all integers or flags.
 fn ints(c: &Community, sql: &str) -> Vec<Vec<i64>> {
     ints_at(&c.url(), sql)
 }
@@ -94,7 +94,14 @@ fn ints_at(url: &str, sql: &str) -> Vec<Vec<i64>> {
         let values = rows
             .iter()
             .map(|row| {
-                (0..row.len()).map(|i| row.try_get::<i64, _>(i).unwrap_or_else(|e| panic!("{sql}: {e}"))).collect()
+                // A flag (a boolean on PostgreSQL) reads as 1 or 0.
+                (0..row.len())
+                    .map(|i| {
+                        row.try_get::<i64, _>(i)
+                            .or_else(|_| row.try_get::<bool, _>(i).map(i64::from))
+                            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                    })
+                    .collect()
             })
             .collect();
         conn.close().await.expect("close the database");
@@ -382,7 +389,7 @@ fn an_overseer_who_lost_the_password_gets_a_new_one_time_one() {
             "INSERT INTO sessions (id_sha256, account_id, csrf_token, created_at, expires_at, ip) \
          SELECT 'a-live-session', id, 'csrf', 0, 4102444800, '127.0.0.1' FROM accounts WHERE login = '{OVERSEER}'"
         ),
-        &format!("UPDATE accounts SET must_change_password = 0, password_hash = 'old' WHERE login = '{OVERSEER}'"),
+        &format!("UPDATE accounts SET must_change_password = FALSE, password_hash = 'old' WHERE login = '{OVERSEER}'"),
     ])
     .expect("a session of the overseer");
     let run = c.ok(&["region", "reset-password", "--login", OVERSEER]);

@@ -143,7 +143,7 @@ impl TestApp {
     async fn activity_entries(&self, id: i64) -> Vec<EntryRow> {
         let sql = format!(
             "SELECT id, member_id, rule_key, category, points_tenths, recorded_by, source_ref, idempotency_key, \
-             occurred_on FROM ledger_entries WHERE source_ref = 'activity:{id}' ORDER BY member_id"
+             CAST(occurred_on AS TEXT) FROM ledger_entries WHERE source_ref = 'activity:{id}' ORDER BY member_id"
         );
         self.rows(&sql).await
     }

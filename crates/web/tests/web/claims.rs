@@ -42,7 +42,8 @@ async fn a_member_logs_a_visit_with_a_photo_and_it_waits_for_review() {
 
     let claims: Vec<ClaimRow> = app
         .rows(
-            "SELECT id, member_id, kind, occurred_on, household_id, note, status, upload_id, decided_by, entry_id \
+            "SELECT id, member_id, kind, CAST(occurred_on AS TEXT) AS occurred_on, household_id, note, status, upload_id, \
+             decided_by, entry_id \
              FROM claims",
         )
         .await;
@@ -111,7 +112,10 @@ async fn a_study_week_needs_a_screenshot_that_is_an_image() {
     let response = app.declare_study(&member, &csrf, today(), Some(JPEG)).await;
     assert_eq!(submitted_claim(&response), app.last_claim().await);
     let rows: Vec<(MemberId, String, String, Option<i64>, String)> = app
-        .rows("SELECT c.member_id, c.kind, c.occurred_on, c.household_id, u.content_type FROM claims c JOIN uploads u ON u.id = c.upload_id")
+        .rows(
+            "SELECT c.member_id, c.kind, CAST(c.occurred_on AS TEXT), c.household_id, u.content_type \
+             FROM claims c JOIN uploads u ON u.id = c.upload_id",
+        )
         .await;
     assert_eq!(rows, [(f.liang, "study_week".into(), monday_of(today()).to_string(), None, "image/jpeg".into())]);
 }
@@ -329,7 +333,8 @@ async fn a_week_straddling_new_year_counts_in_the_year_of_its_monday() {
         let csrf = app.csrf(&member).await;
         let response = app.declare_study(&member, &csrf, today(), Some(PNG)).await;
         let id = submitted_claim(&response);
-        let stored: Vec<(String,)> = app.rows(&format!("SELECT occurred_on FROM claims WHERE id = {id}")).await;
+        let stored: Vec<(String,)> =
+            app.rows(&format!("SELECT CAST(occurred_on AS TEXT) FROM claims WHERE id = {id}")).await;
         assert_eq!(stored, [("2026-12-28".to_string(),)], "named by its Monday, in 2026");
         let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
         let decision = app.decide(&secretary, id, "approve").await;

@@ -1345,10 +1345,10 @@ impl TestApp {
     /// (member, status, via, recorded_by, ledgered) for each attendance row, by member.
     pub async fn attendance_of(&self, meeting: i64) -> Vec<(MemberId, String, String, AccountId, bool)> {
         let sql = format!(
-            "SELECT member_id, status, via, recorded_by, ledgered FROM meeting_attendance \
-             WHERE meeting_id = {meeting} ORDER BY member_id"
+            "SELECT member_id, status, via, recorded_by, CASE WHEN ledgered THEN 1 ELSE 0 END \
+             FROM meeting_attendance WHERE meeting_id = {meeting} ORDER BY member_id"
         );
-        // A flag is stored as 0 or 1 on both stores.
+        // A flag is a boolean on PostgreSQL and 1 or 0 on SQLite: read as a number.
         let rows: Vec<(MemberId, String, String, AccountId, i64)> = self.rows(&sql).await;
         rows.into_iter().map(|(member, status, via, by, ledgered)| (member, status, via, by, ledgered != 0)).collect()
     }

@@ -175,7 +175,7 @@ async fn below_the_quorum_nothing_is_written_and_at_the_quorum_the_majority_deci
     for choice in ["reject", "approve"] {
         text(vote(&app, &peng, record, choice).await, StatusCode::CONFLICT).await;
     }
-    let sql = format!("SELECT COUNT(*) FROM integrity_votes WHERE record_id = {record} AND approve = 1");
+    let sql = format!("SELECT COUNT(*) FROM integrity_votes WHERE record_id = {record} AND approve = TRUE");
     assert_eq!((votes_on(&app, record).await, app.count(&sql).await), (1, 1), "the first vote stands");
 
     voted(&app, &zhao, record, "reject").await;

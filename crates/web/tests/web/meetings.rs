@@ -201,7 +201,9 @@ async fn closing_records_attendance_through_the_rulebook() {
     assert_eq!(app.ledger_rows().await, ledger + 6);
     // Each entry is dated the meeting's day and keyed to meeting, member and rule.
     let keys: Vec<(String, String)> = app
-        .rows(&format!("SELECT idempotency_key, occurred_on FROM ledger_entries WHERE source_ref = 'meeting:{id}'"))
+        .rows(&format!(
+            "SELECT idempotency_key, CAST(occurred_on AS TEXT) FROM ledger_entries WHERE source_ref = 'meeting:{id}'"
+        ))
         .await;
     for (key, on) in &keys {
         assert!(key.starts_with(&format!("meeting:{id}:")), "{key}");

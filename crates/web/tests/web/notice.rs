@@ -123,8 +123,9 @@ async fn only_the_committee_publishes_finalizes_and_reopens() {
     let page = rating_page(&app, &committee).await;
     assert!(page.contains("未公示（暂定结果）") && page.contains("/publish\""), "{page}");
     assert_redirect(&publish(&app, &committee).await, &format!("/rating?year={}", year_of(&app)));
-    let rounds: Vec<(i64, String, String, AccountId)> =
-        app.rows("SELECT round, notice_from, notice_until, published_by FROM rating_rounds").await;
+    let rounds: Vec<(i64, String, String, AccountId)> = app
+        .rows("SELECT round, CAST(notice_from AS TEXT), CAST(notice_until AS TEXT), published_by FROM rating_rounds")
+        .await;
     let until = today() + 4.days();
     assert_eq!(rounds, [(1, today().to_string(), until.to_string(), app.fixture.accounts[COMMITTEE_2])]);
     assert_eq!(app.work(COMMITTEE_2).await, ["rating.publish"]);

@@ -11,7 +11,8 @@ type EntryRow = (MemberId, String, i64, String, String, String, String);
 
 async fn entry(app: &TestApp, id: i64) -> EntryRow {
     let sql = format!(
-        "SELECT member_id, rule_key, points_tenths, recorded_by, source_ref, idempotency_key, occurred_on \
+        "SELECT member_id, rule_key, points_tenths, recorded_by, source_ref, idempotency_key, \
+         CAST(occurred_on AS TEXT) \
          FROM ledger_entries WHERE id = {id}"
     );
     app.rows(&sql).await.pop().unwrap_or_else(|| panic!("entry {id} exists"))
@@ -70,7 +71,7 @@ async fn the_branch_secretary_approves_a_study_week() {
     let f = &app.fixture;
     let member = app.login(MEMBER, PASSWORD).await;
     let id = app.study_claim(&member, JPEG).await;
-    let week: String = app.text_of(&format!("SELECT occurred_on FROM claims WHERE id = {id}")).await;
+    let week: String = app.text_of(&format!("SELECT CAST(occurred_on AS TEXT) FROM claims WHERE id = {id}")).await;
 
     let secretary = app.login(BRANCH_SECRETARY, PASSWORD).await;
     assert_redirect(&app.decide(&secretary, id, "approve").await, "/reviews");

@@ -11,7 +11,7 @@ const HOOK: &str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=test-ke
 
 /// (platform, name, url, enabled) of every robot, by id.
 async fn robots(app: &TestApp) -> Vec<(String, String, String, i64)> {
-    app.rows("SELECT platform, name, url, CASE WHEN enabled = 1 THEN 1 ELSE 0 END FROM robots ORDER BY id").await
+    app.rows("SELECT platform, name, url, CASE WHEN enabled THEN 1 ELSE 0 END FROM robots ORDER BY id").await
 }
 
 /// (robot, subject, status, attempts) of every queued message, by id.

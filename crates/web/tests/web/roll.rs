@@ -65,7 +65,7 @@ async fn the_committee_adds_and_edits_a_member_with_an_audit_row_of_before_and_a
     let row = app
         .count(&format!(
             "SELECT COUNT(*) FROM members WHERE id = {id} AND name = '新党员乙' AND branch_id = {} \
-             AND probationary = 1 AND linking_exempt_reason = '年老体弱' AND phone = '13900001234'",
+             AND probationary = TRUE AND linking_exempt_reason = '年老体弱' AND phone = '13900001234'",
             f.branch2
         ))
         .await;
@@ -145,10 +145,15 @@ async fn a_finalized_year_keeps_its_rating_through_edits_and_transfers() {
     let form = [("name", "梁小改"), ("branch", branch.as_str()), ("joined_on", &joined), ("probationary", "yes")];
     let response = post(&app, &committee, &format!("/members/{}/edit", f.liang), &form).await;
     assert_redirect(&response, "/members?done=saved");
-    assert_eq!(app.count(&format!("SELECT probationary FROM members WHERE id = {}", f.liang)).await, 1);
+    assert_eq!(
+        app.count(&format!("SELECT CASE WHEN probationary THEN 1 ELSE 0 END FROM members WHERE id = {}", f.liang))
+            .await,
+        1
+    );
     assert_eq!(rating_of(&app, last).await, before, "the finalized year's rating is unchanged");
-    let snapshot =
-        app.count(&format!("SELECT COUNT(*) FROM final_roll WHERE member_id = {} AND probationary = 0", f.liang)).await;
+    let snapshot = app
+        .count(&format!("SELECT COUNT(*) FROM final_roll WHERE member_id = {} AND probationary = FALSE", f.liang))
+        .await;
     assert_eq!(snapshot, 1, "the snapshot keeps the flag the year was rated with");
 
     // Transferring out inside the finalized year: refused.

@@ -400,7 +400,7 @@ async fn no_route_with_an_id_reaches_the_neighbour_s_objects() {
             "SELECT CASE WHEN answered_at IS NULL THEN '0' ELSE '1' END FROM objections WHERE id = {}",
             theirs.objection
         ),
-        format!("SELECT CAST(enabled AS TEXT) FROM robots WHERE id = {}", theirs.robot),
+        format!("SELECT CASE WHEN enabled THEN '1' ELSE '0' END FROM robots WHERE id = {}", theirs.robot),
         format!("SELECT status FROM outbox WHERE id = {}", theirs.message),
         format!("SELECT CAST(COUNT(*) AS TEXT) FROM integrity_votes WHERE record_id = {}", theirs.record),
     ];
