@@ -31,6 +31,9 @@ pub enum AppError {
     /// Paper could not be laid out: no font, nothing to print.
     #[error(transparent)]
     Print(#[from] starledger_print::PrintError),
+    /// A password could not be hashed (the machine's fault, not the user's).
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::HashError),
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -27,6 +27,7 @@ pub mod meetings;
 pub mod objections;
 pub mod opening;
 pub mod paper_forms;
+pub mod passwords;
 pub mod personal_data;
 pub mod print;
 pub mod privacy;

@@ -68,6 +68,7 @@ impl From<starledger_app::AppError> for Failure {
             AppError::Store(error) => Failure::from(error),
             AppError::Print(starledger_print::PrintError::Empty(why)) => Failure::refused(why),
             AppError::Print(error) => Failure::failed(error),
+            AppError::Secret(error) => Failure::failed(error),
         }
     }
 }

@@ -83,6 +83,7 @@ impl From<starledger_app::AppError> for WebError {
                 WebError::Refused(Why::new("没有可打印的内容。", why))
             }
             AppError::Print(error) => WebError::Internal(error.to_string()),
+            AppError::Secret(error) => WebError::Internal(error.to_string()),
         }
     }
 }

@@ -66,6 +66,7 @@ impl Problem {
             AppError::Invalid(why) => Problem::new("invalid", Why::new(why.zh, why.en)),
             AppError::Store(error) => Problem::from(error),
             AppError::Print(error) => Problem::new("server_error", Why::new("无法生成文件。", error.to_string())),
+            AppError::Secret(error) => Problem::new("server_error", Why::new("服务器出错。", error.to_string())),
         }
     }
 

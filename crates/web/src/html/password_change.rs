@@ -1,11 +1,11 @@
-//! Changing one's password: required at first sign-in. The current password
-//! is checked again; every other session of the account ends.
+//! Changing one's password: required at first sign-in. The page parses
+//! and renders; the rules (the current password checked again and guesses
+//! counted, every session ended) are `app::passwords`.
 
-use crate::error::{WebError, WebResult, render};
+use crate::error::{WebResult, render};
 use crate::html::login::{LOCKOUT_SECONDS, MAX_FAILURES};
 use crate::page::Page;
 use crate::proof::CheckedForm;
-use crate::security::{hash_password_blocking, random_token, sha256_hex, verify_password_blocking};
 use crate::session::{Holder, SESSION_COOKIE, SESSION_SECONDS, set_cookie};
 use crate::state::AppState;
 use askama::Template;
@@ -13,9 +13,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use starledger_store::AccessQueries;
-
-pub const MIN_PASSWORD_CHARS: usize = 10;
+use starledger_app::AppError;
+use starledger_app::passwords::{self, Changed, Continuing, Guessing};
 
 #[derive(Template)]
 #[template(path = "password.html")]
@@ -57,48 +56,24 @@ pub async fn submit(
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
     };
+    // Typing the new password twice is the form's own check; the rest are
+    // the account's rules (app::passwords).
     if form.new != form.repeat {
         return refuse("两次输入的新密码不一致 / the new passwords differ".into());
     }
-    if form.new.chars().count() < MIN_PASSWORD_CHARS {
-        return refuse(format!("新密码至少{MIN_PASSWORD_CHARS}位 / at least {MIN_PASSWORD_CHARS} characters"));
-    }
-    if form.new == form.current {
-        return refuse("新密码不能与原密码相同 / choose a different password".into());
-    }
-    let credentials = state.store().read().await?.credentials(viewer.principal.login()).await?;
-    let stored = credentials.and_then(|c| c.password_hash).unwrap_or_default();
-    let actor = viewer.actor();
-    let community = viewer.community();
-    let account = viewer.principal.id();
-    if !verify_password_blocking(form.current, stored).await {
-        // Guessing here counts like guessing at sign-in: a stolen session
-        // must not become an unlimited password oracle.
-        let now = crate::session::now();
-        let mut tx = viewer.write(&state).await?;
-        let locked = tx.record_failed_login(account, MAX_FAILURES, now + LOCKOUT_SECONDS).await?;
-        if locked {
-            tx.delete_sessions_of(account).await?;
-        }
-        tx.audit(community, &actor, "password.change.failed", if locked { "account locked" } else { "" }).await?;
-        tx.commit().await?;
-        if locked {
-            return Ok(Redirect::to("/login").into_response());
-        }
-        return refuse(viewer.t.get("bad_login").to_string());
-    }
-    let hash = hash_password_blocking(form.new).await.map_err(|e| WebError::Internal(e.to_string()))?;
+    let guessing = Guessing { max_failures: MAX_FAILURES, lockout_seconds: LOCKOUT_SECONDS };
+    let continuing = Continuing { seconds: SESSION_SECONDS, origin: &viewer.ip };
     let now = crate::session::now();
-    let session = random_token();
-    let mut tx = viewer.write(&state).await?;
-    tx.set_password(account, &hash, false).await?;
-    // Every session ends, this one too: it continues under a new id and a
-    // new CSRF token, so nothing learnt before the change still works.
-    tx.delete_sessions_of(account).await?;
-    tx.create_session(&sha256_hex(&session), account, &random_token(), now, now + SESSION_SECONDS, "password-change")
-        .await?;
-    tx.audit(community, &actor, "password.change", "").await?;
-    tx.commit().await?;
-    let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, state.config().secure_cookies);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+    let changed =
+        passwords::change(state.store(), &viewer.principal, form.current, form.new, now, guessing, continuing);
+    match changed.await {
+        Ok(Changed::Done { session }) => {
+            let cookie = set_cookie(SESSION_COOKIE, &session, SESSION_SECONDS, state.config().secure_cookies);
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+        }
+        Ok(Changed::WrongPassword { locked: true }) => Ok(Redirect::to("/login").into_response()),
+        Ok(Changed::WrongPassword { locked: false }) => refuse(viewer.t.get("bad_login").to_string()),
+        Err(AppError::Invalid(why)) => refuse(format!("{} / {}", why.zh, why.en)),
+        Err(error) => Err(error.into()),
+    }
 }

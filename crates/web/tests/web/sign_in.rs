@@ -128,6 +128,39 @@ async fn an_account_that_must_change_its_password_is_held_until_it_does() {
     assert_redirect(&app.sign_in(&app.client(), MUST_CHANGE, new).await, "/");
 }
 
+/// A session is no password oracle: guesses at the current password count
+/// like guesses at sign-in, and the last one locks the account, ends its
+/// sessions and changes nothing.
+#[tokio::test]
+async fn guessing_the_current_password_locks_the_account_like_signing_in() {
+    let app = spawn_app().await;
+    let (client, cookie) = app.login_with_cookie(MEMBER, PASSWORD).await;
+    let (_, other_cookie) = app.login_with_cookie(MEMBER, PASSWORD).await;
+    let csrf = app.csrf(&client).await;
+    let password = app.credentials(MEMBER).await.password_hash;
+    let new = "a brand new password";
+    for guess in 1..=4 {
+        let form = [("csrf", csrf.as_str()), ("current", "a wrong guess"), ("new", new), ("repeat", new)];
+        let page = text(app.post(&client, "/password", &form).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(page.contains(BAD_LOGIN), "guess {guess}: the page says the password is wrong:\n{page}");
+        let credentials = app.credentials(MEMBER).await;
+        assert_eq!((credentials.failed_logins, credentials.locked_until), (guess, None), "guess {guess}");
+    }
+    assert!(app.session_is_live(&cookie).await && app.session_is_live(&other_cookie).await, "not locked yet");
+
+    let form = [("csrf", csrf.as_str()), ("current", "a wrong guess"), ("new", new), ("repeat", new)];
+    assert_redirect(&app.post(&client, "/password", &form).await, "/login");
+    let credentials = app.credentials(MEMBER).await;
+    assert!(credentials.locked_until.is_some(), "the fifth guess locks the account: {credentials:?}");
+    assert!(!app.session_is_live(&cookie).await && !app.session_is_live(&other_cookie).await, "every session ended");
+    assert_eq!(credentials.password_hash, password, "the password is unchanged");
+    let failed = app.audit_log().await.into_iter().filter(|(_, action, _)| action == "password.change.failed");
+    assert_eq!(failed.map(|(_, _, detail)| detail).collect::<Vec<_>>(), ["", "", "", "", "account locked"]);
+    // Locked: not even the right password signs in now.
+    let page = text(app.sign_in(&app.client(), MEMBER, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS).await;
+    assert!(page.contains(LOCKED), "{page}");
+}
+
 #[tokio::test]
 async fn the_password_form_needs_the_session_token() {
     let app = spawn_app().await;
