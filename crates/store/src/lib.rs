@@ -462,6 +462,12 @@ impl Store {
     async fn migrate(&self) -> Result<()> {
         let failed = |error| match error {
             sqlx::migrate::MigrateError::Execute(e) => StoreError::classify(e, &self.location),
+            // An older binary on a database a newer one upgraded (a server
+            // left behind in a rolling upgrade): say so, not sqlx's words.
+            sqlx::migrate::MigrateError::VersionMissing(version) => StoreError::Migrate(format!(
+                "the database was upgraded by a newer starledger (its migration {version} is not one this \
+                 release knows): run that release or a later one"
+            )),
             other => StoreError::Migrate(other.to_string()),
         };
         if self.location.backend == Backend::Postgres {

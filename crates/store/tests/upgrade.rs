@@ -737,3 +737,39 @@ async fn finalized_years_get_their_roll_snapshot_on_upgrade() {
     let refused = statement(&store, "UPDATE final_roll SET probationary = 0").await;
     assert!(refused.is_err_and(|e| e.contains("append-only")));
 }
+
+/// A server left on the older release, after another upgraded the
+/// database, is refused with words an operator can act on, and writes
+/// nothing.
+#[tokio::test]
+async fn an_older_release_refuses_a_database_a_newer_one_upgraded() {
+    let sqlite = Backing::sqlite();
+    an_older_release_refuses(&sqlite).await;
+    let test = "an_older_release_refuses_a_database_a_newer_one_upgraded";
+    if let Some(postgres) = Backing::postgres(test).await {
+        an_older_release_refuses(&postgres).await;
+    }
+}
+
+async fn an_older_release_refuses(backing: &Backing) {
+    backing.create().await.close().await;
+    let newer = every_version(&sqlx::migrate!("./migrations/sqlite")).last().copied().unwrap() + 1;
+    let mut raw = backing.raw().await;
+    // What a newer release leaves: its migration recorded (and, on SQLite,
+    // the file's header marked as checked at it).
+    sqlx::query(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         SELECT {newer}, 'a later release', installed_on, success, checksum, execution_time \
+         FROM _sqlx_migrations WHERE version = 1"
+    ))
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    if !backing.is_postgres() {
+        sqlx::query(&format!("PRAGMA user_version = {newer}")).execute(&mut raw).await.unwrap();
+    }
+    drop(raw);
+    let refused = Store::connect(&backing.target(), OpenMode::Existing, TIMEOUT).await.err().expect("refused");
+    let said = refused.to_string();
+    assert!(said.contains(&format!("upgraded by a newer starledger (its migration {newer} is not one")), "{said}");
+}
