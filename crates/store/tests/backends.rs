@@ -38,6 +38,18 @@ fn draft(community: CommunityId, member: MemberId, n: i64, key: &str) -> EntryDr
     }
 }
 
+/// The community's secretary: a committee account with nobody behind it.
+fn secretary(community: CommunityId) -> NewAccount {
+    NewAccount {
+        community_id: community,
+        login: "secretary".into(),
+        name: "梁雍宏".into(),
+        role: Role::Committee,
+        member_id: None,
+        branch_id: None,
+    }
+}
+
 /// A community with `members` members and an open 2025.
 async fn community(store: &Store, members: usize) -> (CommunityId, Vec<MemberId>) {
     named_community(store, "十里社区", members).await
@@ -128,15 +140,7 @@ async fn a_copy_round_trip_loses_nothing() {
         tx.append_entry(draft(community, member, n, &format!("k{n}"))).await.unwrap();
     }
     // A photo: bytes that are not text survive the trip too.
-    let account = NewAccount {
-        community_id: community,
-        login: "secretary".into(),
-        name: "梁雍宏".into(),
-        role: Role::Committee,
-        member_id: None,
-        branch_id: None,
-    };
-    let account = tx.add_account(&account).await.unwrap();
+    let account = tx.add_account(&secretary(community)).await.unwrap();
     let photo: Vec<u8> = (0..=255u8).chain([0, 0xFF, 0xD8]).collect();
     tx.add_upload(community, "image/jpeg", &photo, "sha", account, 1).await.unwrap();
     tx.commit().await.unwrap();
@@ -301,17 +305,7 @@ async fn days_and_flags_of_an_earlier_release_become_postgres_dates_and_booleans
     })
     .await
     .unwrap();
-    let account = tx
-        .add_account(&NewAccount {
-            community_id: community,
-            login: "secretary".into(),
-            name: "梁雍宏".into(),
-            role: Role::Committee,
-            member_id: None,
-            branch_id: None,
-        })
-        .await
-        .unwrap();
+    let account = tx.add_account(&secretary(community)).await.unwrap();
     for (name, enabled) in [("党员群", true), ("旧群", false)] {
         let robot = tx
             .add_robot(&starledger_store::NewRobot {
