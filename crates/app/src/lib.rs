@@ -34,6 +34,7 @@ pub mod privacy;
 pub mod rating;
 pub mod record;
 pub mod recording;
+pub mod robots;
 pub mod roll;
 pub mod roll_import;
 pub mod seals;

@@ -20,36 +20,7 @@ use starledger_store::{OutboxMessage, Robot, Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Platform {
-    WeCom,
-    DingTalk,
-    Feishu,
-}
-
-impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::WeCom, Platform::DingTalk, Platform::Feishu];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Platform::WeCom => "wecom",
-            Platform::DingTalk => "dingtalk",
-            Platform::Feishu => "feishu",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Platform::WeCom => "企业微信",
-            Platform::DingTalk => "钉钉",
-            Platform::Feishu => "飞书",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Platform> {
-        Platform::ALL.into_iter().find(|p| p.key() == key)
-    }
-}
+pub use starledger_app::robots::{Platform, check_url, webhook_hosts};
 
 /// What to post: the URL (signed where the platform signs in the URL) and
 /// the JSON body.
@@ -144,42 +115,6 @@ pub fn shown_error(error: &str) -> String {
         || error.strip_prefix("refused by the robot: error ").is_some_and(|rest| !rest.contains(['{', '=']))
         || (error.contains(" robot URL starts with https://") && !error.contains('?'));
     if current || error.is_empty() { error.to_string() } else { "failed (details withheld)".into() }
-}
-
-/// The webhook hosts of the three platforms: a robot posts to these and to
-/// nothing else, so that a robot's URL cannot reach a service inside the
-/// server's network.
-pub fn webhook_hosts(platform: Platform) -> &'static [&'static str] {
-    match platform {
-        Platform::WeCom => &["qyapi.weixin.qq.com"],
-        Platform::DingTalk => &["oapi.dingtalk.com"],
-        Platform::Feishu => &["open.feishu.cn", "open.larksuite.com"],
-    }
-}
-
-/// A robot URL is `https://` to its platform's own webhook host, on the
-/// default port, with no user or password in it. `allow_loopback` (set only
-/// by tests, which post to a receiver on this machine) also lets
-/// `http://127.0.0.1:PORT/...` through.
-pub fn check_url(platform: Platform, url: &str, allow_loopback: bool) -> Result<(), String> {
-    if url.len() > 500 {
-        return Err("a robot URL is at most 500 characters".into());
-    }
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("a robot URL carries no user name or password".into());
-    }
-    let host = parsed.host_str().unwrap_or_default();
-    if allow_loopback && parsed.scheme() == "http" && matches!(host, "127.0.0.1" | "[::1]") {
-        return Ok(());
-    }
-    let hosts = webhook_hosts(platform);
-    let on_platform = parsed.scheme() == "https" && parsed.port().is_none() && hosts.contains(&host);
-    if on_platform {
-        Ok(())
-    } else {
-        Err(format!("a {} robot URL starts with https://{}/", platform.label(), hosts[0]))
-    }
 }
 
 /// Why a post failed, without the URL (which holds the robot's key or
@@ -426,29 +361,5 @@ mod tests {
         assert_eq!(refused.unwrap_err(), "refused by the robot: error 93000 invalid webhook url");
         let not_json = accepted(Platform::WeCom, "<html>internal admin page</html>").unwrap_err();
         assert!(!not_json.contains("internal"), "no body is echoed: {not_json}");
-    }
-
-    #[test]
-    fn a_robot_posts_only_to_its_platform_s_webhook_host() {
-        let d = Platform::DingTalk;
-        assert!(check_url(d, "https://oapi.dingtalk.com/robot/send?access_token=x", false).is_ok());
-        assert!(check_url(Platform::WeCom, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", false).is_ok());
-        assert!(check_url(Platform::Feishu, "https://open.feishu.cn/open-apis/bot/v2/hook/x", false).is_ok());
-        for url in [
-            "http://127.0.0.1:9000/hook",
-            "http://localhost/hook",
-            "https://169.254.169.254/latest/meta-data",
-            "https://example.org/hook",
-            "https://oapi.dingtalk.com.evil.example/robot/send",
-            "https://user@oapi.dingtalk.com/robot/send",
-            "https://oapi.dingtalk.com:8443/robot/send",
-            "http://oapi.dingtalk.com/robot/send",
-            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send",
-            "file:///etc/passwd",
-        ] {
-            assert!(check_url(d, url, false).is_err(), "{url} is refused");
-        }
-        assert!(check_url(d, "http://127.0.0.1:9000/hook", true).is_ok(), "a test's receiver");
-        assert!(check_url(d, "http://10.0.0.1/hook", true).is_err(), "loopback only, even in tests");
     }
 }

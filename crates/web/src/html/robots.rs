@@ -1,23 +1,24 @@
 //! The committee's group robots and the outbox's visible status: what was
 //! posted, what waits for a retry, what failed, and what is uncertain
 //! because starledger stopped while posting it (check the group, then
-//! resend or mark it sent).
+//! resend or mark it sent). The page parses and renders; who may set up
+//! robots, which URLs they may post to, and the audit are `app::robots`.
 
 use crate::calendar::local;
 use crate::error::Why;
 use crate::error::{WebError, WebResult, render};
 use crate::page::Page;
 use crate::proof::CheckedForm;
-use crate::robots::{Platform, check_url, shown_error};
+use crate::robots::{Platform, shown_error};
 use crate::session::{SignedIn, now};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use starledger_domain::duty;
+use starledger_app::robots;
 use starledger_domain::org::Role;
-use starledger_store::{NewRobot, OutboxQueries};
+use starledger_store::OutboxQueries;
 use std::collections::HashMap;
 
 struct RobotRow {
@@ -124,42 +125,9 @@ pub async fn add(
     crate::fields::at_most("name", &form.name, crate::fields::NAME)?;
     crate::fields::at_most("url", &form.url, crate::fields::URL)?;
     crate::fields::at_most("secret", &form.secret, crate::fields::SECRET)?;
-    duty::may_administer(&viewer.account, "set up group robots")?;
-    let platform = Platform::parse(&form.platform).ok_or_else(|| {
-        WebError::BadRequest(Why::new(
-            format!("平台“{}”无效。", form.platform),
-            format!("platform: \"{}\"", form.platform),
-        ))
-    })?;
-    let (name, url, secret) = (form.name.trim(), form.url.trim(), form.secret.trim());
-    if name.is_empty() {
-        return Err(WebError::BadRequest(Why::new(
-            "名称：请写明此机器人发往哪个群。",
-            "name: say which group this robot posts to",
-        )));
-    }
-    check_url(platform, url, state.config().allow_loopback_robots)
-        .map_err(|e| WebError::BadRequest(Why::new(format!("地址：{e}"), format!("url: {e}"))))?;
-    if platform == Platform::WeCom && !secret.is_empty() {
-        return Err(WebError::BadRequest(Why::new(
-            "密钥：企业微信机器人不使用签名，请留空。",
-            "secret: WeCom robots are not signed; leave it empty",
-        )));
-    }
-    let community = viewer.account.community_id;
+    let draft = robots::Draft { platform: &form.platform, name: &form.name, url: &form.url, secret: &form.secret };
     let mut tx = viewer.write(&state).await?;
-    let id = tx
-        .add_robot(&NewRobot {
-            community_id: community,
-            platform: platform.key().into(),
-            name: name.into(),
-            url: url.into(),
-            secret: (!secret.is_empty()).then(|| secret.to_string()),
-            created_by: viewer.account.id,
-            created_at: now(),
-        })
-        .await?;
-    tx.audit(Some(community), &viewer.actor(), "robot.add", &format!("robot {id} {} {name}", platform.key())).await?;
+    robots::add(&mut tx, &viewer.account, draft, state.config().allow_loopback_robots, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to("/robots").into_response())
 }
@@ -175,14 +143,8 @@ pub async fn toggle(
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<ToggleForm>,
 ) -> WebResult<Response> {
-    duty::may_administer(&viewer.account, "set up group robots")?;
-    let enabled = form.enabled == "1";
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    if !tx.set_robot_enabled(community, id, enabled).await? {
-        return Err(WebError::NotFound);
-    }
-    tx.audit(Some(community), &viewer.actor(), "robot.enable", &format!("robot {id}: {enabled}")).await?;
+    robots::set_enabled(&mut tx, &viewer.account, id, form.enabled == "1").await?;
     tx.commit().await?;
     Ok(Redirect::to("/robots").into_response())
 }
@@ -199,7 +161,6 @@ pub async fn settle(
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<SettleForm>,
 ) -> WebResult<Response> {
-    duty::may_administer(&viewer.account, "settle robot messages")?;
     let resend = match form.action.as_str() {
         "resend" => true,
         "mark_sent" => false,
@@ -207,16 +168,8 @@ pub async fn settle(
             return Err(WebError::BadRequest(Why::new(format!("操作“{other}”无效。"), format!("action: \"{other}\""))));
         }
     };
-    let community = viewer.account.community_id;
     let mut tx = viewer.write(&state).await?;
-    tx.outbox_message(community, id).await?;
-    if !tx.settle_message(community, id, resend, now()).await? {
-        return Err(WebError::Refused(Why::new(
-            "只有状态不明或发送失败的消息可以手工处理。",
-            "only an uncertain or failed message is settled by hand",
-        )));
-    }
-    tx.audit(Some(community), &viewer.actor(), "outbox.settle", &format!("message {id}: {}", form.action)).await?;
+    robots::settle(&mut tx, &viewer.account, id, resend, now()).await?;
     tx.commit().await?;
     Ok(Redirect::to("/robots").into_response())
 }
