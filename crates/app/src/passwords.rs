@@ -45,7 +45,7 @@ pub enum Changed {
 }
 
 /// The new password's own rules, checked before anything is read.
-pub fn check_new(current: &str, new: &str) -> AppResult<()> {
+fn check_new(current: &str, new: &str) -> AppResult<()> {
     if new.chars().count() < MIN_PASSWORD_CHARS {
         return Err(invalid(
             format!("新密码至少{MIN_PASSWORD_CHARS}位"),

@@ -46,7 +46,7 @@ impl Platform {
 /// The webhook hosts of the three platforms: a robot posts to these and to
 /// nothing else, so that a robot's URL cannot reach a service inside the
 /// server's network.
-pub fn webhook_hosts(platform: Platform) -> &'static [&'static str] {
+fn webhook_hosts(platform: Platform) -> &'static [&'static str] {
     match platform {
         Platform::WeCom => &["qyapi.weixin.qq.com"],
         Platform::DingTalk => &["oapi.dingtalk.com"],

@@ -7,16 +7,16 @@ mod support;
 
 use jiff::civil::date;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, Role};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId};
 use starledger_domain::org::{PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rating::rate;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
-    AccessQueries, Appended, ClaimQueries, ColumnKind, LedgerQueries, NOT_COPIED, NewAccount, NewMember, OrgQueries,
-    OutboxQueries, Queries, Store, TABLES, schema,
+    AccessQueries, Appended, ClaimQueries, ColumnKind, LedgerQueries, NOT_COPIED, NewMember, OrgQueries, OutboxQueries,
+    Queries, Store, TABLES, schema,
 };
-use support::Backing;
+use support::{Backing, comparable, secretary};
 
 fn draft(community: CommunityId, member: MemberId, n: i64, key: &str) -> EntryDraft {
     EntryDraft {
@@ -35,18 +35,6 @@ fn draft(community: CommunityId, member: MemberId, n: i64, key: &str) -> EntryDr
         occurred_on: date(2025, 5, 1),
         idempotency_key: key.into(),
         reverses: None,
-    }
-}
-
-/// The community's secretary: a committee account with nobody behind it.
-fn secretary(community: CommunityId) -> NewAccount {
-    NewAccount {
-        community_id: community,
-        login: "secretary".into(),
-        name: "梁雍宏".into(),
-        role: Role::Committee,
-        member_id: None,
-        branch_id: None,
     }
 }
 
@@ -223,13 +211,7 @@ async fn every_row(conn: &mut sqlx::AnyConnection) -> Vec<(String, Vec<String>)>
         .fetch_all(&mut *conn)
         .await
         .unwrap();
-        let values: Vec<String> = columns
-            .iter()
-            .map(|(name, kind)| match kind.as_str() {
-                "boolean" => format!("CASE WHEN \"{name}\" THEN 1 ELSE 0 END"),
-                _ => format!("\"{name}\""),
-            })
-            .collect();
+        let values: Vec<String> = columns.iter().map(|(name, kind)| comparable(name, kind == "boolean")).collect();
         let sql = format!("SELECT CAST(ROW({}) AS TEXT) FROM {table} ORDER BY 1", values.join(", "));
         tables.push((table.to_string(), sqlx::query_scalar(&sql).fetch_all(&mut *conn).await.unwrap()));
     }

@@ -8,12 +8,10 @@ mod support;
 use jiff::civil::date;
 use sqlx::Connection;
 use starledger_domain::ledger::{Actor, EntryDraft};
-use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, PersonName, Role, Year};
+use starledger_domain::org::{AccountId, BranchId, CommunityId, MemberId, PersonName, Year};
 use starledger_domain::points::Points;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
-use starledger_store::{
-    Appended, LedgerQueries, NewAccount, NewHousehold, NewMember, OpenMode, OrgQueries, Store, StoreError,
-};
+use starledger_store::{Appended, LedgerQueries, NewHousehold, NewMember, OpenMode, OrgQueries, Store, StoreError};
 use std::time::Duration;
 use support::Backing;
 
@@ -78,16 +76,7 @@ async fn a_year_in_the_store(backing: Backing) {
         .add_member(&NewMember { joined_on: Some(date(2010, 7, 1)), ..member_of(community, branch, "梁小改") })
         .await
         .unwrap();
-    tx.add_account(&NewAccount {
-        community_id: community,
-        login: "secretary".into(),
-        name: "梁雍宏".into(),
-        role: Role::Committee,
-        member_id: None,
-        branch_id: None,
-    })
-    .await
-    .unwrap();
+    tx.add_account(&support::secretary(community)).await.unwrap();
     let household = tx
         .add_household(&NewHousehold {
             community_id: community,

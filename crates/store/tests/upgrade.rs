@@ -377,12 +377,7 @@ async fn pg_contents(
         .fetch_all(&mut *conn)
         .await
         .unwrap();
-        let quoted: Vec<String> = columns
-            .iter()
-            .map(
-                |c| if flags.contains(c) { format!("CASE WHEN \"{c}\" THEN 1 ELSE 0 END") } else { format!("\"{c}\"") },
-            )
-            .collect();
+        let quoted: Vec<String> = columns.iter().map(|c| support::comparable(c, flags.contains(c))).collect();
         let sql = format!("SELECT CAST(ROW({}) AS TEXT) FROM \"{table}\" ORDER BY 1", quoted.join(", "));
         rows.insert(table.clone(), sqlx::query_scalar(&sql).fetch_all(&mut *conn).await.unwrap());
     }
@@ -629,15 +624,7 @@ async fn an_overseer_is_no_community_account(backing: Backing) {
         })
         .await
         .unwrap();
-    let secretary = NewAccount {
-        community_id: community,
-        login: "secretary".into(),
-        name: "梁雍宏".into(),
-        role: Role::Committee,
-        member_id: None,
-        branch_id: None,
-    };
-    let secretary = tx.add_account(&secretary).await.unwrap();
+    let secretary = tx.add_account(&support::secretary(community)).await.unwrap();
     let city = tx.ensure_region(&RegionPath::parse("许昌市").unwrap()).await.unwrap();
     let overseer = tx.add_overseer(city, "city", "市委组织部").await.unwrap();
     assert!(

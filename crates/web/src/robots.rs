@@ -20,7 +20,7 @@ use starledger_store::{OutboxMessage, Robot, Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use starledger_app::robots::{Platform, check_url, webhook_hosts};
+pub use starledger_app::robots::{Platform, check_url};
 
 /// What to post: the URL (signed where the platform signs in the URL) and
 /// the JSON body.

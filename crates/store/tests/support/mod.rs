@@ -8,7 +8,8 @@
 #![allow(dead_code)]
 
 use sqlx::{AnyConnection, Connection};
-use starledger_store::{OpenMode, Store, Target};
+use starledger_domain::org::{CommunityId, Role};
+use starledger_store::{NewAccount, OpenMode, Store, Target};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -125,4 +126,23 @@ macro_rules! on_both {
             }
         }
     };
+}
+
+/// The community's secretary: a committee account with nobody behind it.
+pub fn secretary(community: CommunityId) -> NewAccount {
+    NewAccount {
+        community_id: community,
+        login: "secretary".into(),
+        name: "梁雍宏".into(),
+        role: Role::Committee,
+        member_id: None,
+        branch_id: None,
+    }
+}
+
+/// A column as a `SELECT` reads it to compare rows across the upgrade to
+/// booleans: a flag as 1 or 0 whether it is still an integer or already a
+/// boolean (migration 0025), anything else as it is.
+pub fn comparable(column: &str, boolean: bool) -> String {
+    if boolean { format!("CASE WHEN \"{column}\" THEN 1 ELSE 0 END") } else { format!("\"{column}\"") }
 }
