@@ -1,6 +1,7 @@
 #!/bin/sh
 # How long PostgreSQL's upgrade to native types takes (migrations 0024,
-# days become DATE, and 0025, flags become BOOLEAN), on a synthetic
+# days become DATE, 0025, flags become BOOLEAN, and 0026, times become
+# TIMESTAMPTZ), on a synthetic
 # community of 10x the demo (2,160 members, 457,272 entries), beside a
 # baseline in the same run: the same columns rewritten by the same ALTER
 # with no change of type. Both run three times, alternately, each in a
@@ -31,8 +32,41 @@ rating_rounds:notice_until pseudonymized_members:on_day"
 FLAGS="members:probationary:0 final_roll:probationary:- accounts:must_change_password:1 meeting_attendance:ledgered:0
 integrity_votes:approve:- robots:enabled:1 community_year_stats:final:- branch_year_stats:final:-"
 
+# Every time, as table:column:type it had before 0026 (BIGINT seconds or
+# TEXT), read from the schema.
+TIMES=$(psql "$URL" -qtAc "SELECT table_name || ':' || column_name || ':' ||
+    CASE WHEN (table_name, column_name) IN (('accounts', 'created_at'), ('accounts', 'disabled_at'),
+        ('audit_log', 'at'), ('communities', 'created_at'), ('households', 'created_at'),
+        ('members', 'created_at'), ('periods', 'opened_at'), ('regions', 'created_at'))
+    THEN 'TEXT' ELSE 'BIGINT' END
+    FROM information_schema.columns WHERE table_schema = current_schema()
+    AND data_type = 'timestamp with time zone' AND table_name <> '_sqlx_migrations' ORDER BY 1")
+
+# One ALTER TABLE per table for its times (a CHECK compares two of them),
+# each column changed by "$1" (a function of column and type).
+alter_times() {
+    for table in $(for t in $TIMES; do echo "${t%%:*}"; done | sort -u); do
+        changes=""
+        for t in $TIMES; do
+            [ "${t%%:*}" = "$table" ] || continue
+            rest=${t#*:}; column=${rest%%:*} type=${rest#*:}
+            changes="$changes${changes:+, }ALTER COLUMN $column $($1 "$column" "$type")"
+        done
+        echo "ALTER TABLE $table $changes;"
+    done
+}
+release_type() {
+    if [ "$2" = TEXT ]; then echo "TYPE TEXT USING rfc3339($1)"; else echo "TYPE BIGINT USING unix_seconds($1)"; fi
+}
+same_type() {
+    if [ "$2" = TEXT ]; then echo "TYPE TEXT USING $1 || ''"; else echo "TYPE BIGINT USING $1 + 0"; fi
+}
+
 # The database as the release before 0024 left it.
 {
+    alter_times release_type
+    echo "DROP FUNCTION unix_seconds(TIMESTAMPTZ);"
+    echo "DROP FUNCTION rfc3339(TIMESTAMPTZ);"
     echo "DROP TRIGGER final_roll_no_update ON final_roll;"
     for c in $DAYS; do echo "ALTER TABLE ${c%%:*} ALTER COLUMN ${c#*:} TYPE TEXT;"; done
     for f in $FLAGS; do
@@ -44,7 +78,7 @@ integrity_votes:approve:- robots:enabled:1 community_year_stats:final:- branch_y
     done
     echo "CREATE TRIGGER final_roll_no_update BEFORE UPDATE ON final_roll"
     echo "    FOR EACH ROW EXECUTE FUNCTION final_roll_no_change_refuse();"
-    echo "DELETE FROM _sqlx_migrations WHERE version IN (24, 25);"
+    echo "DELETE FROM _sqlx_migrations WHERE version IN (24, 25, 26);"
 } | psql -v ON_ERROR_STOP=1 "$URL" -q
 psql "$URL" -qc "VACUUM ANALYZE"
 
@@ -56,11 +90,12 @@ baseline() {
         table=${f%%:*} rest=${f#*:}; column=${rest%%:*}
         echo "ALTER TABLE $table ALTER COLUMN $column TYPE BIGINT USING $column + 0;"
     done
+    alter_times same_type
     echo "ROLLBACK;"
 }
 migrations() {
     echo "BEGIN;"
-    cat "$MIGRATIONS/0024_native_dates.sql" "$MIGRATIONS/0025_native_flags.sql"
+    cat "$MIGRATIONS/0024_native_dates.sql" "$MIGRATIONS/0025_native_flags.sql" "$MIGRATIONS/0026_native_times.sql"
     echo "ROLLBACK;"
 }
 seconds() {
@@ -71,7 +106,7 @@ seconds() {
 }
 for run in 1 2 3; do
     echo "run $run: baseline (the same columns rewritten, type unchanged) $(baseline | seconds) s;" \
-        "migrations 0024 + 0025 $(migrations | seconds) s"
+        "migrations 0024 + 0025 + 0026 $(migrations | seconds) s"
 done
 
 # The real upgrade, through the program, and the chain after it.
@@ -79,5 +114,7 @@ done
 psql "$URL" -qtAc "SELECT 'ledger_entries.occurred_on: ' || data_type FROM information_schema.columns
     WHERE table_name = 'ledger_entries' AND column_name = 'occurred_on'" \
     -c "SELECT 'members.probationary: ' || data_type FROM information_schema.columns
-    WHERE table_name = 'members' AND column_name = 'probationary'"
+    WHERE table_name = 'members' AND column_name = 'probationary'" \
+    -c "SELECT 'ledger_entries.recorded_at: ' || data_type FROM information_schema.columns
+    WHERE table_name = 'ledger_entries' AND column_name = 'recorded_at'"
 psql "$ADMIN" -qc "DROP DATABASE $DB"

@@ -55,10 +55,12 @@ pub trait AccessQueries: Queries {
     async fn credentials(&mut self, login: &str) -> Result<Option<Credentials>> {
         let (conn, location) = self.parts();
         let sql = format!(
-            "SELECT {ACCOUNT_COLUMNS}, a.password_hash, a.must_change_password, a.failed_logins, a.locked_until \
+            "SELECT {ACCOUNT_COLUMNS}, a.password_hash, a.must_change_password, a.failed_logins, \
+             unix_seconds(a.locked_until) AS locked_until \
              FROM accounts a WHERE a.login = $1 AND a.disabled_at IS NULL"
         );
-        let row: Option<CredentialRow> = sqlx::query_as(&sql).bind(login).fetch_optional(conn).await.at(location)?;
+        let row: Option<CredentialRow> =
+            sqlx::query_as(&location.sql(&sql)).bind(login).fetch_optional(conn).await.at(location)?;
         row.map(|row| {
             Ok(Credentials {
                 principal: row.account.into_principal()?,
@@ -82,12 +84,12 @@ pub trait AccessQueries: Queries {
     async fn session(&mut self, id_sha256: &str, now: i64) -> Result<Option<Session>> {
         let (conn, location) = self.parts();
         let sql = format!(
-            "SELECT {ACCOUNT_COLUMNS}, s.csrf_token, a.must_change_password, s.expires_at \
+            "SELECT {ACCOUNT_COLUMNS}, s.csrf_token, a.must_change_password, unix_seconds(s.expires_at) AS expires_at \
              FROM sessions s JOIN accounts a ON a.id = s.account_id \
-             WHERE s.id_sha256 = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL"
+             WHERE s.id_sha256 = $1 AND s.expires_at > to_timestamp($2) AND a.disabled_at IS NULL"
         );
         let row: Option<SessionRow> =
-            sqlx::query_as(&sql).bind(id_sha256).bind(now).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(id_sha256).bind(now).fetch_optional(conn).await.at(location)?;
         row.map(|row| {
             Ok(Session {
                 principal: row.account.into_principal()?,
@@ -136,12 +138,14 @@ impl WriteTx {
         if failed < max_failures {
             return Ok(false);
         }
-        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = $1 WHERE id = $2")
-            .bind(locked_until)
-            .bind(account)
-            .execute(&mut *self.tx)
-            .await
-            .at(&self.location)?;
+        sqlx::query(
+            &self.location.sql("UPDATE accounts SET failed_logins = 0, locked_until = to_timestamp($1) WHERE id = $2"),
+        )
+        .bind(locked_until)
+        .bind(account)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
         Ok(true)
     }
 
@@ -159,10 +163,10 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await
             .at(&self.location)?;
-        sqlx::query(
+        sqlx::query(&self.location.sql(
             "INSERT INTO sessions (id_sha256, account_id, csrf_token, created_at, expires_at, ip) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
+             VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($5), $6)",
+        ))
         .bind(id_sha256)
         .bind(account)
         .bind(csrf_token)

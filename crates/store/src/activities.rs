@@ -19,7 +19,8 @@ pub struct Activity {
     pub created_by: AccountId,
 }
 
-const ACTIVITY_SELECT: &str = "SELECT id, community_id, rule_key, title, place, starts_at, ends_at, slots, checkin_token, created_by FROM activities";
+const ACTIVITY_SELECT: &str = "SELECT id, community_id, rule_key, title, place, unix_seconds(starts_at) AS starts_at, \
+     unix_seconds(ends_at) AS ends_at, slots, checkin_token, created_by FROM activities";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Signup {
@@ -66,30 +67,32 @@ pub trait ActivityQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!("{ACTIVITY_SELECT} WHERE community_id = $1 AND id = $2");
         let row: Option<Activity> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("activity", id))
     }
 
     async fn activity_by_token(&mut self, token: &str) -> Result<Option<Activity>> {
         let (conn, location) = self.parts();
         let sql = format!("{ACTIVITY_SELECT} WHERE checkin_token = $1");
-        sqlx::query_as(&sql).bind(token).fetch_optional(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(token).fetch_optional(conn).await.at(location)
     }
 
     /// The latest activities first.
     async fn activities(&mut self, community: CommunityId) -> Result<Vec<Activity>> {
         let (conn, location) = self.parts();
         let sql = format!("{ACTIVITY_SELECT} WHERE community_id = $1 ORDER BY starts_at DESC LIMIT 100");
-        sqlx::query_as(&sql).bind(community).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).fetch_all(conn).await.at(location)
     }
 
     async fn signups(&mut self, activity: i64) -> Result<Vec<Signup>> {
         let (conn, location) = self.parts();
-        sqlx::query_as(
-            "SELECT member_id, status, answered_at, checked_in_at, checked_out_at, entry_id, no_show_entry_id \
+        sqlx::query_as(&location.sql(
+            "SELECT member_id, status, unix_seconds(answered_at) AS answered_at, \
+             unix_seconds(checked_in_at) AS checked_in_at, unix_seconds(checked_out_at) AS checked_out_at, \
+             entry_id, no_show_entry_id \
              FROM activity_signups \
              WHERE activity_id = $1 ORDER BY answered_at",
-        )
+        ))
         .bind(activity)
         .fetch_all(conn)
         .await
@@ -101,10 +104,10 @@ impl<T: Queries> ActivityQueries for T {}
 
 impl WriteTx {
     pub async fn add_activity(&mut self, activity: &NewActivity) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO activities (community_id, rule_key, title, place, starts_at, ends_at, slots, checkin_token, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
+             created_by, created_at) VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), $7, $8, $9, to_timestamp($10)) RETURNING id",
+        ))
         .bind(activity.community_id)
         .bind(&activity.rule_key)
         .bind(&activity.title)
@@ -123,11 +126,11 @@ impl WriteTx {
 
     /// Signs up, or cancels, a member's answer to a notice.
     pub async fn answer_activity(&mut self, activity: i64, member: MemberId, signed_up: bool, at: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO activity_signups (activity_id, member_id, status, answered_at) VALUES ($1, $2, $3, $4) \
+        sqlx::query(&self.location.sql(
+            "INSERT INTO activity_signups (activity_id, member_id, status, answered_at) VALUES ($1, $2, $3, to_timestamp($4)) \
              ON CONFLICT (activity_id, member_id) DO UPDATE SET status = excluded.status, \
              answered_at = excluded.answered_at WHERE activity_signups.entry_id IS NULL",
-        )
+        ))
         .bind(activity)
         .bind(member)
         .bind(if signed_up { "signed_up" } else { "cancelled" })
@@ -141,10 +144,10 @@ impl WriteTx {
     /// A signed-up member's own check-in at the venue; false if they had not
     /// signed up (or had cancelled).
     pub async fn check_in_activity(&mut self, activity: i64, member: MemberId, at: i64) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE activity_signups SET checked_in_at = $1 WHERE activity_id = $2 AND member_id = $3 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE activity_signups SET checked_in_at = to_timestamp($1) WHERE activity_id = $2 AND member_id = $3 \
              AND status = 'signed_up' AND checked_in_at IS NULL",
-        )
+        ))
         .bind(at)
         .bind(activity)
         .bind(member)
@@ -156,10 +159,10 @@ impl WriteTx {
 
     /// The second scan of the venue QR: false unless checked in and not yet out.
     pub async fn check_out_activity(&mut self, activity: i64, member: MemberId, at: i64) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE activity_signups SET checked_out_at = $1 WHERE activity_id = $2 AND member_id = $3 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE activity_signups SET checked_out_at = to_timestamp($1) WHERE activity_id = $2 AND member_id = $3 \
              AND checked_in_at IS NOT NULL AND checked_out_at IS NULL AND entry_id IS NULL",
-        )
+        ))
         .bind(at)
         .bind(activity)
         .bind(member)

@@ -48,7 +48,9 @@ struct HolderRow {
     last_used_at: Option<i64>,
 }
 
-const TOKEN_COLUMNS: &str = "id, account_id, name, scopes, created_at, expires_at, revoked_at, last_used_at";
+const TOKEN_COLUMNS: &str = "id, account_id, name, scopes, unix_seconds(created_at) AS created_at, \
+     unix_seconds(expires_at) AS expires_at, unix_seconds(revoked_at) AS revoked_at, \
+     unix_seconds(last_used_at) AS last_used_at";
 
 #[allow(async_fn_in_trait)]
 pub trait ApiTokenQueries: Queries {
@@ -56,7 +58,7 @@ pub trait ApiTokenQueries: Queries {
     async fn api_tokens_of(&mut self, account: AccountId) -> Result<Vec<ApiToken>> {
         let (conn, location) = self.parts();
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account_id = $1 ORDER BY id DESC");
-        sqlx::query_as(&sql).bind(account).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(account).fetch_all(conn).await.at(location)
     }
 
     /// The token whose secret hashes to `secret_sha256`, if it is live at
@@ -64,13 +66,14 @@ pub trait ApiTokenQueries: Queries {
     async fn live_api_token(&mut self, secret_sha256: &str, now: i64) -> Result<Option<ApiTokenHolder>> {
         let (conn, location) = self.parts();
         let sql = "SELECT a.id, a.community_id, a.region_id, a.login, a.name, a.role, a.member_id, a.branch_id, \
-                   t.id AS token_id, t.name AS token_name, t.scopes, t.created_at, t.expires_at, t.revoked_at, \
-                   t.last_used_at \
+                   t.id AS token_id, t.name AS token_name, t.scopes, unix_seconds(t.created_at) AS created_at, \
+                   unix_seconds(t.expires_at) AS expires_at, unix_seconds(t.revoked_at) AS revoked_at, \
+                   unix_seconds(t.last_used_at) AS last_used_at \
                    FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
-                   WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
+                   WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL AND t.expires_at > to_timestamp($2) \
                    AND a.disabled_at IS NULL";
         let row: Option<HolderRow> =
-            sqlx::query_as(sql).bind(secret_sha256).bind(now).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(sql)).bind(secret_sha256).bind(now).fetch_optional(conn).await.at(location)?;
         let Some(row) = row else { return Ok(None) };
         let account = row.account.into_account()?;
         let token = ApiToken {
@@ -119,10 +122,10 @@ impl WriteTx {
         now: i64,
         expires_at: i64,
     ) -> Result<i64> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&self.location.sql(
             "INSERT INTO api_tokens (account_id, name, scopes, secret_sha256, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6)) RETURNING id",
+        ))
         .bind(account)
         .bind(name)
         .bind(scopes)
@@ -136,9 +139,9 @@ impl WriteTx {
 
     /// Revokes the owner's live token `id`; whether it was live.
     pub async fn revoke_api_token(&mut self, account: AccountId, id: i64, now: i64) -> Result<bool> {
-        let changed = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
-        )
+        let changed = sqlx::query(&self.location.sql(
+            "UPDATE api_tokens SET revoked_at = to_timestamp($1) WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
+        ))
         .bind(now)
         .bind(id)
         .bind(account)
@@ -151,7 +154,7 @@ impl WriteTx {
 
     /// Notes that a token was used at `now`.
     pub async fn touch_api_token(&mut self, id: i64, now: i64) -> Result<()> {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        sqlx::query(&self.location.sql("UPDATE api_tokens SET last_used_at = to_timestamp($1) WHERE id = $2"))
             .bind(now)
             .bind(id)
             .execute(&mut *self.tx)
@@ -170,10 +173,10 @@ impl WriteTx {
         answer: &KeptAnswer,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query(&self.location.sql(
             "INSERT INTO api_idempotency (account_id, idempotency_key, token_id, request_sha256, status, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7))",
+        ))
         .bind(account)
         .bind(key)
         .bind(token)

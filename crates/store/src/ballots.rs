@@ -40,8 +40,8 @@ impl BallotRow {
     }
 }
 
-const BALLOT_SELECT: &str =
-    "SELECT id, community_id, branch_id, year, status, opened_by, opened_at, closed_at, eligible_voters FROM ballots";
+const BALLOT_SELECT: &str = "SELECT id, community_id, branch_id, year, status, opened_by, unix_seconds(opened_at) AS opened_at, \
+     unix_seconds(closed_at) AS closed_at, eligible_voters FROM ballots";
 
 /// A grade proposed against the tally, waiting for (or given) its co-sign.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -94,14 +94,14 @@ pub trait BallotQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!("{BALLOT_SELECT} WHERE community_id = $1 AND id = $2");
         let row: Option<BallotRow> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("ballot", id))
     }
 
     async fn ballots(&mut self, community: CommunityId) -> Result<Vec<BallotRow>> {
         let (conn, location) = self.parts();
         let sql = format!("{BALLOT_SELECT} WHERE community_id = $1 ORDER BY year DESC, branch_id");
-        sqlx::query_as(&sql).bind(community).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).fetch_all(conn).await.at(location)
     }
 
     async fn ballot_graded(&mut self, ballot: i64) -> Result<BTreeSet<MemberId>> {
@@ -168,10 +168,11 @@ pub trait BallotQueries: Queries {
     /// The exceptions proposed for a ballot, co-signed or waiting.
     async fn ballot_exceptions(&mut self, ballot: i64) -> Result<Vec<ExceptionRow>> {
         let (conn, location) = self.parts();
-        sqlx::query_as(
-            "SELECT member_id, grade, reason, proposed_by, proposed_at, cosigned_by, cosigned_at \
+        sqlx::query_as(&location.sql(
+            "SELECT member_id, grade, reason, proposed_by, unix_seconds(proposed_at) AS proposed_at, cosigned_by, \
+             unix_seconds(cosigned_at) AS cosigned_at \
              FROM ballot_exceptions WHERE ballot_id = $1 ORDER BY member_id",
-        )
+        ))
         .bind(ballot)
         .fetch_all(conn)
         .await
@@ -192,10 +193,10 @@ impl WriteTx {
         by: AccountId,
         at: i64,
     ) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO ballots (community_id, branch_id, year, status, opened_by, opened_at) \
-             VALUES ($1, $2, $3, 'open', $4, $5) ON CONFLICT (branch_id, year) DO NOTHING RETURNING id",
-        )
+             VALUES ($1, $2, $3, 'open', $4, to_timestamp($5)) ON CONFLICT (branch_id, year) DO NOTHING RETURNING id",
+        ))
         .bind(community)
         .bind(branch)
         .bind(year)
@@ -257,9 +258,10 @@ impl WriteTx {
     /// Moves a ballot on from `from`; false if it was not in that state.
     pub async fn advance_ballot(&mut self, ballot: i64, from: &str, to: &str, by: AccountId, at: i64) -> Result<bool> {
         let column = if to == "closed" { "closed" } else { "decided" };
-        let sql =
-            format!("UPDATE ballots SET status = $1, {column}_by = $2, {column}_at = $3 WHERE id = $4 AND status = $5");
-        let result = sqlx::query(&sql)
+        let sql = format!(
+            "UPDATE ballots SET status = $1, {column}_by = $2, {column}_at = to_timestamp($3) WHERE id = $4 AND status = $5"
+        );
+        let result = sqlx::query(&self.location.sql(&sql))
             .bind(to)
             .bind(by)
             .bind(at)
@@ -291,10 +293,10 @@ impl WriteTx {
         at: i64,
     ) -> Result<()> {
         for (member, grade, reason) in exceptions {
-            sqlx::query(
+            sqlx::query(&self.location.sql(
                 "INSERT INTO ballot_exceptions (ballot_id, member_id, grade, reason, proposed_by, proposed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
+                 VALUES ($1, $2, $3, $4, $5, to_timestamp($6))",
+            ))
             .bind(ballot)
             .bind(member)
             .bind(grade_key(*grade))
@@ -320,10 +322,10 @@ impl WriteTx {
 
     /// Co-signs every waiting exception of a ballot.
     pub async fn cosign_exceptions(&mut self, ballot: i64, by: AccountId, at: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE ballot_exceptions SET cosigned_by = $1, cosigned_at = $2 \
+        sqlx::query(&self.location.sql(
+            "UPDATE ballot_exceptions SET cosigned_by = $1, cosigned_at = to_timestamp($2) \
              WHERE ballot_id = $3 AND cosigned_by IS NULL",
-        )
+        ))
         .bind(by)
         .bind(at)
         .bind(ballot)

@@ -57,7 +57,7 @@ pub struct BulkReversal {
 }
 
 /// One value of a row; `Any` binds only a few types: integers, text, flags,
-/// and dates told apart for their placeholder.
+/// and days and times told apart for their placeholder.
 enum Cell {
     Int(Option<i64>),
     Text(Option<String>),
@@ -65,6 +65,23 @@ enum Cell {
     Date(Option<Date>),
     /// A flag: a `BOOLEAN` on PostgreSQL, 1 or 0 on SQLite.
     Flag(bool),
+    /// A time in Unix seconds: a `TIMESTAMPTZ` on PostgreSQL.
+    Time(Option<i64>),
+    /// A time as RFC 3339 text: a `TIMESTAMPTZ` on PostgreSQL.
+    Stamp(Option<String>),
+}
+
+impl Cell {
+    /// What PostgreSQL converts the bound value with (`times.rs`); SQLite
+    /// keeps each as it is bound.
+    fn postgres_cast(&self) -> Option<&'static str> {
+        match self {
+            Cell::Date(_) => Some("date"),
+            Cell::Time(_) => Some("to_timestamp"),
+            Cell::Stamp(_) => Some("timestamptz"),
+            Cell::Int(_) | Cell::Text(_) | Cell::Flag(_) => None,
+        }
+    }
 }
 
 impl WriteTx {
@@ -119,19 +136,21 @@ impl WriteTx {
             let mut sql = String::with_capacity(head.len() + chunk.len() * columns * 6 + tail.len());
             sql.push_str(head);
             sql.push_str(" VALUES ");
-            // A date column's value is cast from its text on PostgreSQL; on
-            // SQLite, where dates are text, `date(?)` would only repeat it.
-            let dates: Vec<bool> = chunk[0].iter().map(|cell| numbered && matches!(cell, Cell::Date(_))).collect();
+            // A day's or a time's value is converted on PostgreSQL; on
+            // SQLite, where they stay text or seconds, it would only repeat it.
+            let casts: Vec<Option<&str>> =
+                chunk[0].iter().map(|cell| cell.postgres_cast().filter(|_| numbered)).collect();
             let mut parameter = 0;
             for (index, _) in chunk.iter().enumerate() {
                 sql.push_str(if index == 0 { "(" } else { ", (" });
-                for (column, &date) in dates.iter().enumerate() {
+                for (column, cast) in casts.iter().enumerate() {
                     parameter += 1;
                     if column > 0 {
                         sql.push_str(", ");
                     }
-                    if date {
-                        sql.push_str("date($");
+                    if let Some(cast) = cast {
+                        sql.push_str(cast);
+                        sql.push_str("($");
                         sql.push_str(&parameter.to_string());
                         sql.push(')');
                     } else if numbered {
@@ -150,8 +169,8 @@ impl WriteTx {
                 debug_assert_eq!(row.len(), columns);
                 for cell in row {
                     query = match cell {
-                        Cell::Int(value) => query.bind(value),
-                        Cell::Text(value) => query.bind(value),
+                        Cell::Int(value) | Cell::Time(value) => query.bind(value),
+                        Cell::Text(value) | Cell::Stamp(value) => query.bind(value),
                         Cell::Date(value) => query.bind(value.map(|day| day.to_string())),
                         Cell::Flag(value) => query.bind(value),
                     };
@@ -182,7 +201,7 @@ impl WriteTx {
                     Cell::Text(m.post.clone()),
                     Cell::Text(m.linking_exempt_reason.clone()),
                     Cell::Date(m.joined_on),
-                    Cell::Text(Some(created.clone())),
+                    Cell::Stamp(Some(created.clone())),
                 ]
             })
             .collect();
@@ -223,7 +242,7 @@ impl WriteTx {
                     Cell::Int(Some(community.get())),
                     Cell::Text(Some(h.address.clone())),
                     Cell::Text(Some(h.head_name.clone())),
-                    Cell::Text(Some(created.clone())),
+                    Cell::Stamp(Some(created.clone())),
                 ]
             })
             .collect();
@@ -261,7 +280,7 @@ impl WriteTx {
                     Cell::Text(Some(h.token.clone()?)),
                     Cell::Int(Some(community.get())),
                     Cell::Int(Some(id.get())),
-                    Cell::Int(Some(token_created_at)),
+                    Cell::Time(Some(token_created_at)),
                 ])
             })
             .collect();
@@ -315,7 +334,7 @@ impl WriteTx {
                     Cell::Text(Some(d.source_kind.clone())),
                     Cell::Text(Some(d.source_ref.clone())),
                     Cell::Text(Some(d.recorded_by.to_string())),
-                    Cell::Int(Some(d.recorded_at)),
+                    Cell::Time(Some(d.recorded_at)),
                     Cell::Date(Some(d.occurred_on)),
                     Cell::Text(Some(d.idempotency_key.clone())),
                     Cell::Int(d.reverses),

@@ -73,7 +73,7 @@ impl ClaimRow {
 
 const CLAIM_SELECT: &str = "SELECT c.id, c.community_id, c.member_id, m.name AS member_name, m.branch_id, c.kind, \
      CAST(c.occurred_on AS TEXT) AS occurred_on, c.household_id, h.address AS household_address, c.note, c.upload_id, \
-     c.status, c.claimed_at, c.decided_by, c.decision_note, c.entry_id \
+     c.status, unix_seconds(c.claimed_at) AS claimed_at, c.decided_by, c.decision_note, c.entry_id \
      FROM claims c JOIN members m ON m.id = c.member_id LEFT JOIN households h ON h.id = c.household_id";
 
 #[derive(Debug, Clone)]
@@ -115,7 +115,7 @@ pub trait ClaimQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!("{CLAIM_SELECT} WHERE c.community_id = $1 AND c.id = $2");
         let row: Option<ClaimRow> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("claim", id))?.into_claim()
     }
 
@@ -127,7 +127,7 @@ pub trait ClaimQueries: Queries {
              ORDER BY c.claimed_at, c.id"
         );
         let rows: Vec<ClaimRow> =
-            sqlx::query_as(&sql).bind(community).bind(branch).fetch_all(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(branch).fetch_all(conn).await.at(location)?;
         rows.into_iter().map(ClaimRow::into_claim).collect()
     }
 
@@ -138,7 +138,7 @@ pub trait ClaimQueries: Queries {
             "{CLAIM_SELECT} WHERE c.community_id = $1 AND c.member_id = $2 ORDER BY c.claimed_at DESC, c.id DESC"
         );
         let rows: Vec<ClaimRow> =
-            sqlx::query_as(&sql).bind(community).bind(member).fetch_all(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(member).fetch_all(conn).await.at(location)?;
         rows.into_iter().map(ClaimRow::into_claim).collect()
     }
 
@@ -149,7 +149,7 @@ pub trait ClaimQueries: Queries {
         let sql =
             format!("{CLAIM_SELECT} WHERE c.community_id = $1 AND ($2 IS NULL OR m.branch_id = $2) ORDER BY c.id");
         let rows: Vec<ClaimRow> =
-            sqlx::query_as(&sql).bind(community).bind(branch).fetch_all(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(branch).fetch_all(conn).await.at(location)?;
         rows.into_iter().map(ClaimRow::into_claim).collect()
     }
 
@@ -171,7 +171,7 @@ pub trait ClaimQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!("{CLAIM_SELECT} WHERE c.community_id = $1 AND c.upload_id = $2");
         let row: Option<ClaimRow> =
-            sqlx::query_as(&sql).bind(community).bind(upload).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(upload).fetch_optional(conn).await.at(location)?;
         row.map(ClaimRow::into_claim).transpose()
     }
 }
@@ -182,10 +182,10 @@ impl WriteTx {
     /// The bytes `by` has uploaded since `since` (Unix seconds), withdrawn
     /// and rejected claims' files included: they are stored all the same.
     pub async fn uploaded_bytes_since(&mut self, by: AccountId, since: i64) -> Result<i64> {
-        let total: i64 = sqlx::query_scalar(
+        let total: i64 = sqlx::query_scalar(&self.location.sql(
             "SELECT CAST(COALESCE(SUM(LENGTH(bytes)), 0) AS BIGINT) FROM uploads \
-             WHERE uploaded_by = $1 AND uploaded_at >= $2",
-        )
+             WHERE uploaded_by = $1 AND uploaded_at >= to_timestamp($2)",
+        ))
         .bind(by)
         .bind(since)
         .fetch_one(&mut *self.tx)
@@ -203,10 +203,10 @@ impl WriteTx {
         by: AccountId,
         at: i64,
     ) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO uploads (community_id, sha256, content_type, bytes, uploaded_by, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, to_timestamp($6)) RETURNING id",
+        ))
         .bind(community)
         .bind(sha256)
         .bind(content_type)
@@ -221,10 +221,10 @@ impl WriteTx {
 
     pub async fn add_claim(&mut self, claim: &NewClaim) -> Result<i64> {
         self.savepoint().await?;
-        let attempt = sqlx::query_scalar(
+        let attempt = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO claims (community_id, member_id, kind, occurred_on, household_id, note, upload_id, status, claimed_at) \
-             VALUES ($1, $2, $3, date($4), $5, $6, $7, 'pending', $8) RETURNING id",
-        )
+             VALUES ($1, $2, $3, date($4), $5, $6, $7, 'pending', to_timestamp($8)) RETURNING id",
+        ))
         .bind(claim.community_id)
         .bind(claim.member_id)
         .bind(claim.kind.as_str())
@@ -245,10 +245,10 @@ impl WriteTx {
     /// Moves a pending claim to its decision; false if it was not pending
     /// any more (someone else decided first).
     pub async fn decide_claim(&mut self, community: CommunityId, id: i64, decision: &ClaimDecision) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE claims SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4, entry_id = $5 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE claims SET status = $1, decided_by = $2, decided_at = to_timestamp($3), decision_note = $4, entry_id = $5 \
              WHERE community_id = $6 AND id = $7 AND status = 'pending'",
-        )
+        ))
         .bind(decision.status.as_str())
         .bind(decision.by)
         .bind(decision.at)

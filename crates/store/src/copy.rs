@@ -77,7 +77,8 @@ pub const TABLES: &[&str] = &[
 /// every table is either copied or listed here.
 pub const NOT_COPIED: &[&str] = &["community_revisions"];
 
-/// What a column holds, the same on both backends except for dates and flags.
+/// What a column holds, the same on both backends except for days, flags
+/// and times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ColumnKind {
     Integer,
@@ -90,6 +91,12 @@ pub enum ColumnKind {
     /// A flag: `BOOLEAN` on PostgreSQL. SQLite's flags are the integers 1
     /// and 0 and read as `Integer`.
     Flag,
+    /// A time: `TIMESTAMPTZ` on PostgreSQL, Unix seconds on SQLite (read
+    /// there as `Integer`).
+    Time,
+    /// A time: `TIMESTAMPTZ` on PostgreSQL, RFC 3339 text on SQLite (read
+    /// there as `Text`); the columns listed in `times::TEXT_TIMES`.
+    Stamp,
 }
 
 impl ColumnKind {
@@ -97,6 +104,8 @@ impl ColumnKind {
         let declared = declared.to_ascii_lowercase();
         if declared == "date" {
             Some(ColumnKind::Date)
+        } else if declared == "timestamp with time zone" {
+            Some(ColumnKind::Time)
         } else if declared == "boolean" {
             Some(ColumnKind::Flag)
         } else if declared.contains("int") {
@@ -133,8 +142,15 @@ pub(crate) async fn columns(
     .at(location)?;
     rows.into_iter()
         .map(|(name, declared)| {
-            let kind = ColumnKind::of(&declared)
-                .ok_or_else(|| StoreError::Corrupt(format!("{table}.{name}: unknown column type {declared}")))?;
+            let kind = match ColumnKind::of(&declared) {
+                Some(ColumnKind::Time) if crate::times::TEXT_TIMES.contains(&(table, name.as_str())) => {
+                    ColumnKind::Stamp
+                }
+                Some(kind) => kind,
+                None => {
+                    return Err(StoreError::Corrupt(format!("{table}.{name}: unknown column type {declared}")));
+                }
+            };
             Ok((name, kind))
         })
         .collect()
@@ -185,17 +201,30 @@ impl Store {
         tx.set_origin("store copy");
         let mut report = Vec::new();
         for &table in TABLES {
+            // A time is a time on whichever side is PostgreSQL; SQLite's
+            // columns say only seconds or text.
+            let times = columns(&mut source.tx, self.backend(), &self.location, table).await?;
             let columns = columns(&mut tx.tx, target.backend(), &target.location, table).await?;
+            let time_of = |name: &str| {
+                times
+                    .iter()
+                    .chain(&columns)
+                    .find(|(n, k)| n == name && matches!(k, ColumnKind::Time | ColumnKind::Stamp))
+            };
             // Text and dates are read as text whatever the source's type for
-            // them: a PostgreSQL date is not a type `Any` can decode.
+            // them (a PostgreSQL date is not a type `Any` can decode), times
+            // as seconds or RFC 3339 text (`times.rs`).
             let read: Vec<String> = columns
                 .iter()
-                .map(|(name, kind)| match kind {
-                    ColumnKind::Text | ColumnKind::Date => format!("CAST({name} AS TEXT)"),
-                    _ => name.clone(),
+                .map(|(name, kind)| match (time_of(name).map(|(_, k)| k), kind) {
+                    (Some(ColumnKind::Stamp), _) => format!("rfc3339({name})"),
+                    (Some(_), _) => format!("unix_seconds({name})"),
+                    (None, ColumnKind::Text | ColumnKind::Date) => format!("CAST({name} AS TEXT)"),
+                    (None, _) => name.clone(),
                 })
                 .collect();
             let select = format!("SELECT {} FROM {table} ORDER BY 1", read.join(", "));
+            let select = source.location.sql(&select).into_owned();
             let mut rows = sqlx::query(&select).fetch(&mut *source.tx);
             let mut batch: Vec<AnyRow> = Vec::with_capacity(BATCH);
             let mut copied = 0u64;
@@ -251,7 +280,12 @@ async fn insert(
             .iter()
             .map(|(_, kind)| {
                 n += 1;
-                if *kind == ColumnKind::Date { format!("date(${n})") } else { format!("${n}") }
+                match kind {
+                    ColumnKind::Date => format!("date(${n})"),
+                    ColumnKind::Time => format!("to_timestamp(${n})"),
+                    ColumnKind::Stamp => format!("timestamptz(${n})"),
+                    _ => format!("${n}"),
+                }
             })
             .collect();
         sql.push('(');
@@ -269,8 +303,10 @@ async fn insert(
                 ColumnKind::Integer if is_flag(row, index) => {
                     query.bind(i64::from(row.try_get::<Flag, _>(index).map_err(bad)?.0))
                 }
-                ColumnKind::Integer => query.bind(row.try_get::<Option<i64>, _>(index).map_err(bad)?),
-                ColumnKind::Text | ColumnKind::Date => {
+                ColumnKind::Integer | ColumnKind::Time => {
+                    query.bind(row.try_get::<Option<i64>, _>(index).map_err(bad)?)
+                }
+                ColumnKind::Text | ColumnKind::Date | ColumnKind::Stamp => {
                     query.bind(row.try_get::<Option<String>, _>(index).map_err(bad)?)
                 }
                 ColumnKind::Blob => query.bind(row.try_get::<Option<Vec<u8>>, _>(index).map_err(bad)?),

@@ -32,8 +32,12 @@ pub trait ExportQueries: Queries {
         let (conn, location) = self.parts();
         let sql =
             format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND year = $2 ORDER BY id");
-        let rows: Vec<EntryRow> =
-            sqlx::query_as(&sql).bind(community).bind(i64::from(year.get())).fetch_all(conn).await.at(location)?;
+        let rows: Vec<EntryRow> = sqlx::query_as(&location.sql(&sql))
+            .bind(community)
+            .bind(i64::from(year.get()))
+            .fetch_all(conn)
+            .await
+            .at(location)?;
         rows.into_iter().map(EntryRow::into_entry).collect()
     }
 
@@ -41,19 +45,22 @@ pub trait ExportQueries: Queries {
     async fn meetings_between(&mut self, community: CommunityId, from: i64, to: i64) -> Result<Vec<Meeting>> {
         let (conn, location) = self.parts();
         let sql = "SELECT g.id, g.community_id, g.branch_id, b.name AS branch, g.party_group_id, g.rule_key, g.title, \
-             g.place, g.starts_at, g.checkin_token, g.created_by, g.closed_at FROM meetings g \
+             g.place, unix_seconds(g.starts_at) AS starts_at, g.checkin_token, g.created_by, \
+             unix_seconds(g.closed_at) AS closed_at FROM meetings g \
              JOIN branches b ON b.id = g.branch_id \
-             WHERE g.community_id = $1 AND g.starts_at >= $2 AND g.starts_at < $3 ORDER BY g.starts_at, g.id";
-        sqlx::query_as(sql).bind(community).bind(from).bind(to).fetch_all(conn).await.at(location)
+             WHERE g.community_id = $1 AND g.starts_at >= to_timestamp($2) AND g.starts_at < to_timestamp($3) ORDER BY g.starts_at, g.id";
+        sqlx::query_as(&location.sql(sql)).bind(community).bind(from).bind(to).fetch_all(conn).await.at(location)
     }
 
     /// Activities starting in `[from, to)`, oldest first, all of them.
     async fn activities_between(&mut self, community: CommunityId, from: i64, to: i64) -> Result<Vec<Activity>> {
         let (conn, location) = self.parts();
-        sqlx::query_as(
-            "SELECT id, community_id, rule_key, title, place, starts_at, ends_at, slots, checkin_token, created_by \
-             FROM activities WHERE community_id = $1 AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at, id",
-        )
+        sqlx::query_as(&location.sql(
+            "SELECT id, community_id, rule_key, title, place, unix_seconds(starts_at) AS starts_at, \
+             unix_seconds(ends_at) AS ends_at, slots, checkin_token, created_by FROM activities \
+             WHERE community_id = $1 AND starts_at >= to_timestamp($2) AND starts_at < to_timestamp($3) \
+             ORDER BY starts_at, id",
+        ))
         .bind(community)
         .bind(from)
         .bind(to)
@@ -110,10 +117,10 @@ impl WriteTx {
         at: i64,
     ) -> Result<()> {
         let location = self.location.clone();
-        let updated = sqlx::query(
-            "UPDATE opening_balances SET points_tenths = $1, source = $2, imported_at = $3 \
+        let updated = sqlx::query(&self.location.sql(
+            "UPDATE opening_balances SET points_tenths = $1, source = $2, imported_at = to_timestamp($3) \
              WHERE community_id = $4 AND member_id = $5 AND year = $6 AND category = $7",
-        )
+        ))
         .bind(balance.points.tenths())
         .bind(source)
         .bind(at)
@@ -125,10 +132,10 @@ impl WriteTx {
         .await
         .at(&location)?;
         if updated.rows_affected() == 0 {
-            sqlx::query(
+            sqlx::query(&self.location.sql(
                 "INSERT INTO opening_balances (community_id, member_id, year, category, points_tenths, source, \
-                 imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
+                 imported_at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7))",
+            ))
             .bind(community)
             .bind(balance.member_id)
             .bind(balance.year)

@@ -25,7 +25,7 @@ pub struct IntegrityRecord {
 }
 
 const RECORD_SELECT: &str = "SELECT id, community_id, year, member_id, rule_key, CAST(happened_on AS TEXT) AS happened_on, \
-     description, evidence_id, filed_by, filed_at, status, entry_id, decided_by, decision_note FROM integrity_records";
+     description, evidence_id, filed_by, unix_seconds(filed_at) AS filed_at, status, entry_id, decided_by, decision_note FROM integrity_records";
 
 #[derive(Debug, Clone)]
 pub struct NewIntegrityRecord {
@@ -65,7 +65,7 @@ pub struct Adjustment {
 }
 
 const ADJUSTMENT_SELECT: &str = "SELECT id, community_id, year, member_id, rule_key, points_tenths, reason, made_by, \
-     made_at, status, checked_by, check_note, entry_id FROM adjustments";
+     unix_seconds(made_at) AS made_at, status, checked_by, check_note, entry_id FROM adjustments";
 
 #[derive(Debug, Clone)]
 pub struct NewAdjustment {
@@ -100,7 +100,7 @@ pub trait IntegrityQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!("{RECORD_SELECT} WHERE community_id = $1 AND id = $2");
         let row: Option<IntegrityRecord> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("integrity record", id))
     }
 
@@ -109,7 +109,7 @@ pub trait IntegrityQueries: Queries {
     async fn integrity_records_by_id(&mut self, community: CommunityId) -> Result<Vec<IntegrityRecord>> {
         let (conn, location) = self.parts();
         let sql = format!("{RECORD_SELECT} WHERE community_id = $1 ORDER BY id");
-        sqlx::query_as(&sql).bind(community).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).fetch_all(conn).await.at(location)
     }
 
     /// Pending records first, then the latest decided.
@@ -119,7 +119,7 @@ pub trait IntegrityQueries: Queries {
             "{RECORD_SELECT} WHERE community_id = $1 \
              ORDER BY CASE status WHEN 'pending' THEN 0 ELSE 1 END, id DESC LIMIT 200"
         );
-        sqlx::query_as(&sql).bind(community).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).fetch_all(conn).await.at(location)
     }
 
     /// The committee as persons: the members behind the community's active
@@ -150,7 +150,7 @@ pub trait IntegrityQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!("{ADJUSTMENT_SELECT} WHERE community_id = $1 AND id = $2");
         let row: Option<Adjustment> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("adjustment", id))
     }
 
@@ -160,7 +160,7 @@ pub trait IntegrityQueries: Queries {
             "{ADJUSTMENT_SELECT} WHERE community_id = $1 \
              ORDER BY CASE status WHEN 'pending' THEN 0 ELSE 1 END, id DESC LIMIT 200"
         );
-        sqlx::query_as(&sql).bind(community).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).fetch_all(conn).await.at(location)
     }
 }
 
@@ -178,11 +178,11 @@ impl WriteTx {
         at: i64,
     ) -> Result<()> {
         for (member, relative) in [(a, b), (b, a)] {
-            sqlx::query(
+            sqlx::query(&self.location.sql(
                 "INSERT INTO relatives (community_id, member_id, relative_id, relation, marked_by, marked_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (member_id, relative_id) DO UPDATE SET \
+                 VALUES ($1, $2, $3, $4, $5, to_timestamp($6)) ON CONFLICT (member_id, relative_id) DO UPDATE SET \
                  relation = excluded.relation, marked_by = excluded.marked_by, marked_at = excluded.marked_at",
-            )
+            ))
             .bind(community)
             .bind(member)
             .bind(relative)
@@ -197,10 +197,10 @@ impl WriteTx {
     }
 
     pub async fn file_integrity_record(&mut self, record: &NewIntegrityRecord) -> Result<i64> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&self.location.sql(
             "INSERT INTO integrity_records (community_id, year, member_id, rule_key, happened_on, description, \
-             evidence_id, filed_by, filed_at) VALUES ($1, $2, $3, $4, date($5), $6, $7, $8, $9) RETURNING id",
-        )
+             evidence_id, filed_by, filed_at) VALUES ($1, $2, $3, $4, date($5), $6, $7, $8, to_timestamp($9)) RETURNING id",
+        ))
         .bind(record.community_id)
         .bind(record.year)
         .bind(record.member_id)
@@ -217,10 +217,10 @@ impl WriteTx {
 
     /// One vote per committee member and record; false if they had voted.
     pub async fn vote_on_integrity(&mut self, record: i64, account: AccountId, approve: bool, at: i64) -> Result<bool> {
-        let result = sqlx::query(
-            "INSERT INTO integrity_votes (record_id, account_id, approve, voted_at) VALUES ($1, $2, $3, $4) \
+        let result = sqlx::query(&self.location.sql(
+            "INSERT INTO integrity_votes (record_id, account_id, approve, voted_at) VALUES ($1, $2, $3, to_timestamp($4)) \
              ON CONFLICT (record_id, account_id) DO NOTHING",
-        )
+        ))
         .bind(record)
         .bind(account)
         .bind(approve)
@@ -238,10 +238,10 @@ impl WriteTx {
         entry: Option<i64>,
         at: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE integrity_records SET status = $1, entry_id = $2, decided_at = $3 \
+        sqlx::query(&self.location.sql(
+            "UPDATE integrity_records SET status = $1, entry_id = $2, decided_at = to_timestamp($3) \
              WHERE id = $4 AND status = 'pending'",
-        )
+        ))
         .bind(if approved { "approved" } else { "rejected" })
         .bind(entry)
         .bind(at)
@@ -266,10 +266,10 @@ impl WriteTx {
     }
 
     pub async fn make_adjustment(&mut self, adjustment: &NewAdjustment) -> Result<i64> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&self.location.sql(
             "INSERT INTO adjustments (community_id, year, member_id, rule_key, points_tenths, reason, made_by, \
-             made_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
+             made_at) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8)) RETURNING id",
+        ))
         .bind(adjustment.community_id)
         .bind(adjustment.year)
         .bind(adjustment.member_id)
@@ -293,10 +293,10 @@ impl WriteTx {
         entry: Option<i64>,
         at: i64,
     ) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE adjustments SET status = $1, checked_by = $2, check_note = $3, entry_id = $4, checked_at = $5 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE adjustments SET status = $1, checked_by = $2, check_note = $3, entry_id = $4, checked_at = to_timestamp($5) \
              WHERE id = $6 AND status = 'pending'",
-        )
+        ))
         .bind(if approved { "approved" } else { "rejected" })
         .bind(checker)
         .bind(note)

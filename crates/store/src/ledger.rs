@@ -90,7 +90,7 @@ pub trait LedgerQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND id = $2");
         let row: Option<EntryRow> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("ledger entry", id))?.into_entry()
     }
 
@@ -121,7 +121,7 @@ pub trait LedgerQueries: Queries {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND member_id = $2 AND year = $3 ORDER BY id"
         );
-        let rows: Vec<EntryRow> = sqlx::query_as(&sql)
+        let rows: Vec<EntryRow> = sqlx::query_as(&location.sql(&sql))
             .bind(community)
             .bind(member)
             .bind(i64::from(year.get()))
@@ -136,11 +136,11 @@ pub trait LedgerQueries: Queries {
     async fn year_entry_facts(&mut self, community: CommunityId, year: Year) -> Result<Vec<EntryFact>> {
         let (conn, location) = self.parts();
         type Row = (i64, MemberId, String, String, i64, String, i64, String, Option<i64>);
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, member_id, category, rule_key, points_tenths, recorded_by, recorded_at, \
+        let rows: Vec<Row> = sqlx::query_as(&location.sql(
+            "SELECT id, member_id, category, rule_key, points_tenths, recorded_by, unix_seconds(recorded_at), \
              CAST(occurred_on AS TEXT), reverses_entry_id FROM ledger_entries WHERE community_id = $1 AND year = $2 \
              ORDER BY id",
-        )
+        ))
         .bind(community)
         .bind(i64::from(year.get()))
         .fetch_all(conn)
@@ -178,6 +178,7 @@ pub trait LedgerQueries: Queries {
                 "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE community_id = $1 AND id IN ({}) ORDER BY id",
                 placeholders.join(", ")
             );
+            let sql = location.sql(&sql);
             let mut query = sqlx::query_as::<_, EntryRow>(&sql).bind(community);
             for id in chunk {
                 query = query.bind(*id);
@@ -347,8 +348,13 @@ pub trait LedgerQueries: Queries {
         // entry is read, and breaks the chain, rather than skipped.
         let mut after = i64::MIN;
         'pages: loop {
-            let rows: Vec<EntryRow> =
-                sqlx::query_as(&sql).bind(community).bind(after).bind(page).fetch_all(&mut *conn).await.at(location)?;
+            let rows: Vec<EntryRow> = sqlx::query_as(&location.sql(&sql))
+                .bind(community)
+                .bind(after)
+                .bind(page)
+                .fetch_all(&mut *conn)
+                .await
+                .at(location)?;
             let full = rows.len() as i64 == page;
             for row in rows {
                 let id = row.id;
@@ -543,13 +549,13 @@ impl WriteTx {
         if guarded {
             self.savepoint().await?;
         }
-        let attempt = sqlx::query(
+        let attempt = sqlx::query(&self.location.sql(
             "INSERT INTO ledger_entries (id, community_id, year, member_id, category, rule_key, rulebook_version, \
              points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, occurred_on, idempotency_key, \
              reverses_entry_id, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, date($14), $15, $16, $17, $18) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13), date($14), $15, $16, $17, $18) \
              ON CONFLICT (community_id, idempotency_key) DO NOTHING",
-        )
+        ))
         .bind(entry.id)
         .bind(draft.community_id)
         .bind(i64::from(draft.year))

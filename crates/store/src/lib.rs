@@ -34,6 +34,8 @@ mod ratings;
 mod regions;
 mod rows;
 mod seals;
+mod times;
+pub use times::TEXT_TIMES;
 
 pub use access::{AccessQueries, Credentials, Session};
 pub use activities::{Activity, ActivityQueries, NewActivity, Signup};
@@ -154,6 +156,24 @@ pub struct Location {
     pub path: PathBuf,
     pub backend: Backend,
     pub busy_timeout: Duration,
+}
+
+impl Backend {
+    /// A query's text as this backend runs it: times are named in
+    /// PostgreSQL's spelling, which SQLite goes without (`times.rs`).
+    /// Public for tools and tests that write SQL of their own.
+    pub fn sql(self, text: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Backend::Postgres => std::borrow::Cow::Borrowed(text),
+            Backend::Sqlite => times::without_wrappers(text),
+        }
+    }
+}
+
+impl Location {
+    pub(crate) fn sql<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        self.backend.sql(text)
+    }
 }
 
 /// Whether opening may create a new database.

@@ -74,11 +74,12 @@ pub trait LinkQueries: Queries {
     /// The link `token` names and its guard; none for no such link.
     async fn link_guard(&mut self, token: &str) -> Result<Option<LinkGuard>> {
         let (conn, location) = self.parts();
-        let row: Option<GuardRow> = sqlx::query_as(
-            "SELECT t.community_id, t.household_id, t.revoked_at, s.revoked_reason, s.failed_tries, s.locked_at, \
-             s.printed_at, s.visit_code_sha256, s.visit_code_by, s.visit_code_expires \
+        let row: Option<GuardRow> = sqlx::query_as(&location.sql(
+            "SELECT t.community_id, t.household_id, unix_seconds(t.revoked_at), s.revoked_reason, s.failed_tries, \
+             unix_seconds(s.locked_at), unix_seconds(s.printed_at), s.visit_code_sha256, s.visit_code_by, \
+             unix_seconds(s.visit_code_expires) \
              FROM household_tokens t LEFT JOIN household_link_state s ON s.token = t.token WHERE t.token = $1",
-        )
+        ))
         .bind(token)
         .fetch_optional(conn)
         .await
@@ -113,12 +114,12 @@ pub trait LinkQueries: Queries {
     /// Every live link of the community with its card and devices.
     async fn live_links(&mut self, community: CommunityId) -> Result<Vec<LiveLink>> {
         let (conn, location) = self.parts();
-        let rows: Vec<LiveRow> = sqlx::query_as(
-            "SELECT t.household_id, t.token, s.printed_at, s.locked_at, \
+        let rows: Vec<LiveRow> = sqlx::query_as(&location.sql(
+            "SELECT t.household_id, t.token, unix_seconds(s.printed_at), unix_seconds(s.locked_at), \
              CAST((SELECT COUNT(*) FROM household_bindings b WHERE b.token = t.token) AS BIGINT) \
              FROM household_tokens t LEFT JOIN household_link_state s ON s.token = t.token \
              WHERE t.community_id = $1 AND t.revoked_at IS NULL ORDER BY t.household_id",
-        )
+        ))
         .bind(community)
         .fetch_all(conn)
         .await
@@ -174,11 +175,11 @@ pub trait LinkQueries: Queries {
     /// Where the community's officials signed in from, between two moments.
     async fn sign_in_origins(&mut self, community: CommunityId, from: i64, until: i64) -> Result<Vec<SignInOrigin>> {
         let (conn, location) = self.parts();
-        let rows: Vec<(AccountId, String, String, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<(AccountId, String, String, Option<String>, String)> = sqlx::query_as(&location.sql(
             "SELECT o.account_id, a.login, a.role, o.device_hash, o.address_hash FROM sign_in_origins o \
              JOIN accounts a ON a.id = o.account_id \
-             WHERE o.community_id = $1 AND o.signed_in_at >= $2 AND o.signed_in_at < $3 ORDER BY o.id",
-        )
+             WHERE o.community_id = $1 AND o.signed_in_at >= to_timestamp($2) AND o.signed_in_at < to_timestamp($3) ORDER BY o.id",
+        ))
         .bind(community)
         .bind(from)
         .bind(until)
@@ -219,11 +220,11 @@ impl WriteTx {
     /// Answers the wrong proofs so far.
     pub async fn count_failed_proof(&mut self, token: &str, bound: i64, now: i64) -> Result<i64> {
         self.ensure_link_state(token).await?;
-        sqlx::query(
+        sqlx::query(&self.location.sql(
             "UPDATE household_link_state SET failed_tries = failed_tries + 1, \
-             locked_at = CASE WHEN failed_tries + 1 >= $2 THEN COALESCE(locked_at, $3) ELSE locked_at END \
+             locked_at = CASE WHEN failed_tries + 1 >= $2 THEN COALESCE(locked_at, to_timestamp($3)) ELSE locked_at END \
              WHERE token = $1",
-        )
+        ))
         .bind(token)
         .bind(bound)
         .bind(now)
@@ -257,10 +258,10 @@ impl WriteTx {
         bound_by: Option<AccountId>,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query(&self.location.sql(
             "INSERT INTO household_bindings (token, community_id, household_id, secret_sha256, how, bound_by, bound_at) \
-             SELECT token, community_id, household_id, $2, $3, $4, $5 FROM household_tokens WHERE token = $1",
-        )
+             SELECT token, community_id, household_id, $2, $3, $4, to_timestamp($5) FROM household_tokens WHERE token = $1",
+        ))
         .bind(token)
         .bind(secret_sha256)
         .bind(how)
@@ -275,12 +276,14 @@ impl WriteTx {
     /// Notes that the link's card was printed at `now`.
     pub async fn mark_printed(&mut self, token: &str, now: i64) -> Result<()> {
         self.ensure_link_state(token).await?;
-        sqlx::query("UPDATE household_link_state SET printed_at = $2 WHERE token = $1")
-            .bind(token)
-            .bind(now)
-            .execute(&mut *self.tx)
-            .await
-            .at(&self.location)?;
+        sqlx::query(
+            &self.location.sql("UPDATE household_link_state SET printed_at = to_timestamp($2) WHERE token = $1"),
+        )
+        .bind(token)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
         Ok(())
     }
 
@@ -303,10 +306,10 @@ impl WriteTx {
             Some((sha, by, expires)) => (Some(sha), Some(by), Some(expires)),
             None => (None, None, None),
         };
-        sqlx::query(
-            "UPDATE household_link_state SET visit_code_sha256 = $2, visit_code_by = $3, visit_code_expires = $4 \
+        sqlx::query(&self.location.sql(
+            "UPDATE household_link_state SET visit_code_sha256 = $2, visit_code_by = $3, visit_code_expires = to_timestamp($4) \
              WHERE token = $1",
-        )
+        ))
         .bind(token)
         .bind(sha)
         .bind(by)
@@ -324,10 +327,10 @@ impl WriteTx {
         year: i64,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query(&self.location.sql(
             "INSERT INTO rating_origins (entry_id, community_id, household_id, year, device_hash, address_hash, \
-             rated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
+             rated_at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7))",
+        ))
         .bind(origin.entry_id)
         .bind(community)
         .bind(origin.household_id)
@@ -352,16 +355,20 @@ impl WriteTx {
         now: i64,
         forget_before: i64,
     ) -> Result<()> {
-        sqlx::query("DELETE FROM sign_in_origins WHERE community_id = $1 AND signed_in_at < $2")
-            .bind(community)
-            .bind(forget_before)
-            .execute(&mut *self.tx)
-            .await
-            .at(&self.location)?;
         sqlx::query(
-            "INSERT INTO sign_in_origins (community_id, account_id, device_hash, address_hash, signed_in_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            &self
+                .location
+                .sql("DELETE FROM sign_in_origins WHERE community_id = $1 AND signed_in_at < to_timestamp($2)"),
         )
+        .bind(community)
+        .bind(forget_before)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
+        sqlx::query(&self.location.sql(
+            "INSERT INTO sign_in_origins (community_id, account_id, device_hash, address_hash, signed_in_at) \
+             VALUES ($1, $2, $3, $4, to_timestamp($5))",
+        ))
         .bind(community)
         .bind(account)
         .bind(device_hash)

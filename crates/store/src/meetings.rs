@@ -23,7 +23,8 @@ pub struct Meeting {
 }
 
 const MEETING_SELECT: &str = "SELECT g.id, g.community_id, g.branch_id, b.name AS branch, g.party_group_id, g.rule_key, g.title, g.place, \
-     g.starts_at, g.checkin_token, g.created_by, g.closed_at FROM meetings g JOIN branches b ON b.id = g.branch_id";
+     unix_seconds(g.starts_at) AS starts_at, g.checkin_token, g.created_by, unix_seconds(g.closed_at) AS closed_at \
+     FROM meetings g JOIN branches b ON b.id = g.branch_id";
 
 #[derive(Debug, Clone)]
 pub struct AttendanceRow {
@@ -65,14 +66,14 @@ pub trait MeetingQueries: Queries {
         let (conn, location) = self.parts();
         let sql = format!("{MEETING_SELECT} WHERE g.community_id = $1 AND g.id = $2");
         let row: Option<Meeting> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("meeting", id))
     }
 
     async fn meeting_by_token(&mut self, token: &str) -> Result<Option<Meeting>> {
         let (conn, location) = self.parts();
         let sql = format!("{MEETING_SELECT} WHERE g.checkin_token = $1");
-        sqlx::query_as(&sql).bind(token).fetch_optional(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(token).fetch_optional(conn).await.at(location)
     }
 
     /// Meetings newest first; for one branch when given.
@@ -81,7 +82,7 @@ pub trait MeetingQueries: Queries {
         let sql = format!(
             "{MEETING_SELECT} WHERE g.community_id = $1 AND ($2 IS NULL OR g.branch_id = $2) ORDER BY g.starts_at DESC LIMIT 100"
         );
-        sqlx::query_as(&sql).bind(community).bind(branch).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).bind(branch).fetch_all(conn).await.at(location)
     }
 
     async fn attendance(&mut self, meeting: i64) -> Result<Vec<AttendanceRow>> {
@@ -145,10 +146,11 @@ impl<T: Queries> MeetingQueries for T {}
 
 impl WriteTx {
     pub async fn add_meeting(&mut self, meeting: &NewMeeting) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO meetings (community_id, branch_id, party_group_id, rule_key, title, place, starts_at, \
-             checkin_token, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
+             checkin_token, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), $8, $9, to_timestamp($10)) \
+             RETURNING id",
+        ))
         .bind(meeting.community_id)
         .bind(meeting.branch_id)
         .bind(meeting.party_group_id)
@@ -176,12 +178,12 @@ impl WriteTx {
         by: AccountId,
         at: i64,
     ) -> Result<bool> {
-        let result = sqlx::query(
+        let result = sqlx::query(&self.location.sql(
             "INSERT INTO meeting_attendance (meeting_id, member_id, status, via, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (meeting_id, member_id) DO UPDATE SET \
+             VALUES ($1, $2, $3, $4, $5, to_timestamp($6)) ON CONFLICT (meeting_id, member_id) DO UPDATE SET \
              status = excluded.status, via = excluded.via, recorded_by = excluded.recorded_by, \
              recorded_at = excluded.recorded_at WHERE meeting_attendance.ledgered = FALSE",
-        )
+        ))
         .bind(meeting)
         .bind(member)
         .bind(status.as_str())
@@ -197,10 +199,10 @@ impl WriteTx {
     /// A member's own QR check-in: present, unless the organizer has already
     /// marked them; returns whether it was recorded.
     pub async fn check_in(&mut self, meeting: i64, member: MemberId, by: AccountId, at: i64) -> Result<bool> {
-        let result = sqlx::query(
+        let result = sqlx::query(&self.location.sql(
             "INSERT INTO meeting_attendance (meeting_id, member_id, status, via, recorded_by, recorded_at) \
-             VALUES ($1, $2, 'present', 'qr', $3, $4) ON CONFLICT (meeting_id, member_id) DO NOTHING",
-        )
+             VALUES ($1, $2, 'present', 'qr', $3, to_timestamp($4)) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+        ))
         .bind(meeting)
         .bind(member)
         .bind(by)
@@ -222,12 +224,14 @@ impl WriteTx {
     }
 
     pub async fn close_meeting(&mut self, meeting: i64, at: i64) -> Result<()> {
-        sqlx::query("UPDATE meetings SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
-            .bind(at)
-            .bind(meeting)
-            .execute(&mut *self.tx)
-            .await
-            .at(&self.location)?;
+        sqlx::query(
+            &self.location.sql("UPDATE meetings SET closed_at = to_timestamp($1) WHERE id = $2 AND closed_at IS NULL"),
+        )
+        .bind(at)
+        .bind(meeting)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
         Ok(())
     }
 
@@ -240,10 +244,10 @@ impl WriteTx {
         at: i64,
     ) -> Result<i64> {
         self.savepoint().await?;
-        let attempt = sqlx::query_scalar(
+        let attempt = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO leave_requests (community_id, meeting_id, member_id, reason, status, requested_at) \
-             VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, 'pending', to_timestamp($5)) RETURNING id",
+        ))
         .bind(community)
         .bind(meeting)
         .bind(member)
@@ -272,10 +276,10 @@ impl WriteTx {
         by: AccountId,
         at: i64,
     ) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE leave_requests SET status = $1, decided_by = $2, decided_at = $3, decision_note = $6 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE leave_requests SET status = $1, decided_by = $2, decided_at = to_timestamp($3), decision_note = $6 \
              WHERE community_id = $4 AND id = $5 AND status = 'pending'",
-        )
+        ))
         .bind(status.as_str())
         .bind(by)
         .bind(at)

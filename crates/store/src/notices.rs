@@ -39,9 +39,10 @@ impl RatingRound {
     }
 }
 
-const ROUND_SELECT: &str = "SELECT community_id, year, round, published_by, published_at, CAST(notice_from AS TEXT) AS notice_from, \
-     CAST(notice_until AS TEXT) AS notice_until, published_sha256, finalized_by, finalized_at, final_sha256, reopened_by, reopened_at, reopen_reason, \
-     published_agreed_by, reopen_agreed_by FROM rating_rounds";
+const ROUND_SELECT: &str = "SELECT community_id, year, round, published_by, unix_seconds(published_at) AS published_at, \
+     CAST(notice_from AS TEXT) AS notice_from, CAST(notice_until AS TEXT) AS notice_until, published_sha256, \
+     finalized_by, unix_seconds(finalized_at) AS finalized_at, final_sha256, reopened_by, \
+     unix_seconds(reopened_at) AS reopened_at, reopen_reason, published_agreed_by, reopen_agreed_by FROM rating_rounds";
 
 /// What one committee member proposes and a different one must agree to.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -65,8 +66,8 @@ impl RatingMotion {
     }
 }
 
-const MOTION_SELECT: &str = "SELECT id, community_id, year, action, reason, proposed_by, proposed_at, agreed_by, \
-     agreed_at, withdrawn_at FROM rating_motions";
+const MOTION_SELECT: &str = "SELECT id, community_id, year, action, reason, proposed_by, unix_seconds(proposed_at) AS proposed_at, \
+     agreed_by, unix_seconds(agreed_at) AS agreed_at, unix_seconds(withdrawn_at) AS withdrawn_at FROM rating_motions";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Objection {
@@ -86,8 +87,8 @@ pub struct Objection {
     pub answered_at: Option<i64>,
 }
 
-const OBJECTION_SELECT: &str = "SELECT id, community_id, year, round, filed_by, member_id, text, filed_at, answer, \
-     outcome, answered_by, answered_at FROM objections";
+const OBJECTION_SELECT: &str = "SELECT id, community_id, year, round, filed_by, member_id, text, unix_seconds(filed_at) AS filed_at, \
+     answer, outcome, answered_by, unix_seconds(answered_at) AS answered_at FROM objections";
 
 /// One member's finalized result.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -155,7 +156,7 @@ pub trait NoticeQueries: Queries {
     async fn rating_rounds(&mut self, community: CommunityId, year: i64) -> Result<Vec<RatingRound>> {
         let (conn, location) = self.parts();
         let sql = format!("{ROUND_SELECT} WHERE community_id = $1 AND year = $2 ORDER BY round");
-        sqlx::query_as(&sql).bind(community).bind(year).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).bind(year).fetch_all(conn).await.at(location)
     }
 
     /// The round that is not reopened, if the year has been published.
@@ -166,14 +167,14 @@ pub trait NoticeQueries: Queries {
     async fn objections(&mut self, community: CommunityId, year: i64) -> Result<Vec<Objection>> {
         let (conn, location) = self.parts();
         let sql = format!("{OBJECTION_SELECT} WHERE community_id = $1 AND year = $2 ORDER BY id");
-        sqlx::query_as(&sql).bind(community).bind(year).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).bind(year).fetch_all(conn).await.at(location)
     }
 
     async fn objection(&mut self, community: CommunityId, id: i64) -> Result<Objection> {
         let (conn, location) = self.parts();
         let sql = format!("{OBJECTION_SELECT} WHERE community_id = $1 AND id = $2");
         let row: Option<Objection> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("objection", id))
     }
 
@@ -181,7 +182,7 @@ pub trait NoticeQueries: Queries {
     async fn rating_motions(&mut self, community: CommunityId, year: i64) -> Result<Vec<RatingMotion>> {
         let (conn, location) = self.parts();
         let sql = format!("{MOTION_SELECT} WHERE community_id = $1 AND year = $2 ORDER BY id");
-        sqlx::query_as(&sql).bind(community).bind(year).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).bind(year).fetch_all(conn).await.at(location)
     }
 
     /// The stars of the year's finalized round, if it is final.
@@ -242,12 +243,12 @@ impl<T: Queries> NoticeQueries for T {}
 impl WriteTx {
     /// Opens the next round of public notice for a year.
     pub async fn publish_round(&mut self, round: &NewRound) -> Result<i64> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&self.location.sql(
             "INSERT INTO rating_rounds (community_id, year, round, published_by, published_at, notice_from, \
              notice_until, published_sha256, published_agreed_by) \
-             SELECT $1, $2, COALESCE(MAX(round), 0) + 1, $3, $4, date($5), date($6), $7, $8 FROM rating_rounds \
+             SELECT $1, $2, COALESCE(MAX(round), 0) + 1, $3, to_timestamp($4), date($5), date($6), $7, $8 FROM rating_rounds \
              WHERE community_id = $1 AND year = $2 RETURNING round",
-        )
+        ))
         .bind(round.community_id)
         .bind(round.year)
         .bind(round.published_by)
@@ -262,10 +263,10 @@ impl WriteTx {
     }
 
     pub async fn file_objection(&mut self, objection: &NewObjection<'_>) -> Result<i64> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&self.location.sql(
             "INSERT INTO objections (community_id, year, round, filed_by, member_id, text, filed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7)) RETURNING id",
+        ))
         .bind(objection.community_id)
         .bind(objection.year)
         .bind(objection.round)
@@ -287,10 +288,10 @@ impl WriteTx {
         by: AccountId,
         at: i64,
     ) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE objections SET answer = $1, outcome = $2, answered_by = $3, answered_at = $4 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE objections SET answer = $1, outcome = $2, answered_by = $3, answered_at = to_timestamp($4) \
              WHERE id = $5 AND answered_at IS NULL",
-        )
+        ))
         .bind(answer)
         .bind(if upheld { "upheld" } else { "dismissed" })
         .bind(by)
@@ -337,10 +338,10 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await
         .at(&self.location)?;
-        let result = sqlx::query(
-            "UPDATE rating_rounds SET finalized_by = $1, finalized_at = $2, final_sha256 = $3 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE rating_rounds SET finalized_by = $1, finalized_at = to_timestamp($2), final_sha256 = $3 \
              WHERE community_id = $4 AND year = $5 AND round = $6 AND finalized_at IS NULL AND reopened_at IS NULL",
-        )
+        ))
         .bind(by)
         .bind(at)
         .bind(final_sha256)
@@ -369,10 +370,10 @@ impl WriteTx {
         agreed_by: Option<AccountId>,
         at: i64,
     ) -> Result<()> {
-        let result = sqlx::query(
-            "UPDATE rating_rounds SET reopened_by = $1, reopened_at = $2, reopen_reason = $3, reopen_agreed_by = $7 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE rating_rounds SET reopened_by = $1, reopened_at = to_timestamp($2), reopen_reason = $3, reopen_agreed_by = $7 \
              WHERE community_id = $4 AND year = $5 AND round = $6 AND reopened_at IS NULL",
-        )
+        ))
         .bind(by)
         .bind(at)
         .bind(reason)
@@ -399,10 +400,10 @@ impl WriteTx {
         by: AccountId,
         at: i64,
     ) -> Result<i64> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&self.location.sql(
             "INSERT INTO rating_motions (community_id, year, action, reason, proposed_by, proposed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, to_timestamp($6)) RETURNING id",
+        ))
         .bind(community)
         .bind(year)
         .bind(action)
@@ -418,14 +419,19 @@ impl WriteTx {
     /// None. False if it was no longer pending.
     pub async fn settle_motion(&mut self, id: i64, agreed_by: Option<AccountId>, at: i64) -> Result<bool> {
         let sql = if agreed_by.is_some() {
-            "UPDATE rating_motions SET agreed_by = $1, agreed_at = $2 \
+            "UPDATE rating_motions SET agreed_by = $1, agreed_at = to_timestamp($2) \
              WHERE id = $3 AND agreed_at IS NULL AND withdrawn_at IS NULL"
         } else {
-            "UPDATE rating_motions SET agreed_by = $1, withdrawn_at = $2 \
+            "UPDATE rating_motions SET agreed_by = $1, withdrawn_at = to_timestamp($2) \
              WHERE id = $3 AND agreed_at IS NULL AND withdrawn_at IS NULL"
         };
-        let result =
-            sqlx::query(sql).bind(agreed_by).bind(at).bind(id).execute(&mut *self.tx).await.at(&self.location)?;
+        let result = sqlx::query(&self.location.sql(sql))
+            .bind(agreed_by)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
         Ok(result.rows_affected() == 1)
     }
 }

@@ -336,9 +336,9 @@ pub trait OrgQueries: Queries {
         formerly: &str,
     ) -> Result<Vec<(String, String, String)>> {
         let (conn, location) = self.parts();
-        sqlx::query_as(
-            "SELECT at, action, detail FROM audit_log WHERE community_id = $1 AND (actor = $2 OR actor = $3) ORDER BY id",
-        )
+        sqlx::query_as(&location.sql(
+            "SELECT rfc3339(at), action, detail FROM audit_log WHERE community_id = $1 AND (actor = $2 OR actor = $3) ORDER BY id",
+        ))
         .bind(community)
         .bind(actor)
         .bind(formerly)
@@ -406,13 +406,14 @@ impl WriteTx {
     }
 
     pub async fn create_community(&mut self, name: &str) -> Result<CommunityId> {
-        let id: CommunityId =
-            sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(now_text())
-                .fetch_one(&mut *self.tx)
-                .await
-                .at(&self.location)?;
+        let id: CommunityId = sqlx::query_scalar(
+            &self.location.sql("INSERT INTO communities (name, created_at) VALUES ($1, timestamptz($2)) RETURNING id"),
+        )
+        .bind(name)
+        .bind(now_text())
+        .fetch_one(&mut *self.tx)
+        .await
+        .at(&self.location)?;
         Ok(id)
     }
 
@@ -486,11 +487,11 @@ impl WriteTx {
     }
 
     pub async fn add_member(&mut self, member: &NewMember) -> Result<MemberId> {
-        let id: MemberId = sqlx::query_scalar(
+        let id: MemberId = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO members (community_id, branch_id, party_group_id, name, phone, probationary, post, \
              linking_exempt_reason, joined_on, left_on, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, date($9), date($10), $11, $12) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, date($9), date($10), $11, timestamptz($12)) RETURNING id",
+        ))
         .bind(member.community_id)
         .bind(member.branch_id)
         .bind(member.party_group_id)
@@ -577,10 +578,10 @@ impl WriteTx {
             self.refuse_second_account(account.community_id, member).await?;
         }
         self.savepoint().await?;
-        let attempt = sqlx::query_scalar(
+        let attempt = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO accounts (community_id, login, name, role, member_id, branch_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, timestamptz($7)) RETURNING id",
+        ))
         .bind(account.community_id)
         .bind(&account.login)
         .bind(&account.name)
@@ -636,9 +637,9 @@ impl WriteTx {
     /// Disables an account: it signs in no more and its sessions end; its
     /// past acts stay on record under its name.
     pub async fn disable_account(&mut self, community: CommunityId, account: AccountId) -> Result<()> {
-        let changed = sqlx::query(
-            "UPDATE accounts SET disabled_at = $1 WHERE id = $2 AND community_id = $3 AND disabled_at IS NULL",
-        )
+        let changed = sqlx::query(&self.location.sql(
+            "UPDATE accounts SET disabled_at = timestamptz($1) WHERE id = $2 AND community_id = $3 AND disabled_at IS NULL",
+        ))
         .bind(now_text())
         .bind(account)
         .bind(community)
@@ -658,9 +659,10 @@ impl WriteTx {
     }
 
     pub async fn add_household(&mut self, household: &NewHousehold) -> Result<HouseholdId> {
-        let id: HouseholdId = sqlx::query_scalar(
-            "INSERT INTO households (community_id, address, head_name, phone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
+        let id: HouseholdId = sqlx::query_scalar(&self.location.sql(
+            "INSERT INTO households (community_id, address, head_name, phone, created_at) \
+             VALUES ($1, $2, $3, $4, timestamptz($5)) RETURNING id",
+        ))
         .bind(household.community_id)
         .bind(&household.address)
         .bind(household.head_name.as_deref())
@@ -717,10 +719,10 @@ impl WriteTx {
         by: &str,
     ) -> Result<()> {
         self.savepoint().await?;
-        let attempt = sqlx::query(
+        let attempt = sqlx::query(&self.location.sql(
             "INSERT INTO periods (community_id, year, status, rulebook_version, rulebook_sha256, rulebook_toml, \
-             opened_at, opened_by) VALUES ($1, $2, 'open', $3, $4, $5, $6, $7)",
-        )
+             opened_at, opened_by) VALUES ($1, $2, 'open', $3, $4, $5, timestamptz($6), $7)",
+        ))
         .bind(community)
         .bind(i64::from(year.get()))
         .bind(&rulebook.version)
@@ -768,9 +770,10 @@ impl WriteTx {
         action: &str,
         detail: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (community_id, at, actor, action, detail, origin) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
+        sqlx::query(&self.location.sql(
+            "INSERT INTO audit_log (community_id, at, actor, action, detail, origin) \
+             VALUES ($1, timestamptz($2), $3, $4, $5, $6)",
+        ))
         .bind(community)
         .bind(now_text())
         .bind(actor)

@@ -38,8 +38,9 @@ pub struct OutboxMessage {
     pub sent_at: Option<i64>,
 }
 
-const OUTBOX_SELECT: &str = "SELECT id, community_id, robot_id, subject, text, status, attempts, next_attempt_at, \
-     last_error, created_at, sent_at FROM outbox";
+const OUTBOX_SELECT: &str = "SELECT id, community_id, robot_id, subject, text, status, attempts, \
+     unix_seconds(next_attempt_at) AS next_attempt_at, last_error, unix_seconds(created_at) AS created_at, \
+     unix_seconds(sent_at) AS sent_at FROM outbox";
 
 #[derive(Debug, Clone)]
 pub struct NewRobot {
@@ -73,14 +74,14 @@ pub trait OutboxQueries: Queries {
         let sql = format!(
             "{OUTBOX_SELECT} WHERE community_id = $1 AND ($2 IS NULL OR subject = $2) ORDER BY id DESC LIMIT 100"
         );
-        sqlx::query_as(&sql).bind(community).bind(subject).fetch_all(conn).await.at(location)
+        sqlx::query_as(&location.sql(&sql)).bind(community).bind(subject).fetch_all(conn).await.at(location)
     }
 
     async fn outbox_message(&mut self, community: CommunityId, id: i64) -> Result<OutboxMessage> {
         let (conn, location) = self.parts();
         let sql = format!("{OUTBOX_SELECT} WHERE community_id = $1 AND id = $2");
         let row: Option<OutboxMessage> =
-            sqlx::query_as(&sql).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
+            sqlx::query_as(&location.sql(&sql)).bind(community).bind(id).fetch_optional(conn).await.at(location)?;
         row.ok_or_else(|| StoreError::not_found("outbox message", id))
     }
 
@@ -101,10 +102,10 @@ impl<T: Queries> OutboxQueries for T {}
 
 impl WriteTx {
     pub async fn add_robot(&mut self, robot: &NewRobot) -> Result<i64> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&self.location.sql(
             "INSERT INTO robots (community_id, platform, name, url, secret, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7)) RETURNING id",
+        ))
         .bind(robot.community_id)
         .bind(&robot.platform)
         .bind(&robot.name)
@@ -137,11 +138,11 @@ impl WriteTx {
         text: &str,
         now: i64,
     ) -> Result<u64> {
-        let result = sqlx::query(
+        let result = sqlx::query(&self.location.sql(
             "INSERT INTO outbox (community_id, robot_id, subject, text, next_attempt_at, created_at) \
-             SELECT community_id, id, $1, $2, $3, $3 FROM robots WHERE community_id = $4 AND enabled = TRUE \
+             SELECT community_id, id, $1, $2, to_timestamp($3), to_timestamp($3) FROM robots WHERE community_id = $4 AND enabled = TRUE \
              ON CONFLICT (robot_id, subject) DO NOTHING",
-        )
+        ))
         .bind(subject)
         .bind(text)
         .bind(now)
@@ -157,11 +158,11 @@ impl WriteTx {
     /// for a person. A claim still running belongs to a live sender, in
     /// this process or another server's, and is left alone.
     pub async fn mark_interrupted_uncertain(&mut self, now: i64) -> Result<u64> {
-        let result = sqlx::query(
+        let result = sqlx::query(&self.location.sql(
             "UPDATE outbox SET status = 'uncertain', last_error = 'the sender stopped while posting; \
              check the group, then resend or mark it sent' \
-             WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= $1)",
-        )
+             WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= to_timestamp($1))",
+        ))
         .bind(now)
         .execute(&mut *self.tx)
         .await
@@ -178,12 +179,12 @@ impl WriteTx {
         lease_until: i64,
     ) -> Result<Option<(OutboxMessage, Robot)>> {
         let sql = format!(
-            "{OUTBOX_SELECT} o WHERE o.status = 'pending' AND o.next_attempt_at <= $1 \
-             AND (SELECT COUNT(*) FROM outbox r WHERE r.robot_id = o.robot_id AND r.last_attempt_at > $2) < $3 \
+            "{OUTBOX_SELECT} o WHERE o.status = 'pending' AND o.next_attempt_at <= to_timestamp($1) \
+             AND (SELECT COUNT(*) FROM outbox r WHERE r.robot_id = o.robot_id AND r.last_attempt_at > to_timestamp($2)) < $3 \
              AND EXISTS (SELECT 1 FROM robots b WHERE b.id = o.robot_id AND b.enabled = TRUE) \
              ORDER BY o.next_attempt_at, o.id LIMIT 1"
         );
-        let message: Option<OutboxMessage> = sqlx::query_as(&sql)
+        let message: Option<OutboxMessage> = sqlx::query_as(&self.location.sql(&sql))
             .bind(now)
             .bind(now - 60)
             .bind(per_minute)
@@ -191,10 +192,10 @@ impl WriteTx {
             .await
             .at(&self.location)?;
         let Some(mut message) = message else { return Ok(None) };
-        sqlx::query(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = $1, lease_until = $3 \
+        sqlx::query(&self.location.sql(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = to_timestamp($1), lease_until = to_timestamp($3) \
              WHERE id = $2 AND status = 'pending'",
-        )
+        ))
         .bind(now)
         .bind(message.id)
         .bind(lease_until)
@@ -207,21 +208,25 @@ impl WriteTx {
     }
 
     pub async fn mark_message_sent(&mut self, id: i64, at: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2")
-            .bind(at)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await
-            .at(&self.location)?;
+        sqlx::query(
+            &self
+                .location
+                .sql("UPDATE outbox SET status = 'sent', sent_at = to_timestamp($1), last_error = NULL WHERE id = $2"),
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .at(&self.location)?;
         Ok(())
     }
 
     /// A failed post: tried again at `retry_at`, or given up when none.
     pub async fn mark_message_failed(&mut self, id: i64, error: &str, retry_at: Option<i64>) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3 \
+        sqlx::query(&self.location.sql(
+            "UPDATE outbox SET status = $1, next_attempt_at = COALESCE(to_timestamp($2), next_attempt_at), last_error = $3 \
              WHERE id = $4",
-        )
+        ))
         .bind(if retry_at.is_some() { "pending" } else { "failed" })
         .bind(retry_at)
         .bind(error)
@@ -236,14 +241,19 @@ impl WriteTx {
     /// or record that the group has it.
     pub async fn settle_message(&mut self, community: CommunityId, id: i64, resend: bool, now: i64) -> Result<bool> {
         let sql = if resend {
-            "UPDATE outbox SET status = 'pending', next_attempt_at = $1, attempts = 0 \
+            "UPDATE outbox SET status = 'pending', next_attempt_at = to_timestamp($1), attempts = 0 \
              WHERE community_id = $2 AND id = $3 AND status IN ('uncertain', 'failed')"
         } else {
-            "UPDATE outbox SET status = 'sent', sent_at = $1 \
+            "UPDATE outbox SET status = 'sent', sent_at = to_timestamp($1) \
              WHERE community_id = $2 AND id = $3 AND status IN ('uncertain', 'failed')"
         };
-        let result =
-            sqlx::query(sql).bind(now).bind(community).bind(id).execute(&mut *self.tx).await.at(&self.location)?;
+        let result = sqlx::query(&self.location.sql(sql))
+            .bind(now)
+            .bind(community)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
         Ok(result.rows_affected() == 1)
     }
 }

@@ -58,7 +58,8 @@ type FormRow = (
 );
 
 const FORM_SELECT: &str = "SELECT number, community_id, household_id, member_id, year, window_key, printed_by, \
-     printed_at, replaced_at, entered_by, entered_at, level, entry_id FROM paper_forms";
+     unix_seconds(printed_at) AS printed_at, unix_seconds(replaced_at) AS replaced_at, entered_by, \
+     unix_seconds(entered_at) AS entered_at, level, entry_id FROM paper_forms";
 
 fn form(r: FormRow) -> PaperForm {
     PaperForm {
@@ -83,12 +84,13 @@ pub trait PaperFormQueries: Queries {
     /// The form with this number in the community; none for no such form.
     async fn paper_form(&mut self, community: CommunityId, number: &str) -> Result<Option<PaperForm>> {
         let (conn, location) = self.parts();
-        let row: Option<FormRow> = sqlx::query_as(&format!("{FORM_SELECT} WHERE community_id = $1 AND number = $2"))
-            .bind(community)
-            .bind(number)
-            .fetch_optional(conn)
-            .await
-            .at(location)?;
+        let row: Option<FormRow> =
+            sqlx::query_as(&location.sql(&format!("{FORM_SELECT} WHERE community_id = $1 AND number = $2")))
+                .bind(community)
+                .bind(number)
+                .fetch_optional(conn)
+                .await
+                .at(location)?;
         Ok(row.map(form))
     }
 
@@ -106,9 +108,9 @@ pub trait PaperFormQueries: Queries {
     /// The community's live (not replaced) forms of a window.
     async fn live_paper_forms(&mut self, community: CommunityId, window_key: &str) -> Result<Vec<PaperForm>> {
         let (conn, location) = self.parts();
-        let rows: Vec<FormRow> = sqlx::query_as(&format!(
+        let rows: Vec<FormRow> = sqlx::query_as(&location.sql(&format!(
             "{FORM_SELECT} WHERE community_id = $1 AND window_key = $2 AND replaced_at IS NULL ORDER BY household_id"
-        ))
+        )))
         .bind(community)
         .bind(window_key)
         .fetch_all(conn)
@@ -120,7 +122,7 @@ pub trait PaperFormQueries: Queries {
     /// The entered form that produced a ledger entry, if one did.
     async fn paper_form_of_entry(&mut self, entry: i64) -> Result<Option<PaperForm>> {
         let (conn, location) = self.parts();
-        let row: Option<FormRow> = sqlx::query_as(&format!("{FORM_SELECT} WHERE entry_id = $1"))
+        let row: Option<FormRow> = sqlx::query_as(&location.sql(&format!("{FORM_SELECT} WHERE entry_id = $1")))
             .bind(entry)
             .fetch_optional(conn)
             .await
@@ -133,10 +135,10 @@ impl<T: Queries> PaperFormQueries for T {}
 
 impl WriteTx {
     pub async fn insert_paper_form(&mut self, new: &NewPaperForm<'_>) -> Result<()> {
-        sqlx::query(
+        sqlx::query(&self.location.sql(
             "INSERT INTO paper_forms (number, community_id, household_id, member_id, year, window_key, printed_by, \
-             printed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
+             printed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8))",
+        ))
         .bind(new.number)
         .bind(new.community_id)
         .bind(new.household_id)
@@ -153,9 +155,9 @@ impl WriteTx {
 
     /// Retires an unentered form that a new print replaces; answers whether it did.
     pub async fn replace_paper_form(&mut self, number: &str, now: i64) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE paper_forms SET replaced_at = $2 WHERE number = $1 AND replaced_at IS NULL AND entered_at IS NULL",
-        )
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE paper_forms SET replaced_at = to_timestamp($2) WHERE number = $1 AND replaced_at IS NULL AND entered_at IS NULL",
+        ))
         .bind(number)
         .bind(now)
         .execute(&mut *self.tx)
@@ -174,10 +176,10 @@ impl WriteTx {
         level: &str,
         entry: i64,
     ) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE paper_forms SET entered_by = $2, entered_at = $3, level = $4, entry_id = $5 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE paper_forms SET entered_by = $2, entered_at = to_timestamp($3), level = $4, entry_id = $5 \
              WHERE number = $1 AND entered_at IS NULL AND replaced_at IS NULL",
-        )
+        ))
         .bind(number)
         .bind(by)
         .bind(at)

@@ -44,11 +44,11 @@ pub trait PrivacyQueries: Queries {
     /// Files of claims withdrawn or rejected before `before` (seconds).
     async fn expired_claim_files(&mut self, community: CommunityId, before: i64) -> Result<Vec<ExpiredFile>> {
         let (conn, location) = self.parts();
-        sqlx::query_as(
+        sqlx::query_as(&location.sql(
             "SELECT c.id AS claim_id, u.id AS upload_id, CAST(LENGTH(u.bytes) AS BIGINT) AS bytes, \
-             c.decided_at AS decided_at FROM claims c JOIN uploads u ON u.id = c.upload_id \
-             WHERE c.community_id = $1 AND c.status IN ('rejected', 'cancelled') AND c.decided_at < $2 ORDER BY c.id",
-        )
+             unix_seconds(c.decided_at) AS decided_at FROM claims c JOIN uploads u ON u.id = c.upload_id \
+             WHERE c.community_id = $1 AND c.status IN ('rejected', 'cancelled') AND c.decided_at < to_timestamp($2) ORDER BY c.id",
+        ))
         .bind(community)
         .bind(before)
         .fetch_all(conn)
@@ -60,12 +60,14 @@ pub trait PrivacyQueries: Queries {
     /// (an RFC 3339 time in UTC, as the rows keep theirs).
     async fn audit_rows_before(&mut self, community: CommunityId, before: &str) -> Result<i64> {
         let (conn, location) = self.parts();
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE community_id = $1 AND at < $2")
-            .bind(community)
-            .bind(before)
-            .fetch_one(conn)
-            .await
-            .at(location)
+        sqlx::query_scalar(
+            &location.sql("SELECT COUNT(*) FROM audit_log WHERE community_id = $1 AND at < timestamptz($2)"),
+        )
+        .bind(community)
+        .bind(before)
+        .fetch_one(conn)
+        .await
+        .at(location)
     }
 }
 
@@ -150,13 +152,15 @@ impl WriteTx {
                 .await
                 .at(&self.location)?;
         for account in &accounts {
-            sqlx::query("UPDATE accounts SET name = $1, disabled_at = COALESCE(disabled_at, $2) WHERE id = $3")
-                .bind(alias)
-                .bind(now_text())
-                .bind(account)
-                .execute(&mut *self.tx)
-                .await
-                .at(&self.location)?;
+            sqlx::query(&self.location.sql(
+                "UPDATE accounts SET name = $1, disabled_at = COALESCE(disabled_at, timestamptz($2)) WHERE id = $3",
+            ))
+            .bind(alias)
+            .bind(now_text())
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await
+            .at(&self.location)?;
             sqlx::query("DELETE FROM sessions WHERE account_id = $1")
                 .bind(account)
                 .execute(&mut *self.tx)
@@ -238,7 +242,7 @@ impl WriteTx {
     /// Deletes the community's audit rows older than `before` (RFC 3339,
     /// UTC); how many.
     pub async fn delete_audit_rows_before(&mut self, community: CommunityId, before: &str) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM audit_log WHERE community_id = $1 AND at < $2")
+        Ok(sqlx::query(&self.location.sql("DELETE FROM audit_log WHERE community_id = $1 AND at < timestamptz($2)"))
             .bind(community)
             .bind(before)
             .execute(&mut *self.tx)

@@ -83,11 +83,13 @@ pub trait RatingQueries: Queries {
     async fn token_holder(&mut self, token: &str) -> Result<Option<TokenHolder>> {
         let (conn, location) = self.parts();
         let row: Option<(CommunityId, HouseholdId, Option<i64>)> =
-            sqlx::query_as("SELECT community_id, household_id, revoked_at FROM household_tokens WHERE token = $1")
-                .bind(token)
-                .fetch_optional(conn)
-                .await
-                .at(location)?;
+            sqlx::query_as(&location.sql(
+                "SELECT community_id, household_id, unix_seconds(revoked_at) FROM household_tokens WHERE token = $1",
+            ))
+            .bind(token)
+            .fetch_optional(conn)
+            .await
+            .at(location)?;
         Ok(row.map(|(community_id, household_id, revoked_at)| TokenHolder {
             community_id,
             household_id,
@@ -133,9 +135,9 @@ impl WriteTx {
         now: i64,
     ) -> Result<()> {
         self.revoke_household_token(community, household, now).await?;
-        sqlx::query(
-            "INSERT INTO household_tokens (token, community_id, household_id, created_at) VALUES ($1, $2, $3, $4)",
-        )
+        sqlx::query(&self.location.sql(
+            "INSERT INTO household_tokens (token, community_id, household_id, created_at) VALUES ($1, $2, $3, to_timestamp($4))",
+        ))
         .bind(token)
         .bind(community)
         .bind(household)
@@ -152,10 +154,10 @@ impl WriteTx {
         household: HouseholdId,
         now: i64,
     ) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE household_tokens SET revoked_at = $1 \
+        let result = sqlx::query(&self.location.sql(
+            "UPDATE household_tokens SET revoked_at = to_timestamp($1) \
              WHERE community_id = $2 AND household_id = $3 AND revoked_at IS NULL",
-        )
+        ))
         .bind(now)
         .bind(community)
         .bind(household)
@@ -167,10 +169,10 @@ impl WriteTx {
 
     pub async fn insert_household_rating(&mut self, rating: &NewRating) -> Result<()> {
         self.savepoint().await?;
-        let attempt = sqlx::query(
+        let attempt = sqlx::query(&self.location.sql(
             "INSERT INTO household_ratings (community_id, household_id, member_id, window_key, level, comment, \
-             rated_at, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
+             rated_at, entry_id) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), $8)",
+        ))
         .bind(rating.community_id)
         .bind(rating.household_id)
         .bind(rating.member_id)

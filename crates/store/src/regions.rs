@@ -187,12 +187,13 @@ pub trait RegionQueries: Queries {
     async fn community_stats(&mut self, regions: &[RegionId], year: i64) -> Result<Vec<CommunityStats>> {
         let (conn, location) = self.parts();
         let sql = format!(
-            "SELECT s.community_id, c.name AS community, c.region_id, s.computed_at, {SUMMARY_COLUMNS} \
+            "SELECT s.community_id, c.name AS community, c.region_id, unix_seconds(s.computed_at) AS computed_at, {SUMMARY_COLUMNS} \
              FROM community_year_stats s JOIN communities c ON c.id = s.community_id \
              WHERE s.year = $1 AND c.region_id IN ({}) ORDER BY c.name",
             id_list(regions)
         );
-        let rows: Vec<CommunityStatsRow> = sqlx::query_as(&sql).bind(year).fetch_all(conn).await.at(location)?;
+        let rows: Vec<CommunityStatsRow> =
+            sqlx::query_as(&location.sql(&sql)).bind(year).fetch_all(conn).await.at(location)?;
         Ok(rows
             .into_iter()
             .map(|row| CommunityStats {
@@ -328,9 +329,10 @@ impl WriteTx {
                     .at(&self.location)?;
             let id = match existing {
                 Some((id, _)) => id,
-                None => sqlx::query_scalar(
-                    "INSERT INTO regions (parent_id, level, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                )
+                None => sqlx::query_scalar(&self.location.sql(
+                    "INSERT INTO regions (parent_id, level, name, created_at) VALUES ($1, $2, $3, timestamptz($4)) \
+                     RETURNING id",
+                ))
                 .bind(parent)
                 .bind(level.as_str())
                 .bind(name)
@@ -358,10 +360,10 @@ impl WriteTx {
     /// An account of a region's organization department.
     pub async fn add_overseer(&mut self, region: RegionId, login: &str, name: &str) -> Result<AccountId> {
         self.savepoint().await?;
-        let attempt = sqlx::query_scalar(
+        let attempt = sqlx::query_scalar(&self.location.sql(
             "INSERT INTO accounts (community_id, region_id, login, name, role, created_at) \
-             VALUES (NULL, $1, $2, $3, $4, $5) RETURNING id",
-        )
+             VALUES (NULL, $1, $2, $3, $4, timestamptz($5)) RETURNING id",
+        ))
         .bind(region)
         .bind(login)
         .bind(name)
@@ -423,8 +425,9 @@ impl WriteTx {
                        four_star, three_star, below_three, points_p10, points_p50, points_p90, final";
         let sql = format!(
             "INSERT INTO community_year_stats (community_id, year, through_entry, computed_at, {columns}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+             VALUES ($1, $2, $3, to_timestamp($4), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
         );
+        let sql = self.location.sql(&sql);
         let query = sqlx::query(&sql).bind(community).bind(y).bind(through).bind(now);
         bind_summary(query, &year.community, is_final).execute(&mut *self.tx).await.at(&self.location)?;
         let sql = format!(

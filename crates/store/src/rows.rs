@@ -132,7 +132,7 @@ pub(crate) struct EntryRow {
 }
 
 pub(crate) const ENTRY_COLUMNS: &str = "id, community_id, year, member_id, category, rule_key, rulebook_version, \
-     points_tenths, reason, source_kind, source_ref, recorded_by, recorded_at, \
+     points_tenths, reason, source_kind, source_ref, recorded_by, unix_seconds(recorded_at) AS recorded_at, \
      CAST(occurred_on AS TEXT) AS occurred_on, idempotency_key, reverses_entry_id, prev_hash, hash";
 
 impl EntryRow {

@@ -85,10 +85,10 @@ impl<T: Queries> SealQueries for T {}
 
 impl WriteTx {
     pub async fn keep_seal(&mut self, community: CommunityId, seal: &Seal, now: i64) -> Result<()> {
-        sqlx::query(
+        sqlx::query(&self.location.sql(
             "INSERT INTO seals (community_id, year, round, stage, sealed_at, body, sha256) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
+             VALUES ($1, $2, $3, $4, to_timestamp($5), $6, $7)",
+        ))
         .bind(community)
         .bind(i64::from(seal.year))
         .bind(seal.round)

@@ -14,7 +14,7 @@ use starledger_domain::rating::rate;
 use starledger_domain::rulebook::{DEFAULT_RULEBOOK, Rulebook};
 use starledger_store::{
     AccessQueries, Appended, ClaimQueries, ColumnKind, LedgerQueries, NOT_COPIED, NewMember, OrgQueries, OutboxQueries,
-    Queries, Store, TABLES, schema,
+    Queries, Store, TABLES, TEXT_TIMES, schema,
 };
 use support::{Backing, comparable, secretary};
 
@@ -77,17 +77,20 @@ async fn both_schemas_have_the_same_tables_and_columns() {
     let (a, b) = (sqlite.create().await, postgres.create().await);
     let (left, mut right) = (schema(&a).await.unwrap(), schema(&b).await.unwrap());
     // PostgreSQL's dates are SQLite's ISO text, its booleans SQLite's
-    // integers: those, and only those, differ.
-    let (mut dates, mut flags) = (Vec::new(), Vec::new());
+    // integers, its times SQLite's seconds or RFC 3339 text: those, and only
+    // those, differ.
+    let (mut dates, mut flags, mut times, mut text_times) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (table, columns) in &mut right {
         for (column, kind) in columns.iter_mut() {
-            if *kind == ColumnKind::Date {
-                dates.push((table.as_str().to_owned(), column.clone()));
-                *kind = ColumnKind::Text;
-            } else if *kind == ColumnKind::Flag {
-                flags.push((table.as_str().to_owned(), column.clone()));
-                *kind = ColumnKind::Integer;
-            }
+            let (list, kept_as) = match kind {
+                ColumnKind::Date => (&mut dates, ColumnKind::Text),
+                ColumnKind::Flag => (&mut flags, ColumnKind::Integer),
+                ColumnKind::Time => (&mut times, ColumnKind::Integer),
+                ColumnKind::Stamp => (&mut text_times, ColumnKind::Text),
+                _ => continue,
+            };
+            list.push((table.as_str().to_owned(), column.clone()));
+            *kind = kept_as;
         }
         columns.sort();
     }
@@ -96,6 +99,22 @@ async fn both_schemas_have_the_same_tables_and_columns() {
         |list: Vec<(&str, &str)>| list.into_iter().map(|(t, c)| (t.to_owned(), c.to_owned())).collect::<Vec<_>>();
     assert_eq!(dates, named(DAYS.to_vec()), "every day is a PostgreSQL date");
     assert_eq!(flags, named(FLAGS.iter().map(|(t, c, _)| (*t, *c)).collect()), "every flag is a PostgreSQL boolean");
+    assert_eq!(text_times, named(TEXT_TIMES.to_vec()), "the times SQLite keeps as text are those listed");
+    // Every column named as a time (`…_at`, `…_until`, `…_expires`; days
+    // aside) is a PostgreSQL time: a new one kept as a number would be
+    // compared with numbers there.
+    let mut all_times = [times, text_times].concat();
+    all_times.sort();
+    let named_as_times: Vec<(String, String)> = left
+        .iter()
+        .flat_map(|(table, columns)| columns.iter().map(move |(column, _)| (table.clone(), column.clone())))
+        .filter(|(table, column)| {
+            let timely = column == "at" || ["_at", "_until", "_expires"].iter().any(|end| column.ends_with(end));
+            timely && !DAYS.contains(&(table.as_str(), column.as_str()))
+        })
+        .collect();
+    assert_eq!(all_times, named_as_times, "every time is a PostgreSQL timestamptz");
+    assert_eq!(all_times.len(), 72);
     let mut listed: Vec<String> = TABLES.iter().chain(NOT_COPIED).map(|t| t.to_string()).collect();
     listed.sort();
     let tables: Vec<String> = left.iter().map(|(t, _)| t.clone()).collect();
@@ -211,7 +230,7 @@ async fn every_row(conn: &mut sqlx::AnyConnection) -> Vec<(String, Vec<String>)>
         .fetch_all(&mut *conn)
         .await
         .unwrap();
-        let values: Vec<String> = columns.iter().map(|(name, kind)| comparable(name, kind == "boolean")).collect();
+        let values: Vec<String> = columns.iter().map(|(name, kind)| comparable(table, name, kind)).collect();
         let sql = format!("SELECT CAST(ROW({}) AS TEXT) FROM {table} ORDER BY 1", values.join(", "));
         tables.push((table.to_string(), sqlx::query_scalar(&sql).fetch_all(&mut *conn).await.unwrap()));
     }
@@ -233,6 +252,19 @@ async fn native_types(conn: &mut sqlx::AnyConnection) -> (Vec<String>, Vec<Strin
     (days, flags)
 }
 
+/// The columns PostgreSQL keeps as times, as table and column.
+async fn time_columns(conn: &mut sqlx::AnyConnection) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND data_type = 'timestamp with time zone' \
+         AND table_name <> '_sqlx_migrations' \
+         ORDER BY table_name, column_name",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
 /// What the program reads of a community's roll, accounts, robots, claims
 /// and ledger, as text.
 async fn read_back(store: &Store, community: CommunityId, claimant: MemberId) -> String {
@@ -242,19 +274,26 @@ async fn read_back(store: &Store, community: CommunityId, claimant: MemberId) ->
     let robots = reader.robots(community).await.unwrap();
     let claims = reader.member_claims(community, claimant).await.unwrap();
     let entries = reader.year_entry_facts(community, Year::new(2025).unwrap()).await.unwrap();
-    format!("{members:?} {account:?} {robots:?} {claims:?} {entries:?}")
+    // Live at the first moment, expired at the second.
+    let sessions = [
+        reader.session("cookie-hash", 1_749_599_999).await.unwrap().map(|s| s.expires_at),
+        reader.session("cookie-hash", 1_749_600_000).await.unwrap().map(|s| s.expires_at),
+    ];
+    assert_eq!(sessions, [Some(1_749_600_000), None]);
+    format!("{members:?} {account:?} {robots:?} {claims:?} {entries:?} {sessions:?}")
 }
 
 /// A PostgreSQL database of the release before native types (its days ISO
-/// text, its flags integers 0 or 1 with their CHECKs; migrations 0024 and
-/// 0025 not applied) is upgraded: every day becomes a `DATE` and every flag
-/// a `BOOLEAN` holding the same value, every row reads as it did, the
-/// chain still verifies, and what the program reads back is unchanged. The
-/// earlier release is made from a current database by undoing the two
-/// migrations by hand.
+/// text, its flags integers 0 or 1 with their CHECKs, its times Unix
+/// seconds or RFC 3339 text; migrations 0024 to 0026 not applied) is
+/// upgraded: every day becomes a `DATE`, every flag a `BOOLEAN` and every
+/// time a `TIMESTAMPTZ` holding the same value, every row reads as it did,
+/// the chain still verifies, and what the program reads back is unchanged.
+/// The earlier release is made from a current database by undoing the
+/// three migrations by hand.
 #[tokio::test]
-async fn days_and_flags_of_an_earlier_release_become_postgres_dates_and_booleans() {
-    let test = "days_and_flags_of_an_earlier_release_become_postgres_dates_and_booleans";
+async fn days_flags_and_times_of_an_earlier_release_become_native_postgres_types() {
+    let test = "days_flags_and_times_of_an_earlier_release_become_native_postgres_types";
     let Some(postgres) = Backing::postgres(test).await else { return };
     let store = postgres.create().await;
     let (community, members) = community(&store, 8).await;
@@ -303,13 +342,28 @@ async fn days_and_flags_of_an_earlier_release_become_postgres_dates_and_booleans
             .unwrap();
         tx.set_robot_enabled(community, robot, enabled).await.unwrap();
     }
+    tx.create_session("cookie-hash", account, "csrf", 1_749_500_000, 1_749_600_000, "127.0.0.1").await.unwrap();
     tx.commit().await.unwrap();
     let current = read_back(&store, community, members[1]).await;
     store.close().await;
 
     // As the earlier release left it.
     let mut raw = postgres.raw().await;
+    let times = time_columns(&mut raw).await;
+    assert_eq!(times.len(), 72, "{times:?}");
     let mut undo = vec!["DROP TRIGGER final_roll_no_update ON final_roll".to_string()];
+    // A table's times change in one statement: a CHECK may compare two.
+    let mut by_table: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (table, column) in &times {
+        let (kept_as, read) =
+            if TEXT_TIMES.contains(&(table, column)) { ("TEXT", "rfc3339") } else { ("BIGINT", "unix_seconds") };
+        by_table.entry(table).or_default().push(format!("ALTER COLUMN {column} TYPE {kept_as} USING {read}({column})"));
+    }
+    for (table, changes) in by_table {
+        undo.push(format!("ALTER TABLE {table} {}", changes.join(", ")));
+    }
+    undo.push("DROP FUNCTION unix_seconds(TIMESTAMPTZ)".into());
+    undo.push("DROP FUNCTION rfc3339(TIMESTAMPTZ)".into());
     for (table, column) in DAYS {
         undo.push(format!("ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT"));
     }
@@ -328,11 +382,12 @@ async fn days_and_flags_of_an_earlier_release_become_postgres_dates_and_booleans
          FOR EACH ROW EXECUTE FUNCTION final_roll_no_change_refuse()"
             .into(),
     );
-    undo.push("DELETE FROM _sqlx_migrations WHERE version IN (24, 25)".into());
+    undo.push("DELETE FROM _sqlx_migrations WHERE version IN (24, 25, 26)".into());
     for sql in &undo {
         sqlx::query(sql).execute(&mut raw).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
     assert_eq!(native_types(&mut raw).await, (vec!["text".into(); DAYS.len()], vec!["bigint".into(); FLAGS.len()]));
+    assert_eq!(time_columns(&mut raw).await, vec![], "no time is a timestamptz yet");
     let before = every_row(&mut raw).await;
     let flags_set: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM members WHERE probationary = 1) + (SELECT COUNT(*) FROM robots WHERE enabled = 1)",
@@ -348,6 +403,7 @@ async fn days_and_flags_of_an_earlier_release_become_postgres_dates_and_booleans
         (vec!["date".into(); DAYS.len()], vec!["boolean".into(); FLAGS.len()]),
         "every day a date, every flag a boolean"
     );
+    assert_eq!(time_columns(&mut raw).await, times, "every time a timestamptz");
     assert_eq!(every_row(&mut raw).await, before, "every row holds what it held");
     let verified = upgraded.read().await.unwrap().verify(community).await.unwrap();
     assert!(verified.is_intact() && verified.entries_checked == 40, "{verified:?}");

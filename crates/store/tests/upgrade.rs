@@ -181,7 +181,7 @@ async fn scalar<Q: Queries>(queries: &mut Q, sql: &str) -> i64 {
 async fn statement(store: &Store, sql: &str) -> Result<(), String> {
     let mut tx = store.write().await.unwrap();
     let (conn, _) = tx.parts();
-    sqlx::query(sql).execute(conn).await.map(|_| ()).map_err(|e| e.to_string())
+    sqlx::query(&store.backend().sql(sql)).execute(conn).await.map(|_| ()).map_err(|e| e.to_string())
 }
 
 #[tokio::test]
@@ -361,23 +361,25 @@ async fn a_released_database_keeps_every_account_through_the_rebuild() {
 }
 
 /// Every row of every released table of a PostgreSQL database, each as the
-/// text of a row of the released columns only. A flag reads as 1 or 0
-/// whether it is still an integer or already a boolean (migration 0025).
+/// text of a row of the released columns only, each as it read when it was
+/// released (a flag as 1 or 0, a time as seconds or text: `comparable`).
 async fn pg_contents(
     conn: &mut PgConnection,
     columns: &BTreeMap<String, Vec<String>>,
 ) -> BTreeMap<String, Vec<String>> {
     let mut rows = BTreeMap::new();
     for (table, columns) in columns {
-        let flags: Vec<String> = sqlx::query_scalar(
-            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 AND data_type = 'boolean'",
+        let types: BTreeMap<String, String> = sqlx::query_as(
+            "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1",
         )
         .bind(table)
         .fetch_all(&mut *conn)
         .await
-        .unwrap();
-        let quoted: Vec<String> = columns.iter().map(|c| support::comparable(c, flags.contains(c))).collect();
+        .unwrap()
+        .into_iter()
+        .collect();
+        let quoted: Vec<String> = columns.iter().map(|c| support::comparable(table, c, &types[c])).collect();
         let sql = format!("SELECT CAST(ROW({}) AS TEXT) FROM \"{table}\" ORDER BY 1", quoted.join(", "));
         rows.insert(table.clone(), sqlx::query_scalar(&sql).fetch_all(&mut *conn).await.unwrap());
     }
@@ -473,7 +475,7 @@ async fn takes_the_new_release(store: &Store) {
     let error = statement(
         store,
         "INSERT INTO robots (community_id, platform, name, url, created_by, created_at) \
-         VALUES (1, 'wecom', '群', 'https://example.invalid/', 999, 0)",
+         VALUES (1, 'wecom', '群', 'https://example.invalid/', 999, to_timestamp(0))",
     )
     .await
     .unwrap_err();

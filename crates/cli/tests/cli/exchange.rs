@@ -219,7 +219,7 @@ fn branch_rename_from_the_command_line_is_the_committees_and_audited_before_and_
 fn schedule_theme_day(c: &Community) {
     c.execute(&["INSERT INTO meetings (community_id, branch_id, party_group_id, rule_key, title, place, starts_at, \
          checkin_token, created_by, created_at, closed_at) VALUES (1, 1, NULL, 'meeting.theme_day', '三月主题党日', \
-         '党群服务中心', 1741395600, 'theme-day-token', 1, 1741300000, NULL)"])
+         '党群服务中心', to_timestamp(1741395600), 'theme-day-token', 1, to_timestamp(1741300000), NULL)"])
         .expect("the meeting is scheduled");
 }
 
@@ -287,7 +287,7 @@ fn an_attendance_sheet_from_libreoffice_imports_once_by_whoever_keeps_the_meetin
     // A finalized year takes no marks: the meetings page's own refusal.
     c.execute(&["INSERT INTO rating_rounds (community_id, year, round, published_by, published_at, notice_from, \
          notice_until, published_sha256, finalized_by, finalized_at, final_sha256) \
-         VALUES (1, 2025, 1, 1, 1, '2026-01-01', '2026-01-06', 'published', 1, 2, 'final')"])
+         VALUES (1, 2025, 1, 1, to_timestamp(1), '2026-01-01', '2026-01-06', 'published', 1, to_timestamp(2), 'final')"])
         .expect("2025 is finalized");
     std::fs::write(&sheet, "会议日期,姓名,出席情况\n2025-03-08,梁小改,出席\n").unwrap();
     let finalized = c.snapshot();

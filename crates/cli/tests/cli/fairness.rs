@@ -77,7 +77,7 @@ fn a_secretary_records_nothing_about_his_relative() {
     // 彭雅丽, the branch secretary, and 梁小改 are marked as relatives.
     let mark = format!(
         "INSERT INTO relatives (community_id, member_id, relative_id, relation, marked_by, marked_at) VALUES \
-         (1, {PENG_YALI}, {LIANG_XIAOGAI}, '姐妹', 1, 0), (1, {LIANG_XIAOGAI}, {PENG_YALI}, '姐妹', 1, 0)"
+         (1, {PENG_YALI}, {LIANG_XIAOGAI}, '姐妹', 1, to_timestamp(0)), (1, {LIANG_XIAOGAI}, {PENG_YALI}, '姐妹', 1, to_timestamp(0))"
     );
     community.execute(&[&mark]).expect("the relatives are marked");
     let before = community.snapshot();

@@ -453,7 +453,8 @@ pub fn execute(db: &Path, statements: &[&str]) -> Result<(), String> {
         let mut conn = SqliteConnection::connect_with(&options).await.expect("open the database to write it");
         let mut outcome = Ok(());
         for statement in statements {
-            if let Err(error) = sqlx::query(statement).execute(&mut conn).await {
+            let statement = starledger_store::Backend::Sqlite.sql(statement);
+            if let Err(error) = sqlx::query(&statement).execute(&mut conn).await {
                 outcome = Err(error.to_string());
                 break;
             }

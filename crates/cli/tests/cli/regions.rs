@@ -11,6 +11,7 @@ use super::helpers::{
 };
 use serde_json::Value;
 use sqlx::{AnyConnection, Connection, Row};
+use starledger_store::Backend;
 
 /// The fixture community, created by `init`.
 const A: &str = "十里社区";
@@ -90,7 +91,8 @@ fn ints_at(url: &str, sql: &str) -> Vec<Vec<i64>> {
     runtime().block_on(async {
         sqlx::any::install_default_drivers();
         let mut conn = AnyConnection::connect(url).await.expect("open the database to read it");
-        let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
+        let rows = sqlx::query(&backend.sql(sql)).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         let values = rows
             .iter()
             .map(|row| {
@@ -387,7 +389,7 @@ fn an_overseer_who_lost_the_password_gets_a_new_one_time_one() {
     c.execute(&[
         &format!(
             "INSERT INTO sessions (id_sha256, account_id, csrf_token, created_at, expires_at, ip) \
-         SELECT 'a-live-session', id, 'csrf', 0, 4102444800, '127.0.0.1' FROM accounts WHERE login = '{OVERSEER}'"
+         SELECT 'a-live-session', id, 'csrf', to_timestamp(0), to_timestamp(4102444800), '127.0.0.1' FROM accounts WHERE login = '{OVERSEER}'"
         ),
         &format!("UPDATE accounts SET must_change_password = FALSE, password_hash = 'old' WHERE login = '{OVERSEER}'"),
     ])
@@ -641,7 +643,7 @@ fn stats_refresh_computes_each_communitys_figures() {
         [[1, 2025, 4, eligible.len() as i64, 2, with(5), with(4), with(3), below, 0, last_entry]],
         "four members, two in volunteer service, not final, through the last entry"
     );
-    let computed_at = int(&c, "SELECT computed_at FROM community_year_stats");
+    let computed_at = int(&c, "SELECT unix_seconds(computed_at) FROM community_year_stats");
     assert!((started..=started + 600).contains(&computed_at), "computed now: {computed_at}");
     // Per branch: branch 1 has three members (彭雅丽 serves), branch 2 one (胡国杰 serves).
     assert_eq!(

@@ -140,9 +140,18 @@ pub fn secretary(community: CommunityId) -> NewAccount {
     }
 }
 
-/// A column as a `SELECT` reads it to compare rows across the upgrade to
-/// booleans: a flag as 1 or 0 whether it is still an integer or already a
-/// boolean (migration 0025), anything else as it is.
-pub fn comparable(column: &str, boolean: bool) -> String {
-    if boolean { format!("CASE WHEN \"{column}\" THEN 1 ELSE 0 END") } else { format!("\"{column}\"") }
+/// A column of `table` as a `SELECT` reads it to compare rows across the
+/// upgrades to native types, given its PostgreSQL `data_type`: a flag as 1
+/// or 0 whether it is still an integer or already a boolean (migration
+/// 0025), a time as the seconds or the RFC 3339 text it was before it was
+/// a `TIMESTAMPTZ` (0026), anything else as it is.
+pub fn comparable(table: &str, column: &str, data_type: &str) -> String {
+    match data_type {
+        "boolean" => format!("CASE WHEN \"{column}\" THEN 1 ELSE 0 END"),
+        "timestamp with time zone" if starledger_store::TEXT_TIMES.contains(&(table, column)) => {
+            format!("rfc3339(\"{column}\")")
+        }
+        "timestamp with time zone" => format!("unix_seconds(\"{column}\")"),
+        _ => format!("\"{column}\""),
+    }
 }

@@ -134,7 +134,7 @@ impl TestApp {
 
     async fn signups(&self, id: i64) -> Vec<SignupRow> {
         let sql = format!(
-            "SELECT member_id, status, checked_in_at, entry_id FROM activity_signups \
+            "SELECT member_id, status, unix_seconds(checked_in_at), entry_id FROM activity_signups \
              WHERE activity_id = {id} ORDER BY member_id"
         );
         self.rows(&sql).await
@@ -151,7 +151,10 @@ impl TestApp {
     /// Moves an activity in time, as the passing of time would.
     async fn move_activity(&self, id: i64, starts_in_minutes: i64, ends_in_minutes: i64) {
         let (starts, ends) = (now() + starts_in_minutes * 60, now() + ends_in_minutes * 60);
-        self.execute(&format!("UPDATE activities SET starts_at = {starts}, ends_at = {ends} WHERE id = {id}")).await;
+        self.execute(&format!(
+            "UPDATE activities SET starts_at = to_timestamp({starts}), ends_at = to_timestamp({ends}) WHERE id = {id}"
+        ))
+        .await;
     }
 
     /// The committee (赵春明) publishes a cleanup; `members` sign up; it is moved
@@ -187,7 +190,10 @@ async fn the_committee_publishes_a_notice_ready_to_paste_with_two_qr_codes() {
     let form = ActivityForm::cleanup(24 * 60);
     let id = app.new_activity(&committee, &form).await;
     let rows: Vec<ActivityRow> = app
-        .rows("SELECT rule_key, title, place, starts_at, ends_at, slots, created_by, community_id FROM activities")
+        .rows(
+            "SELECT rule_key, title, place, unix_seconds(starts_at), unix_seconds(ends_at), slots, created_by, \
+             community_id FROM activities",
+        )
         .await;
     assert_eq!(
         rows,
@@ -333,7 +339,8 @@ async fn a_member_signs_up_and_cancels_before_the_start() {
     let started = now();
     assert_redirect(&app.answer_activity(&member, id, "sign_up").await, &path);
     assert_eq!(app.signups(id).await, [(f.liang, "signed_up".into(), None, None)]);
-    let answered_at = app.count(&format!("SELECT answered_at FROM activity_signups WHERE activity_id = {id}")).await;
+    let answered_at =
+        app.count(&format!("SELECT unix_seconds(answered_at) FROM activity_signups WHERE activity_id = {id}")).await;
     assert!((started..=now()).contains(&answered_at), "answered now: {answered_at}");
     let page = text(app.get(&member, &path).await, StatusCode::OK).await;
     assert_eq!(my_answer(&page), "已报名");
@@ -621,7 +628,7 @@ async fn the_committee_confirms_who_served_into_the_ledger_once() {
     assert_redirect(&app.confirm_service(&committee, id, &[f.liang, f.peng]).await, &format!("/activities/{id}"));
     let entries = app.activity_entries(id).await;
     let zhao = by(f.accounts[COMMITTEE_2]);
-    let starts_at = app.count(&format!("SELECT starts_at FROM activities WHERE id = {id}")).await;
+    let starts_at = app.count(&format!("SELECT unix_seconds(starts_at) FROM activities WHERE id = {id}")).await;
     let day = jiff::Timestamp::from_second(starts_at).expect("a moment").to_zoned(china()).date().to_string();
     let expected = |member: MemberId, entry: i64| {
         (

@@ -254,6 +254,15 @@ impl TestDb {
         TestDb::Postgres { admin, name, url }
     }
 
+    /// SQL as this database runs it: a test names times as the store
+    /// does, in PostgreSQL's spelling (`to_timestamp($n)`, `unix_seconds(col)`).
+    pub fn sql<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match self {
+            TestDb::Sqlite(_) => starledger_store::Backend::Sqlite.sql(text),
+            TestDb::Postgres { .. } => starledger_store::Backend::Postgres.sql(text),
+        }
+    }
+
     pub fn target(&self) -> Target {
         match self {
             TestDb::Sqlite(path) => Target::Sqlite(path.clone()),
@@ -692,7 +701,7 @@ impl TestApp {
     /// One number from SQL run on the database file, behind the store's back.
     pub async fn count(&self, sql: &str) -> i64 {
         let mut conn = self.connect(true).await;
-        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+        sqlx::query_scalar(&self.db.sql(sql)).fetch_one(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// The audit log as (actor, action, detail), oldest first.
@@ -1028,7 +1037,7 @@ impl TestApp {
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
         let mut conn = self.connect(true).await;
-        sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+        sqlx::query_as(&self.db.sql(sql)).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// The chosen columns of every row of a table as one text, in a stable
@@ -1045,21 +1054,21 @@ impl TestApp {
     /// One text from SQL.
     pub async fn text_of(&self, sql: &str) -> String {
         let mut conn = self.connect(true).await;
-        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+        sqlx::query_scalar(&self.db.sql(sql)).fetch_one(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Changes the database as time or an administrator would (moving a
     /// meeting's start into the past, closing a year), without the app.
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.connect(false).await;
-        sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        sqlx::query(&self.db.sql(sql)).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     /// Like [`TestApp::execute`], for SQL the database may refuse (a trigger,
     /// a missing column): the error, or how many rows changed.
     pub async fn try_execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
         let mut conn = self.connect(false).await;
-        sqlx::query(sql).execute(&mut conn).await.map(|done| done.rows_affected())
+        sqlx::query(&self.db.sql(sql)).execute(&mut conn).await.map(|done| done.rows_affected())
     }
 
     /// The audited work of any account (signing in and out left out), oldest first.
@@ -1365,7 +1374,7 @@ impl TestApp {
     /// Moves a meeting's start, as the passing of time would.
     pub async fn move_start(&self, meeting: i64, minutes_from_now: i64) {
         let at = self.clock.now().as_second() + minutes_from_now * 60;
-        self.execute(&format!("UPDATE meetings SET starts_at = {at} WHERE id = {meeting}")).await;
+        self.execute(&format!("UPDATE meetings SET starts_at = to_timestamp({at}) WHERE id = {meeting}")).await;
     }
 }
 
@@ -1421,6 +1430,9 @@ impl TestApp {
     pub async fn reschedule_service(&self, id: i64, starts_in_minutes: i64, ends_in_minutes: i64) {
         let now = now_seconds();
         let (starts, ends) = (now + starts_in_minutes * 60, now + ends_in_minutes * 60);
-        self.execute(&format!("UPDATE activities SET starts_at = {starts}, ends_at = {ends} WHERE id = {id}")).await;
+        self.execute(&format!(
+            "UPDATE activities SET starts_at = to_timestamp({starts}), ends_at = to_timestamp({ends}) WHERE id = {id}"
+        ))
+        .await;
     }
 }

@@ -15,7 +15,7 @@ type Attendance = (MemberId, Option<i64>, Option<i64>, Option<i64>);
 
 async fn attendance(app: &TestApp, id: i64) -> Vec<Attendance> {
     let sql = format!(
-        "SELECT member_id, checked_in_at, checked_out_at, entry_id FROM activity_signups \
+        "SELECT member_id, unix_seconds(checked_in_at), unix_seconds(checked_out_at), entry_id FROM activity_signups \
          WHERE activity_id = {id} ORDER BY member_id"
     );
     app.rows(&sql).await
@@ -25,8 +25,8 @@ async fn attendance(app: &TestApp, id: i64) -> Vec<Attendance> {
 async fn served(app: &TestApp, id: i64, member: MemberId, from: i64, to: i64) {
     let sql = format!(
         "UPDATE activity_signups SET \
-         checked_in_at = (SELECT starts_at FROM activities WHERE id = {id}) + {from} * 60, \
-         checked_out_at = (SELECT starts_at FROM activities WHERE id = {id}) + {to} * 60 \
+         checked_in_at = to_timestamp(unix_seconds((SELECT starts_at FROM activities WHERE id = {id})) + {from} * 60), \
+         checked_out_at = to_timestamp(unix_seconds((SELECT starts_at FROM activities WHERE id = {id})) + {to} * 60) \
          WHERE activity_id = {id} AND member_id = {member}"
     );
     app.execute(&sql).await;

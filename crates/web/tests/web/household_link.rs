@@ -32,7 +32,7 @@ async fn prove(app: &TestApp, client: &Client, token: &str, code: &str) -> reqwe
 async fn guard(app: &TestApp, token: &str) -> (i64, i64, bool) {
     let rows: Vec<(i64, i64, Option<i64>)> = app
         .rows(&format!(
-            "SELECT failed_tries, refused_tries, locked_at FROM household_link_state WHERE token = '{token}'"
+            "SELECT failed_tries, refused_tries, unix_seconds(locked_at) FROM household_link_state WHERE token = '{token}'"
         ))
         .await;
     rows.first().map_or((0, 0, false), |r| (r.0, r.1, r.2.is_some()))

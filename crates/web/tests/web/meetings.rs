@@ -34,7 +34,8 @@ async fn the_branch_secretary_schedules_a_meeting_for_their_branch() {
     let id = app.meeting(&secretary, &form).await;
     let rows: Vec<MeetingRow> = app
         .rows(
-            "SELECT branch_id, party_group_id, rule_key, title, place, starts_at, created_by, closed_at FROM meetings",
+            "SELECT branch_id, party_group_id, rule_key, title, place, unix_seconds(starts_at), created_by, \
+             unix_seconds(closed_at) FROM meetings",
         )
         .await;
     assert_eq!(

@@ -333,7 +333,10 @@ async fn a_finalized_year_takes_no_new_points_until_a_documented_reopening() {
     app.reschedule_service(activity, -10, 110).await;
     assert_redirect(&app.scan_service_qr(&liang, activity).await, &format!("/activities/{activity}"));
     let (starts, ends) = (seconds_of(&last_december(&app, "09:00")), seconds_of(&last_december(&app, "11:00")));
-    app.execute(&format!("UPDATE activities SET starts_at = {starts}, ends_at = {ends} WHERE id = {activity}")).await;
+    app.execute(&format!(
+        "UPDATE activities SET starts_at = to_timestamp({starts}), ends_at = to_timestamp({ends}) WHERE id = {activity}"
+    ))
+    .await;
     let december = jiff::civil::date(last.get(), 12, 15);
     let csrf = app.csrf(&liang).await;
     let response = app.log_visit(&liang, &csrf, f.liang_households[0], december, "走访了解情况", None).await;
@@ -655,11 +658,11 @@ async fn planning_work_in_a_finalized_year_is_refused_until_a_documented_reopeni
     reopened(&app, &zhao, &app.login(COMMITTEE_3, PASSWORD).await, reason).await;
     let id = app.meeting(&secretary, &meeting).await;
     assert_ne!(id, this_year);
-    let sql = format!("SELECT starts_at FROM meetings WHERE id = {id}");
+    let sql = format!("SELECT unix_seconds(starts_at) FROM meetings WHERE id = {id}");
     assert_eq!(app.count(&sql).await, seconds_of(&meeting.starts_at));
     let response = publish_activity_at(&app, &zhao, &starts, &ends).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "the activity is published");
-    let sql = "SELECT starts_at FROM activities WHERE id = (SELECT MAX(id) FROM activities)";
+    let sql = "SELECT unix_seconds(starts_at) FROM activities WHERE id = (SELECT MAX(id) FROM activities)";
     assert_eq!(app.count(sql).await, seconds_of(&starts));
     let response = open_ballot_for(&app, &secretary, year_of(&app)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "last year's ballot opens");

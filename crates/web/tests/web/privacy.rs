@@ -70,7 +70,7 @@ async fn member_who_left(app: &TestApp) -> MemberId {
     for (a, b) in [(du, f.liang), (f.liang, du)] {
         app.execute(&format!(
             "INSERT INTO relatives (community_id, member_id, relative_id, relation, marked_by, marked_at) \
-             VALUES ({}, {a}, {b}, '姐妹', {committee}, 0)",
+             VALUES ({}, {a}, {b}, '姐妹', {committee}, to_timestamp(0))",
             f.community
         ))
         .await;
@@ -198,7 +198,10 @@ async fn the_server_removes_old_claim_files_and_audit_rows_and_keeps_recent_ones
         assert_eq!(app.decide(&secretary, claim, "reject").await.status(), StatusCode::SEE_OTHER);
     }
     // The first was rejected 91 days ago, the second today.
-    app.execute(&format!("UPDATE claims SET decided_at = decided_at - 91 * 86400 WHERE id = {old}")).await;
+    app.execute(&format!(
+        "UPDATE claims SET decided_at = to_timestamp(unix_seconds(decided_at) - 91 * 86400) WHERE id = {old}"
+    ))
+    .await;
     let old_audit = "INSERT INTO audit_log (community_id, at, actor, action, detail, origin) VALUES ";
     app.execute(&format!(
         "{old_audit} ({c}, '2019-05-01T00:00:00Z', 'account:1 (peng)', 'login', 'old', ''), \
