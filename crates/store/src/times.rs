@@ -40,46 +40,54 @@ const WRAPPERS: [&str; 4] = ["to_timestamp(", "unix_seconds(", "timestamptz(", "
 
 /// `text` without the time wrappers: each wrapper's name, its opening
 /// parenthesis and the parenthesis that closes it go; what it wrapped
-/// stays. Quoted text (`'…'`) is left as it is.
+/// stays. Quoted text (`'…'`) is left as it is. Every byte it looks for is
+/// ASCII, so it walks bytes and copies the text between what it drops.
 pub(crate) fn without_wrappers(text: &str) -> Cow<'_, str> {
     if !WRAPPERS.iter().any(|wrapper| text.contains(wrapper)) {
         return Cow::Borrowed(text);
     }
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     // For each parenthesis open at this point, whether a wrapper opened it
     // (and its closing one is dropped with it).
     let mut open: Vec<bool> = Vec::new();
     let mut quoted = false;
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
+    // Where the text not yet copied begins.
+    let mut kept = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
         if quoted {
-            quoted = c != '\'';
-        } else if c == '\'' {
+            quoted = byte != b'\'';
+        } else if byte == b'\'' {
             quoted = true;
-        } else if let Some(wrapper) = wrapper_at(&out, rest) {
-            open.push(true);
-            rest = &rest[wrapper.len()..];
-            continue;
-        } else if c == '(' {
+        } else if byte == b'(' {
             open.push(false);
-        } else if c == ')' && open.pop() == Some(true) {
-            rest = &rest[1..];
+        } else if byte == b')' {
+            if open.pop() == Some(true) {
+                out.push_str(&text[kept..at]);
+                kept = at + 1;
+            }
+        } else if let Some(wrapper) = wrapper_at(bytes, at) {
+            out.push_str(&text[kept..at]);
+            open.push(true);
+            at += wrapper.len();
+            kept = at;
             continue;
         }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
+        at += 1;
     }
+    out.push_str(&text[kept..]);
     Cow::Owned(out)
 }
 
-/// The wrapper `rest` starts with, if a word starts there (`after` is what
-/// came before it).
-fn wrapper_at(after: &str, rest: &str) -> Option<&'static str> {
-    let in_word = after.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    if in_word {
+/// The wrapper that starts a word at `at`, if one does.
+fn wrapper_at(bytes: &[u8], at: usize) -> Option<&'static str> {
+    let starts_word = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+    if !starts_word {
         return None;
     }
-    WRAPPERS.iter().copied().find(|wrapper| rest.starts_with(wrapper))
+    WRAPPERS.iter().copied().find(|wrapper| bytes[at..].starts_with(wrapper.as_bytes()))
 }
 
 #[cfg(test)]
@@ -119,6 +127,29 @@ mod tests {
             without_wrappers(text),
             "SELECT my_rfc3339(x), 'to_timestamp(1)' FROM t WHERE y = 'it''s (' AND z = $1"
         );
+    }
+
+    proptest::proptest! {
+        /// Any expression, wrapped or not and nested as deep as it likes,
+        /// comes out as it was before it was wrapped.
+        #[test]
+        fn dropping_the_wrappers_gives_back_what_was_wrapped(
+            parts in proptest::collection::vec(("[a-z_.$0-9]{1,12}", proptest::option::of(0usize..4), 0usize..3), 1..12)
+        ) {
+            let (mut wrapped, mut bare) = (Vec::new(), Vec::new());
+            for (expression, wrapper, depth) in parts {
+                let mut inner = format!("COALESCE({expression}, 'a (b')");
+                bare.push(inner.clone());
+                for _ in 0..depth {
+                    if let Some(index) = wrapper {
+                        inner = format!("{}{inner})", super::WRAPPERS[index]);
+                    }
+                }
+                wrapped.push(inner);
+            }
+            let (wrapped, bare) = (wrapped.join(" < "), bare.join(" < "));
+            proptest::prop_assert_eq!(without_wrappers(&wrapped), bare);
+        }
     }
 
     #[test]

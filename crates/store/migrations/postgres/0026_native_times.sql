@@ -13,9 +13,12 @@
 -- No trigger names a time column and no CHECK compares one with a
 -- number (activities' ends_at > starts_at holds for times as it did for
 -- seconds), so each column converts in place.
+--
+-- unix_seconds reads date_part's double, exact for whole seconds, rather
+-- than EXTRACT's numeric, which costs more per row (BENCHMARKS.md).
 CREATE FUNCTION unix_seconds(t TIMESTAMPTZ) RETURNS BIGINT
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    AS $$ SELECT CAST(EXTRACT(EPOCH FROM t) AS BIGINT) $$;
+    AS $$ SELECT CAST(date_part('epoch', t) AS BIGINT) $$;
 
 CREATE FUNCTION rfc3339(t TIMESTAMPTZ) RETURNS TEXT
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
