@@ -678,6 +678,22 @@ impl Store {
         self
     }
 
+    /// After a bulk load (`bench city`): on PostgreSQL, `VACUUM ANALYZE`,
+    /// which autovacuum would run some time later, so that what is measured
+    /// next meets the database as a running installation has it (freshly
+    /// written rows read at about half speed until a vacuum has marked
+    /// them; `BENCHMARKS.md`). SQLite keeps no such marks and the program
+    /// gathers no statistics there: nothing to do. Whether it ran.
+    pub async fn settle_after_bulk_load(&self) -> Result<bool> {
+        if self.location.backend != Backend::Postgres {
+            return Ok(false);
+        }
+        // Outside any transaction, as VACUUM must be.
+        let mut conn = self.pool.acquire().await.map_err(|e| StoreError::classify(e, &self.location))?;
+        sqlx::query("VACUUM ANALYZE").execute(&mut *conn).await.map_err(|e| StoreError::classify(e, &self.location))?;
+        Ok(true)
+    }
+
     /// Writes everything in SQLite's WAL into the database file, then
     /// closes. Not left to SQLite's last-connection checkpoint: a process
     /// may exit before that has run, and the file alone must hold every

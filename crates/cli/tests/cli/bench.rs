@@ -3,7 +3,8 @@
 //! and reads benchmarks run on it, print parseable figures and meet no 5xx.
 //! No figure is held to a time: the machine is shared.
 
-use super::helpers::{PgDatabase, Run, on_postgres, starledger};
+use super::helpers::{PgDatabase, Run, on_postgres, runtime, starledger};
+use sqlx::{AnyConnection, Connection};
 use std::collections::BTreeMap;
 
 /// The database options: a SQLite file in `dir`, or a fresh PostgreSQL
@@ -45,6 +46,20 @@ fn number(result: &BTreeMap<String, String>, key: &str) -> f64 {
     text.parse().unwrap_or_else(|_| panic!("{key}={text} is not a number"))
 }
 
+/// How many ledger tables of the PostgreSQL database at `url` a `VACUUM`
+/// (not autovacuum) has passed over.
+fn vacuumed_ledgers(url: &str) -> i64 {
+    runtime().block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect(url).await.expect("open the database to read it");
+        let sql =
+            "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'ledger_entries' AND last_vacuum IS NOT NULL";
+        let count = sqlx::query_scalar(sql).fetch_one(&mut conn).await.expect("read the vacuum statistics");
+        conn.close().await.expect("close the database");
+        count
+    })
+}
+
 const CITY: [&str; 8] = ["bench", "city", "--communities", "2", "--members-per-community", "12", "--years", "2"];
 
 #[test]
@@ -63,6 +78,11 @@ fn a_tiny_city_builds_verifies_and_is_measured() {
     let entries = count_before(summary, "ledger");
     assert!(entries > 24 * 20, "a member-year brings dozens of entries: {summary}");
     assert!(built.stdout.contains("reproduce: starledger"), "{}", built.stdout);
+    // On PostgreSQL the city is vacuumed and analyzed before it is measured.
+    assert_eq!(built.stdout.contains("then VACUUM ANALYZE in"), pg.is_some(), "{}", built.stdout);
+    if let Some(pg) = &pg {
+        assert_eq!(vacuumed_ledgers(&pg.url), 1, "the ledger was vacuumed");
+    }
 
     let verified = run(&db, &["ledger", "verify"]).succeeded();
     assert!(verified.stdout.contains(&format!("ledger intact: {entries} entries")), "{}", verified.stdout);
