@@ -85,6 +85,12 @@ tokio::task_local! {
 /// Sets the process's clock, once, before anything asks the time.
 pub fn install(clock: Clock) {
     let _ = PROCESS.set(clock);
+    starledger_store::use_clock(stamp);
+}
+
+/// The moment on the clock in force, for the store's own stamps.
+fn stamp() -> Timestamp {
+    current().now()
 }
 
 /// The clock in force here: the task's, else the process's, else the system's.
@@ -94,6 +100,7 @@ pub fn current() -> Clock {
 
 /// Runs `work` with `clock` as the time of everything it asks.
 pub async fn scope<F: std::future::Future>(clock: Clock, work: F) -> F::Output {
+    starledger_store::use_clock(stamp);
     TASK.scope(clock, work).await
 }
 

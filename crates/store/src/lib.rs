@@ -830,7 +830,20 @@ impl Queries for WriteTx {
     }
 }
 
+/// Where the store's own stamps read the time, once the application says.
+static CLOCK: std::sync::OnceLock<fn() -> jiff::Timestamp> = std::sync::OnceLock::new();
+
+/// Has the store's own stamps (the `created_at` of organization rows, a
+/// disabling, the audit log's `at`, a backup's manifest) read the time from
+/// `now`: the application's clock, so that a run on a stated day
+/// (`STARLEDGER_NOW`, a test's own day) stamps that day, as its other
+/// times do. The first call wins; until one, the system's clock.
+pub fn use_clock(now: fn() -> jiff::Timestamp) {
+    let _ = CLOCK.set(now);
+}
+
 /// Now, in whole seconds and as RFC 3339 text, for `created_at` columns.
 pub(crate) fn now_text() -> String {
-    jiff::Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| jiff::Timestamp::now()).to_string()
+    let now = CLOCK.get().map_or_else(jiff::Timestamp::now, |now| now());
+    now.round(jiff::Unit::Second).unwrap_or(now).to_string()
 }

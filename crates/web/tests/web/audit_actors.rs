@@ -51,3 +51,24 @@ async fn every_audit_row_names_its_account_with_its_login() {
     assert_eq!(actions_of(MEMBER), ["login.failed", "login", "logout"]);
     assert_eq!(actions_of(COUNTY_OVERSEER), ["login", "logout.everywhere"]);
 }
+
+/// The audit log's time and the roll's `created_at` are stamped by the
+/// clock the suite and its server run on (the suite's day, not the
+/// machine's): a replay on a stated day, and retention reckoned on it, read
+/// the same day.
+#[tokio::test]
+async fn audit_rows_and_new_rows_are_stamped_on_the_servers_day() {
+    let app = spawn_app().await;
+    app.login(COMMITTEE, PASSWORD).await;
+    let today_utc = jiff::Timestamp::from_second(now()).expect("a moment").to_string()[..10].to_string();
+    let stamps: Vec<(String,)> = app
+        .rows(
+            "SELECT rfc3339(at) FROM audit_log WHERE action = 'login' UNION ALL \
+             SELECT rfc3339(created_at) FROM households UNION ALL SELECT rfc3339(created_at) FROM members",
+        )
+        .await;
+    assert!(stamps.len() >= 3, "a login, households and members: {stamps:?}");
+    for (stamp,) in &stamps {
+        assert!(stamp.starts_with(&today_utc), "{stamp} is on the server's day {today_utc}");
+    }
+}
