@@ -16,6 +16,7 @@
 //! summed by the same function `ledger verify` rebuilds it with. A new
 //! projection of the ledger needs its line in [`WriteTx::bulk_append`].
 
+use crate::copy::ColumnKind;
 use crate::error::Classify;
 use crate::{Backend, Held, Result, StoreError, WriteTx, now_text};
 use jiff::civil::Date;
@@ -72,14 +73,14 @@ enum Cell {
 }
 
 impl Cell {
-    /// What PostgreSQL converts the bound value with (`times.rs`); SQLite
-    /// keeps each as it is bound.
-    fn postgres_cast(&self) -> Option<&'static str> {
+    fn kind(&self) -> ColumnKind {
         match self {
-            Cell::Date(_) => Some("date"),
-            Cell::Time(_) => Some("to_timestamp"),
-            Cell::Stamp(_) => Some("timestamptz"),
-            Cell::Int(_) | Cell::Text(_) | Cell::Flag(_) => None,
+            Cell::Int(_) => ColumnKind::Integer,
+            Cell::Text(_) => ColumnKind::Text,
+            Cell::Date(_) => ColumnKind::Date,
+            Cell::Flag(_) => ColumnKind::Flag,
+            Cell::Time(_) => ColumnKind::Time,
+            Cell::Stamp(_) => ColumnKind::Stamp,
         }
     }
 }
@@ -139,7 +140,7 @@ impl WriteTx {
             // A day's or a time's value is converted on PostgreSQL; on
             // SQLite, where they stay text or seconds, it would only repeat it.
             let casts: Vec<Option<&str>> =
-                chunk[0].iter().map(|cell| cell.postgres_cast().filter(|_| numbered)).collect();
+                chunk[0].iter().map(|cell| cell.kind().conversion().filter(|_| numbered)).collect();
             let mut parameter = 0;
             for (index, _) in chunk.iter().enumerate() {
                 sql.push_str(if index == 0 { "(" } else { ", (" });

@@ -100,6 +100,29 @@ pub enum ColumnKind {
 }
 
 impl ColumnKind {
+    /// The function PostgreSQL converts a bound value of this kind with
+    /// (`times.rs`); none for a value bound as the column keeps it.
+    pub(crate) fn conversion(self) -> Option<&'static str> {
+        match self {
+            ColumnKind::Date => Some("date"),
+            ColumnKind::Time => Some("to_timestamp"),
+            ColumnKind::Stamp => Some("timestamptz"),
+            ColumnKind::Integer | ColumnKind::Text | ColumnKind::Blob | ColumnKind::Real | ColumnKind::Flag => None,
+        }
+    }
+
+    /// Column `name` of this kind as a `SELECT` reads it into what `Any`
+    /// decodes: text and days as text (a PostgreSQL date is no type `Any`
+    /// decodes), times as seconds or RFC 3339 text (`times.rs`).
+    fn read(self, name: &str) -> String {
+        match self {
+            ColumnKind::Text | ColumnKind::Date => format!("CAST({name} AS TEXT)"),
+            ColumnKind::Time => format!("unix_seconds({name})"),
+            ColumnKind::Stamp => format!("rfc3339({name})"),
+            ColumnKind::Integer | ColumnKind::Blob | ColumnKind::Real | ColumnKind::Flag => name.to_string(),
+        }
+    }
+
     fn of(declared: &str) -> Option<ColumnKind> {
         let declared = declared.to_ascii_lowercase();
         if declared == "date" {
@@ -201,26 +224,20 @@ impl Store {
         tx.set_origin("store copy");
         let mut report = Vec::new();
         for &table in TABLES {
-            // A time is a time on whichever side is PostgreSQL; SQLite's
-            // columns say only seconds or text.
-            let times = columns(&mut source.tx, self.backend(), &self.location, table).await?;
-            let columns = columns(&mut tx.tx, target.backend(), &target.location, table).await?;
-            let time_of = |name: &str| {
-                times
-                    .iter()
-                    .chain(&columns)
-                    .find(|(n, k)| n == name && matches!(k, ColumnKind::Time | ColumnKind::Stamp))
+            let target_columns = columns(&mut tx.tx, target.backend(), &target.location, table).await?;
+            // Each column is read as the PostgreSQL side has it, if either
+            // is PostgreSQL: SQLite's columns say only seconds or text where
+            // PostgreSQL's say a time.
+            let source_columns = match self.backend() {
+                Backend::Postgres => Some(columns(&mut source.tx, self.backend(), &self.location, table).await?),
+                Backend::Sqlite => None,
             };
-            // Text and dates are read as text whatever the source's type for
-            // them (a PostgreSQL date is not a type `Any` can decode), times
-            // as seconds or RFC 3339 text (`times.rs`).
-            let read: Vec<String> = columns
+            let read_as = source_columns.as_deref().unwrap_or(&target_columns);
+            let read: Vec<String> = target_columns
                 .iter()
-                .map(|(name, kind)| match (time_of(name).map(|(_, k)| k), kind) {
-                    (Some(ColumnKind::Stamp), _) => format!("rfc3339({name})"),
-                    (Some(_), _) => format!("unix_seconds({name})"),
-                    (None, ColumnKind::Text | ColumnKind::Date) => format!("CAST({name} AS TEXT)"),
-                    (None, _) => name.clone(),
+                .map(|(name, kind)| {
+                    let kind = read_as.iter().find(|(n, _)| n == name).map_or(*kind, |(_, k)| *k);
+                    kind.read(name)
                 })
                 .collect();
             let select = format!("SELECT {} FROM {table} ORDER BY 1", read.join(", "));
@@ -231,11 +248,11 @@ impl Store {
             while let Some(row) = rows.try_next().await.at(&source.location)? {
                 batch.push(row);
                 if batch.len() == BATCH {
-                    copied += insert(&mut tx, table, &columns, &batch).await?;
+                    copied += insert(&mut tx, table, &target_columns, &batch).await?;
                     batch.clear();
                 }
             }
-            copied += insert(&mut tx, table, &columns, &batch).await?;
+            copied += insert(&mut tx, table, &target_columns, &batch).await?;
             drop(rows);
             report.push((table, copied));
         }
@@ -280,11 +297,9 @@ async fn insert(
             .iter()
             .map(|(_, kind)| {
                 n += 1;
-                match kind {
-                    ColumnKind::Date => format!("date(${n})"),
-                    ColumnKind::Time => format!("to_timestamp(${n})"),
-                    ColumnKind::Stamp => format!("timestamptz(${n})"),
-                    _ => format!("${n}"),
+                match kind.conversion() {
+                    Some(conversion) => format!("{conversion}(${n})"),
+                    None => format!("${n}"),
                 }
             })
             .collect();

@@ -129,6 +129,13 @@ impl Target {
         Ok(Target::Sqlite(PathBuf::from(text)))
     }
 
+    pub fn backend(&self) -> Backend {
+        match self {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     /// How the target is named in messages: a path, or a URL without its password.
     pub fn display(&self) -> PathBuf {
         match self {
@@ -295,10 +302,7 @@ impl Store {
         pool_size: Option<u32>,
     ) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let backend = match target {
-            Target::Sqlite(_) => Backend::Sqlite,
-            Target::Postgres(_) => Backend::Postgres,
-        };
+        let backend = target.backend();
         let location = Arc::new(Location { path: target.display(), backend, busy_timeout });
         let url = match target {
             Target::Sqlite(path) => {

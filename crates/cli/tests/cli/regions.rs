@@ -11,7 +11,7 @@ use super::helpers::{
 };
 use serde_json::Value;
 use sqlx::{AnyConnection, Connection, Row};
-use starledger_store::Backend;
+use starledger_store::Target;
 
 /// The fixture community, created by `init`.
 const A: &str = "十里社区";
@@ -91,7 +91,7 @@ fn ints_at(url: &str, sql: &str) -> Vec<Vec<i64>> {
     runtime().block_on(async {
         sqlx::any::install_default_drivers();
         let mut conn = AnyConnection::connect(url).await.expect("open the database to read it");
-        let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
+        let backend = Target::parse(url).expect("a database URL").backend();
         let rows = sqlx::query(&backend.sql(sql)).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         let values = rows
             .iter()

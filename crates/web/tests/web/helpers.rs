@@ -257,10 +257,7 @@ impl TestDb {
     /// SQL as this database runs it: a test names times as the store
     /// does, in PostgreSQL's spelling (`to_timestamp($n)`, `unix_seconds(col)`).
     pub fn sql<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
-        match self {
-            TestDb::Sqlite(_) => starledger_store::Backend::Sqlite.sql(text),
-            TestDb::Postgres { .. } => starledger_store::Backend::Postgres.sql(text),
-        }
+        self.target().backend().sql(text)
     }
 
     pub fn target(&self) -> Target {
